@@ -19,7 +19,9 @@ extension Repository {
         var current = (expected ?? ObjectID(git_oid())).oid
         var out: OpaquePointer?
         let result = git_reference_create_matching(&out, raw, fullName, &target, 1, &current, message)
-        if result == GIT_EMODIFIED.rawValue || result == GIT_EEXISTS.rawValue {
+        // ENOTFOUND: an old value was expected but the ref is absent.
+        if result == GIT_EMODIFIED.rawValue || result == GIT_EEXISTS.rawValue
+            || (expected != nil && result == GIT_ENOTFOUND.rawValue) {
             throw RefUpdateError.conflict(current: try referenceTarget(fullName))
         }
         if result == GIT_ELOCKED.rawValue {
