@@ -1,0 +1,51 @@
+internal import Clibgit2
+
+/// A failure reported by libgit2: its error code and class, its message and
+/// the C function that returned it.
+public struct GitError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// A libgit2 `git_error_code` value (negative).
+    public struct Code: RawRepresentable, Sendable, Hashable {
+        public let rawValue: Int32
+        public init(rawValue: Int32) { self.rawValue = rawValue }
+
+        public static let generic = Code(rawValue: GIT_ERROR.rawValue)
+        public static let notFound = Code(rawValue: GIT_ENOTFOUND.rawValue)
+        public static let exists = Code(rawValue: GIT_EEXISTS.rawValue)
+        public static let ambiguous = Code(rawValue: GIT_EAMBIGUOUS.rawValue)
+        public static let invalidSpec = Code(rawValue: GIT_EINVALIDSPEC.rawValue)
+        public static let locked = Code(rawValue: GIT_ELOCKED.rawValue)
+        public static let modified = Code(rawValue: GIT_EMODIFIED.rawValue)
+        public static let invalid = Code(rawValue: GIT_EINVALID.rawValue)
+        public static let owner = Code(rawValue: GIT_EOWNER.rawValue)
+    }
+
+    public let code: Code
+    /// The libgit2 `git_error_t` class, or 0 when libgit2 left no error.
+    public let errorClass: Int32
+    public let message: String
+    /// The C function that failed, e.g. `git_reference_create_matching`.
+    public let function: String
+
+    public var description: String {
+        "\(function) failed (code \(code.rawValue), class \(errorClass)): \(message)"
+    }
+}
+
+/// Turns a libgit2 return value into a thrown `GitError`.
+///
+/// Call it right after the C call, on the same thread, because libgit2 keeps
+/// the last error per thread; `git_error_last()` may be NULL (1.5.1 does not
+/// always set one), which yields an explicit placeholder message.
+@discardableResult
+func check(_ result: Int32, _ function: String) throws(GitError) -> Int32 {
+    guard result < 0 else { return result }
+    var errorClass: Int32 = 0
+    var message = "no error message from libgit2"
+    if let last = git_error_last() {
+        errorClass = last.pointee.klass
+        if let text = last.pointee.message {
+            message = String(decoding: UnsafeRawBufferPointer(start: text, count: strlen(text)), as: UTF8.self)
+        }
+    }
+    throw GitError(code: .init(rawValue: result), errorClass: errorClass, message: message, function: function)
+}

@@ -1,0 +1,86 @@
+import Foundation
+internal import Clibgit2
+
+/// An open git repository (bare or with a work tree), read and written
+/// through the object database and refs only: writ never touches a work tree
+/// or an index.
+///
+/// Not `Sendable`: libgit2 lets one repository handle be used by one thread
+/// at a time. Open one handle per thread or task.
+public final class Repository {
+    let raw: OpaquePointer
+
+    private init(raw: OpaquePointer) {
+        self.raw = raw
+    }
+
+    deinit {
+        git_repository_free(raw)
+    }
+
+    /// Opens the repository at exactly `path` (a work tree or a bare git
+    /// directory). Parent directories are never searched.
+    public static func open(at path: String) throws(GitError) -> Repository {
+        GitRuntime.ensure()
+        var out: OpaquePointer?
+        try check(
+            git_repository_open_ext(&out, path, GIT_REPOSITORY_OPEN_NO_SEARCH.rawValue, nil),
+            "git_repository_open_ext")
+        return try Repository(raw: unwrap(out, "git_repository_open_ext"))
+    }
+
+    /// Creates an empty repository at `path` (or reopens an existing one),
+    /// bare or with a work tree.
+    public static func create(at path: String, bare: Bool) throws(GitError) -> Repository {
+        GitRuntime.ensure()
+        var out: OpaquePointer?
+        try check(git_repository_init(&out, path, bare ? 1 : 0), "git_repository_init")
+        return try Repository(raw: unwrap(out, "git_repository_init"))
+    }
+
+    /// True when the repository has no work tree.
+    public var isBare: Bool {
+        git_repository_is_bare(raw) == 1
+    }
+
+    /// The path of the git directory (`.git/` or the bare repository).
+    public var gitDirectory: String {
+        guard let path = git_repository_path(raw) else { return "" }
+        return String(cString: path)
+    }
+
+    // MARK: Handle helpers shared by the extensions
+
+    func handle(_ pointer: OpaquePointer?, _ function: String, release: @escaping (OpaquePointer?) -> Void) throws(GitError) -> GitHandle {
+        GitHandle(try unwrap(pointer, function), repository: self, release: release)
+    }
+
+    func lookupTree(_ id: ObjectID) throws(GitError) -> GitHandle {
+        var oid = id.oid
+        var out: OpaquePointer?
+        try check(git_tree_lookup(&out, raw, &oid), "git_tree_lookup")
+        return try handle(out, "git_tree_lookup", release: git_tree_free)
+    }
+
+    func lookupCommit(_ id: ObjectID) throws(GitError) -> GitHandle {
+        var oid = id.oid
+        var out: OpaquePointer?
+        try check(git_commit_lookup(&out, raw, &oid), "git_commit_lookup")
+        return try handle(out, "git_commit_lookup", release: git_commit_free)
+    }
+
+    func odb() throws(GitError) -> GitHandle {
+        var out: OpaquePointer?
+        try check(git_repository_odb(&out, raw), "git_repository_odb")
+        return try handle(out, "git_repository_odb", release: git_odb_free)
+    }
+}
+
+/// A libgit2 call that reported success must have filled its out-pointer;
+/// a NULL there is treated as a failure rather than trusted.
+func unwrap(_ pointer: OpaquePointer?, _ function: String) throws(GitError) -> OpaquePointer {
+    guard let pointer else {
+        throw GitError(code: .generic, errorClass: 0, message: "succeeded without returning an object", function: function)
+    }
+    return pointer
+}
