@@ -181,6 +181,15 @@ public struct AuditEvent: Sendable, Equatable {
     /// with this event's intent and name.
     public static func parse(_ bytes: some Collection<UInt8>, expectedPath: String? = nil) throws -> AuditEvent {
         let text = try RecordBytes.text(bytes, reason: .ledgerViolation, record: "audit event")
+        let integerLiterals: [String: Bool]
+        do {
+            integerLiterals = try StrictJSON.check(Array(text.utf8))
+        } catch {
+            throw WritError(.ledgerViolation, "audit event: \(error.message)")
+        }
+        for field in ["schema", "exit_code", "duration_ms"] where integerLiterals[field] == false {
+            throw WritError(.ledgerViolation, "audit event: field '\(field)' must be an integer")
+        }
         let event: AuditEvent
         do {
             event = try JSONDecoder().decode(AuditEvent.self, from: Data(text.utf8))

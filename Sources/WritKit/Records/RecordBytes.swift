@@ -1,5 +1,5 @@
 /// The byte-level discipline every record goes through before any parser
-/// sees it: at most 64 KiB, valid UTF-8, no NUL byte.
+/// sees it: at most 64 KiB, valid UTF-8, no NUL byte, no byte order mark.
 ///
 /// The TOML parser underneath reads C strings, so a NUL would silently end
 /// the document early; the limit keeps a hostile file from costing the
@@ -18,6 +18,8 @@ public enum RecordBytes {
         guard let text = String(validating: Array(bytes), as: UTF8.self) else {
             throw WritError(reason, "\(record): not valid UTF-8")
         }
+        // A byte order mark is invisible yet changes the digest; one spelling per record.
+        guard text.unicodeScalars.first != "\u{FEFF}" else { throw WritError(reason, "\(record): starts with a byte order mark") }
         return text
     }
 }

@@ -182,6 +182,17 @@ private let eventCases: [MalformedCase] = [
     .init("event: a JSON array", .auditEvent, "[1, 2]\n"),
     .init("event: NUL byte", .auditEvent, edit(E, "verification", "verif\u{0}ication"), mentions: "NUL"),
     .init("event: not UTF-8", .auditEvent, Array(E.utf8.dropLast(2)) + [0xE2, 0x82, 0x7D, 0x0A], mentions: "UTF-8"),
+    .init("event: duplicate key", .auditEvent, edit(E, ",\"status\":\"PASS\"", ",\"status\":\"PASS\",\"status\":\"FAIL\""), mentions: "duplicate"),
+    .init("event: duplicate key spelled with an escape", .auditEvent, edit(E, ",\"status\":\"PASS\"", ",\"status\":\"PASS\",\"st\\u0061tus\":\"FAIL\""), mentions: "duplicate"),
+    .init("event: duplicate key in an unknown nested field", .auditEvent, edit(E, "\"schema\":1", "\"schema\":1,\"x\":{\"a\":1,\"a\":2}"), mentions: "duplicate"),
+    .init("event: schema 1.0", .auditEvent, edit(E, "\"schema\":1", "\"schema\":1.0"), mentions: "schema"),
+    .init("event: schema 1e0", .auditEvent, edit(E, "\"schema\":1", "\"schema\":1e0"), mentions: "schema"),
+    .init("event: text after the object", .auditEvent, E + "{}", mentions: "after"),
+    .init("event: escaped NUL", .auditEvent, edit(E, "verification", "verif\\u0000ication"), mentions: "NUL"),
+    .init("event: lone surrogate", .auditEvent, edit(E, "verification", "verif\\ud800ication"), mentions: "surrogate"),
+    .init("event: nested 100 deep", .auditEvent, edit(E, "\"schema\":1", "\"schema\":1,\"x\":" + String(repeating: "[", count: 100) + String(repeating: "]", count: 100)), mentions: "deeper"),
+    .init("event: byte order mark", .auditEvent, [0xEF, 0xBB, 0xBF] + Array(E.utf8), mentions: "byte order mark"),
+    .init("intent: byte order mark", .intent, [0xEF, 0xBB, 0xBF] + Array(I.utf8), mentions: "byte order mark"),
     .init("event: more than 64 KiB", .auditEvent, edit(E, "verification", "verification\",\"pad\":\"" + String(repeating: "x", count: 64 * 1024)), mentions: "limit"),
 ]
 
