@@ -1,0 +1,89 @@
+/// An approval of a governance change,
+/// `approvals/_governance/<digest-hex>/<principal>.toml` (SPEC §2, §5),
+/// signed next to it under namespace `writ-governance`.
+public struct GovernanceRecord: Sendable, Equatable {
+    public let schema: Int
+    /// The governance digest of the `policy.toml` and `allowed_signers` pair approved.
+    public let governanceDigest: ContentDigest
+    public let decision: Decision
+    public let approver: Principal
+    public let createdAt: Timestamp
+    public let note: String?
+
+    /// The signature namespace of governance records.
+    public static let signatureNamespace = "writ-governance"
+
+    /// Builds a record, checking the same rules as parsing (`approval_malformed`).
+    public init(
+        governanceDigest: ContentDigest, decision: Decision, approver: Principal, createdAt: Timestamp,
+        note: String? = nil
+    ) throws {
+        if let note, note.unicodeScalars.contains("\0") {
+            throw WritError(.approvalMalformed, "governance record: field 'note' contains a NUL character")
+        }
+        self.schema = 1
+        self.governanceDigest = governanceDigest
+        self.decision = decision
+        self.approver = approver
+        self.createdAt = createdAt
+        self.note = note
+    }
+
+    /// Where this record lives on the governance branch.
+    public var path: GovernancePath { .governanceRecord(governanceDigest, approver) }
+
+    /// Where its signature lives.
+    public var signaturePath: GovernancePath { .governanceSignature(governanceDigest, approver) }
+
+    /// Parses record bytes; throws `WritError(.approvalMalformed, ...)`.
+    ///
+    /// With `expectedPath`, the path must be
+    /// `approvals/_governance/<digest-hex>/<approver>.toml` for this record.
+    public static func parse(_ bytes: some Collection<UInt8>, expectedPath: String? = nil) throws -> GovernanceRecord {
+        let root = try TOMLRecordReader.parse(bytes, reason: .approvalMalformed, record: "governance record")
+        try root.rejectUnknownKeys(allowing: ["schema", "governance_digest", "decision", "approver", "created_at", "note"])
+        try root.requireSchemaOne()
+        let record = try GovernanceRecord(
+            governanceDigest: try root.requiredDigest("governance_digest"),
+            decision: try root.requiredDecision("decision"),
+            approver: try root.requiredPrincipal("approver"),
+            createdAt: try root.requiredTimestamp("created_at"),
+            note: try root.string("note"))
+        if let expectedPath {
+            switch GovernancePath.diagnose(expectedPath) {
+            case .failure(let problem):
+                throw WritError(.approvalMalformed, "governance record path \(quoted: expectedPath): \(problem.message)")
+            case .success(.governanceRecord(let digest, let principal)):
+                guard digest == record.governanceDigest else {
+                    throw WritError(
+                        .approvalMalformed,
+                        "governance record names \(record.governanceDigest) but is filed under \(digest.hex)")
+                }
+                guard principal == record.approver else {
+                    throw WritError(
+                        .approvalMalformed,
+                        "governance record: approver \(quoted: record.approver.rawValue) does not match the file name's principal \(quoted: principal.rawValue)"
+                    )
+                }
+            case .success:
+                throw WritError(.approvalMalformed, "path \(quoted: expectedPath) is not a governance record")
+            }
+        }
+        return record
+    }
+
+    /// The canonical TOML of this record, which `parse` reads back unchanged.
+    public func canonicalTOML() -> String {
+        var writer = TOMLWriter()
+        writer.line("schema", schema)
+        writer.line("governance_digest", governanceDigest.description)
+        writer.line("decision", decision.rawValue)
+        writer.line("approver", approver.rawValue)
+        writer.line("created_at", createdAt.rfc3339)
+        writer.line("note", optional: note)
+        return writer.text
+    }
+
+    /// `canonicalTOML()` as UTF-8 bytes, the bytes that get signed.
+    public func canonicalBytes() -> [UInt8] { Array(canonicalTOML().utf8) }
+}

@@ -1,0 +1,106 @@
+/// A path on the ledger branch, and what it names (SPEC §3):
+/// `intents/<aa>/<id>.toml`, `intents/<aa>/<id>.toml.sig` and
+/// `audit/<aa>/<id>/<seq>-<event>.json`.
+///
+/// Parsing is exact: `<aa>` must be the fan-out of the id, the id and event
+/// must be valid, `<seq>` must be the canonical spelling of a number ≥ 1
+/// (`0001`, `0042`, `12345`; never `00001`), and nothing else (no empty, `.`
+/// or `..` segment, no leading or trailing `/`) is a ledger path.
+public enum LedgerPath: Sendable, Hashable, CustomStringConvertible {
+    /// `intents/<aa>/<id>.toml`
+    case intent(IntentID)
+    /// `intents/<aa>/<id>.toml.sig`, the proposer's signature (namespace `writ-intent`).
+    case intentSignature(IntentID)
+    /// `audit/<aa>/<id>/<seq>-<event>.json`
+    case auditEvent(IntentID, sequence: Int, event: AuditEventKind)
+
+    /// The intent the path belongs to.
+    public var intentID: IntentID {
+        switch self {
+        case .intent(let id), .intentSignature(let id), .auditEvent(let id, _, _): id
+        }
+    }
+
+    /// The path, relative to the branch root.
+    public var path: String {
+        switch self {
+        case .intent(let id): "intents/\(id.fanOut)/\(id.rawValue).toml"
+        case .intentSignature(let id): "intents/\(id.fanOut)/\(id.rawValue).toml.sig"
+        case .auditEvent(let id, let sequence, let event):
+            "audit/\(id.fanOut)/\(id.rawValue)/\(LedgerPath.sequenceText(sequence))-\(event.rawValue).json"
+        }
+    }
+
+    public var description: String { path }
+
+    /// The canonical spelling of an event sequence number: at least four digits.
+    public static func sequenceText(_ sequence: Int) -> String {
+        let text = String(sequence)
+        return String(repeating: "0", count: max(0, 4 - text.count)) + text
+    }
+
+    /// Parses `path`; nil when it is not exactly a ledger path.
+    public init?(_ path: String) {
+        guard case .success(let parsed) = LedgerPath.diagnose(path) else { return nil }
+        self = parsed
+    }
+
+    /// Parses `path`, or says why it is not a ledger path.
+    static func diagnose(_ path: String) -> Result<LedgerPath, PathProblem> {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        switch parts.first {
+        case "intents":
+            guard parts.count == 3 else { return .failure(PathProblem("expected intents/<aa>/<id>.toml")) }
+            let file = parts[2]
+            let stem: String
+            let isSignature: Bool
+            if file.hasSuffix(".toml.sig") {
+                stem = String(file.dropLast(".toml.sig".count))
+                isSignature = true
+            } else if file.hasSuffix(".toml") {
+                stem = String(file.dropLast(".toml".count))
+                isSignature = false
+            } else {
+                return .failure(PathProblem("an intent file must end in .toml or .toml.sig"))
+            }
+            guard let id = IntentID(stem) else { return .failure(PathProblem("invalid intent id \(quoted: stem)")) }
+            guard parts[1] == id.fanOut else {
+                return .failure(PathProblem("fan-out directory \(quoted: parts[1]) should be \(quoted: id.fanOut) for id \(quoted: id.rawValue)"))
+            }
+            return .success(isSignature ? .intentSignature(id) : .intent(id))
+        case "audit":
+            guard parts.count == 4 else { return .failure(PathProblem("expected audit/<aa>/<id>/<seq>-<event>.json")) }
+            guard let id = IntentID(parts[2]) else { return .failure(PathProblem("invalid intent id \(quoted: parts[2])")) }
+            guard parts[1] == id.fanOut else {
+                return .failure(PathProblem("fan-out directory \(quoted: parts[1]) should be \(quoted: id.fanOut) for id \(quoted: id.rawValue)"))
+            }
+            let file = parts[3]
+            guard file.hasSuffix(".json") else { return .failure(PathProblem("an audit event file must end in .json")) }
+            let name = file.dropLast(".json".count)
+            guard let dash = name.firstIndex(of: "-") else {
+                return .failure(PathProblem("an audit event file is named <seq>-<event>.json"))
+            }
+            let sequenceText = String(name[..<dash])
+            let eventText = String(name[name.index(after: dash)...])
+            guard sequenceText.utf8.count >= 4, sequenceText.utf8.count <= 18,
+                sequenceText.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }),
+                let sequence = Int(sequenceText), sequence >= 1, LedgerPath.sequenceText(sequence) == sequenceText
+            else {
+                return .failure(PathProblem("sequence \(quoted: sequenceText) is not a number from 0001 written with at least four digits"))
+            }
+            guard let event = AuditEventKind(rawValue: eventText) else {
+                return .failure(PathProblem("unknown event \(quoted: eventText)"))
+            }
+            return .success(.auditEvent(id, sequence: sequence, event: event))
+        default:
+            return .failure(PathProblem("only intents/ and audit/ belong on the ledger"))
+        }
+    }
+}
+
+/// Why a path is not one of the layout's paths; turned into a `WritError` by
+/// the caller, which knows which reason code applies.
+struct PathProblem: Error, Sendable {
+    let message: String
+    init(_ message: String) { self.message = message }
+}

@@ -1,0 +1,177 @@
+import TOMLKit
+
+/// A strict reader over one TOML table, used by every TOML record.
+///
+/// Every key must be claimed (unknown keys are errors at every table level),
+/// every value must have the declared type (timestamps are quoted strings,
+/// never TOML dates), and every error is a `WritError` with the record's
+/// reason code and a detail naming the field.
+struct TOMLRecordReader {
+    let table: TOMLTable
+    /// Dotted path of this table from the document root; empty for the root.
+    let tablePath: String
+    let reason: ReasonCode
+    let record: String
+
+    /// Parses `bytes` after the byte-level checks of `RecordBytes`.
+    static func parse(_ bytes: some Collection<UInt8>, reason: ReasonCode, record: String) throws -> TOMLRecordReader {
+        let text = try RecordBytes.text(bytes, reason: reason, record: record)
+        // The parser hands strings back as C strings: an escaped NUL would
+        // truncate a value or key without a trace, so the escape is refused
+        // outright (even inside a literal string, where it is harmless text).
+        if text.contains("\\u0000") || text.contains("\\U00000000") {
+            throw WritError(reason, "\(record): contains the escape for a NUL character")
+        }
+        do {
+            return TOMLRecordReader(table: try TOMLTable(string: text), tablePath: "", reason: reason, record: record)
+        } catch let error as TOMLParseError {
+            throw WritError(
+                reason,
+                "\(record): TOML parse error at line \(error.source.begin.line), column \(error.source.begin.column): \(error.description)"
+            )
+        }
+    }
+
+    func fieldName(_ key: String) -> String { tablePath.isEmpty ? key : tablePath + "." + key }
+
+    func fail(_ message: String) -> WritError { WritError(reason, "\(record): \(message)") }
+
+    func fail(_ key: String, _ message: String) -> WritError {
+        WritError(reason, "\(record): field '\(fieldName(key))' \(message)")
+    }
+
+    /// Keys present in this table, in sorted order.
+    var keys: [String] { table.keys.sorted() }
+
+    /// Throws for the first key outside `allowed`.
+    func rejectUnknownKeys(allowing allowed: Set<String>) throws {
+        for key in keys where !allowed.contains(key) {
+            throw fail("unknown key '\(fieldName(key))'")
+        }
+    }
+
+    private func value(_ key: String) -> TOMLValueConvertible? { table[key] }
+
+    private func typeName(_ value: TOMLValueConvertible) -> String {
+        switch value.type {
+        case .dateTime, .date, .time: "an unquoted TOML date (write it as a quoted string)"
+        default: "a \(value.type)"
+        }
+    }
+
+    func string(_ key: String) throws -> String? {
+        guard let value = value(key) else { return nil }
+        guard value.type == .string, let text = value.string else {
+            throw fail(key, "must be a string, found \(typeName(value))")
+        }
+        return text
+    }
+
+    func requiredString(_ key: String) throws -> String {
+        guard let text = try string(key) else { throw fail(key, "is missing") }
+        return text
+    }
+
+    func int(_ key: String) throws -> Int? {
+        guard let value = value(key) else { return nil }
+        guard value.type == .int, let number = value.int else {
+            throw fail(key, "must be an integer, found \(typeName(value))")
+        }
+        return number
+    }
+
+    func requiredInt(_ key: String) throws -> Int {
+        guard let number = try int(key) else { throw fail(key, "is missing") }
+        return number
+    }
+
+    func stringArray(_ key: String) throws -> [String]? {
+        guard let value = value(key) else { return nil }
+        guard value.type == .array, let array = value.array else {
+            throw fail(key, "must be an array of strings, found \(typeName(value))")
+        }
+        var out: [String] = []
+        for (index, element) in array.enumerated() {
+            guard element.type == .string, let text = element.string else {
+                throw fail("\(key)[\(index)]", "must be a string, found \(typeName(element))")
+            }
+            out.append(text)
+        }
+        return out
+    }
+
+    func table(_ key: String) throws -> TOMLRecordReader? {
+        guard let value = value(key) else { return nil }
+        guard value.type == .table, let table = value.table else {
+            throw fail(key, "must be a table, found \(typeName(value))")
+        }
+        return TOMLRecordReader(table: table, tablePath: fieldName(key), reason: reason, record: record)
+    }
+
+    func requiredTable(_ key: String) throws -> TOMLRecordReader {
+        guard let table = try table(key) else { throw fail(key, "is missing") }
+        return table
+    }
+
+    /// Checks `schema = 1`.
+    func requireSchemaOne() throws {
+        let schema = try requiredInt("schema")
+        guard schema == 1 else { throw fail("schema", "must be 1, found \(schema)") }
+    }
+
+    // Typed fields shared by the records.
+
+    func timestamp(_ key: String) throws -> Timestamp? {
+        guard let text = try string(key) else { return nil }
+        guard let value = Timestamp(rfc3339: text) else {
+            throw fail(key, "is not an RFC 3339 timestamp: \(quoted: text)")
+        }
+        return value
+    }
+
+    func requiredTimestamp(_ key: String) throws -> Timestamp {
+        guard let value = try timestamp(key) else { throw fail(key, "is missing") }
+        return value
+    }
+
+    func tier(_ key: String) throws -> Tier? {
+        guard let text = try string(key) else { return nil }
+        guard let tier = Tier(parsing: text) else {
+            throw fail(key, "must be low, medium or high, found \(quoted: text)")
+        }
+        return tier
+    }
+
+    func requiredTier(_ key: String) throws -> Tier {
+        guard let value = try tier(key) else { throw fail(key, "is missing") }
+        return value
+    }
+
+    func requiredPrincipal(_ key: String) throws -> Principal {
+        let text = try requiredString(key)
+        guard let principal = Principal(text) else { throw fail(key, "is not a valid principal: \(quoted: text)") }
+        return principal
+    }
+
+    func requiredIntentID(_ key: String) throws -> IntentID {
+        let text = try requiredString(key)
+        guard let id = IntentID(text) else { throw fail(key, "is not a valid intent id: \(quoted: text)") }
+        return id
+    }
+
+    func requiredDigest(_ key: String) throws -> ContentDigest {
+        let text = try requiredString(key)
+        guard let digest = ContentDigest(parsing: text) else {
+            throw fail(key, "must be sha256:<64 lower-case hex digits>, found \(quoted: text)")
+        }
+        return digest
+    }
+
+    func requiredDecision(_ key: String) throws -> Decision {
+        let text = try requiredString(key)
+        guard let decision = Decision(rawValue: text) else {
+            throw fail(key, "must be approve or deny, found \(quoted: text)")
+        }
+        return decision
+    }
+}
