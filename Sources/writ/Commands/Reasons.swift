@@ -1,0 +1,22 @@
+import ArgumentParser
+import WritKit
+
+struct Reasons: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List the closed vocabulary of reason codes.")
+
+    @Flag(help: "Print JSON: [{\"code\", \"summary\"}].")
+    var json = false
+
+    func run() throws {
+        if json {
+            let entries = ReasonCode.allCases.map { ["code": $0.rawValue, "summary": $0.summary] }
+            try Output.printJSON(entries)
+        } else {
+            let width = ReasonCode.allCases.map(\.rawValue.count).max() ?? 0
+            for code in ReasonCode.allCases {
+                print(code.rawValue.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + code.summary)
+            }
+        }
+    }
+}
