@@ -1,0 +1,56 @@
+import Foundation
+
+/// Appends files to a branch as one SSH-signed commit, through objects and
+/// a compare-and-swap ref update only (no work tree, no index).
+///
+/// Appending never overwrites: a path that already exists fails the append,
+/// which is what keeps the ledger append-only by construction. When another
+/// writer moves the branch between our read and our update, the commit is
+/// rebuilt on the new tip and retried, never forced.
+public struct BranchAppender {
+    public let repository: Repository
+    public var maximumAttempts = 16
+
+    public init(repository: Repository) {
+        self.repository = repository
+    }
+
+    /// Commits `files` on top of `branch` and returns the new commit id.
+    ///
+    /// `createBranchFrom` names the commit to start the branch from when it
+    /// does not exist yet (nil: the branch must exist).
+    @discardableResult
+    public func append(
+        _ files: [String: Data], to branch: String, message: String, signer: SigningIdentity, at date: Date,
+        createBranchFrom start: ObjectID? = nil
+    ) throws -> ObjectID {
+        for _ in 0..<maximumAttempts {
+            let tip = try repository.resolve(refName(branch))
+            guard let parent = tip ?? start else {
+                throw WritError(.trustRootMissing, "branch '\(branch)' does not exist in the ops repo")
+            }
+            let base = try repository.commit(parent).tree
+            let tree: ObjectID
+            do {
+                tree = try repository.insert(files, into: base, overwrite: false)
+            } catch GitUsageError.pathExists(let path) {
+                throw WritError(.ledgerViolation, "\(path) already exists on \(branch); records are append-only")
+            }
+            let identity = signer.gitIdentity(at: date)
+            let commit = try repository.createSignedCommit(
+                tree: tree, parents: [parent], author: identity, committer: identity, message: message
+            ) { payload in try signer.sign(payload, namespace: "git") }
+            do {
+                try repository.updateRef(refName(branch), to: commit, expecting: tip)
+                return commit
+            } catch RefUpdateError.conflict, RefUpdateError.locked {
+                continue
+            }
+        }
+        throw WritError(.lockContended, "branch '\(branch)' kept moving; gave up after \(maximumAttempts) attempts")
+    }
+
+    private func refName(_ branch: String) -> String {
+        branch.hasPrefix("refs/") ? branch : "refs/heads/" + branch
+    }
+}
