@@ -111,6 +111,16 @@ public struct SSHPublicKey: Sendable, Hashable, CustomStringConvertible {
         self.blob = blob
     }
 
+    /// Wraps a 32-byte ed25519 key the crypto library produced.
+    init(ed25519Raw raw: [UInt8]) {
+        var writer = SSHWireWriter()
+        writer.writeString(SSHKeyType.ed25519.rawValue)
+        writer.writeString(raw)
+        self.type = .ed25519
+        self.blob = writer.bytes
+        self.material = .ed25519(raw)
+    }
+
     /// Parses an authorized_keys-style line `type base64 [comment]`.
     ///
     /// The type on the line must name the same algorithm as the blob.
