@@ -52,7 +52,13 @@ enum ProcessRunner {
         let stderr: Data
     }
 
+    /// A child that exits before reading all its input would otherwise
+    /// kill this process with SIGPIPE on the next write; the write error is
+    /// what we want instead.
+    private static let ignoreSIGPIPE: Void = { _ = signal(SIGPIPE, SIG_IGN) }()
+
     static func run(_ path: String, _ arguments: [String], stdin: Data = Data(), environment: [String: String]? = nil) throws -> Output {
+        _ = ignoreSIGPIPE
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
