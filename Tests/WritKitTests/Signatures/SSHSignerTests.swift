@@ -111,3 +111,45 @@ import Testing
 extension SSHEd25519PrivateKey {
     var publicLine: String { publicKey.openSSHLine }
 }
+
+@Suite struct Ed25519MalleabilityTests {
+    /// S + L is the same signature to a verifier that does not reduce S;
+    /// the reference accepts it, writ's verifier must not.
+    @Test func nonCanonicalScalarIsRejected() throws {
+        let dir = try SigTest.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let message = Data("m".utf8)
+        // Try keys until S + L still fits the 253 bits the reference checks.
+        for _ in 0..<64 {
+            let key = SSHEd25519PrivateKey.generate()
+            let armored = Array(try key.sign(message: message, namespace: "ns").utf8)
+            var fields = try SigTest.Fields(blob: SigTest.blob(ofArmored: armored))
+            let order: [UInt8] = [
+                0xED, 0xD3, 0xF5, 0x5C, 0x1A, 0x63, 0x12, 0x58, 0xD6, 0x9C, 0xF7, 0xA2, 0xDE, 0xF9, 0xDE, 0x14,
+                0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
+            ]
+            let sStart = fields.signature.count - 32
+            var carry = 0
+            var sum = [UInt8](repeating: 0, count: 32)
+            for i in 0..<32 {
+                let v = Int(fields.signature[sStart + i]) + Int(order[i]) + carry
+                sum[i] = UInt8(v & 0xFF)
+                carry = v >> 8
+            }
+            guard carry == 0, sum[31] & 0xE0 == 0 else { continue }
+            fields.signature.replaceSubrange(sStart..., with: sum)
+            let malleated = SigTest.armor(fields.blob)
+            let signers = "a@x \(key.publicLine)\n"
+            #expect(try SigTest.refVerify(
+                dir: dir, signature: malleated, message: message, principal: "a@x", namespace: "ns",
+                signers: signers, verifyTime: "20300101Z"))
+            #expect(throws: SignatureFailure.self) {
+                try SignatureVerifier.verify(
+                    armored: malleated, message: message, principal: "a@x", namespace: "ns",
+                    allowedSigners: AllowedSigners(parsing: signers), at: Date())
+            }
+            return
+        }
+        Issue.record("no key gave a malleable signature in 64 tries")
+    }
+}
