@@ -37,9 +37,15 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .executableTarget(
+            name: "writ-bench",
+            dependencies: ["WritKit"]
+        ),
         .testTarget(
             name: "WritKitTests",
-            dependencies: ["WritKit"]
+            // The executable is a dependency so that `swift test` builds the
+            // `writ` binary the end-to-end tests run.
+            dependencies: ["WritKit", "writ"]
         ),
     ]
 )

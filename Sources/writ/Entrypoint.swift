@@ -13,8 +13,10 @@ struct Writ: AsyncParsableCommand {
             """,
         subcommands: [
             Init.self,
+            Validate.self,
             Classify.self,
             Reasons.self,
+            Sig.self,
         ]
     )
 }

@@ -7,7 +7,7 @@ import Foundation
 /// key material never appears in a description, log line or error.
 public struct SigningIdentity: Sendable, CustomStringConvertible {
     public let principal: Principal
-    private let keyPath: String
+    private let keyPath: String?
     private let inProcessKey: SSHEd25519PrivateKey?
 
     /// Loads the key at `keyPath` for `principal`.
@@ -20,11 +20,19 @@ public struct SigningIdentity: Sendable, CustomStringConvertible {
         self.inProcessKey = try? SSHEd25519PrivateKey(openSSH: text)
     }
 
+    /// An identity with an in-memory ed25519 key (demo and benchmarks).
+    public init(principal: Principal, key: SSHEd25519PrivateKey) {
+        self.principal = principal
+        self.keyPath = nil
+        self.inProcessKey = key
+    }
+
     /// Signs `message` under `namespace`, returning the armored SSHSIG.
     public func sign(_ message: Data, namespace: String) throws -> String {
         if let inProcessKey {
             return try inProcessKey.sign(message: message, namespace: namespace)
         }
+        guard let keyPath else { throw WritError(.signerUnknown, "no key to sign with for \(principal)") }
         return try SSHSigner.signWithSSHKeygen(message: message, namespace: namespace, keyPath: keyPath)
     }
 

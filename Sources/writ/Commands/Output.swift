@@ -10,3 +10,10 @@ enum Output {
         FileHandle.standardOutput.write(Data("\n".utf8))
     }
 }
+
+extension Output {
+    /// A line on standard error, where findings and failures go.
+    static func printError(_ line: String) {
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+}

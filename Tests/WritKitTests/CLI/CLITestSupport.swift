@@ -1,0 +1,42 @@
+import Foundation
+import Testing
+import WritKit
+
+/// Runs the built `writ` binary, end to end, as a user would.
+enum CLI {
+    /// The `writ` executable next to the test bundle (`swift test` builds it).
+    static let binary: String = {
+        let candidates = [
+            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("writ"),
+            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+                .deletingLastPathComponent().appendingPathComponent("writ"),
+            RepoRoot.url.appendingPathComponent(".build/debug/writ"),
+        ]
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }?.path
+            ?? candidates[2].path
+    }()
+
+    @discardableResult
+    static func run(_ arguments: String..., in directory: URL? = nil, stdin: Data? = nil) throws -> GitTestSupport.Output {
+        try GitTestSupport.run(binary, arguments, in: directory, stdin: stdin)
+    }
+
+    static func runArgs(_ arguments: [String], in directory: URL? = nil) throws -> GitTestSupport.Output {
+        try GitTestSupport.run(binary, arguments, in: directory)
+    }
+
+    /// Generates an OpenSSH key pair with `ssh-keygen` and returns the private key path.
+    static func makeKey(in directory: URL, name: String, type: String = "ed25519") throws -> String {
+        let path = directory.appendingPathComponent(name).path
+        let output = try GitTestSupport.run(
+            "/usr/bin/ssh-keygen", ["-q", "-t", type, "-N", "", "-C", name, "-f", path])
+        try #require(output.status == 0, "ssh-keygen failed: \(output.stderr)")
+        return path
+    }
+
+    /// The `type base64` part of a public key file.
+    static func publicKey(_ privateKeyPath: String) throws -> String {
+        let line = try String(contentsOfFile: privateKeyPath + ".pub", encoding: .utf8)
+        return line.split(separator: " ").prefix(2).joined(separator: " ")
+    }
+}

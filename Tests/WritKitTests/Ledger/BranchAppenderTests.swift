@@ -1,0 +1,70 @@
+import Foundation
+import Testing
+@testable import WritKit
+
+/// Signed ledger commits made in process must verify with stock git.
+@Suite struct BranchAppenderTests {
+    @Test func signedCommitsVerifyWithGitVerifyCommit() throws {
+        let dir = try GitTestSupport.scratch()
+        defer { GitTestSupport.remove(dir) }
+        let ops = dir.appendingPathComponent("ops.git")
+        _ = try OpsRepoInitializer().initialize(at: ops.path, bare: true)
+        let key = try CLI.makeKey(in: dir, name: "dispatch")
+        let signersFile = dir.appendingPathComponent("allowed_signers")
+        try Data("dispatch-1@example.com \(try CLI.publicKey(key))\n".utf8).write(to: signersFile)
+
+        let identity = try SigningIdentity(principal: try #require(Principal("dispatch-1@example.com")), keyPath: key)
+        let appender = BranchAppender(repository: try Repository.open(at: ops.path))
+        let id = try #require(IntentID("sign-me"))
+        let first = try appender.append(
+            [LedgerPath.intent(id).path: Data("x\n".utf8)], to: "writ/ledger", message: "writ: propose sign-me\n",
+            signer: identity, at: Date())
+        let second = try appender.append(
+            [LedgerPath.intentSignature(id).path: Data("y\n".utf8)], to: "writ/ledger", message: "writ: sign\n",
+            signer: identity, at: Date())
+
+        for commit in [first, second] {
+            let verify = try GitTestSupport.run(
+                "/usr/bin/git",
+                ["--git-dir", ops.path, "-c", "gpg.format=ssh", "-c", "gpg.ssh.allowedSignersFile=\(signersFile.path)",
+                 "verify-commit", commit.hex])
+            #expect(verify.status == 0, "git verify-commit: \(verify.stderr)")
+            #expect(verify.stderr.contains("Good \"git\" signature for dispatch-1@example.com"))
+        }
+        #expect(try GitTestSupport.git(ops, "rev-parse", "writ/ledger") == second.hex)
+        #expect(try GitTestSupport.git(ops, "fsck", "--strict").isEmpty)
+
+        // Append-only: the same path again is a ledger violation, and the branch does not move.
+        #expect(throws: WritError.self) {
+            try appender.append(
+                [LedgerPath.intent(id).path: Data("z\n".utf8)], to: "writ/ledger", message: "again\n",
+                signer: identity, at: Date())
+        }
+        #expect(try GitTestSupport.git(ops, "rev-parse", "writ/ledger") == second.hex)
+    }
+
+    @Test func concurrentAppendersBothLandWithoutLosingEitherFile() throws {
+        let dir = try GitTestSupport.scratch()
+        defer { GitTestSupport.remove(dir) }
+        let ops = dir.appendingPathComponent("ops.git")
+        _ = try OpsRepoInitializer().initialize(at: ops.path, bare: true)
+        let key = try CLI.makeKey(in: dir, name: "agent")
+        let identity = try SigningIdentity(principal: try #require(Principal("agent@example.com")), keyPath: key)
+        let path = ops.path
+        let lanes = 4
+        let perLane = 10
+        DispatchQueue.concurrentPerform(iterations: lanes) { lane in
+            guard let repository = try? Repository.open(at: path) else { return }
+            let appender = BranchAppender(repository: repository)
+            for index in 0..<perLane {
+                guard let id = IntentID("lane-\(lane)-\(index)") else { continue }
+                _ = try? appender.append(
+                    [LedgerPath.intent(id).path: Data("\(lane) \(index)\n".utf8)], to: "writ/ledger",
+                    message: "writ: propose \(id)\n", signer: identity, at: Date())
+            }
+        }
+        let files = try GitTestSupport.git(ops, "ls-tree", "-r", "--name-only", "writ/ledger")
+            .split(separator: "\n")
+        #expect(files.count == lanes * perLane)
+    }
+}
