@@ -13,6 +13,8 @@ struct Writ: AsyncParsableCommand {
             """,
         subcommands: [
             Init.self,
+            Propose.self,
+            Approve.self,
             Validate.self,
             Classify.self,
             Reasons.self,

@@ -18,11 +18,13 @@ public struct BranchAppender {
     /// Commits `files` on top of `branch` and returns the new commit id.
     ///
     /// `createBranchFrom` names the commit to start the branch from when it
-    /// does not exist yet (nil: the branch must exist).
+    /// does not exist yet (nil: the branch must exist). `overwrite` is for
+    /// governance-side branches only (an approver replacing their own
+    /// record); the ledger is never written with it.
     @discardableResult
     public func append(
         _ files: [String: Data], to branch: String, message: String, signer: SigningIdentity, at date: Date,
-        createBranchFrom start: ObjectID? = nil
+        createBranchFrom start: ObjectID? = nil, overwrite: Bool = false
     ) throws -> ObjectID {
         for _ in 0..<maximumAttempts {
             let tip = try repository.resolve(refName(branch))
@@ -32,7 +34,7 @@ public struct BranchAppender {
             let base = try repository.commit(parent).tree
             let tree: ObjectID
             do {
-                tree = try repository.insert(files, into: base, overwrite: false)
+                tree = try repository.insert(files, into: base, overwrite: overwrite)
             } catch GitUsageError.pathExists(let path) {
                 throw WritError(.ledgerViolation, "\(path) already exists on \(branch); records are append-only")
             }

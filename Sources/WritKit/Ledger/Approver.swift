@@ -1,0 +1,67 @@
+import Foundation
+
+/// `writ approve`: signs an approval or denial record for an intent and
+/// commits it to the intent's approval branch; optionally merges that
+/// branch into the governance branch, as merging an approval PR would.
+public struct Approver {
+    public let ops: OpsRepo
+
+    public init(ops: OpsRepo) {
+        self.ops = ops
+    }
+
+    public struct Options: Sendable {
+        public var decision: Decision = .approve
+        public var expiresAt: Timestamp?
+        public var note: String?
+        public var branch: String?
+        public var merge = false
+
+        public init() {}
+    }
+
+    public struct Approval: Sendable {
+        public let record: ApprovalRecord
+        public let branch: String
+        public let branchCommit: ObjectID
+        /// The governance merge commit, with `merge`.
+        public let mergeCommit: ObjectID?
+    }
+
+    /// Signs `decision` on `id` as `signer`.
+    ///
+    /// Refuses, before signing anything, an intent that is missing or
+    /// malformed (`intent_malformed`) and a governance head whose policy does
+    /// not parse (`policy_malformed`): without them the digest and the tier
+    /// the record binds cannot be established.
+    public func approve(_ id: IntentID, options: Options, as signer: SigningIdentity, now: Date) throws -> Approval {
+        let ledgerHead = try ops.ledgerHead()
+        guard let intentBytes = try ops.blob(LedgerPath.intent(id).path, in: ledgerHead) else {
+            throw WritError(.intentMalformed, "no intent \(id) on the ledger branch \(ops.ledgerRef)")
+        }
+        let intent = try Intent.parse(intentBytes, expectedPath: LedgerPath.intent(id).path)
+        let governanceHead = try ops.governanceHead()
+        guard let policyBytes = try ops.blob(GovernancePath.policy.path, in: governanceHead) else {
+            throw WritError(.policyMalformed, "the governance branch has no policy.toml")
+        }
+        let policy = try Policy.parse(policyBytes)
+        let record = try ApprovalRecord(
+            intent: id, intentDigest: Intent.digest(ofFileBytes: intentBytes), tier: intent.effectiveTier(policy),
+            decision: options.decision, approver: signer.principal, createdAt: Timestamp(now),
+            expiresAt: options.expiresAt, note: options.note)
+        let bytes = Data(record.canonicalBytes())
+        let signature = try signer.sign(bytes, namespace: ApprovalRecord.signatureNamespace)
+
+        let branch = options.branch ?? "approval/\(id.rawValue)"
+        let appender = BranchAppender(repository: ops.repository)
+        let branchCommit = try appender.append(
+            [record.path.path: bytes, record.signaturePath.path: Data(signature.utf8)], to: branch,
+            message: "writ: \(options.decision.rawValue) \(id) as \(signer.principal)\n", signer: signer, at: now,
+            createBranchFrom: governanceHead, overwrite: true)
+        var mergeCommit: ObjectID?
+        if options.merge {
+            mergeCommit = try GovernanceMerger(ops: ops).merge(branch: branch, as: signer, now: now)
+        }
+        return Approval(record: record, branch: branch, branchCommit: branchCommit, mergeCommit: mergeCommit)
+    }
+}

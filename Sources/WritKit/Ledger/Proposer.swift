@@ -1,0 +1,92 @@
+import Foundation
+
+/// `writ propose`: writes a signed intent to the ledger and, for tiers that
+/// need a human, opens the approval branch an approval PR is made from.
+public struct Proposer {
+    public let ops: OpsRepo
+
+    public init(ops: OpsRepo) {
+        self.ops = ops
+    }
+
+    /// What the agent asks for.
+    public struct Request: Sendable {
+        public var id: IntentID?
+        public var kind: String
+        public var target: Intent.Target
+        public var params: [String: String] = [:]
+        public var summary: String?
+        public var blastRadius: Tier?
+        public var requires: [String] = []
+        public var expiresAt: Timestamp?
+        public var idempotencyKey: String?
+
+        public init(kind: String, target: Intent.Target) {
+            self.kind = kind
+            self.target = target
+        }
+    }
+
+    /// What `writ propose` did.
+    public struct Proposal: Sendable {
+        public let intent: Intent
+        public let digest: ContentDigest
+        public let tier: Tier
+        public let approvalsRequired: Int
+        public let ledgerCommit: ObjectID
+        /// `approval/<id>`, created for medium and high tiers.
+        public let approvalBranch: String?
+    }
+
+    public func propose(_ request: Request, as signer: SigningIdentity, now: Date) throws -> Proposal {
+        let id = try request.id ?? Self.generateID(kind: request.kind)
+        let intent = try Intent(
+            id: id, kind: request.kind, proposer: signer.principal, createdAt: Timestamp(now),
+            summary: request.summary ?? "\(request.kind) on \(request.target.repo)", expiresAt: request.expiresAt,
+            blastRadius: request.blastRadius, idempotencyKey: request.idempotencyKey,
+            requires: request.requires.isEmpty ? nil : request.requires, target: request.target,
+            params: request.params)
+        let bytes = Data(intent.canonicalBytes())
+        let signature = try signer.sign(bytes, namespace: "writ-intent")
+
+        // The tier is read from the governance head for the agent's benefit;
+        // the dispatcher decides with the trusted policy, never this one.
+        let governanceHead = try ops.governanceHead()
+        guard let policyBytes = try ops.blob(GovernancePath.policy.path, in: governanceHead) else {
+            throw WritError(.policyMalformed, "the governance branch has no policy.toml")
+        }
+        let policy = try Policy.parse(policyBytes)
+        let tier = intent.effectiveTier(policy)
+        let required = policy.rule(for: tier)?.approvals ?? 0
+
+        let appender = BranchAppender(repository: ops.repository)
+        let ledgerCommit = try appender.append(
+            [LedgerPath.intent(id).path: bytes, LedgerPath.intentSignature(id).path: Data(signature.utf8)],
+            to: ops.ledgerRef, message: "writ: propose \(id) (\(intent.kind), \(tier))\n", signer: signer, at: now)
+
+        var approvalBranch: String?
+        if tier != .low {
+            let branch = "approval/\(id.rawValue)"
+            let request = try ApprovalRequest(for: intent, intentBytes: bytes, policy: policy, createdAt: Timestamp(now))
+            try appender.append(
+                [GovernancePath.request(id).path: Data(request.canonicalBytes())], to: branch,
+                message: "writ: request approval of \(id) (\(tier))\n", signer: signer, at: now,
+                createBranchFrom: governanceHead, overwrite: true)
+            approvalBranch = branch
+        }
+        return Proposal(
+            intent: intent, digest: Intent.digest(ofFileBytes: bytes), tier: tier, approvalsRequired: required,
+            ledgerCommit: ledgerCommit, approvalBranch: approvalBranch)
+    }
+
+    /// `<kind>-<8 random hex digits>`, with the kind folded into the id alphabet.
+    static func generateID(kind: String) throws -> IntentID {
+        let folded = String(kind.lowercased().map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "-" }.prefix(60))
+        let stem = folded.first.map { $0.isLetter || $0.isNumber } == true ? folded : "intent-" + folded
+        let suffix = String(format: "%08x", UInt32.random(in: .min ... .max))
+        guard let id = IntentID("\(stem)-\(suffix)") else {
+            throw WritError(.intentMalformed, "cannot make an intent id from kind \(kind); pass --id")
+        }
+        return id
+    }
+}

@@ -1,0 +1,69 @@
+import ArgumentParser
+import Foundation
+import WritKit
+
+struct Approve: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Sign an approval (or, with --deny, a denial) of an intent onto its approval branch.",
+        discussion: "With --merge the branch is merged into the governance branch locally, for set-ups with no forge.")
+
+    @Argument(help: "The intent id.")
+    var id: String
+
+    @OptionGroup var repoOptions: RepoOptions
+    @OptionGroup var signer: SignerOptions
+
+    @Flag(help: "Record a denial instead of an approval.")
+    var deny = false
+
+    @Option(help: "Expiry: an RFC 3339 time or a duration such as 24h or 7d.")
+    var expires: String?
+
+    @Option(help: "A note for humans (decides nothing).")
+    var note: String?
+
+    @Option(help: "The branch to commit to (default approval/<id>).")
+    var branch: String?
+
+    @Flag(help: "Merge the branch into the governance branch.")
+    var merge = false
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    func run() throws {
+        let now = Date()
+        guard let intentID = IntentID(id) else { throw ValidationError("not an intent id: \(id)") }
+        var options = Approver.Options()
+        options.decision = deny ? .deny : .approve
+        if let expires {
+            guard let deadline = DurationText.deadline(expires, from: Timestamp(now)) else {
+                throw ValidationError("--expires takes an RFC 3339 time or a duration such as 24h")
+            }
+            options.expiresAt = deadline
+        }
+        options.note = note
+        options.branch = branch
+        options.merge = merge
+        let approval = try Approver(ops: try repoOptions.open()).approve(
+            intentID, options: options, as: try signer.identity(), now: now)
+        if json {
+            struct Answer: Encodable {
+                let id: String, decision: String, tier: String, intent_digest: String, branch: String
+                let branch_commit: String, merge_commit: String?
+            }
+            try Output.printJSON(Answer(
+                id: intentID.rawValue, decision: approval.record.decision.rawValue, tier: approval.record.tier.rawValue,
+                intent_digest: approval.record.intentDigest.description, branch: approval.branch,
+                branch_commit: approval.branchCommit.hex, merge_commit: approval.mergeCommit?.hex))
+            return
+        }
+        print("Signed \(approval.record.decision.rawValue) of \(intentID) (tier \(approval.record.tier), \(approval.record.intentDigest))")
+        print("  on branch \(approval.branch) at \(approval.branchCommit.hex)")
+        if let mergeCommit = approval.mergeCommit {
+            print("  merged into \(repoOptions.governanceRef) at \(mergeCommit.hex)")
+        } else if merge {
+            print("  already merged into \(repoOptions.governanceRef)")
+        }
+    }
+}
