@@ -1,0 +1,56 @@
+import Foundation
+
+/// An intent file as read from the ledger, with its `.sig`.
+public struct IntentEvidence: Sendable, Equatable {
+    /// Ledger-layout path of the `.toml`: `intents/<aa>/<id>.toml`.
+    public let path: String
+    /// The file's exact bytes; the intent digest is over these.
+    public let bytes: Data
+    /// The `.toml.sig` next to it, nil when absent.
+    public let signature: Data?
+
+    public init(path: String, bytes: Data, signature: Data?) {
+        self.path = path
+        self.bytes = bytes
+        self.signature = signature
+    }
+}
+
+/// One version of an approval or denial record on the governance branch's
+/// first-parent history.
+public struct ApprovalEvidence: Sendable, Equatable {
+    /// Governance-layout path: `approvals/<aa>/<id>/<principal>.toml`.
+    public let path: String
+    public let bytes: Data
+    /// The `.sig` next to it, nil when absent.
+    public let signature: Data?
+    /// The first-parent governance commit that introduced this record version.
+    public let commit: ObjectID
+
+    public init(path: String, bytes: Data, signature: Data?, commit: ObjectID) {
+        self.path = path
+        self.bytes = bytes
+        self.signature = signature
+        self.commit = commit
+    }
+}
+
+/// One audit event file on the ledger, with who signed the commit that added it.
+public struct EventEvidence: Sendable, Equatable {
+    /// Ledger-layout path: `audit/<aa>/<id>/<seq>-<event>.json`.
+    public let path: String
+    public let bytes: Data
+    /// The ledger commit that added it.
+    public let commit: ObjectID
+    /// Principals whose trusted allowed_signers key made the commit's SSH
+    /// signature (namespace `git`), as verified by the caller; empty when
+    /// the commit is unsigned or its signature does not verify.
+    public let signers: Set<Principal>
+
+    public init(path: String, bytes: Data, commit: ObjectID, signers: Set<Principal>) {
+        self.path = path
+        self.bytes = bytes
+        self.commit = commit
+        self.signers = signers
+    }
+}

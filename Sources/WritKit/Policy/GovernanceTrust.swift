@@ -1,0 +1,194 @@
+import Foundation
+
+/// One first-parent governance commit's files; nil when a file is absent.
+public struct GovernanceCommit: Sendable, Equatable {
+    public let commit: ObjectID
+    public let policyBytes: Data?
+    public let signersBytes: Data?
+
+    public init(commit: ObjectID, policyBytes: Data?, signersBytes: Data?) {
+        self.commit = commit
+        self.policyBytes = policyBytes
+        self.signersBytes = signersBytes
+    }
+}
+
+/// A governance record with its `.sig`, as read from one commit's tree.
+public struct GovernanceRecordEvidence: Sendable, Equatable {
+    /// `approvals/_governance/<digest-hex>/<principal>.toml`
+    public let path: String
+    public let bytes: Data
+    /// The `.toml.sig` next to it, nil when absent.
+    public let signature: Data?
+
+    public init(path: String, bytes: Data, signature: Data?) {
+        self.path = path
+        self.bytes = bytes
+        self.signature = signature
+    }
+}
+
+/// The outcome of walking the governance branch from the trust root.
+public struct GovernanceVerdict: Sendable {
+    /// The state to decide with; nil when nothing may run.
+    public let trusted: GovernanceState?
+    /// Nil when the head's state is trusted.
+    public let reason: ReasonCode?
+    public let detail: String
+    /// The commits whose state became trusted, oldest first.
+    public let adopted: [ObjectID]
+
+    public init(trusted: GovernanceState?, reason: ReasonCode?, detail: String, adopted: [ObjectID]) {
+        self.trusted = trusted
+        self.reason = reason
+        self.detail = detail
+        self.adopted = adopted
+    }
+}
+
+/// Governance trust (SPEC §5): which `policy.toml` and `allowed_signers`
+/// decide, starting from a pinned trust root and rotating only on a quorum
+/// of both the old and the new policy, as TUF rotates its root.
+public enum GovernanceTrust {
+    /// Walks `history` (the first-parent commits after `root`, oldest first,
+    /// ending at the head), keeping the trusted state T.
+    ///
+    /// A commit whose files equal T's changes nothing. Any other commit's
+    /// state becomes T only when its own tree holds, for its digest, a
+    /// quorum per T (verified with T's signers) and a quorum per itself
+    /// (verified with its own signers); otherwise it is pending, and a later
+    /// commit may complete the quorum. If the head's files are not T's, the
+    /// verdict is `policy_unapproved` and nothing is trusted. A malformed
+    /// root is `policy_malformed`; a malformed later state is only pending.
+    ///
+    /// `records(commit, digest)` reads `approvals/_governance/<digest-hex>/`
+    /// in that commit's tree; its errors (I/O) propagate.
+    public static func evaluate(
+        root: GovernanceCommit, history: [GovernanceCommit],
+        records: (ObjectID, ContentDigest) throws -> [GovernanceRecordEvidence], now: Date
+    ) rethrows -> GovernanceVerdict {
+        let rootState: GovernanceState
+        do {
+            guard let policy = root.policyBytes else {
+                throw WritError(.policyMalformed, "policy.toml is missing at the trust root")
+            }
+            guard let signers = root.signersBytes else {
+                throw WritError(.policyMalformed, "allowed_signers is missing at the trust root")
+            }
+            rootState = try GovernanceState(commit: root.commit, policyBytes: policy, signersBytes: signers)
+        } catch {
+            let detail = (error as? WritError)?.detail ?? "the trust root's governance files do not parse"
+            return GovernanceVerdict(
+                trusted: nil, reason: .policyMalformed, detail: "trust root \(root.commit): \(detail)", adopted: [])
+        }
+
+        var trusted = rootState
+        var adopted: [ObjectID] = []
+        var lastPending: String?
+        for commit in history {
+            if commit.policyBytes == trusted.policyBytes && commit.signersBytes == trusted.signersBytes {
+                lastPending = nil
+                continue
+            }
+            guard let policyBytes = commit.policyBytes, let signersBytes = commit.signersBytes else {
+                lastPending = "commit \(commit.commit) lacks policy.toml or allowed_signers"
+                continue
+            }
+            let candidate: GovernanceState
+            do {
+                candidate = try GovernanceState(commit: commit.commit, policyBytes: policyBytes, signersBytes: signersBytes)
+            } catch {
+                let detail = (error as? WritError)?.detail ?? "governance files do not parse"
+                lastPending = "commit \(commit.commit) is pending and malformed: \(detail)"
+                continue
+            }
+            let found = try records(commit.commit, candidate.digest)
+            let old = quorum(for: candidate.digest, records: found, under: trusted, now: now)
+            let new = quorum(for: candidate.digest, records: found, under: candidate, now: now)
+            if old.met && new.met {
+                trusted = candidate
+                adopted.append(commit.commit)
+                lastPending = nil
+            } else {
+                lastPending =
+                    "commit \(commit.commit) (\(candidate.digest)) is pending: "
+                    + "quorum of the trusted policy \(old.met ? "met" : "not met") (\(old.counted.count) of \(trusted.policy.governance.approvals)), "
+                    + "of the new policy \(new.met ? "met" : "not met") (\(new.counted.count) of \(candidate.policy.governance.approvals))"
+            }
+        }
+
+        let head = history.last ?? root
+        guard head.policyBytes == trusted.policyBytes && head.signersBytes == trusted.signersBytes else {
+            return GovernanceVerdict(
+                trusted: nil, reason: .policyUnapproved,
+                detail: lastPending ?? "the governance head \(head.commit) differs from the trusted state of \(trusted.commit)",
+                adopted: adopted)
+        }
+        return GovernanceVerdict(
+            trusted: trusted, reason: nil, detail: "trusted governance state of commit \(trusted.commit) (\(trusted.digest))",
+            adopted: adopted)
+    }
+
+    /// Whether `records` hold a quorum for `digest` per `state`'s
+    /// `[governance]`: that many distinct principals with distinct keys,
+    /// each holding a governance role, each record an `approve` of exactly
+    /// `digest`, filed under its approver, signed under `writ-governance`
+    /// with a key `state`'s allowed_signers trusts at `now`.
+    ///
+    /// `counted` is sorted; `discarded` lists every record that does not count.
+    public static func quorum(
+        for digest: ContentDigest, records: [GovernanceRecordEvidence], under state: GovernanceState, now: Date
+    ) -> (met: Bool, counted: [Principal], discarded: [DiscardedRecord]) {
+        var discarded: [DiscardedRecord] = []
+        var candidates: [DistinctSignerMatching.Candidate] = []
+        for evidence in records {
+            let filedUnder: Principal? =
+                if case .governanceRecord(_, let principal) = GovernancePath(evidence.path) { principal } else { nil }
+            func discard(_ reason: ReasonCode, _ detail: String) {
+                discarded.append(
+                    DiscardedRecord(
+                        kind: .governance, path: evidence.path, commit: nil, principal: filedUnder, reason: reason, detail: detail))
+            }
+            guard case .governanceRecord(let pathDigest, _) = GovernancePath(evidence.path) else {
+                discard(.approvalMalformed, "\(quoted: evidence.path) is not a governance record path")
+                continue
+            }
+            guard pathDigest == digest else {
+                discard(.approvalMalformed, "record is filed under \(pathDigest), not \(digest)")
+                continue
+            }
+            let record: GovernanceRecord
+            do {
+                record = try GovernanceRecord.parse(evidence.bytes, expectedPath: evidence.path)
+            } catch {
+                discard(.approvalMalformed, (error as? WritError)?.detail ?? "governance record does not parse")
+                continue
+            }
+            guard let signature = evidence.signature else {
+                discard(.approvalSignatureInvalid, "\(evidence.path).sig is missing")
+                continue
+            }
+            let verified: SignatureVerifier.Verified
+            do {
+                verified = try SignatureVerifier.verify(
+                    armored: signature, message: evidence.bytes, principal: record.approver.rawValue,
+                    namespace: GovernanceRecord.signatureNamespace, allowedSigners: state.signers, at: now)
+            } catch {
+                discard(error.reasonCode(namespace: GovernanceRecord.signatureNamespace), error.description)
+                continue
+            }
+            guard state.policy.isGovernor(record.approver) else {
+                discard(.signerNotAuthorized, "\(quoted: record.approver.rawValue) holds no [governance] role")
+                continue
+            }
+            guard record.decision == .approve else {
+                discard(.denied, "\(quoted: record.approver.rawValue) decided \(record.decision)")
+                continue
+            }
+            candidates.append(.init(principal: record.approver, key: verified.key.blob))
+        }
+        let chosen = DistinctSignerMatching.match(candidates)
+        let counted = chosen.map { candidates[$0].principal }.sorted()
+        return (counted.count >= state.policy.governance.approvals, counted, discarded)
+    }
+}
