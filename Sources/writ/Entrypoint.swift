@@ -15,6 +15,8 @@ struct Writ: AsyncParsableCommand {
             Init.self,
             Propose.self,
             Approve.self,
+            Status.self,
+            Show.self,
             Validate.self,
             Classify.self,
             Reasons.self,

@@ -11,6 +11,10 @@ public struct OpsRepoInitializer: Sendable {
     public var governanceRef: String
     public var ledgerRef: String
     public var author: GitIdentity
+    /// The policy and signers to start from; nil for the commented, inert
+    /// template. Both are validated before anything is written.
+    public var policy: Data?
+    public var allowedSigners: Data?
 
     public init(
         governanceRef: String = OpsRepoDefaults.governanceRef,
@@ -47,11 +51,21 @@ public struct OpsRepoInitializer: Sendable {
         for ref in [governanceRef, ledgerRef] where try repository.resolve(ref) != nil {
             throw OpsRepoError.alreadyInitialized(branch: ref)
         }
+        let policyBytes = policy ?? Data(PolicyTemplate.text.utf8)
+        let signersBytes = allowedSigners ?? Data(PolicyTemplate.allowedSignersHeader.utf8)
+        // The trust root must be a state the dispatcher can trust: refuse to
+        // pin a policy or signers file that does not parse.
+        _ = try Policy.parse(policyBytes)
+        guard let signersText = String(data: signersBytes, encoding: .utf8) else {
+            throw WritError(.policyMalformed, "allowed_signers is not valid UTF-8")
+        }
+        do {
+            _ = try AllowedSigners(parsing: signersText)
+        } catch {
+            throw error.writError
+        }
         let governanceTree = try repository.insert(
-            [
-                "policy.toml": Data(PolicyTemplate.text.utf8),
-                "allowed_signers": Data(PolicyTemplate.allowedSignersHeader.utf8),
-            ],
+            [GovernancePath.policy.path: policyBytes, GovernancePath.allowedSigners.path: signersBytes],
             into: nil)
         let governance = try repository.createCommit(
             tree: governanceTree, parents: [], author: author, committer: author,

@@ -7,7 +7,7 @@ import Foundation
 /// Its description and mirror show only the public fingerprint, so the
 /// secret never reaches a log through string interpolation or `dump`.
 public struct SSHEd25519PrivateKey: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
-    private let seed: [UInt8]
+    let seed: [UInt8]
     /// The matching public key.
     public let publicKey: SSHPublicKey
 

@@ -19,11 +19,21 @@ struct Init: ParsableCommand {
     @Option(help: "The ledger branch.")
     var ledgerRef = OpsRepoDefaults.ledgerRef
 
+    @Option(help: "Start from this policy.toml instead of the commented template.")
+    var policy: String?
+
+    @Option(help: "Start from this allowed_signers file instead of an empty one.")
+    var signers: String?
+
     @Flag(help: "Print JSON: {\"trust_root\", \"ledger_root\", \"repo\"}.")
     var json = false
 
     func run() throws {
-        let initializer = OpsRepoInitializer(governanceRef: governanceRef, ledgerRef: ledgerRef)
+        var initializer = OpsRepoInitializer(governanceRef: governanceRef, ledgerRef: ledgerRef)
+        initializer.policy = try policy.map { try FileInput.read($0, as: .policyMalformed) }
+        initializer.allowedSigners = try signers.map {
+            try FileInput.read($0, as: .policyMalformed, limit: AllowedSignersFile.limit)
+        }
         let result: OpsRepoInitializer.Result
         do {
             result = try initializer.initialize(at: dir, bare: bare)

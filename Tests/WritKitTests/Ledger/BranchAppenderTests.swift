@@ -68,3 +68,22 @@ import Testing
         #expect(files.count == lanes * perLane)
     }
 }
+
+/// Keys generated in process can be written out and used by stock tools.
+@Suite struct PrivateKeyExportTests {
+    @Test func exportedKeyIsReadByOpenSSHAndByWrit() throws {
+        let dir = try GitTestSupport.scratch()
+        defer { GitTestSupport.remove(dir) }
+        let key = SSHEd25519PrivateKey.generate()
+        let path = dir.appendingPathComponent("key").path
+        try Data(key.openSSHPrivateKeyText(comment: "demo").utf8).write(to: URL(fileURLWithPath: path))
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
+        // ssh-keygen derives the same public key from the file.
+        let derived = try GitTestSupport.run("/usr/bin/ssh-keygen", ["-y", "-f", path])
+        #expect(derived.status == 0, "\(derived.stderr)")
+        #expect(derived.trimmed.hasPrefix(key.publicKey.openSSHLine))
+        // And writ reads it back to the same key.
+        let reread = try SSHEd25519PrivateKey(openSSH: try String(contentsOfFile: path, encoding: .utf8))
+        #expect(reread.publicKey == key.publicKey)
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+
+/// Reads the governance branch and decides, with `GovernanceTrust`, which
+/// state is trusted (SPEC §5).
+///
+/// The reader does the I/O the pure rules need: resolving the pinned trust
+/// root, checking that the head descends from it (`history_rewritten`
+/// otherwise), reading `policy.toml` and `allowed_signers` at each
+/// first-parent commit, and, only for a commit whose state differs from the
+/// trusted one, the governance records under its digest.
+public struct GovernanceReader {
+    public let ops: OpsRepo
+
+    public init(ops: OpsRepo) {
+        self.ops = ops
+    }
+
+    /// The outcome of reading governance: the verdict and the head it is about.
+    public struct Result {
+        public let head: ObjectID
+        public let verdict: GovernanceVerdict
+    }
+
+    /// Evaluates trust from `trustRoot` to the governance head at `now`.
+    ///
+    /// Throws `trust_root_missing` or `history_rewritten`; a verdict with a
+    /// reason (`policy_malformed`, `policy_unapproved`) is returned, not thrown,
+    /// so callers can still report what they see.
+    public func evaluate(trustRoot: ObjectID, now: Date) throws -> Result {
+        let repository = ops.repository
+        let head = try ops.governanceHead()
+        guard try repository.objectExists(trustRoot), (try? repository.commit(trustRoot)) != nil else {
+            throw WritError(.trustRootMissing, "trust root \(trustRoot.hex) is not a commit in the ops repo")
+        }
+        guard try repository.isDescendant(head, of: trustRoot) else {
+            throw WritError(
+                .historyRewritten,
+                "governance head \(head.hex) does not descend from the trust root \(trustRoot.hex)")
+        }
+        let chain: [ObjectID]
+        do {
+            chain = try repository.firstParentHistory(from: head, to: trustRoot, order: .oldestFirst)
+        } catch GitUsageError.notOnFirstParentChain {
+            throw WritError(
+                .historyRewritten,
+                "the trust root \(trustRoot.hex) is not on the governance branch's first-parent history")
+        }
+        let root = try state(of: trustRoot)
+        let history = try chain.filter { $0 != trustRoot }.map(state(of:))
+        let verdict = try GovernanceTrust.evaluate(
+            root: root, history: history,
+            records: { commit, digest in try records(in: commit, for: digest) },
+            now: now)
+        return Result(head: head, verdict: verdict)
+    }
+
+    private func state(of commit: ObjectID) throws -> GovernanceCommit {
+        let tree = try ops.repository.commit(commit).tree
+        return GovernanceCommit(
+            commit: commit,
+            policyBytes: try? ops.repository.blob(at: GovernancePath.policy.path, inTree: tree),
+            signersBytes: try? ops.repository.blob(at: GovernancePath.allowedSigners.path, inTree: tree))
+    }
+
+    /// The governance records under `approvals/_governance/<digest>/` in `commit`.
+    func records(in commit: ObjectID, for digest: ContentDigest) throws -> [GovernanceRecordEvidence] {
+        let repository = ops.repository
+        let tree = try repository.commit(commit).tree
+        let folder = "approvals/_governance/\(digest.hex)"
+        guard let folderEntry = try repository.entry(at: folder, inTree: tree), folderEntry.kind == .tree else {
+            return []
+        }
+        let entries = try repository.tree(folderEntry.id)
+        let blobs = Dictionary(entries.filter { $0.kind == .blob }.map { ($0.name, $0.id) }, uniquingKeysWith: { a, _ in a })
+        return try entries.filter { $0.kind == .blob && $0.name.hasSuffix(".toml") }.map { entry in
+            GovernanceRecordEvidence(
+                path: folder + "/" + entry.name,
+                bytes: try repository.blob(entry.id),
+                signature: try blobs[entry.name + ".sig"].map { try repository.blob($0) })
+        }
+    }
+}

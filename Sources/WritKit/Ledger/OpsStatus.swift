@@ -1,0 +1,178 @@
+import Foundation
+
+/// The answer to "may each intent run?" for a whole ops repo, as
+/// `writ status` reports it (issue contract: the JSON shape below).
+public struct OpsStatus: Sendable, Encodable {
+    public struct Governance: Sendable, Encodable {
+        public let trusted: Bool
+        public let reason: ReasonCode?
+        public let detail: String
+        public let commit: ObjectID?
+    }
+
+    public struct Ledger: Sendable, Encodable {
+        public let ok: Bool
+        public let reason: ReasonCode?
+        public let detail: String
+        public let commit: ObjectID?
+    }
+
+    public struct IntentStatus: Sendable, Encodable {
+        public let id: IntentID
+        public let kind: String?
+        public let tier: Tier?
+        public let state: IntentState
+        public let reason: ReasonCode?
+        public let detail: String
+        public let approvals: Int
+        public let required: Int
+    }
+
+    public let governance: Governance
+    public let ledger: Ledger
+    /// Sorted by id.
+    public let intents: [IntentStatus]
+    /// The full verdicts, for `writ show`; not part of the status JSON.
+    public let verdicts: [IntentID: Verdict]
+    /// Each intent's ledger events as read, for `writ show`.
+    public let events: [IntentID: [EventEvidence]]
+
+    /// Whether the repo is in a state where anything may run.
+    public var isHealthy: Bool { governance.trusted && ledger.ok }
+
+    private enum CodingKeys: String, CodingKey { case governance, ledger, intents }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(governance, forKey: .governance)
+        try container.encode(ledger, forKey: .ledger)
+        try container.encode(intents, forKey: .intents)
+    }
+}
+
+// Explicit encoders: the contract's JSON carries `null` for absent values
+// rather than leaving the key out.
+extension OpsStatus.Governance {
+    private enum Keys: String, CodingKey { case trusted, reason, detail, commit }
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: Keys.self)
+        try container.encode(trusted, forKey: .trusted)
+        try container.encode(reason, forKey: .reason)
+        try container.encode(detail, forKey: .detail)
+        try container.encode(commit, forKey: .commit)
+    }
+}
+
+extension OpsStatus.Ledger {
+    private enum Keys: String, CodingKey { case ok, reason, detail, commit }
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: Keys.self)
+        try container.encode(ok, forKey: .ok)
+        try container.encode(reason, forKey: .reason)
+        try container.encode(detail, forKey: .detail)
+        try container.encode(commit, forKey: .commit)
+    }
+}
+
+extension OpsStatus.IntentStatus {
+    private enum Keys: String, CodingKey { case id, kind, tier, state, reason, detail, approvals, required }
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: Keys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(kind, forKey: .kind)
+        try container.encode(tier, forKey: .tier)
+        try container.encode(state, forKey: .state)
+        try container.encode(reason, forKey: .reason)
+        try container.encode(detail, forKey: .detail)
+        try container.encode(approvals, forKey: .approvals)
+        try container.encode(required, forKey: .required)
+    }
+}
+
+/// Reads an ops repo and decides every intent, with the decision engine.
+///
+/// Work is one walk of each branch's first-parent history plus one
+/// decision per intent: no per-intent history walk.
+public struct StatusEvaluator {
+    public let ops: OpsRepo
+
+    public init(ops: OpsRepo) {
+        self.ops = ops
+    }
+
+    public func evaluate(trustRoot: ObjectID?, now: Date) throws -> OpsStatus {
+        // 1. Governance trust: nothing is ready unless it holds.
+        var trusted: GovernanceState?
+        let governance: OpsStatus.Governance
+        let governanceHead = try? ops.governanceHead()
+        do {
+            guard let trustRoot else {
+                throw WritError(.trustRootMissing, "no trust root given (--trust or trust_root in the config)")
+            }
+            let result = try GovernanceReader(ops: ops).evaluate(trustRoot: trustRoot, now: now)
+            trusted = result.verdict.trusted
+            governance = OpsStatus.Governance(
+                trusted: trusted != nil, reason: result.verdict.reason,
+                detail: result.verdict.detail, commit: result.head)
+        } catch let error as WritError {
+            governance = OpsStatus.Governance(trusted: false, reason: error.reason, detail: error.detail, commit: governanceHead)
+        }
+
+        // 2. The ledger, with commit signers checked against trusted signers only.
+        let signers = trusted?.signers ?? AllowedSigners.empty
+        let scan: LedgerScan
+        do {
+            scan = try LedgerReader(ops: ops).scan(signers: signers, now: now)
+        } catch let error as WritError {
+            let ledger = OpsStatus.Ledger(ok: false, reason: error.reason, detail: error.detail, commit: try? ops.ledgerHead())
+            return OpsStatus(governance: governance, ledger: ledger, intents: [], verdicts: [:], events: [:])
+        }
+        let ledger = OpsStatus.Ledger(
+            ok: scan.violation == nil, reason: scan.violation?.reason,
+            detail: scan.violation?.detail ?? "append-only", commit: scan.head)
+
+        // 3. One decision per intent.
+        var intents: [OpsStatus.IntentStatus] = []
+        var verdicts: [IntentID: Verdict] = [:]
+        let index = try trusted.map { _ in try ApprovalIndex(ops: ops, head: governance.commit ?? ops.governanceHead()) }
+        for id in scan.intents.keys.sorted() {
+            guard let evidence = scan.intents[id] else { continue }
+            guard let trusted, let index else {
+                let intent = try? Intent.parse(evidence.bytes, expectedPath: evidence.path)
+                intents.append(OpsStatus.IntentStatus(
+                    id: id, kind: intent?.kind, tier: nil, state: .blocked,
+                    reason: governance.reason ?? .policyUnapproved, detail: governance.detail, approvals: 0, required: 0))
+                continue
+            }
+            var verdict = DecisionEngine.decide(
+                governance: trusted, intent: evidence, approvals: try index.approvals(for: id),
+                events: scan.events[id] ?? [], now: now)
+            if verdict.state == .ready, let violation = scan.violation {
+                verdict = verdict.blocked(by: violation)
+            }
+            verdicts[id] = verdict
+            intents.append(OpsStatus.IntentStatus(
+                id: id, kind: verdict.intent?.kind, tier: verdict.tier, state: verdict.state, reason: verdict.reason,
+                detail: verdict.detail, approvals: verdict.approvalsCounted, required: verdict.approvalsRequired))
+        }
+        return OpsStatus(governance: governance, ledger: ledger, intents: intents, verdicts: verdicts, events: scan.events)
+    }
+}
+
+extension Verdict {
+    /// The same verdict, blocked by a repo-wide problem.
+    func blocked(by error: WritError) -> Verdict {
+        Verdict(
+            state: .blocked, reason: error.reason, detail: error.detail, intent: intent, intentDigest: intentDigest,
+            tier: tier, approvalsCounted: approvalsCounted, approvalsRequired: approvalsRequired, counted: counted,
+            discarded: discarded)
+    }
+}
+
+extension AllowedSigners {
+    /// No signer at all: nothing verifies.
+    public static var empty: AllowedSigners {
+        // An empty file always parses; there is no line to fail on.
+        try! AllowedSigners(parsing: "")
+    }
+}
