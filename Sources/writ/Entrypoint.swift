@@ -21,6 +21,7 @@ struct Writ: AsyncParsableCommand {
             Classify.self,
             Reasons.self,
             Sig.self,
+            Demo.self,
         ]
     )
 }
