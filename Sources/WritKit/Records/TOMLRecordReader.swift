@@ -80,6 +80,14 @@ struct TOMLRecordReader {
         return number
     }
 
+    func bool(_ key: String) throws -> Bool? {
+        guard let value = value(key) else { return nil }
+        guard value.type == .bool, let flag = value.bool else {
+            throw fail(key, "must be true or false, found \(typeName(value))")
+        }
+        return flag
+    }
+
     func requiredInt(_ key: String) throws -> Int {
         guard let number = try int(key) else { throw fail(key, "is missing") }
         return number

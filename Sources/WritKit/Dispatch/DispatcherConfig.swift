@@ -1,0 +1,124 @@
+import Foundation
+
+/// The dispatcher's host config, `dispatcher.toml` (SPEC §6).
+///
+/// Parsed strictly like every record: unknown keys, wrong types, bad
+/// durations or a trust root that is not a commit id are refused with
+/// `policy_malformed` (the host's policy), except a missing or empty
+/// `trust_root`, which is `trust_root_missing`.
+public struct DispatcherConfig: Sendable, Equatable {
+    public let opsRepo: String
+    public let remote: String?
+    public let governanceRef: String
+    public let ledgerRef: String
+    public let identity: Principal
+    public let signingKey: String
+    public let stateDir: String
+    public let profile: String
+    public let trustRoot: ObjectID
+    public let cloneRoot: String
+    public let lockTTLSeconds: Int64
+    public let claimLeaseSeconds: Int64
+    public let executors: [String: ExecutorConfig]
+
+    public static func parse(_ bytes: some Collection<UInt8>) throws -> DispatcherConfig {
+        let reader = try TOMLRecordReader.parse(bytes, reason: .policyMalformed, record: "dispatcher.toml")
+        try reader.rejectUnknownKeys(allowing: [
+            "ops_repo", "remote", "governance_ref", "ledger_ref", "identity", "signing_key", "state_dir", "profile",
+            "trust_root", "clone_root", "lock_ttl", "claim_lease", "executors", "transport",
+        ])
+        guard let trustText = try reader.string("trust_root"), !trustText.isEmpty else {
+            throw WritError(.trustRootMissing, "dispatcher.toml: trust_root is not set")
+        }
+        guard let trustRoot = ObjectID(hex: trustText) else {
+            throw reader.fail("trust_root", "must be a 40-hex governance commit id")
+        }
+        guard let identity = Principal(try reader.requiredString("identity")) else {
+            throw reader.fail("identity", "is not a valid principal")
+        }
+        let profile = try reader.string("profile") ?? "default"
+        guard RecordName.isValid(profile) else { throw reader.fail("profile", "must be a simple name") }
+
+        func duration(_ key: String, default fallback: String) throws -> Int64 {
+            let text = try reader.string(key) ?? fallback
+            guard let seconds = DurationText.seconds(text), seconds > 0 else {
+                throw reader.fail(key, "must be a positive duration such as 15m, got \(text)")
+            }
+            return seconds
+        }
+
+        var executors: [String: ExecutorConfig] = [:]
+        if let table = try reader.table("executors") {
+            for kind in table.keys {
+                guard RecordName.isValid(kind) else { throw table.fail(kind, "is not a valid kind name") }
+                guard let entry = try table.table(kind) else { throw table.fail(kind, "must be a table") }
+                executors[kind] = try executor(kind: kind, entry)
+            }
+        }
+        if let transport = try reader.table("transport") {
+            // Remote writes are configured here; their executors arrive with
+            // the transport layer. Until then only "off" is accepted, so a
+            // config can never believe it enabled live writes.
+            try transport.rejectUnknownKeys(allowing: ["mode"])
+            let mode = try transport.string("mode") ?? "off"
+            guard mode == "off" else { throw transport.fail("mode", "only \"off\" is supported by this build") }
+        }
+        return DispatcherConfig(
+            opsRepo: try nonEmpty(reader, "ops_repo"),
+            remote: try reader.string("remote"),
+            governanceRef: try reader.string("governance_ref") ?? OpsRepoDefaults.governanceRef,
+            ledgerRef: try reader.string("ledger_ref") ?? OpsRepoDefaults.ledgerRef,
+            identity: identity,
+            signingKey: try nonEmpty(reader, "signing_key"),
+            stateDir: try nonEmpty(reader, "state_dir"),
+            profile: profile,
+            trustRoot: trustRoot,
+            cloneRoot: try nonEmpty(reader, "clone_root"),
+            lockTTLSeconds: try duration("lock_ttl", default: "15m"),
+            claimLeaseSeconds: try duration("claim_lease", default: "30m"),
+            executors: executors)
+    }
+
+    private static func nonEmpty(_ reader: TOMLRecordReader, _ key: String) throws -> String {
+        let text = try reader.requiredString(key)
+        guard !text.isEmpty else { throw reader.fail(key, "must not be empty") }
+        return text
+    }
+
+    private static func executor(kind: String, _ table: TOMLRecordReader) throws -> ExecutorConfig {
+        try table.rejectUnknownKeys(allowing: [
+            "command", "timeout", "workdir", "env_allowlist", "required_env_vars", "secrets", "env_file",
+            "supported_platforms", "idempotent",
+        ])
+        guard let command = try table.stringArray("command"), let program = command.first, !program.isEmpty else {
+            throw table.fail("command", "must be a non-empty array of strings (argv; no shell)")
+        }
+        let timeoutText = try table.string("timeout") ?? "15m"
+        guard let timeout = DurationText.seconds(timeoutText), timeout > 0 else {
+            throw table.fail("timeout", "must be a positive duration such as 5m, got \(timeoutText)")
+        }
+        let names = { (key: String) throws -> [String] in
+            let values = try table.stringArray(key) ?? []
+            for name in values where !EnvironmentName.isValid(name) {
+                throw table.fail(key, "holds \(name), which is not an environment variable name")
+            }
+            return values
+        }
+        return ExecutorConfig(
+            kind: kind, command: command, timeoutSeconds: timeout, workdir: try table.string("workdir"),
+            envAllowlist: try names("env_allowlist"), requiredEnvVars: try names("required_env_vars"),
+            secrets: try names("secrets"), envFile: try table.string("env_file"),
+            supportedPlatforms: try table.stringArray("supported_platforms") ?? [],
+            idempotent: try table.bool("idempotent") ?? false)
+    }
+}
+
+/// POSIX-portable environment variable names: `[A-Za-z_][A-Za-z0-9_]*`.
+enum EnvironmentName {
+    static func isValid(_ name: String) -> Bool {
+        guard let first = name.unicodeScalars.first, first.isASCII, first == "_" || first.properties.isAlphabetic else {
+            return false
+        }
+        return name.unicodeScalars.allSatisfy { $0.isASCII && ($0 == "_" || $0.properties.isAlphabetic || ("0"..."9").contains($0)) }
+    }
+}
