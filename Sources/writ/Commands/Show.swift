@@ -17,8 +17,8 @@ struct Show: ParsableCommand {
 
     func run() throws {
         guard let intentID = IntentID(id) else { throw ValidationError("not an intent id: \(id)") }
-        let status = try StatusEvaluator(ops: try repoOptions.open())
-            .evaluate(trustRoot: try trustOptions.trustRoot(), now: Date())
+        let (ops, trustRoot) = try trustOptions.resolve(repoOptions)
+        let status = try StatusEvaluator(ops: ops).evaluate(trustRoot: trustRoot, now: Date())
         guard let summary = status.intents.first(where: { $0.id == intentID }) else {
             throw WritError(.intentMalformed, "no intent \(intentID) on the ledger")
         }

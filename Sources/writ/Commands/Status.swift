@@ -7,6 +7,21 @@ struct TrustOptions: ParsableArguments {
     @Option(help: "The pinned governance commit (trust_root) to evaluate trust from.")
     var trust: String?
 
+    @Option(help: "A dispatcher.toml: stands in for --repo, the refs and --trust.")
+    var config: String?
+
+    /// The ops repo and trust root, from --config or from --repo/--trust.
+    func resolve(_ repoOptions: RepoOptions) throws -> (OpsRepo, ObjectID?) {
+        if let config {
+            let parsed = try ConfigFile.load(config)
+            return (
+                try OpsRepo(path: parsed.opsRepo, governanceRef: parsed.governanceRef, ledgerRef: parsed.ledgerRef),
+                parsed.trustRoot
+            )
+        }
+        return (try repoOptions.open(), try trustRoot())
+    }
+
     func trustRoot() throws -> ObjectID? {
         guard let trust else { return nil }
         guard let id = ObjectID(hex: trust) else {
@@ -28,8 +43,8 @@ struct Status: ParsableCommand {
     var json = false
 
     func run() throws {
-        let status = try StatusEvaluator(ops: try repoOptions.open())
-            .evaluate(trustRoot: try trustOptions.trustRoot(), now: Date())
+        let (ops, trustRoot) = try trustOptions.resolve(repoOptions)
+        let status = try StatusEvaluator(ops: ops).evaluate(trustRoot: trustRoot, now: Date())
         if json {
             try Output.printJSON(status)
         } else {

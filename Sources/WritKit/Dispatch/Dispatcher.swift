@@ -1,0 +1,313 @@
+import Foundation
+
+/// One dispatcher: polls the ops repo and executes exactly the intents that
+/// may run, at most once, recording every claim and outcome as signed
+/// ledger commits (SPEC §4–§6).
+///
+/// A poll: take the profile lock; fetch; bring the remembered view up to
+/// the new tips (rewrite, trust and append-only checks); then, for each
+/// intent still in play, in id order, decide and act. A claim is journalled
+/// in the state dir, then published durably, and only then executed.
+public struct Dispatcher {
+    public let config: DispatcherConfig
+    /// The dispatcher's environment: the source of allowlisted variables and secrets.
+    public var environment: [String: String]
+    public var clock: @Sendable () -> Date
+    public var dryRun = false
+
+    public init(
+        config: DispatcherConfig, environment: [String: String] = ProcessInfo.processInfo.environment,
+        clock: @escaping @Sendable () -> Date = { Date() }
+    ) {
+        self.config = config
+        self.environment = environment
+        self.clock = clock
+    }
+
+    /// Runs one poll and returns its report (also written to the state dir).
+    public func poll() throws -> RunReport {
+        let started = clock()
+        let lock = try ProfileLock.acquire(
+            stateDir: config.stateDir, profile: config.profile, ttlSeconds: config.lockTTLSeconds, now: started)
+        defer { lock.release() }
+        let runID = "run-\(Int(started.timeIntervalSince1970))-\(String(format: "%08x", UInt32.random(in: .min ... .max)))"
+        var report = RunReport(
+            runID: runID, profile: config.profile, startedAt: Timestamp(started), finishedAt: Timestamp(started),
+            lock: lock.acquisition, dryRun: dryRun, intents: [])
+
+        let ops = try OpsRepo(path: config.opsRepo, governanceRef: config.governanceRef, ledgerRef: config.ledgerRef)
+        let store = StateStore(stateDir: config.stateDir, profile: config.profile)
+        var state = try store.loadState() ?? DispatchState(trustRoot: config.trustRoot)
+        if state.trustRoot != config.trustRoot {
+            // A re-pinned trust root invalidates everything derived from the old one.
+            try? FileManager.default.removeItem(atPath: store.root + "/intents")
+            state = DispatchState(trustRoot: config.trustRoot)
+        }
+        let signer = try SigningIdentity(principal: config.identity, keyPath: config.signingKey)
+        let publisher = LedgerPublisher(ops: ops, remote: config.remote, signer: signer)
+        let sync = LedgerSync(ops: ops, store: store)
+
+        try publisher.refresh()
+        let view = try sync.sync(&state, now: clock())
+        var session = Session(
+            dispatcher: self, store: store, sync: sync, publisher: publisher, state: state, runID: runID, view: view)
+        if !dryRun { try session.flushOutbox() }
+        try store.save(session.state)
+
+        for id in session.state.pending.sorted() {
+            try session.act(on: id)
+        }
+        try session.publishBlocked()
+        try store.save(session.state)
+
+        report.intents = session.entries
+        report.finishedAt = Timestamp(clock())
+        try StateFiles.writeJSON(report, to: store.reportPath(runID))
+        return report
+    }
+}
+
+/// The mutable work of one poll.
+private struct Session {
+    let dispatcher: Dispatcher
+    let store: StateStore
+    let sync: LedgerSync
+    let publisher: LedgerPublisher
+    var state: DispatchState
+    let runID: String
+    var view: LedgerSync.View
+    var entries: [RunReport.Entry] = []
+    var blockedEvents: [AuditEvent] = []
+
+    var config: DispatcherConfig { dispatcher.config }
+    var now: Date { dispatcher.clock() }
+
+    mutating func act(on id: IntentID) throws {
+        guard let evidence = try sync.evidence(for: id, in: view) else {
+            state.pending.remove(id)
+            return
+        }
+        let verdict = DecisionEngine.decide(
+            governance: view.trusted, intent: evidence.intent, approvals: evidence.approvals, events: evidence.events,
+            now: now)
+        let executor = verdict.intent.flatMap { config.executors[$0.kind] }
+        switch verdict.state {
+        case .succeeded, .failed:
+            state.pending.remove(id)
+        case .inDoubt:
+            guard executor?.idempotent == true else {
+                state.pending.remove(id)
+                return
+            }
+            // An idempotent executor may run again: decide as if the claim
+            // and its doubt were not there.
+            let reopened = DecisionEngine.decide(
+                governance: view.trusted, intent: evidence.intent, approvals: evidence.approvals,
+                events: evidence.events.filter { !Self.isClaimOrDoubt($0) }, now: now)
+            if reopened.state == .ready {
+                try runReady(id, verdict: reopened, events: evidence.events, rerun: true)
+            } else if reopened.state == .blocked {
+                noteBlocked(id, verdict: reopened, reason: reopened.reason ?? .notApproved, detail: reopened.detail, events: evidence.events)
+            }
+        case .claimed:
+            try checkLease(id, verdict: verdict, events: evidence.events, executor: executor)
+        case .blocked:
+            noteBlocked(id, verdict: verdict, reason: verdict.reason ?? .notApproved, detail: verdict.detail, events: evidence.events)
+        case .ready:
+            try runReady(id, verdict: verdict, events: evidence.events, rerun: false)
+        }
+    }
+
+    // MARK: Ready: journal, claim, run, record.
+
+    private mutating func runReady(_ id: IntentID, verdict: Verdict, events: [EventEvidence], rerun: Bool) throws {
+        guard let intent = verdict.intent, let tier = verdict.tier else { return }
+        let planned = ExecutorPreflight.plan(
+            intent: intent, tier: tier, executor: config.executors[intent.kind], cloneRoot: config.cloneRoot,
+            environment: dispatcher.environment, defaultWorkdir: config.stateDir)
+        let plan: ExecutionPlan
+        switch planned {
+        case .failure(let error):
+            noteBlocked(id, verdict: verdict, reason: error.reason, detail: error.detail, events: events)
+            return
+        case .success(let success):
+            plan = success
+        }
+        if dispatcher.dryRun {
+            entries.append(.init(id: id, tier: tier, result: .ready, reason: nil, durationMs: nil))
+            return
+        }
+        guard try store.journalClaim(id, runID: runID, at: Timestamp(now), allowRepeat: rerun) else {
+            noteBlocked(
+                id, verdict: verdict, reason: .alreadyExecuted,
+                detail: "this dispatcher's journal already holds a claim for \(id); it never runs an intent twice",
+                events: events)
+            return
+        }
+        guard try publishClaim(id, verdict: verdict, intent: intent, tier: tier, events: events) != nil else {
+            // Lost the race: another dispatcher owns the intent now.
+            try store.withdrawClaim(id, runID: runID)
+            return
+        }
+        let result = try ProcessGroupRunner.run(plan)
+        let outcome = try AuditEvent.Outcome(
+            exitCode: result.exitCode, durationMs: result.durationMs, stdoutSHA256: result.stdoutSHA256,
+            stderrSHA256: result.stderrSHA256, stdoutTail: result.stdoutTail, stderrTail: result.stderrTail)
+        let event = try AuditEvent(
+            intent: id, intentDigest: verdict.intentDigest, at: Timestamp(now), actor: config.identity,
+            payload: result.exitCode == 0 ? .succeeded(outcome) : .failed(outcome))
+        // The outcome goes to the outbox first: if publishing fails or the
+        // process dies now, the next poll publishes it.
+        try StateFiles.write(Data(event.canonicalJSON()), to: outboxPath(id))
+        try publisher.publish([event], message: "writ: \(event.kind.rawValue) \(id) (\(runID))\n", now: now)
+        try? FileManager.default.removeItem(atPath: outboxPath(id))
+        if !(config.executors[intent.kind]?.idempotent ?? false) { state.pending.remove(id) }
+        entries.append(.init(
+            id: id, tier: tier, result: result.exitCode == 0 ? .succeeded : .failed, reason: nil,
+            durationMs: result.durationMs))
+    }
+
+    /// Publishes `auto_approved` (low) and `claimed` in one commit, re-deciding
+    /// on every new tip: nil when the intent stopped being ready (someone
+    /// else claimed it).
+    private mutating func publishClaim(
+        _ id: IntentID, verdict: Verdict, intent: Intent, tier: Tier, events: [EventEvidence]
+    ) throws -> ObjectID? {
+        var verdict = verdict
+        var events = events
+        for attempt in 0..<publisher.maximumAttempts {
+            if attempt > 0 {
+                publisher.backOff(attempt)
+                try publisher.refresh()
+                view = try sync.sync(&state, now: now)
+                guard let fresh = try sync.evidence(for: id, in: view) else { return nil }
+                events = fresh.events
+                verdict = DecisionEngine.decide(
+                    governance: view.trusted, intent: fresh.intent, approvals: fresh.approvals, events: fresh.events,
+                    now: now)
+                let reopenedInDoubt = verdict.state == .inDoubt && (config.executors[intent.kind]?.idempotent ?? false)
+                guard verdict.state == .ready || reopenedInDoubt else { return nil }
+            }
+            var claimEvents: [AuditEvent] = []
+            let hasAutoApproval = events.contains { $0.path.hasSuffix("-auto_approved.json") }
+            if tier == .low, !hasAutoApproval {
+                claimEvents.append(try AuditEvent(
+                    intent: id, intentDigest: verdict.intentDigest, at: Timestamp(now), actor: config.identity,
+                    payload: .autoApproved(tier: .low, note: AuditEvent.autoApprovedNote)))
+            }
+            let approvals = try verdict.counted.map {
+                try AuditEvent.ClaimedApproval(approver: $0.approver, commit: $0.commit.hex, recordDigest: $0.recordDigest)
+            }
+            claimEvents.append(try AuditEvent(
+                intent: id, intentDigest: verdict.intentDigest, at: Timestamp(now), actor: config.identity,
+                payload: .claimed(.init(
+                    tier: tier, runID: runID, idempotencyKey: intent.effectiveIdempotencyKey, approvals: approvals))))
+            let tip = try sync.ops.ledgerHead()
+            let files = try publisher.files(for: claimEvents, onTree: try sync.ops.repository.commit(tip).tree)
+            if let commit = try publisher.attempt(
+                files: files, on: tip, message: "writ: claim \(id) (\(tier), \(runID))\n", now: now)
+            {
+                return commit
+            }
+        }
+        return nil
+    }
+
+    // MARK: Claims without an outcome.
+
+    private mutating func checkLease(_ id: IntentID, verdict: Verdict, events: [EventEvidence], executor: ExecutorConfig?) throws {
+        guard let claimedAt = Self.lastClaimTime(events) else { return }
+        guard claimedAt.adding(seconds: config.claimLeaseSeconds) <= Timestamp(now) else { return }
+        if dispatcher.dryRun {
+            entries.append(.init(id: id, tier: verdict.tier, result: .inDoubt, reason: nil, durationMs: nil))
+            return
+        }
+        let event = try AuditEvent(
+            intent: id, intentDigest: verdict.intentDigest, at: Timestamp(now), actor: config.identity,
+            payload: .inDoubt(
+                claimedAt: claimedAt,
+                detail: "claimed at \(claimedAt) with no outcome within claim_lease (\(config.claimLeaseSeconds)s); not run again"))
+        try publisher.publish([event], message: "writ: in_doubt \(id)\n", now: now)
+        if executor?.idempotent != true { state.pending.remove(id) }
+        entries.append(.init(id: id, tier: verdict.tier, result: .inDoubt, reason: nil, durationMs: nil))
+    }
+
+    // MARK: Blocked intents: an event only when the reason changes.
+
+    private mutating func noteBlocked(
+        _ id: IntentID, verdict: Verdict, reason: ReasonCode, detail: String, events: [EventEvidence]
+    ) {
+        guard Self.lastBlockedReason(events) != reason else { return }
+        entries.append(.init(id: id, tier: verdict.tier, result: .blocked, reason: reason, durationMs: nil))
+        guard !dispatcher.dryRun,
+            let event = try? AuditEvent(
+                intent: id, intentDigest: verdict.intentDigest, at: Timestamp(now), actor: config.identity,
+                payload: .blocked(reason: reason, detail: detail))
+        else { return }
+        blockedEvents.append(event)
+    }
+
+    mutating func publishBlocked() throws {
+        guard !blockedEvents.isEmpty else { return }
+        try publisher.publish(blockedEvents, message: "writ: blocked \(blockedEvents.count) intent(s) (\(runID))\n", now: now)
+        blockedEvents = []
+    }
+
+    // MARK: Outbox of outcomes not yet published.
+
+    private func outboxPath(_ id: IntentID) -> String { store.root + "/outbox/\(id.rawValue).json" }
+
+    /// Publishes outcomes a previous poll recorded but could not publish.
+    mutating func flushOutbox() throws {
+        let folder = store.root + "/outbox"
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        for name in names.sorted() where name.hasSuffix(".json") {
+            let path = folder + "/" + name
+            guard let bytes = FileManager.default.contents(atPath: path),
+                let event = try? AuditEvent.parse(bytes)
+            else { continue }
+            let tree = try sync.ops.repository.commit(try sync.ops.ledgerHead()).tree
+            let folderPath = "audit/\(event.intent.fanOut)/\(event.intent.rawValue)"
+            let alreadyThere = try Self.ledgerHolds(bytes, in: folderPath, tree: tree, repository: sync.ops.repository)
+            if !alreadyThere {
+                try publisher.publish([event], message: "writ: \(event.kind.rawValue) \(event.intent) (recovered)\n", now: now)
+            }
+            try? FileManager.default.removeItem(atPath: path)
+            view = try sync.sync(&state, now: now)
+        }
+    }
+
+    // MARK: Reading events.
+
+    private static func parsed(_ events: [EventEvidence]) -> [AuditEvent] {
+        events.compactMap { try? AuditEvent.parse($0.bytes, expectedPath: $0.path) }
+    }
+
+    static func isClaimOrDoubt(_ evidence: EventEvidence) -> Bool {
+        evidence.path.hasSuffix("-claimed.json") || evidence.path.hasSuffix("-in_doubt.json")
+    }
+
+    private static func lastClaimTime(_ events: [EventEvidence]) -> Timestamp? {
+        parsed(events).compactMap { event -> Timestamp? in
+            if case .claimed = event.payload { return event.at }
+            return nil
+        }.max()
+    }
+
+    private static func lastBlockedReason(_ events: [EventEvidence]) -> ReasonCode? {
+        let ordered = events.sorted { $0.path < $1.path }
+        for event in parsed(ordered).reversed() {
+            if case .blocked(let reason, _) = event.payload { return reason }
+            if case .claimed = event.payload { return nil }
+        }
+        return nil
+    }
+
+    private static func ledgerHolds(_ bytes: Data, in folder: String, tree: ObjectID, repository: Repository) throws -> Bool {
+        guard let entry = try repository.entry(at: folder, inTree: tree), entry.kind == .tree else { return false }
+        for file in try repository.tree(entry.id) where file.kind == .blob {
+            if try repository.blob(file.id) == bytes { return true }
+        }
+        return false
+    }
+}

@@ -1,0 +1,117 @@
+import Foundation
+
+/// Appends signed commits to the ledger and makes them durable before
+/// returning: a fast-forward push with compare-and-swap when a remote is
+/// configured, a compare-and-swap ref update when not (SPEC §6).
+///
+/// A lost race (another dispatcher moved the ledger first) refreshes the tip
+/// and asks the caller to rebuild its files on the new tip; the caller may
+/// decline (return nil), which is how a claim steps back when someone else
+/// claimed first. Nothing is ever forced.
+struct LedgerPublisher {
+    let ops: OpsRepo
+    let remote: String?
+    let signer: SigningIdentity
+    var maximumAttempts = 64
+
+    /// Fetches both branches when a remote is configured and moves the local
+    /// branches to what the remote holds; returns the ledger tip.
+    @discardableResult
+    func refresh() throws -> ObjectID {
+        if let remote {
+            let repository = ops.repository
+            let tips = try repository.fetch(remote: remote, refs: [ops.governanceRef, ops.ledgerRef])
+            for branch in [ops.governanceRef, ops.ledgerRef] {
+                guard let fetched = tips[branch], let tip = fetched else {
+                    throw WritError(.trustRootMissing, "remote '\(remote)' has no branch '\(branch)'")
+                }
+                let local = try repository.resolve(OpsRepo.refName(branch))
+                if local != tip {
+                    try repository.updateRef(OpsRepo.refName(branch), to: tip, expecting: local, message: "writ: fetch")
+                }
+            }
+        }
+        return try ops.ledgerHead()
+    }
+
+    /// The next free event sequence number for `id` in `tree`.
+    func nextSequence(for id: IntentID, inTree tree: ObjectID) throws -> Int {
+        let folder = "audit/\(id.fanOut)/\(id.rawValue)"
+        guard let entry = try ops.repository.entry(at: folder, inTree: tree), entry.kind == .tree else { return 1 }
+        let highest = try ops.repository.tree(entry.id).compactMap { entry -> Int? in
+            guard let dash = entry.name.firstIndex(of: "-") else { return nil }
+            return Int(entry.name[..<dash])
+        }.max() ?? 0
+        return highest + 1
+    }
+
+    /// Builds the event files for `events` on `tree`, numbering each
+    /// intent's events after those already there.
+    func files(for events: [AuditEvent], onTree tree: ObjectID) throws -> [String: Data] {
+        var next: [IntentID: Int] = [:]
+        var files: [String: Data] = [:]
+        for event in events {
+            let sequence = try next[event.intent] ?? nextSequence(for: event.intent, inTree: tree)
+            next[event.intent] = sequence + 1
+            files[event.path(sequence: sequence).path] = Data(event.canonicalJSON())
+        }
+        return files
+    }
+
+    /// One attempt: commits `files` on `tip` and makes the commit durable.
+    /// Returns nil when another writer moved the ledger first (refresh,
+    /// re-evaluate, and try again on the new tip).
+    func attempt(files: [String: Data], on tip: ObjectID, message: String, now: Date) throws -> ObjectID? {
+        let repository = ops.repository
+        let tree = try repository.commit(tip).tree
+        let newTree: ObjectID
+        do {
+            newTree = try repository.insert(files, into: tree, overwrite: false)
+        } catch GitUsageError.pathExists {
+            return nil
+        }
+        let identity = signer.gitIdentity(at: now)
+        let commit = try repository.createSignedCommit(
+            tree: newTree, parents: [tip], author: identity, committer: identity, message: message
+        ) { payload in try signer.sign(payload, namespace: "git") }
+        do {
+            if let remote {
+                try repository.push(remote: remote, branch: ops.ledgerRef, from: commit, expecting: tip)
+                let local = try repository.resolve(OpsRepo.refName(ops.ledgerRef))
+                try repository.updateRef(OpsRepo.refName(ops.ledgerRef), to: commit, expecting: local)
+            } else {
+                try repository.updateRef(OpsRepo.refName(ops.ledgerRef), to: commit, expecting: tip)
+            }
+            return commit
+        } catch PushError.conflict, PushError.rejected, PushError.notFastForward, PushError.locked {
+            return nil
+        } catch RefUpdateError.conflict, RefUpdateError.locked {
+            return nil
+        }
+    }
+
+    /// Publishes `events`, renumbering them on whatever tip the ledger has
+    /// when a race is lost. For events whose meaning does not depend on the
+    /// tip (outcomes, blocked, in doubt).
+    @discardableResult
+    func publish(_ events: [AuditEvent], message: String, now: Date) throws -> ObjectID? {
+        guard !events.isEmpty else { return nil }
+        var tip = try ops.ledgerHead()
+        for attempt in 0..<maximumAttempts {
+            if attempt > 0 {
+                backOff(attempt)
+                tip = try refresh()
+            }
+            let files = try self.files(for: events, onTree: try ops.repository.commit(tip).tree)
+            if let commit = try self.attempt(files: files, on: tip, message: message, now: now) {
+                return commit
+            }
+        }
+        throw WritError(.lockContended, "the ledger kept moving; could not publish after \(maximumAttempts) attempts")
+    }
+
+    /// Backs off before another attempt after a lost race.
+    func backOff(_ attempt: Int) {
+        usleep(UInt32.random(in: 1_000...20_000) * UInt32(max(1, min(attempt, 8))))
+    }
+}

@@ -1,0 +1,135 @@
+import Foundation
+
+/// Brings a dispatcher's remembered view up to the current tips, reading
+/// only the commits that are new since the last poll.
+///
+/// Rewrite detection happens here: a tip that does not descend from the tip
+/// processed last time is `history_rewritten`, and an ledger commit that
+/// does more than add files is `ledger_violation`; both stop the poll
+/// before anything is written.
+struct LedgerSync {
+    let ops: OpsRepo
+    let store: StateStore
+
+    /// The trusted governance and the tips the view now reflects.
+    struct View {
+        let trusted: GovernanceState
+        let governanceTip: ObjectID
+        let ledgerTip: ObjectID
+        /// Intents whose events or approvals changed in this sync.
+        let touched: Set<IntentID>
+    }
+
+    func sync(_ state: inout DispatchState, now: Date) throws -> View {
+        let repository = ops.repository
+        let governanceTip = try ops.governanceHead()
+        let ledgerTip = try ops.ledgerHead()
+        for (name, previous, tip) in [("governance", state.governanceTip, governanceTip), ("ledger", state.ledgerTip, ledgerTip)] {
+            guard let previous else { continue }
+            guard try repository.isDescendant(tip, of: previous) else {
+                throw WritError(
+                    .historyRewritten,
+                    "the \(name) branch tip \(tip.hex) does not descend from \(previous.hex), processed before")
+            }
+        }
+
+        // Governance trust, from the last trusted commit forward.
+        let result = try GovernanceReader(ops: ops).evaluate(trustRoot: state.trustedCommit, now: now)
+        guard let trusted = result.verdict.trusted else {
+            throw WritError(result.verdict.reason ?? .policyUnapproved, result.verdict.detail)
+        }
+
+        var touched = Set<IntentID>()
+        var records: [IntentID: IntentLedgerRecord] = [:]
+        func record(_ id: IntentID) throws -> IntentLedgerRecord {
+            if let cached = records[id] { return cached }
+            return try store.loadIntent(id)
+        }
+
+        // New governance commits: which approval records arrived where.
+        for commitID in try repository.firstParentHistory(from: governanceTip, to: state.governanceTip, order: .oldestFirst)
+        where commitID != state.governanceTip {
+            let parent = try repository.commit(commitID).parents.first
+            for change in try repository.diff(from: parent, to: commitID) where change.kind != .removed {
+                guard let path = GovernancePath(change.path) else { continue }
+                switch path {
+                case .approval(let id, _):
+                    var entry = try record(id)
+                    entry.approvals[change.path] = commitID
+                    records[id] = entry
+                    touched.insert(id)
+                case .approvalSignature(let id, let principal):
+                    var entry = try record(id)
+                    entry.approvals[GovernancePath.approval(id, principal).path] = commitID
+                    records[id] = entry
+                    touched.insert(id)
+                default:
+                    continue
+                }
+            }
+        }
+
+        // New ledger commits: append-only check, intents and events.
+        for commitID in try repository.firstParentHistory(from: ledgerTip, to: state.ledgerTip, order: .oldestFirst)
+        where commitID != state.ledgerTip {
+            let commit = try repository.commit(commitID)
+            if commit.parents.count > 1 {
+                throw WritError(.ledgerViolation, "ledger commit \(commitID.hex) is a merge; the ledger is fast-forward only")
+            }
+            var signers: [Principal]?
+            for change in try repository.diff(from: commit.parents.first, to: commitID) {
+                if let problem = LedgerReader.appendProblem(change) {
+                    throw WritError(.ledgerViolation, "ledger commit \(commitID.hex): \(problem)")
+                }
+                guard let path = LedgerPath(change.path) else { continue }
+                var entry = try record(path.intentID)
+                switch path {
+                case .intent, .intentSignature:
+                    entry.proposed = true
+                case .auditEvent:
+                    if signers == nil {
+                        signers = try LedgerReader.signers(of: commitID, in: repository, trusted: trusted.signers, now: now)
+                            .sorted()
+                    }
+                    if !entry.events.contains(where: { $0.path == change.path }) {
+                        entry.events.append(.init(path: change.path, commit: commitID, signers: signers ?? []))
+                    }
+                }
+                records[path.intentID] = entry
+                touched.insert(path.intentID)
+            }
+        }
+
+        for (id, entry) in records {
+            try store.save(entry, for: id)
+            if entry.proposed { state.pending.insert(id) }
+        }
+        state.governanceTip = governanceTip
+        state.ledgerTip = ledgerTip
+        state.trustedCommit = governanceTip
+        return View(trusted: trusted, governanceTip: governanceTip, ledgerTip: ledgerTip, touched: touched)
+    }
+
+    /// The evidence for one intent at the view's tips, for the decision engine.
+    func evidence(for id: IntentID, in view: View) throws
+        -> (intent: IntentEvidence, approvals: [ApprovalEvidence], events: [EventEvidence])?
+    {
+        let repository = ops.repository
+        let ledgerTree = try repository.commit(view.ledgerTip).tree
+        let governanceTree = try repository.commit(view.governanceTip).tree
+        guard let bytes = try? repository.blob(at: LedgerPath.intent(id).path, inTree: ledgerTree) else { return nil }
+        let signature = try? repository.blob(at: LedgerPath.intentSignature(id).path, inTree: ledgerTree)
+        let record = try store.loadIntent(id)
+        let approvals = try record.approvals.sorted { $0.key < $1.key }.compactMap { path, commit -> ApprovalEvidence? in
+            guard let bytes = try? repository.blob(at: path, inTree: governanceTree) else { return nil }
+            return ApprovalEvidence(
+                path: path, bytes: bytes, signature: try? repository.blob(at: path + ".sig", inTree: governanceTree),
+                commit: commit)
+        }
+        let events = record.events.compactMap { event -> EventEvidence? in
+            guard let bytes = try? repository.blob(at: event.path, inTree: ledgerTree) else { return nil }
+            return EventEvidence(path: event.path, bytes: bytes, commit: event.commit, signers: Set(event.signers))
+        }
+        return (IntentEvidence(path: LedgerPath.intent(id).path, bytes: bytes, signature: signature), approvals, events)
+    }
+}
