@@ -127,6 +127,7 @@ public final class OpsSandbox {
 
         [tiers.low]
         approvals = 0
+        roles = ["operator", "admin"]    # who may deny or resolve low intents
 
         [tiers.medium]
         approvals = 1

@@ -58,6 +58,9 @@ public struct Dispatcher {
             try session.act(on: id)
         }
         try session.publishBlocked()
+        // Take in what this poll wrote, so the tips remembered for rewrite
+        // detection include the dispatcher's own commits.
+        if !dryRun { session.view = try sync.sync(&session.state, now: clock()) }
         try store.save(session.state)
 
         report.intents = session.entries

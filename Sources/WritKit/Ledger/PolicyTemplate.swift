@@ -15,9 +15,11 @@ enum PolicyTemplate {
         # release = "high"
 
         # How many distinct principals (with distinct keys) must approve, and
-        # which roles they may hold. Low tier runs without a human.
+        # which roles they may hold. Low tier runs without a human; its roles
+        # may still deny it, or resolve it when a run is left in doubt.
         [tiers.low]
         approvals = 0
+        roles = ["operator", "admin"]
 
         [tiers.medium]
         approvals = 1
