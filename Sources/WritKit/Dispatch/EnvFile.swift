@@ -15,20 +15,22 @@ public enum EnvFile {
     public static func parse(_ text: String) throws(EnvFileError) -> [String: String] {
         var values: [String: String] = [:]
         var lineNumber = 0
-        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        // Unicode scalars, not characters: "\r\n" is one Character, and a
+        // combining mark after `=` or `"` must not hide it.
+        for rawLine in text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false) {
             lineNumber += 1
-            var line = Substring(rawLine)
+            var line = rawLine
             if line.last == "\r" { line = line.dropLast() }
             line = line.drop(while: { $0 == " " || $0 == "\t" })
             while let last = line.last, last == " " || last == "\t" { line = line.dropLast() }
             if line.isEmpty || line.first == "#" { continue }
-            guard !line.unicodeScalars.contains("\0") else {
+            guard !line.contains("\0") else {
                 throw EnvFileError(line: lineNumber, problem: "contains a NUL character")
             }
             guard let equals = line.firstIndex(of: "=") else {
                 throw EnvFileError(line: lineNumber, problem: "is not NAME=VALUE")
             }
-            let name = String(line[line.startIndex..<equals])
+            let name = String(String.UnicodeScalarView(line[line.startIndex..<equals]))
             guard isValidName(name) else {
                 throw EnvFileError(line: lineNumber, problem: "has an invalid variable name")
             }
@@ -42,7 +44,7 @@ public enum EnvFile {
             guard values[name] == nil else {
                 throw EnvFileError(line: lineNumber, problem: "repeats variable \(name)")
             }
-            values[name] = String(value)
+            values[name] = String(String.UnicodeScalarView(value))
         }
         return values
     }
