@@ -4,223 +4,253 @@ import Foundation
 /// except for reading the executor's `env_file` and stat-ing the clone, so
 /// a refusal costs nothing and leaves no trace on the ledger.
 public enum ExecutorPreflight {
-    /// Checks that `executor` can run `intent` here and builds the plan.
-    ///
-    /// The checks run in this order; the first failure is returned, with
-    /// exactly one reason code:
-    /// 1. `executor_missing`: `executor` is nil, is for another kind, or has
-    ///    an empty command.
-    /// 2. `env_mismatch`: `platform` is not in a non-empty
-    ///    `supported_platforms`; a `required_env_vars` name is absent from
-    ///    `environment` (present but empty counts as set).
-    /// 3. `registry_auth_missing`: the declared `env_file` cannot be read or
-    ///    parsed (it is read whenever declared); a declared secret is absent
-    ///    or empty in both `environment` and the env file. `environment`
-    ///    takes precedence; only declared secrets are taken from the file.
-    /// 4. `clone_missing`: `cloneRoot` is not absolute; `target.repo` is not
-    ///    made of safe path components (none empty, `.`, `..`, none holding
-    ///    NUL; no leading `/`); `{cloneRoot}/{target.repo}` is not an existing
-    ///    directory (symlinks are followed). writ never clones.
-    /// 5. `env_mismatch`: a placeholder in the command or workdir cannot be
-    ///    filled: an unknown `{name}`, a `{param.NAME}` the intent lacks, or
-    ///    `{target.branch}` with no branch; an argv element or variable
-    ///    holding NUL; a workdir that is not absolute after expansion; a
-    ///    non-positive timeout. The command's shape is the host's, so a gap
-    ///    between it and the intent is treated as the environment not
-    ///    matching, not as a missing executor.
-    ///
-    /// Placeholders (`{intent.id}`, `{target.repo}`, `{target.branch}`,
-    /// `{param.NAME}`, `{clone}`) are replaced only when a whole argv
-    /// element (or the whole workdir) is the placeholder; `x{intent.id}` is
-    /// passed literally. An element is a placeholder when it is `{`, one or
-    /// more of `[A-Za-z0-9._-]`, `}`, so a JSON argument is never taken for
-    /// one. Nothing is ever given to a shell.
-    ///
-    /// The plan's environment is exactly: the `env_allowlist` names present
-    /// in `environment`, then the declared secrets, then `WRIT_INTENT_ID`,
-    /// `WRIT_IDEMPOTENCY_KEY` and `WRIT_TIER` (later entries win).
-    ///
-    /// - Parameter defaultWorkdir: the working directory when the executor
-    ///   declares none (the dispatcher passes its state dir).
-    public static func plan(
-        intent: Intent, tier: Tier, executor: ExecutorConfig?, cloneRoot: String, environment: [String: String],
-        platform: String = "linux", defaultWorkdir: String? = nil
-    ) -> Result<ExecutionPlan, WritError> {
-        Result { () throws(WritError) in
-            try build(
-                intent: intent, tier: tier, executor: executor, cloneRoot: cloneRoot, environment: environment,
-                platform: platform, defaultWorkdir: defaultWorkdir)
-        }
+  /// Checks that `executor` can run `intent` here and builds the plan.
+  ///
+  /// The checks run in this order; the first failure is returned, with
+  /// exactly one reason code:
+  /// 1. `executor_missing`: `executor` is nil, is for another kind, or has
+  ///    an empty command.
+  /// 2. `env_mismatch`: `platform` is not in a non-empty
+  ///    `supported_platforms`; a `required_env_vars` name is absent from
+  ///    `environment` (present but empty counts as set).
+  /// 3. `registry_auth_missing`: the declared `env_file` cannot be read or
+  ///    parsed (it is read whenever declared); a declared secret is absent
+  ///    or empty in both `environment` and the env file. `environment`
+  ///    takes precedence; only declared secrets are taken from the file.
+  /// 4. `clone_missing`: `cloneRoot` is not absolute; `target.repo` is not
+  ///    made of safe path components (none empty, `.`, `..`, none holding
+  ///    NUL; no leading `/`); `{cloneRoot}/{target.repo}` is not an existing
+  ///    directory (symlinks are followed). writ never clones.
+  /// 5. `env_mismatch`: a placeholder in the command or workdir cannot be
+  ///    filled: an unknown `{name}`, a `{param.NAME}` the intent lacks, or
+  ///    `{target.branch}` with no branch; an argv element or variable
+  ///    holding NUL; a workdir that is not absolute after expansion; a
+  ///    non-positive timeout. The command's shape is the host's, so a gap
+  ///    between it and the intent is treated as the environment not
+  ///    matching, not as a missing executor.
+  ///
+  /// Placeholders (`{intent.id}`, `{target.repo}`, `{target.branch}`,
+  /// `{param.NAME}`, `{clone}`) are replaced only when a whole argv
+  /// element (or the whole workdir) is the placeholder; `x{intent.id}` is
+  /// passed literally. An element is a placeholder when it is `{`, one or
+  /// more of `[A-Za-z0-9._-]`, `}`, so a JSON argument is never taken for
+  /// one. Nothing is ever given to a shell.
+  ///
+  /// The plan's environment is exactly: the `env_allowlist` names present
+  /// in `environment`, then the declared secrets, then `WRIT_INTENT_ID`,
+  /// `WRIT_IDEMPOTENCY_KEY` and `WRIT_TIER` (later entries win).
+  ///
+  /// - Parameter defaultWorkdir: the working directory when the executor
+  ///   declares none (the dispatcher passes its state dir).
+  public static func plan(
+    intent: Intent, tier: Tier, executor: ExecutorConfig?, cloneRoot: String,
+    environment: [String: String],
+    platform: String = "linux", defaultWorkdir: String? = nil
+  ) -> Result<ExecutionPlan, WritError> {
+    Result { () throws(WritError) in
+      try build(
+        intent: intent, tier: tier, executor: executor, cloneRoot: cloneRoot,
+        environment: environment,
+        platform: platform, defaultWorkdir: defaultWorkdir)
+    }
+  }
+
+  private static func build(
+    intent: Intent, tier: Tier, executor: ExecutorConfig?, cloneRoot: String,
+    environment: [String: String],
+    platform: String, defaultWorkdir: String?
+  ) throws(WritError) -> ExecutionPlan {
+    // 1. Executor.
+    guard let executor else {
+      throw WritError(
+        .executorMissing, "the dispatcher has no executor for kind \(quoted: intent.kind)")
+    }
+    guard executor.kind == intent.kind else {
+      throw WritError(
+        .executorMissing,
+        "executor for kind \(quoted: executor.kind) was given an intent of kind \(quoted: intent.kind)"
+      )
+    }
+    guard !executor.command.isEmpty else {
+      throw WritError(
+        .executorMissing, "executor for kind \(quoted: intent.kind) has an empty command")
     }
 
-    private static func build(
-        intent: Intent, tier: Tier, executor: ExecutorConfig?, cloneRoot: String, environment: [String: String],
-        platform: String, defaultWorkdir: String?
-    ) throws(WritError) -> ExecutionPlan {
-        // 1. Executor.
-        guard let executor else {
-            throw WritError(.executorMissing, "the dispatcher has no executor for kind \(quoted: intent.kind)")
-        }
-        guard executor.kind == intent.kind else {
-            throw WritError(
-                .executorMissing, "executor for kind \(quoted: executor.kind) was given an intent of kind \(quoted: intent.kind)")
-        }
-        guard !executor.command.isEmpty else {
-            throw WritError(.executorMissing, "executor for kind \(quoted: intent.kind) has an empty command")
-        }
-
-        // 2. Platform and required variables.
-        if !executor.supportedPlatforms.isEmpty, !executor.supportedPlatforms.contains(platform) {
-            throw WritError(
-                .envMismatch,
-                "executor for kind \(quoted: intent.kind) supports \(executor.supportedPlatforms.joined(separator: ", ")), not \(platform)")
-        }
-        for name in executor.requiredEnvVars where environment[name] == nil {
-            throw WritError(.envMismatch, "required environment variable \(name) is not set")
-        }
-
-        // 3. Secrets.
-        var fileValues: [String: String] = [:]
-        if let envFile = executor.envFile {
-            fileValues = try readEnvFile(envFile)
-        }
-        var secretEnvironment: [String: String] = [:]
-        for name in executor.secrets {
-            if let value = environment[name], !value.isEmpty {
-                secretEnvironment[name] = value
-            } else if let value = fileValues[name], !value.isEmpty {
-                secretEnvironment[name] = value
-            } else {
-                let sources = executor.envFile.map { "the environment or env_file \($0)" } ?? "the environment"
-                throw WritError(.registryAuthMissing, "secret \(name) is not set (or is empty) in \(sources)")
-            }
-        }
-
-        // 4. Clone.
-        let clone = try clonePath(root: cloneRoot, repo: intent.target.repo)
-
-        // 5. Placeholders and the final shape.
-        guard executor.timeoutSeconds > 0 else {
-            throw WritError(.envMismatch, "executor for kind \(quoted: intent.kind) has a non-positive timeout")
-        }
-        var argv: [String] = []
-        for (position, element) in executor.command.enumerated() {
-            let value = try expand(element, intent: intent, clone: clone, field: "command[\(position)]")
-            guard !value.unicodeScalars.contains("\0") else {
-                throw WritError(.envMismatch, "command[\(position)] contains a NUL character after expansion")
-            }
-            argv.append(value)
-        }
-        var workdir = defaultWorkdir
-        if let declared = executor.workdir {
-            workdir = try expand(declared, intent: intent, clone: clone, field: "workdir")
-        }
-        if let workdir {
-            guard workdir.hasPrefix("/"), !workdir.unicodeScalars.contains("\0") else {
-                throw WritError(.envMismatch, "workdir \(quoted: workdir) is not an absolute path")
-            }
-        }
-
-        var childEnvironment: [String: String] = [:]
-        for name in executor.envAllowlist {
-            if let value = environment[name] { childEnvironment[name] = value }
-        }
-        childEnvironment.merge(secretEnvironment) { _, secret in secret }
-        childEnvironment["WRIT_INTENT_ID"] = intent.id.rawValue
-        childEnvironment["WRIT_IDEMPOTENCY_KEY"] = intent.effectiveIdempotencyKey
-        childEnvironment["WRIT_TIER"] = tier.rawValue
-        for (name, value) in childEnvironment where name.isEmpty || name.contains("=") || name.unicodeScalars.contains("\0") || value.unicodeScalars.contains("\0") {
-            throw WritError(.envMismatch, "environment variable \(quoted: name) cannot be passed to a process")
-        }
-
-        return ExecutionPlan(
-            argv: argv, workdir: workdir, environment: childEnvironment,
-            secretValues: executor.secrets.compactMap { secretEnvironment[$0] }, timeoutSeconds: executor.timeoutSeconds)
+    // 2. Platform and required variables.
+    if !executor.supportedPlatforms.isEmpty, !executor.supportedPlatforms.contains(platform) {
+      throw WritError(
+        .envMismatch,
+        "executor for kind \(quoted: intent.kind) supports \(executor.supportedPlatforms.joined(separator: ", ")), not \(platform)"
+      )
+    }
+    for name in executor.requiredEnvVars where environment[name] == nil {
+      throw WritError(.envMismatch, "required environment variable \(name) is not set")
     }
 
-    private static func readEnvFile(_ path: String) throws(WritError) -> [String: String] {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw WritError(.registryAuthMissing, "env_file \(path) cannot be read")
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw WritError(.registryAuthMissing, "env_file \(path) is not UTF-8")
-        }
-        do {
-            return try EnvFile.parse(text)
-        } catch {
-            throw WritError(.registryAuthMissing, "env_file \(path): \(error.description)")
-        }
+    // 3. Secrets.
+    var fileValues: [String: String] = [:]
+    if let envFile = executor.envFile {
+      fileValues = try readEnvFile(envFile)
+    }
+    var secretEnvironment: [String: String] = [:]
+    for name in executor.secrets {
+      if let value = environment[name], !value.isEmpty {
+        secretEnvironment[name] = value
+      } else if let value = fileValues[name], !value.isEmpty {
+        secretEnvironment[name] = value
+      } else {
+        let sources =
+          executor.envFile.map { "the environment or env_file \($0)" } ?? "the environment"
+        throw WritError(
+          .registryAuthMissing, "secret \(name) is not set (or is empty) in \(sources)")
+      }
     }
 
-    /// `{root}/{repo}` when `repo` is safe path components and the result is
-    /// an existing directory.
-    static func clonePath(root: String, repo: String) throws(WritError) -> String {
-        guard root.hasPrefix("/"), !root.unicodeScalars.contains("\0") else {
-            throw WritError(.cloneMissing, "clone_root \(quoted: root) is not an absolute path")
-        }
-        guard !repo.unicodeScalars.contains("\0") else {
-            throw WritError(.cloneMissing, "target.repo contains a NUL character")
-        }
-        guard !repo.hasPrefix("/") else {
-            throw WritError(.cloneMissing, "target.repo \(quoted: repo) must be relative to clone_root, not start with /")
-        }
-        let components = repo.split(separator: "/", omittingEmptySubsequences: false)
-        for component in components where component.isEmpty || component == "." || component == ".." {
-            throw WritError(
-                .cloneMissing, "target.repo \(quoted: repo) has an empty, '.' or '..' path component; it must stay under clone_root")
-        }
-        let base = root.hasSuffix("/") ? String(root.dropLast()) : root
-        let path = base + "/" + components.joined(separator: "/")
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw WritError(.cloneMissing, "no clone of \(quoted: repo) at \(path); writ never clones")
-        }
-        guard isDirectory.boolValue else {
-            throw WritError(.cloneMissing, "clone path \(path) for \(quoted: repo) is not a directory")
-        }
-        return path
+    // 4. Clone.
+    let clone = try clonePath(root: cloneRoot, repo: intent.target.repo)
+
+    // 5. Placeholders and the final shape.
+    guard executor.timeoutSeconds > 0 else {
+      throw WritError(
+        .envMismatch, "executor for kind \(quoted: intent.kind) has a non-positive timeout")
+    }
+    var argv: [String] = []
+    for (position, element) in executor.command.enumerated() {
+      let value = try expand(element, intent: intent, clone: clone, field: "command[\(position)]")
+      guard !value.unicodeScalars.contains("\0") else {
+        throw WritError(
+          .envMismatch, "command[\(position)] contains a NUL character after expansion")
+      }
+      argv.append(value)
+    }
+    var workdir = defaultWorkdir
+    if let declared = executor.workdir {
+      workdir = try expand(declared, intent: intent, clone: clone, field: "workdir")
+    }
+    if let workdir {
+      guard workdir.hasPrefix("/"), !workdir.unicodeScalars.contains("\0") else {
+        throw WritError(.envMismatch, "workdir \(quoted: workdir) is not an absolute path")
+      }
     }
 
-    /// Replaces `text` when the whole of it is a placeholder.
-    private static func expand(_ text: String, intent: Intent, clone: String, field: String) throws(WritError) -> String {
-        guard let name = placeholderName(text) else { return text }
-        switch name {
-        case "intent.id":
-            return intent.id.rawValue
-        case "target.repo":
-            return intent.target.repo
-        case "target.branch":
-            guard let branch = intent.target.branch else {
-                throw WritError(.envMismatch, "\(field) needs {target.branch} but intent \(intent.id) names no target.branch")
-            }
-            return branch
-        case "clone":
-            return clone
-        default:
-            if name.hasPrefix("param.") {
-                let param = String(name.dropFirst("param.".count))
-                guard let value = intent.params[param] else {
-                    throw WritError(.envMismatch, "\(field) needs {param.\(param)} but intent \(intent.id) has no such parameter")
-                }
-                return value
-            }
-            throw WritError(.envMismatch, "\(field) uses unknown placeholder \(text)")
-        }
+    var childEnvironment: [String: String] = [:]
+    for name in executor.envAllowlist {
+      if let value = environment[name] { childEnvironment[name] = value }
+    }
+    childEnvironment.merge(secretEnvironment) { _, secret in secret }
+    childEnvironment["WRIT_INTENT_ID"] = intent.id.rawValue
+    childEnvironment["WRIT_IDEMPOTENCY_KEY"] = intent.effectiveIdempotencyKey
+    childEnvironment["WRIT_TIER"] = tier.rawValue
+    for (name, value) in childEnvironment
+    where name.isEmpty || name.contains("=") || name.unicodeScalars.contains("\0")
+      || value.unicodeScalars.contains("\0")
+    {
+      throw WritError(
+        .envMismatch, "environment variable \(quoted: name) cannot be passed to a process")
     }
 
-    /// The name inside `{name}` when `text` is exactly a placeholder.
-    private static func placeholderName(_ text: String) -> String? {
-        let bytes = Array(text.utf8)
-        guard bytes.count >= 3, bytes.first == UInt8(ascii: "{"), bytes.last == UInt8(ascii: "}") else { return nil }
-        let inner = bytes[1..<(bytes.count - 1)]
-        let allowed = inner.allSatisfy { byte in
-            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
-                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: ".")
-                || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
-        }
-        return allowed ? String(decoding: inner, as: UTF8.self) : nil
+    return ExecutionPlan(
+      argv: argv, workdir: workdir, environment: childEnvironment,
+      secretValues: executor.secrets.compactMap { secretEnvironment[$0] },
+      timeoutSeconds: executor.timeoutSeconds)
+  }
+
+  private static func readEnvFile(_ path: String) throws(WritError) -> [String: String] {
+    let data: Data
+    do {
+      data = try Data(contentsOf: URL(fileURLWithPath: path))
+    } catch {
+      throw WritError(.registryAuthMissing, "env_file \(path) cannot be read")
     }
+    guard let text = String(data: data, encoding: .utf8) else {
+      throw WritError(.registryAuthMissing, "env_file \(path) is not UTF-8")
+    }
+    do {
+      return try EnvFile.parse(text)
+    } catch {
+      throw WritError(.registryAuthMissing, "env_file \(path): \(error.description)")
+    }
+  }
+
+  /// `{root}/{repo}` when `repo` is safe path components and the result is
+  /// an existing directory.
+  static func clonePath(root: String, repo: String) throws(WritError) -> String {
+    guard root.hasPrefix("/"), !root.unicodeScalars.contains("\0") else {
+      throw WritError(.cloneMissing, "clone_root \(quoted: root) is not an absolute path")
+    }
+    guard !repo.unicodeScalars.contains("\0") else {
+      throw WritError(.cloneMissing, "target.repo contains a NUL character")
+    }
+    guard !repo.hasPrefix("/") else {
+      throw WritError(
+        .cloneMissing,
+        "target.repo \(quoted: repo) must be relative to clone_root, not start with /")
+    }
+    let components = repo.split(separator: "/", omittingEmptySubsequences: false)
+    for component in components where component.isEmpty || component == "." || component == ".." {
+      throw WritError(
+        .cloneMissing,
+        "target.repo \(quoted: repo) has an empty, '.' or '..' path component; it must stay under clone_root"
+      )
+    }
+    let base = root.hasSuffix("/") ? String(root.dropLast()) : root
+    let path = base + "/" + components.joined(separator: "/")
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+      throw WritError(.cloneMissing, "no clone of \(quoted: repo) at \(path); writ never clones")
+    }
+    guard isDirectory.boolValue else {
+      throw WritError(.cloneMissing, "clone path \(path) for \(quoted: repo) is not a directory")
+    }
+    return path
+  }
+
+  /// Replaces `text` when the whole of it is a placeholder.
+  private static func expand(_ text: String, intent: Intent, clone: String, field: String)
+    throws(WritError) -> String
+  {
+    guard let name = placeholderName(text) else { return text }
+    switch name {
+    case "intent.id":
+      return intent.id.rawValue
+    case "target.repo":
+      return intent.target.repo
+    case "target.branch":
+      guard let branch = intent.target.branch else {
+        throw WritError(
+          .envMismatch,
+          "\(field) needs {target.branch} but intent \(intent.id) names no target.branch")
+      }
+      return branch
+    case "clone":
+      return clone
+    default:
+      if name.hasPrefix("param.") {
+        let param = String(name.dropFirst("param.".count))
+        guard let value = intent.params[param] else {
+          throw WritError(
+            .envMismatch,
+            "\(field) needs {param.\(param)} but intent \(intent.id) has no such parameter")
+        }
+        return value
+      }
+      throw WritError(.envMismatch, "\(field) uses unknown placeholder \(text)")
+    }
+  }
+
+  /// The name inside `{name}` when `text` is exactly a placeholder.
+  private static func placeholderName(_ text: String) -> String? {
+    let bytes = Array(text.utf8)
+    guard bytes.count >= 3, bytes.first == UInt8(ascii: "{"), bytes.last == UInt8(ascii: "}") else {
+      return nil
+    }
+    let inner = bytes[1..<(bytes.count - 1)]
+    let allowed = inner.allSatisfy { byte in
+      (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
+        || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+        || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: ".")
+        || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
+    }
+    return allowed ? String(decoding: inner, as: UTF8.self) : nil
+  }
 }
