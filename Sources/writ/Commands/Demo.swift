@@ -23,14 +23,36 @@ struct Demo: ParsableCommand {
         print("\n4. The status every dispatcher computes (writ status):\n")
         StatusTable.print(outcome.status)
         let repo = outcome.sandbox.ops.repository.gitDirectory
+        let dispatch = DemoDispatch(sandbox: outcome.sandbox)
+        let configPath = try dispatch.writeConfig()
+        print("\n5. A dispatcher polls (writ dispatch --config \(configPath) --once). Its executors only echo.\n")
+        let report = try dispatch.poll(configPath: configPath)
+        for entry in report.intents {
+            let reason = entry.reason.map { " (\($0.rawValue))" } ?? ""
+            print("   \(entry.id): \(entry.result.rawValue)\(reason)")
+        }
+        let after = try StatusEvaluator(ops: outcome.sandbox.ops).evaluate(trustRoot: outcome.sandbox.trustRoot, now: Date())
+        let ran = after.intents.filter { $0.state == .succeeded }.map(\.id.rawValue)
+        print("   Ran exactly once each: \(ran.joined(separator: ", ")). A second poll does nothing:")
+        let second = try dispatch.poll(configPath: configPath)
+        print("   \(second.intents.isEmpty ? "nothing to do" : "\(second.intents.count) intent(s) acted on")")
+
+        print("\n6. The trail is plain git: every claim and outcome is a commit signed by the dispatcher.\n")
+        for line in try dispatch.signedHistory() { print("   " + line) }
         print("""
 
-            5. It is all plain git. Try:
-               git --git-dir=\(repo) log --oneline --graph main
+            Try it yourself:
                git -c gpg.ssh.allowedSignersFile=\(directory.path)/allowed_signers --git-dir=\(repo) log --show-signature writ/ledger
-               writ status --repo \(repo) --trust \(outcome.sandbox.trustRoot.hex)
-               writ show release-app-3-0-0 --repo \(repo) --trust \(outcome.sandbox.trustRoot.hex)
+               git --git-dir=\(repo) log --oneline --graph main
+               writ status --config \(configPath)
+               writ show release-app-3-0-0 --config \(configPath)
+               writ log --config \(configPath)
+               writ verify --config \(configPath)
             """)
+        guard Set(ran) == ["triage-issue-42", "dev-bump-deps-7", "release-app-2-0-0"], second.intents.isEmpty else {
+            Output.printError("demo: the dispatcher did not run exactly the approved intents once")
+            throw ExitCode(ExitStatus.runtime)
+        }
         // The tour is also a self-check: a verdict other than the expected
         // one is a defect, and the demo says so rather than passing quietly.
         let mismatches = outcome.status.intents.filter { intent in
