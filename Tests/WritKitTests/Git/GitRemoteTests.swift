@@ -273,6 +273,42 @@ import Glibc
         try Self.race(dir: dir, remote: remote, url: daemon.url("remote.git"), rounds: 12)
     }
 
+    /// Fetches and pushes (won, lost and refused) over both transports free
+    /// every block libgit2 allocated for them, counted on this thread.
+    @Test func remoteOperationsReleaseEveryAllocation() throws {
+        let dir = try S.scratch()
+        defer { S.remove(dir) }
+        let local = try Self.bareRemote(in: dir, "local.git")
+        _ = try Self.bareRemote(in: dir, "remote.git")
+        let daemon = try GitDaemon.start(basePath: dir, log: dir.appendingPathComponent("daemon.log"))
+        defer { daemon.stop() }
+        let clone = try Self.clone(in: dir, "a", url: local.path)
+        try S.git(clone, "remote", "add", "served", daemon.url("remote.git"))
+
+        func workload(_ label: String) throws {
+            let repo = try Repository.open(at: clone.path)
+            for remote in ["origin", "served"] {
+                let tip = try repo.fetch(remote: remote, refs: ["main"])["main"] ?? nil
+                let next = try Self.commit(repo, on: tip, label)
+                try repo.push(remote: remote, branch: "main", from: next, expecting: tip)
+                let stale = try Self.commit(repo, on: next, label + "-stale")
+                do {
+                    try repo.push(remote: remote, branch: "main", from: stale, expecting: tip)
+                    Issue.record("a stale push won")
+                } catch PushError.conflict {}
+                _ = try repo.remoteURL(remote)
+            }
+        }
+        try workload("warmup")
+        let baseline = GitMemory.liveBlocksOnCurrentThread
+        for round in 0..<3 {
+            try workload("round\(round)")
+        }
+        let after = GitMemory.liveBlocksOnCurrentThread
+        #expect(after == baseline, "live libgit2 blocks on thread: baseline \(baseline), after \(after)")
+        #expect(try Self.witness(local) != nil)
+    }
+
     // MARK: Racing pushers
 
     /// Collects the outcomes of racing threads.
