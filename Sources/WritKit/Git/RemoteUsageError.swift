@@ -1,0 +1,13 @@
+/// A remote operation refused before any network or file access.
+public enum RemoteUsageError: Error, Sendable, Hashable {
+    /// Not a valid remote name (`git_remote_name_is_valid`).
+    case invalidRemoteName(String)
+    /// Not a plain branch name usable under both `refs/heads/` and
+    /// `refs/remotes/<remote>/` (full `refs/...` names are refused too).
+    case invalidBranchName(String)
+    /// The repository has no remote of this name.
+    case unknownRemote(String)
+    /// The remote URL names neither a supported network transport nor an
+    /// existing local repository directory.
+    case unsupportedURL(String)
+}
