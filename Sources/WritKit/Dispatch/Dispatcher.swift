@@ -170,9 +170,12 @@ private struct Session {
             durationMs: result.durationMs))
     }
 
-    /// Publishes `auto_approved` (low) and `claimed` in one commit, re-deciding
-    /// on every new tip: nil when the intent stopped being ready (someone
-    /// else claimed it).
+    /// Publishes `auto_approved` (low) and `claimed` in one commit. The
+    /// claim is always decided on exactly the tip it is built on: whenever
+    /// the ledger has moved since the view was taken (another dispatcher, or
+    /// our own outcome publishing after a fetch), the view is brought up to
+    /// date and the intent decided again. Returns nil when the intent stopped
+    /// being ready (someone else claimed it).
     private mutating func publishClaim(
         _ id: IntentID, verdict: Verdict, intent: Intent, tier: Tier, events: [EventEvidence]
     ) throws -> ObjectID? {
@@ -182,8 +185,11 @@ private struct Session {
             if attempt > 0 {
                 publisher.backOff(attempt)
                 try publisher.refresh()
+            }
+            let tip = try sync.ops.ledgerHead()
+            if tip != view.ledgerTip {
                 view = try sync.sync(&state, now: now)
-                guard let fresh = try sync.evidence(for: id, in: view) else { return nil }
+                guard view.ledgerTip == tip, let fresh = try sync.evidence(for: id, in: view) else { continue }
                 events = fresh.events
                 verdict = DecisionEngine.decide(
                     governance: view.trusted, intent: fresh.intent, approvals: fresh.approvals, events: fresh.events,
@@ -205,7 +211,6 @@ private struct Session {
                 intent: id, intentDigest: verdict.intentDigest, at: Timestamp(now), actor: config.identity,
                 payload: .claimed(.init(
                     tier: tier, runID: runID, idempotencyKey: intent.effectiveIdempotencyKey, approvals: approvals))))
-            let tip = try sync.ops.ledgerHead()
             let files = try publisher.files(for: claimEvents, onTree: try sync.ops.repository.commit(tip).tree)
             if let commit = try publisher.attempt(
                 files: files, on: tip, message: "writ: claim \(id) (\(tier), \(runID))\n", now: now)
