@@ -155,6 +155,40 @@ import WritKit
         #expect(after.reason == .signerUnknown, "\(after.detail)")
     }
 
+    @Test func oneKeyListedForTwoAdminsCountsOnce() throws {
+        // dave and erin are admins listed on one allowed_signers line with one key.
+        let shared = SSHEd25519PrivateKey.generate()
+        let policy = OpsSandbox.demoPolicy.replacingOccurrences(
+            of: "admin = [\"alice@example.com\", \"carol@example.com\"]",
+            with: "admin = [\"alice@example.com\", \"carol@example.com\", \"dave@example.com\", \"erin@example.com\"]")
+        #expect(policy != OpsSandbox.demoPolicy)
+        let repo = try E2ERepo(policy: policy, extraSigners: "dave@example.com,erin@example.com \(shared.publicKey.openSSHLine)\n")
+        defer { repo.remove() }
+        for id in ["release-shared", "release-distinct"] {
+            let proposal = try repo.propose("release", id)
+            let approvers = id == "release-shared" ? ["dave@example.com", "erin@example.com"] : ["dave@example.com"]
+            var files: [String: Data] = [:]
+            for approver in approvers {
+                let record = try repo.record(id, approver: approver, digest: proposal.digest, tier: .high)
+                let bytes = Data(record.canonicalBytes())
+                let identity = SigningIdentity(principal: try E2ERepo.principal(approver), key: shared)
+                files[record.path.path] = bytes
+                files[record.signaturePath.path] = Data(try identity.sign(bytes, namespace: "writ-approval").utf8)
+            }
+            try repo.fileOnGovernance(files, branch: "approval/\(id)", signedBy: E2ERepo.alice)
+        }
+        // Near miss: dave's key plus alice's own key are two distinct keys.
+        try repo.approve("release-distinct", as: E2ERepo.alice)
+        let status = try repo.status()
+        let shared2 = try #require(status.intents.first { $0.id.rawValue == "release-shared" })
+        #expect(shared2.state == .blocked)
+        #expect(shared2.approvals == 1 && shared2.required == 2)
+        #expect(shared2.reason == .notApproved, "\(shared2.detail)")
+        let distinct = try #require(status.intents.first { $0.id.rawValue == "release-distinct" })
+        #expect(distinct.state == .ready, "\(distinct.detail)")
+        #expect(distinct.approvals == 2)
+    }
+
     @Test func operatorApprovingAHighIntentIsSignerNotAuthorized() throws {
         let repo = try E2ERepo()
         defer { repo.remove() }

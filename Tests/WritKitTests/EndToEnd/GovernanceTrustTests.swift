@@ -16,12 +16,14 @@ import WritKit
     /// records by `approvers` for the new digest, in one commit on a branch
     /// merged into the governance branch.
     @discardableResult
-    static func changePolicy(_ repo: E2ERepo, to policy: String, approvers: [String], branch: String = "governance/change")
-        throws -> ContentDigest
-    {
-        let signers = try #require(try repo.sandbox.ops.repository.blob(at: "allowed_signers", in: "refs/heads/main"))
+    static func changePolicy(
+        _ repo: E2ERepo, to policy: String, signers newSigners: Data? = nil, approvers: [String],
+        branch: String = "governance/change"
+    ) throws -> ContentDigest {
+        let current = try #require(try repo.sandbox.ops.repository.blob(at: "allowed_signers", in: "refs/heads/main"))
+        let signers = newSigners ?? current
         let digest = GovernanceDigest.compute(policy: Data(policy.utf8), allowedSigners: signers)
-        var files: [String: Data] = ["policy.toml": Data(policy.utf8)]
+        var files: [String: Data] = ["policy.toml": Data(policy.utf8), "allowed_signers": signers]
         files.merge(try records(repo, digest: digest, approvers: approvers)) { $1 }
         try repo.fileOnGovernance(files, branch: branch, signedBy: E2ERepo.alice)
         return digest
@@ -91,6 +93,26 @@ import WritKit
         let status = try repo.status()
         #expect(status.governance.trusted, "\(status.governance.detail)")
         #expect(status.intents.first?.state == .ready)
+    }
+
+    @Test func keyRemovedByAnAdoptedChangeNoLongerCounts() throws {
+        let repo = try E2ERepo()
+        defer { repo.remove() }
+        try repo.propose("dev", "dev-by-bob")
+        try repo.approve("dev-by-bob", as: E2ERepo.bob)
+        #expect(try repo.verdict("dev-by-bob").state == .ready)
+        // Both quorums (two admins under the old and the new policy) drop bob's key.
+        let current = try #require(try repo.sandbox.ops.repository.blob(at: "allowed_signers", in: "refs/heads/main"))
+        let withoutBob = String(decoding: current, as: UTF8.self).split(separator: "\n")
+            .filter { !$0.hasPrefix(E2ERepo.bob + " ") }.joined(separator: "\n") + "\n"
+        #expect(withoutBob.utf8.count < current.count)
+        try Self.changePolicy(
+            repo, to: OpsSandbox.demoPolicy, signers: Data(withoutBob.utf8), approvers: [E2ERepo.alice, E2ERepo.carol])
+        let status = try repo.status()
+        #expect(status.governance.trusted, "\(status.governance.detail)")
+        let line = try #require(status.intents.first)
+        #expect(line.state == .blocked)
+        #expect(line.reason == .signerUnknown, "\(line.detail)")
     }
 
     @Test func quorumForAnotherDigestDoesNotCount() throws {
