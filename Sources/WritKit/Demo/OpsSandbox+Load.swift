@@ -1,0 +1,88 @@
+import Foundation
+
+extension OpsSandbox {
+    /// What `loadApprovedIntents` wrote.
+    public struct Load: Sendable {
+        /// The intents written, in the order written.
+        public let ids: [IntentID]
+        /// Ledger commits made (one per batch).
+        public let ledgerCommits: Int
+        /// Governance merge commits made (one per batch).
+        public let governanceCommits: Int
+    }
+
+    /// Writes `count` intents of `kind`, each signed by `proposer`, to the
+    /// ledger, and one approval of each, signed by `approver`, to the
+    /// governance branch: a large ops repo built in bulk for measuring and
+    /// testing `writ status` at scale.
+    ///
+    /// Every record is as real as one written by `writ propose` and
+    /// `writ approve --merge`: signed with the principal's key, committed
+    /// in SSH-signed commits, the approvals merged from an approval branch.
+    /// Only the batching differs: `batchSize` intents per ledger commit and
+    /// `batchSize` approvals per merged branch, so that building ten
+    /// thousand intents takes seconds rather than ten thousand commits.
+    @discardableResult
+    public func loadApprovedIntents(
+        count: Int, idPrefix: String = "load", kind: String = "dev", proposer: String, approver: String,
+        batchSize: Int = 2_000, at date: Date = Date()
+    ) throws -> Load {
+        let proposerIdentity = try identity(proposer)
+        let approverIdentity = try identity(approver)
+        let policyBytes = try ops.blob(GovernancePath.policy.path, in: try ops.governanceHead()) ?? Data()
+        let tier = try Intent(
+            id: IntentID("\(idPrefix)-0").orThrow(idPrefix), kind: kind, proposer: proposerIdentity.principal,
+            createdAt: Timestamp(date), summary: "tier probe", target: Intent.Target(repo: "github.com/example/app")
+        ).effectiveTier(try Policy.parse(policyBytes))
+        let appender = BranchAppender(repository: ops.repository)
+        var ids: [IntentID] = []
+        var ledgerCommits = 0
+        var governanceCommits = 0
+        var start = 0
+        while start < count {
+            let end = min(start + max(1, batchSize), count)
+            var intentFiles: [String: Data] = [:]
+            var approvalFiles: [String: Data] = [:]
+            for n in start..<end {
+                let id = try IntentID("\(idPrefix)-\(n)").orThrow(idPrefix)
+                let intent = try Intent(
+                    id: id, kind: kind, proposer: proposerIdentity.principal, createdAt: Timestamp(date),
+                    summary: "load intent \(n)", target: Intent.Target(repo: "github.com/example/app"),
+                    params: ["n": String(n)])
+                let bytes = Data(intent.canonicalBytes())
+                intentFiles[LedgerPath.intent(id).path] = bytes
+                intentFiles[LedgerPath.intentSignature(id).path] = Data(
+                    try proposerIdentity.sign(bytes, namespace: DecisionEngine.intentNamespace).utf8)
+                let record = try ApprovalRecord(
+                    intent: id, intentDigest: Intent.digest(ofFileBytes: bytes), tier: tier, decision: .approve,
+                    approver: approverIdentity.principal, createdAt: Timestamp(date))
+                let recordBytes = Data(record.canonicalBytes())
+                approvalFiles[record.path.path] = recordBytes
+                approvalFiles[record.signaturePath.path] = Data(
+                    try approverIdentity.sign(recordBytes, namespace: ApprovalRecord.signatureNamespace).utf8)
+                ids.append(id)
+            }
+            try appender.append(
+                intentFiles, to: ops.ledgerRef, message: "writ: propose \(end - start) intents (\(idPrefix)-\(start)...)\n",
+                signer: proposerIdentity, at: date)
+            ledgerCommits += 1
+            let branch = "approval/\(idPrefix)-batch-\(start)"
+            try appender.append(
+                approvalFiles, to: branch, message: "writ: approve \(end - start) intents as \(approverIdentity.principal)\n",
+                signer: approverIdentity, at: date, createBranchFrom: try ops.governanceHead())
+            if try GovernanceMerger(ops: ops).merge(branch: branch, as: approverIdentity, now: date) != nil {
+                governanceCommits += 1
+            }
+            start = end
+        }
+        return Load(ids: ids, ledgerCommits: ledgerCommits, governanceCommits: governanceCommits)
+    }
+}
+
+extension Optional where Wrapped == IntentID {
+    /// The id, or `intent_malformed` naming the prefix that could not make one.
+    fileprivate func orThrow(_ prefix: String) throws -> IntentID {
+        guard let self else { throw WritError(.intentMalformed, "\(quoted: prefix) does not make valid intent ids") }
+        return self
+    }
+}
