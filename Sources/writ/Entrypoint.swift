@@ -17,6 +17,8 @@ struct Writ: AsyncParsableCommand {
             Approve.self,
             Status.self,
             Show.self,
+            Log.self,
+            Verify.self,
             Dispatch.self,
             Resolve.self,
             Gate.self,

@@ -1,0 +1,86 @@
+import ArgumentParser
+import Foundation
+import WritKit
+
+/// The trust root and host hints both audit commands need.
+private struct AuditTarget {
+    let ops: OpsRepo
+    let trustRoot: ObjectID
+    /// Kinds whose executor is idempotent, known only from --config.
+    let idempotentKinds: Set<String>
+
+    init(_ repoOptions: RepoOptions, _ trustOptions: TrustOptions) throws {
+        let (ops, trustRoot) = try trustOptions.resolve(repoOptions)
+        guard let trustRoot else {
+            throw WritError(.trustRootMissing, "no trust root given (--trust or trust_root in the config)")
+        }
+        self.ops = ops
+        self.trustRoot = trustRoot
+        self.idempotentKinds = try trustOptions.config.map { path in
+            Set(try ConfigFile.load(path).executors.values.filter(\.idempotent).map(\.kind))
+        } ?? []
+    }
+}
+
+struct Log: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List every ledger event, newest first, with its commit, verified signers and whether it counts.",
+        discussion: """
+            Each commit's signature is checked against the allowed_signers trusted when it was committed; \
+            an event counts only when that signer may write it (SPEC §3). Exit 3 when governance is not trusted.
+            """)
+
+    @OptionGroup var repoOptions: RepoOptions
+    @OptionGroup var trustOptions: TrustOptions
+
+    @Flag(help: "Print JSON: an array of events, newest first.")
+    var json = false
+
+    func run() throws {
+        let target = try AuditTarget(repoOptions, trustOptions)
+        let audit = try LedgerAudit(ops: target.ops, trustRoot: target.trustRoot, now: Date())
+        if json {
+            try Output.printJSON(audit.newestFirst)
+            return
+        }
+        for event in audit.newestFirst {
+            let signers = event.signers.isEmpty ? event.signature.rawValue : event.signers.map(\.rawValue).joined(separator: ",")
+            let counts = event.counts ? "counts" : "IGNORED"
+            print("\(event.commit.hex.prefix(12))  \(event.commitTime)  \(signers)  \(counts)  \(event.summary)")
+            if let why = event.whyNot { print("    \(why)") }
+        }
+    }
+}
+
+struct Verify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Replay the whole ledger and governance history and prove it was honest.",
+        discussion: """
+            Proves: the ledger was append-only; every event was signed by a principal entitled to it under the \
+            governance trusted at the time; every claim was ready when made; no intent ran twice. \
+            Exit 0 when clean, 1 with findings, 3 on a contract error (trust missing, governance not trusted).
+            """)
+
+    @OptionGroup var repoOptions: RepoOptions
+    @OptionGroup var trustOptions: TrustOptions
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    func run() throws {
+        let target = try AuditTarget(repoOptions, trustOptions)
+        let report = try LedgerVerifier(ops: target.ops, idempotentKinds: target.idempotentKinds)
+            .verify(trustRoot: target.trustRoot, now: Date())
+        if json {
+            try Output.printJSON(report)
+        } else if report.isClean {
+            print(report.summaryLine)
+        } else {
+            for finding in report.findings {
+                print("\(finding.reason.rawValue)  \(finding.commit?.hex ?? "-")  \(finding.path ?? "-")  \(finding.detail)")
+            }
+            print("\(report.findings.count) finding(s) in \(report.commits) commits, \(report.events) events, \(report.claims) claims")
+        }
+        if !report.isClean { throw ExitCode(ExitStatus.findings) }
+    }
+}
