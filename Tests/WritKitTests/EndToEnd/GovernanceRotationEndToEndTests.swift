@@ -5,7 +5,7 @@ import WritKit
 /// SPEC §5, end to end: governance changes merged into a real governance
 /// branch, adopted only on the quorum of both the trusted and the new
 /// policy, and the repo-wide codes that stop everything.
-@Suite struct GovernanceTrustTests {
+@Suite struct GovernanceRotationEndToEndTests {
     /// The demo policy with `dev` lowered to low and the governance quorum
     /// handed to the operator (bob), who could not change policy before.
     static let rotatedPolicy: String = OpsSandbox.demoPolicy
