@@ -64,7 +64,7 @@ import WritKit
         let repo = try Self.mixedRepo()
         defer { repo.remove() }
         try BranchAppender(repository: repo.sandbox.ops.repository).append(
-            ["policy.toml": Data(GovernanceTrustTests.rotatedPolicy.utf8)], to: "main", message: "unreviewed\n",
+            ["policy.toml": Data(GovernanceRotationEndToEndTests.rotatedPolicy.utf8)], to: "main", message: "unreviewed\n",
             signer: repo.sandbox.identity(E2ERepo.alice), at: repo.now, overwrite: true)
         let (output, root) = try Self.statusJSON(repo)
         #expect(output.status == 3)
