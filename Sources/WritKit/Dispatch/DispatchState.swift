@@ -72,33 +72,47 @@ struct StateStore {
         try StateFiles.writeJSON(record, to: intentPath(id))
     }
 
-    /// The dispatcher's own journal of claims (SPEC §6): written before a
-    /// claim is published, and consulted before any run, so a deleted ledger
-    /// event can never lead this dispatcher to run an intent twice.
-    func journalEntries(_ id: IntentID) -> [String] {
+    // MARK: The claim journal (SPEC §6).
+    //
+    // Two lines per claim, each appended and fsync'd: `claim <run> <commit>`
+    // before the claim commit is pushed (its id is known once it is built),
+    // and `published <run>` once the push succeeded, before the executor
+    // starts. A published claim is never run again, whatever the ledger later
+    // says (events deleted by a rewrite included). A claim line without its
+    // `published` line is a crash or a lost race between building and
+    // publishing: it blocks only while its commit is on the ledger.
+
+    /// One journal line.
+    struct JournalLine: Equatable {
+        enum Kind: String { case claim, published }
+        let kind: Kind
+        let runID: String
+        let commit: ObjectID?
+    }
+
+    func journal(_ id: IntentID) -> [JournalLine] {
         guard let data = FileManager.default.contents(atPath: journalPath(id)) else { return [] }
-        return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
-    }
-
-    /// Records a claim attempt; false when one is already journalled (for
-    /// idempotent re-runs pass `allowRepeat`).
-    func journalClaim(_ id: IntentID, runID: String, at: Timestamp, allowRepeat: Bool) throws -> Bool {
-        let line = Data("claim \(runID) \(at.rfc3339)\n".utf8)
-        if try StateFiles.createExclusive(line, at: journalPath(id)) { return true }
-        guard allowRepeat else { return false }
-        let existing = FileManager.default.contents(atPath: journalPath(id)) ?? Data()
-        try StateFiles.write(existing + line, to: journalPath(id))
-        return true
-    }
-
-    /// Withdraws a journalled claim that definitely did not reach the ledger
-    /// (the push was refused), so the intent is not refused forever.
-    func withdrawClaim(_ id: IntentID, runID: String) throws {
-        let kept = journalEntries(id).filter { !$0.hasPrefix("claim \(runID) ") }
-        if kept.isEmpty {
-            try? FileManager.default.removeItem(atPath: journalPath(id))
-        } else {
-            try StateFiles.write(Data((kept.joined(separator: "\n") + "\n").utf8), to: journalPath(id))
+        return String(decoding: data, as: UTF8.self).split(separator: "\n").compactMap { line in
+            let fields = line.split(separator: " ").map(String.init)
+            guard fields.count >= 2, let kind = JournalLine.Kind(rawValue: fields[0]) else { return nil }
+            return JournalLine(kind: kind, runID: fields[1], commit: fields.count > 2 ? ObjectID(hex: fields[2]) : nil)
         }
+    }
+
+    /// Whether the journal forbids claiming `id` again: a published claim, or
+    /// an unpublished one whose commit is on the ledger after all.
+    func journalForbidsClaim(_ id: IntentID, isOnLedger: (ObjectID) throws -> Bool) throws -> Bool {
+        let lines = journal(id)
+        let published = Set(lines.filter { $0.kind == .published }.map(\.runID))
+        if !published.isEmpty { return true }
+        for line in lines where line.kind == .claim {
+            if let commit = line.commit, try isOnLedger(commit) { return true }
+        }
+        return false
+    }
+
+    func journalAppend(_ id: IntentID, _ line: JournalLine) throws {
+        let text = [line.kind.rawValue, line.runID, line.commit?.hex].compactMap { $0 }.joined(separator: " ") + "\n"
+        try StateFiles.appendDurably(Data(text.utf8), to: journalPath(id))
     }
 }

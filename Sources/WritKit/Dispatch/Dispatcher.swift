@@ -140,18 +140,19 @@ private struct Session {
             entries.append(.init(id: id, tier: tier, result: .ready, reason: nil, durationMs: nil))
             return
         }
-        guard try store.journalClaim(id, runID: runID, at: Timestamp(now), allowRepeat: rerun) else {
+        let ledger = sync.ops
+        let forbidden = try !rerun && store.journalForbidsClaim(id) { commit in
+            try ledger.repository.objectExists(commit) && ledger.repository.isDescendant(try ledger.ledgerHead(), of: commit)
+        }
+        guard !forbidden else {
             noteBlocked(
                 id, verdict: verdict, reason: .alreadyExecuted,
                 detail: "this dispatcher's journal already holds a claim for \(id); it never runs an intent twice",
                 events: events)
             return
         }
-        guard try publishClaim(id, verdict: verdict, intent: intent, tier: tier, events: events) != nil else {
-            // Lost the race: another dispatcher owns the intent now.
-            try store.withdrawClaim(id, runID: runID)
-            return
-        }
+        // Lost the race (nil): another dispatcher owns the intent now.
+        guard try publishClaim(id, verdict: verdict, intent: intent, tier: tier, events: events) != nil else { return }
         let result = try ProcessGroupRunner.run(plan)
         let outcome = try AuditEvent.Outcome(
             exitCode: result.exitCode, durationMs: result.durationMs, stdoutSHA256: result.stdoutSHA256,
@@ -212,9 +213,13 @@ private struct Session {
                 payload: .claimed(.init(
                     tier: tier, runID: runID, idempotencyKey: intent.effectiveIdempotencyKey, approvals: approvals))))
             let files = try publisher.files(for: claimEvents, onTree: try sync.ops.repository.commit(tip).tree)
-            if let commit = try publisher.attempt(
+            guard let commit = try publisher.build(
                 files: files, on: tip, message: "writ: claim \(id) (\(tier), \(runID))\n", now: now)
-            {
+            else { continue }
+            // Journal first, then publish, then mark published: see StateStore.
+            try store.journalAppend(id, .init(kind: .claim, runID: runID, commit: commit))
+            if try publisher.makeDurable(commit, on: tip) {
+                try store.journalAppend(id, .init(kind: .published, runID: runID, commit: commit))
                 return commit
             }
         }

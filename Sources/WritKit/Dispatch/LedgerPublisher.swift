@@ -13,6 +13,8 @@ struct LedgerPublisher {
     let remote: String?
     let signer: SigningIdentity
     var maximumAttempts = 64
+    /// How long a ref lock may stand before it is taken for a dead writer's.
+    static let staleRefLockSeconds: TimeInterval = 5
 
     /// Fetches both branches when a remote is configured and moves the local
     /// branches to what the remote holds; returns the ledger tip.
@@ -62,6 +64,13 @@ struct LedgerPublisher {
     /// Returns nil when another writer moved the ledger first (refresh,
     /// re-evaluate, and try again on the new tip).
     func attempt(files: [String: Data], on tip: ObjectID, message: String, now: Date) throws -> ObjectID? {
+        guard let commit = try build(files: files, on: tip, message: message, now: now) else { return nil }
+        return try makeDurable(commit, on: tip) ? commit : nil
+    }
+
+    /// Writes the signed commit adding `files` on `tip`, without moving any
+    /// ref; nil when a path already exists there.
+    func build(files: [String: Data], on tip: ObjectID, message: String, now: Date) throws -> ObjectID? {
         let repository = ops.repository
         let tree = try repository.commit(tip).tree
         let newTree: ObjectID
@@ -71,9 +80,15 @@ struct LedgerPublisher {
             return nil
         }
         let identity = signer.gitIdentity(at: now)
-        let commit = try repository.createSignedCommit(
+        return try repository.createSignedCommit(
             tree: newTree, parents: [tip], author: identity, committer: identity, message: message
         ) { payload in try signer.sign(payload, namespace: "git") }
+    }
+
+    /// Moves the ledger from `tip` to `commit`: a compare-and-swap push, or a
+    /// compare-and-swap ref update. False when another writer got there first.
+    func makeDurable(_ commit: ObjectID, on tip: ObjectID) throws -> Bool {
+        let repository = ops.repository
         do {
             if let remote {
                 try repository.push(remote: remote, branch: ops.ledgerRef, from: commit, expecting: tip)
@@ -82,11 +97,16 @@ struct LedgerPublisher {
             } else {
                 try repository.updateRef(OpsRepo.refName(ops.ledgerRef), to: commit, expecting: tip)
             }
-            return commit
+            return true
         } catch PushError.conflict, PushError.rejected, PushError.notFastForward, PushError.locked {
-            return nil
-        } catch RefUpdateError.conflict, RefUpdateError.locked {
-            return nil
+            return false
+        } catch RefUpdateError.conflict {
+            return false
+        } catch RefUpdateError.locked {
+            // A dispatcher killed mid-update leaves the ledger's ref lock
+            // behind; one that has stood for seconds is removed, then retried.
+            repository.removeStaleReferenceLock(OpsRepo.refName(ops.ledgerRef), olderThan: Self.staleRefLockSeconds)
+            return false
         }
     }
 

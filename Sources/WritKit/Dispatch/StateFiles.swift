@@ -36,6 +36,18 @@ enum StateFiles {
         }
     }
 
+    /// Appends `data` to `path` (created if needed) and flushes it.
+    static func appendDurably(_ data: Data, to path: String) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw stateError("cannot open \(path): \(String(cString: strerror(errno)))") }
+        let written = data.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
+        let synced = fsync(descriptor) == 0
+        close(descriptor)
+        guard written == data.count, synced else { throw stateError("cannot append to \(path)") }
+    }
+
     /// Creates `path` only if it does not exist, durably. Returns false if it existed.
     static func createExclusive(_ data: Data, at path: String) throws -> Bool {
         let directory = (path as NSString).deletingLastPathComponent

@@ -1,3 +1,4 @@
+import Foundation
 internal import Clibgit2
 
 extension Repository {
@@ -29,5 +30,26 @@ extension Repository {
         }
         try check(result, "git_reference_create_matching")
         _ = try handle(out, "git_reference_create_matching", release: git_reference_free)
+    }
+}
+
+extension Repository {
+    /// Removes `<ref>.lock` when it is older than `age` seconds, and says
+    /// whether it did.
+    ///
+    /// A process killed inside a ref update leaves the lock behind and the
+    /// ref can never move again (PITFALLS). Writers hold it for
+    /// microseconds, so a lock that has stood for seconds belongs to a dead
+    /// writer. Only the caller that owns the branch (the dispatcher, under
+    /// its profile lock) should call this.
+    @discardableResult
+    public func removeStaleReferenceLock(_ name: String, olderThan age: TimeInterval) -> Bool {
+        let fullName = name.hasPrefix("refs/") ? name : "refs/heads/" + name
+        let path = (gitDirectory as NSString).appendingPathComponent(fullName + ".lock")
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+            let modified = attributes[.modificationDate] as? Date,
+            Date().timeIntervalSince(modified) > age
+        else { return false }
+        return (try? FileManager.default.removeItem(atPath: path)) != nil
     }
 }

@@ -128,8 +128,15 @@ import WritKit
         let status = try CLI.run("status", "--repo", directory.appendingPathComponent("ops.git").path, "--trust", root, "--json")
         #expect(status.status == 0, "\(status.stderr)")
         let intents = try #require(try Self.json(status)["intents"] as? [[String: Any]])
-        let ready = intents.filter { $0["state"] as? String == "ready" }.compactMap { $0["id"] as? String }
-        #expect(ready == ["dev-bump-deps-7", "release-app-2-0-0", "triage-issue-42"])
+        // The demo's dispatcher ran exactly the approved intents; the rest stay blocked.
+        let succeeded = intents.filter { $0["state"] as? String == "succeeded" }.compactMap { $0["id"] as? String }
+        #expect(succeeded == ["dev-bump-deps-7", "release-app-2-0-0", "triage-issue-42"])
+        let blocked = intents.filter { $0["state"] as? String == "blocked" }
+        #expect(blocked.count == 6)
+        #expect(intents.allSatisfy { $0["state"] as? String != "ready" })
+        // The trail it leaves verifies.
+        let verify = try CLI.run("verify", "--config", directory.appendingPathComponent("dispatcher.toml").path)
+        #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
         // The demo refuses to build over an existing directory.
         #expect(try CLI.run("demo", "--dir", directory.path).status != 0)
     }
