@@ -9,7 +9,14 @@ enum Bench {
     static func main() throws {
         let quick = CommandLine.arguments.contains("--quick")
         let statusOnly = CommandLine.arguments.contains("--status")
+        let dispatchOnly = CommandLine.arguments.contains("--dispatch")
         var results: [String: Double] = [:]
+
+        if dispatchOnly {
+            try dispatchBenchmarks(quick: quick, into: &results)
+            printJSON(results)
+            return
+        }
 
         if !statusOnly {
             let verifications = try SignatureBenchmark.ed25519VerificationsPerSecond(iterations: quick ? 500 : 5000)
@@ -41,8 +48,41 @@ enum Bench {
                     + String(format: "(repo built in %.1f s)", cost.buildSeconds))
         }
 
+        if !statusOnly {
+            try dispatchBenchmarks(quick: quick, into: &results)
+        }
+        printJSON(results)
+    }
+
+    static func dispatchBenchmarks(quick: Bool, into results: inout [String: Double]) throws {
+        var noOp: [Int: Double] = [:]
+        for settled in quick ? [1_000, 10_000] : [1_000, 100_000] {
+            let cost = try DispatchBenchmark.noOpPoll(settled: settled)
+            noOp[settled] = cost.noOpPollMilliseconds
+            results["noop_poll_ms_at_\(settled)"] = (cost.noOpPollMilliseconds * 1000).rounded() / 1000
+            print(String(
+                format: "no-op poll, %6d settled intents: %.2f ms (median; first poll that learns the history %.1f s)",
+                settled, cost.noOpPollMilliseconds, cost.firstPollSeconds))
+        }
+        let sizes = noOp.keys.sorted()
+        if let small = sizes.first, let large = sizes.last, let a = noOp[small], let b = noOp[large], a > 0 {
+            results["noop_poll_ratio"] = ((b / a) * 1000).rounded() / 1000
+            print(String(format: "no-op poll ratio %dk/%dk: %.2f (must stay <= 1.5)", large / 1000, small / 1000, b / a))
+        }
+        if let run = try DispatchBenchmark.throughput(count: quick ? 200 : 1_000) {
+            results["dispatch_intents_per_second"] = (run.intentsPerSecond * 10).rounded() / 10
+            results["dispatch_peak_rss_mb"] = (Double(run.peakRSSKilobytes) / 1024 * 10).rounded() / 10
+            print(String(
+                format: "dispatching %d approved intents (executor /bin/true): %.1f s, %.1f intents/s, peak RSS %.1f MB",
+                run.intents, run.seconds, run.intentsPerSecond, Double(run.peakRSSKilobytes) / 1024))
+        } else {
+            print("dispatch throughput: skipped (no writ binary next to writ-bench; build both)")
+        }
+    }
+
+    static func printJSON(_ results: [String: Double]) {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        print(String(decoding: try encoder.encode(results), as: UTF8.self))
+        if let data = try? encoder.encode(results) { print(String(decoding: data, as: UTF8.self)) }
     }
 }

@@ -86,3 +86,56 @@ extension Optional where Wrapped == IntentID {
         return self
     }
 }
+
+extension OpsSandbox {
+    /// Writes `count` low-tier intents that have already run: each with its
+    /// signed intent file and `auto_approved`, `claimed` and `succeeded`
+    /// events, in ledger commits signed by `dispatcher`. A ledger of settled
+    /// history, built in bulk, for measuring what a no-op poll costs.
+    @discardableResult
+    public func loadSettledIntents(
+        count: Int, idPrefix: String = "done", kind: String = "triage", proposer: String, dispatcher: String,
+        batchSize: Int = 5_000, at date: Date = Date()
+    ) throws -> [IntentID] {
+        let proposerIdentity = try identity(proposer)
+        let dispatcherIdentity = try identity(dispatcher)
+        let appender = BranchAppender(repository: ops.repository)
+        var ids: [IntentID] = []
+        var start = 0
+        while start < count {
+            let end = min(start + max(1, batchSize), count)
+            var files: [String: Data] = [:]
+            for n in start..<end {
+                let id = try IntentID("\(idPrefix)-\(n)").orThrow(idPrefix)
+                let intent = try Intent(
+                    id: id, kind: kind, proposer: proposerIdentity.principal, createdAt: Timestamp(date),
+                    summary: "settled intent \(n)", target: Intent.Target(repo: "github.com/example/app"))
+                let bytes = Data(intent.canonicalBytes())
+                let digest = Intent.digest(ofFileBytes: bytes)
+                files[LedgerPath.intent(id).path] = bytes
+                files[LedgerPath.intentSignature(id).path] = Data(
+                    try proposerIdentity.sign(bytes, namespace: DecisionEngine.intentNamespace).utf8)
+                let empty = ContentDigest.sha256(of: [UInt8]())
+                let events: [AuditEvent.Payload] = [
+                    .autoApproved(tier: .low, note: AuditEvent.autoApprovedNote),
+                    .claimed(.init(tier: .low, runID: "run-bulk", idempotencyKey: id.rawValue, approvals: [])),
+                    .succeeded(try AuditEvent.Outcome(
+                        exitCode: 0, durationMs: 1, stdoutSHA256: empty, stderrSHA256: empty, stdoutTail: "",
+                        stderrTail: "")),
+                ]
+                for (index, payload) in events.enumerated() {
+                    let event = try AuditEvent(
+                        intent: id, intentDigest: digest, at: Timestamp(date), actor: dispatcherIdentity.principal,
+                        payload: payload)
+                    files[event.path(sequence: index + 1).path] = Data(event.canonicalJSON())
+                }
+                ids.append(id)
+            }
+            try appender.append(
+                files, to: ops.ledgerRef, message: "writ: \(end - start) settled intents (\(idPrefix)-\(start)...)\n",
+                signer: dispatcherIdentity, at: date)
+            start = end
+        }
+        return ids
+    }
+}
