@@ -245,7 +245,7 @@ public struct AllowedSigners: Sendable, Hashable {
     /// `YYYYMMDD`, `YYYYMMDDHHMM` or `YYYYMMDDHHMMSS`, in `timeZone` unless
     /// suffixed `Z` or `UTC` (any case). Out-of-range fields and times at
     /// or before the epoch are refused (the reference reads 0 as "unset").
-    static func parseTime(_ text: String, timeZone: TimeZone) -> Date? {
+    public static func parseTime(_ text: String, timeZone: TimeZone) -> Date? {
         var digits = Substring(text)
         var zone = timeZone
         if digits.count > 1, digits.last == "Z" || digits.last == "z" {

@@ -27,10 +27,20 @@ struct Sig: ParsableCommand {
         @Argument(help: "The signed file.")
         var file: String
 
+        @Option(help: "Check key validity windows at this time instead of now, as ssh-keygen's -O verify-time= does: YYYYMMDD[HHMM[SS]][Z].")
+        var verifyTime: String?
+
         @Flag(help: "Print JSON: {\"valid\", \"reason\", \"detail\", \"principal\", \"key\"}.")
         var json = false
 
         func run() throws {
+            var clock = Date()
+            if let verifyTime {
+                guard let parsed = AllowedSigners.parseTime(verifyTime, timeZone: .current) else {
+                    throw ValidationError("--verify-time takes YYYYMMDD[HHMM[SS]][Z], got \(verifyTime)")
+                }
+                clock = parsed
+            }
             let invalid: ReasonCode = namespace == "writ-intent" ? .intentSignatureInvalid : .approvalSignatureInvalid
             var outcome = Outcome(valid: false, reason: nil, detail: nil, principal: principal, key: nil)
             do {
@@ -41,7 +51,7 @@ struct Sig: ParsableCommand {
                 let armored = try FileInput.read(signature, as: invalid)
                 let verified = try SignatureVerifier.verifyOrWritError(
                     armored: armored, message: message, principal: principal, namespace: namespace,
-                    allowedSigners: allowed, at: Date())
+                    allowedSigners: allowed, at: clock)
                 outcome.valid = true
                 outcome.key = "\(verified.key.type.rawValue) \(verified.key.fingerprint)"
             } catch let error as WritError {

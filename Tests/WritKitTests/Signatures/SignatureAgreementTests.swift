@@ -183,6 +183,8 @@ import Testing
 
         // Run both verifiers; the reference in parallel lanes.
         let verdicts = Verdicts(count: cases.count)
+        // The command line, `writ sig verify`, is checked on every case too.
+        let cliVerdicts = Verdicts(count: cases.count)
         let lanes = DispatchSemaphore(value: 6)
         let group = DispatchGroup()
         for (index, item) in cases.enumerated() {
@@ -195,6 +197,16 @@ import Testing
                     dir: caseDir, signature: item.signature, message: item.message, principal: item.principal,
                     namespace: item.namespace, signers: item.signers, verifyTime: Self.clockText)) ?? false
                 verdicts.set(index, ref)
+                let messageFile = caseDir.appendingPathComponent("message")
+                let cli = (try? item.message.write(to: messageFile)).flatMap {
+                    try? CLI.runArgs([
+                        "sig", "verify", "--signers", caseDir.appendingPathComponent("signers").path,
+                        "--principal", item.principal, "--namespace", item.namespace,
+                        "--signature", caseDir.appendingPathComponent("sig").path,
+                        "--verify-time", Self.clockText, messageFile.path,
+                    ])
+                }
+                cliVerdicts.set(index, cli?.status == 0)
             }
         }
         var writVerdicts: [Bool] = []
@@ -208,6 +220,7 @@ import Testing
         for (index, item) in cases.enumerated() {
             let ref = verdicts.get(index)
             let writ = writVerdicts[index]
+            #expect(cliVerdicts.get(index) == writ, "\(item.name): writ sig verify disagrees with the library")
             if writ { accepted += 1 }
             if let difference = item.difference {
                 // writ is stricter here by design: it must reject, and the
