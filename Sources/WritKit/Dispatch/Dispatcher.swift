@@ -117,8 +117,43 @@ private struct Session {
         case .blocked:
             noteBlocked(id, verdict: verdict, reason: verdict.reason ?? .notApproved, detail: verdict.detail, events: evidence.events)
         case .ready:
+            let mayResolve = { (signers: Set<Principal>) in
+                EventAuthority.isEntitled(signers, toWrite: .resolved, tier: verdict.tier, policy: view.trusted.policy)
+            }
+            if Self.hasUncountedClaim(evidence.events, discarded: verdict.discarded, mayResolve: mayResolve) {
+                // Fail closed: a claim the rules do not count (signed by a key
+                // not trusted now, such as a rotated-out dispatcher's) may
+                // still mean the intent ran. Only an entitled resolution
+                // (`writ resolve --retry`) after it frees the intent.
+                noteBlocked(
+                    id, verdict: verdict, reason: .alreadyExecuted,
+                    detail: "the ledger holds a claim for \(id) that is not counted (untrusted or unentitled signer); settle it with writ resolve",
+                    events: evidence.events)
+                return
+            }
             try runReady(id, verdict: verdict, events: evidence.events, rerun: false)
         }
+    }
+
+    /// Whether a `claimed` event the decision engine discarded stands with no
+    /// `resolved` (retry) from an entitled principal after it.
+    static func hasUncountedClaim(
+        _ events: [EventEvidence], discarded: [DiscardedRecord], mayResolve: (Set<Principal>) -> Bool
+    ) -> Bool {
+        let ignored = Set(discarded.filter { $0.kind == .event }.map(\.path))
+        var open = false
+        for evidence in events.sorted(by: { $0.path < $1.path }) {
+            guard let event = try? AuditEvent.parse(evidence.bytes, expectedPath: evidence.path) else { continue }
+            switch event.payload {
+            case .claimed where ignored.contains(evidence.path):
+                open = true
+            case .resolved(let resolution, _) where resolution == .retry && mayResolve(evidence.signers):
+                open = false
+            default:
+                continue
+            }
+        }
+        return open
     }
 
     // MARK: Ready: journal, claim, run, record.

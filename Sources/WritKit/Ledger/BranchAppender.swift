@@ -10,6 +10,10 @@ import Foundation
 public struct BranchAppender {
     public let repository: Repository
     public var maximumAttempts = 16
+    /// How long a held ref lock is waited for; one older than
+    /// `staleLockSeconds` is a dead writer's and is removed.
+    public var lockWaitSeconds: TimeInterval = 10
+    public var staleLockSeconds: TimeInterval = 5
 
     public init(repository: Repository) {
         self.repository = repository
@@ -26,7 +30,9 @@ public struct BranchAppender {
         _ files: [String: Data], to branch: String, message: String, signer: SigningIdentity, at date: Date,
         createBranchFrom start: ObjectID? = nil, overwrite: Bool = false
     ) throws -> ObjectID {
-        for _ in 0..<maximumAttempts {
+        var attempts = 0
+        let lockDeadline = Date().addingTimeInterval(lockWaitSeconds)
+        while attempts < maximumAttempts {
             let tip = try repository.resolve(refName(branch))
             guard let parent = tip ?? start else {
                 throw WritError(.trustRootMissing, "branch '\(branch)' does not exist in the ops repo")
@@ -45,8 +51,14 @@ public struct BranchAppender {
             do {
                 try repository.updateRef(refName(branch), to: commit, expecting: tip)
                 return commit
-            } catch RefUpdateError.conflict, RefUpdateError.locked {
-                continue
+            } catch RefUpdateError.conflict {
+                attempts += 1
+            } catch RefUpdateError.locked {
+                // Another writer holds the ref for microseconds, or a killed
+                // one left its lock: wait, and clear a lock that has gone stale.
+                guard Date() < lockDeadline else { break }
+                repository.removeStaleReferenceLock(refName(branch), olderThan: staleLockSeconds)
+                usleep(50_000)
             }
         }
         throw WritError(.lockContended, "branch '\(branch)' kept moving; gave up after \(maximumAttempts) attempts")

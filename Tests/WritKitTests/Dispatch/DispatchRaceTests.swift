@@ -87,5 +87,8 @@ import Testing
         let claims = try GitTestSupport.git(URL(fileURLWithPath: remote), "ls-tree", "-r", "--name-only", "writ/ledger", "audit/")
             .split(separator: "\n").filter { $0.hasSuffix("-claimed.json") }
         #expect(claims.count == Self.intents)
+        // And the audit replay finds the racing history honest.
+        let audit = try LedgerVerifier(ops: try OpsRepo(path: remote)).verify(trustRoot: fixture.sandbox.trustRoot, now: Date())
+        #expect(audit.findings.isEmpty, "\(audit.findings.prefix(5))")
     }
 }

@@ -130,3 +130,68 @@ import Testing
         #expect(fixture.runs() == ["triage-once"])
     }
 }
+
+/// The same stops when the rewrite happens on the remote the dispatcher
+/// fetches from (a forced fetch would otherwise accept it silently).
+@Suite struct RemoteRewriteTests {
+    @Test(arguments: ["writ/ledger", "main"])
+    func rewriteOnTheRemoteStopsDispatch(branch: String) throws {
+        let fixture = try DispatchFixture(remote: "origin")
+        defer { fixture.remove() }
+        let remote = fixture.directory.appendingPathComponent("remote.git")
+        try GitTestSupport.run("/usr/bin/git", ["clone", "-q", "--bare", fixture.sandbox.ops.repository.gitDirectory, remote.path])
+        try GitTestSupport.git(
+            URL(fileURLWithPath: fixture.sandbox.ops.repository.gitDirectory), "remote", "add", "origin", remote.path)
+        let upstream = try OpsRepo(path: remote.path)
+        let agent = try fixture.sandbox.identity("agent-1@example.com")
+        _ = try Proposer(ops: upstream).propose(try fixture.request("triage", "triage-first"), as: agent, now: Date())
+
+        let first = try CLI.run("dispatch", "--config", fixture.configPath, "--once")
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(fixture.runs() == ["triage-first"])
+        // The remote got the dispatcher's claim and outcome.
+        #expect(try upstream.ledgerHead() == (try fixture.sandbox.ops.ledgerHead()))
+
+        // Someone force-pushes a rewritten branch to the remote.
+        if branch == "main" {
+            let orphan = try GitTestSupport.git(remote, "commit-tree", "main^{tree}", "-m", "rewritten")
+            try GitTestSupport.git(remote, "update-ref", "refs/heads/main", orphan)
+        } else {
+            try GitTestSupport.git(remote, "update-ref", "refs/heads/writ/ledger", "writ/ledger~2")
+        }
+        _ = try Proposer(ops: upstream).propose(try fixture.request("triage", "triage-after"), as: agent, now: Date())
+        let stopped = try CLI.run("dispatch", "--config", fixture.configPath, "--once")
+        #expect(stopped.status == 3)
+        #expect(stopped.stderr.contains("history_rewritten"), "\(stopped.stderr)")
+        #expect(fixture.runs() == ["triage-first"])
+    }
+}
+
+@Suite struct UncountedClaimTests {
+    /// A claim signed by a key the rules do not count now (an unlisted or
+    /// rotated-out dispatcher key) still blocks a run until an entitled
+    /// operator resolves it: fail closed.
+    @Test func untrustedClaimBlocksUntilResolved() throws {
+        let fixture = try DispatchFixture()
+        defer { fixture.remove() }
+        let proposal = try fixture.proposeLow("triage-contested")
+        let claim = try AuditEvent(
+            intent: proposal.intent.id, intentDigest: proposal.digest, at: Timestamp(Date()),
+            actor: try #require(Principal("dispatch-1@example.com")),
+            payload: .claimed(.init(tier: .low, runID: "run-elsewhere", idempotencyKey: "k", approvals: [])))
+        // Signed by a key that is not in allowed_signers.
+        try fixture.sandbox.appendToLedger(
+            [claim.path(sequence: 1).path: Data(claim.canonicalJSON())], as: "mallory@example.com", message: "claim\n")
+        let report = try fixture.dispatcher().poll()
+        #expect(report.intents.first?.reason == .alreadyExecuted)
+        #expect(fixture.runs().isEmpty)
+
+        // Near miss: an operator decides it never ran; the next poll runs it once.
+        try OperatorEvents(ops: fixture.sandbox.ops).resolve(
+            proposal.intent.id, resolution: .retry, note: "that host never ran it",
+            as: try fixture.sandbox.identity("bob@example.com"), now: Date())
+        _ = try fixture.dispatcher().poll()
+        _ = try fixture.dispatcher().poll()
+        #expect(fixture.runs() == ["triage-contested"])
+    }
+}
