@@ -160,7 +160,7 @@ public struct LedgerAudit {
         case .signed(let armored, let payload):
             do {
                 let found = try SignatureVerifier.signers(
-                    armored: Array(armored.utf8), message: payload, namespace: "git", allowedSigners: trusted, at: date)
+                    armored: Array(armored.utf8), message: payload, namespace: SignatureNamespace.commit, allowedSigners: trusted, at: date)
                 let principals = Set(found.principals.compactMap(Principal.init))
                 guard !principals.isEmpty else { return (.untrusted, [], "the key is trusted only under a pattern, not a principal") }
                 return (.trusted, principals, "signed by " + principals.map(\.rawValue).sorted().joined(separator: ", "))

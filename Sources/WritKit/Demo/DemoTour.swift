@@ -76,7 +76,7 @@ public struct DemoTour {
             createdAt: Timestamp(now), summary: "Rotate the deploy secret",
             target: Intent.Target(repo: "github.com/example/app"))
         let forgedBytes = Data(forged.canonicalBytes())
-        let strangerSignature = try sandbox.identity("mallory@example.com").sign(forgedBytes, namespace: "writ-intent")
+        let strangerSignature = try sandbox.identity("mallory@example.com").sign(forgedBytes, namespace: SignatureNamespace.intent)
         try sandbox.appendToLedger(
             [LedgerPath.intent(forged.id).path: forgedBytes, LedgerPath.intentSignature(forged.id).path: Data(strangerSignature.utf8)],
             as: "agent-1@example.com", message: "propose rotate-secret-9\n", at: now)

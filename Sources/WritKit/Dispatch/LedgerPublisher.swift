@@ -82,7 +82,7 @@ struct LedgerPublisher {
         let identity = signer.gitIdentity(at: now)
         return try repository.createSignedCommit(
             tree: newTree, parents: [tip], author: identity, committer: identity, message: message
-        ) { payload in try signer.sign(payload, namespace: "git") }
+        ) { payload in try signer.sign(payload, namespace: SignatureNamespace.commit) }
     }
 
     /// Moves the ledger from `tip` to `commit`: a compare-and-swap push, or a

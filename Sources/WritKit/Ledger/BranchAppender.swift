@@ -47,7 +47,7 @@ public struct BranchAppender {
             let identity = signer.gitIdentity(at: date)
             let commit = try repository.createSignedCommit(
                 tree: tree, parents: [parent], author: identity, committer: identity, message: message
-            ) { payload in try signer.sign(payload, namespace: "git") }
+            ) { payload in try signer.sign(payload, namespace: SignatureNamespace.commit) }
             do {
                 try repository.updateRef(refName(branch), to: commit, expecting: tip)
                 return commit

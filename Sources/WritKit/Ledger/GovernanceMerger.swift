@@ -41,7 +41,7 @@ public struct GovernanceMerger {
             let merge = try repository.createSignedCommit(
                 tree: tree, parents: [head, branchHead], author: identity, committer: identity,
                 message: "Merge branch '\(branch)' into \(ops.governanceRef)\n"
-            ) { payload in try signer.sign(payload, namespace: "git") }
+            ) { payload in try signer.sign(payload, namespace: SignatureNamespace.commit) }
             do {
                 try repository.updateRef(OpsRepo.refName(ops.governanceRef), to: merge, expecting: head)
                 return merge

@@ -98,7 +98,7 @@ public struct LedgerReader {
     {
         guard case .signed(let armored, let payload) = try repository.commitSignature(commit) else { return [] }
         guard let found = try? SignatureVerifier.signers(
-            armored: Array(armored.utf8), message: payload, namespace: "git", allowedSigners: trusted, at: now)
+            armored: Array(armored.utf8), message: payload, namespace: SignatureNamespace.commit, allowedSigners: trusted, at: now)
         else { return [] }
         return Set(found.principals.compactMap(Principal.init))
     }

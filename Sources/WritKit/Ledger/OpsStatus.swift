@@ -168,11 +168,3 @@ extension Verdict {
             discarded: discarded)
     }
 }
-
-extension AllowedSigners {
-    /// No signer at all: nothing verifies.
-    public static var empty: AllowedSigners {
-        // An empty file always parses; there is no line to fail on.
-        try! AllowedSigners(parsing: "")
-    }
-}

@@ -47,7 +47,7 @@ public struct Proposer {
             requires: request.requires.isEmpty ? nil : request.requires, target: request.target,
             params: request.params)
         let bytes = Data(intent.canonicalBytes())
-        let signature = try signer.sign(bytes, namespace: "writ-intent")
+        let signature = try signer.sign(bytes, namespace: SignatureNamespace.intent)
 
         // The tier is read from the governance head for the agent's benefit;
         // the dispatcher decides with the trusted policy, never this one.

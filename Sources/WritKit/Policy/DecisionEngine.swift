@@ -9,7 +9,7 @@ import Foundation
 /// checks (the rest of rule 5) belong to the dispatcher.
 public enum DecisionEngine {
     /// The signature namespace of intents.
-    public static let intentNamespace = "writ-intent"
+    public static let intentNamespace = SignatureNamespace.intent
 
     /// Decides one intent. See docs/decisions.md for the order of checks
     /// and the state machine.

@@ -15,7 +15,7 @@ public struct ApprovalRecord: Sendable, Equatable {
     public let note: String?
 
     /// The signature namespace of approval records.
-    public static let signatureNamespace = "writ-approval"
+    public static let signatureNamespace = SignatureNamespace.approval
 
     /// Builds a record, checking the same rules as parsing (`approval_malformed`).
     public init(

@@ -11,7 +11,7 @@ public struct GovernanceRecord: Sendable, Equatable {
     public let note: String?
 
     /// The signature namespace of governance records.
-    public static let signatureNamespace = "writ-governance"
+    public static let signatureNamespace = SignatureNamespace.governance
 
     /// Builds a record, checking the same rules as parsing (`approval_malformed`).
     public init(

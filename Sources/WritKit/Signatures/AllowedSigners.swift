@@ -51,6 +51,13 @@ public struct AllowedSigners: Sendable, Hashable {
     /// The usable lines, in file order.
     public let entries: [Entry]
 
+    /// No signer at all: nothing verifies against it.
+    public static let empty = AllowedSigners(entries: [])
+
+    private init(entries: [Entry]) {
+        self.entries = entries
+    }
+
     /// Parses the file text; any malformed line is an error naming it.
     public init(parsing text: String, timeZone: TimeZone = .current) throws(AllowedSignersError) {
         var entries: [Entry] = []

@@ -39,7 +39,7 @@ public enum SignatureFailure: Error, Sendable, Hashable, CustomStringConvertible
     /// otherwise.
     public func reasonCode(namespace: String) -> ReasonCode {
         if isSignerProblem { return .signerUnknown }
-        return namespace == "writ-intent" ? .intentSignatureInvalid : .approvalSignatureInvalid
+        return namespace == SignatureNamespace.intent ? .intentSignatureInvalid : .approvalSignatureInvalid
     }
 
     /// The failure as the error users see.

@@ -41,7 +41,7 @@ struct Sig: ParsableCommand {
                 }
                 clock = parsed
             }
-            let invalid: ReasonCode = namespace == "writ-intent" ? .intentSignatureInvalid : .approvalSignatureInvalid
+            let invalid: ReasonCode = namespace == SignatureNamespace.intent ? .intentSignatureInvalid : .approvalSignatureInvalid
             var outcome = Outcome(valid: false, reason: nil, detail: nil, principal: principal, key: nil)
             do {
                 guard let message = FileManager.default.contents(atPath: file) else {

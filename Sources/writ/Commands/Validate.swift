@@ -54,14 +54,14 @@ struct Validate: ParsableCommand {
     private func verifySignature(of record: ValidatedRecord, bytes: Data, signersPath: String) throws -> String {
         let (principal, namespace): (Principal, String)
         switch record {
-        case .intent(let intent): (principal, namespace) = (intent.proposer, "writ-intent")
-        case .approval(let approval): (principal, namespace) = (approval.approver, "writ-approval")
-        case .governance(let governance): (principal, namespace) = (governance.approver, "writ-governance")
+        case .intent(let intent): (principal, namespace) = (intent.proposer, SignatureNamespace.intent)
+        case .approval(let approval): (principal, namespace) = (approval.approver, SignatureNamespace.approval)
+        case .governance(let governance): (principal, namespace) = (governance.approver, SignatureNamespace.governance)
         case .policy, .request, .auditEvent:
             throw ValidationError("--signers applies to intents, approval records and governance records only")
         }
         let allowed = try AllowedSignersFile.load(signersPath)
-        let signature = try FileInput.read(file + ".sig", as: namespace == "writ-intent" ? .intentSignatureInvalid : .approvalSignatureInvalid)
+        let signature = try FileInput.read(file + ".sig", as: namespace == SignatureNamespace.intent ? .intentSignatureInvalid : .approvalSignatureInvalid)
         _ = try SignatureVerifier.verifyOrWritError(
             armored: signature, message: bytes, principal: principal.rawValue, namespace: namespace,
             allowedSigners: allowed, at: Date())
