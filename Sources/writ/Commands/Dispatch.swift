@@ -27,7 +27,7 @@ struct Dispatch: ParsableCommand {
     @Option(help: "Poll every D (e.g. 30s, 5m) until stopped.")
     var interval: String?
 
-    @Flag(help: "Decide and report, but write nothing and run nothing.")
+    @Flag(help: "Decide and report; claim nothing, run nothing and write nothing to the ops repo (the state dir still caches what was read).")
     var dryRun = false
 
     @Flag(help: "Print the run report as JSON.")
