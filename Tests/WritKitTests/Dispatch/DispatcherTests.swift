@@ -29,6 +29,16 @@ import Testing
         let status = try fixture.sandbox.status()
         let states = Dictionary(uniqueKeysWithValues: status.intents.map { ($0.id.rawValue, $0.state) })
         #expect(states == ["triage-a": .succeeded, "release-b": .succeeded, "release-unapproved": .blocked])
+        // The command line reads the same from the dispatcher's config.
+        let cli = try CLI.run("status", "--config", fixture.configPath, "--json")
+        #expect(cli.status == 0, "\(cli.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(cli.stdout.utf8)) as? [String: Any])
+        let cliStates = (json["intents"] as? [[String: Any]] ?? []).compactMap { entry -> (String, String)? in
+            guard let id = entry["id"] as? String, let state = entry["state"] as? String else { return nil }
+            return (id, state)
+        }
+        #expect(Dictionary(uniqueKeysWithValues: cliStates)
+            == ["triage-a": "succeeded", "release-b": "succeeded", "release-unapproved": "blocked"])
         let verify = try GitTestSupport.run(
             "/usr/bin/git",
             ["-c", "gpg.ssh.allowedSignersFile=\(fixture.directory.path)/allowed_signers", "--git-dir",
