@@ -29,10 +29,12 @@ public struct AllowedSigners: Sendable, Hashable {
             SSHPattern.matchList(principal, list: principals) == .match
         }
 
-        /// The principals named literally (no wildcard, no negation).
+        /// The principals named literally (no wildcard, no negation) that
+        /// the whole pattern list accepts: in `gate-1,!gate-*` the negation
+        /// refuses `gate-1`, as `ssh-keygen -Y verify` does.
         public var literalPrincipals: [String] {
             principals.split(separator: ",").map(String.init).filter {
-                !$0.hasPrefix("!") && !$0.contains("*") && !$0.contains("?")
+                !$0.hasPrefix("!") && !$0.contains("*") && !$0.contains("?") && matches(principal: $0)
             }
         }
 
