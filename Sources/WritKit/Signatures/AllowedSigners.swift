@@ -64,7 +64,10 @@ public struct AllowedSigners: Sendable, Hashable {
     public init(parsing text: String, timeZone: TimeZone = .current) throws(AllowedSignersError) {
         var entries: [Entry] = []
         var number = 0
-        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        // Swift reads "\r\n" as one Character, which a split on "\n" never
+        // matches: a CRLF file would be one long line. The reference reads
+        // lines up to each LF and treats the CR before it as a blank.
+        for rawLine in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
             number += 1
             if let entry = try Self.parseLine(Substring(rawLine), number: number, timeZone: timeZone) {
                 entries.append(entry)

@@ -77,6 +77,19 @@ struct ReviewTests {
             })
     }
 
+    @Test func crlfSignersFileReadsLineByLine() throws {
+        // ssh-keygen -Y verify accepts an allowed_signers file with CRLF
+        // line ends; writ must read the same lines, not one long line.
+        let lines = [W.bob, W.alice].map { "\($0.rawValue) \(world.key($0).publicKey.openSSHLine)" }
+        let signers = try AllowedSigners(parsing: lines.joined(separator: "\r\n") + "\r\n")
+        #expect(signers.entries.count == 2)
+        let message = Data("hi\n".utf8)
+        let signature = try world.key(W.alice).sign(message: message, namespace: "writ-approval")
+        _ = try SignatureVerifier.verify(
+            armored: Array(signature.utf8), message: message, principal: W.alice.rawValue, namespace: "writ-approval",
+            allowedSigners: signers, at: W.now)
+    }
+
     // MARK: Tiers
 
     @Test func approvalForAHigherTierDoesNotCount() throws {
