@@ -29,10 +29,12 @@ public struct AllowedSigners: Sendable, Hashable {
             SSHPattern.matchList(principal, list: principals) == .match
         }
 
-        /// The principals named literally (no wildcard, no negation).
+        /// The principals named literally (no wildcard, no negation) that
+        /// the whole pattern list accepts: in `gate-1,!gate-*` the negation
+        /// refuses `gate-1`, as `ssh-keygen -Y verify` does.
         public var literalPrincipals: [String] {
             principals.split(separator: ",").map(String.init).filter {
-                !$0.hasPrefix("!") && !$0.contains("*") && !$0.contains("?")
+                !$0.hasPrefix("!") && !$0.contains("*") && !$0.contains("?") && matches(principal: $0)
             }
         }
 
@@ -62,7 +64,10 @@ public struct AllowedSigners: Sendable, Hashable {
     public init(parsing text: String, timeZone: TimeZone = .current) throws(AllowedSignersError) {
         var entries: [Entry] = []
         var number = 0
-        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        // Swift reads "\r\n" as one Character, which a split on "\n" never
+        // matches: a CRLF file would be one long line. The reference reads
+        // lines up to each LF and treats the CR before it as a blank.
+        for rawLine in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
             number += 1
             if let entry = try Self.parseLine(Substring(rawLine), number: number, timeZone: timeZone) {
                 entries.append(entry)
