@@ -60,8 +60,8 @@ public struct GovernanceTimeline {
             let tree = try repository.commit(commit).tree
             return GovernanceCommit(
                 commit: commit,
-                policyBytes: try? repository.blob(at: GovernancePath.policy.path, inTree: tree),
-                signersBytes: try? repository.blob(at: GovernancePath.allowedSigners.path, inTree: tree))
+                policyBytes: try? repository.blob(at: GovernancePath.policy.path, inTree: tree, limit: RecordBytes.maximumSize),
+                signersBytes: try? repository.blob(at: GovernancePath.allowedSigners.path, inTree: tree, limit: GovernanceState.maximumSignersSize))
         }
 
         let root = try files(trustRoot)

@@ -48,8 +48,8 @@ struct HistoricalApprovals {
                 return ApprovalEvidence(path: path, bytes: Data(), signature: nil, commit: introduced ?? head)
             }
             return ApprovalEvidence(
-                path: path, bytes: try repository.blob(entry.id),
-                signature: try signatures[entry.name + ".sig"].map { try repository.blob($0) },
+                path: path, bytes: try repository.blob(entry.id, limit: RecordBytes.maximumSize),
+                signature: try signatures[entry.name + ".sig"].map { try repository.blob($0, limit: RecordBytes.maximumSize) },
                 commit: commit)
         }
     }

@@ -81,13 +81,13 @@ public struct LedgerAudit {
                 switch path {
                 case .intent(let id):
                     if intents[id] == nil {
-                        intents[id] = IntentFile(bytes: try repository.blob(entry.id), index: index)
+                        intents[id] = IntentFile(bytes: try repository.blob(entry.id, limit: RecordBytes.maximumSize), index: index)
                     }
                 case .intentSignature(let id):
-                    if signatures[id] == nil { signatures[id] = (try repository.blob(entry.id), index) }
+                    if signatures[id] == nil { signatures[id] = (try repository.blob(entry.id, limit: RecordBytes.maximumSize), index) }
                 case .auditEvent(let id, let sequence, let kind):
                     raw.append(RawEvent(
-                        path: change.path, id: id, sequence: sequence, kind: kind, bytes: try repository.blob(entry.id)))
+                        path: change.path, id: id, sequence: sequence, kind: kind, bytes: try repository.blob(entry.id, limit: RecordBytes.maximumSize)))
                 }
             }
             raw.sort { ($0.sequence, $0.path) < ($1.sequence, $1.path) }

@@ -117,17 +117,17 @@ struct LedgerSync {
         let repository = ops.repository
         let ledgerTree = try repository.commit(view.ledgerTip).tree
         let governanceTree = try repository.commit(view.governanceTip).tree
-        guard let bytes = try? repository.blob(at: LedgerPath.intent(id).path, inTree: ledgerTree) else { return nil }
-        let signature = try? repository.blob(at: LedgerPath.intentSignature(id).path, inTree: ledgerTree)
+        guard let bytes = try? repository.blob(at: LedgerPath.intent(id).path, inTree: ledgerTree, limit: RecordBytes.maximumSize) else { return nil }
+        let signature = try? repository.blob(at: LedgerPath.intentSignature(id).path, inTree: ledgerTree, limit: RecordBytes.maximumSize)
         let record = try store.loadIntent(id)
         let approvals = try record.approvals.sorted { $0.key < $1.key }.compactMap { path, commit -> ApprovalEvidence? in
-            guard let bytes = try? repository.blob(at: path, inTree: governanceTree) else { return nil }
+            guard let bytes = try? repository.blob(at: path, inTree: governanceTree, limit: RecordBytes.maximumSize) else { return nil }
             return ApprovalEvidence(
-                path: path, bytes: bytes, signature: try? repository.blob(at: path + ".sig", inTree: governanceTree),
+                path: path, bytes: bytes, signature: try? repository.blob(at: path + ".sig", inTree: governanceTree, limit: RecordBytes.maximumSize),
                 commit: commit)
         }
         let events = record.events.compactMap { event -> EventEvidence? in
-            guard let bytes = try? repository.blob(at: event.path, inTree: ledgerTree) else { return nil }
+            guard let bytes = try? repository.blob(at: event.path, inTree: ledgerTree, limit: RecordBytes.maximumSize) else { return nil }
             return EventEvidence(path: event.path, bytes: bytes, commit: event.commit, signers: Set(event.signers))
         }
         return (IntentEvidence(path: LedgerPath.intent(id).path, bytes: bytes, signature: signature), approvals, events)

@@ -189,3 +189,31 @@ extension GitIdentity {
             utcOffsetMinutes: Int(signature.when.offset))
     }
 }
+
+extension Repository {
+    /// The size of object `id`, read from its header without loading it.
+    public func objectSize(_ id: ObjectID) throws(GitError) -> Int {
+        let database = try odb()
+        var oid = id.oid
+        var size = 0
+        var type = GIT_OBJECT_ANY
+        try check(git_odb_read_header(&size, &type, database.raw, &oid), "git_odb_read_header")
+        return size
+    }
+
+    /// The bytes of blob `id` when it is at most `limit` bytes. A larger blob
+    /// is never loaded: `limit + 1` zero bytes stand in for it, which every
+    /// size-checked reader rejects as too large. Anyone who can push to the
+    /// ledger could otherwise make a reader load gigabytes.
+    public func blob(_ id: ObjectID, limit: Int) throws(GitError) -> Data {
+        guard try objectSize(id) <= limit else { return Data(count: limit + 1) }
+        return try blob(id)
+    }
+
+    /// `blob(at:inTree:)` with the size bound of `blob(_:limit:)`.
+    public func blob(at path: String, inTree treeID: ObjectID, limit: Int) throws -> Data? {
+        guard let entry = try entry(at: path, inTree: treeID) else { return nil }
+        guard entry.kind == .blob || entry.kind == .executable else { throw GitUsageError.notABlob(path) }
+        return try blob(entry.id, limit: limit)
+    }
+}

@@ -53,14 +53,14 @@ public struct ApprovalIndex {
                 return ApprovalEvidence(path: path, bytes: Data(), signature: nil, commit: introducedBy[path] ?? head)
             }
             return ApprovalEvidence(
-                path: path, bytes: try repository.blob(entry.id),
-                signature: try signatures[entry.name + ".sig"].map { try repository.blob($0) },
+                path: path, bytes: try repository.blob(entry.id, limit: RecordBytes.maximumSize),
+                signature: try signatures[entry.name + ".sig"].map { try repository.blob($0, limit: RecordBytes.maximumSize) },
                 commit: commit)
         }
     }
 
     /// The request written by `writ propose`, when present.
     public func request(for id: IntentID) throws -> Data? {
-        try? ops.repository.blob(at: GovernancePath.request(id).path, inTree: headTree)
+        try? ops.repository.blob(at: GovernancePath.request(id).path, inTree: headTree, limit: RecordBytes.maximumSize)
     }
 }

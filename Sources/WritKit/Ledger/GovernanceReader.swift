@@ -58,8 +58,8 @@ public struct GovernanceReader {
         let tree = try ops.repository.commit(commit).tree
         return GovernanceCommit(
             commit: commit,
-            policyBytes: try? ops.repository.blob(at: GovernancePath.policy.path, inTree: tree),
-            signersBytes: try? ops.repository.blob(at: GovernancePath.allowedSigners.path, inTree: tree))
+            policyBytes: try? ops.repository.blob(at: GovernancePath.policy.path, inTree: tree, limit: RecordBytes.maximumSize),
+            signersBytes: try? ops.repository.blob(at: GovernancePath.allowedSigners.path, inTree: tree, limit: GovernanceState.maximumSignersSize))
     }
 
     /// The governance records under `approvals/_governance/<digest>/` in `commit`.
@@ -75,8 +75,8 @@ public struct GovernanceReader {
         return try entries.filter { $0.kind == .blob && $0.name.hasSuffix(".toml") }.map { entry in
             GovernanceRecordEvidence(
                 path: folder + "/" + entry.name,
-                bytes: try repository.blob(entry.id),
-                signature: try blobs[entry.name + ".sig"].map { try repository.blob($0) })
+                bytes: try repository.blob(entry.id, limit: RecordBytes.maximumSize),
+                signature: try blobs[entry.name + ".sig"].map { try repository.blob($0, limit: RecordBytes.maximumSize) })
         }
     }
 }

@@ -57,7 +57,7 @@ public struct LedgerReader {
                         committers = try Self.signers(of: commitID, in: repository, trusted: signers, now: now)
                     }
                     events[id, default: []].append(EventEvidence(
-                        path: change.path, bytes: try repository.blob(entry.id), commit: commitID,
+                        path: change.path, bytes: try repository.blob(entry.id, limit: RecordBytes.maximumSize), commit: commitID,
                         signers: committers ?? []))
                 }
             }
@@ -67,8 +67,8 @@ public struct LedgerReader {
         var intents: [IntentID: IntentEvidence] = [:]
         for id in intentIDs {
             let path = LedgerPath.intent(id).path
-            guard let bytes = try? repository.blob(at: path, inTree: headTree) else { continue }
-            let signature = try? repository.blob(at: LedgerPath.intentSignature(id).path, inTree: headTree)
+            guard let bytes = try? repository.blob(at: path, inTree: headTree, limit: RecordBytes.maximumSize) else { continue }
+            let signature = try? repository.blob(at: LedgerPath.intentSignature(id).path, inTree: headTree, limit: RecordBytes.maximumSize)
             intents[id] = IntentEvidence(path: path, bytes: bytes, signature: signature)
         }
         return LedgerScan(head: head, violation: violation, intents: intents, events: events)

@@ -43,7 +43,7 @@ public struct OpsRepo {
 
     /// The bytes at `path` in `commit`'s tree, nil when absent.
     func blob(_ path: String, in commit: ObjectID) throws -> Data? {
-        try repository.blob(at: path, inTree: try repository.commit(commit).tree)
+        try repository.blob(at: path, inTree: try repository.commit(commit).tree, limit: RecordBytes.maximumSize)
     }
 
     static func refName(_ branch: String) -> String {

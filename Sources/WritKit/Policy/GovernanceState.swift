@@ -15,10 +15,17 @@ public struct GovernanceState: Sendable, Equatable {
     /// The governance digest of the pair (SPEC §5), what governance records approve.
     public let digest: ContentDigest
 
+    /// The largest `allowed_signers` accepted (a file with thousands of keys
+    /// fits many times over).
+    public static let maximumSignersSize = 16 * 1024 * 1024
+
     /// Parses both files; either one malformed (or `allowed_signers` not
     /// UTF-8) ⇒ `WritError(.policyMalformed, ...)`.
     public init(commit: ObjectID, policyBytes: Data, signersBytes: Data) throws {
         let policy = try Policy.parse(policyBytes)
+        guard signersBytes.count <= Self.maximumSignersSize else {
+            throw WritError(.policyMalformed, "allowed_signers is larger than the \(Self.maximumSignersSize)-byte limit")
+        }
         guard let text = String(validating: signersBytes, as: UTF8.self) else {
             throw WritError(.policyMalformed, "allowed_signers is not valid UTF-8")
         }
