@@ -218,12 +218,15 @@ private struct Session {
         var verdict = verdict
         var events = events
         for attempt in 0..<publisher.maximumAttempts {
-            if attempt > 0 {
-                publisher.backOff(attempt)
-                try publisher.refresh()
-            }
+            if attempt > 0 { publisher.backOff(attempt) }
+            // Fetch before every claim, not only after a lost race: earlier
+            // executions in this poll may have run for minutes, and a deny,
+            // a revoked approval or a governance change merged meanwhile
+            // must be seen before this intent is claimed.
+            try publisher.refresh()
             let tip = try sync.ops.ledgerHead()
-            if tip != view.ledgerTip {
+            let governanceTip = try sync.ops.governanceHead()
+            if tip != view.ledgerTip || governanceTip != view.governanceTip {
                 view = try sync.sync(&state, now: now)
                 guard view.ledgerTip == tip, let fresh = try sync.evidence(for: id, in: view) else { continue }
                 events = fresh.events

@@ -92,8 +92,14 @@ struct LedgerPublisher {
         do {
             if let remote {
                 try repository.push(remote: remote, branch: ops.ledgerRef, from: commit, expecting: tip)
-                let local = try repository.resolve(OpsRepo.refName(ops.ledgerRef))
-                try repository.updateRef(OpsRepo.refName(ops.ledgerRef), to: commit, expecting: local)
+                // The push made the commit durable: that is the claim. The
+                // local ref only mirrors the remote, and the next refresh
+                // moves it; failing here (a ref lock held by another local
+                // writer) must not read as a lost race, or this dispatcher
+                // would step back from its own claim and leave it in doubt.
+                if let local = try? repository.resolve(OpsRepo.refName(ops.ledgerRef)) {
+                    try? repository.updateRef(OpsRepo.refName(ops.ledgerRef), to: commit, expecting: local)
+                }
             } else {
                 try repository.updateRef(OpsRepo.refName(ops.ledgerRef), to: commit, expecting: tip)
             }
