@@ -4,7 +4,7 @@ import Testing
 
 /// Holes found by reviewing the dispatcher, each pinned by a test that
 /// failed before its fix.
-@Suite(.serialized) struct ReviewTests {
+@Suite(.serialized) struct DispatchReviewTests {
     /// A fixture whose dispatcher works on its own bare clone of a bare
     /// remote (both cloned from the sandbox repo), with `remote = "origin"`.
     private struct Remote {

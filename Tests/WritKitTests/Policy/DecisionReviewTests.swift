@@ -7,7 +7,7 @@ import Testing
 /// an intent judged `ready` (or judged with another reason) where the
 /// contract says otherwise, next to the near miss that is ready.
 @Suite("Review: decision path probes")
-struct ReviewTests {
+struct DecisionReviewTests {
     let world = PolicyWorld()
     typealias W = PolicyWorld
 
