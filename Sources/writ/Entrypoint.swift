@@ -57,7 +57,9 @@ enum Main {
                 exit(0)
             }
             FileHandle.standardError.write(Data((message + "\n").utf8))
-            exit(code == .validationFailure ? ExitStatus.usage : code.rawValue)
+            // Parse errors are usage (2); anything else that escaped a command is a
+            // runtime error (3), never "findings" (1).
+            exit(code == .validationFailure ? ExitStatus.usage : ExitStatus.runtime)
         }
     }
 }

@@ -306,25 +306,62 @@ private struct Session {
 
     // MARK: Outbox of outcomes not yet published.
 
-    private func outboxPath(_ id: IntentID) -> String { store.root + "/outbox/\(id.rawValue).json" }
+    /// `outbox/<run>/<id>.json`: the run that claimed is part of the name,
+    /// so a recovered outcome is only ever published for its own claim.
+    private func outboxPath(_ id: IntentID) -> String { store.root + "/outbox/\(runID)/\(id.rawValue).json" }
 
-    /// Publishes outcomes a previous poll recorded but could not publish.
+    /// Publishes outcomes a previous poll recorded but could not publish, as
+    /// long as they still answer the latest claim: when the claim was since
+    /// declared in doubt, resolved with retry and claimed again by another
+    /// run, the old outcome no longer applies and is dropped (the journal
+    /// keeps the fact that this dispatcher ran it).
     mutating func flushOutbox() throws {
         let folder = store.root + "/outbox"
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
-        for name in names.sorted() where name.hasSuffix(".json") {
-            let path = folder + "/" + name
-            guard let bytes = FileManager.default.contents(atPath: path),
-                let event = try? AuditEvent.parse(bytes)
-            else { continue }
-            let tree = try sync.ops.repository.commit(try sync.ops.ledgerHead()).tree
-            let folderPath = "audit/\(event.intent.fanOut)/\(event.intent.rawValue)"
-            let alreadyThere = try Self.ledgerHolds(bytes, in: folderPath, tree: tree, repository: sync.ops.repository)
-            if !alreadyThere {
-                try publisher.publish([event], message: "writ: \(event.kind.rawValue) \(event.intent) (recovered)\n", now: now)
+        let runs = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        for run in runs.sorted() {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: folder + "/" + run)) ?? []
+            for name in names.sorted() where name.hasSuffix(".json") {
+                let path = folder + "/" + run + "/" + name
+                guard let bytes = FileManager.default.contents(atPath: path),
+                    let event = try? AuditEvent.parse(bytes)
+                else { continue }
+                let tree = try sync.ops.repository.commit(try sync.ops.ledgerHead()).tree
+                let folderPath = "audit/\(event.intent.fanOut)/\(event.intent.rawValue)"
+                let trail = try Self.events(in: folderPath, tree: tree, repository: sync.ops.repository)
+                if Self.stillAnswersClaim(of: run, trail: trail, outcome: bytes) {
+                    try publisher.publish([event], message: "writ: \(event.kind.rawValue) \(event.intent) (recovered)\n", now: now)
+                }
+                try? FileManager.default.removeItem(atPath: path)
+                view = try sync.sync(&state, now: now)
             }
-            try? FileManager.default.removeItem(atPath: path)
-            view = try sync.sync(&state, now: now)
+            try? FileManager.default.removeItem(atPath: folder + "/" + run)
+        }
+    }
+
+    /// Whether an outcome from `run` should still be published: the latest
+    /// claim on the ledger is that run's, and nothing settled it yet.
+    static func stillAnswersClaim(of run: String, trail: [(bytes: Data, event: AuditEvent?)], outcome: Data) -> Bool {
+        guard let lastClaim = trail.lastIndex(where: {
+            if case .claimed = $0.event?.payload { return true } else { return false }
+        }), case .claimed(let claim) = trail[lastClaim].event?.payload, claim.runID == run
+        else { return false }
+        return !trail[(lastClaim + 1)...].contains { entry in
+            if entry.bytes == outcome { return true }
+            switch entry.event?.payload {
+            case .succeeded, .failed: return true
+            default: return false
+            }
+        }
+    }
+
+    /// The intent's events on the ledger, in sequence order.
+    private static func events(in folder: String, tree: ObjectID, repository: Repository) throws
+        -> [(bytes: Data, event: AuditEvent?)]
+    {
+        guard let entry = try repository.entry(at: folder, inTree: tree), entry.kind == .tree else { return [] }
+        return try repository.tree(entry.id).filter { $0.kind == .blob }.sorted { $0.name < $1.name }.map { file in
+            let bytes = try repository.blob(file.id, limit: RecordBytes.maximumSize)
+            return (bytes, try? AuditEvent.parse(bytes, expectedPath: folder + "/" + file.name))
         }
     }
 
@@ -354,11 +391,4 @@ private struct Session {
         return nil
     }
 
-    private static func ledgerHolds(_ bytes: Data, in folder: String, tree: ObjectID, repository: Repository) throws -> Bool {
-        guard let entry = try repository.entry(at: folder, inTree: tree), entry.kind == .tree else { return false }
-        for file in try repository.tree(entry.id) where file.kind == .blob {
-            if try repository.blob(file.id) == bytes { return true }
-        }
-        return false
-    }
 }
