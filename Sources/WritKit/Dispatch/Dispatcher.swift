@@ -120,14 +120,20 @@ private struct Session {
             let mayResolve = { (signers: Set<Principal>) in
                 EventAuthority.isEntitled(signers, toWrite: .resolved, tier: verdict.tier, policy: view.trusted.policy)
             }
-            if Self.hasUncountedClaim(evidence.events, discarded: verdict.discarded, mayResolve: mayResolve) {
-                // Fail closed: a claim the rules do not count (signed by a key
-                // not trusted now, such as a rotated-out dispatcher's) may
-                // still mean the intent ran. Only an entitled resolution
-                // (`writ resolve --retry`) after it frees the intent.
+            let repository = sync.ops.repository
+            let signedByUnknownKey = { (commit: ObjectID) in Self.isSignedByAValidKey(commit, in: repository) }
+            if Self.hasClaimByUnknownKey(
+                evidence.events, discarded: verdict.discarded, signedByValidKey: signedByUnknownKey, mayResolve: mayResolve)
+            {
+                // Fail closed: a claim signed with a valid SSH key that the
+                // trusted allowed_signers no longer lists (a rotated-out
+                // dispatcher key) may mean the intent ran. Only an entitled
+                // resolution (`writ resolve --retry`) after it frees the
+                // intent. Unsigned claims and claims by known principals
+                // without the dispatcher role are ignored, as SPEC §3 says.
                 noteBlocked(
                     id, verdict: verdict, reason: .alreadyExecuted,
-                    detail: "the ledger holds a claim for \(id) that is not counted (untrusted or unentitled signer); settle it with writ resolve",
+                    detail: "the ledger holds a claim for \(id) signed by a key not trusted now (a rotated dispatcher key?); settle it with writ resolve",
                     events: evidence.events)
                 return
             }
@@ -135,17 +141,19 @@ private struct Session {
         }
     }
 
-    /// Whether a `claimed` event the decision engine discarded stands with no
-    /// `resolved` (retry) from an entitled principal after it.
-    static func hasUncountedClaim(
-        _ events: [EventEvidence], discarded: [DiscardedRecord], mayResolve: (Set<Principal>) -> Bool
+    /// Whether a discarded `claimed` event, in a commit with no trusted signer
+    /// but a cryptographically valid SSH signature, stands with no `resolved`
+    /// (retry) from an entitled principal after it.
+    static func hasClaimByUnknownKey(
+        _ events: [EventEvidence], discarded: [DiscardedRecord], signedByValidKey: (ObjectID) -> Bool,
+        mayResolve: (Set<Principal>) -> Bool
     ) -> Bool {
         let ignored = Set(discarded.filter { $0.kind == .event }.map(\.path))
         var open = false
         for evidence in events.sorted(by: { $0.path < $1.path }) {
             guard let event = try? AuditEvent.parse(evidence.bytes, expectedPath: evidence.path) else { continue }
             switch event.payload {
-            case .claimed where ignored.contains(evidence.path):
+            case .claimed where ignored.contains(evidence.path) && evidence.signers.isEmpty && signedByValidKey(evidence.commit):
                 open = true
             case .resolved(let resolution, _) where resolution == .retry && mayResolve(evidence.signers):
                 open = false
@@ -154,6 +162,15 @@ private struct Session {
             }
         }
         return open
+    }
+
+    /// Whether `commit` carries exactly one SSH signature that verifies over
+    /// it (whoever's key it is).
+    static func isSignedByAValidKey(_ commit: ObjectID, in repository: Repository) -> Bool {
+        guard case .signed(let armored, let payload)? = try? repository.commitSignature(commit),
+            let signature = try? SSHSignature(armored: armored)
+        else { return false }
+        return (try? signature.verifyCryptographically(message: payload, namespace: SignatureNamespace.commit)) != nil
     }
 
     // MARK: Ready: journal, claim, run, record.

@@ -168,6 +168,35 @@ import Testing
 }
 
 @Suite struct UncountedClaimTests {
+    /// SPEC §3: events not signed by an entitled principal are ignored. A
+    /// claim forged by a known non-dispatcher, or in an unsigned commit,
+    /// does not stop the real dispatcher.
+    @Test func claimsForgedByKnownPrincipalsOrUnsignedAreIgnored() throws {
+        let fixture = try DispatchFixture()
+        defer { fixture.remove() }
+        let forgedByAgent = try fixture.proposeLow("triage-agent-forged")
+        let unsigned = try fixture.proposeLow("triage-unsigned-forged")
+        for proposal in [forgedByAgent, unsigned] {
+            let claim = try AuditEvent(
+                intent: proposal.intent.id, intentDigest: proposal.digest, at: Timestamp(Date()),
+                actor: try #require(Principal("dispatch-1@example.com")),
+                payload: .claimed(.init(tier: .low, runID: "run-forged", idempotencyKey: "k", approvals: [])))
+            let files = [claim.path(sequence: 1).path: Data(claim.canonicalJSON())]
+            if proposal.intent.id == forgedByAgent.intent.id {
+                try fixture.sandbox.appendToLedger(files, as: "agent-1@example.com", message: "forged claim\n")
+            } else {
+                let repository = fixture.sandbox.ops.repository
+                let tip = try fixture.sandbox.ops.ledgerHead()
+                let tree = try repository.insert(files, into: try repository.commit(tip).tree)
+                let who = GitIdentity(name: "x", email: "x@example.com", date: Date())
+                let commit = try repository.createCommit(tree: tree, parents: [tip], author: who, committer: who, message: "forged\n")
+                try repository.updateRef("writ/ledger", to: commit, expecting: tip)
+            }
+        }
+        _ = try fixture.dispatcher().poll()
+        #expect(fixture.runs().sorted() == ["triage-agent-forged", "triage-unsigned-forged"])
+    }
+
     /// A claim signed by a key the rules do not count now (an unlisted or
     /// rotated-out dispatcher key) still blocks a run until an entitled
     /// operator resolves it: fail closed.
