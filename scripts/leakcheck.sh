@@ -26,7 +26,14 @@ for target in WritKit Crypto _CryptoExtras CCryptoBoringSSL CCryptoBoringSSLShim
         find "$bin_path/$target.build" -name '*.o' | sed 's/.*/"&"/' >>"$work/objects"
     fi
 done
-swiftc -I "$bin_path/Modules" -I Sources/Clibgit2 scripts/leakcheck/main.swift "@$work/objects" \
+# C modules of dependencies (TOMLKit's CTOML) are found through their
+# generated module maps.
+module_maps=""
+for map in "$bin_path"/*.build/module.modulemap; do
+    [ -f "$map" ] && module_maps="$module_maps -Xcc -fmodule-map-file=$map"
+done
+# shellcheck disable=SC2086
+swiftc -I "$bin_path/Modules" -I Sources/Clibgit2 $module_maps scripts/leakcheck/main.swift "@$work/objects" \
     -lgit2 -lstdc++ -o "$work/leakcheck"
 # valgrind 3.19 cannot read the DWARF 5 debug info Swift emits; the symbol
 # table stays, so frames still carry function names.
