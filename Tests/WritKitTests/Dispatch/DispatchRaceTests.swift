@@ -67,9 +67,11 @@ import Testing
             return process
         }
         for process in processes { process.waitUntilExit() }
-        // One last poll settles anything a lane left in its outbox.
-        let last = try CLI.run("dispatch", "--config", configs[0], "--once")
-        #expect(last.status == 0, "\(last.stderr)")
+        // One last poll per lane settles anything a lane left in its outbox.
+        for config in configs {
+            let last = try CLI.run("dispatch", "--config", config, "--once")
+            #expect(last.status == 0, "\(last.stderr)")
+        }
         let elapsed = Date().timeIntervalSince(started)
 
         let runs = fixture.runs()
