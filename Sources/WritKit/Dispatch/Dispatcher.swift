@@ -86,6 +86,13 @@ private struct Session {
     var now: Date { dispatcher.clock() }
 
     mutating func act(on id: IntentID) throws {
+        // Succeeded and failed are final (docs/decisions.md): an intent with
+        // an outcome written by an entitled dispatcher never needs deciding
+        // again, which keeps the first poll over a long history cheap.
+        if try sync.hasFinalOutcome(id, policy: view.trusted.policy) {
+            state.pending.remove(id)
+            return
+        }
         guard let evidence = try sync.evidence(for: id, in: view) else {
             state.pending.remove(id)
             return

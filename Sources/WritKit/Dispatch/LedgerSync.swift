@@ -110,6 +110,17 @@ struct LedgerSync {
         return View(trusted: trusted, governanceTip: governanceTip, ledgerTip: ledgerTip, touched: touched)
     }
 
+    /// Whether the intent's remembered events include a `succeeded` or
+    /// `failed` event in a commit signed by a principal entitled to write it
+    /// (the event kind is part of its path, so nothing is parsed).
+    func hasFinalOutcome(_ id: IntentID, policy: Policy) throws -> Bool {
+        try store.loadIntent(id).events.contains { event in
+            guard case .auditEvent(_, _, let kind)? = LedgerPath(event.path), kind == .succeeded || kind == .failed
+            else { return false }
+            return EventAuthority.isEntitled(Set(event.signers), toWrite: kind, tier: nil, policy: policy)
+        }
+    }
+
     /// The evidence for one intent at the view's tips, for the decision engine.
     func evidence(for id: IntentID, in view: View) throws
         -> (intent: IntentEvidence, approvals: [ApprovalEvidence], events: [EventEvidence])?
