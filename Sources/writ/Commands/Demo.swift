@@ -37,7 +37,18 @@ struct Demo: ParsableCommand {
         let second = try dispatch.poll(configPath: configPath)
         print("   \(second.intents.isEmpty ? "nothing to do" : "\(second.intents.count) intent(s) acted on")")
 
-        print("\n6. The trail is plain git: every claim and outcome is a commit signed by the dispatcher.\n")
+        print("\n6. writ log: every event, newest first, with the verified signer of its commit.\n")
+        let audit = try LedgerAudit(ops: outcome.sandbox.ops, trustRoot: outcome.sandbox.trustRoot, now: Date())
+        let blockedCount = audit.events.filter { $0.kind == .blocked }.count
+        print("   (\(blockedCount) blocked events, one per blocked intent, left out here)")
+        for event in audit.newestFirst.filter({ $0.kind != .blocked }).prefix(7) {
+            let signers = event.signers.isEmpty ? event.signature.rawValue : event.signers.map(\.rawValue).joined(separator: ",")
+            print("   \(event.commit.hex.prefix(12))  \(signers)  \(event.counts ? "counts" : "ignored")  \(event.summary)")
+        }
+        let verified = try LedgerVerifier(ops: outcome.sandbox.ops).verify(trustRoot: outcome.sandbox.trustRoot, now: Date())
+        print("   writ verify: \(verified.summaryLine)")
+
+        print("\n7. The trail is plain git: every claim and outcome is a commit signed by the dispatcher.\n")
         for line in try dispatch.signedHistory() { print("   " + line) }
         print("""
 
@@ -49,7 +60,9 @@ struct Demo: ParsableCommand {
                writ log --config \(configPath)
                writ verify --config \(configPath)
             """)
-        guard Set(ran) == ["triage-issue-42", "dev-bump-deps-7", "release-app-2-0-0"], second.intents.isEmpty else {
+        guard Set(ran) == ["triage-issue-42", "dev-bump-deps-7", "release-app-2-0-0"], second.intents.isEmpty,
+            verified.isClean
+        else {
             Output.printError("demo: the dispatcher did not run exactly the approved intents once")
             throw ExitCode(ExitStatus.runtime)
         }
