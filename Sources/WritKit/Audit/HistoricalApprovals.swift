@@ -32,25 +32,8 @@ struct HistoricalApprovals {
     /// to the newest commit at or before `index` that introduced its version.
     func approvals(for id: IntentID, asOf index: Int) throws -> [ApprovalEvidence] {
         let head = chain[index]
-        let tree = try repository.commit(head).tree
-        let folder = "approvals/\(id.fanOut)/\(id.rawValue)"
-        guard let entry = try repository.entry(at: folder, inTree: tree), entry.kind == .tree else { return [] }
-        let entries = try repository.tree(entry.id)
-        let signatures = Dictionary(
-            entries.filter { $0.kind == .blob && $0.name.hasSuffix(".toml.sig") }.map { ($0.name, $0.id) },
-            uniquingKeysWith: { first, _ in first })
-        return try entries.compactMap { entry -> ApprovalEvidence? in
-            guard entry.name.hasSuffix(".toml"), entry.name != "request.toml" else { return nil }
-            let path = folder + "/" + entry.name
-            let introduced = introductions[path]?.last { $0 <= index }.map { chain[$0] }
-            guard entry.kind == .blob, let commit = introduced else {
-                // Reported as a record that cannot be read, as ApprovalIndex does.
-                return ApprovalEvidence(path: path, bytes: Data(), signature: nil, commit: introduced ?? head)
-            }
-            return ApprovalEvidence(
-                path: path, bytes: try repository.blob(entry.id, limit: RecordBytes.maximumSize),
-                signature: try signatures[entry.name + ".sig"].map { try repository.blob($0, limit: RecordBytes.maximumSize) },
-                commit: commit)
-        }
+        return try ApprovalFolder.read(
+            id, inTree: try repository.commit(head).tree, repository: repository,
+            introducedBy: { path in introductions[path]?.last { $0 <= index }.map { chain[$0] } }, fallback: head)
     }
 }

@@ -37,26 +37,8 @@ public struct ApprovalIndex {
 
     /// The approval and denial records for `id` at the head, with their signatures.
     public func approvals(for id: IntentID) throws -> [ApprovalEvidence] {
-        let repository = ops.repository
-        let folder = "approvals/\(id.fanOut)/\(id.rawValue)"
-        guard let entry = try repository.entry(at: folder, inTree: headTree), entry.kind == .tree else { return [] }
-        let entries = try repository.tree(entry.id)
-        let signatures = Dictionary(
-            entries.filter { $0.kind == .blob && $0.name.hasSuffix(".toml.sig") }.map { ($0.name, $0.id) },
-            uniquingKeysWith: { first, _ in first })
-        return try entries.compactMap { entry -> ApprovalEvidence? in
-            guard entry.name.hasSuffix(".toml"), entry.name != "request.toml" else { return nil }
-            let path = folder + "/" + entry.name
-            guard entry.kind == .blob, let commit = introducedBy[path] else {
-                // A symlink, directory or other non-file under approvals/ is
-                // still reported, as a record that cannot be read.
-                return ApprovalEvidence(path: path, bytes: Data(), signature: nil, commit: introducedBy[path] ?? head)
-            }
-            return ApprovalEvidence(
-                path: path, bytes: try repository.blob(entry.id, limit: RecordBytes.maximumSize),
-                signature: try signatures[entry.name + ".sig"].map { try repository.blob($0, limit: RecordBytes.maximumSize) },
-                commit: commit)
-        }
+        try ApprovalFolder.read(
+            id, inTree: headTree, repository: ops.repository, introducedBy: { introducedBy[$0] }, fallback: head)
     }
 
     /// The request written by `writ propose`, when present.

@@ -33,7 +33,7 @@ public struct BranchAppender {
         var attempts = 0
         let lockDeadline = Date().addingTimeInterval(lockWaitSeconds)
         while attempts < maximumAttempts {
-            let tip = try repository.resolve(refName(branch))
+            let tip = try repository.resolve(OpsRepo.refName(branch))
             guard let parent = tip ?? start else {
                 throw WritError(.trustRootMissing, "branch '\(branch)' does not exist in the ops repo")
             }
@@ -49,7 +49,7 @@ public struct BranchAppender {
                 tree: tree, parents: [parent], author: identity, committer: identity, message: message
             ) { payload in try signer.sign(payload, namespace: SignatureNamespace.commit) }
             do {
-                try repository.updateRef(refName(branch), to: commit, expecting: tip)
+                try repository.updateRef(OpsRepo.refName(branch), to: commit, expecting: tip)
                 return commit
             } catch RefUpdateError.conflict {
                 attempts += 1
@@ -57,14 +57,10 @@ public struct BranchAppender {
                 // Another writer holds the ref for microseconds, or a killed
                 // one left its lock: wait, and clear a lock that has gone stale.
                 guard Date() < lockDeadline else { break }
-                repository.removeStaleReferenceLock(refName(branch), olderThan: staleLockSeconds)
+                repository.removeStaleReferenceLock(OpsRepo.refName(branch), olderThan: staleLockSeconds)
                 usleep(50_000)
             }
         }
         throw WritError(.lockContended, "branch '\(branch)' kept moving; gave up after \(maximumAttempts) attempts")
-    }
-
-    private func refName(_ branch: String) -> String {
-        branch.hasPrefix("refs/") ? branch : "refs/heads/" + branch
     }
 }
