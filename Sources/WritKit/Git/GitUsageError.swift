@@ -20,4 +20,9 @@ public enum GitUsageError: Error, Sendable, Hashable {
     case invalidSignatureText
     /// A reference name is not a valid full reference name.
     case invalidReferenceName(String)
+    /// A tree git itself would refuse (`git fsck`): duplicate or unsorted
+    /// entries, a name holding `/` or NUL, or nesting deeper than writ reads.
+    /// Readers map it to their record's reason code (`ledger_violation` on
+    /// the ledger, `policy_malformed` on the governance branch).
+    case malformedTree(tree: ObjectID, problem: String)
 }
