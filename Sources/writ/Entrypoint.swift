@@ -8,8 +8,8 @@ struct Writ: AsyncParsableCommand {
         commandName: "writ",
         abstract: "A git-native approval gate for automated work.",
         discussion: """
-            Exit codes: 0 done; 1 findings; 2 usage; 3 contract or runtime error; \
-            4 lock_contended.
+            Exit codes: 0 done; 1 findings (dispatch: an intent failed, went in doubt or \
+            cannot run on this host); 2 usage; 3 contract or runtime error; 4 lock_contended.
             """,
         subcommands: [
             Init.self,
@@ -47,6 +47,9 @@ enum Main {
         } catch let error as WritError {
             FileHandle.standardError.write(Data("writ: \(error.reason.rawValue): \(error.detail)\n".utf8))
             exit(ExitStatus.code(for: error.reason))
+        } catch let error as RuntimeError {
+            FileHandle.standardError.write(Data("writ: error: \(error.description)\n".utf8))
+            exit(ExitStatus.runtime)
         } catch let error as ExitCode {
             exit(error.rawValue)
         } catch {

@@ -76,11 +76,19 @@ struct StateStore {
     //
     // Two lines per claim, each appended and fsync'd: `claim <run> <commit>`
     // before the claim commit is pushed (its id is known once it is built),
-    // and `published <run>` once the push succeeded, before the executor
-    // starts. A published claim is never run again, whatever the ledger later
-    // says (events deleted by a rewrite included). A claim line without its
-    // `published` line is a crash or a lost race between building and
-    // publishing: it blocks only while its commit is on the ledger.
+    // and `published <run> <commit>` once the push succeeded, before the
+    // executor starts. The journal is what keeps "at most once" when the
+    // ledger forgets: events deleted by a rewrite, or a state dir restored
+    // from a backup of the ledger cache.
+    //
+    // Each claim commit is judged on its own (`ClaimJournal.blocks`):
+    // - published, and its commit is no longer on the ledger: blocks forever
+    //   (the ledger lost the claim this dispatcher ran);
+    // - on the ledger (published or not: a crash between push and the
+    //   `published` line still made the claim real): blocks until an
+    //   entitled `resolved(retry)` follows that very claim on the ledger;
+    // - not published and not on the ledger: a lost race or a crash before
+    //   the push; nothing ran, nothing blocks.
 
     /// One journal line.
     struct JournalLine: Equatable {
@@ -90,8 +98,10 @@ struct StateStore {
         let commit: ObjectID?
     }
 
-    func journal(_ id: IntentID) -> [JournalLine] {
-        guard let data = FileManager.default.contents(atPath: journalPath(id)) else { return [] }
+    /// The journal's lines for `id`, oldest first. A missing journal is
+    /// empty; an unreadable one throws (never "nothing was claimed").
+    func journal(_ id: IntentID) throws -> [JournalLine] {
+        guard let data = try StateFiles.read(journalPath(id)) else { return [] }
         return String(decoding: data, as: UTF8.self).split(separator: "\n").compactMap { line in
             let fields = line.split(separator: " ").map(String.init)
             guard fields.count >= 2, let kind = JournalLine.Kind(rawValue: fields[0]) else { return nil }
@@ -99,16 +109,20 @@ struct StateStore {
         }
     }
 
-    /// Whether the journal forbids claiming `id` again: a published claim, or
-    /// an unpublished one whose commit is on the ledger after all.
-    func journalForbidsClaim(_ id: IntentID, isOnLedger: (ObjectID) throws -> Bool) throws -> Bool {
-        let lines = journal(id)
-        let published = Set(lines.filter { $0.kind == .published }.map(\.runID))
-        if !published.isEmpty { return true }
+    /// The claims this dispatcher made for `id`, by claim commit.
+    func claims(_ id: IntentID) throws -> [ClaimJournal.Claim] {
+        let lines = try journal(id)
+        // Older journals wrote `published <run>` without the commit: the
+        // run's claim line names it.
+        let published = lines.filter { $0.kind == .published }
+        var seen = Set<ObjectID>()
+        var claims: [ClaimJournal.Claim] = []
         for line in lines where line.kind == .claim {
-            if let commit = line.commit, try isOnLedger(commit) { return true }
+            guard let commit = line.commit, seen.insert(commit).inserted else { continue }
+            let isPublished = published.contains { $0.commit == commit || ($0.commit == nil && $0.runID == line.runID) }
+            claims.append(.init(runID: line.runID, commit: commit, published: isPublished))
         }
-        return false
+        return claims
     }
 
     func journalAppend(_ id: IntentID, _ line: JournalLine) throws {

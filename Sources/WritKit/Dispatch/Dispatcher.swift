@@ -35,7 +35,12 @@ public struct Dispatcher {
             runID: runID, profile: config.profile, startedAt: Timestamp(started), finishedAt: Timestamp(started),
             lock: lock.acquisition, dryRun: dryRun, intents: [])
 
-        let ops = try OpsRepo(path: config.opsRepo, governanceRef: config.governanceRef, ledgerRef: config.ledgerRef)
+        let ops: OpsRepo
+        do {
+            ops = try OpsRepo(path: config.opsRepo, governanceRef: config.governanceRef, ledgerRef: config.ledgerRef)
+        } catch let error as RuntimeError {
+            throw RuntimeError(error.detail, fix: "ops_repo in dispatcher.toml (\(config.opsRepo))")
+        }
         let store = StateStore(stateDir: config.stateDir, profile: config.profile)
         var state = try store.loadState() ?? DispatchState(trustRoot: config.trustRoot)
         if state.trustRoot != config.trustRoot {
@@ -43,14 +48,24 @@ public struct Dispatcher {
             try? FileManager.default.removeItem(atPath: store.root + "/intents")
             state = DispatchState(trustRoot: config.trustRoot)
         }
-        let signer = try SigningIdentity(principal: config.identity, keyPath: config.signingKey)
+        let signer: SigningIdentity
+        do {
+            signer = try SigningIdentity(principal: config.identity, keyPath: config.signingKey)
+        } catch {
+            let detail = (error as? WritError)?.detail ?? (error as? RuntimeError)?.detail ?? "\(error)"
+            throw RuntimeError("cannot load the signing key: \(detail)", fix: "signing_key in dispatcher.toml (\(config.signingKey))")
+        }
         let publisher = LedgerPublisher(ops: ops, remote: config.remote, signer: signer)
         let sync = LedgerSync(ops: ops, store: store)
 
-        try publisher.refresh()
+        try Self.remoteErrors { try publisher.refresh() }
         let view = try sync.sync(&state, now: clock())
+        // Nothing is written, not even an outbox outcome, by a dispatcher
+        // whose events would not count.
+        try DispatcherEntitlement.check(signer: signer, trusted: view.trusted, now: clock())
         var session = Session(
-            dispatcher: self, store: store, sync: sync, publisher: publisher, state: state, runID: runID, view: view)
+            dispatcher: self, store: store, sync: sync, publisher: publisher, signer: signer, lock: lock, state: state,
+            runID: runID, view: view)
         if !dryRun { try session.flushOutbox() }
         try store.save(session.state)
 
@@ -68,6 +83,23 @@ public struct Dispatcher {
         try StateFiles.writeJSON(report, to: store.reportPath(runID))
         return report
     }
+
+    /// Runs `body`, turning a remote that cannot be used as configured
+    /// (unknown name, unsupported URL) into a `RuntimeError` naming the setting.
+    static func remoteErrors<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as RemoteUsageError {
+            let detail: String
+            switch error {
+            case .unknownRemote(let name): detail = "the ops repo has no remote named \(quoted: name)"
+            case .invalidRemoteName(let name): detail = "\(quoted: name) is not a valid remote name"
+            case .invalidBranchName(let name): detail = "\(quoted: name) is not a plain branch name"
+            case .unsupportedURL(let url): detail = "the remote URL \(quoted: url) names no supported transport or local repository"
+            }
+            throw RuntimeError(detail, fix: "remote (and governance_ref, ledger_ref) in dispatcher.toml")
+        }
+    }
 }
 
 /// The mutable work of one poll.
@@ -76,11 +108,15 @@ private struct Session {
     let store: StateStore
     let sync: LedgerSync
     let publisher: LedgerPublisher
+    let signer: SigningIdentity
+    let lock: ProfileLock
     var state: DispatchState
     let runID: String
     var view: LedgerSync.View
     var entries: [RunReport.Entry] = []
-    var blockedEvents: [AuditEvent] = []
+    /// Blocked events to publish at the end of the poll, each with the
+    /// sequence number its intent's counting events reached.
+    var blockedEvents: [(event: AuditEvent, after: Int)] = []
 
     var config: DispatcherConfig { dispatcher.config }
     var now: Date { dispatcher.clock() }
@@ -115,74 +151,24 @@ private struct Session {
                 governance: view.trusted, intent: evidence.intent, approvals: evidence.approvals,
                 events: evidence.events.filter { !Self.isClaimOrDoubt($0) }, now: now)
             if reopened.state == .ready {
-                try runReady(id, verdict: reopened, events: evidence.events, rerun: true)
+                try runReady(id, verdict: reopened, rerun: true, numberAfter: verdict.events.last?.sequence ?? 0)
             } else if reopened.state == .blocked {
-                noteBlocked(id, verdict: reopened, reason: reopened.reason ?? .notApproved, detail: reopened.detail, events: evidence.events)
+                noteBlocked(id, verdict: verdict, reason: reopened.reason ?? .notApproved, detail: reopened.detail)
             }
         case .claimed:
-            try checkLease(id, verdict: verdict, events: evidence.events, executor: executor)
+            try checkLease(id, verdict: verdict, executor: executor)
         case .blocked:
-            noteBlocked(id, verdict: verdict, reason: verdict.reason ?? .notApproved, detail: verdict.detail, events: evidence.events)
+            noteBlocked(id, verdict: verdict, reason: verdict.reason ?? .notApproved, detail: verdict.detail)
         case .ready:
-            let mayResolve = { (signers: Set<Principal>) in
-                EventAuthority.isEntitled(signers, toWrite: .resolved, tier: verdict.tier, policy: view.trusted.policy)
-            }
-            let repository = sync.ops.repository
-            let signedByUnknownKey = { (commit: ObjectID) in Self.isSignedByAValidKey(commit, in: repository) }
-            if Self.hasClaimByUnknownKey(
-                evidence.events, discarded: verdict.discarded, signedByValidKey: signedByUnknownKey, mayResolve: mayResolve)
-            {
-                // Fail closed: a claim signed with a valid SSH key that the
-                // trusted allowed_signers no longer lists (a rotated-out
-                // dispatcher key) may mean the intent ran. Only an entitled
-                // resolution (`writ resolve --retry`) after it frees the
-                // intent. Unsigned claims and claims by known principals
-                // without the dispatcher role are ignored, as SPEC §3 says.
-                noteBlocked(
-                    id, verdict: verdict, reason: .alreadyExecuted,
-                    detail: "the ledger holds a claim for \(id) signed by a key not trusted now (a rotated dispatcher key?); settle it with writ resolve",
-                    events: evidence.events)
-                return
-            }
-            try runReady(id, verdict: verdict, events: evidence.events, rerun: false)
+            try runReady(id, verdict: verdict, rerun: false, numberAfter: verdict.events.last?.sequence ?? 0)
         }
-    }
-
-    /// Whether a discarded `claimed` event, in a commit with no trusted signer
-    /// but a cryptographically valid SSH signature, stands with no `resolved`
-    /// (retry) from an entitled principal after it.
-    static func hasClaimByUnknownKey(
-        _ events: [EventEvidence], discarded: [DiscardedRecord], signedByValidKey: (ObjectID) -> Bool,
-        mayResolve: (Set<Principal>) -> Bool
-    ) -> Bool {
-        let ignored = Set(discarded.filter { $0.kind == .event }.map(\.path))
-        var open = false
-        for evidence in events.sorted(by: { $0.path < $1.path }) {
-            guard let event = try? AuditEvent.parse(evidence.bytes, expectedPath: evidence.path) else { continue }
-            switch event.payload {
-            case .claimed where ignored.contains(evidence.path) && evidence.signers.isEmpty && signedByValidKey(evidence.commit):
-                open = true
-            case .resolved(let resolution, _) where resolution == .retry && mayResolve(evidence.signers):
-                open = false
-            default:
-                continue
-            }
-        }
-        return open
-    }
-
-    /// Whether `commit` carries exactly one SSH signature that verifies over
-    /// it (whoever's key it is).
-    static func isSignedByAValidKey(_ commit: ObjectID, in repository: Repository) -> Bool {
-        guard case .signed(let armored, let payload)? = try? repository.commitSignature(commit),
-            let signature = try? SSHSignature(armored: armored)
-        else { return false }
-        return (try? signature.verifyCryptographically(message: payload, namespace: SignatureNamespace.commit)) != nil
     }
 
     // MARK: Ready: journal, claim, run, record.
 
-    private mutating func runReady(_ id: IntentID, verdict: Verdict, events: [EventEvidence], rerun: Bool) throws {
+    /// `numberAfter`: the highest sequence number among the intent's
+    /// counting events, which new events are numbered after.
+    private mutating func runReady(_ id: IntentID, verdict: Verdict, rerun: Bool, numberAfter: Int) throws {
         guard let intent = verdict.intent, let tier = verdict.tier else { return }
         let planned = ExecutorPreflight.plan(
             intent: intent, tier: tier, executor: config.executors[intent.kind], cloneRoot: config.cloneRoot,
@@ -190,7 +176,7 @@ private struct Session {
         let plan: ExecutionPlan
         switch planned {
         case .failure(let error):
-            noteBlocked(id, verdict: verdict, reason: error.reason, detail: error.detail, events: events)
+            noteBlocked(id, verdict: verdict, reason: error.reason, detail: error.detail)
             return
         case .success(let success):
             plan = success
@@ -199,20 +185,20 @@ private struct Session {
             entries.append(.init(id: id, tier: tier, result: .ready, reason: nil, durationMs: nil))
             return
         }
-        let ledger = sync.ops
-        let forbidden = try !rerun && store.journalForbidsClaim(id) { commit in
-            try ledger.repository.objectExists(commit) && ledger.repository.isDescendant(try ledger.ledgerHead(), of: commit)
-        }
-        guard !forbidden else {
+        if !rerun, let claim = try blockingJournalClaim(id, events: verdict.events) {
             noteBlocked(
                 id, verdict: verdict, reason: .alreadyExecuted,
-                detail: "this dispatcher's journal already holds a claim for \(id); it never runs an intent twice",
-                events: events)
+                detail: "this dispatcher claimed \(id) in ledger commit \(claim.commit.hex) (\(claim.runID)); "
+                    + (claim.published ? "" : "the claim reached the ledger; ")
+                    + "it never runs an intent again unless an entitled resolved(retry) follows that claim on the ledger")
             return
         }
         // Lost the race (nil): another dispatcher owns the intent now.
-        guard try publishClaim(id, verdict: verdict, intent: intent, tier: tier, events: events) != nil else { return }
+        guard
+            let claimed = try publishClaim(id, verdict: verdict, intent: intent, tier: tier, numberAfter: numberAfter)
+        else { return }
         let result = try ProcessGroupRunner.run(plan)
+        try lock.renew(now: now)
         let outcome = try AuditEvent.Outcome(
             exitCode: result.exitCode, durationMs: result.durationMs, stdoutSHA256: result.stdoutSHA256,
             stderrSHA256: result.stderrSHA256, stdoutTail: result.stdoutTail, stderrTail: result.stderrTail)
@@ -222,12 +208,38 @@ private struct Session {
         // The outcome goes to the outbox first: if publishing fails or the
         // process dies now, the next poll publishes it.
         try StateFiles.write(Data(event.canonicalJSON()), to: outboxPath(id))
-        try publisher.publish([event], message: "writ: \(event.kind.rawValue) \(id) (\(runID))\n", now: now)
+        try publisher.publish(
+            [event], message: "writ: \(event.kind.rawValue) \(id) (\(runID))\n", now: now, after: [id: claimed.sequence])
         try? FileManager.default.removeItem(atPath: outboxPath(id))
         if !(config.executors[intent.kind]?.idempotent ?? false) { state.pending.remove(id) }
         entries.append(.init(
             id: id, tier: tier, result: result.exitCode == 0 ? .succeeded : .failed, reason: nil,
             durationMs: result.durationMs))
+    }
+
+    /// The journalled claim that forbids claiming `id` again (see
+    /// `ClaimJournal`), judged against the ledger now and its counting events.
+    private func blockingJournalClaim(_ id: IntentID, events: [CountingEvent]) throws -> ClaimJournal.Claim? {
+        let repository = sync.ops.repository
+        let head = try sync.ops.ledgerHead()
+        return try ClaimJournal.blockingClaim(
+            try store.claims(id),
+            isOnLedger: { commit in
+                try commit == head || (repository.objectExists(commit) && repository.isDescendant(head, of: commit))
+            },
+            isRetried: { commit in Self.isRetried(claimIn: commit, events: events) })
+    }
+
+    /// Whether an entitled `resolved(retry)` follows the counting claim that
+    /// `commit` added.
+    static func isRetried(claimIn commit: ObjectID, events: [CountingEvent]) -> Bool {
+        guard let claim = events.firstIndex(where: { $0.commit == commit && $0.event.kind == .claimed }) else {
+            return false
+        }
+        return events[(claim + 1)...].contains {
+            if case .resolved(.retry, _) = $0.event.payload { return true }
+            return false
+        }
     }
 
     /// Publishes `auto_approved` (low) and `claimed` in one commit. The
@@ -237,32 +249,35 @@ private struct Session {
     /// date and the intent decided again. Returns nil when the intent stopped
     /// being ready (someone else claimed it).
     private mutating func publishClaim(
-        _ id: IntentID, verdict: Verdict, intent: Intent, tier: Tier, events: [EventEvidence]
-    ) throws -> ObjectID? {
+        _ id: IntentID, verdict: Verdict, intent: Intent, tier: Tier, numberAfter: Int
+    ) throws -> (commit: ObjectID, sequence: Int)? {
         var verdict = verdict
-        var events = events
+        var numberAfter = numberAfter
         for attempt in 0..<publisher.maximumAttempts {
             if attempt > 0 { publisher.backOff(attempt) }
             // Fetch before every claim, not only after a lost race: earlier
             // executions in this poll may have run for minutes, and a deny,
             // a revoked approval or a governance change merged meanwhile
             // must be seen before this intent is claimed.
-            try publisher.refresh()
+            try Dispatcher.remoteErrors { try publisher.refresh() }
             let tip = try sync.ops.ledgerHead()
             let governanceTip = try sync.ops.governanceHead()
             if tip != view.ledgerTip || governanceTip != view.governanceTip {
                 view = try sync.sync(&state, now: now)
                 guard view.ledgerTip == tip, let fresh = try sync.evidence(for: id, in: view) else { continue }
-                events = fresh.events
                 verdict = DecisionEngine.decide(
                     governance: view.trusted, intent: fresh.intent, approvals: fresh.approvals, events: fresh.events,
                     now: now)
                 let reopenedInDoubt = verdict.state == .inDoubt && (config.executors[intent.kind]?.idempotent ?? false)
                 guard verdict.state == .ready || reopenedInDoubt else { return nil }
+                numberAfter = verdict.events.last?.sequence ?? 0
             }
+            // Governance may have changed since the poll started: a claim
+            // that would not count must never be made.
+            try DispatcherEntitlement.check(signer: signer, trusted: view.trusted, now: now)
+            try lock.renew(now: now)
             var claimEvents: [AuditEvent] = []
-            let hasAutoApproval = events.contains { $0.path.hasSuffix("-auto_approved.json") }
-            if tier == .low, !hasAutoApproval {
+            if tier == .low, !verdict.events.contains(where: { $0.event.kind == .autoApproved }) {
                 claimEvents.append(try AuditEvent(
                     intent: id, intentDigest: verdict.intentDigest, at: Timestamp(now), actor: config.identity,
                     payload: .autoApproved(tier: .low, note: AuditEvent.autoApprovedNote)))
@@ -274,7 +289,8 @@ private struct Session {
                 intent: id, intentDigest: verdict.intentDigest, at: Timestamp(now), actor: config.identity,
                 payload: .claimed(.init(
                     tier: tier, runID: runID, idempotencyKey: intent.effectiveIdempotencyKey, approvals: approvals))))
-            let files = try publisher.files(for: claimEvents, onTree: try sync.ops.repository.commit(tip).tree)
+            let files = try publisher.files(
+                for: claimEvents, onTree: try sync.ops.repository.commit(tip).tree, after: [id: numberAfter])
             guard let commit = try publisher.build(
                 files: files, on: tip, message: "writ: claim \(id) (\(tier), \(runID))\n", now: now)
             else { continue }
@@ -282,16 +298,27 @@ private struct Session {
             try store.journalAppend(id, .init(kind: .claim, runID: runID, commit: commit))
             if try publisher.makeDurable(commit, on: tip) {
                 try store.journalAppend(id, .init(kind: .published, runID: runID, commit: commit))
-                return commit
+                let sequence = files.keys.compactMap { path -> Int? in
+                    if case .auditEvent(_, let sequence, _)? = LedgerPath(path) { sequence } else { nil }
+                }.max() ?? numberAfter
+                return (commit, sequence)
             }
         }
         return nil
     }
 
+    /// The sequence number new events of the verdict's intent follow: the
+    /// highest among the events that count (events that do not count, a
+    /// planted `999999999999999999-blocked.json` among them, are not
+    /// numbered after).
+    static func numbering(_ id: IntentID, after verdict: Verdict) -> [IntentID: Int] {
+        [id: verdict.events.last?.sequence ?? 0]
+    }
+
     // MARK: Claims without an outcome.
 
-    private mutating func checkLease(_ id: IntentID, verdict: Verdict, events: [EventEvidence], executor: ExecutorConfig?) throws {
-        guard let claimedAt = Self.lastClaimTime(events) else { return }
+    private mutating func checkLease(_ id: IntentID, verdict: Verdict, executor: ExecutorConfig?) throws {
+        guard let claimedAt = Self.lastClaim(verdict.events)?.at else { return }
         guard claimedAt.adding(seconds: config.claimLeaseSeconds) <= Timestamp(now) else { return }
         if dispatcher.dryRun {
             entries.append(.init(id: id, tier: verdict.tier, result: .inDoubt, reason: nil, durationMs: nil))
@@ -302,29 +329,30 @@ private struct Session {
             payload: .inDoubt(
                 claimedAt: claimedAt,
                 detail: "claimed at \(claimedAt) with no outcome within claim_lease (\(config.claimLeaseSeconds)s); not run again"))
-        try publisher.publish([event], message: "writ: in_doubt \(id)\n", now: now)
+        try publisher.publish([event], message: "writ: in_doubt \(id)\n", now: now, after: Self.numbering(id, after: verdict))
         if executor?.idempotent != true { state.pending.remove(id) }
         entries.append(.init(id: id, tier: verdict.tier, result: .inDoubt, reason: nil, durationMs: nil))
     }
 
     // MARK: Blocked intents: an event only when the reason changes.
 
-    private mutating func noteBlocked(
-        _ id: IntentID, verdict: Verdict, reason: ReasonCode, detail: String, events: [EventEvidence]
-    ) {
-        guard Self.lastBlockedReason(events) != reason else { return }
+    private mutating func noteBlocked(_ id: IntentID, verdict: Verdict, reason: ReasonCode, detail: String) {
+        guard Self.lastBlockedReason(verdict.events) != reason else { return }
         entries.append(.init(id: id, tier: verdict.tier, result: .blocked, reason: reason, durationMs: nil))
         guard !dispatcher.dryRun,
             let event = try? AuditEvent(
                 intent: id, intentDigest: verdict.intentDigest, at: Timestamp(now), actor: config.identity,
                 payload: .blocked(reason: reason, detail: detail))
         else { return }
-        blockedEvents.append(event)
+        blockedEvents.append((event, verdict.events.last?.sequence ?? 0))
     }
 
     mutating func publishBlocked() throws {
         guard !blockedEvents.isEmpty else { return }
-        try publisher.publish(blockedEvents, message: "writ: blocked \(blockedEvents.count) intent(s) (\(runID))\n", now: now)
+        let after = Dictionary(blockedEvents.map { ($0.event.intent, $0.after) }, uniquingKeysWith: max)
+        try publisher.publish(
+            blockedEvents.map(\.event), message: "writ: blocked \(blockedEvents.count) intent(s) (\(runID))\n", now: now,
+            after: after)
         blockedEvents = []
     }
 
@@ -338,7 +366,9 @@ private struct Session {
     /// long as they still answer the latest claim: when the claim was since
     /// declared in doubt, resolved with retry and claimed again by another
     /// run, the old outcome no longer applies and is dropped (the journal
-    /// keeps the fact that this dispatcher ran it).
+    /// keeps the fact that this dispatcher ran it). Only events that count
+    /// are consulted, so a forged claim or outcome cannot make a real
+    /// outcome be dropped.
     mutating func flushOutbox() throws {
         let folder = store.root + "/outbox"
         let runs = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
@@ -346,73 +376,57 @@ private struct Session {
             let names = (try? FileManager.default.contentsOfDirectory(atPath: folder + "/" + run)) ?? []
             for name in names.sorted() where name.hasSuffix(".json") {
                 let path = folder + "/" + run + "/" + name
-                guard let bytes = FileManager.default.contents(atPath: path),
-                    let event = try? AuditEvent.parse(bytes)
-                else { continue }
-                let tree = try sync.ops.repository.commit(try sync.ops.ledgerHead()).tree
-                let folderPath = "audit/\(event.intent.fanOut)/\(event.intent.rawValue)"
-                let trail = try Self.events(in: folderPath, tree: tree, repository: sync.ops.repository)
-                if Self.stillAnswersClaim(of: run, trail: trail, outcome: bytes) {
-                    try publisher.publish([event], message: "writ: \(event.kind.rawValue) \(event.intent) (recovered)\n", now: now)
+                guard let bytes = try StateFiles.read(path), let event = try? AuditEvent.parse(bytes) else { continue }
+                if let evidence = try sync.evidence(for: event.intent, in: view) {
+                    let verdict = DecisionEngine.decide(
+                        governance: view.trusted, intent: evidence.intent, approvals: evidence.approvals,
+                        events: evidence.events, now: now)
+                    if Self.stillAnswersClaim(of: run, events: verdict.events, outcome: event) {
+                        try publisher.publish(
+                            [event], message: "writ: \(event.kind.rawValue) \(event.intent) (recovered)\n", now: now,
+                            after: Self.numbering(event.intent, after: verdict))
+                        view = try sync.sync(&state, now: now)
+                    }
                 }
                 try? FileManager.default.removeItem(atPath: path)
-                view = try sync.sync(&state, now: now)
             }
             try? FileManager.default.removeItem(atPath: folder + "/" + run)
         }
     }
 
     /// Whether an outcome from `run` should still be published: the latest
-    /// claim on the ledger is that run's, and nothing settled it yet.
-    static func stillAnswersClaim(of run: String, trail: [(bytes: Data, event: AuditEvent?)], outcome: Data) -> Bool {
-        guard let lastClaim = trail.lastIndex(where: {
-            if case .claimed = $0.event?.payload { return true } else { return false }
-        }), case .claimed(let claim) = trail[lastClaim].event?.payload, claim.runID == run
+    /// counting claim is that run's, and no counting outcome (this one
+    /// included) answers it yet.
+    static func stillAnswersClaim(of run: String, events: [CountingEvent], outcome: AuditEvent) -> Bool {
+        guard let last = events.lastIndex(where: { $0.event.kind == .claimed }),
+            case .claimed(let claim) = events[last].event.payload, claim.runID == run
         else { return false }
-        return !trail[(lastClaim + 1)...].contains { entry in
-            if entry.bytes == outcome { return true }
-            switch entry.event?.payload {
-            case .succeeded, .failed: return true
-            default: return false
-            }
+        return !events[(last + 1)...].contains { entry in
+            entry.event == outcome || entry.event.kind == .succeeded || entry.event.kind == .failed
         }
     }
 
-    /// The intent's events on the ledger, in sequence order.
-    private static func events(in folder: String, tree: ObjectID, repository: Repository) throws
-        -> [(bytes: Data, event: AuditEvent?)]
-    {
-        guard let entry = try repository.entry(at: folder, inTree: tree), entry.kind == .tree else { return [] }
-        return try repository.tree(entry.id).filter { $0.kind == .blob }.sorted { $0.name < $1.name }.map { file in
-            let bytes = try repository.blob(file.id, limit: RecordBytes.maximumSize)
-            return (bytes, try? AuditEvent.parse(bytes, expectedPath: folder + "/" + file.name))
-        }
-    }
-
-    // MARK: Reading events.
-
-    private static func parsed(_ events: [EventEvidence]) -> [AuditEvent] {
-        events.compactMap { try? AuditEvent.parse($0.bytes, expectedPath: $0.path) }
-    }
+    // MARK: Reading counting events.
 
     static func isClaimOrDoubt(_ evidence: EventEvidence) -> Bool {
         evidence.path.hasSuffix("-claimed.json") || evidence.path.hasSuffix("-in_doubt.json")
     }
 
-    private static func lastClaimTime(_ events: [EventEvidence]) -> Timestamp? {
-        parsed(events).compactMap { event -> Timestamp? in
-            if case .claimed = event.payload { return event.at }
-            return nil
-        }.max()
+    /// The latest counting claim.
+    static func lastClaim(_ events: [CountingEvent]) -> AuditEvent? {
+        events.last { $0.event.kind == .claimed }?.event
     }
 
-    private static func lastBlockedReason(_ events: [EventEvidence]) -> ReasonCode? {
-        let ordered = events.sorted { $0.path < $1.path }
-        for event in parsed(ordered).reversed() {
-            if case .blocked(let reason, _) = event.payload { return reason }
-            if case .claimed = event.payload { return nil }
+    /// The reason of the latest counting `blocked` event since the latest
+    /// counting claim, nil when there is none.
+    static func lastBlockedReason(_ events: [CountingEvent]) -> ReasonCode? {
+        for counting in events.reversed() {
+            switch counting.event.payload {
+            case .blocked(let reason, _): return reason
+            case .claimed: return nil
+            default: continue
+            }
         }
         return nil
     }
-
 }

@@ -3,9 +3,11 @@ import Foundation
 /// The dispatcher's host config, `dispatcher.toml` (SPEC §6).
 ///
 /// Parsed strictly like every record: unknown keys, wrong types, bad
-/// durations or a trust root that is not a commit id are refused with
-/// `policy_malformed` (the host's policy), except a missing or empty
-/// `trust_root`, which is `trust_root_missing`.
+/// durations, a trust root that is not a commit id, or a `lock_ttl` that
+/// would let a second dispatcher take the lock while an executor still runs
+/// are refused with a `RuntimeError` naming the setting (a host problem, not
+/// a decision about an intent), except a missing or empty `trust_root`,
+/// which is the contract's `trust_root_missing`.
 public struct DispatcherConfig: Sendable, Equatable {
     public let opsRepo: String
     public let remote: String?
@@ -21,7 +23,21 @@ public struct DispatcherConfig: Sendable, Equatable {
     public let claimLeaseSeconds: Int64
     public let executors: [String: ExecutorConfig]
 
+    /// How much longer than the longest executor timeout the profile lock
+    /// must live: time to fetch, claim, publish the outcome and renew.
+    public static let lockMarginSeconds: Int64 = 60
+    /// The lock TTL when none is configured, unless executors need more.
+    static let defaultLockTTLSeconds: Int64 = 15 * 60
+
     public static func parse(_ bytes: some Collection<UInt8>) throws -> DispatcherConfig {
+        do {
+            return try parseFields(bytes)
+        } catch let error as WritError where error.reason != .trustRootMissing {
+            throw RuntimeError(error.detail, fix: "dispatcher.toml")
+        }
+    }
+
+    private static func parseFields(_ bytes: some Collection<UInt8>) throws -> DispatcherConfig {
         let reader = try TOMLRecordReader.parse(bytes, reason: .policyMalformed, record: "dispatcher.toml")
         try reader.rejectUnknownKeys(allowing: [
             "ops_repo", "remote", "governance_ref", "ledger_ref", "identity", "signing_key", "state_dir", "profile",
@@ -74,9 +90,30 @@ public struct DispatcherConfig: Sendable, Equatable {
             profile: profile,
             trustRoot: trustRoot,
             cloneRoot: try nonEmpty(reader, "clone_root"),
-            lockTTLSeconds: try duration("lock_ttl", default: "15m"),
+            lockTTLSeconds: try lockTTL(reader, executors: executors),
             claimLeaseSeconds: try duration("claim_lease", default: "30m"),
             executors: executors)
+    }
+
+    /// `lock_ttl`, which must outlive the longest executor run: the lock is
+    /// renewed before each execution, and on another host only its TTL
+    /// tells a live holder from a dead one. Unset, it is 15m or the longest
+    /// timeout plus the margin, whichever is longer.
+    private static func lockTTL(_ reader: TOMLRecordReader, executors: [String: ExecutorConfig]) throws -> Int64 {
+        let longest = executors.values.max { $0.timeoutSeconds < $1.timeoutSeconds }
+        let needed = (longest?.timeoutSeconds ?? 0) + lockMarginSeconds
+        guard let text = try reader.string("lock_ttl") else { return max(defaultLockTTLSeconds, needed) }
+        guard let seconds = DurationText.seconds(text), seconds > 0 else {
+            throw reader.fail("lock_ttl", "must be a positive duration such as 15m, got \(text)")
+        }
+        if let longest, seconds < needed {
+            throw RuntimeError.setting(
+                "lock_ttl",
+                "(\(text)) must exceed the longest executor timeout (\(longest.timeoutSeconds)s, executor "
+                    + "\(quoted: longest.kind)) by at least \(lockMarginSeconds)s, or another dispatcher could take the "
+                    + "lock while that executor runs; set lock_ttl to at least \(needed)s")
+        }
+        return seconds
     }
 
     private static func nonEmpty(_ reader: TOMLRecordReader, _ key: String) throws -> String {

@@ -25,7 +25,8 @@ struct LedgerPublisher {
             let tips = try repository.fetch(remote: remote, refs: [ops.governanceRef, ops.ledgerRef])
             for branch in [ops.governanceRef, ops.ledgerRef] {
                 guard let fetched = tips[branch], let tip = fetched else {
-                    throw WritError(.trustRootMissing, "remote '\(remote)' has no branch '\(branch)'")
+                    throw RuntimeError(
+                        "remote '\(remote)' has no branch '\(branch)'", fix: "remote, governance_ref and ledger_ref in dispatcher.toml")
                 }
                 let local = try repository.resolve(OpsRepo.refName(branch))
                 if local != tip {
@@ -36,24 +37,40 @@ struct LedgerPublisher {
         return try ops.ledgerHead()
     }
 
-    /// The next free event sequence number for `id` in `tree`.
-    func nextSequence(for id: IntentID, inTree tree: ObjectID) throws -> Int {
+    /// The next event sequence number for `id` in `tree`: the first number
+    /// after `after` that no file of the intent's folder uses.
+    ///
+    /// `after` is the highest sequence among the intent's events that count
+    /// (the dispatcher knows them); without it, the highest in the folder.
+    /// Numbering after counting events only means a planted
+    /// `999999999999999999-blocked.json` cannot push writ's own events past
+    /// the largest number a ledger path may hold.
+    func nextSequence(for id: IntentID, inTree tree: ObjectID, after: Int?) throws -> Int {
         let folder = "audit/\(id.fanOut)/\(id.rawValue)"
-        guard let entry = try ops.repository.entry(at: folder, inTree: tree), entry.kind == .tree else { return 1 }
-        let highest = try ops.repository.tree(entry.id).compactMap { entry -> Int? in
-            guard let dash = entry.name.firstIndex(of: "-") else { return nil }
-            return Int(entry.name[..<dash])
-        }.max() ?? 0
-        return highest + 1
+        var taken = Set<Int>()
+        if let entry = try ops.repository.entry(at: folder, inTree: tree), entry.kind == .tree {
+            for file in try ops.repository.tree(entry.id) {
+                guard let dash = file.name.firstIndex(of: "-"), let sequence = Int(file.name[..<dash]) else { continue }
+                taken.insert(sequence)
+            }
+        }
+        var next = (after ?? taken.max() ?? 0) + 1
+        while taken.contains(next) { next += 1 }
+        guard next <= LedgerPath.maximumSequence else {
+            throw RuntimeError(
+                "the audit folder \(folder) already holds an event numbered \(next - 1), past which no event can be numbered",
+                fix: "the ledger branch (an operator must repair \(folder))")
+        }
+        return next
     }
 
     /// Builds the event files for `events` on `tree`, numbering each
-    /// intent's events after those already there.
-    func files(for events: [AuditEvent], onTree tree: ObjectID) throws -> [String: Data] {
+    /// intent's events after `after[id]` (see `nextSequence`).
+    func files(for events: [AuditEvent], onTree tree: ObjectID, after: [IntentID: Int] = [:]) throws -> [String: Data] {
         var next: [IntentID: Int] = [:]
         var files: [String: Data] = [:]
         for event in events {
-            let sequence = try next[event.intent] ?? nextSequence(for: event.intent, inTree: tree)
+            let sequence = try next[event.intent] ?? nextSequence(for: event.intent, inTree: tree, after: after[event.intent])
             next[event.intent] = sequence + 1
             files[event.path(sequence: sequence).path] = Data(event.canonicalJSON())
         }
@@ -120,7 +137,7 @@ struct LedgerPublisher {
     /// when a race is lost. For events whose meaning does not depend on the
     /// tip (outcomes, blocked, in doubt).
     @discardableResult
-    func publish(_ events: [AuditEvent], message: String, now: Date) throws -> ObjectID? {
+    func publish(_ events: [AuditEvent], message: String, now: Date, after: [IntentID: Int] = [:]) throws -> ObjectID? {
         guard !events.isEmpty else { return nil }
         var tip = try ops.ledgerHead()
         for attempt in 0..<maximumAttempts {
@@ -128,12 +145,13 @@ struct LedgerPublisher {
                 backOff(attempt)
                 tip = try refresh()
             }
-            let files = try self.files(for: events, onTree: try ops.repository.commit(tip).tree)
+            let files = try self.files(for: events, onTree: try ops.repository.commit(tip).tree, after: after)
             if let commit = try self.attempt(files: files, on: tip, message: message, now: now) {
                 return commit
             }
         }
-        throw WritError(.lockContended, "the ledger kept moving; could not publish after \(maximumAttempts) attempts")
+        throw RuntimeError.contention(
+            "the ledger kept moving; could not publish after \(maximumAttempts) attempts", branch: ops.ledgerRef)
     }
 
     /// Backs off before another attempt after a lost race.

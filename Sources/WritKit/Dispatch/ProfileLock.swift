@@ -8,8 +8,16 @@ import Glibc
 /// time and TTL.
 ///
 /// Taking it is an exclusive create; a live lock means `lock_contended`
-/// before anything is written. A stale lock (its process is gone on this
-/// host, or its TTL has passed) is replaced, and the recovery is reported.
+/// before anything is written. Who is live:
+/// - on this host, the holder's process: its pid exists and (when the lock
+///   records it) started when the lock says, so a recycled pid is not taken
+///   for the holder. A live process is never displaced, however old its
+///   lock: an executor may legitimately run for a long time.
+/// - on another host (a shared state dir), only the TTL can tell: the
+///   holder renews the lock (`renew`) before every execution, and the
+///   config refuses a `lock_ttl` that does not outlive the longest
+///   executor timeout.
+/// A stale lock is replaced, and the recovery is reported.
 public final class ProfileLock {
     /// What the lock file says.
     public struct Holder: Sendable, Codable, Equatable {
@@ -17,12 +25,22 @@ public final class ProfileLock {
         public let host: String
         public let startedAt: Timestamp
         public let ttlSeconds: Int64
+        /// When the holder last renewed the lock; nil until the first renewal.
+        public var renewedAt: Timestamp?
+        /// The holder process's start time in clock ticks since boot
+        /// (`/proc/<pid>/stat`), which tells a recycled pid apart.
+        public let processStart: UInt64?
 
         enum CodingKeys: String, CodingKey {
             case pid, host
             case startedAt = "started_at"
             case ttlSeconds = "ttl_seconds"
+            case renewedAt = "renewed_at"
+            case processStart = "process_start"
         }
+
+        /// The TTL runs from the last renewal.
+        var expiresAt: Timestamp { (renewedAt ?? startedAt).adding(seconds: ttlSeconds) }
     }
 
     /// What happened when the lock was taken, for the run report.
@@ -35,91 +53,149 @@ public final class ProfileLock {
 
     public let path: String
     public let acquisition: Acquisition
+    private var holder: Holder
     private var released = false
 
-    private init(path: String, acquisition: Acquisition) {
+    private init(path: String, holder: Holder, acquisition: Acquisition) {
         self.path = path
+        self.holder = holder
         self.acquisition = acquisition
     }
 
     deinit { release() }
 
-    /// Takes the lock or throws `lock_contended`.
+    /// Takes the lock or throws `lock_contended`; a state dir that cannot be
+    /// used is a `RuntimeError`, never `lock_contended`.
     ///
     /// Deciding and replacing happen under a short `flock` on a side file
     /// (`.guard`), which the kernel drops if the process dies, so two
     /// dispatchers that find the same stale lock cannot both replace it.
     public static func acquire(stateDir: String, profile: String, ttlSeconds: Int64, now: Date = Date()) throws -> ProfileLock {
-        try FileManager.default.createDirectory(atPath: stateDir, withIntermediateDirectories: true)
+        try StateFiles.ensureDirectory(stateDir)
         let path = (stateDir as NSString).appendingPathComponent("writ.\(profile).lock")
-        let guardDescriptor = open(path + ".guard", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard guardDescriptor >= 0 else {
-            throw WritError(.lockContended, "cannot open \(path).guard: \(String(cString: strerror(errno)))")
+        return try withGuard(path) {
+            let me = Holder(
+                pid: getpid(), host: hostName(), startedAt: Timestamp(now), ttlSeconds: ttlSeconds, renewedAt: nil,
+                processStart: processStart(getpid()))
+            if try create(path, holder: me) {
+                return ProfileLock(path: path, holder: me, acquisition: Acquisition(recovered: false, previous: nil, path: path))
+            }
+            let existing = read(path)
+            if let existing, isLive(existing, now: now) {
+                throw WritError(
+                    .lockContended,
+                    "profile '\(profile)' is locked by pid \(existing.pid) on \(existing.host) since \(existing.startedAt)")
+            }
+            // Stale, or unreadable after a crash mid-write: replace it.
+            unlink(path)
+            guard try create(path, holder: me) else {
+                throw WritError(.lockContended, "profile '\(profile)' lock was taken while recovering it")
+            }
+            return ProfileLock(path: path, holder: me, acquisition: Acquisition(recovered: true, previous: existing, path: path))
         }
-        defer { close(guardDescriptor) }
-        guard flock(guardDescriptor, LOCK_EX) == 0 else {
-            throw WritError(.lockContended, "cannot lock \(path).guard: \(String(cString: strerror(errno)))")
-        }
-        defer { flock(guardDescriptor, LOCK_UN) }
+    }
 
-        let me = Holder(pid: getpid(), host: hostName(), startedAt: Timestamp(now), ttlSeconds: ttlSeconds)
-        if try create(path, holder: me) {
-            return ProfileLock(path: path, acquisition: Acquisition(recovered: false, previous: nil, path: path))
+    /// Extends the lock's TTL from `now`. Throws when the lock is no longer
+    /// this process's (another host decided it was stale and took it):
+    /// then nothing more may be claimed in this poll.
+    public func renew(now: Date = Date()) throws {
+        try Self.withGuard(path) {
+            guard let current = Self.read(path), current.pid == holder.pid, current.host == holder.host,
+                current.startedAt == holder.startedAt
+            else {
+                throw RuntimeError(
+                    "the profile lock \(path) was taken over by another dispatcher while this one held it",
+                    fix: "lock_ttl in dispatcher.toml (it must outlive every executor run)")
+            }
+            var renewed = holder
+            renewed.renewedAt = Timestamp(now)
+            try Self.replace(path, holder: renewed)
+            holder = renewed
         }
-        let existing = read(path)
-        if let existing, isLive(existing, now: now) {
-            throw WritError(
-                .lockContended,
-                "profile '\(profile)' is locked by pid \(existing.pid) on \(existing.host) since \(existing.startedAt)")
-        }
-        // Stale, or unreadable after a crash mid-write: replace it.
-        unlink(path)
-        guard try create(path, holder: me) else {
-            throw WritError(.lockContended, "profile '\(profile)' lock was taken while recovering it")
-        }
-        return ProfileLock(path: path, acquisition: Acquisition(recovered: true, previous: existing, path: path))
     }
 
     /// Removes the lock file if it is still ours.
     public func release() {
         guard !released else { return }
         released = true
-        if let holder = Self.read(path), holder.pid == getpid(), holder.host == Self.hostName() {
+        if let current = Self.read(path), current.pid == holder.pid, current.host == holder.host,
+            current.startedAt == holder.startedAt
+        {
             unlink(path)
         }
     }
 
-    /// A holder is live while its TTL has not passed and, on this host, its
-    /// process still exists. On another host only the TTL can tell.
+    /// Whether `holder` still holds the lock at `now` (see the type's comment).
     static func isLive(_ holder: Holder, now: Date) -> Bool {
-        if holder.startedAt.adding(seconds: holder.ttlSeconds) <= Timestamp(now) { return false }
-        if holder.host == hostName() {
-            return kill(holder.pid, 0) == 0 || errno == EPERM
+        guard holder.host == hostName() else { return holder.expiresAt > Timestamp(now) }
+        guard kill(holder.pid, 0) == 0 || errno == EPERM else { return false }
+        if let recorded = holder.processStart, let actual = processStart(holder.pid) {
+            return recorded == actual
         }
         return true
+    }
+
+    private static func withGuard<T>(_ path: String, _ body: () throws -> T) throws -> T {
+        let guardPath = path + ".guard"
+        let descriptor = open(guardPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
+            throw RuntimeError.stateDir("cannot open \(guardPath): \(String(cString: strerror(errno)))", path: guardPath)
+        }
+        defer { close(descriptor) }
+        while flock(descriptor, LOCK_EX) != 0 {
+            guard errno == EINTR else {
+                throw RuntimeError.stateDir("cannot lock \(guardPath): \(String(cString: strerror(errno)))", path: guardPath)
+            }
+        }
+        defer { flock(descriptor, LOCK_UN) }
+        return try body()
+    }
+
+    private static func encode(_ holder: Holder) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return (try encoder.encode(holder)) + Data("\n".utf8)
     }
 
     private static func create(_ path: String, holder: Holder) throws -> Bool {
         let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         if descriptor < 0 {
             if errno == EEXIST { return false }
-            throw WritError(.lockContended, "cannot create \(path): \(String(cString: strerror(errno)))")
+            throw RuntimeError.stateDir("cannot create \(path): \(String(cString: strerror(errno)))", path: path)
         }
         defer { close(descriptor) }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let data = (try encoder.encode(holder)) + Data("\n".utf8)
+        let data = try encode(holder)
         let written = data.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
         guard written == data.count, fsync(descriptor) == 0 else {
+            let error = RuntimeError.stateDir("cannot write \(path): \(String(cString: strerror(errno)))", path: path)
             unlink(path)
-            throw WritError(.lockContended, "cannot write \(path)")
+            throw error
         }
         return true
+    }
+
+    /// Rewrites the lock file in place of the old one (temporary + rename),
+    /// so a reader never sees it half-written.
+    private static func replace(_ path: String, holder: Holder) throws {
+        try StateFiles.write(try encode(holder), to: path)
     }
 
     static func read(_ path: String) -> Holder? {
         guard let data = FileManager.default.contents(atPath: path), data.count < 4096 else { return nil }
         return try? JSONDecoder().decode(Holder.self, from: data)
+    }
+
+    /// Field 22 of `/proc/<pid>/stat`, the process start time; nil where
+    /// `/proc` is not available.
+    static func processStart(_ pid: Int32) -> UInt64? {
+        guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/stat") else { return nil }
+        let text = String(decoding: data, as: UTF8.self)
+        // The command name (field 2) is parenthesised and may hold spaces.
+        guard let close = text.lastIndex(of: ")") else { return nil }
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        // fields[0] is field 3 (state), so field 22 is fields[19].
+        guard fields.count > 19 else { return nil }
+        return UInt64(fields[19])
     }
 
     static func hostName() -> String {

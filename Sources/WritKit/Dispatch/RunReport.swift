@@ -33,6 +33,25 @@ public struct RunReport: Sendable, Encodable {
         }
     }
 
+    /// Reasons a poll blocks an intent for that are the host's to fix
+    /// (a missing executor, environment, secret or clone), not the ops
+    /// repo's: nobody approving or waiting will ever unblock them.
+    public static let hostReasons: Set<ReasonCode> = [.executorMissing, .envMismatch, .registryAuthMissing, .cloneMissing]
+
+    /// The entries a person must look at: an executor that failed, a claim
+    /// left in doubt, or an intent the host cannot run. `writ dispatch
+    /// --once` exits 1 when there is any, so cron and systemd `OnFailure=`
+    /// alert on them.
+    public var needsAttention: [Entry] {
+        intents.filter { entry in
+            switch entry.result {
+            case .failed, .inDoubt: true
+            case .blocked: entry.reason.map(Self.hostReasons.contains) ?? false
+            case .succeeded, .ready: false
+            }
+        }
+    }
+
     public let runID: String
     public let profile: String
     public let startedAt: Timestamp

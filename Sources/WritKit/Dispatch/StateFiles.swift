@@ -4,21 +4,33 @@ import Glibc
 #endif
 
 /// Small durable files in the state dir: written to a temporary sibling,
-/// flushed and renamed, so a crash leaves either the old or the new file.
+/// flushed and renamed, and the directory flushed after the rename, so a
+/// crash or power loss leaves either the old or the new file, never neither.
+///
+/// Every failure is a `RuntimeError` naming the path: the dispatcher cannot
+/// keep its at-most-once promise without its state, so it stops the poll.
 enum StateFiles {
     static func write(_ data: Data, to path: String) throws {
         let directory = (path as NSString).deletingLastPathComponent
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try ensureDirectory(directory)
         let temporary = path + ".tmp.\(getpid())"
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else { throw stateError("cannot create \(temporary)") }
+        guard descriptor >= 0 else { throw failure("cannot create", temporary) }
         let written = data.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
         let synced = fsync(descriptor) == 0
         close(descriptor)
-        guard written == data.count, synced, rename(temporary, path) == 0 else {
+        guard written == data.count, synced else {
+            let error = failure("cannot write", temporary)
             unlink(temporary)
-            throw stateError("cannot write \(path)")
+            throw error
         }
+        guard rename(temporary, path) == 0 else {
+            let error = failure("cannot rename into place", path)
+            unlink(temporary)
+            throw error
+        }
+        // The rename is durable only once the directory entry is.
+        try syncDirectory(directory)
     }
 
     static func writeJSON<T: Encodable>(_ value: T, to path: String) throws {
@@ -28,50 +40,85 @@ enum StateFiles {
     }
 
     static func readJSON<T: Decodable>(_ type: T.Type, from path: String) throws -> T? {
-        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        guard let data = try read(path) else { return nil }
         do {
             return try JSONDecoder().decode(type, from: data)
         } catch {
-            throw stateError("\(path) is corrupt: \(error)")
+            throw RuntimeError.stateDir("\(path) is corrupt (\(String(describing: error).prefix(200)))", path: path)
+        }
+    }
+
+    /// The file's bytes, nil when it does not exist; any other failure throws.
+    static func read(_ path: String) throws -> Data? {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        if descriptor < 0 {
+            if errno == ENOENT { return nil }
+            throw failure("cannot open", path)
+        }
+        defer { close(descriptor) }
+        var data = Data()
+        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
+            if count == 0 { return data }
+            guard count > 0 else {
+                if errno == EINTR { continue }
+                throw failure("cannot read", path)
+            }
+            data.append(contentsOf: buffer[..<count])
         }
     }
 
     /// Appends `data` to `path` (created if needed) and flushes it.
     static func appendDurably(_ data: Data, to path: String) throws {
         let directory = (path as NSString).deletingLastPathComponent
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try ensureDirectory(directory)
+        let existed = access(path, F_OK) == 0
         let descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else { throw stateError("cannot open \(path): \(String(cString: strerror(errno)))") }
+        guard descriptor >= 0 else { throw failure("cannot open", path) }
         let written = data.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
         let synced = fsync(descriptor) == 0
         close(descriptor)
-        guard written == data.count, synced else { throw stateError("cannot append to \(path)") }
+        guard written == data.count, synced else { throw failure("cannot append to", path) }
+        if !existed { try syncDirectory(directory) }
     }
 
-    /// Creates `path` only if it does not exist, durably. Returns false if it existed.
-    static func createExclusive(_ data: Data, at path: String) throws -> Bool {
-        let directory = (path as NSString).deletingLastPathComponent
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        if descriptor < 0 {
-            if errno == EEXIST { return false }
-            throw stateError("cannot create \(path): \(String(cString: strerror(errno)))")
+    /// Creates `directory` and its parents; a failure names the directory.
+    static func ensureDirectory(_ directory: String) throws {
+        var status = stat()
+        if stat(directory, &status) == 0, (status.st_mode & S_IFMT) == S_IFDIR { return }
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw RuntimeError.stateDir(
+                "cannot create the directory \(directory) (\(Self.describe(error)))", path: directory)
         }
-        let written = data.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
-        let synced = fsync(descriptor) == 0
-        close(descriptor)
-        let parent = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if parent >= 0 {
-            fsync(parent)
-            close(parent)
-        }
-        guard written == data.count, synced else { throw stateError("cannot write \(path)") }
-        return true
     }
 
-    /// A state-dir failure: the dispatcher cannot keep its at-most-once
-    /// promise without its state, so this stops the poll.
-    static func stateError(_ detail: String) -> WritError {
-        WritError(.alreadyExecuted, "state dir: \(detail)")
+    /// Flushes a directory's entries (a rename or a new file in it).
+    static func syncDirectory(_ directory: String) throws {
+        let descriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw failure("cannot open the directory", directory) }
+        defer { close(descriptor) }
+        guard fsync(descriptor) == 0 else { throw failure("cannot flush the directory", directory) }
+    }
+
+    private static func failure(_ what: String, _ path: String) -> RuntimeError {
+        RuntimeError.stateDir("\(what) \(path): \(String(cString: strerror(errno)))", path: path)
+    }
+
+    /// A Foundation error in one line (never the `NSCocoaErrorDomain` dump).
+    static func describe(_ error: any Error) -> String {
+        let nsError = error as NSError
+        if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(underlying.code)))
+        }
+        if nsError.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(nsError.code))) }
+        switch nsError.code {
+        case NSFileWriteNoPermissionError, NSFileReadNoPermissionError: return "permission denied"
+        case NSFileWriteOutOfSpaceError: return "no space left on the device"
+        case NSFileWriteFileExistsError: return "a file is in the way"
+        default: return "error \(nsError.code)"
+        }
     }
 }

@@ -13,14 +13,15 @@ public struct OpsRepo {
         self.ledgerRef = ledgerRef
     }
 
-    /// Opens the repository at `path` (bare or not).
+    /// Opens the repository at `path` (bare or not); a path that is not a
+    /// repository is a `RuntimeError` naming it.
     public init(path: String, governanceRef: String = OpsRepoDefaults.governanceRef,
                 ledgerRef: String = OpsRepoDefaults.ledgerRef) throws {
         let repository: Repository
         do {
             repository = try Repository.open(at: path)
         } catch {
-            throw WritError(.trustRootMissing, "cannot open the ops repo at \(path): \(error)")
+            throw RuntimeError("cannot open the ops repo at \(path): \(error)", fix: "the ops repo path (\(path))")
         }
         self.init(repository: repository, governanceRef: governanceRef, ledgerRef: ledgerRef)
     }

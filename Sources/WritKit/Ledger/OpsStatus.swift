@@ -165,6 +165,6 @@ extension Verdict {
         Verdict(
             state: .blocked, reason: error.reason, detail: error.detail, intent: intent, intentDigest: intentDigest,
             tier: tier, approvalsCounted: approvalsCounted, approvalsRequired: approvalsRequired, counted: counted,
-            discarded: discarded)
+            discarded: discarded, events: events)
     }
 }

@@ -35,11 +35,12 @@ public enum DecisionEngine {
             if let replay, let state = replay.state {
                 return Verdict(
                     state: state, reason: nil, detail: settledDetail(state, replay), intent: nil, intentDigest: digest, tier: nil,
-                    approvalsCounted: 0, approvalsRequired: 0, counted: [], discarded: replay.discarded)
+                    approvalsCounted: 0, approvalsRequired: 0, counted: [], discarded: replay.discarded, events: replay.counting)
             }
             return Verdict(
                 state: .blocked, reason: .intentMalformed, detail: detail, intent: nil, intentDigest: digest, tier: nil,
-                approvalsCounted: 0, approvalsRequired: 0, counted: [], discarded: replay?.discarded ?? [])
+                approvalsCounted: 0, approvalsRequired: 0, counted: [], discarded: replay?.discarded ?? [],
+                events: replay?.counting ?? [])
         }
 
         let tier = intent.effectiveTier(policy)
@@ -54,7 +55,8 @@ public enum DecisionEngine {
         func verdict(_ state: IntentState, _ reason: ReasonCode?, _ detail: String) -> Verdict {
             Verdict(
                 state: state, reason: reason, detail: detail, intent: intent, intentDigest: digest, tier: tier,
-                approvalsCounted: tally.counted.count, approvalsRequired: required, counted: counted, discarded: discarded)
+                approvalsCounted: tally.counted.count, approvalsRequired: required, counted: counted, discarded: discarded,
+                events: replay.counting)
         }
 
         // The ledger first: a settled intent is never judged ready again.

@@ -28,16 +28,28 @@ public enum EventAuthority {
         var lastPath: String?
         /// Latest entitled gate result per gate name, for the current digest.
         var gates: [String: AuditEvent.GateStatus] = [:]
+        /// Every event that counts, in sequence order: entitled, and
+        /// accepted by the state machine (a claim after an outcome, or a
+        /// resolution that does not apply, is discarded). The only events
+        /// any reader may act on.
+        var counting: [CountingEvent] = []
         var discarded: [DiscardedRecord] = []
     }
 
-    /// Replays `events` for intent `id`, in sequence order (ties by path).
-    static func replay(
-        _ events: [EventEvidence], id: IntentID, intentDigest: ContentDigest, tier: Tier?, policy: Policy
-    ) -> Replay {
-        var replay = Replay()
+    /// The events of intent `id` that count, in sequence order (ties by
+    /// path): filed at an audit path of `id`, parsing, in a commit signed by
+    /// a principal entitled to write their kind (SPEC §3). Everything else
+    /// is returned as discarded, with its reason.
+    ///
+    /// This is the one place that decides which events count; the state
+    /// machine (`replay`), the dispatcher's lease, blocked-event and outbox
+    /// checks and its claim journal all read its answer.
+    static func counting(
+        _ events: [EventEvidence], id: IntentID, tier: Tier?, policy: Policy
+    ) -> (counting: [CountingEvent], discarded: [DiscardedRecord]) {
+        var discarded: [DiscardedRecord] = []
         func discard(_ evidence: EventEvidence, _ principal: Principal?, _ reason: ReasonCode, _ detail: String) {
-            replay.discarded.append(
+            discarded.append(
                 DiscardedRecord(
                     kind: .event, path: evidence.path, commit: evidence.commit, principal: principal, reason: reason,
                     detail: detail))
@@ -55,9 +67,11 @@ public enum EventAuthority {
             }
             ordered.append((sequence, evidence))
         }
+        // By number, never by name: `10000-` sorts before `9999-` as text.
         ordered.sort { ($0.sequence, $0.evidence.path) < ($1.sequence, $1.evidence.path) }
 
-        for (_, evidence) in ordered {
+        var counting: [CountingEvent] = []
+        for (sequence, evidence) in ordered {
             let event: AuditEvent
             do {
                 event = try AuditEvent.parse(evidence.bytes, expectedPath: evidence.path)
@@ -73,6 +87,31 @@ public enum EventAuthority {
                 discard(evidence, event.actor, .ledgerViolation, "\(event.kind) event in \(who), which is not entitled to write it")
                 continue
             }
+            counting.append(CountingEvent(path: evidence.path, sequence: sequence, commit: evidence.commit, event: event))
+        }
+        return (counting, discarded)
+    }
+
+    /// Replays `events` for intent `id`, in sequence order (ties by path).
+    static func replay(
+        _ events: [EventEvidence], id: IntentID, intentDigest: ContentDigest, tier: Tier?, policy: Policy
+    ) -> Replay {
+        var replay = Replay()
+        var accepted = true
+        func discard(_ evidence: CountingEvent, _ principal: Principal?, _ reason: ReasonCode, _ detail: String) {
+            accepted = false
+            replay.discarded.append(
+                DiscardedRecord(
+                    kind: .event, path: evidence.path, commit: evidence.commit, principal: principal, reason: reason,
+                    detail: detail))
+        }
+        let sorted = counting(events, id: id, tier: tier, policy: policy)
+        replay.discarded = sorted.discarded
+
+        for evidence in sorted.counting {
+            let event = evidence.event
+            accepted = true
+            defer { if accepted { replay.counting.append(evidence) } }
             switch event.payload {
             case .autoApproved, .blocked, .projection:
                 continue

@@ -20,10 +20,14 @@ public struct Verdict: Sendable, Equatable {
     public let counted: [CountedApproval]
     /// Every approval, deny or event that was read and does not count.
     public let discarded: [DiscardedRecord]
+    /// The intent's events that count, in sequence order
+    /// (`EventAuthority.counting`); whatever acts on events reads these.
+    public let events: [CountingEvent]
 
     public init(
         state: IntentState, reason: ReasonCode?, detail: String, intent: Intent?, intentDigest: ContentDigest, tier: Tier?,
-        approvalsCounted: Int, approvalsRequired: Int, counted: [CountedApproval], discarded: [DiscardedRecord]
+        approvalsCounted: Int, approvalsRequired: Int, counted: [CountedApproval], discarded: [DiscardedRecord],
+        events: [CountingEvent] = []
     ) {
         self.state = state
         self.reason = reason
@@ -35,5 +39,6 @@ public struct Verdict: Sendable, Equatable {
         self.approvalsRequired = approvalsRequired
         self.counted = counted
         self.discarded = discarded
+        self.events = events
     }
 }

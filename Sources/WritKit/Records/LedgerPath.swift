@@ -33,6 +33,9 @@ public enum LedgerPath: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { path }
 
+    /// The largest event sequence number a ledger path may hold (18 digits).
+    public static let maximumSequence = 999_999_999_999_999_999
+
     /// The canonical spelling of an event sequence number: at least four digits.
     public static func sequenceText(_ sequence: Int) -> String {
         let text = String(sequence)

@@ -14,8 +14,10 @@ struct Dispatch: ParsableCommand {
         abstract: "Poll the ops repo and execute exactly the intents that may run, at most once.",
         discussion: """
             One poll takes the profile lock, fetches, checks governance trust and history, and claims, runs and \
-            records each ready intent. Exit 3 on a contract error (trust, rewritten history, ledger violation); \
-            exit 4 when another dispatcher holds the profile lock.
+            records each ready intent. With --once: exit 0 when nothing needs a person; 1 when an executor failed, \
+            a claim went in doubt, or an intent is blocked for a host reason (executor_missing, env_mismatch, \
+            registry_auth_missing, clone_missing); 3 on a contract or runtime error (trust, rewritten history, ledger \
+            violation, config, state dir, key, remote); 4 when another dispatcher holds the profile lock.
             """)
 
     @Option(help: "The dispatcher.toml host config.")
@@ -44,7 +46,9 @@ struct Dispatch: ParsableCommand {
         var dispatcher = Dispatcher(config: try ConfigFile.load(config))
         dispatcher.dryRun = dryRun
         guard let interval, let seconds = DurationText.seconds(interval) else {
-            try emit(try dispatcher.poll())
+            let report = try dispatcher.poll()
+            try emit(report)
+            if !report.needsAttention.isEmpty { throw ExitCode(ExitStatus.findings) }
             return
         }
         while true {

@@ -40,9 +40,11 @@ import Testing
         }
         // Let every orphaned claim's lease run out, then settle.
         sleep(2)
-        for _ in 0..<3 {
+        // The first settling poll declares orphaned claims in doubt, which
+        // exits 1 (a person must look); after that there is nothing to do.
+        for round in 0..<3 {
             let settle = try CLI.run("dispatch", "--config", fixture.configPath, "--once")
-            #expect(settle.status == 0, "\(settle.stderr)")
+            #expect(round == 0 ? [0, 1].contains(settle.status) : settle.status == 0, "\(settle.stderr)")
         }
 
         let runs = fixture.runs()

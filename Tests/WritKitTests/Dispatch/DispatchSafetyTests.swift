@@ -197,10 +197,10 @@ import Testing
         #expect(fixture.runs().sorted() == ["triage-agent-forged", "triage-unsigned-forged"])
     }
 
-    /// A claim signed by a key the rules do not count now (an unlisted or
-    /// rotated-out dispatcher key) still blocks a run until an entitled
-    /// operator resolves it: fail closed.
-    @Test func untrustedClaimBlocksUntilResolved() throws {
+    /// SPEC §3: a claim signed by a key that allowed_signers does not list
+    /// is ignored like any other forged event; it neither blocks the intent
+    /// nor counts as a run.
+    @Test func claimSignedByAnUnlistedKeyIsIgnored() throws {
         let fixture = try DispatchFixture()
         defer { fixture.remove() }
         let proposal = try fixture.proposeLow("triage-contested")
@@ -212,14 +212,8 @@ import Testing
         try fixture.sandbox.appendToLedger(
             [claim.path(sequence: 1).path: Data(claim.canonicalJSON())], as: "mallory@example.com", message: "claim\n")
         let report = try fixture.dispatcher().poll()
-        #expect(report.intents.first?.reason == .alreadyExecuted)
-        #expect(fixture.runs().isEmpty)
-
-        // Near miss: an operator decides it never ran; the next poll runs it once.
-        try OperatorEvents(ops: fixture.sandbox.ops).resolve(
-            proposal.intent.id, resolution: .retry, note: "that host never ran it",
-            as: try fixture.sandbox.identity("bob@example.com"), now: Date())
-        _ = try fixture.dispatcher().poll()
+        #expect(report.intents.map(\.result) == [.succeeded])
+        #expect(fixture.runs() == ["triage-contested"])
         _ = try fixture.dispatcher().poll()
         #expect(fixture.runs() == ["triage-contested"])
     }

@@ -8,7 +8,7 @@ import Testing
         let sample = RepoRoot.url.appendingPathComponent("docs/deploy/dispatcher.toml")
         let config = try DispatcherConfig.parse(try Data(contentsOf: sample))
         #expect(config.identity.rawValue == "dispatch-1@example.com")
-        #expect(config.lockTTLSeconds == 15 * 60)
+        #expect(config.lockTTLSeconds == 35 * 60)
         #expect(config.claimLeaseSeconds == 30 * 60)
         #expect(config.executors["triage"]?.command == ["/usr/local/bin/triage", "{target.repo}", "{param.issue}"])
         #expect(config.executors["triage"]?.secrets == ["GH_TOKEN"])
@@ -25,23 +25,41 @@ import Testing
 
         """
 
+    /// A malformed host config is a runtime error naming the file (exit 3),
+    /// not a reason code: reason codes are for decisions about intents.
     @Test(arguments: [
-        ("unknown = 1\n", ReasonCode.policyMalformed),
-        ("lock_ttl = \"soon\"\n", .policyMalformed),
-        ("claim_lease = \"0s\"\n", .policyMalformed),
-        ("[executors.x]\ncommand = []\n", .policyMalformed),
-        ("[executors.x]\ncommand = [\"/bin/true\"]\nshell = true\n", .policyMalformed),
-        ("[executors.x]\ncommand = [\"/bin/true\"]\nsecrets = [\"NOT VALID\"]\n", .policyMalformed),
-        ("[executors.x]\ncommand = [\"/bin/true\"]\nidempotent = \"yes\"\n", .policyMalformed),
-        ("[transport]\nmode = \"live\"\n", .policyMalformed),
+        ("unknown = 1\n", "unknown key 'unknown'"),
+        ("lock_ttl = \"soon\"\n", "lock_ttl"),
+        ("claim_lease = \"0s\"\n", "claim_lease"),
+        ("[executors.x]\ncommand = []\n", "executors.x.command"),
+        ("[executors.x]\ncommand = [\"/bin/true\"]\nshell = true\n", "executors.x.shell"),
+        ("[executors.x]\ncommand = [\"/bin/true\"]\nsecrets = [\"NOT VALID\"]\n", "executors.x.secrets"),
+        ("[executors.x]\ncommand = [\"/bin/true\"]\nidempotent = \"yes\"\n", "executors.x.idempotent"),
+        ("[transport]\nmode = \"live\"\n", "transport.mode"),
     ])
-    func malformedConfigsAreRefused(extra: String, reason: ReasonCode) throws {
-        #expect(throws: WritError.self) { try DispatcherConfig.parse(Data((Self.base + extra).utf8)) }
-        do {
-            _ = try DispatcherConfig.parse(Data((Self.base + extra).utf8))
-        } catch let error as WritError {
-            #expect(error.reason == reason)
+    func malformedConfigsAreRefused(extra: String, setting: String) throws {
+        let error = try #require(throws: RuntimeError.self) { try DispatcherConfig.parse(Data((Self.base + extra).utf8)) }
+        #expect(error.detail.contains(setting))
+        #expect(error.fix.contains("dispatcher.toml"))
+    }
+
+    /// The profile lock must outlive the longest executor run (plus a
+    /// margin), or a second dispatcher could take it from a live holder.
+    @Test func lockTTLShorterThanAnExecutorTimeoutIsRefused() throws {
+        let executor = "[executors.x]\ncommand = [\"/bin/true\"]\ntimeout = \"30m\"\n"
+        let error = try #require(throws: RuntimeError.self) {
+            try DispatcherConfig.parse(Data((Self.base + "lock_ttl = \"15m\"\n" + executor).utf8))
         }
+        #expect(error.fix == "lock_ttl in dispatcher.toml")
+        #expect(error.detail.contains("1860s"))
+        // Near misses: exactly timeout + margin is enough, and an unset
+        // lock_ttl grows to fit the executors.
+        let enough = try DispatcherConfig.parse(Data((Self.base + "lock_ttl = \"31m\"\n" + executor).utf8))
+        #expect(enough.lockTTLSeconds == 31 * 60)
+        let unset = try DispatcherConfig.parse(Data((Self.base + executor).utf8))
+        #expect(unset.lockTTLSeconds == 31 * 60)
+        let small = try DispatcherConfig.parse(Data((Self.base + "[executors.x]\ncommand = [\"/bin/true\"]\ntimeout = \"1m\"\n").utf8))
+        #expect(small.lockTTLSeconds == 15 * 60)
     }
 
     @Test func missingTrustRootIsTrustRootMissing() throws {
