@@ -15,8 +15,11 @@ import Foundation
 /// could have been dispatched).
 ///
 /// Quorum signatures on governance records are checked at the verifier's
-/// clock, the same clock the head verdict uses, so the timeline ends in the
-/// very state `GovernanceReader` trusts now.
+/// clock, the same clock the head verdict uses, and each step reads its
+/// records (`.sig` and `.next.sig`) through `GovernanceReader.records` and
+/// judges them from the state trusted before it (so a record's `replaces`
+/// is matched against the same T as in the head walk): the timeline ends in
+/// the very state `GovernanceReader` trusts now.
 public struct GovernanceTimeline {
     /// The governance at one first-parent commit.
     public struct Point: Sendable {

@@ -62,7 +62,12 @@ public struct GovernanceReader {
             signersBytes: try? ops.repository.blob(at: GovernancePath.allowedSigners.path, inTree: tree, limit: GovernanceState.maximumSignersSize))
     }
 
-    /// The governance records under `approvals/_governance/<digest>/` in `commit`.
+    /// The governance records under `approvals/_governance/<digest>/` in
+    /// `commit`, each with its `.toml.sig` and `.toml.next.sig` when present,
+    /// every file read with the record size limit.
+    ///
+    /// `GovernanceTimeline` reads through this same function, so the
+    /// timeline and the head verdict always see the same evidence.
     func records(in commit: ObjectID, for digest: ContentDigest) throws -> [GovernanceRecordEvidence] {
         let repository = ops.repository
         let tree = try repository.commit(commit).tree
@@ -72,11 +77,15 @@ public struct GovernanceReader {
         }
         let entries = try repository.tree(folderEntry.id)
         let blobs = Dictionary(entries.filter { $0.kind == .blob }.map { ($0.name, $0.id) }, uniquingKeysWith: { a, _ in a })
+        func signature(_ name: String) throws -> Data? {
+            try blobs[name].map { try repository.blob($0, limit: RecordBytes.maximumSize) }
+        }
         return try entries.filter { $0.kind == .blob && $0.name.hasSuffix(".toml") }.map { entry in
             GovernanceRecordEvidence(
                 path: folder + "/" + entry.name,
                 bytes: try repository.blob(entry.id, limit: RecordBytes.maximumSize),
-                signature: try blobs[entry.name + ".sig"].map { try repository.blob($0, limit: RecordBytes.maximumSize) })
+                signature: try signature(entry.name + ".sig"),
+                nextSignature: try signature(entry.name + ".next.sig"))
         }
     }
 }

@@ -13,18 +13,22 @@ public struct GovernanceCommit: Sendable, Equatable {
     }
 }
 
-/// A governance record with its `.sig`, as read from one commit's tree.
+/// A governance record with its signatures, as read from one commit's tree.
 public struct GovernanceRecordEvidence: Sendable, Equatable {
     /// `approvals/_governance/<digest-hex>/<principal>.toml`
     public let path: String
     public let bytes: Data
     /// The `.toml.sig` next to it, nil when absent.
     public let signature: Data?
+    /// The `.toml.next.sig` next to it (the same bytes signed with the
+    /// approver's new key, when the change rotates it), nil when absent.
+    public let nextSignature: Data?
 
-    public init(path: String, bytes: Data, signature: Data?) {
+    public init(path: String, bytes: Data, signature: Data?, nextSignature: Data? = nil) {
         self.path = path
         self.bytes = bytes
         self.signature = signature
+        self.nextSignature = nextSignature
     }
 }
 
@@ -56,10 +60,15 @@ public enum GovernanceTrust {
     /// A commit whose files equal T's changes nothing. Any other commit's
     /// state becomes T only when its own tree holds, for its digest, a
     /// quorum per T (verified with T's signers) and a quorum per itself
-    /// (verified with its own signers); otherwise it is pending, and a later
-    /// commit may complete the quorum. If the head's files are not T's, the
-    /// verdict is `policy_unapproved` and nothing is trusted. A malformed
-    /// root is `policy_malformed`; a malformed later state is only pending.
+    /// (verified with its own signers), both counting only records whose
+    /// `replaces` names T's digest; otherwise it is pending, and a later
+    /// commit may complete the quorum. Binding each record to the state it
+    /// replaces is what stops a rollback: records that once adopted a state
+    /// were made to replace an earlier T, so they never re-adopt it.
+    ///
+    /// If the head's files are not T's, the verdict is `policy_unapproved`
+    /// and nothing is trusted. A malformed root is `policy_malformed`; a
+    /// malformed later state is only pending.
     ///
     /// `records(commit, digest)` reads `approvals/_governance/<digest-hex>/`
     /// in that commit's tree; its errors (I/O) propagate.
@@ -103,17 +112,26 @@ public enum GovernanceTrust {
                 continue
             }
             let found = try records(commit.commit, candidate.digest)
-            let old = quorum(for: candidate.digest, records: found, under: trusted, now: now)
-            let new = quorum(for: candidate.digest, records: found, under: candidate, now: now)
+            let old = quorum(for: candidate.digest, replacing: trusted.digest, records: found, under: trusted, now: now)
+            let new = quorum(for: candidate.digest, replacing: trusted.digest, records: found, under: candidate, now: now)
             if old.met && new.met {
                 trusted = candidate
                 adopted.append(commit.commit)
                 lastPending = nil
             } else {
-                lastPending =
+                var detail =
                     "commit \(commit.commit) (\(candidate.digest)) is pending: "
                     + "quorum of the trusted policy \(old.met ? "met" : "not met") (\(old.counted.count) of \(trusted.policy.governance.approvals)), "
                     + "of the new policy \(new.met ? "met" : "not met") (\(new.counted.count) of \(candidate.policy.governance.approvals))"
+                // Say so when records were made for another transition: the
+                // usual cause is a return to an earlier state with its old records.
+                let stale = Set(old.discarded.filter { $0.reason == .digestMismatch }.map(\.path)).count
+                if stale > 0 {
+                    detail +=
+                        "; \(stale) record\(stale == 1 ? " replaces" : "s replace") another state than the trusted "
+                        + "\(trusted.digest) and cannot count (a return to an earlier state needs fresh records)"
+                }
+                lastPending = detail
             }
         }
 
@@ -129,15 +147,29 @@ public enum GovernanceTrust {
             adopted: adopted)
     }
 
-    /// Whether `records` hold a quorum for `digest` per `state`'s
-    /// `[governance]`: that many distinct principals with distinct keys,
-    /// each holding a governance role, each record an `approve` of exactly
-    /// `digest`, filed under its approver, signed under `writ-governance`
-    /// with a key `state`'s allowed_signers trusts at `now`.
+    /// Whether `records` hold a quorum for the transition from `replaced`
+    /// to `digest` per `state`'s `[governance]`: that many distinct
+    /// principals with distinct keys, each holding a governance role, each
+    /// record an `approve` of exactly `digest` whose `replaces` is exactly
+    /// `replaced`, filed under its approver, with its `.sig` or its
+    /// `.next.sig` (whichever verifies) signed under `writ-governance` by a
+    /// key `state`'s allowed_signers trusts at `now`.
+    ///
+    /// The two signature files let a principal whose own key the change
+    /// rotates count in both quorums: the old key's `.sig` under the old
+    /// signers, the new key's `.next.sig` under the new ones. Each verified
+    /// key is a candidate for the one principal, so a principal still counts
+    /// once and a key still counts once.
+    ///
+    /// A record for another transition (its `replaces` differs) is discarded
+    /// as `digest_mismatch`: it binds to a state other than the one being
+    /// replaced, as an approval whose `intent_digest` differs binds to other
+    /// intent bytes (docs/records.md).
     ///
     /// `counted` is sorted; `discarded` lists every record that does not count.
     public static func quorum(
-        for digest: ContentDigest, records: [GovernanceRecordEvidence], under state: GovernanceState, now: Date
+        for digest: ContentDigest, replacing replaced: ContentDigest, records: [GovernanceRecordEvidence],
+        under state: GovernanceState, now: Date
     ) -> (met: Bool, counted: [Principal], discarded: [DiscardedRecord]) {
         var discarded: [DiscardedRecord] = []
         var candidates: [DistinctSignerMatching.Candidate] = []
@@ -164,17 +196,39 @@ public enum GovernanceTrust {
                 discard(.approvalMalformed, (error as? WritError)?.detail ?? "governance record does not parse")
                 continue
             }
-            guard let signature = evidence.signature else {
+            guard record.replaces == replaced else {
+                discard(
+                    .digestMismatch,
+                    "record replaces \(record.replaces), but the state being replaced is \(replaced): it was made for another transition"
+                )
+                continue
+            }
+            let signatures = [(evidence.signature, ".sig"), (evidence.nextSignature, ".next.sig")]
+                .compactMap { signature, suffix in signature.map { ($0, suffix) } }
+            guard !signatures.isEmpty else {
                 discard(.approvalSignatureInvalid, "\(evidence.path).sig is missing")
                 continue
             }
-            let verified: SignatureVerifier.Verified
-            do {
-                verified = try SignatureVerifier.verify(
-                    armored: signature, message: evidence.bytes, principal: record.approver.rawValue,
-                    namespace: GovernanceRecord.signatureNamespace, allowedSigners: state.signers, at: now)
-            } catch {
-                discard(error.reasonCode(namespace: GovernanceRecord.signatureNamespace), error.description)
+            var keys: [[UInt8]] = []
+            var failures: [(reason: ReasonCode, detail: String)] = []
+            for (signature, suffix) in signatures {
+                do {
+                    let verified = try SignatureVerifier.verify(
+                        armored: signature, message: evidence.bytes, principal: record.approver.rawValue,
+                        namespace: GovernanceRecord.signatureNamespace, allowedSigners: state.signers, at: now)
+                    if !keys.contains(verified.key.blob) { keys.append(verified.key.blob) }
+                } catch {
+                    failures.append(
+                        (
+                            error.reasonCode(namespace: GovernanceRecord.signatureNamespace),
+                            "\(record.approver.rawValue).toml\(suffix): \(error.description)"
+                        ))
+                }
+            }
+            guard !keys.isEmpty else {
+                // Neither file verifies: the first failure (the `.sig`'s when
+                // there is one) names the reason; the detail gives both.
+                discard(failures[0].reason, failures.map(\.detail).joined(separator: "; "))
                 continue
             }
             guard state.policy.isGovernor(record.approver) else {
@@ -185,7 +239,7 @@ public enum GovernanceTrust {
                 discard(.denied, "\(quoted: record.approver.rawValue) decided \(record.decision)")
                 continue
             }
-            candidates.append(.init(principal: record.approver, key: verified.key.blob))
+            candidates += keys.map { .init(principal: record.approver, key: $0) }
         }
         let chosen = DistinctSignerMatching.match(candidates)
         let counted = chosen.map { candidates[$0].principal }.sorted()

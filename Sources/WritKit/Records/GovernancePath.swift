@@ -19,6 +19,11 @@ public enum GovernancePath: Sendable, Hashable, CustomStringConvertible {
     case governanceRecord(ContentDigest, Principal)
     /// `approvals/_governance/<digest-hex>/<principal>.toml.sig` (namespace `writ-governance`)
     case governanceSignature(ContentDigest, Principal)
+    /// `approvals/_governance/<digest-hex>/<principal>.toml.next.sig`: the same
+    /// record signed with the principal's new key, when the change rotates
+    /// it (namespace `writ-governance`, SPEC §5). Only governance records
+    /// have one; next to an approval record the name is no record at all.
+    case governanceNextSignature(ContentDigest, Principal)
     /// `join-requests/<forge-login>.toml`, read only by check-pr.
     case joinRequest(login: String)
 
@@ -38,6 +43,8 @@ public enum GovernancePath: Sendable, Hashable, CustomStringConvertible {
         case .governanceRecord(let digest, let principal): "approvals/_governance/\(digest.hex)/\(principal.rawValue).toml"
         case .governanceSignature(let digest, let principal):
             "approvals/_governance/\(digest.hex)/\(principal.rawValue).toml.sig"
+        case .governanceNextSignature(let digest, let principal):
+            "approvals/_governance/\(digest.hex)/\(principal.rawValue).toml.next.sig"
         case .joinRequest(let login): "join-requests/\(login).toml"
         }
     }
@@ -50,25 +57,34 @@ public enum GovernancePath: Sendable, Hashable, CustomStringConvertible {
         self = parsed
     }
 
-    /// Splits `<principal>.toml` / `<principal>.toml.sig` into the principal
-    /// and whether it is the signature.
-    private static func principalFile(_ file: String) -> Result<(Principal, Bool), PathProblem> {
-        let stem: String
-        let isSignature: Bool
-        if file.hasSuffix(".toml.sig") {
-            stem = String(file.dropLast(".toml.sig".count))
-            isSignature = true
-        } else if file.hasSuffix(".toml") {
-            stem = String(file.dropLast(".toml".count))
-            isSignature = false
-        } else {
-            return .failure(PathProblem("a record file must end in .toml or .toml.sig"))
+    /// What a record directory's file holds: the record, its signature, or
+    /// (governance directories only) its signature with the next key.
+    private enum RecordFile {
+        case record
+        case signature
+        case nextSignature
+    }
+
+    /// Splits `<principal>.toml`, `<principal>.toml.sig` and, when
+    /// `allowingNext`, `<principal>.toml.next.sig` into the principal and
+    /// which file it is. The longest suffix is tried first, and a stem must
+    /// itself be a valid principal, so no name is read two ways.
+    private static func principalFile(_ file: String, allowingNext: Bool) -> Result<(Principal, RecordFile), PathProblem> {
+        let suffixes: [(String, RecordFile)] =
+            (allowingNext ? [(".toml.next.sig", .nextSignature)] : []) + [(".toml.sig", .signature), (".toml", .record)]
+        guard let (suffix, kind) = suffixes.first(where: { file.hasSuffix($0.0) }) else {
+            return .failure(
+                PathProblem(
+                    allowingNext
+                        ? "a governance record file must end in .toml, .toml.sig or .toml.next.sig"
+                        : "a record file must end in .toml or .toml.sig"))
         }
+        let stem = String(file.dropLast(suffix.count))
         guard let principal = Principal(stem) else { return .failure(PathProblem("invalid principal \(quoted: stem)")) }
         guard stem != reservedPrincipal else {
             return .failure(PathProblem("the name \(quoted: reservedPrincipal) is reserved for request.toml"))
         }
-        return .success((principal, isSignature))
+        return .success((principal, kind))
     }
 
     /// Parses `path`, or says why it is not a governance layout path.
@@ -90,8 +106,12 @@ public enum GovernancePath: Sendable, Hashable, CustomStringConvertible {
             guard let digest = ContentDigest(hex: parts[2]) else {
                 return .failure(PathProblem("governance directory \(quoted: parts[2]) is not 64 lower-case hex digits"))
             }
-            return principalFile(parts[3]).map { principal, isSignature in
-                isSignature ? .governanceSignature(digest, principal) : .governanceRecord(digest, principal)
+            return principalFile(parts[3], allowingNext: true).map { principal, file in
+                switch file {
+                case .record: .governanceRecord(digest, principal)
+                case .signature: .governanceSignature(digest, principal)
+                case .nextSignature: .governanceNextSignature(digest, principal)
+                }
             }
         }
         guard let id = IntentID(parts[2]) else { return .failure(PathProblem("invalid intent id \(quoted: parts[2])")) }
@@ -99,8 +119,8 @@ public enum GovernancePath: Sendable, Hashable, CustomStringConvertible {
             return .failure(PathProblem("fan-out directory \(quoted: parts[1]) should be \(quoted: id.fanOut) for id \(quoted: id.rawValue)"))
         }
         if parts[3] == "request.toml" { return .success(.request(id)) }
-        return principalFile(parts[3]).map { principal, isSignature in
-            isSignature ? .approvalSignature(id, principal) : .approval(id, principal)
+        return principalFile(parts[3], allowingNext: false).map { principal, file in
+            file == .record ? .approval(id, principal) : .approvalSignature(id, principal)
         }
     }
 }

@@ -1,10 +1,17 @@
 /// An approval of a governance change,
 /// `approvals/_governance/<digest-hex>/<principal>.toml` (SPEC §2, §5),
 /// signed next to it under namespace `writ-governance`.
+///
+/// A record approves one transition, from the trusted state named by
+/// `replaces` to the state named by `governanceDigest`, so it can never be
+/// reused to re-adopt that state later from another trusted state (a
+/// rollback needs fresh signatures).
 public struct GovernanceRecord: Sendable, Equatable {
     public let schema: Int
     /// The governance digest of the `policy.toml` and `allowed_signers` pair approved.
     public let governanceDigest: ContentDigest
+    /// The governance digest of the trusted state this change replaces.
+    public let replaces: ContentDigest
     public let decision: Decision
     public let approver: Principal
     public let createdAt: Timestamp
@@ -15,14 +22,20 @@ public struct GovernanceRecord: Sendable, Equatable {
 
     /// Builds a record, checking the same rules as parsing (`approval_malformed`).
     public init(
-        governanceDigest: ContentDigest, decision: Decision, approver: Principal, createdAt: Timestamp,
-        note: String? = nil
+        governanceDigest: ContentDigest, replaces: ContentDigest, decision: Decision, approver: Principal,
+        createdAt: Timestamp, note: String? = nil
     ) throws {
+        // A state cannot replace itself: a commit whose files equal the
+        // trusted state's changes nothing and is never put to a quorum.
+        guard replaces != governanceDigest else {
+            throw WritError(.approvalMalformed, "governance record: field 'replaces' equals 'governance_digest' (\(replaces))")
+        }
         if let note, note.unicodeScalars.contains("\0") {
             throw WritError(.approvalMalformed, "governance record: field 'note' contains a NUL character")
         }
         self.schema = 1
         self.governanceDigest = governanceDigest
+        self.replaces = replaces
         self.decision = decision
         self.approver = approver
         self.createdAt = createdAt
@@ -35,16 +48,23 @@ public struct GovernanceRecord: Sendable, Equatable {
     /// Where its signature lives.
     public var signaturePath: GovernancePath { .governanceSignature(governanceDigest, approver) }
 
+    /// Where its second signature lives, made with the approver's new key
+    /// when the change also rotates that key (SPEC §5).
+    public var nextSignaturePath: GovernancePath { .governanceNextSignature(governanceDigest, approver) }
+
     /// Parses record bytes; throws `WritError(.approvalMalformed, ...)`.
     ///
     /// With `expectedPath`, the path must be
     /// `approvals/_governance/<digest-hex>/<approver>.toml` for this record.
     public static func parse(_ bytes: some Collection<UInt8>, expectedPath: String? = nil) throws -> GovernanceRecord {
         let root = try TOMLRecordReader.parse(bytes, reason: .approvalMalformed, record: "governance record")
-        try root.rejectUnknownKeys(allowing: ["schema", "governance_digest", "decision", "approver", "created_at", "note"])
+        try root.rejectUnknownKeys(allowing: [
+            "schema", "governance_digest", "replaces", "decision", "approver", "created_at", "note",
+        ])
         try root.requireSchemaOne()
         let record = try GovernanceRecord(
             governanceDigest: try root.requiredDigest("governance_digest"),
+            replaces: try root.requiredDigest("replaces"),
             decision: try root.requiredDecision("decision"),
             approver: try root.requiredPrincipal("approver"),
             createdAt: try root.requiredTimestamp("created_at"),
@@ -77,6 +97,7 @@ public struct GovernanceRecord: Sendable, Equatable {
         var writer = TOMLWriter()
         writer.line("schema", schema)
         writer.line("governance_digest", governanceDigest.description)
+        writer.line("replaces", replaces.description)
         writer.line("decision", decision.rawValue)
         writer.line("approver", approver.rawValue)
         writer.line("created_at", createdAt.rfc3339)

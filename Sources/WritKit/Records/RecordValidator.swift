@@ -50,7 +50,7 @@ public enum ValidatedRecord: Sendable, Equatable {
 /// path itself is checked too (fan-out, id, approver, event name), so a file
 /// in the wrong place is reported, not silently accepted. Only a file outside
 /// the layout is recognised by its contents: `.json` is an audit event; TOML
-/// with `governance_digest` a governance record, with `intent_toml` a
+/// with `governance_digest` or `replaces` a governance record, with `intent_toml` a
 /// request, with `decision` an approval, with `id` an intent, and with
 /// `tiers`, `roles` or `governance` a policy.
 public enum RecordValidator {
@@ -70,7 +70,9 @@ public enum RecordValidator {
                 guard let equals = trimmed.firstIndex(of: "=") else { return nil }
                 return trimBlanks(trimmed[..<equals])
             })
-        if keys.contains("governance_digest") { return (.governance, nil) }
+        // `replaces` belongs to governance records only, so a record missing
+        // its `governance_digest` is still reported as a governance record.
+        if !keys.isDisjoint(with: ["governance_digest", "replaces"]) { return (.governance, nil) }
         if keys.contains("intent_toml") { return (.request, nil) }
         if keys.contains("decision") { return (.approval, nil) }
         if keys.contains("id") { return (.intent, nil) }

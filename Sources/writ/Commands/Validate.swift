@@ -8,8 +8,10 @@ struct Validate: ParsableCommand {
         discussion: """
             The kind is told from the file's path (its layout shape) or, outside the layout, from its contents. \
             With --signers, FILE.sig must also verify for the record's principal under the record kind's \
-            namespace (writ-intent, writ-approval, writ-governance). A rejected record prints its reason code \
-            and exits 1.
+            namespace (writ-intent, writ-approval, writ-governance). For a governance record, FILE.next.sig \
+            (the record signed with the principal's new key when the change rotates it) is checked too when it \
+            exists, and the output says whether it verifies; FILE.sig alone decides the exit status. A rejected \
+            record prints its reason code and exits 1.
             """)
 
     @Argument(help: "The record file.")
@@ -21,7 +23,10 @@ struct Validate: ParsableCommand {
     @Option(help: "Treat the file as this kind: policy, intent, approval, governance, request, audit_event.")
     var kind: String?
 
-    @Flag(help: "Print JSON: {\"file\", \"kind\", \"valid\", \"reason\", \"detail\", \"signer\"}.")
+    @Flag(
+        help:
+            "Print JSON: {\"file\", \"kind\", \"valid\", \"reason\", \"detail\", \"signer\", \"next_signature\"}; next_signature is null, \"verified\" or the reason code FILE.next.sig fails with."
+    )
     var json = false
 
     func run() throws {
@@ -32,14 +37,22 @@ struct Validate: ParsableCommand {
             }
             forcedKind = parsed
         }
-        var report = Report(file: file, kind: forcedKind?.rawValue, valid: false, reason: nil, detail: nil, signer: nil)
+        var report = Report(
+            file: file, kind: forcedKind?.rawValue, valid: false, reason: nil, detail: nil, signer: nil, nextSignature: nil)
         do {
             let reason = forcedKind?.malformedReason ?? .intentMalformed
             let bytes = try FileInput.read(file, as: reason)
             let record = try RecordValidator.validate(path: file, bytes: bytes, as: forcedKind)
             report.kind = record.kind.rawValue
             if let signers {
-                report.signer = try verifySignature(of: record, bytes: bytes, signersPath: signers)
+                let (principal, namespace) = try signatureSubject(of: record)
+                let allowed = try AllowedSignersFile.load(signers)
+                // FILE.next.sig first, so that its result is reported even when FILE.sig fails.
+                if case .governance = record {
+                    report.nextSignature = try verifyNextSignature(bytes: bytes, principal: principal, allowed: allowed)
+                }
+                try verifySignature(bytes: bytes, principal: principal, namespace: namespace, allowed: allowed)
+                report.signer = principal.rawValue
             }
             report.valid = true
         } catch let error as WritError {
@@ -50,22 +63,41 @@ struct Validate: ParsableCommand {
         if !report.valid { throw ExitCode(ExitStatus.findings) }
     }
 
-    /// Verifies `FILE.sig` for the principal the record names, under its kind's namespace.
-    private func verifySignature(of record: ValidatedRecord, bytes: Data, signersPath: String) throws -> String {
-        let (principal, namespace): (Principal, String)
+    /// Who must have signed the record, and under which namespace.
+    private func signatureSubject(of record: ValidatedRecord) throws -> (Principal, String) {
         switch record {
-        case .intent(let intent): (principal, namespace) = (intent.proposer, SignatureNamespace.intent)
-        case .approval(let approval): (principal, namespace) = (approval.approver, SignatureNamespace.approval)
-        case .governance(let governance): (principal, namespace) = (governance.approver, SignatureNamespace.governance)
+        case .intent(let intent): (intent.proposer, SignatureNamespace.intent)
+        case .approval(let approval): (approval.approver, SignatureNamespace.approval)
+        case .governance(let governance): (governance.approver, SignatureNamespace.governance)
         case .policy, .request, .auditEvent:
             throw ValidationError("--signers applies to intents, approval records and governance records only")
         }
-        let allowed = try AllowedSignersFile.load(signersPath)
+    }
+
+    /// Verifies `FILE.sig` for the principal the record names, under its kind's namespace.
+    private func verifySignature(bytes: Data, principal: Principal, namespace: String, allowed: AllowedSigners) throws {
         let signature = try FileInput.read(file + ".sig", as: namespace == SignatureNamespace.intent ? .intentSignatureInvalid : .approvalSignatureInvalid)
         _ = try SignatureVerifier.verifyOrWritError(
             armored: signature, message: bytes, principal: principal.rawValue, namespace: namespace,
             allowedSigners: allowed, at: Date())
-        return principal.rawValue
+    }
+
+    /// Checks `FILE.next.sig` of a governance record, when there is one:
+    /// nil when absent, else "verified" or the reason code it fails with.
+    /// It never decides the exit status; a quorum accepts whichever of the
+    /// two signatures verifies under its own allowed_signers (SPEC §5).
+    private func verifyNextSignature(bytes: Data, principal: Principal, allowed: AllowedSigners) throws -> String? {
+        let path = file + ".next.sig"
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        let signature = try FileInput.read(path, as: .approvalSignatureInvalid)
+        do {
+            _ = try SignatureVerifier.verifyOrWritError(
+                armored: signature, message: bytes, principal: principal.rawValue,
+                namespace: SignatureNamespace.governance, allowedSigners: allowed, at: Date())
+            return "verified"
+        } catch {
+            return error.reason.rawValue
+        }
     }
 
     private struct Report: Encodable {
@@ -75,6 +107,7 @@ struct Validate: ParsableCommand {
         var reason: String?
         var detail: String?
         var signer: String?
+        var nextSignature: String?
 
         func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
@@ -84,17 +117,32 @@ struct Validate: ParsableCommand {
             try container.encode(reason, forKey: .reason)
             try container.encode(detail, forKey: .detail)
             try container.encode(signer, forKey: .signer)
+            try container.encode(nextSignature, forKey: .nextSignature)
         }
-        enum CodingKeys: String, CodingKey { case file, kind, valid, reason, detail, signer }
+        enum CodingKeys: String, CodingKey {
+            case file, kind, valid, reason, detail, signer
+            case nextSignature = "next_signature"
+        }
     }
 
     private func emit(_ report: Report) throws {
         if json {
             try Output.printJSON(report)
         } else if report.valid {
-            print("ok: \(file) is a valid \(report.kind ?? "record")" + (report.signer.map { ", signed by \($0)" } ?? ""))
+            print(
+                "ok: \(file) is a valid \(report.kind ?? "record")" + (report.signer.map { ", signed by \($0)" } ?? "")
+                    + nextSignatureNote(report))
         } else {
-            print("\(report.reason ?? "invalid"): \(report.detail ?? file)")
+            print("\(report.reason ?? "invalid"): \(report.detail ?? file)" + nextSignatureNote(report))
+        }
+    }
+
+    /// What the text output says about `FILE.next.sig`, when it was checked.
+    private func nextSignatureNote(_ report: Report) -> String {
+        switch report.nextSignature {
+        case nil: ""
+        case "verified": "; \(file).next.sig verifies"
+        case let reason?: "; \(file).next.sig does not verify (\(reason))"
         }
     }
 }

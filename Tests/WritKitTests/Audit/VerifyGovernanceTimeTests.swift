@@ -37,8 +37,9 @@ struct VerifyGovernanceTimeTests {
         var files: [String: Data] = ["policy.toml": policy]
         for admin in ["alice@example.com", "carol@example.com"] {
             let record = try GovernanceRecord(
-                governanceDigest: digest, decision: .approve, approver: try #require(Principal(admin)),
-                createdAt: Timestamp(rotation))
+                governanceDigest: digest,
+                replaces: GovernanceDigest.compute(policy: Data(OpsSandbox.demoPolicy.utf8), allowedSigners: signers),
+                decision: .approve, approver: try #require(Principal(admin)), createdAt: Timestamp(rotation))
             let bytes = Data(record.canonicalBytes())
             let path = "approvals/_governance/\(digest.hex)/\(admin).toml"
             files[path] = bytes

@@ -12,28 +12,43 @@ import WritKit
         .replacingOccurrences(of: "dev = \"medium\"", with: "dev = \"low\"")
         .replacingOccurrences(of: "[governance]\napprovals = 2\nroles = [\"admin\"]", with: "[governance]\napprovals = 1\nroles = [\"operator\"]")
 
+    /// The governance digest of the governance branch head's files.
+    static func headDigest(_ repo: E2ERepo) throws -> ContentDigest {
+        let repository = repo.sandbox.ops.repository
+        let policy = try #require(try repository.blob(at: "policy.toml", in: "refs/heads/main"))
+        let signers = try #require(try repository.blob(at: "allowed_signers", in: "refs/heads/main"))
+        return GovernanceDigest.compute(policy: policy, allowedSigners: signers)
+    }
+
     /// Commits `policy` (and the current allowed_signers) with governance
     /// records by `approvers` for the new digest, in one commit on a branch
-    /// merged into the governance branch.
+    /// merged into the governance branch. The records replace `replaces`,
+    /// by default the head's state before the change (the trusted one, when
+    /// the head is trusted).
     @discardableResult
     static func changePolicy(
         _ repo: E2ERepo, to policy: String, signers newSigners: Data? = nil, approvers: [String],
-        branch: String = "governance/change"
+        replaces: ContentDigest? = nil, branch: String = "governance/change"
     ) throws -> ContentDigest {
         let current = try #require(try repo.sandbox.ops.repository.blob(at: "allowed_signers", in: "refs/heads/main"))
         let signers = newSigners ?? current
         let digest = GovernanceDigest.compute(policy: Data(policy.utf8), allowedSigners: signers)
+        let replaced = try replaces ?? headDigest(repo)
         var files: [String: Data] = ["policy.toml": Data(policy.utf8), "allowed_signers": signers]
-        files.merge(try records(repo, digest: digest, approvers: approvers)) { $1 }
+        files.merge(try records(repo, digest: digest, replaces: replaced, approvers: approvers)) { $1 }
         try repo.fileOnGovernance(files, branch: branch, signedBy: E2ERepo.alice)
         return digest
     }
 
-    static func records(_ repo: E2ERepo, digest: ContentDigest, approvers: [String]) throws -> [String: Data] {
+    /// Governance records (and their `.sig`) by `approvers` for the change
+    /// from `replaces` to `digest`, signed with the sandbox keys.
+    static func records(_ repo: E2ERepo, digest: ContentDigest, replaces: ContentDigest, approvers: [String]) throws
+        -> [String: Data]
+    {
         var files: [String: Data] = [:]
         for approver in approvers {
             let record = try GovernanceRecord(
-                governanceDigest: digest, decision: .approve, approver: E2ERepo.principal(approver),
+                governanceDigest: digest, replaces: replaces, decision: .approve, approver: E2ERepo.principal(approver),
                 createdAt: Timestamp(repo.now))
             let bytes = Data(record.canonicalBytes())
             files[record.path.path] = bytes
@@ -86,10 +101,12 @@ import WritKit
         let repo = try E2ERepo()
         defer { repo.remove() }
         try repo.propose("triage", "triage-always")
+        let root = try Self.headDigest(repo)
         let digest = try Self.changePolicy(repo, to: Self.rotatedPolicy, approvers: [E2ERepo.alice, E2ERepo.carol])
         Self.expectNothingRuns(try repo.status(), .policyUnapproved)
         try repo.fileOnGovernance(
-            Self.records(repo, digest: digest, approvers: [E2ERepo.bob]), branch: "governance/bob", signedBy: E2ERepo.bob)
+            Self.records(repo, digest: digest, replaces: root, approvers: [E2ERepo.bob]), branch: "governance/bob",
+            signedBy: E2ERepo.bob)
         let status = try repo.status()
         #expect(status.governance.trusted, "\(status.governance.detail)")
         #expect(status.intents.first?.state == .ready)
@@ -122,7 +139,8 @@ import WritKit
         // All three sign, but for the digest of a different policy text.
         let signers = try #require(try repo.sandbox.ops.repository.blob(at: "allowed_signers", in: "refs/heads/main"))
         let other = GovernanceDigest.compute(policy: Data((Self.rotatedPolicy + "\n").utf8), allowedSigners: signers)
-        var files = try Self.records(repo, digest: other, approvers: [E2ERepo.alice, E2ERepo.carol, E2ERepo.bob])
+        var files = try Self.records(
+            repo, digest: other, replaces: try Self.headDigest(repo), approvers: [E2ERepo.alice, E2ERepo.carol, E2ERepo.bob])
         files["policy.toml"] = Data(Self.rotatedPolicy.utf8)
         try repo.fileOnGovernance(files, branch: "governance/change", signedBy: E2ERepo.alice)
         Self.expectNothingRuns(try repo.status(), .policyUnapproved)

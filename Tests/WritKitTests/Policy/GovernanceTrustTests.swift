@@ -23,14 +23,20 @@ struct GovernanceTrustTests {
         GovernanceDigest.compute(policy: Data(world.policyText.utf8), allowedSigners: Data(world.signersText.utf8))
     }
 
+    /// A governance record for the change to `digest`, replacing `replaces`
+    /// (by default the root world's state, the T of most tests), signed by
+    /// `signer` and, when given, a second time by `nextSigner` (`.next.sig`).
     func record(
-        _ digest: ContentDigest, by approver: Principal, signer: SSHEd25519PrivateKey, decision: Decision = .approve,
-        namespace: String = "writ-governance"
+        _ digest: ContentDigest, by approver: Principal, signer: SSHEd25519PrivateKey?, decision: Decision = .approve,
+        namespace: String = "writ-governance", replaces: ContentDigest? = nil, nextSigner: SSHEd25519PrivateKey? = nil
     ) throws -> GovernanceRecordEvidence {
-        let record = try GovernanceRecord(governanceDigest: digest, decision: decision, approver: approver, createdAt: W.created)
+        let record = try GovernanceRecord(
+            governanceDigest: digest, replaces: replaces ?? self.digest(world), decision: decision, approver: approver,
+            createdAt: W.created)
         let bytes = Data(record.canonicalBytes())
         return GovernanceRecordEvidence(
-            path: record.path.path, bytes: bytes, signature: W.sign(bytes, with: signer, namespace: namespace))
+            path: record.path.path, bytes: bytes, signature: signer.map { W.sign(bytes, with: $0, namespace: namespace) },
+            nextSignature: nextSigner.map { W.sign(bytes, with: $0, namespace: namespace) })
     }
 
     func evaluate(_ root: PolicyWorld, _ steps: [Step]) -> GovernanceVerdict {
@@ -91,7 +97,7 @@ struct GovernanceTrustTests {
         let newOnly = evaluate(world, [Step(commit: commit(2, takeover), records: [onlyErin])])
         #expect(newOnly.reason == .policyUnapproved)
         #expect(newOnly.detail.contains("new policy met"))
-        #expect(GovernanceTrust.quorum(for: td, records: [onlyErin], under: try GovernanceState(
+        #expect(GovernanceTrust.quorum(for: td, replacing: digest(world), records: [onlyErin], under: try GovernanceState(
             commit: oid(2), policyBytes: Data(takeover.policyText.utf8), signersBytes: Data(takeover.signersText.utf8)), now: W.now).met)
 
         // Both: adopted.
@@ -135,9 +141,9 @@ struct GovernanceTrustTests {
         var third = next
         third.policyText = next.policyText.replacingOccurrences(of: "dev = \"medium\"", with: "dev = \"high\"")
         let d2 = digest(third)
-        let carolLate = try record(d2, by: W.carol, signer: world.key(W.carol))
-        let aliceLate = try record(d2, by: W.alice, signer: world.key(W.alice))
-        let erinLate = try record(d2, by: Self.erin, signer: erinKey)
+        let carolLate = try record(d2, by: W.carol, signer: world.key(W.carol), replaces: d1)
+        let aliceLate = try record(d2, by: W.alice, signer: world.key(W.alice), replaces: d1)
+        let erinLate = try record(d2, by: Self.erin, signer: erinKey, replaces: d1)
         let steps = [
             Step(commit: commit(2, next), records: adopted1),
             Step(commit: commit(3, third), records: adopted1 + [carolLate, aliceLate]),
@@ -147,7 +153,8 @@ struct GovernanceTrustTests {
         #expect(verdict.adopted == [oid(2)])
         let trustedNext = try GovernanceState(
             commit: oid(2), policyBytes: Data(next.policyText.utf8), signersBytes: Data(next.signersText.utf8))
-        let quorum = GovernanceTrust.quorum(for: d2, records: [carolLate, aliceLate], under: trustedNext, now: W.now)
+        let quorum = GovernanceTrust.quorum(
+            for: d2, replacing: d1, records: [carolLate, aliceLate], under: trustedNext, now: W.now)
         #expect(quorum.counted == [W.alice])
         #expect(quorum.discarded.map(\.reason) == [.signerUnknown])
         // Near miss: erin instead of carol completes it.
@@ -169,28 +176,31 @@ struct GovernanceTrustTests {
         let state = try world.governance()
         let alice = try record(d, by: W.alice, signer: world.key(W.alice))
         let carol = try record(d, by: W.carol, signer: world.key(W.carol))
-        #expect(GovernanceTrust.quorum(for: d, records: [alice, carol], under: state, now: W.now).met)
+        #expect(GovernanceTrust.quorum(for: d, replacing: digest(world), records: [alice, carol], under: state, now: W.now).met)
         // A non-governor, a deny, a wrong namespace, another digest, a record under another name: none count.
         let spoiled: [(GovernanceRecordEvidence, ReasonCode)] = [
             (try record(d, by: W.bob, signer: world.key(W.bob)), .signerNotAuthorized),
             (try record(d, by: W.carol, signer: world.key(W.carol), decision: .deny), .denied),
             (try record(d, by: W.carol, signer: world.key(W.carol), namespace: "writ-approval"), .approvalSignatureInvalid),
             (try record(d, by: W.carol, signer: erinKey), .signerUnknown),
-            (try record(digest(world), by: W.carol, signer: world.key(W.carol)), .approvalMalformed),
+            (try record(digest(world), by: W.carol, signer: world.key(W.carol), replaces: d), .approvalMalformed),
+            (try record(d, by: W.carol, signer: nil), .approvalSignatureInvalid),
         ]
         for (bad, reason) in spoiled {
-            let result = GovernanceTrust.quorum(for: d, records: [alice, bad], under: state, now: W.now)
+            let result = GovernanceTrust.quorum(for: d, replacing: digest(world), records: [alice, bad], under: state, now: W.now)
             #expect(!result.met)
             #expect(result.discarded.map(\.reason) == [reason])
             // An extra bad record never cancels a met quorum.
-            #expect(GovernanceTrust.quorum(for: d, records: [alice, bad, carol], under: state, now: W.now).met)
+            #expect(GovernanceTrust.quorum(
+                for: d, replacing: digest(world), records: [alice, bad, carol], under: state, now: W.now).met)
         }
         // One key under two governors counts once.
         var shared = world
         shared.keys[W.carol] = world.key(W.alice)
         let sharedState = try shared.governance()
         let carolWithAliceKey = try record(d, by: W.carol, signer: world.key(W.alice))
-        let result = GovernanceTrust.quorum(for: d, records: [alice, carolWithAliceKey], under: sharedState, now: W.now)
+        let result = GovernanceTrust.quorum(
+            for: d, replacing: digest(world), records: [alice, carolWithAliceKey], under: sharedState, now: W.now)
         #expect(!result.met)
         #expect(result.counted.count == 1)
     }
@@ -217,5 +227,176 @@ struct GovernanceTrustTests {
         #expect(pending.detail.contains("malformed"))
         // ...and a revert to the trusted files makes the head trusted again.
         #expect(evaluate(world, [Step(commit: commit(2, laterBroken), records: []), Step(commit: commit(3, world), records: [])]).reason == nil)
+    }
+
+    // MARK: replaces: records bind to the transition they approve (defect: rollback)
+
+    /// Root Z, then A (the default world) adopted from Z, then B (mallory's
+    /// key revoked) adopted from A, then a commit restoring A's exact files
+    /// while the records that once adopted A (made to replace Z) are still
+    /// in its tree.
+    @Test func rollbackToAnEarlierStateNeedsFreshRecords() throws {
+        var z = world
+        z.policyText = world.policyText.replacingOccurrences(of: "dev = \"medium\"", with: "dev = \"high\"")
+        var b = world
+        b.unlisted = [W.mallory]
+        let (dz, da, db) = (digest(z), digest(world), digest(b))
+        let adoptA = [
+            try record(da, by: W.alice, signer: world.key(W.alice), replaces: dz),
+            try record(da, by: W.carol, signer: world.key(W.carol), replaces: dz),
+        ]
+        let adoptB = [
+            try record(db, by: W.alice, signer: world.key(W.alice), replaces: da),
+            try record(db, by: W.carol, signer: world.key(W.carol), replaces: da),
+        ]
+        let history = [
+            Step(commit: commit(2, world), records: adoptA),
+            Step(commit: commit(3, b), records: adoptA + adoptB),
+        ]
+        let beforeRollback = evaluate(z, history)
+        #expect(beforeRollback.reason == nil, "\(beforeRollback.detail)")
+        #expect(beforeRollback.adopted == [oid(2), oid(3)])
+
+        // The old records are valid signatures by governors under B too, but
+        // they replace Z, not B: the restored state stays pending.
+        let rolledBack = evaluate(z, history + [Step(commit: commit(4, world), records: adoptA + adoptB)])
+        #expect(rolledBack.reason == .policyUnapproved)
+        #expect(rolledBack.trusted == nil)
+        #expect(rolledBack.adopted == [oid(2), oid(3)])
+        #expect(rolledBack.detail.contains("2 records replace another state"), "\(rolledBack.detail)")
+        let underB = try b.governance(commit: 3)
+        let stale = GovernanceTrust.quorum(for: da, replacing: db, records: adoptA, under: underB, now: W.now)
+        #expect(!stale.met)
+        #expect(stale.counted.isEmpty)
+        #expect(stale.discarded.map(\.reason) == [.digestMismatch, .digestMismatch])
+
+        // Near miss: fresh records replacing B re-adopt A, and mallory's key with it.
+        let fresh = [
+            try record(da, by: W.alice, signer: world.key(W.alice), replaces: db),
+            try record(da, by: W.carol, signer: world.key(W.carol), replaces: db),
+        ]
+        let approved = evaluate(z, history + [Step(commit: commit(4, world), records: adoptA + adoptB + fresh)])
+        #expect(approved.reason == nil, "\(approved.detail)")
+        #expect(approved.adopted == [oid(2), oid(3), oid(4)])
+        #expect(approved.trusted?.digest == da)
+        // One fresh record is not a quorum, whatever old records lie next to it.
+        let half = evaluate(z, history + [Step(commit: commit(4, world), records: adoptA + [fresh[0]])])
+        #expect(half.reason == .policyUnapproved)
+    }
+
+    @Test func recordsOfTheFirstAdoptionOfAStateAreStaleForAnyOtherTransition() throws {
+        // The records that moved the root to erin's world replace the root;
+        // under any other trusted state, even one with the same signers, they do not count.
+        let (next, erinKey) = withErin()
+        let d = digest(next)
+        let records = [
+            try record(d, by: W.alice, signer: world.key(W.alice)),
+            try record(d, by: W.carol, signer: world.key(W.carol)),
+            try record(d, by: Self.erin, signer: erinKey),
+        ]
+        let state = try world.governance()
+        #expect(GovernanceTrust.quorum(for: d, replacing: digest(world), records: records, under: state, now: W.now).met)
+        let other = ContentDigest.sha256(of: Array("another trusted state".utf8))
+        let elsewhere = GovernanceTrust.quorum(for: d, replacing: other, records: records, under: state, now: W.now)
+        #expect(!elsewhere.met)
+        #expect(Set(elsewhere.discarded.map(\.reason)) == [.digestMismatch])
+    }
+
+    // MARK: .next.sig: a governor rotating their own key
+
+    /// The default world (`[governance] approvals = 2`, admins alice and
+    /// carol) where alice's key is replaced by `newKey`.
+    func aliceRotated(to newKey: SSHEd25519PrivateKey) -> PolicyWorld {
+        var next = world
+        next.keys[W.alice] = newKey
+        return next
+    }
+
+    @Test func nextSignatureLetsAGovernorRotateTheirOwnKey() throws {
+        let newKey = SSHEd25519PrivateKey.generate()
+        let next = aliceRotated(to: newKey)
+        let d = digest(next)
+        let carol = try record(d, by: W.carol, signer: world.key(W.carol))
+
+        // Only .sig files: alice's old key counts for the old quorum, but not
+        // for the new one, whose allowed_signers lists only her new key.
+        let onlySig = try record(d, by: W.alice, signer: world.key(W.alice))
+        let pending = evaluate(world, [Step(commit: commit(2, next), records: [onlySig, carol])])
+        #expect(pending.reason == .policyUnapproved)
+        #expect(pending.detail.contains("trusted policy met (2 of 2), of the new policy not met (1 of 2)"), "\(pending.detail)")
+
+        // Signing with the new key in .sig instead just moves the gap to the old quorum.
+        let newInSig = try record(d, by: W.alice, signer: newKey)
+        let swapped = evaluate(world, [Step(commit: commit(2, next), records: [newInSig, carol])])
+        #expect(swapped.reason == .policyUnapproved)
+        #expect(swapped.detail.contains("trusted policy not met (1 of 2), of the new policy met (2 of 2)"), "\(swapped.detail)")
+
+        // .sig with the old key and .next.sig with the new: both quorums met.
+        let both = try record(d, by: W.alice, signer: world.key(W.alice), nextSigner: newKey)
+        let adopted = evaluate(world, [Step(commit: commit(2, next), records: [both, carol])])
+        #expect(adopted.reason == nil, "\(adopted.detail)")
+        #expect(adopted.adopted == [oid(2)])
+        #expect(adopted.trusted?.digest == d)
+        // Each quorum took the one signature its own signers trust, with no complaint.
+        let newState = try next.governance(commit: 2)
+        let newQuorum = GovernanceTrust.quorum(for: d, replacing: digest(world), records: [both, carol], under: newState, now: W.now)
+        #expect(newQuorum.counted == [W.alice, W.carol])
+        #expect(newQuorum.discarded.isEmpty)
+
+        // A .next.sig alone serves the new quorum only.
+        let nextOnly = try record(d, by: W.alice, signer: nil, nextSigner: newKey)
+        let oldQuorum = GovernanceTrust.quorum(
+            for: d, replacing: digest(world), records: [nextOnly, carol], under: try world.governance(), now: W.now)
+        #expect(oldQuorum.counted == [W.carol])
+        #expect(oldQuorum.discarded.map(\.reason) == [.signerUnknown])
+        #expect(oldQuorum.discarded.first?.detail.contains("alice@example.com.toml.next.sig") == true)
+    }
+
+    @Test func nextSignatureByAKeyTheNewSignersDoNotListDoesNotCount() throws {
+        let newKey = SSHEd25519PrivateKey.generate()
+        let next = aliceRotated(to: newKey)
+        let d = digest(next)
+        let carol = try record(d, by: W.carol, signer: world.key(W.carol))
+        for stranger in [SSHEd25519PrivateKey.generate(), world.key(W.mallory), world.key(W.carol)] {
+            let wrong = try record(d, by: W.alice, signer: world.key(W.alice), nextSigner: stranger)
+            let verdict = evaluate(world, [Step(commit: commit(2, next), records: [wrong, carol])])
+            #expect(verdict.reason == .policyUnapproved)
+            let newQuorum = GovernanceTrust.quorum(
+                for: d, replacing: digest(world), records: [wrong, carol], under: try next.governance(commit: 2), now: W.now)
+            #expect(newQuorum.counted == [W.carol])
+            #expect(newQuorum.discarded.map(\.reason) == [.signerUnknown])
+        }
+        // A .next.sig in another namespace does not count either.
+        let wrongNamespace = try record(d, by: W.alice, signer: world.key(W.alice))
+        let forged = GovernanceRecordEvidence(
+            path: wrongNamespace.path, bytes: wrongNamespace.bytes, signature: wrongNamespace.signature,
+            nextSignature: W.sign(wrongNamespace.bytes, with: newKey, namespace: "writ-approval"))
+        #expect(evaluate(world, [Step(commit: commit(2, next), records: [forged, carol])]).reason == .policyUnapproved)
+    }
+
+    @Test func oneKeyCountsOnceThroughSigAndNextSig() throws {
+        let newKey = SSHEd25519PrivateKey.generate()
+        // Alone, alice's two signatures make one principal in each quorum.
+        let next = aliceRotated(to: newKey)
+        let d = digest(next)
+        let aliceTwice = try record(d, by: W.alice, signer: world.key(W.alice), nextSigner: newKey)
+        let alone = evaluate(world, [Step(commit: commit(2, next), records: [aliceTwice])])
+        #expect(alone.reason == .policyUnapproved)
+        #expect(alone.detail.contains("(1 of 2)"), "\(alone.detail)")
+
+        // Carol's line in the new signers carries alice's new key: carol's
+        // .next.sig with that key verifies, but the key already counts for alice.
+        var shared = next
+        shared.keys[W.carol] = newKey
+        let ds = digest(shared)
+        let alice = try record(ds, by: W.alice, signer: world.key(W.alice), nextSigner: newKey)
+        let carol = try record(ds, by: W.carol, signer: world.key(W.carol), nextSigner: newKey)
+        let verdict = evaluate(world, [Step(commit: commit(2, shared), records: [alice, carol])])
+        #expect(verdict.reason == .policyUnapproved)
+        #expect(verdict.detail.contains("trusted policy met (2 of 2), of the new policy not met (1 of 2)"), "\(verdict.detail)")
+        // Near miss: carol keeps a key of her own.
+        let (dn, carolOwn) = (d, try record(d, by: W.carol, signer: world.key(W.carol)))
+        let aliceN = try record(dn, by: W.alice, signer: world.key(W.alice), nextSigner: newKey)
+        #expect(evaluate(world, [Step(commit: commit(2, next), records: [aliceN, carolOwn])]).reason == nil)
     }
 }

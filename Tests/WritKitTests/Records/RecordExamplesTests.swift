@@ -51,9 +51,9 @@ import Testing
                 #expect(digest == GovernanceDigest.compute(policy: policyBytes, allowedSigners: signersBytes))
                 #expect(policy.isGovernor(record.approver))
                 counts["governance", default: 0] += 1
-            case .approvalSignature, .governanceSignature:
+            case .approvalSignature, .governanceSignature, .governanceNextSignature:
                 #expect(String(decoding: bytes, as: UTF8.self).hasPrefix("-----BEGIN SSH SIGNATURE-----\n"))
-                let record = file.dropLast(".sig".count)
+                let record = file.dropLast(file.hasSuffix(".next.sig") ? ".next.sig".count : ".sig".count)
                 #expect(files.contains(String(record)), "\(file) has no record next to it")
                 counts["signature", default: 0] += 1
             }

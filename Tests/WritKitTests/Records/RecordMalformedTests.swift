@@ -152,6 +152,10 @@ private let approvalCases: [MalformedCase] = [
     .init("governance: bad decision", .governance, edit(G, "\"approve\"", "\"yes\""), path: GP, mentions: "decision"),
     .init("governance: upper-case directory", .governance, G, path: GP.uppercased().replacingOccurrences(of: "APPROVALS/_GOVERNANCE", with: "approvals/_governance").replacingOccurrences(of: "ALICE@EXAMPLE.COM.TOML", with: "alice@example.com.toml")),
     .init("governance: schema 2", .governance, edit(G, "schema = 1", "schema = 2"), mentions: "schema"),
+    .init("governance: missing replaces", .governance, edit(G, "replaces = \"sha256:\(String(repeating: "ef", count: 32))\"\n", ""), path: GP, mentions: "replaces"),
+    .init("governance: replaces is not a digest", .governance, edit(G, "replaces = \"sha256:\(String(repeating: "ef", count: 32))\"", "replaces = \"sha256:abcd\""), path: GP, mentions: "replaces"),
+    .init("governance: replaces as a number", .governance, edit(G, "replaces = \"sha256:\(String(repeating: "ef", count: 32))\"", "replaces = 1"), path: GP, mentions: "replaces"),
+    .init("governance: replaces the state it approves", .governance, edit(G, "replaces = \"sha256:\(String(repeating: "ef", count: 32))\"", "replaces = \"\(RecordFixtures.digest)\""), path: GP, mentions: "replaces"),
     .init("request: digest does not match the text", .request, "schema = 1\nintent = \"rotate-db-password-7f3a\"\nintent_digest = \"\(RecordFixtures.digest)\"\nkind = \"release\"\ntier = \"high\"\nproposer = \"agent-1@example.com\"\nsummary = \"s\"\ncreated_at = \"2026-11-22T00:50:00Z\"\napprovals_required = 1\nroles = [\"admin\"]\nintent_toml = \"x\"\n", mentions: "intent_digest"),
 ]
 

@@ -80,8 +80,16 @@ import Testing
         let digest = ContentDigest.sha256(of: [1, 2, 3])
         let paths: [GovernancePath] = [
             .policy, .allowedSigners, .request(id), .approval(id, alice), .approvalSignature(id, alice),
-            .governanceRecord(digest, alice), .governanceSignature(digest, alice), .joinRequest(login: "newcomer"),
+            .governanceRecord(digest, alice), .governanceSignature(digest, alice), .governanceNextSignature(digest, alice),
+            .joinRequest(login: "newcomer"),
         ]
+        #expect(
+            GovernancePath.governanceNextSignature(digest, alice).path
+                == "approvals/_governance/\(digest.hex)/alice@example.com.toml.next.sig")
+        // A principal whose name contains ".toml.next" still reads one way only.
+        let odd = try #require(Principal("x.toml.next"))
+        #expect(GovernancePath("approvals/_governance/\(digest.hex)/x.toml.next.toml.sig") == .governanceSignature(digest, odd))
+        #expect(GovernancePath("approvals/_governance/\(digest.hex)/x.toml.next.sig") == .governanceNextSignature(digest, try #require(Principal("x"))))
         #expect(GovernancePath.approval(id, alice).path == "approvals/eb/rotate-db-password-7f3a/alice@example.com.toml")
         #expect(GovernancePath.governanceSignature(digest, alice).path == "approvals/_governance/\(digest.hex)/alice@example.com.toml.sig")
         for path in paths { #expect(GovernancePath(path.path) == path, "\(path.path)") }
@@ -97,6 +105,11 @@ import Testing
             "approvals/eb/rotate-db-password-7f3a/request.toml.sig", "approvals/eb/rotate-db-password-7f3a/a b.toml",
             "approvals/_governance/\(hex.uppercased())/alice.toml", "approvals/_governance/abc/alice.toml",
             "approvals/_governance/\(hex)/request.toml", "approvals/_governance/\(hex)/x/alice.toml",
+            // .next.sig exists only next to a governance record.
+            "approvals/eb/rotate-db-password-7f3a/alice@example.com.toml.next.sig",
+            "approvals/_governance/\(hex)/request.toml.next.sig", "approvals/_governance/\(hex)/alice.next.sig",
+            "approvals/_governance/\(hex)/alice.toml.next", "approvals/_governance/\(hex)/alice.toml.sig.next.sig",
+            "approvals/_governance/\(hex)/alice.toml.next.sig.sig", "approvals/_governance/\(hex)/.toml.next.sig",
             "join-requests/a/b.toml", "join-requests/a b.toml",
         ] {
             #expect(GovernancePath(bad) == nil, "\(bad)")

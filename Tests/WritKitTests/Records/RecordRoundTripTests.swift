@@ -101,7 +101,9 @@ import Testing
 
     @Test func governanceWriterRoundTrips() throws {
         let digest = GovernanceDigest.compute(policy: [1], allowedSigners: [2])
-        let record = try GovernanceRecord(governanceDigest: digest, decision: .approve, approver: alice, createdAt: when, note: "n")
+        let record = try GovernanceRecord(
+            governanceDigest: digest, replaces: ContentDigest.sha256(of: [4, 5, 6]), decision: .approve, approver: alice,
+            createdAt: when, note: "n")
         #expect(try GovernanceRecord.parse(record.canonicalBytes(), expectedPath: record.path.path) == record)
     }
 

@@ -127,6 +127,7 @@ enum RecordFixtures {
     static let governance = """
         schema = 1
         governance_digest = "\(digest)"
+        replaces = "sha256:\(String(repeating: "ef", count: 32))"
         decision = "approve"
         approver = "alice@example.com"
         created_at = "2026-11-22T01:00:00Z"
