@@ -222,7 +222,7 @@ private struct Session {
         // The outcome goes to the outbox first: if publishing fails or the
         // process dies now, the next poll publishes it.
         try StateFiles.write(Data(event.canonicalJSON()), to: outboxPath(id))
-        try publisher.publish([event], message: "writ: \(event.kind.rawValue) \(id) (\(runID))\n", now: now)
+        try publisher.publish([event], message: "writ: \(event.kind.rawValue) \(id) (\(runID))\n", anchoredAt: view.governanceTip, now: now)
         try? FileManager.default.removeItem(atPath: outboxPath(id))
         if !(config.executors[intent.kind]?.idempotent ?? false) { state.pending.remove(id) }
         entries.append(.init(
@@ -276,7 +276,7 @@ private struct Session {
                     tier: tier, runID: runID, idempotencyKey: intent.effectiveIdempotencyKey, approvals: approvals))))
             let files = try publisher.files(for: claimEvents, onTree: try sync.ops.repository.commit(tip).tree)
             guard let commit = try publisher.build(
-                files: files, on: tip, message: "writ: claim \(id) (\(tier), \(runID))\n", now: now)
+                files: files, on: tip, message: "writ: claim \(id) (\(tier), \(runID))\n", anchoredAt: view.governanceTip, now: now)
             else { continue }
             // Journal first, then publish, then mark published: see StateStore.
             try store.journalAppend(id, .init(kind: .claim, runID: runID, commit: commit))
@@ -302,7 +302,7 @@ private struct Session {
             payload: .inDoubt(
                 claimedAt: claimedAt,
                 detail: "claimed at \(claimedAt) with no outcome within claim_lease (\(config.claimLeaseSeconds)s); not run again"))
-        try publisher.publish([event], message: "writ: in_doubt \(id)\n", now: now)
+        try publisher.publish([event], message: "writ: in_doubt \(id)\n", anchoredAt: view.governanceTip, now: now)
         if executor?.idempotent != true { state.pending.remove(id) }
         entries.append(.init(id: id, tier: verdict.tier, result: .inDoubt, reason: nil, durationMs: nil))
     }
@@ -324,7 +324,7 @@ private struct Session {
 
     mutating func publishBlocked() throws {
         guard !blockedEvents.isEmpty else { return }
-        try publisher.publish(blockedEvents, message: "writ: blocked \(blockedEvents.count) intent(s) (\(runID))\n", now: now)
+        try publisher.publish(blockedEvents, message: "writ: blocked \(blockedEvents.count) intent(s) (\(runID))\n", anchoredAt: view.governanceTip, now: now)
         blockedEvents = []
     }
 
@@ -353,7 +353,7 @@ private struct Session {
                 let folderPath = "audit/\(event.intent.fanOut)/\(event.intent.rawValue)"
                 let trail = try Self.events(in: folderPath, tree: tree, repository: sync.ops.repository)
                 if Self.stillAnswersClaim(of: run, trail: trail, outcome: bytes) {
-                    try publisher.publish([event], message: "writ: \(event.kind.rawValue) \(event.intent) (recovered)\n", now: now)
+                    try publisher.publish([event], message: "writ: \(event.kind.rawValue) \(event.intent) (recovered)\n", anchoredAt: view.governanceTip, now: now)
                 }
                 try? FileManager.default.removeItem(atPath: path)
                 view = try sync.sync(&state, now: now)
