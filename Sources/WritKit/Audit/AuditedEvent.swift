@@ -3,15 +3,8 @@ import Foundation
 /// One audit event on the ledger as `writ log` shows it: where and when it
 /// was committed, who verifiably signed that commit, and whether it counts.
 public struct AuditedEvent: Sendable, Encodable {
-    /// How a ledger commit is signed, as judged by the governance in force at the time.
-    public enum Signature: String, Sendable, Encodable {
-        /// An SSH signature by a key the trusted allowed_signers lists.
-        case trusted
-        /// No (strictly parsed) `gpgsig` header.
-        case unsigned
-        /// A signature that does not verify, or by a key nobody trusted.
-        case untrusted
-    }
+    /// How a ledger commit is signed, as judged by the governance trusted at its ledger position.
+    public typealias Signature = LedgerSignature
 
     /// `audit/<aa>/<intent>/<seq>-<event>.json`.
     public let path: String
@@ -26,7 +19,8 @@ public struct AuditedEvent: Sendable, Encodable {
     public let signature: Signature
     /// Principals whose trusted key made the commit's signature, sorted.
     public let signers: [Principal]
-    /// The governance commit whose trusted state judged the signature.
+    /// The commit's governance position P (docs/audit.md), whose trusted
+    /// state judged the signature and the writer's entitlement.
     public let governance: ObjectID
     /// Whether the event counts (SPEC §3 event authority).
     public let counts: Bool
@@ -40,8 +34,10 @@ public struct AuditedEvent: Sendable, Encodable {
     let bytes: Data
     /// The commit's position on the ledger's first-parent history.
     let commitIndex: Int
-    /// The ledger clock at the commit (running maximum of committer times).
+    /// τ: the ledger clock at the commit, from governance committer times.
     let clock: Date
+    /// The index of `governance` on the governance timeline.
+    let positionIndex: Int
     let verifiedSigners: Set<Principal>
 
     private enum Keys: String, CodingKey {

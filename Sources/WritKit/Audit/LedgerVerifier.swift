@@ -22,9 +22,13 @@ public struct LedgerVerifier {
     /// history rewritten, governance not trusted, no ledger branch).
     public func verify(trustRoot: ObjectID, now: Date) throws -> VerifyReport {
         let audit = try LedgerAudit(ops: ops, trustRoot: trustRoot, now: now)
+        // Approval records are attributed over the whole first-parent
+        // history, so a record merged before the trust root keeps its commit.
+        let history = try ops.repository.firstParentHistory(from: audit.governance.head.commit, to: nil, order: .oldestFirst)
+        let offset = history.firstIndex(of: audit.governance.start.commit) ?? 0
         var replay = ClaimReplay(
             audit: audit, idempotentKinds: idempotentKinds,
-            approvals: try HistoricalApprovals(repository: ops.repository, chain: audit.governance.chain))
+            approvals: try HistoricalApprovals(repository: ops.repository, chain: history), approvalsOffset: offset)
         try replay.run()
 
         let position = Dictionary(audit.chain.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
@@ -35,7 +39,7 @@ public struct LedgerVerifier {
         }.map(\.element)
         return VerifyReport(
             ledgerHead: audit.head, governanceHead: audit.governance.chain.last ?? trustRoot, commits: audit.chain.count,
-            governanceCommits: audit.governance.chain.count, events: audit.events.count, claims: replay.claims,
+            governanceCommits: history.count, events: audit.events.count, claims: replay.claims,
             findings: findings)
     }
 }
@@ -46,6 +50,8 @@ private struct ClaimReplay {
     let audit: LedgerAudit
     let idempotentKinds: Set<String>
     let approvals: HistoricalApprovals
+    /// The trust root's index in `approvals.chain`.
+    let approvalsOffset: Int
     var findings: [AuditFinding] = []
     var claims = 0
 
@@ -109,8 +115,9 @@ private struct ClaimReplay {
     }
 
     /// Re-decides a claim as the dispatcher should have: with the governance
-    /// in force at the claim commit, the approvals merged by then, the
-    /// events committed before it, and the clock at the claim's `at`.
+    /// trusted at the claim commit's ledger position P, the approvals merged
+    /// by P, the events committed before it, and τ (the clock set by
+    /// governance history, never the claim's own dates) as the clock.
     private func check(
         _ audited: AuditedEvent, claim: AuditEvent.Claim, event: AuditEvent, events: [AuditedEvent], rerun: Bool
     ) throws -> AuditFinding? {
@@ -118,7 +125,7 @@ private struct ClaimReplay {
         func finding(_ reason: ReasonCode, _ detail: String) -> AuditFinding {
             AuditFinding(reason: reason, commit: audited.commit, path: audited.path, detail: detail)
         }
-        let point = audit.governance.point(at: audited.clock)
+        let point = audit.governance.points[audited.positionIndex]
         guard point.headTrusted else {
             return finding(
                 .policyUnapproved,
@@ -131,11 +138,11 @@ private struct ClaimReplay {
         let intent = IntentEvidence(path: LedgerPath.intent(id).path, bytes: file.bytes, signature: signature)
         let before = events.filter { $0.commitIndex < audited.commitIndex }
             .filter { !rerun || ($0.kind != .claimed && $0.kind != .inDoubt) }
-            .map { EventEvidence(path: $0.path, bytes: $0.bytes, commit: $0.commit, signers: $0.verifiedSigners) }
+            .map { EventEvidence(path: $0.path, bytes: $0.bytes, commit: $0.commit, signers: $0.verifiedSigners, counts: $0.counts) }
         let verdict = DecisionEngine.decide(
-            governance: point.trusted, intent: intent, approvals: try approvals.approvals(for: id, asOf: point.index),
-            events: before, now: event.at.date)
-        let context = "claimed at \(event.at) under governance \(point.commit.hex)"
+            governance: point.trusted, intent: intent, approvals: try approvals.approvals(for: id, asOf: approvalsOffset + point.index),
+            events: before, now: audited.clock)
+        let context = "claimed at \(event.at) (ledger clock \(Timestamp(audited.clock))) under governance \(point.commit.hex)"
         switch verdict.state {
         case .ready:
             if let tier = verdict.tier, claim.tier != tier {

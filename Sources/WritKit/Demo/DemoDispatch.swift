@@ -62,7 +62,7 @@ public struct DemoDispatch {
         var lines: [String] = []
         for commitID in try repository.firstParentHistory(from: head, to: nil, order: .newestFirst).prefix(limit) {
             let commit = try repository.commit(commitID)
-            let who = try LedgerReader.signers(of: commitID, in: repository, trusted: signers, now: Date())
+            let who = try LedgerWalk.signature(of: commitID, in: repository, trusted: signers, at: Date()).1
             let verdict = who.isEmpty ? "no trusted signature" : "Good \"git\" signature for \(who.map(\.rawValue).sorted().joined(separator: ", "))"
             let subject = commit.message.split(separator: "\n").first.map(String.init) ?? ""
             lines.append("\(commitID.hex.prefix(12))  \(verdict)\n              \(subject)")

@@ -16,6 +16,10 @@ public struct DispatchState: Codable, Sendable, Equatable {
     public var ledgerTip: ObjectID?
     /// Intents not yet settled, by id.
     public var pending: Set<IntentID>
+    /// Where the ledger walk stands after `ledgerTip`: its governance
+    /// position, the state trusted there and the ledger clock, so a poll
+    /// judges only new ledger commits (docs/audit.md).
+    public var ledgerCursor: LedgerCursor?
 
     enum CodingKeys: String, CodingKey {
         case trustRoot = "trust_root"
@@ -23,6 +27,7 @@ public struct DispatchState: Codable, Sendable, Equatable {
         case governanceTip = "governance_tip"
         case ledgerTip = "ledger_tip"
         case pending
+        case ledgerCursor = "ledger_cursor"
     }
 
     public init(trustRoot: ObjectID) {
@@ -38,6 +43,9 @@ struct IntentLedgerRecord: Codable, Sendable, Equatable {
         let path: String
         let commit: ObjectID
         let signers: [Principal]
+        /// Whether the event counts, as the ledger walk judged it under
+        /// the governance trusted at its commit's position.
+        let counts: Bool?
     }
 
     var events: [Event] = []

@@ -209,7 +209,8 @@ private struct Session {
         // process dies now, the next poll publishes it.
         try StateFiles.write(Data(event.canonicalJSON()), to: outboxPath(id))
         try publisher.publish(
-            [event], message: "writ: \(event.kind.rawValue) \(id) (\(runID))\n", now: now, after: [id: claimed.sequence])
+            [event], message: "writ: \(event.kind.rawValue) \(id) (\(runID))\n", anchoredAt: view.governanceTip, now: now,
+            after: [id: claimed.sequence])
         try? FileManager.default.removeItem(atPath: outboxPath(id))
         if !(config.executors[intent.kind]?.idempotent ?? false) { state.pending.remove(id) }
         entries.append(.init(
@@ -292,7 +293,7 @@ private struct Session {
             let files = try publisher.files(
                 for: claimEvents, onTree: try sync.ops.repository.commit(tip).tree, after: [id: numberAfter])
             guard let commit = try publisher.build(
-                files: files, on: tip, message: "writ: claim \(id) (\(tier), \(runID))\n", now: now)
+                files: files, on: tip, message: "writ: claim \(id) (\(tier), \(runID))\n", anchoredAt: view.governanceTip, now: now)
             else { continue }
             // Journal first, then publish, then mark published: see StateStore.
             try store.journalAppend(id, .init(kind: .claim, runID: runID, commit: commit))
@@ -329,7 +330,9 @@ private struct Session {
             payload: .inDoubt(
                 claimedAt: claimedAt,
                 detail: "claimed at \(claimedAt) with no outcome within claim_lease (\(config.claimLeaseSeconds)s); not run again"))
-        try publisher.publish([event], message: "writ: in_doubt \(id)\n", now: now, after: Self.numbering(id, after: verdict))
+        try publisher.publish(
+            [event], message: "writ: in_doubt \(id)\n", anchoredAt: view.governanceTip, now: now,
+            after: Self.numbering(id, after: verdict))
         if executor?.idempotent != true { state.pending.remove(id) }
         entries.append(.init(id: id, tier: verdict.tier, result: .inDoubt, reason: nil, durationMs: nil))
     }
@@ -351,8 +354,8 @@ private struct Session {
         guard !blockedEvents.isEmpty else { return }
         let after = Dictionary(blockedEvents.map { ($0.event.intent, $0.after) }, uniquingKeysWith: max)
         try publisher.publish(
-            blockedEvents.map(\.event), message: "writ: blocked \(blockedEvents.count) intent(s) (\(runID))\n", now: now,
-            after: after)
+            blockedEvents.map(\.event), message: "writ: blocked \(blockedEvents.count) intent(s) (\(runID))\n",
+            anchoredAt: view.governanceTip, now: now, after: after)
         blockedEvents = []
     }
 
@@ -383,8 +386,8 @@ private struct Session {
                         events: evidence.events, now: now)
                     if Self.stillAnswersClaim(of: run, events: verdict.events, outcome: event) {
                         try publisher.publish(
-                            [event], message: "writ: \(event.kind.rawValue) \(event.intent) (recovered)\n", now: now,
-                            after: Self.numbering(event.intent, after: verdict))
+                            [event], message: "writ: \(event.kind.rawValue) \(event.intent) (recovered)\n",
+                            anchoredAt: view.governanceTip, now: now, after: Self.numbering(event.intent, after: verdict))
                         view = try sync.sync(&state, now: now)
                     }
                 }

@@ -33,6 +33,15 @@ struct LedgerSync {
             }
         }
 
+        // A state remembered before ledger positions existed judged events
+        // by other rules: read everything again (the journal is kept).
+        if state.ledgerTip != nil, state.ledgerCursor == nil {
+            try? FileManager.default.removeItem(atPath: store.root + "/intents")
+            state.governanceTip = nil
+            state.ledgerTip = nil
+            state.trustedCommit = state.trustRoot
+        }
+
         // Governance trust, from the last trusted commit forward.
         let result = try GovernanceReader(ops: ops).evaluate(trustRoot: state.trustedCommit, now: now)
         guard let trusted = result.verdict.trusted else {
@@ -69,34 +78,43 @@ struct LedgerSync {
             }
         }
 
-        // New ledger commits: append-only check, intents and events.
-        for commitID in try repository.firstParentHistory(from: ledgerTip, to: state.ledgerTip, order: .oldestFirst)
-        where commitID != state.ledgerTip {
-            let commit = try repository.commit(commitID)
-            if commit.parents.count > 1 {
-                throw WritError(.ledgerViolation, "ledger commit \(commitID.hex) is a merge; the ledger is fast-forward only")
+        // New ledger commits, through the one walk: append-only check,
+        // intents, and events judged under the governance trusted at each
+        // commit's ledger position. The walk resumes from the remembered
+        // position, so its timeline starts there and covers only what the
+        // new commits can be anchored to.
+        if state.ledgerTip != ledgerTip {
+            let cursor = state.ledgerCursor
+            let startTrusted: GovernanceState
+            if let cursor, cursor.trusted == trusted.commit {
+                startTrusted = trusted
+            } else {
+                startTrusted = try Self.state(at: cursor?.trusted ?? state.trustRoot, in: repository)
             }
-            var signers: [Principal]?
-            for change in try repository.diff(from: commit.parents.first, to: commitID) {
-                if let problem = LedgerReader.appendProblem(change) {
-                    throw WritError(.ledgerViolation, "ledger commit \(commitID.hex): \(problem)")
+            let timeline = try GovernanceTimeline(
+                ops: ops, start: cursor?.position ?? state.trustRoot, trusted: startTrusted, head: governanceTip, now: now)
+            state.ledgerCursor = try LedgerWalk(ops: ops, timeline: timeline).walk(
+                after: cursor, to: ledgerTip, readBytes: false
+            ) { read in
+                if let problem = read.problems.first {
+                    throw WritError(.ledgerViolation, problem.detail)
                 }
-                guard let path = LedgerPath(change.path) else { continue }
-                var entry = try record(path.intentID)
-                switch path {
-                case .intent, .intentSignature:
+                for file in read.intents {
+                    let id = file.ledgerPath.intentID
+                    var entry = try record(id)
                     entry.proposed = true
-                case .auditEvent:
-                    if signers == nil {
-                        signers = try LedgerReader.signers(of: commitID, in: repository, trusted: trusted.signers, now: now)
-                            .sorted()
-                    }
-                    if !entry.events.contains(where: { $0.path == change.path }) {
-                        entry.events.append(.init(path: change.path, commit: commitID, signers: signers ?? []))
-                    }
+                    records[id] = entry
+                    touched.insert(id)
                 }
-                records[path.intentID] = entry
-                touched.insert(path.intentID)
+                for event in read.events {
+                    var entry = try record(event.intent)
+                    if !entry.events.contains(where: { $0.path == event.file.path }) {
+                        entry.events.append(.init(
+                            path: event.file.path, commit: read.id, signers: read.signers.sorted(), counts: event.counts))
+                    }
+                    records[event.intent] = entry
+                    touched.insert(event.intent)
+                }
             }
         }
 
@@ -111,14 +129,27 @@ struct LedgerSync {
     }
 
     /// Whether the intent's remembered events include a `succeeded` or
-    /// `failed` event in a commit signed by a principal entitled to write it
-    /// (the event kind is part of its path, so nothing is parsed).
+    /// `failed` event that counts, as the ledger walk judged it (the event
+    /// kind is part of its path, so nothing is parsed). `policy` is kept for
+    /// callers; what counts was decided under each commit's own position.
     func hasFinalOutcome(_ id: IntentID, policy: Policy) throws -> Bool {
         try store.loadIntent(id).events.contains { event in
             guard case .auditEvent(_, _, let kind)? = LedgerPath(event.path), kind == .succeeded || kind == .failed
             else { return false }
-            return EventAuthority.isEntitled(Set(event.signers), toWrite: kind, tier: nil, policy: policy)
+            return event.counts == true
         }
+    }
+
+    /// The governance state in `commit`'s own files.
+    private static func state(at commit: ObjectID, in repository: Repository) throws -> GovernanceState {
+        let tree = try repository.commit(commit).tree
+        guard let policy = try repository.blob(at: GovernancePath.policy.path, inTree: tree, limit: RecordBytes.maximumSize),
+            let signers = try repository.blob(
+                at: GovernancePath.allowedSigners.path, inTree: tree, limit: GovernanceState.maximumSignersSize)
+        else {
+            throw WritError(.policyMalformed, "governance commit \(commit.hex) lacks policy.toml or allowed_signers")
+        }
+        return try GovernanceState(commit: commit, policyBytes: policy, signersBytes: signers)
     }
 
     /// The evidence for one intent at the view's tips, for the decision engine.
@@ -139,7 +170,8 @@ struct LedgerSync {
         }
         let events = record.events.compactMap { event -> EventEvidence? in
             guard let bytes = try? repository.blob(at: event.path, inTree: ledgerTree, limit: RecordBytes.maximumSize) else { return nil }
-            return EventEvidence(path: event.path, bytes: bytes, commit: event.commit, signers: Set(event.signers))
+            return EventEvidence(
+                path: event.path, bytes: bytes, commit: event.commit, signers: Set(event.signers), counts: event.counts == true)
         }
         return (IntentEvidence(path: LedgerPath.intent(id).path, bytes: bytes, signature: signature), approvals, events)
     }

@@ -46,8 +46,12 @@ public struct OperatorEvents {
         }
         _ = try Intent.parse(bytes, expectedPath: LedgerPath.intent(id).path)
         let event = try make(Intent.digest(ofFileBytes: bytes))
+        // The anchor: the governance head this command read.
+        let governanceHead = try ops.governanceHead()
         let publisher = LedgerPublisher(ops: ops, remote: nil, signer: signer)
-        guard let commit = try publisher.publish([event], message: "writ: \(verb) \(id) as \(signer.principal)\n", now: now)
+        guard
+            let commit = try publisher.publish(
+                [event], message: "writ: \(verb) \(id) as \(signer.principal)\n", anchoredAt: governanceHead, now: now)
         else {
             throw WritError(.lockContended, "could not append to the ledger")
         }

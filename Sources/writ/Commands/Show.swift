@@ -26,7 +26,7 @@ struct Show: ParsableCommand {
         let events = (status.events[intentID] ?? []).map { evidence in
             ShownEvent(
                 path: evidence.path, commit: evidence.commit.hex,
-                signers: evidence.signers.map(\.rawValue).sorted(),
+                signers: evidence.signers.map(\.rawValue).sorted(), counts: evidence.counts ?? false,
                 event: try? AuditEvent.parse(evidence.bytes, expectedPath: evidence.path))
         }
         let shown = Shown(
@@ -49,6 +49,8 @@ struct Show: ParsableCommand {
         let path: String
         let commit: String
         let signers: [String]
+        /// Whether the event counts, as the one ledger walk judged it.
+        let counts: Bool
         let event: AuditEvent?
     }
 
@@ -75,7 +77,9 @@ struct Show: ParsableCommand {
             for event in events {
                 let name = event.event.map { "\($0.kind.rawValue) by \($0.actor)" } ?? "unreadable"
                 let signers = event.signers.isEmpty ? "unsigned or untrusted" : "signed by " + event.signers.joined(separator: ", ")
-                print("    \(event.path.split(separator: "/").last ?? ""): \(name), commit \(event.commit.prefix(12)), \(signers)")
+                print(
+                    "    \(event.path.split(separator: "/").last ?? ""): \(name), commit \(event.commit.prefix(12)), \(signers)"
+                        + (event.counts ? "" : ", does not count"))
             }
         }
     }

@@ -91,6 +91,12 @@ enum AuditTestSupport {
             payload: .claimed(.init(tier: tier, runID: "run-by-hand", idempotencyKey: id.rawValue, approvals: approvals)))
     }
 
+    /// `message` with the `Writ-Governance` trailer a dispatcher would
+    /// write: anchored at the current governance head.
+    static func anchored(_ sandbox: OpsSandbox, _ message: String) throws -> String {
+        GovernanceAnchor.message(message, anchoredAt: try sandbox.ops.governanceHead())
+    }
+
     /// Commits `files` on the ledger with no signature at all.
     @discardableResult
     static func appendUnsigned(_ sandbox: OpsSandbox, _ files: [String: Data], replacing: Bool = false, at date: Date)

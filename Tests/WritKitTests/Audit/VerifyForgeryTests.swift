@@ -123,12 +123,12 @@ struct VerifyForgeryTests {
         let (digest, path) = try AuditTestSupport.next(sandbox, id, .claimed)
         try sandbox.appendToLedger(
             [path: Data(try AuditTestSupport.claimed(id, digest: digest, tier: .high, at: start).canonicalJSON())],
-            as: AuditTestSupport.dispatcher, message: "writ: claim\n", at: start)
+            as: AuditTestSupport.dispatcher, message: try AuditTestSupport.anchored(sandbox, "writ: claim\n"), at: start)
         // The approved one, claimed the same way, is fine.
         let (approvedDigest, approvedPath) = try AuditTestSupport.next(sandbox, approved, .claimed)
         try sandbox.appendToLedger(
             [approvedPath: Data(try AuditTestSupport.claimed(approved, digest: approvedDigest, tier: .high, at: start).canonicalJSON())],
-            as: AuditTestSupport.dispatcher, message: "writ: claim\n", at: start)
+            as: AuditTestSupport.dispatcher, message: try AuditTestSupport.anchored(sandbox, "writ: claim\n"), at: start)
 
         let report = try AuditTestSupport.verify(sandbox)
         #expect(report.claims == 2)

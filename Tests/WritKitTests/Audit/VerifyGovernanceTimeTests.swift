@@ -2,9 +2,9 @@ import Foundation
 import Testing
 import WritKit
 
-/// Events are judged by the governance trusted when they were committed,
-/// not by today's: a rotated-out dispatcher's old events still count, its
-/// new ones do not.
+/// Events are judged by the governance trusted at their commit's ledger
+/// position, not by today's: a rotated-out dispatcher's old events still
+/// count, its new ones do not.
 @Suite("Audit: governance trusted at the time")
 struct VerifyGovernanceTimeTests {
     @Test("after a quorum rotates the dispatcher role, the old dispatcher's earlier events count and its later ones do not")
@@ -48,6 +48,10 @@ struct VerifyGovernanceTimeTests {
         try BranchAppender(repository: repository).append(
             files, to: sandbox.ops.governanceRef, message: "rotate the dispatcher\n",
             signer: try sandbox.identity("alice@example.com"), at: rotation, overwrite: true)
+
+        // An honest writer anchors at the new governance head (docs/audit.md:
+        // until one does, the ledger's position stays before the rotation).
+        try AuditTestSupport.propose(sandbox, "triage", "triage-3", at: rotation.addingTimeInterval(30))
 
         // dispatch-1, no longer a dispatcher, still writes.
         let later = start.addingTimeInterval(120)

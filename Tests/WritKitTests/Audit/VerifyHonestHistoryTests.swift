@@ -62,7 +62,7 @@ struct VerifyHonestHistoryTests {
         let (digest, path) = try AuditTestSupport.next(sandbox, crashed, .claimed)
         let claim = try AuditTestSupport.claimed(crashed, digest: digest, tier: .medium, approvals: approvals, at: start)
         try sandbox.appendToLedger(
-            [path: Data(claim.canonicalJSON())], as: AuditTestSupport.dispatcher, message: "writ: claim (crashed)\n", at: start)
+            [path: Data(claim.canonicalJSON())], as: AuditTestSupport.dispatcher, message: try AuditTestSupport.anchored(sandbox, "writ: claim (crashed)\n"), at: start)
 
         let config = try AuditTestSupport.config(sandbox, claimLease: "1m")
         let first = try AuditTestSupport.poll(config, at: start.addingTimeInterval(120))
@@ -96,7 +96,7 @@ struct VerifyHonestHistoryTests {
         let (digest, path) = try AuditTestSupport.next(sandbox, id, .claimed)
         try sandbox.appendToLedger(
             [path: Data(try AuditTestSupport.claimed(id, digest: digest, tier: .medium, at: start).canonicalJSON())],
-            as: AuditTestSupport.dispatcher, message: "writ: claim (crashed)\n", at: start)
+            as: AuditTestSupport.dispatcher, message: try AuditTestSupport.anchored(sandbox, "writ: claim (crashed)\n"), at: start)
         // An idempotent executor: the dispatcher itself runs it again after in_doubt.
         let config = try AuditTestSupport.config(sandbox, claimLease: "1m", idempotent: true)
         _ = try AuditTestSupport.poll(config, at: start.addingTimeInterval(120))

@@ -8,6 +8,10 @@ import Foundation
 /// and asks the caller to rebuild its files on the new tip; the caller may
 /// decline (return nil), which is how a claim steps back when someone else
 /// claimed first. Nothing is ever forced.
+///
+/// Every commit carries the `Writ-Governance` trailer naming the trusted
+/// governance tip the caller decided on (`GovernanceAnchor`), which places
+/// it on the governance timeline (docs/audit.md).
 struct LedgerPublisher {
     let ops: OpsRepo
     let remote: String?
@@ -80,14 +84,19 @@ struct LedgerPublisher {
     /// One attempt: commits `files` on `tip` and makes the commit durable.
     /// Returns nil when another writer moved the ledger first (refresh,
     /// re-evaluate, and try again on the new tip).
-    func attempt(files: [String: Data], on tip: ObjectID, message: String, now: Date) throws -> ObjectID? {
-        guard let commit = try build(files: files, on: tip, message: message, now: now) else { return nil }
+    func attempt(files: [String: Data], on tip: ObjectID, message: String, anchoredAt anchor: ObjectID, now: Date)
+        throws -> ObjectID?
+    {
+        guard let commit = try build(files: files, on: tip, message: message, anchoredAt: anchor, now: now) else { return nil }
         return try makeDurable(commit, on: tip) ? commit : nil
     }
 
     /// Writes the signed commit adding `files` on `tip`, without moving any
-    /// ref; nil when a path already exists there.
-    func build(files: [String: Data], on tip: ObjectID, message: String, now: Date) throws -> ObjectID? {
+    /// ref; nil when a path already exists there. `anchor` is the trusted
+    /// governance tip the events were decided on.
+    func build(files: [String: Data], on tip: ObjectID, message: String, anchoredAt anchor: ObjectID, now: Date) throws
+        -> ObjectID?
+    {
         let repository = ops.repository
         let tree = try repository.commit(tip).tree
         let newTree: ObjectID
@@ -98,7 +107,8 @@ struct LedgerPublisher {
         }
         let identity = signer.gitIdentity(at: now)
         return try repository.createSignedCommit(
-            tree: newTree, parents: [tip], author: identity, committer: identity, message: message
+            tree: newTree, parents: [tip], author: identity, committer: identity,
+            message: GovernanceAnchor.message(message, anchoredAt: anchor)
         ) { payload in try signer.sign(payload, namespace: SignatureNamespace.commit) }
     }
 
@@ -137,7 +147,9 @@ struct LedgerPublisher {
     /// when a race is lost. For events whose meaning does not depend on the
     /// tip (outcomes, blocked, in doubt).
     @discardableResult
-    func publish(_ events: [AuditEvent], message: String, now: Date, after: [IntentID: Int] = [:]) throws -> ObjectID? {
+    func publish(
+        _ events: [AuditEvent], message: String, anchoredAt anchor: ObjectID, now: Date, after: [IntentID: Int] = [:]
+    ) throws -> ObjectID? {
         guard !events.isEmpty else { return nil }
         var tip = try ops.ledgerHead()
         for attempt in 0..<maximumAttempts {
@@ -146,7 +158,7 @@ struct LedgerPublisher {
                 tip = try refresh()
             }
             let files = try self.files(for: events, onTree: try ops.repository.commit(tip).tree, after: after)
-            if let commit = try self.attempt(files: files, on: tip, message: message, now: now) {
+            if let commit = try self.attempt(files: files, on: tip, message: message, anchoredAt: anchor, now: now) {
                 return commit
             }
         }

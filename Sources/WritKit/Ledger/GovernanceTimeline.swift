@@ -1,0 +1,139 @@
+import Foundation
+
+/// The governance state trusted at each point of the governance branch's
+/// first-parent chain, from a start (the trust root, or a dispatcher's
+/// remembered ledger position) to a head: the `T(P)` of docs/audit.md.
+///
+/// Built in one walk of the chain, one `GovernanceTrust` step per commit,
+/// so a history of N commits is read once however many ledger commits are
+/// judged against it. Positions are chain indices; a ledger commit's
+/// position only ever moves forward along them (see `LedgerWalk`).
+public struct GovernanceTimeline {
+    /// The governance at one first-parent commit.
+    public struct Point: Sendable {
+        /// The governance commit.
+        public let commit: ObjectID
+        /// Its index in `chain`.
+        public let index: Int
+        /// Its committer time: the governance clock at this point. Admins
+        /// merge governance, so this clock is not chosen by a ledger signer.
+        public let time: Date
+        /// The state trusted after walking the chain up to this commit.
+        public let trusted: GovernanceState
+        /// Whether this commit's own files are the trusted state; false while
+        /// a change is pending its quorum (then `trusted` is the previous T).
+        public let headTrusted: Bool
+        /// Why the commit is pending, when it is.
+        public let detail: String
+    }
+
+    /// The first-parent chain from the start to the head, oldest first.
+    public let chain: [ObjectID]
+    /// One point per element of `chain`.
+    public let points: [Point]
+    private let indices: [ObjectID: Int]
+
+    /// The whole timeline from `trustRoot` to the governance head, in one
+    /// walk of the chain. Throws the contract errors (`trust_root_missing`,
+    /// `history_rewritten`, `policy_malformed` for a malformed trust root)
+    /// and, when `requireTrustedHead`, the head verdict's reason
+    /// (`policy_unapproved`) when the head is not trusted at `now`.
+    public init(ops: OpsRepo, trustRoot: ObjectID, now: Date, requireTrustedHead: Bool = true) throws {
+        let repository = ops.repository
+        let head = try ops.governanceHead()
+        guard try repository.objectExists(trustRoot), (try? repository.commit(trustRoot)) != nil else {
+            throw WritError(.trustRootMissing, "trust root \(trustRoot.hex) is not a commit in the ops repo")
+        }
+        guard try repository.isDescendant(head, of: trustRoot) else {
+            throw WritError(
+                .historyRewritten, "governance head \(head.hex) does not descend from the trust root \(trustRoot.hex)")
+        }
+        let files = try Self.files(trustRoot, in: repository)
+        let root: GovernanceState
+        do {
+            guard let policy = files.policyBytes else {
+                throw WritError(.policyMalformed, "policy.toml is missing at the trust root")
+            }
+            guard let signers = files.signersBytes else {
+                throw WritError(.policyMalformed, "allowed_signers is missing at the trust root")
+            }
+            root = try GovernanceState(commit: trustRoot, policyBytes: policy, signersBytes: signers)
+        } catch {
+            let detail = (error as? WritError)?.detail ?? "the trust root's governance files do not parse"
+            throw WritError(.policyMalformed, "trust root \(trustRoot.hex): \(detail)")
+        }
+        try self.init(ops: ops, start: trustRoot, trusted: root, head: head, now: now)
+        if requireTrustedHead, let reason = verdict.reason {
+            throw WritError(reason, verdict.detail)
+        }
+    }
+
+    /// The timeline from `start`, where `trusted` is the state trusted, to
+    /// `head`. `history_rewritten` when `start` is not on `head`'s
+    /// first-parent chain.
+    public init(ops: OpsRepo, start: ObjectID, trusted: GovernanceState, head: ObjectID, now: Date) throws {
+        let repository = ops.repository
+        let chain: [ObjectID]
+        do {
+            chain = try repository.firstParentHistory(from: head, to: start, order: .oldestFirst)
+        } catch GitUsageError.notOnFirstParentChain {
+            throw WritError(
+                .historyRewritten, "governance commit \(start.hex) is not on the governance branch's first-parent history")
+        }
+        let reader = GovernanceReader(ops: ops)
+        var state = trusted
+        var points = [
+            Point(
+                commit: start, index: 0, time: try repository.commit(start).committer.date, trusted: state,
+                headTrusted: true, detail: "")
+        ]
+        for commit in chain where commit != start {
+            // One step of the same walk GovernanceReader makes: the trusted
+            // state so far as the root, this commit as the whole history.
+            let verdict = try GovernanceTrust.evaluate(
+                root: GovernanceCommit(commit: state.commit, policyBytes: state.policyBytes, signersBytes: state.signersBytes),
+                history: [try Self.files(commit, in: repository)],
+                records: { commit, digest in try reader.records(in: commit, for: digest) },
+                now: now)
+            if let next = verdict.trusted { state = next }
+            points.append(
+                Point(
+                    commit: commit, index: points.count, time: try repository.commit(commit).committer.date,
+                    trusted: state, headTrusted: verdict.trusted != nil, detail: verdict.trusted == nil ? verdict.detail : ""))
+        }
+        self.chain = points.map(\.commit)
+        self.points = points
+        self.indices = Dictionary(points.map { ($0.commit, $0.index) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// The start of the timeline (the trust root, for a full timeline).
+    public var start: Point { points[0] }
+    /// The head the timeline ends at.
+    public var head: Point { points[points.count - 1] }
+
+    /// The verdict on the head (SPEC §5): trusted when the head's own files
+    /// are the state trusted after the walk, `policy_unapproved` otherwise.
+    public var verdict: GovernanceVerdict {
+        let adopted = points.dropFirst().filter { $0.headTrusted && $0.trusted.commit == $0.commit }.map(\.commit)
+        guard head.headTrusted else {
+            return GovernanceVerdict(trusted: nil, reason: .policyUnapproved, detail: head.detail, adopted: adopted)
+        }
+        return GovernanceVerdict(
+            trusted: head.trusted, reason: nil,
+            detail: "trusted governance state of commit \(head.trusted.commit) (\(head.trusted.digest))", adopted: adopted)
+    }
+
+    /// The point for governance commit `commit`, nil when it is not on the chain.
+    public func point(_ commit: ObjectID) -> Point? {
+        indices[commit].map { points[$0] }
+    }
+
+    private static func files(_ commit: ObjectID, in repository: Repository) throws -> GovernanceCommit {
+        let tree = try repository.commit(commit).tree
+        return GovernanceCommit(
+            commit: commit,
+            policyBytes: try? repository.blob(at: GovernancePath.policy.path, inTree: tree, limit: RecordBytes.maximumSize),
+            signersBytes: try? repository.blob(
+                at: GovernancePath.allowedSigners.path, inTree: tree, limit: GovernanceState.maximumSignersSize))
+    }
+}

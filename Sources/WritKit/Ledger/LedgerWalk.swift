@@ -1,0 +1,290 @@
+import Foundation
+
+/// Where a ledger walk stands after a commit: enough to resume it later
+/// without reading anything before (the dispatcher persists it).
+public struct LedgerCursor: Codable, Sendable, Equatable {
+    /// The last ledger commit walked.
+    public var commit: ObjectID
+    /// Its governance position P (a commit on the governance first-parent chain).
+    public var position: ObjectID
+    /// The commit whose files are T(P), the state trusted at that position.
+    public var trusted: ObjectID
+    /// τ, the ledger clock at the commit, taken from governance committer times.
+    public var clock: Timestamp
+
+    public init(commit: ObjectID, position: ObjectID, trusted: ObjectID, clock: Timestamp) {
+        self.commit = commit
+        self.position = position
+        self.trusted = trusted
+        self.clock = clock
+    }
+}
+
+/// How a ledger commit is signed, as judged under the governance trusted at its position.
+public enum LedgerSignature: String, Sendable, Encodable {
+    /// An SSH signature by a key T(P)'s allowed_signers lists for a principal, valid at τ.
+    case trusted
+    /// No (strictly parsed) `gpgsig` header.
+    case unsigned
+    /// A signature that does not verify, or by a key T(P) does not trust at τ.
+    case untrusted
+}
+
+/// One file a ledger commit added under `intents/` or `audit/`.
+public struct LedgerAddition: Sendable {
+    public let path: String
+    public let ledgerPath: LedgerPath
+    public let blob: ObjectID
+    /// The file's bytes (at most `RecordBytes.maximumSize` + 1); nil when
+    /// the walk was asked not to read them.
+    public let bytes: Data?
+}
+
+/// One audit event a ledger commit added, and whether it counts.
+public struct LedgerEventRead: Sendable {
+    public let file: LedgerAddition
+    public let intent: IntentID
+    public let sequence: Int
+    public let kind: AuditEventKind
+    /// Whether the event counts (SPEC §3 event authority, docs/audit.md).
+    public var counts: Bool { whyNot == nil }
+    /// Why it does not count; nil when it does.
+    public let whyNot: String?
+}
+
+/// One ledger commit as the walk read it.
+public struct LedgerCommitRead: Sendable {
+    /// An append-only problem of the commit (SPEC §3): `ledger_violation`.
+    public struct Problem: Sendable {
+        /// The path it is about; nil for the whole commit (a merge, a malformed tree).
+        public let path: String?
+        public let detail: String
+    }
+
+    public let id: ObjectID
+    /// Its index on the walked first-parent history, from the walk's start.
+    public let index: Int
+    /// Its committer time as recorded: chosen by the committer, decides nothing.
+    public let committerTime: Date
+    public let problems: [Problem]
+    /// Intent files and their signatures the commit added.
+    public let intents: [LedgerAddition]
+    /// Audit events it added, in sequence then path order.
+    public let events: [LedgerEventRead]
+    /// Its `Writ-Governance` trailer, when it has exactly one.
+    public let anchor: ObjectID?
+    /// P(c): nil when no governance is trusted at all (then nothing counts).
+    public let position: GovernanceTimeline.Point?
+    /// τ(c).
+    public let clock: Date
+    public let signature: LedgerSignature
+    /// A sentence about the signature.
+    public let signatureDetail: String
+    /// Principals whose key T(P) lists (valid at τ) made the signature, sorted.
+    public let signers: Set<Principal>
+}
+
+/// The one ledger walk (docs/audit.md): every reader that asks which ledger
+/// events count — `writ status`, `show`, `log`, `verify` and the
+/// dispatcher — walks the ledger through this type, so they cannot differ.
+///
+/// It walks the ledger's first-parent history oldest first, diffing each
+/// commit against its first parent (cost follows what is new, not tree
+/// size), and gives each commit a governance position: P(c) is the commit's
+/// anchor when that names a commit of the governance chain at or after
+/// P(parent), otherwise P(parent); the walk starts at the timeline's start.
+/// Key validity is checked at τ(c) = max(τ(parent), committer time of
+/// P(c)); signers are verified under T(P(c)), and an event counts only when
+/// a signer is entitled to its kind under T(P(c))'s policy.
+public struct LedgerWalk {
+    public let ops: OpsRepo
+    /// Nil when governance cannot be trusted at all: nothing counts.
+    public let timeline: GovernanceTimeline?
+
+    public init(ops: OpsRepo, timeline: GovernanceTimeline?) {
+        self.ops = ops
+        self.timeline = timeline
+    }
+
+    /// Walks the commits after `cursor` (from the ledger's first commit when
+    /// nil) up to `tip`, oldest first, calling `visit` for each; returns the
+    /// cursor after the last one (`cursor` itself when nothing is new, nil
+    /// when no governance is trusted). `readBytes` false leaves
+    /// `LedgerAddition.bytes` nil, for a reader that reads files later.
+    @discardableResult
+    public func walk(
+        after cursor: LedgerCursor?, to tip: ObjectID, readBytes: Bool = true, _ visit: (LedgerCommitRead) throws -> Void
+    ) throws -> LedgerCursor? {
+        let repository = ops.repository
+        let commits: [ObjectID]
+        do {
+            commits = try repository.firstParentHistory(from: tip, to: cursor?.commit, order: .oldestFirst)
+        } catch GitUsageError.notOnFirstParentChain {
+            throw WritError(
+                .historyRewritten, "the ledger tip \(tip.hex) does not have \(cursor?.commit.hex ?? "") on its first-parent history")
+        }
+        var position: GovernanceTimeline.Point?
+        if let timeline {
+            if let cursor {
+                guard let resumed = timeline.point(cursor.position) else {
+                    throw WritError(
+                        .historyRewritten,
+                        "governance commit \(cursor.position.hex), the ledger's last position, is not on the governance first-parent history")
+                }
+                position = resumed
+            } else {
+                position = timeline.start
+            }
+        }
+        var clock = cursor?.clock.date ?? .distantPast
+        var last = cursor
+        for (index, id) in commits.enumerated() {
+            let read = try self.read(id, index: index, after: &position, clock: &clock, readBytes: readBytes)
+            if let position {
+                last = LedgerCursor(commit: id, position: position.commit, trusted: position.trusted.commit, clock: Timestamp(clock))
+            }
+            try visit(read)
+        }
+        return position == nil ? nil : last
+    }
+
+    private func read(
+        _ id: ObjectID, index: Int, after position: inout GovernanceTimeline.Point?, clock: inout Date, readBytes: Bool
+    ) throws -> LedgerCommitRead {
+        let repository = ops.repository
+        let commit = try repository.commit(id)
+        var problems: [LedgerCommitRead.Problem] = []
+        if commit.parents.count > 1 {
+            problems.append(.init(path: nil, detail: "ledger commit \(id.hex) is a merge; the ledger is fast-forward only"))
+        }
+        var changes: [TreeChange] = []
+        do {
+            changes = try repository.diff(from: commit.parents.first, to: id)
+        } catch GitUsageError.malformedTree(let tree, let problem) {
+            problems.append(.init(path: nil, detail: "ledger commit \(id.hex) holds a malformed tree \(tree.hex): \(problem)"))
+        }
+
+        // Position and clock, before anything is judged.
+        let anchor = GovernanceAnchor.parse(commit.message)
+        if let timeline, let current = position, let anchor, let anchored = timeline.point(anchor), anchored.index >= current.index {
+            position = anchored
+        }
+        if let position { clock = max(clock, position.time) }
+
+        var intents: [LedgerAddition] = []
+        var events: [(addition: LedgerAddition, id: IntentID, sequence: Int, kind: AuditEventKind)] = []
+        for change in changes {
+            if let problem = Self.appendProblem(change) {
+                problems.append(.init(path: change.path, detail: "ledger commit \(id.hex) \(problem); the ledger is append-only"))
+            }
+            guard change.kind == .added, let entry = change.new, entry.kind == .blob, let path = LedgerPath(change.path)
+            else { continue }
+            let bytes = readBytes ? try repository.blob(entry.id, limit: RecordBytes.maximumSize) : nil
+            let addition = LedgerAddition(path: change.path, ledgerPath: path, blob: entry.id, bytes: bytes)
+            switch path {
+            case .intent, .intentSignature:
+                intents.append(addition)
+            case .auditEvent(let intent, let sequence, let kind):
+                events.append((addition, intent, sequence, kind))
+            }
+        }
+        events.sort { ($0.sequence, $0.addition.path) < ($1.sequence, $1.addition.path) }
+
+        var signature = LedgerSignature.unsigned
+        var signatureDetail = "not read"
+        var signers = Set<Principal>()
+        var judged: [LedgerEventRead] = []
+        if !events.isEmpty {
+            if let trusted = position?.trusted {
+                (signature, signers, signatureDetail) = try Self.signature(
+                    of: id, in: repository, trusted: trusted.signers, at: clock)
+            } else {
+                (signature, signatureDetail) = (.untrusted, "no governance state is trusted")
+            }
+            for event in events {
+                let whyNot = try judge(
+                    event.kind, intent: event.id, commit: commit, signature: signature, signatureDetail: signatureDetail,
+                    signers: signers, under: position)
+                judged.append(LedgerEventRead(
+                    file: event.addition, intent: event.id, sequence: event.sequence, kind: event.kind, whyNot: whyNot))
+            }
+        }
+        return LedgerCommitRead(
+            id: id, index: index, committerTime: commit.committer.date, problems: problems, intents: intents,
+            events: judged, anchor: anchor, position: position, clock: clock, signature: signature,
+            signatureDetail: signatureDetail, signers: signers)
+    }
+
+    /// Why an event of `kind` in `commit` does not count, or nil when it
+    /// does: the one place that decides it (SPEC §3).
+    private func judge(
+        _ kind: AuditEventKind, intent: IntentID, commit: CommitInfo, signature: LedgerSignature, signatureDetail: String,
+        signers: Set<Principal>, under position: GovernanceTimeline.Point?
+    ) throws -> String? {
+        guard let position else {
+            return "\(kind) event in ledger commit \(commit.id.hex) does not count: no governance state is trusted"
+        }
+        let policy = position.trusted.policy
+        // Only `resolved` depends on the intent's tier: read the intent as it
+        // stood in the commit's own tree, under the policy of its position.
+        var tier: Tier?
+        if kind == .resolved {
+            let path = LedgerPath.intent(intent).path
+            tier = (try? repository.blob(at: path, inTree: commit.tree, limit: RecordBytes.maximumSize))
+                .flatMap { try? Intent.parse($0, expectedPath: path) }
+                .map { $0.effectiveTier(policy) }
+        }
+        guard !EventAuthority.isEntitled(signers, toWrite: kind, tier: tier, policy: policy) else { return nil }
+        let under = "under governance \(position.commit.hex)"
+        switch signature {
+        case .unsigned:
+            return "unsigned \(kind) event: ledger commit \(commit.id.hex) is not signed (\(signatureDetail))"
+        case .untrusted:
+            return "forged \(kind) event: ledger commit \(commit.id.hex) is not signed by a trusted key \(under) (\(signatureDetail))"
+        case .trusted:
+            let who = signers.map(\.rawValue).sorted().joined(separator: ", ")
+            return "unentitled \(kind) event: ledger commit \(commit.id.hex) is signed by \(who), who may not write \(kind) \(under)"
+        }
+    }
+
+    private var repository: Repository { ops.repository }
+
+    /// Why a change breaks the ledger's append-only rule, or nil when it is a
+    /// plain addition of a regular file at a ledger path.
+    static func appendProblem(_ change: TreeChange) -> String? {
+        switch change.kind {
+        case .removed: return "removes \(change.path)"
+        case .modified: return "changes \(change.path)"
+        case .added:
+            guard let entry = change.new, entry.kind == .blob else {
+                return "adds \(change.path) as a \(change.new?.kind.rawValue ?? "non-file"); only regular files belong on the ledger"
+            }
+            guard LedgerPath(change.path) != nil else {
+                return "adds \(change.path), which is not an intents/ or audit/ path"
+            }
+            return nil
+        }
+    }
+
+    /// The signature state of a ledger commit under `trusted`, with key
+    /// validity checked at `date` (τ, never the commit's own dates).
+    static func signature(of commit: ObjectID, in repository: Repository, trusted: AllowedSigners, at date: Date) throws
+        -> (LedgerSignature, Set<Principal>, String)
+    {
+        switch try repository.commitSignature(commit) {
+        case .unsigned(let reason):
+            return (.unsigned, [], reason.rawValue)
+        case .signed(let armored, let payload):
+            do {
+                let found = try SignatureVerifier.signers(
+                    armored: Array(armored.utf8), message: payload, namespace: SignatureNamespace.commit,
+                    allowedSigners: trusted, at: date)
+                let principals = Set(found.principals.compactMap(Principal.init))
+                guard !principals.isEmpty else { return (.untrusted, [], "the key is trusted only under a pattern, not a principal") }
+                return (.trusted, principals, "signed by " + principals.map(\.rawValue).sorted().joined(separator: ", "))
+            } catch {
+                return (.untrusted, [], error.description)
+            }
+        }
+    }
+}
