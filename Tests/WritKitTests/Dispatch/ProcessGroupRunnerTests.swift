@@ -207,22 +207,24 @@ struct ProcessGroupRunnerTests {
 
   @Test("a program that cannot be started is exit code 127 with the reason on stderr")
   func spawnFailures() throws {
+    // Preflight refuses these before any claim; a plan built by hand (no
+    // resolved executable) still fails safely in the runner.
     let scratch = try ExecScratch()
-    let missing = try ProcessGroupRunner.run(
-      try ExecFixtures.plan(
-        scratch, ExecFixtures.executor(command: [scratch.root + "/no-such-program"])))
+    func handmade(_ argv: [String], path: String? = "/usr/bin:/bin") -> ExecutionPlan {
+      ExecutionPlan(
+        argv: argv, workdir: nil, environment: path.map { ["PATH": $0] } ?? [:], secretValues: [],
+        timeoutSeconds: 5)
+    }
+    let missing = try ProcessGroupRunner.run(handmade([scratch.root + "/no-such-program"]))
     #expect(missing.exitCode == 127)
     #expect(missing.stderrTail.contains("no-such-program"))
-    let notOnPath = try ProcessGroupRunner.run(
-      try ExecFixtures.plan(scratch, ExecFixtures.executor(command: ["no-such-program-anywhere"])))
+    let notOnPath = try ProcessGroupRunner.run(handmade(["no-such-program-anywhere"]))
     #expect(notOnPath.exitCode == 127)
-    let noPath = try ProcessGroupRunner.run(
-      try ExecFixtures.plan(scratch, ExecFixtures.executor(command: ["env"], envAllowlist: [])))
+    let noPath = try ProcessGroupRunner.run(handmade(["env"], path: nil))
     #expect(noPath.exitCode == 127)
     #expect(noPath.stderrTail.contains("no PATH"))
     // A bare name is found through the plan's PATH.
-    let found = try ProcessGroupRunner.run(
-      try ExecFixtures.plan(scratch, ExecFixtures.executor(command: ["true"])))
+    let found = try ProcessGroupRunner.run(handmade(["true"]))
     #expect(found.exitCode == 0)
     let badWorkdir = ExecutionPlan(
       argv: ["/bin/true"], workdir: scratch.root + "/gone", environment: [:], secretValues: [],
