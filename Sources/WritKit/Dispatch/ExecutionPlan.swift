@@ -81,7 +81,9 @@ public struct ExecutionResult: Sendable, Equatable {
   /// SHA-256 of the whole redacted standard error.
   public let stderrSHA256: ContentDigest
   /// The last `OutputCapture.tailLimit` (4096) bytes of redacted standard
-  /// output, decoded as UTF-8 with invalid bytes replaced.
+  /// output, also cleared of every piece of a secret of four bytes or more
+  /// (`SecretRedactor.maskingFragments`), decoded as UTF-8 with invalid
+  /// bytes replaced.
   public let stdoutTail: String
   /// The same for standard error.
   public let stderrTail: String
