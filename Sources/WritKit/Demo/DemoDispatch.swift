@@ -14,8 +14,9 @@ public struct DemoDispatch {
     public func writeConfig() throws -> String {
         let directory = sandbox.directory
         let clones = directory.appendingPathComponent("clones")
-        try FileManager.default.createDirectory(
-            at: clones.appendingPathComponent("github.com/example/app"), withIntermediateDirectories: true)
+        // An empty repository stands in for the clone: preflight accepts
+        // only a work tree root.
+        _ = try Repository.create(at: clones.appendingPathComponent("github.com/example/app").path, bare: false)
         let echo = #"["/bin/echo", "{intent.id}", "on", "{target.repo}"]"#
         let config = """
             # writ demo: a dispatcher whose executors only echo.

@@ -8,10 +8,13 @@
 public struct ExecutionPlan: Sendable, CustomStringConvertible, CustomDebugStringConvertible,
   CustomReflectable
 {
-  /// The program and its arguments, placeholders already replaced. An
-  /// absolute or slash-containing `argv[0]` is used as is; a bare name is
-  /// looked up in `environment["PATH"]` by the runner.
+  /// The program and its arguments, placeholders already replaced;
+  /// `argv[0]` is passed to the child as written.
   public let argv: [String]
+  /// The absolute path of the file to execute, found by preflight exactly
+  /// where the child would look (see `ExecutableLookup`). Nil in a plan
+  /// built by hand: the runner then looks `argv[0]` up the same way.
+  public let executable: String?
   /// The child's working directory; nil: the dispatcher's own.
   public let workdir: String?
   /// The child's whole environment: nothing else is inherited.
@@ -23,9 +26,10 @@ public struct ExecutionPlan: Sendable, CustomStringConvertible, CustomDebugStrin
 
   public init(
     argv: [String], workdir: String?, environment: [String: String], secretValues: [String],
-    timeoutSeconds: Int64
+    timeoutSeconds: Int64, executable: String? = nil
   ) {
     self.argv = argv
+    self.executable = executable
     self.workdir = workdir
     self.environment = environment
     self.secretValues = secretValues
@@ -37,7 +41,7 @@ public struct ExecutionPlan: Sendable, CustomStringConvertible, CustomDebugStrin
   public var description: String {
     let names = environment.keys.sorted().joined(separator: ",")
     return
-      "ExecutionPlan(argv: \(argv), workdir: \(workdir ?? "-"), environment names: [\(names)], "
+      "ExecutionPlan(argv: \(argv), executable: \(executable ?? "-"), workdir: \(workdir ?? "-"), environment names: [\(names)], "
       + "secrets: \(secretValues.count), timeout: \(timeoutSeconds)s)"
   }
 
@@ -47,7 +51,7 @@ public struct ExecutionPlan: Sendable, CustomStringConvertible, CustomDebugStrin
     Mirror(
       self,
       children: [
-        "argv": argv, "workdir": workdir as Any, "environmentNames": environment.keys.sorted(),
+        "argv": argv, "executable": executable as Any, "workdir": workdir as Any, "environmentNames": environment.keys.sorted(),
         "secretCount": secretValues.count, "timeoutSeconds": timeoutSeconds,
       ], displayStyle: .struct)
   }
@@ -77,7 +81,9 @@ public struct ExecutionResult: Sendable, Equatable {
   /// SHA-256 of the whole redacted standard error.
   public let stderrSHA256: ContentDigest
   /// The last `OutputCapture.tailLimit` (4096) bytes of redacted standard
-  /// output, decoded as UTF-8 with invalid bytes replaced.
+  /// output, also cleared of every piece of a secret of four bytes or more
+  /// (`SecretRedactor.maskingFragments`), decoded as UTF-8 with invalid
+  /// bytes replaced.
   public let stdoutTail: String
   /// The same for standard error.
   public let stderrTail: String

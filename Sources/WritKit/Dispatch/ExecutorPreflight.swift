@@ -1,8 +1,12 @@
 import Foundation
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// Everything checked before an intent may be claimed (SPEC §6). It is pure
-/// except for reading the executor's `env_file` and stat-ing the clone, so
-/// a refusal costs nothing and leaves no trace on the ledger.
+/// except for reading the executor's `env_file` and stat-ing the clone and
+/// the program, so a refusal costs nothing and leaves no trace on the ledger.
 public enum ExecutorPreflight {
   /// Checks that `executor` can run `intent` here and builds the plan.
   ///
@@ -17,10 +21,14 @@ public enum ExecutorPreflight {
   ///    parsed (it is read whenever declared); a declared secret is absent
   ///    or empty in both `environment` and the env file. `environment`
   ///    takes precedence; only declared secrets are taken from the file.
-  /// 4. `clone_missing`: `cloneRoot` is not absolute; `target.repo` is not
-  ///    made of safe path components (none empty, `.`, `..`, none holding
-  ///    NUL; no leading `/`); `{cloneRoot}/{target.repo}` is not an existing
-  ///    directory (symlinks are followed). writ never clones.
+  /// 4. `clone_missing`: `cloneRoot` is not absolute or does not resolve;
+  ///    `target.repo` is not made of safe path components (none empty, `.`,
+  ///    `..`, none holding NUL; no leading `/`); below the real path of
+  ///    `cloneRoot`, a component of `target.repo` is missing, not a
+  ///    directory, or a symbolic link (a link could lead the executor
+  ///    anywhere, `/etc` included); the last one has no `.git`, so it is
+  ///    not a clone's work tree root (a folder above or inside a clone is
+  ///    not a clone). writ never clones.
   /// 5. `env_mismatch`: a placeholder in the command or workdir cannot be
   ///    filled: an unknown `{name}`, a `{param.NAME}` the intent lacks, or
   ///    `{target.branch}` with no branch; an argv element or variable
@@ -28,13 +36,20 @@ public enum ExecutorPreflight {
   ///    non-positive timeout. The command's shape is the host's, so a gap
   ///    between it and the intent is treated as the environment not
   ///    matching, not as a missing executor.
+  /// 6. `executor_missing`: the program (`argv[0]`) cannot be started: an
+  ///    absolute path, or a relative one taken from the working directory,
+  ///    that is not an executable regular file; a bare name that is not one
+  ///    in any absolute directory of the PATH the executor gets (the
+  ///    allowlisted `PATH`; none allowlisted: only paths work). Checked
+  ///    here so that a claim is never spent on a run that cannot start.
   ///
   /// Placeholders (`{intent.id}`, `{target.repo}`, `{target.branch}`,
   /// `{param.NAME}`, `{clone}`) are replaced only when a whole argv
   /// element (or the whole workdir) is the placeholder; `x{intent.id}` is
   /// passed literally. An element is a placeholder when it is `{`, one or
   /// more of `[A-Za-z0-9._-]`, `}`, so a JSON argument is never taken for
-  /// one. Nothing is ever given to a shell.
+  /// one. Nothing is ever given to a shell. `{clone}` and a `{clone}`
+  /// workdir are the clone's confined real path.
   ///
   /// The plan's environment is exactly: the `env_allowlist` names present
   /// in `environment`, then the declared secrets, then `WRIT_INTENT_ID`,
@@ -149,10 +164,20 @@ public enum ExecutorPreflight {
         .envMismatch, "environment variable \(quoted: name) cannot be passed to a process")
     }
 
+    // 6. The program, found where the child would find it; the runner
+    // starts exactly this file.
+    let executable: String
+    switch ExecutableLookup.locate(argv[0], path: childEnvironment["PATH"], workdir: workdir) {
+    case .success(let path):
+      executable = path
+    case .failure(let problem):
+      throw WritError(.executorMissing, "executor for kind \(quoted: intent.kind): \(problem)")
+    }
+
     return ExecutionPlan(
       argv: argv, workdir: workdir, environment: childEnvironment,
       secretValues: executor.secrets.compactMap { secretEnvironment[$0] },
-      timeoutSeconds: executor.timeoutSeconds)
+      timeoutSeconds: executor.timeoutSeconds, executable: executable)
   }
 
   private static func readEnvFile(_ path: String) throws(WritError) -> [String: String] {
@@ -172,8 +197,16 @@ public enum ExecutorPreflight {
     }
   }
 
-  /// `{root}/{repo}` when `repo` is safe path components and the result is
-  /// an existing directory.
+  /// The clone of `repo` under `root`, as a real path with no symbolic
+  /// link below the real `root`, and only when it is a clone's work tree
+  /// root (it holds `.git`).
+  ///
+  /// The executor's working directory and `{clone}` come from here, so a
+  /// link planted in the clone tree (`github.com/org/app/docs -> /etc`, or
+  /// `github.com -> /`) must not be followed: each component is `lstat`ed
+  /// below `realpath(root)`. The root itself may be a link (the host chose
+  /// it). A folder that merely contains clones (`github.com/org`) or lies
+  /// inside one has no `.git` of its own and is refused.
   static func clonePath(root: String, repo: String) throws(WritError) -> String {
     guard root.hasPrefix("/"), !root.unicodeScalars.contains("\0") else {
       throw WritError(.cloneMissing, "clone_root \(quoted: root) is not an absolute path")
@@ -193,16 +226,46 @@ public enum ExecutorPreflight {
         "target.repo \(quoted: repo) has an empty, '.' or '..' path component; it must stay under clone_root"
       )
     }
-    let base = root.hasSuffix("/") ? String(root.dropLast()) : root
-    let path = base + "/" + components.joined(separator: "/")
-    var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-      throw WritError(.cloneMissing, "no clone of \(quoted: repo) at \(path); writ never clones")
+    guard let realRoot = realPath(root) else {
+      throw WritError(.cloneMissing, "clone_root \(root) does not exist or cannot be resolved")
     }
-    guard isDirectory.boolValue else {
-      throw WritError(.cloneMissing, "clone path \(path) for \(quoted: repo) is not a directory")
+    var path = realRoot == "/" ? "" : realRoot
+    for component in components {
+      path += "/" + component
+      var info = stat()
+      guard lstat(path, &info) == 0 else {
+        throw WritError(.cloneMissing, "no clone of \(quoted: repo) at \(path); writ never clones")
+      }
+      guard info.st_mode & S_IFMT != S_IFLNK else {
+        throw WritError(
+          .cloneMissing,
+          "\(path) is a symbolic link; the clone of \(quoted: repo) must lie under clone_root \(realRoot) with no link on the way"
+        )
+      }
+      guard info.st_mode & S_IFMT == S_IFDIR else {
+        throw WritError(.cloneMissing, "clone path \(path) for \(quoted: repo) is not a directory")
+      }
+    }
+    var gitInfo = stat()
+    guard lstat(path + "/.git", &gitInfo) == 0 else {
+      throw WritError(
+        .cloneMissing,
+        "\(path) has no .git: it is not the root of a clone of \(quoted: repo) (a folder above or inside a clone is not one)"
+      )
+    }
+    // Each component was checked to be no link, so this holds unless the
+    // tree changed under us; then refuse rather than guess.
+    guard realPath(path) == path else {
+      throw WritError(.cloneMissing, "clone path \(path) changed while it was being checked")
     }
     return path
+  }
+
+  /// `realpath(3)` of `path`, or nil when it does not resolve.
+  private static func realPath(_ path: String) -> String? {
+    guard let resolved = realpath(path, nil) else { return nil }
+    defer { free(resolved) }
+    return String(cString: resolved)
   }
 
   /// Replaces `text` when the whole of it is a placeholder.

@@ -3,6 +3,11 @@ import Crypto
 /// One output stream of an executor, kept in bounded memory: the bytes pass
 /// through a `SecretRedactor`, then into a streaming SHA-256 and a tail of at
 /// most `tailLimit` bytes. Nothing else is kept, and nothing reaches disk.
+///
+/// The finished tail is also cleared of every piece of a secret of
+/// `SecretRedactor.fragmentLength` bytes or more: the tail is published
+/// next to the other stream's, and a secret split between the two streams
+/// (or cut by the tail's start) is whole in neither.
 struct OutputCapture {
   /// How much of the end of each stream a result keeps.
   static let tailLimit = 4096
@@ -32,10 +37,13 @@ struct OutputCapture {
     guard let digest = ContentDigest(hex: hex) else {
       preconditionFailure("SHA-256 hex is always 64 lower-case digits")
     }
-    var kept = tail.suffix(Self.tailLimit)
+    // Masking may lengthen the text (a marker for a 4-byte piece); cutting
+    // it back to the limit only drops bytes, so it cannot form a new piece.
+    let masked = redactor.maskingFragments(Array(tail.suffix(Self.tailLimit)))
+    var kept = masked.suffix(Self.tailLimit)
     // A cut through a multi-byte character would decode to a replacement
     // character; drop the orphaned continuation bytes instead.
-    var dropped = tail.count > Self.tailLimit ? 0 : 3
+    var dropped = tail.count > Self.tailLimit || masked.count > Self.tailLimit ? 0 : 3
     while dropped < 3, let first = kept.first, first & 0xC0 == 0x80 {
       kept = kept.dropFirst()
       dropped += 1

@@ -46,9 +46,13 @@ public enum ProcessGroupRunner {
 
     guard let program = plan.argv.first else { return spawnFailure("empty command") }
     let executable: String
-    switch resolve(program, path: plan.environment["PATH"]) {
-    case .success(let path): executable = path
-    case .failure(let problem): return spawnFailure(problem.message)
+    if let resolved = plan.executable {
+      executable = resolved
+    } else {
+      switch ExecutableLookup.locate(program, path: plan.environment["PATH"], workdir: plan.workdir) {
+      case .success(let path): executable = path
+      case .failure(let problem): return spawnFailure("cannot run: \(problem)")
+      }
     }
     if let workdir = plan.workdir {
       var isDirectory: ObjCBool = false
@@ -168,28 +172,6 @@ public enum ProcessGroupRunner {
       exitCode: exitCode, timedOut: timedOut, durationMs: Int(milliseconds),
       stdoutSHA256: out.digest,
       stderrSHA256: err.digest, stdoutTail: out.tail, stderrTail: err.tail)
-  }
-
-  /// The program to execute: a name with a `/` as is; a bare name looked
-  /// up in the plan's PATH, skipping empty and relative entries (they
-  /// would mean "the current directory", which is not the host's choice).
-  static func resolve(_ program: String, path: String?) -> Result<String, SpawnProblem> {
-    if program.contains("/") { return .success(program) }
-    guard !program.isEmpty else { return .failure(SpawnProblem("empty program name")) }
-    guard let path else {
-      return .failure(
-        SpawnProblem("cannot find \(program): the executor's environment has no PATH"))
-    }
-    for directory in path.split(separator: ":") where directory.hasPrefix("/") {
-      let candidate =
-        directory.hasSuffix("/") ? String(directory) + program : String(directory) + "/" + program
-      var info = stat()
-      if stat(candidate, &info) == 0, info.st_mode & S_IFMT == S_IFREG, access(candidate, X_OK) == 0
-      {
-        return .success(candidate)
-      }
-    }
-    return .failure(SpawnProblem("cannot find \(program) in the executor's PATH"))
   }
 
   private static func makePipe() throws -> (read: Int32, write: Int32) {

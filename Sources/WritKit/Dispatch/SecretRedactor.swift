@@ -9,9 +9,20 @@
 /// one-character secret blanks every occurrence of that character, which is
 /// noisy but never leaks. Empty secrets are ignored (preflight treats an empty
 /// secret as missing).
+///
+/// Whole secrets are not enough where text is published: an executor that
+/// prints half a secret on stdout and the other half on stderr leaves no
+/// whole secret in either stream, yet the two published tails put it back
+/// together. `maskingFragments` therefore masks, in a finished tail, every
+/// run of bytes made of pieces of at least `fragmentLength` bytes of any
+/// secret, wherever a stream was cut and however the halves interleave.
 public struct SecretRedactor: Sendable {
   /// What a secret is replaced with.
   public static let marker: [UInt8] = Array("[REDACTED]".utf8)
+  /// The shortest piece of a secret `maskingFragments` masks. Shorter
+  /// secrets are masked whole by `feed`; a piece of three bytes or fewer
+  /// is left, since masking every such triple would blank ordinary text.
+  public static let fragmentLength = 4
 
   /// Distinct non-empty secrets, longest first.
   private let secrets: [[UInt8]]
@@ -19,6 +30,8 @@ public struct SecretRedactor: Sendable {
   /// `startsSecret[b]`: some secret begins with byte `b` (a fast skip).
   private let startsSecret: [Bool]
   private var carry: [UInt8] = []
+  /// Every `fragmentLength`-byte window of every secret, packed big-endian.
+  private let fragments: Set<UInt32>
 
   public init(secrets: [String]) {
     let distinct = Set(secrets.map { Array($0.utf8) }).filter { !$0.isEmpty }
@@ -29,6 +42,50 @@ public struct SecretRedactor: Sendable {
     var starts = [Bool](repeating: false, count: 256)
     for secret in self.secrets { starts[Int(secret[0])] = true }
     self.startsSecret = starts
+    var windows = Set<UInt32>()
+    for secret in self.secrets where secret.count >= Self.fragmentLength {
+      for start in 0...(secret.count - Self.fragmentLength) {
+        windows.insert(Self.window(secret, at: start))
+      }
+    }
+    self.fragments = windows
+  }
+
+  /// Replaces each maximal run of bytes covered by secret windows of
+  /// `fragmentLength` bytes with one `marker`.
+  ///
+  /// Any piece of a secret at least `fragmentLength` long is a chain of
+  /// overlapping windows of that secret, so all of it is covered, whatever
+  /// precedes or follows it. Meant for bounded text about to be published
+  /// (a tail), not for a stream: it is O(n) with one set lookup per byte.
+  public func maskingFragments(_ bytes: [UInt8]) -> [UInt8] {
+    let width = Self.fragmentLength
+    guard !fragments.isEmpty, bytes.count >= width else { return bytes }
+    var covered = [Bool](repeating: false, count: bytes.count)
+    var found = false
+    for start in 0...(bytes.count - width) where fragments.contains(Self.window(bytes, at: start)) {
+      for index in start..<(start + width) { covered[index] = true }
+      found = true
+    }
+    guard found else { return bytes }
+    var output: [UInt8] = []
+    output.reserveCapacity(bytes.count)
+    var index = 0
+    while index < bytes.count {
+      if covered[index] {
+        output.append(contentsOf: Self.marker)
+        while index < bytes.count, covered[index] { index += 1 }
+      } else {
+        output.append(bytes[index])
+        index += 1
+      }
+    }
+    return output
+  }
+
+  private static func window(_ bytes: [UInt8], at start: Int) -> UInt32 {
+    UInt32(bytes[start]) << 24 | UInt32(bytes[start + 1]) << 16 | UInt32(bytes[start + 2]) << 8
+      | UInt32(bytes[start + 3])
   }
 
   /// The number of bytes held back, at most `longest - 1`.

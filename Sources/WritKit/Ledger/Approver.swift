@@ -1,8 +1,10 @@
 import Foundation
 
 /// `writ approve`: signs an approval or denial record for an intent and
-/// commits it to the intent's approval branch; optionally merges that
-/// branch into the governance branch, as merging an approval PR would.
+/// commits it to the intent's approval branch; optionally carries that
+/// record into the governance branch (`GovernanceMerger.mergeApproval`):
+/// the record, its `.sig` and the intent's `request.toml`, nothing else
+/// the branch holds.
 public struct Approver {
     public let ops: OpsRepo
 
@@ -24,8 +26,13 @@ public struct Approver {
         public let record: ApprovalRecord
         public let branch: String
         public let branchCommit: ObjectID
-        /// The governance merge commit, with `merge`.
+        /// The governance commit that carried the record, with `merge`;
+        /// nil when there was nothing new to carry.
         public let mergeCommit: ObjectID?
+        /// With `merge`: the paths carried, and the paths the branch changes
+        /// that were left on it (sorted).
+        public let merged: [String]
+        public let leftOnBranch: [String]
     }
 
     /// Signs `decision` on `id` as `signer`.
@@ -33,8 +40,11 @@ public struct Approver {
     /// Refuses, before signing anything, an intent that is missing or
     /// malformed (`intent_malformed`) and a governance head whose policy does
     /// not parse (`policy_malformed`): without them the digest and the tier
-    /// the record binds cannot be established.
+    /// the record binds cannot be established. With `merge`, a governance
+    /// branch checked out in a work tree is refused first
+    /// (`GovernanceMerger.CheckedOut`), before anything is signed.
     public func approve(_ id: IntentID, options: Options, as signer: SigningIdentity, now: Date) throws -> Approval {
+        if options.merge { try GovernanceMerger(ops: ops).refuseIfCheckedOut() }
         let ledgerHead = try ops.ledgerHead()
         guard let intentBytes = try ops.blob(LedgerPath.intent(id).path, in: ledgerHead) else {
             throw WritError(.intentMalformed, "no intent \(id) on the ledger branch \(ops.ledgerRef)")
@@ -58,10 +68,17 @@ public struct Approver {
             [record.path.path: bytes, record.signaturePath.path: Data(signature.utf8)], to: branch,
             message: "writ: \(options.decision.rawValue) \(id) as \(signer.principal)\n", signer: signer, at: now,
             createBranchFrom: governanceHead, overwrite: true)
-        var mergeCommit: ObjectID?
-        if options.merge {
-            mergeCommit = try GovernanceMerger(ops: ops).merge(branch: branch, as: signer, now: now)
+        guard options.merge else {
+            return Approval(
+                record: record, branch: branch, branchCommit: branchCommit, mergeCommit: nil, merged: [],
+                leftOnBranch: [])
         }
-        return Approval(record: record, branch: branch, branchCommit: branchCommit, mergeCommit: mergeCommit)
+        // From the commit just made, not the branch's tip: whatever anyone
+        // pushes to the branch meanwhile is not carried under this signature.
+        let outcome = try GovernanceMerger(ops: ops).mergeApproval(
+            id, of: signer.principal, from: branchCommit, branch: branch, as: signer, now: now)
+        return Approval(
+            record: record, branch: branch, branchCommit: branchCommit, mergeCommit: outcome.commit,
+            merged: outcome.merged, leftOnBranch: outcome.leftOnBranch)
     }
 }

@@ -7,13 +7,36 @@ import Foundation
 /// which is what keeps the ledger append-only by construction. When another
 /// writer moves the branch between our read and our update, the commit is
 /// rebuilt on the new tip and retried, never forced.
+///
+/// A ref lock (`<ref>.lock`) held by another writer is waited for, never
+/// taken: a slow writer's lock looks exactly like a dead one's, and only a
+/// caller that knows no other writer of its own can be running (the
+/// dispatcher, under its profile lock) may decide that a lock is stale.
+/// Such a caller opts in with `clearsStaleLocks`; operator commands never do.
 public struct BranchAppender {
     public let repository: Repository
     public var maximumAttempts = 16
-    /// How long a held ref lock is waited for; one older than
-    /// `staleLockSeconds` is a dead writer's and is removed.
+    /// How long a held ref lock is waited for before the append fails.
     public var lockWaitSeconds: TimeInterval = 10
+    /// Opt-in for a caller that owns the branch exclusively: a lock older
+    /// than `staleLockSeconds` is then taken for a dead writer's and removed.
+    public var clearsStaleLocks = false
     public var staleLockSeconds: TimeInterval = 5
+
+    /// The append waited `waitedSeconds` for another writer's ref lock and
+    /// gave up. Not a decision about an intent, so no reason code: the
+    /// message names the lock file, for an operator to remove once sure
+    /// that no writer is alive.
+    public struct LockHeld: Error, Sendable, Equatable, CustomStringConvertible {
+        public let branch: String
+        public let lockFile: String
+        public let waitedSeconds: TimeInterval
+
+        public var description: String {
+            "branch '\(branch)' is locked by another writer: \(lockFile) stood for \(Int(waitedSeconds.rounded())) s. "
+                + "If no writ or git process is writing this repository, remove \(lockFile) and try again."
+        }
+    }
 
     public init(repository: Repository) {
         self.repository = repository
@@ -54,10 +77,17 @@ public struct BranchAppender {
             } catch RefUpdateError.conflict {
                 attempts += 1
             } catch RefUpdateError.locked {
-                // Another writer holds the ref for microseconds, or a killed
-                // one left its lock: wait, and clear a lock that has gone stale.
-                guard Date() < lockDeadline else { break }
-                repository.removeStaleReferenceLock(OpsRepo.refName(branch), olderThan: staleLockSeconds)
+                // Another writer holds the ref, usually for microseconds:
+                // wait. Only an opted-in owner clears a lock gone stale.
+                guard Date() < lockDeadline else {
+                    throw LockHeld(
+                        branch: branch,
+                        lockFile: (repository.gitDirectory as NSString).appendingPathComponent(OpsRepo.refName(branch) + ".lock"),
+                        waitedSeconds: lockWaitSeconds)
+                }
+                if clearsStaleLocks {
+                    repository.removeStaleReferenceLock(OpsRepo.refName(branch), olderThan: staleLockSeconds)
+                }
                 usleep(50_000)
             }
         }

@@ -5,7 +5,14 @@ import WritKit
 struct Approve: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Sign an approval (or, with --deny, a denial) of an intent onto its approval branch.",
-        discussion: "With --merge the branch is merged into the governance branch locally, for set-ups with no forge.")
+        discussion: """
+            With --merge, for set-ups with no forge, your record, its .sig and the intent's request.toml are \
+            carried from the approval branch into the governance branch as one signed commit; anything else on \
+            the branch (another principal's record, a policy.toml change) is listed and left there for its own \
+            review. --merge refuses a governance branch that is checked out in a work tree, since writ never \
+            updates an index or work tree: run it against a bare clone, or switch that work tree to another \
+            branch first.
+            """)
 
     @Argument(help: "The intent id.")
     var id: String
@@ -25,7 +32,7 @@ struct Approve: ParsableCommand {
     @Option(help: "The branch to commit to (default approval/<id>).")
     var branch: String?
 
-    @Flag(help: "Merge the branch into the governance branch.")
+    @Flag(help: "Carry your record (and the request) from the branch into the governance branch.")
     var merge = false
 
     @Flag(help: "Print JSON.")
@@ -50,20 +57,27 @@ struct Approve: ParsableCommand {
         if json {
             struct Answer: Encodable {
                 let id: String, decision: String, tier: String, intent_digest: String, branch: String
-                let branch_commit: String, merge_commit: String?
+                let branch_commit: String, merge_commit: String?, merged: [String], left_on_branch: [String]
             }
             try Output.printJSON(Answer(
                 id: intentID.rawValue, decision: approval.record.decision.rawValue, tier: approval.record.tier.rawValue,
                 intent_digest: approval.record.intentDigest.description, branch: approval.branch,
-                branch_commit: approval.branchCommit.hex, merge_commit: approval.mergeCommit?.hex))
+                branch_commit: approval.branchCommit.hex, merge_commit: approval.mergeCommit?.hex,
+                merged: approval.merged, left_on_branch: approval.leftOnBranch))
             return
         }
         print("Signed \(approval.record.decision.rawValue) of \(intentID) (tier \(approval.record.tier), \(approval.record.intentDigest))")
         print("  on branch \(approval.branch) at \(approval.branchCommit.hex)")
+        guard merge else { return }
         if let mergeCommit = approval.mergeCommit {
-            print("  merged into \(repoOptions.governanceRef) at \(mergeCommit.hex)")
-        } else if merge {
-            print("  already merged into \(repoOptions.governanceRef)")
+            print("  merged into \(repoOptions.governanceRef) at \(mergeCommit.hex):")
+            for path in approval.merged { print("    \(path)") }
+        } else {
+            print("  already on \(repoOptions.governanceRef); nothing new to merge")
+        }
+        if !approval.leftOnBranch.isEmpty {
+            print("  left on \(approval.branch), not merged (review them on their own):")
+            for path in approval.leftOnBranch { print("    \(path)") }
         }
     }
 }

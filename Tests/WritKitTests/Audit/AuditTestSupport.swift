@@ -20,8 +20,8 @@ enum AuditTestSupport {
     @discardableResult
     static func config(_ sandbox: OpsSandbox, claimLease: String = "30m", idempotent: Bool = false) throws -> DispatcherConfig {
         let root = sandbox.directory
-        try FileManager.default.createDirectory(
-            at: root.appendingPathComponent("clones/github.com/example/app"), withIntermediateDirectories: true)
+        // A real (empty) clone: preflight accepts only a work tree root.
+        _ = try Repository.create(at: root.appendingPathComponent("clones/github.com/example/app").path, bare: false)
         var text = """
             ops_repo = "\(root.appendingPathComponent("ops.git").path)"
             identity = "\(dispatcher)"

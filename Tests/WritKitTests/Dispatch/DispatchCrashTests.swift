@@ -37,6 +37,12 @@ import Testing
                 killedRunning += 1
             }
             process.waitUntilExit()
+            // A dispatcher killed inside a ref update leaves the ledger's ref
+            // lock behind. Proposing is an operator command, which never
+            // takes a lock (it waits, then names the file); the writer is
+            // dead and reaped, so the test removes it as the message says.
+            try? FileManager.default.removeItem(
+                atPath: fixture.sandbox.ops.repository.gitDirectory + "/refs/heads/writ/ledger.lock")
         }
         // Let every orphaned claim's lease run out, then settle.
         sleep(2)

@@ -19,8 +19,8 @@ struct DispatchFixture {
             at: directory, policy: OpsSandbox.demoPolicy, principals: OpsSandbox.demoPrincipals,
             unlisted: ["mallory@example.com"])
         runsFile = directory.appendingPathComponent("runs.txt")
-        try FileManager.default.createDirectory(
-            at: directory.appendingPathComponent("clones/\(Self.target)"), withIntermediateDirectories: true)
+        // A real (empty) clone: preflight accepts only a work tree root.
+        _ = try Repository.create(at: directory.appendingPathComponent("clones/\(Self.target)").path, bare: false)
         let append = "[\"/bin/sh\", \"-c\", \"echo \\\"$WRIT_INTENT_ID\\\" >> \(runsFile.path)\"]"
         var config = """
             ops_repo = "\(sandbox.ops.repository.gitDirectory)"

@@ -22,11 +22,12 @@ final class ExecScratch {
 
   var cloneRoot: String { root + "/clones" }
 
-  /// Creates `{cloneRoot}/{repo}` and returns its path.
+  /// Creates `{cloneRoot}/{repo}` with a `.git` (what preflight takes for
+  /// a clone's root) and returns its path.
   @discardableResult
   func makeClone(_ repo: String) throws -> String {
     let path = cloneRoot + "/" + repo
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    try FileManager.default.createDirectory(atPath: path + "/.git", withIntermediateDirectories: true)
     return path
   }
 

@@ -3,6 +3,10 @@ import Testing
 
 @testable import WritKit
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 @Suite("Executor preflight")
 struct ExecutorPreflightTests {
   @Test("executor_missing without an executor, or with one for another kind; a matching one passes")
@@ -246,5 +250,133 @@ struct ExecutorPreflightTests {
       intent: try ExecFixtures.intent(idempotencyKey: nil))
     #expect(keyless.environment["WRIT_IDEMPOTENCY_KEY"] == ExecFixtures.intentID)
     #expect(keyless.environment["WRIT_TIER"] == "low")
+  }
+
+  /// The detail of a refusal, or nil when preflight succeeds.
+  private func refusal(
+    _ scratch: ExecScratch, _ executor: ExecutorConfig, repo: String = "acme/widgets",
+    environment: [String: String] = ExecFixtures.environment
+  ) throws -> WritError? {
+    switch ExecutorPreflight.plan(
+      intent: try ExecFixtures.intent(repo: repo), tier: .low, executor: executor,
+      cloneRoot: scratch.cloneRoot, environment: environment)
+    {
+    case .success: nil
+    case .failure(let error): error
+    }
+  }
+
+  @Test("the program must exist and be executable where the child would find it")
+  func programIsPreflighted() throws {
+    let scratch = try ExecScratch()
+    let clone = try scratch.makeClone("acme/widgets")
+
+    let missing = try #require(
+      try refusal(scratch, ExecFixtures.executor(command: [scratch.root + "/no-such-program"])))
+    #expect(missing.reason == .executorMissing)
+    #expect(missing.detail.contains("no-such-program") && missing.detail.contains("does not exist"))
+
+    let plain = try scratch.write("not-executable.sh", "echo hi\n")
+    let notExecutable = try #require(try refusal(scratch, ExecFixtures.executor(command: [plain])))
+    #expect(notExecutable.reason == .executorMissing)
+    #expect(notExecutable.detail.contains("not executable"), "\(notExecutable.detail)")
+
+    let directory = try #require(try refusal(scratch, ExecFixtures.executor(command: [clone])))
+    #expect(directory.reason == .executorMissing)
+
+    // A bare name: looked up on the PATH the executor gets, not the dispatcher's.
+    let found = try ExecFixtures.plan(scratch, ExecFixtures.executor(command: ["true"]))
+    let executable = try #require(found.executable)
+    #expect(executable.hasPrefix("/") && executable.hasSuffix("/true"))
+    #expect(found.argv == ["true"])
+    let notOnPath = try #require(
+      try refusal(scratch, ExecFixtures.executor(command: ["no-such-program-anywhere"])))
+    #expect(notOnPath.reason == .executorMissing)
+    #expect(notOnPath.detail.contains("no-such-program-anywhere") && notOnPath.detail.contains("/usr/bin:/bin"))
+    let noPath = try #require(
+      try refusal(scratch, ExecFixtures.executor(command: ["true"], envAllowlist: [])))
+    #expect(noPath.reason == .executorMissing)
+    #expect(noPath.detail.contains("no PATH"), "\(noPath.detail)")
+    // Only absolute PATH entries count: "." would be wherever the child runs.
+    let relativePath = try #require(
+      try refusal(
+        scratch, ExecFixtures.executor(command: ["run.sh"], workdir: "{clone}"),
+        environment: ["PATH": ".:bin"]))
+    #expect(relativePath.reason == .executorMissing)
+
+    // A path with a slash is taken from the child's working directory.
+    let script = clone + "/run.sh"
+    try Data("#!/bin/sh\necho ran\n".utf8).write(to: URL(fileURLWithPath: script))
+    try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script)
+    let relative = try ExecFixtures.plan(
+      scratch, ExecFixtures.executor(command: ["./run.sh"], workdir: "{clone}"))
+    #expect(relative.executable == clone + "/./run.sh")
+    let ran = try ProcessGroupRunner.run(relative)
+    #expect(ran.exitCode == 0 && ran.stdoutTail == "ran\n")
+  }
+
+  @Test("a missing executor binary is refused before any claim: nothing is run or recorded")
+  func missingBinaryIsRefusedBeforeClaiming() throws {
+    let extra = """
+      [executors.groom-backlog]
+      command = ["/nonexistent/writ-test/groom"]
+      timeout = "1m"
+      env_allowlist = ["PATH"]
+
+      """
+    let fixture = try DispatchFixture(executors: extra)
+    defer { fixture.remove() }
+    try fixture.sandbox.propose(
+      try fixture.request("groom-backlog", "groom-missing"), as: "agent-1@example.com")
+    let report = try fixture.dispatcher().poll()
+    let entry = try #require(report.intents.first { $0.id.rawValue == "groom-missing" })
+    #expect(entry.reason == .executorMissing)
+    #expect(entry.result == .blocked)
+    let files = try GitTestSupport.git(
+      URL(fileURLWithPath: fixture.sandbox.ops.repository.gitDirectory), "ls-tree", "-r", "--name-only",
+      "writ/ledger")
+    #expect(!files.contains("claimed"), "\(files)")
+    #expect(!files.contains("failed"), "\(files)")
+  }
+
+  @Test("a clone path through a symlink, a folder above a clone, or one inside it is clone_missing")
+  func cloneIsConfined() throws {
+    let scratch = try ExecScratch()
+    let executor = ExecFixtures.executor(command: ["/bin/true"], workdir: "{clone}")
+    let app = try scratch.makeClone("github.com/org/app")
+    // A link inside the clone to a real directory outside it.
+    try FileManager.default.createSymbolicLink(atPath: app + "/docs", withDestinationPath: "/etc")
+    let throughLink = try #require(try refusal(scratch, executor, repo: "github.com/org/app/docs"))
+    #expect(throughLink.reason == .cloneMissing)
+    #expect(throughLink.detail.contains("symbolic link"), "\(throughLink.detail)")
+    // A folder above a clone, and a plain folder inside one, are not clones.
+    try FileManager.default.createDirectory(atPath: app + "/src", withIntermediateDirectories: true)
+    for repo in ["github.com/org", "github.com", "github.com/org/app/src"] {
+      let error = try #require(try refusal(scratch, executor, repo: repo), "\(repo)")
+      #expect(error.reason == .cloneMissing, "\(repo)")
+      #expect(error.detail.contains(".git"), "\(error.detail)")
+    }
+    // A link at the host level of the clone tree, to a real clone elsewhere.
+    let elsewhere = scratch.root + "/elsewhere"
+    try FileManager.default.createDirectory(
+      atPath: elsewhere + "/org/app/.git", withIntermediateDirectories: true)
+    try FileManager.default.createSymbolicLink(
+      atPath: scratch.cloneRoot + "/gitlab.com", withDestinationPath: elsewhere)
+    #expect(try refusal(scratch, executor, repo: "gitlab.com/org/app")?.reason == .cloneMissing)
+
+    // Near miss: the clone itself passes, and so does a clone_root that is a
+    // link (the host chose it); {clone} and the workdir are the real path.
+    #expect(try refusal(scratch, executor, repo: "github.com/org/app") == nil)
+    let linkedRoot = scratch.root + "/linked-clones"
+    try FileManager.default.createSymbolicLink(atPath: linkedRoot, withDestinationPath: scratch.cloneRoot)
+    let planned = ExecutorPreflight.plan(
+      intent: try ExecFixtures.intent(repo: "github.com/org/app"), tier: .low,
+      executor: ExecFixtures.executor(command: ["/bin/echo", "{clone}"], workdir: "{clone}"),
+      cloneRoot: linkedRoot, environment: ExecFixtures.environment)
+    let plan = try planned.get()
+    let real = try #require(realpath(app, nil))
+    defer { free(real) }
+    #expect(plan.workdir == String(cString: real))
+    #expect(plan.argv == ["/bin/echo", String(cString: real)])
   }
 }

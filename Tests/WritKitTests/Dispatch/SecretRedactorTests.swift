@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import WritKit
@@ -103,5 +104,90 @@ struct SecretRedactorTests {
     let (_, tail) = capture.finish()
     #expect(!tail.contains("\u{FFFD}"))
     #expect(tail.utf8.count >= OutputCapture.tailLimit - 1)
+  }
+
+  @Test("any piece of a secret of four bytes or more is masked in a tail; shorter pieces are not")
+  func fragmentsAreMasked() {
+    let secret = "Zq9-wT4u-Lp2x-Hs7v"
+    let redactor = SecretRedactor(secrets: [secret])
+    let marker = String(decoding: SecretRedactor.marker, as: UTF8.self)
+    func masked(_ text: String) -> String {
+      String(decoding: redactor.maskingFragments(Array(text.utf8)), as: UTF8.self)
+    }
+    // Each half, the tail end of one and the head of the other, wherever it sits.
+    #expect(masked("out: Zq9-wT4u") == "out: " + marker)
+    #expect(masked("-Lp2x-Hs7v done") == marker + " done")
+    #expect(masked("a wT4u-Lp b") == "a " + marker + " b")
+    // Interleaved pieces each of four bytes or more are each masked.
+    #expect(masked("Zq9-Lp2x") == marker)
+    // Near misses: a three-byte piece, and text sharing no four bytes with it.
+    #expect(masked("Zq9 and Hs7") == "Zq9 and Hs7")
+    #expect(masked("ordinary output\n") == "ordinary output\n")
+  }
+
+  @Test("a secret split between stdout and stderr appears in neither published tail")
+  func splitAcrossStreams() throws {
+    let scratch = try ExecScratch()
+    let secret = "s3cr3t-Vq81mX2k-9Qz"
+    let script = try scratch.script(
+      "split.sh",
+      """
+      printf 'head %s' "$(printf %s "$SECRET" | cut -c1-8)"
+      printf '%s tail' "$(printf %s "$SECRET" | cut -c9-)" >&2
+      """)
+    var environment = ExecFixtures.environment
+    environment["SECRET"] = secret
+    let result = try ProcessGroupRunner.run(
+      try ExecFixtures.plan(
+        scratch, ExecFixtures.executor(command: ["/bin/sh", script], secrets: ["SECRET"]),
+        environment: environment))
+    #expect(result.exitCode == 0)
+    let first = String(secret.prefix(8))
+    let second = String(secret.dropFirst(8))
+    for tail in [result.stdoutTail, result.stderrTail] {
+      #expect(!tail.contains(first) && !tail.contains(second), "\(tail)")
+    }
+    #expect(result.stdoutTail == "head [REDACTED]")
+    #expect(result.stderrTail == "[REDACTED] tail")
+  }
+
+  @Test("a split secret reaches neither the outcome event, the run report nor the state dir")
+  func splitSecretNeverLands() throws {
+    let secret = "s3cr3t-" + UUID().uuidString
+    let first = String(secret.prefix(8))
+    let second = String(secret.dropFirst(8))
+    let extra = """
+      [executors.groom-backlog]
+      command = ["/bin/sh", "-c", "printf %s \\"$DEPLOY_TOKEN\\" | cut -c1-8; printf %s \\"$DEPLOY_TOKEN\\" | cut -c9- >&2"]
+      timeout = "1m"
+      secrets = ["DEPLOY_TOKEN"]
+      env_allowlist = ["PATH"]
+
+      """
+    let fixture = try DispatchFixture(executors: extra)
+    defer { fixture.remove() }
+    try fixture.sandbox.propose(
+      try fixture.request("groom-backlog", "groom-split"), as: "agent-1@example.com")
+    let report = try fixture.dispatcher(environment: ["PATH": "/usr/bin:/bin", "DEPLOY_TOKEN": secret])
+      .poll()
+    #expect(report.intents.first?.result == .succeeded)
+
+    let repo = URL(fileURLWithPath: fixture.sandbox.ops.repository.gitDirectory)
+    let objects = try GitTestSupport.run(
+      "/usr/bin/git", ["--git-dir", repo.path, "cat-file", "--batch-all-objects", "--batch"])
+    #expect(objects.status == 0)
+    #expect(objects.stdout.contains("succeeded"))
+    #expect(!objects.stdout.contains(first) && !objects.stdout.contains(second))
+    let state = fixture.directory.appendingPathComponent("state")
+    let stateFiles =
+      FileManager.default.enumerator(atPath: state.path)?.compactMap { $0 as? String } ?? []
+    for file in stateFiles {
+      let text = String(
+        decoding: FileManager.default.contents(atPath: state.appendingPathComponent(file).path) ?? Data(),
+        as: UTF8.self)
+      #expect(!text.contains(first) && !text.contains(second), "state/\(file)")
+    }
+    let encoded = String(decoding: try JSONEncoder().encode(report), as: UTF8.self)
+    #expect(!encoded.contains(first) && !encoded.contains(second))
   }
 }

@@ -67,6 +67,50 @@ import Testing
             .split(separator: "\n")
         #expect(files.count == lanes * perLane)
     }
+
+    /// Another writer's ref lock is never taken by an operator command,
+    /// however old: the append waits, fails naming the lock file, and
+    /// leaves both the lock and the branch alone.
+    @Test func operatorAppendWaitsForAnOldRefLockAndNeverRemovesIt() throws {
+        let dir = try GitTestSupport.scratch()
+        defer { GitTestSupport.remove(dir) }
+        let ops = dir.appendingPathComponent("ops.git")
+        _ = try OpsRepoInitializer().initialize(at: ops.path, bare: true)
+        let key = try CLI.makeKey(in: dir, name: "agent")
+        let identity = try SigningIdentity(principal: try #require(Principal("agent@example.com")), keyPath: key)
+        let before = try GitTestSupport.git(ops, "rev-parse", "writ/ledger")
+        let lock = ops.appendingPathComponent("refs/heads/writ/ledger.lock").path
+        try FileManager.default.createDirectory(
+            atPath: (lock as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try Data().write(to: URL(fileURLWithPath: lock))
+        // A lock that has stood for a minute: a slow writer's, as far as anyone can tell.
+        try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-60)], ofItemAtPath: lock)
+
+        var appender = BranchAppender(repository: try Repository.open(at: ops.path))
+        appender.lockWaitSeconds = 1
+        let id = try #require(IntentID("locked-out"))
+        let began = Date()
+        do {
+            try appender.append(
+                [LedgerPath.intent(id).path: Data("x\n".utf8)], to: "writ/ledger", message: "writ: propose\n",
+                signer: identity, at: Date())
+            Issue.record("the append went through another writer's lock")
+        } catch let error as BranchAppender.LockHeld {
+            #expect(error.lockFile.hasSuffix("refs/heads/writ/ledger.lock"))
+            #expect("\(error)".contains(error.lockFile) && "\(error)".contains("remove"), "\(error)")
+        }
+        #expect(Date().timeIntervalSince(began) >= 1)
+        #expect(FileManager.default.fileExists(atPath: lock))
+        #expect(try GitTestSupport.git(ops, "rev-parse", "writ/ledger") == before)
+
+        // Near miss: the branch's exclusive owner opts in and clears the stale lock.
+        appender.clearsStaleLocks = true
+        let landed = try appender.append(
+            [LedgerPath.intent(id).path: Data("x\n".utf8)], to: "writ/ledger", message: "writ: propose\n",
+            signer: identity, at: Date())
+        #expect(!FileManager.default.fileExists(atPath: lock))
+        #expect(try GitTestSupport.git(ops, "rev-parse", "writ/ledger") == landed.hex)
+    }
 }
 
 /// Keys generated in process can be written out and used by stock tools.
