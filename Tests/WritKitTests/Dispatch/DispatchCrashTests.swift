@@ -16,6 +16,7 @@ import Testing
             .replacingOccurrences(of: ">> \(fixture.runsFile.path)", with: ">> \(fixture.runsFile.path); sleep 0.03")
         try Data(config.utf8).write(to: URL(fileURLWithPath: fixture.configPath))
 
+        var random = SeededRandom("killNineAtRandomPoints")
         var proposed: [String] = []
         var killedRunning = 0
         for round in 0..<Self.kills {
@@ -30,19 +31,9 @@ import Testing
             process.environment = ["PATH": "/usr/bin:/bin"]
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
-            try process.run()
-            usleep(UInt32.random(in: 0...250_000))
-            if process.isRunning {
-                kill(process.processIdentifier, SIGKILL)
+            if try Self.dispatchAndKill(fixture, after: UInt32.random(in: 0...250_000, using: &random)) {
                 killedRunning += 1
             }
-            process.waitUntilExit()
-            // A dispatcher killed inside a ref update leaves the ledger's ref
-            // lock behind. Proposing is an operator command, which never
-            // takes a lock (it waits, then names the file); the writer is
-            // dead and reaped, so the test removes it as the message says.
-            try? FileManager.default.removeItem(
-                atPath: fixture.sandbox.ops.repository.gitDirectory + "/refs/heads/writ/ledger.lock")
         }
         // Let every orphaned claim's lease run out, then settle.
         sleep(2)
@@ -73,5 +64,92 @@ import Testing
             .verify(trustRoot: fixture.sandbox.trustRoot, now: Date())
         #expect(report.findings.isEmpty, "\(report.findings)")
         print("[crash] \(Self.kills) kills (\(killedRunning) mid-poll): \(states.values.filter { $0 == .succeeded }.count) succeeded, \(states.values.filter { $0 == .inDoubt }.count) in doubt, \(runs.count) runs")
+    }
+
+    /// Starts `writ dispatch --once`, kills it with SIGKILL after
+    /// `microseconds` if it is still running, and reaps it; true when it was
+    /// killed.
+    static func dispatchAndKill(_ fixture: DispatchFixture, after microseconds: UInt32) throws -> Bool {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CLI.binary)
+        process.arguments = ["dispatch", "--config", fixture.configPath, "--once"]
+        process.environment = ["PATH": "/usr/bin:/bin"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        usleep(microseconds)
+        let killed = process.isRunning
+        if killed { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        // A dispatcher killed inside a ref update leaves the ledger's ref
+        // lock behind. Operator commands never take a lock (they wait, then
+        // name the file); the writer is dead and reaped, so the test removes
+        // it as the message says.
+        try? FileManager.default.removeItem(
+            atPath: fixture.sandbox.ops.repository.gitDirectory + "/refs/heads/writ/ledger.lock")
+        return killed
+    }
+
+    /// kill -9 at random points, then `writ resolve --retry` after every
+    /// claim left in doubt, for several cycles, with kills landing in the
+    /// re-runs too: each intent runs at most once per claim an operator
+    /// allowed (never twice for one), and once the kills stop every intent
+    /// ends succeeded.
+    @Test func killNineWithResolveRetryRunsEachIntentOnceMorePerRetry() throws {
+        let fixture = try DispatchFixture(claimLease: "1s")
+        defer { fixture.remove() }
+        let config = try String(contentsOfFile: fixture.configPath, encoding: .utf8)
+            .replacingOccurrences(of: ">> \(fixture.runsFile.path)", with: ">> \(fixture.runsFile.path); sleep 0.05")
+        try Data(config.utf8).write(to: URL(fileURLWithPath: fixture.configPath))
+        var random = SeededRandom("killNineWithResolveRetry")
+        let ids = try (0..<16).map { index -> IntentID in
+            let id = String(format: "triage-retry-%02d", index)
+            try fixture.proposeLow(id)
+            return try #require(IntentID(id))
+        }
+        let operatorIdentity = try fixture.sandbox.identity("bob@example.com")
+        var retries: [IntentID: Int] = [:]
+
+        func settleAndRetry() throws -> Int {
+            sleep(2)
+            _ = try CLI.run("dispatch", "--config", fixture.configPath, "--once")
+            var retried = 0
+            for intent in try fixture.sandbox.status().intents where intent.state == .inDoubt {
+                try OperatorEvents(ops: fixture.sandbox.ops).resolve(
+                    intent.id, resolution: .retry, note: "killed by the test", as: operatorIdentity, now: Date())
+                retries[intent.id, default: 0] += 1
+                retried += 1
+            }
+            return retried
+        }
+
+        for _ in 0..<3 {
+            for _ in 0..<8 {
+                _ = try Self.dispatchAndKill(fixture, after: UInt32.random(in: 0...300_000, using: &random))
+            }
+            _ = try settleAndRetry()
+        }
+        // The kills stop: every retried intent runs (once more) and settles.
+        for _ in 0..<4 {
+            let poll = try CLI.run("dispatch", "--config", fixture.configPath, "--once")
+            #expect([0, 1].contains(poll.status), "\(poll.stderr)")
+            if try settleAndRetry() == 0 { break }
+        }
+
+        let counts = Dictionary(fixture.runs().map { ($0, 1) }, uniquingKeysWith: +)
+        let status = try fixture.sandbox.status()
+        #expect(status.ledger.ok, "\(status.ledger.detail)")
+        for intent in status.intents {
+            let runs = counts[intent.id.rawValue] ?? 0
+            let allowed = 1 + (retries[intent.id] ?? 0)
+            #expect(runs <= allowed, "\(intent.id) ran \(runs) times with \(allowed - 1) retries")
+            #expect(intent.state == .succeeded, "\(intent.id) is \(intent.state)")
+            #expect(runs >= 1, "\(intent.id) succeeded without a run")
+        }
+        #expect(Set(status.intents.map(\.id)) == Set(ids))
+        let report = try LedgerVerifier(ops: fixture.sandbox.ops, idempotentKinds: [])
+            .verify(trustRoot: fixture.sandbox.trustRoot, now: Date())
+        #expect(report.findings.isEmpty, "\(report.findings)")
+        print("[crash+retry] \(retries.values.reduce(0, +)) retries over \(retries.count) intents, \(fixture.runs().count) runs")
     }
 }

@@ -65,7 +65,7 @@ import Testing
         }
 
         var messages: [Data] = [Data(), Data("schema = 1\nintent = \"x\"\n".utf8)]
-        var rng = SystemRandomNumberGenerator()
+        var rng = SeededRandom("signatureAgreementCorpus")
         messages.append(Data((0..<777).map { _ in UInt8.random(in: 0...255, using: &rng) }))
 
         var cases: [Case] = []
