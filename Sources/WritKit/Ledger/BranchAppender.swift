@@ -58,7 +58,7 @@ public struct BranchAppender {
         while attempts < maximumAttempts {
             let tip = try repository.resolve(OpsRepo.refName(branch))
             guard let parent = tip ?? start else {
-                throw WritError(.trustRootMissing, "branch '\(branch)' does not exist in the ops repo")
+                throw RuntimeError("branch '\(branch)' does not exist in the ops repo", fix: "the branch names given (or fetch the branch first)")
             }
             let base = try repository.commit(parent).tree
             let tree: ObjectID
@@ -91,6 +91,6 @@ public struct BranchAppender {
                 usleep(50_000)
             }
         }
-        throw WritError(.lockContended, "branch '\(branch)' kept moving; gave up after \(maximumAttempts) attempts")
+        throw RuntimeError.contention("branch '\(branch)' kept moving; gave up after \(maximumAttempts) attempts", branch: branch)
     }
 }

@@ -126,7 +126,7 @@ public struct GovernanceMerger {
                 continue
             }
         }
-        throw WritError(.lockContended, "the governance branch kept moving; gave up merging '\(branch)'")
+        throw RuntimeError.contention("the governance branch kept moving; gave up merging '\(branch)'", branch: ops.governanceRef)
     }
 
     /// Merges the whole of `branch` and returns the merge commit, or nil
@@ -169,7 +169,7 @@ public struct GovernanceMerger {
                 continue
             }
         }
-        throw WritError(.lockContended, "the governance branch kept moving; gave up merging '\(branch)'")
+        throw RuntimeError.contention("the governance branch kept moving; gave up merging '\(branch)'", branch: ops.governanceRef)
     }
 
     /// The bytes of a regular file entry, refused (`approval_malformed`)

@@ -53,7 +53,7 @@ public struct OperatorEvents {
             let commit = try publisher.publish(
                 [event], message: "writ: \(verb) \(id) as \(signer.principal)\n", anchoredAt: governanceHead, now: now)
         else {
-            throw WritError(.lockContended, "could not append to the ledger")
+            throw RuntimeError.contention("could not append to the ledger", branch: ops.ledgerRef)
         }
         return commit
     }

@@ -37,6 +37,35 @@ import Testing
         #expect(fixture.runs() == ["triage-wrong-key"])
     }
 
+    /// Governance can change between two claims of one poll: an adopted
+    /// change that removes the dispatcher's key, merged while an executor
+    /// runs, stops the poll before the next claim.
+    @Test func governanceChangeMidPollStopsTheNextClaim() throws {
+        let fixture = try DispatchFixture()
+        defer { fixture.remove() }
+        let ops = fixture.sandbox.ops
+        let before = try ops.governanceHead()
+        let rotation = try EventCountingAgreementTests.rotateDispatcher(fixture.sandbox, at: Date())
+        try ops.repository.updateRef("refs/heads/main", to: before, expecting: rotation)
+        // The first intent's executor merges the prepared change, as an
+        // admin would while the executor runs.
+        let merge = "[ $WRIT_INTENT_ID = triage-first ] && /usr/bin/git --git-dir=\(ops.repository.gitDirectory) "
+            + "update-ref refs/heads/main \(rotation.hex) \(before.hex); true"
+        try rewriteConfig(fixture) {
+            $0.replacingOccurrences(of: ">> \(fixture.runsFile.path)", with: ">> \(fixture.runsFile.path); \(merge)")
+        }
+        try fixture.proposeLow("triage-first")
+        try fixture.proposeLow("triage-second")
+
+        let error = try #require(throws: RuntimeError.self) { try fixture.dispatcher().poll() }
+        #expect(error.detail.contains("not listed for dispatch-1@example.com"))
+        #expect(try ops.governanceHead() == rotation)
+        #expect(fixture.runs() == ["triage-first"], "nothing is claimed after the key was removed")
+        let states = Dictionary(uniqueKeysWithValues: try fixture.sandbox.status().intents.map { ($0.id.rawValue, $0.state) })
+        #expect(states["triage-first"] == .succeeded, "the outcome of a claim made while entitled still counts")
+        #expect(states["triage-second"] == .ready)
+    }
+
     @Test func identityWithoutTheDispatcherRoleRefusesToStart() throws {
         let fixture = try DispatchFixture()
         defer { fixture.remove() }
@@ -280,6 +309,19 @@ import Testing
         let cli = try CLI.run("dispatch", "--config", fixture.configPath, "--once")
         #expect(cli.status == 1, "\(cli.stdout) \(cli.stderr)")
         #expect(try fixture.sandbox.status().intents.first?.state == .failed)
+    }
+
+    @Test func missingExecutorBinaryExitsOne() throws {
+        let fixture = try DispatchFixture()
+        defer { fixture.remove() }
+        let config = try String(contentsOfFile: fixture.configPath, encoding: .utf8)
+            .replacingOccurrences(of: "[\"/bin/sh\", \"-c\"", with: "[\"/nonexistent/bin/sh\", \"-c\"")
+        try Data(config.utf8).write(to: URL(fileURLWithPath: fixture.configPath))
+        try fixture.proposeLow("triage-no-binary")
+        let cli = try CLI.run("dispatch", "--config", fixture.configPath, "--once", "--json")
+        #expect(cli.status == 1, "\(cli.stdout) \(cli.stderr)")
+        #expect(cli.stdout.contains("executor_missing"))
+        #expect(fixture.runs().isEmpty)
     }
 
     @Test func successExitsZero() throws {
