@@ -3,7 +3,6 @@ import PackageDescription
 
 let package = Package(
     name: "writ",
-    platforms: [.macOS(.v13)],
     products: [
         .library(name: "WritKit", targets: ["WritKit"]),
         .executable(name: "writ", targets: ["writ"]),
@@ -35,6 +34,7 @@ let package = Package(
             dependencies: [
                 "WritKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(

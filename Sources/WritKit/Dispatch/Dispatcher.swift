@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 
 /// One dispatcher: polls the ops repo and executes exactly the intents that
 /// may run, at most once, recording every claim and outcome as signed
@@ -14,6 +15,10 @@ public struct Dispatcher {
     public var environment: [String: String]
     public var clock: @Sendable () -> Date
     public var dryRun = false
+    /// Where the poll says what it does: one line per lock recovery, claim
+    /// and intent acted on, with ids, commits and reason codes only (never
+    /// executor output or a secret).
+    public var logger = Logger(label: "writ.dispatch")
 
     public init(
         config: DispatcherConfig, environment: [String: String] = ProcessInfo.processInfo.environment,
@@ -30,6 +35,10 @@ public struct Dispatcher {
         let lock = try ProfileLock.acquire(
             stateDir: config.stateDir, profile: config.profile, ttlSeconds: config.lockTTLSeconds, now: started)
         defer { lock.release() }
+        if lock.acquisition.recovered, let previous = lock.acquisition.previous {
+            logger.notice(
+                "recovered a stale profile lock", metadata: ["pid": "\(previous.pid)", "host": "\(previous.host)"])
+        }
         let runID = "run-\(Int(started.timeIntervalSince1970))-\(String(format: "%08x", UInt32.random(in: .min ... .max)))"
         var report = RunReport(
             runID: runID, profile: config.profile, startedAt: Timestamp(started), finishedAt: Timestamp(started),
@@ -182,7 +191,7 @@ private struct Session {
             plan = success
         }
         if dispatcher.dryRun {
-            entries.append(.init(id: id, tier: tier, result: .ready, reason: nil, durationMs: nil))
+            record(.init(id: id, tier: tier, result: .ready, reason: nil, durationMs: nil))
             return
         }
         if !rerun, let claim = try blockingJournalClaim(id, events: verdict.events) {
@@ -213,7 +222,7 @@ private struct Session {
             after: [id: claimed.sequence])
         try? FileManager.default.removeItem(atPath: outboxPath(id))
         if !(config.executors[intent.kind]?.idempotent ?? false) { state.pending.remove(id) }
-        entries.append(.init(
+        record(.init(
             id: id, tier: tier, result: result.exitCode == 0 ? .succeeded : .failed, reason: nil,
             durationMs: result.durationMs))
     }
@@ -299,6 +308,7 @@ private struct Session {
             try store.journalAppend(id, .init(kind: .claim, runID: runID, commit: commit))
             if try publisher.makeDurable(commit, on: tip) {
                 try store.journalAppend(id, .init(kind: .published, runID: runID, commit: commit))
+                dispatcher.logger.info("claimed", metadata: ["intent": "\(id)", "commit": "\(commit.hex)", "run": "\(runID)"])
                 let sequence = files.keys.compactMap { path -> Int? in
                     if case .auditEvent(_, let sequence, _)? = LedgerPath(path) { sequence } else { nil }
                 }.max() ?? numberAfter
@@ -322,7 +332,7 @@ private struct Session {
         guard let claimedAt = Self.lastClaim(verdict.events)?.at else { return }
         guard claimedAt.adding(seconds: config.claimLeaseSeconds) <= Timestamp(now) else { return }
         if dispatcher.dryRun {
-            entries.append(.init(id: id, tier: verdict.tier, result: .inDoubt, reason: nil, durationMs: nil))
+            record(.init(id: id, tier: verdict.tier, result: .inDoubt, reason: nil, durationMs: nil))
             return
         }
         let event = try AuditEvent(
@@ -334,14 +344,24 @@ private struct Session {
             [event], message: "writ: in_doubt \(id)\n", anchoredAt: view.governanceTip, now: now,
             after: Self.numbering(id, after: verdict))
         if executor?.idempotent != true { state.pending.remove(id) }
-        entries.append(.init(id: id, tier: verdict.tier, result: .inDoubt, reason: nil, durationMs: nil))
+        record(.init(id: id, tier: verdict.tier, result: .inDoubt, reason: nil, durationMs: nil))
     }
 
     // MARK: Blocked intents: an event only when the reason changes.
 
+    /// Adds `entry` to the run report and logs it.
+    private mutating func record(_ entry: RunReport.Entry) {
+        entries.append(entry)
+        var metadata: Logger.Metadata = ["intent": "\(entry.id)", "run": "\(runID)"]
+        if let reason = entry.reason { metadata["reason"] = "\(reason.rawValue)" }
+        if let duration = entry.durationMs { metadata["duration_ms"] = "\(duration)" }
+        let level: Logger.Level = entry.result == .failed || entry.result == .inDoubt ? .warning : .info
+        dispatcher.logger.log(level: level, "\(entry.result.rawValue)", metadata: metadata)
+    }
+
     private mutating func noteBlocked(_ id: IntentID, verdict: Verdict, reason: ReasonCode, detail: String) {
         guard Self.lastBlockedReason(verdict.events) != reason else { return }
-        entries.append(.init(id: id, tier: verdict.tier, result: .blocked, reason: reason, durationMs: nil))
+        record(.init(id: id, tier: verdict.tier, result: .blocked, reason: reason, durationMs: nil))
         guard !dispatcher.dryRun,
             let event = try? AuditEvent(
                 intent: id, intentDigest: verdict.intentDigest, at: Timestamp(now), actor: config.identity,

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import WritKit
 
 /// Loads `dispatcher.toml`.
@@ -35,16 +36,28 @@ struct Dispatch: ParsableCommand {
     @Flag(help: "Print the run report as JSON.")
     var json = false
 
+    @Option(help: "Log what the poll does to standard error at this level and above: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String = "warning"
+
     func validate() throws {
         guard once != (interval != nil) else { throw ValidationError("give exactly one of --once or --interval D") }
         if let interval, DurationText.seconds(interval) == nil {
             throw ValidationError("--interval takes a duration such as 30s or 5m")
+        }
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("--log-level takes one of trace, debug, info, notice, warning, error, critical")
         }
     }
 
     func run() throws {
         var dispatcher = Dispatcher(config: try ConfigFile.load(config))
         dispatcher.dryRun = dryRun
+        let level = Logger.Level(rawValue: logLevel) ?? .warning
+        dispatcher.logger = Logger(label: "writ.dispatch") { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
         guard let interval, let seconds = DurationText.seconds(interval) else {
             let report = try dispatcher.poll()
             try emit(report)
@@ -56,7 +69,7 @@ struct Dispatch: ParsableCommand {
                 try emit(try dispatcher.poll())
             } catch let error as WritError where error.reason == .lockContended {
                 // Another dispatcher of this profile is polling; try next round.
-                Output.printError("writ: lock_contended: \(error.detail)")
+                dispatcher.logger.notice("lock_contended: \(error.detail)")
             }
             sleep(UInt32(clamping: seconds))
         }

@@ -333,3 +333,23 @@ import Testing
         #expect(fixture.runs() == ["triage-fine"])
     }
 }
+
+/// `--log-level info` says what the poll does on standard error: ids,
+/// commits and results, one line each.
+@Suite struct DispatchLoggingTests {
+    @Test func infoLogNamesEveryClaimAndOutcome() throws {
+        let fixture = try DispatchFixture()
+        defer { fixture.remove() }
+        try fixture.proposeLow("triage-logged")
+        let quiet = try CLI.run("dispatch", "--config", fixture.configPath, "--once")
+        #expect(quiet.stderr.isEmpty, "\(quiet.stderr)")
+        try fixture.proposeLow("triage-logged-2")
+        let cli = try CLI.run("dispatch", "--config", fixture.configPath, "--once", "--log-level", "info")
+        #expect(cli.status == 0)
+        let lines = cli.stderr.split(separator: "\n")
+        #expect(lines.contains { $0.contains("claimed") && $0.contains("intent=triage-logged-2") })
+        #expect(lines.contains { $0.contains("succeeded") && $0.contains("intent=triage-logged-2") })
+        let usage = try CLI.run("dispatch", "--config", fixture.configPath, "--once", "--log-level", "loud")
+        #expect(usage.status == 2)
+    }
+}

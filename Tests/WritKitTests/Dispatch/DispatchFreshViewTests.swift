@@ -2,9 +2,10 @@ import Foundation
 import Testing
 @testable import WritKit
 
-/// Holes found by reviewing the dispatcher, each pinned by a test that
-/// failed before its fix.
-@Suite(.serialized) struct DispatchReviewTests {
+/// The dispatcher decides every claim on a fresh view of the remote: what
+/// was merged while an earlier executor ran is seen, and a claim the remote
+/// accepted is the dispatcher's even when the local ref cannot follow.
+@Suite(.serialized) struct DispatchFreshViewTests {
     /// A fixture whose dispatcher works on its own bare clone of a bare
     /// remote (both cloned from the sandbox repo), with `remote = "origin"`.
     private struct Remote {

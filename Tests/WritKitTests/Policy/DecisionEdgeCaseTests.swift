@@ -6,8 +6,8 @@ import Testing
 /// A security review of the decision path: each test is one attempt to get
 /// an intent judged `ready` (or judged with another reason) where the
 /// contract says otherwise, next to the near miss that is ready.
-@Suite("Review: decision path probes")
-struct DecisionReviewTests {
+@Suite("Decision edge cases: names, patterns, tiers, expiry, malformed records")
+struct DecisionEdgeCaseTests {
     let world = PolicyWorld()
     typealias W = PolicyWorld
 
@@ -215,8 +215,8 @@ struct DecisionReviewTests {
 
 /// The same probes against a real ops repo: tree entries of the wrong kind
 /// where a record or signature file is expected, written with stock git.
-@Suite("Review: odd tree entries on the governance branch")
-struct ReviewTreeTests {
+@Suite("Odd tree entries on the governance branch never count")
+struct GovernanceTreeEntryTests {
     /// Replaces (or adds) the entry at `path` in the governance head's tree
     /// with `mode`/`type`/`object`, and commits that as the new head.
     static func replace(_ repo: E2ERepo, _ path: String, mode: String, type: String, object: String) throws {
