@@ -37,15 +37,21 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Bulk loaders that build large ops repos, for benchmarks and scale
+        // tests only: not part of the library writ ships.
+        .target(
+            name: "WritBulkLoad",
+            dependencies: ["WritKit"]
+        ),
         .executableTarget(
             name: "writ-bench",
-            dependencies: ["WritKit"]
+            dependencies: ["WritKit", "WritBulkLoad"]
         ),
         .testTarget(
             name: "WritKitTests",
             // The executable is a dependency so that `swift test` builds the
             // `writ` binary the end-to-end tests run.
-            dependencies: ["WritKit", "writ"]
+            dependencies: ["WritKit", "WritBulkLoad", "writ"]
         ),
     ]
 )

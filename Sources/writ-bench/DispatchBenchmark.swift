@@ -1,4 +1,5 @@
 import Foundation
+import WritBulkLoad
 import WritKit
 
 /// What a dispatcher costs: a poll with nothing to do on ledgers of settled

@@ -1,4 +1,5 @@
 import Foundation
+import WritBulkLoad
 import WritKit
 
 /// Measures `writ status` on a large ops repo: `intents` medium intents,

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WritBulkLoad
 import WritKit
 
 /// `writ status` over a ledger built in bulk (the same builder writ-bench

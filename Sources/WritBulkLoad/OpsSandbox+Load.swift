@@ -1,4 +1,5 @@
 import Foundation
+import WritKit
 
 extension OpsSandbox {
     /// What `loadApprovedIntents` wrote.
@@ -29,7 +30,7 @@ extension OpsSandbox {
     ) throws -> Load {
         let proposerIdentity = try identity(proposer)
         let approverIdentity = try identity(approver)
-        let policyBytes = try ops.blob(GovernancePath.policy.path, in: try ops.governanceHead()) ?? Data()
+        let policyBytes = try ops.repository.blob(at: GovernancePath.policy.path, in: try ops.governanceHead().hex) ?? Data()
         let tier = try Intent(
             id: IntentID("\(idPrefix)-0").orThrow(idPrefix), kind: kind, proposer: proposerIdentity.principal,
             createdAt: Timestamp(date), summary: "tier probe", target: Intent.Target(repo: "github.com/example/app")
@@ -82,7 +83,7 @@ extension OpsSandbox {
 extension Optional where Wrapped == IntentID {
     /// The id, or `intent_malformed` naming the prefix that could not make one.
     fileprivate func orThrow(_ prefix: String) throws -> IntentID {
-        guard let self else { throw WritError(.intentMalformed, "\(quoted: prefix) does not make valid intent ids") }
+        guard let self else { throw WritError(.intentMalformed, "\"\(prefix)\" does not make valid intent ids") }
         return self
     }
 }
