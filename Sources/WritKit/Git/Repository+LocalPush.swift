@@ -97,12 +97,17 @@ extension Repository {
 
     /// Copies tree `id` and whatever of its contents `destination` lacks.
     /// Gitlinks name commits of other repositories and are not copied.
-    private func copyTree(_ id: ObjectID, from source: GitHandle, to destination: GitHandle, visited: inout Set<ObjectID>) throws {
+    /// Recursion is bounded by `TreeIntegrity.maximumDepth`: a deeper tree
+    /// is refused, never pushed.
+    private func copyTree(_ id: ObjectID, from source: GitHandle, to destination: GitHandle, visited: inout Set<ObjectID>, depth: Int = 0) throws {
         guard visited.insert(id).inserted, !contains(destination, id) else { return }
         for entry in try tree(id) {
             switch entry.kind {
             case .tree:
-                try copyTree(entry.id, from: source, to: destination, visited: &visited)
+                guard depth < TreeIntegrity.maximumDepth else {
+                    throw GitUsageError.malformedTree(tree: entry.id, problem: "trees nest deeper than \(TreeIntegrity.maximumDepth) levels")
+                }
+                try copyTree(entry.id, from: source, to: destination, visited: &visited, depth: depth + 1)
             case .blob, .executable, .symlink:
                 if visited.insert(entry.id).inserted, !contains(destination, entry.id) {
                     try copyObject(entry.id, from: source, to: destination)

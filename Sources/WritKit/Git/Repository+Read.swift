@@ -94,16 +94,26 @@ extension Repository {
         return try blob(entry.id)
     }
 
-    /// The entry at `path` under `treeID`, or nil when the path is absent.
+    /// The entry at `path` under `treeID`, or nil when the path is absent
+    /// (or runs through something that is not a directory).
+    ///
+    /// Walked one checked tree at a time rather than with libgit2's path
+    /// lookup, so every tree on the way passes `TreeIntegrity` and a by-name
+    /// lookup can never pick one of two twins.
     public func entry(at path: String, inTree treeID: ObjectID) throws -> TreeEntry? {
-        _ = try TreePath(path)
-        let tree = try lookupTree(treeID)
-        var out: OpaquePointer?
-        let result = git_tree_entry_bypath(&out, tree.raw, path)
-        if result == GIT_ENOTFOUND.rawValue { return nil }
-        try check(result, "git_tree_entry_bypath")
-        let owned = try GitHandle(unwrap(out, "git_tree_entry_bypath"), repository: self, release: git_tree_entry_free)
-        return TreeEntry(owned.raw)
+        let components = try TreePath(path).components
+        var current = treeID
+        for (index, name) in components.enumerated() {
+            let tree = try lookupTree(current)
+            guard let found = git_tree_entry_byname(tree.raw, name) else { return nil }
+            guard let entry = TreeEntry(found) else {
+                throw GitError(code: .invalid, errorClass: 0, message: "tree \(current) has an unreadable entry", function: "git_tree_entry_byname")
+            }
+            if index == components.count - 1 { return entry }
+            guard entry.kind == .tree else { return nil }
+            current = entry.id
+        }
+        return nil
     }
 
     /// The bytes of the blob `id`.
@@ -117,8 +127,9 @@ extension Repository {
         return Data(bytes: bytes, count: size)
     }
 
-    /// The entries of the tree `id`, in git's tree order.
-    public func tree(_ id: ObjectID) throws(GitError) -> [TreeEntry] {
+    /// The entries of the tree `id`, in git's tree order. A tree git would
+    /// refuse throws `GitUsageError.malformedTree`.
+    public func tree(_ id: ObjectID) throws -> [TreeEntry] {
         let tree = try lookupTree(id)
         let count = git_tree_entrycount(tree.raw)
         var entries: [TreeEntry] = []

@@ -47,7 +47,7 @@ extension Repository {
     }
 
     private func write(_ pending: PendingDirectory, over base: ObjectID?, prefix: String, overwrite: Bool) throws -> ObjectID {
-        let baseTree = try base.map { id throws(GitError) in try lookupTree(id) }
+        let baseTree = try base.map { try lookupTree($0) }
         var out: OpaquePointer?
         try check(git_treebuilder_new(&out, raw, baseTree?.raw), "git_treebuilder_new")
         let builder = try handle(out, "git_treebuilder_new", release: git_treebuilder_free)

@@ -9,6 +9,11 @@ internal import Clibgit2
 /// at a time. Open one handle per thread or task.
 public final class Repository {
     let raw: OpaquePointer
+    /// Trees that passed `TreeIntegrity.check` through this handle, so each
+    /// is checked once however often it is read. Bounded: a long-running
+    /// reader forgets them all and checks again rather than grow forever.
+    private var checkedTrees: Set<ObjectID> = []
+    private static let checkedTreesLimit = 100_000
 
     private init(raw: OpaquePointer) {
         self.raw = raw
@@ -55,11 +60,20 @@ public final class Repository {
         GitHandle(try unwrap(pointer, function), repository: self, release: release)
     }
 
-    func lookupTree(_ id: ObjectID) throws(GitError) -> GitHandle {
+    /// The tree `id`, refused with `GitUsageError.malformedTree` when git
+    /// itself would refuse it (`TreeIntegrity`). Every tree writ reads comes
+    /// through here.
+    func lookupTree(_ id: ObjectID) throws -> GitHandle {
         var oid = id.oid
         var out: OpaquePointer?
         try check(git_tree_lookup(&out, raw, &oid), "git_tree_lookup")
-        return try handle(out, "git_tree_lookup", release: git_tree_free)
+        let tree = try handle(out, "git_tree_lookup", release: git_tree_free)
+        if !checkedTrees.contains(id) {
+            try TreeIntegrity.check(tree.raw, id: id)
+            if checkedTrees.count >= Self.checkedTreesLimit { checkedTrees.removeAll(keepingCapacity: true) }
+            checkedTrees.insert(id)
+        }
+        return tree
     }
 
     func lookupCommit(_ id: ObjectID) throws(GitError) -> GitHandle {

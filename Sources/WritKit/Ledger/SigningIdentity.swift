@@ -2,38 +2,48 @@ import Foundation
 
 /// A principal together with the private key it signs with.
 ///
-/// An unencrypted ed25519 key is loaded once and signs in process; any
-/// other OpenSSH key is handed to `ssh-keygen -Y sign` per signature. The
-/// key material never appears in a description, log line or error.
+/// How the key signs (in process, through ssh-agent, or through
+/// `ssh-keygen`) is decided once, when the identity is made
+/// (``SSHSigningKey``): a key that cannot sign fails here, naming its
+/// file, not halfway through a dispatch. The key material never appears in
+/// a description, log line or error.
 public struct SigningIdentity: Sendable, CustomStringConvertible {
     public let principal: Principal
-    private let keyPath: String?
-    private let inProcessKey: SSHEd25519PrivateKey?
+    private let key: Key
+
+    private enum Key: Sendable {
+        case file(SSHSigningKey)
+        case inMemory(SSHEd25519PrivateKey)
+    }
 
     /// Loads the key at `keyPath` for `principal`.
     public init(principal: Principal, keyPath: String) throws {
-        guard let text = try? String(contentsOfFile: keyPath, encoding: .utf8) else {
-            throw WritError(.signerUnknown, "cannot read the private key file \(keyPath)")
-        }
         self.principal = principal
-        self.keyPath = keyPath
-        self.inProcessKey = try? SSHEd25519PrivateKey(openSSH: text)
+        do {
+            self.key = .file(try SSHSigningKey.load(path: keyPath))
+        } catch {
+            throw error.writError
+        }
     }
 
     /// An identity with an in-memory ed25519 key (demo and benchmarks).
     public init(principal: Principal, key: SSHEd25519PrivateKey) {
         self.principal = principal
-        self.keyPath = nil
-        self.inProcessKey = key
+        self.key = .inMemory(key)
     }
 
     /// Signs `message` under `namespace`, returning the armored SSHSIG.
     public func sign(_ message: Data, namespace: String) throws -> String {
-        if let inProcessKey {
-            return try inProcessKey.sign(message: message, namespace: namespace)
+        switch key {
+        case .inMemory(let key):
+            return try key.sign(message: message, namespace: namespace)
+        case .file(let key):
+            do {
+                return try key.sign(message: message, namespace: namespace)
+            } catch {
+                throw error.writError
+            }
         }
-        guard let keyPath else { throw WritError(.signerUnknown, "no key to sign with for \(principal)") }
-        return try SSHSigner.signWithSSHKeygen(message: message, namespace: namespace, keyPath: keyPath)
     }
 
     /// The identity recorded as a commit's author and committer.

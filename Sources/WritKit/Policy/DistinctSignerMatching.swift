@@ -7,7 +7,9 @@
 /// so simple augmenting paths suffice. Candidates are tried in the order
 /// given, so the result is deterministic.
 enum DistinctSignerMatching {
-    /// One valid approval: who, with which key (its blob).
+    /// One valid approval: who, with which key: its canonical blob
+    /// (`SSHPublicKey.blob`), so one RSA key written with and without a
+    /// redundant leading zero byte is one key here, as in OpenSSH.
     struct Candidate {
         let principal: Principal
         let key: [UInt8]

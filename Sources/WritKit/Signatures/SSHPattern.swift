@@ -2,32 +2,40 @@
 enum SSHPattern {
     /// `*` matches any run of bytes, `?` exactly one; everything else is
     /// literal and case-sensitive.
+    ///
+    /// Greedy with a single backtrack point, the last `*` seen: when a later
+    /// literal fails, only that star takes one more byte. Earlier stars never
+    /// need revisiting (whatever they could absorb, the last one can), so the
+    /// cost is at most string length × pattern length, never the exponential
+    /// blow-up of recursive backtracking. Principal patterns come from
+    /// allowed_signers files anyone may propose in a governance commit.
     static func match(_ string: some Collection<UInt8>, pattern: some Collection<UInt8>) -> Bool {
-        matchBytes(Array(string)[...], Array(pattern)[...])
-    }
-
-    private static func matchBytes(_ s: ArraySlice<UInt8>, _ p: ArraySlice<UInt8>) -> Bool {
-        var s = s
-        var p = p
-        while true {
-            guard let pc = p.first else { return s.isEmpty }
-            if pc == UInt8(ascii: "*") {
-                p = p.dropFirst()
-                // Collapse runs of stars; a trailing star matches the rest.
-                while p.first == UInt8(ascii: "*") { p = p.dropFirst() }
-                if p.isEmpty { return true }
-                var rest = s
-                while true {
-                    if matchBytes(rest, p) { return true }
-                    guard !rest.isEmpty else { return false }
-                    rest = rest.dropFirst()
-                }
+        let s = Array(string)
+        let p = Array(pattern)
+        let star = UInt8(ascii: "*")
+        let any = UInt8(ascii: "?")
+        var si = 0
+        var pi = 0
+        // Where the last star is in the pattern, and where in the string the
+        // text it absorbs currently ends.
+        var backtrack: (pattern: Int, string: Int)?
+        while si < s.count {
+            if pi < p.count, p[pi] == star {
+                backtrack = (pi, si)
+                pi += 1
+            } else if pi < p.count, p[pi] == any || p[pi] == s[si] {
+                si += 1
+                pi += 1
+            } else if let point = backtrack {
+                backtrack = (point.pattern, point.string + 1)
+                pi = point.pattern + 1
+                si = point.string + 1
+            } else {
+                return false
             }
-            guard let sc = s.first else { return false }
-            guard pc == UInt8(ascii: "?") || pc == sc else { return false }
-            s = s.dropFirst()
-            p = p.dropFirst()
         }
+        while pi < p.count, p[pi] == star { pi += 1 }
+        return pi == p.count
     }
 
     /// The verdict of a comma-separated pattern list.

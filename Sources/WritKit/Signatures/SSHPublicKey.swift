@@ -21,14 +21,20 @@ public enum SSHKeyType: String, Sendable, CaseIterable, Hashable {
     }
 }
 
-/// An SSH public key, parsed from its wire blob, which is kept verbatim.
+/// An SSH public key, parsed from its wire blob and kept in canonical form.
 ///
-/// Equality and hashing use the raw blob, so "the same key" always means
-/// byte-for-byte the same encoding.
+/// Equality and hashing use the canonical blob, as OpenSSH compares keys by
+/// value: an RSA key whose `e` or `n` carries a redundant leading zero byte
+/// is the same key as its minimal encoding (OpenSSH reads both and writes
+/// only the minimal one), so it can neither count twice towards a quorum
+/// nor fail to match its own allowed_signers line. The other types have one
+/// encoding per key: a 32-byte ed25519 string, an uncompressed EC point of
+/// fixed length (the only form OpenSSH reads), an sk key's application text.
 public struct SSHPublicKey: Sendable, Hashable, CustomStringConvertible {
     /// The key algorithm.
     public let type: SSHKeyType
-    /// The exact wire encoding the key was parsed from.
+    /// The canonical wire encoding: what OpenSSH writes for this key (RSA
+    /// integers as minimal mpints), whatever redundant form it was read from.
     public let blob: [UInt8]
     let material: Material
 
@@ -108,7 +114,19 @@ public struct SSHPublicKey: Sendable, Hashable, CustomStringConvertible {
         } catch {
             throw .malformed("key blob: \(error)")
         }
-        self.blob = blob
+        self.blob = Self.canonicalBlob(type: self.type, material: self.material, parsed: blob)
+    }
+
+    /// The blob OpenSSH would write for the parsed key. Only RSA has a
+    /// choice of encodings (leading zero bytes on an mpint), so the others
+    /// keep the bytes they were read from, which are already canonical.
+    private static func canonicalBlob(type: SSHKeyType, material: Material, parsed: [UInt8]) -> [UInt8] {
+        guard case .rsa(let modulus, let exponent) = material else { return parsed }
+        var writer = SSHWireWriter()
+        writer.writeString(type.rawValue)
+        writer.writePositiveMPInt(exponent)
+        writer.writePositiveMPInt(modulus)
+        return writer.bytes
     }
 
     /// Wraps a 32-byte ed25519 key the crypto library produced.

@@ -90,9 +90,14 @@ struct Sig: ParsableCommand {
     struct Sign: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Sign FILE with an OpenSSH private key, writing FILE.sig (like ssh-keygen -Y sign).",
-            discussion: "Unencrypted ed25519 keys sign in process; other keys are handed to ssh-keygen.")
+            discussion: """
+                Unencrypted ed25519 keys sign in process; other unencrypted keys through ssh-keygen (killed after \
+                30 s). A passphrase-protected key, or a public key (.pub), signs through ssh-agent when it holds \
+                the key; otherwise ssh-keygen asks for the passphrase if stdin is a terminal, and with no terminal \
+                signing fails at once.
+                """)
 
-        @Option(help: "The OpenSSH private key file.")
+        @Option(help: "The OpenSSH private key file, or a public key (.pub) whose private half is in ssh-agent.")
         var key: String
 
         @Option(help: "The namespace, e.g. writ-approval.")
@@ -110,7 +115,7 @@ struct Sig: ParsableCommand {
             do {
                 armored = try SSHSigner.sign(message: message, namespace: namespace, keyPath: key)
             } catch {
-                throw WritError(.signerUnknown, "cannot sign with \(key): \(error)")
+                throw error.writError
             }
             try AtomicFile.write(Data(armored.utf8), to: file + ".sig")
             print("Signed \(file) -> \(file).sig (namespace \(namespace))")

@@ -13,7 +13,6 @@ import Testing
         case skWithoutUserPresence = "sk signature without user presence"
         case dataAfterArmor = "data after the armour end line"
         case malformedOtherLine = "a malformed allowed_signers line elsewhere"
-        case nonCanonicalKeyBlob = "non-canonical key blob encoding"
     }
 
     struct Case: Sendable {
@@ -157,6 +156,7 @@ import Testing
                         w.writeString((try? r.readString()) ?? [])
                         f.signature = w.bytes
                     })
+                    // One key in two encodings is one key, to both verifiers.
                     add("rsa-noncanonical-e", with { f in
                         var r = SSHWireReader(f.key)
                         _ = try? r.readString()
@@ -167,7 +167,7 @@ import Testing
                         w.writeString([0] + e)
                         w.writeString(n)
                         f.key = w.bytes
-                    }, .nonCanonicalKeyBlob)
+                    })
                 }
                 if signer.label == "sk" {
                     let h = hash ?? "sha512"
@@ -234,7 +234,7 @@ import Testing
         }
         #expect(accepted >= 100, "only \(accepted) accepted cases; the corpus is degenerate")
         print("signature corpus: \(cases.count) cases, writ accepted \(accepted), intended differences \(differences.values.reduce(0, +))")
-        #expect(differences.count == 5)
+        #expect(differences.count == 4)
     }
 
     static func writVerdict(_ item: Case) -> Bool {

@@ -1,11 +1,12 @@
 import Foundation
+import WritKit
 
 /// A small throughput measurement of in-process ed25519 verification.
-public enum SignatureBenchmark {
+enum SignatureBenchmark {
     /// Verifies one freshly made ed25519 signature `iterations` times
     /// (armour, blob, cryptography and allowed_signers lookup) and returns
     /// verifications per second.
-    public static func ed25519VerificationsPerSecond(iterations: Int = 2000) throws -> Double {
+    static func ed25519VerificationsPerSecond(iterations: Int = 2000) throws -> Double {
         let key = SSHEd25519PrivateKey.generate()
         let message = Data(repeating: 0x61, count: 512)
         let armored = Array(try key.sign(message: message, namespace: "writ-approval").utf8)

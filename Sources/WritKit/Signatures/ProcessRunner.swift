@@ -1,0 +1,189 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs a program by absolute path, feeding it stdin and draining both
+/// output pipes concurrently so a full pipe cannot deadlock the child.
+///
+/// Spawned with `posix_spawn` rather than `Foundation.Process`, which puts
+/// the child in a background process group of the caller's terminal: a child
+/// that reads the terminal there is stopped (SIGTTIN) and waits for ever,
+/// while its parent may hold the dispatcher's lock. Here the caller says
+/// which of two ways the child runs:
+/// - `.detached(timeout:)`: in a new session with no controlling terminal,
+///   so it cannot prompt, and killed with its whole process group when the
+///   timeout passes;
+/// - `.terminal`: in the caller's own process group, so a prompt on the
+///   terminal works, and without a timeout (a person is typing).
+enum ProcessRunner {
+    struct Output: Sendable {
+        let status: Int32
+        let stdout: Data
+        let stderr: Data
+    }
+
+    enum Session: Sendable {
+        case detached(timeout: Duration)
+        case terminal
+    }
+
+    /// How long a signing or key tool may run when nobody is prompted.
+    static let defaultTimeout: Duration = .seconds(30)
+
+    /// A child that exits before reading all its input would otherwise
+    /// kill this process with SIGPIPE on the next write; the write error is
+    /// what we want instead.
+    private static let ignoreSIGPIPE: Void = { _ = signal(SIGPIPE, SIG_IGN) }()
+
+    /// glibc's `POSIX_SPAWN_SETSID` (spawn.h, glibc 2.26+), which Swift does
+    /// not import: the child starts a new session without a terminal.
+    private static let spawnSetSID: Int32 = 0x80
+
+    static func run(
+        _ path: String, _ arguments: [String], stdin: Data = Data(), environment: [String: String]? = nil,
+        session: Session = .detached(timeout: defaultTimeout)
+    ) throws -> Output {
+        _ = ignoreSIGPIPE
+        let input = try makePipe()
+        let output = try makePipe()
+        let errors = try makePipe()
+        var childEnds = [input.read, output.write, errors.write]
+        defer { childEnds.forEach { close($0) } }
+
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        // dup2 clears close-on-exec on the copies; every original is
+        // close-on-exec, so the child holds exactly fds 0, 1 and 2 of ours.
+        posix_spawn_file_actions_adddup2(&actions, input.read, 0)
+        posix_spawn_file_actions_adddup2(&actions, output.write, 1)
+        posix_spawn_file_actions_adddup2(&actions, errors.write, 2)
+
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        sigaddset(&defaults, SIGPIPE)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        var mask = sigset_t()
+        sigemptyset(&mask)
+        posix_spawnattr_setsigmask(&attributes, &mask)
+        var flags = Int32(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK)
+        if case .detached = session { flags |= spawnSetSID }
+        posix_spawnattr_setflags(&attributes, Int16(flags))
+
+        let argv = ([path] + arguments).map { strdup($0) }
+        defer { argv.forEach { free($0) } }
+        let envp = (environment ?? ProcessInfo.processInfo.environment).map { strdup("\($0.key)=\($0.value)") }
+        defer { envp.forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = (argv + [nil]).withUnsafeBufferPointer { argvBuffer in
+            (envp + [nil]).withUnsafeBufferPointer { envBuffer in
+                posix_spawn(&pid, path, &actions, &attributes, argvBuffer.baseAddress!, envBuffer.baseAddress!)
+            }
+        }
+        childEnds.forEach { close($0) }
+        childEnds = []
+        guard spawned == 0 else {
+            [input.write, output.read, errors.read].forEach { close($0) }
+            throw ProcessRunnerError.spawnFailed(path: path, errno: spawned)
+        }
+
+        let group = DispatchGroup()
+        let outBox = DataBox()
+        let errBox = DataBox()
+        DispatchQueue.global().async(group: group) { outBox.set(drain(output.read)) }
+        DispatchQueue.global().async(group: group) { errBox.set(drain(errors.read)) }
+        // Written from its own thread: a child that never reads its input
+        // must not keep this one from enforcing the timeout.
+        DispatchQueue.global().async(group: group) { feed(stdin, to: input.write) }
+
+        var status: Int32 = 0
+        switch session {
+        case .terminal:
+            while waitpid(pid, &status, 0) == -1, errno == EINTR {}
+        case .detached(let timeout):
+            let deadline = ContinuousClock.now + timeout
+            while true {
+                let result = waitpid(pid, &status, WNOHANG)
+                if result == pid || (result == -1 && errno != EINTR) { break }
+                if ContinuousClock.now >= deadline {
+                    // The child leads its own session and process group:
+                    // kill everything it started too.
+                    kill(-pid, SIGKILL)
+                    kill(pid, SIGKILL)
+                    while waitpid(pid, &status, 0) == -1, errno == EINTR {}
+                    group.wait()
+                    throw ProcessRunnerError.timedOut(path: path, after: timeout)
+                }
+                usleep(2_000)
+            }
+        }
+        group.wait()
+        let exitStatus: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        return Output(status: exitStatus, stdout: outBox.get(), stderr: errBox.get())
+    }
+
+    private static func makePipe() throws -> (read: Int32, write: Int32) {
+        var fds: [Int32] = [-1, -1]
+        guard pipe(&fds) == 0 else { throw ProcessRunnerError.spawnFailed(path: "pipe", errno: errno) }
+        // Close-on-exec, so no other child started meanwhile inherits an end
+        // and holds the pipe open (`pipe2` is not imported into Swift here).
+        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        return (fds[0], fds[1])
+    }
+
+    private static func drain(_ fd: Int32) -> Data {
+        defer { close(fd) }
+        var data = Data()
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count > 0 {
+                data.append(contentsOf: buffer[..<count])
+            } else if count == 0 || errno != EINTR {
+                return data
+            }
+        }
+    }
+
+    private static func feed(_ data: Data, to fd: Int32) {
+        defer { close(fd) }
+        let bytes = [UInt8](data)
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            if written > 0 {
+                offset += written
+            } else if written < 0, errno == EINTR {
+                continue
+            } else {
+                // EPIPE: the child exited without reading everything.
+                return
+            }
+        }
+    }
+
+    private final class DataBox: @unchecked Sendable {
+        private let lock = NSLock()
+        private var data = Data()
+        func set(_ value: Data) { lock.withLock { data = value } }
+        func get() -> Data { lock.withLock { data } }
+    }
+}
+
+/// A child process that could not be started or did not finish in time.
+enum ProcessRunnerError: Error, Sendable, Equatable, CustomStringConvertible {
+    case spawnFailed(path: String, errno: Int32)
+    case timedOut(path: String, after: Duration)
+
+    var description: String {
+        switch self {
+        case .spawnFailed(let path, let code): "cannot run \(path): \(String(cString: strerror(code)))"
+        case .timedOut(let path, let after): "\(path) did not finish within \(after) and was killed"
+        }
+    }
+}

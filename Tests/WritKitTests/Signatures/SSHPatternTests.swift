@@ -1,0 +1,40 @@
+import Foundation
+import Testing
+
+@testable import WritKit
+
+/// Principal patterns match as OpenSSH's `match_pattern` does, in time
+/// bounded by string × pattern length whatever the number of stars.
+@Suite struct SSHPatternTests {
+    @Test func wildcardsMatchAsOpenSSHDoes() {
+        let cases: [(String, String, Bool)] = [
+            ("", "", true), ("", "*", true), ("", "?", false), ("a", "", false),
+            ("abc", "abc", true), ("abc", "ab", false), ("abc", "abcd", false),
+            ("abc", "*", true), ("abc", "a*", true), ("abc", "*c", true), ("abc", "*b*", true),
+            ("abc", "a*b*c", true), ("abc", "a*c*", true), ("abc", "*a*b*c*", true), ("abc", "*d*", false),
+            ("abc", "???", true), ("abc", "??", false), ("abc", "?*?", true), ("a", "?*?", false),
+            ("aaab", "*ab", true), ("aaab", "*aab*", true), ("abab", "*ab", true), ("ababa", "*ab", false),
+            ("mississippi", "m*iss*ppi", true), ("mississippi", "m*iss*ppx", false),
+            ("gate-1@example.com", "gate-*@*.com", true), ("a*b", "a\\*b", false), ("a*b", "a*b", true),
+        ]
+        for (string, pattern, expected) in cases {
+            #expect(SSHPattern.match(Array(string.utf8), pattern: Array(pattern.utf8)) == expected, "\(string) ~ \(pattern)")
+        }
+    }
+
+    /// A governance commit anyone may propose could carry such a line; the
+    /// old recursive matcher took exponential time on it and hung dispatch.
+    @Test(.timeLimit(.minutes(1))) func manyStarsDoNotBacktrackExponentially() {
+        let pattern = String(repeating: "*a", count: 30) + "b"
+        let principal = String(repeating: "a", count: 100)
+        let start = ContinuousClock.now
+        #expect(SSHPattern.matchList(principal, list: pattern) == .noMatch)
+        #expect(SSHPattern.matchList(principal, list: "!" + pattern + ",*") == .match)
+        #expect(!SSHPattern.match(Array(principal.utf8), pattern: Array(String(repeating: "*a", count: 30).utf8) + [UInt8(ascii: "c")]))
+        let elapsed = ContinuousClock.now - start
+        print("30-star patterns against a 100-byte principal: \(elapsed)")
+        #expect(elapsed < .milliseconds(100))
+        // And a matching principal is still found.
+        #expect(SSHPattern.matchList(principal + "b", list: pattern) == .match)
+    }
+}
