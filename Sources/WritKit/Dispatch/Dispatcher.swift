@@ -67,7 +67,7 @@ public struct Dispatcher {
         let publisher = LedgerPublisher(ops: ops, remote: config.remote, signer: signer)
         let sync = LedgerSync(ops: ops, store: store)
 
-        try Self.remoteErrors { try publisher.refresh() }
+        _ = try Self.remoteErrors { try publisher.refresh() }
         let view = try sync.sync(&state, now: clock())
         // Nothing is written, not even an outbox outcome, by a dispatcher
         // whose events would not count.
@@ -207,8 +207,7 @@ private struct Session {
             let claimed = try publishClaim(id, verdict: verdict, intent: intent, tier: tier, numberAfter: numberAfter)
         else { return }
         let result = try ProcessGroupRunner.run(plan)
-        try lock.renew(now: now)
-        let outcome = try AuditEvent.Outcome(
+        let outcome = AuditEvent.Outcome(
             exitCode: result.exitCode, durationMs: result.durationMs, stdoutSHA256: result.stdoutSHA256,
             stderrSHA256: result.stderrSHA256, stdoutTail: result.stdoutTail, stderrTail: result.stderrTail)
         let event = try AuditEvent(
@@ -221,6 +220,9 @@ private struct Session {
             [event], message: "writ: \(event.kind.rawValue) \(id) (\(runID))\n", anchoredAt: view.governanceTip, now: now,
             after: [id: claimed.sequence])
         try? FileManager.default.removeItem(atPath: outboxPath(id))
+        // Renewed only once the outcome is safe: a lock taken over while the
+        // executor ran stops the poll here, never loses the outcome.
+        try lock.renew(now: now)
         if !(config.executors[intent.kind]?.idempotent ?? false) { state.pending.remove(id) }
         record(.init(
             id: id, tier: tier, result: result.exitCode == 0 ? .succeeded : .failed, reason: nil,
@@ -269,7 +271,7 @@ private struct Session {
             // executions in this poll may have run for minutes, and a deny,
             // a revoked approval or a governance change merged meanwhile
             // must be seen before this intent is claimed.
-            try Dispatcher.remoteErrors { try publisher.refresh() }
+            _ = try Dispatcher.remoteErrors { try publisher.refresh() }
             let tip = try sync.ops.ledgerHead()
             let governanceTip = try sync.ops.governanceHead()
             if tip != view.ledgerTip || governanceTip != view.governanceTip {

@@ -52,12 +52,11 @@ public struct SSHSigningKey: Sendable, CustomStringConvertible {
         let kind: SSHKeyFile
         do {
             kind = try SSHKeyFile.classify(text)
-        } catch .unsupported(let what) {
-            throw .unsupportedKey(path: path, what)
-        } catch .malformed(let why) {
-            throw .malformedKey(path: path, why)
         } catch {
-            throw .malformedKey(path: path, "\(error)")
+            switch error {
+            case .unsupported(let what): throw .unsupportedKey(path: path, what)
+            case .malformed(let why): throw .malformedKey(path: path, why)
+            }
         }
         switch kind {
         case .openSSH(let key, encrypted: false) where key.type == .ed25519:
