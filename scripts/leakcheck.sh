@@ -41,7 +41,7 @@ objcopy --strip-debug "$work/leakcheck"
 
 log="$work/valgrind.log"
 echo "leakcheck: $commits ledger commits under valgrind"
-if ! valgrind --leak-check=full --show-leak-kinds=definite,possible --num-callers=40 \
+if ! WRIT_GIT_COUNT_ALLOCATIONS=1 valgrind --leak-check=full --show-leak-kinds=definite,possible --num-callers=40 \
     --log-file="$log" "$work/leakcheck" "$commits"; then
     echo "leakcheck: the workload failed under valgrind" >&2
     cat "$log" >&2

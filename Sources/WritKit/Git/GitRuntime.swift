@@ -1,4 +1,5 @@
 internal import Clibgit2
+import Foundation
 
 /// Process-wide libgit2 set-up, done once before the first libgit2 call.
 ///
@@ -6,28 +7,43 @@ internal import Clibgit2
 /// reading the allocation counters) touches `ensure()`, so no caller has to
 /// remember an explicit start-up step.
 enum GitRuntime {
-    /// The counting allocator must be in place before `git_libgit2_init`,
-    /// and the owner check is switched off because writ runs as root over
+    /// The environment variable that turns libgit2's counting allocator on
+    /// (`1`), for leak checks: `scripts/test` and `scripts/leakcheck.sh` set
+    /// it; a production process never counts.
+    static let countingVariable = "WRIT_GIT_COUNT_ALLOCATIONS"
+
+    /// An allocator must be in place before `git_libgit2_init`, and the
+    /// owner check is switched off because writ runs as root over
     /// repositories owned by other users (a repository is opened by an
     /// explicit path, never discovered).
-    private static let initialized: Void = {
-        _ = writ_git_install_counting_allocator()
+    /// Done once per process; its value says whether allocations are counted.
+    static let counting: Bool = {
+        var counting = false
+        if ProcessInfo.processInfo.environment[countingVariable] == "1" {
+            counting = writ_git_install_counting_allocator() == 0
+        }
         _ = git_libgit2_init()
         _ = writ_git_set_owner_validation(0)
+        return counting
     }()
 
     static func ensure() {
-        _ = initialized
+        _ = counting
     }
 }
 
 /// Counts of memory blocks libgit2 currently holds, for leak checks.
 ///
-/// libgit2 allocates through a counting allocator writ installs at start-up.
+/// Only when the process was started with `WRIT_GIT_COUNT_ALLOCATIONS=1`
+/// does libgit2 allocate through a counting allocator (installed before
+/// libgit2 starts); otherwise the counts stay 0 and `isCounting` is false.
 /// A workload run on one thread can compare `liveBlocksOnCurrentThread`
 /// before and after to show that it freed everything it caused, even while
 /// other threads use libgit2.
 public enum GitMemory {
+    /// Whether allocations are counted in this process.
+    public static var isCounting: Bool { GitRuntime.counting }
+
     /// Blocks allocated by libgit2 and not yet freed, across the process.
     public static var liveBlocks: Int {
         GitRuntime.ensure()
