@@ -24,11 +24,9 @@ public struct LedgerVerifier {
         let audit = try LedgerAudit(ops: ops, trustRoot: trustRoot, now: now)
         // Approval records are attributed over the whole first-parent
         // history, so a record merged before the trust root keeps its commit.
-        let history = try ops.repository.firstParentHistory(from: audit.governance.head.commit, to: nil, order: .oldestFirst)
-        let offset = history.firstIndex(of: audit.governance.start.commit) ?? 0
-        var replay = ClaimReplay(
-            audit: audit, idempotentKinds: idempotentKinds,
-            approvals: try HistoricalApprovals(repository: ops.repository, chain: history), approvalsOffset: offset)
+        let approvals = try ApprovalIndex(repository: ops.repository, head: audit.governance.head.commit)
+        let offset = approvals.chain.firstIndex(of: audit.governance.start.commit) ?? 0
+        var replay = ClaimReplay(audit: audit, idempotentKinds: idempotentKinds, approvals: approvals, approvalsOffset: offset)
         try replay.run()
 
         let position = Dictionary(audit.chain.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
@@ -39,7 +37,7 @@ public struct LedgerVerifier {
         }.map(\.element)
         return VerifyReport(
             ledgerHead: audit.head, governanceHead: audit.governance.chain.last ?? trustRoot, commits: audit.chain.count,
-            governanceCommits: history.count, events: audit.events.count, claims: replay.claims,
+            governanceCommits: approvals.chain.count, events: audit.events.count, claims: replay.claims,
             findings: findings)
     }
 }
@@ -49,7 +47,7 @@ public struct LedgerVerifier {
 private struct ClaimReplay {
     let audit: LedgerAudit
     let idempotentKinds: Set<String>
-    let approvals: HistoricalApprovals
+    let approvals: ApprovalIndex
     /// The trust root's index in `approvals.chain`.
     let approvalsOffset: Int
     var findings: [AuditFinding] = []

@@ -49,7 +49,8 @@ struct IntentLedgerRecord: Codable, Sendable, Equatable {
     }
 
     var events: [Event] = []
-    /// Approval record path → the first-parent governance commit that brought its current version.
+    /// Approval record path → the first-parent governance commit that brought its current version
+    /// (`ApprovalAttribution`: the last to change its `.toml` or `.sig`).
     var approvals: [String: ObjectID] = [:]
     /// Whether the intent file has been seen on the ledger.
     var proposed = false

@@ -55,27 +55,13 @@ struct LedgerSync {
             return try store.loadIntent(id)
         }
 
-        // New governance commits: which approval records arrived where.
-        for commitID in try repository.firstParentHistory(from: governanceTip, to: state.governanceTip, order: .oldestFirst)
-        where commitID != state.governanceTip {
-            let parent = try repository.commit(commitID).parents.first
-            for change in try repository.diff(from: parent, to: commitID) where change.kind != .removed {
-                guard let path = GovernancePath(change.path) else { continue }
-                switch path {
-                case .approval(let id, _):
-                    var entry = try record(id)
-                    entry.approvals[change.path] = commitID
-                    records[id] = entry
-                    touched.insert(id)
-                case .approvalSignature(let id, let principal):
-                    var entry = try record(id)
-                    entry.approvals[GovernancePath.approval(id, principal).path] = commitID
-                    records[id] = entry
-                    touched.insert(id)
-                default:
-                    continue
-                }
-            }
+        // New governance commits: which approval record versions arrived
+        // where, by the one attribution rule status and verify use.
+        try ApprovalAttribution.walk(repository, after: state.governanceTip, to: governanceTip) { arrival in
+            var entry = try record(arrival.intent)
+            entry.approvals[arrival.record] = arrival.commit
+            records[arrival.intent] = entry
+            touched.insert(arrival.intent)
         }
 
         // New ledger commits, through the one walk: append-only check,
@@ -162,12 +148,12 @@ struct LedgerSync {
         guard let bytes = try? repository.blob(at: LedgerPath.intent(id).path, inTree: ledgerTree, limit: RecordBytes.maximumSize) else { return nil }
         let signature = try? repository.blob(at: LedgerPath.intentSignature(id).path, inTree: ledgerTree, limit: RecordBytes.maximumSize)
         let record = try store.loadIntent(id)
-        let approvals = try record.approvals.sorted { $0.key < $1.key }.compactMap { path, commit -> ApprovalEvidence? in
-            guard let bytes = try? repository.blob(at: path, inTree: governanceTree, limit: RecordBytes.maximumSize) else { return nil }
-            return ApprovalEvidence(
-                path: path, bytes: bytes, signature: try? repository.blob(at: path + ".sig", inTree: governanceTree, limit: RecordBytes.maximumSize),
-                commit: commit)
-        }
+        // The one folder reader status and verify use, with the remembered
+        // attributions; the sync walked every governance commit, so a
+        // record it did not see cannot be in the folder.
+        let approvals = try ApprovalFolder.read(
+            id, inTree: governanceTree, repository: repository, introducedBy: { record.approvals[$0] },
+            fallback: view.governanceTip)
         let events = record.events.compactMap { event -> EventEvidence? in
             guard let bytes = try? repository.blob(at: event.path, inTree: ledgerTree, limit: RecordBytes.maximumSize) else { return nil }
             return EventEvidence(

@@ -159,7 +159,9 @@ public struct StatusEvaluator {
         // 3. One decision per intent.
         var intents: [OpsStatus.IntentStatus] = []
         var verdicts: [IntentID: Verdict] = [:]
-        let index = try trusted.map { _ in try ApprovalIndex(ops: ops, head: governance.commit ?? ops.governanceHead()) }
+        let index = try trusted.map { _ in
+            try ApprovalIndex(repository: ops.repository, head: governance.commit ?? ops.governanceHead())
+        }
         for id in evidence.keys.sorted() {
             guard let evidence = evidence[id] else { continue }
             guard let trusted, let index else {
