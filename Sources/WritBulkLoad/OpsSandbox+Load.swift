@@ -120,7 +120,7 @@ extension OpsSandbox {
                 let events: [AuditEvent.Payload] = [
                     .autoApproved(tier: .low, note: AuditEvent.autoApprovedNote),
                     .claimed(.init(tier: .low, runID: "run-bulk", idempotencyKey: id.rawValue, approvals: [])),
-                    .succeeded(try AuditEvent.Outcome(
+                    .succeeded(AuditEvent.Outcome(
                         exitCode: 0, durationMs: 1, stdoutSHA256: empty, stderrSHA256: empty, stdoutTail: "",
                         stderrTail: "")),
                 ]

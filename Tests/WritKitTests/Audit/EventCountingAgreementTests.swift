@@ -18,7 +18,7 @@ struct EventCountingAgreementTests {
         -> AuditEvent
     {
         let empty = ContentDigest.sha256(of: [UInt8]())
-        let outcome = try AuditEvent.Outcome(
+        let outcome = AuditEvent.Outcome(
             exitCode: kind == .failed ? 1 : 0, durationMs: 1, stdoutSHA256: empty, stderrSHA256: empty, stdoutTail: "",
             stderrTail: "")
         let payload: AuditEvent.Payload
@@ -213,7 +213,7 @@ struct EventCountingAgreementTests {
         // ledger writer's clock runs an hour behind, so ledger committer
         // times never pass the rotation's.
         let rotation = start.addingTimeInterval(3600)
-        try Self.rotateDispatcher(sandbox, at: rotation)
+        _ = try Self.rotateDispatcher(sandbox, at: rotation)
         let skewed = rotation.addingTimeInterval(-1800)
         try AuditTestSupport.propose(sandbox, "triage", "triage-10", at: skewed)
 

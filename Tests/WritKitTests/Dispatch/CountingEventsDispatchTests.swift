@@ -63,9 +63,9 @@ import Testing
         try fixture.sandbox.appendToLedger(
             file(try claim(proposal, run: "run-crashed"), 1), as: "dispatch-1@example.com", message: "claim\n")
         let empty = ContentDigest.sha256(of: [UInt8]())
-        let outcome = try event(proposal, .succeeded(try AuditEvent.Outcome(
+        let outcome = try event(proposal, .succeeded(AuditEvent.Outcome(
             exitCode: 0, durationMs: 5, stdoutSHA256: empty, stderrSHA256: empty, stdoutTail: "real", stderrTail: "")))
-        let forgedOutcome = try event(proposal, .failed(try AuditEvent.Outcome(
+        let forgedOutcome = try event(proposal, .failed(AuditEvent.Outcome(
             exitCode: 1, durationMs: 5, stdoutSHA256: empty, stderrSHA256: empty, stdoutTail: "forged", stderrTail: "")))
         let forged = file(try claim(proposal, run: "run-forged"), 2).merging(file(forgedOutcome, 3)) { $1 }
         if forger == "unsigned" {

@@ -83,7 +83,7 @@ import Testing
         // While a-slow runs, an admin's deny of b-release is merged on the remote.
         try fixture.sandbox.approve(try #require(IntentID("b-release")), as: "alice@example.com", decision: .deny)
         try pushGovernance(fixture, to: remote)
-        FileManager.default.createFile(atPath: go, contents: Data())
+        _ = FileManager.default.createFile(atPath: go, contents: Data())
         process.waitUntilExit()
 
         let slowRuns = (try? String(contentsOfFile: slowRunsFile, encoding: .utf8)) ?? ""
@@ -104,7 +104,7 @@ import Testing
         // `git clone --bare` may pack the refs; the lock blocks either way.
         try FileManager.default.createDirectory(
             atPath: remote.clone + "/refs/heads/writ", withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: lock, contents: Data())
+        _ = FileManager.default.createFile(atPath: lock, contents: Data())
 
         let first = try CLI.run("dispatch", "--config", remote.configPath, "--once")
         try FileManager.default.removeItem(atPath: lock)

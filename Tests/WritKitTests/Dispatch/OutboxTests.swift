@@ -29,7 +29,7 @@ import Testing
 
     private func outcome(_ fixture: DispatchFixture, _ proposal: Proposer.Proposal) throws -> AuditEvent {
         let empty = ContentDigest.sha256(of: [UInt8]())
-        return try event(fixture, proposal, .succeeded(try AuditEvent.Outcome(
+        return try event(fixture, proposal, .succeeded(AuditEvent.Outcome(
             exitCode: 0, durationMs: 5, stdoutSHA256: empty, stderrSHA256: empty, stdoutTail: "", stderrTail: "")))
     }
 
