@@ -30,7 +30,8 @@ extension OpsSandbox {
     ) throws -> Load {
         let proposerIdentity = try identity(proposer)
         let approverIdentity = try identity(approver)
-        let policyBytes = try ops.repository.blob(at: GovernancePath.policy.path, in: try ops.governanceHead().hex) ?? Data()
+        let policyBytes =
+            try ops.repository.blob(at: GovernancePath.policy.path, in: try ops.governanceHead().hex) ?? Data()
         let tier = try Intent(
             id: IntentID("\(idPrefix)-0").orThrow(idPrefix), kind: kind, proposer: proposerIdentity.principal,
             createdAt: Timestamp(date), summary: "tier probe", target: Intent.Target(repo: "github.com/example/app")
@@ -64,12 +65,14 @@ extension OpsSandbox {
                 ids.append(id)
             }
             try appender.append(
-                intentFiles, to: ops.ledgerRef, message: "writ: propose \(end - start) intents (\(idPrefix)-\(start)...)\n",
+                intentFiles, to: ops.ledgerRef,
+                message: "writ: propose \(end - start) intents (\(idPrefix)-\(start)...)\n",
                 signer: proposerIdentity, at: date)
             ledgerCommits += 1
             let branch = "approval/\(idPrefix)-batch-\(start)"
             try appender.append(
-                approvalFiles, to: branch, message: "writ: approve \(end - start) intents as \(approverIdentity.principal)\n",
+                approvalFiles, to: branch,
+                message: "writ: approve \(end - start) intents as \(approverIdentity.principal)\n",
                 signer: approverIdentity, at: date, createBranchFrom: try ops.governanceHead())
             if try GovernanceMerger(ops: ops).merge(branch: branch, as: approverIdentity, now: date) != nil {
                 governanceCommits += 1
@@ -120,9 +123,10 @@ extension OpsSandbox {
                 let events: [AuditEvent.Payload] = [
                     .autoApproved(tier: .low, note: AuditEvent.autoApprovedNote),
                     .claimed(.init(tier: .low, runID: "run-bulk", idempotencyKey: id.rawValue, approvals: [])),
-                    .succeeded(AuditEvent.Outcome(
-                        exitCode: 0, durationMs: 1, stdoutSHA256: empty, stderrSHA256: empty, stdoutTail: "",
-                        stderrTail: "")),
+                    .succeeded(
+                        AuditEvent.Outcome(
+                            exitCode: 0, durationMs: 1, stdoutSHA256: empty, stderrSHA256: empty, stdoutTail: "",
+                            stderrTail: "")),
                 ]
                 for (index, payload) in events.enumerated() {
                     let event = try AuditEvent(

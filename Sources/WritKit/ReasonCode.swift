@@ -51,11 +51,14 @@ public enum ReasonCode: String, CaseIterable, Sendable, Codable, Hashable {
     /// One sentence for humans: what the code means and what to look at.
     public var summary: String {
         switch self {
-        case .policyMalformed: "policy.toml or allowed_signers does not parse or breaks the schema; nothing is dispatched"
-        case .policyUnapproved: "the governance head differs from the trusted state and lacks the old and new governance quorum"
+        case .policyMalformed:
+            "policy.toml or allowed_signers does not parse or breaks the schema; nothing is dispatched"
+        case .policyUnapproved:
+            "the governance head differs from the trusted state and lacks the old and new governance quorum"
         case .trustRootMissing: "no trust root is configured, or it does not name a governance commit"
         case .historyRewritten: "a governance or ledger tip does not descend from the last one trusted or processed"
-        case .ledgerViolation: "a ledger commit changes or removes a path, writes outside intents/ and audit/, or holds a malformed event"
+        case .ledgerViolation:
+            "a ledger commit changes or removes a path, writes outside intents/ and audit/, or holds a malformed event"
         case .intentMalformed: "the intent does not parse, breaks the schema, or its id does not match its path"
         case .intentExpired: "the intent's expires_at has passed"
         case .intentSignatureInvalid: "the intent's .sig does not verify for its proposer under namespace writ-intent"

@@ -15,10 +15,12 @@ enum DispatchBenchmark {
     /// Polls a ledger of `settled` intents once (the dispatcher learns the
     /// history), then measures the median of `polls` further polls.
     static func noOpPoll(settled: Int, polls: Int = 15) throws -> NoOpCost {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("writ-bench-noop-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "writ-bench-noop-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
         let sandbox = try makeSandbox(directory)
-        try sandbox.loadSettledIntents(count: settled, proposer: "agent-1@example.com", dispatcher: "dispatch-1@example.com")
+        try sandbox.loadSettledIntents(
+            count: settled, proposer: "agent-1@example.com", dispatcher: "dispatch-1@example.com")
         let config = try DispatcherConfig.parse(Data(try writeConfig(sandbox, executor: "/bin/true").utf8))
         let dispatcher = Dispatcher(config: config, environment: ["PATH": "/usr/bin:/bin"])
 
@@ -31,10 +33,13 @@ enum DispatchBenchmark {
             let start = DispatchTime.now()
             let report = try dispatcher.poll()
             samples.append(seconds(since: start) * 1000)
-            guard report.intents.isEmpty else { throw BenchFailure("a no-op poll acted on \(report.intents.count) intents") }
+            guard report.intents.isEmpty else {
+                throw BenchFailure("a no-op poll acted on \(report.intents.count) intents")
+            }
         }
         samples.sort()
-        return NoOpCost(settled: settled, firstPollSeconds: firstPollSeconds, noOpPollMilliseconds: samples[samples.count / 2])
+        return NoOpCost(
+            settled: settled, firstPollSeconds: firstPollSeconds, noOpPollMilliseconds: samples[samples.count / 2])
     }
 
     struct ThroughputCost {
@@ -47,9 +52,11 @@ enum DispatchBenchmark {
     /// Dispatches `count` approved medium intents (executor `/bin/true`) with
     /// one `writ dispatch --once`, and reads the child's peak RSS.
     static func throughput(count: Int) throws -> ThroughputCost? {
-        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("writ")
+        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(
+            "writ")
         guard FileManager.default.isExecutableFile(atPath: binary.path) else { return nil }
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("writ-bench-run-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "writ-bench-run-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
         let sandbox = try makeSandbox(directory)
         try sandbox.loadApprovedIntents(count: count, proposer: "agent-1@example.com", approver: "bob@example.com")
@@ -67,7 +74,9 @@ enum DispatchBenchmark {
         try process.run()
         process.waitUntilExit()
         let elapsed = seconds(since: start)
-        guard process.terminationStatus == 0 else { throw BenchFailure("writ dispatch exited \(process.terminationStatus)") }
+        guard process.terminationStatus == 0 else {
+            throw BenchFailure("writ dispatch exited \(process.terminationStatus)")
+        }
         var usage = rusage()
         getrusage(RUSAGE_CHILDREN.rawValue, &usage)
         let status = try StatusEvaluator(ops: sandbox.ops).evaluate(trustRoot: sandbox.trustRoot, now: Date())
@@ -77,7 +86,8 @@ enum DispatchBenchmark {
     }
 
     private static func makeSandbox(_ directory: URL) throws -> OpsSandbox {
-        let sandbox = try OpsSandbox(at: directory, policy: OpsSandbox.demoPolicy, principals: OpsSandbox.demoPrincipals)
+        let sandbox = try OpsSandbox(
+            at: directory, policy: OpsSandbox.demoPolicy, principals: OpsSandbox.demoPrincipals)
         try FileManager.default.createDirectory(
             at: directory.appendingPathComponent("clones/github.com/example/app"), withIntermediateDirectories: true)
         return sandbox

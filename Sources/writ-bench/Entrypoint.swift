@@ -37,9 +37,11 @@ enum Bench {
                 let cost = try LedgerAppendBenchmark.run(ledgerSize: size, appends: quick ? 50 : 200)
                 results["append_ms_at_\(size)"] = (cost.appendMilliseconds * 1000).rounded() / 1000
                 results["diff_ms_at_\(size)"] = (cost.diffMilliseconds * 1000).rounded() / 1000
-                print(String(
-                    format: "ledger of %6d intents: signed one-file append %.3f ms, its diff %.3f ms (built in %.1f s)",
-                    size, cost.appendMilliseconds, cost.diffMilliseconds, cost.buildSeconds))
+                print(
+                    String(
+                        format:
+                            "ledger of %6d intents: signed one-file append %.3f ms, its diff %.3f ms (built in %.1f s)",
+                        size, cost.appendMilliseconds, cost.diffMilliseconds, cost.buildSeconds))
             }
         }
 
@@ -68,14 +70,17 @@ enum Bench {
             let cost = try DispatchBenchmark.noOpPoll(settled: settled)
             noOp[settled] = cost.noOpPollMilliseconds
             results["noop_poll_ms_at_\(settled)"] = (cost.noOpPollMilliseconds * 1000).rounded() / 1000
-            print(String(
-                format: "no-op poll, %6d settled intents: %.2f ms (median; first poll that learns the history %.1f s)",
-                settled, cost.noOpPollMilliseconds, cost.firstPollSeconds))
+            print(
+                String(
+                    format:
+                        "no-op poll, %6d settled intents: %.2f ms (median; first poll that learns the history %.1f s)",
+                    settled, cost.noOpPollMilliseconds, cost.firstPollSeconds))
         }
         let sizes = noOp.keys.sorted()
         if let small = sizes.first, let large = sizes.last, let a = noOp[small], let b = noOp[large], a > 0 {
             results["noop_poll_ratio"] = ((b / a) * 1000).rounded() / 1000
-            print(String(format: "no-op poll ratio %dk/%dk: %.2f (must stay <= 1.5)", large / 1000, small / 1000, b / a))
+            print(
+                String(format: "no-op poll ratio %dk/%dk: %.2f (must stay <= 1.5)", large / 1000, small / 1000, b / a))
         }
     }
 
@@ -83,9 +88,11 @@ enum Bench {
         if let run = try DispatchBenchmark.throughput(count: quick ? 200 : 1_000) {
             results["dispatch_intents_per_second"] = (run.intentsPerSecond * 10).rounded() / 10
             results["dispatch_peak_rss_mb"] = (Double(run.peakRSSKilobytes) / 1024 * 10).rounded() / 10
-            print(String(
-                format: "dispatching %d approved intents (executor /bin/true): %.1f s, %.1f intents/s, peak RSS %.1f MB",
-                run.intents, run.seconds, run.intentsPerSecond, Double(run.peakRSSKilobytes) / 1024))
+            print(
+                String(
+                    format:
+                        "dispatching %d approved intents (executor /bin/true): %.1f s, %.1f intents/s, peak RSS %.1f MB",
+                    run.intents, run.seconds, run.intentsPerSecond, Double(run.peakRSSKilobytes) / 1024))
         } else {
             print("dispatch throughput: skipped (no writ binary next to writ-bench; build both)")
         }

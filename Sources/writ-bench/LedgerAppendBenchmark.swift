@@ -35,7 +35,8 @@ enum LedgerAppendBenchmark {
             index += batch
         }
         let tip = try repository.resolve("writ/ledger")!
-        let base = try repository.createCommit(tree: tree, parents: [tip], author: author, committer: author, message: "bulk\n")
+        let base = try repository.createCommit(
+            tree: tree, parents: [tip], author: author, committer: author, message: "bulk\n")
         try repository.updateRef("writ/ledger", to: base, expecting: tip)
         let buildSeconds = seconds(since: buildStart)
 
@@ -45,9 +46,10 @@ enum LedgerAppendBenchmark {
         let appendStart = DispatchTime.now()
         for n in 0..<appends {
             let id = IntentID("new-\(n)")!
-            commits.append(try appender.append(
-                [LedgerPath.intent(id).path: Data("schema = 1\nid = \"\(id)\"\n".utf8)], to: "writ/ledger",
-                message: "writ: propose \(id)\n", signer: identity, at: Date()))
+            commits.append(
+                try appender.append(
+                    [LedgerPath.intent(id).path: Data("schema = 1\nid = \"\(id)\"\n".utf8)], to: "writ/ledger",
+                    message: "writ: propose \(id)\n", signer: identity, at: Date()))
         }
         let appendMilliseconds = seconds(since: appendStart) * 1000 / Double(appends)
 
@@ -58,7 +60,8 @@ enum LedgerAppendBenchmark {
             parent = commit
         }
         let diffMilliseconds = seconds(since: diffStart) * 1000 / Double(appends)
-        return Cost(appendMilliseconds: appendMilliseconds, diffMilliseconds: diffMilliseconds, buildSeconds: buildSeconds)
+        return Cost(
+            appendMilliseconds: appendMilliseconds, diffMilliseconds: diffMilliseconds, buildSeconds: buildSeconds)
     }
 
     private static func seconds(since start: DispatchTime) -> Double {

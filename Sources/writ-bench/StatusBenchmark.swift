@@ -15,10 +15,12 @@ enum StatusBenchmark {
     }
 
     static func run(intents: Int) throws -> Cost {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("writ-bench-status-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "writ-bench-status-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
         let buildStart = DispatchTime.now()
-        let sandbox = try OpsSandbox(at: directory, policy: OpsSandbox.demoPolicy, principals: OpsSandbox.demoPrincipals)
+        let sandbox = try OpsSandbox(
+            at: directory, policy: OpsSandbox.demoPolicy, principals: OpsSandbox.demoPrincipals)
         try sandbox.loadApprovedIntents(
             count: intents, proposer: "agent-1@example.com", approver: "bob@example.com", batchSize: 2_000)
         let buildSeconds = seconds(since: buildStart)
@@ -28,7 +30,8 @@ enum StatusBenchmark {
         let evaluateSeconds = seconds(since: evaluateStart)
         let ready = status.intents.filter { $0.state == .ready }.count
         guard status.isHealthy, ready == intents else {
-            throw WritError(.notApproved, "benchmark repo: \(ready) of \(intents) intents ready; the measurement is void")
+            throw WritError(
+                .notApproved, "benchmark repo: \(ready) of \(intents) intents ready; the measurement is void")
         }
         return Cost(
             intents: intents, buildSeconds: buildSeconds, evaluateSeconds: evaluateSeconds,
@@ -37,7 +40,8 @@ enum StatusBenchmark {
 
     /// Runs `writ status --json` once, output discarded, when the binary is built.
     private static func timeCommand(_ sandbox: OpsSandbox) throws -> Double? {
-        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("writ")
+        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(
+            "writ")
         guard FileManager.default.isExecutableFile(atPath: binary.path) else { return nil }
         let process = Process()
         process.executableURL = binary

@@ -45,7 +45,8 @@ public struct LedgerAudit {
         try LedgerWalk(ops: ops, timeline: governance).walk(after: nil, to: head) { read in
             chain.append(read.id)
             for problem in read.problems {
-                findings.append(AuditFinding(reason: .ledgerViolation, commit: read.id, path: problem.path, detail: problem.detail))
+                findings.append(
+                    AuditFinding(reason: .ledgerViolation, commit: read.id, path: problem.path, detail: problem.detail))
             }
             for file in read.intents {
                 let bytes = file.bytes ?? Data()
@@ -72,15 +73,21 @@ public struct LedgerAudit {
                     whyNot = "malformed \(judged.kind) event: " + ((error as? WritError)?.detail ?? "does not parse")
                 }
                 if let whyNot {
-                    findings.append(AuditFinding(reason: .ledgerViolation, commit: read.id, path: judged.file.path, detail: whyNot))
+                    findings.append(
+                        AuditFinding(reason: .ledgerViolation, commit: read.id, path: judged.file.path, detail: whyNot))
                 }
-                let summary = event.map(AuditedEvent.summarize) ?? "\(judged.kind) \(judged.intent): \(whyNot ?? "malformed")"
-                events.append(AuditedEvent(
-                    path: judged.file.path, intent: judged.intent, kind: judged.kind, sequence: judged.sequence,
-                    commit: read.id, commitTime: Timestamp(read.committerTime), signature: read.signature,
-                    signers: read.signers.sorted(), governance: position.commit, counts: whyNot == nil, whyNot: whyNot,
-                    event: event, summary: summary.split(whereSeparator: \.isNewline).joined(separator: " "), bytes: bytes,
-                    commitIndex: read.index, clock: read.clock, positionIndex: position.index, verifiedSigners: read.signers))
+                let summary =
+                    event.map(AuditedEvent.summarize) ?? "\(judged.kind) \(judged.intent): \(whyNot ?? "malformed")"
+                events.append(
+                    AuditedEvent(
+                        path: judged.file.path, intent: judged.intent, kind: judged.kind, sequence: judged.sequence,
+                        commit: read.id, commitTime: Timestamp(read.committerTime), signature: read.signature,
+                        signers: read.signers.sorted(), governance: position.commit, counts: whyNot == nil,
+                        whyNot: whyNot,
+                        event: event, summary: summary.split(whereSeparator: \.isNewline).joined(separator: " "),
+                        bytes: bytes,
+                        commitIndex: read.index, clock: read.clock, positionIndex: position.index,
+                        verifiedSigners: read.signers))
             }
         }
         for (id, signature) in signatures {

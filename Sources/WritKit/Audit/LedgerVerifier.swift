@@ -26,7 +26,8 @@ public struct LedgerVerifier {
         // history, so a record merged before the trust root keeps its commit.
         let approvals = try ApprovalIndex(repository: ops.repository, head: audit.governance.head.commit)
         let offset = approvals.chain.firstIndex(of: audit.governance.start.commit) ?? 0
-        var replay = ClaimReplay(audit: audit, idempotentKinds: idempotentKinds, approvals: approvals, approvalsOffset: offset)
+        var replay = ClaimReplay(
+            audit: audit, idempotentKinds: idempotentKinds, approvals: approvals, approvalsOffset: offset)
         try replay.run()
 
         let position = Dictionary(audit.chain.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
@@ -36,7 +37,8 @@ public struct LedgerVerifier {
             return left < right
         }.map(\.element)
         return VerifyReport(
-            ledgerHead: audit.head, governanceHead: audit.governance.chain.last ?? trustRoot, commits: audit.chain.count,
+            ledgerHead: audit.head, governanceHead: audit.governance.chain.last ?? trustRoot,
+            commits: audit.chain.count,
             governanceCommits: approvals.chain.count, events: audit.events.count, claims: replay.claims,
             findings: findings)
     }
@@ -62,7 +64,9 @@ private struct ClaimReplay {
             for audited in all where audited.counts {
                 guard let event = audited.event else { continue }
                 func violation(_ detail: String) {
-                    findings.append(AuditFinding(reason: .ledgerViolation, commit: audited.commit, path: audited.path, detail: detail))
+                    findings.append(
+                        AuditFinding(
+                            reason: .ledgerViolation, commit: audited.commit, path: audited.path, detail: detail))
                 }
                 let current = state?.rawValue ?? "open"
                 switch event.payload {
@@ -71,10 +75,13 @@ private struct ClaimReplay {
                     let rerun = state == .inDoubt && idempotentKind(id)
                     if state != nil && !rerun {
                         let earlier = lastClaim.map { " (claimed before in ledger commit \($0.commit.hex))" } ?? ""
-                        findings.append(AuditFinding(
-                            reason: .alreadyExecuted, commit: audited.commit, path: audited.path,
-                            detail: "second claim of \(id) while it is \(current)\(earlier); only an entitled in_doubt "
-                                + "followed by resolved(retry), or an idempotent executor after in_doubt, allows another run"))
+                        findings.append(
+                            AuditFinding(
+                                reason: .alreadyExecuted, commit: audited.commit, path: audited.path,
+                                detail:
+                                    "second claim of \(id) while it is \(current)\(earlier); only an entitled in_doubt "
+                                    + "followed by resolved(retry), or an idempotent executor after in_doubt, allows another run"
+                            ))
                     } else if let finding = try check(audited, claim: claim, event: event, events: all, rerun: rerun) {
                         findings.append(finding)
                     }
@@ -107,7 +114,8 @@ private struct ClaimReplay {
     }
 
     private func idempotentKind(_ id: IntentID) -> Bool {
-        guard let file = audit.intents[id], let intent = try? Intent.parse(file.bytes, expectedPath: LedgerPath.intent(id).path)
+        guard let file = audit.intents[id],
+            let intent = try? Intent.parse(file.bytes, expectedPath: LedgerPath.intent(id).path)
         else { return false }
         return idempotentKinds.contains(intent.kind)
     }
@@ -127,7 +135,8 @@ private struct ClaimReplay {
         guard point.headTrusted else {
             return finding(
                 .policyUnapproved,
-                "\(id) was claimed while governance commit \(point.commit.hex) was pending, so nothing could run: \(point.detail)")
+                "\(id) was claimed while governance commit \(point.commit.hex) was pending, so nothing could run: \(point.detail)"
+            )
         }
         guard let file = audit.intents[id], file.index < audited.commitIndex else {
             return finding(.ledgerViolation, "\(id) was claimed before its intent file was on the ledger")
@@ -136,19 +145,26 @@ private struct ClaimReplay {
         let intent = IntentEvidence(path: LedgerPath.intent(id).path, bytes: file.bytes, signature: signature)
         let before = events.filter { $0.commitIndex < audited.commitIndex }
             .filter { !rerun || ($0.kind != .claimed && $0.kind != .inDoubt) }
-            .map { EventEvidence(path: $0.path, bytes: $0.bytes, commit: $0.commit, signers: $0.verifiedSigners, counts: $0.counts) }
+            .map {
+                EventEvidence(
+                    path: $0.path, bytes: $0.bytes, commit: $0.commit, signers: $0.verifiedSigners, counts: $0.counts)
+            }
         let verdict = DecisionEngine.decide(
-            governance: point.trusted, intent: intent, approvals: try approvals.approvals(for: id, asOf: approvalsOffset + point.index),
+            governance: point.trusted, intent: intent,
+            approvals: try approvals.approvals(for: id, asOf: approvalsOffset + point.index),
             events: before, now: audited.clock)
-        let context = "claimed at \(event.at) (ledger clock \(Timestamp(audited.clock))) under governance \(point.commit.hex)"
+        let context =
+            "claimed at \(event.at) (ledger clock \(Timestamp(audited.clock))) under governance \(point.commit.hex)"
         switch verdict.state {
         case .ready:
             if let tier = verdict.tier, claim.tier != tier {
-                return finding(.tierMismatch, "\(context): the claim says tier \(claim.tier), the intent was tier \(tier)")
+                return finding(
+                    .tierMismatch, "\(context): the claim says tier \(claim.tier), the intent was tier \(tier)")
             }
             if event.intentDigest != verdict.intentDigest {
                 return finding(
-                    .digestMismatch, "\(context): the claim names digest \(event.intentDigest), the intent is \(verdict.intentDigest)")
+                    .digestMismatch,
+                    "\(context): the claim names digest \(event.intentDigest), the intent is \(verdict.intentDigest)")
             }
             return nil
         case .blocked:

@@ -57,14 +57,18 @@ public struct DemoDispatch {
     /// like `git log --show-signature`.
     public func signedHistory(limit: Int = 8) throws -> [String] {
         let repository = sandbox.ops.repository
-        let signersText = try String(contentsOf: sandbox.directory.appendingPathComponent("allowed_signers"), encoding: .utf8)
+        let signersText = try String(
+            contentsOf: sandbox.directory.appendingPathComponent("allowed_signers"), encoding: .utf8)
         let signers = try AllowedSigners(parsing: signersText)
         let head = try sandbox.ops.ledgerHead()
         var lines: [String] = []
         for commitID in try repository.firstParentHistory(from: head, to: nil, order: .newestFirst).prefix(limit) {
             let commit = try repository.commit(commitID)
             let who = try LedgerWalk.signature(of: commitID, in: repository, trusted: signers, at: Date()).1
-            let verdict = who.isEmpty ? "no trusted signature" : "Good \"git\" signature for \(who.map(\.rawValue).sorted().joined(separator: ", "))"
+            let verdict =
+                who.isEmpty
+                ? "no trusted signature"
+                : "Good \"git\" signature for \(who.map(\.rawValue).sorted().joined(separator: ", "))"
             let subject = commit.message.split(separator: "\n").first.map(String.init) ?? ""
             lines.append("\(commitID.hex.prefix(12))  \(verdict)\n              \(subject)")
         }

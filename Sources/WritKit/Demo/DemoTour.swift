@@ -25,7 +25,8 @@ public struct DemoTour {
         let sandbox = try OpsSandbox(
             at: directory, policy: OpsSandbox.demoPolicy, principals: OpsSandbox.demoPrincipals,
             unlisted: ["mallory@example.com"])
-        say("""
+        say(
+            """
 
             1. Governance. policy.toml: triage and groom-backlog are low (no human), dev is medium
                (1 operator or admin), release is high (2 admins). Keys for alice and carol (admins),
@@ -38,7 +39,8 @@ public struct DemoTour {
             -> Proposer.Request
         {
             guard let intentID = IntentID(id) else { throw WritError(.intentMalformed, "bad demo id \(id)") }
-            var request = Proposer.Request(kind: kind, target: Intent.Target(repo: "github.com/example/app", branch: "main"))
+            var request = Proposer.Request(
+                kind: kind, target: Intent.Target(repo: "github.com/example/app", branch: "main"))
             request.id = intentID
             request.summary = summary
             request.params = params
@@ -50,7 +52,9 @@ public struct DemoTour {
         }
 
         say("\n2. Agents propose; operators approve by merging signed records.")
-        try sandbox.propose(request("triage", "triage-issue-42", "Label and route issue 42", ["issue": "42"]), as: "agent-1@example.com", at: now)
+        try sandbox.propose(
+            request("triage", "triage-issue-42", "Label and route issue 42", ["issue": "42"]),
+            as: "agent-1@example.com", at: now)
         say("   agent-1 proposes triage-issue-42 (low): runs with no human.")
         expected["triage-issue-42"] = .some(nil)
 
@@ -59,14 +63,18 @@ public struct DemoTour {
         say("   agent-1 proposes dev-bump-deps-7 (medium); bob approves and the approval PR is merged.")
         expected["dev-bump-deps-7"] = .some(nil)
 
-        try sandbox.propose(request("release", "release-app-2-0-0", "Release app 2.0.0", ["version": "2.0.0"]), as: "agent-1@example.com", at: now)
+        try sandbox.propose(
+            request("release", "release-app-2-0-0", "Release app 2.0.0", ["version": "2.0.0"]),
+            as: "agent-1@example.com", at: now)
         try sandbox.approve(id("release-app-2-0-0"), as: "alice@example.com", at: now)
         try sandbox.approve(id("release-app-2-0-0"), as: "carol@example.com", at: now)
         say("   agent-1 proposes release-app-2-0-0 (high); alice and carol both approve.")
         expected["release-app-2-0-0"] = .some(nil)
 
         say("\n3. What must stay blocked.")
-        try sandbox.propose(request("release", "release-app-2-1-0", "Release app 2.1.0", ["version": "2.1.0"]), as: "agent-1@example.com", at: now)
+        try sandbox.propose(
+            request("release", "release-app-2-1-0", "Release app 2.1.0", ["version": "2.1.0"]),
+            as: "agent-1@example.com", at: now)
         try sandbox.approve(id("release-app-2-1-0"), as: "alice@example.com", at: now)
         say("   release-app-2-1-0: only alice approved; high needs two admins.        -> not_approved")
         expected["release-app-2-1-0"] = .notApproved
@@ -76,15 +84,22 @@ public struct DemoTour {
             createdAt: Timestamp(now), summary: "Rotate the deploy secret",
             target: Intent.Target(repo: "github.com/example/app"))
         let forgedBytes = Data(forged.canonicalBytes())
-        let strangerSignature = try sandbox.identity("mallory@example.com").sign(forgedBytes, namespace: SignatureNamespace.intent)
+        let strangerSignature = try sandbox.identity("mallory@example.com").sign(
+            forgedBytes, namespace: SignatureNamespace.intent)
         try sandbox.appendToLedger(
-            [LedgerPath.intent(forged.id).path: forgedBytes, LedgerPath.intentSignature(forged.id).path: Data(strangerSignature.utf8)],
+            [
+                LedgerPath.intent(forged.id).path: forgedBytes,
+                LedgerPath.intentSignature(forged.id).path: Data(strangerSignature.utf8),
+            ],
             as: "agent-1@example.com", message: "propose rotate-secret-9\n", at: now)
-        say("   rotate-secret-9 claims agent-1 as proposer but was signed by mallory's key. -> intent_signature_invalid")
+        say(
+            "   rotate-secret-9 claims agent-1 as proposer but was signed by mallory's key. -> intent_signature_invalid"
+        )
         expected["rotate-secret-9"] = .intentSignatureInvalid
 
         let hotfix = try sandbox.propose(
-            request("release", "release-hotfix-3", "Hotfix release", ["version": "2.0.1"]), as: "agent-1@example.com", at: now)
+            request("release", "release-hotfix-3", "Hotfix release", ["version": "2.0.1"]), as: "agent-1@example.com",
+            at: now)
         let lowered = try ApprovalRecord(
             intent: id("release-hotfix-3"), intentDigest: hotfix.digest, tier: .medium, decision: .approve,
             approver: sandbox.identity("alice@example.com").principal, createdAt: Timestamp(now))
@@ -97,7 +112,9 @@ public struct DemoTour {
         say("   dev-bob-cleanup: bob proposed it and approved it himself.             -> self_approval")
         expected["dev-bob-cleanup"] = .selfApproval
 
-        try sandbox.propose(request("release", "release-app-3-0-0", "Release app 3.0.0", ["version": "3.0.0"]), as: "agent-1@example.com", at: now)
+        try sandbox.propose(
+            request("release", "release-app-3-0-0", "Release app 3.0.0", ["version": "3.0.0"]),
+            as: "agent-1@example.com", at: now)
         let shownToAlice = Data("schema = 1\nid = \"release-app-3-0-0\"\n# the version alice was shown: 2.9.9\n".utf8)
         let tampered = try ApprovalRecord(
             intent: id("release-app-3-0-0"), intentDigest: Intent.digest(ofFileBytes: shownToAlice), tier: .high,

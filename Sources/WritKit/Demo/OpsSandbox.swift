@@ -34,9 +34,10 @@ public final class OpsSandbox {
             keys[principal] = key
             if !unlisted.contains(name) { signers += "\(principal) \(key.publicKey.openSSHLine)\n" }
             let keyPath = directory.appendingPathComponent("keys/\(principal)").path
-            guard fileManager.createFile(
-                atPath: keyPath, contents: Data(key.openSSHPrivateKeyText(comment: name).utf8),
-                attributes: [.posixPermissions: 0o600])
+            guard
+                fileManager.createFile(
+                    atPath: keyPath, contents: Data(key.openSSHPrivateKeyText(comment: name).utf8),
+                    attributes: [.posixPermissions: 0o600])
             else { throw WritError(.signerUnknown, "cannot write \(keyPath)") }
         }
         signers += extraSigners
@@ -66,7 +67,9 @@ public final class OpsSandbox {
 
     /// `writ propose` as `principal`.
     @discardableResult
-    public func propose(_ request: Proposer.Request, as principal: String, at date: Date = Date()) throws -> Proposer.Proposal {
+    public func propose(_ request: Proposer.Request, as principal: String, at date: Date = Date()) throws
+        -> Proposer.Proposal
+    {
         try Proposer(ops: ops).propose(request, as: try identity(principal), now: date)
     }
 
@@ -92,7 +95,8 @@ public final class OpsSandbox {
     ) throws {
         let identity = try identity(signer)
         let bytes = Data(record.canonicalBytes())
-        let signature = try signatureBytes ?? Data(identity.sign(bytes, namespace: ApprovalRecord.signatureNamespace).utf8)
+        let signature =
+            try signatureBytes ?? Data(identity.sign(bytes, namespace: ApprovalRecord.signatureNamespace).utf8)
         let branch = "approval/\(record.intent.rawValue)"
         try BranchAppender(repository: ops.repository).append(
             [record.path.path: bytes, record.signaturePath.path: signature], to: branch,
@@ -105,7 +109,9 @@ public final class OpsSandbox {
 
     /// Appends raw files to the ledger as `signer` (for intents writ would
     /// not write itself, such as one signed with the wrong key).
-    public func appendToLedger(_ files: [String: Data], as signer: String, message: String, at date: Date = Date()) throws {
+    public func appendToLedger(_ files: [String: Data], as signer: String, message: String, at date: Date = Date())
+        throws
+    {
         try BranchAppender(repository: ops.repository).append(
             files, to: ops.ledgerRef, message: message, signer: try identity(signer), at: date)
     }

@@ -39,7 +39,8 @@ public struct Dispatcher {
             logger.notice(
                 "recovered a stale profile lock", metadata: ["pid": "\(previous.pid)", "host": "\(previous.host)"])
         }
-        let runID = "run-\(Int(started.timeIntervalSince1970))-\(String(format: "%08x", UInt32.random(in: .min ... .max)))"
+        let runID =
+            "run-\(Int(started.timeIntervalSince1970))-\(String(format: "%08x", UInt32.random(in: .min ... .max)))"
         var report = RunReport(
             runID: runID, profile: config.profile, startedAt: Timestamp(started), finishedAt: Timestamp(started),
             lock: lock.acquisition, dryRun: dryRun, intents: [])
@@ -62,7 +63,8 @@ public struct Dispatcher {
             signer = try SigningIdentity(principal: config.identity, keyPath: config.signingKey)
         } catch {
             let detail = (error as? WritError)?.detail ?? (error as? RuntimeError)?.detail ?? "\(error)"
-            throw RuntimeError("cannot load the signing key: \(detail)", fix: "signing_key in dispatcher.toml (\(config.signingKey))")
+            throw RuntimeError(
+                "cannot load the signing key: \(detail)", fix: "signing_key in dispatcher.toml (\(config.signingKey))")
         }
         let publisher = LedgerPublisher(ops: ops, remote: config.remote, signer: signer)
         let sync = LedgerSync(ops: ops, store: store)
@@ -104,7 +106,8 @@ public struct Dispatcher {
             case .unknownRemote(let name): detail = "the ops repo has no remote named \(quoted: name)"
             case .invalidRemoteName(let name): detail = "\(quoted: name) is not a valid remote name"
             case .invalidBranchName(let name): detail = "\(quoted: name) is not a plain branch name"
-            case .unsupportedURL(let url): detail = "the remote URL \(quoted: url) names no supported transport or local repository"
+            case .unsupportedURL(let url):
+                detail = "the remote URL \(quoted: url) names no supported transport or local repository"
             }
             throw RuntimeError(detail, fix: "remote (and governance_ref, ledger_ref) in dispatcher.toml")
         }
@@ -199,7 +202,8 @@ private struct Session {
                 id, verdict: verdict, reason: .alreadyExecuted,
                 detail: "this dispatcher claimed \(id) in ledger commit \(claim.commit.hex) (\(claim.runID)); "
                     + (claim.published ? "" : "the claim reached the ledger; ")
-                    + "it never runs an intent again unless an entitled resolved(retry) follows that claim on the ledger")
+                    + "it never runs an intent again unless an entitled resolved(retry) follows that claim on the ledger"
+            )
             return
         }
         // Lost the race (nil): another dispatcher owns the intent now.
@@ -217,16 +221,18 @@ private struct Session {
         // process dies now, the next poll publishes it.
         try StateFiles.write(Data(event.canonicalJSON()), to: outboxPath(id))
         try publisher.publish(
-            [event], message: "writ: \(event.kind.rawValue) \(id) (\(runID))\n", anchoredAt: view.governanceTip, now: now,
+            [event], message: "writ: \(event.kind.rawValue) \(id) (\(runID))\n", anchoredAt: view.governanceTip,
+            now: now,
             after: [id: claimed.sequence])
         try? FileManager.default.removeItem(atPath: outboxPath(id))
         // Renewed only once the outcome is safe: a lock taken over while the
         // executor ran stops the poll here, never loses the outcome.
         try lock.renew(now: now)
         if !(config.executors[intent.kind]?.idempotent ?? false) { state.pending.remove(id) }
-        record(.init(
-            id: id, tier: tier, result: result.exitCode == 0 ? .succeeded : .failed, reason: nil,
-            durationMs: result.durationMs))
+        record(
+            .init(
+                id: id, tier: tier, result: result.exitCode == 0 ? .succeeded : .failed, reason: nil,
+                durationMs: result.durationMs))
     }
 
     /// The journalled claim that forbids claiming `id` again (see
@@ -290,30 +296,39 @@ private struct Session {
             try lock.renew(now: now)
             var claimEvents: [AuditEvent] = []
             if tier == .low, !verdict.events.contains(where: { $0.event.kind == .autoApproved }) {
-                claimEvents.append(try AuditEvent(
-                    intent: id, intentDigest: verdict.intentDigest, at: Timestamp(now), actor: config.identity,
-                    payload: .autoApproved(tier: .low, note: AuditEvent.autoApprovedNote)))
+                claimEvents.append(
+                    try AuditEvent(
+                        intent: id, intentDigest: verdict.intentDigest, at: Timestamp(now), actor: config.identity,
+                        payload: .autoApproved(tier: .low, note: AuditEvent.autoApprovedNote)))
             }
             let approvals = try verdict.counted.map {
-                try AuditEvent.ClaimedApproval(approver: $0.approver, commit: $0.commit.hex, recordDigest: $0.recordDigest)
+                try AuditEvent.ClaimedApproval(
+                    approver: $0.approver, commit: $0.commit.hex, recordDigest: $0.recordDigest)
             }
-            claimEvents.append(try AuditEvent(
-                intent: id, intentDigest: verdict.intentDigest, at: Timestamp(now), actor: config.identity,
-                payload: .claimed(.init(
-                    tier: tier, runID: runID, idempotencyKey: intent.effectiveIdempotencyKey, approvals: approvals))))
+            claimEvents.append(
+                try AuditEvent(
+                    intent: id, intentDigest: verdict.intentDigest, at: Timestamp(now), actor: config.identity,
+                    payload: .claimed(
+                        .init(
+                            tier: tier, runID: runID, idempotencyKey: intent.effectiveIdempotencyKey,
+                            approvals: approvals))))
             let files = try publisher.files(
                 for: claimEvents, onTree: try sync.ops.repository.commit(tip).tree, after: [id: numberAfter])
-            guard let commit = try publisher.build(
-                files: files, on: tip, message: "writ: claim \(id) (\(tier), \(runID))\n", anchoredAt: view.governanceTip, now: now)
+            guard
+                let commit = try publisher.build(
+                    files: files, on: tip, message: "writ: claim \(id) (\(tier), \(runID))\n",
+                    anchoredAt: view.governanceTip, now: now)
             else { continue }
             // Journal first, then publish, then mark published: see StateStore.
             try store.journalAppend(id, .init(kind: .claim, runID: runID, commit: commit))
             if try publisher.makeDurable(commit, on: tip) {
                 try store.journalAppend(id, .init(kind: .published, runID: runID, commit: commit))
-                dispatcher.logger.info("claimed", metadata: ["intent": "\(id)", "commit": "\(commit.hex)", "run": "\(runID)"])
-                let sequence = files.keys.compactMap { path -> Int? in
-                    if case .auditEvent(_, let sequence, _)? = LedgerPath(path) { sequence } else { nil }
-                }.max() ?? numberAfter
+                dispatcher.logger.info(
+                    "claimed", metadata: ["intent": "\(id)", "commit": "\(commit.hex)", "run": "\(runID)"])
+                let sequence =
+                    files.keys.compactMap { path -> Int? in
+                        if case .auditEvent(_, let sequence, _)? = LedgerPath(path) { sequence } else { nil }
+                    }.max() ?? numberAfter
                 return (commit, sequence)
             }
         }
@@ -341,7 +356,9 @@ private struct Session {
             intent: id, intentDigest: verdict.intentDigest, at: Timestamp(now), actor: config.identity,
             payload: .inDoubt(
                 claimedAt: claimedAt,
-                detail: "claimed at \(claimedAt) with no outcome within claim_lease (\(config.claimLeaseSeconds)s); not run again"))
+                detail:
+                    "claimed at \(claimedAt) with no outcome within claim_lease (\(config.claimLeaseSeconds)s); not run again"
+            ))
         try publisher.publish(
             [event], message: "writ: in_doubt \(id)\n", anchoredAt: view.governanceTip, now: now,
             after: Self.numbering(id, after: verdict))
@@ -409,7 +426,8 @@ private struct Session {
                     if Self.stillAnswersClaim(of: run, events: verdict.events, outcome: event) {
                         try publisher.publish(
                             [event], message: "writ: \(event.kind.rawValue) \(event.intent) (recovered)\n",
-                            anchoredAt: view.governanceTip, now: now, after: Self.numbering(event.intent, after: verdict))
+                            anchoredAt: view.governanceTip, now: now,
+                            after: Self.numbering(event.intent, after: verdict))
                         view = try sync.sync(&state, now: now)
                     }
                 }

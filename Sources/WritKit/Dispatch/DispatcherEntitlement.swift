@@ -22,7 +22,8 @@ enum DispatcherEntitlement {
         do {
             armored = try signer.sign(probe, namespace: SignatureNamespace.commit)
         } catch {
-            throw RuntimeError("the dispatcher cannot sign with its key: \(error)", fix: "signing_key in dispatcher.toml")
+            throw RuntimeError(
+                "the dispatcher cannot sign with its key: \(error)", fix: "signing_key in dispatcher.toml")
         }
         do {
             _ = try SignatureVerifier.verify(

@@ -11,65 +11,65 @@
 /// naming the line number and never the line's text, since the text may be a
 /// secret.
 public enum EnvFile {
-  /// Parses env-file text into name → value.
-  public static func parse(_ text: String) throws(EnvFileError) -> [String: String] {
-    var values: [String: String] = [:]
-    var lineNumber = 0
-    // Unicode scalars, not characters: "\r\n" is one Character, and a
-    // combining mark after `=` or `"` must not hide it.
-    for rawLine in text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false) {
-      lineNumber += 1
-      var line = rawLine
-      if line.last == "\r" { line = line.dropLast() }
-      line = line.drop(while: { $0 == " " || $0 == "\t" })
-      while let last = line.last, last == " " || last == "\t" { line = line.dropLast() }
-      if line.isEmpty || line.first == "#" { continue }
-      guard !line.contains("\0") else {
-        throw EnvFileError(line: lineNumber, problem: "contains a NUL character")
-      }
-      guard let equals = line.firstIndex(of: "=") else {
-        throw EnvFileError(line: lineNumber, problem: "is not NAME=VALUE")
-      }
-      let name = String(String.UnicodeScalarView(line[line.startIndex..<equals]))
-      guard isValidName(name) else {
-        throw EnvFileError(line: lineNumber, problem: "has an invalid variable name")
-      }
-      var value = line[line.index(after: equals)...]
-      if value.first == "\"" || value.last == "\"" {
-        guard value.count >= 2, value.first == "\"", value.last == "\"" else {
-          throw EnvFileError(line: lineNumber, problem: "has an unbalanced double quote")
+    /// Parses env-file text into name → value.
+    public static func parse(_ text: String) throws(EnvFileError) -> [String: String] {
+        var values: [String: String] = [:]
+        var lineNumber = 0
+        // Unicode scalars, not characters: "\r\n" is one Character, and a
+        // combining mark after `=` or `"` must not hide it.
+        for rawLine in text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false) {
+            lineNumber += 1
+            var line = rawLine
+            if line.last == "\r" { line = line.dropLast() }
+            line = line.drop(while: { $0 == " " || $0 == "\t" })
+            while let last = line.last, last == " " || last == "\t" { line = line.dropLast() }
+            if line.isEmpty || line.first == "#" { continue }
+            guard !line.contains("\0") else {
+                throw EnvFileError(line: lineNumber, problem: "contains a NUL character")
+            }
+            guard let equals = line.firstIndex(of: "=") else {
+                throw EnvFileError(line: lineNumber, problem: "is not NAME=VALUE")
+            }
+            let name = String(String.UnicodeScalarView(line[line.startIndex..<equals]))
+            guard isValidName(name) else {
+                throw EnvFileError(line: lineNumber, problem: "has an invalid variable name")
+            }
+            var value = line[line.index(after: equals)...]
+            if value.first == "\"" || value.last == "\"" {
+                guard value.count >= 2, value.first == "\"", value.last == "\"" else {
+                    throw EnvFileError(line: lineNumber, problem: "has an unbalanced double quote")
+                }
+                value = value.dropFirst().dropLast()
+            }
+            guard values[name] == nil else {
+                throw EnvFileError(line: lineNumber, problem: "repeats variable \(name)")
+            }
+            values[name] = String(String.UnicodeScalarView(value))
         }
-        value = value.dropFirst().dropLast()
-      }
-      guard values[name] == nil else {
-        throw EnvFileError(line: lineNumber, problem: "repeats variable \(name)")
-      }
-      values[name] = String(String.UnicodeScalarView(value))
+        return values
     }
-    return values
-  }
 
-  /// Whether `name` is a portable environment variable name.
-  public static func isValidName(_ name: String) -> Bool {
-    let bytes = Array(name.utf8)
-    guard let first = bytes.first else { return false }
-    func isLetter(_ byte: UInt8) -> Bool {
-      (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
-        || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
-        || byte == UInt8(ascii: "_")
+    /// Whether `name` is a portable environment variable name.
+    public static func isValidName(_ name: String) -> Bool {
+        let bytes = Array(name.utf8)
+        guard let first = bytes.first else { return false }
+        func isLetter(_ byte: UInt8) -> Bool {
+            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
+                || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+                || byte == UInt8(ascii: "_")
+        }
+        return isLetter(first)
+            && bytes.allSatisfy { isLetter($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
     }
-    return isLetter(first)
-      && bytes.allSatisfy { isLetter($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
-  }
 }
 
 /// A malformed env-file line. It carries the line number only: the line's
 /// text may hold a secret, so it is never repeated.
 public struct EnvFileError: Error, Sendable, Equatable, CustomStringConvertible {
-  /// 1-based line number.
-  public let line: Int
-  /// What is wrong, without the line's content.
-  public let problem: String
+    /// 1-based line number.
+    public let line: Int
+    /// What is wrong, without the line's content.
+    public let problem: String
 
-  public var description: String { "line \(line) \(problem)" }
+    public var description: String { "line \(line) \(problem)" }
 }

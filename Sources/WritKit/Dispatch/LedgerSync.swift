@@ -24,7 +24,9 @@ struct LedgerSync {
         let repository = ops.repository
         let governanceTip = try ops.governanceHead()
         let ledgerTip = try ops.ledgerHead()
-        for (name, previous, tip) in [("governance", state.governanceTip, governanceTip), ("ledger", state.ledgerTip, ledgerTip)] {
+        for (name, previous, tip) in [
+            ("governance", state.governanceTip, governanceTip), ("ledger", state.ledgerTip, ledgerTip),
+        ] {
             guard let previous else { continue }
             guard try repository.isDescendant(tip, of: previous) else {
                 throw WritError(
@@ -78,7 +80,8 @@ struct LedgerSync {
                 startTrusted = try Self.state(at: cursor?.trusted ?? state.trustRoot, in: repository)
             }
             let timeline = try GovernanceTimeline(
-                ops: ops, start: cursor?.position ?? state.trustRoot, trusted: startTrusted, head: governanceTip, now: now)
+                ops: ops, start: cursor?.position ?? state.trustRoot, trusted: startTrusted, head: governanceTip,
+                now: now)
             state.ledgerCursor = try LedgerWalk(ops: ops, timeline: timeline).walk(
                 after: cursor, to: ledgerTip, readBytes: false
             ) { read in
@@ -95,8 +98,10 @@ struct LedgerSync {
                 for event in read.events {
                     var entry = try record(event.intent)
                     if !entry.events.contains(where: { $0.path == event.file.path }) {
-                        entry.events.append(.init(
-                            path: event.file.path, commit: read.id, signers: read.signers.sorted(), counts: event.counts))
+                        entry.events.append(
+                            .init(
+                                path: event.file.path, commit: read.id, signers: read.signers.sorted(),
+                                counts: event.counts))
                     }
                     records[event.intent] = entry
                     touched.insert(event.intent)
@@ -129,7 +134,9 @@ struct LedgerSync {
     /// The governance state in `commit`'s own files.
     private static func state(at commit: ObjectID, in repository: Repository) throws -> GovernanceState {
         let tree = try repository.commit(commit).tree
-        guard let policy = try repository.blob(at: GovernancePath.policy.path, inTree: tree, limit: RecordBytes.maximumSize),
+        guard
+            let policy = try repository.blob(
+                at: GovernancePath.policy.path, inTree: tree, limit: RecordBytes.maximumSize),
             let signers = try repository.blob(
                 at: GovernancePath.allowedSigners.path, inTree: tree, limit: GovernanceState.maximumSignersSize)
         else {
@@ -145,8 +152,12 @@ struct LedgerSync {
         let repository = ops.repository
         let ledgerTree = try repository.commit(view.ledgerTip).tree
         let governanceTree = try repository.commit(view.governanceTip).tree
-        guard let bytes = try? repository.blob(at: LedgerPath.intent(id).path, inTree: ledgerTree, limit: RecordBytes.maximumSize) else { return nil }
-        let signature = try? repository.blob(at: LedgerPath.intentSignature(id).path, inTree: ledgerTree, limit: RecordBytes.maximumSize)
+        guard
+            let bytes = try? repository.blob(
+                at: LedgerPath.intent(id).path, inTree: ledgerTree, limit: RecordBytes.maximumSize)
+        else { return nil }
+        let signature = try? repository.blob(
+            at: LedgerPath.intentSignature(id).path, inTree: ledgerTree, limit: RecordBytes.maximumSize)
         let record = try store.loadIntent(id)
         // The one folder reader status and verify use, with the remembered
         // attributions; the sync walked every governance commit, so a
@@ -155,9 +166,11 @@ struct LedgerSync {
             id, inTree: governanceTree, repository: repository, introducedBy: { record.approvals[$0] },
             fallback: view.governanceTip)
         let events = record.events.compactMap { event -> EventEvidence? in
-            guard let bytes = try? repository.blob(at: event.path, inTree: ledgerTree, limit: RecordBytes.maximumSize) else { return nil }
+            guard let bytes = try? repository.blob(at: event.path, inTree: ledgerTree, limit: RecordBytes.maximumSize)
+            else { return nil }
             return EventEvidence(
-                path: event.path, bytes: bytes, commit: event.commit, signers: Set(event.signers), counts: event.counts == true)
+                path: event.path, bytes: bytes, commit: event.commit, signers: Set(event.signers),
+                counts: event.counts == true)
         }
         return (IntentEvidence(path: LedgerPath.intent(id).path, bytes: bytes, signature: signature), approvals, events)
     }

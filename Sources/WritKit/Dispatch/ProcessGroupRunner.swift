@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-  import Glibc
+    import Glibc
 #endif
 
 /// Runs an `ExecutionPlan` as its own process group and collects its output
@@ -24,284 +24,284 @@ import Foundation
 /// processes that left the group. On timeout the whole group gets SIGTERM,
 /// then SIGKILL 2 s later.
 public enum ProcessGroupRunner {
-  /// Time between SIGTERM and SIGKILL, and the longest wait for the pipes
-  /// to close once the child has exited.
-  public static let graceSeconds: Int64 = 2
+    /// Time between SIGTERM and SIGKILL, and the longest wait for the pipes
+    /// to close once the child has exited.
+    public static let graceSeconds: Int64 = 2
 
-  /// Runs the plan. Fails (throws) only when the runner itself cannot work
-  /// (no pipes, no memory); a program that cannot be started is a result
-  /// with exit code 127 and the reason in `stderrTail`.
-  public static func run(_ plan: ExecutionPlan) throws -> ExecutionResult {
-    let clock = ContinuousClock()
-    let start = clock.now
-    var stdoutCapture = OutputCapture(secrets: plan.secretValues)
-    var stderrCapture = OutputCapture(secrets: plan.secretValues)
+    /// Runs the plan. Fails (throws) only when the runner itself cannot work
+    /// (no pipes, no memory); a program that cannot be started is a result
+    /// with exit code 127 and the reason in `stderrTail`.
+    public static func run(_ plan: ExecutionPlan) throws -> ExecutionResult {
+        let clock = ContinuousClock()
+        let start = clock.now
+        var stdoutCapture = OutputCapture(secrets: plan.secretValues)
+        var stderrCapture = OutputCapture(secrets: plan.secretValues)
 
-    func spawnFailure(_ message: String) -> ExecutionResult {
-      stderrCapture.append(Array("writ: \(message)\n".utf8))
-      return finish(
-        exitCode: ExecutionResult.spawnFailureExitCode, timedOut: false, start: start, clock: clock,
-        stdout: &stdoutCapture, stderr: &stderrCapture)
-    }
-
-    guard let program = plan.argv.first else { return spawnFailure("empty command") }
-    let executable: String
-    if let resolved = plan.executable {
-      executable = resolved
-    } else {
-      switch ExecutableLookup.locate(program, path: plan.environment["PATH"], workdir: plan.workdir) {
-      case .success(let path): executable = path
-      case .failure(let problem): return spawnFailure("cannot run: \(problem)")
-      }
-    }
-    if let workdir = plan.workdir {
-      var isDirectory: ObjCBool = false
-      guard FileManager.default.fileExists(atPath: workdir, isDirectory: &isDirectory),
-        isDirectory.boolValue
-      else {
-        return spawnFailure("workdir \(workdir) is not an existing directory")
-      }
-    }
-
-    let outPipe = try makePipe()
-    let errPipe: (read: Int32, write: Int32)
-    do {
-      errPipe = try makePipe()
-    } catch {
-      close(outPipe.read)
-      close(outPipe.write)
-      throw error
-    }
-
-    let spawned = spawn(
-      executable: executable, plan: plan, stdoutWrite: outPipe.write, stderrWrite: errPipe.write)
-    // The child holds its own copies; ours must go so end of file can arrive.
-    close(outPipe.write)
-    close(errPipe.write)
-    let pid: pid_t
-    switch spawned {
-    case .success(let child):
-      pid = child
-    case .failure(let problem):
-      close(outPipe.read)
-      close(errPipe.read)
-      return spawnFailure(problem.message)
-    }
-
-    var open: [(fd: Int32, isStdout: Bool)] = [(outPipe.read, true), (errPipe.read, false)]
-    let deadline = start + .seconds(plan.timeoutSeconds)
-    var killDeadline: ContinuousClock.Instant?
-    var drainDeadline: ContinuousClock.Instant?
-    var timedOut = false
-    var exited = false
-    var status: Int32?
-    var buffer = [UInt8](repeating: 0, count: 65536)
-
-    while true {
-      let now = clock.now
-      if !exited {
-        if !timedOut, now >= deadline {
-          timedOut = true
-          kill(-pid, SIGTERM)
-          killDeadline = now + .seconds(graceSeconds)
-        } else if let due = killDeadline, now >= due {
-          kill(-pid, SIGKILL)
-          killDeadline = nil
+        func spawnFailure(_ message: String) -> ExecutionResult {
+            stderrCapture.append(Array("writ: \(message)\n".utf8))
+            return finish(
+                exitCode: ExecutionResult.spawnFailureExitCode, timedOut: false, start: start, clock: clock,
+                stdout: &stdoutCapture, stderr: &stderrCapture)
         }
-        if hasExited(pid) {
-          // The exited leader is a zombie until reaped, so the group
-          // id is still ours: stop whatever it left behind.
-          kill(-pid, SIGKILL)
-          status = reap(pid)
-          exited = true
-          drainDeadline = clock.now + .seconds(graceSeconds)
+
+        guard let program = plan.argv.first else { return spawnFailure("empty command") }
+        let executable: String
+        if let resolved = plan.executable {
+            executable = resolved
+        } else {
+            switch ExecutableLookup.locate(program, path: plan.environment["PATH"], workdir: plan.workdir) {
+            case .success(let path): executable = path
+            case .failure(let problem): return spawnFailure("cannot run: \(problem)")
+            }
         }
-      }
-      if open.isEmpty, exited { break }
-      if let due = drainDeadline, clock.now >= due { break }
-
-      // Short polls keep the loop checking the child and the clocks.
-      var fds = open.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
-      let ready = fds.isEmpty ? poll(nil, 0, 20) : poll(&fds, nfds_t(fds.count), 20)
-      if ready < 0, errno != EINTR {
-        throw ExecutionError("poll failed: \(String(cString: strerror(errno)))")
-      }
-      guard ready > 0 else { continue }
-      var closed: Set<Int32> = []
-      for (index, entry) in fds.enumerated() where entry.revents != 0 {
-        let count = buffer.withUnsafeMutableBytes { read(entry.fd, $0.baseAddress, $0.count) }
-        if count > 0 {
-          if open[index].isStdout {
-            stdoutCapture.append(buffer[0..<count])
-          } else {
-            stderrCapture.append(buffer[0..<count])
-          }
-        } else if count == 0 || (errno != EINTR && errno != EAGAIN) {
-          closed.insert(entry.fd)
+        if let workdir = plan.workdir {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: workdir, isDirectory: &isDirectory),
+                isDirectory.boolValue
+            else {
+                return spawnFailure("workdir \(workdir) is not an existing directory")
+            }
         }
-      }
-      for fd in closed { close(fd) }
-      open.removeAll { closed.contains($0.fd) }
-    }
-    for entry in open { close(entry.fd) }
 
-    let exitCode: Int
-    if timedOut {
-      exitCode = ExecutionResult.timeoutExitCode
-    } else if let status {
-      let signal = status & 0x7F
-      exitCode = signal == 0 ? Int((status >> 8) & 0xFF) : 128 + Int(signal)
-    } else {
-      exitCode = ExecutionResult.lostStatusExitCode
-    }
-    return finish(
-      exitCode: exitCode, timedOut: timedOut, start: start, clock: clock, stdout: &stdoutCapture,
-      stderr: &stderrCapture)
-  }
+        let outPipe = try makePipe()
+        let errPipe: (read: Int32, write: Int32)
+        do {
+            errPipe = try makePipe()
+        } catch {
+            close(outPipe.read)
+            close(outPipe.write)
+            throw error
+        }
 
-  private static func finish(
-    exitCode: Int, timedOut: Bool, start: ContinuousClock.Instant, clock: ContinuousClock,
-    stdout: inout OutputCapture, stderr: inout OutputCapture
-  ) -> ExecutionResult {
-    let elapsed = clock.now - start
-    let milliseconds =
-      elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
-    let out = stdout.finish()
-    let err = stderr.finish()
-    return ExecutionResult(
-      exitCode: exitCode, timedOut: timedOut, durationMs: Int(milliseconds),
-      stdoutSHA256: out.digest,
-      stderrSHA256: err.digest, stdoutTail: out.tail, stderrTail: err.tail)
-  }
+        let spawned = spawn(
+            executable: executable, plan: plan, stdoutWrite: outPipe.write, stderrWrite: errPipe.write)
+        // The child holds its own copies; ours must go so end of file can arrive.
+        close(outPipe.write)
+        close(errPipe.write)
+        let pid: pid_t
+        switch spawned {
+        case .success(let child):
+            pid = child
+        case .failure(let problem):
+            close(outPipe.read)
+            close(errPipe.read)
+            return spawnFailure(problem.message)
+        }
 
-  private static func makePipe() throws -> (read: Int32, write: Int32) {
-    guard let pipe2 = GlibcExtensions.pipe2 else {
-      throw ExecutionError("this C library has no pipe2")
-    }
-    var fds: [Int32] = [0, 0]
-    // Close-on-exec from birth: a process spawned meanwhile on another
-    // thread must not inherit these ends and hold the pipe open.
-    guard pipe2(&fds, O_CLOEXEC) == 0 else {
-      throw ExecutionError("cannot create a pipe: \(String(cString: strerror(errno)))")
-    }
-    return (fds[0], fds[1])
-  }
+        var open: [(fd: Int32, isStdout: Bool)] = [(outPipe.read, true), (errPipe.read, false)]
+        let deadline = start + .seconds(plan.timeoutSeconds)
+        var killDeadline: ContinuousClock.Instant?
+        var drainDeadline: ContinuousClock.Instant?
+        var timedOut = false
+        var exited = false
+        var status: Int32?
+        var buffer = [UInt8](repeating: 0, count: 65536)
 
-  private static func spawn(
-    executable: String, plan: ExecutionPlan, stdoutWrite: Int32, stderrWrite: Int32
-  ) -> Result<pid_t, SpawnProblem> {
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    var attributes = posix_spawnattr_t()
-    posix_spawnattr_init(&attributes)
-    defer { posix_spawnattr_destroy(&attributes) }
+        while true {
+            let now = clock.now
+            if !exited {
+                if !timedOut, now >= deadline {
+                    timedOut = true
+                    kill(-pid, SIGTERM)
+                    killDeadline = now + .seconds(graceSeconds)
+                } else if let due = killDeadline, now >= due {
+                    kill(-pid, SIGKILL)
+                    killDeadline = nil
+                }
+                if hasExited(pid) {
+                    // The exited leader is a zombie until reaped, so the group
+                    // id is still ours: stop whatever it left behind.
+                    kill(-pid, SIGKILL)
+                    status = reap(pid)
+                    exited = true
+                    drainDeadline = clock.now + .seconds(graceSeconds)
+                }
+            }
+            if open.isEmpty, exited { break }
+            if let due = drainDeadline, clock.now >= due { break }
 
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-    posix_spawn_file_actions_adddup2(&actions, stdoutWrite, 1)
-    posix_spawn_file_actions_adddup2(&actions, stderrWrite, 2)
-    // Nothing else the dispatcher has open (other pipes, the lock, the
-    // repository) reaches the executor.
-    if let closeFrom = GlibcExtensions.spawnCloseFrom {
-      guard closeFrom(&actions, 3) == 0 else {
-        return .failure(SpawnProblem("cannot prepare to close inherited file descriptors"))
-      }
-    }
-    if let workdir = plan.workdir {
-      guard let addChdir = GlibcExtensions.spawnChdir else {
-        return .failure(
-          SpawnProblem("this C library cannot set a spawned process's working directory"))
-      }
-      guard addChdir(&actions, workdir) == 0 else {
-        return .failure(SpawnProblem("cannot prepare working directory \(workdir)"))
-      }
+            // Short polls keep the loop checking the child and the clocks.
+            var fds = open.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
+            let ready = fds.isEmpty ? poll(nil, 0, 20) : poll(&fds, nfds_t(fds.count), 20)
+            if ready < 0, errno != EINTR {
+                throw ExecutionError("poll failed: \(String(cString: strerror(errno)))")
+            }
+            guard ready > 0 else { continue }
+            var closed: Set<Int32> = []
+            for (index, entry) in fds.enumerated() where entry.revents != 0 {
+                let count = buffer.withUnsafeMutableBytes { read(entry.fd, $0.baseAddress, $0.count) }
+                if count > 0 {
+                    if open[index].isStdout {
+                        stdoutCapture.append(buffer[0..<count])
+                    } else {
+                        stderrCapture.append(buffer[0..<count])
+                    }
+                } else if count == 0 || (errno != EINTR && errno != EAGAIN) {
+                    closed.insert(entry.fd)
+                }
+            }
+            for fd in closed { close(fd) }
+            open.removeAll { closed.contains($0.fd) }
+        }
+        for entry in open { close(entry.fd) }
+
+        let exitCode: Int
+        if timedOut {
+            exitCode = ExecutionResult.timeoutExitCode
+        } else if let status {
+            let signal = status & 0x7F
+            exitCode = signal == 0 ? Int((status >> 8) & 0xFF) : 128 + Int(signal)
+        } else {
+            exitCode = ExecutionResult.lostStatusExitCode
+        }
+        return finish(
+            exitCode: exitCode, timedOut: timedOut, start: start, clock: clock, stdout: &stdoutCapture,
+            stderr: &stderrCapture)
     }
 
-    var emptyMask = sigset_t()
-    sigemptyset(&emptyMask)
-    posix_spawnattr_setsigmask(&attributes, &emptyMask)
-    var defaults = sigset_t()
-    sigfillset(&defaults)
-    sigdelset(&defaults, SIGKILL)
-    sigdelset(&defaults, SIGSTOP)
-    posix_spawnattr_setsigdefault(&attributes, &defaults)
-    posix_spawnattr_setpgroup(&attributes, 0)
-    posix_spawnattr_setflags(
-      &attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+    private static func finish(
+        exitCode: Int, timedOut: Bool, start: ContinuousClock.Instant, clock: ContinuousClock,
+        stdout: inout OutputCapture, stderr: inout OutputCapture
+    ) -> ExecutionResult {
+        let elapsed = clock.now - start
+        let milliseconds =
+            elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
+        let out = stdout.finish()
+        let err = stderr.finish()
+        return ExecutionResult(
+            exitCode: exitCode, timedOut: timedOut, durationMs: Int(milliseconds),
+            stdoutSHA256: out.digest,
+            stderrSHA256: err.digest, stdoutTail: out.tail, stderrTail: err.tail)
+    }
 
-    let argv = plan.argv.map { strdup($0) }
-    let environment = plan.environment.sorted { $0.key < $1.key }.map {
-      strdup("\($0.key)=\($0.value)")
+    private static func makePipe() throws -> (read: Int32, write: Int32) {
+        guard let pipe2 = GlibcExtensions.pipe2 else {
+            throw ExecutionError("this C library has no pipe2")
+        }
+        var fds: [Int32] = [0, 0]
+        // Close-on-exec from birth: a process spawned meanwhile on another
+        // thread must not inherit these ends and hold the pipe open.
+        guard pipe2(&fds, O_CLOEXEC) == 0 else {
+            throw ExecutionError("cannot create a pipe: \(String(cString: strerror(errno)))")
+        }
+        return (fds[0], fds[1])
     }
-    defer {
-      for pointer in argv { free(pointer) }
-      for pointer in environment { free(pointer) }
-    }
-    guard !argv.contains(nil), !environment.contains(nil) else {
-      return .failure(SpawnProblem("out of memory preparing \(executable)"))
-    }
-    var argvArray: [UnsafeMutablePointer<CChar>?] = argv + [nil]
-    var environmentArray: [UnsafeMutablePointer<CChar>?] = environment + [nil]
 
-    var pid: pid_t = 0
-    let code = posix_spawn(&pid, executable, &actions, &attributes, &argvArray, &environmentArray)
-    guard code == 0 else {
-      return .failure(SpawnProblem("cannot run \(executable): \(String(cString: strerror(code)))"))
-    }
-    return .success(pid)
-  }
+    private static func spawn(
+        executable: String, plan: ExecutionPlan, stdoutWrite: Int32, stderrWrite: Int32
+    ) -> Result<pid_t, SpawnProblem> {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
 
-  /// Whether the child has exited, without reaping it.
-  private static func hasExited(_ pid: pid_t) -> Bool {
-    var info = siginfo_t()
-    while true {
-      let result = waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT)
-      if result == 0 { return info.si_signo == SIGCHLD }
-      // ECHILD: nothing left to wait for; treat as exited so the loop ends.
-      if errno != EINTR { return true }
-    }
-  }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, stdoutWrite, 1)
+        posix_spawn_file_actions_adddup2(&actions, stderrWrite, 2)
+        // Nothing else the dispatcher has open (other pipes, the lock, the
+        // repository) reaches the executor.
+        if let closeFrom = GlibcExtensions.spawnCloseFrom {
+            guard closeFrom(&actions, 3) == 0 else {
+                return .failure(SpawnProblem("cannot prepare to close inherited file descriptors"))
+            }
+        }
+        if let workdir = plan.workdir {
+            guard let addChdir = GlibcExtensions.spawnChdir else {
+                return .failure(
+                    SpawnProblem("this C library cannot set a spawned process's working directory"))
+            }
+            guard addChdir(&actions, workdir) == 0 else {
+                return .failure(SpawnProblem("cannot prepare working directory \(workdir)"))
+            }
+        }
 
-  /// Reaps the child; returns its raw wait status, or nil when it is lost
-  /// (someone else reaped it, e.g. SIGCHLD set to SIG_IGN in this process).
-  private static func reap(_ pid: pid_t) -> Int32? {
-    var status: Int32 = 0
-    while waitpid(pid, &status, 0) < 0 {
-      if errno != EINTR { return nil }
+        var emptyMask = sigset_t()
+        sigemptyset(&emptyMask)
+        posix_spawnattr_setsigmask(&attributes, &emptyMask)
+        var defaults = sigset_t()
+        sigfillset(&defaults)
+        sigdelset(&defaults, SIGKILL)
+        sigdelset(&defaults, SIGSTOP)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setpgroup(&attributes, 0)
+        posix_spawnattr_setflags(
+            &attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
+        let argv = plan.argv.map { strdup($0) }
+        let environment = plan.environment.sorted { $0.key < $1.key }.map {
+            strdup("\($0.key)=\($0.value)")
+        }
+        defer {
+            for pointer in argv { free(pointer) }
+            for pointer in environment { free(pointer) }
+        }
+        guard !argv.contains(nil), !environment.contains(nil) else {
+            return .failure(SpawnProblem("out of memory preparing \(executable)"))
+        }
+        var argvArray: [UnsafeMutablePointer<CChar>?] = argv + [nil]
+        var environmentArray: [UnsafeMutablePointer<CChar>?] = environment + [nil]
+
+        var pid: pid_t = 0
+        let code = posix_spawn(&pid, executable, &actions, &attributes, &argvArray, &environmentArray)
+        guard code == 0 else {
+            return .failure(SpawnProblem("cannot run \(executable): \(String(cString: strerror(code)))"))
+        }
+        return .success(pid)
     }
-    return status
-  }
+
+    /// Whether the child has exited, without reaping it.
+    private static func hasExited(_ pid: pid_t) -> Bool {
+        var info = siginfo_t()
+        while true {
+            let result = waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT)
+            if result == 0 { return info.si_signo == SIGCHLD }
+            // ECHILD: nothing left to wait for; treat as exited so the loop ends.
+            if errno != EINTR { return true }
+        }
+    }
+
+    /// Reaps the child; returns its raw wait status, or nil when it is lost
+    /// (someone else reaped it, e.g. SIGCHLD set to SIG_IGN in this process).
+    private static func reap(_ pid: pid_t) -> Int32? {
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 {
+            if errno != EINTR { return nil }
+        }
+        return status
+    }
 }
 
 /// GNU extensions the Swift C-library module does not expose (they sit
 /// behind `_GNU_SOURCE`), looked up once at run time. They exist in glibc
 /// 2.34 and later; a nil entry is handled by its caller.
 private enum GlibcExtensions {
-  typealias Pipe2 = @convention(c) (UnsafeMutablePointer<Int32>, Int32) -> Int32
-  typealias AddChdir =
-    @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32
-  typealias AddCloseFrom =
-    @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+    typealias Pipe2 = @convention(c) (UnsafeMutablePointer<Int32>, Int32) -> Int32
+    typealias AddChdir =
+        @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32
+    typealias AddCloseFrom =
+        @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
 
-  static let pipe2: Pipe2? = symbol("pipe2")
-  static let spawnChdir: AddChdir? = symbol("posix_spawn_file_actions_addchdir_np")
-  static let spawnCloseFrom: AddCloseFrom? = symbol("posix_spawn_file_actions_addclosefrom_np")
+    static let pipe2: Pipe2? = symbol("pipe2")
+    static let spawnChdir: AddChdir? = symbol("posix_spawn_file_actions_addchdir_np")
+    static let spawnCloseFrom: AddCloseFrom? = symbol("posix_spawn_file_actions_addclosefrom_np")
 
-  private static func symbol<Function>(_ name: String) -> Function? {
-    // A nil handle is RTLD_DEFAULT: search the process's loaded libraries.
-    guard let address = dlsym(nil, name) else { return nil }
-    return unsafeBitCast(address, to: Function.self)
-  }
+    private static func symbol<Function>(_ name: String) -> Function? {
+        // A nil handle is RTLD_DEFAULT: search the process's loaded libraries.
+        guard let address = dlsym(nil, name) else { return nil }
+        return unsafeBitCast(address, to: Function.self)
+    }
 }
 
 /// Why a program could not be started; shown in the result's stderr tail.
 struct SpawnProblem: Error, Sendable {
-  let message: String
-  init(_ message: String) { self.message = message }
+    let message: String
+    init(_ message: String) { self.message = message }
 }
 
 /// The runner itself failed (no pipes): nothing was started.
 public struct ExecutionError: Error, Sendable, CustomStringConvertible {
-  public let description: String
-  init(_ description: String) { self.description = description }
+    public let description: String
+    init(_ description: String) { self.description = description }
 }

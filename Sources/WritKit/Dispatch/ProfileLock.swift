@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// One dispatcher per profile at a time (SPEC §6): the file
@@ -70,7 +71,9 @@ public final class ProfileLock {
     /// Deciding and replacing happen under a short `flock` on a side file
     /// (`.guard`), which the kernel drops if the process dies, so two
     /// dispatchers that find the same stale lock cannot both replace it.
-    public static func acquire(stateDir: String, profile: String, ttlSeconds: Int64, now: Date = Date()) throws -> ProfileLock {
+    public static func acquire(stateDir: String, profile: String, ttlSeconds: Int64, now: Date = Date()) throws
+        -> ProfileLock
+    {
         try StateFiles.ensureDirectory(stateDir)
         let path = (stateDir as NSString).appendingPathComponent("writ.\(profile).lock")
         return try withGuard(path) {
@@ -78,20 +81,23 @@ public final class ProfileLock {
                 pid: getpid(), host: hostName(), startedAt: Timestamp(now), ttlSeconds: ttlSeconds, renewedAt: nil,
                 processStart: processStart(getpid()))
             if try create(path, holder: me) {
-                return ProfileLock(path: path, holder: me, acquisition: Acquisition(recovered: false, previous: nil, path: path))
+                return ProfileLock(
+                    path: path, holder: me, acquisition: Acquisition(recovered: false, previous: nil, path: path))
             }
             let existing = read(path)
             if let existing, isLive(existing, now: now) {
                 throw WritError(
                     .lockContended,
-                    "profile '\(profile)' is locked by pid \(existing.pid) on \(existing.host) since \(existing.startedAt)")
+                    "profile '\(profile)' is locked by pid \(existing.pid) on \(existing.host) since \(existing.startedAt)"
+                )
             }
             // Stale, or unreadable after a crash mid-write: replace it.
             unlink(path)
             guard try create(path, holder: me) else {
                 throw WritError(.lockContended, "profile '\(profile)' lock was taken while recovering it")
             }
-            return ProfileLock(path: path, holder: me, acquisition: Acquisition(recovered: true, previous: existing, path: path))
+            return ProfileLock(
+                path: path, holder: me, acquisition: Acquisition(recovered: true, previous: existing, path: path))
         }
     }
 
@@ -139,12 +145,14 @@ public final class ProfileLock {
         let guardPath = path + ".guard"
         let descriptor = open(guardPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
-            throw RuntimeError.stateDir("cannot open \(guardPath): \(String(cString: strerror(errno)))", path: guardPath)
+            throw RuntimeError.stateDir(
+                "cannot open \(guardPath): \(String(cString: strerror(errno)))", path: guardPath)
         }
         defer { close(descriptor) }
         while flock(descriptor, LOCK_EX) != 0 {
             guard errno == EINTR else {
-                throw RuntimeError.stateDir("cannot lock \(guardPath): \(String(cString: strerror(errno)))", path: guardPath)
+                throw RuntimeError.stateDir(
+                    "cannot lock \(guardPath): \(String(cString: strerror(errno)))", path: guardPath)
             }
         }
         defer { flock(descriptor, LOCK_UN) }

@@ -36,7 +36,9 @@ public struct RunReport: Sendable, Encodable {
     /// Reasons a poll blocks an intent for that are the host's to fix
     /// (a missing executor, environment, secret or clone), not the ops
     /// repo's: nobody approving or waiting will ever unblock them.
-    public static let hostReasons: Set<ReasonCode> = [.executorMissing, .envMismatch, .registryAuthMissing, .cloneMissing]
+    public static let hostReasons: Set<ReasonCode> = [
+        .executorMissing, .envMismatch, .registryAuthMissing, .cloneMissing,
+    ]
 
     /// The entries a person must look at: an executor that failed, a claim
     /// left in doubt, or an intent the host cannot run. `writ dispatch

@@ -78,7 +78,7 @@ private let pushUpdateReference: git_push_update_reference_cb = { reference, sta
 /// afterwards.
 func withStringArray<T>(_ strings: [String], _ body: (UnsafePointer<git_strarray>) throws -> T) rethrows -> T {
     var pointers: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
-    defer { pointers.forEach { free($0) } }
+    defer { for item in pointers { free(item) } }
     return try pointers.withUnsafeMutableBufferPointer { buffer in
         var array = git_strarray(strings: buffer.baseAddress, count: buffer.count)
         return try body(&array)

@@ -31,7 +31,9 @@ enum RemoteLocation: Equatable {
             return .network
         }
         var isDirectory: ObjCBool = false
-        guard !url.isEmpty, FileManager.default.fileExists(atPath: url, isDirectory: &isDirectory), isDirectory.boolValue else {
+        guard !url.isEmpty, FileManager.default.fileExists(atPath: url, isDirectory: &isDirectory),
+            isDirectory.boolValue
+        else {
             return nil
         }
         return .localPath(url)

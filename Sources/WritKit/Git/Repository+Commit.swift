@@ -1,5 +1,5 @@
-import Foundation
 internal import Clibgit2
+import Foundation
 
 extension Repository {
     /// Writes a commit object without updating any reference.
@@ -9,12 +9,14 @@ extension Repository {
     public func createCommit(
         tree: ObjectID, parents: [ObjectID], author: GitIdentity, committer: GitIdentity, message: String
     ) throws -> ObjectID {
-        try withCommitInputs(tree: tree, parents: parents, author: author, committer: committer) { tree, parents, author, committer in
+        try withCommitInputs(tree: tree, parents: parents, author: author, committer: committer) {
+            tree, parents, author, committer in
             var oid = git_oid()
             let result = parents.withUnsafeBufferPointer { buffer in
                 var pointers = buffer.map { Optional($0.raw) }
                 return pointers.withUnsafeMutableBufferPointer { array in
-                    git_commit_create(&oid, raw, nil, author, committer, nil, message, tree.raw, array.count, array.baseAddress)
+                    git_commit_create(
+                        &oid, raw, nil, author, committer, nil, message, tree.raw, array.count, array.baseAddress)
                 }
             }
             try check(result, "git_commit_create")
@@ -40,7 +42,8 @@ extension Repository {
             let result = parents.withUnsafeBufferPointer { handles in
                 var pointers = handles.map { Optional($0.raw) }
                 return pointers.withUnsafeMutableBufferPointer { array in
-                    git_commit_create_buffer(&buffer, raw, author, committer, nil, message, tree.raw, array.count, array.baseAddress)
+                    git_commit_create_buffer(
+                        &buffer, raw, author, committer, nil, message, tree.raw, array.count, array.baseAddress)
                 }
             }
             try check(result, "git_commit_create_buffer")
@@ -50,12 +53,13 @@ extension Repository {
         var armored = try sign(Data(payload.utf8))
         while armored.hasSuffix("\n") { armored.removeLast() }
         guard !armored.isEmpty, !armored.utf8.contains(0), !armored.utf8.contains(UInt8(ascii: "\r")),
-              !armored.contains("\n\n")
+            !armored.contains("\n\n")
         else {
             throw GitUsageError.invalidSignatureText
         }
         var oid = git_oid()
-        try check(git_commit_create_with_signature(&oid, raw, payload, armored, "gpgsig"), "git_commit_create_with_signature")
+        try check(
+            git_commit_create_with_signature(&oid, raw, payload, armored, "gpgsig"), "git_commit_create_with_signature")
         return ObjectID(oid)
     }
 
@@ -85,7 +89,8 @@ private final class SignatureHandle {
             git_signature_new(&out, identity.name, identity.email, seconds, Int32(identity.utcOffsetMinutes)),
             "git_signature_new")
         guard let out else {
-            throw GitError(code: .generic, errorClass: 0, message: "succeeded without a signature", function: "git_signature_new")
+            throw GitError(
+                code: .generic, errorClass: 0, message: "succeeded without a signature", function: "git_signature_new")
         }
         owned = out
         pointer = UnsafePointer(out)

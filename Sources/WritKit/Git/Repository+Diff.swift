@@ -33,9 +33,13 @@ extension Repository {
                 for child in try self.tree(tree) {
                     let path = prefix + child.name
                     if child.kind == .tree {
-                        work.append(.expand(tree: child.id, prefix: path + "/", kind: kind, depth: try deeper(depth, child.id)))
+                        work.append(
+                            .expand(tree: child.id, prefix: path + "/", kind: kind, depth: try deeper(depth, child.id)))
                     } else {
-                        changes.append(TreeChange(path: path, kind: kind, old: kind == .removed ? child : nil, new: kind == .added ? child : nil))
+                        changes.append(
+                            TreeChange(
+                                path: path, kind: kind, old: kind == .removed ? child : nil,
+                                new: kind == .added ? child : nil))
                     }
                 }
             }
@@ -53,7 +57,8 @@ extension Repository {
     /// The depth of a subtree of a tree at `depth`, refused past the bound.
     private func deeper(_ depth: Int, _ subtree: ObjectID) throws -> Int {
         guard depth < TreeIntegrity.maximumDepth else {
-            throw GitUsageError.malformedTree(tree: subtree, problem: "trees nest deeper than \(TreeIntegrity.maximumDepth) levels")
+            throw GitUsageError.malformedTree(
+                tree: subtree, problem: "trees nest deeper than \(TreeIntegrity.maximumDepth) levels")
         }
         return depth + 1
     }
@@ -69,18 +74,23 @@ extension Repository {
             if entry.kind == .tree {
                 work.append(.expand(tree: entry.id, prefix: path + "/", kind: kind, depth: try deeper(depth, entry.id)))
             } else {
-                changes.append(TreeChange(path: path, kind: kind, old: kind == .removed ? entry : nil, new: kind == .added ? entry : nil))
+                changes.append(
+                    TreeChange(
+                        path: path, kind: kind, old: kind == .removed ? entry : nil, new: kind == .added ? entry : nil))
             }
         }
         // Both trees passed TreeIntegrity: names are unique, so a by-name
         // lookup finds the one entry git would.
         if let old {
             for index in 0..<git_tree_entrycount(old.raw) {
-                guard let before = git_tree_entry_byindex(old.raw, index), let name = git_tree_entry_name(before) else { continue }
+                guard let before = git_tree_entry_byindex(old.raw, index), let name = git_tree_entry_name(before) else {
+                    continue
+                }
                 let after = new.flatMap { git_tree_entry_byname($0.raw, name) }
                 if let after,
-                   git_tree_entry_filemode(before) == git_tree_entry_filemode(after),
-                   git_oid_equal(git_tree_entry_id(before), git_tree_entry_id(after)) == 1 {
+                    git_tree_entry_filemode(before) == git_tree_entry_filemode(after),
+                    git_oid_equal(git_tree_entry_id(before), git_tree_entry_id(after)) == 1
+                {
                     continue
                 }
                 guard let beforeEntry = TreeEntry(before) else { throw unreadable(prefix) }
@@ -104,7 +114,9 @@ extension Repository {
         }
         if let new {
             for index in 0..<git_tree_entrycount(new.raw) {
-                guard let after = git_tree_entry_byindex(new.raw, index), let name = git_tree_entry_name(after) else { continue }
+                guard let after = git_tree_entry_byindex(new.raw, index), let name = git_tree_entry_name(after) else {
+                    continue
+                }
                 if let old, git_tree_entry_byname(old.raw, name) != nil { continue }
                 guard let afterEntry = TreeEntry(after) else { throw unreadable(prefix) }
                 try record(afterEntry, at: prefix + afterEntry.name, as: .added)
@@ -113,6 +125,8 @@ extension Repository {
     }
 
     private func unreadable(_ prefix: String) -> GitError {
-        GitError(code: .invalid, errorClass: 0, message: "unreadable tree entry under '\(prefix)'", function: "git_tree_entry_byindex")
+        GitError(
+            code: .invalid, errorClass: 0, message: "unreadable tree entry under '\(prefix)'",
+            function: "git_tree_entry_byindex")
     }
 }

@@ -14,14 +14,17 @@ extension Repository {
     /// them). `head == base` gives an empty list. A `base` that is not on
     /// the first-parent chain throws `GitUsageError.notOnFirstParentChain`,
     /// rather than silently returning the whole history.
-    public func firstParentHistory(from head: ObjectID, to base: ObjectID?, order: HistoryOrder = .oldestFirst) throws -> [ObjectID] {
+    public func firstParentHistory(from head: ObjectID, to base: ObjectID?, order: HistoryOrder = .oldestFirst) throws
+        -> [ObjectID]
+    {
         var ids: [ObjectID] = []
         var current: ObjectID? = head
         while let id = current {
             if id == base { break }
             ids.append(id)
             let commit = try lookupCommit(id)
-            current = git_commit_parentcount(commit.raw) > 0 ? git_commit_parent_id(commit.raw, 0).map(ObjectID.init) : nil
+            current =
+                git_commit_parentcount(commit.raw) > 0 ? git_commit_parent_id(commit.raw, 0).map(ObjectID.init) : nil
         }
         if let base, current != base {
             throw GitUsageError.notOnFirstParentChain(head: head, base: base)

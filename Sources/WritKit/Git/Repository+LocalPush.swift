@@ -1,5 +1,5 @@
-import Foundation
 internal import Clibgit2
+import Foundation
 
 extension Repository {
     /// Pushes to a repository on this machine with a real compare-and-swap.
@@ -22,7 +22,9 @@ extension Repository {
     ///
     /// A lock held by a concurrent pusher is waited for briefly; a lock that
     /// stays (a crashed writer) is reported as `PushError.locked`.
-    func pushToLocalRepository(at path: String, reference: String, commit: ObjectID, expecting remoteOld: ObjectID?) throws {
+    func pushToLocalRepository(at path: String, reference: String, commit: ObjectID, expecting remoteOld: ObjectID?)
+        throws
+    {
         let target = try Repository.open(at: path)
         if !target.isBare, try target.symbolicHead() == reference {
             // A work tree would silently disagree with its own branch.
@@ -60,7 +62,8 @@ extension Repository {
         try check(result, "git_reference_lookup")
         let head = try handle(out, "git_reference_lookup", release: git_reference_free)
         guard git_reference_type(head.raw) == GIT_REFERENCE_SYMBOLIC,
-              let name = git_reference_symbolic_target(head.raw) else { return nil }
+            let name = git_reference_symbolic_target(head.raw)
+        else { return nil }
         return String(cString: name)
     }
 
@@ -76,7 +79,9 @@ extension Repository {
             if expanded {
                 let commit = try lookupCommit(id)
                 guard let tree = git_commit_tree_id(commit.raw) else {
-                    throw GitError(code: .invalid, errorClass: 0, message: "commit \(id) has no tree", function: "git_commit_tree_id")
+                    throw GitError(
+                        code: .invalid, errorClass: 0, message: "commit \(id) has no tree",
+                        function: "git_commit_tree_id")
                 }
                 try copyTree(ObjectID(tree), from: source, to: destination, visited: &visited)
                 try copyObject(id, from: source, to: destination)
@@ -87,7 +92,9 @@ extension Repository {
             let commit = try lookupCommit(id)
             for index in 0..<git_commit_parentcount(commit.raw) {
                 guard let parent = git_commit_parent_id(commit.raw, index) else {
-                    throw GitError(code: .invalid, errorClass: 0, message: "commit \(id) has an unreadable parent", function: "git_commit_parent_id")
+                    throw GitError(
+                        code: .invalid, errorClass: 0, message: "commit \(id) has an unreadable parent",
+                        function: "git_commit_parent_id")
                 }
                 let parentID = ObjectID(parent)
                 if !visited.contains(parentID) { stack.append((parentID, false)) }
@@ -99,13 +106,16 @@ extension Repository {
     /// Gitlinks name commits of other repositories and are not copied.
     /// Recursion is bounded by `TreeIntegrity.maximumDepth`: a deeper tree
     /// is refused, never pushed.
-    private func copyTree(_ id: ObjectID, from source: GitHandle, to destination: GitHandle, visited: inout Set<ObjectID>, depth: Int = 0) throws {
+    private func copyTree(
+        _ id: ObjectID, from source: GitHandle, to destination: GitHandle, visited: inout Set<ObjectID>, depth: Int = 0
+    ) throws {
         guard visited.insert(id).inserted, !contains(destination, id) else { return }
         for entry in try tree(id) {
             switch entry.kind {
             case .tree:
                 guard depth < TreeIntegrity.maximumDepth else {
-                    throw GitUsageError.malformedTree(tree: entry.id, problem: "trees nest deeper than \(TreeIntegrity.maximumDepth) levels")
+                    throw GitUsageError.malformedTree(
+                        tree: entry.id, problem: "trees nest deeper than \(TreeIntegrity.maximumDepth) levels")
                 }
                 try copyTree(entry.id, from: source, to: destination, visited: &visited, depth: depth + 1)
             case .blob, .executable, .symlink:
@@ -133,10 +143,14 @@ extension Repository {
         let object = try handle(out, "git_odb_read", release: git_odb_object_free)
         var written = git_oid()
         try check(
-            git_odb_write(&written, destination.raw, git_odb_object_data(object.raw), git_odb_object_size(object.raw), git_odb_object_type(object.raw)),
+            git_odb_write(
+                &written, destination.raw, git_odb_object_data(object.raw), git_odb_object_size(object.raw),
+                git_odb_object_type(object.raw)),
             "git_odb_write")
         guard ObjectID(written) == id else {
-            throw GitError(code: .invalid, errorClass: 0, message: "object \(id) was stored as \(ObjectID(written))", function: "git_odb_write")
+            throw GitError(
+                code: .invalid, errorClass: 0, message: "object \(id) was stored as \(ObjectID(written))",
+                function: "git_odb_write")
         }
     }
 }

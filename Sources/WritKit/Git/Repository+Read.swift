@@ -1,5 +1,5 @@
-import Foundation
 internal import Clibgit2
+import Foundation
 
 extension Repository {
     /// Resolves a revision to the object id it names, or nil when it names
@@ -107,7 +107,9 @@ extension Repository {
             let tree = try lookupTree(current)
             guard let found = git_tree_entry_byname(tree.raw, name) else { return nil }
             guard let entry = TreeEntry(found) else {
-                throw GitError(code: .invalid, errorClass: 0, message: "tree \(current) has an unreadable entry", function: "git_tree_entry_byname")
+                throw GitError(
+                    code: .invalid, errorClass: 0, message: "tree \(current) has an unreadable entry",
+                    function: "git_tree_entry_byname")
             }
             if index == components.count - 1 { return entry }
             guard entry.kind == .tree else { return nil }
@@ -136,7 +138,9 @@ extension Repository {
         entries.reserveCapacity(count)
         for index in 0..<count {
             guard let entry = git_tree_entry_byindex(tree.raw, index), let value = TreeEntry(entry) else {
-                throw GitError(code: .invalid, errorClass: 0, message: "tree \(id) has an unreadable entry", function: "git_tree_entry_byindex")
+                throw GitError(
+                    code: .invalid, errorClass: 0, message: "tree \(id) has an unreadable entry",
+                    function: "git_tree_entry_byindex")
             }
             entries.append(value)
         }
@@ -171,10 +175,12 @@ extension Repository {
     public func commit(_ id: ObjectID) throws -> CommitInfo {
         let commit = try lookupCommit(id)
         guard let treeOid = git_commit_tree_id(commit.raw),
-              let author = git_commit_author(commit.raw),
-              let committer = git_commit_committer(commit.raw)
+            let author = git_commit_author(commit.raw),
+            let committer = git_commit_committer(commit.raw)
         else {
-            throw GitError(code: .invalid, errorClass: 0, message: "commit \(id) lacks a tree or signature", function: "git_commit_lookup")
+            throw GitError(
+                code: .invalid, errorClass: 0, message: "commit \(id) lacks a tree or signature",
+                function: "git_commit_lookup")
         }
         var parents: [ObjectID] = []
         for index in 0..<git_commit_parentcount(commit.raw) {

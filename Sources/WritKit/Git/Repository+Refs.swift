@@ -1,5 +1,5 @@
-import Foundation
 internal import Clibgit2
+import Foundation
 
 extension Repository {
     /// Points `name` at `new` only if it currently points at `expected`
@@ -10,7 +10,9 @@ extension Repository {
     /// branch name (`writ/ledger`, taken as `refs/heads/writ/ledger`).
     /// A lost race throws `RefUpdateError.conflict(current:)`, a held lock
     /// `RefUpdateError.locked`; other failures throw `GitError`.
-    public func updateRef(_ name: String, to new: ObjectID, expecting expected: ObjectID?, message: String = "writ") throws {
+    public func updateRef(_ name: String, to new: ObjectID, expecting expected: ObjectID?, message: String = "writ")
+        throws
+    {
         let fullName = name.hasPrefix("refs/") ? name : "refs/heads/" + name
         guard isValidReferenceName(fullName) else { throw GitUsageError.invalidReferenceName(name) }
         var target = new.oid
@@ -22,7 +24,8 @@ extension Repository {
         let result = git_reference_create_matching(&out, raw, fullName, &target, 1, &current, message)
         // ENOTFOUND: an old value was expected but the ref is absent.
         if result == GIT_EMODIFIED.rawValue || result == GIT_EEXISTS.rawValue
-            || (expected != nil && result == GIT_ENOTFOUND.rawValue) {
+            || (expected != nil && result == GIT_ENOTFOUND.rawValue)
+        {
             throw RefUpdateError.conflict(current: try referenceTarget(fullName))
         }
         if result == GIT_ELOCKED.rawValue {

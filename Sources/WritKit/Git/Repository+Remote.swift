@@ -1,5 +1,5 @@
-import Foundation
 internal import Clibgit2
+import Foundation
 
 extension Repository {
     /// The URL configured for remote `name`, or nil when there is no such
@@ -54,7 +54,9 @@ extension Repository {
         for (branch, tip) in tips {
             guard let tip else { continue }
             guard try objectExists(tip) else {
-                throw GitError(code: .notFound, errorClass: 0, message: "fetched tip \(tip) of \(branch) is missing locally", function: "git_remote_download")
+                throw GitError(
+                    code: .notFound, errorClass: 0, message: "fetched tip \(tip) of \(branch) is missing locally",
+                    function: "git_remote_download")
             }
             try setTrackingRef(remote: name, branch: branch, to: tip, message: "writ: fetch")
         }
@@ -87,7 +89,9 @@ extension Repository {
     /// when `localCommit` does not descend from `remoteOld`, `.locked` for a
     /// stuck local ref lock, `RemoteUsageError` for bad names or URLs and
     /// `GitError` for transport failures.
-    public func push(remote name: String, branch: String, from localCommit: ObjectID, expecting remoteOld: ObjectID?) throws {
+    public func push(remote name: String, branch: String, from localCommit: ObjectID, expecting remoteOld: ObjectID?)
+        throws
+    {
         try validateRemoteName(name)
         try validateBranch(branch, remote: name)
         let reference = "refs/heads/" + branch
@@ -115,7 +119,9 @@ extension Repository {
 
     // MARK: Network push
 
-    private func pushOverNetwork(_ remote: GitHandle, name: String, reference: String, commit: ObjectID, expecting remoteOld: ObjectID?) throws {
+    private func pushOverNetwork(
+        _ remote: GitHandle, name: String, reference: String, commit: ObjectID, expecting remoteOld: ObjectID?
+    ) throws {
         if commit == remoteOld {
             // Nothing to send, and libgit2 reports no status for an
             // up-to-date ref: check the advertised value instead.
@@ -202,8 +208,8 @@ extension Repository {
     /// `refs/remotes/<remote>/`.
     private func validateBranch(_ branch: String, remote: String) throws {
         guard !branch.isEmpty, !branch.hasPrefix("refs/"), branch != "HEAD", !branch.utf8.contains(0),
-              isValidReferenceName("refs/heads/" + branch),
-              isValidReferenceName("refs/remotes/\(remote)/\(branch)")
+            isValidReferenceName("refs/heads/" + branch),
+            isValidReferenceName("refs/remotes/\(remote)/\(branch)")
         else {
             throw RemoteUsageError.invalidBranchName(branch)
         }
@@ -211,7 +217,9 @@ extension Repository {
 
     private func connect(_ remote: GitHandle, _ direction: git_direction) throws(GitError) {
         var options = git_remote_connect_options()
-        try check(git_remote_connect_options_init(&options, UInt32(GIT_REMOTE_CONNECT_OPTIONS_VERSION)), "git_remote_connect_options_init")
+        try check(
+            git_remote_connect_options_init(&options, UInt32(GIT_REMOTE_CONNECT_OPTIONS_VERSION)),
+            "git_remote_connect_options_init")
         try check(git_remote_connect_ext(remote.raw, direction, &options), "git_remote_connect_ext")
     }
 
@@ -242,7 +250,9 @@ extension Repository {
     private func setTrackingRef(remote: String, branch: String, to id: ObjectID, message: String) throws(GitError) {
         var oid = id.oid
         var out: OpaquePointer?
-        try check(git_reference_create(&out, raw, "refs/remotes/\(remote)/\(branch)", &oid, 1, message), "git_reference_create")
+        try check(
+            git_reference_create(&out, raw, "refs/remotes/\(remote)/\(branch)", &oid, 1, message),
+            "git_reference_create")
         _ = try handle(out, "git_reference_create", release: git_reference_free)
     }
 }

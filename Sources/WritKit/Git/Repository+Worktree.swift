@@ -1,5 +1,5 @@
-import Foundation
 internal import Clibgit2
+import Foundation
 
 extension Repository {
     /// The work trees whose HEAD is the branch `name` (a full reference

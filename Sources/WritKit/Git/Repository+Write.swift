@@ -1,5 +1,5 @@
-import Foundation
 internal import Clibgit2
+import Foundation
 
 extension Repository {
     /// Writes `data` as a blob object and returns its id.
@@ -46,7 +46,9 @@ extension Repository {
         return try write(root, over: base, prefix: "", overwrite: overwrite)
     }
 
-    private func write(_ pending: PendingDirectory, over base: ObjectID?, prefix: String, overwrite: Bool) throws -> ObjectID {
+    private func write(_ pending: PendingDirectory, over base: ObjectID?, prefix: String, overwrite: Bool) throws
+        -> ObjectID
+    {
         let baseTree = try base.map { try lookupTree($0) }
         var out: OpaquePointer?
         try check(git_treebuilder_new(&out, raw, baseTree?.raw), "git_treebuilder_new")

@@ -1,5 +1,5 @@
-import Foundation
 internal import Clibgit2
+import Foundation
 
 /// An open git repository (bare or with a work tree), read and written
 /// through the object database and refs only: writ never touches a work tree
@@ -56,7 +56,9 @@ public final class Repository {
 
     // MARK: Handle helpers shared by the extensions
 
-    func handle(_ pointer: OpaquePointer?, _ function: String, release: @escaping (OpaquePointer?) -> Void) throws(GitError) -> GitHandle {
+    func handle(_ pointer: OpaquePointer?, _ function: String, release: @escaping (OpaquePointer?) -> Void)
+        throws(GitError) -> GitHandle
+    {
         GitHandle(try unwrap(pointer, function), repository: self, release: release)
     }
 
@@ -94,7 +96,8 @@ public final class Repository {
 /// a NULL there is treated as a failure rather than trusted.
 func unwrap(_ pointer: OpaquePointer?, _ function: String) throws(GitError) -> OpaquePointer {
     guard let pointer else {
-        throw GitError(code: .generic, errorClass: 0, message: "succeeded without returning an object", function: function)
+        throw GitError(
+            code: .generic, errorClass: 0, message: "succeeded without returning an object", function: function)
     }
     return pointer
 }

@@ -1,5 +1,5 @@
-import Foundation
 internal import Clibgit2
+import Foundation
 
 /// The checks `git fsck` makes on one tree object, made by writ on every
 /// tree it reads before trusting any entry of it.
@@ -39,7 +39,8 @@ enum TreeIntegrity {
             guard let entry = git_tree_entry_byindex(tree, index), let cName = git_tree_entry_name(entry) else {
                 throw refuse("entry \(index) is unreadable")
             }
-            let name = UnsafeBufferPointer(start: UnsafeRawPointer(cName).assumingMemoryBound(to: UInt8.self), count: strlen(cName))
+            let name = UnsafeBufferPointer(
+                start: UnsafeRawPointer(cName).assumingMemoryBound(to: UInt8.self), count: strlen(cName))
             let printable = String(decoding: name, as: UTF8.self)
             guard isValidName(name) else { throw refuse("entry name \"\(printable)\" is not a valid path component") }
             let mode = git_tree_entry_filemode_raw(entry).rawValue
@@ -54,7 +55,9 @@ enum TreeIntegrity {
                 }
             }
             if isTree {
-                if !fileNames.isEmpty, fileNames.contains(Array(name)) { throw refuse("duplicate entry \"\(printable)\"") }
+                if !fileNames.isEmpty, fileNames.contains(Array(name)) {
+                    throw refuse("duplicate entry \"\(printable)\"")
+                }
             } else {
                 fileNames.insert(Array(name))
             }

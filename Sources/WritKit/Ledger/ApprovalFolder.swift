@@ -52,7 +52,9 @@ enum ApprovalFolder {
             }
             return ApprovalEvidence(
                 path: path, bytes: try repository.blob(entry.id, limit: RecordBytes.maximumSize),
-                signature: try signatures[entry.name + ".sig"].map { try repository.blob($0, limit: RecordBytes.maximumSize) },
+                signature: try signatures[entry.name + ".sig"].map {
+                    try repository.blob($0, limit: RecordBytes.maximumSize)
+                },
                 commit: commit)
         }
     }

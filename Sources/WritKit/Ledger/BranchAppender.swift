@@ -58,7 +58,9 @@ public struct BranchAppender {
         while attempts < maximumAttempts {
             let tip = try repository.resolve(OpsRepo.refName(branch))
             guard let parent = tip ?? start else {
-                throw RuntimeError("branch '\(branch)' does not exist in the ops repo", fix: "the branch names given (or fetch the branch first)")
+                throw RuntimeError(
+                    "branch '\(branch)' does not exist in the ops repo",
+                    fix: "the branch names given (or fetch the branch first)")
             }
             let base = try repository.commit(parent).tree
             let tree: ObjectID
@@ -82,7 +84,8 @@ public struct BranchAppender {
                 guard Date() < lockDeadline else {
                     throw LockHeld(
                         branch: branch,
-                        lockFile: (repository.gitDirectory as NSString).appendingPathComponent(OpsRepo.refName(branch) + ".lock"),
+                        lockFile: (repository.gitDirectory as NSString).appendingPathComponent(
+                            OpsRepo.refName(branch) + ".lock"),
                         waitedSeconds: lockWaitSeconds)
                 }
                 if clearsStaleLocks {
@@ -91,6 +94,7 @@ public struct BranchAppender {
                 usleep(50_000)
             }
         }
-        throw RuntimeError.contention("branch '\(branch)' kept moving; gave up after \(maximumAttempts) attempts", branch: branch)
+        throw RuntimeError.contention(
+            "branch '\(branch)' kept moving; gave up after \(maximumAttempts) attempts", branch: branch)
     }
 }

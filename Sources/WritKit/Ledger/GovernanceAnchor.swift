@@ -21,7 +21,9 @@ public enum GovernanceAnchor {
         let lines = message.split(separator: "\n", omittingEmptySubsequences: false).filter { $0.hasPrefix(prefix) }
         guard lines.count == 1, let line = lines.first else { return nil }
         let hex = line.dropFirst(prefix.count)
-        guard hex.count == 40, hex.allSatisfy({ ("0"..."9").contains($0) || ("a"..."f").contains($0) }) else { return nil }
+        guard hex.count == 40, hex.allSatisfy({ ("0"..."9").contains($0) || ("a"..."f").contains($0) }) else {
+            return nil
+        }
         return ObjectID(hex: String(hex))
     }
 }

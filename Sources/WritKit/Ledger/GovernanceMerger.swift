@@ -126,7 +126,8 @@ public struct GovernanceMerger {
                 continue
             }
         }
-        throw RuntimeError.contention("the governance branch kept moving; gave up merging '\(branch)'", branch: ops.governanceRef)
+        throw RuntimeError.contention(
+            "the governance branch kept moving; gave up merging '\(branch)'", branch: ops.governanceRef)
     }
 
     /// Merges the whole of `branch` and returns the merge commit, or nil
@@ -152,7 +153,8 @@ public struct GovernanceMerger {
                 guard change.kind != .removed, let entry = change.new, entry.kind == .blob else {
                     throw WritError(
                         .approvalMalformed,
-                        "branch '\(branch)' \(change.kind == .removed ? "removes" : "adds a non-file at") \(change.path); not merged")
+                        "branch '\(branch)' \(change.kind == .removed ? "removes" : "adds a non-file at") \(change.path); not merged"
+                    )
                 }
                 files[change.path] = try boundedFile(entry, at: change.path, branch: branch)
             }
@@ -169,7 +171,8 @@ public struct GovernanceMerger {
                 continue
             }
         }
-        throw RuntimeError.contention("the governance branch kept moving; gave up merging '\(branch)'", branch: ops.governanceRef)
+        throw RuntimeError.contention(
+            "the governance branch kept moving; gave up merging '\(branch)'", branch: ops.governanceRef)
     }
 
     /// The bytes of a regular file entry, refused (`approval_malformed`)
@@ -183,7 +186,8 @@ public struct GovernanceMerger {
         guard size <= RecordBytes.maximumSize else {
             throw WritError(
                 .approvalMalformed,
-                "\(path) on branch '\(branch)' is \(size) bytes, more than the \(RecordBytes.maximumSize)-byte limit; nothing merged")
+                "\(path) on branch '\(branch)' is \(size) bytes, more than the \(RecordBytes.maximumSize)-byte limit; nothing merged"
+            )
         }
         return try ops.repository.blob(entry.id, limit: RecordBytes.maximumSize)
     }

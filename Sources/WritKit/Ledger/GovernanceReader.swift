@@ -58,8 +58,10 @@ public struct GovernanceReader {
         let tree = try ops.repository.commit(commit).tree
         return GovernanceCommit(
             commit: commit,
-            policyBytes: try? ops.repository.blob(at: GovernancePath.policy.path, inTree: tree, limit: RecordBytes.maximumSize),
-            signersBytes: try? ops.repository.blob(at: GovernancePath.allowedSigners.path, inTree: tree, limit: GovernanceState.maximumSignersSize))
+            policyBytes: try? ops.repository.blob(
+                at: GovernancePath.policy.path, inTree: tree, limit: RecordBytes.maximumSize),
+            signersBytes: try? ops.repository.blob(
+                at: GovernancePath.allowedSigners.path, inTree: tree, limit: GovernanceState.maximumSignersSize))
     }
 
     /// The governance records under `approvals/_governance/<digest>/` in
@@ -76,7 +78,8 @@ public struct GovernanceReader {
             return []
         }
         let entries = try repository.tree(folderEntry.id)
-        let blobs = Dictionary(entries.filter { $0.kind == .blob }.map { ($0.name, $0.id) }, uniquingKeysWith: { a, _ in a })
+        let blobs = Dictionary(
+            entries.filter { $0.kind == .blob }.map { ($0.name, $0.id) }, uniquingKeysWith: { a, _ in a })
         func signature(_ name: String) throws -> Data? {
             try blobs[name].map { try repository.blob($0, limit: RecordBytes.maximumSize) }
         }

@@ -78,7 +78,8 @@ public struct GovernanceTimeline {
             chain = try repository.firstParentHistory(from: head, to: start, order: .oldestFirst)
         } catch GitUsageError.notOnFirstParentChain {
             throw WritError(
-                .historyRewritten, "governance commit \(start.hex) is not on the governance branch's first-parent history")
+                .historyRewritten,
+                "governance commit \(start.hex) is not on the governance branch's first-parent history")
         }
         let reader = GovernanceReader(ops: ops)
         var state = trusted
@@ -91,7 +92,8 @@ public struct GovernanceTimeline {
             // One step of the same walk GovernanceReader makes: the trusted
             // state so far as the root, this commit as the whole history.
             let verdict = try GovernanceTrust.evaluate(
-                root: GovernanceCommit(commit: state.commit, policyBytes: state.policyBytes, signersBytes: state.signersBytes),
+                root: GovernanceCommit(
+                    commit: state.commit, policyBytes: state.policyBytes, signersBytes: state.signersBytes),
                 history: [try Self.files(commit, in: repository)],
                 records: { commit, digest in try reader.records(in: commit, for: digest) },
                 now: now)
@@ -99,7 +101,8 @@ public struct GovernanceTimeline {
             points.append(
                 Point(
                     commit: commit, index: points.count, time: try repository.commit(commit).committer.date,
-                    trusted: state, headTrusted: verdict.trusted != nil, detail: verdict.trusted == nil ? verdict.detail : ""))
+                    trusted: state, headTrusted: verdict.trusted != nil,
+                    detail: verdict.trusted == nil ? verdict.detail : ""))
         }
         self.chain = points.map(\.commit)
         self.points = points
@@ -120,7 +123,8 @@ public struct GovernanceTimeline {
         }
         return GovernanceVerdict(
             trusted: head.trusted, reason: nil,
-            detail: "trusted governance state of commit \(head.trusted.commit) (\(head.trusted.digest))", adopted: adopted)
+            detail: "trusted governance state of commit \(head.trusted.commit) (\(head.trusted.digest))",
+            adopted: adopted)
     }
 
     /// The point for governance commit `commit`, nil when it is not on the chain.
@@ -132,7 +136,8 @@ public struct GovernanceTimeline {
         let tree = try repository.commit(commit).tree
         return GovernanceCommit(
             commit: commit,
-            policyBytes: try? repository.blob(at: GovernancePath.policy.path, inTree: tree, limit: RecordBytes.maximumSize),
+            policyBytes: try? repository.blob(
+                at: GovernancePath.policy.path, inTree: tree, limit: RecordBytes.maximumSize),
             signersBytes: try? repository.blob(
                 at: GovernancePath.allowedSigners.path, inTree: tree, limit: GovernanceState.maximumSignersSize))
     }

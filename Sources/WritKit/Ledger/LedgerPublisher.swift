@@ -30,7 +30,8 @@ struct LedgerPublisher {
             for branch in [ops.governanceRef, ops.ledgerRef] {
                 guard let fetched = tips[branch], let tip = fetched else {
                     throw RuntimeError(
-                        "remote '\(remote)' has no branch '\(branch)'", fix: "remote, governance_ref and ledger_ref in dispatcher.toml")
+                        "remote '\(remote)' has no branch '\(branch)'",
+                        fix: "remote, governance_ref and ledger_ref in dispatcher.toml")
                 }
                 let local = try repository.resolve(OpsRepo.refName(branch))
                 if local != tip {
@@ -74,7 +75,8 @@ struct LedgerPublisher {
         var next: [IntentID: Int] = [:]
         var files: [String: Data] = [:]
         for event in events {
-            let sequence = try next[event.intent] ?? nextSequence(for: event.intent, inTree: tree, after: after[event.intent])
+            let sequence =
+                try next[event.intent] ?? nextSequence(for: event.intent, inTree: tree, after: after[event.intent])
             next[event.intent] = sequence + 1
             files[event.path(sequence: sequence).path] = Data(event.canonicalJSON())
         }
@@ -87,7 +89,9 @@ struct LedgerPublisher {
     func attempt(files: [String: Data], on tip: ObjectID, message: String, anchoredAt anchor: ObjectID, now: Date)
         throws -> ObjectID?
     {
-        guard let commit = try build(files: files, on: tip, message: message, anchoredAt: anchor, now: now) else { return nil }
+        guard let commit = try build(files: files, on: tip, message: message, anchoredAt: anchor, now: now) else {
+            return nil
+        }
         return try makeDurable(commit, on: tip) ? commit : nil
     }
 

@@ -113,7 +113,8 @@ public struct LedgerWalk {
     /// `LedgerAddition.bytes` nil, for a reader that reads files later.
     @discardableResult
     public func walk(
-        after cursor: LedgerCursor?, to tip: ObjectID, readBytes: Bool = true, _ visit: (LedgerCommitRead) throws -> Void
+        after cursor: LedgerCursor?, to tip: ObjectID, readBytes: Bool = true,
+        _ visit: (LedgerCommitRead) throws -> Void
     ) throws -> LedgerCursor? {
         let repository = ops.repository
         let commits: [ObjectID]
@@ -121,7 +122,8 @@ public struct LedgerWalk {
             commits = try repository.firstParentHistory(from: tip, to: cursor?.commit, order: .oldestFirst)
         } catch GitUsageError.notOnFirstParentChain {
             throw WritError(
-                .historyRewritten, "the ledger tip \(tip.hex) does not have \(cursor?.commit.hex ?? "") on its first-parent history")
+                .historyRewritten,
+                "the ledger tip \(tip.hex) does not have \(cursor?.commit.hex ?? "") on its first-parent history")
         }
         var position: GovernanceTimeline.Point?
         if let timeline {
@@ -129,7 +131,8 @@ public struct LedgerWalk {
                 guard let resumed = timeline.point(cursor.position) else {
                     throw WritError(
                         .historyRewritten,
-                        "governance commit \(cursor.position.hex), the ledger's last position, is not on the governance first-parent history")
+                        "governance commit \(cursor.position.hex), the ledger's last position, is not on the governance first-parent history"
+                    )
                 }
                 position = resumed
             } else {
@@ -141,7 +144,8 @@ public struct LedgerWalk {
         for (index, id) in commits.enumerated() {
             let read = try self.read(id, index: index, after: &position, clock: &clock, readBytes: readBytes)
             if let position {
-                last = LedgerCursor(commit: id, position: position.commit, trusted: position.trusted.commit, clock: Timestamp(clock))
+                last = LedgerCursor(
+                    commit: id, position: position.commit, trusted: position.trusted.commit, clock: Timestamp(clock))
             }
             try visit(read)
         }
@@ -155,18 +159,22 @@ public struct LedgerWalk {
         let commit = try repository.commit(id)
         var problems: [LedgerCommitRead.Problem] = []
         if commit.parents.count > 1 {
-            problems.append(.init(path: nil, detail: "ledger commit \(id.hex) is a merge; the ledger is fast-forward only"))
+            problems.append(
+                .init(path: nil, detail: "ledger commit \(id.hex) is a merge; the ledger is fast-forward only"))
         }
         var changes: [TreeChange] = []
         do {
             changes = try repository.diff(from: commit.parents.first, to: id)
         } catch GitUsageError.malformedTree(let tree, let problem) {
-            problems.append(.init(path: nil, detail: "ledger commit \(id.hex) holds a malformed tree \(tree.hex): \(problem)"))
+            problems.append(
+                .init(path: nil, detail: "ledger commit \(id.hex) holds a malformed tree \(tree.hex): \(problem)"))
         }
 
         // Position and clock, before anything is judged.
         let anchor = GovernanceAnchor.parse(commit.message)
-        if let timeline, let current = position, let anchor, let anchored = timeline.point(anchor), anchored.index >= current.index {
+        if let timeline, let current = position, let anchor, let anchored = timeline.point(anchor),
+            anchored.index >= current.index
+        {
             position = anchored
         }
         if let position { clock = max(clock, position.time) }
@@ -175,7 +183,8 @@ public struct LedgerWalk {
         var events: [(addition: LedgerAddition, id: IntentID, sequence: Int, kind: AuditEventKind)] = []
         for change in changes {
             if let problem = Self.appendProblem(change) {
-                problems.append(.init(path: change.path, detail: "ledger commit \(id.hex) \(problem); the ledger is append-only"))
+                problems.append(
+                    .init(path: change.path, detail: "ledger commit \(id.hex) \(problem); the ledger is append-only"))
             }
             guard change.kind == .added, let entry = change.new, entry.kind == .blob, let path = LedgerPath(change.path)
             else { continue }
@@ -203,10 +212,13 @@ public struct LedgerWalk {
             }
             for event in events {
                 let whyNot = try judge(
-                    event.kind, intent: event.id, commit: commit, signature: signature, signatureDetail: signatureDetail,
+                    event.kind, intent: event.id, commit: commit, signature: signature,
+                    signatureDetail: signatureDetail,
                     signers: signers, under: position)
-                judged.append(LedgerEventRead(
-                    file: event.addition, intent: event.id, sequence: event.sequence, kind: event.kind, whyNot: whyNot))
+                judged.append(
+                    LedgerEventRead(
+                        file: event.addition, intent: event.id, sequence: event.sequence, kind: event.kind,
+                        whyNot: whyNot))
             }
         }
         return LedgerCommitRead(
@@ -218,7 +230,8 @@ public struct LedgerWalk {
     /// Why an event of `kind` in `commit` does not count, or nil when it
     /// does: the one place that decides it (SPEC §3).
     private func judge(
-        _ kind: AuditEventKind, intent: IntentID, commit: CommitInfo, signature: LedgerSignature, signatureDetail: String,
+        _ kind: AuditEventKind, intent: IntentID, commit: CommitInfo, signature: LedgerSignature,
+        signatureDetail: String,
         signers: Set<Principal>, under position: GovernanceTimeline.Point?
     ) throws -> String? {
         guard let position else {
@@ -240,10 +253,12 @@ public struct LedgerWalk {
         case .unsigned:
             return "unsigned \(kind) event: ledger commit \(commit.id.hex) is not signed (\(signatureDetail))"
         case .untrusted:
-            return "forged \(kind) event: ledger commit \(commit.id.hex) is not signed by a trusted key \(under) (\(signatureDetail))"
+            return
+                "forged \(kind) event: ledger commit \(commit.id.hex) is not signed by a trusted key \(under) (\(signatureDetail))"
         case .trusted:
             let who = signers.map(\.rawValue).sorted().joined(separator: ", ")
-            return "unentitled \(kind) event: ledger commit \(commit.id.hex) is signed by \(who), who may not write \(kind) \(under)"
+            return
+                "unentitled \(kind) event: ledger commit \(commit.id.hex) is signed by \(who), who may not write \(kind) \(under)"
         }
     }
 
@@ -257,7 +272,8 @@ public struct LedgerWalk {
         case .modified: return "changes \(change.path)"
         case .added:
             guard let entry = change.new, entry.kind == .blob else {
-                return "adds \(change.path) as a \(change.new?.kind.rawValue ?? "non-file"); only regular files belong on the ledger"
+                return
+                    "adds \(change.path) as a \(change.new?.kind.rawValue ?? "non-file"); only regular files belong on the ledger"
             }
             guard LedgerPath(change.path) != nil else {
                 return "adds \(change.path), which is not an intents/ or audit/ path"
@@ -280,8 +296,12 @@ public struct LedgerWalk {
                     armored: Array(armored.utf8), message: payload, namespace: SignatureNamespace.commit,
                     allowedSigners: trusted, at: date)
                 let principals = Set(found.principals.compactMap(Principal.init))
-                guard !principals.isEmpty else { return (.untrusted, [], "the key is trusted only under a pattern, not a principal") }
-                return (.trusted, principals, "signed by " + principals.map(\.rawValue).sorted().joined(separator: ", "))
+                guard !principals.isEmpty else {
+                    return (.untrusted, [], "the key is trusted only under a pattern, not a principal")
+                }
+                return (
+                    .trusted, principals, "signed by " + principals.map(\.rawValue).sorted().joined(separator: ", ")
+                )
             } catch {
                 return (.untrusted, [], error.description)
             }

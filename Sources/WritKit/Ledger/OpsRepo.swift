@@ -6,8 +6,10 @@ public struct OpsRepo {
     public let governanceRef: String
     public let ledgerRef: String
 
-    public init(repository: Repository, governanceRef: String = OpsRepoDefaults.governanceRef,
-                ledgerRef: String = OpsRepoDefaults.ledgerRef) {
+    public init(
+        repository: Repository, governanceRef: String = OpsRepoDefaults.governanceRef,
+        ledgerRef: String = OpsRepoDefaults.ledgerRef
+    ) {
         self.repository = repository
         self.governanceRef = governanceRef
         self.ledgerRef = ledgerRef
@@ -15,8 +17,10 @@ public struct OpsRepo {
 
     /// Opens the repository at `path` (bare or not); a path that is not a
     /// repository is a `RuntimeError` naming it.
-    public init(path: String, governanceRef: String = OpsRepoDefaults.governanceRef,
-                ledgerRef: String = OpsRepoDefaults.ledgerRef) throws {
+    public init(
+        path: String, governanceRef: String = OpsRepoDefaults.governanceRef,
+        ledgerRef: String = OpsRepoDefaults.ledgerRef
+    ) throws {
         let repository: Repository
         do {
             repository = try Repository.open(at: path)

@@ -118,7 +118,8 @@ public struct StatusEvaluator {
             governance = OpsStatus.Governance(
                 trusted: trusted != nil, reason: verdict.reason, detail: verdict.detail, commit: walked.head.commit)
         } catch let error as WritError {
-            governance = OpsStatus.Governance(trusted: false, reason: error.reason, detail: error.detail, commit: governanceHead)
+            governance = OpsStatus.Governance(
+                trusted: false, reason: error.reason, detail: error.detail, commit: governanceHead)
         }
 
         // 2. The ledger, through the one walk: each event judged under the
@@ -135,22 +136,27 @@ public struct StatusEvaluator {
                 }
                 for file in read.intents { intentIDs.insert(file.ledgerPath.intentID) }
                 for event in read.events {
-                    events[event.intent, default: []].append(EventEvidence(
-                        path: event.file.path, bytes: event.file.bytes ?? Data(), commit: read.id, signers: read.signers,
-                        counts: event.counts))
+                    events[event.intent, default: []].append(
+                        EventEvidence(
+                            path: event.file.path, bytes: event.file.bytes ?? Data(), commit: read.id,
+                            signers: read.signers,
+                            counts: event.counts))
                 }
             }
         } catch let error as WritError {
-            let ledger = OpsStatus.Ledger(ok: false, reason: error.reason, detail: error.detail, commit: try? ops.ledgerHead())
+            let ledger = OpsStatus.Ledger(
+                ok: false, reason: error.reason, detail: error.detail, commit: try? ops.ledgerHead())
             return OpsStatus(governance: governance, ledger: ledger, intents: [], verdicts: [:], events: [:])
         }
         let ledger = OpsStatus.Ledger(
-            ok: violation == nil, reason: violation?.reason, detail: violation?.detail ?? "append-only", commit: ledgerHead)
+            ok: violation == nil, reason: violation?.reason, detail: violation?.detail ?? "append-only",
+            commit: ledgerHead)
         let headTree = try ops.repository.commit(ledgerHead).tree
         var evidence: [IntentID: IntentEvidence] = [:]
         for id in intentIDs {
             let path = LedgerPath.intent(id).path
-            guard let bytes = try? ops.repository.blob(at: path, inTree: headTree, limit: RecordBytes.maximumSize) else { continue }
+            guard let bytes = try? ops.repository.blob(at: path, inTree: headTree, limit: RecordBytes.maximumSize)
+            else { continue }
             let signature = try? ops.repository.blob(
                 at: LedgerPath.intentSignature(id).path, inTree: headTree, limit: RecordBytes.maximumSize)
             evidence[id] = IntentEvidence(path: path, bytes: bytes, signature: signature)
@@ -166,9 +172,11 @@ public struct StatusEvaluator {
             guard let evidence = evidence[id] else { continue }
             guard let trusted, let index else {
                 let intent = try? Intent.parse(evidence.bytes, expectedPath: evidence.path)
-                intents.append(OpsStatus.IntentStatus(
-                    id: id, kind: intent?.kind, tier: nil, state: .blocked,
-                    reason: governance.reason ?? .policyUnapproved, detail: governance.detail, approvals: 0, required: 0))
+                intents.append(
+                    OpsStatus.IntentStatus(
+                        id: id, kind: intent?.kind, tier: nil, state: .blocked,
+                        reason: governance.reason ?? .policyUnapproved, detail: governance.detail, approvals: 0,
+                        required: 0))
                 continue
             }
             var verdict = DecisionEngine.decide(
@@ -178,9 +186,11 @@ public struct StatusEvaluator {
                 verdict = verdict.blocked(by: violation)
             }
             verdicts[id] = verdict
-            intents.append(OpsStatus.IntentStatus(
-                id: id, kind: verdict.intent?.kind, tier: verdict.tier, state: verdict.state, reason: verdict.reason,
-                detail: verdict.detail, approvals: verdict.approvalsCounted, required: verdict.approvalsRequired))
+            intents.append(
+                OpsStatus.IntentStatus(
+                    id: id, kind: verdict.intent?.kind, tier: verdict.tier, state: verdict.state,
+                    reason: verdict.reason,
+                    detail: verdict.detail, approvals: verdict.approvalsCounted, required: verdict.approvalsRequired))
         }
         return OpsStatus(governance: governance, ledger: ledger, intents: intents, verdicts: verdicts, events: events)
     }

@@ -64,13 +64,15 @@ public struct Proposer {
         let ledgerCommit = try appender.append(
             [LedgerPath.intent(id).path: bytes, LedgerPath.intentSignature(id).path: Data(signature.utf8)],
             to: ops.ledgerRef,
-            message: GovernanceAnchor.message("writ: propose \(id) (\(intent.kind), \(tier))\n", anchoredAt: governanceHead),
+            message: GovernanceAnchor.message(
+                "writ: propose \(id) (\(intent.kind), \(tier))\n", anchoredAt: governanceHead),
             signer: signer, at: now)
 
         var approvalBranch: String?
         if tier != .low {
             let branch = "approval/\(id.rawValue)"
-            let request = try ApprovalRequest(for: intent, intentBytes: bytes, policy: policy, createdAt: Timestamp(now))
+            let request = try ApprovalRequest(
+                for: intent, intentBytes: bytes, policy: policy, createdAt: Timestamp(now))
             try appender.append(
                 [GovernancePath.request(id).path: Data(request.canonicalBytes())], to: branch,
                 message: "writ: request approval of \(id) (\(tier))\n", signer: signer, at: now,

@@ -42,7 +42,8 @@ enum ApprovalCheck {
         }
         guard pathIntent == intent.id else {
             return discard(
-                .approvalMalformed, "record is filed for intent \(quoted: pathIntent.rawValue), not \(quoted: intent.id.rawValue)")
+                .approvalMalformed,
+                "record is filed for intent \(quoted: pathIntent.rawValue), not \(quoted: intent.id.rawValue)")
         }
         let record: ApprovalRecord
         do {
@@ -66,7 +67,9 @@ enum ApprovalCheck {
         }
         guard governance.policy.acceptsForTier(who, tier) else {
             if governance.policy.rule(for: tier) == nil {
-                return discard(.signerNotAuthorized, "the policy has no [tiers.\(tier)] table: nobody can approve a \(tier) intent", who)
+                return discard(
+                    .signerNotAuthorized,
+                    "the policy has no [tiers.\(tier)] table: nobody can approve a \(tier) intent", who)
             }
             return discard(.signerNotAuthorized, "\(quoted: who.rawValue) holds no role that tier \(tier) accepts", who)
         }
@@ -74,7 +77,8 @@ enum ApprovalCheck {
             return discard(.selfApproval, "\(quoted: who.rawValue) proposed this intent", who)
         }
         guard record.intentDigest == intentDigest else {
-            return discard(.digestMismatch, "record names \(record.intentDigest), the intent is now \(intentDigest)", who)
+            return discard(
+                .digestMismatch, "record names \(record.intentDigest), the intent is now \(intentDigest)", who)
         }
         guard record.tier == tier else {
             return discard(.tierMismatch, "record names tier \(record.tier), the intent's tier is now \(tier)", who)
@@ -83,7 +87,9 @@ enum ApprovalCheck {
             return discard(.approvalExpired, "record expired at \(expiresAt)", who)
         }
         return .valid(
-            Valid(evidence: evidence, record: record, key: verified.key, recordDigest: ContentDigest.sha256(of: evidence.bytes)))
+            Valid(
+                evidence: evidence, record: record, key: verified.key,
+                recordDigest: ContentDigest.sha256(of: evidence.bytes)))
     }
 }
 

@@ -31,11 +31,15 @@ public enum DecisionEngine {
             let detail = (error as? WritError)?.detail ?? "intent does not parse"
             // Dispatcher events still settle a malformed intent, so that a
             // report never shows a run as merely blocked.
-            let replay = pathID.map { EventAuthority.replay(events, id: $0, intentDigest: digest, tier: nil, policy: policy) }
+            let replay = pathID.map {
+                EventAuthority.replay(events, id: $0, intentDigest: digest, tier: nil, policy: policy)
+            }
             if let replay, let state = replay.state {
                 return Verdict(
-                    state: state, reason: nil, detail: settledDetail(state, replay), intent: nil, intentDigest: digest, tier: nil,
-                    approvalsCounted: 0, approvalsRequired: 0, counted: [], discarded: replay.discarded, events: replay.counting)
+                    state: state, reason: nil, detail: settledDetail(state, replay), intent: nil, intentDigest: digest,
+                    tier: nil,
+                    approvalsCounted: 0, approvalsRequired: 0, counted: [], discarded: replay.discarded,
+                    events: replay.counting)
             }
             return Verdict(
                 state: .blocked, reason: .intentMalformed, detail: detail, intent: nil, intentDigest: digest, tier: nil,
@@ -55,7 +59,8 @@ public enum DecisionEngine {
         func verdict(_ state: IntentState, _ reason: ReasonCode?, _ detail: String) -> Verdict {
             Verdict(
                 state: state, reason: reason, detail: detail, intent: intent, intentDigest: digest, tier: tier,
-                approvalsCounted: tally.counted.count, approvalsRequired: required, counted: counted, discarded: discarded,
+                approvalsCounted: tally.counted.count, approvalsRequired: required, counted: counted,
+                discarded: discarded,
                 events: replay.counting)
         }
 
@@ -73,7 +78,8 @@ public enum DecisionEngine {
         }
         guard policy.isProposer(intent.proposer) else {
             return verdict(
-                .blocked, .proposerNotAuthorized, "proposer \(quoted: intent.proposer.rawValue) holds no [proposers] role")
+                .blocked, .proposerNotAuthorized,
+                "proposer \(quoted: intent.proposer.rawValue) holds no [proposers] role")
         }
 
         // Rule 3.
@@ -85,7 +91,8 @@ public enum DecisionEngine {
         // Rule 4.
         guard let rule else {
             let reason = tally.firstDiscardedApproval?.reason ?? .notApproved
-            return verdict(.blocked, reason, "the policy has no [tiers.\(tier)] table: a \(tier) intent can never be approved")
+            return verdict(
+                .blocked, reason, "the policy has no [tiers.\(tier)] table: a \(tier) intent can never be approved")
         }
         if tally.counted.count < rule.approvals {
             let first = tally.firstDiscardedApproval
@@ -98,11 +105,16 @@ public enum DecisionEngine {
 
         // Rule 5, the gate part.
         for gate in intent.requiredGates where replay.gates[gate] != .pass {
-            let seen = replay.gates[gate].map { "its latest result is \($0.rawValue)" } ?? "no entitled PASS for the current digest"
+            let seen =
+                replay.gates[gate].map { "its latest result is \($0.rawValue)" }
+                ?? "no entitled PASS for the current digest"
             return verdict(.blocked, .gateMissing, "required gate \(quoted: gate): \(seen)")
         }
 
-        let how = rule.approvals == 0 ? "tier \(tier) needs no approval" : "\(tally.counted.count) of \(rule.approvals) approvals for tier \(tier)"
+        let how =
+            rule.approvals == 0
+            ? "tier \(tier) needs no approval"
+            : "\(tally.counted.count) of \(rule.approvals) approvals for tier \(tier)"
         return verdict(.ready, nil, how)
     }
 
@@ -113,7 +125,8 @@ public enum DecisionEngine {
         guard let signature = evidence.signature else { return "\(evidence.path).sig is missing" }
         do {
             _ = try SignatureVerifier.verify(
-                armored: signature, message: evidence.bytes, principal: intent.proposer.rawValue, namespace: intentNamespace,
+                armored: signature, message: evidence.bytes, principal: intent.proposer.rawValue,
+                namespace: intentNamespace,
                 allowedSigners: governance.signers, at: now)
             return nil
         } catch {
@@ -176,14 +189,17 @@ public enum DecisionEngine {
         for (index, record) in valid.enumerated() {
             if chosen.contains(index) {
                 tally.counted.append(
-                    CountedApproval(approver: record.record.approver, commit: record.evidence.commit, recordDigest: record.recordDigest))
+                    CountedApproval(
+                        approver: record.record.approver, commit: record.evidence.commit,
+                        recordDigest: record.recordDigest))
             } else if !countedPrincipals.contains(record.record.approver) {
                 // A valid record that adds nothing: its key already counts for another principal.
                 tally.discarded.append(
                     DiscardedRecord(
                         kind: .approval, path: record.evidence.path, commit: record.evidence.commit,
                         principal: record.record.approver, reason: .notApproved,
-                        detail: "signed with key \(record.key.fingerprint), which already counts for another principal"))
+                        detail: "signed with key \(record.key.fingerprint), which already counts for another principal")
+                )
             }
         }
         return tally

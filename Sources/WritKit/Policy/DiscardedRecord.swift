@@ -24,7 +24,8 @@ public struct DiscardedRecord: Sendable, Hashable, Codable {
     /// A human sentence naming the precise cause.
     public let detail: String
 
-    public init(kind: Kind, path: String, commit: ObjectID?, principal: Principal?, reason: ReasonCode, detail: String) {
+    public init(kind: Kind, path: String, commit: ObjectID?, principal: Principal?, reason: ReasonCode, detail: String)
+    {
         self.kind = kind
         self.path = path
         self.commit = commit

@@ -6,7 +6,9 @@ public enum EventAuthority {
 
     /// Whether a commit signed by `signers` may write `kind` for an intent of
     /// `tier` (nil when the intent is malformed: then nobody may resolve it).
-    public static func isEntitled(_ signers: Set<Principal>, toWrite kind: AuditEventKind, tier: Tier?, policy: Policy) -> Bool {
+    public static func isEntitled(_ signers: Set<Principal>, toWrite kind: AuditEventKind, tier: Tier?, policy: Policy)
+        -> Bool
+    {
         signers.contains { principal in
             switch kind {
             case .autoApproved, .claimed, .succeeded, .failed, .inDoubt, .blocked, .projection:
@@ -62,7 +64,9 @@ public enum EventAuthority {
                 continue
             }
             guard pathID == id else {
-                discard(evidence, nil, .ledgerViolation, "event is filed for intent \(quoted: pathID.rawValue), not \(quoted: id.rawValue)")
+                discard(
+                    evidence, nil, .ledgerViolation,
+                    "event is filed for intent \(quoted: pathID.rawValue), not \(quoted: id.rawValue)")
                 continue
             }
             ordered.append((sequence, evidence))
@@ -82,12 +86,19 @@ public enum EventAuthority {
                 discard(evidence, nil, .ledgerViolation, "audit event does not parse")
                 continue
             }
-            guard evidence.counts ?? isEntitled(evidence.signers, toWrite: event.kind, tier: tier, policy: policy) else {
-                let who = evidence.signers.isEmpty ? "an unsigned or unverified commit" : "commit signed by " + evidence.signers.map(\.rawValue).sorted().joined(separator: ", ")
-                discard(evidence, event.actor, .ledgerViolation, "\(event.kind) event in \(who), which is not entitled to write it")
+            guard evidence.counts ?? isEntitled(evidence.signers, toWrite: event.kind, tier: tier, policy: policy)
+            else {
+                let who =
+                    evidence.signers.isEmpty
+                    ? "an unsigned or unverified commit"
+                    : "commit signed by " + evidence.signers.map(\.rawValue).sorted().joined(separator: ", ")
+                discard(
+                    evidence, event.actor, .ledgerViolation,
+                    "\(event.kind) event in \(who), which is not entitled to write it")
                 continue
             }
-            counting.append(CountingEvent(path: evidence.path, sequence: sequence, commit: evidence.commit, event: event))
+            counting.append(
+                CountingEvent(path: evidence.path, sequence: sequence, commit: evidence.commit, event: event))
         }
         return (counting, discarded)
     }
@@ -117,7 +128,9 @@ public enum EventAuthority {
                 continue
             case .gate(let name, let status):
                 guard event.intentDigest == intentDigest else {
-                    discard(evidence, event.actor, .digestMismatch, "gate \(quoted: name) attests \(event.intentDigest), the intent is now \(intentDigest)")
+                    discard(
+                        evidence, event.actor, .digestMismatch,
+                        "gate \(quoted: name) attests \(event.intentDigest), the intent is now \(intentDigest)")
                     continue
                 }
                 replay.gates[name] = status
@@ -137,7 +150,9 @@ public enum EventAuthority {
                 replay.lastPath = evidence.path
             case .resolved(let resolution, _):
                 guard event.intentDigest == intentDigest else {
-                    discard(evidence, event.actor, .digestMismatch, "resolution names \(event.intentDigest), the intent is now \(intentDigest)")
+                    discard(
+                        evidence, event.actor, .digestMismatch,
+                        "resolution names \(event.intentDigest), the intent is now \(intentDigest)")
                     continue
                 }
                 switch (replay.state, resolution) {

@@ -24,7 +24,8 @@ public struct GovernanceState: Sendable, Equatable {
     public init(commit: ObjectID, policyBytes: Data, signersBytes: Data) throws {
         let policy = try Policy.parse(policyBytes)
         guard signersBytes.count <= Self.maximumSignersSize else {
-            throw WritError(.policyMalformed, "allowed_signers is larger than the \(Self.maximumSignersSize)-byte limit")
+            throw WritError(
+                .policyMalformed, "allowed_signers is larger than the \(Self.maximumSignersSize)-byte limit")
         }
         guard let text = String(validating: signersBytes, as: UTF8.self) else {
             throw WritError(.policyMalformed, "allowed_signers is not valid UTF-8")

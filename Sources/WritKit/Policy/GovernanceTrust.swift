@@ -105,7 +105,8 @@ public enum GovernanceTrust {
             }
             let candidate: GovernanceState
             do {
-                candidate = try GovernanceState(commit: commit.commit, policyBytes: policyBytes, signersBytes: signersBytes)
+                candidate = try GovernanceState(
+                    commit: commit.commit, policyBytes: policyBytes, signersBytes: signersBytes)
             } catch {
                 let detail = (error as? WritError)?.detail ?? "governance files do not parse"
                 lastPending = "commit \(commit.commit) is pending and malformed: \(detail)"
@@ -113,7 +114,8 @@ public enum GovernanceTrust {
             }
             let found = try records(commit.commit, candidate.digest)
             let old = quorum(for: candidate.digest, replacing: trusted.digest, records: found, under: trusted, now: now)
-            let new = quorum(for: candidate.digest, replacing: trusted.digest, records: found, under: candidate, now: now)
+            let new = quorum(
+                for: candidate.digest, replacing: trusted.digest, records: found, under: candidate, now: now)
             if old.met && new.met {
                 trusted = candidate
                 adopted.append(commit.commit)
@@ -139,11 +141,13 @@ public enum GovernanceTrust {
         guard head.policyBytes == trusted.policyBytes && head.signersBytes == trusted.signersBytes else {
             return GovernanceVerdict(
                 trusted: nil, reason: .policyUnapproved,
-                detail: lastPending ?? "the governance head \(head.commit) differs from the trusted state of \(trusted.commit)",
+                detail: lastPending
+                    ?? "the governance head \(head.commit) differs from the trusted state of \(trusted.commit)",
                 adopted: adopted)
         }
         return GovernanceVerdict(
-            trusted: trusted, reason: nil, detail: "trusted governance state of commit \(trusted.commit) (\(trusted.digest))",
+            trusted: trusted, reason: nil,
+            detail: "trusted governance state of commit \(trusted.commit) (\(trusted.digest))",
             adopted: adopted)
     }
 
@@ -179,7 +183,8 @@ public enum GovernanceTrust {
             func discard(_ reason: ReasonCode, _ detail: String) {
                 discarded.append(
                     DiscardedRecord(
-                        kind: .governance, path: evidence.path, commit: nil, principal: filedUnder, reason: reason, detail: detail))
+                        kind: .governance, path: evidence.path, commit: nil, principal: filedUnder, reason: reason,
+                        detail: detail))
             }
             guard case .governanceRecord(let pathDigest, _) = GovernancePath(evidence.path) else {
                 discard(.approvalMalformed, "\(quoted: evidence.path) is not a governance record path")

@@ -25,7 +25,8 @@ public struct Verdict: Sendable, Equatable {
     public let events: [CountingEvent]
 
     public init(
-        state: IntentState, reason: ReasonCode?, detail: String, intent: Intent?, intentDigest: ContentDigest, tier: Tier?,
+        state: IntentState, reason: ReasonCode?, detail: String, intent: Intent?, intentDigest: ContentDigest,
+        tier: Tier?,
         approvalsCounted: Int, approvalsRequired: Int, counted: [CountedApproval], discarded: [DiscardedRecord],
         events: [CountingEvent] = []
     ) {

@@ -73,7 +73,8 @@ public struct ApprovalRecord: Sendable, Equatable {
                 guard id == record.intent else {
                     throw WritError(
                         .approvalMalformed,
-                        "approval record names intent \(quoted: record.intent.rawValue) but is filed under \(quoted: id.rawValue)")
+                        "approval record names intent \(quoted: record.intent.rawValue) but is filed under \(quoted: id.rawValue)"
+                    )
                 }
                 guard principal == record.approver else {
                     throw WritError(

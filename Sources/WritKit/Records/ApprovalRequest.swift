@@ -30,9 +30,13 @@ public struct ApprovalRequest: Sendable, Equatable {
             WritError(.approvalMalformed, "approval request: field '\(field)' \(message)")
         }
         guard RecordName.isValid(kind) else { throw fail("kind", "is not a valid kind name: \(quoted: kind)") }
-        guard !summary.isEmpty, RecordName.isSingleLine(summary) else { throw fail("summary", "must be one non-empty line") }
+        guard !summary.isEmpty, RecordName.isSingleLine(summary) else {
+            throw fail("summary", "must be one non-empty line")
+        }
         guard approvalsRequired >= 0 else { throw fail("approvals_required", "must be 0 or more") }
-        for role in roles where !RecordName.isValid(role) { throw fail("roles", "names an invalid role \(quoted: role)") }
+        for role in roles where !RecordName.isValid(role) {
+            throw fail("roles", "names an invalid role \(quoted: role)")
+        }
         guard !intentTOML.unicodeScalars.contains("\0") else { throw fail("intent_toml", "contains a NUL character") }
         self.schema = 1
         self.intent = intent
@@ -86,7 +90,8 @@ public struct ApprovalRequest: Sendable, Equatable {
         guard request.intentDigest == statedDigest else {
             throw WritError(
                 .approvalMalformed,
-                "approval request: field 'intent_digest' is \(statedDigest) but intent_toml hashes to \(request.intentDigest)")
+                "approval request: field 'intent_digest' is \(statedDigest) but intent_toml hashes to \(request.intentDigest)"
+            )
         }
         if let expectedPath {
             switch GovernancePath.diagnose(expectedPath) {
@@ -96,7 +101,8 @@ public struct ApprovalRequest: Sendable, Equatable {
                 guard id == request.intent else {
                     throw WritError(
                         .approvalMalformed,
-                        "approval request names intent \(quoted: request.intent.rawValue) but is filed under \(quoted: id.rawValue)")
+                        "approval request names intent \(quoted: request.intent.rawValue) but is filed under \(quoted: id.rawValue)"
+                    )
                 }
             case .success:
                 throw WritError(.approvalMalformed, "path \(quoted: expectedPath) is not an approval request")

@@ -18,7 +18,8 @@ public struct AuditEvent: Sendable, Equatable {
 
         public init(approver: Principal, commit: String, recordDigest: ContentDigest) throws {
             guard AuditEvent.isObjectID(commit) else {
-                throw WritError(.ledgerViolation, "audit event: field 'approvals[].commit' is not a commit id: \(quoted: commit)")
+                throw WritError(
+                    .ledgerViolation, "audit event: field 'approvals[].commit' is not a commit id: \(quoted: commit)")
             }
             self.approver = approver
             self.commit = commit
@@ -69,7 +70,8 @@ public struct AuditEvent: Sendable, Equatable {
         public let stderrTail: String
 
         public init(
-            exitCode: Int, durationMs: Int, stdoutSHA256: ContentDigest, stderrSHA256: ContentDigest, stdoutTail: String,
+            exitCode: Int, durationMs: Int, stdoutSHA256: ContentDigest, stderrSHA256: ContentDigest,
+            stdoutTail: String,
             stderrTail: String
         ) {
             self.exitCode = exitCode
@@ -133,7 +135,8 @@ public struct AuditEvent: Sendable, Equatable {
     public static let autoApprovedNote = "auto-approved: low blast radius"
 
     /// Builds an event; an `auto_approved` event must have tier low (`ledger_violation`).
-    public init(intent: IntentID, intentDigest: ContentDigest, at: Timestamp, actor: Principal, payload: Payload) throws {
+    public init(intent: IntentID, intentDigest: ContentDigest, at: Timestamp, actor: Principal, payload: Payload) throws
+    {
         if case .autoApproved(let tier, _) = payload, tier != .low {
             throw WritError(.ledgerViolation, "audit event: field 'tier' of auto_approved must be low, found \(tier)")
         }
@@ -208,11 +211,13 @@ public struct AuditEvent: Sendable, Equatable {
                 guard id == event.intent else {
                     throw WritError(
                         .ledgerViolation,
-                        "audit event names intent \(quoted: event.intent.rawValue) but is filed under \(quoted: id.rawValue)")
+                        "audit event names intent \(quoted: event.intent.rawValue) but is filed under \(quoted: id.rawValue)"
+                    )
                 }
                 guard kind == event.kind else {
                     throw WritError(
-                        .ledgerViolation, "audit event is \(quoted: event.kind.rawValue) but its file name says \(quoted: kind.rawValue)")
+                        .ledgerViolation,
+                        "audit event is \(quoted: event.kind.rawValue) but its file name says \(quoted: kind.rawValue)")
                 }
             case .success:
                 throw WritError(.ledgerViolation, "path \(quoted: expectedPath) is not an audit event")

@@ -40,7 +40,8 @@ public struct ContentDigest: Sendable, Hashable, Comparable, CustomStringConvert
         let text = try container.decode(String.self)
         guard let digest = ContentDigest(parsing: text) else {
             throw DecodingError.dataCorruptedError(
-                in: container, debugDescription: "invalid digest \(quoted: text), expected sha256:<64 lower-case hex digits>")
+                in: container,
+                debugDescription: "invalid digest \(quoted: text), expected sha256:<64 lower-case hex digits>")
         }
         self = digest
     }

@@ -6,7 +6,8 @@ import Crypto
 /// their directory `approvals/_governance/<digest-hex>/`.
 public enum GovernanceDigest {
     /// The governance digest of a `policy.toml` and `allowed_signers` pair, as exact bytes.
-    public static func compute(policy: some Collection<UInt8>, allowedSigners: some Collection<UInt8>) -> ContentDigest {
+    public static func compute(policy: some Collection<UInt8>, allowedSigners: some Collection<UInt8>) -> ContentDigest
+    {
         let text =
             "policy.toml\n" + ContentDigest.sha256(of: policy).hex + "\nallowed_signers\n"
             + ContentDigest.sha256(of: allowedSigners).hex + "\n"

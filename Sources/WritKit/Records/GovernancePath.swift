@@ -40,7 +40,8 @@ public enum GovernancePath: Sendable, Hashable, CustomStringConvertible {
         case .approval(let id, let principal): "approvals/\(id.fanOut)/\(id.rawValue)/\(principal.rawValue).toml"
         case .approvalSignature(let id, let principal):
             "approvals/\(id.fanOut)/\(id.rawValue)/\(principal.rawValue).toml.sig"
-        case .governanceRecord(let digest, let principal): "approvals/_governance/\(digest.hex)/\(principal.rawValue).toml"
+        case .governanceRecord(let digest, let principal):
+            "approvals/_governance/\(digest.hex)/\(principal.rawValue).toml"
         case .governanceSignature(let digest, let principal):
             "approvals/_governance/\(digest.hex)/\(principal.rawValue).toml.sig"
         case .governanceNextSignature(let digest, let principal):
@@ -69,9 +70,13 @@ public enum GovernancePath: Sendable, Hashable, CustomStringConvertible {
     /// `allowingNext`, `<principal>.toml.next.sig` into the principal and
     /// which file it is. The longest suffix is tried first, and a stem must
     /// itself be a valid principal, so no name is read two ways.
-    private static func principalFile(_ file: String, allowingNext: Bool) -> Result<(Principal, RecordFile), PathProblem> {
+    private static func principalFile(_ file: String, allowingNext: Bool) -> Result<
+        (Principal, RecordFile), PathProblem
+    > {
         let suffixes: [(String, RecordFile)] =
-            (allowingNext ? [(".toml.next.sig", .nextSignature)] : []) + [(".toml.sig", .signature), (".toml", .record)]
+            (allowingNext ? [(".toml.next.sig", .nextSignature)] : []) + [
+                (".toml.sig", .signature), (".toml", .record),
+            ]
         guard let (suffix, kind) = suffixes.first(where: { file.hasSuffix($0.0) }) else {
             return .failure(
                 PathProblem(
@@ -100,7 +105,8 @@ public enum GovernancePath: Sendable, Hashable, CustomStringConvertible {
             return .success(.joinRequest(login: String(file.dropLast(".toml".count))))
         }
         guard parts.count == 4, parts[0] == "approvals" else {
-            return .failure(PathProblem("not a governance path (policy.toml, allowed_signers, approvals/..., join-requests/...)"))
+            return .failure(
+                PathProblem("not a governance path (policy.toml, allowed_signers, approvals/..., join-requests/...)"))
         }
         if parts[1] == "_governance" {
             guard let digest = ContentDigest(hex: parts[2]) else {
@@ -116,7 +122,10 @@ public enum GovernancePath: Sendable, Hashable, CustomStringConvertible {
         }
         guard let id = IntentID(parts[2]) else { return .failure(PathProblem("invalid intent id \(quoted: parts[2])")) }
         guard parts[1] == id.fanOut else {
-            return .failure(PathProblem("fan-out directory \(quoted: parts[1]) should be \(quoted: id.fanOut) for id \(quoted: id.rawValue)"))
+            return .failure(
+                PathProblem(
+                    "fan-out directory \(quoted: parts[1]) should be \(quoted: id.fanOut) for id \(quoted: id.rawValue)"
+                ))
         }
         if parts[3] == "request.toml" { return .success(.request(id)) }
         return principalFile(parts[3], allowingNext: false).map { principal, file in

@@ -28,7 +28,8 @@ public struct GovernanceRecord: Sendable, Equatable {
         // A state cannot replace itself: a commit whose files equal the
         // trusted state's changes nothing and is never put to a quorum.
         guard replaces != governanceDigest else {
-            throw WritError(.approvalMalformed, "governance record: field 'replaces' equals 'governance_digest' (\(replaces))")
+            throw WritError(
+                .approvalMalformed, "governance record: field 'replaces' equals 'governance_digest' (\(replaces))")
         }
         if let note, note.unicodeScalars.contains("\0") {
             throw WritError(.approvalMalformed, "governance record: field 'note' contains a NUL character")
@@ -72,7 +73,8 @@ public struct GovernanceRecord: Sendable, Equatable {
         if let expectedPath {
             switch GovernancePath.diagnose(expectedPath) {
             case .failure(let problem):
-                throw WritError(.approvalMalformed, "governance record path \(quoted: expectedPath): \(problem.message)")
+                throw WritError(
+                    .approvalMalformed, "governance record path \(quoted: expectedPath): \(problem.message)")
             case .success(.governanceRecord(let digest, let principal)):
                 guard digest == record.governanceDigest else {
                     throw WritError(

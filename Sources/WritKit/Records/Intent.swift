@@ -45,7 +45,8 @@ public struct Intent: Sendable, Equatable {
             throw fail("summary", "must be one non-empty line")
         }
         if let idempotencyKey {
-            guard !idempotencyKey.isEmpty, idempotencyKey.utf8.count <= 200, RecordName.isSingleLine(idempotencyKey) else {
+            guard !idempotencyKey.isEmpty, idempotencyKey.utf8.count <= 200, RecordName.isSingleLine(idempotencyKey)
+            else {
                 throw fail("idempotency_key", "must be one non-empty line of at most 200 bytes")
             }
         }
@@ -64,7 +65,9 @@ public struct Intent: Sendable, Equatable {
             }
         }
         for (name, value) in params.sorted(by: { $0.key < $1.key }) {
-            guard RecordName.isValid(name) else { throw fail("params", "has an invalid parameter name \(quoted: name)") }
+            guard RecordName.isValid(name) else {
+                throw fail("params", "has an invalid parameter name \(quoted: name)")
+            }
             guard !value.unicodeScalars.contains("\0") else { throw fail("params.\(name)", "contains a NUL character") }
         }
         self.schema = 1
@@ -139,7 +142,8 @@ public struct Intent: Sendable, Equatable {
             case .success(.intent(let pathID)):
                 guard pathID == intent.id else {
                     throw WritError(
-                        .intentMalformed, "intent id \(quoted: intent.id.rawValue) does not match its file name \(quoted: expectedPath)")
+                        .intentMalformed,
+                        "intent id \(quoted: intent.id.rawValue) does not match its file name \(quoted: expectedPath)")
                 }
             case .success:
                 throw WritError(.intentMalformed, "path \(quoted: expectedPath) is not an intent file")

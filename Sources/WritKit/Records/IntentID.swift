@@ -19,7 +19,10 @@ public struct IntentID: Sendable, Hashable, Comparable, CustomStringConvertible,
         let bytes = Array(text.utf8)
         guard let first = bytes.first, bytes.count <= 100 else { return false }
         guard first.isLowerAlnum else { return false }
-        guard bytes.allSatisfy({ $0.isLowerAlnum || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") })
+        guard
+            bytes.allSatisfy({
+                $0.isLowerAlnum || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-")
+            })
         else { return false }
         return !text.contains("..")
     }

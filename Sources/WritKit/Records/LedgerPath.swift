@@ -68,14 +68,22 @@ public enum LedgerPath: Sendable, Hashable, CustomStringConvertible {
             }
             guard let id = IntentID(stem) else { return .failure(PathProblem("invalid intent id \(quoted: stem)")) }
             guard parts[1] == id.fanOut else {
-                return .failure(PathProblem("fan-out directory \(quoted: parts[1]) should be \(quoted: id.fanOut) for id \(quoted: id.rawValue)"))
+                return .failure(
+                    PathProblem(
+                        "fan-out directory \(quoted: parts[1]) should be \(quoted: id.fanOut) for id \(quoted: id.rawValue)"
+                    ))
             }
             return .success(isSignature ? .intentSignature(id) : .intent(id))
         case "audit":
             guard parts.count == 4 else { return .failure(PathProblem("expected audit/<aa>/<id>/<seq>-<event>.json")) }
-            guard let id = IntentID(parts[2]) else { return .failure(PathProblem("invalid intent id \(quoted: parts[2])")) }
+            guard let id = IntentID(parts[2]) else {
+                return .failure(PathProblem("invalid intent id \(quoted: parts[2])"))
+            }
             guard parts[1] == id.fanOut else {
-                return .failure(PathProblem("fan-out directory \(quoted: parts[1]) should be \(quoted: id.fanOut) for id \(quoted: id.rawValue)"))
+                return .failure(
+                    PathProblem(
+                        "fan-out directory \(quoted: parts[1]) should be \(quoted: id.fanOut) for id \(quoted: id.rawValue)"
+                    ))
             }
             let file = parts[3]
             guard file.hasSuffix(".json") else { return .failure(PathProblem("an audit event file must end in .json")) }
@@ -89,7 +97,9 @@ public enum LedgerPath: Sendable, Hashable, CustomStringConvertible {
                 sequenceText.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }),
                 let sequence = Int(sequenceText), sequence >= 1, LedgerPath.sequenceText(sequence) == sequenceText
             else {
-                return .failure(PathProblem("sequence \(quoted: sequenceText) is not a number from 0001 written with at least four digits"))
+                return .failure(
+                    PathProblem(
+                        "sequence \(quoted: sequenceText) is not a number from 0001 written with at least four digits"))
             }
             guard let event = AuditEventKind(rawValue: eventText) else {
                 return .failure(PathProblem("unknown event \(quoted: eventText)"))

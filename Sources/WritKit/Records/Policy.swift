@@ -98,7 +98,9 @@ public struct Policy: Sendable, Equatable {
     /// Parses `policy.toml` bytes; throws `WritError(.policyMalformed, ...)`.
     public static func parse(_ bytes: some Collection<UInt8>) throws -> Policy {
         let root = try TOMLRecordReader.parse(bytes, reason: .policyMalformed, record: "policy.toml")
-        try root.rejectUnknownKeys(allowing: ["schema", "kinds", "tiers", "roles", "proposers", "gates", "governance", "members"])
+        try root.rejectUnknownKeys(allowing: [
+            "schema", "kinds", "tiers", "roles", "proposers", "gates", "governance", "members",
+        ])
         try root.requireSchemaOne()
 
         var kinds: [String: Tier] = [:]

@@ -19,7 +19,9 @@ public enum RecordBytes {
             throw WritError(reason, "\(record): not valid UTF-8")
         }
         // A byte order mark is invisible yet changes the digest; one spelling per record.
-        guard text.unicodeScalars.first != "\u{FEFF}" else { throw WritError(reason, "\(record): starts with a byte order mark") }
+        guard text.unicodeScalars.first != "\u{FEFF}" else {
+            throw WritError(reason, "\(record): starts with a byte order mark")
+        }
         return text
     }
 }

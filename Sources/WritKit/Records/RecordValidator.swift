@@ -60,7 +60,9 @@ public enum RecordValidator {
     public static func detect(path: String, bytes: some Collection<UInt8>) -> (kind: RecordKind, layoutPath: String?)? {
         if let shaped = layoutShape(path) { return shaped }
         if path.hasSuffix(".json") { return (.auditEvent, nil) }
-        guard let text = String(validating: Array(bytes.prefix(RecordBytes.maximumSize)), as: UTF8.self) else { return nil }
+        guard let text = String(validating: Array(bytes.prefix(RecordBytes.maximumSize)), as: UTF8.self) else {
+            return nil
+        }
         let keys = Set(
             text.split(whereSeparator: \.isNewline).compactMap { line -> String? in
                 let trimmed = line.drop(while: { $0 == " " || $0 == "\t" })
@@ -94,7 +96,8 @@ public enum RecordValidator {
         guard let kind = kind ?? detected?.kind else {
             throw WritError(
                 path.hasSuffix(".json") ? .ledgerViolation : .intentMalformed,
-                "\(path): cannot tell which record this is (policy, intent, approval, governance record, request or audit event)")
+                "\(path): cannot tell which record this is (policy, intent, approval, governance record, request or audit event)"
+            )
         }
         let layoutPath = detected?.kind == kind ? detected?.layoutPath : nil
         switch kind {

@@ -179,11 +179,14 @@ enum StrictJSON {
                     case UInt8(ascii: "u"):
                         var code = try hex4()
                         if (0xD800..<0xDC00).contains(code) {
-                            guard peek == UInt8(ascii: "\\"), index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "u")
+                            guard peek == UInt8(ascii: "\\"), index + 1 < bytes.count,
+                                bytes[index + 1] == UInt8(ascii: "u")
                             else { throw Problem(message: "lone surrogate in a JSON string") }
                             index += 2
                             let low = try hex4()
-                            guard (0xDC00..<0xE000).contains(low) else { throw Problem(message: "lone surrogate in a JSON string") }
+                            guard (0xDC00..<0xE000).contains(low) else {
+                                throw Problem(message: "lone surrogate in a JSON string")
+                            }
                             code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
                         }
                         guard let scalar = Unicode.Scalar(code), code != 0 else {

@@ -6,7 +6,9 @@
 struct TOMLWriter {
     private(set) var text = ""
 
-    mutating func line(_ key: String, _ value: String) { text += "\(TOMLWriter.key(key)) = \(TOMLWriter.quote(value))\n" }
+    mutating func line(_ key: String, _ value: String) {
+        text += "\(TOMLWriter.key(key)) = \(TOMLWriter.quote(value))\n"
+    }
 
     mutating func line(_ key: String, _ value: Int) { text += "\(TOMLWriter.key(key)) = \(value)\n" }
 
@@ -26,7 +28,8 @@ struct TOMLWriter {
 
     /// A bare key when it is `[A-Za-z0-9_-]+`, a quoted key otherwise.
     static func key(_ key: String) -> String {
-        let bare = !key.isEmpty && key.utf8.allSatisfy { $0.isAlnum || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") }
+        let bare =
+            !key.isEmpty && key.utf8.allSatisfy { $0.isAlnum || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") }
         return bare ? key : quote(key)
     }
 

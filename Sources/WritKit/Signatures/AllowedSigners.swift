@@ -106,7 +106,9 @@ public struct AllowedSigners: Sendable, Hashable {
 
     private static func isBlank(_ c: Character) -> Bool { c == " " || c == "\t" || c == "\r" }
 
-    private static func parseLine(_ raw: Substring, number: Int, timeZone: TimeZone) throws(AllowedSignersError) -> Entry? {
+    private static func parseLine(_ raw: Substring, number: Int, timeZone: TimeZone) throws(AllowedSignersError)
+        -> Entry?
+    {
         var rest = raw.drop(while: isBlank)
         if rest.isEmpty || rest.first == "#" { return nil }
         func fail(_ why: String) -> AllowedSignersError { AllowedSignersError(line: number, reason: why) }
@@ -210,12 +212,16 @@ public struct AllowedSigners: Sendable, Hashable {
             } else if takeKeyword("valid-after") {
                 guard options.validAfter == nil else { throw fail("multiple \"valid-after\" options") }
                 let value = try dequote(&rest, fail: fail)
-                guard let date = parseTime(value, timeZone: timeZone) else { throw fail("invalid valid-after time \"\(value)\"") }
+                guard let date = parseTime(value, timeZone: timeZone) else {
+                    throw fail("invalid valid-after time \"\(value)\"")
+                }
                 options.validAfter = date
             } else if takeKeyword("valid-before") {
                 guard options.validBefore == nil else { throw fail("multiple \"valid-before\" options") }
                 let value = try dequote(&rest, fail: fail)
-                guard let date = parseTime(value, timeZone: timeZone) else { throw fail("invalid valid-before time \"\(value)\"") }
+                guard let date = parseTime(value, timeZone: timeZone) else {
+                    throw fail("invalid valid-before time \"\(value)\"")
+                }
                 options.validBefore = date
             } else {
                 let name = rest.prefix(while: { $0 != "=" && $0 != "," })

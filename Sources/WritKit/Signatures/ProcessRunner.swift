@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Runs a program by absolute path, feeding it stdin and draining both
@@ -50,7 +50,7 @@ enum ProcessRunner {
         let output = try makePipe()
         let errors = try makePipe()
         var childEnds = [input.read, output.write, errors.write]
-        defer { childEnds.forEach { close($0) } }
+        defer { for item in childEnds { close(item) } }
 
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -76,19 +76,19 @@ enum ProcessRunner {
         posix_spawnattr_setflags(&attributes, Int16(flags))
 
         let argv = ([path] + arguments).map { strdup($0) }
-        defer { argv.forEach { free($0) } }
+        defer { for item in argv { free(item) } }
         let envp = (environment ?? ProcessInfo.processInfo.environment).map { strdup("\($0.key)=\($0.value)") }
-        defer { envp.forEach { free($0) } }
+        defer { for item in envp { free(item) } }
         var pid: pid_t = 0
         let spawned = (argv + [nil]).withUnsafeBufferPointer { argvBuffer in
             (envp + [nil]).withUnsafeBufferPointer { envBuffer in
                 posix_spawn(&pid, path, &actions, &attributes, argvBuffer.baseAddress!, envBuffer.baseAddress!)
             }
         }
-        childEnds.forEach { close($0) }
+        for descriptor in childEnds { close(descriptor) }
         childEnds = []
         guard spawned == 0 else {
-            [input.write, output.read, errors.read].forEach { close($0) }
+            for descriptor in [input.write, output.read, errors.read] { close(descriptor) }
             throw ProcessRunnerError.spawnFailed(path: path, errno: spawned)
         }
 

@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A client for the ssh-agent protocol (draft-miller-ssh-agent) on a Unix
@@ -27,7 +27,9 @@ struct SSHAgentClient: Sendable {
     private static let maximumReply = 256 * 1024
 
     /// The agent named by `SSH_AUTH_SOCK`, or nil when none is set.
-    static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> SSHAgentClient? {
+    static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment)
+        -> SSHAgentClient?
+    {
         guard let path = environment["SSH_AUTH_SOCK"], !path.isEmpty else { return nil }
         return SSHAgentClient(socketPath: path)
     }
@@ -93,7 +95,9 @@ struct SSHAgentClient: Sendable {
         address.sun_family = sa_family_t(AF_UNIX)
         let pathBytes = Array(socketPath.utf8)
         let capacity = MemoryLayout.size(ofValue: address.sun_path)
-        guard !pathBytes.isEmpty, pathBytes.count < capacity else { throw .unreachable(socketPath, "socket path too long") }
+        guard !pathBytes.isEmpty, pathBytes.count < capacity else {
+            throw .unreachable(socketPath, "socket path too long")
+        }
         withUnsafeMutableBytes(of: &address.sun_path) { raw in
             raw.copyBytes(from: pathBytes)
             raw[pathBytes.count] = 0
@@ -121,7 +125,9 @@ struct SSHAgentClient: Sendable {
         while offset < bytes.count {
             let written = bytes[offset...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
             if written < 0, errno == EINTR { continue }
-            guard written > 0 else { throw .protocolError("write to agent failed: \(String(cString: strerror(errno)))") }
+            guard written > 0 else {
+                throw .protocolError("write to agent failed: \(String(cString: strerror(errno)))")
+            }
             offset += written
         }
     }

@@ -29,15 +29,21 @@ public struct SSHEd25519PrivateKey: Sendable, CustomStringConvertible, CustomDeb
         guard bytes[(end + footer.count)...].allSatisfy(SSHBase64.isSpace) else {
             throw .malformed("data after the end line")
         }
-        guard let blob = SSHBase64.decode(bytes[begin.count..<end]) else { throw .malformed("body is not valid base64") }
+        guard let blob = SSHBase64.decode(bytes[begin.count..<end]) else {
+            throw .malformed("body is not valid base64")
+        }
         do {
             var reader = SSHWireReader(blob)
-            guard try reader.readBytes(Self.magic.count) == Self.magic else { throw SSHPrivateKeyError.malformed("not openssh-key-v1") }
+            guard try reader.readBytes(Self.magic.count) == Self.magic else {
+                throw SSHPrivateKeyError.malformed("not openssh-key-v1")
+            }
             let cipher = try reader.readText()
             let kdf = try reader.readText()
             _ = try reader.readString()  // kdf options
             guard cipher == "none", kdf == "none" else { throw SSHPrivateKeyError.encrypted(cipher: cipher) }
-            guard try reader.readUInt32() == 1 else { throw SSHPrivateKeyError.malformed("file must hold exactly one key") }
+            guard try reader.readUInt32() == 1 else {
+                throw SSHPrivateKeyError.malformed("file must hold exactly one key")
+            }
             let publicBlob = try reader.readString()
             let privateSection = try reader.readString()
             try reader.expectEnd()
@@ -49,10 +55,16 @@ public struct SSHEd25519PrivateKey: Sendable, CustomStringConvertible, CustomDeb
             }
             guard outerKey.type == .ed25519 else { throw SSHPrivateKeyError.unsupportedKeyType(outerKey.type.rawValue) }
             // Unencrypted sections are padded to the 8-byte cipher block.
-            guard privateSection.count % 8 == 0 else { throw SSHPrivateKeyError.malformed("private section is not block-aligned") }
+            guard privateSection.count % 8 == 0 else {
+                throw SSHPrivateKeyError.malformed("private section is not block-aligned")
+            }
             var inner = SSHWireReader(privateSection)
-            guard try inner.readUInt32() == inner.readUInt32() else { throw SSHPrivateKeyError.malformed("check integers differ") }
-            guard try inner.readText() == SSHKeyType.ed25519.rawValue else { throw SSHPrivateKeyError.malformed("private key type mismatch") }
+            guard try inner.readUInt32() == inner.readUInt32() else {
+                throw SSHPrivateKeyError.malformed("check integers differ")
+            }
+            guard try inner.readText() == SSHKeyType.ed25519.rawValue else {
+                throw SSHPrivateKeyError.malformed("private key type mismatch")
+            }
             let publicBytes = try inner.readString()
             let secret = try inner.readString()
             _ = try inner.readString()  // comment
@@ -69,7 +81,9 @@ public struct SSHEd25519PrivateKey: Sendable, CustomStringConvertible, CustomDeb
             var expected = SSHWireWriter()
             expected.writeString(SSHKeyType.ed25519.rawValue)
             expected.writeString(Array(derived.publicKey.rawRepresentation))
-            guard expected.bytes == publicBlob else { throw SSHPrivateKeyError.malformed("private key does not match its public key") }
+            guard expected.bytes == publicBlob else {
+                throw SSHPrivateKeyError.malformed("private key does not match its public key")
+            }
             self.seed = seed
             self.publicKey = outerKey
         } catch let error as SSHPrivateKeyError {
@@ -83,7 +97,8 @@ public struct SSHEd25519PrivateKey: Sendable, CustomStringConvertible, CustomDeb
     /// files).
     public static func generate() -> SSHEd25519PrivateKey {
         let key = Curve25519.Signing.PrivateKey()
-        return SSHEd25519PrivateKey(seed: Array(key.rawRepresentation), publicRaw: Array(key.publicKey.rawRepresentation))
+        return SSHEd25519PrivateKey(
+            seed: Array(key.rawRepresentation), publicRaw: Array(key.publicKey.rawRepresentation))
     }
 
     private init(seed: [UInt8], publicRaw: [UInt8]) {
@@ -93,7 +108,8 @@ public struct SSHEd25519PrivateKey: Sendable, CustomStringConvertible, CustomDeb
 
     private static func find(_ needle: [UInt8], in haystack: [UInt8], from start: Int) -> Int? {
         guard haystack.count >= needle.count, start <= haystack.count - needle.count else { return nil }
-        for index in start...(haystack.count - needle.count) where haystack[index..<(index + needle.count)].elementsEqual(needle) {
+        for index in start...(haystack.count - needle.count)
+        where haystack[index..<(index + needle.count)].elementsEqual(needle) {
             return index
         }
         return nil

@@ -50,7 +50,9 @@ enum SSHKeyFile: Sendable {
             let cipher = try reader.readText()
             _ = try reader.readText()  // kdf
             _ = try reader.readString()  // kdf options
-            guard try reader.readUInt32() == 1 else { throw SSHKeyFileError.malformed("file must hold exactly one key") }
+            guard try reader.readUInt32() == 1 else {
+                throw SSHKeyFileError.malformed("file must hold exactly one key")
+            }
             let publicBlob = try reader.readString()
             _ = try reader.readString()  // the private section, possibly encrypted
             try reader.expectEnd()

@@ -75,7 +75,9 @@ public struct SSHPublicKey: Sendable, Hashable, CustomStringConvertible {
                 material = .skEd25519(pk, application: application)
             case .ecdsaP256, .ecdsaP384, .ecdsaP521:
                 let curve = try reader.readText()
-                guard curve == type.curveName else { throw SSHKeyError.malformed("curve \(curve) does not match \(name)") }
+                guard curve == type.curveName else {
+                    throw SSHKeyError.malformed("curve \(curve) does not match \(name)")
+                }
                 let point = try reader.readString()
                 // Only uncompressed points (0x04 ‖ X ‖ Y) are valid in SSH.
                 guard point.first == 0x04 else { throw SSHKeyError.malformed("EC point is not uncompressed") }

@@ -150,7 +150,8 @@ public struct SSHSignature: Sendable, Hashable {
     ///
     /// This says nothing about whether the key is trusted; see
     /// ``SignatureVerifier``.
-    public func verifyCryptographically(message: some DataProtocol, namespace expected: String) throws(SignatureFailure) {
+    public func verifyCryptographically(message: some DataProtocol, namespace expected: String) throws(SignatureFailure)
+    {
         guard !expected.isEmpty else { throw .malformedSignature("empty expected namespace") }
         guard namespace == expected else { throw .wrongNamespace(expected: expected, found: namespace) }
         let data = Self.signedData(namespace: expected, hash: hash, message: message)

@@ -18,7 +18,9 @@ enum SSHSignatureAlgorithms {
                 guard algorithm == SSHKeyType.ed25519.rawValue else { throw mismatch(algorithm, key) }
                 let signature = try reader.readString()
                 try reader.expectEnd()
-                guard signature.count == 64 else { throw SignatureFailure.malformedSignature("ed25519 signature is not 64 bytes") }
+                guard signature.count == 64 else {
+                    throw SignatureFailure.malformedSignature("ed25519 signature is not 64 bytes")
+                }
                 guard publicKey.isValidSignature(signature, for: data) else { throw SignatureFailure.badSignature }
 
             case .skEd25519(let raw, let application):
@@ -28,13 +30,17 @@ enum SSHSignatureAlgorithms {
                 let flags = try reader.readByte()
                 let counter = try reader.readUInt32()
                 try reader.expectEnd()
-                guard signature.count == 64 else { throw SignatureFailure.malformedSignature("ed25519 signature is not 64 bytes") }
+                guard signature.count == 64 else {
+                    throw SignatureFailure.malformedSignature("ed25519 signature is not 64 bytes")
+                }
                 var signed = SSHWireWriter()
                 signed.writeBytes(SHA256.hash(data: Array(application.utf8)))
                 signed.writeByte(flags)
                 signed.writeUInt32(counter)
                 signed.writeBytes(SHA256.hash(data: data))
-                guard publicKey.isValidSignature(signature, for: signed.bytes) else { throw SignatureFailure.badSignature }
+                guard publicKey.isValidSignature(signature, for: signed.bytes) else {
+                    throw SignatureFailure.badSignature
+                }
                 // Checked after the signature so a forged flag byte reads as
                 // a bad signature, and a genuine untouched one as this.
                 guard flags & userPresenceFlag != 0 else { throw SignatureFailure.userPresenceMissing }
@@ -89,8 +95,10 @@ enum SSHSignatureAlgorithms {
                 let rsaSignature = _RSA.Signing.RSASignature(rawRepresentation: signature)
                 let valid =
                     isSHA512
-                    ? publicKey.isValidSignature(rsaSignature, for: SHA512.hash(data: data), padding: .insecurePKCS1v1_5)
-                    : publicKey.isValidSignature(rsaSignature, for: SHA256.hash(data: data), padding: .insecurePKCS1v1_5)
+                    ? publicKey.isValidSignature(
+                        rsaSignature, for: SHA512.hash(data: data), padding: .insecurePKCS1v1_5)
+                    : publicKey.isValidSignature(
+                        rsaSignature, for: SHA256.hash(data: data), padding: .insecurePKCS1v1_5)
                 guard valid else { throw SignatureFailure.badSignature }
             }
         } catch let error as SignatureFailure {

@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A key file writ signs with, and the one way it signs with it, decided
@@ -61,7 +61,8 @@ public struct SSHSigningKey: Sendable, CustomStringConvertible {
         switch kind {
         case .openSSH(let key, encrypted: false) where key.type == .ed25519:
             do {
-                return SSHSigningKey(path: path, publicKey: key, method: .inProcess(try SSHEd25519PrivateKey(openSSH: text)))
+                return SSHSigningKey(
+                    path: path, publicKey: key, method: .inProcess(try SSHEd25519PrivateKey(openSSH: text)))
             } catch {
                 throw .malformedKey(path: path, "\(error)")
             }
@@ -105,27 +106,34 @@ public struct SSHSigningKey: Sendable, CustomStringConvertible {
             let hash = SSHSignatureHash.sha512
             let signature: [UInt8]
             do {
-                signature = try agent.sign(SSHSignature.signedData(namespace: namespace, hash: hash, message: message), with: publicKey)
+                signature = try agent.sign(
+                    SSHSignature.signedData(namespace: namespace, hash: hash, message: message), with: publicKey)
             } catch {
                 throw .agentFailed(path: path, "\(error)")
             }
-            armored = SSHSignature.armor(Self.sshsig(publicKey: publicKey, namespace: namespace, hash: hash, signature: signature))
+            armored = SSHSignature.armor(
+                Self.sshsig(publicKey: publicKey, namespace: namespace, hash: hash, signature: signature))
         case .sshKeygen:
-            armored = try runSSHKeygen(message: message, namespace: namespace, session: .detached(timeout: ProcessRunner.defaultTimeout))
+            armored = try runSSHKeygen(
+                message: message, namespace: namespace, session: .detached(timeout: ProcessRunner.defaultTimeout))
         case .terminalPrompt:
             armored = try runSSHKeygen(message: message, namespace: namespace, session: .terminal)
         }
         do {
             let parsed = try SSHSignature(armored: armored)
             try parsed.verifyCryptographically(message: message, namespace: namespace)
-            if let publicKey, parsed.publicKey != publicKey { throw SignatureFailure.malformedSignature("made with another key") }
+            if let publicKey, parsed.publicKey != publicKey {
+                throw SignatureFailure.malformedSignature("made with another key")
+            }
         } catch {
             throw .badSignature(path: path, "\(error)")
         }
         return armored
     }
 
-    private func runSSHKeygen(message: Data, namespace: String, session: ProcessRunner.Session) throws(SSHSignerError) -> String {
+    private func runSSHKeygen(message: Data, namespace: String, session: ProcessRunner.Session) throws(SSHSignerError)
+        -> String
+    {
         let result: ProcessRunner.Output
         do {
             result = try ProcessRunner.run(
@@ -134,13 +142,16 @@ public struct SSHSigningKey: Sendable, CustomStringConvertible {
             throw .sshKeygenFailed(path: path, "\(error)")
         }
         guard result.status == 0 else {
-            throw .sshKeygenFailed(path: path, "exited \(result.status): \(String(decoding: result.stderr, as: UTF8.self))")
+            throw .sshKeygenFailed(
+                path: path, "exited \(result.status): \(String(decoding: result.stderr, as: UTF8.self))")
         }
         return String(decoding: result.stdout, as: UTF8.self)
     }
 
     /// The SSHSIG blob (PROTOCOL.sshsig) around a signature the agent made.
-    static func sshsig(publicKey: SSHPublicKey, namespace: String, hash: SSHSignatureHash, signature: [UInt8]) -> [UInt8] {
+    static func sshsig(publicKey: SSHPublicKey, namespace: String, hash: SSHSignatureHash, signature: [UInt8])
+        -> [UInt8]
+    {
         var blob = SSHWireWriter()
         blob.writeBytes(SSHSignature.magic)
         blob.writeUInt32(1)
@@ -154,7 +165,8 @@ public struct SSHSigningKey: Sendable, CustomStringConvertible {
 
     private static func readKeyFile(_ path: String) throws(SSHSignerError) -> String {
         guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw .unreadableKey(path: path, FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file")
+            throw .unreadableKey(
+                path: path, FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file")
         }
         defer { try? handle.close() }
         let data: Data

@@ -59,14 +59,18 @@ struct Approve: ParsableCommand {
                 let id: String, decision: String, tier: String, intent_digest: String, branch: String
                 let branch_commit: String, merge_commit: String?, merged: [String], left_on_branch: [String]
             }
-            try Output.printJSON(Answer(
-                id: intentID.rawValue, decision: approval.record.decision.rawValue, tier: approval.record.tier.rawValue,
-                intent_digest: approval.record.intentDigest.description, branch: approval.branch,
-                branch_commit: approval.branchCommit.hex, merge_commit: approval.mergeCommit?.hex,
-                merged: approval.merged, left_on_branch: approval.leftOnBranch))
+            try Output.printJSON(
+                Answer(
+                    id: intentID.rawValue, decision: approval.record.decision.rawValue,
+                    tier: approval.record.tier.rawValue,
+                    intent_digest: approval.record.intentDigest.description, branch: approval.branch,
+                    branch_commit: approval.branchCommit.hex, merge_commit: approval.mergeCommit?.hex,
+                    merged: approval.merged, left_on_branch: approval.leftOnBranch))
             return
         }
-        print("Signed \(approval.record.decision.rawValue) of \(intentID) (tier \(approval.record.tier), \(approval.record.intentDigest))")
+        print(
+            "Signed \(approval.record.decision.rawValue) of \(intentID) (tier \(approval.record.tier), \(approval.record.intentDigest))"
+        )
         print("  on branch \(approval.branch) at \(approval.branchCommit.hex)")
         guard merge else { return }
         if let mergeCommit = approval.mergeCommit {

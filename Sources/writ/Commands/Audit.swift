@@ -16,9 +16,10 @@ private struct AuditTarget {
         }
         self.ops = ops
         self.trustRoot = trustRoot
-        self.idempotentKinds = try trustOptions.config.map { path in
-            Set(try ConfigFile.load(path).executors.values.filter(\.idempotent).map(\.kind))
-        } ?? []
+        self.idempotentKinds =
+            try trustOptions.config.map { path in
+                Set(try ConfigFile.load(path).executors.values.filter(\.idempotent).map(\.kind))
+            } ?? []
     }
 }
 
@@ -44,7 +45,8 @@ struct Log: ParsableCommand {
             return
         }
         for event in audit.newestFirst {
-            let signers = event.signers.isEmpty ? event.signature.rawValue : event.signers.map(\.rawValue).joined(separator: ",")
+            let signers =
+                event.signers.isEmpty ? event.signature.rawValue : event.signers.map(\.rawValue).joined(separator: ",")
             let counts = event.counts ? "counts" : "IGNORED"
             print("\(event.commit.hex.prefix(12))  \(event.commitTime)  \(signers)  \(counts)  \(event.summary)")
             if let why = event.whyNot { print("    \(why)") }
@@ -77,9 +79,13 @@ struct Verify: ParsableCommand {
             print(report.summaryLine)
         } else {
             for finding in report.findings {
-                print("\(finding.reason.rawValue)  \(finding.commit?.hex ?? "-")  \(finding.path ?? "-")  \(finding.detail)")
+                print(
+                    "\(finding.reason.rawValue)  \(finding.commit?.hex ?? "-")  \(finding.path ?? "-")  \(finding.detail)"
+                )
             }
-            print("\(report.findings.count) finding(s) in \(report.commits) commits, \(report.events) events, \(report.claims) claims")
+            print(
+                "\(report.findings.count) finding(s) in \(report.commits) commits, \(report.events) events, \(report.claims) claims"
+            )
         }
         if !report.isClean { throw ExitCode(ExitStatus.findings) }
     }

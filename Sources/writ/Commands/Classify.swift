@@ -28,7 +28,11 @@ struct Classify: ParsableCommand {
             tier = max(tier, override)
         }
         if json {
-            struct Answer: Encodable { let kind: String; let tier: String; let listed: Bool }
+            struct Answer: Encodable {
+                let kind: String
+                let tier: String
+                let listed: Bool
+            }
             try Output.printJSON(Answer(kind: kind, tier: tier.rawValue, listed: parsed.kinds[kind] != nil))
         } else {
             print(tier.rawValue)

@@ -17,7 +17,8 @@ struct Demo: ParsableCommand {
             }
             directory = URL(fileURLWithPath: dir)
         } else {
-            directory = FileManager.default.temporaryDirectory.appendingPathComponent("writ-demo-\(UUID().uuidString.prefix(8))")
+            directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "writ-demo-\(UUID().uuidString.prefix(8))")
         }
         let outcome = try DemoTour(directory: directory).run { print($0) }
         print("\n4. The status every dispatcher computes (writ status):\n")
@@ -31,7 +32,8 @@ struct Demo: ParsableCommand {
             let reason = entry.reason.map { " (\($0.rawValue))" } ?? ""
             print("   \(entry.id): \(entry.result.rawValue)\(reason)")
         }
-        let after = try StatusEvaluator(ops: outcome.sandbox.ops).evaluate(trustRoot: outcome.sandbox.trustRoot, now: Date())
+        let after = try StatusEvaluator(ops: outcome.sandbox.ops).evaluate(
+            trustRoot: outcome.sandbox.trustRoot, now: Date())
         let ran = after.intents.filter { $0.state == .succeeded }.map(\.id.rawValue)
         print("   Ran exactly once each: \(ran.joined(separator: ", ")). A second poll does nothing:")
         let second = try dispatch.poll(configPath: configPath)
@@ -42,15 +44,20 @@ struct Demo: ParsableCommand {
         let blockedCount = audit.events.filter { $0.kind == .blocked }.count
         print("   (\(blockedCount) blocked events, one per blocked intent, left out here)")
         for event in audit.newestFirst.filter({ $0.kind != .blocked }).prefix(7) {
-            let signers = event.signers.isEmpty ? event.signature.rawValue : event.signers.map(\.rawValue).joined(separator: ",")
-            print("   \(event.commit.hex.prefix(12))  \(signers)  \(event.counts ? "counts" : "ignored")  \(event.summary)")
+            let signers =
+                event.signers.isEmpty ? event.signature.rawValue : event.signers.map(\.rawValue).joined(separator: ",")
+            print(
+                "   \(event.commit.hex.prefix(12))  \(signers)  \(event.counts ? "counts" : "ignored")  \(event.summary)"
+            )
         }
-        let verified = try LedgerVerifier(ops: outcome.sandbox.ops).verify(trustRoot: outcome.sandbox.trustRoot, now: Date())
+        let verified = try LedgerVerifier(ops: outcome.sandbox.ops).verify(
+            trustRoot: outcome.sandbox.trustRoot, now: Date())
         print("   writ verify: \(verified.summaryLine)")
 
         print("\n7. The trail is plain git: every claim and outcome is a commit signed by the dispatcher.\n")
         for line in try dispatch.signedHistory() { print("   " + line) }
-        print("""
+        print(
+            """
 
             Try it yourself:
                git -c gpg.ssh.allowedSignersFile=\(directory.path)/allowed_signers --git-dir=\(repo) log --show-signature writ/ledger

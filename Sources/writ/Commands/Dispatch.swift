@@ -30,13 +30,19 @@ struct Dispatch: ParsableCommand {
     @Option(help: "Poll every D (e.g. 30s, 5m) until stopped.")
     var interval: String?
 
-    @Flag(help: "Decide and report; claim nothing, run nothing and write nothing to the ops repo (the state dir still caches what was read).")
+    @Flag(
+        help:
+            "Decide and report; claim nothing, run nothing and write nothing to the ops repo (the state dir still caches what was read)."
+    )
     var dryRun = false
 
     @Flag(help: "Print the run report as JSON.")
     var json = false
 
-    @Option(help: "Log what the poll does to standard error at this level and above: trace, debug, info, notice, warning, error, critical.")
+    @Option(
+        help:
+            "Log what the poll does to standard error at this level and above: trace, debug, info, notice, warning, error, critical."
+    )
     var logLevel: String = "warning"
 
     func validate() throws {

@@ -5,7 +5,9 @@ import WritKit
 struct Resolve: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Settle an intent left in doubt: record a signed resolution on the ledger.",
-        discussion: "--retry lets the intent be claimed again; --succeeded and --failed settle it. Push the ledger branch afterwards when the ops repo has a remote.")
+        discussion:
+            "--retry lets the intent be claimed again; --succeeded and --failed settle it. Push the ledger branch afterwards when the ops repo has a remote."
+    )
 
     @Argument(help: "The intent id.")
     var id: String

@@ -37,7 +37,8 @@ struct RepoOptions: ParsableArguments {
 struct Propose: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Propose an intent: a signed file appended to the ledger branch.",
-        discussion: "Medium and high tiers also get an approval/<id> branch holding request.toml, to open an approval PR from.")
+        discussion:
+            "Medium and high tiers also get an approval/<id> branch holding request.toml, to open an approval PR from.")
 
     @OptionGroup var repoOptions: RepoOptions
     @OptionGroup var signer: SignerOptions
@@ -79,18 +80,24 @@ struct Propose: ParsableCommand {
         let now = Date()
         var request = Proposer.Request(kind: kind, target: Intent.Target(repo: target, branch: branch))
         if let id {
-            guard let parsed = IntentID(id) else { throw ValidationError("--id must match ^[a-z0-9][a-z0-9._-]{0,99}$") }
+            guard let parsed = IntentID(id) else {
+                throw ValidationError("--id must match ^[a-z0-9][a-z0-9._-]{0,99}$")
+            }
             request.id = parsed
         }
         for param in params {
-            guard let equals = param.firstIndex(of: "=") else { throw ValidationError("--param takes name=value, got \(param)") }
+            guard let equals = param.firstIndex(of: "=") else {
+                throw ValidationError("--param takes name=value, got \(param)")
+            }
             let name = String(param[..<equals])
             guard request.params[name] == nil else { throw ValidationError("--param \(name) given twice") }
             request.params[name] = String(param[param.index(after: equals)...])
         }
         request.summary = summary
         if let blastRadius {
-            guard let tier = Tier(parsing: blastRadius) else { throw ValidationError("--blast-radius must be low, medium or high") }
+            guard let tier = Tier(parsing: blastRadius) else {
+                throw ValidationError("--blast-radius must be low, medium or high")
+            }
             request.blastRadius = tier
         }
         request.requires = requires
@@ -108,10 +115,11 @@ struct Propose: ParsableCommand {
                 let id: String, tier: String, digest: String, ledger_commit: String
                 let approvals_required: Int, approval_branch: String?
             }
-            try Output.printJSON(Answer(
-                id: proposal.intent.id.rawValue, tier: proposal.tier.rawValue, digest: proposal.digest.description,
-                ledger_commit: proposal.ledgerCommit.hex, approvals_required: proposal.approvalsRequired,
-                approval_branch: proposal.approvalBranch))
+            try Output.printJSON(
+                Answer(
+                    id: proposal.intent.id.rawValue, tier: proposal.tier.rawValue, digest: proposal.digest.description,
+                    ledger_commit: proposal.ledgerCommit.hex, approvals_required: proposal.approvalsRequired,
+                    approval_branch: proposal.approvalBranch))
             return
         }
         print("Proposed \(proposal.intent.id) (\(proposal.intent.kind), tier \(proposal.tier))")
@@ -119,7 +127,9 @@ struct Propose: ParsableCommand {
         print("  ledger commit: \(proposal.ledgerCommit.hex)")
         if let branch = proposal.approvalBranch {
             print("Next: \(proposal.approvalsRequired) approval(s) needed. Open an approval PR from '\(branch)',")
-            print("  or: writ approve \(proposal.intent.id) --repo \(repoOptions.repo) --as PRINCIPAL --key KEY [--merge]")
+            print(
+                "  or: writ approve \(proposal.intent.id) --repo \(repoOptions.repo) --as PRINCIPAL --key KEY [--merge]"
+            )
         } else {
             print("Next: low tier; a dispatcher will auto-approve and run it on its next poll.")
         }

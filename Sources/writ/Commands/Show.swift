@@ -4,7 +4,9 @@ import WritKit
 
 struct Show: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show one intent: its file, each approval with its verified signer and merge commit, its events, the verdict.")
+        abstract:
+            "Show one intent: its file, each approval with its verified signer and merge commit, its events, the verdict."
+    )
 
     @Argument(help: "The intent id.")
     var id: String
@@ -68,7 +70,9 @@ struct Show: ParsableCommand {
             print("  verdict: \(state)" + (reason.map { " (\($0))" } ?? "") + " — \(detail)")
             print("  approvals: \(approvals) of \(required)")
             for approval in counted {
-                print("    ✓ \(approval.approver) (signature verified), merged in \(approval.commit.hex.prefix(12)), record \(approval.recordDigest)")
+                print(
+                    "    ✓ \(approval.approver) (signature verified), merged in \(approval.commit.hex.prefix(12)), record \(approval.recordDigest)"
+                )
             }
             for record in discarded {
                 print("    ✗ \(record.kind.rawValue) \(record.path): \(record.reason.rawValue) — \(record.detail)")
@@ -76,7 +80,9 @@ struct Show: ParsableCommand {
             print("  events: \(events.count)")
             for event in events {
                 let name = event.event.map { "\($0.kind.rawValue) by \($0.actor)" } ?? "unreadable"
-                let signers = event.signers.isEmpty ? "unsigned or untrusted" : "signed by " + event.signers.joined(separator: ", ")
+                let signers =
+                    event.signers.isEmpty
+                    ? "unsigned or untrusted" : "signed by " + event.signers.joined(separator: ", ")
                 print(
                     "    \(event.path.split(separator: "/").last ?? ""): \(name), commit \(event.commit.prefix(12)), \(signers)"
                         + (event.counts ? "" : ", does not count"))

@@ -27,7 +27,10 @@ struct Sig: ParsableCommand {
         @Argument(help: "The signed file.")
         var file: String
 
-        @Option(help: "Check key validity windows at this time instead of now, as ssh-keygen's -O verify-time= does: YYYYMMDD[HHMM[SS]][Z].")
+        @Option(
+            help:
+                "Check key validity windows at this time instead of now, as ssh-keygen's -O verify-time= does: YYYYMMDD[HHMM[SS]][Z]."
+        )
         var verifyTime: String?
 
         @Flag(help: "Print JSON: {\"valid\", \"reason\", \"detail\", \"principal\", \"key\"}.")
@@ -41,7 +44,8 @@ struct Sig: ParsableCommand {
                 }
                 clock = parsed
             }
-            let invalid: ReasonCode = namespace == SignatureNamespace.intent ? .intentSignatureInvalid : .approvalSignatureInvalid
+            let invalid: ReasonCode =
+                namespace == SignatureNamespace.intent ? .intentSignatureInvalid : .approvalSignatureInvalid
             var outcome = Outcome(valid: false, reason: nil, detail: nil, principal: principal, key: nil)
             do {
                 guard let message = FileManager.default.contents(atPath: file) else {

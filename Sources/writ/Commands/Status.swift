@@ -58,20 +58,25 @@ struct Status: ParsableCommand {
 enum StatusTable {
     static func print(_ status: OpsStatus) {
         let governance = status.governance
-        Swift.print("governance: " + (governance.trusted ? "trusted" : "NOT TRUSTED (\(governance.reason?.rawValue ?? "?"))")
-            + " at \(governance.commit?.hex.prefix(12) ?? "-") — \(governance.detail)")
+        Swift.print(
+            "governance: " + (governance.trusted ? "trusted" : "NOT TRUSTED (\(governance.reason?.rawValue ?? "?"))")
+                + " at \(governance.commit?.hex.prefix(12) ?? "-") — \(governance.detail)")
         let ledger = status.ledger
-        Swift.print("ledger:     " + (ledger.ok ? "ok" : "VIOLATED (\(ledger.reason?.rawValue ?? "?"))")
-            + " at \(ledger.commit?.hex.prefix(12) ?? "-") — \(ledger.detail)")
+        Swift.print(
+            "ledger:     " + (ledger.ok ? "ok" : "VIOLATED (\(ledger.reason?.rawValue ?? "?"))")
+                + " at \(ledger.commit?.hex.prefix(12) ?? "-") — \(ledger.detail)")
         let rows = status.intents.map { intent in
-            [intent.id.rawValue, intent.kind ?? "?", intent.tier?.rawValue ?? "?", intent.state.rawValue,
-             "\(intent.approvals)/\(intent.required)", intent.reason?.rawValue ?? "-"]
+            [
+                intent.id.rawValue, intent.kind ?? "?", intent.tier?.rawValue ?? "?", intent.state.rawValue,
+                "\(intent.approvals)/\(intent.required)", intent.reason?.rawValue ?? "-",
+            ]
         }
         let header = ["ID", "KIND", "TIER", "STATE", "APPROVALS", "REASON"]
         let widths = (0..<header.count).map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
         for row in [header] + rows {
-            Swift.print(zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }
-                .joined(separator: "  ").trimmingCharacters(in: .whitespaces))
+            Swift.print(
+                zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }
+                    .joined(separator: "  ").trimmingCharacters(in: .whitespaces))
         }
     }
 }

@@ -33,12 +33,14 @@ struct Validate: ParsableCommand {
         var forcedKind: RecordKind?
         if let kind {
             guard let parsed = RecordKind(rawValue: kind) else {
-                throw ValidationError("--kind must be one of \(RecordKind.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw ValidationError(
+                    "--kind must be one of \(RecordKind.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             forcedKind = parsed
         }
         var report = Report(
-            file: file, kind: forcedKind?.rawValue, valid: false, reason: nil, detail: nil, signer: nil, nextSignature: nil)
+            file: file, kind: forcedKind?.rawValue, valid: false, reason: nil, detail: nil, signer: nil,
+            nextSignature: nil)
         do {
             let reason = forcedKind?.malformedReason ?? .intentMalformed
             let bytes = try FileInput.read(file, as: reason)
@@ -76,7 +78,9 @@ struct Validate: ParsableCommand {
 
     /// Verifies `FILE.sig` for the principal the record names, under its kind's namespace.
     private func verifySignature(bytes: Data, principal: Principal, namespace: String, allowed: AllowedSigners) throws {
-        let signature = try FileInput.read(file + ".sig", as: namespace == SignatureNamespace.intent ? .intentSignatureInvalid : .approvalSignatureInvalid)
+        let signature = try FileInput.read(
+            file + ".sig",
+            as: namespace == SignatureNamespace.intent ? .intentSignatureInvalid : .approvalSignatureInvalid)
         _ = try SignatureVerifier.verifyOrWritError(
             armored: signature, message: bytes, principal: principal.rawValue, namespace: namespace,
             allowedSigners: allowed, at: Date())

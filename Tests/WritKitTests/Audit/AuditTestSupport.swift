@@ -18,7 +18,9 @@ enum AuditTestSupport {
     /// Writes `dispatcher.toml` into the sandbox (every kind runs /bin/true)
     /// and creates the target clone, then parses it.
     @discardableResult
-    static func config(_ sandbox: OpsSandbox, claimLease: String = "30m", idempotent: Bool = false) throws -> DispatcherConfig {
+    static func config(_ sandbox: OpsSandbox, claimLease: String = "30m", idempotent: Bool = false) throws
+        -> DispatcherConfig
+    {
         let root = sandbox.directory
         // A real (empty) clone: preflight accepts only a work tree root.
         _ = try Repository.create(at: root.appendingPathComponent("clones/github.com/example/app").path, bare: false)
@@ -59,7 +61,8 @@ enum AuditTestSupport {
     static func propose(
         _ sandbox: OpsSandbox, _ kind: String, _ id: String, at date: Date = Date()
     ) throws -> Proposer.Proposal {
-        var request = Proposer.Request(kind: kind, target: Intent.Target(repo: "github.com/example/app", branch: "main"))
+        var request = Proposer.Request(
+            kind: kind, target: Intent.Target(repo: "github.com/example/app", branch: "main"))
         request.id = try self.id(id)
         request.summary = "audit test \(id)"
         return try sandbox.propose(request, as: agent, at: date)
@@ -79,16 +82,21 @@ enum AuditTestSupport {
         let empty = ContentDigest.sha256(of: [UInt8]())
         return try AuditEvent(
             intent: id, intentDigest: digest, at: Timestamp(date), actor: try #require(Principal(dispatcher)),
-            payload: .succeeded(.init(
-                exitCode: 0, durationMs: 1, stdoutSHA256: empty, stderrSHA256: empty, stdoutTail: "", stderrTail: "")))
+            payload: .succeeded(
+                .init(
+                    exitCode: 0, durationMs: 1, stdoutSHA256: empty, stderrSHA256: empty, stdoutTail: "", stderrTail: ""
+                )))
     }
 
-    static func claimed(_ id: IntentID, digest: ContentDigest, tier: Tier, approvals: [AuditEvent.ClaimedApproval] = [], at date: Date)
+    static func claimed(
+        _ id: IntentID, digest: ContentDigest, tier: Tier, approvals: [AuditEvent.ClaimedApproval] = [], at date: Date
+    )
         throws -> AuditEvent
     {
         try AuditEvent(
             intent: id, intentDigest: digest, at: Timestamp(date), actor: try #require(Principal(dispatcher)),
-            payload: .claimed(.init(tier: tier, runID: "run-by-hand", idempotencyKey: id.rawValue, approvals: approvals)))
+            payload: .claimed(
+                .init(tier: tier, runID: "run-by-hand", idempotencyKey: id.rawValue, approvals: approvals)))
     }
 
     /// `message` with the `Writ-Governance` trailer a dispatcher would
@@ -106,7 +114,8 @@ enum AuditTestSupport {
         let tip = try sandbox.ops.ledgerHead()
         let tree = try repository.insert(files, into: try repository.commit(tip).tree, overwrite: replacing)
         let who = GitIdentity(name: "someone", email: "someone@example.com", date: date)
-        let commit = try repository.createCommit(tree: tree, parents: [tip], author: who, committer: who, message: "unsigned\n")
+        let commit = try repository.createCommit(
+            tree: tree, parents: [tip], author: who, committer: who, message: "unsigned\n")
         try repository.updateRef("refs/heads/" + sandbox.ops.ledgerRef, to: commit, expecting: tip)
         return commit
     }
@@ -128,8 +137,11 @@ enum AuditTestSupport {
         return commit
     }
 
-    static func verify(_ sandbox: OpsSandbox, idempotentKinds: Set<String> = [], at date: Date = Date()) throws -> VerifyReport {
-        try LedgerVerifier(ops: sandbox.ops, idempotentKinds: idempotentKinds).verify(trustRoot: sandbox.trustRoot, now: date)
+    static func verify(_ sandbox: OpsSandbox, idempotentKinds: Set<String> = [], at date: Date = Date()) throws
+        -> VerifyReport
+    {
+        try LedgerVerifier(ops: sandbox.ops, idempotentKinds: idempotentKinds).verify(
+            trustRoot: sandbox.trustRoot, now: date)
     }
 
     static func describe(_ report: VerifyReport) -> String {

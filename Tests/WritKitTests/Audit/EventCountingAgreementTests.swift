@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import WritKit
 
 /// One history with forged, unsigned, wrong-role and rotated-key events of
@@ -14,7 +15,8 @@ struct EventCountingAgreementTests {
     ]
 
     /// An event of `kind` for `id` with plausible fields.
-    static func event(_ kind: AuditEventKind, _ id: IntentID, digest: ContentDigest, actor: String, at date: Date) throws
+    static func event(_ kind: AuditEventKind, _ id: IntentID, digest: ContentDigest, actor: String, at date: Date)
+        throws
         -> AuditEvent
     {
         let empty = ContentDigest.sha256(of: [UInt8]())
@@ -35,7 +37,8 @@ struct EventCountingAgreementTests {
         case .projection: payload = .projection(operation: "comment", target: "github.com/example/app", key: "k")
         }
         return try AuditEvent(
-            intent: id, intentDigest: digest, at: Timestamp(date), actor: try #require(Principal(actor)), payload: payload)
+            intent: id, intentDigest: digest, at: Timestamp(date), actor: try #require(Principal(actor)),
+            payload: payload)
     }
 
     /// Adds one event of `kind` in its own commit, signed by `signer`
@@ -44,7 +47,8 @@ struct EventCountingAgreementTests {
         _ sandbox: OpsSandbox, _ kind: AuditEventKind, _ id: IntentID, signer: String?, message: String, at date: Date
     ) throws -> String {
         let (digest, path) = try AuditTestSupport.next(sandbox, id, kind)
-        let bytes = Data(try event(kind, id, digest: digest, actor: signer ?? AuditTestSupport.dispatcher, at: date).canonicalJSON())
+        let bytes = Data(
+            try event(kind, id, digest: digest, actor: signer ?? AuditTestSupport.dispatcher, at: date).canonicalJSON())
         if let signer {
             try sandbox.appendToLedger([path: bytes], as: signer, message: message, at: date)
         } else {
@@ -52,7 +56,8 @@ struct EventCountingAgreementTests {
             let tip = try sandbox.ops.ledgerHead()
             let tree = try repository.insert([path: bytes], into: try repository.commit(tip).tree, overwrite: false)
             let who = GitIdentity(name: "someone", email: "someone@example.com", date: date)
-            let commit = try repository.createCommit(tree: tree, parents: [tip], author: who, committer: who, message: message)
+            let commit = try repository.createCommit(
+                tree: tree, parents: [tip], author: who, committer: who, message: message)
             try repository.updateRef("refs/heads/" + sandbox.ops.ledgerRef, to: commit, expecting: tip)
         }
         return path
@@ -63,12 +68,15 @@ struct EventCountingAgreementTests {
     static func rotateDispatcher(_ sandbox: OpsSandbox, at date: Date) throws -> ObjectID {
         let repository = sandbox.ops.repository
         let tree = try repository.commit(try sandbox.ops.governanceHead()).tree
-        let oldSigners = String(decoding: try #require(try repository.blob(at: "allowed_signers", inTree: tree)), as: UTF8.self)
+        let oldSigners = String(
+            decoding: try #require(try repository.blob(at: "allowed_signers", inTree: tree)), as: UTF8.self)
         let signers = Data(
             oldSigners.split(separator: "\n").filter { !$0.hasPrefix(AuditTestSupport.dispatcher) }
                 .map { $0 + "\n" }.joined().utf8)
-        let policy = Data(OpsSandbox.demoPolicy.replacingOccurrences(
-            of: "dispatcher = [\"dispatch-1@example.com\"]", with: "dispatcher = [\"\(successor)\"]").utf8)
+        let policy = Data(
+            OpsSandbox.demoPolicy.replacingOccurrences(
+                of: "dispatcher = [\"dispatch-1@example.com\"]", with: "dispatcher = [\"\(successor)\"]"
+            ).utf8)
         let digest = GovernanceDigest.compute(policy: policy, allowedSigners: signers)
         let replaced = GovernanceDigest.compute(
             policy: try #require(try repository.blob(at: "policy.toml", inTree: tree)),
@@ -76,12 +84,14 @@ struct EventCountingAgreementTests {
         var files: [String: Data] = ["policy.toml": policy, "allowed_signers": signers]
         for admin in ["alice@example.com", "carol@example.com"] {
             let record = try GovernanceRecord(
-                governanceDigest: digest, replaces: replaced, decision: .approve, approver: try #require(Principal(admin)),
+                governanceDigest: digest, replaces: replaced, decision: .approve,
+                approver: try #require(Principal(admin)),
                 createdAt: Timestamp(date))
             let bytes = Data(record.canonicalBytes())
             let path = "approvals/_governance/\(digest.hex)/\(admin).toml"
             files[path] = bytes
-            files[path + ".sig"] = Data(try sandbox.identity(admin).sign(bytes, namespace: GovernanceRecord.signatureNamespace).utf8)
+            files[path + ".sig"] = Data(
+                try sandbox.identity(admin).sign(bytes, namespace: GovernanceRecord.signatureNamespace).utf8)
         }
         return try BranchAppender(repository: repository).append(
             files, to: sandbox.ops.governanceRef, message: "rotate the dispatcher\n",
@@ -92,9 +102,12 @@ struct EventCountingAgreementTests {
         try AuditTestSupport.config(sandbox)
         let root = sandbox.directory
         let text = try String(contentsOf: root.appendingPathComponent("dispatcher.toml"), encoding: .utf8)
-            .replacingOccurrences(of: "identity = \"\(AuditTestSupport.dispatcher)\"", with: "identity = \"\(successor)\"")
+            .replacingOccurrences(
+                of: "identity = \"\(AuditTestSupport.dispatcher)\"", with: "identity = \"\(successor)\""
+            )
             .replacingOccurrences(of: sandbox.keyPath(AuditTestSupport.dispatcher), with: sandbox.keyPath(successor))
-            .replacingOccurrences(of: root.appendingPathComponent("state").path, with: root.appendingPathComponent("state-2").path)
+            .replacingOccurrences(
+                of: root.appendingPathComponent("state").path, with: root.appendingPathComponent("state-2").path)
         return try DispatcherConfig.parse(Data(text.utf8))
     }
 
@@ -136,10 +149,14 @@ struct EventCountingAgreementTests {
         // ... unsigned, unknown-key and wrong-role events do not.
         for kind in Self.kinds {
             expected[try Self.plant(sandbox, kind, target, signer: nil, message: anchoredAtRoot, at: tick())] = false
-            expected[try Self.plant(sandbox, kind, target, signer: AuditTestSupport.stranger, message: anchoredAtRoot, at: tick())] = false
+            expected[
+                try Self.plant(
+                    sandbox, kind, target, signer: AuditTestSupport.stranger, message: anchoredAtRoot, at: tick())] =
+                false
             // An agent may write none of them; an operator may not claim.
             let wrongRole = kind == .claimed ? AuditTestSupport.operatorPrincipal : AuditTestSupport.agent
-            expected[try Self.plant(sandbox, kind, target, signer: wrongRole, message: anchoredAtRoot, at: tick())] = false
+            expected[try Self.plant(sandbox, kind, target, signer: wrongRole, message: anchoredAtRoot, at: tick())] =
+                false
         }
 
         // Admins rotate dispatch-1 out; an honest writer anchors after it.
@@ -149,7 +166,10 @@ struct EventCountingAgreementTests {
         // The rotated key writes every kind, backdated and anchored at the trust root.
         for kind in Self.kinds {
             let backdated = start.addingTimeInterval(-86_400)
-            expected[try Self.plant(sandbox, kind, target, signer: AuditTestSupport.dispatcher, message: anchoredAtRoot, at: backdated)] = false
+            expected[
+                try Self.plant(
+                    sandbox, kind, target, signer: AuditTestSupport.dispatcher, message: anchoredAtRoot, at: backdated)] =
+                false
         }
 
         // A poll by the successor dispatcher judges the same ledger.
@@ -166,23 +186,27 @@ struct EventCountingAgreementTests {
         // ... and from the command line.
         let ops = directory.appendingPathComponent("ops.git").path
         let show = try CLI.run("show", target.rawValue, "--repo", ops, "--trust", root.hex, "--json")
-        let shown = try #require(try JSONSerialization.jsonObject(with: Data(show.stdout.utf8)) as? [String: Any], "\(show.stderr)")
+        let shown = try #require(
+            try JSONSerialization.jsonObject(with: Data(show.stdout.utf8)) as? [String: Any], "\(show.stderr)")
         var showCounts: [String: Bool] = [:]
         for event in shown["events"] as? [[String: Any]] ?? [] {
             showCounts[event["path"] as? String ?? ""] = event["counts"] as? Bool
         }
         let log = try CLI.run("log", "--repo", ops, "--trust", root.hex, "--json")
-        let logged = try #require(try JSONSerialization.jsonObject(with: Data(log.stdout.utf8)) as? [[String: Any]], "\(log.stderr)")
+        let logged = try #require(
+            try JSONSerialization.jsonObject(with: Data(log.stdout.utf8)) as? [[String: Any]], "\(log.stderr)")
         var logCounts: [String: Bool] = [:]
         for event in logged { logCounts[event["path"] as? String ?? ""] = event["counts"] as? Bool }
         let verify = try CLI.run("verify", "--repo", ops, "--trust", root.hex, "--json")
         #expect(verify.status == 1)
-        let verified = try #require(try JSONSerialization.jsonObject(with: Data(verify.stdout.utf8)) as? [String: Any], "\(verify.stderr)")
-        let authorityFindings = Set((verified["findings"] as? [[String: Any]] ?? []).compactMap { finding -> String? in
-            let detail = finding["detail"] as? String ?? ""
-            let forged = ["unsigned ", "forged ", "unentitled "].contains { detail.hasPrefix($0) }
-            return forged && finding["reason"] as? String == "ledger_violation" ? finding["path"] as? String : nil
-        })
+        let verified = try #require(
+            try JSONSerialization.jsonObject(with: Data(verify.stdout.utf8)) as? [String: Any], "\(verify.stderr)")
+        let authorityFindings = Set(
+            (verified["findings"] as? [[String: Any]] ?? []).compactMap { finding -> String? in
+                let detail = finding["detail"] as? String ?? ""
+                let forged = ["unsigned ", "forged ", "unentitled "].contains { detail.hasPrefix($0) }
+                return forged && finding["reason"] as? String == "ledger_violation" ? finding["path"] as? String : nil
+            })
 
         // The table: every planted event, every reader.
         for (path, counts) in expected.sorted(by: { $0.key < $1.key }) {
@@ -229,7 +253,9 @@ struct EventCountingAgreementTests {
         let report = try AuditTestSupport.verify(sandbox)
         #expect(!report.isClean)
         #expect(report.claims == 0)
-        let reported = Set(report.findings.filter { $0.reason == .ledgerViolation && $0.detail.hasPrefix("forged ") }.compactMap(\.path))
+        let reported = Set(
+            report.findings.filter { $0.reason == .ledgerViolation && $0.detail.hasPrefix("forged ") }.compactMap(
+                \.path))
         #expect(reported == [claimPath, successPath], "\(AuditTestSupport.describe(report))")
         // status agrees: neither counts, and the intent is still ready to run.
         let status = try sandbox.status()

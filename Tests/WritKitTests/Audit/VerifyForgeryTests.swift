@@ -28,7 +28,8 @@ struct VerifyForgeryTests {
 
         let (digest, unsignedPath) = try AuditTestSupport.next(sandbox, id, .succeeded)
         try AuditTestSupport.appendUnsigned(
-            sandbox, [unsignedPath: Data(try AuditTestSupport.succeeded(id, digest: digest, at: start).canonicalJSON())],
+            sandbox,
+            [unsignedPath: Data(try AuditTestSupport.succeeded(id, digest: digest, at: start).canonicalJSON())],
             at: start.addingTimeInterval(10))
         let (_, agentPath) = try AuditTestSupport.next(sandbox, id, .succeeded)
         try sandbox.appendToLedger(
@@ -40,9 +41,12 @@ struct VerifyForgeryTests {
             as: AuditTestSupport.stranger, message: "forged\n", at: start.addingTimeInterval(30))
 
         let report = try AuditTestSupport.verify(sandbox)
-        #expect(report.findings.map(\.reason) == [.ledgerViolation, .ledgerViolation, .ledgerViolation], "\(AuditTestSupport.describe(report))")
+        #expect(
+            report.findings.map(\.reason) == [.ledgerViolation, .ledgerViolation, .ledgerViolation],
+            "\(AuditTestSupport.describe(report))")
         #expect(report.findings.map(\.path) == [unsignedPath, agentPath, strangerPath])
-        #expect(report.findings.map { $0.detail.split(separator: " ").first ?? "" } == ["unsigned", "unentitled", "forged"])
+        #expect(
+            report.findings.map { $0.detail.split(separator: " ").first ?? "" } == ["unsigned", "unentitled", "forged"])
         #expect(report.findings[1].detail.contains(AuditTestSupport.agent))
 
         let audit = try LedgerAudit(ops: sandbox.ops, trustRoot: sandbox.trustRoot, now: Date())
@@ -91,9 +95,10 @@ struct VerifyForgeryTests {
         let failed = try AuditEvent(
             intent: id, intentDigest: try #require(original.event).intentDigest, at: Timestamp(start),
             actor: try #require(Principal(AuditTestSupport.dispatcher)),
-            payload: .succeeded(.init(
-                exitCode: 0, durationMs: 99, stdoutSHA256: ContentDigest.sha256(of: [UInt8]()),
-                stderrSHA256: ContentDigest.sha256(of: [UInt8]()), stdoutTail: "edited", stderrTail: "")))
+            payload: .succeeded(
+                .init(
+                    exitCode: 0, durationMs: 99, stdoutSHA256: ContentDigest.sha256(of: [UInt8]()),
+                    stderrSHA256: ContentDigest.sha256(of: [UInt8]()), stdoutTail: "edited", stderrTail: "")))
         let commit = try AuditTestSupport.appendOverwriting(
             sandbox, [original.path: Data(failed.canonicalJSON())], as: AuditTestSupport.dispatcher,
             at: start.addingTimeInterval(10))
@@ -123,12 +128,18 @@ struct VerifyForgeryTests {
         let (digest, path) = try AuditTestSupport.next(sandbox, id, .claimed)
         try sandbox.appendToLedger(
             [path: Data(try AuditTestSupport.claimed(id, digest: digest, tier: .high, at: start).canonicalJSON())],
-            as: AuditTestSupport.dispatcher, message: try AuditTestSupport.anchored(sandbox, "writ: claim\n"), at: start)
+            as: AuditTestSupport.dispatcher, message: try AuditTestSupport.anchored(sandbox, "writ: claim\n"), at: start
+        )
         // The approved one, claimed the same way, is fine.
         let (approvedDigest, approvedPath) = try AuditTestSupport.next(sandbox, approved, .claimed)
         try sandbox.appendToLedger(
-            [approvedPath: Data(try AuditTestSupport.claimed(approved, digest: approvedDigest, tier: .high, at: start).canonicalJSON())],
-            as: AuditTestSupport.dispatcher, message: try AuditTestSupport.anchored(sandbox, "writ: claim\n"), at: start)
+            [
+                approvedPath: Data(
+                    try AuditTestSupport.claimed(approved, digest: approvedDigest, tier: .high, at: start)
+                        .canonicalJSON())
+            ],
+            as: AuditTestSupport.dispatcher, message: try AuditTestSupport.anchored(sandbox, "writ: claim\n"), at: start
+        )
 
         let report = try AuditTestSupport.verify(sandbox)
         #expect(report.claims == 2)

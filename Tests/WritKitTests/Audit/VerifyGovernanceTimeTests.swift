@@ -7,7 +7,9 @@ import WritKit
 /// count, its new ones do not.
 @Suite("Audit: governance trusted at the time")
 struct VerifyGovernanceTimeTests {
-    @Test("after a quorum rotates the dispatcher role, the old dispatcher's earlier events count and its later ones do not")
+    @Test(
+        "after a quorum rotates the dispatcher role, the old dispatcher's earlier events count and its later ones do not"
+    )
     func dispatcherRotation() throws {
         let directory = try GitTestSupport.scratch()
         defer { GitTestSupport.remove(directory) }
@@ -29,8 +31,10 @@ struct VerifyGovernanceTimeTests {
         let repository = sandbox.ops.repository
         let governanceTree = try repository.commit(try sandbox.ops.governanceHead()).tree
         let signers = try #require(try repository.blob(at: "allowed_signers", inTree: governanceTree))
-        let policy = Data(OpsSandbox.demoPolicy.replacingOccurrences(
-            of: "dispatcher = [\"dispatch-1@example.com\"]", with: "dispatcher = [\"\(successor)\"]").utf8)
+        let policy = Data(
+            OpsSandbox.demoPolicy.replacingOccurrences(
+                of: "dispatcher = [\"dispatch-1@example.com\"]", with: "dispatcher = [\"\(successor)\"]"
+            ).utf8)
         try #require(policy != Data(OpsSandbox.demoPolicy.utf8))
         let digest = GovernanceDigest.compute(policy: policy, allowedSigners: signers)
         let rotation = start.addingTimeInterval(60)
@@ -43,7 +47,8 @@ struct VerifyGovernanceTimeTests {
             let bytes = Data(record.canonicalBytes())
             let path = "approvals/_governance/\(digest.hex)/\(admin).toml"
             files[path] = bytes
-            files[path + ".sig"] = Data(try sandbox.identity(admin).sign(bytes, namespace: GovernanceRecord.signatureNamespace).utf8)
+            files[path + ".sig"] = Data(
+                try sandbox.identity(admin).sign(bytes, namespace: GovernanceRecord.signatureNamespace).utf8)
         }
         try BranchAppender(repository: repository).append(
             files, to: sandbox.ops.governanceRef, message: "rotate the dispatcher\n",

@@ -38,7 +38,11 @@ struct VerifyHonestHistoryTests {
         #expect(rows.allSatisfy { Set($0.keys) == keys })
         // Newest first: the last ledger commit's events lead.
         #expect(rows.first?["commit"] as? String == audit.head.hex)
-        #expect(rows.contains { ($0["summary"] as? String)?.hasPrefix("claimed release-app-2-0-0 by dispatch-1@example.com: tier high") == true })
+        #expect(
+            rows.contains {
+                ($0["summary"] as? String)?.hasPrefix("claimed release-app-2-0-0 by dispatch-1@example.com: tier high")
+                    == true
+            })
     }
 
     @Test("blocked, in doubt, resolved with retry and run again: every claim was entitled and ready")
@@ -60,16 +64,19 @@ struct VerifyHonestHistoryTests {
             try AuditEvent.ClaimedApproval(approver: $0.approver, commit: $0.commit.hex, recordDigest: $0.recordDigest)
         }
         let (digest, path) = try AuditTestSupport.next(sandbox, crashed, .claimed)
-        let claim = try AuditTestSupport.claimed(crashed, digest: digest, tier: .medium, approvals: approvals, at: start)
+        let claim = try AuditTestSupport.claimed(
+            crashed, digest: digest, tier: .medium, approvals: approvals, at: start)
         try sandbox.appendToLedger(
-            [path: Data(claim.canonicalJSON())], as: AuditTestSupport.dispatcher, message: try AuditTestSupport.anchored(sandbox, "writ: claim (crashed)\n"), at: start)
+            [path: Data(claim.canonicalJSON())], as: AuditTestSupport.dispatcher,
+            message: try AuditTestSupport.anchored(sandbox, "writ: claim (crashed)\n"), at: start)
 
         let config = try AuditTestSupport.config(sandbox, claimLease: "1m")
         let first = try AuditTestSupport.poll(config, at: start.addingTimeInterval(120))
         #expect(first.intents.contains { $0.id == crashed && $0.result == .inDoubt })
         #expect(first.intents.contains { $0.result == .blocked && $0.reason == .notApproved })
         try OperatorEvents(ops: sandbox.ops).resolve(
-            crashed, resolution: .retry, note: "the host died before running it", as: try sandbox.identity(AuditTestSupport.operatorPrincipal),
+            crashed, resolution: .retry, note: "the host died before running it",
+            as: try sandbox.identity(AuditTestSupport.operatorPrincipal),
             now: start.addingTimeInterval(180))
         let second = try AuditTestSupport.poll(config, at: start.addingTimeInterval(240))
         #expect(second.intents.contains { $0.id == crashed && $0.result == .succeeded })
@@ -96,7 +103,8 @@ struct VerifyHonestHistoryTests {
         let (digest, path) = try AuditTestSupport.next(sandbox, id, .claimed)
         try sandbox.appendToLedger(
             [path: Data(try AuditTestSupport.claimed(id, digest: digest, tier: .medium, at: start).canonicalJSON())],
-            as: AuditTestSupport.dispatcher, message: try AuditTestSupport.anchored(sandbox, "writ: claim (crashed)\n"), at: start)
+            as: AuditTestSupport.dispatcher, message: try AuditTestSupport.anchored(sandbox, "writ: claim (crashed)\n"),
+            at: start)
         // An idempotent executor: the dispatcher itself runs it again after in_doubt.
         let config = try AuditTestSupport.config(sandbox, claimLease: "1m", idempotent: true)
         _ = try AuditTestSupport.poll(config, at: start.addingTimeInterval(120))

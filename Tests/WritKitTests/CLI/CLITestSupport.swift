@@ -17,7 +17,9 @@ enum CLI {
     }()
 
     @discardableResult
-    static func run(_ arguments: String..., in directory: URL? = nil, stdin: Data? = nil) throws -> GitTestSupport.Output {
+    static func run(_ arguments: String..., in directory: URL? = nil, stdin: Data? = nil) throws
+        -> GitTestSupport.Output
+    {
         try GitTestSupport.run(binary, arguments, in: directory, stdin: stdin)
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import WritKit
 
 /// The issue-2 commands, run through the real binary, with `git` and
@@ -81,7 +82,10 @@ import Testing
             #expect(sign.status == 0, "\(type): \(sign.stderr)")
             let witness = try GitTestSupport.run(
                 "/usr/bin/ssh-keygen",
-                ["-Y", "verify", "-f", signers.path, "-I", "alice@example.com", "-n", "writ-approval", "-s", file.path + ".sig"],
+                [
+                    "-Y", "verify", "-f", signers.path, "-I", "alice@example.com", "-n", "writ-approval", "-s",
+                    file.path + ".sig",
+                ],
                 stdin: try Data(contentsOf: file))
             #expect(witness.status == 0, "\(type): ssh-keygen rejected writ's signature: \(witness.stderr)")
             let verify = try CLI.run(
@@ -121,14 +125,16 @@ import Testing
                 // Same layout path, one byte changed: the signature no longer covers it.
                 let copy = dir.appendingPathComponent(relative.replacingOccurrences(of: "examples/", with: ""))
                 let copyRecord = URL(fileURLWithPath: String(copy.path.dropLast(4)))
-                try FileManager.default.createDirectory(at: copy.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try FileManager.default.createDirectory(
+                    at: copy.deletingLastPathComponent(), withIntermediateDirectories: true)
                 var bytes = try Data(contentsOf: record)
                 bytes.append(contentsOf: Array("# tampered\n".utf8))
                 try bytes.write(to: copyRecord)
                 try Data(contentsOf: root.appendingPathComponent(relative)).write(to: copy)
                 let tampered = try CLI.run("validate", copyRecord.path, "--signers", signers)
                 #expect(tampered.status == 1)
-                let expected = relative.hasPrefix("intents/") ? "intent_signature_invalid" : "approval_signature_invalid"
+                let expected =
+                    relative.hasPrefix("intents/") ? "intent_signature_invalid" : "approval_signature_invalid"
                 #expect(tampered.stdout.hasPrefix(expected), "\(relative): \(tampered.stdout)")
             }
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import WritKit
 
 /// `writ propose` and `writ approve` through the binary, with git as witness.
@@ -24,7 +25,8 @@ import Testing
 
         let before = try GitTestSupport.git(URL(fileURLWithPath: repo), "rev-parse", "main")
         let approved = try CLI.run(
-            "approve", id, "--repo", repo, "--as", "bob@example.com", "--key", sandbox.keyPath("bob@example.com"), "--merge")
+            "approve", id, "--repo", repo, "--as", "bob@example.com", "--key", sandbox.keyPath("bob@example.com"),
+            "--merge")
         #expect(approved.status == 0, "\(approved.stderr)")
         // The record lands as one signed commit on the governance head, and verifies with ssh-keygen.
         let parents = try GitTestSupport.git(URL(fileURLWithPath: repo), "rev-list", "--parents", "-n", "1", "main")
@@ -32,12 +34,16 @@ import Testing
         let record = "approvals/\(FanOut.prefix(for: id))/\(id)/bob@example.com.toml"
         let recordFile = dir.appendingPathComponent("record.toml")
         let signatureFile = dir.appendingPathComponent("record.toml.sig")
-        try Data(try GitTestSupport.git(URL(fileURLWithPath: repo), "show", "main:\(record)").utf8 + [0x0a]).write(to: recordFile)
-        try Data((try GitTestSupport.git(URL(fileURLWithPath: repo), "show", "main:\(record).sig") + "\n").utf8).write(to: signatureFile)
+        try Data(try GitTestSupport.git(URL(fileURLWithPath: repo), "show", "main:\(record)").utf8 + [0x0a]).write(
+            to: recordFile)
+        try Data((try GitTestSupport.git(URL(fileURLWithPath: repo), "show", "main:\(record).sig") + "\n").utf8).write(
+            to: signatureFile)
         let witness = try GitTestSupport.run(
             "/usr/bin/ssh-keygen",
-            ["-Y", "verify", "-f", dir.appendingPathComponent("allowed_signers").path, "-I", "bob@example.com",
-             "-n", "writ-approval", "-s", signatureFile.path],
+            [
+                "-Y", "verify", "-f", dir.appendingPathComponent("allowed_signers").path, "-I", "bob@example.com",
+                "-n", "writ-approval", "-s", signatureFile.path,
+            ],
             stdin: try Data(contentsOf: recordFile))
         #expect(witness.status == 0, "\(witness.stderr)")
         #expect(try sandbox.status().intents.first { $0.id.rawValue == id }?.state == .ready)
@@ -49,13 +55,15 @@ import Testing
         let sandbox = try OpsSandbox(at: dir, policy: OpsSandbox.demoPolicy, principals: OpsSandbox.demoPrincipals)
         let repo = sandbox.ops.repository.gitDirectory
         let missing = try CLI.run(
-            "approve", "no-such-intent", "--repo", repo, "--as", "bob@example.com", "--key", sandbox.keyPath("bob@example.com"))
+            "approve", "no-such-intent", "--repo", repo, "--as", "bob@example.com", "--key",
+            sandbox.keyPath("bob@example.com"))
         #expect(missing.status == 3)
         #expect(missing.stderr.contains("intent_malformed"))
         let branches = try GitTestSupport.git(URL(fileURLWithPath: repo), "branch", "--list", "approval/*")
         #expect(branches.isEmpty, "nothing may be written: \(branches)")
         let badID = try CLI.run(
-            "approve", "../escape", "--repo", repo, "--as", "bob@example.com", "--key", sandbox.keyPath("bob@example.com"))
+            "approve", "../escape", "--repo", repo, "--as", "bob@example.com", "--key",
+            sandbox.keyPath("bob@example.com"))
         #expect(badID.status == 2)
     }
 
@@ -92,9 +100,14 @@ import Testing
         let folder = "approvals/\(id.fanOut)/\(id)"
         struct Lists: Decodable { let merged: [String], left_on_branch: [String] }
         let lists = try JSONDecoder().decode(Lists.self, from: Data(approved.stdout.utf8))
-        #expect(lists.merged == ["\(folder)/bob@example.com.toml", "\(folder)/bob@example.com.toml.sig", "\(folder)/request.toml"])
-        #expect(lists.left_on_branch == [
-            "\(folder)/carol@example.com.toml", "\(folder)/carol@example.com.toml.sig", "policy.toml"])
+        #expect(
+            lists.merged == [
+                "\(folder)/bob@example.com.toml", "\(folder)/bob@example.com.toml.sig", "\(folder)/request.toml",
+            ])
+        #expect(
+            lists.left_on_branch == [
+                "\(folder)/carol@example.com.toml", "\(folder)/carol@example.com.toml.sig", "policy.toml",
+            ])
 
         let onMain = try GitTestSupport.git(repo, "ls-tree", "-r", "--name-only", "main").split(separator: "\n")
         #expect(onMain.contains(Substring("\(folder)/bob@example.com.toml")))
@@ -113,7 +126,8 @@ import Testing
             "approve", id.rawValue, "--repo", repo.path, "--as", "bob@example.com", "--key",
             sandbox.keyPath("bob@example.com"), "--merge")
         #expect(again.status == 0, "\(again.stderr)")
-        #expect(again.stdout.contains("left on approval/\(id)") && again.stdout.contains("policy.toml"), "\(again.stdout)")
+        #expect(
+            again.stdout.contains("left on approval/\(id)") && again.stdout.contains("policy.toml"), "\(again.stdout)")
         #expect(try GitTestSupport.git(repo, "rev-parse", "main:policy.toml") == policyBefore)
     }
 
@@ -144,7 +158,8 @@ import Testing
 
         // A linked work tree of the bare repo holding main is refused the same way.
         let linked = dir.appendingPathComponent("linked")
-        let added = try GitTestSupport.run("/usr/bin/git", ["--git-dir", bare, "worktree", "add", "-q", linked.path, "main"])
+        let added = try GitTestSupport.run(
+            "/usr/bin/git", ["--git-dir", bare, "worktree", "add", "-q", linked.path, "main"])
         try #require(added.status == 0, "\(added.stderr)")
         let refusedLinked = try CLI.run(
             "approve", id.rawValue, "--repo", bare, "--as", "bob@example.com", "--key",
@@ -175,22 +190,33 @@ import Testing
             "approve", id.rawValue, "--repo", repo.path, "--as", "bob@example.com", "--key",
             sandbox.keyPath("bob@example.com"), "--merge")
         #expect(refused.status == 3)
-        #expect(refused.stderr.contains("approval_malformed") && refused.stderr.contains("65536-byte limit"), "\(refused.stderr)")
+        #expect(
+            refused.stderr.contains("approval_malformed") && refused.stderr.contains("65536-byte limit"),
+            "\(refused.stderr)")
         #expect(try GitTestSupport.git(repo, "rev-parse", "main") == before)
     }
 }
 
 /// Just enough JSON to read a command's answer.
 enum JSONValue: Decodable {
-    case string(String), number(Double), bool(Bool), null, other
+    case string(String)
+    case number(Double)
+    case bool(Bool)
+    case null, other
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
-        if container.decodeNil() { self = .null }
-        else if let text = try? container.decode(String.self) { self = .string(text) }
-        else if let number = try? container.decode(Double.self) { self = .number(number) }
-        else if let flag = try? container.decode(Bool.self) { self = .bool(flag) }
-        else { self = .other }
+        if container.decodeNil() {
+            self = .null
+        } else if let text = try? container.decode(String.self) {
+            self = .string(text)
+        } else if let number = try? container.decode(Double.self) {
+            self = .number(number)
+        } else if let flag = try? container.decode(Bool.self) {
+            self = .bool(flag)
+        } else {
+            self = .other
+        }
     }
 
     var string: String? { if case .string(let text) = self { text } else { nil } }

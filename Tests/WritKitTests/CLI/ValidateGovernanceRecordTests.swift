@@ -12,7 +12,8 @@ import WritKit
     static func writeRecord(in directory: URL) throws -> URL {
         let record = try GovernanceRecord(
             governanceDigest: digest, replaces: replaced, decision: .approve,
-            approver: try #require(Principal("alice@example.com")), createdAt: Timestamp(secondsSinceEpoch: 1_800_000_000))
+            approver: try #require(Principal("alice@example.com")),
+            createdAt: Timestamp(secondsSinceEpoch: 1_800_000_000))
         let file = directory.appendingPathComponent(record.path.path)
         try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
         try Data(record.canonicalBytes()).write(to: file)
@@ -22,7 +23,8 @@ import WritKit
     /// Signs `file` with `ssh-keygen -Y sign` (stdin to stdout) into `signature`.
     static func sign(_ file: URL, key: String, as signature: String) throws {
         let output = try GitTestSupport.run(
-            "/usr/bin/ssh-keygen", ["-q", "-Y", "sign", "-f", key, "-n", "writ-governance"], stdin: try Data(contentsOf: file))
+            "/usr/bin/ssh-keygen", ["-q", "-Y", "sign", "-f", key, "-n", "writ-governance"],
+            stdin: try Data(contentsOf: file))
         try #require(output.status == 0, "ssh-keygen -Y sign failed: \(output.stderr)")
         try Data(output.stdout.utf8).write(to: URL(fileURLWithPath: signature))
     }
@@ -33,7 +35,8 @@ import WritKit
         let file = try Self.writeRecord(in: dir)
         #expect(try CLI.run("validate", file.path).status == 0)
         let text = try String(contentsOf: file, encoding: .utf8)
-        let withoutReplaces = text.split(separator: "\n").filter { !$0.hasPrefix("replaces = ") }.joined(separator: "\n") + "\n"
+        let withoutReplaces =
+            text.split(separator: "\n").filter { !$0.hasPrefix("replaces = ") }.joined(separator: "\n") + "\n"
         #expect(withoutReplaces.utf8.count < text.utf8.count)
         // At its layout path, and outside the layout (told by its contents).
         let loose = dir.appendingPathComponent("record.toml")
@@ -46,7 +49,8 @@ import WritKit
         }
         // Outside the layout, `replaces` alone still marks a governance record,
         // so a missing governance_digest is named rather than an unknown key.
-        let withoutDigest = text.split(separator: "\n").filter { !$0.hasPrefix("governance_digest = ") }.joined(separator: "\n") + "\n"
+        let withoutDigest =
+            text.split(separator: "\n").filter { !$0.hasPrefix("governance_digest = ") }.joined(separator: "\n") + "\n"
         try Data(withoutDigest.utf8).write(to: loose)
         let noDigest = try CLI.run("validate", loose.path)
         #expect(noDigest.status == 1)
@@ -86,8 +90,11 @@ import WritKit
         #expect(json.stdout.contains("\"next_signature\" : \"verified\""), "\(json.stdout)")
         // Both keys listed: both verify.
         let bothSigners = dir.appendingPathComponent("both_signers")
-        try Data((try String(contentsOf: oldSigners, encoding: .utf8) + (try String(contentsOf: newSigners, encoding: .utf8))).utf8)
-            .write(to: bothSigners)
+        try Data(
+            (try String(contentsOf: oldSigners, encoding: .utf8) + (try String(contentsOf: newSigners, encoding: .utf8)))
+                .utf8
+        )
+        .write(to: bothSigners)
         let both = try CLI.run("validate", file.path, "--signers", bothSigners.path)
         #expect(both.status == 0, "\(both.stdout)")
         #expect(both.stdout.hasSuffix(".next.sig verifies\n"), "\(both.stdout)")

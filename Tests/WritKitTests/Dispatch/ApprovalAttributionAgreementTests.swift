@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import WritKit
 
 /// One governance history where approval records arrive in every way that
@@ -40,7 +41,9 @@ struct ApprovalAttributionAgreementTests {
             for file in try repository.tree(entry.id) where file.name.hasSuffix("-claimed.json") {
                 let event = try AuditEvent.parse(try repository.blob(file.id))
                 guard case .claimed(let claim) = event.payload else { continue }
-                for approval in claim.approvals { claimed[id, default: [:]][approval.approver.rawValue] = approval.commit }
+                for approval in claim.approvals {
+                    claimed[id, default: [:]][approval.approver.rawValue] = approval.commit
+                }
             }
         }
         return claimed
@@ -62,12 +65,15 @@ struct ApprovalAttributionAgreementTests {
 
         // resigned: bob's record arrives by a merge with a broken .sig ...
         let resignedRecord = try Self.record(resigned, by: Self.bob, tier: .medium, at: now)
-        let goodSignature = try #require(try Self.signed(resignedRecord, in: sandbox)[resignedRecord.signaturePath.path])
-        try sandbox.file(resignedRecord, signedBy: Self.bob, signatureBytes: goodSignature.flippingSignatureByte(), at: now)
+        let goodSignature = try #require(
+            try Self.signed(resignedRecord, in: sandbox)[resignedRecord.signaturePath.path])
+        try sandbox.file(
+            resignedRecord, signedBy: Self.bob, signatureBytes: goodSignature.flippingSignatureByte(), at: now)
         // changed: bob's first version names the wrong tier ...
         try sandbox.file(try Self.record(changed, by: Self.bob, tier: .high, at: now), signedBy: Self.bob, at: now)
         // side: bob's record stays on its approval branch, never merged.
-        try sandbox.file(try Self.record(side, by: Self.bob, tier: .medium, at: now), signedBy: Self.bob, merge: false, at: now)
+        try sandbox.file(
+            try Self.record(side, by: Self.bob, tier: .medium, at: now), signedBy: Self.bob, merge: false, at: now)
 
         // A poll now claims nothing, and remembers what it has seen so far.
         let first = try fixture.dispatcher(clock: { now }).poll()
@@ -76,13 +82,17 @@ struct ApprovalAttributionAgreementTests {
         // resigned: ... and the good .sig arrives by a later merge, the .toml unchanged.
         try sandbox.file(resignedRecord, signedBy: Self.bob, signatureBytes: goodSignature, at: now)
         let resignedCommit = try sandbox.ops.governanceHead()
-        let resignedChanges = try repository.diff(from: try repository.commit(resignedCommit).parents.first, to: resignedCommit)
-            .map(\.path)
+        let resignedChanges = try repository.diff(
+            from: try repository.commit(resignedCommit).parents.first, to: resignedCommit
+        )
+        .map(\.path)
         #expect(resignedChanges == [resignedRecord.signaturePath.path])
         // changed: ... and the corrected version is committed on the governance branch itself.
         let changedCommit = try BranchAppender(repository: repository).append(
-            try Self.signed(try Self.record(changed, by: Self.bob, tier: .medium, at: now.addingTimeInterval(-1)), in: sandbox),
-            to: governance, message: "correct bob's record for changed\n", signer: try sandbox.identity(Self.bob), at: now,
+            try Self.signed(
+                try Self.record(changed, by: Self.bob, tier: .medium, at: now.addingTimeInterval(-1)), in: sandbox),
+            to: governance, message: "correct bob's record for changed\n", signer: try sandbox.identity(Self.bob),
+            at: now,
             overwrite: true)
         // merged: both admins' records written on a branch, which a merge commit brings in.
         let branch = try #require(merged.approvalBranch)
@@ -93,7 +103,8 @@ struct ApprovalAttributionAgreementTests {
         let branchCommit = try BranchAppender(repository: repository).append(
             files, to: branch, message: "approve merged\n", signer: try sandbox.identity(Self.alice), at: now)
         let mergeCommit = try #require(
-            try GovernanceMerger(ops: sandbox.ops).merge(branch: branch, as: try sandbox.identity(Self.alice), now: now))
+            try GovernanceMerger(ops: sandbox.ops).merge(branch: branch, as: try sandbox.identity(Self.alice), now: now)
+        )
         #expect(try repository.commit(mergeCommit).parents == [changedCommit, branchCommit])
 
         let expected: [IntentID: [String: ObjectID]] = [
@@ -107,7 +118,8 @@ struct ApprovalAttributionAgreementTests {
         let status = try sandbox.status(at: now)
         for id in ids {
             let verdict = try #require(status.verdicts[id], "no verdict for \(id)")
-            let counted = Dictionary(verdict.counted.map { ($0.approver.rawValue, $0.commit) }, uniquingKeysWith: { $1 })
+            let counted = Dictionary(
+                verdict.counted.map { ($0.approver.rawValue, $0.commit) }, uniquingKeysWith: { $1 })
             #expect(counted == expected[id], "status for \(id): \(verdict.state) \(verdict.detail)")
         }
         #expect(status.verdicts[side.intent.id]?.reason == .notApproved)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import WritKit
 
 /// The dispatcher acts only on events that count (SPEC §3): its lease
@@ -17,7 +18,9 @@ import Testing
             actor: try #require(Principal("dispatch-1@example.com")), payload: payload)
     }
 
-    private func claim(_ proposal: Proposer.Proposal, run: String, at: Timestamp = Timestamp(Date())) throws -> AuditEvent {
+    private func claim(_ proposal: Proposer.Proposal, run: String, at: Timestamp = Timestamp(Date())) throws
+        -> AuditEvent
+    {
         try event(proposal, .claimed(.init(tier: .low, runID: run, idempotencyKey: "k", approvals: [])), at: at)
     }
 
@@ -27,7 +30,8 @@ import Testing
         let tip = try fixture.sandbox.ops.ledgerHead()
         let tree = try repository.insert(files, into: try repository.commit(tip).tree)
         let who = GitIdentity(name: "x", email: "x@example.com", date: Date())
-        let commit = try repository.createCommit(tree: tree, parents: [tip], author: who, committer: who, message: "forged\n")
+        let commit = try repository.createCommit(
+            tree: tree, parents: [tip], author: who, committer: who, message: "forged\n")
         try repository.updateRef("writ/ledger", to: commit, expecting: tip)
     }
 
@@ -63,10 +67,18 @@ import Testing
         try fixture.sandbox.appendToLedger(
             file(try claim(proposal, run: "run-crashed"), 1), as: "dispatch-1@example.com", message: "claim\n")
         let empty = ContentDigest.sha256(of: [UInt8]())
-        let outcome = try event(proposal, .succeeded(AuditEvent.Outcome(
-            exitCode: 0, durationMs: 5, stdoutSHA256: empty, stderrSHA256: empty, stdoutTail: "real", stderrTail: "")))
-        let forgedOutcome = try event(proposal, .failed(AuditEvent.Outcome(
-            exitCode: 1, durationMs: 5, stdoutSHA256: empty, stderrSHA256: empty, stdoutTail: "forged", stderrTail: "")))
+        let outcome = try event(
+            proposal,
+            .succeeded(
+                AuditEvent.Outcome(
+                    exitCode: 0, durationMs: 5, stdoutSHA256: empty, stderrSHA256: empty, stdoutTail: "real",
+                    stderrTail: "")))
+        let forgedOutcome = try event(
+            proposal,
+            .failed(
+                AuditEvent.Outcome(
+                    exitCode: 1, durationMs: 5, stdoutSHA256: empty, stderrSHA256: empty, stdoutTail: "forged",
+                    stderrTail: "")))
         let forged = file(try claim(proposal, run: "run-forged"), 2).merging(file(forgedOutcome, 3)) { $1 }
         if forger == "unsigned" {
             try appendUnsigned(fixture, forged)
@@ -74,7 +86,8 @@ import Testing
             try fixture.sandbox.appendToLedger(forged, as: forger, message: "forged\n")
         }
         let outbox = fixture.directory.appendingPathComponent("state/default/outbox/run-crashed/triage-outbox.json")
-        try FileManager.default.createDirectory(at: outbox.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: outbox.deletingLastPathComponent(), withIntermediateDirectories: true)
         try Data(outcome.canonicalJSON()).write(to: outbox)
 
         _ = try fixture.dispatcher().poll()
@@ -87,7 +100,8 @@ import Testing
     @Test func forgedBlockedEventDoesNotSilenceARealOne() throws {
         let fixture = try DispatchFixture()
         defer { fixture.remove() }
-        let proposal = try fixture.sandbox.propose(try fixture.request("release", "release-waiting"), as: "agent-1@example.com")
+        let proposal = try fixture.sandbox.propose(
+            try fixture.request("release", "release-waiting"), as: "agent-1@example.com")
         try appendUnsigned(fixture, file(try event(proposal, .blocked(reason: .notApproved, detail: "forged")), 1))
 
         let report = try fixture.dispatcher().poll()
@@ -114,7 +128,8 @@ import Testing
     @Test func eventsPastSequence9999AreOrderedByNumber() throws {
         let fixture = try DispatchFixture()
         defer { fixture.remove() }
-        let proposal = try fixture.sandbox.propose(try fixture.request("release", "release-long"), as: "agent-1@example.com")
+        let proposal = try fixture.sandbox.propose(
+            try fixture.request("release", "release-long"), as: "agent-1@example.com")
         let files = file(try event(proposal, .blocked(reason: .envMismatch, detail: "older")), 9999)
             .merging(file(try event(proposal, .blocked(reason: .notApproved, detail: "newer")), 10000)) { $1 }
         try fixture.sandbox.appendToLedger(files, as: "dispatch-1@example.com", message: "blocked\n")
@@ -131,7 +146,8 @@ import Testing
         defer { fixture.remove() }
         let proposal = try fixture.proposeLow("triage-planted")
         try appendUnsigned(
-            fixture, file(try event(proposal, .blocked(reason: .notApproved, detail: "planted")), LedgerPath.maximumSequence))
+            fixture,
+            file(try event(proposal, .blocked(reason: .notApproved, detail: "planted")), LedgerPath.maximumSequence))
 
         let report = try fixture.dispatcher().poll()
         #expect(report.intents.map(\.result) == [.succeeded])

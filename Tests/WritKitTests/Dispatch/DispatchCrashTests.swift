@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import WritKit
 
 /// kill -9 at random points (issue acceptance): during the executor, between
@@ -63,7 +64,9 @@ import Testing
         let report = try LedgerVerifier(ops: fixture.sandbox.ops, idempotentKinds: [])
             .verify(trustRoot: fixture.sandbox.trustRoot, now: Date())
         #expect(report.findings.isEmpty, "\(report.findings)")
-        print("[crash] \(Self.kills) kills (\(killedRunning) mid-poll): \(states.values.filter { $0 == .succeeded }.count) succeeded, \(states.values.filter { $0 == .inDoubt }.count) in doubt, \(runs.count) runs")
+        print(
+            "[crash] \(Self.kills) kills (\(killedRunning) mid-poll): \(states.values.filter { $0 == .succeeded }.count) succeeded, \(states.values.filter { $0 == .inDoubt }.count) in doubt, \(runs.count) runs"
+        )
     }
 
     /// Starts `writ dispatch --once`, kills it with SIGKILL after
@@ -150,6 +153,8 @@ import Testing
         let report = try LedgerVerifier(ops: fixture.sandbox.ops, idempotentKinds: [])
             .verify(trustRoot: fixture.sandbox.trustRoot, now: Date())
         #expect(report.findings.isEmpty, "\(report.findings)")
-        print("[crash+retry] \(retries.values.reduce(0, +)) retries over \(retries.count) intents, \(fixture.runs().count) runs")
+        print(
+            "[crash+retry] \(retries.values.reduce(0, +)) retries over \(retries.count) intents, \(fixture.runs().count) runs"
+        )
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import WritKit
 
 /// A sandbox ops repo plus a dispatcher host config pointing at it, with
@@ -13,7 +14,9 @@ struct DispatchFixture {
 
     static let target = "github.com/example/app"
 
-    init(_ name: String = #function, executors extra: String = "", claimLease: String = "30m", remote: String? = nil) throws {
+    init(_ name: String = #function, executors extra: String = "", claimLease: String = "30m", remote: String? = nil)
+        throws
+    {
         directory = try GitTestSupport.scratch(name)
         sandbox = try OpsSandbox(
             at: directory, policy: OpsSandbox.demoPolicy, principals: OpsSandbox.demoPrincipals,
@@ -58,7 +61,9 @@ struct DispatchFixture {
         try DispatcherConfig.parse(try Data(contentsOf: URL(fileURLWithPath: configPath)))
     }
 
-    func dispatcher(environment: [String: String] = ["PATH": "/usr/bin:/bin"], clock: @escaping @Sendable () -> Date = { Date() })
+    func dispatcher(
+        environment: [String: String] = ["PATH": "/usr/bin:/bin"], clock: @escaping @Sendable () -> Date = { Date() }
+    )
         throws -> Dispatcher
     {
         Dispatcher(config: try config(), environment: environment, clock: clock)

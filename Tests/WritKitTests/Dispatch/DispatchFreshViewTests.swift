@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import WritKit
 
 /// The dispatcher decides every claim on a fresh view of the remote: what
@@ -18,12 +19,15 @@ import Testing
         let base = fixture.directory
         let remote = base.appendingPathComponent("remote.git").path
         let clone = base.appendingPathComponent("dispatcher.git").path
-        try GitTestSupport.run("/usr/bin/git", ["clone", "-q", "--bare", fixture.sandbox.ops.repository.gitDirectory, remote])
+        try GitTestSupport.run(
+            "/usr/bin/git", ["clone", "-q", "--bare", fixture.sandbox.ops.repository.gitDirectory, remote])
         let cloned = try GitTestSupport.run("/usr/bin/git", ["clone", "-q", "--bare", remote, clone])
         try #require(cloned.status == 0, "\(cloned.stderr)")
         let original = try String(contentsOfFile: fixture.configPath, encoding: .utf8)
-        let config = "remote = \"origin\"\n" + original.replacingOccurrences(
-            of: "ops_repo = \"\(fixture.sandbox.ops.repository.gitDirectory)\"", with: "ops_repo = \"\(clone)\"")
+        let config =
+            "remote = \"origin\"\n"
+            + original.replacingOccurrences(
+                of: "ops_repo = \"\(fixture.sandbox.ops.repository.gitDirectory)\"", with: "ops_repo = \"\(clone)\"")
         let path = base.appendingPathComponent("dispatcher-remote.toml").path
         try Data(config.utf8).write(to: URL(fileURLWithPath: path))
         return Remote(remote: remote, clone: clone, configPath: path)
@@ -32,7 +36,8 @@ import Testing
     /// Pushes the sandbox's governance branch to the remote, as a merge on the forge would.
     private func pushGovernance(_ fixture: DispatchFixture, to remote: Remote) throws {
         let pushed = try GitTestSupport.run(
-            "/usr/bin/git", ["-C", fixture.sandbox.ops.repository.gitDirectory, "push", "-q", remote.remote, "main:main"])
+            "/usr/bin/git",
+            ["-C", fixture.sandbox.ops.repository.gitDirectory, "push", "-q", remote.remote, "main:main"])
         try #require(pushed.status == 0, "\(pushed.stderr)")
     }
 
@@ -53,13 +58,14 @@ import Testing
         let started = side.appendingPathComponent("started").path
         let go = side.appendingPathComponent("go").path
         let slowRunsFile = side.appendingPathComponent("runs.txt").path
-        let fixture = try DispatchFixture(executors: """
-            [executors.slow]
-            command = ["/bin/sh", "-c", "touch \(started); while [ ! -f \(go) ]; do sleep 0.05; done; echo \\"$WRIT_INTENT_ID\\" >> \(slowRunsFile)"]
-            timeout = "1m"
-            env_allowlist = ["PATH"]
+        let fixture = try DispatchFixture(
+            executors: """
+                [executors.slow]
+                command = ["/bin/sh", "-c", "touch \(started); while [ ! -f \(go) ]; do sleep 0.05; done; echo \\"$WRIT_INTENT_ID\\" >> \(slowRunsFile)"]
+                timeout = "1m"
+                env_allowlist = ["PATH"]
 
-            """)
+                """)
         defer {
             fixture.remove()
             GitTestSupport.remove(side)

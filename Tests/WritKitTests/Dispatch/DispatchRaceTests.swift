@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import WritKit
 
 /// At most once with many dispatchers racing (issue acceptance): four
@@ -34,7 +35,12 @@ import Testing
                 try fixture.proposeLow(String(format: "triage-%04d", index))
             }
         }
-        try GitTestSupport.run("/usr/bin/git", ["clone", "-q", "--bare", fixture.sandbox.ops.repository.gitDirectory, base.appendingPathComponent("remote.git").path])
+        try GitTestSupport.run(
+            "/usr/bin/git",
+            [
+                "clone", "-q", "--bare", fixture.sandbox.ops.repository.gitDirectory,
+                base.appendingPathComponent("remote.git").path,
+            ])
         let (url, stop) = try serve(base)
         defer { stop() }
 
@@ -44,8 +50,12 @@ import Testing
             let clone = base.appendingPathComponent("dispatcher-\(lane).git").path
             let cloned = try GitTestSupport.run("/usr/bin/git", ["clone", "-q", "--bare", url, clone])
             try #require(cloned.status == 0, "\(cloned.stderr)")
-            let config = "remote = \"origin\"\n" + original
-                .replacingOccurrences(of: "ops_repo = \"\(fixture.sandbox.ops.repository.gitDirectory)\"", with: "ops_repo = \"\(clone)\"")
+            let config =
+                "remote = \"origin\"\n"
+                + original
+                .replacingOccurrences(
+                    of: "ops_repo = \"\(fixture.sandbox.ops.repository.gitDirectory)\"", with: "ops_repo = \"\(clone)\""
+                )
                 .replacingOccurrences(of: "/state\"", with: "/state-\(lane)\"")
             let path = base.appendingPathComponent("dispatcher-\(lane).toml").path
             try Data(config.utf8).write(to: URL(fileURLWithPath: path))
@@ -58,7 +68,8 @@ import Testing
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/bin/sh")
             process.arguments = [
-                "-c", "for i in 1 2 3; do \"$0\" dispatch --config \"$1\" --once >/dev/null 2>>\"$1.err\"; done", CLI.binary,
+                "-c", "for i in 1 2 3; do \"$0\" dispatch --config \"$1\" --once >/dev/null 2>>\"$1.err\"; done",
+                CLI.binary,
                 config,
             ]
             process.environment = ["PATH": "/usr/bin:/bin"]
@@ -78,19 +89,25 @@ import Testing
         let counts = Dictionary(runs.map { ($0, 1) }, uniquingKeysWith: +)
         #expect(counts.values.allSatisfy { $0 == 1 }, "ran twice: \(counts.filter { $0.value > 1 }.keys.sorted())")
         #expect(counts.count == Self.intents, "ran \(counts.count) of \(Self.intents)")
-        print("[race] \(Self.intents) intents, \(Self.dispatchers) dispatchers via \(url.hasPrefix("git://") ? "git daemon" : "local path"): \(String(format: "%.1f", elapsed)) s")
+        print(
+            "[race] \(Self.intents) intents, \(Self.dispatchers) dispatchers via \(url.hasPrefix("git://") ? "git daemon" : "local path"): \(String(format: "%.1f", elapsed)) s"
+        )
 
         // The remote's ledger agrees: every intent succeeded, claimed once.
         let remote = base.appendingPathComponent("remote.git").path
-        let status = try StatusEvaluator(ops: try OpsRepo(path: remote)).evaluate(trustRoot: fixture.sandbox.trustRoot, now: Date())
+        let status = try StatusEvaluator(ops: try OpsRepo(path: remote)).evaluate(
+            trustRoot: fixture.sandbox.trustRoot, now: Date())
         #expect(status.ledger.ok)
         #expect(status.intents.count == Self.intents)
         #expect(status.intents.allSatisfy { $0.state == .succeeded })
-        let claims = try GitTestSupport.git(URL(fileURLWithPath: remote), "ls-tree", "-r", "--name-only", "writ/ledger", "audit/")
-            .split(separator: "\n").filter { $0.hasSuffix("-claimed.json") }
+        let claims = try GitTestSupport.git(
+            URL(fileURLWithPath: remote), "ls-tree", "-r", "--name-only", "writ/ledger", "audit/"
+        )
+        .split(separator: "\n").filter { $0.hasSuffix("-claimed.json") }
         #expect(claims.count == Self.intents)
         // And the audit replay finds the racing history honest.
-        let audit = try LedgerVerifier(ops: try OpsRepo(path: remote)).verify(trustRoot: fixture.sandbox.trustRoot, now: Date())
+        let audit = try LedgerVerifier(ops: try OpsRepo(path: remote)).verify(
+            trustRoot: fixture.sandbox.trustRoot, now: Date())
         #expect(audit.findings.isEmpty, "\(audit.findings.prefix(5))")
     }
 }

@@ -1,26 +1,31 @@
 import Foundation
 import Testing
+
 @testable import WritKit
 
 /// What stops a dispatcher before it writes or runs anything, and what keeps
 /// it from running anything twice.
 @Suite struct DispatchSafetyTests {
     /// Polls through the command line and expects exit 3 with `reason`, and no run.
-    private func expectStop(_ fixture: DispatchFixture, _ reason: ReasonCode, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    private func expectStop(
+        _ fixture: DispatchFixture, _ reason: ReasonCode, sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
         let ledgerBefore = try fixture.sandbox.ops.ledgerHead()
         let runsBefore = fixture.runs()
         let output = try CLI.run("dispatch", "--config", fixture.configPath, "--once")
         #expect(output.status == 3, "\(output.stdout)\(output.stderr)", sourceLocation: sourceLocation)
         #expect(output.stderr.contains(reason.rawValue), "\(output.stderr)", sourceLocation: sourceLocation)
         #expect(fixture.runs() == runsBefore, "nothing may run", sourceLocation: sourceLocation)
-        #expect(try fixture.sandbox.ops.ledgerHead() == ledgerBefore, "nothing may be written", sourceLocation: sourceLocation)
+        #expect(
+            try fixture.sandbox.ops.ledgerHead() == ledgerBefore, "nothing may be written",
+            sourceLocation: sourceLocation)
     }
 
     @Test func rewrittenLedgerStopsDispatch() throws {
         let fixture = try DispatchFixture()
         defer { fixture.remove() }
         try fixture.sandbox.propose(try fixture.request("release", "release-waiting"), as: "agent-1@example.com")
-        _ = try fixture.dispatcher().poll()   // remembers the tips
+        _ = try fixture.dispatcher().poll()  // remembers the tips
         let repo = URL(fileURLWithPath: fixture.sandbox.ops.repository.gitDirectory)
         // Rewrite: drop the last ledger commit, then add something else on the old parent.
         try GitTestSupport.git(repo, "update-ref", "refs/heads/writ/ledger", "writ/ledger~1")
@@ -139,7 +144,8 @@ import Testing
         let fixture = try DispatchFixture(remote: "origin")
         defer { fixture.remove() }
         let remote = fixture.directory.appendingPathComponent("remote.git")
-        try GitTestSupport.run("/usr/bin/git", ["clone", "-q", "--bare", fixture.sandbox.ops.repository.gitDirectory, remote.path])
+        try GitTestSupport.run(
+            "/usr/bin/git", ["clone", "-q", "--bare", fixture.sandbox.ops.repository.gitDirectory, remote.path])
         try GitTestSupport.git(
             URL(fileURLWithPath: fixture.sandbox.ops.repository.gitDirectory), "remote", "add", "origin", remote.path)
         let upstream = try OpsRepo(path: remote.path)
@@ -189,7 +195,8 @@ import Testing
                 let tip = try fixture.sandbox.ops.ledgerHead()
                 let tree = try repository.insert(files, into: try repository.commit(tip).tree)
                 let who = GitIdentity(name: "x", email: "x@example.com", date: Date())
-                let commit = try repository.createCommit(tree: tree, parents: [tip], author: who, committer: who, message: "forged\n")
+                let commit = try repository.createCommit(
+                    tree: tree, parents: [tip], author: who, committer: who, message: "forged\n")
                 try repository.updateRef("writ/ledger", to: commit, expecting: tip)
             }
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import WritKit
 
 @Suite struct DispatcherConfigTests {
@@ -38,7 +39,9 @@ import Testing
         ("[transport]\nmode = \"live\"\n", "transport.mode"),
     ])
     func malformedConfigsAreRefused(extra: String, setting: String) throws {
-        let error = try #require(throws: RuntimeError.self) { try DispatcherConfig.parse(Data((Self.base + extra).utf8)) }
+        let error = try #require(throws: RuntimeError.self) {
+            try DispatcherConfig.parse(Data((Self.base + extra).utf8))
+        }
         #expect(error.detail.contains(setting))
         #expect(error.fix.contains("dispatcher.toml"))
     }
@@ -58,12 +61,14 @@ import Testing
         #expect(enough.lockTTLSeconds == 31 * 60)
         let unset = try DispatcherConfig.parse(Data((Self.base + executor).utf8))
         #expect(unset.lockTTLSeconds == 31 * 60)
-        let small = try DispatcherConfig.parse(Data((Self.base + "[executors.x]\ncommand = [\"/bin/true\"]\ntimeout = \"1m\"\n").utf8))
+        let small = try DispatcherConfig.parse(
+            Data((Self.base + "[executors.x]\ncommand = [\"/bin/true\"]\ntimeout = \"1m\"\n").utf8))
         #expect(small.lockTTLSeconds == 15 * 60)
     }
 
     @Test func missingTrustRootIsTrustRootMissing() throws {
-        let without = Self.base.replacingOccurrences(of: "trust_root = \"0123456789abcdef0123456789abcdef01234567\"\n", with: "")
+        let without = Self.base.replacingOccurrences(
+            of: "trust_root = \"0123456789abcdef0123456789abcdef01234567\"\n", with: "")
         do {
             _ = try DispatcherConfig.parse(Data(without.utf8))
             Issue.record("a config without trust_root must be refused")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import WritKit
 
 /// A dispatcher refuses to run anything unless what it writes would count:
@@ -49,7 +50,8 @@ import Testing
         try ops.repository.updateRef("refs/heads/main", to: before, expecting: rotation)
         // The first intent's executor merges the prepared change, as an
         // admin would while the executor runs.
-        let merge = "[ $WRIT_INTENT_ID = triage-first ] && /usr/bin/git --git-dir=\(ops.repository.gitDirectory) "
+        let merge =
+            "[ $WRIT_INTENT_ID = triage-first ] && /usr/bin/git --git-dir=\(ops.repository.gitDirectory) "
             + "update-ref refs/heads/main \(rotation.hex) \(before.hex); true"
         try rewriteConfig(fixture) {
             $0.replacingOccurrences(of: ">> \(fixture.runsFile.path)", with: ">> \(fixture.runsFile.path); \(merge)")
@@ -61,7 +63,8 @@ import Testing
         #expect(error.detail.contains("not listed for dispatch-1@example.com"))
         #expect(try ops.governanceHead() == rotation)
         #expect(fixture.runs() == ["triage-first"], "nothing is claimed after the key was removed")
-        let states = Dictionary(uniqueKeysWithValues: try fixture.sandbox.status().intents.map { ($0.id.rawValue, $0.state) })
+        let states = Dictionary(
+            uniqueKeysWithValues: try fixture.sandbox.status().intents.map { ($0.id.rawValue, $0.state) })
         #expect(states["triage-first"] == .succeeded, "the outcome of a claim made while entitled still counts")
         #expect(states["triage-second"] == .ready)
     }
@@ -73,7 +76,8 @@ import Testing
         try rewriteConfig(fixture) {
             $0.replacingOccurrences(of: "dispatch-1@example.com", with: "bob@example.com")
                 .replacingOccurrences(
-                    of: fixture.sandbox.keyPath("dispatch-1@example.com"), with: fixture.sandbox.keyPath("bob@example.com"))
+                    of: fixture.sandbox.keyPath("dispatch-1@example.com"),
+                    with: fixture.sandbox.keyPath("bob@example.com"))
         }
         let error = try #require(throws: RuntimeError.self) { try fixture.dispatcher().poll() }
         #expect(error.detail.contains("\"dispatcher\" role"))
@@ -122,7 +126,8 @@ import Testing
         try Data().write(to: hang)
         let config = try String(contentsOfFile: fixture.configPath, encoding: .utf8)
             .replacingOccurrences(
-                of: ">> \(fixture.runsFile.path)", with: ">> \(fixture.runsFile.path); [ -f \(hang.path) ] && sleep 30; true")
+                of: ">> \(fixture.runsFile.path)",
+                with: ">> \(fixture.runsFile.path); [ -f \(hang.path) ] && sleep 30; true")
         try Data(config.utf8).write(to: URL(fileURLWithPath: fixture.configPath))
         try fixture.proposeLow("triage-retry")
 
@@ -172,8 +177,9 @@ import Testing
         defer { GitTestSupport.remove(directory) }
         let me = getpid()
         try write(
-            .init(pid: me, host: ProfileLock.hostName(), startedAt: Timestamp(secondsSinceEpoch: 0), ttlSeconds: 1,
-                  renewedAt: nil, processStart: ProfileLock.processStart(me)),
+            .init(
+                pid: me, host: ProfileLock.hostName(), startedAt: Timestamp(secondsSinceEpoch: 0), ttlSeconds: 1,
+                renewedAt: nil, processStart: ProfileLock.processStart(me)),
             to: directory)
         let error = try #require(throws: WritError.self) {
             try ProfileLock.acquire(stateDir: directory.path, profile: "default", ttlSeconds: 60)
@@ -187,8 +193,9 @@ import Testing
         let me = getpid()
         let start = try #require(ProfileLock.processStart(me))
         try write(
-            .init(pid: me, host: ProfileLock.hostName(), startedAt: Timestamp(Date()), ttlSeconds: 3600,
-                  renewedAt: nil, processStart: start + 1),
+            .init(
+                pid: me, host: ProfileLock.hostName(), startedAt: Timestamp(Date()), ttlSeconds: 3600,
+                renewedAt: nil, processStart: start + 1),
             to: directory)
         let lock = try ProfileLock.acquire(stateDir: directory.path, profile: "default", ttlSeconds: 60)
         #expect(lock.acquisition.recovered)
@@ -202,10 +209,13 @@ import Testing
             pid: 1, host: "elsewhere", startedAt: Timestamp(now.addingTimeInterval(-3600)), ttlSeconds: 600,
             renewedAt: Timestamp(now.addingTimeInterval(-60)), processStart: nil)
         try write(holder, to: directory)
-        #expect(throws: WritError.self) { try ProfileLock.acquire(stateDir: directory.path, profile: "default", ttlSeconds: 60) }
+        #expect(throws: WritError.self) {
+            try ProfileLock.acquire(stateDir: directory.path, profile: "default", ttlSeconds: 60)
+        }
         holder.renewedAt = Timestamp(now.addingTimeInterval(-601))
         try write(holder, to: directory)
-        #expect(try ProfileLock.acquire(stateDir: directory.path, profile: "default", ttlSeconds: 60).acquisition.recovered)
+        #expect(
+            try ProfileLock.acquire(stateDir: directory.path, profile: "default", ttlSeconds: 60).acquisition.recovered)
     }
 
     @Test func renewingExtendsTheLockAndFailsOnceItWasTaken() throws {
@@ -252,7 +262,8 @@ import Testing
         try Data("x".utf8).write(to: blocker)
         try rewriteConfig(fixture) {
             $0.replacingOccurrences(
-                of: fixture.directory.appendingPathComponent("state").path, with: blocker.appendingPathComponent("state").path)
+                of: fixture.directory.appendingPathComponent("state").path,
+                with: blocker.appendingPathComponent("state").path)
         }
         try expectRuntimeError(fixture, naming: "state_dir")
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import WritKit
 
 @Suite struct DispatcherTests {
@@ -37,19 +38,24 @@ import Testing
             guard let id = entry["id"] as? String, let state = entry["state"] as? String else { return nil }
             return (id, state)
         }
-        #expect(Dictionary(uniqueKeysWithValues: cliStates)
-            == ["triage-a": "succeeded", "release-b": "succeeded", "release-unapproved": "blocked"])
+        #expect(
+            Dictionary(uniqueKeysWithValues: cliStates)
+                == ["triage-a": "succeeded", "release-b": "succeeded", "release-unapproved": "blocked"])
         let verify = try GitTestSupport.run(
             "/usr/bin/git",
-            ["-c", "gpg.ssh.allowedSignersFile=\(fixture.directory.path)/allowed_signers", "--git-dir",
-             fixture.sandbox.ops.repository.gitDirectory, "verify-commit", ledgerBefore.hex])
+            [
+                "-c", "gpg.ssh.allowedSignersFile=\(fixture.directory.path)/allowed_signers", "--git-dir",
+                fixture.sandbox.ops.repository.gitDirectory, "verify-commit", ledgerBefore.hex,
+            ])
         #expect(verify.status == 0, "\(verify.stderr)")
 
         // The low intent's trail: auto_approved and claimed in one commit, then succeeded.
         let files = try GitTestSupport.git(
             URL(fileURLWithPath: fixture.sandbox.ops.repository.gitDirectory), "ls-tree", "-r", "--name-only",
             "writ/ledger", "audit/")
-        let trail = files.split(separator: "\n").filter { $0.contains("/triage-a/") }.map { $0.split(separator: "/").last ?? "" }
+        let trail = files.split(separator: "\n").filter { $0.contains("/triage-a/") }.map {
+            $0.split(separator: "/").last ?? ""
+        }
         #expect(trail == ["0001-auto_approved.json", "0002-claimed.json", "0003-succeeded.json"])
     }
 
@@ -111,10 +117,13 @@ import Testing
         #expect(objects.status == 0)
         #expect(!objects.stdout.contains(secret))
         #expect(objects.stdout.contains("token=[REDACTED]"))
-        let stateFiles = FileManager.default.enumerator(atPath: fixture.directory.appendingPathComponent("state").path)?
+        let stateFiles =
+            FileManager.default.enumerator(atPath: fixture.directory.appendingPathComponent("state").path)?
             .compactMap { $0 as? String } ?? []
         for file in stateFiles {
-            let data = FileManager.default.contents(atPath: fixture.directory.appendingPathComponent("state/\(file)").path) ?? Data()
+            let data =
+                FileManager.default.contents(atPath: fixture.directory.appendingPathComponent("state/\(file)").path)
+                ?? Data()
             #expect(!String(decoding: data, as: UTF8.self).contains(secret), "secret found in state/\(file)")
         }
         let encoder = JSONEncoder()
@@ -139,11 +148,12 @@ import Testing
 
         // A lock left by a dead process is replaced and reported.
         let lockPath = config.stateDir + "/writ.default.lock"
-        let dead = #"{"host":"\#(ProfileLock.hostName())","pid":2147483000,"started_at":"2026-01-01T00:00:00Z","ttl_seconds":999999999}"#
+        let dead =
+            #"{"host":"\#(ProfileLock.hostName())","pid":2147483000,"started_at":"2026-01-01T00:00:00Z","ttl_seconds":999999999}"#
         try Data(dead.utf8).write(to: URL(fileURLWithPath: lockPath))
         let report = try fixture.dispatcher().poll()
         #expect(report.lock.recovered)
-        #expect(report.lock.previous?.pid == 2147483000)
+        #expect(report.lock.previous?.pid == 2_147_483_000)
 
         // A lock from another host is stale only once its TTL has passed.
         let foreign = #"{"host":"elsewhere","pid":1,"started_at":"2020-01-01T00:00:00Z","ttl_seconds":60}"#

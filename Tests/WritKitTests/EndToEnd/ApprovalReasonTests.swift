@@ -64,18 +64,21 @@ import WritKit
         let proposal = try repo.propose("dev", "dev-misfiled")
         let record = try repo.record("dev-misfiled", approver: E2ERepo.alice, digest: proposal.digest, tier: .medium)
         let bytes = Data(record.canonicalBytes())
-        let signature = try repo.sandbox.identity(E2ERepo.alice).sign(bytes, namespace: ApprovalRecord.signatureNamespace)
+        let signature = try repo.sandbox.identity(E2ERepo.alice).sign(
+            bytes, namespace: ApprovalRecord.signatureNamespace)
         // alice's valid record, at bob's path.
         let bobPath = GovernancePath.approval(record.intent, try E2ERepo.principal(E2ERepo.bob)).path
         try repo.fileOnGovernance(
-            [bobPath: bytes, bobPath + ".sig": Data(signature.utf8)], branch: "approval/dev-misfiled", signedBy: E2ERepo.alice)
+            [bobPath: bytes, bobPath + ".sig": Data(signature.utf8)], branch: "approval/dev-misfiled",
+            signedBy: E2ERepo.alice)
         let misfiled = try repo.verdict("dev-misfiled")
         #expect(misfiled.state == .blocked)
         #expect(misfiled.reason == .approvalMalformed, "\(misfiled.detail)")
 
         // Near miss: the same bytes at alice's own path count.
         try repo.fileOnGovernance(
-            [record.path.path: bytes, record.signaturePath.path: Data(signature.utf8)], branch: "approval/dev-misfiled-2",
+            [record.path.path: bytes, record.signaturePath.path: Data(signature.utf8)],
+            branch: "approval/dev-misfiled-2",
             signedBy: E2ERepo.alice)
         let fixed = try repo.verdict("dev-misfiled")
         #expect(fixed.state == .ready)
@@ -92,12 +95,15 @@ import WritKit
 
         let flippedRecord = try repo.record("dev-flipped", approver: E2ERepo.bob, digest: flipped.digest, tier: .medium)
         let good = Data(try identity.sign(Data(flippedRecord.canonicalBytes()), namespace: "writ-approval").utf8)
-        try repo.sandbox.file(flippedRecord, signedBy: E2ERepo.bob, signatureBytes: good.flippingSignatureByte(), at: repo.now)
+        try repo.sandbox.file(
+            flippedRecord, signedBy: E2ERepo.bob, signatureBytes: good.flippingSignatureByte(), at: repo.now)
         let garbageRecord = try repo.record("dev-garbage", approver: E2ERepo.bob, digest: garbage.digest, tier: .medium)
-        try repo.sandbox.file(garbageRecord, signedBy: E2ERepo.bob, signatureBytes: Data("not a signature\n".utf8), at: repo.now)
+        try repo.sandbox.file(
+            garbageRecord, signedBy: E2ERepo.bob, signatureBytes: Data("not a signature\n".utf8), at: repo.now)
         // Near miss: the same record signed and left intact.
         try repo.sandbox.file(
-            repo.record("dev-intact", approver: E2ERepo.bob, digest: intact.digest, tier: .medium), signedBy: E2ERepo.bob,
+            repo.record("dev-intact", approver: E2ERepo.bob, digest: intact.digest, tier: .medium),
+            signedBy: E2ERepo.bob,
             at: repo.now)
 
         let status = try repo.status()
@@ -138,7 +144,8 @@ import WritKit
             extraSigners: "dave@example.com valid-before=\"20300101000000Z\" \(daveKey.publicKey.openSSHLine)\n")
         defer { repo.remove() }
         let proposal = try repo.propose("dev", "dev-by-dave")
-        let record = try repo.record("dev-by-dave", approver: "dave@example.com", digest: proposal.digest, tier: .medium)
+        let record = try repo.record(
+            "dev-by-dave", approver: "dave@example.com", digest: proposal.digest, tier: .medium)
         let bytes = Data(record.canonicalBytes())
         let dave = SigningIdentity(principal: try E2ERepo.principal("dave@example.com"), key: daveKey)
         let signature = try dave.sign(bytes, namespace: ApprovalRecord.signatureNamespace)
@@ -162,7 +169,8 @@ import WritKit
             of: "admin = [\"alice@example.com\", \"carol@example.com\"]",
             with: "admin = [\"alice@example.com\", \"carol@example.com\", \"dave@example.com\", \"erin@example.com\"]")
         #expect(policy != OpsSandbox.demoPolicy)
-        let repo = try E2ERepo(policy: policy, extraSigners: "dave@example.com,erin@example.com \(shared.publicKey.openSSHLine)\n")
+        let repo = try E2ERepo(
+            policy: policy, extraSigners: "dave@example.com,erin@example.com \(shared.publicKey.openSSHLine)\n")
         defer { repo.remove() }
         for id in ["release-shared", "release-distinct"] {
             let proposal = try repo.propose("release", id)
@@ -227,13 +235,15 @@ import WritKit
         let proposal = try repo.propose("dev", "dev-digest")
         let other = Intent.digest(ofFileBytes: Data("schema = 1\nid = \"dev-digest\"\n".utf8))
         try repo.sandbox.file(
-            repo.record("dev-digest", approver: E2ERepo.bob, digest: other, tier: .medium), signedBy: E2ERepo.bob, at: repo.now)
+            repo.record("dev-digest", approver: E2ERepo.bob, digest: other, tier: .medium), signedBy: E2ERepo.bob,
+            at: repo.now)
         let line = try repo.verdict("dev-digest")
         #expect(line.state == .blocked)
         #expect(line.reason == .digestMismatch)
         // Near miss: bob re-files with the digest of the bytes on the ledger.
         try repo.sandbox.file(
-            repo.record("dev-digest", approver: E2ERepo.bob, digest: proposal.digest, tier: .medium), signedBy: E2ERepo.bob,
+            repo.record("dev-digest", approver: E2ERepo.bob, digest: proposal.digest, tier: .medium),
+            signedBy: E2ERepo.bob,
             at: repo.now)
         #expect(try repo.verdict("dev-digest").state == .ready)
     }
@@ -249,7 +259,8 @@ import WritKit
         #expect(line.state == .blocked)
         #expect(line.reason == .tierMismatch)
         try repo.sandbox.file(
-            repo.record("dev-tier", approver: E2ERepo.bob, digest: proposal.digest, tier: .medium), signedBy: E2ERepo.bob,
+            repo.record("dev-tier", approver: E2ERepo.bob, digest: proposal.digest, tier: .medium),
+            signedBy: E2ERepo.bob,
             at: repo.now)
         #expect(try repo.verdict("dev-tier").state == .ready)
     }

@@ -45,7 +45,8 @@ struct E2ERepo {
     static func request(
         _ kind: String, _ id: String, expiresAt: Timestamp? = nil, requires: [String] = []
     ) throws -> Proposer.Request {
-        var request = Proposer.Request(kind: kind, target: Intent.Target(repo: "github.com/example/app", branch: "main"))
+        var request = Proposer.Request(
+            kind: kind, target: Intent.Target(repo: "github.com/example/app", branch: "main"))
         request.id = try Self.id(id)
         request.summary = "\(kind) \(id)"
         request.expiresAt = expiresAt
@@ -55,8 +56,10 @@ struct E2ERepo {
 
     /// `writ propose` of `kind` as `principal`.
     @discardableResult
-    func propose(_ kind: String, _ id: String, as principal: String = E2ERepo.agent, expiresAt: Timestamp? = nil,
-                 requires: [String] = []) throws -> Proposer.Proposal {
+    func propose(
+        _ kind: String, _ id: String, as principal: String = E2ERepo.agent, expiresAt: Timestamp? = nil,
+        requires: [String] = []
+    ) throws -> Proposer.Proposal {
         try sandbox.propose(
             Self.request(kind, id, expiresAt: expiresAt, requires: requires), as: principal, at: now)
     }
@@ -100,7 +103,8 @@ struct E2ERepo {
 
     /// Appends an intent file at `path` with a `.sig` by `signer`.
     func appendIntent(_ bytes: Data, at id: IntentID, signedBy signer: String, signature: Data? = nil) throws {
-        let sig = try signature ?? Data(sandbox.identity(signer).sign(bytes, namespace: DecisionEngine.intentNamespace).utf8)
+        let sig =
+            try signature ?? Data(sandbox.identity(signer).sign(bytes, namespace: DecisionEngine.intentNamespace).utf8)
         try sandbox.appendToLedger(
             [LedgerPath.intent(id).path: bytes, LedgerPath.intentSignature(id).path: sig],
             as: Self.agent, message: "test: raw intent \(id)\n", at: now)

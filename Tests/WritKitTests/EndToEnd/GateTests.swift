@@ -6,8 +6,10 @@ import WritKit
 /// counted only from commits signed by a `[gates]` role and only for the
 /// intent's current digest.
 @Suite struct GateTests {
-    private func gateEvent(_ repo: E2ERepo, _ id: String, digest: ContentDigest, status: AuditEvent.GateStatus,
-                           sequence: Int, signer: String) throws {
+    private func gateEvent(
+        _ repo: E2ERepo, _ id: String, digest: ContentDigest, status: AuditEvent.GateStatus,
+        sequence: Int, signer: String
+    ) throws {
         let event = try AuditEvent(
             intent: E2ERepo.id(id), intentDigest: digest, at: Timestamp(repo.now),
             actor: E2ERepo.principal(signer), payload: .gate(name: "verification", status: status))
@@ -31,13 +33,15 @@ import WritKit
         #expect(try repo.verdict("triage-gated").reason == .gateMissing)
 
         // Near miss: a PASS for the current digest in a commit signed by dispatch-1.
-        try gateEvent(repo, "triage-gated", digest: proposal.digest, status: .pass, sequence: 3, signer: E2ERepo.dispatcher)
+        try gateEvent(
+            repo, "triage-gated", digest: proposal.digest, status: .pass, sequence: 3, signer: E2ERepo.dispatcher)
         let passed = try repo.verdict("triage-gated")
         #expect(passed.state == .ready, "\(passed.detail)")
         #expect(passed.reason == nil)
 
         // A later FAIL by the same attester blocks it again.
-        try gateEvent(repo, "triage-gated", digest: proposal.digest, status: .fail, sequence: 4, signer: E2ERepo.dispatcher)
+        try gateEvent(
+            repo, "triage-gated", digest: proposal.digest, status: .fail, sequence: 4, signer: E2ERepo.dispatcher)
         #expect(try repo.verdict("triage-gated").reason == .gateMissing)
     }
 }

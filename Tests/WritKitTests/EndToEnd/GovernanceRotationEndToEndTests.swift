@@ -10,7 +10,9 @@ import WritKit
     /// handed to the operator (bob), who could not change policy before.
     static let rotatedPolicy: String = OpsSandbox.demoPolicy
         .replacingOccurrences(of: "dev = \"medium\"", with: "dev = \"low\"")
-        .replacingOccurrences(of: "[governance]\napprovals = 2\nroles = [\"admin\"]", with: "[governance]\napprovals = 1\nroles = [\"operator\"]")
+        .replacingOccurrences(
+            of: "[governance]\napprovals = 2\nroles = [\"admin\"]",
+            with: "[governance]\napprovals = 1\nroles = [\"operator\"]")
 
     /// The governance digest of the governance branch head's files.
     static func headDigest(_ repo: E2ERepo) throws -> ContentDigest {
@@ -58,7 +60,9 @@ import WritKit
         return files
     }
 
-    static func expectNothingRuns(_ status: OpsStatus, _ reason: ReasonCode, sourceLocation: SourceLocation = #_sourceLocation) {
+    static func expectNothingRuns(
+        _ status: OpsStatus, _ reason: ReasonCode, sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         #expect(!status.governance.trusted, sourceLocation: sourceLocation)
         #expect(status.governance.reason == reason, "\(status.governance.detail)", sourceLocation: sourceLocation)
         #expect(!status.intents.isEmpty, sourceLocation: sourceLocation)
@@ -120,7 +124,8 @@ import WritKit
         #expect(try repo.verdict("dev-by-bob").state == .ready)
         // Both quorums (two admins under the old and the new policy) drop bob's key.
         let current = try #require(try repo.sandbox.ops.repository.blob(at: "allowed_signers", in: "refs/heads/main"))
-        let withoutBob = String(decoding: current, as: UTF8.self).split(separator: "\n")
+        let withoutBob =
+            String(decoding: current, as: UTF8.self).split(separator: "\n")
             .filter { !$0.hasPrefix(E2ERepo.bob + " ") }.joined(separator: "\n") + "\n"
         #expect(withoutBob.utf8.count < current.count)
         try Self.changePolicy(
@@ -140,7 +145,8 @@ import WritKit
         let signers = try #require(try repo.sandbox.ops.repository.blob(at: "allowed_signers", in: "refs/heads/main"))
         let other = GovernanceDigest.compute(policy: Data((Self.rotatedPolicy + "\n").utf8), allowedSigners: signers)
         var files = try Self.records(
-            repo, digest: other, replaces: try Self.headDigest(repo), approvers: [E2ERepo.alice, E2ERepo.carol, E2ERepo.bob])
+            repo, digest: other, replaces: try Self.headDigest(repo),
+            approvers: [E2ERepo.alice, E2ERepo.carol, E2ERepo.bob])
         files["policy.toml"] = Data(Self.rotatedPolicy.utf8)
         try repo.fileOnGovernance(files, branch: "governance/change", signedBy: E2ERepo.alice)
         Self.expectNothingRuns(try repo.status(), .policyUnapproved)
@@ -172,7 +178,8 @@ import WritKit
         Self.expectNothingRuns(try evaluator.evaluate(trustRoot: commit, now: repo.now), .policyMalformed)
         // Near miss: from the original trust root the malformed state is only
         // a pending change, which is unapproved, not malformed.
-        Self.expectNothingRuns(try evaluator.evaluate(trustRoot: repo.sandbox.trustRoot, now: repo.now), .policyUnapproved)
+        Self.expectNothingRuns(
+            try evaluator.evaluate(trustRoot: repo.sandbox.trustRoot, now: repo.now), .policyUnapproved)
         // And a well-formed policy pinned as the root is trusted.
         let wellFormed = try BranchAppender(repository: repo.sandbox.ops.repository).append(
             ["policy.toml": Data(OpsSandbox.demoPolicy.utf8)], to: "main", message: "revert\n",

@@ -48,7 +48,8 @@ import WritKit
 
         // B: bob's key revoked, adopted from A by both admins.
         let signersB = Self.signers(signersA, replacing: E2ERepo.bob, with: nil)
-        let digestB = try Rotation.changePolicy(repo, to: policyA, signers: signersB, approvers: admins, branch: "governance/b")
+        let digestB = try Rotation.changePolicy(
+            repo, to: policyA, signers: signersB, approvers: admins, branch: "governance/b")
         #expect(try repo.status().governance.trusted)
         #expect(try repo.verdict("dev-by-bob").reason == .signerUnknown)
 
@@ -64,14 +65,16 @@ import WritKit
         #expect(oldRecord != nil)
         let rolledBack = try repo.status()
         Rotation.expectNothingRuns(rolledBack, .policyUnapproved)
-        #expect(rolledBack.governance.detail.contains("2 records replace another state"), "\(rolledBack.governance.detail)")
+        #expect(
+            rolledBack.governance.detail.contains("2 records replace another state"), "\(rolledBack.governance.detail)")
         #expect(throws: WritError.self) {
             try GovernanceTimeline(ops: repo.sandbox.ops, trustRoot: repo.sandbox.trustRoot, now: repo.now)
         }
 
         // Near miss: fresh records replacing B re-adopt A, and bob's key with it.
         try repo.fileOnGovernance(
-            Rotation.records(repo, digest: digestA, replaces: digestB, approvers: admins), branch: "governance/rollback-approved",
+            Rotation.records(repo, digest: digestA, replaces: digestB, approvers: admins),
+            branch: "governance/rollback-approved",
             signedBy: E2ERepo.alice)
         let approved = try repo.status()
         #expect(approved.governance.trusted, "\(approved.governance.detail)")
@@ -79,7 +82,9 @@ import WritKit
         let timeline = try GovernanceTimeline(ops: repo.sandbox.ops, trustRoot: repo.sandbox.trustRoot, now: repo.now)
         #expect(timeline.points.last?.trusted.digest == digestA)
         #expect(timeline.points.last?.headTrusted == true)
-        #expect(timeline.points.map(\.headTrusted).filter { !$0 }.count == 1, "only the unapproved rollback commit was pending")
+        #expect(
+            timeline.points.map(\.headTrusted).filter { !$0 }.count == 1,
+            "only the unapproved rollback commit was pending")
     }
 
     static func headDigestIs(_ repo: E2ERepo, _ digest: ContentDigest) throws -> Bool {
@@ -98,14 +103,17 @@ import WritKit
         // alice's allowed_signers line now carries her new key; the quorum
         // under both policies is both admins, alice included.
         let root = try Rotation.headDigest(repo)
-        let rotated = Self.signers(try Self.signersBlob(repo), replacing: E2ERepo.alice, with: try CLI.publicKey(newKey))
+        let rotated = Self.signers(
+            try Self.signersBlob(repo), replacing: E2ERepo.alice, with: try CLI.publicKey(newKey))
         let digest = GovernanceDigest.compute(policy: Data(OpsSandbox.demoPolicy.utf8), allowedSigners: rotated)
-        var files = try Rotation.records(repo, digest: digest, replaces: root, approvers: [E2ERepo.alice, E2ERepo.carol])
+        var files = try Rotation.records(
+            repo, digest: digest, replaces: root, approvers: [E2ERepo.alice, E2ERepo.carol])
         files["allowed_signers"] = rotated
         try repo.fileOnGovernance(files, branch: "governance/rotate", signedBy: E2ERepo.alice)
         let onlySig = try repo.status()
         Rotation.expectNothingRuns(onlySig, .policyUnapproved)
-        #expect(onlySig.governance.detail.contains("of the new policy not met (1 of 2)"), "\(onlySig.governance.detail)")
+        #expect(
+            onlySig.governance.detail.contains("of the new policy not met (1 of 2)"), "\(onlySig.governance.detail)")
 
         let aliceRecord = try GovernanceRecord(
             governanceDigest: digest, replaces: root, decision: .approve, approver: E2ERepo.principal(E2ERepo.alice),

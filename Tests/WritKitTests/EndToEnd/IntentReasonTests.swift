@@ -57,12 +57,14 @@ import WritKit
         let flippedBytes = Data(flipped.canonicalBytes())
         let signature = try repo.sandbox.identity(E2ERepo.agent).sign(flippedBytes, namespace: "writ-intent")
         try repo.appendIntent(
-            flippedBytes, at: flipped.id, signedBy: E2ERepo.agent, signature: Data(signature.utf8).flippingSignatureByte())
+            flippedBytes, at: flipped.id, signedBy: E2ERepo.agent,
+            signature: Data(signature.utf8).flippingSignatureByte())
         // Signed by agent-1, but under the approval namespace.
         let wrongNamespace = try repo.rawIntent("triage-namespace", kind: "triage")
         let wrongBytes = Data(wrongNamespace.canonicalBytes())
         let approvalSignature = try repo.sandbox.identity(E2ERepo.agent).sign(wrongBytes, namespace: "writ-approval")
-        try repo.appendIntent(wrongBytes, at: wrongNamespace.id, signedBy: E2ERepo.agent, signature: Data(approvalSignature.utf8))
+        try repo.appendIntent(
+            wrongBytes, at: wrongNamespace.id, signedBy: E2ERepo.agent, signature: Data(approvalSignature.utf8))
         // Near miss: the proposer's own, intact signature.
         let honest = try repo.rawIntent("triage-honest", kind: "triage")
         try repo.appendIntent(Data(honest.canonicalBytes()), at: honest.id, signedBy: E2ERepo.agent)

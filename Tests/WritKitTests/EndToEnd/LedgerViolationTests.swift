@@ -50,7 +50,9 @@ import WritKit
         #expect(status.intents.count == 3, sourceLocation: sourceLocation)
         #expect(!status.intents.contains { $0.state == .ready }, sourceLocation: sourceLocation)
         for id in ["triage-ready", "dev-ready"] {
-            #expect(status.intents.first { $0.id.rawValue == id }?.reason == .ledgerViolation, sourceLocation: sourceLocation)
+            #expect(
+                status.intents.first { $0.id.rawValue == id }?.reason == .ledgerViolation,
+                sourceLocation: sourceLocation)
         }
     }
 
@@ -78,7 +80,10 @@ import WritKit
         let bytes = Data(intent.canonicalBytes()) + Data("# replaced\n".utf8)
         let signature = try repo.sandbox.identity(E2ERepo.agent).sign(bytes, namespace: "writ-intent")
         try BranchAppender(repository: repo.sandbox.ops.repository).append(
-            [LedgerPath.intent(intent.id).path: bytes, LedgerPath.intentSignature(intent.id).path: Data(signature.utf8)],
+            [
+                LedgerPath.intent(intent.id).path: bytes,
+                LedgerPath.intentSignature(intent.id).path: Data(signature.utf8),
+            ],
             to: "writ/ledger", message: "replace\n", signer: repo.sandbox.identity(E2ERepo.agent), at: repo.now,
             overwrite: true)
         Self.expectStopped(try repo.status())
@@ -92,7 +97,8 @@ import WritKit
         let fine = try repo.status()
         #expect(fine.ledger.ok)
         #expect(fine.intents.allSatisfy { $0.state == .ready })
-        try repo.sandbox.appendToLedger(["notes.txt": Data("hello\n".utf8)], as: E2ERepo.agent, message: "notes\n", at: repo.now)
+        try repo.sandbox.appendToLedger(
+            ["notes.txt": Data("hello\n".utf8)], as: E2ERepo.agent, message: "notes\n", at: repo.now)
         let status = try repo.status()
         #expect(status.ledger.reason == .ledgerViolation)
         #expect(!status.intents.contains { $0.state == .ready })

@@ -48,12 +48,16 @@ import WritKit
         let intents = try #require(root["intents"] as? [[String: Any]])
         #expect(intents.compactMap { $0["id"] as? String } == ["a-triage", "b-dev", "c-release"])
         for intent in intents {
-            #expect(Set(intent.keys).isSuperset(of: ["id", "kind", "tier", "state", "reason", "approvals", "required"]))
+            #expect(
+                Set(intent.keys).isSuperset(of: ["id", "kind", "tier", "state", "reason", "approvals", "required"]))
         }
         func field(_ index: Int, _ key: String) -> String? { intents[index][key] as? String }
         #expect([field(0, "kind"), field(0, "tier"), field(0, "state")] == ["triage", "low", "ready"])
         #expect(intents[0]["reason"] is NSNull)
-        #expect([field(1, "kind"), field(1, "tier"), field(1, "state"), field(1, "reason")] == ["dev", "medium", "blocked", "not_approved"])
+        #expect(
+            [field(1, "kind"), field(1, "tier"), field(1, "state"), field(1, "reason")] == [
+                "dev", "medium", "blocked", "not_approved",
+            ])
         #expect(intents[1]["approvals"] as? Int == 0 && intents[1]["required"] as? Int == 1)
         #expect([field(2, "tier"), field(2, "state")] == ["high", "ready"])
         #expect(intents[2]["reason"] is NSNull)
@@ -64,7 +68,8 @@ import WritKit
         let repo = try Self.mixedRepo()
         defer { repo.remove() }
         try BranchAppender(repository: repo.sandbox.ops.repository).append(
-            ["policy.toml": Data(GovernanceRotationEndToEndTests.rotatedPolicy.utf8)], to: "main", message: "unreviewed\n",
+            ["policy.toml": Data(GovernanceRotationEndToEndTests.rotatedPolicy.utf8)], to: "main",
+            message: "unreviewed\n",
             signer: repo.sandbox.identity(E2ERepo.alice), at: repo.now, overwrite: true)
         let (output, root) = try Self.statusJSON(repo)
         #expect(output.status == 3)
@@ -107,13 +112,15 @@ import WritKit
         #expect(text.status == 0, "\(text.stderr)")
         #expect(text.stdout.contains("c-release"))
         #expect(text.stdout.contains(E2ERepo.alice) && text.stdout.contains(E2ERepo.carol))
-        let json = try CLI.run("show", "b-dev", "--repo", repo.opsURL.path, "--trust", repo.sandbox.trustRoot.hex, "--json")
+        let json = try CLI.run(
+            "show", "b-dev", "--repo", repo.opsURL.path, "--trust", repo.sandbox.trustRoot.hex, "--json")
         #expect(json.status == 0, "\(json.stderr)")
         let shown = try Self.json(json)
         #expect(shown["id"] as? String == "b-dev")
         #expect(shown["state"] as? String == "blocked")
         #expect(shown["reason"] as? String == "not_approved")
-        let missing = try CLI.run("show", "no-such-intent", "--repo", repo.opsURL.path, "--trust", repo.sandbox.trustRoot.hex)
+        let missing = try CLI.run(
+            "show", "no-such-intent", "--repo", repo.opsURL.path, "--trust", repo.sandbox.trustRoot.hex)
         #expect(missing.status != 0)
     }
 
@@ -125,7 +132,8 @@ import WritKit
         #expect(demo.status == 0, "\(demo.stderr)")
         let line = try #require(demo.stdout.split(separator: "\n").first { $0.contains("trust_root = ") })
         let root = String(try #require(line.split(separator: "\"").dropFirst().first))
-        let status = try CLI.run("status", "--repo", directory.appendingPathComponent("ops.git").path, "--trust", root, "--json")
+        let status = try CLI.run(
+            "status", "--repo", directory.appendingPathComponent("ops.git").path, "--trust", root, "--json")
         #expect(status.status == 0, "\(status.stderr)")
         let intents = try #require(try Self.json(status)["intents"] as? [[String: Any]])
         // The demo's dispatcher ran exactly the approved intents; the rest stay blocked.

@@ -23,7 +23,8 @@ import WritKit
         let fanOut = String(try shell("printf %s '\(id)' | sha256sum", in: work).prefix(2))
         let intentPath = "intents/\(fanOut)/\(id).toml"
         try GitTestSupport.git(work, "fetch", "-q", "origin")
-        let digest = String(try shell("git cat-file blob origin/writ/ledger:\(intentPath) | sha256sum", in: work).prefix(64))
+        let digest = String(
+            try shell("git cat-file blob origin/writ/ledger:\(intentPath) | sha256sum", in: work).prefix(64))
         let folder = "approvals/\(fanOut)/\(id)"
         let file = "\(folder)/\(principal).toml"
         try GitTestSupport.write(
@@ -78,7 +79,8 @@ import WritKit
         #expect(unmerged.reason == .notApproved)
         #expect(unmerged.approvals == 0)
 
-        try GitTestSupport.git(work, "merge", "-q", "--no-ff", "-m", "Merge bob's approval", "approval/dev-stock-\(E2ERepo.bob)")
+        try GitTestSupport.git(
+            work, "merge", "-q", "--no-ff", "-m", "Merge bob's approval", "approval/dev-stock-\(E2ERepo.bob)")
         try GitTestSupport.git(work, "push", "-q", "origin", "main")
         try Self.stockApprove(repo, work: work, id: "release-stock", tier: "high", as: E2ERepo.alice)
         #expect(try repo.verdict("release-stock").reason == .notApproved)
@@ -91,7 +93,10 @@ import WritKit
             let b = try #require(status.intents.first { $0.id.rawValue == twin })
             #expect(a.state == .ready, "\(stock): \(a.detail)")
             #expect(a.reason == nil)
-            #expect((a.state, a.reason, a.tier, a.approvals, a.required) == (b.state, b.reason, b.tier, b.approvals, b.required))
+            #expect(
+                (a.state, a.reason, a.tier, a.approvals, a.required) == (
+                    b.state, b.reason, b.tier, b.approvals, b.required
+                ))
             let countedA = try #require(status.verdicts[a.id]).counted.map(\.approver).sorted()
             let countedB = try #require(status.verdicts[b.id]).counted.map(\.approver).sorted()
             #expect(countedA == countedB)

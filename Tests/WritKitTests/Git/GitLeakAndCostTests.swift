@@ -16,7 +16,10 @@ import WritKit
     /// using libgit2 concurrently. Counting is opt-in
     /// (`WRIT_GIT_COUNT_ALLOCATIONS=1`, which `scripts/test` sets): a plain
     /// `swift test` reports this test as skipped, never as passed.
-    @Test(.enabled(if: GitMemory.isCounting, "libgit2 allocations are counted only with WRIT_GIT_COUNT_ALLOCATIONS=1 (scripts/test sets it)"))
+    @Test(
+        .enabled(
+            if: GitMemory.isCounting,
+            "libgit2 allocations are counted only with WRIT_GIT_COUNT_ALLOCATIONS=1 (scripts/test sets it)"))
     func ledgerCommitsFreeEveryLibgit2Block() throws {
         let dir = try S.scratch()
         defer { S.remove(dir) }
@@ -49,7 +52,9 @@ import WritKit
         _ = try held.commit(try #require(tip))
         #expect(GitMemory.liveBlocksOnCurrentThread > baseline)
         _ = held
-        print("[git-leak] \(count) ledger commits in \(String(format: "%.2f", seconds)) s; live libgit2 blocks on thread: baseline \(baseline), peak +\(peak), after \(after)")
+        print(
+            "[git-leak] \(count) ledger commits in \(String(format: "%.2f", seconds)) s; live libgit2 blocks on thread: baseline \(baseline), peak +\(peak), after \(after)"
+        )
         #expect(peak > 0, "the counter must see libgit2's allocations")
         #expect(after == baseline)
         #expect(GitMemory.liveBlocks > 0)
@@ -86,10 +91,14 @@ import WritKit
             let diffTime = try LedgerWorkload.time {
                 for _ in 0..<appends { changes = try repo.diff(from: previous, to: last) }
             }
-            print("[git-bench] ledger \(size): build \(String(format: "%.2f", build)) s; append \(String(format: "%.2f", appendTime / Double(appends) * 1000)) ms/commit; diff of one append \(String(format: "%.3f", diffTime / Double(appends) * 1000)) ms")
+            print(
+                "[git-bench] ledger \(size): build \(String(format: "%.2f", build)) s; append \(String(format: "%.2f", appendTime / Double(appends) * 1000)) ms/commit; diff of one append \(String(format: "%.3f", diffTime / Double(appends) * 1000)) ms"
+            )
             #expect(changes.map(\.path) == [LedgerWorkload.intentPath("new-\(appends - 1)")])
             #expect(changes.map(\.kind) == [.added])
-            #expect(try S.git(dir, "ls-tree", "-r", "--name-only", "writ/ledger").split(separator: "\n").count == size + appends)
+            #expect(
+                try S.git(dir, "ls-tree", "-r", "--name-only", "writ/ledger").split(separator: "\n").count == size
+                    + appends)
         }
     }
 }

@@ -49,8 +49,10 @@ import WritKit
         try S.write("hello\n", to: dir.appendingPathComponent("README"))
         try S.write("bee\n", to: dir.appendingPathComponent("dir/b.txt"))
         try S.write("#!/bin/sh\n", to: dir.appendingPathComponent("tool.sh"))
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: dir.appendingPathComponent("tool.sh").path)
-        try FileManager.default.createSymbolicLink(atPath: dir.appendingPathComponent("link").path, withDestinationPath: "README")
+        try FileManager.default.setAttributes(
+            [.posixPermissions: 0o755], ofItemAtPath: dir.appendingPathComponent("tool.sh").path)
+        try FileManager.default.createSymbolicLink(
+            atPath: dir.appendingPathComponent("link").path, withDestinationPath: "README")
         try S.git(dir, "add", "-A")
         try S.git(dir, "update-index", "--add", "--cacheinfo", "160000,1111111111111111111111111111111111111111,sub")
         try S.git(dir, "commit", "-q", "-m", "first")
@@ -155,7 +157,8 @@ import WritKit
 
         let all = try repo.firstParentHistory(from: m, to: nil)
         #expect(all == [a, b, m])
-        let witness = try S.git(dir, "rev-list", "--first-parent", "--reverse", m.hex).split(separator: "\n").map(String.init)
+        let witness = try S.git(dir, "rev-list", "--first-parent", "--reverse", m.hex).split(separator: "\n").map(
+            String.init)
         #expect(all.map(\.hex) == witness)
         #expect(try repo.firstParentHistory(from: m, to: nil, order: .newestFirst) == [m, b, a])
         #expect(try repo.firstParentHistory(from: m, to: a) == [b, m])
@@ -204,7 +207,8 @@ import WritKit
         try FileManager.default.removeItem(at: dir.appendingPathComponent("gone"))
         try S.write("new\n", to: dir.appendingPathComponent("a/c/new.txt"))
         try FileManager.default.removeItem(at: dir.appendingPathComponent("becomes-link"))
-        try FileManager.default.createSymbolicLink(atPath: dir.appendingPathComponent("becomes-link").path, withDestinationPath: "keep.txt")
+        try FileManager.default.createSymbolicLink(
+            atPath: dir.appendingPathComponent("becomes-link").path, withDestinationPath: "keep.txt")
         try FileManager.default.removeItem(at: dir.appendingPathComponent("dir-to-file"))
         try S.write("file now\n", to: dir.appendingPathComponent("dir-to-file"))
         try S.git(dir, "add", "-A")
@@ -214,11 +218,12 @@ import WritKit
         let repo = try Repository.open(at: dir.path)
         let changes = try repo.diff(from: one, to: two)
         let ours = Set(changes.map { "\($0.kind.rawValue) \($0.path)" })
-        #expect(ours == [
-            "modified a/b/change.txt", "removed a/b/remove.txt", "added a/c/new.txt",
-            "removed gone/deep/x.txt", "modified becomes-link",
-            "removed dir-to-file/inner.txt", "added dir-to-file",
-        ])
+        #expect(
+            ours == [
+                "modified a/b/change.txt", "removed a/b/remove.txt", "added a/c/new.txt",
+                "removed gone/deep/x.txt", "modified becomes-link",
+                "removed dir-to-file/inner.txt", "added dir-to-file",
+            ])
         // The same set as git, with git's T (type change) read as modified.
         let witness = try S.git(dir, "diff-tree", "-r", "--no-renames", "--name-status", one.hex, two.hex)
             .split(separator: "\n").map { line -> String in

@@ -8,7 +8,8 @@ import WritKit
     private func commits(_ repo: Repository, count: Int) throws -> [ObjectID] {
         let tree = try repo.insert([:], into: nil)
         return try (0..<count).map { index in
-            try repo.createCommit(tree: tree, parents: [], author: S.identity, committer: S.identity, message: "c\(index)\n")
+            try repo.createCommit(
+                tree: tree, parents: [], author: S.identity, committer: S.identity, message: "c\(index)\n")
         }
     }
 

@@ -3,7 +3,7 @@ import Testing
 import WritKit
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Fetch and compare-and-swap push against a local bare remote (path and
@@ -35,12 +35,14 @@ import Glibc
         let name = "\(label)-\(UUID().uuidString)"
         let tree = try repo.insert(["entries/\(name)": Data(name.utf8)], into: base)
         return try repo.createCommit(
-            tree: tree, parents: parent.map { [$0] } ?? [], author: S.identity, committer: S.identity, message: "\(label)\n")
+            tree: tree, parents: parent.map { [$0] } ?? [], author: S.identity, committer: S.identity,
+            message: "\(label)\n")
     }
 
     /// The remote branch as the `git` tool sees it, nil when absent.
     private static func witness(_ remote: URL, _ branch: String = "main") throws -> String? {
-        let output = try S.run("/usr/bin/git", ["--git-dir=\(remote.path)", "rev-parse", "--verify", "--quiet", "refs/heads/\(branch)"])
+        let output = try S.run(
+            "/usr/bin/git", ["--git-dir=\(remote.path)", "rev-parse", "--verify", "--quiet", "refs/heads/\(branch)"])
         return output.status == 0 ? output.trimmed : nil
     }
 
@@ -173,12 +175,17 @@ import Glibc
         try S.git(dir, "init", "--quiet", "--initial-branch=trunk", worktree.path)
         let w = try Repository.open(at: Self.clone(in: dir, "w", url: worktree.path).path)
         let w0 = try Self.commit(w, on: nil, "w0")
-        #expect(throws: PushError.rejected(ref: "refs/heads/trunk", status: "branch is checked out in the remote's work tree")) {
+        #expect(
+            throws: PushError.rejected(
+                ref: "refs/heads/trunk", status: "branch is checked out in the remote's work tree")
+        ) {
             try w.push(remote: "origin", branch: "trunk", from: w0, expecting: nil)
         }
         try w.push(remote: "origin", branch: "side", from: w0, expecting: nil)
         #expect(try S.git(worktree, "rev-parse", "refs/heads/side") == w0.hex)
-        #expect(try S.run("/usr/bin/git", ["-C", worktree.path, "rev-parse", "--verify", "--quiet", "refs/heads/trunk"]).status != 0)
+        #expect(
+            try S.run("/usr/bin/git", ["-C", worktree.path, "rev-parse", "--verify", "--quiet", "refs/heads/trunk"])
+                .status != 0)
     }
 
     @Test func concurrentLocalPushesHaveExactlyOneWinnerPerRound() throws {
@@ -275,7 +282,10 @@ import Glibc
 
     /// Fetches and pushes (won, lost and refused) over both transports free
     /// every block libgit2 allocated for them, counted on this thread.
-    @Test(.enabled(if: GitMemory.isCounting, "libgit2 allocations are counted only with WRIT_GIT_COUNT_ALLOCATIONS=1 (scripts/test sets it)"))
+    @Test(
+        .enabled(
+            if: GitMemory.isCounting,
+            "libgit2 allocations are counted only with WRIT_GIT_COUNT_ALLOCATIONS=1 (scripts/test sets it)"))
     func remoteOperationsReleaseEveryAllocation() throws {
         let dir = try S.scratch()
         defer { S.remove(dir) }
@@ -358,7 +368,10 @@ import Glibc
                             // Retry on the winner's commit, which `current` names.
                             let newTip = try repo.fetch(remote: "origin", refs: ["main"])["main"] ?? nil
                             guard newTip == current, let newTip else {
-                                outcomes.add(pusher, "fetched \(String(describing: newTip)) after conflict on \(String(describing: current))")
+                                outcomes.add(
+                                    pusher,
+                                    "fetched \(String(describing: newTip)) after conflict on \(String(describing: current))"
+                                )
                                 return
                             }
                             let rebuilt = try commit(repo, on: newTip, "r\(round)p\(pusher)retry")
@@ -382,7 +395,8 @@ import Glibc
             let winners = results.filter { $0.outcome == "won" }
             let conflicts = results.filter { $0.outcome == "conflict" }
             let retries = results.filter { $0.outcome == "retry won" }
-            try #require(winners.count == 1 && conflicts.count == 1 && retries.count == 1, "round \(round): \(description)")
+            try #require(
+                winners.count == 1 && conflicts.count == 1 && retries.count == 1, "round \(round): \(description)")
             #expect(results.count == 3, "round \(round): \(description)")
             let winner = try #require(winners[0].pushed)
             let retried = try #require(retries[0].pushed)

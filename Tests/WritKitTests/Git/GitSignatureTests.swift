@@ -16,7 +16,8 @@ import WritKit
             key = dir.appendingPathComponent("id_ed25519")
             allowedSigners = dir.appendingPathComponent("allowed_signers")
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-            let made = try S.run("/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "test", "-f", key.path])
+            let made = try S.run(
+                "/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "test", "-f", key.path])
             try #require(made.status == 0, "\(made.stderr)")
             let publicKey = try String(decoding: Data(contentsOf: key.appendingPathExtension("pub")), as: UTF8.self)
             try S.write("\(principal) namespaces=\"git\" \(publicKey)", to: allowedSigners)
@@ -39,7 +40,8 @@ import WritKit
             try Data(armored.utf8).write(to: sig)
             return try S.run(
                 "/usr/bin/ssh-keygen",
-                ["-Y", "verify", "-n", "git", "-f", allowedSigners.path, "-I", principal, "-s", sig.path], stdin: payload)
+                ["-Y", "verify", "-n", "git", "-f", allowedSigners.path, "-I", principal, "-s", sig.path],
+                stdin: payload)
         }
     }
 
@@ -63,10 +65,13 @@ import WritKit
         let (repo, id, signedPayload) = try signedCommit(dir.appendingPathComponent("repo.git"), signer)
         let repoDir = dir.appendingPathComponent("repo.git")
 
-        let verified = try S.run("/usr/bin/git", [
-            "-C", repoDir.path, "-c", "gpg.format=ssh", "-c", "gpg.ssh.allowedSignersFile=\(signer.allowedSigners.path)",
-            "verify-commit", id.hex,
-        ])
+        let verified = try S.run(
+            "/usr/bin/git",
+            [
+                "-C", repoDir.path, "-c", "gpg.format=ssh", "-c",
+                "gpg.ssh.allowedSignersFile=\(signer.allowedSigners.path)",
+                "verify-commit", id.hex,
+            ])
         #expect(verified.status == 0, "\(verified.stderr)")
         #expect(verified.stderr.contains("Good \"git\" signature for \(signer.principal)"))
 
@@ -120,10 +125,13 @@ import WritKit
         let inMessage = try writeLiteral(repoDir, plainHeaders + "\n" + body + armored + "\n")
         #expect(try repo.commitSignature(inMessage) == .unsigned(.signatureInMessage))
         // git agrees that a message-body signature is no signature.
-        let verified = try S.run("/usr/bin/git", [
-            "-C", repoDir.path, "-c", "gpg.format=ssh", "-c", "gpg.ssh.allowedSignersFile=\(signer.allowedSigners.path)",
-            "verify-commit", inMessage.hex,
-        ])
+        let verified = try S.run(
+            "/usr/bin/git",
+            [
+                "-C", repoDir.path, "-c", "gpg.format=ssh", "-c",
+                "gpg.ssh.allowedSignersFile=\(signer.allowedSigners.path)",
+                "verify-commit", inMessage.hex,
+            ])
         #expect(verified.status != 0)
 
         let plain = try writeLiteral(repoDir, plainHeaders + "\n" + body)
@@ -133,16 +141,20 @@ import WritKit
     }
 
     @Test func parserDropsEveryGpgsigHeaderFromPayload() {
-        let raw = "tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\nauthor A <a@x> 1 +0000\ncommitter A <a@x> 1 +0000\n"
+        let raw =
+            "tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\nauthor A <a@x> 1 +0000\ncommitter A <a@x> 1 +0000\n"
             + "gpgsig -----BEGIN SSH SIGNATURE-----\n AAAA\n -----END SSH SIGNATURE-----\n\nmsg\n"
         guard case .signed(let armored, let payload) = CommitSignature.parse(rawCommit: Data(raw.utf8)) else {
             Issue.record("expected signed")
             return
         }
         #expect(armored == "-----BEGIN SSH SIGNATURE-----\nAAAA\n-----END SSH SIGNATURE-----\n")
-        #expect(String(decoding: payload, as: UTF8.self)
-            == "tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\nauthor A <a@x> 1 +0000\ncommitter A <a@x> 1 +0000\n\nmsg\n")
+        #expect(
+            String(decoding: payload, as: UTF8.self)
+                == "tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\nauthor A <a@x> 1 +0000\ncommitter A <a@x> 1 +0000\n\nmsg\n"
+        )
         #expect(CommitSignature.parse(rawCommit: Data("tree x\nno blank line".utf8)) == .unsigned(.malformedObject))
-        #expect(CommitSignature.parse(rawCommit: Data(" continuation first\n\nmsg".utf8)) == .unsigned(.malformedObject))
+        #expect(
+            CommitSignature.parse(rawCommit: Data(" continuation first\n\nmsg".utf8)) == .unsigned(.malformedObject))
     }
 }

@@ -28,7 +28,9 @@ enum GitTestSupport {
     /// Runs a tool with its output captured in files (no pipe can fill up
     /// and block the child).
     @discardableResult
-    static func run(_ executable: String, _ arguments: [String], in directory: URL? = nil, stdin: Data? = nil) throws -> Output {
+    static func run(_ executable: String, _ arguments: [String], in directory: URL? = nil, stdin: Data? = nil) throws
+        -> Output
+    {
         let box = try scratch("io")
         defer { remove(box) }
         let outURL = box.appendingPathComponent("out")
@@ -91,5 +93,6 @@ enum GitTestSupport {
     }
 
     static let identity = GitIdentity(
-        name: "Writ Test", email: "writ@example.com", date: Date(timeIntervalSince1970: 1_790_000_000), utcOffsetMinutes: 60)
+        name: "Writ Test", email: "writ@example.com", date: Date(timeIntervalSince1970: 1_790_000_000),
+        utcOffsetMinutes: 60)
 }

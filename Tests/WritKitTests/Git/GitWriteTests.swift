@@ -16,29 +16,36 @@ import WritKit
             "audit/3f/my-intent/0001-claimed.json": Data("{}\n".utf8),
         ]
         let tree = try repo.insert(files, into: nil)
-        let first = try repo.createCommit(tree: tree, parents: [], author: S.identity, committer: S.identity, message: "ledger: first\n")
+        let first = try repo.createCommit(
+            tree: tree, parents: [], author: S.identity, committer: S.identity, message: "ledger: first\n")
         try repo.updateRef("writ/ledger", to: first, expecting: nil)
 
         #expect(try S.git(dir, "rev-parse", "refs/heads/writ/ledger") == first.hex)
-        #expect(try S.git(dir, "ls-tree", "-r", "--name-only", "writ/ledger").split(separator: "\n").map(String.init)
-            == files.keys.sorted())
+        #expect(
+            try S.git(dir, "ls-tree", "-r", "--name-only", "writ/ledger").split(separator: "\n").map(String.init)
+                == files.keys.sorted())
         #expect(try S.git(dir, "show", "writ/ledger:audit/3f/my-intent/0001-claimed.json") == "{}")
-        #expect(try S.git(dir, "log", "-1", "--format=%an <%ae> %at %s", "writ/ledger")
-            == "Writ Test <writ@example.com> 1790000000 ledger: first")
+        #expect(
+            try S.git(dir, "log", "-1", "--format=%an <%ae> %at %s", "writ/ledger")
+                == "Writ Test <writ@example.com> 1790000000 ledger: first")
         let fsck = try S.run("/usr/bin/git", ["-C", dir.path, "fsck", "--strict", "--no-dangling"])
         #expect(fsck.status == 0, "\(fsck.stderr)")
 
         // A second insertion keeps untouched subtrees byte-for-byte.
         let second = try repo.insert(["intents/3f/next.toml": Data("n\n".utf8)], into: tree)
         #expect(try S.git(dir, "rev-parse", "\(second.hex):audit") == S.git(dir, "rev-parse", "\(tree.hex):audit"))
-        #expect(try S.git(dir, "rev-parse", "\(second.hex):intents/a0") == S.git(dir, "rev-parse", "\(tree.hex):intents/a0"))
+        #expect(
+            try S.git(dir, "rev-parse", "\(second.hex):intents/a0") == S.git(dir, "rev-parse", "\(tree.hex):intents/a0")
+        )
         #expect(try repo.blob(at: "intents/3f/next.toml", inTree: second) == Data("n\n".utf8))
         #expect(try repo.blob(at: "intents/3f/my-intent.toml", inTree: second) == Data("schema = 1\n".utf8))
         let changes = try repo.diffTrees(tree, second)
         #expect(changes == [TreeChange(path: "intents/3f/next.toml", kind: .added, old: nil, new: changes.first?.new)])
     }
 
-    @Test(arguments: ["", "/a", "a/", "a//b", "./a", "a/./b", "a/../b", "..", ".git/x", "a/.GIT/b", "a/.Git", "a\u{0}b"])
+    @Test(arguments: [
+        "", "/a", "a/", "a//b", "./a", "a/./b", "a/../b", "..", ".git/x", "a/.GIT/b", "a/.Git", "a\u{0}b",
+    ])
     func invalidPathComponentsAreRejected(path: String) throws {
         let dir = try S.scratch()
         defer { S.remove(dir) }
@@ -80,9 +87,13 @@ import WritKit
         defer { S.remove(dir) }
         let repo = try Repository.create(at: dir.path, bare: true)
         let tree = try repo.insert(["a": Data("a".utf8)], into: nil)
-        let root = try repo.createCommit(tree: tree, parents: [], author: S.identity, committer: S.identity, message: "root")
-        let author = GitIdentity(name: "Other", email: "o@example.com", date: Date(timeIntervalSince1970: 1_700_000_000), utcOffsetMinutes: -300)
-        let child = try repo.createCommit(tree: tree, parents: [root], author: author, committer: S.identity, message: "child\n")
+        let root = try repo.createCommit(
+            tree: tree, parents: [], author: S.identity, committer: S.identity, message: "root")
+        let author = GitIdentity(
+            name: "Other", email: "o@example.com", date: Date(timeIntervalSince1970: 1_700_000_000),
+            utcOffsetMinutes: -300)
+        let child = try repo.createCommit(
+            tree: tree, parents: [root], author: author, committer: S.identity, message: "child\n")
         #expect(try repo.resolve("main") == nil)
         #expect(try S.git(dir, "for-each-ref").isEmpty)
         #expect(try S.git(dir, "cat-file", "-p", child.hex).contains("author Other <o@example.com> 1700000000 -0500"))

@@ -19,7 +19,8 @@ enum LedgerWorkload {
         Data("schema = 1\nid = \"\(id)\"\nkind = \"triage\"\nproposer = \"agent-1@example.com\"\n".utf8)
     }
 
-    static let identity = GitIdentity(name: "dispatch-1", email: "dispatch-1@example.com", date: Date(timeIntervalSince1970: 1_790_000_000))
+    static let identity = GitIdentity(
+        name: "dispatch-1", email: "dispatch-1@example.com", date: Date(timeIntervalSince1970: 1_790_000_000))
 
     /// Appends one intent as one commit on `ref`: insert on the tip's tree,
     /// commit with the tip as parent, compare-and-swap the ref.
@@ -28,7 +29,8 @@ enum LedgerWorkload {
         let base = try tip.map { try repo.commit($0).tree }
         let tree = try repo.insert([intentPath(intent): intentBytes(intent)], into: base)
         let commit = try repo.createCommit(
-            tree: tree, parents: tip.map { [$0] } ?? [], author: identity, committer: identity, message: "ledger: \(intent)\n")
+            tree: tree, parents: tip.map { [$0] } ?? [], author: identity, committer: identity,
+            message: "ledger: \(intent)\n")
         try repo.updateRef(ref, to: commit, expecting: tip)
         return commit
     }
@@ -49,7 +51,8 @@ enum LedgerWorkload {
             start = end
         }
         let root = try repo.insert([:], into: tree)
-        let commit = try repo.createCommit(tree: root, parents: [], author: identity, committer: identity, message: "ledger: \(count) intents\n")
+        let commit = try repo.createCommit(
+            tree: root, parents: [], author: identity, committer: identity, message: "ledger: \(count) intents\n")
         try repo.updateRef(ref, to: commit, expecting: nil)
         return commit
     }

@@ -35,14 +35,17 @@ import Testing
     /// Writes a tree object exactly as given.
     static func writeRawTree(_ dir: URL, _ entries: [RawEntry]) throws -> ObjectID {
         try GitTestSupport.id(
-            GitTestSupport.git(dir, "hash-object", "-t", "tree", "--literally", "-w", "--stdin", stdin: treeBytes(entries)))
+            GitTestSupport.git(
+                dir, "hash-object", "-t", "tree", "--literally", "-w", "--stdin", stdin: treeBytes(entries)))
     }
 
     static func fixture() throws -> (dir: URL, repo: Repository, one: ObjectID, two: ObjectID) {
         let dir = try GitTestSupport.scratch()
         try GitTestSupport.git(dir, "init", "-q", "--bare")
-        let one = try GitTestSupport.id(GitTestSupport.git(dir, "hash-object", "-w", "--stdin", stdin: Data("approved intent\n".utf8)))
-        let two = try GitTestSupport.id(GitTestSupport.git(dir, "hash-object", "-w", "--stdin", stdin: Data("forged intent\n".utf8)))
+        let one = try GitTestSupport.id(
+            GitTestSupport.git(dir, "hash-object", "-w", "--stdin", stdin: Data("approved intent\n".utf8)))
+        let two = try GitTestSupport.id(
+            GitTestSupport.git(dir, "hash-object", "-w", "--stdin", stdin: Data("forged intent\n".utf8)))
         return (dir, try Repository.open(at: dir.path), one, two)
     }
 
@@ -182,11 +185,14 @@ enum SHA1 {
         let bitLength = UInt64(message.count) * 8
         data.append(0x80)
         while data.count % 64 != 56 { data.append(0) }
-        for shift in stride(from: 56, through: 0, by: -8) { data.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift))) }
+        for shift in stride(from: 56, through: 0, by: -8) {
+            data.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift)))
+        }
         var w = [UInt32](repeating: 0, count: 80)
         for chunk in stride(from: 0, to: data.count, by: 64) {
             for i in 0..<16 {
-                w[i] = UInt32(data[chunk + 4 * i]) << 24 | UInt32(data[chunk + 4 * i + 1]) << 16
+                w[i] =
+                    UInt32(data[chunk + 4 * i]) << 24 | UInt32(data[chunk + 4 * i + 1]) << 16
                     | UInt32(data[chunk + 4 * i + 2]) << 8 | UInt32(data[chunk + 4 * i + 3])
             }
             for i in 16..<80 {

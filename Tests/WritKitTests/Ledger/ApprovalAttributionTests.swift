@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import WritKit
 
 /// The attribution rule itself (docs/decisions.md, "Which commit brought a
@@ -35,7 +36,9 @@ struct ApprovalAttributionTests {
     }
 
     /// The last arrival per record, as the dispatcher's cache keeps it.
-    static func attributions(_ repository: Repository, after start: ObjectID?, to head: ObjectID) throws -> [String: ObjectID] {
+    static func attributions(_ repository: Repository, after start: ObjectID?, to head: ObjectID) throws -> [String:
+        ObjectID]
+    {
         var last: [String: ObjectID] = [:]
         try ApprovalAttribution.walk(repository, after: start, to: head) { last[$0.record] = $0.commit }
         return last

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import WritKit
 
 /// Signed ledger commits made in process must verify with stock git.
@@ -26,8 +27,11 @@ import Testing
         for commit in [first, second] {
             let verify = try GitTestSupport.run(
                 "/usr/bin/git",
-                ["--git-dir", ops.path, "-c", "gpg.format=ssh", "-c", "gpg.ssh.allowedSignersFile=\(signersFile.path)",
-                 "verify-commit", commit.hex])
+                [
+                    "--git-dir", ops.path, "-c", "gpg.format=ssh", "-c",
+                    "gpg.ssh.allowedSignersFile=\(signersFile.path)",
+                    "verify-commit", commit.hex,
+                ])
             #expect(verify.status == 0, "git verify-commit: \(verify.stderr)")
             #expect(verify.stderr.contains("Good \"git\" signature for dispatch-1@example.com"))
         }

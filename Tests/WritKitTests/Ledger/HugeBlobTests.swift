@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import WritKit
 
 /// Anyone who can push to the ledger could push a huge file; readers must

@@ -23,7 +23,11 @@ struct DecisionCountingTests {
         #expect(verdict.reason == .notApproved)
         #expect(verdict.discarded.map(\.principal) == [W.carol])
         // Near miss: distinct keys count twice.
-        #expect(try world.decide(try world.intent(), [try world.approval(of: intent, by: W.alice), try world.approval(of: intent, by: W.carol)]).state == .ready)
+        #expect(
+            try world.decide(
+                try world.intent(),
+                [try world.approval(of: intent, by: W.alice), try world.approval(of: intent, by: W.carol)]
+            ).state == .ready)
     }
 
     @Test func sameRecordRecommittedCountsOnce() throws {
@@ -34,7 +38,10 @@ struct DecisionCountingTests {
         let verdict = try world.decide(intent, [first, again])
         #expect(verdict.approvalsCounted == 1)
         #expect(verdict.reason == .notApproved)
-        #expect(verdict.counted == [CountedApproval(approver: W.alice, commit: oid(100), recordDigest: .sha256(of: first.bytes))])
+        #expect(
+            verdict.counted == [
+                CountedApproval(approver: W.alice, commit: oid(100), recordDigest: .sha256(of: first.bytes))
+            ])
     }
 
     @Test func twoVersionsOfOnePrincipalCountOnce() throws {
@@ -81,7 +88,10 @@ struct DecisionCountingTests {
         #expect(verdict.state == .ready)
         #expect(verdict.reason == nil)
         #expect(verdict.approvalsCounted == 2)
-        #expect(verdict.discarded.map(\.reason).sorted { $0.rawValue < $1.rawValue } == [.signerNotAuthorized, .signerUnknown])
+        #expect(
+            verdict.discarded.map(\.reason).sorted { $0.rawValue < $1.rawValue } == [
+                .signerNotAuthorized, .signerUnknown,
+            ])
     }
 
     @Test func recordsOrderDoesNotMatter() throws {
@@ -140,7 +150,8 @@ struct DecisionCountingTests {
         #expect(try noHigh.governance().policy.rule(for: .high) == nil)
         let intent = try noHigh.intent()
         #expect(try noHigh.decide(intent).reason == .notApproved)
-        let verdict = try noHigh.decide(intent, [try noHigh.approval(of: intent, by: W.alice), try noHigh.approval(of: intent, by: W.carol)])
+        let verdict = try noHigh.decide(
+            intent, [try noHigh.approval(of: intent, by: W.alice), try noHigh.approval(of: intent, by: W.carol)])
         #expect(verdict.state == .blocked)
         #expect(verdict.reason == .signerNotAuthorized)
         // A missing low table: low intents are not auto-approved either.
@@ -198,7 +209,8 @@ struct DecisionCountingTests {
         let approvals = [try world.approval(of: intent, by: W.alice), try world.approval(of: intent, by: W.carol)]
         let d: Set<Principal> = [W.dispatcher]
         let claimed = try world.event(of: intent, 1, claimPayload, signers: d)
-        let doubt = try world.event(of: intent, 2, .inDoubt(claimedAt: PolicyWorld.created, detail: "lease"), signers: d)
+        let doubt = try world.event(
+            of: intent, 2, .inDoubt(claimedAt: PolicyWorld.created, detail: "lease"), signers: d)
         #expect(try world.decide(intent, approvals, [claimed, doubt]).state == .inDoubt)
 
         let retry = try world.event(of: intent, 3, .resolved(resolution: .retry, note: "ok"), signers: [W.alice])
@@ -211,7 +223,8 @@ struct DecisionCountingTests {
         #expect(try world.decide(intent, approvals, [claimed, doubt, retry, claimedAgain]).state == .claimed)
 
         // resolved(succeeded|failed) settles.
-        let resolvedFailed = try world.event(of: intent, 3, .resolved(resolution: .failed, note: "no"), signers: [W.carol])
+        let resolvedFailed = try world.event(
+            of: intent, 3, .resolved(resolution: .failed, note: "no"), signers: [W.carol])
         #expect(try world.decide(intent, approvals, [claimed, doubt, resolvedFailed]).state == .failed)
 
         // Near misses: a resolution by a principal outside the tier's roles,

@@ -112,7 +112,9 @@ struct DecisionEdgeCaseTests {
     // MARK: Time
 
     /// `record` with its `expires_at` written as `text` and signed by `signer`.
-    func reExpired(_ evidence: ApprovalEvidence, _ text: String, signer: SSHEd25519PrivateKey) throws -> ApprovalEvidence {
+    func reExpired(_ evidence: ApprovalEvidence, _ text: String, signer: SSHEd25519PrivateKey) throws
+        -> ApprovalEvidence
+    {
         var source = String(decoding: evidence.bytes, as: UTF8.self)
         let line = try #require(source.split(separator: "\n").first { $0.hasPrefix("expires_at") })
         source = source.replacingOccurrences(of: String(line), with: "expires_at = \"\(text)\"")
@@ -148,7 +150,8 @@ struct DecisionEdgeCaseTests {
     @Test func gateNamesAreCaseSensitive() throws {
         let intent = try world.intent(kind: "dev", requires: ["verification"])
         let approval = try world.approval(of: intent, by: W.bob)
-        let wrongCase = try world.event(of: intent, 1, .gate(name: "Verification", status: .pass), signers: [W.gatekeeper])
+        let wrongCase = try world.event(
+            of: intent, 1, .gate(name: "Verification", status: .pass), signers: [W.gatekeeper])
         let verdict = try world.decide(intent, [approval], [wrongCase])
         #expect(verdict.reason == .gateMissing)
         let right = try world.event(of: intent, 1, .gate(name: "verification", status: .pass), signers: [W.gatekeeper])
@@ -166,14 +169,19 @@ struct DecisionEdgeCaseTests {
         // another PASS. It must count for neither.
         let gate = try world.event(of: intent, 1, .gate(name: "verification", status: .fail), signers: [W.gatekeeper])
         let text = String(decoding: gate.bytes, as: UTF8.self)
-        let doubled = text.replacingOccurrences(of: "\"status\":\"FAIL\"", with: "\"status\":\"FAIL\",\"status\":\"PASS\"")
+        let doubled = text.replacingOccurrences(
+            of: "\"status\":\"FAIL\"", with: "\"status\":\"FAIL\",\"status\":\"PASS\"")
         #expect(doubled != text)
-        let forged = EventEvidence(path: gate.path, bytes: Data(doubled.utf8), commit: gate.commit, signers: gate.signers)
+        let forged = EventEvidence(
+            path: gate.path, bytes: Data(doubled.utf8), commit: gate.commit, signers: gate.signers)
         let gated = try world.intent(kind: "dev", requires: ["verification"])
         let gatedForged = EventEvidence(
-            path: forged.path, bytes: Data(doubled.replacingOccurrences(
-                of: Intent.digest(ofFileBytes: intent.bytes).description,
-                with: Intent.digest(ofFileBytes: gated.bytes).description).utf8),
+            path: forged.path,
+            bytes: Data(
+                doubled.replacingOccurrences(
+                    of: Intent.digest(ofFileBytes: intent.bytes).description,
+                    with: Intent.digest(ofFileBytes: gated.bytes).description
+                ).utf8),
             commit: forged.commit, signers: forged.signers)
         let verdict = try world.decide(gated, [try world.approval(of: gated, by: W.bob)], [gatedForged])
         #expect(verdict.reason == .gateMissing)
@@ -223,7 +231,9 @@ struct GovernanceTreeEntryTests {
         let dir = repo.opsURL
         func rewrite(_ tree: String?, _ parts: ArraySlice<String>) throws -> String {
             let name = try #require(parts.first)
-            var lines = try tree.map { try GitTestSupport.git(dir, "ls-tree", $0).split(separator: "\n").map(String.init) } ?? []
+            var lines =
+                try tree.map { try GitTestSupport.git(dir, "ls-tree", $0).split(separator: "\n").map(String.init) }
+                ?? []
             let existing = lines.firstIndex { $0.hasSuffix("\t" + name) }
             let entry: String
             if parts.count == 1 {

@@ -41,7 +41,8 @@ struct DecisionReasonTests {
         #expect(verdict.intent == nil)
         #expect(verdict.tier == nil)
 
-        let garbage = IntentEvidence(path: good.path, bytes: Data("schema = 1\nid = \"deploy-1\"\n".utf8), signature: nil)
+        let garbage = IntentEvidence(
+            path: good.path, bytes: Data("schema = 1\nid = \"deploy-1\"\n".utf8), signature: nil)
         #expect(try world.decide(garbage).reason == .intentMalformed)
 
         // Near miss: the same bytes at their own path.
@@ -152,7 +153,8 @@ struct DecisionReasonTests {
             let good = try world.approval(of: intent, by: W.carol)
             let bytes = Data("schema = 1\napprover = \"carol@example.com\"\n".utf8)
             return ApprovalEvidence(
-                path: good.path, bytes: bytes, signature: PolicyWorld.sign(bytes, with: world.key(W.carol), namespace: "writ-approval"),
+                path: good.path, bytes: bytes,
+                signature: PolicyWorld.sign(bytes, with: world.key(W.carol), namespace: "writ-approval"),
                 commit: good.commit)
         }
         #expect(garbage.reason == .approvalMalformed)
@@ -167,7 +169,9 @@ struct DecisionReasonTests {
     }
 
     @Test func approvalSignatureInvalid() throws {
-        #expect(try spoiledCarol { try world.approval(of: $0, by: W.carol, signed: false) }.reason == .approvalSignatureInvalid)
+        #expect(
+            try spoiledCarol { try world.approval(of: $0, by: W.carol, signed: false) }.reason
+                == .approvalSignatureInvalid)
         #expect(
             try spoiledCarol { try world.approval(of: $0, by: W.carol, namespace: "writ-governance") }.reason
                 == .approvalSignatureInvalid)
@@ -182,10 +186,12 @@ struct DecisionReasonTests {
 
     @Test func signerUnknown() throws {
         // Carol's record signed with a key allowed_signers does not list.
-        #expect(try spoiledCarol { try world.approval(of: $0, by: W.carol, signer: .generate()) }.reason == .signerUnknown)
+        #expect(
+            try spoiledCarol { try world.approval(of: $0, by: W.carol, signer: .generate()) }.reason == .signerUnknown)
         // Signed with alice's key: listed, but not for carol.
         #expect(
-            try spoiledCarol { try world.approval(of: $0, by: W.carol, signer: world.key(W.alice)) }.reason == .signerUnknown)
+            try spoiledCarol { try world.approval(of: $0, by: W.carol, signer: world.key(W.alice)) }.reason
+                == .signerUnknown)
         // A key whose validity ended before the verifier's clock.
         var expiredKey = world
         expiredKey.unlisted = [W.carol]
@@ -194,7 +200,8 @@ struct DecisionReasonTests {
         ]
         let intent = try expiredKey.intent()
         let verdict = try expiredKey.decide(
-            intent, [try expiredKey.approval(of: intent, by: W.alice), try expiredKey.approval(of: intent, by: W.carol)])
+            intent,
+            [try expiredKey.approval(of: intent, by: W.alice), try expiredKey.approval(of: intent, by: W.carol)])
         #expect(verdict.reason == .signerUnknown)
         // Near miss: a validity window that contains `now` (not the record's dates).
         var validKey = world
@@ -204,8 +211,10 @@ struct DecisionReasonTests {
         ]
         let again = try validKey.intent()
         #expect(
-            try validKey.decide(again, [try validKey.approval(of: again, by: W.alice), try validKey.approval(of: again, by: W.carol)])
-                .reason == nil)
+            try validKey.decide(
+                again, [try validKey.approval(of: again, by: W.alice), try validKey.approval(of: again, by: W.carol)]
+            )
+            .reason == nil)
     }
 
     @Test func signerNotAuthorized() throws {
@@ -230,7 +239,8 @@ struct DecisionReasonTests {
         let stale = ContentDigest.sha256(of: Array("an older intent".utf8))
         #expect(try spoiledCarol { try world.approval(of: $0, by: W.carol, digest: stale) }.reason == .digestMismatch)
         #expect(
-            try spoiledCarol { try world.approval(of: $0, by: W.carol, digest: Intent.digest(ofFileBytes: $0.bytes)) }.reason
+            try spoiledCarol { try world.approval(of: $0, by: W.carol, digest: Intent.digest(ofFileBytes: $0.bytes)) }
+                .reason
                 == nil)
     }
 
@@ -240,8 +250,12 @@ struct DecisionReasonTests {
     }
 
     @Test func approvalExpired() throws {
-        #expect(try spoiledCarol { try world.approval(of: $0, by: W.carol, expiresAt: .offset(-1)) }.reason == .approvalExpired)
-        #expect(try spoiledCarol { try world.approval(of: $0, by: W.carol, expiresAt: .offset(0)) }.reason == .approvalExpired)
+        #expect(
+            try spoiledCarol { try world.approval(of: $0, by: W.carol, expiresAt: .offset(-1)) }.reason
+                == .approvalExpired)
+        #expect(
+            try spoiledCarol { try world.approval(of: $0, by: W.carol, expiresAt: .offset(0)) }.reason
+                == .approvalExpired)
         #expect(try spoiledCarol { try world.approval(of: $0, by: W.carol, expiresAt: .offset(1)) }.reason == nil)
     }
 
@@ -275,7 +289,9 @@ struct DecisionReasonTests {
             of: intent, 1, pass, signers: [W.gatekeeper], digest: ContentDigest.sha256(of: Array("old".utf8)))
         #expect(try world.decide(intent, approvals, [stale]).reason == .gateMissing)
         // FAIL, or PASS then FAIL: the latest result counts.
-        #expect(try world.decide(intent, approvals, [try world.event(of: intent, 1, fail, signers: [W.gatekeeper])]).reason == .gateMissing)
+        #expect(
+            try world.decide(intent, approvals, [try world.event(of: intent, 1, fail, signers: [W.gatekeeper])]).reason
+                == .gateMissing)
         let passThenFail = [
             try world.event(of: intent, 1, pass, signers: [W.gatekeeper]),
             try world.event(of: intent, 2, fail, signers: [W.gatekeeper]),
@@ -288,10 +304,14 @@ struct DecisionReasonTests {
         // Near miss: an entitled PASS for the current digest.
         let good = try world.event(of: intent, 1, pass, signers: [W.gatekeeper])
         #expect(try world.decide(intent, approvals, [good]).state == .ready)
-        #expect(try world.decide(intent, approvals, passThenFail.reversed().enumerated().map { index, event in
-            // FAIL at 1, PASS at 2
-            try world.event(of: intent, index + 1, index == 0 ? fail : pass, signers: [W.gatekeeper])
-        }).state == .ready)
+        #expect(
+            try world.decide(
+                intent, approvals,
+                passThenFail.reversed().enumerated().map { index, event in
+                    // FAIL at 1, PASS at 2
+                    try world.event(of: intent, index + 1, index == 0 ? fail : pass, signers: [W.gatekeeper])
+                }
+            ).state == .ready)
     }
 
     @Test func gatesAreCheckedAfterApprovals() throws {

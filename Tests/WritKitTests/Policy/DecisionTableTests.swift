@@ -97,7 +97,8 @@ struct DecisionTableTests {
                                     expiresAt: shape == .expired ? .offset(-60) : .offset(3600)))
                         }
                         let verdict = DecisionEngine.decide(
-                            governance: governance, intent: intent, approvals: evidence, events: [], now: PolicyWorld.now)
+                            governance: governance, intent: intent, approvals: evidence, events: [],
+                            now: PolicyWorld.now)
                         let (state, reason) = Self.oracle(quorum: quorum, records: expectations)
                         let label = "\(tier) q=\(quorum) \(first)/\(second)"
                         #expect(verdict.state == state, "\(label)")
@@ -107,7 +108,9 @@ struct DecisionTableTests {
                         #expect(
                             verdict.discarded.count == expectations.filter { $0.defect != nil }.count, "\(label)")
                         if state == .ready && quorum > 0 {
-                            #expect(verdict.counted.count == expectations.filter { !$0.deny && $0.defect == nil }.count, "\(label)")
+                            #expect(
+                                verdict.counted.count == expectations.filter { !$0.deny && $0.defect == nil }.count,
+                                "\(label)")
                         }
                         if quorum == 0 { #expect(verdict.counted.isEmpty, "\(label)") }
                         cases += 1

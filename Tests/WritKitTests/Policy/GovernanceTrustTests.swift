@@ -16,7 +16,8 @@ struct GovernanceTrustTests {
     }
 
     func commit(_ n: Int, _ world: PolicyWorld) -> GovernanceCommit {
-        GovernanceCommit(commit: oid(n), policyBytes: Data(world.policyText.utf8), signersBytes: Data(world.signersText.utf8))
+        GovernanceCommit(
+            commit: oid(n), policyBytes: Data(world.policyText.utf8), signersBytes: Data(world.signersText.utf8))
     }
 
     func digest(_ world: PolicyWorld) -> ContentDigest {
@@ -35,7 +36,8 @@ struct GovernanceTrustTests {
             createdAt: W.created)
         let bytes = Data(record.canonicalBytes())
         return GovernanceRecordEvidence(
-            path: record.path.path, bytes: bytes, signature: signer.map { W.sign(bytes, with: $0, namespace: namespace) },
+            path: record.path.path, bytes: bytes,
+            signature: signer.map { W.sign(bytes, with: $0, namespace: namespace) },
             nextSignature: nextSigner.map { W.sign(bytes, with: $0, namespace: namespace) })
     }
 
@@ -78,7 +80,8 @@ struct GovernanceTrustTests {
     @Test func oldQuorumAloneOrNewQuorumAloneIsUnapproved() throws {
         // New policy needs 3 governors (alice, carol, erin); old needs 2 (alice, carol).
         var (next, erinKey) = withErin()
-        next.policyText = next.policyText.replacingOccurrences(of: "[governance]\napprovals = 2", with: "[governance]\napprovals = 3")
+        next.policyText = next.policyText.replacingOccurrences(
+            of: "[governance]\napprovals = 2", with: "[governance]\napprovals = 3")
         let d = digest(next)
         let alice = try record(d, by: W.alice, signer: world.key(W.alice))
         let carol = try record(d, by: W.carol, signer: world.key(W.carol))
@@ -91,14 +94,20 @@ struct GovernanceTrustTests {
         // New-but-not-old: a new policy needing one governor, approved by erin
         // alone; the trusted policy still needs two of alice and carol.
         var takeover = next
-        takeover.policyText = next.policyText.replacingOccurrences(of: "[governance]\napprovals = 3", with: "[governance]\napprovals = 1")
+        takeover.policyText = next.policyText.replacingOccurrences(
+            of: "[governance]\napprovals = 3", with: "[governance]\napprovals = 1")
         let td = digest(takeover)
         let onlyErin = try record(td, by: Self.erin, signer: erinKey)
         let newOnly = evaluate(world, [Step(commit: commit(2, takeover), records: [onlyErin])])
         #expect(newOnly.reason == .policyUnapproved)
         #expect(newOnly.detail.contains("new policy met"))
-        #expect(GovernanceTrust.quorum(for: td, replacing: digest(world), records: [onlyErin], under: try GovernanceState(
-            commit: oid(2), policyBytes: Data(takeover.policyText.utf8), signersBytes: Data(takeover.signersText.utf8)), now: W.now).met)
+        #expect(
+            GovernanceTrust.quorum(
+                for: td, replacing: digest(world), records: [onlyErin],
+                under: try GovernanceState(
+                    commit: oid(2), policyBytes: Data(takeover.policyText.utf8),
+                    signersBytes: Data(takeover.signersText.utf8)), now: W.now
+            ).met)
 
         // Both: adopted.
         let both = evaluate(world, [Step(commit: commit(2, next), records: [alice, carol, erin])])
@@ -165,7 +174,8 @@ struct GovernanceTrustTests {
         let intent = try next.intent()
         let verdictIntent = DecisionEngine.decide(
             governance: trustedNext, intent: intent,
-            approvals: [try next.approval(of: intent, by: W.alice), try world.approval(of: intent, by: W.carol)], events: [],
+            approvals: [try next.approval(of: intent, by: W.alice), try world.approval(of: intent, by: W.carol)],
+            events: [],
             now: W.now)
         #expect(verdictIntent.reason == .signerUnknown)
     }
@@ -176,23 +186,31 @@ struct GovernanceTrustTests {
         let state = try world.governance()
         let alice = try record(d, by: W.alice, signer: world.key(W.alice))
         let carol = try record(d, by: W.carol, signer: world.key(W.carol))
-        #expect(GovernanceTrust.quorum(for: d, replacing: digest(world), records: [alice, carol], under: state, now: W.now).met)
+        #expect(
+            GovernanceTrust.quorum(for: d, replacing: digest(world), records: [alice, carol], under: state, now: W.now)
+                .met)
         // A non-governor, a deny, a wrong namespace, another digest, a record under another name: none count.
         let spoiled: [(GovernanceRecordEvidence, ReasonCode)] = [
             (try record(d, by: W.bob, signer: world.key(W.bob)), .signerNotAuthorized),
             (try record(d, by: W.carol, signer: world.key(W.carol), decision: .deny), .denied),
-            (try record(d, by: W.carol, signer: world.key(W.carol), namespace: "writ-approval"), .approvalSignatureInvalid),
+            (
+                try record(d, by: W.carol, signer: world.key(W.carol), namespace: "writ-approval"),
+                .approvalSignatureInvalid
+            ),
             (try record(d, by: W.carol, signer: erinKey), .signerUnknown),
             (try record(digest(world), by: W.carol, signer: world.key(W.carol), replaces: d), .approvalMalformed),
             (try record(d, by: W.carol, signer: nil), .approvalSignatureInvalid),
         ]
         for (bad, reason) in spoiled {
-            let result = GovernanceTrust.quorum(for: d, replacing: digest(world), records: [alice, bad], under: state, now: W.now)
+            let result = GovernanceTrust.quorum(
+                for: d, replacing: digest(world), records: [alice, bad], under: state, now: W.now)
             #expect(!result.met)
             #expect(result.discarded.map(\.reason) == [reason])
             // An extra bad record never cancels a met quorum.
-            #expect(GovernanceTrust.quorum(
-                for: d, replacing: digest(world), records: [alice, bad, carol], under: state, now: W.now).met)
+            #expect(
+                GovernanceTrust.quorum(
+                    for: d, replacing: digest(world), records: [alice, bad, carol], under: state, now: W.now
+                ).met)
         }
         // One key under two governors counts once.
         var shared = world
@@ -211,7 +229,8 @@ struct GovernanceTrustTests {
         #expect(evaluate(broken, []).reason == .policyMalformed)
         #expect(evaluate(broken, []).trusted == nil)
         let missing = GovernanceTrust.evaluate(
-            root: GovernanceCommit(commit: oid(1), policyBytes: nil, signersBytes: Data(world.signersText.utf8)), history: [],
+            root: GovernanceCommit(commit: oid(1), policyBytes: nil, signersBytes: Data(world.signersText.utf8)),
+            history: [],
             records: { _, _ in [] }, now: W.now)
         #expect(missing.reason == .policyMalformed)
         var badSigners = world
@@ -226,7 +245,10 @@ struct GovernanceTrustTests {
         #expect(pending.reason == .policyUnapproved)
         #expect(pending.detail.contains("malformed"))
         // ...and a revert to the trusted files makes the head trusted again.
-        #expect(evaluate(world, [Step(commit: commit(2, laterBroken), records: []), Step(commit: commit(3, world), records: [])]).reason == nil)
+        #expect(
+            evaluate(
+                world, [Step(commit: commit(2, laterBroken), records: []), Step(commit: commit(3, world), records: [])]
+            ).reason == nil)
     }
 
     // MARK: replaces: records bind to the transition they approve (defect: rollback)
@@ -295,7 +317,8 @@ struct GovernanceTrustTests {
             try record(d, by: Self.erin, signer: erinKey),
         ]
         let state = try world.governance()
-        #expect(GovernanceTrust.quorum(for: d, replacing: digest(world), records: records, under: state, now: W.now).met)
+        #expect(
+            GovernanceTrust.quorum(for: d, replacing: digest(world), records: records, under: state, now: W.now).met)
         let other = ContentDigest.sha256(of: Array("another trusted state".utf8))
         let elsewhere = GovernanceTrust.quorum(for: d, replacing: other, records: records, under: state, now: W.now)
         #expect(!elsewhere.met)
@@ -323,13 +346,17 @@ struct GovernanceTrustTests {
         let onlySig = try record(d, by: W.alice, signer: world.key(W.alice))
         let pending = evaluate(world, [Step(commit: commit(2, next), records: [onlySig, carol])])
         #expect(pending.reason == .policyUnapproved)
-        #expect(pending.detail.contains("trusted policy met (2 of 2), of the new policy not met (1 of 2)"), "\(pending.detail)")
+        #expect(
+            pending.detail.contains("trusted policy met (2 of 2), of the new policy not met (1 of 2)"),
+            "\(pending.detail)")
 
         // Signing with the new key in .sig instead just moves the gap to the old quorum.
         let newInSig = try record(d, by: W.alice, signer: newKey)
         let swapped = evaluate(world, [Step(commit: commit(2, next), records: [newInSig, carol])])
         #expect(swapped.reason == .policyUnapproved)
-        #expect(swapped.detail.contains("trusted policy not met (1 of 2), of the new policy met (2 of 2)"), "\(swapped.detail)")
+        #expect(
+            swapped.detail.contains("trusted policy not met (1 of 2), of the new policy met (2 of 2)"),
+            "\(swapped.detail)")
 
         // .sig with the old key and .next.sig with the new: both quorums met.
         let both = try record(d, by: W.alice, signer: world.key(W.alice), nextSigner: newKey)
@@ -339,7 +366,8 @@ struct GovernanceTrustTests {
         #expect(adopted.trusted?.digest == d)
         // Each quorum took the one signature its own signers trust, with no complaint.
         let newState = try next.governance(commit: 2)
-        let newQuorum = GovernanceTrust.quorum(for: d, replacing: digest(world), records: [both, carol], under: newState, now: W.now)
+        let newQuorum = GovernanceTrust.quorum(
+            for: d, replacing: digest(world), records: [both, carol], under: newState, now: W.now)
         #expect(newQuorum.counted == [W.alice, W.carol])
         #expect(newQuorum.discarded.isEmpty)
 
@@ -362,7 +390,8 @@ struct GovernanceTrustTests {
             let verdict = evaluate(world, [Step(commit: commit(2, next), records: [wrong, carol])])
             #expect(verdict.reason == .policyUnapproved)
             let newQuorum = GovernanceTrust.quorum(
-                for: d, replacing: digest(world), records: [wrong, carol], under: try next.governance(commit: 2), now: W.now)
+                for: d, replacing: digest(world), records: [wrong, carol], under: try next.governance(commit: 2),
+                now: W.now)
             #expect(newQuorum.counted == [W.carol])
             #expect(newQuorum.discarded.map(\.reason) == [.signerUnknown])
         }
@@ -393,7 +422,9 @@ struct GovernanceTrustTests {
         let carol = try record(ds, by: W.carol, signer: world.key(W.carol), nextSigner: newKey)
         let verdict = evaluate(world, [Step(commit: commit(2, shared), records: [alice, carol])])
         #expect(verdict.reason == .policyUnapproved)
-        #expect(verdict.detail.contains("trusted policy met (2 of 2), of the new policy not met (1 of 2)"), "\(verdict.detail)")
+        #expect(
+            verdict.detail.contains("trusted policy met (2 of 2), of the new policy not met (1 of 2)"),
+            "\(verdict.detail)")
         // Near miss: carol keeps a key of her own.
         let (dn, carolOwn) = (d, try record(d, by: W.carol, signer: world.key(W.carol)))
         let aliceN = try record(dn, by: W.alice, signer: world.key(W.alice), nextSigner: newKey)

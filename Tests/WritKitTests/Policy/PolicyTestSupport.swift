@@ -90,7 +90,8 @@ struct PolicyWorld {
     }
 
     func governance(commit: Int = 1) throws -> GovernanceState {
-        try GovernanceState(commit: oid(commit), policyBytes: Data(policyText.utf8), signersBytes: Data(signersText.utf8))
+        try GovernanceState(
+            commit: oid(commit), policyBytes: Data(policyText.utf8), signersBytes: Data(signersText.utf8))
     }
 
     // MARK: Builders
@@ -110,8 +111,10 @@ struct PolicyWorld {
         signer: SSHEd25519PrivateKey? = nil, namespace: String = "writ-intent", signed: Bool = true
     ) throws -> IntentEvidence {
         let intent = try Intent(
-            id: try #require(IntentID(id)), kind: kind, proposer: proposer, createdAt: Self.created, summary: "test intent",
-            expiresAt: expiresAt, blastRadius: blastRadius, requires: requires, target: .init(repo: "github.com/org/app"))
+            id: try #require(IntentID(id)), kind: kind, proposer: proposer, createdAt: Self.created,
+            summary: "test intent",
+            expiresAt: expiresAt, blastRadius: blastRadius, requires: requires,
+            target: .init(repo: "github.com/org/app"))
         let bytes = Data(intent.canonicalBytes())
         let signature = signed ? Self.sign(bytes, with: signer ?? key(proposer), namespace: namespace) : nil
         return IntentEvidence(path: intent.path.path, bytes: bytes, signature: signature)
@@ -146,7 +149,8 @@ struct PolicyWorld {
             intent: parsed.id, intentDigest: digest ?? Intent.digest(ofFileBytes: intent.bytes), at: Self.created,
             actor: signers.sorted().first ?? Self.dispatcher, payload: payload)
         return EventEvidence(
-            path: event.path(sequence: sequence).path, bytes: Data(event.canonicalJSON()), commit: oid(commit + sequence),
+            path: event.path(sequence: sequence).path, bytes: Data(event.canonicalJSON()),
+            commit: oid(commit + sequence),
             signers: signers)
     }
 
@@ -154,7 +158,8 @@ struct PolicyWorld {
         _ intent: IntentEvidence, _ approvals: [ApprovalEvidence] = [], _ events: [EventEvidence] = [],
         now: Date = PolicyWorld.now
     ) throws -> Verdict {
-        DecisionEngine.decide(governance: try governance(), intent: intent, approvals: approvals, events: events, now: now)
+        DecisionEngine.decide(
+            governance: try governance(), intent: intent, approvals: approvals, events: events, now: now)
     }
 }
 
@@ -172,7 +177,8 @@ extension Timestamp {
     }
 }
 
-let claimPayload = AuditEvent.Payload.claimed(.init(tier: .high, runID: "run-1", idempotencyKey: "deploy-1", approvals: []))
+let claimPayload = AuditEvent.Payload.claimed(
+    .init(tier: .high, runID: "run-1", idempotencyKey: "deploy-1", approvals: []))
 let outcome = AuditEvent.Outcome(
     exitCode: 0, durationMs: 5, stdoutSHA256: ContentDigest.sha256(of: [UInt8]()),
     stderrSHA256: ContentDigest.sha256(of: [UInt8]()), stdoutTail: "", stderrTail: "")

@@ -31,14 +31,18 @@ import Testing
                 counts["other", default: 0] += 1
             case .request:
                 let request = try ApprovalRequest.parse(bytes, expectedPath: file)
-                #expect(String(decoding: request.canonicalBytes(), as: UTF8.self) == String(decoding: bytes, as: UTF8.self), "\(file) is not canonical")
+                #expect(
+                    String(decoding: request.canonicalBytes(), as: UTF8.self) == String(decoding: bytes, as: UTF8.self),
+                    "\(file) is not canonical")
                 let intentBytes = try read(ledgerRoot, LedgerPath.intent(request.intent).path)
                 #expect(request.intentDigest == Intent.digest(ofFileBytes: intentBytes))
                 #expect(request.intentTOML.utf8.elementsEqual(intentBytes))
                 counts["request", default: 0] += 1
             case .approval:
                 let record = try ApprovalRecord.parse(bytes, expectedPath: file)
-                #expect(String(decoding: record.canonicalBytes(), as: UTF8.self) == String(decoding: bytes, as: UTF8.self), "\(file) is not canonical")
+                #expect(
+                    String(decoding: record.canonicalBytes(), as: UTF8.self) == String(decoding: bytes, as: UTF8.self),
+                    "\(file) is not canonical")
                 // Each example approval binds to the real digest and tier of its example intent.
                 let intentBytes = try read(ledgerRoot, LedgerPath.intent(record.intent).path)
                 #expect(record.intentDigest == Intent.digest(ofFileBytes: intentBytes))
@@ -47,7 +51,9 @@ import Testing
                 counts["approval", default: 0] += 1
             case .governanceRecord(let digest, _):
                 let record = try GovernanceRecord.parse(bytes, expectedPath: file)
-                #expect(String(decoding: record.canonicalBytes(), as: UTF8.self) == String(decoding: bytes, as: UTF8.self), "\(file) is not canonical")
+                #expect(
+                    String(decoding: record.canonicalBytes(), as: UTF8.self) == String(decoding: bytes, as: UTF8.self),
+                    "\(file) is not canonical")
                 #expect(digest == GovernanceDigest.compute(policy: policyBytes, allowedSigners: signersBytes))
                 #expect(policy.isGovernor(record.approver))
                 counts["governance", default: 0] += 1
@@ -75,7 +81,9 @@ import Testing
             let bytes = try read(ledgerRoot, file)
             if case .intent(let id) = path {
                 let intent = try Intent.parse(bytes, expectedPath: file)
-                #expect(String(decoding: intent.canonicalBytes(), as: UTF8.self) == String(decoding: bytes, as: UTF8.self), "\(file) is not canonical")
+                #expect(
+                    String(decoding: intent.canonicalBytes(), as: UTF8.self) == String(decoding: bytes, as: UTF8.self),
+                    "\(file) is not canonical")
                 #expect(policy.isProposer(intent.proposer))
                 intents[id] = Intent.digest(ofFileBytes: bytes)
             } else {
@@ -91,12 +99,15 @@ import Testing
             }
             let bytes = try read(ledgerRoot, file)
             let event = try AuditEvent.parse(bytes, expectedPath: file)
-            #expect(String(decoding: event.canonicalJSON(), as: UTF8.self) == String(decoding: bytes, as: UTF8.self), "\(file) is not canonical JSON")
+            #expect(
+                String(decoding: event.canonicalJSON(), as: UTF8.self) == String(decoding: bytes, as: UTF8.self),
+                "\(file) is not canonical JSON")
             #expect(event.intentDigest == intents[id], "\(file) names a digest other than its intent's")
             #expect(event.path(sequence: sequence).path == file)
             seen.insert(event.kind)
         }
-        #expect(seen == Set(AuditEventKind.allCases), "missing examples: \(Set(AuditEventKind.allCases).subtracting(seen))")
+        #expect(
+            seen == Set(AuditEventKind.allCases), "missing examples: \(Set(AuditEventKind.allCases).subtracting(seen))")
     }
 
     @Test func examplesValidateThroughDetection() throws {
@@ -106,11 +117,15 @@ import Testing
                 let absolute = RecordFixtures.repoRoot.path + "/" + prefix + file
                 let record = try RecordValidator.validate(path: absolute, bytes: try read(base, file))
                 let expected: RecordKind =
-                    file == "policy.toml" ? .policy
-                    : file.hasPrefix("intents/") ? .intent
-                    : file.hasPrefix("audit/") ? .auditEvent
-                    : file.hasPrefix("approvals/_governance/") ? .governance
-                    : file.hasSuffix("/request.toml") ? .request : .approval
+                    file == "policy.toml"
+                    ? .policy
+                    : file.hasPrefix("intents/")
+                        ? .intent
+                        : file.hasPrefix("audit/")
+                            ? .auditEvent
+                            : file.hasPrefix("approvals/_governance/")
+                                ? .governance
+                                : file.hasSuffix("/request.toml") ? .request : .approval
                 #expect(record.kind == expected, "\(file)")
             }
         }

@@ -4,7 +4,9 @@ import Testing
 
 @Suite struct RecordPathTests {
     /// The fan-out agrees with `printf %s id | sha256sum | cut -c1-2`.
-    @Test(arguments: ["rotate-db-password-7f3a", "a", "0", "triage-issue-42", "x.y_z-1", String(repeating: "z", count: 100)])
+    @Test(arguments: [
+        "rotate-db-password-7f3a", "a", "0", "triage-issue-42", "x.y_z-1", String(repeating: "z", count: 100),
+    ])
     func fanOutMatchesSha256sum(id: String) throws {
         let witness = try RecordFixtures.run("/usr/bin/sha256sum", [], stdin: Array(id.utf8))
         #expect(FanOut.prefix(for: id) == String(witness.prefix(2)))
@@ -45,10 +47,12 @@ import Testing
             .intent(id), .intentSignature(id), .auditEvent(id, sequence: 1, event: .claimed),
             .auditEvent(id, sequence: 12345, event: .inDoubt),
         ]
-        #expect(paths.map(\.path) == [
-            "intents/eb/rotate-db-password-7f3a.toml", "intents/eb/rotate-db-password-7f3a.toml.sig",
-            "audit/eb/rotate-db-password-7f3a/0001-claimed.json", "audit/eb/rotate-db-password-7f3a/12345-in_doubt.json",
-        ])
+        #expect(
+            paths.map(\.path) == [
+                "intents/eb/rotate-db-password-7f3a.toml", "intents/eb/rotate-db-password-7f3a.toml.sig",
+                "audit/eb/rotate-db-password-7f3a/0001-claimed.json",
+                "audit/eb/rotate-db-password-7f3a/12345-in_doubt.json",
+            ])
         for path in paths { #expect(LedgerPath(path.path) == path) }
         // An id that itself ends in ".toml" still parses unambiguously.
         let dotted = try #require(IntentID("a.toml"))
@@ -80,7 +84,8 @@ import Testing
         let digest = ContentDigest.sha256(of: [1, 2, 3])
         let paths: [GovernancePath] = [
             .policy, .allowedSigners, .request(id), .approval(id, alice), .approvalSignature(id, alice),
-            .governanceRecord(digest, alice), .governanceSignature(digest, alice), .governanceNextSignature(digest, alice),
+            .governanceRecord(digest, alice), .governanceSignature(digest, alice),
+            .governanceNextSignature(digest, alice),
             .joinRequest(login: "newcomer"),
         ]
         #expect(
@@ -88,10 +93,17 @@ import Testing
                 == "approvals/_governance/\(digest.hex)/alice@example.com.toml.next.sig")
         // A principal whose name contains ".toml.next" still reads one way only.
         let odd = try #require(Principal("x.toml.next"))
-        #expect(GovernancePath("approvals/_governance/\(digest.hex)/x.toml.next.toml.sig") == .governanceSignature(digest, odd))
-        #expect(GovernancePath("approvals/_governance/\(digest.hex)/x.toml.next.sig") == .governanceNextSignature(digest, try #require(Principal("x"))))
-        #expect(GovernancePath.approval(id, alice).path == "approvals/eb/rotate-db-password-7f3a/alice@example.com.toml")
-        #expect(GovernancePath.governanceSignature(digest, alice).path == "approvals/_governance/\(digest.hex)/alice@example.com.toml.sig")
+        #expect(
+            GovernancePath("approvals/_governance/\(digest.hex)/x.toml.next.toml.sig")
+                == .governanceSignature(digest, odd))
+        #expect(
+            GovernancePath("approvals/_governance/\(digest.hex)/x.toml.next.sig")
+                == .governanceNextSignature(digest, try #require(Principal("x"))))
+        #expect(
+            GovernancePath.approval(id, alice).path == "approvals/eb/rotate-db-password-7f3a/alice@example.com.toml")
+        #expect(
+            GovernancePath.governanceSignature(digest, alice).path
+                == "approvals/_governance/\(digest.hex)/alice@example.com.toml.sig")
         for path in paths { #expect(GovernancePath(path.path) == path, "\(path.path)") }
     }
 

@@ -15,7 +15,9 @@ import Testing
             summary: "Quote \" backslash \\ and ünïcode", expiresAt: when.adding(seconds: 3600), blastRadius: .high,
             idempotencyKey: "k-1", requires: ["verification", "lint"],
             target: .init(repo: "github.com/org/app", branch: "release/1.x"),
-            params: ["version": "1.2.3", "tab": "a\tb", "multi": "line one\nline two\r\n", "with space": "x", "empty": ""].filter {
+            params: [
+                "version": "1.2.3", "tab": "a\tb", "multi": "line one\nline two\r\n", "with space": "x", "empty": "",
+            ].filter {
                 RecordName.isValid($0.key)
             })
         let bytes = intent.canonicalBytes()
@@ -32,7 +34,8 @@ import Testing
 
     @Test func intentInitRefusesWhatParsingRefuses() {
         #expect(throws: WritError.self) {
-            try Intent(id: id, kind: "release", proposer: alice, createdAt: when, summary: "a\nb", target: .init(repo: "r"))
+            try Intent(
+                id: id, kind: "release", proposer: alice, createdAt: when, summary: "a\nb", target: .init(repo: "r"))
         }
         #expect(throws: WritError.self) {
             try Intent(
@@ -44,7 +47,9 @@ import Testing
     @Test func effectiveTierTakesTheMaximum() throws {
         let policy = try Policy.parse(RecordFixtures.bytes(RecordFixtures.policy))
         func intent(_ kind: String, _ radius: Tier?) throws -> Intent {
-            try Intent(id: id, kind: kind, proposer: alice, createdAt: when, summary: "s", blastRadius: radius, target: .init(repo: "r"))
+            try Intent(
+                id: id, kind: kind, proposer: alice, createdAt: when, summary: "s", blastRadius: radius,
+                target: .init(repo: "r"))
         }
         #expect(try intent("triage", nil).effectiveTier(policy) == .low)
         #expect(try intent("triage", .medium).effectiveTier(policy) == .medium)
@@ -78,7 +83,8 @@ import Testing
 
     /// A missing tier table is unsatisfiable, never permissive.
     @Test func missingTierIsUnsatisfiable() throws {
-        let text = RecordFixtures.policy.replacingOccurrences(of: "[tiers.medium]\napprovals = 1\nroles = [\"operator\", \"admin\"]\n", with: "")
+        let text = RecordFixtures.policy.replacingOccurrences(
+            of: "[tiers.medium]\napprovals = 1\nroles = [\"operator\", \"admin\"]\n", with: "")
         let policy = try Policy.parse(RecordFixtures.bytes(text))
         #expect(policy.rule(for: .medium) == nil)
         #expect(!policy.acceptsForTier(alice, .medium))
@@ -102,14 +108,16 @@ import Testing
     @Test func governanceWriterRoundTrips() throws {
         let digest = GovernanceDigest.compute(policy: [1], allowedSigners: [2])
         let record = try GovernanceRecord(
-            governanceDigest: digest, replaces: ContentDigest.sha256(of: [4, 5, 6]), decision: .approve, approver: alice,
+            governanceDigest: digest, replaces: ContentDigest.sha256(of: [4, 5, 6]), decision: .approve,
+            approver: alice,
             createdAt: when, note: "n")
         #expect(try GovernanceRecord.parse(record.canonicalBytes(), expectedPath: record.path.path) == record)
     }
 
     @Test func requestWriterRoundTrips() throws {
         let policy = try Policy.parse(RecordFixtures.bytes(RecordFixtures.policy))
-        let intentBytes = RecordFixtures.bytes(RecordFixtures.intent + "# a \"quoted\" \\ comment\r\n\ttabbed = \"\"\"x\"\"\"\n")
+        let intentBytes = RecordFixtures.bytes(
+            RecordFixtures.intent + "# a \"quoted\" \\ comment\r\n\ttabbed = \"\"\"x\"\"\"\n")
         let intent = try Intent.parse(RecordFixtures.bytes(RecordFixtures.intent))
         let request = try ApprovalRequest(for: intent, intentBytes: intentBytes, policy: policy, createdAt: when)
         #expect(request.tier == .high && request.approvalsRequired == 1 && request.roles == ["admin"])
@@ -126,15 +134,20 @@ import Testing
             stderrTail: "")
         let payloads: [AuditEvent.Payload] = [
             .autoApproved(tier: .low, note: AuditEvent.autoApprovedNote),
-            .claimed(.init(tier: .high, runID: "r1", idempotencyKey: "k", approvals: [
-                try .init(approver: alice, commit: String(repeating: "a", count: 40), recordDigest: digest)
-            ])),
+            .claimed(
+                .init(
+                    tier: .high, runID: "r1", idempotencyKey: "k",
+                    approvals: [
+                        try .init(approver: alice, commit: String(repeating: "a", count: 40), recordDigest: digest)
+                    ])),
             .succeeded(outcome), .failed(outcome), .blocked(reason: .notApproved, detail: "d"),
             .inDoubt(claimedAt: when, detail: "d"), .resolved(resolution: .retry, note: "n"),
             .projection(operation: "forge.comment", target: "github.com/org/app", key: "k"),
             .gate(name: "verification", status: .fail),
         ]
-        return try payloads.map { try AuditEvent(intent: id, intentDigest: digest, at: when, actor: dispatcher, payload: $0) }
+        return try payloads.map {
+            try AuditEvent(intent: id, intentDigest: digest, at: when, actor: dispatcher, payload: $0)
+        }
     }
 
     @Test func eventsRoundTripWithCanonicalBytes() throws {
@@ -152,7 +165,8 @@ import Testing
             #expect(try AuditEvent.parse(bytes.dropLast()) == event)
             // Keys are sorted: re-serialising through an independent parser with sorted keys gives the same text.
             let object = try JSONSerialization.jsonObject(with: Data(bytes))
-            let resorted = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+            let resorted = try JSONSerialization.data(
+                withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
             let keysInOrder = try topLevelKeys(bytes)
             #expect(keysInOrder == keysInOrder.sorted(by: { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }))
             #expect(try topLevelKeys(Array(resorted)) == keysInOrder)
@@ -162,7 +176,9 @@ import Testing
 
     /// Readers ignore fields they do not know.
     @Test func unknownEventFieldsAreIgnored() throws {
-        let text = RecordFixtures.event.replacingOccurrences(of: "\"schema\":1", with: "\"schema\":1,\"future\":{\"x\":[1,2,\"\\u00e9\"]},\"ratio\":-1.5e3,\"flag\":null")
+        let text = RecordFixtures.event.replacingOccurrences(
+            of: "\"schema\":1", with: "\"schema\":1,\"future\":{\"x\":[1,2,\"\\u00e9\"]},\"ratio\":-1.5e3,\"flag\":null"
+        )
         let event = try AuditEvent.parse(RecordFixtures.bytes(text), expectedPath: RecordFixtures.eventPath)
         #expect(event.payload == .gate(name: "verification", status: .pass))
     }
@@ -204,18 +220,31 @@ import Testing
         var expectingKey = false
         for byte in bytes {
             if inString {
-                if escaped { escaped = false; current.append(byte); continue }
-                if byte == UInt8(ascii: "\\") { escaped = true; current.append(byte); continue }
+                if escaped {
+                    escaped = false
+                    current.append(byte)
+                    continue
+                }
+                if byte == UInt8(ascii: "\\") {
+                    escaped = true
+                    current.append(byte)
+                    continue
+                }
                 if byte == UInt8(ascii: "\"") {
                     inString = false
-                    if depth == 1 && expectingKey { keys.append(String(decoding: current, as: UTF8.self)); expectingKey = false }
+                    if depth == 1 && expectingKey {
+                        keys.append(String(decoding: current, as: UTF8.self))
+                        expectingKey = false
+                    }
                     continue
                 }
                 current.append(byte)
                 continue
             }
             switch byte {
-            case UInt8(ascii: "\""): inString = true; current = []
+            case UInt8(ascii: "\""):
+                inString = true
+                current = []
             case UInt8(ascii: "{"), UInt8(ascii: "["):
                 depth += 1
                 if depth == 1 { expectingKey = true }

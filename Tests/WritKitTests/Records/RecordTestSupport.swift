@@ -20,7 +20,9 @@ enum RecordFixtures {
         var out: [String] = []
         while let relative = walker.nextObject() as? String {
             var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: base + "/" + relative, isDirectory: &isDirectory), !isDirectory.boolValue {
+            if FileManager.default.fileExists(atPath: base + "/" + relative, isDirectory: &isDirectory),
+                !isDirectory.boolValue
+            {
                 out.append(relative)
             }
         }

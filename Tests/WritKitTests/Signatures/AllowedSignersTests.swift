@@ -41,23 +41,34 @@ import Testing
         let now = Self.at("20300615Z")
         let a = Self.keyA.publicKey
         let b = Self.keyB.publicKey
-        #expect(try s.lookup(principal: "alice@example.com", key: a, namespace: "writ-approval", at: now).get().line == 1)
-        #expect(s.lookup(principal: "alice@example.com", key: a, namespace: "writ-intent", at: now)
-            == .failure(.namespaceNotPermitted(namespace: "writ-intent", line: 1)))
-        #expect(s.lookup(principal: "alice@example.com", key: b, namespace: "writ-approval", at: now)
-            == .failure(.keyNotListed(principal: "alice@example.com")))
+        #expect(
+            try s.lookup(principal: "alice@example.com", key: a, namespace: "writ-approval", at: now).get().line == 1)
+        #expect(
+            s.lookup(principal: "alice@example.com", key: a, namespace: "writ-intent", at: now)
+                == .failure(.namespaceNotPermitted(namespace: "writ-intent", line: 1)))
+        #expect(
+            s.lookup(principal: "alice@example.com", key: b, namespace: "writ-approval", at: now)
+                == .failure(.keyNotListed(principal: "alice@example.com")))
         #expect(try s.lookup(principal: "bob@ops.example.com", key: b, namespace: "x", at: now).get().line == 2)
-        #expect(s.lookup(principal: "eve@ops.example.com", key: b, namespace: "x", at: now)
-            == .failure(.keyNotListed(principal: "eve@ops.example.com")))
+        #expect(
+            s.lookup(principal: "eve@ops.example.com", key: b, namespace: "x", at: now)
+                == .failure(.keyNotListed(principal: "eve@ops.example.com")))
         #expect(s.lookup(principal: "old@example.com", key: a, namespace: "x", at: now) == .failure(.expired(line: 3)))
-        #expect(try s.lookup(principal: "old@example.com", key: a, namespace: "x", at: Self.at("20250101Z")).get().line == 3)
-        #expect(s.lookup(principal: "new@example.com", key: a, namespace: "x", at: now) == .failure(.notYetValid(line: 4)))
-        #expect(try s.lookup(principal: "new@example.com", key: a, namespace: "x", at: Self.at("20400101Z")).get().line == 4)
+        #expect(
+            try s.lookup(principal: "old@example.com", key: a, namespace: "x", at: Self.at("20250101Z")).get().line == 3
+        )
+        #expect(
+            s.lookup(principal: "new@example.com", key: a, namespace: "x", at: now) == .failure(.notYetValid(line: 4)))
+        #expect(
+            try s.lookup(principal: "new@example.com", key: a, namespace: "x", at: Self.at("20400101Z")).get().line == 4
+        )
         // Signer problems map to signer_unknown; signature problems by namespace.
         #expect(SignatureFailure.expired(line: 3).reasonCode(namespace: "writ-intent") == .signerUnknown)
         #expect(SignatureFailure.badSignature.reasonCode(namespace: "writ-intent") == .intentSignatureInvalid)
         #expect(SignatureFailure.badSignature.reasonCode(namespace: "writ-approval") == .approvalSignatureInvalid)
-        #expect(SignatureFailure.wrongNamespace(expected: "a", found: "b").reasonCode(namespace: "writ-governance") == .approvalSignatureInvalid)
+        #expect(
+            SignatureFailure.wrongNamespace(expected: "a", found: "b").reasonCode(namespace: "writ-governance")
+                == .approvalSignatureInvalid)
     }
 
     @Test func patternListsFollowTheReference() {
@@ -138,7 +149,8 @@ import Testing
         #expect(found.entries[1].matches(principal: "x@ops.example.com"))
         #expect(throws: SignatureFailure.badSignature) {
             try SignatureVerifier.signers(
-                armored: armored, message: Data("other".utf8), namespace: "writ-approval", allowedSigners: s, at: Date())
+                armored: armored, message: Data("other".utf8), namespace: "writ-approval", allowedSigners: s, at: Date()
+            )
         }
         let only = try AllowedSigners(parsing: "bob@example.com \(Self.b)\n")
         #expect(throws: SignatureFailure.keyNotListed(principal: "*")) {

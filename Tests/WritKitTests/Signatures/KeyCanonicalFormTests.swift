@@ -35,7 +35,9 @@ import Testing
         #expect(key == paddedKey)
         #expect(paddedKey.blob == canonical)
         try Data((paddedLine + "\n").utf8).write(to: dir.appendingPathComponent("padded.pub"))
-        let fingerprint = try SigTest.keygen(["-l", "-E", "sha256", "-f", dir.appendingPathComponent("padded.pub").path])
+        let fingerprint = try SigTest.keygen([
+            "-l", "-E", "sha256", "-f", dir.appendingPathComponent("padded.pub").path,
+        ])
         #expect(String(decoding: fingerprint.stdout, as: UTF8.self).contains(paddedKey.fingerprint))
 
         // alice is listed with the canonical encoding, bob with the padded one.
@@ -50,10 +52,14 @@ import Testing
 
         // ssh-keygen reads both encodings as one key, in the signers file and
         // in the signature: it accepts every combination.
-        for (sig, principal) in [(signature, "bob@example.com"), (paddedSignature, "alice@example.com"), (paddedSignature, "bob@example.com")] {
-            #expect(try SigTest.refVerify(
-                dir: dir, signature: sig, message: message, principal: principal, namespace: "writ-approval",
-                signers: signers, verifyTime: "20300101Z"))
+        for (sig, principal) in [
+            (signature, "bob@example.com"), (paddedSignature, "alice@example.com"),
+            (paddedSignature, "bob@example.com"),
+        ] {
+            #expect(
+                try SigTest.refVerify(
+                    dir: dir, signature: sig, message: message, principal: principal, namespace: "writ-approval",
+                    signers: signers, verifyTime: "20300101Z"))
         }
 
         let allowed = try AllowedSigners(parsing: signers)

@@ -18,7 +18,9 @@ import Testing
             ("gate-1@example.com", "gate-*@*.com", true), ("a*b", "a\\*b", false), ("a*b", "a*b", true),
         ]
         for (string, pattern, expected) in cases {
-            #expect(SSHPattern.match(Array(string.utf8), pattern: Array(pattern.utf8)) == expected, "\(string) ~ \(pattern)")
+            #expect(
+                SSHPattern.match(Array(string.utf8), pattern: Array(pattern.utf8)) == expected, "\(string) ~ \(pattern)"
+            )
         }
     }
 
@@ -30,7 +32,9 @@ import Testing
         let start = ContinuousClock.now
         #expect(SSHPattern.matchList(principal, list: pattern) == .noMatch)
         #expect(SSHPattern.matchList(principal, list: "!" + pattern + ",*") == .match)
-        #expect(!SSHPattern.match(Array(principal.utf8), pattern: Array(String(repeating: "*a", count: 30).utf8) + [UInt8(ascii: "c")]))
+        #expect(
+            !SSHPattern.match(
+                Array(principal.utf8), pattern: Array(String(repeating: "*a", count: 30).utf8) + [UInt8(ascii: "c")]))
         let elapsed = ContinuousClock.now - start
         print("30-star patterns against a 100-byte principal: \(elapsed)")
         #expect(elapsed < .milliseconds(100))

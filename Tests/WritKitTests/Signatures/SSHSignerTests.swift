@@ -18,10 +18,12 @@ import Testing
         for message in [Data(), Data("hello\n".utf8), Data(repeating: 7, count: 10_000)] {
             let mine = try key.sign(message: message, namespace: "writ-approval")
             let theirs = try SigTest.refSign(key: keyPath, namespace: "writ-approval", message: message)
-            #expect(Array(mine.utf8) == theirs, "ed25519 signatures are deterministic: the armour must match byte for byte")
-            #expect(try SigTest.refVerify(
-                dir: dir, signature: Array(mine.utf8), message: message, principal: "alice@example.com",
-                namespace: "writ-approval", signers: signers, verifyTime: "20300101Z"))
+            #expect(
+                Array(mine.utf8) == theirs, "ed25519 signatures are deterministic: the armour must match byte for byte")
+            #expect(
+                try SigTest.refVerify(
+                    dir: dir, signature: Array(mine.utf8), message: message, principal: "alice@example.com",
+                    namespace: "writ-approval", signers: signers, verifyTime: "20300101Z"))
             // And through the public entry point, which picks the in-process path.
             let viaFile = try SSHSigner.sign(message: message, namespace: "writ-approval", keyPath: keyPath)
             #expect(viaFile == mine)
@@ -59,7 +61,8 @@ import Testing
         let body = lines.dropFirst().dropLast().joined()
         var blob = try #require(SSHBase64.decode(Array(body.utf8)))
         func rearmor(_ bytes: [UInt8]) -> String {
-            "-----BEGIN OPENSSH PRIVATE KEY-----\n" + SSHBase64.encodeWrapped(bytes) + "-----END OPENSSH PRIVATE KEY-----\n"
+            "-----BEGIN OPENSSH PRIVATE KEY-----\n" + SSHBase64.encodeWrapped(bytes)
+                + "-----END OPENSSH PRIVATE KEY-----\n"
         }
         #expect(throws: Never.self) { try SSHEd25519PrivateKey(openSSH: rearmor(blob)) }
         let cases: [(String, String)] = [
@@ -114,7 +117,8 @@ import Testing
                 allowedSigners: signers, at: Date())
         }
         let elapsed = ContinuousClock.now - start
-        let rate = Double(iterations) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        let rate =
+            Double(iterations) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
         print("ed25519 verifications per second (this build): \(Int(rate))")
         #expect(rate > 100)
     }
@@ -152,9 +156,10 @@ extension SSHEd25519PrivateKey {
             fields.signature.replaceSubrange(sStart..., with: sum)
             let malleated = SigTest.armor(fields.blob)
             let signers = "a@x \(key.publicLine)\n"
-            #expect(try SigTest.refVerify(
-                dir: dir, signature: malleated, message: message, principal: "a@x", namespace: "ns",
-                signers: signers, verifyTime: "20300101Z"))
+            #expect(
+                try SigTest.refVerify(
+                    dir: dir, signature: malleated, message: message, principal: "a@x", namespace: "ns",
+                    signers: signers, verifyTime: "20300101Z"))
             #expect(throws: SignatureFailure.self) {
                 try SignatureVerifier.verify(
                     armored: malleated, message: message, principal: "a@x", namespace: "ns",

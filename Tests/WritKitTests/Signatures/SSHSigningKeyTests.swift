@@ -26,7 +26,9 @@ import Testing
         _ = try reader.readUInt32()
         _ = try reader.readString()
         blob[reader.offset + 4] ^= 0xFF
-        lines = ["-----BEGIN OPENSSH PRIVATE KEY-----", SSHBase64.encodeWrapped(blob), "-----END OPENSSH PRIVATE KEY-----"]
+        lines = [
+            "-----BEGIN OPENSSH PRIVATE KEY-----", SSHBase64.encodeWrapped(blob), "-----END OPENSSH PRIVATE KEY-----",
+        ]
         let cases: [(String, String)] = [
             ("garbled", lines.joined(separator: "\n") + "\n"),
             ("not a key", "hello\n"),
@@ -76,7 +78,8 @@ import Testing
         environment["SSH_AUTH_SOCK"] = nil
         let cliStart = ContinuousClock.now
         let out = try ProcessRunner.run(
-            CLI.binary, ["sig", "sign", "--key", encrypted, "--namespace", "writ-approval", file.path], environment: environment)
+            CLI.binary, ["sig", "sign", "--key", encrypted, "--namespace", "writ-approval", file.path],
+            environment: environment)
         #expect(ContinuousClock.now - cliStart < .seconds(2))
         #expect(out.status != 0)
         let said = String(decoding: out.stdout + out.stderr, as: UTF8.self)
@@ -145,9 +148,10 @@ import Testing
                 let key = try SSHSigningKey.load(path: path, agent: agent.client, terminal: false)
                 #expect(key.description.contains("ssh-agent"))
                 let armored = try key.sign(message: message, namespace: "writ-approval")
-                #expect(try SigTest.refVerify(
-                    dir: dir, signature: Array(armored.utf8), message: message, principal: "alice@example.com",
-                    namespace: "writ-approval", signers: signers, verifyTime: "20300101Z"), "\(type) via \(path)")
+                #expect(
+                    try SigTest.refVerify(
+                        dir: dir, signature: Array(armored.utf8), message: message, principal: "alice@example.com",
+                        namespace: "writ-approval", signers: signers, verifyTime: "20300101Z"), "\(type) via \(path)")
                 let verified = try SignatureVerifier.verify(
                     armored: Array(armored.utf8), message: message, principal: "alice@example.com",
                     namespace: "writ-approval", allowedSigners: AllowedSigners(parsing: signers), at: Date())
@@ -163,7 +167,8 @@ import Testing
         }
         #expect(ContinuousClock.now - start < .seconds(5))
         // A detached child has no controlling terminal to prompt on.
-        let tty = try ProcessRunner.run("/bin/sh", ["-c", "(exec 3</dev/tty) 2>/dev/null && echo attached || echo detached"])
+        let tty = try ProcessRunner.run(
+            "/bin/sh", ["-c", "(exec 3</dev/tty) 2>/dev/null && echo attached || echo detached"])
         #expect(String(decoding: tty.stdout, as: UTF8.self).contains("detached"))
         // Input is delivered and output drained, larger than a pipe holds.
         let big = Data(repeating: 0x61, count: 1_000_000)

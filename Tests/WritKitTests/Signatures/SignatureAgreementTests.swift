@@ -49,7 +49,10 @@ import Testing
             ("rsa2048", "rsa", 2048), ("rsa1024", "rsa", 1024),
         ] as [(String, String, Int?)] {
             let path = try SigTest.makeKey(dir, name: label, type: type, bits: bits)
-            signers.append(Signer(label: label, principal: "\(label)@example.com", publicLine: try SigTest.publicLine(path), keyPath: path))
+            signers.append(
+                Signer(
+                    label: label, principal: "\(label)@example.com", publicLine: try SigTest.publicLine(path),
+                    keyPath: path))
         }
         let outsider = try SigTest.makeKey(dir, name: "outsider", type: "ed25519")
         let outsiderLine = try SigTest.publicLine(outsider)
@@ -60,7 +63,8 @@ import Testing
 
         let baseSigners = signers.map { "\($0.principal) \($0.publicLine)" }.joined(separator: "\n") + "\n"
         func signersReplacing(_ s: Signer, with line: String) -> String {
-            signers.map { $0.label == s.label ? line : "\($0.principal) \($0.publicLine)" }.joined(separator: "\n") + "\n"
+            signers.map { $0.label == s.label ? line : "\($0.principal) \($0.publicLine)" }.joined(separator: "\n")
+                + "\n"
         }
 
         var messages: [Data] = [Data(), Data("schema = 1\nintent = \"x\"\n".utf8)]
@@ -80,11 +84,15 @@ import Testing
                 let blob = try SigTest.blob(ofArmored: armored)
                 let fields = try SigTest.Fields(blob: blob)
                 let tag = "\(signer.label)/m\(index)"
-                func add(_ name: String, _ sig: [UInt8], message m: Data? = nil, principal: String? = nil,
-                         namespace: String? = nil, signers text: String? = nil, _ difference: Difference? = nil) {
-                    cases.append(Case(name: "\(tag)/\(name)", signature: sig, message: m ?? message,
-                                      principal: principal ?? signer.principal, namespace: namespace ?? Self.namespace,
-                                      signers: text ?? baseSigners, difference: difference))
+                func add(
+                    _ name: String, _ sig: [UInt8], message m: Data? = nil, principal: String? = nil,
+                    namespace: String? = nil, signers text: String? = nil, _ difference: Difference? = nil
+                ) {
+                    cases.append(
+                        Case(
+                            name: "\(tag)/\(name)", signature: sig, message: m ?? message,
+                            principal: principal ?? signer.principal, namespace: namespace ?? Self.namespace,
+                            signers: text ?? baseSigners, difference: difference))
                 }
                 func with(_ change: (inout SigTest.Fields) -> Void) -> [UInt8] {
                     var f = fields
@@ -94,9 +102,15 @@ import Testing
 
                 add("valid", armored)
                 var flipped = message
-                if flipped.isEmpty { flipped.append(0) } else { flipped[flipped.startIndex + flipped.count / 2] ^= 0x01 }
+                if flipped.isEmpty {
+                    flipped.append(0)
+                } else {
+                    flipped[flipped.startIndex + flipped.count / 2] ^= 0x01
+                }
                 add("message-flip", armored, message: flipped)
-                add("sig-flip-end", with { $0.signature[$0.signature.count - 1 - (signer.label == "sk" ? 5 : 0)] ^= 0x01 })
+                add(
+                    "sig-flip-end",
+                    with { $0.signature[$0.signature.count - 1 - (signer.label == "sk" ? 5 : 0)] ^= 0x01 })
                 add("sig-flip-mid", with { $0.signature[$0.signature.count / 2 + 3] ^= 0x80 })
                 let randomIndex = Int.random(in: 0..<blob.count, using: &rng)
                 var randomBlob = blob
@@ -106,20 +120,64 @@ import Testing
                 add("wrong-namespace", armored, namespace: "writ-intent")
                 add("signed-other-namespace", with { $0.namespace = Array("writ-intent".utf8) })
                 add("wrong-principal", armored, principal: "mallory@example.com")
-                add("key-not-listed", armored, signers: signersReplacing(signer, with: "\(signer.principal) \(outsiderLine)"))
-                add("listed-for-other", armored, principal: signers[(signers.firstIndex { $0.label == signer.label }! + 1) % signers.count].principal)
-                add("ns-excluded", armored, signers: signersReplacing(signer, with: "\(signer.principal) namespaces=\"file,git\" \(signer.publicLine)"))
-                add("ns-allowed", armored, signers: signersReplacing(signer, with: "\(signer.principal) namespaces=\"file,\(Self.namespace)\" \(signer.publicLine)"))
-                add("ns-pattern", armored, signers: signersReplacing(signer, with: "\(signer.principal) Namespaces=\"writ-*\" \(signer.publicLine)"))
-                add("ns-negated", armored, signers: signersReplacing(signer, with: "\(signer.principal) namespaces=\"!writ-approval,*\" \(signer.publicLine)"))
-                add("principal-pattern", armored, signers: signersReplacing(signer, with: "*@example.com,!root@* \(signer.publicLine)"))
-                add("principal-negated", armored, signers: signersReplacing(signer, with: "!\(signer.label)*,*@example.com \(signer.publicLine)"))
-                add("principal-quoted", armored, signers: signersReplacing(signer, with: "\"other@x,\(signer.principal)\" \(signer.publicLine)"))
-                add("window-past", armored, signers: signersReplacing(signer, with: "\(signer.principal) valid-after=\"20200101Z\",valid-before=\"20250101Z\" \(signer.publicLine)"))
-                add("window-future", armored, signers: signersReplacing(signer, with: "\(signer.principal) valid-after=\"20400101000000Z\" \(signer.publicLine)"))
-                add("window-now", armored, signers: signersReplacing(signer, with: "\(signer.principal) valid-after=\"20300101\",valid-before=\"203012312359UTC\" \(signer.publicLine)"))
-                add("window-edge", armored, signers: signersReplacing(signer, with: "\(signer.principal) valid-before=\"\(Self.clockText)\" \(signer.publicLine)"))
-                add("window-just-expired", armored, signers: signersReplacing(signer, with: "\(signer.principal) valid-before=\"20300615115959Z\" \(signer.publicLine)"))
+                add(
+                    "key-not-listed", armored,
+                    signers: signersReplacing(signer, with: "\(signer.principal) \(outsiderLine)"))
+                add(
+                    "listed-for-other", armored,
+                    principal: signers[(signers.firstIndex { $0.label == signer.label }! + 1) % signers.count].principal
+                )
+                add(
+                    "ns-excluded", armored,
+                    signers: signersReplacing(
+                        signer, with: "\(signer.principal) namespaces=\"file,git\" \(signer.publicLine)"))
+                add(
+                    "ns-allowed", armored,
+                    signers: signersReplacing(
+                        signer, with: "\(signer.principal) namespaces=\"file,\(Self.namespace)\" \(signer.publicLine)"))
+                add(
+                    "ns-pattern", armored,
+                    signers: signersReplacing(
+                        signer, with: "\(signer.principal) Namespaces=\"writ-*\" \(signer.publicLine)"))
+                add(
+                    "ns-negated", armored,
+                    signers: signersReplacing(
+                        signer, with: "\(signer.principal) namespaces=\"!writ-approval,*\" \(signer.publicLine)"))
+                add(
+                    "principal-pattern", armored,
+                    signers: signersReplacing(signer, with: "*@example.com,!root@* \(signer.publicLine)"))
+                add(
+                    "principal-negated", armored,
+                    signers: signersReplacing(signer, with: "!\(signer.label)*,*@example.com \(signer.publicLine)"))
+                add(
+                    "principal-quoted", armored,
+                    signers: signersReplacing(signer, with: "\"other@x,\(signer.principal)\" \(signer.publicLine)"))
+                add(
+                    "window-past", armored,
+                    signers: signersReplacing(
+                        signer,
+                        with:
+                            "\(signer.principal) valid-after=\"20200101Z\",valid-before=\"20250101Z\" \(signer.publicLine)"
+                    ))
+                add(
+                    "window-future", armored,
+                    signers: signersReplacing(
+                        signer, with: "\(signer.principal) valid-after=\"20400101000000Z\" \(signer.publicLine)"))
+                add(
+                    "window-now", armored,
+                    signers: signersReplacing(
+                        signer,
+                        with:
+                            "\(signer.principal) valid-after=\"20300101\",valid-before=\"203012312359UTC\" \(signer.publicLine)"
+                    ))
+                add(
+                    "window-edge", armored,
+                    signers: signersReplacing(
+                        signer, with: "\(signer.principal) valid-before=\"\(Self.clockText)\" \(signer.publicLine)"))
+                add(
+                    "window-just-expired", armored,
+                    signers: signersReplacing(
+                        signer, with: "\(signer.principal) valid-before=\"20300615115959Z\" \(signer.publicLine)"))
                 add("version-0", with { $0.version = 0 }, .version0)
                 add("version-2", with { $0.version = 2 })
                 add("trailing-bytes", with { $0.trailing = [0, 0, 0, 0] })
@@ -135,47 +193,71 @@ import Testing
                 add("armor-wrap-64", SigTest.armor(blob, width: 64))
                 add("armor-one-line", SigTest.armor(blob, width: 10_000))
                 add("armor-no-final-newline", Array(armored.dropLast()))
-                add("armor-crlf", Array(String(decoding: armored, as: UTF8.self).replacingOccurrences(of: "\n", with: "\r\n").utf8))
+                add(
+                    "armor-crlf",
+                    Array(String(decoding: armored, as: UTF8.self).replacingOccurrences(of: "\n", with: "\r\n").utf8))
                 add("armor-garbage-after", armored + Array("junk\n".utf8), .dataAfterArmor)
-                add("armor-bad-begin", Array(String(decoding: armored, as: UTF8.self).replacingOccurrences(of: "BEGIN SSH", with: "BEGIN  SSH").utf8))
-                add("bad-line-elsewhere", armored, signers: baseSigners + "broken@example.com ssh-ed25519 !!!\n", .malformedOtherLine)
+                add(
+                    "armor-bad-begin",
+                    Array(
+                        String(decoding: armored, as: UTF8.self).replacingOccurrences(
+                            of: "BEGIN SSH", with: "BEGIN  SSH"
+                        ).utf8))
+                add(
+                    "bad-line-elsewhere", armored, signers: baseSigners + "broken@example.com ssh-ed25519 !!!\n",
+                    .malformedOtherLine)
                 if signer.label.hasPrefix("rsa") {
-                    add("rsa-sha1", with { f in
-                        var r = SSHWireReader(f.signature)
-                        _ = try? r.readString()
-                        var w = SSHWireWriter()
-                        w.writeString("ssh-rsa")
-                        w.writeString((try? r.readString()) ?? [])
-                        f.signature = w.bytes
-                    })
-                    add("rsa-alg-swapped", with { f in
-                        var r = SSHWireReader(f.signature)
-                        let alg = (try? r.readText()) ?? ""
-                        var w = SSHWireWriter()
-                        w.writeString(alg == "rsa-sha2-512" ? "rsa-sha2-256" : "rsa-sha2-512")
-                        w.writeString((try? r.readString()) ?? [])
-                        f.signature = w.bytes
-                    })
+                    add(
+                        "rsa-sha1",
+                        with { f in
+                            var r = SSHWireReader(f.signature)
+                            _ = try? r.readString()
+                            var w = SSHWireWriter()
+                            w.writeString("ssh-rsa")
+                            w.writeString((try? r.readString()) ?? [])
+                            f.signature = w.bytes
+                        })
+                    add(
+                        "rsa-alg-swapped",
+                        with { f in
+                            var r = SSHWireReader(f.signature)
+                            let alg = (try? r.readText()) ?? ""
+                            var w = SSHWireWriter()
+                            w.writeString(alg == "rsa-sha2-512" ? "rsa-sha2-256" : "rsa-sha2-512")
+                            w.writeString((try? r.readString()) ?? [])
+                            f.signature = w.bytes
+                        })
                     // One key in two encodings is one key, to both verifiers.
-                    add("rsa-noncanonical-e", with { f in
-                        var r = SSHWireReader(f.key)
-                        _ = try? r.readString()
-                        let e = (try? r.readString()) ?? []
-                        let n = (try? r.readString()) ?? []
-                        var w = SSHWireWriter()
-                        w.writeString("ssh-rsa")
-                        w.writeString([0] + e)
-                        w.writeString(n)
-                        f.key = w.bytes
-                    })
+                    add(
+                        "rsa-noncanonical-e",
+                        with { f in
+                            var r = SSHWireReader(f.key)
+                            _ = try? r.readString()
+                            let e = (try? r.readString()) ?? []
+                            let n = (try? r.readString()) ?? []
+                            var w = SSHWireWriter()
+                            w.writeString("ssh-rsa")
+                            w.writeString([0] + e)
+                            w.writeString(n)
+                            f.key = w.bytes
+                        })
                 }
                 if signer.label == "sk" {
                     let h = hash ?? "sha512"
-                    add("sk-no-user-presence", sk.sign(message: message, namespace: Self.namespace, flags: 0x00, hash: h), .skWithoutUserPresence)
-                    add("sk-presence-and-verified", sk.sign(message: message, namespace: Self.namespace, flags: 0x05, hash: h))
+                    add(
+                        "sk-no-user-presence",
+                        sk.sign(message: message, namespace: Self.namespace, flags: 0x00, hash: h),
+                        .skWithoutUserPresence)
+                    add(
+                        "sk-presence-and-verified",
+                        sk.sign(message: message, namespace: Self.namespace, flags: 0x05, hash: h))
                     add("sk-flags-forged", with { $0.signature[$0.signature.count - 5] = 0x05 })
                     add("sk-counter-changed", with { $0.signature[$0.signature.count - 1] ^= 0x01 })
-                    add("sk-other-application", sk.sign(message: message, namespace: Self.namespace, flags: 0x01, hash: h, applicationInSignature: "ssh:other"))
+                    add(
+                        "sk-other-application",
+                        sk.sign(
+                            message: message, namespace: Self.namespace, flags: 0x01, hash: h,
+                            applicationInSignature: "ssh:other"))
                 }
             }
         }
@@ -193,9 +275,10 @@ import Testing
             lanes.wait()
             DispatchQueue.global().async(group: group) {
                 defer { lanes.signal() }
-                let ref = (try? SigTest.refVerify(
-                    dir: caseDir, signature: item.signature, message: item.message, principal: item.principal,
-                    namespace: item.namespace, signers: item.signers, verifyTime: Self.clockText)) ?? false
+                let ref =
+                    (try? SigTest.refVerify(
+                        dir: caseDir, signature: item.signature, message: item.message, principal: item.principal,
+                        namespace: item.namespace, signers: item.signers, verifyTime: Self.clockText)) ?? false
                 verdicts.set(index, ref)
                 let messageFile = caseDir.appendingPathComponent("message")
                 let cli = (try? item.message.write(to: messageFile)).flatMap {
@@ -229,11 +312,15 @@ import Testing
                 #expect(ref, "\(item.name): reference rejected; the documented difference is not exercised")
                 differences[difference, default: 0] += 1
             } else {
-                #expect(writ == ref, "\(item.name): writ \(writ ? "accepts" : "rejects"), ssh-keygen \(ref ? "accepts" : "rejects")")
+                #expect(
+                    writ == ref,
+                    "\(item.name): writ \(writ ? "accepts" : "rejects"), ssh-keygen \(ref ? "accepts" : "rejects")")
             }
         }
         #expect(accepted >= 100, "only \(accepted) accepted cases; the corpus is degenerate")
-        print("signature corpus: \(cases.count) cases, writ accepted \(accepted), intended differences \(differences.values.reduce(0, +))")
+        print(
+            "signature corpus: \(cases.count) cases, writ accepted \(accepted), intended differences \(differences.values.reduce(0, +))"
+        )
         #expect(differences.count == 4)
     }
 
@@ -274,8 +361,10 @@ struct SoftwareSKKey {
 
     var publicLine: String { SSHKeyType.skEd25519.rawValue + " " + SSHBase64.encode(blob) }
 
-    func sign(message: Data, namespace: String, flags: UInt8, hash: String, counter: UInt32 = 7,
-              applicationInSignature: String? = nil) -> [UInt8] {
+    func sign(
+        message: Data, namespace: String, flags: UInt8, hash: String, counter: UInt32 = 7,
+        applicationInSignature: String? = nil
+    ) -> [UInt8] {
         let h = SSHSignatureHash(rawValue: hash) ?? .sha512
         let data = SSHSignature.signedData(namespace: namespace, hash: h, message: message)
         var signed = SSHWireWriter()

@@ -19,7 +19,9 @@ enum SigTest {
     }
 
     /// Makes a key pair with the reference tool; returns the private key path.
-    static func makeKey(_ dir: URL, name: String, type: String, bits: Int? = nil, passphrase: String = "") throws -> String {
+    static func makeKey(_ dir: URL, name: String, type: String, bits: Int? = nil, passphrase: String = "") throws
+        -> String
+    {
         let path = dir.appendingPathComponent(name).path
         var args = ["-q", "-t", type, "-N", passphrase, "-C", name, "-f", path]
         if let bits { args += ["-b", String(bits)] }
@@ -107,6 +109,8 @@ enum SigTest {
     }
 
     static func armor(_ blob: [UInt8], width: Int = 70) -> [UInt8] {
-        Array((SSHSignature.armorBegin + "\n" + SSHBase64.encodeWrapped(blob, width: width) + SSHSignature.armorEnd + "\n").utf8)
+        Array(
+            (SSHSignature.armorBegin + "\n" + SSHBase64.encodeWrapped(blob, width: width) + SSHSignature.armorEnd + "\n")
+                .utf8)
     }
 }
