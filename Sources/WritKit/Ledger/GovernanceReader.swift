@@ -29,14 +29,7 @@ public struct GovernanceReader {
     public func evaluate(trustRoot: ObjectID, now: Date) throws -> Result {
         let repository = ops.repository
         let head = try ops.governanceHead()
-        guard try repository.objectExists(trustRoot), (try? repository.commit(trustRoot)) != nil else {
-            throw WritError(.trustRootMissing, "trust root \(trustRoot.hex) is not a commit in the ops repo")
-        }
-        guard try repository.isDescendant(head, of: trustRoot) else {
-            throw WritError(
-                .historyRewritten,
-                "governance head \(head.hex) does not descend from the trust root \(trustRoot.hex)")
-        }
+        try Self.requireDescendant(head, of: trustRoot, in: repository)
         let chain: [ObjectID]
         do {
             chain = try repository.firstParentHistory(from: head, to: trustRoot, order: .oldestFirst)
@@ -52,6 +45,20 @@ public struct GovernanceReader {
             records: { commit, digest in try records(in: commit, for: digest) },
             now: now)
         return Result(head: head, verdict: verdict)
+    }
+
+    /// Throws `trust_root_missing` when `trustRoot` is not a commit here,
+    /// and `history_rewritten` when the governance `head` does not descend
+    /// from it (or is it).
+    static func requireDescendant(_ head: ObjectID, of trustRoot: ObjectID, in repository: Repository) throws {
+        guard try repository.objectExists(trustRoot), (try? repository.commit(trustRoot)) != nil else {
+            throw WritError(.trustRootMissing, "trust root \(trustRoot.hex) is not a commit in the ops repo")
+        }
+        guard try repository.isDescendant(head, of: trustRoot) else {
+            throw WritError(
+                .historyRewritten,
+                "governance head \(head.hex) does not descend from the trust root \(trustRoot.hex)")
+        }
     }
 
     private func state(of commit: ObjectID) throws -> GovernanceCommit {

@@ -41,13 +41,7 @@ public struct GovernanceTimeline {
     public init(ops: OpsRepo, trustRoot: ObjectID, now: Date, requireTrustedHead: Bool = true) throws {
         let repository = ops.repository
         let head = try ops.governanceHead()
-        guard try repository.objectExists(trustRoot), (try? repository.commit(trustRoot)) != nil else {
-            throw WritError(.trustRootMissing, "trust root \(trustRoot.hex) is not a commit in the ops repo")
-        }
-        guard try repository.isDescendant(head, of: trustRoot) else {
-            throw WritError(
-                .historyRewritten, "governance head \(head.hex) does not descend from the trust root \(trustRoot.hex)")
-        }
+        try GovernanceReader.requireDescendant(head, of: trustRoot, in: repository)
         let files = try Self.files(trustRoot, in: repository)
         let root: GovernanceState
         do {

@@ -1,0 +1,47 @@
+import Foundation
+import Testing
+
+@testable import WritKit
+
+/// Every state file is renamed into place and then its directory is
+/// flushed, so a power loss cannot lose the rename (docs/dispatch.md). The
+/// system calls of a real poll are the witness (strace).
+@Suite struct StateDurabilityTests {
+    @Test(
+        .enabled(
+            if: FileManager.default.isExecutableFile(atPath: "/usr/bin/strace"),
+            "needs strace (scripts/ensure-deps installs it)"))
+    func everyRenameIsFollowedByAFlushOfItsDirectory() throws {
+        let fixture = try DispatchFixture()
+        defer { fixture.remove() }
+        try fixture.proposeLow("triage-durable")
+        let trace = fixture.directory.appendingPathComponent("trace.txt")
+        _ = try GitTestSupport.run(
+            "/usr/bin/strace",
+            [
+                "-f", "-qq", "-e", "trace=rename,renameat,renameat2,openat,fsync", "-o", trace.path, CLI.binary,
+                "dispatch", "--config", fixture.configPath, "--once",
+            ])
+        #expect(fixture.runs() == ["triage-durable"])
+        let lines = try String(contentsOf: trace, encoding: .utf8).split(separator: "\n").map(String.init)
+        let state = fixture.directory.appendingPathComponent("state").path
+        var checked = 0
+        for (index, line) in lines.enumerated() where line.contains("rename") && line.contains(state) {
+            // The target's directory: the last quoted path, without its last component.
+            guard let target = line.split(separator: "\"").dropLast().last.map(String.init) else { continue }
+            let directory = (target as NSString).deletingLastPathComponent
+            let pid = line.split(separator: " ").first.map(String.init) ?? ""
+            // Later in the same process: an O_DIRECTORY open of it, then fsync of that descriptor.
+            let rest = lines[(index + 1)...].filter { $0.hasPrefix(pid + " ") }
+            guard let open = rest.first(where: { $0.contains("\"\(directory)\"") && $0.contains("O_DIRECTORY") }),
+                let descriptor = open.split(separator: "=").last?.trimmingCharacters(in: .whitespaces)
+            else {
+                Issue.record("no directory open after \(line)")
+                continue
+            }
+            #expect(rest.contains { $0.contains("fsync(\(descriptor))") }, "no fsync of \(directory) after \(line)")
+            checked += 1
+        }
+        #expect(checked >= 3, "the poll renames state.json, its intent cache and its run report")
+    }
+}
