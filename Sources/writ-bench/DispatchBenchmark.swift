@@ -88,8 +88,9 @@ enum DispatchBenchmark {
     private static func makeSandbox(_ directory: URL) throws -> OpsSandbox {
         let sandbox = try OpsSandbox(
             at: directory, policy: OpsSandbox.demoPolicy, principals: OpsSandbox.demoPrincipals)
-        try FileManager.default.createDirectory(
-            at: directory.appendingPathComponent("clones/github.com/example/app"), withIntermediateDirectories: true)
+        // A real (empty) clone: preflight accepts only a work tree root.
+        _ = try Repository.create(
+            at: directory.appendingPathComponent("clones/github.com/example/app").path, bare: false)
         return sandbox
     }
 
