@@ -7,6 +7,9 @@ import Foundation
 /// the branch holds.
 public struct Approver {
     public let ops: OpsRepo
+    /// Push the approval branch to `ops.remote` (compare-and-swap; a lost
+    /// race re-signs on the remote's new tip, keeping others' records).
+    public var pushes = false
 
     public init(ops: OpsRepo) {
         self.ops = ops
@@ -44,7 +47,12 @@ public struct Approver {
     /// branch checked out in a work tree is refused first
     /// (`GovernanceMerger.CheckedOut`), before anything is signed.
     public func approve(_ id: IntentID, options: Options, as signer: SigningIdentity, now: Date) throws -> Approval {
+        let branch = options.branch ?? "approval/\(id.rawValue)"
         if options.merge { try GovernanceMerger(ops: ops).refuseIfCheckedOut() }
+        let remote = try ops.pushRemote(pushes, fetching: [ops.governanceRef, ops.ledgerRef, branch])
+        // The merge moves the local governance branch: start it from the
+        // newest tip, as every writer does.
+        if options.merge { try ops.catchUp(ops.governanceRef) }
         let ledgerHead = try ops.ledgerHead()
         guard let intentBytes = try ops.blob(LedgerPath.intent(id).path, in: ledgerHead) else {
             throw WritError(.intentMalformed, "no intent \(id) on the ledger branch \(ops.ledgerRef)")
@@ -62,12 +70,15 @@ public struct Approver {
         let bytes = Data(record.canonicalBytes())
         let signature = try signer.sign(bytes, namespace: ApprovalRecord.signatureNamespace)
 
-        let branch = options.branch ?? "approval/\(id.rawValue)"
         let appender = BranchAppender(repository: ops.repository)
+        // On the remote's approval branch when there is one, so the
+        // request and others' records stay on it and the push fast-forwards.
+        try ops.catchUp(branch)
         let branchCommit = try appender.append(
-            [record.path.path: bytes, record.signaturePath.path: Data(signature.utf8)], to: branch,
+            to: branch, pushingTo: remote,
             message: "writ: \(options.decision.rawValue) \(id) as \(signer.principal)\n", signer: signer, at: now,
-            createBranchFrom: governanceHead, overwrite: true)
+            createBranchFrom: governanceHead, overwrite: true
+        ) { _ in [record.path.path: bytes, record.signaturePath.path: Data(signature.utf8)] }
         guard options.merge else {
             return Approval(
                 record: record, branch: branch, branchCommit: branchCommit, mergeCommit: nil, merged: [],

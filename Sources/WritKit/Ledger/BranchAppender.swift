@@ -16,6 +16,8 @@ import Foundation
 public struct BranchAppender {
     public let repository: Repository
     public var maximumAttempts = 16
+    /// How many lost push races are rebuilt before giving up.
+    public var maximumPushAttempts = 16
     /// How long a held ref lock is waited for before the append fails.
     public var lockWaitSeconds: TimeInterval = 10
     /// Opt-in for a caller that owns the branch exclusively: a lock older
@@ -53,6 +55,79 @@ public struct BranchAppender {
         _ files: [String: Data], to branch: String, message: String, signer: SigningIdentity, at date: Date,
         createBranchFrom start: ObjectID? = nil, overwrite: Bool = false
     ) throws -> ObjectID {
+        try append(
+            to: branch, message: message, signer: signer, at: date, createBranchFrom: start, overwrite: overwrite
+        ) { _ in files }
+    }
+
+    /// Commits the files `make` builds on the tree of the branch's tip,
+    /// and with `remote` pushes the branch there with compare-and-swap.
+    ///
+    /// The push expects the remote to hold what
+    /// `refs/remotes/<remote>/<branch>` says (nothing, when that ref is
+    /// absent). A lost race (another writer pushed first) fetches the
+    /// branch, puts the local branch on the remote's new tip and rebuilds
+    /// the commit there, at most `maximumPushAttempts` times; nothing is
+    /// ever forced. `make` is called again for each rebuild, so what it
+    /// builds may depend on the tree (event numbers do). A rebuild that
+    /// would drop local commits the remote never had (the branch was
+    /// ahead when the race was lost) is refused instead.
+    @discardableResult
+    public func append(
+        to branch: String, pushingTo remote: String? = nil, message: String, signer: SigningIdentity, at date: Date,
+        createBranchFrom start: ObjectID? = nil, overwrite: Bool = false,
+        files make: (_ baseTree: ObjectID) throws -> [String: Data]
+    ) throws -> ObjectID {
+        let localName = OpsRepo.refName(branch)
+        var pushAttempts = 0
+        while true {
+            let before = try repository.resolve(localName)
+            let expected = try remote.flatMap { try repository.resolve("refs/remotes/\($0)/\(branch)") }
+            let commit = try appendLocally(
+                to: branch, message: message, signer: signer, at: date, createBranchFrom: start,
+                overwrite: overwrite, files: make)
+            guard let remote else { return commit }
+            do {
+                try repository.push(remote: remote, branch: branch, from: commit, expecting: expected)
+                return commit
+            } catch PushError.conflict, PushError.notFastForward, PushError.locked {
+                pushAttempts += 1
+            } catch PushError.rejected(let ref, let status) {
+                throw RuntimeError(
+                    "remote '\(remote)' refused the push of \(ref): \(status); the commit \(commit.hex) stays on the "
+                        + "local branch '\(branch)'",
+                    fix: "the remote's rules for \(ref)")
+            }
+            guard before == expected else {
+                throw RuntimeError(
+                    "remote '\(remote)' moved '\(branch)' while the local branch also held commits it lacks; "
+                        + "the commit \(commit.hex) stays on the local branch, not pushed",
+                    fix: "branch '\(branch)' (fetch, then push or drop the local commits)")
+            }
+            guard pushAttempts < maximumPushAttempts else {
+                throw RuntimeError.contention(
+                    "branch '\(branch)' kept moving on remote '\(remote)'; gave up after \(pushAttempts) pushes "
+                        + "(the commit \(commit.hex) stays on the local branch)", branch: branch)
+            }
+            // Lost the race: start again from what the remote holds now.
+            // The unpushed commit is rebuilt there, so moving the local
+            // branch back off it loses nothing.
+            guard let fetched = try repository.fetch(remote: remote, refs: [branch])[branch] ?? nil else {
+                throw RuntimeError(
+                    "remote '\(remote)' no longer has branch '\(branch)'", fix: "branch '\(branch)' on '\(remote)'")
+            }
+            try repository.updateRef(
+                localName, to: fetched, expecting: commit, message: "writ: rebuild on \(remote)/\(branch)")
+            usleep(UInt32.random(in: 1_000...20_000) * UInt32(min(pushAttempts, 8)))
+        }
+    }
+
+    /// Commits on the local branch with a compare-and-swap ref update,
+    /// rebuilding on the new tip when another local writer moved it.
+    private func appendLocally(
+        to branch: String, message: String, signer: SigningIdentity, at date: Date, createBranchFrom start: ObjectID?,
+        overwrite: Bool, files make: (ObjectID) throws -> [String: Data]
+    ) throws -> ObjectID {
         var attempts = 0
         let lockDeadline = Date().addingTimeInterval(lockWaitSeconds)
         while attempts < maximumAttempts {
@@ -63,6 +138,7 @@ public struct BranchAppender {
                     fix: "the branch names given (or fetch the branch first)")
             }
             let base = try repository.commit(parent).tree
+            let files = try make(base)
             let tree: ObjectID
             do {
                 tree = try repository.insert(files, into: base, overwrite: overwrite)

@@ -8,6 +8,9 @@ import Foundation
 /// by the readers (SPEC §3 event authority), never by the writer.
 public struct OperatorEvents {
     public let ops: OpsRepo
+    /// Push the ledger to `ops.remote` (compare-and-swap; a lost race
+    /// renumbers the event on the remote's new tip, never forces).
+    public var pushes = false
 
     public init(ops: OpsRepo) {
         self.ops = ops
@@ -40,6 +43,8 @@ public struct OperatorEvents {
     private func append(
         _ id: IntentID, as signer: SigningIdentity, now: Date, verb: String, make: (ContentDigest) throws -> AuditEvent
     ) throws -> ObjectID {
+        let remote = try ops.pushRemote(pushes, fetching: [ops.governanceRef, ops.ledgerRef])
+        try ops.catchUp(ops.ledgerRef)
         let head = try ops.ledgerHead()
         guard let bytes = try ops.blob(LedgerPath.intent(id).path, in: head) else {
             throw WritError(.intentMalformed, "no intent \(id) on the ledger branch \(ops.ledgerRef)")
@@ -48,13 +53,14 @@ public struct OperatorEvents {
         let event = try make(Intent.digest(ofFileBytes: bytes))
         // The anchor: the governance head this command read.
         let governanceHead = try ops.governanceHead()
+        // Numbered on whatever tree the commit is built on, so a rebuild
+        // after a lost race takes the next free number there.
         let publisher = LedgerPublisher(ops: ops, remote: nil, signer: signer)
-        guard
-            let commit = try publisher.publish(
-                [event], message: "writ: \(verb) \(id) as \(signer.principal)\n", anchoredAt: governanceHead, now: now)
-        else {
-            throw RuntimeError.contention("could not append to the ledger", branch: ops.ledgerRef)
-        }
-        return commit
+        return try BranchAppender(repository: ops.repository).append(
+            to: ops.ledgerRef, pushingTo: remote,
+            message: GovernanceAnchor.message(
+                "writ: \(verb) \(id) as \(signer.principal)\n", anchoredAt: governanceHead),
+            signer: signer, at: now
+        ) { tree in try publisher.files(for: [event], onTree: tree) }
     }
 }

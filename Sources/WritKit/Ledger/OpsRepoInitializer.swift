@@ -76,6 +76,12 @@ public struct OpsRepoInitializer: Sendable {
             message: "writ: initialise ledger\n")
         try repository.updateRef(governanceRef, to: governance, expecting: nil, message: "writ init")
         try repository.updateRef(ledgerRef, to: ledger, expecting: nil, message: "writ init")
+        if repository.isBare {
+            // `git clone` checks out what HEAD names: the governance branch,
+            // not an unborn default branch. A work tree keeps its HEAD, or
+            // its index would disagree with the branch it names.
+            try repository.setSymbolicHead(OpsRepo.refName(governanceRef))
+        }
         return Result(trustRoot: governance, ledgerRoot: ledger)
     }
 }

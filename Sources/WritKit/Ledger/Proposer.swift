@@ -4,6 +4,9 @@ import Foundation
 /// need a human, opens the approval branch an approval PR is made from.
 public struct Proposer {
     public let ops: OpsRepo
+    /// Push each branch written to `ops.remote` (compare-and-swap, retried
+    /// on a lost race, never forced).
+    public var pushes = false
 
     public init(ops: OpsRepo) {
         self.ops = ops
@@ -52,6 +55,7 @@ public struct Proposer {
         // The tier is read from the governance head for the agent's benefit;
         // the dispatcher decides with the trusted policy, never this one.
         // The same head anchors the ledger commit (docs/audit.md).
+        let remote = try ops.pushRemote(pushes, fetching: [ops.governanceRef, ops.ledgerRef])
         let governanceHead = try ops.governanceHead()
         guard let policyBytes = try ops.blob(GovernancePath.policy.path, in: governanceHead) else {
             throw WritError(.policyMalformed, "the governance branch has no policy.toml")
@@ -61,22 +65,24 @@ public struct Proposer {
         let required = policy.rule(for: tier)?.approvals ?? 0
 
         let appender = BranchAppender(repository: ops.repository)
+        try ops.catchUp(ops.ledgerRef)
         let ledgerCommit = try appender.append(
-            [LedgerPath.intent(id).path: bytes, LedgerPath.intentSignature(id).path: Data(signature.utf8)],
-            to: ops.ledgerRef,
+            to: ops.ledgerRef, pushingTo: remote,
             message: GovernanceAnchor.message(
                 "writ: propose \(id) (\(intent.kind), \(tier))\n", anchoredAt: governanceHead),
-            signer: signer, at: now)
+            signer: signer, at: now
+        ) { _ in [LedgerPath.intent(id).path: bytes, LedgerPath.intentSignature(id).path: Data(signature.utf8)] }
 
         var approvalBranch: String?
         if tier != .low {
             let branch = "approval/\(id.rawValue)"
             let request = try ApprovalRequest(
                 for: intent, intentBytes: bytes, policy: policy, createdAt: Timestamp(now))
+            try ops.catchUp(branch)
             try appender.append(
-                [GovernancePath.request(id).path: Data(request.canonicalBytes())], to: branch,
-                message: "writ: request approval of \(id) (\(tier))\n", signer: signer, at: now,
-                createBranchFrom: governanceHead, overwrite: true)
+                to: branch, pushingTo: remote, message: "writ: request approval of \(id) (\(tier))\n", signer: signer,
+                at: now, createBranchFrom: governanceHead, overwrite: true
+            ) { _ in [GovernancePath.request(id).path: Data(request.canonicalBytes())] }
             approvalBranch = branch
         }
         return Proposal(

@@ -19,6 +19,7 @@ struct Approve: ParsableCommand {
 
     @OptionGroup var repoOptions: RepoOptions
     @OptionGroup var signer: SignerOptions
+    @OptionGroup var pushOptions: PushOptions
 
     @Flag(help: "Record a denial instead of an approval.")
     var deny = false
@@ -52,8 +53,11 @@ struct Approve: ParsableCommand {
         options.note = note
         options.branch = branch
         options.merge = merge
-        let approval = try Approver(ops: try repoOptions.open()).approve(
-            intentID, options: options, as: try signer.identity(), now: now)
+        let settings = try repoOptions.operatorConfig()
+        let ops = try repoOptions.open(settings)
+        var approver = Approver(ops: ops)
+        approver.pushes = pushOptions.push
+        let approval = try approver.approve(intentID, options: options, as: try signer.identity(settings), now: now)
         if json {
             struct Answer: Encodable {
                 let id: String, decision: String, tier: String, intent_digest: String, branch: String
@@ -72,12 +76,15 @@ struct Approve: ParsableCommand {
             "Signed \(approval.record.decision.rawValue) of \(intentID) (tier \(approval.record.tier), \(approval.record.intentDigest))"
         )
         print("  on branch \(approval.branch) at \(approval.branchCommit.hex)")
+        defer {
+            if !pushOptions.push, let hint = RepoOptions.pushHint(ops, [approval.branch]) { print(hint) }
+        }
         guard merge else { return }
         if let mergeCommit = approval.mergeCommit {
-            print("  merged into \(repoOptions.governanceRef) at \(mergeCommit.hex):")
+            print("  merged into \(ops.governanceRef) at \(mergeCommit.hex):")
             for path in approval.merged { print("    \(path)") }
         } else {
-            print("  already on \(repoOptions.governanceRef); nothing new to merge")
+            print("  already on \(ops.governanceRef); nothing new to merge")
         }
         if !approval.leftOnBranch.isEmpty {
             print("  left on \(approval.branch), not merged (review them on their own):")

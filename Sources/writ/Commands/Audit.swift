@@ -17,8 +17,8 @@ private struct AuditTarget {
         self.ops = ops
         self.trustRoot = trustRoot
         self.idempotentKinds =
-            try trustOptions.config.map { path in
-                Set(try ConfigFile.load(path).executors.values.filter(\.idempotent).map(\.kind))
+            try repoOptions.dispatcherConfig().map { config in
+                Set(config.executors.values.filter(\.idempotent).map(\.kind))
             } ?? []
     }
 }

@@ -6,7 +6,7 @@ struct Resolve: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Settle an intent left in doubt: record a signed resolution on the ledger.",
         discussion:
-            "--retry lets the intent be claimed again; --succeeded and --failed settle it. Push the ledger branch afterwards when the ops repo has a remote."
+            "--retry lets the intent be claimed again; --succeeded and --failed settle it. With --push the ledger branch is pushed to the remote; without it, the git push line to run is printed."
     )
 
     @Argument(help: "The intent id.")
@@ -14,6 +14,7 @@ struct Resolve: ParsableCommand {
 
     @OptionGroup var repoOptions: RepoOptions
     @OptionGroup var signer: SignerOptions
+    @OptionGroup var pushOptions: PushOptions
 
     @Flag(help: "What happened.")
     var resolution: Resolution
@@ -30,9 +31,14 @@ struct Resolve: ParsableCommand {
         guard let value = AuditEvent.Resolution(rawValue: resolution.rawValue) else {
             throw ValidationError("unknown resolution")
         }
-        let commit = try OperatorEvents(ops: try repoOptions.open()).resolve(
-            intentID, resolution: value, note: note, as: try signer.identity(), now: Date())
+        let settings = try repoOptions.operatorConfig()
+        let ops = try repoOptions.open(settings)
+        var events = OperatorEvents(ops: ops)
+        events.pushes = pushOptions.push
+        let commit = try events.resolve(
+            intentID, resolution: value, note: note, as: try signer.identity(settings), now: Date())
         print("Recorded resolved (\(resolution.rawValue)) for \(intentID) at \(commit.hex)")
+        if !pushOptions.push, let hint = RepoOptions.pushHint(ops, [ops.ledgerRef]) { print(hint) }
     }
 }
 
@@ -45,6 +51,7 @@ struct Gate: ParsableCommand {
 
     @OptionGroup var repoOptions: RepoOptions
     @OptionGroup var signer: SignerOptions
+    @OptionGroup var pushOptions: PushOptions
 
     @Option(help: "The gate name, as in the intent's requires.")
     var name: String
@@ -57,8 +64,13 @@ struct Gate: ParsableCommand {
         guard let gateStatus = AuditEvent.GateStatus(rawValue: status.uppercased()) else {
             throw ValidationError("--status must be pass or fail")
         }
-        let commit = try OperatorEvents(ops: try repoOptions.open()).gate(
-            intentID, name: name, status: gateStatus, as: try signer.identity(), now: Date())
+        let settings = try repoOptions.operatorConfig()
+        let ops = try repoOptions.open(settings)
+        var events = OperatorEvents(ops: ops)
+        events.pushes = pushOptions.push
+        let commit = try events.gate(
+            intentID, name: name, status: gateStatus, as: try signer.identity(settings), now: Date())
         print("Recorded gate \(name) \(gateStatus.rawValue) for \(intentID) at \(commit.hex)")
+        if !pushOptions.push, let hint = RepoOptions.pushHint(ops, [ops.ledgerRef]) { print(hint) }
     }
 }

@@ -2,38 +2,6 @@ import ArgumentParser
 import Foundation
 import WritKit
 
-/// Who signs: `--as PRINCIPAL --key KEYFILE`, shared by every writing command.
-struct SignerOptions: ParsableArguments {
-    @Option(name: .customLong("as"), help: "The principal to act as (as listed in allowed_signers).")
-    var principal: String
-
-    @Option(help: "The principal's OpenSSH private key file.")
-    var key: String
-
-    func identity() throws -> SigningIdentity {
-        guard let parsed = Principal(principal) else {
-            throw ValidationError("--as must be 1-100 characters of [A-Za-z0-9._@+-]")
-        }
-        return try SigningIdentity(principal: parsed, keyPath: key)
-    }
-}
-
-/// Where the ops repo is and which branches it uses.
-struct RepoOptions: ParsableArguments {
-    @Option(help: "The ops repo (a clone, bare or not).")
-    var repo: String = "."
-
-    @Option(help: "The governance branch.")
-    var governanceRef = OpsRepoDefaults.governanceRef
-
-    @Option(help: "The ledger branch.")
-    var ledgerRef = OpsRepoDefaults.ledgerRef
-
-    func open() throws -> OpsRepo {
-        try OpsRepo(path: repo, governanceRef: governanceRef, ledgerRef: ledgerRef)
-    }
-}
-
 struct Propose: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Propose an intent: a signed file appended to the ledger branch.",
@@ -42,6 +10,7 @@ struct Propose: ParsableCommand {
 
     @OptionGroup var repoOptions: RepoOptions
     @OptionGroup var signer: SignerOptions
+    @OptionGroup var pushOptions: PushOptions
 
     @Option(help: "The kind of action, e.g. triage or release.")
     var kind: String
@@ -108,7 +77,11 @@ struct Propose: ParsableCommand {
             request.expiresAt = deadline
         }
         request.idempotencyKey = idempotencyKey
-        let proposal = try Proposer(ops: try repoOptions.open()).propose(request, as: try signer.identity(), now: now)
+        let settings = try repoOptions.operatorConfig()
+        let ops = try repoOptions.open(settings)
+        var proposer = Proposer(ops: ops)
+        proposer.pushes = pushOptions.push
+        let proposal = try proposer.propose(request, as: try signer.identity(settings), now: now)
 
         if json {
             struct Answer: Encodable {
@@ -127,11 +100,14 @@ struct Propose: ParsableCommand {
         print("  ledger commit: \(proposal.ledgerCommit.hex)")
         if let branch = proposal.approvalBranch {
             print("Next: \(proposal.approvalsRequired) approval(s) needed. Open an approval PR from '\(branch)',")
-            print(
-                "  or: writ approve \(proposal.intent.id) --repo \(repoOptions.repo) --as PRINCIPAL --key KEY [--merge]"
-            )
+            print("  or: writ approve \(proposal.intent.id) [--push] [--merge]")
         } else {
             print("Next: low tier; a dispatcher will auto-approve and run it on its next poll.")
+        }
+        if !pushOptions.push,
+            let hint = RepoOptions.pushHint(ops, [ops.ledgerRef] + (proposal.approvalBranch.map { [$0] } ?? []))
+        {
+            print(hint)
         }
     }
 }

@@ -2,32 +2,50 @@ import ArgumentParser
 import Foundation
 import WritKit
 
-/// The trust root to evaluate against: `--trust COMMIT`.
+/// The trust root to evaluate against: `--trust COMMIT`, else `trust_root`
+/// in the config `RepoOptions` found.
 struct TrustOptions: ParsableArguments {
-    @Option(help: "The pinned governance commit (trust_root) to evaluate trust from.")
+    @Option(
+        help: """
+            The pinned governance commit (trust_root) to evaluate trust from: a commit id, or 7 or more of its \
+            leading hex digits (default: trust_root in the config).
+            """)
     var trust: String?
 
-    @Option(help: "A dispatcher.toml: stands in for --repo, the refs and --trust.")
-    var config: String?
-
-    /// The ops repo and trust root, from --config or from --repo/--trust.
+    /// The ops repo and trust root: from a dispatcher.toml given as
+    /// --config, else from the flags and the operator config.
     func resolve(_ repoOptions: RepoOptions) throws -> (OpsRepo, ObjectID?) {
-        if let config {
-            let parsed = try ConfigFile.load(config)
-            return (
-                try OpsRepo(path: parsed.opsRepo, governanceRef: parsed.governanceRef, ledgerRef: parsed.ledgerRef),
-                parsed.trustRoot
-            )
+        if let dispatcherConfig = try repoOptions.dispatcherConfig() {
+            let ops = try OpsRepo(
+                path: dispatcherConfig.opsRepo, governanceRef: dispatcherConfig.governanceRef,
+                ledgerRef: dispatcherConfig.ledgerRef, remote: dispatcherConfig.remote)
+            if let notice = ops.remoteTrackingNotice() { Output.printError(notice) }
+            return (ops, dispatcherConfig.trustRoot)
         }
-        return (try repoOptions.open(), try trustRoot())
+        let settings = try repoOptions.operatorConfig()
+        let ops = try repoOptions.open(settings)
+        let root = try Self.trustRoot(
+            trust ?? settings?.trustRoot, named: trust != nil ? "--trust" : "trust_root", in: ops.repository)
+        return (ops, root)
     }
 
-    func trustRoot() throws -> ObjectID? {
-        guard let trust else { return nil }
-        guard let id = ObjectID(hex: trust) else {
-            throw WritError(.trustRootMissing, "--trust must be a full 40-hex commit id, got \(trust)")
+    /// A full commit id as given, or an abbreviated one resolved in the
+    /// ops repo; one that names no commit, or more than one object, is
+    /// refused (`trust_root_missing`: there is no trust root to start from).
+    static func trustRoot(_ text: String?, named name: String, in repository: Repository) throws -> ObjectID? {
+        guard let text else { return nil }
+        if let id = ObjectID(hex: text) { return id }
+        switch try repository.lookupCommit(prefix: text) {
+        case .found(let id):
+            return id
+        case .ambiguous:
+            throw WritError(
+                .trustRootMissing,
+                "\(name) \(text) is ambiguous: more than one object id starts with it; give more digits")
+        case .notFound:
+            throw WritError(
+                .trustRootMissing, "\(name) must be a commit id (7 to 40 hex digits) in the ops repo, got \(text)")
         }
-        return id
     }
 }
 

@@ -1,0 +1,98 @@
+import Foundation
+
+/// An operator's `.writ.toml`: the settings everyday commands would
+/// otherwise need as flags (docs/operators.md).
+///
+/// Found at the top level of the clone (the work tree root, or the bare
+/// repository's directory), or named with `--config`. Parsed strictly: an
+/// unknown key or a wrong type is a `RuntimeError` naming it, so a typo
+/// never silently falls back to a default. Command-line flags override it.
+public struct OperatorConfig: Sendable, Equatable {
+    /// The file name looked for at the clone's top level.
+    public static let fileName = ".writ.toml"
+    /// The largest file read.
+    static let limit = 64 * 1024
+
+    /// The pinned governance commit, as written: a full or abbreviated
+    /// (7 or more hex digits) commit id, resolved against the repository.
+    public var trustRoot: String?
+    public var principal: Principal?
+    /// The private key file, relative paths taken from the config's directory.
+    public var key: String?
+    public var remote: String?
+    public var governanceRef: String?
+    public var ledgerRef: String?
+
+    public init() {}
+
+    /// Parses the bytes of a `.writ.toml`; relative key paths are taken
+    /// from `directory`. `path` names the file in errors.
+    public static func parse(_ bytes: some Collection<UInt8>, path: String, directory: String) throws -> OperatorConfig
+    {
+        do {
+            let reader = try TOMLRecordReader.parse(bytes, reason: .policyMalformed, record: path)
+            try reader.rejectUnknownKeys(allowing: [
+                "trust_root", "principal", "key", "remote", "governance_ref", "ledger_ref",
+            ])
+            var config = OperatorConfig()
+            config.trustRoot = try reader.string("trust_root")
+            if let text = try reader.string("principal") {
+                guard let principal = Principal(text) else {
+                    throw reader.fail("principal", "is not a valid principal")
+                }
+                config.principal = principal
+            }
+            config.key = try reader.string("key").map { key in
+                let expanded = (key as NSString).expandingTildeInPath
+                return expanded.hasPrefix("/") ? expanded : (directory as NSString).appendingPathComponent(expanded)
+            }
+            config.remote = try reader.string("remote")
+            config.governanceRef = try reader.string("governance_ref")
+            config.ledgerRef = try reader.string("ledger_ref")
+            for (key, value) in [
+                ("trust_root", config.trustRoot), ("key", config.key), ("remote", config.remote),
+                ("governance_ref", config.governanceRef), ("ledger_ref", config.ledgerRef),
+            ] where value?.isEmpty == true {
+                throw reader.fail(key, "is empty")
+            }
+            return config
+        } catch let error as WritError {
+            throw RuntimeError(error.detail, fix: path)
+        }
+    }
+
+    /// Reads and parses the file at `path`.
+    public static func load(_ path: String) throws -> OperatorConfig {
+        let bytes = try read(path)
+        return try parse(bytes, path: path, directory: (path as NSString).deletingLastPathComponent)
+    }
+
+    /// `<repository>/.writ.toml` when that file exists.
+    public static func find(inRepository path: String) -> String? {
+        let candidate = (path as NSString).appendingPathComponent(fileName)
+        return FileManager.default.fileExists(atPath: candidate) ? candidate : nil
+    }
+
+    /// True when `path` holds a dispatcher host config (it sets
+    /// `ops_repo`, which no operator config has); the read-only commands
+    /// accept either kind through one `--config`.
+    public static func isDispatcherConfig(_ path: String) throws -> Bool {
+        let bytes = try read(path)
+        guard let reader = try? TOMLRecordReader.parse(bytes, reason: .policyMalformed, record: path) else {
+            return false
+        }
+        return reader.keys.contains("ops_repo")
+    }
+
+    private static func read(_ path: String) throws -> Data {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw RuntimeError("cannot read the config file \(path)", fix: "--config (\(path))")
+        }
+        defer { try? handle.close() }
+        let bytes = (try? handle.read(upToCount: limit + 1)) ?? Data()
+        guard bytes.count <= limit else {
+            throw RuntimeError("the config file \(path) is larger than \(limit) bytes", fix: "--config (\(path))")
+        }
+        return bytes
+    }
+}
