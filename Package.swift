@@ -51,7 +51,9 @@ let package = Package(
             name: "WritKitTests",
             // The executable is a dependency so that `swift test` builds the
             // `writ` binary the end-to-end tests run.
-            dependencies: ["WritKit", "WritBulkLoad", "writ"]
+            dependencies: ["WritKit", "WritBulkLoad", "writ"],
+            // Golden output files, read from the source tree by the tests.
+            exclude: ["CLI/Golden"]
         ),
     ]
 )

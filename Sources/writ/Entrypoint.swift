@@ -11,6 +11,7 @@ struct Writ: AsyncParsableCommand {
             Exit codes: 0 done; 1 findings (dispatch: an intent failed, went in doubt or \
             cannot run on this host); 2 usage; 3 contract or runtime error; 4 lock_contended.
             """,
+        version: WritVersion.current,
         subcommands: [
             Init.self,
             Propose.self,
@@ -33,10 +34,17 @@ struct Writ: AsyncParsableCommand {
 
 /// Runs `writ` with the contract's exit codes (SPEC §8) rather than
 /// ArgumentParser's defaults: usage errors exit 2, WritErrors 3 (or 4 for
-/// `lock_contended`), and the reason code is always printed.
+/// `lock_contended`), and the reason code is always printed. With `--json`,
+/// every error is also one JSON line on standard output (docs/json.md).
 @main
 enum Main {
     static func main() async {
+        let json = Output.jsonRequested
+        if let word = CommandSuggestion.unknownSubcommand(in: Array(CommandLine.arguments.dropFirst())) {
+            let message = CommandSuggestion.message(for: word)
+            if json { Output.printJSONError(message, reason: nil) }
+            fail(message, status: ExitStatus.usage)
+        }
         do {
             var command = try Writ.parseAsRoot()
             if var asyncCommand = command as? AsyncParsableCommand {
@@ -45,11 +53,11 @@ enum Main {
                 try command.run()
             }
         } catch let error as WritError {
-            FileHandle.standardError.write(Data("writ: \(error.reason.rawValue): \(error.detail)\n".utf8))
-            exit(ExitStatus.code(for: error.reason))
+            if json { Output.printJSONError(error.detail, reason: error.reason.rawValue) }
+            fail("\(error.reason.rawValue): \(error.detail)", status: ExitStatus.code(for: error.reason))
         } catch let error as RuntimeError {
-            FileHandle.standardError.write(Data("writ: error: \(error.description)\n".utf8))
-            exit(ExitStatus.runtime)
+            if json { Output.printJSONError(error.detail, reason: nil, fix: error.fix) }
+            fail("error: \(error.description)", status: ExitStatus.runtime)
         } catch let error as ExitCode {
             exit(error.rawValue)
         } catch {
@@ -59,10 +67,17 @@ enum Main {
                 print(message)
                 exit(0)
             }
+            if json { Output.printJSONError(message, reason: nil) }
             FileHandle.standardError.write(Data((message + "\n").utf8))
             // Parse errors are usage (2); anything else that escaped a command is a
             // runtime error (3), never "findings" (1).
             exit(code == .validationFailure ? ExitStatus.usage : ExitStatus.runtime)
         }
+    }
+
+    /// Reports an error on standard error as `writ: <message>`, then exits with `status`.
+    private static func fail(_ message: String, status: Int32) -> Never {
+        FileHandle.standardError.write(Data("writ: \(message)\n".utf8))
+        exit(status)
     }
 }

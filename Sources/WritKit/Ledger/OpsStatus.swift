@@ -30,12 +30,17 @@ public struct OpsStatus: Sendable, Encodable {
 
     public let governance: Governance
     public let ledger: Ledger
-    /// Sorted by id.
+    /// Sorted by id. Under untrusted governance an intent the ledger settled
+    /// as succeeded or failed is still reported so (the trail stays true);
+    /// every other intent is blocked by the governance reason.
     public let intents: [IntentStatus]
     /// The full verdicts, for `writ show`; not part of the status JSON.
     public let verdicts: [IntentID: Verdict]
     /// Each intent's ledger events as read, for `writ show`.
     public let events: [IntentID: [EventEvidence]]
+    /// The trusted policy the verdicts were decided under, for `writ show`
+    /// (which roles may still approve); nil when governance is untrusted.
+    public let policy: Policy?
 
     /// Whether the repo is in a state where anything may run.
     public var isHealthy: Bool { governance.trusted && ledger.ok }

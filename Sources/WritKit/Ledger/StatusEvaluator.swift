@@ -15,6 +15,10 @@ public struct StatusEvaluator {
         // 1. Governance trust: nothing is ready unless it holds.
         var trusted: GovernanceState?
         var timeline: GovernanceTimeline?
+        // The last governance trusted on the chain, even when the head is not:
+        // what the ledger trail was judged under. It settles intents, it never
+        // readies one.
+        var lastTrusted: GovernanceState?
         let governance: OpsStatus.Governance
         let governanceHead = try? ops.governanceHead()
         do {
@@ -24,8 +28,11 @@ public struct StatusEvaluator {
             let walked = try GovernanceTimeline(ops: ops, trustRoot: trustRoot, now: now, requireTrustedHead: false)
             let verdict = walked.verdict
             trusted = verdict.trusted
-            // Events count only while the head is trusted: nothing runs otherwise.
-            timeline = trusted == nil ? nil : walked
+            // Each event is judged under the governance trusted at its commit, so
+            // the trail stays true when the head is untrusted; nothing is ready
+            // then (step 3), but what already ran is still reported as settled.
+            timeline = walked
+            lastTrusted = walked.head.trusted
             governance = OpsStatus.Governance(
                 trusted: trusted != nil, reason: verdict.reason, detail: verdict.detail, commit: walked.head.commit)
         } catch let error as WritError {
@@ -57,7 +64,9 @@ public struct StatusEvaluator {
         } catch let error as WritError {
             let ledger = OpsStatus.Ledger(
                 ok: false, reason: error.reason, detail: error.detail, commit: try? ops.ledgerHead())
-            return OpsStatus(governance: governance, ledger: ledger, intents: [], verdicts: [:], events: [:])
+            return OpsStatus(
+                governance: governance, ledger: ledger, intents: [], verdicts: [:], events: [:], policy: trusted?.policy
+            )
         }
         let ledger = OpsStatus.Ledger(
             ok: violation == nil, reason: violation?.reason, detail: violation?.detail ?? "append-only",
@@ -76,18 +85,33 @@ public struct StatusEvaluator {
         // 3. One decision per intent.
         var intents: [OpsStatus.IntentStatus] = []
         var verdicts: [IntentID: Verdict] = [:]
-        let index = try trusted.map { _ in
+        let index = try (trusted ?? lastTrusted).map { _ in
             try ApprovalIndex(repository: ops.repository, head: governance.commit ?? ops.governanceHead())
         }
         for id in evidence.keys.sorted() {
             guard let evidence = evidence[id] else { continue }
             guard let trusted, let index else {
+                let untrusted = WritError(governance.reason ?? .policyUnapproved, governance.detail)
+                let settled = try lastTrusted.flatMap { state -> Verdict? in
+                    guard let index else { return nil }
+                    return try Self.settled(
+                        DecisionEngine.decide(
+                            governance: state, intent: evidence, approvals: try index.approvals(for: id),
+                            events: events[id] ?? [], now: now), or: untrusted)
+                }
                 let intent = try? Intent.parse(evidence.bytes, expectedPath: evidence.path)
+                guard let settled else {
+                    intents.append(
+                        OpsStatus.IntentStatus(
+                            id: id, kind: intent?.kind, tier: nil, state: .blocked, reason: untrusted.reason,
+                            detail: untrusted.detail, approvals: 0, required: 0))
+                    continue
+                }
+                verdicts[id] = settled
                 intents.append(
                     OpsStatus.IntentStatus(
-                        id: id, kind: intent?.kind, tier: nil, state: .blocked,
-                        reason: governance.reason ?? .policyUnapproved, detail: governance.detail, approvals: 0,
-                        required: 0))
+                        id: id, kind: intent?.kind, tier: settled.tier, state: settled.state, reason: settled.reason,
+                        detail: settled.detail, approvals: 0, required: 0))
                 continue
             }
             var verdict = DecisionEngine.decide(
@@ -103,7 +127,21 @@ public struct StatusEvaluator {
                     reason: verdict.reason,
                     detail: verdict.detail, approvals: verdict.approvalsCounted, required: verdict.approvalsRequired))
         }
-        return OpsStatus(governance: governance, ledger: ledger, intents: intents, verdicts: verdicts, events: events)
+        return OpsStatus(
+            governance: governance, ledger: ledger, intents: intents, verdicts: verdicts, events: events,
+            policy: trusted?.policy)
+    }
+
+    /// Under untrusted governance: the verdict when the ledger settled the
+    /// intent as succeeded or failed (the trail is still true), else the
+    /// same verdict blocked by the governance problem, with no approvals
+    /// counted (none count while governance is untrusted).
+    static func settled(_ verdict: Verdict, or untrusted: WritError) -> Verdict {
+        if verdict.state == .succeeded || verdict.state == .failed { return verdict }
+        return Verdict(
+            state: .blocked, reason: untrusted.reason, detail: untrusted.detail, intent: verdict.intent,
+            intentDigest: verdict.intentDigest, tier: verdict.tier, approvalsCounted: 0,
+            approvalsRequired: verdict.approvalsRequired, counted: [], discarded: [], events: verdict.events)
     }
 }
 

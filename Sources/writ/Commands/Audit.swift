@@ -34,14 +34,14 @@ struct Log: ParsableCommand {
     @OptionGroup var repoOptions: RepoOptions
     @OptionGroup var trustOptions: TrustOptions
 
-    @Flag(help: "Print JSON: an array of events, newest first.")
+    @Flag(help: "Print JSON Lines: one object per event, newest first (docs/json.md).")
     var json = false
 
     func run() throws {
         let target = try AuditTarget(repoOptions, trustOptions)
         let audit = try LedgerAudit(ops: target.ops, trustRoot: target.trustRoot, now: Date())
         if json {
-            try Output.printJSON(audit.newestFirst)
+            try Output.printJSONLines(audit.newestFirst)
             return
         }
         for event in audit.newestFirst {
@@ -66,7 +66,7 @@ struct Verify: ParsableCommand {
     @OptionGroup var repoOptions: RepoOptions
     @OptionGroup var trustOptions: TrustOptions
 
-    @Flag(help: "Print JSON.")
+    @Flag(help: "Print JSON Lines: one object per finding, then a summary (docs/json.md).")
     var json = false
 
     func run() throws {
@@ -74,7 +74,8 @@ struct Verify: ParsableCommand {
         let report = try LedgerVerifier(ops: target.ops, idempotentKinds: target.idempotentKinds)
             .verify(trustRoot: target.trustRoot, now: Date())
         if json {
-            try Output.printJSON(report)
+            try Output.printJSONLines(report.findings, type: "finding")
+            try Output.printJSON(VerifySummary(report), type: "summary")
         } else if report.isClean {
             print(report.summaryLine)
         } else {
@@ -88,5 +89,36 @@ struct Verify: ParsableCommand {
             )
         }
         if !report.isClean { throw ExitCode(ExitStatus.findings) }
+    }
+}
+
+/// The last line of `writ verify --json`: the report without its findings,
+/// which precede it one per line, and their count.
+private struct VerifySummary: Encodable {
+    let ok: Bool
+    let ledgerHead: ObjectID
+    let governanceHead: ObjectID
+    let commits: Int
+    let governanceCommits: Int
+    let events: Int
+    let claims: Int
+    let findings: Int
+
+    init(_ report: VerifyReport) {
+        ok = report.isClean
+        ledgerHead = report.ledgerHead
+        governanceHead = report.governanceHead
+        commits = report.commits
+        governanceCommits = report.governanceCommits
+        events = report.events
+        claims = report.claims
+        findings = report.findings.count
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case ok, commits, events, claims, findings
+        case ledgerHead = "ledger_head"
+        case governanceHead = "governance_head"
+        case governanceCommits = "governance_commits"
     }
 }

@@ -1,13 +1,47 @@
 import Foundation
 
-/// Deterministic machine output: sorted keys, unescaped slashes, one trailing newline.
+/// Machine output as JSON Lines (docs/json.md): every object is one compact
+/// line with `"schema": 1`, sorted keys and unescaped slashes, so that a
+/// reader can process output line by line and an auditor can diff it.
 enum Output {
-    static func printJSON<T: Encodable>(_ value: T) throws {
+    /// The `schema` every JSON line carries; raised only when a field changes meaning.
+    static let schema = 1
+
+    /// Prints `value` as one JSON line, with `schema` and, when given, `type`
+    /// (which names the object where a command prints more than one kind).
+    static func printJSON<T: Encodable>(_ value: T, type: String? = nil) throws {
+        FileHandle.standardOutput.write(try jsonLine(value, type: type))
+    }
+
+    /// Prints one JSON line per element.
+    static func printJSONLines<S: Sequence>(_ values: S, type: String? = nil) throws where S.Element: Encodable {
+        for value in values { try printJSON(value, type: type) }
+    }
+
+    /// The bytes of one JSON line, ending in a newline.
+    static func jsonLine<T: Encodable>(_ value: T, type: String? = nil) throws -> Data {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes, .prettyPrinted]
-        let data = try encoder.encode(value)
-        FileHandle.standardOutput.write(data)
-        FileHandle.standardOutput.write(Data("\n".utf8))
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        var data = try encoder.encode(Line(value: value, type: type))
+        data.append(Data("\n".utf8))
+        return data
+    }
+
+    /// An object's own keys plus `schema` and `type`, in one JSON object.
+    private struct Line<T: Encodable>: Encodable {
+        let value: T
+        let type: String?
+
+        private enum Keys: String, CodingKey { case schema, type }
+
+        func encode(to encoder: any Encoder) throws {
+            // The value fills the object first; the same keyed container then
+            // receives the two envelope keys (JSONEncoder merges them).
+            try value.encode(to: encoder)
+            var container = encoder.container(keyedBy: Keys.self)
+            try container.encode(Output.schema, forKey: .schema)
+            if let type { try container.encode(type, forKey: .type) }
+        }
     }
 }
 
@@ -15,5 +49,35 @@ extension Output {
     /// A line on standard error, where findings and failures go.
     static func printError(_ line: String) {
         FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+
+    /// Whether `--json` was asked for on this command line (before any `--`),
+    /// so that an error is reported in the same shape as the output.
+    static var jsonRequested: Bool {
+        CommandLine.arguments.dropFirst().prefix { $0 != "--" }.contains("--json")
+    }
+
+    /// An error as one JSON line on standard output:
+    /// `{"schema":1,"error":…,"reason":<code or null>}`, plus `fix` for a
+    /// runtime error, which names what to look at.
+    static func printJSONError(_ detail: String, reason: String?, fix: String? = nil) {
+        struct ErrorLine: Encodable {
+            let error: String
+            let reason: String?
+            let fix: String?
+
+            private enum Keys: String, CodingKey { case error, reason, fix }
+
+            func encode(to encoder: any Encoder) throws {
+                var container = encoder.container(keyedBy: Keys.self)
+                try container.encode(error, forKey: .error)
+                // `reason` is always present: null when no reason code applies.
+                try container.encode(reason, forKey: .reason)
+                try container.encodeIfPresent(fix, forKey: .fix)
+            }
+        }
+        if let line = try? jsonLine(ErrorLine(error: detail, reason: reason, fix: fix)) {
+            FileHandle.standardOutput.write(line)
+        }
     }
 }

@@ -4,9 +4,14 @@ import WritKit
 
 struct Show: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract:
-            "Show one intent: its file, each approval with its verified signer and merge commit, its events, the verdict."
-    )
+        abstract: "Show one intent: what an approver signs, who approved it, what ran, and the next step.",
+        discussion: """
+            Prints the intent's kind, tier, target, params, summary, expiry, required gates (with their latest \
+            result that counts) and digest; the approvals counted and still needed, and from which roles; every \
+            ledger event and whether it counts; the outcome with its exit code, duration and redacted output tails; \
+            and the command to run next. A settled intent stays settled when governance is untrusted now: the \
+            header says so. Exits 3 (still printing) when governance is not trusted or the ledger is violated.
+            """)
 
     @Argument(help: "The intent id.")
     var id: String
@@ -14,7 +19,7 @@ struct Show: ParsableCommand {
     @OptionGroup var repoOptions: RepoOptions
     @OptionGroup var trustOptions: TrustOptions
 
-    @Flag(help: "Print JSON.")
+    @Flag(help: "Print JSON: one line (docs/json.md).")
     var json = false
 
     func run() throws {
@@ -24,30 +29,46 @@ struct Show: ParsableCommand {
         guard let summary = status.intents.first(where: { $0.id == intentID }) else {
             throw WritError(.intentMalformed, "no intent \(intentID) on the ledger")
         }
-        let verdict = status.verdicts[intentID]
-        let events = (status.events[intentID] ?? []).map { evidence in
-            ShownEvent(
-                path: evidence.path, commit: evidence.commit.hex,
-                signers: evidence.signers.map(\.rawValue).sorted(), counts: evidence.counts ?? false,
-                event: try? AuditEvent.parse(evidence.bytes, expectedPath: evidence.path))
-        }
-        let shown = Shown(
-            id: intentID.rawValue, kind: summary.kind, tier: summary.tier?.rawValue,
-            proposer: verdict?.intent?.proposer.rawValue, summary: verdict?.intent?.summary,
-            target: verdict?.intent?.target.repo, intent_digest: verdict?.intentDigest.description,
-            state: summary.state.rawValue, reason: summary.reason?.rawValue, detail: summary.detail,
-            approvals: summary.approvals, required: summary.required,
-            counted: verdict?.counted ?? [], discarded: verdict?.discarded ?? [], events: events,
-            governance_trusted: status.governance.trusted, ledger_ok: status.ledger.ok)
+        let shown = ShownIntent(status: status, summary: summary)
         if json {
             try Output.printJSON(shown)
         } else {
-            shown.printText()
+            print(shown.text, terminator: "")
         }
         if !status.isHealthy { throw ExitCode(ExitStatus.runtime) }
     }
+}
 
-    struct ShownEvent: Encodable {
+/// Everything `writ show` prints about one intent, built from one status
+/// evaluation; `text` is the human rendering, `Encodable` the JSON line.
+struct ShownIntent: Encodable {
+    struct Target: Encodable {
+        let repo: String
+        let branch: String?
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(repo, forKey: .repo)
+            try container.encode(branch, forKey: .branch)
+        }
+        enum CodingKeys: String, CodingKey { case repo, branch }
+    }
+
+    /// A required gate and its latest result that counts, for the current digest.
+    struct GateResult: Encodable {
+        let name: String
+        /// "PASS", "FAIL", or nil when no counting result exists.
+        let status: String?
+        let commit: String?
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(name, forKey: .name)
+            try container.encode(status, forKey: .status)
+            try container.encode(commit, forKey: .commit)
+        }
+        enum CodingKeys: String, CodingKey { case name, status, commit }
+    }
+
+    struct Event: Encodable {
         let path: String
         let commit: String
         let signers: [String]
@@ -56,37 +77,261 @@ struct Show: ParsableCommand {
         let event: AuditEvent?
     }
 
-    struct Shown: Encodable {
-        let id: String, kind: String?, tier: String?, proposer: String?, summary: String?, target: String?
-        let intent_digest: String?, state: String, reason: String?, detail: String
-        let approvals: Int, required: Int
-        let counted: [CountedApproval], discarded: [DiscardedRecord], events: [ShownEvent]
-        let governance_trusted: Bool, ledger_ok: Bool
+    /// What ran: the last `succeeded` or `failed` event that counts.
+    struct Outcome: Encodable {
+        let event: String
+        let at: String
+        let commit: String
+        let exitCode: Int
+        let durationMs: Int
+        let stdoutTail: String
+        let stderrTail: String
+        enum CodingKeys: String, CodingKey {
+            case event, at, commit
+            case exitCode = "exit_code"
+            case durationMs = "duration_ms"
+            case stdoutTail = "stdout_tail"
+            case stderrTail = "stderr_tail"
+        }
+    }
 
-        func printText() {
-            print("\(id): \(summary ?? "(unreadable intent)")")
-            print("  kind \(kind ?? "?"), tier \(tier ?? "?"), proposed by \(proposer ?? "?") for \(target ?? "?")")
-            print("  digest \(intent_digest ?? "?")")
-            print("  verdict: \(state)" + (reason.map { " (\($0))" } ?? "") + " — \(detail)")
-            print("  approvals: \(approvals) of \(required)")
-            for approval in counted {
-                print(
-                    "    ✓ \(approval.approver) (signature verified), merged in \(approval.commit.hex.prefix(12)), record \(approval.recordDigest)"
-                )
+    struct Governance: Encodable {
+        let trusted: Bool
+        let reason: String?
+        let detail: String
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(trusted, forKey: .trusted)
+            try container.encode(reason, forKey: .reason)
+            try container.encode(detail, forKey: .detail)
+        }
+        enum CodingKeys: String, CodingKey { case trusted, reason, detail }
+    }
+
+    let id: String
+    let summary: String?
+    let kind: String?
+    let tier: String?
+    let proposer: String?
+    let createdAt: String?
+    let expiresAt: String?
+    let idempotencyKey: String?
+    let target: Target?
+    let params: [String: String]
+    let intentDigest: String?
+    let state: String
+    let reason: String?
+    let detail: String
+    let governance: Governance
+    let ledgerOK: Bool
+    let gates: [GateResult]
+    let approvals: Int
+    let required: Int
+    /// The roles whose members' approvals count for this tier.
+    let approverRoles: [String]
+    /// Members of those roles whose approval does not count yet.
+    let mayApprove: [String]
+    let counted: [CountedApproval]
+    let discarded: [DiscardedRecord]
+    let events: [Event]
+    let outcome: Outcome?
+    /// The command to run next, or a sentence when no command helps.
+    let next: String?
+
+    enum CodingKeys: String, CodingKey {
+        case id, summary, kind, tier, proposer, target, params, state, reason, detail, governance, gates
+        case approvals, required, counted, discarded, events, outcome, next
+        case createdAt = "created_at"
+        case expiresAt = "expires_at"
+        case idempotencyKey = "idempotency_key"
+        case intentDigest = "intent_digest"
+        case ledgerOK = "ledger_ok"
+        case approverRoles = "approver_roles"
+        case mayApprove = "may_approve"
+    }
+
+    init(status: OpsStatus, summary line: OpsStatus.IntentStatus) {
+        let verdict = status.verdicts[line.id]
+        let intent = verdict?.intent
+        id = line.id.rawValue
+        summary = intent?.summary
+        kind = line.kind ?? intent?.kind
+        tier = (line.tier ?? verdict?.tier)?.rawValue
+        proposer = intent?.proposer.rawValue
+        createdAt = intent?.createdAt.rfc3339
+        expiresAt = intent?.expiresAt?.rfc3339
+        idempotencyKey = intent?.idempotencyKey
+        target = intent.map { Target(repo: $0.target.repo, branch: $0.target.branch) }
+        params = intent?.params ?? [:]
+        intentDigest = verdict?.intentDigest.description
+        state = line.state.rawValue
+        reason = line.reason?.rawValue
+        detail = line.detail
+        governance = Governance(
+            trusted: status.governance.trusted, reason: status.governance.reason?.rawValue,
+            detail: status.governance.detail)
+        ledgerOK = status.ledger.ok
+
+        let counting = verdict?.events ?? []
+        gates = (intent?.requiredGates ?? []).map { name in
+            let latest = counting.last { event in
+                if case .gate(let gate, _) = event.event.payload { gate == name } else { false }
             }
-            for record in discarded {
-                print("    ✗ \(record.kind.rawValue) \(record.path): \(record.reason.rawValue) — \(record.detail)")
+            guard let latest, case .gate(_, let result) = latest.event.payload else {
+                return GateResult(name: name, status: nil, commit: nil)
             }
-            print("  events: \(events.count)")
-            for event in events {
-                let name = event.event.map { "\($0.kind.rawValue) by \($0.actor)" } ?? "unreadable"
-                let signers =
-                    event.signers.isEmpty
-                    ? "unsigned or untrusted" : "signed by " + event.signers.joined(separator: ", ")
-                print(
-                    "    \(event.path.split(separator: "/").last ?? ""): \(name), commit \(event.commit.prefix(12)), \(signers)"
-                        + (event.counts ? "" : ", does not count"))
+            return GateResult(name: name, status: result.rawValue, commit: latest.commit.hex)
+        }
+
+        approvals = line.approvals
+        required = line.required
+        counted = verdict?.counted ?? []
+        discarded = verdict?.discarded ?? []
+        let rule = (line.tier ?? verdict?.tier).flatMap { status.policy?.rule(for: $0) }
+        approverRoles = rule?.roles ?? []
+        let approved = Set(counted.map(\.approver))
+        mayApprove = Set(approverRoles.flatMap { status.policy?.principals(inRole: $0) ?? [] })
+            .filter { !approved.contains($0) }.map(\.rawValue).sorted()
+
+        events = (status.events[line.id] ?? []).map { evidence in
+            Event(
+                path: evidence.path, commit: evidence.commit.hex,
+                signers: evidence.signers.map(\.rawValue).sorted(), counts: evidence.counts ?? false,
+                event: try? AuditEvent.parse(evidence.bytes, expectedPath: evidence.path))
+        }
+        outcome =
+            counting.reversed().lazy.compactMap { event -> Outcome? in
+                switch event.event.payload {
+                case .succeeded(let ran), .failed(let ran):
+                    Outcome(
+                        event: event.event.kind.rawValue, at: event.event.at.rfc3339, commit: event.commit.hex,
+                        exitCode: ran.exitCode, durationMs: ran.durationMs, stdoutTail: ran.stdoutTail,
+                        stderrTail: ran.stderrTail)
+                default: nil
+                }
+            }.first
+        next = Self.nextStep(
+            id: line.id.rawValue, state: line.state, reason: line.reason, trusted: status.governance.trusted,
+            missingApprovals: line.approvals < line.required, missingGate: gates.first { $0.status != "PASS" }?.name)
+    }
+
+    /// The hint for the next step: a command when one helps, a sentence
+    /// otherwise, nil when nothing is left to do.
+    static func nextStep(
+        id: String, state: IntentState, reason: ReasonCode?, trusted: Bool, missingApprovals: Bool,
+        missingGate: String?
+    ) -> String? {
+        switch state {
+        case .succeeded, .failed:
+            return nil
+        case .inDoubt:
+            return "writ resolve \(id) --retry|--succeeded|--failed --note WHY --as PRINCIPAL --key KEY"
+        case .claimed:
+            return "a dispatcher is running it; if its lease runs out it goes in doubt"
+        case .ready:
+            return "a dispatcher claims it on its next poll"
+        case .blocked:
+            guard trusted else { return "governance must be trusted again before anything runs (writ verify)" }
+            switch reason {
+            case .gateMissing:
+                return "writ gate \(id) --name \(missingGate ?? "GATE") --status pass --as PRINCIPAL --key KEY"
+            case .intentExpired, .denied, .intentMalformed, .intentSignatureInvalid, .proposerNotAuthorized:
+                return nil
+            default:
+                return missingApprovals ? "writ approve \(id) --as PRINCIPAL --key KEY" : nil
             }
         }
+    }
+}
+
+extension ShownIntent {
+    /// The human rendering: what an approver signs, then who approved it,
+    /// what ran, and the next step.
+    var text: String {
+        var lines: [String] = []
+        lines.append("\(id): \(summary ?? "(unreadable intent)")")
+        if !governance.trusted {
+            lines.append("  governance is untrusted: \(governance.reason ?? "?") — \(governance.detail)")
+        }
+        if !ledgerOK { lines.append("  the ledger is violated: see writ status") }
+        lines.append("  state:    \(state)" + (reason.map { " (\($0))" } ?? "") + " — \(detail)")
+        lines.append("  kind:     \(kind ?? "?"), tier \(tier ?? "?")")
+        lines.append("  proposer: \(proposer ?? "?") at \(createdAt ?? "?")")
+        if let target {
+            lines.append("  target:   \(target.repo)" + (target.branch.map { " (branch \($0))" } ?? ""))
+        }
+        if params.isEmpty {
+            lines.append("  params:   none")
+        } else {
+            lines.append("  params:")
+            for (name, value) in params.sorted(by: { $0.key < $1.key }) { lines.append("    \(name) = \(value)") }
+        }
+        lines.append("  expires:  \(expiresAt ?? "never")")
+        if let idempotencyKey { lines.append("  idempotency key: \(idempotencyKey)") }
+        lines.append("  digest:   \(intentDigest ?? "?")")
+        if gates.isEmpty {
+            lines.append("  gates:    none required")
+        } else {
+            lines.append("  gates:")
+            for gate in gates {
+                lines.append(
+                    "    \(gate.name): "
+                        + (gate.status.map { "\($0) (commit \(gate.commit?.prefix(12) ?? "?"))" } ?? "no result yet"))
+            }
+        }
+        lines.append(contentsOf: approvalLines)
+        lines.append("  events:   \(events.count)")
+        for event in events {
+            let name = event.event.map { "\($0.kind.rawValue) by \($0.actor)" } ?? "unreadable"
+            let signers =
+                event.signers.isEmpty ? "unsigned or untrusted" : "signed by " + event.signers.joined(separator: ", ")
+            lines.append(
+                "    \(event.path.split(separator: "/").last ?? ""): \(name), commit \(event.commit.prefix(12)), "
+                    + signers + (event.counts ? "" : ", does not count"))
+        }
+        lines.append(contentsOf: outcomeLines)
+        if let next { lines.append("  next:     \(next)") }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    private var approvalLines: [String] {
+        var lines: [String] = []
+        let roles = approverRoles.isEmpty ? "" : " (roles \(approverRoles.joined(separator: ", ")))"
+        lines.append("  approvals: \(approvals) of \(required)\(roles)")
+        for approval in counted {
+            lines.append(
+                "    ✓ \(approval.approver) (signature verified), merged in \(approval.commit.hex.prefix(12)), "
+                    + "record \(approval.recordDigest)")
+        }
+        if approvals < required, state == IntentState.blocked.rawValue {
+            let who = mayApprove.isEmpty ? "" : ": " + mayApprove.joined(separator: ", ")
+            lines.append(
+                "    still needed: \(required - approvals) more from \(approverRoles.joined(separator: ", "))\(who)")
+        }
+        for record in discarded {
+            lines.append("    ✗ \(record.kind.rawValue) \(record.path): \(record.reason.rawValue) — \(record.detail)")
+        }
+        return lines
+    }
+
+    private var outcomeLines: [String] {
+        guard let outcome else { return ["  outcome:  none yet"] }
+        var lines = [
+            "  outcome:  \(outcome.event), exit \(outcome.exitCode) in \(outcome.durationMs) ms at \(outcome.at) "
+                + "(commit \(outcome.commit.prefix(12)))"
+        ]
+        for (name, tail) in [("stdout", outcome.stdoutTail), ("stderr", outcome.stderrTail)] {
+            guard !tail.isEmpty else {
+                lines.append("    \(name) tail: empty")
+                continue
+            }
+            lines.append("    \(name) tail (redacted):")
+            // A tail usually ends in a newline; it does not make a line of its own.
+            let body = tail.hasSuffix("\n") ? String(tail.dropLast()) : tail
+            for line in body.split(separator: "\n", omittingEmptySubsequences: false) {
+                lines.append("      | \(line)")
+            }
+        }
+        return lines
     }
 }

@@ -57,14 +57,14 @@ struct Status: ParsableCommand {
     @OptionGroup var repoOptions: RepoOptions
     @OptionGroup var trustOptions: TrustOptions
 
-    @Flag(help: "Print JSON.")
+    @Flag(help: "Print JSON Lines: a header object, then one object per intent (docs/json.md).")
     var json = false
 
     func run() throws {
         let (ops, trustRoot) = try trustOptions.resolve(repoOptions)
         let status = try StatusEvaluator(ops: ops).evaluate(trustRoot: trustRoot, now: Date())
         if json {
-            try Output.printJSON(status)
+            try StatusLines.print(status)
         } else {
             StatusTable.print(status)
         }
@@ -72,12 +72,32 @@ struct Status: ParsableCommand {
     }
 }
 
+/// `writ status --json`: a header line (`"type":"status"`, governance and
+/// ledger), then one line per intent (`"type":"intent"`), sorted by id.
+enum StatusLines {
+    private struct Header: Encodable {
+        let governance: OpsStatus.Governance
+        let ledger: OpsStatus.Ledger
+        let intents: Int
+    }
+
+    static func print(_ status: OpsStatus) throws {
+        try Output.printJSON(
+            Header(governance: status.governance, ledger: status.ledger, intents: status.intents.count),
+            type: "status")
+        try Output.printJSONLines(status.intents, type: "intent")
+    }
+}
+
 /// The human rendering of `writ status`.
 enum StatusTable {
     static func print(_ status: OpsStatus) {
         let governance = status.governance
+        // Untrusted, settled intents below are still true: the trail was
+        // judged under the governance trusted when it was written.
         Swift.print(
-            "governance: " + (governance.trusted ? "trusted" : "NOT TRUSTED (\(governance.reason?.rawValue ?? "?"))")
+            (governance.trusted
+                ? "governance: trusted" : "governance is untrusted: \(governance.reason?.rawValue ?? "?")")
                 + " at \(governance.commit?.hex.prefix(12) ?? "-") — \(governance.detail)")
         let ledger = status.ledger
         Swift.print(

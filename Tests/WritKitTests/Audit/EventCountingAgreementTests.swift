@@ -186,23 +186,20 @@ struct EventCountingAgreementTests {
         // ... and from the command line.
         let ops = directory.appendingPathComponent("ops.git").path
         let show = try CLI.run("show", target.rawValue, "--repo", ops, "--trust", root.hex, "--json")
-        let shown = try #require(
-            try JSONSerialization.jsonObject(with: Data(show.stdout.utf8)) as? [String: Any], "\(show.stderr)")
+        let shown = try show.jsonObject()
         var showCounts: [String: Bool] = [:]
         for event in shown["events"] as? [[String: Any]] ?? [] {
             showCounts[event["path"] as? String ?? ""] = event["counts"] as? Bool
         }
         let log = try CLI.run("log", "--repo", ops, "--trust", root.hex, "--json")
-        let logged = try #require(
-            try JSONSerialization.jsonObject(with: Data(log.stdout.utf8)) as? [[String: Any]], "\(log.stderr)")
+        let logged = try log.jsonLines()
         var logCounts: [String: Bool] = [:]
         for event in logged { logCounts[event["path"] as? String ?? ""] = event["counts"] as? Bool }
         let verify = try CLI.run("verify", "--repo", ops, "--trust", root.hex, "--json")
         #expect(verify.status == 1)
-        let verified = try #require(
-            try JSONSerialization.jsonObject(with: Data(verify.stdout.utf8)) as? [String: Any], "\(verify.stderr)")
+        let verified = try verify.jsonLines()
         let authorityFindings = Set(
-            (verified["findings"] as? [[String: Any]] ?? []).compactMap { finding -> String? in
+            verified.filter { $0["type"] as? String == "finding" }.compactMap { finding -> String? in
                 let detail = finding["detail"] as? String ?? ""
                 let forged = ["unsigned ", "forged ", "unentitled "].contains { detail.hasPrefix($0) }
                 return forged && finding["reason"] as? String == "ledger_violation" ? finding["path"] as? String : nil

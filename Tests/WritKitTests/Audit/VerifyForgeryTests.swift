@@ -67,13 +67,15 @@ struct VerifyForgeryTests {
         }
         let json = try CLI.run("verify", "--repo", ops, "--trust", sandbox.trustRoot.hex, "--json")
         #expect(json.status == 1)
-        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
-        #expect(object["ok"] as? Bool == false)
-        #expect((object["findings"] as? [[String: Any]])?.count == 3)
+        // JSON Lines: one line per finding, then the summary.
+        let lines = try json.jsonLines()
+        #expect(lines.map { $0["type"] as? String } == ["finding", "finding", "finding", "summary"])
+        #expect(lines.last?["ok"] as? Bool == false)
+        #expect(lines.last?["findings"] as? Int == 3)
 
         let log = try CLI.run("log", "--repo", ops, "--trust", sandbox.trustRoot.hex, "--json")
         #expect(log.status == 0, "\(log.stderr)")
-        let rows = try #require(try JSONSerialization.jsonObject(with: Data(log.stdout.utf8)) as? [[String: Any]])
+        let rows = try log.jsonLines()
         #expect(rows.prefix(3).map { $0["path"] as? String } == [strangerPath, agentPath, unsignedPath])
         #expect(rows.prefix(3).allSatisfy { $0["counts"] as? Bool == false && $0["why_not"] is String })
         #expect(rows.prefix(3).map { $0["signature"] as? String } == ["untrusted", "trusted", "unsigned"])

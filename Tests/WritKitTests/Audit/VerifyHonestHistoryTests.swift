@@ -29,11 +29,11 @@ struct VerifyHonestHistoryTests {
 
         let log = try CLI.run("log", "--config", directory.appendingPathComponent("dispatcher.toml").path, "--json")
         #expect(log.status == 0, "\(log.stderr)")
-        let rows = try #require(try JSONSerialization.jsonObject(with: Data(log.stdout.utf8)) as? [[String: Any]])
+        let rows = try log.jsonLines()
         #expect(rows.count == verified.events)
         let keys: Set<String> = [
             "actor", "at", "commit", "commit_time", "counts", "event", "governance", "intent", "path", "sequence",
-            "signature", "signers", "summary", "why_not",
+            "schema", "signature", "signers", "summary", "why_not",
         ]
         #expect(rows.allSatisfy { Set($0.keys) == keys })
         // Newest first: the last ledger commit's events lead.

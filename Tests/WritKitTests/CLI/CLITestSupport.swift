@@ -42,3 +42,24 @@ enum CLI {
         return line.split(separator: " ").prefix(2).joined(separator: " ")
     }
 }
+
+extension GitTestSupport.Output {
+    /// Standard output as JSON Lines (docs/json.md): one object per line,
+    /// each required to carry `"schema": 1`.
+    func jsonLines(sourceLocation: SourceLocation = #_sourceLocation) throws -> [[String: Any]] {
+        try stdout.split(separator: "\n").map { line in
+            let object = try #require(
+                try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                "not a JSON object: \(line)", sourceLocation: sourceLocation)
+            #expect(object["schema"] as? Int == 1, "no schema 1 in \(line)", sourceLocation: sourceLocation)
+            return object
+        }
+    }
+
+    /// The one JSON object a single-object `--json` command prints.
+    func jsonObject(sourceLocation: SourceLocation = #_sourceLocation) throws -> [String: Any] {
+        let lines = try jsonLines(sourceLocation: sourceLocation)
+        try #require(lines.count == 1, "expected one JSON line, got: \(stdout)", sourceLocation: sourceLocation)
+        return lines[0]
+    }
+}

@@ -12,7 +12,7 @@ import Testing
         let ops = dir.appendingPathComponent("ops.git")
         let output = try CLI.run("init", ops.path, "--bare", "--json")
         #expect(output.status == 0, "\(output.stderr)")
-        let reported = try JSONDecoder().decode([String: String].self, from: Data(output.stdout.utf8))
+        let reported = try output.jsonObject().compactMapValues { $0 as? String }
         #expect(reported["trust_root"] == (try GitTestSupport.git(ops, "rev-parse", "refs/heads/main")))
         #expect(reported["ledger_root"] == (try GitTestSupport.git(ops, "rev-parse", "refs/heads/writ/ledger")))
         #expect(try GitTestSupport.git(ops, "rev-parse", "--is-bare-repository") == "true")
@@ -58,8 +58,8 @@ import Testing
     @Test func reasonsListTheWholeVocabulary() throws {
         let output = try CLI.run("reasons", "--json")
         #expect(output.status == 0)
-        let entries = try JSONDecoder().decode([[String: String]].self, from: Data(output.stdout.utf8))
-        #expect(entries.compactMap { $0["code"] } == ReasonCode.allCases.map(\.rawValue))
+        let entries = try output.jsonLines()
+        #expect(entries.compactMap { $0["code"] as? String } == ReasonCode.allCases.map(\.rawValue))
     }
 
     @Test func usageErrorsExitTwo() throws {
@@ -148,7 +148,7 @@ import Testing
         try Data(repeating: UInt8(ascii: "#"), count: 10 * 1024 * 1024).write(to: huge)
         let hugeResult = try CLI.run("validate", huge.path, "--json")
         #expect(hugeResult.status == 1)
-        #expect(hugeResult.stdout.contains("\"reason\" : \"policy_malformed\""))
+        #expect(try hugeResult.jsonObject()["reason"] as? String == "policy_malformed")
 
         let intentDir = dir.appendingPathComponent("intents/00")
         try FileManager.default.createDirectory(at: intentDir, withIntermediateDirectories: true)

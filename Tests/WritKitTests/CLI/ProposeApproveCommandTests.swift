@@ -14,6 +14,7 @@ import Testing
             "propose", "--repo", repo, "--kind", "dev", "--target", "github.com/example/app", "--param", "n=1",
             "--as", "agent-1@example.com", "--key", sandbox.keyPath("agent-1@example.com"), "--json")
         #expect(proposed.status == 0, "\(proposed.stderr)")
+        #expect(try proposed.jsonObject()["schema"] as? Int == 1)
         let answer = try JSONDecoder().decode([String: JSONValue].self, from: Data(proposed.stdout.utf8))
         let id = try #require(answer["id"]?.string)
         #expect(id.range(of: #"^dev-[0-9a-f]{8}$"#, options: .regularExpression) != nil, "generated id \(id)")
@@ -99,6 +100,7 @@ import Testing
         #expect(approved.status == 0, "\(approved.stderr)")
         let folder = "approvals/\(id.fanOut)/\(id)"
         struct Lists: Decodable { let merged: [String], left_on_branch: [String] }
+        #expect(try approved.jsonObject()["schema"] as? Int == 1)
         let lists = try JSONDecoder().decode(Lists.self, from: Data(approved.stdout.utf8))
         #expect(
             lists.merged == [

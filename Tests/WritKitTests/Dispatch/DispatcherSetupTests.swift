@@ -332,6 +332,8 @@ import Testing
         let cli = try CLI.run("dispatch", "--config", fixture.configPath, "--once", "--json")
         #expect(cli.status == 1, "\(cli.stdout) \(cli.stderr)")
         #expect(cli.stdout.contains("executor_missing"))
+        // The run report is one JSON line.
+        #expect(try cli.jsonObject()["run_id"] is String)
         #expect(fixture.runs().isEmpty)
     }
 

@@ -33,7 +33,7 @@ import Testing
         // The command line reads the same from the dispatcher's config.
         let cli = try CLI.run("status", "--config", fixture.configPath, "--json")
         #expect(cli.status == 0, "\(cli.stderr)")
-        let json = try #require(try JSONSerialization.jsonObject(with: Data(cli.stdout.utf8)) as? [String: Any])
+        let json = try StatusCommandTests.json(cli)
         let cliStates = (json["intents"] as? [[String: Any]] ?? []).compactMap { entry -> (String, String)? in
             guard let id = entry["id"] as? String, let state = entry["state"] as? String else { return nil }
             return (id, state)

@@ -5,9 +5,20 @@ import WritKit
 /// The `writ` binary over a real ops repo: `status --json` has the
 /// contract's shape and exit codes, `show` and `demo` work.
 @Suite struct StatusCommandTests {
+    /// One `--json` object; for `status`, its JSON Lines (a header, then one
+    /// line per intent) put back together as governance, ledger and intents.
     static func json(_ output: GitTestSupport.Output) throws -> [String: Any] {
-        let object = try JSONSerialization.jsonObject(with: Data(output.stdout.utf8), options: [.fragmentsAllowed])
-        return try #require(object as? [String: Any], "not a JSON object: \(output.stdout)")
+        let lines = try output.jsonLines()
+        let header = try #require(lines.first, "no JSON output: \(output.stderr)")
+        guard header["type"] as? String == "status" else { return try output.jsonObject() }
+        #expect(Set(header.keys) == ["schema", "type", "governance", "ledger", "intents"])
+        let intents = Array(lines.dropFirst())
+        #expect(intents.allSatisfy { $0["type"] as? String == "intent" })
+        #expect(header["intents"] as? Int == intents.count)
+        return [
+            "governance": header["governance"] ?? NSNull(), "ledger": header["ledger"] ?? NSNull(),
+            "intents": intents,
+        ]
     }
 
     static func statusJSON(_ repo: E2ERepo) throws -> (GitTestSupport.Output, [String: Any]) {
