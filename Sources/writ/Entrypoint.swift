@@ -24,6 +24,7 @@ struct Writ: AsyncParsableCommand {
             Resolve.self,
             Gate.self,
             Validate.self,
+            Governance.self,
             Classify.self,
             Reasons.self,
             Sig.self,

@@ -73,7 +73,8 @@ public struct GovernanceReader {
 
     /// The governance records under `approvals/_governance/<digest>/` in
     /// `commit`, each with its `.toml.sig` and `.toml.next.sig` when present,
-    /// every file read with the record size limit.
+    /// every file read with the record size limit. The folder's
+    /// `request.toml` (`GovernanceRequest`) is no record and is skipped.
     ///
     /// `GovernanceTimeline` reads through this same function, so the
     /// timeline and the head verdict always see the same evidence.
@@ -90,7 +91,9 @@ public struct GovernanceReader {
         func signature(_ name: String) throws -> Data? {
             try blobs[name].map { try repository.blob($0, limit: RecordBytes.maximumSize) }
         }
-        return try entries.filter { $0.kind == .blob && $0.name.hasSuffix(".toml") }.map { entry in
+        // `request.toml` is the proposal's description, not anyone's record.
+        let recordFiles = entries.filter { $0.kind == .blob && $0.name.hasSuffix(".toml") && $0.name != "request.toml" }
+        return try recordFiles.map { entry in
             GovernanceRecordEvidence(
                 path: folder + "/" + entry.name,
                 bytes: try repository.blob(entry.id, limit: RecordBytes.maximumSize),

@@ -1,7 +1,8 @@
 /// A path on the governance branch, and what it names (SPEC §2).
 ///
-/// `approvals/<aa>/<id>/request.toml` is always the request: the principal
-/// name `request` is reserved and can hold no approval record. Parsing is
+/// `approvals/<aa>/<id>/request.toml` and `approvals/_governance/<hex>/request.toml`
+/// are always requests: the principal name `request` is reserved and can
+/// hold no approval or governance record. Parsing is
 /// exact, like `LedgerPath`; a path outside the layout (say `.github/...` or
 /// `README.md`) gives nil and the caller decides what that means.
 public enum GovernancePath: Sendable, Hashable, CustomStringConvertible {
@@ -24,6 +25,9 @@ public enum GovernancePath: Sendable, Hashable, CustomStringConvertible {
     /// it (namespace `writ-governance`, SPEC §5). Only governance records
     /// have one; next to an approval record the name is no record at all.
     case governanceNextSignature(ContentDigest, Principal)
+    /// `approvals/_governance/<digest-hex>/request.toml`: what
+    /// `writ governance propose` files next to the records, informational.
+    case governanceRequest(ContentDigest)
     /// `join-requests/<forge-login>.toml`, read only by check-pr.
     case joinRequest(login: String)
 
@@ -46,6 +50,7 @@ public enum GovernancePath: Sendable, Hashable, CustomStringConvertible {
             "approvals/_governance/\(digest.hex)/\(principal.rawValue).toml.sig"
         case .governanceNextSignature(let digest, let principal):
             "approvals/_governance/\(digest.hex)/\(principal.rawValue).toml.next.sig"
+        case .governanceRequest(let digest): "approvals/_governance/\(digest.hex)/request.toml"
         case .joinRequest(let login): "join-requests/\(login).toml"
         }
     }
@@ -112,6 +117,7 @@ public enum GovernancePath: Sendable, Hashable, CustomStringConvertible {
             guard let digest = ContentDigest(hex: parts[2]) else {
                 return .failure(PathProblem("governance directory \(quoted: parts[2]) is not 64 lower-case hex digits"))
             }
+            if parts[3] == "request.toml" { return .success(.governanceRequest(digest)) }
             return principalFile(parts[3], allowingNext: true).map { principal, file in
                 switch file {
                 case .record: .governanceRecord(digest, principal)

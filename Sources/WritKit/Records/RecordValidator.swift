@@ -4,6 +4,7 @@ public enum RecordKind: String, Sendable, Hashable, CaseIterable, CustomStringCo
     case intent
     case approval
     case governance
+    case governanceRequest = "governance_request"
     case request
     case auditEvent = "audit_event"
 
@@ -14,7 +15,7 @@ public enum RecordKind: String, Sendable, Hashable, CaseIterable, CustomStringCo
         switch self {
         case .policy: .policyMalformed
         case .intent: .intentMalformed
-        case .approval, .governance, .request: .approvalMalformed
+        case .approval, .governance, .governanceRequest, .request: .approvalMalformed
         case .auditEvent: .ledgerViolation
         }
     }
@@ -26,6 +27,7 @@ public enum ValidatedRecord: Sendable, Equatable {
     case intent(Intent)
     case approval(ApprovalRecord)
     case governance(GovernanceRecord)
+    case governanceRequest(GovernanceRequest)
     case request(ApprovalRequest)
     case auditEvent(AuditEvent)
 
@@ -35,6 +37,7 @@ public enum ValidatedRecord: Sendable, Equatable {
         case .intent: .intent
         case .approval: .approval
         case .governance: .governance
+        case .governanceRequest: .governanceRequest
         case .request: .request
         case .auditEvent: .auditEvent
         }
@@ -72,6 +75,8 @@ public enum RecordValidator {
                 guard let equals = trimmed.firstIndex(of: "=") else { return nil }
                 return trimBlanks(trimmed[..<equals])
             })
+        // `replaces_commit` and `changes` belong to governance requests only.
+        if !keys.isDisjoint(with: ["replaces_commit", "changes"]) { return (.governanceRequest, nil) }
         // `replaces` belongs to governance records only, so a record missing
         // its `governance_digest` is still reported as a governance record.
         if !keys.isDisjoint(with: ["governance_digest", "replaces"]) { return (.governance, nil) }
@@ -105,9 +110,18 @@ public enum RecordValidator {
         case .intent: return .intent(try Intent.parse(bytes, expectedPath: layoutPath))
         case .approval: return .approval(try ApprovalRecord.parse(bytes, expectedPath: layoutPath))
         case .governance: return .governance(try GovernanceRecord.parse(bytes, expectedPath: layoutPath))
+        case .governanceRequest:
+            return .governanceRequest(try GovernanceRequest.parse(bytes, expectedPath: layoutPath))
         case .request: return .request(try ApprovalRequest.parse(bytes, expectedPath: layoutPath))
         case .auditEvent: return .auditEvent(try AuditEvent.parse(bytes, expectedPath: layoutPath))
         }
+    }
+
+    /// Whether `path` names an `allowed_signers` file (by its file name),
+    /// which `writ validate` lints rather than parses as a record
+    /// (`AllowedSignersLint`).
+    public static func isAllowedSigners(path: String) -> Bool {
+        path.split(separator: "/").last == "allowed_signers"
     }
 
     private static func trimBlanks(_ text: Substring) -> String {
@@ -123,7 +137,7 @@ public enum RecordValidator {
         }
         let n = parts.count
         if n >= 4, parts[n - 4] == "approvals", parts[n - 3] == "_governance", let layout = tail(4) {
-            return (.governance, layout)
+            return (parts[n - 1] == "request.toml" ? .governanceRequest : .governance, layout)
         }
         if n >= 4, parts[n - 4] == "approvals", let layout = tail(4) {
             return (parts[n - 1] == "request.toml" ? .request : .approval, layout)

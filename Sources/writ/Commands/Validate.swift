@@ -4,7 +4,8 @@ import WritKit
 
 struct Validate: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Check a record file: policy, intent, approval, governance record, request or audit event.",
+        abstract:
+            "Check a record file (policy, intent, approval, governance record or request, audit event) or lint an allowed_signers file.",
         discussion: """
             The kind is told from the file's path (its layout shape) or, outside the layout, from its contents. \
             With --signers, FILE.sig must also verify for the record's principal under the record kind's \
@@ -12,6 +13,11 @@ struct Validate: ParsableCommand {
             (the record signed with the principal's new key when the change rotates it) is checked too when it \
             exists, and the output says whether it verifies; FILE.sig alone decides the exit status. A rejected \
             record prints its reason code and exits 1.
+
+            A file named allowed_signers (or --kind allowed_signers) is linted: every line that does not parse \
+            (unknown option, bad validity window, cert-authority, ...) with its line number, the same key \
+            listed twice for one principal, a key listed for several principals (warning) and a valid-before \
+            already past. Any finding exits 1; a clean file exits 0.
             """)
 
     @Argument(help: "The record file.")
@@ -20,7 +26,10 @@ struct Validate: ParsableCommand {
     @Option(help: "An allowed_signers file: also verify FILE.sig.")
     var signers: String?
 
-    @Option(help: "Treat the file as this kind: policy, intent, approval, governance, request, audit_event.")
+    @Option(
+        help:
+            "Treat the file as this kind: policy, intent, approval, governance, governance_request, request, audit_event, allowed_signers."
+    )
     var kind: String?
 
     @Flag(
@@ -30,6 +39,13 @@ struct Validate: ParsableCommand {
     var json = false
 
     func run() throws {
+        if kind == AllowedSignersReport.kind || (kind == nil && RecordValidator.isAllowedSigners(path: file)) {
+            guard signers == nil else { throw ValidationError("--signers does not apply to an allowed_signers file") }
+            let report = try AllowedSignersReport.lint(file)
+            try report.emit(json: json)
+            if !report.findings.isEmpty { throw ExitCode(ExitStatus.findings) }
+            return
+        }
         var forcedKind: RecordKind?
         if let kind {
             guard let parsed = RecordKind(rawValue: kind) else {
@@ -71,7 +87,7 @@ struct Validate: ParsableCommand {
         case .intent(let intent): (intent.proposer, SignatureNamespace.intent)
         case .approval(let approval): (approval.approver, SignatureNamespace.approval)
         case .governance(let governance): (governance.approver, SignatureNamespace.governance)
-        case .policy, .request, .auditEvent:
+        case .policy, .request, .governanceRequest, .auditEvent:
             throw ValidationError("--signers applies to intents, approval records and governance records only")
         }
     }
@@ -147,6 +163,48 @@ struct Validate: ParsableCommand {
         case nil: ""
         case "verified": "; \(file).next.sig verifies"
         case let reason?: "; \(file).next.sig does not verify (\(reason))"
+        }
+    }
+}
+
+/// `writ validate` of an `allowed_signers` file: the lint's findings.
+private struct AllowedSignersReport: Encodable {
+    static let kind = "allowed_signers"
+
+    struct Finding: Encodable {
+        let line: Int, severity: String, code: String, message: String
+    }
+
+    let file: String
+    let kind = Self.kind
+    let valid: Bool
+    let findings: [Finding]
+
+    static func lint(_ file: String) throws -> AllowedSignersReport {
+        let bytes = try FileInput.read(file, as: .policyMalformed, limit: AllowedSignersFile.limit)
+        guard bytes.count <= AllowedSignersFile.limit else {
+            throw WritError(.policyMalformed, "\(file): larger than 16 MiB")
+        }
+        guard let text = String(data: bytes, encoding: .utf8) else {
+            return AllowedSignersReport(
+                file: file, valid: false,
+                findings: [Finding(line: 1, severity: "error", code: "malformed", message: "not valid UTF-8")])
+        }
+        let findings = AllowedSignersLint.lint(text, now: Date()).map {
+            Finding(line: $0.line, severity: $0.severity.rawValue, code: $0.code.rawValue, message: $0.message)
+        }
+        return AllowedSignersReport(file: file, valid: findings.isEmpty, findings: findings)
+    }
+
+    func emit(json: Bool) throws {
+        if json {
+            try Output.printJSON(self)
+        } else if findings.isEmpty {
+            print("ok: \(file) is a clean allowed_signers file")
+        } else {
+            for finding in findings {
+                print("\(file):\(finding.line): \(finding.severity): \(finding.code): \(finding.message)")
+            }
         }
     }
 }

@@ -57,6 +57,12 @@ import Testing
                 #expect(digest == GovernanceDigest.compute(policy: policyBytes, allowedSigners: signersBytes))
                 #expect(policy.isGovernor(record.approver))
                 counts["governance", default: 0] += 1
+            case .governanceRequest:
+                let request = try GovernanceRequest.parse(bytes, expectedPath: file)
+                #expect(
+                    String(decoding: request.canonicalBytes(), as: UTF8.self) == String(decoding: bytes, as: UTF8.self),
+                    "\(file) is not canonical")
+                counts["request", default: 0] += 1
             case .approvalSignature, .governanceSignature, .governanceNextSignature:
                 #expect(String(decoding: bytes, as: UTF8.self).hasPrefix("-----BEGIN SSH SIGNATURE-----\n"))
                 let record = file.dropLast(file.hasSuffix(".next.sig") ? ".next.sig".count : ".sig".count)

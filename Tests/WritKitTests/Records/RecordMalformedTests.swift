@@ -33,6 +33,7 @@ struct MalformedCase: Sendable, CustomTestStringConvertible {
         case .intent: _ = try Intent.parse(bytes, expectedPath: path)
         case .approval: _ = try ApprovalRecord.parse(bytes, expectedPath: path)
         case .governance: _ = try GovernanceRecord.parse(bytes, expectedPath: path)
+        case .governanceRequest: _ = try GovernanceRequest.parse(bytes, expectedPath: path)
         case .request: _ = try ApprovalRequest.parse(bytes, expectedPath: path)
         case .auditEvent: _ = try AuditEvent.parse(bytes, expectedPath: path)
         }

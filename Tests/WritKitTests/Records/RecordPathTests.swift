@@ -85,7 +85,7 @@ import Testing
         let paths: [GovernancePath] = [
             .policy, .allowedSigners, .request(id), .approval(id, alice), .approvalSignature(id, alice),
             .governanceRecord(digest, alice), .governanceSignature(digest, alice),
-            .governanceNextSignature(digest, alice),
+            .governanceNextSignature(digest, alice), .governanceRequest(digest),
             .joinRequest(login: "newcomer"),
         ]
         #expect(
@@ -116,7 +116,7 @@ import Testing
             "approvals/eb/rotate-db-password-7f3a/..toml/x", "approvals/eb/../alice.toml",
             "approvals/eb/rotate-db-password-7f3a/request.toml.sig", "approvals/eb/rotate-db-password-7f3a/a b.toml",
             "approvals/_governance/\(hex.uppercased())/alice.toml", "approvals/_governance/abc/alice.toml",
-            "approvals/_governance/\(hex)/request.toml", "approvals/_governance/\(hex)/x/alice.toml",
+            "approvals/_governance/\(hex)/request.toml.sig", "approvals/_governance/\(hex)/x/alice.toml",
             // .next.sig exists only next to a governance record.
             "approvals/eb/rotate-db-password-7f3a/alice@example.com.toml.next.sig",
             "approvals/_governance/\(hex)/request.toml.next.sig", "approvals/_governance/\(hex)/alice.next.sig",

@@ -1,0 +1,322 @@
+import ArgumentParser
+import Foundation
+import WritKit
+
+/// `writ governance`: change `policy.toml` or `allowed_signers` under the
+/// quorum rule of SPEC §5 without computing a digest or writing a record by hand.
+struct Governance: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Propose, approve and follow changes to policy.toml and allowed_signers.",
+        discussion: """
+            A change is adopted when its own tree holds a quorum of the trusted policy and of the new one \
+            (SPEC §5). `propose` puts the new files on a branch governance/<digest prefix>, `approve` signs \
+            records there, `status` shows which quorums are met; merging the branch with git adopts it. \
+            docs/governance.md walks through a key rotation.
+            """,
+        subcommands: [Digest.self, Propose.self, Approve.self, Status.self])
+
+    /// The trust root these commands walk from; a governance record's
+    /// `replaces` is computed from it, so it is required.
+    static func requireTrustRoot(_ root: ObjectID?) throws -> ObjectID {
+        guard let root else {
+            throw WritError(.trustRootMissing, "no trust root given (--trust or trust_root in --config)")
+        }
+        return root
+    }
+
+    /// The line that publishes `branch`.
+    static func pushLine(_ repoOptions: RepoOptions, _ branch: String) -> String {
+        (repoOptions.repo == "." ? "git" : "git -C \(repoOptions.repo)") + " push origin \(branch)"
+    }
+
+    struct Digest: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the governance digest (SPEC §5) of two files, or of a revision's.",
+            discussion: """
+                sha256 of "policy.toml\\n" + hex(sha256(policy)) + "\\nallowed_signers\\n" + hex(sha256(signers)) \
+                + "\\n". With --policy and --signers, of those files; otherwise of policy.toml and \
+                allowed_signers at --rev (default: the governance branch).
+                """)
+
+        @OptionGroup var repoOptions: RepoOptions
+
+        @Option(help: "A policy.toml file (with --signers).")
+        var policy: String?
+
+        @Option(help: "An allowed_signers file (with --policy).")
+        var signers: String?
+
+        @Option(help: "A revision of the ops repo: a branch, a full ref name or a full commit id.")
+        var rev: String?
+
+        @Flag(help: "Print JSON: {\"digest\", \"policy_digest\", \"allowed_signers_digest\", \"source\"}.")
+        var json = false
+
+        func validate() throws {
+            guard (policy == nil) == (signers == nil) else {
+                throw ValidationError("--policy and --signers go together")
+            }
+            guard policy == nil || rev == nil else { throw ValidationError("give either the files or --rev") }
+        }
+
+        func run() throws {
+            let policyBytes: Data
+            let signersBytes: Data
+            let source: String
+            if let policy, let signers {
+                policyBytes = try FileInput.read(policy, as: .policyMalformed)
+                signersBytes = try FileInput.read(signers, as: .policyMalformed, limit: AllowedSignersFile.limit)
+                source = "\(policy), \(signers)"
+            } else {
+                let ops = try repoOptions.open()
+                let revision = rev ?? ops.governanceRef
+                guard let commit = try ops.repository.resolve(revision) else {
+                    throw ValidationError("no revision \(revision) in \(repoOptions.repo)")
+                }
+                guard let files = try GovernanceWriter(ops: ops).files(at: commit) else {
+                    throw WritError(
+                        .policyMalformed, "\(revision) (\(commit.hex)) lacks policy.toml or allowed_signers")
+                }
+                (policyBytes, signersBytes) = files
+                source = commit.hex
+            }
+            let digest = GovernanceDigest.compute(policy: policyBytes, allowedSigners: signersBytes)
+            if json {
+                struct Answer: Encodable {
+                    let digest: String, policy_digest: String, allowed_signers_digest: String, source: String
+                }
+                try Output.printJSON(
+                    Answer(
+                        digest: digest.description, policy_digest: ContentDigest.sha256(of: policyBytes).description,
+                        allowed_signers_digest: ContentDigest.sha256(of: signersBytes).description, source: source))
+            } else {
+                print(digest.description)
+            }
+        }
+    }
+
+    struct Propose: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Put a new policy.toml and allowed_signers on a branch governance/<digest prefix>.",
+            discussion: """
+                The branch starts at the governance head and holds the two files and \
+                approvals/_governance/<digest>/request.toml (what changes, from which trusted state), in one \
+                signed commit. The state replaced is the one trusted from --trust (or --config); without \
+                either, the governance head's own files. Prints the digest, the replaces value and the push line.
+                """)
+
+        @OptionGroup var repoOptions: RepoOptions
+        @OptionGroup var trustOptions: TrustOptions
+        @OptionGroup var signer: SignerOptions
+
+        @Option(help: "The new policy.toml.")
+        var policy: String
+
+        @Option(help: "The new allowed_signers.")
+        var signers: String
+
+        @Option(help: "A note for reviewers (decides nothing).")
+        var note: String?
+
+        @Flag(help: "Print JSON.")
+        var json = false
+
+        func run() throws {
+            let (ops, trustRoot) = try trustOptions.resolve(repoOptions)
+            let proposal = try GovernanceWriter(ops: ops).propose(
+                policy: try FileInput.read(policy, as: .policyMalformed),
+                signers: try FileInput.read(signers, as: .policyMalformed, limit: AllowedSignersFile.limit),
+                trustRoot: trustRoot, note: note, as: try signer.identity(), now: Date())
+            let request = proposal.request
+            let push = Governance.pushLine(repoOptions, proposal.branch)
+            if json {
+                struct Answer: Encodable {
+                    let digest: String, replaces: String, replaces_commit: String, changes: [String]
+                    let branch: String, commit: String, push: String
+                }
+                try Output.printJSON(
+                    Answer(
+                        digest: request.governanceDigest.description, replaces: request.replaces.description,
+                        replaces_commit: request.replacesCommit.hex, changes: request.changes, branch: proposal.branch,
+                        commit: proposal.commit.hex, push: push))
+                return
+            }
+            print("Proposed governance \(request.governanceDigest)")
+            print("  replaces \(request.replaces) (the state of \(request.replacesCommit.hex))")
+            print("  changes  \(request.changes.joined(separator: ", "))")
+            print("  on branch \(proposal.branch) at \(proposal.commit.hex)")
+            print("Publish it:  \(push)")
+            print("Approve it:  writ governance approve \(request.governanceDigest) --as <principal> --key <key>")
+        }
+    }
+
+    struct Approve: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Sign a governance record approving DIGEST, on the branch holding the change.",
+            discussion: """
+                The record's replaces is the digest of the state trusted now, walked from --trust (or --config); \
+                it is never typed. The record is signed under writ-governance with --key (FILE.sig) and, when \
+                the change rotates your own key, also with --next-key (FILE.next.sig). The branch is \
+                governance/<digest prefix> unless --branch names another; it must hold exactly DIGEST's files \
+                (digest_mismatch otherwise). A record that would count in neither quorum is refused with its \
+                reason code.
+                """)
+
+        @Argument(help: "The governance digest approved (sha256:<hex> or <hex>).")
+        var digest: String
+
+        @OptionGroup var repoOptions: RepoOptions
+        @OptionGroup var trustOptions: TrustOptions
+        @OptionGroup var signer: SignerOptions
+
+        @Option(help: "Your new private key, when the change rotates your own key.")
+        var nextKey: String?
+
+        @Option(help: "The branch holding the change (default governance/<first 12 hex of DIGEST>).")
+        var branch: String?
+
+        @Option(help: "A note for humans (decides nothing).")
+        var note: String?
+
+        @Flag(help: "Print JSON.")
+        var json = false
+
+        func run() throws {
+            guard let parsed = ContentDigest(parsing: digest) ?? ContentDigest(hex: digest) else {
+                throw ValidationError("DIGEST must be sha256:<64 lower-case hex> or the 64 hex digits")
+            }
+            let (ops, root) = try trustOptions.resolve(repoOptions)
+            let identity = try signer.identity()
+            let next = try nextKey.map { try SigningIdentity(principal: identity.principal, keyPath: $0) }
+            let approval = try GovernanceWriter(ops: ops).approve(
+                parsed, branch: branch, trustRoot: try Governance.requireTrustRoot(root), note: note, as: identity,
+                next: next, now: Date())
+            let push = Governance.pushLine(repoOptions, approval.branch)
+            if json {
+                struct Answer: Encodable {
+                    let digest: String, replaces: String, approver: String, branch: String, commit: String
+                    let next_signature: Bool, counts_under_trusted: Bool, counts_under_new: Bool, push: String
+                }
+                try Output.printJSON(
+                    Answer(
+                        digest: approval.record.governanceDigest.description,
+                        replaces: approval.record.replaces.description, approver: approval.record.approver.rawValue,
+                        branch: approval.branch, commit: approval.commit.hex,
+                        next_signature: approval.signedWithNextKey, counts_under_trusted: approval.countsUnderTrusted,
+                        counts_under_new: approval.countsUnderNew, push: push))
+                return
+            }
+            print("Signed approval of governance \(approval.record.governanceDigest) as \(approval.record.approver)")
+            print("  replaces \(approval.record.replaces)" + (approval.signedWithNextKey ? "; with .next.sig" : ""))
+            print("  counts under the trusted policy: \(approval.countsUnderTrusted ? "yes" : "no")")
+            print("  counts under the new policy:     \(approval.countsUnderNew ? "yes" : "no")")
+            print("  on branch \(approval.branch) at \(approval.commit.hex)")
+            print("Publish it:  \(push)")
+        }
+    }
+
+    struct Status: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show the trusted governance state and how far a pending change has got.",
+            discussion: """
+                The pending change is the governance head when it is not trusted, or --branch's tip. For each \
+                quorum (the trusted policy's, the new policy's): met or not, who is counted, and who of the \
+                policy's [governance] roles has still to sign; then every record that does not count, with its \
+                reason code. Exits 3 (still printing) when the governance head is not trusted.
+                """)
+
+        @OptionGroup var repoOptions: RepoOptions
+        @OptionGroup var trustOptions: TrustOptions
+
+        @Option(help: "A proposal branch to judge (default: the governance head, when pending).")
+        var branch: String?
+
+        @Flag(help: "Print JSON.")
+        var json = false
+
+        func run() throws {
+            let (ops, root) = try trustOptions.resolve(repoOptions)
+            let progress = try GovernanceProgress.evaluate(
+                ops: ops, trustRoot: try Governance.requireTrustRoot(root), branch: branch, now: Date())
+            if json {
+                try Output.printJSON(GovernanceStatusJSON(progress))
+            } else {
+                GovernanceStatusText.print(progress)
+            }
+            if !progress.headTrusted { throw ExitCode(ExitStatus.runtime) }
+        }
+    }
+}
+
+/// The `--json` shape of `writ governance status`.
+private struct GovernanceStatusJSON: Encodable {
+    struct Quorum: Encodable {
+        let policy: String, required: Int, met: Bool, counted: [String], missing: [String]
+    }
+    struct Discarded: Encodable {
+        let path: String, principal: String?, reason: String, detail: String
+    }
+    struct Pending: Encodable {
+        let commit: String, branch: String?, digest: String?, replaces: String, malformed: String?
+        let adoptable: Bool, quorums: [Quorum], discarded: [Discarded]
+    }
+    let trusted_commit: String, trusted_digest: String, head: String, head_trusted: Bool
+    let reason: String?, detail: String, pending: Pending?
+
+    init(_ progress: GovernanceProgress) {
+        trusted_commit = progress.trusted.commit.hex
+        trusted_digest = progress.trusted.digest.description
+        head = progress.head.hex
+        head_trusted = progress.headTrusted
+        reason = progress.reason?.rawValue
+        detail = progress.detail
+        pending = progress.pending.map { pending in
+            Pending(
+                commit: pending.commit.hex, branch: pending.branch, digest: pending.digest?.description,
+                replaces: pending.replaces.description, malformed: pending.malformed, adoptable: pending.adoptable,
+                quorums: pending.quorums.map {
+                    Quorum(
+                        policy: $0.policy, required: $0.required, met: $0.met, counted: $0.counted.map(\.rawValue),
+                        missing: $0.missing.map(\.rawValue))
+                },
+                discarded: pending.discarded.map {
+                    Discarded(
+                        path: $0.path, principal: $0.principal?.rawValue, reason: $0.reason.rawValue, detail: $0.detail)
+                })
+        }
+    }
+}
+
+/// The human rendering of `writ governance status`.
+private enum GovernanceStatusText {
+    static func print(_ progress: GovernanceProgress) {
+        Swift.print("trusted: \(progress.trusted.digest) at \(progress.trusted.commit.hex)")
+        Swift.print(
+            "head:    \(progress.head.hex) "
+                + (progress.headTrusted ? "(trusted)" : "NOT TRUSTED (\(progress.reason?.rawValue ?? "?"))"))
+        guard let pending = progress.pending else {
+            Swift.print("pending: none")
+            return
+        }
+        Swift.print(
+            "pending: \(pending.digest?.description ?? "-") at \(pending.commit.hex)"
+                + (pending.branch.map { " (branch \($0))" } ?? " (the governance head)"))
+        Swift.print("  replaces \(pending.replaces)")
+        if let malformed = pending.malformed {
+            Swift.print("  cannot be adopted: \(malformed)")
+            return
+        }
+        for quorum in pending.quorums {
+            let counted = quorum.counted.map(\.rawValue).joined(separator: ", ")
+            let missing = quorum.missing.map(\.rawValue).joined(separator: ", ")
+            Swift.print(
+                "  quorum of the \(quorum.policy) policy: \(quorum.met ? "met" : "not met") "
+                    + "(\(quorum.counted.count) of \(quorum.required)); counted: \(counted.isEmpty ? "-" : counted); "
+                    + "still to sign: \(missing.isEmpty ? "-" : missing)")
+        }
+        for record in pending.discarded {
+            Swift.print("  discarded \(record.path): \(record.reason.rawValue): \(record.detail)")
+        }
+        Swift.print(pending.adoptable ? "  both quorums met: merging adopts it" : "  not adoptable yet")
+    }
+}
