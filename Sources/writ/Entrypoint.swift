@@ -47,6 +47,10 @@ enum Main {
         } catch let error as WritError {
             FileHandle.standardError.write(Data("writ: \(error.reason.rawValue): \(error.detail)\n".utf8))
             exit(ExitStatus.code(for: error.reason))
+        } catch let refusal as WriteRefused {
+            // A record that would not count: a finding, like a rejected `validate` input.
+            FileHandle.standardError.write(Data("writ: refused: \(refusal.description)\n".utf8))
+            exit(ExitStatus.findings)
         } catch let error as RuntimeError {
             FileHandle.standardError.write(Data("writ: error: \(error.description)\n".utf8))
             exit(ExitStatus.runtime)

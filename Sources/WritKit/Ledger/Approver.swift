@@ -43,7 +43,13 @@ public struct Approver {
     /// the record binds cannot be established. With `merge`, a governance
     /// branch checked out in a work tree is refused first
     /// (`GovernanceMerger.CheckedOut`), before anything is signed.
-    public func approve(_ id: IntentID, options: Options, as signer: SigningIdentity, now: Date) throws -> Approval {
+    ///
+    /// With `check`, a record that would not count under the trusted
+    /// governance is refused after signing and before anything is written
+    /// (``WriteGuard``).
+    public func approve(
+        _ id: IntentID, options: Options, as signer: SigningIdentity, now: Date, check: WriteGuard? = nil
+    ) throws -> Approval {
         if options.merge { try GovernanceMerger(ops: ops).refuseIfCheckedOut() }
         let ledgerHead = try ops.ledgerHead()
         guard let intentBytes = try ops.blob(LedgerPath.intent(id).path, in: ledgerHead) else {
@@ -61,6 +67,7 @@ public struct Approver {
             expiresAt: options.expiresAt, note: options.note)
         let bytes = Data(record.canonicalBytes())
         let signature = try signer.sign(bytes, namespace: ApprovalRecord.signatureNamespace)
+        try check?.checkApproval(record, bytes: bytes, signature: signature, ops: ops, now: now)
 
         let branch = options.branch ?? "approval/\(id.rawValue)"
         let appender = BranchAppender(repository: ops.repository)

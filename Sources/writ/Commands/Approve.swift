@@ -19,6 +19,7 @@ struct Approve: ParsableCommand {
 
     @OptionGroup var repoOptions: RepoOptions
     @OptionGroup var signer: SignerOptions
+    @OptionGroup var check: WriteCheckOptions
 
     @Flag(help: "Record a denial instead of an approval.")
     var deny = false
@@ -53,7 +54,7 @@ struct Approve: ParsableCommand {
         options.branch = branch
         options.merge = merge
         let approval = try Approver(ops: try repoOptions.open()).approve(
-            intentID, options: options, as: try signer.identity(), now: now)
+            intentID, options: options, as: try signer.identity(), now: now, check: try check.writeGuard())
         if json {
             struct Answer: Encodable {
                 let id: String, decision: String, tier: String, intent_digest: String, branch: String

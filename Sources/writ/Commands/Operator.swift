@@ -14,6 +14,7 @@ struct Resolve: ParsableCommand {
 
     @OptionGroup var repoOptions: RepoOptions
     @OptionGroup var signer: SignerOptions
+    @OptionGroup var check: WriteCheckOptions
 
     @Flag(help: "What happened.")
     var resolution: Resolution
@@ -31,7 +32,8 @@ struct Resolve: ParsableCommand {
             throw ValidationError("unknown resolution")
         }
         let commit = try OperatorEvents(ops: try repoOptions.open()).resolve(
-            intentID, resolution: value, note: note, as: try signer.identity(), now: Date())
+            intentID, resolution: value, note: note, as: try signer.identity(), now: Date(),
+            check: try check.writeGuard())
         print("Recorded resolved (\(resolution.rawValue)) for \(intentID) at \(commit.hex)")
     }
 }
@@ -45,6 +47,7 @@ struct Gate: ParsableCommand {
 
     @OptionGroup var repoOptions: RepoOptions
     @OptionGroup var signer: SignerOptions
+    @OptionGroup var check: WriteCheckOptions
 
     @Option(help: "The gate name, as in the intent's requires.")
     var name: String
@@ -58,7 +61,8 @@ struct Gate: ParsableCommand {
             throw ValidationError("--status must be pass or fail")
         }
         let commit = try OperatorEvents(ops: try repoOptions.open()).gate(
-            intentID, name: name, status: gateStatus, as: try signer.identity(), now: Date())
+            intentID, name: name, status: gateStatus, as: try signer.identity(), now: Date(),
+            check: try check.writeGuard())
         print("Recorded gate \(name) \(gateStatus.rawValue) for \(intentID) at \(commit.hex)")
     }
 }

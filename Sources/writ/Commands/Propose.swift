@@ -42,6 +42,7 @@ struct Propose: ParsableCommand {
 
     @OptionGroup var repoOptions: RepoOptions
     @OptionGroup var signer: SignerOptions
+    @OptionGroup var check: WriteCheckOptions
 
     @Option(help: "The kind of action, e.g. triage or release.")
     var kind: String
@@ -108,7 +109,8 @@ struct Propose: ParsableCommand {
             request.expiresAt = deadline
         }
         request.idempotencyKey = idempotencyKey
-        let proposal = try Proposer(ops: try repoOptions.open()).propose(request, as: try signer.identity(), now: now)
+        let proposal = try Proposer(ops: try repoOptions.open()).propose(
+            request, as: try signer.identity(), now: now, check: try check.writeGuard())
 
         if json {
             struct Answer: Encodable {
