@@ -56,6 +56,10 @@ enum Main {
         } catch let error as WritError {
             if json { Output.printJSONError(error.detail, reason: error.reason.rawValue) }
             fail("\(error.reason.rawValue): \(error.detail)", status: ExitStatus.code(for: error.reason))
+        } catch let refusal as WriteRefused {
+            // A record that would not count: a finding, like a rejected `validate` input.
+            if json { Output.printJSONError(refusal.description, reason: refusal.finding.reason.rawValue) }
+            fail("refused: \(refusal.description)", status: ExitStatus.findings)
         } catch let error as RuntimeError {
             if json { Output.printJSONError(error.detail, reason: nil, fix: error.fix) }
             fail("error: \(error.description)", status: ExitStatus.runtime)

@@ -46,7 +46,13 @@ public struct Approver {
     /// the record binds cannot be established. With `merge`, a governance
     /// branch checked out in a work tree is refused first
     /// (`GovernanceMerger.CheckedOut`), before anything is signed.
-    public func approve(_ id: IntentID, options: Options, as signer: SigningIdentity, now: Date) throws -> Approval {
+    ///
+    /// With `check`, a record that would not count under the trusted
+    /// governance is refused after signing and before anything is written
+    /// (``WriteGuard``).
+    public func approve(
+        _ id: IntentID, options: Options, as signer: SigningIdentity, now: Date, check: WriteGuard? = nil
+    ) throws -> Approval {
         let branch = options.branch ?? "approval/\(id.rawValue)"
         if options.merge { try GovernanceMerger(ops: ops).refuseIfCheckedOut() }
         let remote = try ops.pushRemote(pushes, fetching: [ops.governanceRef, ops.ledgerRef, branch])
@@ -69,6 +75,7 @@ public struct Approver {
             expiresAt: options.expiresAt, note: options.note)
         let bytes = Data(record.canonicalBytes())
         let signature = try signer.sign(bytes, namespace: ApprovalRecord.signatureNamespace)
+        try check?.checkApproval(record, bytes: bytes, signature: signature, ops: ops, now: now)
 
         let appender = BranchAppender(repository: ops.repository)
         // On the remote's approval branch when there is one, so the

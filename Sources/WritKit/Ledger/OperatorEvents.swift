@@ -16,24 +16,30 @@ public struct OperatorEvents {
         self.ops = ops
     }
 
-    /// Appends `resolved` for `id`.
+    /// Appends `resolved` for `id`; with `check`, only when it would count
+    /// (``WriteGuard``).
     @discardableResult
     public func resolve(
-        _ id: IntentID, resolution: AuditEvent.Resolution, note: String, as signer: SigningIdentity, now: Date
+        _ id: IntentID, resolution: AuditEvent.Resolution, note: String, as signer: SigningIdentity, now: Date,
+        check: WriteGuard? = nil
     ) throws -> ObjectID {
-        try append(id, as: signer, now: now, verb: "resolve") { digest in
+        try check?.checkResolution(id, resolution, signer: signer, ops: ops, now: now)
+        return try append(id, as: signer, now: now, verb: "resolve") { digest in
             try AuditEvent(
                 intent: id, intentDigest: digest, at: Timestamp(now), actor: signer.principal,
                 payload: .resolved(resolution: resolution, note: note))
         }
     }
 
-    /// Appends `gate` for `id`.
+    /// Appends `gate` for `id`; with `check`, only when it would count
+    /// (``WriteGuard``).
     @discardableResult
     public func gate(
-        _ id: IntentID, name: String, status: AuditEvent.GateStatus, as signer: SigningIdentity, now: Date
+        _ id: IntentID, name: String, status: AuditEvent.GateStatus, as signer: SigningIdentity, now: Date,
+        check: WriteGuard? = nil
     ) throws -> ObjectID {
-        try append(id, as: signer, now: now, verb: "gate \(name) \(status.rawValue)") { digest in
+        try check?.checkGate(id, signer: signer, ops: ops, now: now)
+        return try append(id, as: signer, now: now, verb: "gate \(name) \(status.rawValue)") { digest in
             try AuditEvent(
                 intent: id, intentDigest: digest, at: Timestamp(now), actor: signer.principal,
                 payload: .gate(name: name, status: status))

@@ -41,7 +41,11 @@ public struct Proposer {
         public let approvalBranch: String?
     }
 
-    public func propose(_ request: Request, as signer: SigningIdentity, now: Date) throws -> Proposal {
+    /// With `check`, the intent is refused before anything is written when
+    /// it would not count under the trusted governance (``WriteGuard``).
+    public func propose(_ request: Request, as signer: SigningIdentity, now: Date, check: WriteGuard? = nil) throws
+        -> Proposal
+    {
         let id = try request.id ?? Self.generateID(kind: request.kind)
         let intent = try Intent(
             id: id, kind: request.kind, proposer: signer.principal, createdAt: Timestamp(now),
@@ -51,6 +55,7 @@ public struct Proposer {
             params: request.params)
         let bytes = Data(intent.canonicalBytes())
         let signature = try signer.sign(bytes, namespace: SignatureNamespace.intent)
+        try check?.checkProposal(intent, bytes: bytes, signature: signature, ops: ops, now: now)
 
         // The tier is read from the governance head for the agent's benefit;
         // the dispatcher decides with the trusted policy, never this one.

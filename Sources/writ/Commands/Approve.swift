@@ -20,6 +20,7 @@ struct Approve: ParsableCommand {
     @OptionGroup var repoOptions: RepoOptions
     @OptionGroup var signer: SignerOptions
     @OptionGroup var pushOptions: PushOptions
+    @OptionGroup var check: WriteCheckOptions
 
     @Flag(help: "Record a denial instead of an approval.")
     var deny = false
@@ -57,7 +58,9 @@ struct Approve: ParsableCommand {
         let ops = try repoOptions.open(settings)
         var approver = Approver(ops: ops)
         approver.pushes = pushOptions.push
-        let approval = try approver.approve(intentID, options: options, as: try signer.identity(settings), now: now)
+        let approval = try approver.approve(
+            intentID, options: options, as: try signer.identity(settings), now: now,
+            check: try check.writeGuard(settings, in: ops))
         if json {
             struct Answer: Encodable {
                 let id: String, decision: String, tier: String, intent_digest: String, branch: String

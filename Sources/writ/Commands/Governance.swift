@@ -26,7 +26,8 @@ struct Governance: ParsableCommand {
 
     /// The line that publishes `branch`.
     static func pushLine(_ repoOptions: RepoOptions, _ branch: String) -> String {
-        (repoOptions.repo == "." ? "git" : "git -C \(repoOptions.repo)") + " push origin \(branch)"
+        (repoOptions.repoPath == "." ? "git" : "git -C \(repoOptions.repoPath)")
+            + " push \(repoOptions.remote ?? "origin") \(branch)"
     }
 
     struct Digest: ParsableCommand {
@@ -71,7 +72,7 @@ struct Governance: ParsableCommand {
                 let ops = try repoOptions.open()
                 let revision = rev ?? ops.governanceRef
                 guard let commit = try ops.repository.resolve(revision) else {
-                    throw ValidationError("no revision \(revision) in \(repoOptions.repo)")
+                    throw ValidationError("no revision \(revision) in \(repoOptions.repoPath)")
                 }
                 guard let files = try GovernanceWriter(ops: ops).files(at: commit) else {
                     throw WritError(
@@ -126,7 +127,8 @@ struct Governance: ParsableCommand {
             let proposal = try GovernanceWriter(ops: ops).propose(
                 policy: try FileInput.read(policy, as: .policyMalformed),
                 signers: try FileInput.read(signers, as: .policyMalformed, limit: AllowedSignersFile.limit),
-                trustRoot: trustRoot, note: note, as: try signer.identity(), now: Date())
+                trustRoot: trustRoot, note: note, as: try signer.identity(try repoOptions.operatorConfig()), now: Date()
+            )
             let request = proposal.request
             let push = Governance.pushLine(repoOptions, proposal.branch)
             if json {
@@ -186,7 +188,7 @@ struct Governance: ParsableCommand {
                 throw ValidationError("DIGEST must be sha256:<64 lower-case hex> or the 64 hex digits")
             }
             let (ops, root) = try trustOptions.resolve(repoOptions)
-            let identity = try signer.identity()
+            let identity = try signer.identity(try repoOptions.operatorConfig())
             let next = try nextKey.map { try SigningIdentity(principal: identity.principal, keyPath: $0) }
             let approval = try GovernanceWriter(ops: ops).approve(
                 parsed, branch: branch, trustRoot: try Governance.requireTrustRoot(root), note: note, as: identity,

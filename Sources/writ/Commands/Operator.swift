@@ -15,6 +15,7 @@ struct Resolve: ParsableCommand {
     @OptionGroup var repoOptions: RepoOptions
     @OptionGroup var signer: SignerOptions
     @OptionGroup var pushOptions: PushOptions
+    @OptionGroup var check: WriteCheckOptions
 
     @Flag(help: "What happened.")
     var resolution: Resolution
@@ -36,7 +37,8 @@ struct Resolve: ParsableCommand {
         var events = OperatorEvents(ops: ops)
         events.pushes = pushOptions.push
         let commit = try events.resolve(
-            intentID, resolution: value, note: note, as: try signer.identity(settings), now: Date())
+            intentID, resolution: value, note: note, as: try signer.identity(settings), now: Date(),
+            check: try check.writeGuard(settings, in: ops))
         print("Recorded resolved (\(resolution.rawValue)) for \(intentID) at \(commit.hex)")
         if !pushOptions.push, let hint = RepoOptions.pushHint(ops, [ops.ledgerRef]) { print(hint) }
     }
@@ -52,6 +54,7 @@ struct Gate: ParsableCommand {
     @OptionGroup var repoOptions: RepoOptions
     @OptionGroup var signer: SignerOptions
     @OptionGroup var pushOptions: PushOptions
+    @OptionGroup var check: WriteCheckOptions
 
     @Option(help: "The gate name, as in the intent's requires.")
     var name: String
@@ -69,7 +72,8 @@ struct Gate: ParsableCommand {
         var events = OperatorEvents(ops: ops)
         events.pushes = pushOptions.push
         let commit = try events.gate(
-            intentID, name: name, status: gateStatus, as: try signer.identity(settings), now: Date())
+            intentID, name: name, status: gateStatus, as: try signer.identity(settings), now: Date(),
+            check: try check.writeGuard(settings, in: ops))
         print("Recorded gate \(name) \(gateStatus.rawValue) for \(intentID) at \(commit.hex)")
         if !pushOptions.push, let hint = RepoOptions.pushHint(ops, [ops.ledgerRef]) { print(hint) }
     }

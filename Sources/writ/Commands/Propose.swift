@@ -11,6 +11,7 @@ struct Propose: ParsableCommand {
     @OptionGroup var repoOptions: RepoOptions
     @OptionGroup var signer: SignerOptions
     @OptionGroup var pushOptions: PushOptions
+    @OptionGroup var check: WriteCheckOptions
 
     @Option(help: "The kind of action, e.g. triage or release.")
     var kind: String
@@ -81,7 +82,9 @@ struct Propose: ParsableCommand {
         let ops = try repoOptions.open(settings)
         var proposer = Proposer(ops: ops)
         proposer.pushes = pushOptions.push
-        let proposal = try proposer.propose(request, as: try signer.identity(settings), now: now)
+        let proposal = try proposer.propose(
+            request, as: try signer.identity(settings), now: now,
+            check: try check.writeGuard(settings, in: ops))
 
         if json {
             struct Answer: Encodable {

@@ -12,7 +12,8 @@ import Testing
         let repo = sandbox.ops.repository.gitDirectory
         let proposed = try CLI.run(
             "propose", "--repo", repo, "--kind", "dev", "--target", "github.com/example/app", "--param", "n=1",
-            "--as", "agent-1@example.com", "--key", sandbox.keyPath("agent-1@example.com"), "--json")
+            "--as", "agent-1@example.com", "--key", sandbox.keyPath("agent-1@example.com"), "--trust",
+            sandbox.trustRoot.hex, "--json")
         #expect(proposed.status == 0, "\(proposed.stderr)")
         #expect(try proposed.jsonObject()["schema"] as? Int == 1)
         let answer = try JSONDecoder().decode([String: JSONValue].self, from: Data(proposed.stdout.utf8))
@@ -27,6 +28,7 @@ import Testing
         let before = try GitTestSupport.git(URL(fileURLWithPath: repo), "rev-parse", "main")
         let approved = try CLI.run(
             "approve", id, "--repo", repo, "--as", "bob@example.com", "--key", sandbox.keyPath("bob@example.com"),
+            "--trust", sandbox.trustRoot.hex,
             "--merge")
         #expect(approved.status == 0, "\(approved.stderr)")
         // The record lands as one signed commit on the governance head, and verifies with ssh-keygen.
@@ -57,14 +59,14 @@ import Testing
         let repo = sandbox.ops.repository.gitDirectory
         let missing = try CLI.run(
             "approve", "no-such-intent", "--repo", repo, "--as", "bob@example.com", "--key",
-            sandbox.keyPath("bob@example.com"))
+            sandbox.keyPath("bob@example.com"), "--trust", sandbox.trustRoot.hex)
         #expect(missing.status == 3)
         #expect(missing.stderr.contains("intent_malformed"))
         let branches = try GitTestSupport.git(URL(fileURLWithPath: repo), "branch", "--list", "approval/*")
         #expect(branches.isEmpty, "nothing may be written: \(branches)")
         let badID = try CLI.run(
             "approve", "../escape", "--repo", repo, "--as", "bob@example.com", "--key",
-            sandbox.keyPath("bob@example.com"))
+            sandbox.keyPath("bob@example.com"), "--trust", sandbox.trustRoot.hex)
         #expect(badID.status == 2)
     }
 
@@ -96,7 +98,7 @@ import Testing
 
         let approved = try CLI.run(
             "approve", id.rawValue, "--repo", repo.path, "--as", "bob@example.com", "--key",
-            sandbox.keyPath("bob@example.com"), "--merge", "--json")
+            sandbox.keyPath("bob@example.com"), "--trust", sandbox.trustRoot.hex, "--merge", "--json")
         #expect(approved.status == 0, "\(approved.stderr)")
         let folder = "approvals/\(id.fanOut)/\(id)"
         struct Lists: Decodable { let merged: [String], left_on_branch: [String] }
@@ -126,7 +128,7 @@ import Testing
         // The human output names what was left too, on every run.
         let again = try CLI.run(
             "approve", id.rawValue, "--repo", repo.path, "--as", "bob@example.com", "--key",
-            sandbox.keyPath("bob@example.com"), "--merge")
+            sandbox.keyPath("bob@example.com"), "--trust", sandbox.trustRoot.hex, "--merge")
         #expect(again.status == 0, "\(again.stderr)")
         #expect(
             again.stdout.contains("left on approval/\(id)") && again.stdout.contains("policy.toml"), "\(again.stdout)")
@@ -150,7 +152,7 @@ import Testing
 
         let refused = try CLI.run(
             "approve", id.rawValue, "--repo", work.path, "--as", "bob@example.com", "--key",
-            sandbox.keyPath("bob@example.com"), "--merge")
+            sandbox.keyPath("bob@example.com"), "--trust", sandbox.trustRoot.hex, "--merge")
         #expect(refused.status == 3)
         #expect(refused.stderr.contains("checked out") && refused.stderr.contains("bare"), "\(refused.stderr)")
         #expect(try GitTestSupport.git(URL(fileURLWithPath: work.path + "/.git"), "rev-parse", "main") == head)
@@ -165,14 +167,14 @@ import Testing
         try #require(added.status == 0, "\(added.stderr)")
         let refusedLinked = try CLI.run(
             "approve", id.rawValue, "--repo", bare, "--as", "bob@example.com", "--key",
-            sandbox.keyPath("bob@example.com"), "--merge")
+            sandbox.keyPath("bob@example.com"), "--trust", sandbox.trustRoot.hex, "--merge")
         #expect(refusedLinked.status == 3)
         #expect(refusedLinked.stderr.contains(linked.lastPathComponent), "\(refusedLinked.stderr)")
         // Near miss: once that work tree is on another branch, the same command merges.
         _ = try GitTestSupport.run("/usr/bin/git", ["-C", linked.path, "switch", "-q", "--detach"])
         let merged = try CLI.run(
             "approve", id.rawValue, "--repo", bare, "--as", "bob@example.com", "--key",
-            sandbox.keyPath("bob@example.com"), "--merge")
+            sandbox.keyPath("bob@example.com"), "--trust", sandbox.trustRoot.hex, "--merge")
         #expect(merged.status == 0, "\(merged.stderr)")
     }
 
@@ -190,7 +192,7 @@ import Testing
             overwrite: true)
         let refused = try CLI.run(
             "approve", id.rawValue, "--repo", repo.path, "--as", "bob@example.com", "--key",
-            sandbox.keyPath("bob@example.com"), "--merge")
+            sandbox.keyPath("bob@example.com"), "--trust", sandbox.trustRoot.hex, "--merge")
         #expect(refused.status == 3)
         #expect(
             refused.stderr.contains("approval_malformed") && refused.stderr.contains("65536-byte limit"),

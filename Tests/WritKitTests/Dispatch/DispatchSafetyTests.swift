@@ -107,7 +107,8 @@ import Testing
         // An operator decides to retry; the next poll runs it exactly once.
         let resolve = try CLI.run(
             "resolve", id.rawValue, "--repo", fixture.sandbox.ops.repository.gitDirectory, "--as", "bob@example.com",
-            "--key", fixture.sandbox.keyPath("bob@example.com"), "--retry", "--note", "the host crashed mid-run")
+            "--key", fixture.sandbox.keyPath("bob@example.com"), "--trust", fixture.sandbox.trustRoot.hex, "--retry",
+            "--note", "the host crashed mid-run")
         #expect(resolve.status == 0, "\(resolve.stderr)")
         _ = try fixture.dispatcher(clock: { later }).poll()
         _ = try fixture.dispatcher(clock: { later }).poll()
