@@ -33,7 +33,7 @@ import WritKit
         #expect(contract.status == 3)
         let error = try contract.jsonObject()
         #expect(error["reason"] as? String == "trust_root_missing")
-        #expect((error["error"] as? String)?.contains("40-hex") == true)
+        #expect((error["error"] as? String)?.contains("nothex") == true)
         // A runtime error: no reason code, and what to fix.
         let config = dir.appendingPathComponent("dispatcher.toml")
         try Data("not = [valid\n".utf8).write(to: config)
@@ -42,7 +42,7 @@ import WritKit
         let failure = try runtime.jsonObject()
         #expect(failure["error"] is String)
         #expect(failure["reason"] is NSNull)
-        #expect(failure["fix"] as? String == "dispatcher.toml")
+        #expect((failure["fix"] as? String)?.hasSuffix("dispatcher.toml") == true)
         // Near miss: without --json, standard output stays empty.
         let plain = try CLI.run("status", "--repo", ops.path, "--trust", "nothex")
         #expect(plain.stdout.isEmpty && plain.stderr.contains("trust_root_missing"))

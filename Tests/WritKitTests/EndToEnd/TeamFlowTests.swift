@@ -36,8 +36,7 @@ import WritKit
                 "init", "--bare", central.path, "--policy", root.appendingPathComponent("policy.toml").path,
                 "--signers", root.appendingPathComponent("allowed_signers").path, "--json")
             try #require(initialised.status == 0, "writ init: \(initialised.stderr)")
-            let answer = try JSONSerialization.jsonObject(with: Data(initialised.stdout.utf8)) as? [String: String]
-            trustRoot = try #require(answer?["trust_root"])
+            trustRoot = try #require(try initialised.jsonObject()["trust_root"] as? String)
         }
 
         /// `git clone` of the central repo with a `.writ.toml` for `principal`;
@@ -151,7 +150,7 @@ import WritKit
         let json = try #require(try JSONSerialization.jsonObject(with: Data(shown.stdout.utf8)) as? [String: Any])
         #expect(json["state"] as? String == "succeeded", "\(shown.stdout)")
         #expect(json["approvals"] as? Int == 2)
-        #expect(json["governance_trusted"] as? Bool == true)
+        #expect((json["governance"] as? [String: Any])?["trusted"] as? Bool == true)
         #expect(shown.stderr.contains("reading origin/"), "\(shown.stderr)")
     }
 
