@@ -122,8 +122,12 @@ private struct ClaimReplay {
 
     /// Re-decides a claim as the dispatcher should have: with the governance
     /// trusted at the claim commit's ledger position P, the approvals merged
-    /// by P, the events committed before it, and τ (the clock set by
-    /// governance history, never the claim's own dates) as the clock.
+    /// by P, and the events committed before it. The clock is the claim's
+    /// own `at` — the dispatcher's clock at dispatch, which SPEC §4 checks
+    /// expiries and key windows against — but never earlier than τ (the
+    /// clock set by governance history): a claim cannot predate the
+    /// governance it was anchored to, so backdating its `at` does not make
+    /// an expired intent or approval look live.
     private func check(
         _ audited: AuditedEvent, claim: AuditEvent.Claim, event: AuditEvent, events: [AuditedEvent], rerun: Bool
     ) throws -> AuditFinding? {
@@ -152,7 +156,7 @@ private struct ClaimReplay {
         let verdict = DecisionEngine.decide(
             governance: point.trusted, intent: intent,
             approvals: try approvals.approvals(for: id, asOf: approvalsOffset + point.index),
-            events: before, now: audited.clock)
+            events: before, now: max(event.at.date, audited.clock))
         let context =
             "claimed at \(event.at) (ledger clock \(Timestamp(audited.clock))) under governance \(point.commit.hex)"
         switch verdict.state {

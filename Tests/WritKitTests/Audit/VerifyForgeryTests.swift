@@ -114,6 +114,34 @@ struct VerifyForgeryTests {
         #expect(finding.detail.contains("changes \(original.path)"))
     }
 
+    /// Verify re-decides a claim at the dispatcher's clock (the claim's
+    /// `at`), never earlier than the governance it is anchored to: a claim
+    /// made after the intent expired is reported even when every governance
+    /// commit is older than the expiry.
+    @Test("a claim made after the intent expired is intent_expired")
+    func claimAfterExpiry() throws {
+        let directory = try GitTestSupport.scratch()
+        defer { GitTestSupport.remove(directory) }
+        let sandbox = try AuditTestSupport.sandbox(directory)
+        let now = Date()
+        var request = Proposer.Request(
+            kind: "triage", target: Intent.Target(repo: "github.com/example/app", branch: "main"))
+        let id = try AuditTestSupport.id("triage-expiring")
+        request.id = id
+        request.summary = "expires soon"
+        request.expiresAt = Timestamp(now.addingTimeInterval(60))
+        try sandbox.propose(request, as: AuditTestSupport.agent, at: now)
+
+        let late = now.addingTimeInterval(3600)
+        let (digest, path) = try AuditTestSupport.next(sandbox, id, .claimed)
+        try sandbox.appendToLedger(
+            [path: Data(try AuditTestSupport.claimed(id, digest: digest, tier: .low, at: late).canonicalJSON())],
+            as: AuditTestSupport.dispatcher, message: try AuditTestSupport.anchored(sandbox, "writ: claim\n"), at: late)
+
+        let report = try AuditTestSupport.verify(sandbox, at: late)
+        #expect(report.findings.map(\.reason) == [.intentExpired], "\(AuditTestSupport.describe(report))")
+    }
+
     @Test("a claim signed by the dispatcher key for a high intent nobody approved is not_approved")
     func unapprovedClaim() throws {
         let directory = try GitTestSupport.scratch()
