@@ -27,6 +27,7 @@ struct Writ: AsyncParsableCommand {
             Reasons.self,
             Sig.self,
             Demo.self,
+            IntentIDs.self,
         ]
     )
 }

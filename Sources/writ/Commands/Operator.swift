@@ -9,7 +9,7 @@ struct Resolve: ParsableCommand {
             "--retry lets the intent be claimed again; --succeeded and --failed settle it. Push the ledger branch afterwards when the ops repo has a remote."
     )
 
-    @Argument(help: "The intent id.")
+    @Argument(help: "The intent id.", completion: IntentIDCompletion.kind)
     var id: String
 
     @OptionGroup var repoOptions: RepoOptions
@@ -40,7 +40,7 @@ struct Gate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Attest a gate result for an intent's current digest: a signed ledger event.")
 
-    @Argument(help: "The intent id.")
+    @Argument(help: "The intent id.", completion: IntentIDCompletion.kind)
     var id: String
 
     @OptionGroup var repoOptions: RepoOptions

@@ -8,7 +8,7 @@ struct Show: ParsableCommand {
             "Show one intent: its file, each approval with its verified signer and merge commit, its events, the verdict."
     )
 
-    @Argument(help: "The intent id.")
+    @Argument(help: "The intent id.", completion: IntentIDCompletion.kind)
     var id: String
 
     @OptionGroup var repoOptions: RepoOptions
