@@ -29,6 +29,7 @@ struct Writ: AsyncParsableCommand {
             Reasons.self,
             Sig.self,
             Demo.self,
+            IntentIDs.self,
         ]
     )
 }

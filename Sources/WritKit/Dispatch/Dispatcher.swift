@@ -92,6 +92,10 @@ public struct Dispatcher {
         report.intents = session.entries
         report.finishedAt = Timestamp(clock())
         try StateFiles.writeJSON(report, to: store.reportPath(runID))
+        let cutoff = clock().addingTimeInterval(-TimeInterval(config.reportRetentionSeconds))
+        for path in store.pruneReports(before: cutoff, keeping: runID) {
+            logger.warning("cannot delete an expired run report", metadata: ["path": "\(path)"])
+        }
         return report
     }
 

@@ -21,6 +21,10 @@ public struct DispatcherConfig: Sendable, Equatable {
     public let cloneRoot: String
     public let lockTTLSeconds: Int64
     public let claimLeaseSeconds: Int64
+    /// How long run reports are kept in `{state_dir}/{profile}/runs/`
+    /// (`report_retention`, default 14d); older ones are deleted at the end
+    /// of a poll.
+    public let reportRetentionSeconds: Int64
     public let executors: [String: ExecutorConfig]
 
     /// How much longer than the longest executor timeout the profile lock
@@ -41,7 +45,7 @@ public struct DispatcherConfig: Sendable, Equatable {
         let reader = try TOMLRecordReader.parse(bytes, reason: .policyMalformed, record: "dispatcher.toml")
         try reader.rejectUnknownKeys(allowing: [
             "ops_repo", "remote", "governance_ref", "ledger_ref", "identity", "signing_key", "state_dir", "profile",
-            "trust_root", "clone_root", "lock_ttl", "claim_lease", "executors", "transport",
+            "trust_root", "clone_root", "lock_ttl", "claim_lease", "report_retention", "executors", "transport",
         ])
         guard let trustText = try reader.string("trust_root"), !trustText.isEmpty else {
             throw WritError(.trustRootMissing, "dispatcher.toml: trust_root is not set")
@@ -92,6 +96,7 @@ public struct DispatcherConfig: Sendable, Equatable {
             cloneRoot: try nonEmpty(reader, "clone_root"),
             lockTTLSeconds: try lockTTL(reader, executors: executors),
             claimLeaseSeconds: try duration("claim_lease", default: "30m"),
+            reportRetentionSeconds: try duration("report_retention", default: "14d"),
             executors: executors)
     }
 
@@ -130,6 +135,15 @@ public struct DispatcherConfig: Sendable, Equatable {
         guard let command = try table.stringArray("command"), let program = command.first, !program.isEmpty else {
             throw table.fail("command", "must be a non-empty array of strings (argv; no shell)")
         }
+        for element in command {
+            if let problem = CommandPlaceholders.problem(element) {
+                throw table.fail("command", "holds \(problem); \(CommandPlaceholders.validList)")
+            }
+        }
+        let workdir = try table.string("workdir")
+        if let workdir, let problem = CommandPlaceholders.problem(workdir) {
+            throw table.fail("workdir", "holds \(problem); \(CommandPlaceholders.validList)")
+        }
         let timeoutText = try table.string("timeout") ?? "15m"
         guard let timeout = DurationText.seconds(timeoutText), timeout > 0 else {
             throw table.fail("timeout", "must be a positive duration such as 5m, got \(timeoutText)")
@@ -142,7 +156,7 @@ public struct DispatcherConfig: Sendable, Equatable {
             return values
         }
         return ExecutorConfig(
-            kind: kind, command: command, timeoutSeconds: timeout, workdir: try table.string("workdir"),
+            kind: kind, command: command, timeoutSeconds: timeout, workdir: workdir,
             envAllowlist: try names("env_allowlist"), requiredEnvVars: try names("required_env_vars"),
             secrets: try names("secrets"), envFile: try table.string("env_file"),
             supportedPlatforms: try table.stringArray("supported_platforms") ?? [],

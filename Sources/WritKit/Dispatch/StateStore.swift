@@ -13,6 +13,40 @@ struct StateStore {
     func intentPath(_ id: IntentID) -> String { root + "/intents/\(id.fanOut)/\(id.rawValue).json" }
     func journalPath(_ id: IntentID) -> String { root + "/journal/\(id.fanOut)/\(id.rawValue)" }
     func reportPath(_ runID: String) -> String { root + "/runs/\(runID).json" }
+    var reportsDirectory: String { root + "/runs" }
+
+    /// Deletes the run reports of polls that started before `cutoff`, except
+    /// `current`'s, and returns the paths it could not delete.
+    ///
+    /// Only files writ names (`run-<unix seconds>-<hex>.json`, and a
+    /// temporary sibling a crash left) are touched. A report's age is the
+    /// start time in its run id, so copying or restoring the state dir does
+    /// not make old reports young; a name whose time cannot be read is aged
+    /// by its modification time. Reports are a record for people, not state
+    /// the dispatcher decides on, so a report that cannot be deleted is
+    /// reported back rather than stopping the poll.
+    func pruneReports(before cutoff: Date, keeping current: String) -> [String] {
+        let directory = reportsDirectory
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [] }
+        var failed: [String] = []
+        for name in names.sorted() where name.hasPrefix("run-") && !name.hasPrefix(current + ".") {
+            let path = directory + "/" + name
+            guard let started = Self.runStart(name) ?? Self.modificationTime(path), started < cutoff else { continue }
+            if (try? FileManager.default.removeItem(atPath: path)) == nil { failed.append(path) }
+        }
+        return failed
+    }
+
+    /// The poll start time a report's name carries: `run-<unix seconds>-...`.
+    static func runStart(_ name: String) -> Date? {
+        let fields = name.split(separator: "-", maxSplits: 2)
+        guard fields.count == 3, fields[0] == "run", let seconds = Int64(fields[1]), seconds >= 0 else { return nil }
+        return Date(timeIntervalSince1970: TimeInterval(seconds))
+    }
+
+    private static func modificationTime(_ path: String) -> Date? {
+        (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date
+    }
 
     func loadState() throws -> DispatchState? { try StateFiles.readJSON(DispatchState.self, from: statePath) }
     func save(_ state: DispatchState) throws { try StateFiles.writeJSON(state, to: statePath) }

@@ -14,7 +14,7 @@ struct Approve: ParsableCommand {
             branch first.
             """)
 
-    @Argument(help: "The intent id.")
+    @Argument(help: "The intent id.", completion: IntentIDCompletion.kind)
     var id: String
 
     @OptionGroup var repoOptions: RepoOptions

@@ -72,13 +72,35 @@ struct Dispatch: ParsableCommand {
         }
         while true {
             do {
-                try emit(try dispatcher.poll())
+                try heartbeat(Heartbeat(try dispatcher.poll()))
             } catch let error as WritError where error.reason == .lockContended {
                 // Another dispatcher of this profile is polling; try next round.
                 dispatcher.logger.notice("lock_contended: \(error.detail)")
+                try heartbeat(Heartbeat(skipped: error.reason, at: Timestamp(Date())))
             }
             sleep(UInt32(clamping: seconds))
         }
+    }
+
+    /// One line per poll of `--interval` on standard output, so a service
+    /// manager's log shows the loop is alive even when nothing is to do.
+    private func heartbeat(_ beat: Heartbeat) throws {
+        if json {
+            // One compact line per poll (JSON Lines).
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            FileHandle.standardOutput.write(try encoder.encode(beat) + Data("\n".utf8))
+            return
+        }
+        // Written straight to the descriptor: `print` is buffered when
+        // standard output is a file or pipe, and the loop never exits.
+        var lines = [beat.text]
+        for entry in beat.intents {
+            let reason = entry.reason.map { " (\($0.rawValue))" } ?? ""
+            let duration = entry.durationMs.map { " in \($0) ms" } ?? ""
+            lines.append("  \(entry.id): \(entry.result.rawValue)\(reason)\(duration)")
+        }
+        FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
     }
 
     private func emit(_ report: RunReport) throws {
@@ -93,5 +115,69 @@ struct Dispatch: ParsableCommand {
             let duration = entry.durationMs.map { " in \($0) ms" } ?? ""
             print("  \(entry.id): \(entry.result.rawValue)\(reason)\(duration)")
         }
+    }
+}
+
+/// What one poll of `writ dispatch --interval` did, in one line: when it
+/// ended, its run id and how many intents it left in each result. A poll
+/// skipped because another dispatcher held the lock has no run id and says
+/// why.
+struct Heartbeat: Encodable {
+    let schema = 1
+    let type = "heartbeat"
+    let time: Timestamp
+    let runID: String?
+    let skipped: ReasonCode?
+    let lockRecovered: Bool
+    let counts: [String: Int]
+    let intents: [RunReport.Entry]
+
+    /// Every result a poll reports, so each count is present even when zero.
+    static let results: [RunReport.Entry.Result] = [.succeeded, .failed, .blocked, .inDoubt, .ready]
+
+    init(_ report: RunReport) {
+        time = report.finishedAt
+        runID = report.runID
+        skipped = nil
+        lockRecovered = report.lock.recovered
+        counts = Dictionary(
+            uniqueKeysWithValues: Self.results.map { result in
+                (result.rawValue, report.intents.count { $0.result == result })
+            })
+        intents = report.intents
+    }
+
+    init(skipped reason: ReasonCode, at time: Timestamp) {
+        self.time = time
+        runID = nil
+        skipped = reason
+        lockRecovered = false
+        counts = Dictionary(uniqueKeysWithValues: Self.results.map { ($0.rawValue, 0) })
+        intents = []
+    }
+
+    /// `<time> <run id>: succeeded 1, failed 0, blocked 2, in_doubt 0, ready 0`.
+    var text: String {
+        if let skipped { return "\(time) skipped: \(skipped.rawValue) (another dispatcher holds the profile lock)" }
+        let tally = Self.results.map { "\($0.rawValue) \(counts[$0.rawValue] ?? 0)" }.joined(separator: ", ")
+        return "\(time) \(runID ?? "-"): \(tally)" + (lockRecovered ? " (recovered a stale lock)" : "")
+    }
+
+    private enum Keys: String, CodingKey {
+        case schema, type, time, skipped, counts, intents
+        case runID = "run_id"
+        case lockRecovered = "lock_recovered"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: Keys.self)
+        try container.encode(schema, forKey: .schema)
+        try container.encode(type, forKey: .type)
+        try container.encode(time, forKey: .time)
+        try container.encode(runID, forKey: .runID)
+        try container.encode(skipped, forKey: .skipped)
+        try container.encode(lockRecovered, forKey: .lockRecovered)
+        try container.encode(counts, forKey: .counts)
+        try container.encode(intents, forKey: .intents)
     }
 }

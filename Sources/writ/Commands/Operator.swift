@@ -9,7 +9,7 @@ struct Resolve: ParsableCommand {
             "--retry lets the intent be claimed again; --succeeded and --failed settle it. With --push the ledger branch is pushed to the remote; without it, the git push line to run is printed."
     )
 
-    @Argument(help: "The intent id.")
+    @Argument(help: "The intent id.", completion: IntentIDCompletion.kind)
     var id: String
 
     @OptionGroup var repoOptions: RepoOptions
@@ -48,7 +48,7 @@ struct Gate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Attest a gate result for an intent's current digest: a signed ledger event.")
 
-    @Argument(help: "The intent id.")
+    @Argument(help: "The intent id.", completion: IntentIDCompletion.kind)
     var id: String
 
     @OptionGroup var repoOptions: RepoOptions

@@ -13,7 +13,7 @@ struct Show: ParsableCommand {
             header says so. Exits 3 (still printing) when governance is not trusted or the ledger is violated.
             """)
 
-    @Argument(help: "The intent id.")
+    @Argument(help: "The intent id.", completion: IntentIDCompletion.kind)
     var id: String
 
     @OptionGroup var repoOptions: RepoOptions

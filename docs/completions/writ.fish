@@ -1,0 +1,250 @@
+function __writ_should_offer_completions_for_flags_or_options -a expected_commands
+    set -l non_repeating_flags_or_options $argv[2..]
+    set -l non_repeating_flags_or_options_absent 0
+    set -l positional_index 0
+    set -l commands
+    __writ_parse_tokens
+    test "$commands" = "$expected_commands"; and return $non_repeating_flags_or_options_absent
+end
+
+function __writ_should_offer_completions_for_positional -a expected_commands positional_index_comparison expected_positional_index
+    set -l non_repeating_flags_or_options
+    set -l non_repeating_flags_or_options_absent 0
+    set -l positional_index 0
+    set -l commands
+    __writ_parse_tokens
+    test "$commands" = "$expected_commands" -a \( "$positional_index" "$positional_index_comparison" "$expected_positional_index" \)
+end
+
+function __writ_parse_tokens -S
+    set -l unparsed_tokens (__writ_tokens -pc)
+    switch $unparsed_tokens[1]
+    case 'writ'
+        __writ_parse_subcommand 0 'h/help'
+        switch $unparsed_tokens[1]
+        case 'init'
+            __writ_parse_subcommand 1 'bare' 'governance-ref=' 'ledger-ref=' 'policy=' 'signers=' 'json' 'h/help'
+        case 'propose'
+            __writ_parse_subcommand 0 'repo=' 'governance-ref=' 'ledger-ref=' 'as=' 'key=' 'kind=' 'target=' 'branch=' 'param=+' 'id=' 'summary=' 'blast-radius=' 'requires=+' 'expires=' 'idempotency-key=' 'json' 'h/help'
+        case 'approve'
+            __writ_parse_subcommand 1 'repo=' 'governance-ref=' 'ledger-ref=' 'as=' 'key=' 'deny' 'expires=' 'note=' 'branch=' 'merge' 'json' 'h/help'
+        case 'status'
+            __writ_parse_subcommand 0 'repo=' 'governance-ref=' 'ledger-ref=' 'trust=' 'config=' 'json' 'h/help'
+        case 'show'
+            __writ_parse_subcommand 1 'repo=' 'governance-ref=' 'ledger-ref=' 'trust=' 'config=' 'json' 'h/help'
+        case 'log'
+            __writ_parse_subcommand 0 'repo=' 'governance-ref=' 'ledger-ref=' 'trust=' 'config=' 'json' 'h/help'
+        case 'verify'
+            __writ_parse_subcommand 0 'repo=' 'governance-ref=' 'ledger-ref=' 'trust=' 'config=' 'json' 'h/help'
+        case 'dispatch'
+            __writ_parse_subcommand 0 'config=' 'once' 'interval=' 'dry-run' 'json' 'log-level=' 'h/help'
+        case 'resolve'
+            __writ_parse_subcommand 1 'repo=' 'governance-ref=' 'ledger-ref=' 'as=' 'key=' 'succeeded' 'failed' 'retry' 'note=' 'h/help'
+        case 'gate'
+            __writ_parse_subcommand 1 'repo=' 'governance-ref=' 'ledger-ref=' 'as=' 'key=' 'name=' 'status=' 'h/help'
+        case 'validate'
+            __writ_parse_subcommand 1 'signers=' 'kind=' 'json' 'h/help'
+        case 'classify'
+            __writ_parse_subcommand 1 'policy=' 'blast-radius=' 'json' 'h/help'
+        case 'reasons'
+            __writ_parse_subcommand 0 'json' 'h/help'
+        case 'sig'
+            __writ_parse_subcommand 0 'h/help'
+            switch $unparsed_tokens[1]
+            case 'verify'
+                __writ_parse_subcommand 1 'signers=' 'principal=' 'namespace=' 'signature=' 'verify-time=' 'json' 'h/help'
+            case 'sign'
+                __writ_parse_subcommand 1 'key=' 'namespace=' 'h/help'
+            end
+        case 'demo'
+            __writ_parse_subcommand 0 'dir=' 'h/help'
+        case 'help'
+            __writ_parse_subcommand -r 1 
+        end
+    end
+end
+
+function __writ_tokens
+    if test (string split -m 1 -f 1 -- . "$FISH_VERSION") -gt 3
+        commandline --tokens-raw $argv
+    else
+        commandline -o $argv
+    end
+end
+
+function __writ_parse_subcommand -S -a positional_count
+    argparse -s r -- $argv
+    set -l option_specs $argv[2..]
+    set -l is_repeating_positional $_flag_r
+    set -el _flag_r
+    set -a commands $unparsed_tokens[1]
+    set positional_index 0
+    while true
+        set -e unparsed_tokens[1]
+        argparse -sn "$commands" $option_specs -- $unparsed_tokens 2> /dev/null
+        set unparsed_tokens $argv
+        set positional_index (math $positional_index + 1)
+        for non_repeating_flag_or_option in $non_repeating_flags_or_options
+            if set -ql "_flag_$(string replace -a - _ -- $non_repeating_flag_or_option)"
+                set non_repeating_flags_or_options_absent 1
+                break
+            end
+        end
+        test (count $unparsed_tokens) -eq 0 -o \( -z "$is_repeating_positional" -a "$positional_index" -gt "$positional_count" \) && break
+    end
+end
+
+function __writ_complete_directories
+    set -l token (commandline -t)
+    string match -- '*/' $token
+    set -l subdirs $token*/
+    printf %s\n $subdirs
+end
+
+function __writ_custom_completion
+    set -x SAP_SHELL fish
+    set -x SAP_SHELL_VERSION $FISH_VERSION
+    set -l tokens (__writ_tokens -p)
+    if test -z "$(__writ_tokens -t)"
+        set -l index (count (__writ_tokens -pc))
+        set tokens $tokens[..$index] \'\' $tokens[(math $index + 1)..]
+    end
+    command $tokens[1] $argv $tokens
+end
+
+complete -c 'writ' -f
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'writ' -n '__writ_should_offer_completions_for_positional "writ" -eq 1' -fa 'init' -d 'Create an ops repo with a governance branch and an empty ledger branch.'
+complete -c 'writ' -n '__writ_should_offer_completions_for_positional "writ" -eq 1' -fa 'propose' -d 'Propose an intent: a signed file appended to the ledger branch.'
+complete -c 'writ' -n '__writ_should_offer_completions_for_positional "writ" -eq 1' -fa 'approve' -d 'Sign an approval (or, with --deny, a denial) of an intent onto its approval branch.'
+complete -c 'writ' -n '__writ_should_offer_completions_for_positional "writ" -eq 1' -fa 'status' -d 'Show every intent with its tier, state and the one reason it may not run.'
+complete -c 'writ' -n '__writ_should_offer_completions_for_positional "writ" -eq 1' -fa 'show' -d 'Show one intent: its file, each approval with its verified signer and merge commit, its events, the verdict.'
+complete -c 'writ' -n '__writ_should_offer_completions_for_positional "writ" -eq 1' -fa 'log' -d 'List every ledger event, newest first, with its commit, verified signers and whether it counts.'
+complete -c 'writ' -n '__writ_should_offer_completions_for_positional "writ" -eq 1' -fa 'verify' -d 'Replay the whole ledger and governance history and prove it was honest.'
+complete -c 'writ' -n '__writ_should_offer_completions_for_positional "writ" -eq 1' -fa 'dispatch' -d 'Poll the ops repo and execute exactly the intents that may run, at most once.'
+complete -c 'writ' -n '__writ_should_offer_completions_for_positional "writ" -eq 1' -fa 'resolve' -d 'Settle an intent left in doubt: record a signed resolution on the ledger.'
+complete -c 'writ' -n '__writ_should_offer_completions_for_positional "writ" -eq 1' -fa 'gate' -d 'Attest a gate result for an intent\'s current digest: a signed ledger event.'
+complete -c 'writ' -n '__writ_should_offer_completions_for_positional "writ" -eq 1' -fa 'validate' -d 'Check a record file: policy, intent, approval, governance record, request or audit event.'
+complete -c 'writ' -n '__writ_should_offer_completions_for_positional "writ" -eq 1' -fa 'classify' -d 'Print the tier (blast radius) policy gives a kind; unlisted kinds are high.'
+complete -c 'writ' -n '__writ_should_offer_completions_for_positional "writ" -eq 1' -fa 'reasons' -d 'List the closed vocabulary of reason codes.'
+complete -c 'writ' -n '__writ_should_offer_completions_for_positional "writ" -eq 1' -fa 'sig' -d 'Offline equivalents of ssh-keygen -Y verify and -Y sign.'
+complete -c 'writ' -n '__writ_should_offer_completions_for_positional "writ" -eq 1' -fa 'demo' -d 'A tour of writ in a throwaway ops repo: propose, approve, and what stays blocked.'
+complete -c 'writ' -n '__writ_should_offer_completions_for_positional "writ" -eq 1' -fa 'help' -d 'Show subcommand help information.'
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ init" bare' -l 'bare' -d 'Create a bare repository.'
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ init" governance-ref' -l 'governance-ref' -d 'The governance branch.' -rfka ''
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ init" ledger-ref' -l 'ledger-ref' -d 'The ledger branch.' -rfka ''
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ init" policy' -l 'policy' -d 'Start from this policy.toml instead of the commented template.' -rfka ''
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ init" signers' -l 'signers' -d 'Start from this allowed_signers file instead of an empty one.' -rfka ''
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ init" json' -l 'json' -d 'Print JSON: {"trust_root", "ledger_root", "repo"}.'
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ init" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ propose" repo' -l 'repo' -d 'The ops repo (a clone, bare or not).' -rfka ''
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ propose" governance-ref' -l 'governance-ref' -d 'The governance branch.' -rfka ''
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ propose" ledger-ref' -l 'ledger-ref' -d 'The ledger branch.' -rfka ''
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ propose" as' -l 'as' -d 'The principal to act as (as listed in allowed_signers).' -rfka ''
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ propose" key' -l 'key' -d 'The principal\'s OpenSSH private key file.' -rfka ''
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ propose" kind' -l 'kind' -d 'The kind of action, e.g. triage or release.' -rfka ''
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ propose" target' -l 'target' -d 'The target repository, e.g. github.com/org/app.' -rfka ''
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ propose" branch' -l 'branch' -d 'The target branch.' -rfka ''
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ propose"' -l 'param' -d 'A parameter as name=value (repeatable).' -rfka ''
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ propose" id' -l 'id' -d 'The intent id (generated when omitted).' -rfka ''
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ propose" summary' -l 'summary' -d 'One line for humans.' -rfka ''
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ propose" blast-radius' -l 'blast-radius' -d 'Raise the tier: low, medium or high (never lowers policy\'s tier).' -rfka ''
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ propose"' -l 'requires' -d 'A gate that must PASS first (repeatable).' -rfka ''
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ propose" expires' -l 'expires' -d 'Expiry: an RFC 3339 time or a duration such as 24h or 7d.' -rfka ''
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ propose" idempotency-key' -l 'idempotency-key' -d 'The idempotency key handed to the executor (default: the id).' -rfka ''
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ propose" json' -l 'json' -d 'Print JSON.'
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ propose" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'writ' -n '__writ_should_offer_completions_for_positional "writ approve" -eq 1' -fka '(__writ_custom_completion ---completion approve -- positional@0 (count (__writ_tokens -pc)) (__writ_tokens -tC))'
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ approve" repo' -l 'repo' -d 'The ops repo (a clone, bare or not).' -rfka ''
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ approve" governance-ref' -l 'governance-ref' -d 'The governance branch.' -rfka ''
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ approve" ledger-ref' -l 'ledger-ref' -d 'The ledger branch.' -rfka ''
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ approve" as' -l 'as' -d 'The principal to act as (as listed in allowed_signers).' -rfka ''
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ approve" key' -l 'key' -d 'The principal\'s OpenSSH private key file.' -rfka ''
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ approve" deny' -l 'deny' -d 'Record a denial instead of an approval.'
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ approve" expires' -l 'expires' -d 'Expiry: an RFC 3339 time or a duration such as 24h or 7d.' -rfka ''
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ approve" note' -l 'note' -d 'A note for humans (decides nothing).' -rfka ''
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ approve" branch' -l 'branch' -d 'The branch to commit to (default approval/<id>).' -rfka ''
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ approve" merge' -l 'merge' -d 'Carry your record (and the request) from the branch into the governance branch.'
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ approve" json' -l 'json' -d 'Print JSON.'
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ approve" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ status" repo' -l 'repo' -d 'The ops repo (a clone, bare or not).' -rfka ''
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ status" governance-ref' -l 'governance-ref' -d 'The governance branch.' -rfka ''
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ status" ledger-ref' -l 'ledger-ref' -d 'The ledger branch.' -rfka ''
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ status" trust' -l 'trust' -d 'The pinned governance commit (trust_root) to evaluate trust from.' -rfka ''
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ status" config' -l 'config' -d 'A dispatcher.toml: stands in for --repo, the refs and --trust.' -rfka ''
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ status" json' -l 'json' -d 'Print JSON.'
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ status" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'writ' -n '__writ_should_offer_completions_for_positional "writ show" -eq 1' -fka '(__writ_custom_completion ---completion show -- positional@0 (count (__writ_tokens -pc)) (__writ_tokens -tC))'
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ show" repo' -l 'repo' -d 'The ops repo (a clone, bare or not).' -rfka ''
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ show" governance-ref' -l 'governance-ref' -d 'The governance branch.' -rfka ''
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ show" ledger-ref' -l 'ledger-ref' -d 'The ledger branch.' -rfka ''
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ show" trust' -l 'trust' -d 'The pinned governance commit (trust_root) to evaluate trust from.' -rfka ''
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ show" config' -l 'config' -d 'A dispatcher.toml: stands in for --repo, the refs and --trust.' -rfka ''
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ show" json' -l 'json' -d 'Print JSON.'
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ show" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ log" repo' -l 'repo' -d 'The ops repo (a clone, bare or not).' -rfka ''
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ log" governance-ref' -l 'governance-ref' -d 'The governance branch.' -rfka ''
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ log" ledger-ref' -l 'ledger-ref' -d 'The ledger branch.' -rfka ''
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ log" trust' -l 'trust' -d 'The pinned governance commit (trust_root) to evaluate trust from.' -rfka ''
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ log" config' -l 'config' -d 'A dispatcher.toml: stands in for --repo, the refs and --trust.' -rfka ''
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ log" json' -l 'json' -d 'Print JSON: an array of events, newest first.'
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ log" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ verify" repo' -l 'repo' -d 'The ops repo (a clone, bare or not).' -rfka ''
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ verify" governance-ref' -l 'governance-ref' -d 'The governance branch.' -rfka ''
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ verify" ledger-ref' -l 'ledger-ref' -d 'The ledger branch.' -rfka ''
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ verify" trust' -l 'trust' -d 'The pinned governance commit (trust_root) to evaluate trust from.' -rfka ''
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ verify" config' -l 'config' -d 'A dispatcher.toml: stands in for --repo, the refs and --trust.' -rfka ''
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ verify" json' -l 'json' -d 'Print JSON.'
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ verify" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ dispatch" config' -l 'config' -d 'The dispatcher.toml host config.' -rfka ''
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ dispatch" once' -l 'once' -d 'Poll once and exit.'
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ dispatch" interval' -l 'interval' -d 'Poll every D (e.g. 30s, 5m) until stopped.' -rfka ''
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ dispatch" dry-run' -l 'dry-run' -d 'Decide and report; claim nothing, run nothing and write nothing to the ops repo (the state dir still caches what was read).'
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ dispatch" json' -l 'json' -d 'Print the run report as JSON.'
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ dispatch" log-level' -l 'log-level' -d 'Log what the poll does to standard error at this level and above: trace, debug, info, notice, warning, error, critical.' -rfka ''
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ dispatch" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'writ' -n '__writ_should_offer_completions_for_positional "writ resolve" -eq 1' -fka '(__writ_custom_completion ---completion resolve -- positional@0 (count (__writ_tokens -pc)) (__writ_tokens -tC))'
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ resolve" repo' -l 'repo' -d 'The ops repo (a clone, bare or not).' -rfka ''
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ resolve" governance-ref' -l 'governance-ref' -d 'The governance branch.' -rfka ''
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ resolve" ledger-ref' -l 'ledger-ref' -d 'The ledger branch.' -rfka ''
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ resolve" as' -l 'as' -d 'The principal to act as (as listed in allowed_signers).' -rfka ''
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ resolve" key' -l 'key' -d 'The principal\'s OpenSSH private key file.' -rfka ''
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ resolve" succeeded' -l 'succeeded' -d 'What happened.'
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ resolve" failed' -l 'failed' -d 'What happened.'
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ resolve" retry' -l 'retry' -d 'What happened.'
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ resolve" note' -l 'note' -d 'Why (for humans).' -rfka ''
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ resolve" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'writ' -n '__writ_should_offer_completions_for_positional "writ gate" -eq 1' -fka '(__writ_custom_completion ---completion gate -- positional@0 (count (__writ_tokens -pc)) (__writ_tokens -tC))'
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ gate" repo' -l 'repo' -d 'The ops repo (a clone, bare or not).' -rfka ''
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ gate" governance-ref' -l 'governance-ref' -d 'The governance branch.' -rfka ''
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ gate" ledger-ref' -l 'ledger-ref' -d 'The ledger branch.' -rfka ''
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ gate" as' -l 'as' -d 'The principal to act as (as listed in allowed_signers).' -rfka ''
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ gate" key' -l 'key' -d 'The principal\'s OpenSSH private key file.' -rfka ''
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ gate" name' -l 'name' -d 'The gate name, as in the intent\'s requires.' -rfka ''
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ gate" status' -l 'status' -d 'pass or fail.' -rfka ''
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ gate" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ validate" signers' -l 'signers' -d 'An allowed_signers file: also verify FILE.sig.' -rfka ''
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ validate" kind' -l 'kind' -d 'Treat the file as this kind: policy, intent, approval, governance, request, audit_event.' -rfka ''
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ validate" json' -l 'json' -d 'Print JSON: {"file", "kind", "valid", "reason", "detail", "signer", "next_signature"}; next_signature is null, "verified" or the reason code FILE.next.sig fails with.'
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ validate" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ classify" policy' -l 'policy' -d 'The policy.toml to read.' -rfka ''
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ classify" blast-radius' -l 'blast-radius' -d 'An intent\'s blast_radius override (it may raise the tier, never lower it).' -rfka ''
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ classify" json' -l 'json' -d 'Print JSON: {"kind", "tier", "listed"}.'
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ classify" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ reasons" json' -l 'json' -d 'Print JSON: [{"code", "summary"}].'
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ reasons" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ sig" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'writ' -n '__writ_should_offer_completions_for_positional "writ sig" -eq 1' -fa 'verify' -d 'Verify an SSH signature over FILE, in process (like ssh-keygen -Y verify).'
+complete -c 'writ' -n '__writ_should_offer_completions_for_positional "writ sig" -eq 1' -fa 'sign' -d 'Sign FILE with an OpenSSH private key, writing FILE.sig (like ssh-keygen -Y sign).'
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ sig verify" signers' -l 'signers' -d 'The allowed_signers file.' -rfka ''
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ sig verify" principal' -l 'principal' -d 'The principal the signature must belong to.' -rfka ''
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ sig verify" namespace' -l 'namespace' -d 'The namespace the signature must have been made for.' -rfka ''
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ sig verify" signature' -l 'signature' -d 'The armored signature file.' -rfka ''
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ sig verify" verify-time' -l 'verify-time' -d 'Check key validity windows at this time instead of now, as ssh-keygen\'s -O verify-time= does: YYYYMMDD[HHMM[SS]][Z].' -rfka ''
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ sig verify" json' -l 'json' -d 'Print JSON: {"valid", "reason", "detail", "principal", "key"}.'
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ sig verify" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ sig sign" key' -l 'key' -d 'The OpenSSH private key file, or a public key (.pub) whose private half is in ssh-agent.' -rfka ''
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ sig sign" namespace' -l 'namespace' -d 'The namespace, e.g. writ-approval.' -rfka ''
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ sig sign" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ demo" dir' -l 'dir' -d 'Where to build the demo (default: a new temporary directory). Must not exist yet.' -rfka ''
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ demo" h help' -s 'h' -l 'help' -d 'Show help information.'
