@@ -163,7 +163,7 @@ _writ() {
     local -a unparsed_words=("${COMP_WORDS[@]:1:${COMP_CWORD}}")
 
     local -a repeating_flags=()
-    local -a non_repeating_flags=(-h --help)
+    local -a non_repeating_flags=(--version -h --help)
     local -a repeating_options=()
     local -a non_repeating_options=()
     __writ_offer_flags_options 0
@@ -173,20 +173,20 @@ _writ() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    init|propose|approve|status|show|log|verify|dispatch|resolve|gate|validate|classify|reasons|sig|demo|help)
+    init|propose|approve|status|show|log|verify|dispatch|resolve|gate|validate|governance|classify|reasons|sig|demo|help)
         # Offer subcommand argument completions
         "_writ_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'init propose approve status show log verify dispatch resolve gate validate classify reasons sig demo help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'init propose approve status show log verify dispatch resolve gate validate governance classify reasons sig demo help' -- "${cur}"))
         ;;
     esac
 }
 
 _writ_init() {
     repeating_flags=()
-    non_repeating_flags=(--bare --json -h --help)
+    non_repeating_flags=(--bare --json --version -h --help)
     repeating_options=()
     non_repeating_options=(--governance-ref --ledger-ref --policy --signers)
     __writ_offer_flags_options 1
@@ -210,9 +210,9 @@ _writ_init() {
 
 _writ_propose() {
     repeating_flags=()
-    non_repeating_flags=(--json -h --help)
+    non_repeating_flags=(--push --force --json --version -h --help)
     repeating_options=(--param --requires)
-    non_repeating_options=(--repo --governance-ref --ledger-ref --as --key --kind --target --branch --id --summary --blast-radius --expires --idempotency-key)
+    non_repeating_options=(--repo --governance-ref --ledger-ref --remote --config --as --key --trust --kind --target --branch --id --summary --blast-radius --expires --idempotency-key)
     __writ_offer_flags_options 0
 
     # Offer option value completions
@@ -226,10 +226,19 @@ _writ_propose() {
     '--ledger-ref')
         return
         ;;
+    '--remote')
+        return
+        ;;
+    '--config')
+        return
+        ;;
     '--as')
         return
         ;;
     '--key')
+        return
+        ;;
+    '--trust')
         return
         ;;
     '--kind')
@@ -267,9 +276,9 @@ _writ_propose() {
 
 _writ_approve() {
     repeating_flags=()
-    non_repeating_flags=(--deny --merge --json -h --help)
+    non_repeating_flags=(--push --force --deny --merge --json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--repo --governance-ref --ledger-ref --as --key --expires --note --branch)
+    non_repeating_options=(--repo --governance-ref --ledger-ref --remote --config --as --key --trust --expires --note --branch)
     __writ_offer_flags_options 1
 
     # Offer option value completions
@@ -283,10 +292,19 @@ _writ_approve() {
     '--ledger-ref')
         return
         ;;
+    '--remote')
+        return
+        ;;
+    '--config')
+        return
+        ;;
     '--as')
         return
         ;;
     '--key')
+        return
+        ;;
+    '--trust')
         return
         ;;
     '--expires')
@@ -311,9 +329,9 @@ _writ_approve() {
 
 _writ_status() {
     repeating_flags=()
-    non_repeating_flags=(--json -h --help)
+    non_repeating_flags=(--json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--repo --governance-ref --ledger-ref --trust --config)
+    non_repeating_options=(--repo --governance-ref --ledger-ref --remote --config --trust)
     __writ_offer_flags_options 0
 
     # Offer option value completions
@@ -327,10 +345,13 @@ _writ_status() {
     '--ledger-ref')
         return
         ;;
-    '--trust')
+    '--remote')
         return
         ;;
     '--config')
+        return
+        ;;
+    '--trust')
         return
         ;;
     esac
@@ -338,9 +359,9 @@ _writ_status() {
 
 _writ_show() {
     repeating_flags=()
-    non_repeating_flags=(--json -h --help)
+    non_repeating_flags=(--json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--repo --governance-ref --ledger-ref --trust --config)
+    non_repeating_options=(--repo --governance-ref --ledger-ref --remote --config --trust)
     __writ_offer_flags_options 1
 
     # Offer option value completions
@@ -354,10 +375,13 @@ _writ_show() {
     '--ledger-ref')
         return
         ;;
-    '--trust')
+    '--remote')
         return
         ;;
     '--config')
+        return
+        ;;
+    '--trust')
         return
         ;;
     esac
@@ -373,9 +397,9 @@ _writ_show() {
 
 _writ_log() {
     repeating_flags=()
-    non_repeating_flags=(--json -h --help)
+    non_repeating_flags=(--json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--repo --governance-ref --ledger-ref --trust --config)
+    non_repeating_options=(--repo --governance-ref --ledger-ref --remote --config --trust)
     __writ_offer_flags_options 0
 
     # Offer option value completions
@@ -389,10 +413,13 @@ _writ_log() {
     '--ledger-ref')
         return
         ;;
-    '--trust')
+    '--remote')
         return
         ;;
     '--config')
+        return
+        ;;
+    '--trust')
         return
         ;;
     esac
@@ -400,9 +427,9 @@ _writ_log() {
 
 _writ_verify() {
     repeating_flags=()
-    non_repeating_flags=(--json -h --help)
+    non_repeating_flags=(--json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--repo --governance-ref --ledger-ref --trust --config)
+    non_repeating_options=(--repo --governance-ref --ledger-ref --remote --config --trust)
     __writ_offer_flags_options 0
 
     # Offer option value completions
@@ -416,10 +443,13 @@ _writ_verify() {
     '--ledger-ref')
         return
         ;;
-    '--trust')
+    '--remote')
         return
         ;;
     '--config')
+        return
+        ;;
+    '--trust')
         return
         ;;
     esac
@@ -427,7 +457,7 @@ _writ_verify() {
 
 _writ_dispatch() {
     repeating_flags=()
-    non_repeating_flags=(--once --dry-run --json -h --help)
+    non_repeating_flags=(--once --dry-run --json --version -h --help)
     repeating_options=()
     non_repeating_options=(--config --interval --log-level)
     __writ_offer_flags_options 0
@@ -448,9 +478,9 @@ _writ_dispatch() {
 
 _writ_resolve() {
     repeating_flags=()
-    non_repeating_flags=(--succeeded --failed --retry -h --help)
+    non_repeating_flags=(--push --force --succeeded --failed --retry --version -h --help)
     repeating_options=()
-    non_repeating_options=(--repo --governance-ref --ledger-ref --as --key --note)
+    non_repeating_options=(--repo --governance-ref --ledger-ref --remote --config --as --key --trust --note)
     __writ_offer_flags_options 1
 
     # Offer option value completions
@@ -464,10 +494,19 @@ _writ_resolve() {
     '--ledger-ref')
         return
         ;;
+    '--remote')
+        return
+        ;;
+    '--config')
+        return
+        ;;
     '--as')
         return
         ;;
     '--key')
+        return
+        ;;
+    '--trust')
         return
         ;;
     '--note')
@@ -486,9 +525,9 @@ _writ_resolve() {
 
 _writ_gate() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
+    non_repeating_flags=(--push --force --version -h --help)
     repeating_options=()
-    non_repeating_options=(--repo --governance-ref --ledger-ref --as --key --name --status)
+    non_repeating_options=(--repo --governance-ref --ledger-ref --remote --config --as --key --trust --name --status)
     __writ_offer_flags_options 1
 
     # Offer option value completions
@@ -502,10 +541,19 @@ _writ_gate() {
     '--ledger-ref')
         return
         ;;
+    '--remote')
+        return
+        ;;
+    '--config')
+        return
+        ;;
     '--as')
         return
         ;;
     '--key')
+        return
+        ;;
+    '--trust')
         return
         ;;
     '--name')
@@ -527,7 +575,7 @@ _writ_gate() {
 
 _writ_validate() {
     repeating_flags=()
-    non_repeating_flags=(--json -h --help)
+    non_repeating_flags=(--json --version -h --help)
     repeating_options=()
     non_repeating_options=(--signers --kind)
     __writ_offer_flags_options 1
@@ -543,9 +591,191 @@ _writ_validate() {
     esac
 }
 
+_writ_governance() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __writ_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    digest|propose|approve|status)
+        # Offer subcommand argument completions
+        "_writ_governance_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'digest propose approve status' -- "${cur}"))
+        ;;
+    esac
+}
+
+_writ_governance_digest() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--repo --governance-ref --ledger-ref --remote --config --policy --signers --rev)
+    __writ_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--repo')
+        return
+        ;;
+    '--governance-ref')
+        return
+        ;;
+    '--ledger-ref')
+        return
+        ;;
+    '--remote')
+        return
+        ;;
+    '--config')
+        return
+        ;;
+    '--policy')
+        return
+        ;;
+    '--signers')
+        return
+        ;;
+    '--rev')
+        return
+        ;;
+    esac
+}
+
+_writ_governance_propose() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--repo --governance-ref --ledger-ref --remote --config --trust --as --key --policy --signers --note)
+    __writ_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--repo')
+        return
+        ;;
+    '--governance-ref')
+        return
+        ;;
+    '--ledger-ref')
+        return
+        ;;
+    '--remote')
+        return
+        ;;
+    '--config')
+        return
+        ;;
+    '--trust')
+        return
+        ;;
+    '--as')
+        return
+        ;;
+    '--key')
+        return
+        ;;
+    '--policy')
+        return
+        ;;
+    '--signers')
+        return
+        ;;
+    '--note')
+        return
+        ;;
+    esac
+}
+
+_writ_governance_approve() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--repo --governance-ref --ledger-ref --remote --config --trust --as --key --next-key --branch --note)
+    __writ_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--repo')
+        return
+        ;;
+    '--governance-ref')
+        return
+        ;;
+    '--ledger-ref')
+        return
+        ;;
+    '--remote')
+        return
+        ;;
+    '--config')
+        return
+        ;;
+    '--trust')
+        return
+        ;;
+    '--as')
+        return
+        ;;
+    '--key')
+        return
+        ;;
+    '--next-key')
+        return
+        ;;
+    '--branch')
+        return
+        ;;
+    '--note')
+        return
+        ;;
+    esac
+}
+
+_writ_governance_status() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--repo --governance-ref --ledger-ref --remote --config --trust --branch)
+    __writ_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--repo')
+        return
+        ;;
+    '--governance-ref')
+        return
+        ;;
+    '--ledger-ref')
+        return
+        ;;
+    '--remote')
+        return
+        ;;
+    '--config')
+        return
+        ;;
+    '--trust')
+        return
+        ;;
+    '--branch')
+        return
+        ;;
+    esac
+}
+
 _writ_classify() {
     repeating_flags=()
-    non_repeating_flags=(--json -h --help)
+    non_repeating_flags=(--json --version -h --help)
     repeating_options=()
     non_repeating_options=(--policy --blast-radius)
     __writ_offer_flags_options 1
@@ -563,7 +793,7 @@ _writ_classify() {
 
 _writ_reasons() {
     repeating_flags=()
-    non_repeating_flags=(--json -h --help)
+    non_repeating_flags=(--json --version -h --help)
     repeating_options=()
     non_repeating_options=()
     __writ_offer_flags_options 0
@@ -571,7 +801,7 @@ _writ_reasons() {
 
 _writ_sig() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
+    non_repeating_flags=(--version -h --help)
     repeating_options=()
     non_repeating_options=()
     __writ_offer_flags_options 0
@@ -594,7 +824,7 @@ _writ_sig() {
 
 _writ_sig_verify() {
     repeating_flags=()
-    non_repeating_flags=(--json -h --help)
+    non_repeating_flags=(--json --version -h --help)
     repeating_options=()
     non_repeating_options=(--signers --principal --namespace --signature --verify-time)
     __writ_offer_flags_options 1
@@ -621,7 +851,7 @@ _writ_sig_verify() {
 
 _writ_sig_sign() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
+    non_repeating_flags=(--version -h --help)
     repeating_options=()
     non_repeating_options=(--key --namespace)
     __writ_offer_flags_options 1
@@ -639,7 +869,7 @@ _writ_sig_sign() {
 
 _writ_demo() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
+    non_repeating_flags=(--version -h --help)
     repeating_options=()
     non_repeating_options=(--dir)
     __writ_offer_flags_options 0
@@ -653,7 +883,11 @@ _writ_demo() {
 }
 
 _writ_help() {
-    :
+    repeating_flags=()
+    non_repeating_flags=(--version)
+    repeating_options=()
+    non_repeating_options=()
+    __writ_offer_flags_options -1
 }
 
 complete -o filenames -F _writ writ
