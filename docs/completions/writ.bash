@@ -652,7 +652,7 @@ _writ_governance_digest() {
 
 _writ_governance_propose() {
     repeating_flags=()
-    non_repeating_flags=(--json --version -h --help)
+    non_repeating_flags=(--push --json --version -h --help)
     repeating_options=()
     non_repeating_options=(--repo --governance-ref --ledger-ref --remote --config --trust --as --key --policy --signers --note)
     __writ_offer_flags_options 0
@@ -697,7 +697,7 @@ _writ_governance_propose() {
 
 _writ_governance_approve() {
     repeating_flags=()
-    non_repeating_flags=(--json --version -h --help)
+    non_repeating_flags=(--push --json --version -h --help)
     repeating_options=()
     non_repeating_options=(--repo --governance-ref --ledger-ref --remote --config --trust --as --key --next-key --branch --note)
     __writ_offer_flags_options 1

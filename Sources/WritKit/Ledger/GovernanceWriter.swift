@@ -14,6 +14,9 @@ import Foundation
 /// with git like any reviewed change.
 public struct GovernanceWriter {
     public let ops: OpsRepo
+    /// Whether the branch written is pushed to the ops repo's remote, with
+    /// compare-and-swap and a rebuild on a lost race (as `Proposer` does).
+    public var pushes = false
 
     public init(ops: OpsRepo) {
         self.ops = ops
@@ -58,13 +61,16 @@ public struct GovernanceWriter {
             ].compactMap { $0 }, proposer: signer.principal, createdAt: Timestamp(now), note: note)
         let branch = Self.branch(for: request.governanceDigest)
         try refuseIfCheckedOut(branch)
+        let pushRemote = try ops.pushRemote(pushes, fetching: [branch])
+        let files = [
+            GovernancePath.policy.path: policy, GovernancePath.allowedSigners.path: signers,
+            request.path.path: Data(request.canonicalBytes()),
+        ]
         let commit = try BranchAppender(repository: ops.repository).append(
-            [
-                GovernancePath.policy.path: policy, GovernancePath.allowedSigners.path: signers,
-                request.path.path: Data(request.canonicalBytes()),
-            ], to: branch,
+            to: branch, pushingTo: pushRemote,
             message: "writ: propose governance \(request.governanceDigest) replacing \(request.replaces)\n",
-            signer: signer, at: now, createBranchFrom: head, overwrite: true)
+            signer: signer, at: now, createBranchFrom: head, overwrite: true
+        ) { _ in files }
         return Proposal(request: request, branch: branch, commit: commit)
     }
 
@@ -149,9 +155,12 @@ public struct GovernanceWriter {
         var written = [record.path.path: bytes, record.signaturePath.path: signature]
         if let nextSignature { written[record.nextSignaturePath.path] = nextSignature }
         try refuseIfCheckedOut(branch)
+        let pushRemote = try ops.pushRemote(pushes, fetching: [branch])
+        if pushRemote != nil { try ops.catchUp(branch) }
         let commit = try BranchAppender(repository: ops.repository).append(
-            written, to: branch, message: "writ: approve governance \(digest) as \(signer.principal)\n",
-            signer: signer, at: now, createBranchFrom: remote, overwrite: true)
+            to: branch, pushingTo: pushRemote, message: "writ: approve governance \(digest) as \(signer.principal)\n",
+            signer: signer, at: now, createBranchFrom: remote, overwrite: true
+        ) { _ in written }
         return Approval(
             record: record, branch: branch, commit: commit, signedWithNextKey: nextSignature != nil,
             countsUnderTrusted: countsUnderTrusted, countsUnderNew: countsUnderNew)

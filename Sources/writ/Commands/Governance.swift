@@ -109,6 +109,7 @@ struct Governance: ParsableCommand {
         @OptionGroup var repoOptions: RepoOptions
         @OptionGroup var trustOptions: TrustOptions
         @OptionGroup var signer: SignerOptions
+        @OptionGroup var pushOptions: PushOptions
 
         @Option(help: "The new policy.toml.")
         var policy: String
@@ -124,7 +125,9 @@ struct Governance: ParsableCommand {
 
         func run() throws {
             let (ops, trustRoot) = try trustOptions.resolve(repoOptions)
-            let proposal = try GovernanceWriter(ops: ops).propose(
+            var writer = GovernanceWriter(ops: ops)
+            writer.pushes = pushOptions.push
+            let proposal = try writer.propose(
                 policy: try FileInput.read(policy, as: .policyMalformed),
                 signers: try FileInput.read(signers, as: .policyMalformed, limit: AllowedSignersFile.limit),
                 trustRoot: trustRoot, note: note, as: try signer.identity(try repoOptions.operatorConfig()), now: Date()
@@ -147,7 +150,11 @@ struct Governance: ParsableCommand {
             print("  replaces \(request.replaces) (the state of \(request.replacesCommit.hex))")
             print("  changes  \(request.changes.joined(separator: ", "))")
             print("  on branch \(proposal.branch) at \(proposal.commit.hex)")
-            print("Publish it:  \(push)")
+            if pushOptions.push {
+                print("Pushed \(proposal.branch)")
+            } else {
+                print("Publish it:  \(push)")
+            }
             print("Approve it:  writ governance approve \(request.governanceDigest) --as <principal> --key <key>")
         }
     }
@@ -170,6 +177,7 @@ struct Governance: ParsableCommand {
         @OptionGroup var repoOptions: RepoOptions
         @OptionGroup var trustOptions: TrustOptions
         @OptionGroup var signer: SignerOptions
+        @OptionGroup var pushOptions: PushOptions
 
         @Option(help: "Your new private key, when the change rotates your own key.")
         var nextKey: String?
@@ -190,7 +198,9 @@ struct Governance: ParsableCommand {
             let (ops, root) = try trustOptions.resolve(repoOptions)
             let identity = try signer.identity(try repoOptions.operatorConfig())
             let next = try nextKey.map { try SigningIdentity(principal: identity.principal, keyPath: $0) }
-            let approval = try GovernanceWriter(ops: ops).approve(
+            var writer = GovernanceWriter(ops: ops)
+            writer.pushes = pushOptions.push
+            let approval = try writer.approve(
                 parsed, branch: branch, trustRoot: try Governance.requireTrustRoot(root), note: note, as: identity,
                 next: next, now: Date())
             let push = Governance.pushLine(repoOptions, approval.branch)
@@ -213,7 +223,11 @@ struct Governance: ParsableCommand {
             print("  counts under the trusted policy: \(approval.countsUnderTrusted ? "yes" : "no")")
             print("  counts under the new policy:     \(approval.countsUnderNew ? "yes" : "no")")
             print("  on branch \(approval.branch) at \(approval.commit.hex)")
-            print("Publish it:  \(push)")
+            if pushOptions.push {
+                print("Pushed \(approval.branch)")
+            } else {
+                print("Publish it:  \(push)")
+            }
         }
     }
 

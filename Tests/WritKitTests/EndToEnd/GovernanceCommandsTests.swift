@@ -197,6 +197,35 @@ import WritKit
         #expect(try setup.status()["trusted_digest"] as? String == digestN.description)
     }
 
+    /// `--push` from an ordinary clone: the proposal branch and then the
+    /// approval reach the central repo, with no `git push` to type.
+    @Test func proposeAndApproveWithPushFromAClone() throws {
+        let setup = try Setup()
+        defer { setup.repo.remove() }
+        let alice = E2ERepo.alice
+        let key = setup.repo.sandbox.keyPath(alice)
+        let root = try setup.headFiles()
+        let policy = Data((String(decoding: root.policy, as: UTF8.self) + "\n# reviewed\n").utf8)
+        let proposal = try setup.json([
+            "governance", "propose", "--repo", setup.work.path, "--trust", setup.root, "--push",
+            "--policy", setup.file("policy", policy), "--signers", setup.file("signers", root.signers),
+            "--as", alice, "--key", key,
+        ])
+        let branch = try #require(proposal["branch"] as? String)
+        let central = setup.repo.opsURL
+        let pushed = try GitTestSupport.git(central, "rev-parse", "refs/heads/" + branch)
+        #expect(pushed == proposal["commit"] as? String, "the proposal branch reached the central repo")
+
+        let digest = try #require(proposal["digest"] as? String)
+        let approval = try setup.json([
+            "governance", "approve", digest, "--repo", setup.work.path, "--trust", setup.root, "--push",
+            "--as", alice, "--key", key,
+        ])
+        let record = "approvals/_governance/\(digest.dropFirst("sha256:".count))/\(alice).toml"
+        #expect(try GitTestSupport.git(central, "rev-parse", "refs/heads/" + branch) == approval["commit"] as? String)
+        #expect(try !GitTestSupport.git(central, "cat-file", "-p", "refs/heads/\(branch):\(record)").isEmpty)
+    }
+
     @Test func approveRefusesADigestThatIsNotTheBranchsFiles() throws {
         let setup = try Setup()
         defer { setup.repo.remove() }
