@@ -10,12 +10,12 @@
 /// names what to fix, and every command exits 3 on one (SPEC §8).
 public struct RuntimeError: Error, Sendable, Equatable, CustomStringConvertible {
     /// What went wrong, for humans.
-    public let detail: String
+    let detail: String
     /// The setting, file or directory to look at: `lock_ttl in dispatcher.toml`,
     /// `state_dir /var/lib/writ`.
-    public let fix: String
+    let fix: String
 
-    public init(_ detail: String, fix: String) {
+    init(_ detail: String, fix: String) {
         self.detail = detail
         self.fix = fix
     }

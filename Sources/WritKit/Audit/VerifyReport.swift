@@ -1,11 +1,11 @@
 /// What `writ verify` proved, or the findings that stop it from proving it.
 public struct VerifyReport: Sendable, Encodable {
-    public let ledgerHead: ObjectID
-    public let governanceHead: ObjectID
+    let ledgerHead: ObjectID
+    let governanceHead: ObjectID
     /// Ledger commits replayed.
     public let commits: Int
     /// Governance commits replayed (the whole first-parent history).
-    public let governanceCommits: Int
+    let governanceCommits: Int
     /// Audit events read.
     public let events: Int
     /// `claimed` events that count.

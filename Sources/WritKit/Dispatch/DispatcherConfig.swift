@@ -10,22 +10,22 @@ import Foundation
 /// which is the contract's `trust_root_missing`.
 public struct DispatcherConfig: Sendable, Equatable {
     public let opsRepo: String
-    public let remote: String?
+    let remote: String?
     public let governanceRef: String
     public let ledgerRef: String
-    public let identity: Principal
-    public let signingKey: String
-    public let stateDir: String
-    public let profile: String
+    let identity: Principal
+    let signingKey: String
+    let stateDir: String
+    let profile: String
     public let trustRoot: ObjectID
-    public let cloneRoot: String
-    public let lockTTLSeconds: Int64
-    public let claimLeaseSeconds: Int64
+    let cloneRoot: String
+    let lockTTLSeconds: Int64
+    let claimLeaseSeconds: Int64
     public let executors: [String: ExecutorConfig]
 
     /// How much longer than the longest executor timeout the profile lock
     /// must live: time to fetch, claim, publish the outcome and renew.
-    public static let lockMarginSeconds: Int64 = 60
+    static let lockMarginSeconds: Int64 = 60
     /// The lock TTL when none is configured, unless executors need more.
     static let defaultLockTTLSeconds: Int64 = 15 * 60
 

@@ -6,7 +6,7 @@ import Foundation
 /// the record, its `.sig` and the intent's `request.toml`, nothing else
 /// the branch holds.
 public struct Approver {
-    public let ops: OpsRepo
+    let ops: OpsRepo
 
     public init(ops: OpsRepo) {
         self.ops = ops

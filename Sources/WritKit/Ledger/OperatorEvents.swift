@@ -7,7 +7,7 @@ import Foundation
 /// in a ledger commit by the acting principal; whether it counts is decided
 /// by the readers (SPEC §3 event authority), never by the writer.
 public struct OperatorEvents {
-    public let ops: OpsRepo
+    let ops: OpsRepo
 
     public init(ops: OpsRepo) {
         self.ops = ops

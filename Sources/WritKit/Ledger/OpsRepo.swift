@@ -6,7 +6,7 @@ public struct OpsRepo {
     public let governanceRef: String
     public let ledgerRef: String
 
-    public init(
+    init(
         repository: Repository, governanceRef: String = OpsRepoDefaults.governanceRef,
         ledgerRef: String = OpsRepoDefaults.ledgerRef
     ) {

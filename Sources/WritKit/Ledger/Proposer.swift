@@ -3,7 +3,7 @@ import Foundation
 /// `writ propose`: writes a signed intent to the ledger and, for tiers that
 /// need a human, opens the approval branch an approval PR is made from.
 public struct Proposer {
-    public let ops: OpsRepo
+    let ops: OpsRepo
 
     public init(ops: OpsRepo) {
         self.ops = ops
@@ -12,8 +12,8 @@ public struct Proposer {
     /// What the agent asks for.
     public struct Request: Sendable {
         public var id: IntentID?
-        public var kind: String
-        public var target: Intent.Target
+        var kind: String
+        var target: Intent.Target
         public var params: [String: String] = [:]
         public var summary: String?
         public var blastRadius: Tier?

@@ -9,13 +9,13 @@ public struct ContentDigest: Sendable, Hashable, Comparable, CustomStringConvert
     public let hex: String
 
     /// Parses `sha256:<hex>`; nil for any other spelling.
-    public init?(parsing text: String) {
+    init?(parsing text: String) {
         guard text.hasPrefix("sha256:") else { return nil }
         self.init(hex: String(text.dropFirst("sha256:".count)))
     }
 
     /// Wraps 64 lower-case hex digits; nil for anything else.
-    public init?(hex: String) {
+    init?(hex: String) {
         let bytes = Array(hex.utf8)
         guard bytes.count == 64, bytes.allSatisfy(\.isLowerHex) else { return nil }
         self.hex = hex

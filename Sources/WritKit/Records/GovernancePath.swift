@@ -29,7 +29,7 @@ public enum GovernancePath: Sendable, Hashable, CustomStringConvertible {
 
     /// The principal name that can never hold an approval record, because
     /// `request.toml` is the request file.
-    public static let reservedPrincipal = "request"
+    static let reservedPrincipal = "request"
 
     /// The path, relative to the branch root.
     public var path: String {
@@ -53,7 +53,7 @@ public enum GovernancePath: Sendable, Hashable, CustomStringConvertible {
     public var description: String { path }
 
     /// Parses `path`; nil when it is not exactly a governance layout path.
-    public init?(_ path: String) {
+    init?(_ path: String) {
         guard case .success(let parsed) = GovernancePath.diagnose(path) else { return nil }
         self = parsed
     }
