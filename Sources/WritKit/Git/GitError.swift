@@ -9,13 +9,9 @@ public struct GitError: Error, Sendable, Hashable, CustomStringConvertible {
 
         static let generic = Code(rawValue: GIT_ERROR.rawValue)
         static let notFound = Code(rawValue: GIT_ENOTFOUND.rawValue)
-        static let exists = Code(rawValue: GIT_EEXISTS.rawValue)
-        static let ambiguous = Code(rawValue: GIT_EAMBIGUOUS.rawValue)
-        static let invalidSpec = Code(rawValue: GIT_EINVALIDSPEC.rawValue)
         static let locked = Code(rawValue: GIT_ELOCKED.rawValue)
         static let modified = Code(rawValue: GIT_EMODIFIED.rawValue)
         static let invalid = Code(rawValue: GIT_EINVALID.rawValue)
-        static let owner = Code(rawValue: GIT_EOWNER.rawValue)
     }
 
     let code: Code

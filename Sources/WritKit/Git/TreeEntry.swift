@@ -27,9 +27,6 @@ public struct TreeEntry: Sendable, Hashable {
         self.id = id
     }
 
-    /// True for the kinds stored as blob objects (file, executable, symlink).
-    var isBlobLike: Bool { kind == .blob || kind == .executable || kind == .symlink }
-
     init?(_ entry: OpaquePointer) {
         guard let name = git_tree_entry_name(entry), let id = git_tree_entry_id(entry) else { return nil }
         let mode = git_tree_entry_filemode(entry).rawValue

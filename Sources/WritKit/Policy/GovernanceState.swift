@@ -43,9 +43,4 @@ public struct GovernanceState: Sendable, Equatable {
         self.signersBytes = signersBytes
         self.digest = GovernanceDigest.compute(policy: policyBytes, allowedSigners: signersBytes)
     }
-
-    /// Whether `other` holds exactly the same files (the commit may differ).
-    func sameFiles(as other: GovernanceState) -> Bool {
-        policyBytes == other.policyBytes && signersBytes == other.signersBytes
-    }
 }

@@ -10,13 +10,4 @@ public enum IntentState: String, Sendable, Codable, Hashable, CaseIterable {
     case failed
     /// A claim outlived its lease without an outcome; an operator resolves it.
     case inDoubt = "in_doubt"
-
-    /// Whether the ledger settles the intent (claimed or later): it is never
-    /// claimed again unless an operator resolves it with `retry`.
-    var isSettled: Bool {
-        switch self {
-        case .ready, .blocked: false
-        case .claimed, .succeeded, .failed, .inDoubt: true
-        }
-    }
 }

@@ -9,10 +9,4 @@ enum FanOut {
         let digest = SHA256.hash(data: Array(id.utf8))
         return String(Array(digest).prefix(1).hexString)
     }
-
-    /// Whether `text` has the shape of a fan-out directory (two lower-case hex digits).
-    static func isFanOutName(_ text: String) -> Bool {
-        let bytes = Array(text.utf8)
-        return bytes.count == 2 && bytes.allSatisfy(\.isLowerHex)
-    }
 }
