@@ -7,13 +7,6 @@ public struct AuditFinding: Sendable, Equatable, Encodable {
     public let path: String?
     public let detail: String
 
-    public init(reason: ReasonCode, commit: ObjectID?, path: String?, detail: String) {
-        self.reason = reason
-        self.commit = commit
-        self.path = path
-        self.detail = detail
-    }
-
     private enum Keys: String, CodingKey { case reason, commit, path, detail }
 
     // Explicit, so that absent values are `null` rather than missing keys.

@@ -9,9 +9,9 @@ public struct AuditedEvent: Sendable, Encodable {
     /// `audit/<aa>/<intent>/<seq>-<event>.json`.
     public let path: String
     /// From the path, so that even a malformed event is attributed.
-    public let intent: IntentID
+    let intent: IntentID
     public let kind: AuditEventKind
-    public let sequence: Int
+    let sequence: Int
     /// The ledger commit that added the file.
     public let commit: ObjectID
     /// Its committer time as recorded (chosen by the committer).

@@ -14,18 +14,18 @@ public struct LedgerAudit {
         var signatureIndex: Int?
     }
 
-    public let governance: GovernanceTimeline
+    let governance: GovernanceTimeline
     /// The ledger tip that was read.
     public let head: ObjectID
     /// The ledger's first-parent history, oldest first.
-    public let chain: [ObjectID]
+    let chain: [ObjectID]
     /// Every audit event added on the ledger, in ledger order (commit, then
     /// sequence, then path).
     public let events: [AuditedEvent]
     /// Append-only violations (merges, changed, removed or foreign paths,
     /// malformed trees), malformed events and events that do not count, in
     /// ledger order.
-    public let findings: [AuditFinding]
+    let findings: [AuditFinding]
     let intents: [IntentID: IntentFile]
 
     /// The events newest first, as `writ log` prints them.

@@ -5,12 +5,12 @@ import Foundation
 /// a principal entitled to it (both from `LedgerAudit`), that every claim
 /// was ready when it was made, and that no intent ran twice.
 public struct LedgerVerifier {
-    public let ops: OpsRepo
+    let ops: OpsRepo
     /// Kinds whose executor is `idempotent = true` on the host (known only
     /// from a dispatcher.toml): for them a claim after an entitled
     /// `in_doubt` is a legitimate re-run. Empty: every second claim needs
     /// an `in_doubt` followed by `resolved(retry)`.
-    public var idempotentKinds: Set<String>
+    var idempotentKinds: Set<String>
 
     public init(ops: OpsRepo, idempotentKinds: Set<String> = []) {
         self.ops = ops

@@ -3,7 +3,7 @@ import Foundation
 /// The second half of the tour: a dispatcher with harmless executors polls
 /// the demo repo, and the trail it leaves is read back as plain git.
 public struct DemoDispatch {
-    public let sandbox: OpsSandbox
+    let sandbox: OpsSandbox
 
     public init(sandbox: OpsSandbox) {
         self.sandbox = sandbox

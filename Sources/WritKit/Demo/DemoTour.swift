@@ -6,7 +6,7 @@ import Foundation
 /// commits, including intents that must stay blocked, and ends with the
 /// status every dispatcher would compute. `say` receives the narration.
 public struct DemoTour {
-    public let directory: URL
+    let directory: URL
 
     public init(directory: URL) {
         self.directory = directory

@@ -6,20 +6,20 @@ import Foundation
 /// the tips processed last time (also the reference for rewrite detection),
 /// the last trusted governance commit, the intents still in play, and, per
 /// intent, which commits added its events and approval records.
-public struct DispatchState: Codable, Sendable, Equatable {
+struct DispatchState: Codable, Sendable, Equatable {
     /// The trust root this state was built from; a config pinning another
     /// root starts over.
-    public var trustRoot: ObjectID
+    var trustRoot: ObjectID
     /// The newest governance commit whose state was trusted.
-    public var trustedCommit: ObjectID
-    public var governanceTip: ObjectID?
-    public var ledgerTip: ObjectID?
+    var trustedCommit: ObjectID
+    var governanceTip: ObjectID?
+    var ledgerTip: ObjectID?
     /// Intents not yet settled, by id.
-    public var pending: Set<IntentID>
+    var pending: Set<IntentID>
     /// Where the ledger walk stands after `ledgerTip`: its governance
     /// position, the state trusted there and the ledger clock, so a poll
     /// judges only new ledger commits (docs/audit.md).
-    public var ledgerCursor: LedgerCursor?
+    var ledgerCursor: LedgerCursor?
 
     enum CodingKeys: String, CodingKey {
         case trustRoot = "trust_root"
@@ -30,7 +30,7 @@ public struct DispatchState: Codable, Sendable, Equatable {
         case ledgerCursor = "ledger_cursor"
     }
 
-    public init(trustRoot: ObjectID) {
+    init(trustRoot: ObjectID) {
         self.trustRoot = trustRoot
         self.trustedCommit = trustRoot
         self.pending = []

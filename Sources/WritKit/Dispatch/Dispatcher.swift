@@ -10,10 +10,10 @@ import Logging
 /// intent still in play, in id order, decide and act. A claim is journalled
 /// in the state dir, then published durably, and only then executed.
 public struct Dispatcher {
-    public let config: DispatcherConfig
+    let config: DispatcherConfig
     /// The dispatcher's environment: the source of allowlisted variables and secrets.
-    public var environment: [String: String]
-    public var clock: @Sendable () -> Date
+    var environment: [String: String]
+    var clock: @Sendable () -> Date
     public var dryRun = false
     /// Where the poll says what it does: one line per lock recovery, claim
     /// and intent acted on, with ids, commits and reason codes only (never

@@ -13,10 +13,10 @@ public struct DispatcherConfig: Sendable, Equatable {
     public let remote: String?
     public let governanceRef: String
     public let ledgerRef: String
-    public let identity: Principal
-    public let signingKey: String
-    public let stateDir: String
-    public let profile: String
+    let identity: Principal
+    let signingKey: String
+    let stateDir: String
+    let profile: String
     public let trustRoot: ObjectID
     public let cloneRoot: String
     public let lockTTLSeconds: Int64
@@ -29,7 +29,7 @@ public struct DispatcherConfig: Sendable, Equatable {
 
     /// How much longer than the longest executor timeout the profile lock
     /// must live: time to fetch, claim, publish the outcome and renew.
-    public static let lockMarginSeconds: Int64 = 60
+    static let lockMarginSeconds: Int64 = 60
     /// The lock TTL when none is configured, unless executors need more.
     static let defaultLockTTLSeconds: Int64 = 15 * 60
 

@@ -10,9 +10,9 @@
 /// A line outside this format, a repeated name, or a NUL anywhere is an error
 /// naming the line number and never the line's text, since the text may be a
 /// secret.
-public enum EnvFile {
+enum EnvFile {
     /// Parses env-file text into name → value.
-    public static func parse(_ text: String) throws(EnvFileError) -> [String: String] {
+    static func parse(_ text: String) throws(EnvFileError) -> [String: String] {
         var values: [String: String] = [:]
         var lineNumber = 0
         // Unicode scalars, not characters: "\r\n" is one Character, and a
@@ -50,7 +50,7 @@ public enum EnvFile {
     }
 
     /// Whether `name` is a portable environment variable name.
-    public static func isValidName(_ name: String) -> Bool {
+    static func isValidName(_ name: String) -> Bool {
         let bytes = Array(name.utf8)
         guard let first = bytes.first else { return false }
         func isLetter(_ byte: UInt8) -> Bool {
@@ -65,11 +65,11 @@ public enum EnvFile {
 
 /// A malformed env-file line. It carries the line number only: the line's
 /// text may hold a secret, so it is never repeated.
-public struct EnvFileError: Error, Sendable, Equatable, CustomStringConvertible {
+struct EnvFileError: Error, Sendable, Equatable, CustomStringConvertible {
     /// 1-based line number.
-    public let line: Int
+    let line: Int
     /// What is wrong, without the line's content.
-    public let problem: String
+    let problem: String
 
-    public var description: String { "line \(line) \(problem)" }
+    var description: String { "line \(line) \(problem)" }
 }

@@ -5,26 +5,26 @@
 /// It holds secret values (in `environment` and `secretValues`), so its
 /// `description`, `debugDescription` and mirror (what `print`, `dump` and
 /// string interpolation show) list variable names and counts, never values.
-public struct ExecutionPlan: Sendable, CustomStringConvertible, CustomDebugStringConvertible,
+struct ExecutionPlan: Sendable, CustomStringConvertible, CustomDebugStringConvertible,
     CustomReflectable
 {
     /// The program and its arguments, placeholders already replaced;
     /// `argv[0]` is passed to the child as written.
-    public let argv: [String]
+    let argv: [String]
     /// The absolute path of the file to execute, found by preflight exactly
     /// where the child would look (see `ExecutableLookup`). Nil in a plan
     /// built by hand: the runner then looks `argv[0]` up the same way.
-    public let executable: String?
+    let executable: String?
     /// The child's working directory; nil: the dispatcher's own.
-    public let workdir: String?
+    let workdir: String?
     /// The child's whole environment: nothing else is inherited.
-    public let environment: [String: String]
+    let environment: [String: String]
     /// The values redacted from the child's output.
-    public let secretValues: [String]
+    let secretValues: [String]
     /// Seconds before the process group is terminated.
-    public let timeoutSeconds: Int64
+    let timeoutSeconds: Int64
 
-    public init(
+    init(
         argv: [String], workdir: String?, environment: [String: String], secretValues: [String],
         timeoutSeconds: Int64, executable: String? = nil
     ) {
@@ -38,16 +38,16 @@ public struct ExecutionPlan: Sendable, CustomStringConvertible, CustomDebugStrin
 
     /// argv, workdir, variable names and the timeout; values of variables
     /// are left out, since secrets are among them.
-    public var description: String {
+    var description: String {
         let names = environment.keys.sorted().joined(separator: ",")
         return
             "ExecutionPlan(argv: \(argv), executable: \(executable ?? "-"), workdir: \(workdir ?? "-"), environment names: [\(names)], "
             + "secrets: \(secretValues.count), timeout: \(timeoutSeconds)s)"
     }
 
-    public var debugDescription: String { description }
+    var debugDescription: String { description }
 
-    public var customMirror: Mirror {
+    var customMirror: Mirror {
         Mirror(
             self,
             children: [
@@ -60,46 +60,32 @@ public struct ExecutionPlan: Sendable, CustomStringConvertible, CustomDebugStrin
 
 /// How one execution ended. Output is recorded only redacted: a digest of
 /// each whole stream and its last few KiB.
-public struct ExecutionResult: Sendable, Equatable {
+struct ExecutionResult: Sendable, Equatable {
     /// The exit code `run` reports when the timeout fired, whatever signal
     /// finally ended the process.
-    public static let timeoutExitCode = 124
+    static let timeoutExitCode = 124
     /// The exit code when the program could not be started at all (not
     /// found, not executable, workdir missing).
-    public static let spawnFailureExitCode = 127
+    static let spawnFailureExitCode = 127
     /// The exit code when the child's status could not be collected
     /// (another part of the process reaped it); never read as success.
-    public static let lostStatusExitCode = 255
+    static let lostStatusExitCode = 255
 
     /// The child's exit status; `128 + n` when signal `n` ended it;
     /// `timeoutExitCode` on timeout; `spawnFailureExitCode` when it never started.
-    public let exitCode: Int
-    public let timedOut: Bool
+    let exitCode: Int
+    let timedOut: Bool
     /// Wall time from spawn to the end of output collection.
-    public let durationMs: Int
+    let durationMs: Int
     /// SHA-256 of the whole redacted standard output.
-    public let stdoutSHA256: ContentDigest
+    let stdoutSHA256: ContentDigest
     /// SHA-256 of the whole redacted standard error.
-    public let stderrSHA256: ContentDigest
+    let stderrSHA256: ContentDigest
     /// The last `OutputCapture.tailLimit` (4096) bytes of redacted standard
     /// output, also cleared of every piece of a secret of four bytes or more
     /// (`SecretRedactor.maskingFragments`), decoded as UTF-8 with invalid
     /// bytes replaced.
-    public let stdoutTail: String
+    let stdoutTail: String
     /// The same for standard error.
-    public let stderrTail: String
-
-    public init(
-        exitCode: Int, timedOut: Bool, durationMs: Int, stdoutSHA256: ContentDigest,
-        stderrSHA256: ContentDigest,
-        stdoutTail: String, stderrTail: String
-    ) {
-        self.exitCode = exitCode
-        self.timedOut = timedOut
-        self.durationMs = durationMs
-        self.stdoutSHA256 = stdoutSHA256
-        self.stderrSHA256 = stderrSHA256
-        self.stdoutTail = stdoutTail
-        self.stderrTail = stderrTail
-    }
+    let stderrTail: String
 }

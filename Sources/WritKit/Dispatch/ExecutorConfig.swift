@@ -6,23 +6,23 @@ public struct ExecutorConfig: Sendable, Equatable {
     public let kind: String
     /// argv; `{intent.id}`, `{target.repo}`, `{target.branch}`,
     /// `{param.NAME}` and `{clone}` are replaced only as whole elements.
-    public let command: [String]
-    public let timeoutSeconds: Int64
+    let command: [String]
+    let timeoutSeconds: Int64
     /// The working directory (may be `{clone}`); nil: the state dir.
-    public let workdir: String?
+    let workdir: String?
     /// Variables copied from the dispatcher's environment.
-    public let envAllowlist: [String]
+    let envAllowlist: [String]
     /// Variables that must be set in the dispatcher's environment (`env_mismatch`).
-    public let requiredEnvVars: [String]
+    let requiredEnvVars: [String]
     /// Secret names, from the environment or `envFile` (`registry_auth_missing`); never logged.
-    public let secrets: [String]
-    public let envFile: String?
+    let secrets: [String]
+    let envFile: String?
     /// Platforms the executor runs on (`env_mismatch` elsewhere); empty: any.
-    public let supportedPlatforms: [String]
+    let supportedPlatforms: [String]
     /// Whether a claim left in doubt may be run again.
     public let idempotent: Bool
 
-    public init(
+    init(
         kind: String, command: [String], timeoutSeconds: Int64, workdir: String? = nil, envAllowlist: [String] = [],
         requiredEnvVars: [String] = [], secrets: [String] = [], envFile: String? = nil,
         supportedPlatforms: [String] = [], idempotent: Bool = false

@@ -7,7 +7,7 @@ import Foundation
 /// Everything checked before an intent may be claimed (SPEC §6). It is pure
 /// except for reading the executor's `env_file` and stat-ing the clone and
 /// the program, so a refusal costs nothing and leaves no trace on the ledger.
-public enum ExecutorPreflight {
+enum ExecutorPreflight {
     /// Checks that `executor` can run `intent` here and builds the plan.
     ///
     /// The checks run in this order; the first failure is returned, with
@@ -57,7 +57,7 @@ public enum ExecutorPreflight {
     ///
     /// - Parameter defaultWorkdir: the working directory when the executor
     ///   declares none (the dispatcher passes its state dir).
-    public static func plan(
+    static func plan(
         intent: Intent, tier: Tier, executor: ExecutorConfig?, cloneRoot: String,
         environment: [String: String],
         platform: String = "linux", defaultWorkdir: String? = nil

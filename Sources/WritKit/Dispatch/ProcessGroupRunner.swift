@@ -23,15 +23,15 @@ import Foundation
 /// the pipes are then drained until end of file or a 2 s grace for
 /// processes that left the group. On timeout the whole group gets SIGTERM,
 /// then SIGKILL 2 s later.
-public enum ProcessGroupRunner {
+enum ProcessGroupRunner {
     /// Time between SIGTERM and SIGKILL, and the longest wait for the pipes
     /// to close once the child has exited.
-    public static let graceSeconds: Int64 = 2
+    static let graceSeconds: Int64 = 2
 
     /// Runs the plan. Fails (throws) only when the runner itself cannot work
     /// (no pipes, no memory); a program that cannot be started is a result
     /// with exit code 127 and the reason in `stderrTail`.
-    public static func run(_ plan: ExecutionPlan) throws -> ExecutionResult {
+    static func run(_ plan: ExecutionPlan) throws -> ExecutionResult {
         let clock = ContinuousClock()
         let start = clock.now
         var stdoutCapture = OutputCapture(secrets: plan.secretValues)
@@ -301,7 +301,7 @@ struct SpawnProblem: Error, Sendable {
 }
 
 /// The runner itself failed (no pipes): nothing was started.
-public struct ExecutionError: Error, Sendable, CustomStringConvertible {
-    public let description: String
+struct ExecutionError: Error, Sendable, CustomStringConvertible {
+    let description: String
     init(_ description: String) { self.description = description }
 }

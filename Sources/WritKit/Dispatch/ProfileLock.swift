@@ -21,16 +21,16 @@ import Foundation
 /// A stale lock is replaced, and the recovery is reported.
 public final class ProfileLock {
     /// What the lock file says.
-    public struct Holder: Sendable, Codable, Equatable {
-        public let pid: Int32
-        public let host: String
-        public let startedAt: Timestamp
-        public let ttlSeconds: Int64
+    struct Holder: Sendable, Codable, Equatable {
+        let pid: Int32
+        let host: String
+        let startedAt: Timestamp
+        let ttlSeconds: Int64
         /// When the holder last renewed the lock; nil until the first renewal.
-        public var renewedAt: Timestamp?
+        var renewedAt: Timestamp?
         /// The holder process's start time in clock ticks since boot
         /// (`/proc/<pid>/stat`), which tells a recycled pid apart.
-        public let processStart: UInt64?
+        let processStart: UInt64?
 
         enum CodingKeys: String, CodingKey {
             case pid, host
@@ -48,12 +48,12 @@ public final class ProfileLock {
     public struct Acquisition: Sendable, Codable, Equatable {
         public let recovered: Bool
         /// The stale holder that was replaced, when `recovered`.
-        public let previous: Holder?
-        public let path: String
+        let previous: Holder?
+        let path: String
     }
 
-    public let path: String
-    public let acquisition: Acquisition
+    let path: String
+    let acquisition: Acquisition
     private var holder: Holder
     private var released = false
 
@@ -71,7 +71,7 @@ public final class ProfileLock {
     /// Deciding and replacing happen under a short `flock` on a side file
     /// (`.guard`), which the kernel drops if the process dies, so two
     /// dispatchers that find the same stale lock cannot both replace it.
-    public static func acquire(stateDir: String, profile: String, ttlSeconds: Int64, now: Date = Date()) throws
+    static func acquire(stateDir: String, profile: String, ttlSeconds: Int64, now: Date = Date()) throws
         -> ProfileLock
     {
         try StateFiles.ensureDirectory(stateDir)
@@ -104,7 +104,7 @@ public final class ProfileLock {
     /// Extends the lock's TTL from `now`. Throws when the lock is no longer
     /// this process's (another host decided it was stale and took it):
     /// then nothing more may be claimed in this poll.
-    public func renew(now: Date = Date()) throws {
+    func renew(now: Date = Date()) throws {
         try Self.withGuard(path) {
             guard let current = Self.read(path), current.pid == holder.pid, current.host == holder.host,
                 current.startedAt == holder.startedAt
@@ -121,7 +121,7 @@ public final class ProfileLock {
     }
 
     /// Removes the lock file if it is still ours.
-    public func release() {
+    func release() {
         guard !released else { return }
         released = true
         if let current = Self.read(path), current.pid == holder.pid, current.host == holder.host,

@@ -13,7 +13,7 @@ public struct RunReport: Sendable, Encodable {
         }
 
         public let id: IntentID
-        public let tier: Tier?
+        let tier: Tier?
         public let result: Result
         public let reason: ReasonCode?
         public let durationMs: Int?
@@ -36,7 +36,7 @@ public struct RunReport: Sendable, Encodable {
     /// Reasons a poll blocks an intent for that are the host's to fix
     /// (a missing executor, environment, secret or clone), not the ops
     /// repo's: nobody approving or waiting will ever unblock them.
-    public static let hostReasons: Set<ReasonCode> = [
+    static let hostReasons: Set<ReasonCode> = [
         .executorMissing, .envMismatch, .registryAuthMissing, .cloneMissing,
     ]
 
@@ -55,11 +55,11 @@ public struct RunReport: Sendable, Encodable {
     }
 
     public let runID: String
-    public let profile: String
-    public let startedAt: Timestamp
+    let profile: String
+    let startedAt: Timestamp
     public var finishedAt: Timestamp
     public let lock: ProfileLock.Acquisition
-    public var dryRun: Bool
+    var dryRun: Bool
     public var intents: [Entry]
 
     private enum Keys: String, CodingKey {

@@ -16,13 +16,13 @@
 /// together. `maskingFragments` therefore masks, in a finished tail, every
 /// run of bytes made of pieces of at least `fragmentLength` bytes of any
 /// secret, wherever a stream was cut and however the halves interleave.
-public struct SecretRedactor: Sendable {
+struct SecretRedactor: Sendable {
     /// What a secret is replaced with.
-    public static let marker: [UInt8] = Array("[REDACTED]".utf8)
+    static let marker: [UInt8] = Array("[REDACTED]".utf8)
     /// The shortest piece of a secret `maskingFragments` masks. Shorter
     /// secrets are masked whole by `feed`; a piece of three bytes or fewer
     /// is left, since masking every such triple would blank ordinary text.
-    public static let fragmentLength = 4
+    static let fragmentLength = 4
 
     /// Distinct non-empty secrets, longest first.
     private let secrets: [[UInt8]]
@@ -33,7 +33,7 @@ public struct SecretRedactor: Sendable {
     /// Every `fragmentLength`-byte window of every secret, packed big-endian.
     private let fragments: Set<UInt32>
 
-    public init(secrets: [String]) {
+    init(secrets: [String]) {
         let distinct = Set(secrets.map { Array($0.utf8) }).filter { !$0.isEmpty }
         self.secrets = distinct.sorted {
             $0.count != $1.count ? $0.count > $1.count : $0.lexicographicallyPrecedes($1)
@@ -58,7 +58,7 @@ public struct SecretRedactor: Sendable {
     /// overlapping windows of that secret, so all of it is covered, whatever
     /// precedes or follows it. Meant for bounded text about to be published
     /// (a tail), not for a stream: it is O(n) with one set lookup per byte.
-    public func maskingFragments(_ bytes: [UInt8]) -> [UInt8] {
+    func maskingFragments(_ bytes: [UInt8]) -> [UInt8] {
         let width = Self.fragmentLength
         guard !fragments.isEmpty, bytes.count >= width else { return bytes }
         var covered = [Bool](repeating: false, count: bytes.count)
@@ -89,10 +89,10 @@ public struct SecretRedactor: Sendable {
     }
 
     /// The number of bytes held back, at most `longest - 1`.
-    public var heldBackCount: Int { carry.count }
+    var heldBackCount: Int { carry.count }
 
     /// Feeds `chunk`; returns the redacted bytes that are now final.
-    public mutating func feed(_ chunk: some Collection<UInt8>) -> [UInt8] {
+    mutating func feed(_ chunk: some Collection<UInt8>) -> [UInt8] {
         guard longest > 0 else { return Array(chunk) }
         var buffer = carry
         buffer.append(contentsOf: chunk)
@@ -102,7 +102,7 @@ public struct SecretRedactor: Sendable {
     }
 
     /// Ends the stream; returns the held-back bytes, redacted.
-    public mutating func finish() -> [UInt8] {
+    mutating func finish() -> [UInt8] {
         guard longest > 0 else { return [] }
         let (output, _) = redact(carry, final: true)
         carry = []

@@ -6,7 +6,7 @@ public struct GitIdentity: Sendable, Hashable {
     public let email: String
     public let date: Date
     /// Offset of the recorded local time from UTC, in minutes.
-    public let utcOffsetMinutes: Int
+    let utcOffsetMinutes: Int
 
     public init(name: String, email: String, date: Date, utcOffsetMinutes: Int = 0) {
         self.name = name

@@ -4,27 +4,22 @@ internal import Clibgit2
 /// the C function that returned it.
 public struct GitError: Error, Sendable, Hashable, CustomStringConvertible {
     /// A libgit2 `git_error_code` value (negative).
-    public struct Code: RawRepresentable, Sendable, Hashable {
-        public let rawValue: Int32
-        public init(rawValue: Int32) { self.rawValue = rawValue }
+    struct Code: RawRepresentable, Sendable, Hashable {
+        let rawValue: Int32
 
-        public static let generic = Code(rawValue: GIT_ERROR.rawValue)
-        public static let notFound = Code(rawValue: GIT_ENOTFOUND.rawValue)
-        public static let exists = Code(rawValue: GIT_EEXISTS.rawValue)
-        public static let ambiguous = Code(rawValue: GIT_EAMBIGUOUS.rawValue)
-        public static let invalidSpec = Code(rawValue: GIT_EINVALIDSPEC.rawValue)
-        public static let locked = Code(rawValue: GIT_ELOCKED.rawValue)
-        public static let modified = Code(rawValue: GIT_EMODIFIED.rawValue)
-        public static let invalid = Code(rawValue: GIT_EINVALID.rawValue)
-        public static let owner = Code(rawValue: GIT_EOWNER.rawValue)
+        static let generic = Code(rawValue: GIT_ERROR.rawValue)
+        static let notFound = Code(rawValue: GIT_ENOTFOUND.rawValue)
+        static let locked = Code(rawValue: GIT_ELOCKED.rawValue)
+        static let modified = Code(rawValue: GIT_EMODIFIED.rawValue)
+        static let invalid = Code(rawValue: GIT_EINVALID.rawValue)
     }
 
-    public let code: Code
+    let code: Code
     /// The libgit2 `git_error_t` class, or 0 when libgit2 left no error.
-    public let errorClass: Int32
-    public let message: String
+    let errorClass: Int32
+    let message: String
     /// The C function that failed, e.g. `git_reference_create_matching`.
-    public let function: String
+    let function: String
 
     public var description: String {
         "\(function) failed (code \(code.rawValue), class \(errorClass)): \(message)"

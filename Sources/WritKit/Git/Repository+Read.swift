@@ -46,7 +46,7 @@ extension Repository {
     }
 
     /// True when the object database holds `id`.
-    public func objectExists(_ id: ObjectID) throws(GitError) -> Bool {
+    func objectExists(_ id: ObjectID) throws(GitError) -> Bool {
         let database = try odb()
         var oid = id.oid
         return git_odb_exists(database.raw, &oid) == 1
@@ -119,7 +119,7 @@ extension Repository {
     }
 
     /// The bytes of the blob `id`.
-    public func blob(_ id: ObjectID) throws(GitError) -> Data {
+    func blob(_ id: ObjectID) throws(GitError) -> Data {
         var oid = id.oid
         var out: OpaquePointer?
         try check(git_blob_lookup(&out, raw, &oid), "git_blob_lookup")
@@ -209,7 +209,7 @@ extension GitIdentity {
 
 extension Repository {
     /// The size of object `id`, read from its header without loading it.
-    public func objectSize(_ id: ObjectID) throws(GitError) -> Int {
+    func objectSize(_ id: ObjectID) throws(GitError) -> Int {
         let database = try odb()
         var oid = id.oid
         var size = 0
@@ -222,13 +222,13 @@ extension Repository {
     /// is never loaded: `limit + 1` zero bytes stand in for it, which every
     /// size-checked reader rejects as too large. Anyone who can push to the
     /// ledger could otherwise make a reader load gigabytes.
-    public func blob(_ id: ObjectID, limit: Int) throws(GitError) -> Data {
+    func blob(_ id: ObjectID, limit: Int) throws(GitError) -> Data {
         guard try objectSize(id) <= limit else { return Data(count: limit + 1) }
         return try blob(id)
     }
 
     /// `blob(at:inTree:)` with the size bound of `blob(_:limit:)`.
-    public func blob(at path: String, inTree treeID: ObjectID, limit: Int) throws -> Data? {
+    func blob(at path: String, inTree treeID: ObjectID, limit: Int) throws -> Data? {
         guard let entry = try entry(at: path, inTree: treeID) else { return nil }
         guard entry.kind == .blob || entry.kind == .executable else { throw GitUsageError.notABlob(path) }
         return try blob(entry.id, limit: limit)

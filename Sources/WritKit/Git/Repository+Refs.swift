@@ -46,7 +46,7 @@ extension Repository {
     /// writer. Only the caller that owns the branch (the dispatcher, under
     /// its profile lock) should call this.
     @discardableResult
-    public func removeStaleReferenceLock(_ name: String, olderThan age: TimeInterval) -> Bool {
+    func removeStaleReferenceLock(_ name: String, olderThan age: TimeInterval) -> Bool {
         let fullName = name.hasPrefix("refs/") ? name : "refs/heads/" + name
         let path = (gitDirectory as NSString).appendingPathComponent(fullName + ".lock")
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),

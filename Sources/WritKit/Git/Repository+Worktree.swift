@@ -11,7 +11,7 @@ extension Repository {
     /// tree's index describing the old commit, and the next `git add -A;
     /// git commit` there silently reverts whatever the ref move brought in.
     /// Callers that move such a branch ask here first and refuse.
-    public func workTreesCheckingOut(_ name: String) throws(GitError) -> [String] {
+    func workTreesCheckingOut(_ name: String) throws(GitError) -> [String] {
         var found: [String] = []
         if !isBare, let workdir = git_repository_workdir(raw) {
             var head: OpaquePointer?

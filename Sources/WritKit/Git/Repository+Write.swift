@@ -3,7 +3,7 @@ import Foundation
 
 extension Repository {
     /// Writes `data` as a blob object and returns its id.
-    public func writeBlob(_ data: Data) throws(GitError) -> ObjectID {
+    func writeBlob(_ data: Data) throws(GitError) -> ObjectID {
         var oid = git_oid()
         let result = data.withUnsafeBytes { bytes in
             git_blob_create_from_buffer(&oid, raw, bytes.baseAddress, bytes.count)

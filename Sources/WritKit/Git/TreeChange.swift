@@ -10,7 +10,7 @@ public struct TreeChange: Sendable, Hashable {
     public let path: String
     public let kind: Kind
     /// The entry before the change; nil when added.
-    public let old: TreeEntry?
+    let old: TreeEntry?
     /// The entry after the change; nil when removed.
     public let new: TreeEntry?
 

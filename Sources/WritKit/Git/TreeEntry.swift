@@ -20,7 +20,7 @@ public struct TreeEntry: Sendable, Hashable {
     public let mode: UInt32
     public let id: ObjectID
 
-    public init(name: String, kind: Kind, mode: UInt32, id: ObjectID) {
+    init(name: String, kind: Kind, mode: UInt32, id: ObjectID) {
         self.name = name
         self.kind = kind
         self.mode = mode
@@ -28,7 +28,7 @@ public struct TreeEntry: Sendable, Hashable {
     }
 
     /// True for the kinds stored as blob objects (file, executable, symlink).
-    public var isBlobLike: Bool { kind == .blob || kind == .executable || kind == .symlink }
+    var isBlobLike: Bool { kind == .blob || kind == .executable || kind == .symlink }
 
     init?(_ entry: OpaquePointer) {
         guard let name = git_tree_entry_name(entry), let id = git_tree_entry_id(entry) else { return nil }

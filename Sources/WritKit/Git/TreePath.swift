@@ -4,7 +4,7 @@
 /// trailing or doubled `/`), `.`, `..`, holds NUL, or is `.git` in any case
 /// (git refuses such trees, and a checkout of one could write into `.git`).
 public struct TreePath: Sendable, Hashable, CustomStringConvertible {
-    public let components: [String]
+    let components: [String]
 
     public init(_ path: String) throws(GitUsageError) {
         let parts = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
@@ -19,7 +19,7 @@ public struct TreePath: Sendable, Hashable, CustomStringConvertible {
     public var description: String { components.joined(separator: "/") }
 
     /// True when `name` may be one entry name in a tree.
-    public static func isValidComponent(_ name: String) -> Bool {
+    static func isValidComponent(_ name: String) -> Bool {
         !name.isEmpty && name != "." && name != ".."
             && !name.utf8.contains(UInt8(ascii: "/")) && !name.utf8.contains(0)
             && name.lowercased() != ".git"

@@ -19,22 +19,22 @@ public struct BranchAppender {
     /// How many lost push races are rebuilt before giving up.
     public var maximumPushAttempts = 16
     /// How long a held ref lock is waited for before the append fails.
-    public var lockWaitSeconds: TimeInterval = 10
+    var lockWaitSeconds: TimeInterval = 10
     /// Opt-in for a caller that owns the branch exclusively: a lock older
     /// than `staleLockSeconds` is then taken for a dead writer's and removed.
-    public var clearsStaleLocks = false
-    public var staleLockSeconds: TimeInterval = 5
+    var clearsStaleLocks = false
+    var staleLockSeconds: TimeInterval = 5
 
     /// The append waited `waitedSeconds` for another writer's ref lock and
     /// gave up. Not a decision about an intent, so no reason code: the
     /// message names the lock file, for an operator to remove once sure
     /// that no writer is alive.
-    public struct LockHeld: Error, Sendable, Equatable, CustomStringConvertible {
-        public let branch: String
-        public let lockFile: String
-        public let waitedSeconds: TimeInterval
+    struct LockHeld: Error, Sendable, Equatable, CustomStringConvertible {
+        let branch: String
+        let lockFile: String
+        let waitedSeconds: TimeInterval
 
-        public var description: String {
+        var description: String {
             "branch '\(branch)' is locked by another writer: \(lockFile) stood for \(Int(waitedSeconds.rounded())) s. "
                 + "If no writ or git process is writing this repository, remove \(lockFile) and try again."
         }

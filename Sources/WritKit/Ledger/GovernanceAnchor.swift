@@ -3,7 +3,7 @@
 /// decided to write. `LedgerWalk` turns anchors into ledger positions.
 public enum GovernanceAnchor {
     /// The trailer's key.
-    public static let key = "Writ-Governance"
+    static let key = "Writ-Governance"
 
     /// `message` with the trailer appended as its last paragraph.
     public static func message(_ message: String, anchoredAt governance: ObjectID) -> String {
@@ -16,7 +16,7 @@ public enum GovernanceAnchor {
     /// `Writ-Governance: <40 lower-case hex>` line. None, or more than one
     /// such line (a message that cannot be read one way only), is no
     /// anchor, and the commit keeps the position of its parent.
-    public static func parse(_ message: String) -> ObjectID? {
+    static func parse(_ message: String) -> ObjectID? {
         let prefix = key + ": "
         let lines = message.split(separator: "\n", omittingEmptySubsequences: false).filter { $0.hasPrefix(prefix) }
         guard lines.count == 1, let line = lines.first else { return nil }

@@ -22,33 +22,33 @@ import Foundation
 /// leaves its index stale, so that the next `git add -A` there would revert
 /// what was merged.
 public struct GovernanceMerger {
-    public let ops: OpsRepo
-    public var maximumAttempts = 16
+    let ops: OpsRepo
+    var maximumAttempts = 16
 
     public init(ops: OpsRepo) {
         self.ops = ops
     }
 
     /// What `mergeApproval` carried and what it left on the branch.
-    public struct Outcome: Sendable, Equatable {
+    struct Outcome: Sendable, Equatable {
         /// The commit on the governance branch; nil when it already held
         /// everything that was to be carried.
-        public let commit: ObjectID?
+        let commit: ObjectID?
         /// Paths carried in this commit, sorted.
-        public let merged: [String]
+        let merged: [String]
         /// Paths the branch adds, changes or removes that the governance
         /// branch does not have and that were not carried, sorted.
-        public let leftOnBranch: [String]
+        let leftOnBranch: [String]
     }
 
     /// The governance branch is checked out in a work tree, so moving it
     /// would leave that work tree's index stale. Not a decision about an
     /// intent, so no reason code; the message says what to do instead.
-    public struct CheckedOut: Error, Sendable, Equatable, CustomStringConvertible {
-        public let branch: String
-        public let workTrees: [String]
+    struct CheckedOut: Error, Sendable, Equatable, CustomStringConvertible {
+        let branch: String
+        let workTrees: [String]
 
-        public var description: String {
+        var description: String {
             "the governance branch '\(branch)' is checked out in \(workTrees.joined(separator: ", ")); "
                 + "writ does not update a work tree or index, and moving the branch under it would leave its index "
                 + "stale (a later `git add -A` would revert the merge). Run `writ approve --merge` against a bare "
@@ -57,7 +57,7 @@ public struct GovernanceMerger {
     }
 
     /// Throws `CheckedOut` when a work tree has the governance branch checked out.
-    public func refuseIfCheckedOut() throws {
+    func refuseIfCheckedOut() throws {
         let workTrees = try ops.repository.workTreesCheckingOut(OpsRepo.refName(ops.governanceRef))
         guard workTrees.isEmpty else { throw CheckedOut(branch: ops.governanceRef, workTrees: workTrees) }
     }
@@ -71,7 +71,7 @@ public struct GovernanceMerger {
     /// that does not parse for its path; a `request.toml` to be carried that
     /// is over the limit or does not parse. A `request.toml` that differs
     /// from the one already on the governance branch is left on the branch.
-    public func mergeApproval(
+    func mergeApproval(
         _ id: IntentID, of principal: Principal, from commit: ObjectID, branch: String, as signer: SigningIdentity,
         now: Date
     ) throws -> Outcome {

@@ -8,17 +8,13 @@ import Foundation
 /// otherwise), reading `policy.toml` and `allowed_signers` at each
 /// first-parent commit, and, only for a commit whose state differs from the
 /// trusted one, the governance records under its digest.
-public struct GovernanceReader {
-    public let ops: OpsRepo
-
-    public init(ops: OpsRepo) {
-        self.ops = ops
-    }
+struct GovernanceReader {
+    let ops: OpsRepo
 
     /// The outcome of reading governance: the verdict and the head it is about.
-    public struct Result {
-        public let head: ObjectID
-        public let verdict: GovernanceVerdict
+    struct Result {
+        let head: ObjectID
+        let verdict: GovernanceVerdict
     }
 
     /// Evaluates trust from `trustRoot` to the governance head at `now`.
@@ -26,7 +22,7 @@ public struct GovernanceReader {
     /// Throws `trust_root_missing` or `history_rewritten`; a verdict with a
     /// reason (`policy_malformed`, `policy_unapproved`) is returned, not thrown,
     /// so callers can still report what they see.
-    public func evaluate(trustRoot: ObjectID, now: Date) throws -> Result {
+    func evaluate(trustRoot: ObjectID, now: Date) throws -> Result {
         let repository = ops.repository
         let head = try ops.governanceHead()
         try Self.requireDescendant(head, of: trustRoot, in: repository)

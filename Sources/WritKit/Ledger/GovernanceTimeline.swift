@@ -12,23 +12,23 @@ public struct GovernanceTimeline {
     /// The governance at one first-parent commit.
     public struct Point: Sendable {
         /// The governance commit.
-        public let commit: ObjectID
+        let commit: ObjectID
         /// Its index in `chain`.
-        public let index: Int
+        let index: Int
         /// Its committer time: the governance clock at this point. Admins
         /// merge governance, so this clock is not chosen by a ledger signer.
-        public let time: Date
+        let time: Date
         /// The state trusted after walking the chain up to this commit.
         public let trusted: GovernanceState
         /// Whether this commit's own files are the trusted state; false while
         /// a change is pending its quorum (then `trusted` is the previous T).
         public let headTrusted: Bool
         /// Why the commit is pending, when it is.
-        public let detail: String
+        let detail: String
     }
 
     /// The first-parent chain from the start to the head, oldest first.
-    public let chain: [ObjectID]
+    let chain: [ObjectID]
     /// One point per element of `chain`.
     public let points: [Point]
     private let indices: [ObjectID: Int]
@@ -65,7 +65,7 @@ public struct GovernanceTimeline {
     /// The timeline from `start`, where `trusted` is the state trusted, to
     /// `head`. `history_rewritten` when `start` is not on `head`'s
     /// first-parent chain.
-    public init(ops: OpsRepo, start: ObjectID, trusted: GovernanceState, head: ObjectID, now: Date) throws {
+    init(ops: OpsRepo, start: ObjectID, trusted: GovernanceState, head: ObjectID, now: Date) throws {
         let repository = ops.repository
         let chain: [ObjectID]
         do {
@@ -104,13 +104,13 @@ public struct GovernanceTimeline {
     }
 
     /// The start of the timeline (the trust root, for a full timeline).
-    public var start: Point { points[0] }
+    var start: Point { points[0] }
     /// The head the timeline ends at.
-    public var head: Point { points[points.count - 1] }
+    var head: Point { points[points.count - 1] }
 
     /// The verdict on the head (SPEC §5): trusted when the head's own files
     /// are the state trusted after the walk, `policy_unapproved` otherwise.
-    public var verdict: GovernanceVerdict {
+    var verdict: GovernanceVerdict {
         let adopted = points.dropFirst().filter { $0.headTrusted && $0.trusted.commit == $0.commit }.map(\.commit)
         guard head.headTrusted else {
             return GovernanceVerdict(trusted: nil, reason: .policyUnapproved, detail: head.detail, adopted: adopted)
@@ -122,7 +122,7 @@ public struct GovernanceTimeline {
     }
 
     /// The point for governance commit `commit`, nil when it is not on the chain.
-    public func point(_ commit: ObjectID) -> Point? {
+    func point(_ commit: ObjectID) -> Point? {
         indices[commit].map { points[$0] }
     }
 

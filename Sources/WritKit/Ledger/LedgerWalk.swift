@@ -2,22 +2,15 @@ import Foundation
 
 /// Where a ledger walk stands after a commit: enough to resume it later
 /// without reading anything before (the dispatcher persists it).
-public struct LedgerCursor: Codable, Sendable, Equatable {
+struct LedgerCursor: Codable, Sendable, Equatable {
     /// The last ledger commit walked.
-    public var commit: ObjectID
+    var commit: ObjectID
     /// Its governance position P (a commit on the governance first-parent chain).
-    public var position: ObjectID
+    var position: ObjectID
     /// The commit whose files are T(P), the state trusted at that position.
-    public var trusted: ObjectID
+    var trusted: ObjectID
     /// τ, the ledger clock at the commit, taken from governance committer times.
-    public var clock: Timestamp
-
-    public init(commit: ObjectID, position: ObjectID, trusted: ObjectID, clock: Timestamp) {
-        self.commit = commit
-        self.position = position
-        self.trusted = trusted
-        self.clock = clock
-    }
+    var clock: Timestamp
 }
 
 /// How a ledger commit is signed, as judged under the governance trusted at its position.
@@ -31,57 +24,57 @@ public enum LedgerSignature: String, Sendable, Encodable {
 }
 
 /// One file a ledger commit added under `intents/` or `audit/`.
-public struct LedgerAddition: Sendable {
-    public let path: String
-    public let ledgerPath: LedgerPath
-    public let blob: ObjectID
+struct LedgerAddition: Sendable {
+    let path: String
+    let ledgerPath: LedgerPath
+    let blob: ObjectID
     /// The file's bytes (at most `RecordBytes.maximumSize` + 1); nil when
     /// the walk was asked not to read them.
-    public let bytes: Data?
+    let bytes: Data?
 }
 
 /// One audit event a ledger commit added, and whether it counts.
-public struct LedgerEventRead: Sendable {
-    public let file: LedgerAddition
-    public let intent: IntentID
-    public let sequence: Int
-    public let kind: AuditEventKind
+struct LedgerEventRead: Sendable {
+    let file: LedgerAddition
+    let intent: IntentID
+    let sequence: Int
+    let kind: AuditEventKind
     /// Whether the event counts (SPEC §3 event authority, docs/audit.md).
-    public var counts: Bool { whyNot == nil }
+    var counts: Bool { whyNot == nil }
     /// Why it does not count; nil when it does.
-    public let whyNot: String?
+    let whyNot: String?
 }
 
 /// One ledger commit as the walk read it.
-public struct LedgerCommitRead: Sendable {
+struct LedgerCommitRead: Sendable {
     /// An append-only problem of the commit (SPEC §3): `ledger_violation`.
-    public struct Problem: Sendable {
+    struct Problem: Sendable {
         /// The path it is about; nil for the whole commit (a merge, a malformed tree).
-        public let path: String?
-        public let detail: String
+        let path: String?
+        let detail: String
     }
 
-    public let id: ObjectID
+    let id: ObjectID
     /// Its index on the walked first-parent history, from the walk's start.
-    public let index: Int
+    let index: Int
     /// Its committer time as recorded: chosen by the committer, decides nothing.
-    public let committerTime: Date
-    public let problems: [Problem]
+    let committerTime: Date
+    let problems: [Problem]
     /// Intent files and their signatures the commit added.
-    public let intents: [LedgerAddition]
+    let intents: [LedgerAddition]
     /// Audit events it added, in sequence then path order.
-    public let events: [LedgerEventRead]
+    let events: [LedgerEventRead]
     /// Its `Writ-Governance` trailer, when it has exactly one.
-    public let anchor: ObjectID?
+    let anchor: ObjectID?
     /// P(c): nil when no governance is trusted at all (then nothing counts).
-    public let position: GovernanceTimeline.Point?
+    let position: GovernanceTimeline.Point?
     /// τ(c).
-    public let clock: Date
-    public let signature: LedgerSignature
+    let clock: Date
+    let signature: LedgerSignature
     /// A sentence about the signature.
-    public let signatureDetail: String
+    let signatureDetail: String
     /// Principals whose key T(P) lists (valid at τ) made the signature, sorted.
-    public let signers: Set<Principal>
+    let signers: Set<Principal>
 }
 
 /// The one ledger walk (docs/audit.md): every reader that asks which ledger
@@ -96,12 +89,12 @@ public struct LedgerCommitRead: Sendable {
 /// Key validity is checked at τ(c) = max(τ(parent), committer time of
 /// P(c)); signers are verified under T(P(c)), and an event counts only when
 /// a signer is entitled to its kind under T(P(c))'s policy.
-public struct LedgerWalk {
-    public let ops: OpsRepo
+struct LedgerWalk {
+    let ops: OpsRepo
     /// Nil when governance cannot be trusted at all: nothing counts.
-    public let timeline: GovernanceTimeline?
+    let timeline: GovernanceTimeline?
 
-    public init(ops: OpsRepo, timeline: GovernanceTimeline?) {
+    init(ops: OpsRepo, timeline: GovernanceTimeline?) {
         self.ops = ops
         self.timeline = timeline
     }
@@ -112,7 +105,7 @@ public struct LedgerWalk {
     /// when no governance is trusted). `readBytes` false leaves
     /// `LedgerAddition.bytes` nil, for a reader that reads files later.
     @discardableResult
-    public func walk(
+    func walk(
         after cursor: LedgerCursor?, to tip: ObjectID, readBytes: Bool = true,
         _ visit: (LedgerCommitRead) throws -> Void
     ) throws -> LedgerCursor? {

@@ -8,9 +8,9 @@ import Foundation
 /// exist"), so running `writ init` twice on the same repository fails
 /// instead of silently moving a branch.
 public struct OpsRepoInitializer: Sendable {
-    public var governanceRef: String
-    public var ledgerRef: String
-    public var author: GitIdentity
+    var governanceRef: String
+    var ledgerRef: String
+    var author: GitIdentity
     /// The policy and signers to start from; nil for the commented, inert
     /// template. Both are validated before anything is written.
     public var policy: Data?
@@ -47,7 +47,7 @@ public struct OpsRepoInitializer: Sendable {
     }
 
     /// Writes both branches into an existing repository that has neither.
-    public func initialize(_ repository: Repository) throws -> Result {
+    func initialize(_ repository: Repository) throws -> Result {
         for ref in [governanceRef, ledgerRef] where try repository.resolve(ref) != nil {
             throw OpsRepoError.alreadyInitialized(branch: ref)
         }

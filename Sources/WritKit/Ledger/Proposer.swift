@@ -15,8 +15,8 @@ public struct Proposer {
     /// What the agent asks for.
     public struct Request: Sendable {
         public var id: IntentID?
-        public var kind: String
-        public var target: Intent.Target
+        var kind: String
+        var target: Intent.Target
         public var params: [String: String] = [:]
         public var summary: String?
         public var blastRadius: Tier?

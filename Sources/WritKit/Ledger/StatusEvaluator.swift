@@ -5,7 +5,7 @@ import Foundation
 /// Work is one walk of each branch's first-parent history plus one
 /// decision per intent: no per-intent history walk.
 public struct StatusEvaluator {
-    public let ops: OpsRepo
+    let ops: OpsRepo
 
     public init(ops: OpsRepo) {
         self.ops = ops

@@ -6,12 +6,6 @@ public struct CountedApproval: Sendable, Hashable, Codable {
     /// sha256 of the record's bytes.
     public let recordDigest: ContentDigest
 
-    public init(approver: Principal, commit: ObjectID, recordDigest: ContentDigest) {
-        self.approver = approver
-        self.commit = commit
-        self.recordDigest = recordDigest
-    }
-
     enum CodingKeys: String, CodingKey {
         case approver, commit
         case recordDigest = "record_digest"

@@ -2,9 +2,9 @@
 /// added by a ledger commit signed by a principal entitled to write it.
 public struct CountingEvent: Sendable, Equatable {
     /// `audit/<aa>/<id>/<seq>-<event>.json`
-    public let path: String
+    let path: String
     /// The sequence number of its file name, which orders an intent's events.
-    public let sequence: Int
+    let sequence: Int
     /// The ledger commit that added it.
     public let commit: ObjectID
     public let event: AuditEvent

@@ -13,7 +13,7 @@ public enum DecisionEngine {
 
     /// Decides one intent. See docs/decisions.md for the order of checks
     /// and the state machine.
-    public static func decide(
+    static func decide(
         governance: GovernanceState, intent evidence: IntentEvidence, approvals: [ApprovalEvidence],
         events: [EventEvidence], now: Date
     ) -> Verdict {

@@ -17,20 +17,10 @@ public struct DiscardedRecord: Sendable, Hashable, Codable {
     /// The record's path in its layout.
     public let path: String
     /// The commit that introduced it, when known.
-    public let commit: ObjectID?
+    let commit: ObjectID?
     /// The principal the record is filed under (or the event's actor), when it can be told.
     public let principal: Principal?
     public let reason: ReasonCode
     /// A human sentence naming the precise cause.
     public let detail: String
-
-    public init(kind: Kind, path: String, commit: ObjectID?, principal: Principal?, reason: ReasonCode, detail: String)
-    {
-        self.kind = kind
-        self.path = path
-        self.commit = commit
-        self.principal = principal
-        self.reason = reason
-        self.detail = detail
-    }
 }

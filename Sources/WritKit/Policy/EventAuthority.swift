@@ -1,12 +1,12 @@
 /// Event authority and the ledger state machine (SPEC §3; docs/decisions.md).
-public enum EventAuthority {
+enum EventAuthority {
     /// The role whose principals may write dispatcher events; the contract
     /// names it literally.
-    public static let dispatcherRole = "dispatcher"
+    static let dispatcherRole = "dispatcher"
 
     /// Whether a commit signed by `signers` may write `kind` for an intent of
     /// `tier` (nil when the intent is malformed: then nobody may resolve it).
-    public static func isEntitled(_ signers: Set<Principal>, toWrite kind: AuditEventKind, tier: Tier?, policy: Policy)
+    static func isEntitled(_ signers: Set<Principal>, toWrite kind: AuditEventKind, tier: Tier?, policy: Policy)
         -> Bool
     {
         signers.contains { principal in

@@ -1,38 +1,25 @@
 import Foundation
 
 /// An intent file as read from the ledger, with its `.sig`.
-public struct IntentEvidence: Sendable, Equatable {
+struct IntentEvidence: Sendable, Equatable {
     /// Ledger-layout path of the `.toml`: `intents/<aa>/<id>.toml`.
-    public let path: String
+    let path: String
     /// The file's exact bytes; the intent digest is over these.
-    public let bytes: Data
+    let bytes: Data
     /// The `.toml.sig` next to it, nil when absent.
-    public let signature: Data?
-
-    public init(path: String, bytes: Data, signature: Data?) {
-        self.path = path
-        self.bytes = bytes
-        self.signature = signature
-    }
+    let signature: Data?
 }
 
 /// One version of an approval or denial record on the governance branch's
 /// first-parent history.
-public struct ApprovalEvidence: Sendable, Equatable {
+struct ApprovalEvidence: Sendable, Equatable {
     /// Governance-layout path: `approvals/<aa>/<id>/<principal>.toml`.
-    public let path: String
-    public let bytes: Data
+    let path: String
+    let bytes: Data
     /// The `.sig` next to it, nil when absent.
-    public let signature: Data?
+    let signature: Data?
     /// The first-parent governance commit that introduced this record version.
-    public let commit: ObjectID
-
-    public init(path: String, bytes: Data, signature: Data?, commit: ObjectID) {
-        self.path = path
-        self.bytes = bytes
-        self.signature = signature
-        self.commit = commit
-    }
+    let commit: ObjectID
 }
 
 /// One audit event file on the ledger, with who signed the commit that added it.
@@ -53,7 +40,7 @@ public struct EventEvidence: Sendable, Equatable {
     /// the deciding policy.
     public let counts: Bool?
 
-    public init(path: String, bytes: Data, commit: ObjectID, signers: Set<Principal>, counts: Bool? = nil) {
+    init(path: String, bytes: Data, commit: ObjectID, signers: Set<Principal>, counts: Bool? = nil) {
         self.path = path
         self.bytes = bytes
         self.commit = commit

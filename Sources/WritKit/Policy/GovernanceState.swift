@@ -8,20 +8,20 @@ import Foundation
 public struct GovernanceState: Sendable, Equatable {
     /// The governance commit these files were read from.
     public let commit: ObjectID
-    public let policy: Policy
-    public let signers: AllowedSigners
-    public let policyBytes: Data
-    public let signersBytes: Data
+    let policy: Policy
+    let signers: AllowedSigners
+    let policyBytes: Data
+    let signersBytes: Data
     /// The governance digest of the pair (SPEC §5), what governance records approve.
     public let digest: ContentDigest
 
     /// The largest `allowed_signers` accepted (a file with thousands of keys
     /// fits many times over).
-    public static let maximumSignersSize = 16 * 1024 * 1024
+    static let maximumSignersSize = 16 * 1024 * 1024
 
     /// Parses both files; either one malformed (or `allowed_signers` not
     /// UTF-8) ⇒ `WritError(.policyMalformed, ...)`.
-    public init(commit: ObjectID, policyBytes: Data, signersBytes: Data) throws {
+    init(commit: ObjectID, policyBytes: Data, signersBytes: Data) throws {
         let policy = try Policy.parse(policyBytes)
         guard signersBytes.count <= Self.maximumSignersSize else {
             throw WritError(
@@ -45,7 +45,7 @@ public struct GovernanceState: Sendable, Equatable {
     }
 
     /// Whether `other` holds exactly the same files (the commit may differ).
-    public func sameFiles(as other: GovernanceState) -> Bool {
+    func sameFiles(as other: GovernanceState) -> Bool {
         policyBytes == other.policyBytes && signersBytes == other.signersBytes
     }
 }

@@ -1,30 +1,24 @@
 import Foundation
 
 /// One first-parent governance commit's files; nil when a file is absent.
-public struct GovernanceCommit: Sendable, Equatable {
-    public let commit: ObjectID
-    public let policyBytes: Data?
-    public let signersBytes: Data?
-
-    public init(commit: ObjectID, policyBytes: Data?, signersBytes: Data?) {
-        self.commit = commit
-        self.policyBytes = policyBytes
-        self.signersBytes = signersBytes
-    }
+struct GovernanceCommit: Sendable, Equatable {
+    let commit: ObjectID
+    let policyBytes: Data?
+    let signersBytes: Data?
 }
 
 /// A governance record with its signatures, as read from one commit's tree.
-public struct GovernanceRecordEvidence: Sendable, Equatable {
+struct GovernanceRecordEvidence: Sendable, Equatable {
     /// `approvals/_governance/<digest-hex>/<principal>.toml`
-    public let path: String
-    public let bytes: Data
+    let path: String
+    let bytes: Data
     /// The `.toml.sig` next to it, nil when absent.
-    public let signature: Data?
+    let signature: Data?
     /// The `.toml.next.sig` next to it (the same bytes signed with the
     /// approver's new key, when the change rotates it), nil when absent.
-    public let nextSignature: Data?
+    let nextSignature: Data?
 
-    public init(path: String, bytes: Data, signature: Data?, nextSignature: Data? = nil) {
+    init(path: String, bytes: Data, signature: Data?, nextSignature: Data? = nil) {
         self.path = path
         self.bytes = bytes
         self.signature = signature
@@ -33,27 +27,20 @@ public struct GovernanceRecordEvidence: Sendable, Equatable {
 }
 
 /// The outcome of walking the governance branch from the trust root.
-public struct GovernanceVerdict: Sendable {
+struct GovernanceVerdict: Sendable {
     /// The state to decide with; nil when nothing may run.
-    public let trusted: GovernanceState?
+    let trusted: GovernanceState?
     /// Nil when the head's state is trusted.
-    public let reason: ReasonCode?
-    public let detail: String
+    let reason: ReasonCode?
+    let detail: String
     /// The commits whose state became trusted, oldest first.
-    public let adopted: [ObjectID]
-
-    public init(trusted: GovernanceState?, reason: ReasonCode?, detail: String, adopted: [ObjectID]) {
-        self.trusted = trusted
-        self.reason = reason
-        self.detail = detail
-        self.adopted = adopted
-    }
+    let adopted: [ObjectID]
 }
 
 /// Governance trust (SPEC §5): which `policy.toml` and `allowed_signers`
 /// decide, starting from a pinned trust root and rotating only on a quorum
 /// of both the old and the new policy, as TUF rotates its root.
-public enum GovernanceTrust {
+enum GovernanceTrust {
     /// Walks `history` (the first-parent commits after `root`, oldest first,
     /// ending at the head), keeping the trusted state T.
     ///
@@ -72,7 +59,7 @@ public enum GovernanceTrust {
     ///
     /// `records(commit, digest)` reads `approvals/_governance/<digest-hex>/`
     /// in that commit's tree; its errors (I/O) propagate.
-    public static func evaluate(
+    static func evaluate(
         root: GovernanceCommit, history: [GovernanceCommit],
         records: (ObjectID, ContentDigest) throws -> [GovernanceRecordEvidence], now: Date
     ) rethrows -> GovernanceVerdict {
@@ -171,7 +158,7 @@ public enum GovernanceTrust {
     /// intent bytes (docs/records.md).
     ///
     /// `counted` is sorted; `discarded` lists every record that does not count.
-    public static func quorum(
+    static func quorum(
         for digest: ContentDigest, replacing replaced: ContentDigest, records: [GovernanceRecordEvidence],
         under state: GovernanceState, now: Date
     ) -> (met: Bool, counted: [Principal], discarded: [DiscardedRecord]) {

@@ -13,7 +13,7 @@ public enum IntentState: String, Sendable, Codable, Hashable, CaseIterable {
 
     /// Whether the ledger settles the intent (claimed or later): it is never
     /// claimed again unless an operator resolves it with `retry`.
-    public var isSettled: Bool {
+    var isSettled: Bool {
         switch self {
         case .ready, .blocked: false
         case .claimed, .succeeded, .failed, .inDoubt: true

@@ -2,9 +2,9 @@
 public struct Verdict: Sendable, Equatable {
     public let state: IntentState
     /// Nil when ready or settled; otherwise the one reason code blocking it.
-    public let reason: ReasonCode?
+    let reason: ReasonCode?
     /// A human sentence.
-    public let detail: String
+    let detail: String
     /// The parsed intent; nil when malformed.
     public let intent: Intent?
     /// sha256 of the intent file's bytes.
@@ -12,10 +12,10 @@ public struct Verdict: Sendable, Equatable {
     /// The tier now; nil when the intent is malformed.
     public let tier: Tier?
     /// Valid approvals counted (distinct principals, distinct keys).
-    public let approvalsCounted: Int
+    let approvalsCounted: Int
     /// What the tier needs; 0 for low, and 0 when the policy has no table
     /// for the tier (then it can never be met, see `detail`).
-    public let approvalsRequired: Int
+    let approvalsRequired: Int
     /// What a `claimed` event lists: empty when the tier needs no approval.
     public let counted: [CountedApproval]
     /// Every approval, deny or event that was read and does not count.
@@ -24,7 +24,7 @@ public struct Verdict: Sendable, Equatable {
     /// (`EventAuthority.counting`); whatever acts on events reads these.
     public let events: [CountingEvent]
 
-    public init(
+    init(
         state: IntentState, reason: ReasonCode?, detail: String, intent: Intent?, intentDigest: ContentDigest,
         tier: Tier?,
         approvalsCounted: Int, approvalsRequired: Int, counted: [CountedApproval], discarded: [DiscardedRecord],

@@ -4,15 +4,15 @@
 ///
 /// `note` is free text and decides nothing; it may span lines.
 public struct ApprovalRecord: Sendable, Equatable {
-    public let schema: Int
+    let schema: Int
     public let intent: IntentID
     public let intentDigest: ContentDigest
     public let tier: Tier
     public let decision: Decision
     public let approver: Principal
-    public let createdAt: Timestamp
-    public let expiresAt: Timestamp?
-    public let note: String?
+    let createdAt: Timestamp
+    let expiresAt: Timestamp?
+    let note: String?
 
     /// The signature namespace of approval records.
     public static let signatureNamespace = SignatureNamespace.approval
@@ -50,7 +50,7 @@ public struct ApprovalRecord: Sendable, Equatable {
     /// With `expectedPath`, the path must be
     /// `approvals/<aa>/<intent>/<approver>.toml` for this record's intent and
     /// approver: a record filed under another principal's name is refused.
-    public static func parse(_ bytes: some Collection<UInt8>, expectedPath: String? = nil) throws -> ApprovalRecord {
+    static func parse(_ bytes: some Collection<UInt8>, expectedPath: String? = nil) throws -> ApprovalRecord {
         let root = try TOMLRecordReader.parse(bytes, reason: .approvalMalformed, record: "approval record")
         try root.rejectUnknownKeys(allowing: [
             "schema", "intent", "intent_digest", "tier", "decision", "approver", "created_at", "expires_at", "note",
@@ -90,7 +90,7 @@ public struct ApprovalRecord: Sendable, Equatable {
     }
 
     /// The canonical TOML of this record, which `parse` reads back unchanged.
-    public func canonicalTOML() -> String {
+    func canonicalTOML() -> String {
         var writer = TOMLWriter()
         writer.line("schema", schema)
         writer.line("intent", intent.rawValue)

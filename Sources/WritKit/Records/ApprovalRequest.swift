@@ -9,20 +9,20 @@
 /// `approvals_required`, `roles` (the roles the tier accepts) and
 /// `intent_toml` (the intent file's exact text).
 public struct ApprovalRequest: Sendable, Equatable {
-    public let schema: Int
-    public let intent: IntentID
-    public let intentDigest: ContentDigest
-    public let kind: String
-    public let tier: Tier
-    public let proposer: Principal
-    public let summary: String
-    public let createdAt: Timestamp
-    public let approvalsRequired: Int
-    public let roles: [String]
-    public let intentTOML: String
+    let schema: Int
+    let intent: IntentID
+    let intentDigest: ContentDigest
+    let kind: String
+    let tier: Tier
+    let proposer: Principal
+    let summary: String
+    let createdAt: Timestamp
+    let approvalsRequired: Int
+    let roles: [String]
+    let intentTOML: String
 
     /// Builds a request, checking the same rules as parsing (`approval_malformed`).
-    public init(
+    init(
         intent: IntentID, kind: String, tier: Tier, proposer: Principal, summary: String, createdAt: Timestamp,
         approvalsRequired: Int, roles: [String], intentTOML: String
     ) throws {
@@ -52,7 +52,7 @@ public struct ApprovalRequest: Sendable, Equatable {
     }
 
     /// The request for `intent`, whose file bytes are `intentBytes`, under `policy`.
-    public init(for intent: Intent, intentBytes: some Collection<UInt8>, policy: Policy, createdAt: Timestamp) throws {
+    init(for intent: Intent, intentBytes: some Collection<UInt8>, policy: Policy, createdAt: Timestamp) throws {
         guard let text = String(validating: Array(intentBytes), as: UTF8.self) else {
             throw WritError(.approvalMalformed, "approval request: the intent is not valid UTF-8")
         }
@@ -64,12 +64,12 @@ public struct ApprovalRequest: Sendable, Equatable {
     }
 
     /// Where the request lives on the governance branch.
-    public var path: GovernancePath { .request(intent) }
+    var path: GovernancePath { .request(intent) }
 
     /// Parses request bytes; throws `WritError(.approvalMalformed, ...)`.
     ///
     /// With `expectedPath`, the path must be `approvals/<aa>/<intent>/request.toml`.
-    public static func parse(_ bytes: some Collection<UInt8>, expectedPath: String? = nil) throws -> ApprovalRequest {
+    static func parse(_ bytes: some Collection<UInt8>, expectedPath: String? = nil) throws -> ApprovalRequest {
         let root = try TOMLRecordReader.parse(bytes, reason: .approvalMalformed, record: "approval request")
         try root.rejectUnknownKeys(allowing: [
             "schema", "intent", "intent_digest", "kind", "tier", "proposer", "summary", "created_at",
@@ -112,7 +112,7 @@ public struct ApprovalRequest: Sendable, Equatable {
     }
 
     /// The canonical TOML of this request, which `parse` reads back unchanged.
-    public func canonicalTOML() -> String {
+    func canonicalTOML() -> String {
         var writer = TOMLWriter()
         writer.line("schema", schema)
         writer.line("intent", intent.rawValue)
@@ -129,5 +129,5 @@ public struct ApprovalRequest: Sendable, Equatable {
     }
 
     /// `canonicalTOML()` as UTF-8 bytes.
-    public func canonicalBytes() -> [UInt8] { Array(canonicalTOML().utf8) }
+    func canonicalBytes() -> [UInt8] { Array(canonicalTOML().utf8) }
 }

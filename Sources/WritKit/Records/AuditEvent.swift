@@ -10,11 +10,11 @@ import Foundation
 public struct AuditEvent: Sendable, Equatable {
     /// One approval a claim relied on.
     public struct ClaimedApproval: Sendable, Equatable, Codable {
-        public let approver: Principal
+        let approver: Principal
         /// The governance commit that holds the record (40 or 64 lower-case hex digits).
-        public let commit: String
+        let commit: String
         /// sha256 of the approval record's bytes.
-        public let recordDigest: ContentDigest
+        let recordDigest: ContentDigest
 
         public init(approver: Principal, commit: String, recordDigest: ContentDigest) throws {
             guard AuditEvent.isObjectID(commit) else {
@@ -46,11 +46,11 @@ public struct AuditEvent: Sendable, Equatable {
 
     /// The `claimed` event's fields.
     public struct Claim: Sendable, Equatable {
-        public let tier: Tier
-        public let runID: String
-        public let idempotencyKey: String
+        let tier: Tier
+        let runID: String
+        let idempotencyKey: String
         /// Empty for the low tier.
-        public let approvals: [ClaimedApproval]
+        let approvals: [ClaimedApproval]
 
         public init(tier: Tier, runID: String, idempotencyKey: String, approvals: [ClaimedApproval]) {
             self.tier = tier
@@ -64,8 +64,8 @@ public struct AuditEvent: Sendable, Equatable {
     public struct Outcome: Sendable, Equatable {
         public let exitCode: Int
         public let durationMs: Int
-        public let stdoutSHA256: ContentDigest
-        public let stderrSHA256: ContentDigest
+        let stdoutSHA256: ContentDigest
+        let stderrSHA256: ContentDigest
         public let stdoutTail: String
         public let stderrTail: String
 
@@ -108,7 +108,7 @@ public struct AuditEvent: Sendable, Equatable {
         case projection(operation: String, target: String, key: String)
         case gate(name: String, status: GateStatus)
 
-        public var kind: AuditEventKind {
+        var kind: AuditEventKind {
             switch self {
             case .autoApproved: .autoApproved
             case .claimed: .claimed
@@ -124,8 +124,8 @@ public struct AuditEvent: Sendable, Equatable {
     }
 
     /// Always 1.
-    public let schema: Int
-    public let intent: IntentID
+    let schema: Int
+    let intent: IntentID
     public let intentDigest: ContentDigest
     public let at: Timestamp
     public let actor: Principal

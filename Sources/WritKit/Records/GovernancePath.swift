@@ -33,7 +33,7 @@ public enum GovernancePath: Sendable, Hashable, CustomStringConvertible {
 
     /// The principal name that can never hold an approval record, because
     /// `request.toml` is the request file.
-    public static let reservedPrincipal = "request"
+    static let reservedPrincipal = "request"
 
     /// The path, relative to the branch root.
     public var path: String {

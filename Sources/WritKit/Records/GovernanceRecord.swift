@@ -7,15 +7,15 @@
 /// reused to re-adopt that state later from another trusted state (a
 /// rollback needs fresh signatures).
 public struct GovernanceRecord: Sendable, Equatable {
-    public let schema: Int
+    let schema: Int
     /// The governance digest of the `policy.toml` and `allowed_signers` pair approved.
     public let governanceDigest: ContentDigest
     /// The governance digest of the trusted state this change replaces.
     public let replaces: ContentDigest
-    public let decision: Decision
+    let decision: Decision
     public let approver: Principal
-    public let createdAt: Timestamp
-    public let note: String?
+    let createdAt: Timestamp
+    let note: String?
 
     /// The signature namespace of governance records.
     public static let signatureNamespace = SignatureNamespace.governance
@@ -57,7 +57,7 @@ public struct GovernanceRecord: Sendable, Equatable {
     ///
     /// With `expectedPath`, the path must be
     /// `approvals/_governance/<digest-hex>/<approver>.toml` for this record.
-    public static func parse(_ bytes: some Collection<UInt8>, expectedPath: String? = nil) throws -> GovernanceRecord {
+    static func parse(_ bytes: some Collection<UInt8>, expectedPath: String? = nil) throws -> GovernanceRecord {
         let root = try TOMLRecordReader.parse(bytes, reason: .approvalMalformed, record: "governance record")
         try root.rejectUnknownKeys(allowing: [
             "schema", "governance_digest", "replaces", "decision", "approver", "created_at", "note",
@@ -95,7 +95,7 @@ public struct GovernanceRecord: Sendable, Equatable {
     }
 
     /// The canonical TOML of this record, which `parse` reads back unchanged.
-    public func canonicalTOML() -> String {
+    func canonicalTOML() -> String {
         var writer = TOMLWriter()
         writer.line("schema", schema)
         writer.line("governance_digest", governanceDigest.description)

@@ -18,16 +18,16 @@ public struct Intent: Sendable, Equatable {
         }
     }
 
-    public let schema: Int
+    let schema: Int
     public let id: IntentID
     public let kind: String
     public let proposer: Principal
     public let createdAt: Timestamp
     public let summary: String
     public let expiresAt: Timestamp?
-    public let blastRadius: Tier?
+    let blastRadius: Tier?
     public let idempotencyKey: String?
-    public let requires: [String]?
+    let requires: [String]?
     public let target: Target
     public let params: [String: String]
 
@@ -91,13 +91,13 @@ public struct Intent: Sendable, Equatable {
     }
 
     /// `idempotency_key`, defaulting to the id.
-    public var effectiveIdempotencyKey: String { idempotencyKey ?? id.rawValue }
+    var effectiveIdempotencyKey: String { idempotencyKey ?? id.rawValue }
 
     /// The gates the intent requires; empty when `requires` is absent.
     public var requiredGates: [String] { requires ?? [] }
 
     /// The ledger path of this intent.
-    public var path: LedgerPath { .intent(id) }
+    var path: LedgerPath { .intent(id) }
 
     /// The digest every approval binds to: sha256 of the exact file bytes.
     public static func digest(ofFileBytes bytes: some Collection<UInt8>) -> ContentDigest {
@@ -108,7 +108,7 @@ public struct Intent: Sendable, Equatable {
     ///
     /// With `expectedPath`, the path must be `intents/<aa>/<id>.toml` for
     /// this intent's id, with the right fan-out.
-    public static func parse(_ bytes: some Collection<UInt8>, expectedPath: String? = nil) throws -> Intent {
+    static func parse(_ bytes: some Collection<UInt8>, expectedPath: String? = nil) throws -> Intent {
         let root = try TOMLRecordReader.parse(bytes, reason: .intentMalformed, record: "intent")
         try root.rejectUnknownKeys(allowing: [
             "schema", "id", "kind", "proposer", "created_at", "summary", "expires_at", "blast_radius",
@@ -153,7 +153,7 @@ public struct Intent: Sendable, Equatable {
     }
 
     /// The canonical TOML of this intent, which `parse` reads back unchanged.
-    public func canonicalTOML() -> String {
+    func canonicalTOML() -> String {
         var writer = TOMLWriter()
         writer.line("schema", schema)
         writer.line("id", id.rawValue)

@@ -15,7 +15,7 @@ public struct IntentID: Sendable, Hashable, Comparable, CustomStringConvertible,
     }
 
     /// Whether `text` is a valid intent id.
-    public static func isValid(_ text: String) -> Bool {
+    static func isValid(_ text: String) -> Bool {
         let bytes = Array(text.utf8)
         guard let first = bytes.first, bytes.count <= 100 else { return false }
         guard first.isLowerAlnum else { return false }

@@ -15,7 +15,7 @@ public enum LedgerPath: Sendable, Hashable, CustomStringConvertible {
     case auditEvent(IntentID, sequence: Int, event: AuditEventKind)
 
     /// The intent the path belongs to.
-    public var intentID: IntentID {
+    var intentID: IntentID {
         switch self {
         case .intent(let id), .intentSignature(let id), .auditEvent(let id, _, _): id
         }
@@ -34,16 +34,16 @@ public enum LedgerPath: Sendable, Hashable, CustomStringConvertible {
     public var description: String { path }
 
     /// The largest event sequence number a ledger path may hold (18 digits).
-    public static let maximumSequence = 999_999_999_999_999_999
+    static let maximumSequence = 999_999_999_999_999_999
 
     /// The canonical spelling of an event sequence number: at least four digits.
-    public static func sequenceText(_ sequence: Int) -> String {
+    static func sequenceText(_ sequence: Int) -> String {
         let text = String(sequence)
         return String(repeating: "0", count: max(0, 4 - text.count)) + text
     }
 
     /// Parses `path`; nil when it is not exactly a ledger path.
-    public init?(_ path: String) {
+    init?(_ path: String) {
         guard case .success(let parsed) = LedgerPath.diagnose(path) else { return nil }
         self = parsed
     }

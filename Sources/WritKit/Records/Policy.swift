@@ -19,41 +19,36 @@ public struct Policy: Sendable, Equatable {
     public struct Rule: Sendable, Equatable {
         public let approvals: Int
         public let roles: [String]
-
-        public init(approvals: Int, roles: [String]) {
-            self.approvals = approvals
-            self.roles = roles
-        }
     }
 
     /// A `[members]` entry: a forge login's principal, or blocked.
-    public enum Member: Sendable, Equatable {
+    enum Member: Sendable, Equatable {
         case principal(Principal)
         case blocked
     }
 
     /// Always 1.
-    public let schema: Int
+    let schema: Int
     /// `[kinds]`: kind → tier.
     public let kinds: [String: Tier]
     /// `[tiers.*]`; a tier without a table is absent and can never be met.
-    public let tiers: [Tier: Rule]
+    let tiers: [Tier: Rule]
     /// `[roles]`: role → principals.
-    public let roles: [String: [Principal]]
+    let roles: [String: [Principal]]
     /// `[proposers] roles`.
-    public let proposerRoles: [String]
+    let proposerRoles: [String]
     /// `[gates] roles`.
-    public let gateRoles: [String]
+    let gateRoles: [String]
     /// `[governance]`.
-    public let governance: Rule
+    let governance: Rule
     /// `[members]`: forge login → principal or blocked.
-    public let members: [String: Member]
+    let members: [String: Member]
 
     /// The `[members]` value that marks a login as blocked.
-    public static let blockedMarker = "blocked"
+    static let blockedMarker = "blocked"
 
     /// Builds a policy, checking the same invariants as parsing.
-    public init(
+    init(
         kinds: [String: Tier] = [:], tiers: [Tier: Rule], roles: [String: [Principal]], proposerRoles: [String] = [],
         gateRoles: [String] = [], governance: Rule, members: [String: Member] = [:]
     ) throws {
@@ -179,7 +174,7 @@ public struct Policy: Sendable, Equatable {
     public func rule(for tier: Tier) -> Rule? { tiers[tier] }
 
     /// The roles `principal` holds, sorted.
-    public func roles(of principal: Principal) -> [String] {
+    func roles(of principal: Principal) -> [String] {
         roles.filter { $0.value.contains(principal) }.map(\.key).sorted()
     }
 
@@ -193,20 +188,20 @@ public struct Policy: Sendable, Equatable {
     }
 
     /// Whether `principal` holds a role that `tier` accepts; false when the tier has no table.
-    public func acceptsForTier(_ principal: Principal, _ tier: Tier) -> Bool {
+    func acceptsForTier(_ principal: Principal, _ tier: Tier) -> Bool {
         guard let rule = tiers[tier] else { return false }
         return holdsAny(principal, of: rule.roles)
     }
 
     /// Whether `principal` holds a `[proposers]` role.
-    public func isProposer(_ principal: Principal) -> Bool { holdsAny(principal, of: proposerRoles) }
+    func isProposer(_ principal: Principal) -> Bool { holdsAny(principal, of: proposerRoles) }
 
     /// Whether `principal` holds a `[gates]` role and may attest gate results.
-    public func isGateAttester(_ principal: Principal) -> Bool { holdsAny(principal, of: gateRoles) }
+    func isGateAttester(_ principal: Principal) -> Bool { holdsAny(principal, of: gateRoles) }
 
     /// Whether `principal` holds a `[governance]` role.
-    public func isGovernor(_ principal: Principal) -> Bool { holdsAny(principal, of: governance.roles) }
+    func isGovernor(_ principal: Principal) -> Bool { holdsAny(principal, of: governance.roles) }
 
     /// The `[members]` entry for a forge login, if any.
-    public func member(forLogin login: String) -> Member? { members[login] }
+    func member(forLogin login: String) -> Member? { members[login] }
 }

@@ -15,7 +15,7 @@ public struct Principal: Sendable, Hashable, Comparable, CustomStringConvertible
     }
 
     /// Whether `text` is a valid principal.
-    public static func isValid(_ text: String) -> Bool {
+    static func isValid(_ text: String) -> Bool {
         let bytes = Array(text.utf8)
         guard (1...100).contains(bytes.count) else { return false }
         return bytes.allSatisfy { byte in

@@ -60,7 +60,7 @@ public enum RecordValidator {
     /// Decides the kind of the file at `path` (any file-system path) holding `bytes`;
     /// nil when neither the path nor the contents say.
     /// The second value is the layout-relative path to check, when the path has a layout shape.
-    public static func detect(path: String, bytes: some Collection<UInt8>) -> (kind: RecordKind, layoutPath: String?)? {
+    static func detect(path: String, bytes: some Collection<UInt8>) -> (kind: RecordKind, layoutPath: String?)? {
         if let shaped = layoutShape(path) { return shaped }
         if path.hasSuffix(".json") { return (.auditEvent, nil) }
         guard let text = String(validating: Array(bytes.prefix(RecordBytes.maximumSize)), as: UTF8.self) else {

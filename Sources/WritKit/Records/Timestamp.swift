@@ -11,9 +11,9 @@ import Foundation
 /// seconds when the fraction is zero and the shortest exact fraction otherwise.
 public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible, Codable {
     /// Whole seconds since 1970-01-01T00:00:00Z.
-    public let secondsSinceEpoch: Int64
+    let secondsSinceEpoch: Int64
     /// Nanoseconds past `secondsSinceEpoch`, 0...999_999_999.
-    public let nanoseconds: Int32
+    let nanoseconds: Int32
 
     /// An instant from whole seconds and nanoseconds since the epoch.
     public init(secondsSinceEpoch: Int64, nanoseconds: Int32 = 0) {
@@ -28,7 +28,7 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
     }
 
     /// The current time, in whole seconds.
-    public static func now() -> Timestamp { Timestamp(Date()) }
+    static func now() -> Timestamp { Timestamp(Date()) }
 
     /// The instant as a `Date`.
     public var date: Date {

@@ -10,29 +10,29 @@ import Foundation
 /// `cert-authority` line is refused rather than ignored.
 public struct AllowedSigners: Sendable, Hashable {
     /// One usable line.
-    public struct Entry: Sendable, Hashable {
+    struct Entry: Sendable, Hashable {
         /// 1-based line number in the file.
-        public let line: Int
+        let line: Int
         /// The principals field: a comma-separated pattern list.
-        public let principals: String
+        let principals: String
         /// The key the line trusts.
-        public let key: SSHPublicKey
+        let key: SSHPublicKey
         /// The `namespaces=` pattern list, if the line restricts namespaces.
-        public let namespaces: String?
+        let namespaces: String?
         /// From `valid-after=`: the key is valid at or after this second.
-        public let validAfter: Date?
+        let validAfter: Date?
         /// From `valid-before=`: the key is valid at or before this second.
-        public let validBefore: Date?
+        let validBefore: Date?
 
         /// Whether `principal` matches the principals pattern list.
-        public func matches(principal: String) -> Bool {
+        func matches(principal: String) -> Bool {
             SSHPattern.matchList(principal, list: principals) == .match
         }
 
         /// The principals named literally (no wildcard, no negation) that
         /// the whole pattern list accepts: in `gate-1,!gate-*` the negation
         /// refuses `gate-1`, as `ssh-keygen -Y verify` does.
-        public var literalPrincipals: [String] {
+        var literalPrincipals: [String] {
             principals.split(separator: ",").map(String.init).filter {
                 !$0.hasPrefix("!") && !$0.contains("*") && !$0.contains("?") && matches(principal: $0)
             }
@@ -51,10 +51,10 @@ public struct AllowedSigners: Sendable, Hashable {
     }
 
     /// The usable lines, in file order.
-    public let entries: [Entry]
+    let entries: [Entry]
 
     /// No signer at all: nothing verifies against it.
-    public static let empty = AllowedSigners(entries: [])
+    static let empty = AllowedSigners(entries: [])
 
     private init(entries: [Entry]) {
         self.entries = entries
@@ -82,7 +82,7 @@ public struct AllowedSigners: Sendable, Hashable {
     /// Lines are tried in order; the first that allows the use wins. When
     /// lines list the key for the principal but all refuse, the first
     /// refusal is reported.
-    public func lookup(
+    func lookup(
         principal: String, key: SSHPublicKey, namespace: String, at date: Date
     ) -> Result<Entry, SignatureFailure> {
         var firstRefusal: SignatureFailure?
@@ -98,7 +98,7 @@ public struct AllowedSigners: Sendable, Hashable {
 
     /// Every line that lets `key` sign in `namespace` at `date`, whatever
     /// the principal.
-    public func entries(for key: SSHPublicKey, namespace: String, at date: Date) -> [Entry] {
+    func entries(for key: SSHPublicKey, namespace: String, at date: Date) -> [Entry] {
         entries.filter { $0.key == key && $0.refusal(namespace: namespace, at: date) == nil }
     }
 
@@ -296,8 +296,8 @@ public struct AllowedSigners: Sendable, Hashable {
 
 /// A malformed allowed_signers file, with the 1-based line at fault.
 public struct AllowedSignersError: Error, Sendable, Hashable, CustomStringConvertible {
-    public let line: Int
-    public let reason: String
+    let line: Int
+    let reason: String
 
     public var description: String { "allowed_signers line \(line): \(reason)" }
 

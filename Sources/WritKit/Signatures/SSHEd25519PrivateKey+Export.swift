@@ -8,7 +8,7 @@ extension SSHEd25519PrivateKey {
     ///
     /// Callers must write it with owner-only permissions; this returns text
     /// and never logs it.
-    public func openSSHPrivateKeyText(comment: String = "") -> String {
+    func openSSHPrivateKeyText(comment: String = "") -> String {
         let publicRaw = Array(publicKey.blob.suffix(32))
         let checkInt = UInt32.random(in: .min ... .max)
         var secret = SSHWireWriter()

@@ -35,7 +35,7 @@ public struct SSHPublicKey: Sendable, Hashable, CustomStringConvertible {
     public let type: SSHKeyType
     /// The canonical wire encoding: what OpenSSH writes for this key (RSA
     /// integers as minimal mpints), whatever redundant form it was read from.
-    public let blob: [UInt8]
+    let blob: [UInt8]
     let material: Material
 
     /// Validated key material as plain bytes (the crypto library's key
@@ -55,7 +55,7 @@ public struct SSHPublicKey: Sendable, Hashable, CustomStringConvertible {
     static let rsaMaximumBits = 16384
 
     /// Parses a public key blob; the whole blob must be consumed.
-    public init(blob: [UInt8]) throws(SSHKeyError) {
+    init(blob: [UInt8]) throws(SSHKeyError) {
         var reader = SSHWireReader(blob)
         do {
             let name = try reader.readText()
@@ -144,7 +144,7 @@ public struct SSHPublicKey: Sendable, Hashable, CustomStringConvertible {
     /// Parses an authorized_keys-style line `type base64 [comment]`.
     ///
     /// The type on the line must name the same algorithm as the blob.
-    public init(line: String) throws(SSHKeyError) {
+    init(line: String) throws(SSHKeyError) {
         let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
         guard fields.count >= 2 else { throw .malformed("expected \"type base64 [comment]\"") }
         try self.init(typeName: fields[0], base64: fields[1])
@@ -189,7 +189,7 @@ public struct SSHPublicKey: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// For sk keys, the FIDO application string; nil otherwise.
-    public var application: String? {
+    var application: String? {
         if case .skEd25519(_, let application) = material { return application }
         return nil
     }
@@ -201,11 +201,11 @@ public struct SSHPublicKey: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// Why a public key could not be used.
-public enum SSHKeyError: Error, Sendable, Equatable, CustomStringConvertible {
+enum SSHKeyError: Error, Sendable, Equatable, CustomStringConvertible {
     case unsupportedKeyType(String)
     case malformed(String)
 
-    public var description: String {
+    var description: String {
         switch self {
         case .unsupportedKeyType(let name): "unsupported key type \"\(name)\""
         case .malformed(let why): "malformed public key: \(why)"

@@ -2,7 +2,7 @@ import Crypto
 import Foundation
 
 /// The hash an SSHSIG signature applies to the message before signing.
-public enum SSHSignatureHash: String, Sendable, Hashable {
+enum SSHSignatureHash: String, Sendable, Hashable {
     case sha256
     case sha512
 
@@ -18,36 +18,36 @@ public enum SSHSignatureHash: String, Sendable, Hashable {
 ///
 /// Parsing is strict: magic, version exactly 1, a non-empty namespace, a
 /// hash of sha256 or sha512, and nothing after the signature field.
-public struct SSHSignature: Sendable, Hashable {
-    public static let armorBegin = "-----BEGIN SSH SIGNATURE-----"
-    public static let armorEnd = "-----END SSH SIGNATURE-----"
+struct SSHSignature: Sendable, Hashable {
+    static let armorBegin = "-----BEGIN SSH SIGNATURE-----"
+    static let armorEnd = "-----END SSH SIGNATURE-----"
     static let magic = Array("SSHSIG".utf8)
 
     /// The signer's public key, as embedded in the signature.
-    public let publicKey: SSHPublicKey
+    let publicKey: SSHPublicKey
     /// The namespace the signer claims; verification compares it with the
     /// namespace the verifier expects.
-    public let namespace: String
+    let namespace: String
     /// The message hash algorithm.
-    public let hash: SSHSignatureHash
+    let hash: SSHSignatureHash
     /// The inner signature blob (algorithm name, signature bytes, and for sk
     /// keys the flags and counter).
-    public let signatureBlob: [UInt8]
+    let signatureBlob: [UInt8]
     /// The whole decoded SSHSIG blob.
-    public let blob: [UInt8]
+    let blob: [UInt8]
 
     /// Parses the armoured text form.
-    public init(armored text: some Collection<UInt8>) throws(SignatureFailure) {
+    init(armored text: some Collection<UInt8>) throws(SignatureFailure) {
         try self.init(blob: Self.dearmor(text))
     }
 
     /// Parses the armoured text form.
-    public init(armored text: String) throws(SignatureFailure) {
+    init(armored text: String) throws(SignatureFailure) {
         try self.init(armored: Array(text.utf8))
     }
 
     /// Parses a decoded SSHSIG blob.
-    public init(blob: [UInt8]) throws(SignatureFailure) {
+    init(blob: [UInt8]) throws(SignatureFailure) {
         var reader = SSHWireReader(blob)
         do {
             guard try reader.readBytes(Self.magic.count) == Self.magic else {
@@ -126,7 +126,7 @@ public struct SSHSignature: Sendable, Hashable {
     }
 
     /// The armoured form OpenSSH writes: base64 wrapped at 70 columns.
-    public var armored: String {
+    var armored: String {
         Self.armor(blob)
     }
 
@@ -150,8 +150,7 @@ public struct SSHSignature: Sendable, Hashable {
     ///
     /// This says nothing about whether the key is trusted; see
     /// ``SignatureVerifier``.
-    public func verifyCryptographically(message: some DataProtocol, namespace expected: String) throws(SignatureFailure)
-    {
+    func verifyCryptographically(message: some DataProtocol, namespace expected: String) throws(SignatureFailure) {
         guard !expected.isEmpty else { throw .malformedSignature("empty expected namespace") }
         guard namespace == expected else { throw .wrongNamespace(expected: expected, found: namespace) }
         let data = Self.signedData(namespace: expected, hash: hash, message: message)

@@ -21,7 +21,7 @@ import Foundation
 ///
 /// A file that is none of these fails to load, naming its path, before
 /// any process runs.
-public struct SSHSigningKey: Sendable, CustomStringConvertible {
+struct SSHSigningKey: Sendable, CustomStringConvertible {
     enum Method: Sendable {
         case inProcess(SSHEd25519PrivateKey)
         case sshKeygen
@@ -30,19 +30,19 @@ public struct SSHSigningKey: Sendable, CustomStringConvertible {
     }
 
     /// The key file as given.
-    public let path: String
+    let path: String
     /// The public half, when the file says it (every form but PEM).
-    public let publicKey: SSHPublicKey?
+    let publicKey: SSHPublicKey?
     let method: Method
 
     /// Where the OpenSSH key tool lives.
-    public static let sshKeygenPath = "/usr/bin/ssh-keygen"
+    static let sshKeygenPath = "/usr/bin/ssh-keygen"
     /// Key files are small; a larger one is not a key.
     private static let maximumFileSize = 1024 * 1024
 
     /// Loads the key at `path` and decides how to sign with it, looking for
     /// an agent in `SSH_AUTH_SOCK` and for a terminal on stdin.
-    public static func load(path: String) throws(SSHSignerError) -> SSHSigningKey {
+    static func load(path: String) throws(SSHSignerError) -> SSHSigningKey {
         try load(path: path, agent: SSHAgentClient.fromEnvironment(), terminal: isatty(STDIN_FILENO) == 1)
     }
 
@@ -91,7 +91,7 @@ public struct SSHSigningKey: Sendable, CustomStringConvertible {
     /// Signs `message` in `namespace` and returns the armoured SSHSIG, as
     /// `ssh-keygen -Y sign` writes it (hash sha512). Whatever signed, the
     /// result is parsed and verified before it is returned.
-    public func sign(message: Data, namespace: String) throws(SSHSignerError) -> String {
+    func sign(message: Data, namespace: String) throws(SSHSignerError) -> String {
         guard !namespace.isEmpty else { throw .emptyNamespace }
         let armored: String
         switch method {
@@ -180,7 +180,7 @@ public struct SSHSigningKey: Sendable, CustomStringConvertible {
         return text
     }
 
-    public var description: String {
+    var description: String {
         let how =
             switch method {
             case .inProcess: "in process"

@@ -26,7 +26,7 @@ public enum SignatureFailure: Error, Sendable, Hashable, CustomStringConvertible
 
     /// True when the problem is who signed (trust), false when it is the
     /// signature itself (format or cryptography).
-    public var isSignerProblem: Bool {
+    var isSignerProblem: Bool {
         switch self {
         case .keyNotListed, .namespaceNotPermitted, .notYetValid, .expired: true
         default: false
@@ -37,13 +37,13 @@ public enum SignatureFailure: Error, Sendable, Hashable, CustomStringConvertible
     /// format and cryptographic problems are `intent_signature_invalid`
     /// under the `writ-intent` namespace and `approval_signature_invalid`
     /// otherwise.
-    public func reasonCode(namespace: String) -> ReasonCode {
+    func reasonCode(namespace: String) -> ReasonCode {
         if isSignerProblem { return .signerUnknown }
         return namespace == SignatureNamespace.intent ? .intentSignatureInvalid : .approvalSignatureInvalid
     }
 
     /// The failure as the error users see.
-    public func writError(namespace: String) -> WritError {
+    func writError(namespace: String) -> WritError {
         WritError(reasonCode(namespace: namespace), description)
     }
 

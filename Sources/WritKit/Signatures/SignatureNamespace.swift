@@ -9,5 +9,5 @@ public enum SignatureNamespace {
     /// Governance records approving a policy or signers change.
     public static let governance = "writ-governance"
     /// Commit signatures, as `git commit -S` with `gpg.format=ssh` makes them.
-    public static let commit = "git"
+    static let commit = "git"
 }

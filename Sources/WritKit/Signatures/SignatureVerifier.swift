@@ -13,9 +13,9 @@ public enum SignatureVerifier {
         /// The key that signed.
         public let key: SSHPublicKey
         /// The allowed_signers line that trusts it.
-        public let entry: AllowedSigners.Entry
+        let entry: AllowedSigners.Entry
         /// The parsed signature.
-        public let signature: SSHSignature
+        let signature: SSHSignature
     }
 
     /// Verifies that `armored` is `principal`'s signature over `message`
@@ -56,17 +56,17 @@ public enum SignatureVerifier {
     }
 
     /// Which allowed_signers lines a valid signature belongs to.
-    public struct Signers: Sendable, Hashable {
+    struct Signers: Sendable, Hashable {
         /// The key that signed.
-        public let key: SSHPublicKey
+        let key: SSHPublicKey
         /// Every line listing the key that permits the namespace at the
         /// clock, in file order (non-empty).
-        public let entries: [AllowedSigners.Entry]
+        let entries: [AllowedSigners.Entry]
 
         /// The principals those lines name literally, sorted, without
         /// duplicates. Pattern principals are left out: use
         /// ``AllowedSigners/Entry/matches(principal:)`` to test a given one.
-        public var principals: [String] {
+        var principals: [String] {
             Array(Set(entries.flatMap(\.literalPrincipals))).sorted()
         }
     }
@@ -74,7 +74,7 @@ public enum SignatureVerifier {
     /// Verifies the signature cryptographically, then finds whose it is:
     /// every allowed_signers line trusting its key for `namespace` at
     /// `date`. Fails with `keyNotListed` (principal `*`) when there is none.
-    public static func signers(
+    static func signers(
         armored: some Collection<UInt8>,
         message: some DataProtocol,
         namespace: String,
