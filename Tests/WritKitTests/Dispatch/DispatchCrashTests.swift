@@ -13,9 +13,7 @@ import Testing
         let fixture = try DispatchFixture(claimLease: "1s")
         defer { fixture.remove() }
         // A slow executor, so that kills land inside it too.
-        let config = try String(contentsOfFile: fixture.configPath, encoding: .utf8)
-            .replacingOccurrences(of: ">> \(fixture.runsFile.path)", with: ">> \(fixture.runsFile.path); sleep 0.03")
-        try Data(config.utf8).write(to: URL(fileURLWithPath: fixture.configPath))
+        try fixture.thenRun("sleep 0.03")
 
         var random = SeededRandom("killNineAtRandomPoints")
         var proposed: [String] = []
@@ -101,9 +99,7 @@ import Testing
     @Test func killNineWithResolveRetryRunsEachIntentOnceMorePerRetry() throws {
         let fixture = try DispatchFixture(claimLease: "1s")
         defer { fixture.remove() }
-        let config = try String(contentsOfFile: fixture.configPath, encoding: .utf8)
-            .replacingOccurrences(of: ">> \(fixture.runsFile.path)", with: ">> \(fixture.runsFile.path); sleep 0.05")
-        try Data(config.utf8).write(to: URL(fileURLWithPath: fixture.configPath))
+        try fixture.thenRun("sleep 0.05")
         var random = SeededRandom("killNineWithResolveRetry")
         let ids = try (0..<16).map { index -> IntentID in
             let id = String(format: "triage-retry-%02d", index)

@@ -69,6 +69,14 @@ struct DispatchFixture {
         Dispatcher(config: try config(), environment: environment, clock: clock)
     }
 
+    /// Makes every executor run `shell` after recording its run (e.g.
+    /// `sleep 0.05`, `exit 3`).
+    func thenRun(_ shell: String) throws {
+        let config = try String(contentsOfFile: configPath, encoding: .utf8)
+            .replacingOccurrences(of: ">> \(runsFile.path)", with: ">> \(runsFile.path); \(shell)")
+        try Data(config.utf8).write(to: URL(fileURLWithPath: configPath))
+    }
+
     /// The ids the executors ran, in order.
     func runs() -> [String] {
         guard let text = try? String(contentsOf: runsFile, encoding: .utf8) else { return [] }

@@ -53,9 +53,7 @@ import Testing
         let merge =
             "[ $WRIT_INTENT_ID = triage-first ] && /usr/bin/git --git-dir=\(ops.repository.gitDirectory) "
             + "update-ref refs/heads/main \(rotation.hex) \(before.hex); true"
-        try rewriteConfig(fixture) {
-            $0.replacingOccurrences(of: ">> \(fixture.runsFile.path)", with: ">> \(fixture.runsFile.path); \(merge)")
-        }
+        try fixture.thenRun(merge)
         try fixture.proposeLow("triage-first")
         try fixture.proposeLow("triage-second")
 
@@ -124,11 +122,7 @@ import Testing
         defer { fixture.remove() }
         let hang = fixture.directory.appendingPathComponent(marker)
         try Data().write(to: hang)
-        let config = try String(contentsOfFile: fixture.configPath, encoding: .utf8)
-            .replacingOccurrences(
-                of: ">> \(fixture.runsFile.path)",
-                with: ">> \(fixture.runsFile.path); [ -f \(hang.path) ] && sleep 30; true")
-        try Data(config.utf8).write(to: URL(fileURLWithPath: fixture.configPath))
+        try fixture.thenRun("[ -f \(hang.path) ] && sleep 30; true")
         try fixture.proposeLow("triage-retry")
 
         let process = Process()
@@ -313,9 +307,7 @@ import Testing
     @Test func failedExecutorExitsOne() throws {
         let fixture = try DispatchFixture()
         defer { fixture.remove() }
-        let config = try String(contentsOfFile: fixture.configPath, encoding: .utf8)
-            .replacingOccurrences(of: ">> \(fixture.runsFile.path)", with: ">> \(fixture.runsFile.path); exit 3")
-        try Data(config.utf8).write(to: URL(fileURLWithPath: fixture.configPath))
+        try fixture.thenRun("exit 3")
         try fixture.proposeLow("triage-broken")
         let cli = try CLI.run("dispatch", "--config", fixture.configPath, "--once")
         #expect(cli.status == 1, "\(cli.stdout) \(cli.stderr)")

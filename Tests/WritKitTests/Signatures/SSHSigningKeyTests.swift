@@ -93,7 +93,12 @@ import Testing
         private let process: Process
 
         init(_ dir: URL) throws {
-            socket = dir.appendingPathComponent("agent.sock").path
+            // A Unix socket path holds at most 107 bytes; a scratch directory
+            // named after a long test name does not fit, so the socket gets
+            // a short directory of its own.
+            let short = URL(fileURLWithPath: "/tmp/writ-agent-\(UInt32.random(in: .min ... .max))")
+            try FileManager.default.createDirectory(at: short, withIntermediateDirectories: true)
+            socket = short.appendingPathComponent("s").path
             process = Process()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/ssh-agent")
             process.arguments = ["-D", "-a", socket]
@@ -120,6 +125,7 @@ import Testing
             // SIGTERM among them.
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
+            try? FileManager.default.removeItem(atPath: (socket as NSString).deletingLastPathComponent)
         }
     }
 
