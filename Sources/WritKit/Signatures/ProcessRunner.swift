@@ -95,11 +95,14 @@ enum ProcessRunner {
         let group = DispatchGroup()
         let outBox = DataBox()
         let errBox = DataBox()
-        DispatchQueue.global().async(group: group) { outBox.set(drain(output.read)) }
-        DispatchQueue.global().async(group: group) { errBox.set(drain(errors.read)) }
-        // Written from its own thread: a child that never reads its input
+        // Each on a thread of its own, never a shared pool: when every pool
+        // thread of the process is blocked elsewhere, a queued feed would
+        // never run and the child would wait for its input until the
+        // timeout. The feed is apart too: a child that never reads its input
         // must not keep this one from enforcing the timeout.
-        DispatchQueue.global().async(group: group) { feed(stdin, to: input.write) }
+        onOwnThread(group) { outBox.set(drain(output.read)) }
+        onOwnThread(group) { errBox.set(drain(errors.read)) }
+        onOwnThread(group) { feed(stdin, to: input.write) }
 
         var status: Int32 = 0
         switch session {
@@ -125,6 +128,16 @@ enum ProcessRunner {
         group.wait()
         let exitStatus: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
         return Output(status: exitStatus, stdout: outBox.get(), stderr: errBox.get())
+    }
+
+    /// Runs `body` on a new thread, inside `group`.
+    private static func onOwnThread(_ group: DispatchGroup, _ body: @escaping @Sendable () -> Void) {
+        group.enter()
+        let thread = Thread {
+            body()
+            group.leave()
+        }
+        thread.start()
     }
 
     private static func makePipe() throws -> (read: Int32, write: Int32) {
