@@ -70,7 +70,9 @@ public enum ReasonCode: String, CaseIterable, Sendable, Codable, Hashable {
         case .signerUnknown: "no trusted allowed_signers entry holds this principal and key for this namespace and time"
         case .signerNotAuthorized: "the signer holds no role that the tier accepts"
         case .selfApproval: "the proposer cannot approve its own intent"
-        case .digestMismatch: "an approval names a digest other than the intent's current bytes, or a governance record replaces a state other than the trusted one"
+        case .digestMismatch:
+            "an approval names a digest other than the intent's current bytes, or a governance record replaces a state "
+                + "other than the trusted one"
         case .tierMismatch: "the approval names a tier other than the intent's current tier"
         case .approvalExpired: "the approval's expires_at has passed"
         case .gateMissing: "a required gate has no PASS event for the current intent digest"
