@@ -131,15 +131,8 @@ public struct SSHEd25519PrivateKey: Sendable, CustomStringConvertible, CustomDeb
         var signatureBlob = SSHWireWriter()
         signatureBlob.writeString(SSHKeyType.ed25519.rawValue)
         signatureBlob.writeString(raw)
-        var blob = SSHWireWriter()
-        blob.writeBytes(SSHSignature.magic)
-        blob.writeUInt32(1)
-        blob.writeString(publicKey.blob)
-        blob.writeString(namespace)
-        blob.writeString([UInt8]())
-        blob.writeString(hash.rawValue)
-        blob.writeString(signatureBlob.bytes)
-        return SSHSignature.armor(blob.bytes)
+        return SSHSignature.armor(
+            SSHSignature.blob(publicKey: publicKey, namespace: namespace, hash: hash, signature: signatureBlob.bytes))
     }
 
     public var description: String { "SSHEd25519PrivateKey(\(publicKey.fingerprint))" }

@@ -157,3 +157,22 @@ struct SSHSignature: Sendable, Hashable {
         try SSHSignatureAlgorithms.verify(signatureBlob: signatureBlob, key: publicKey, data: data)
     }
 }
+
+extension SSHSignature {
+    /// The SSHSIG blob (PROTOCOL.sshsig) around `signature`, the key's own
+    /// signature encoding: version 1, the public key, the namespace, an
+    /// empty reserved field and the hash name. Every signature writ makes
+    /// (in process or through the agent) is wrapped here.
+    static func blob(publicKey: SSHPublicKey, namespace: String, hash: SSHSignatureHash, signature: [UInt8]) -> [UInt8]
+    {
+        var blob = SSHWireWriter()
+        blob.writeBytes(magic)
+        blob.writeUInt32(1)
+        blob.writeString(publicKey.blob)
+        blob.writeString(namespace)
+        blob.writeString([UInt8]())
+        blob.writeString(hash.rawValue)
+        blob.writeString(signature)
+        return blob.bytes
+    }
+}

@@ -112,7 +112,7 @@ struct SSHSigningKey: Sendable, CustomStringConvertible {
                 throw .agentFailed(path: path, "\(error)")
             }
             armored = SSHSignature.armor(
-                Self.sshsig(publicKey: publicKey, namespace: namespace, hash: hash, signature: signature))
+                SSHSignature.blob(publicKey: publicKey, namespace: namespace, hash: hash, signature: signature))
         case .sshKeygen:
             armored = try runSSHKeygen(
                 message: message, namespace: namespace, session: .detached(timeout: ProcessRunner.defaultTimeout))
@@ -146,21 +146,6 @@ struct SSHSigningKey: Sendable, CustomStringConvertible {
                 path: path, "exited \(result.status): \(String(decoding: result.stderr, as: UTF8.self))")
         }
         return String(decoding: result.stdout, as: UTF8.self)
-    }
-
-    /// The SSHSIG blob (PROTOCOL.sshsig) around a signature the agent made.
-    static func sshsig(publicKey: SSHPublicKey, namespace: String, hash: SSHSignatureHash, signature: [UInt8])
-        -> [UInt8]
-    {
-        var blob = SSHWireWriter()
-        blob.writeBytes(SSHSignature.magic)
-        blob.writeUInt32(1)
-        blob.writeString(publicKey.blob)
-        blob.writeString(namespace)
-        blob.writeString([UInt8]())
-        blob.writeString(hash.rawValue)
-        blob.writeString(signature)
-        return blob.bytes
     }
 
     private static func readKeyFile(_ path: String) throws(SSHSignerError) -> String {
