@@ -53,7 +53,7 @@ let package = Package(
             // `writ` binary the end-to-end tests run.
             dependencies: ["WritKit", "WritBulkLoad", "writ"],
             // Golden output files, read from the source tree by the tests.
-            exclude: ["CLI/Golden"]
+            exclude: ["CLI/Golden", "Remote/Servers"]
         ),
     ]
 )

@@ -13,6 +13,13 @@ static inline int writ_git_set_owner_validation(int enabled) {
     return git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, enabled);
 }
 
+/// Replaces the trust store TLS connections verify against with the
+/// certificates in `file` (a PEM bundle). Process-wide, which is why writ
+/// sets it only in its remote helper process, once per operation.
+static inline int writ_git_set_ssl_cert_file(const char *file) {
+    return git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, file, (const char *)NULL);
+}
+
 /* ---- Counting allocator -------------------------------------------------
  * libgit2 allocates through a replaceable allocator. writ installs one that
  * forwards to malloc/free and keeps two counts of live blocks: one for the

@@ -84,12 +84,17 @@ public enum ReasonCode: String, CaseIterable, Sendable, Codable, Hashable {
         case .lockContended: "another dispatcher holds this profile's lock"
         case .transportDisabled: "transport mode is off: no remote write is made"
         case .repoNotAllowlisted: "the target repository is not in transport.allow_repos"
-        case .remoteMismatch: "the local clone's remote URL or branch does not match the target exactly"
+        case .remoteMismatch:
+            "the local clone's remote URL or branch does not match the target exactly, or a remote's ssh host key or "
+                + "TLS certificate is not the trusted one"
         case .forbiddenOperation: "merge, force push, deletion, closing and state moves are never expressible"
-        case .authInsufficient: "the forge answered 401 or 403"
+        case .authInsufficient:
+            "the forge answered 401 or 403, or the git remote refused every credential or a push for lack of permission"
         case .rateLimited: "the forge answered 429 or a rate-limit reply"
-        case .timeout: "the operation did not finish in time"
-        case .remoteError: "the forge answered with a server error"
+        case .timeout: "the operation did not finish in time (a remote that never answers is abandoned)"
+        case .remoteError:
+            "the forge answered with a server error, or the git remote failed otherwise (refused connection, unknown "
+                + "host)"
         }
     }
 }

@@ -30,6 +30,7 @@ struct Writ: AsyncParsableCommand {
             Sig.self,
             Demo.self,
             IntentIDs.self,
+            RemoteHelperCommand.self,
         ]
     )
 }

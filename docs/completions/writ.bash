@@ -329,7 +329,7 @@ _writ_approve() {
 
 _writ_status() {
     repeating_flags=()
-    non_repeating_flags=(--json --version -h --help)
+    non_repeating_flags=(--json --fetch --version -h --help)
     repeating_options=()
     non_repeating_options=(--repo --governance-ref --ledger-ref --remote --config --trust)
     __writ_offer_flags_options 0

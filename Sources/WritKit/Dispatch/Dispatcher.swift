@@ -19,6 +19,10 @@ public struct Dispatcher {
     /// and intent acted on, with ids, commits and reason codes only (never
     /// executor output or a secret).
     public var logger = Logger(label: "writ.dispatch")
+    /// The `writ` binary that runs each network fetch and push under the
+    /// `[remote]` timeout (`RemoteAccess.helper`); nil runs them in this
+    /// process, where a server that never answers cannot be abandoned.
+    public var remoteHelper: String?
 
     public init(
         config: DispatcherConfig, environment: [String: String] = ProcessInfo.processInfo.environment,
@@ -50,6 +54,10 @@ public struct Dispatcher {
             ops = try OpsRepo(path: config.opsRepo, governanceRef: config.governanceRef, ledgerRef: config.ledgerRef)
         } catch let error as RuntimeError {
             throw RuntimeError(error.detail, fix: "ops_repo in dispatcher.toml (\(config.opsRepo))")
+        }
+        if let remote = config.remoteSettings {
+            ops.repository.remoteAccess = try remote.access(
+                environment: environment, envFile: config.envFile, helper: remoteHelper, config: "dispatcher.toml")
         }
         let store = StateStore(stateDir: config.stateDir, profile: config.profile)
         var state = try store.loadState() ?? DispatchState(trustRoot: config.trustRoot)
@@ -112,6 +120,8 @@ public struct Dispatcher {
             case .invalidBranchName(let name): detail = "\(quoted: name) is not a plain branch name"
             case .unsupportedURL(let url):
                 detail = "the remote URL \(quoted: url) names no supported transport or local repository"
+            case .unusableURL(let url, let problem):
+                detail = "the remote URL \(quoted: url) \(problem)"
             }
             throw RuntimeError(detail, fix: "remote (and governance_ref, ledger_ref) in dispatcher.toml")
         }

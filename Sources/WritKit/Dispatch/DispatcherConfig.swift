@@ -10,7 +10,11 @@ import Foundation
 /// which is the contract's `trust_root_missing`.
 public struct DispatcherConfig: Sendable, Equatable {
     public let opsRepo: String
-    public let remote: String?
+    /// The remote to fetch from and push to, and how to reach it
+    /// (`remote = "origin"` or `[remote]`, SPEC §11); nil works locally.
+    public let remoteSettings: RemoteSettings?
+    /// The top-level `env_file`, where `[remote]`'s secrets may come from.
+    public let envFile: String?
     public let governanceRef: String
     public let ledgerRef: String
     let identity: Principal
@@ -27,25 +31,31 @@ public struct DispatcherConfig: Sendable, Equatable {
     public let reportRetentionSeconds: Int64
     public let executors: [String: ExecutorConfig]
 
+    /// The name of the remote, nil without one.
+    public var remote: String? { remoteSettings?.name }
+
     /// How much longer than the longest executor timeout the profile lock
     /// must live: time to fetch, claim, publish the outcome and renew.
     static let lockMarginSeconds: Int64 = 60
     /// The lock TTL when none is configured, unless executors need more.
     static let defaultLockTTLSeconds: Int64 = 15 * 60
 
-    public static func parse(_ bytes: some Collection<UInt8>) throws -> DispatcherConfig {
+    /// Parses the bytes of a dispatcher.toml; relative paths in `[remote]`
+    /// are taken from `directory`.
+    public static func parse(_ bytes: some Collection<UInt8>, directory: String = "/") throws -> DispatcherConfig {
         do {
-            return try parseFields(bytes)
+            return try parseFields(bytes, directory: directory)
         } catch let error as WritError where error.reason != .trustRootMissing {
             throw RuntimeError(error.detail, fix: "dispatcher.toml")
         }
     }
 
-    private static func parseFields(_ bytes: some Collection<UInt8>) throws -> DispatcherConfig {
+    private static func parseFields(_ bytes: some Collection<UInt8>, directory: String) throws -> DispatcherConfig {
         let reader = try TOMLRecordReader.parse(bytes, reason: .policyMalformed, record: "dispatcher.toml")
         try reader.rejectUnknownKeys(allowing: [
             "ops_repo", "remote", "governance_ref", "ledger_ref", "identity", "signing_key", "state_dir", "profile",
             "trust_root", "clone_root", "lock_ttl", "claim_lease", "report_retention", "executors", "transport",
+            "env_file",
         ])
         guard let trustText = try reader.string("trust_root"), !trustText.isEmpty else {
             throw WritError(.trustRootMissing, "dispatcher.toml: trust_root is not set")
@@ -85,7 +95,8 @@ public struct DispatcherConfig: Sendable, Equatable {
         }
         return DispatcherConfig(
             opsRepo: try nonEmpty(reader, "ops_repo"),
-            remote: try reader.string("remote"),
+            remoteSettings: try RemoteSettings.parse(reader, directory: directory),
+            envFile: try reader.string("env_file"),
             governanceRef: try reader.string("governance_ref") ?? OpsRepoDefaults.governanceRef,
             ledgerRef: try reader.string("ledger_ref") ?? OpsRepoDefaults.ledgerRef,
             identity: identity,

@@ -1,7 +1,7 @@
 internal import Clibgit2
 
 /// What libgit2 tells writ during one network push, gathered by two C
-/// callbacks that reach this object through the callbacks' payload pointer.
+/// callbacks (installed by `RemoteCallbacks`, which owns this observer).
 ///
 /// The negotiation callback runs after libgit2 has read the server's ref
 /// advertisement and before any object is sent. Refusing there when the
@@ -27,15 +27,7 @@ final class PushObserver {
         self.expected = expected ?? ObjectID(git_oid())
     }
 
-    /// Installs the callbacks and payload into `callbacks`. The payload is
-    /// unretained: the caller keeps `self` alive across the libgit2 call.
-    func install(into callbacks: inout git_remote_callbacks) {
-        callbacks.push_negotiation = pushNegotiation
-        callbacks.push_update_reference = pushUpdateReference
-        callbacks.payload = Unmanaged.passUnretained(self).toOpaque()
-    }
-
-    fileprivate func negotiate(_ updates: [(destination: String, current: ObjectID)]) -> Int32 {
+    func negotiate(_ updates: [(destination: String, current: ObjectID)]) -> Int32 {
         for update in updates where update.destination == reference {
             negotiated = true
             if update.current != expected {
@@ -47,31 +39,9 @@ final class PushObserver {
         return negotiated && mismatch == nil ? 0 : GIT_EUSER.rawValue
     }
 
-    fileprivate func record(reference: String, message: String?) {
+    func record(reference: String, message: String?) {
         statuses.append((reference, message))
     }
-}
-
-private let pushNegotiation: git_push_negotiation = { updates, count, payload in
-    guard let payload else { return GIT_EUSER.rawValue }
-    let observer = Unmanaged<PushObserver>.fromOpaque(payload).takeUnretainedValue()
-    var seen: [(destination: String, current: ObjectID)] = []
-    if let updates {
-        for index in 0..<count {
-            guard let update = updates[index], let destination = update.pointee.dst_refname else { continue }
-            seen.append((String(cString: destination), ObjectID(update.pointee.src)))
-        }
-    }
-    return observer.negotiate(seen)
-}
-
-private let pushUpdateReference: git_push_update_reference_cb = { reference, status, payload in
-    guard let payload else { return GIT_EUSER.rawValue }
-    let observer = Unmanaged<PushObserver>.fromOpaque(payload).takeUnretainedValue()
-    // A NULL status is success; any text is the server's reason for
-    // refusing (libgit2 still returns 0 from git_remote_push then).
-    observer.record(reference: reference.map { String(cString: $0) } ?? "", message: status.map { String(cString: $0) })
-    return 0
 }
 
 /// Calls `body` with a `git_strarray` holding copies of `strings`, freed

@@ -10,4 +10,7 @@ public enum RemoteUsageError: Error, Sendable, Hashable {
     /// The remote URL names neither a supported network transport nor an
     /// existing local repository directory.
     case unsupportedURL(String)
+    /// A network URL writ cannot use as it stands (no host, or a password
+    /// in it); the URL is shown with any user info removed.
+    case unusableURL(String, problem: String)
 }

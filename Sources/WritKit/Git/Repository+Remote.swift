@@ -25,9 +25,25 @@ extension Repository {
             try validateBranch(branch, remote: name)
         }
         let remote = try requireRemote(name)
-        try connect(remote, GIT_DIRECTION_FETCH)
+        let session = try networkSession(remote, push: false)
+        if session != nil, let helper = remoteAccess.helper {
+            let tips = try RemoteHelper(executable: helper, access: remoteAccess).fetch(
+                repository: gitDirectory, remote: name, branches: branches)
+            // The helper wrote the objects; seeing them here also makes
+            // this handle pick up the pack it added.
+            for (branch, tip) in tips {
+                guard let tip else { continue }
+                guard try objectExists(tip) else {
+                    throw GitError(
+                        code: .notFound, errorClass: 0, message: "fetched tip \(tip) of \(branch) is missing locally",
+                        function: "git_remote_download")
+                }
+            }
+            return tips
+        }
+        try connect(remote, GIT_DIRECTION_FETCH, session)
         defer { git_remote_disconnect(remote.raw) }
-        let advertised = try advertisedHeads(remote)
+        let advertised = try network(session) { () throws(GitError) in try advertisedHeads(remote) }
 
         var tips: [String: ObjectID?] = [:]
         var refspecs: [String] = []
@@ -45,9 +61,12 @@ extension Repository {
         options.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE
         options.prune = GIT_FETCH_NO_PRUNE
         options.update_fetchhead = 0
-        _ = try withStringArray(refspecs) { array throws(GitError) in
-            try check(git_remote_download(remote.raw, array, &options), "git_remote_download")
+        options.follow_redirects = GIT_REMOTE_REDIRECT_NONE
+        let result = withExtendedLifetime(session) {
+            session?.install(into: &options.callbacks)
+            return withStringArray(refspecs) { array in git_remote_download(remote.raw, array, &options) }
         }
+        try network(session) { () throws(GitError) in _ = try check(result, "git_remote_download") }
         // The remote-tracking refs are written here, to exactly the ids the
         // remote advertised on this connection, rather than by
         // git_remote_update_tips, so the returned tips and the refs agree.
@@ -112,6 +131,12 @@ extension Repository {
         case .localPath(let path):
             try pushToLocalRepository(at: path, reference: reference, commit: localCommit, expecting: remoteOld)
         case .network:
+            if let helper = remoteAccess.helper {
+                // The helper also moves the remote-tracking ref.
+                try RemoteHelper(executable: helper, access: remoteAccess).push(
+                    repository: gitDirectory, remote: name, branch: branch, commit: localCommit, expecting: remoteOld)
+                return
+            }
             try pushOverNetwork(remote, name: name, reference: reference, commit: localCommit, expecting: remoteOld)
         }
         try setTrackingRef(remote: name, branch: branch, to: localCommit, message: "writ: push")
@@ -130,9 +155,12 @@ extension Repository {
             return
         }
         let observer = PushObserver(reference: reference, expected: remoteOld)
+        let session = try networkSession(remote, push: true)
+        session?.push = observer
         var options = git_push_options()
         try check(git_push_options_init(&options, UInt32(GIT_PUSH_OPTIONS_VERSION)), "git_push_options_init")
-        observer.install(into: &options.callbacks)
+        options.follow_redirects = GIT_REMOTE_REDIRECT_NONE
+        session?.install(into: &options.callbacks)
         // libgit2 1.5 resolves a push source only as a reference name, not
         // as an object id, so the commit gets a private local ref for the
         // duration of the push (unique per push, so concurrent pushers in
@@ -140,7 +168,7 @@ extension Repository {
         let source = "refs/writ/push/\(UUID().uuidString.lowercased())"
         try updateRef(source, to: commit, expecting: nil, message: "writ: push source")
         defer { removeReference(source) }
-        let result = withExtendedLifetime(observer) {
+        let result = withExtendedLifetime((observer, session)) {
             withStringArray(["\(source):\(reference)"]) { array in
                 git_remote_push(remote.raw, array, &options)
             }
@@ -151,7 +179,7 @@ extension Repository {
         if result == GIT_ENONFASTFORWARD.rawValue {
             throw PushError.notFastForward
         }
-        try check(result, "git_remote_push")
+        try network(session) { () throws(GitError) in _ = try check(result, "git_remote_push") }
         guard observer.negotiated else {
             throw PushError.rejected(ref: reference, status: "the push negotiated no update for this ref")
         }
@@ -176,9 +204,10 @@ extension Repository {
     /// connection, nil when absent.
     private func currentRemoteValue(_ name: String, reference: String) throws -> ObjectID? {
         let remote = try requireRemote(name)
-        try connect(remote, GIT_DIRECTION_PUSH)
+        let session = try networkSession(remote, push: true)
+        try connect(remote, GIT_DIRECTION_PUSH, session)
         defer { git_remote_disconnect(remote.raw) }
-        return try advertisedHeads(remote)[reference]
+        return try network(session) { () throws(GitError) in try advertisedHeads(remote)[reference] }
     }
 
     // MARK: Remote helpers
@@ -215,12 +244,47 @@ extension Repository {
         }
     }
 
-    private func connect(_ remote: GitHandle, _ direction: git_direction) throws(GitError) {
+    /// Connects `remote`; with a network session, through its callbacks
+    /// (credentials, host key, certificate) and with redirects refused, so
+    /// a credential is only ever sent to the host the URL names.
+    private func connect(_ remote: GitHandle, _ direction: git_direction, _ session: RemoteCallbacks?) throws {
         var options = git_remote_connect_options()
         try check(
             git_remote_connect_options_init(&options, UInt32(GIT_REMOTE_CONNECT_OPTIONS_VERSION)),
             "git_remote_connect_options_init")
-        try check(git_remote_connect_ext(remote.raw, direction, &options), "git_remote_connect_ext")
+        options.follow_redirects = GIT_REMOTE_REDIRECT_NONE
+        let result = withExtendedLifetime(session) {
+            session?.install(into: &options.callbacks)
+            return git_remote_connect_ext(remote.raw, direction, &options)
+        }
+        try network(session) { () throws(GitError) in _ = try check(result, "git_remote_connect_ext") }
+    }
+
+    /// The callbacks for an operation on `remote` when its URL is a network
+    /// one; nil for a repository on this machine, which needs none. For a
+    /// push the push URL counts, as libgit2 uses it.
+    private func networkSession(_ remote: GitHandle, push: Bool) throws -> RemoteCallbacks? {
+        let pushURL = push ? git_remote_pushurl(remote.raw) : nil
+        guard let url = (pushURL ?? git_remote_url(remote.raw)).map({ String(cString: $0) }),
+            RemoteLocation.classify(url) == .network
+        else { return nil }
+        do {
+            return RemoteCallbacks(access: remoteAccess, endpoint: try RemoteEndpoint.parse(url))
+        } catch {
+            throw RemoteUsageError.unusableURL(RemoteEndpoint.redactingUserInfo(url), problem: error.description)
+        }
+    }
+
+    /// Runs a network step, turning its libgit2 error into the operation's
+    /// reason-coded failure (`RemoteCallbacks.failure(for:)`); a local
+    /// remote's errors pass through unchanged.
+    private func network<T>(_ session: RemoteCallbacks?, _ body: () throws(GitError) -> T) throws -> T {
+        do {
+            return try body()
+        } catch {
+            guard let session else { throw error }
+            throw session.failure(for: error)
+        }
     }
 
     /// The refs a connected remote advertised, by full name (peeled tag

@@ -14,6 +14,10 @@ public final class Repository {
     /// reader forgets them all and checks again rather than grow forever.
     private var checkedTrees: Set<ObjectID> = []
     private static let checkedTreesLimit = 100_000
+    /// How fetches and pushes through this handle reach network remotes:
+    /// credentials, host keys, certificates, the timeout and its helper.
+    /// A repository on this machine needs none of it.
+    public var remoteAccess = RemoteAccess.processDefault
 
     private init(raw: OpaquePointer) {
         self.raw = raw

@@ -19,7 +19,12 @@ public struct OperatorConfig: Sendable, Equatable {
     public var principal: Principal?
     /// The private key file, relative paths taken from the config's directory.
     public var key: String?
-    public var remote: String?
+    /// The remote's name, from `remote = "NAME"` or `[remote] name`.
+    public var remote: String? { remoteSettings?.name }
+    /// `[remote]`: how to reach the remote over ssh or https (SPEC §11).
+    public var remoteSettings: RemoteSettings?
+    /// Where `[remote]`'s secrets may come from besides the environment.
+    public var envFile: String?
     public var governanceRef: String?
     public var ledgerRef: String?
 
@@ -32,7 +37,7 @@ public struct OperatorConfig: Sendable, Equatable {
         do {
             let reader = try TOMLRecordReader.parse(bytes, reason: .policyMalformed, record: path)
             try reader.rejectUnknownKeys(allowing: [
-                "trust_root", "principal", "key", "remote", "governance_ref", "ledger_ref",
+                "trust_root", "principal", "key", "remote", "governance_ref", "ledger_ref", "env_file",
             ])
             var config = OperatorConfig()
             config.trustRoot = try reader.string("trust_root")
@@ -46,11 +51,15 @@ public struct OperatorConfig: Sendable, Equatable {
                 let expanded = (key as NSString).expandingTildeInPath
                 return expanded.hasPrefix("/") ? expanded : (directory as NSString).appendingPathComponent(expanded)
             }
-            config.remote = try reader.string("remote")
+            config.remoteSettings = try RemoteSettings.parse(reader, directory: directory)
+            config.envFile = try reader.string("env_file").map { file in
+                let expanded = (file as NSString).expandingTildeInPath
+                return expanded.hasPrefix("/") ? expanded : (directory as NSString).appendingPathComponent(expanded)
+            }
             config.governanceRef = try reader.string("governance_ref")
             config.ledgerRef = try reader.string("ledger_ref")
             for (key, value) in [
-                ("trust_root", config.trustRoot), ("key", config.key), ("remote", config.remote),
+                ("trust_root", config.trustRoot), ("key", config.key), ("env_file", config.envFile),
                 ("governance_ref", config.governanceRef), ("ledger_ref", config.ledgerRef),
             ] where value?.isEmpty == true {
                 throw reader.fail(key, "is empty")

@@ -116,6 +116,9 @@ struct TOMLRecordReader {
         return TOMLRecordReader(table: table, tablePath: fieldName(key), reason: reason, record: record)
     }
 
+    /// Whether `key` holds a table (for a setting with a short and a long form).
+    func holdsTable(_ key: String) -> Bool { value(key)?.type == .table }
+
     func requiredTable(_ key: String) throws -> TOMLRecordReader {
         guard let table = try table(key) else { throw fail(key, "is missing") }
         return table

@@ -6,7 +6,8 @@ import WritKit
 /// Loads `dispatcher.toml`.
 enum ConfigFile {
     static func load(_ path: String) throws -> DispatcherConfig {
-        try DispatcherConfig.parse(try FileInput.read(path, as: .policyMalformed))
+        try DispatcherConfig.parse(
+            try FileInput.read(path, as: .policyMalformed), directory: (path as NSString).deletingLastPathComponent)
     }
 }
 
@@ -58,6 +59,7 @@ struct Dispatch: ParsableCommand {
     func run() throws {
         var dispatcher = Dispatcher(config: try ConfigFile.load(config))
         dispatcher.dryRun = dryRun
+        dispatcher.remoteHelper = RemoteHelper.currentExecutable
         let level = Logger.Level(rawValue: logLevel) ?? .warning
         dispatcher.logger = Logger(label: "writ.dispatch") { label in
             var handler = StreamLogHandler.standardError(label: label)

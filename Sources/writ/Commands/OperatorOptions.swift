@@ -65,11 +65,22 @@ struct RepoOptions: ParsableArguments {
         } else {
             chosen = try local.repository.remoteURL("origin") != nil ? "origin" : nil
         }
+        local.repository.remoteAccess = try Self.remoteAccess(
+            settings?.remoteSettings, envFile: settings?.envFile, config: config ?? OperatorConfig.fileName)
         let ops = OpsRepo(
             repository: local.repository, governanceRef: governanceBranch(settings),
             ledgerRef: ledgerRef ?? settings?.ledgerRef ?? OpsRepoDefaults.ledgerRef, remote: chosen)
         if let notice = ops.remoteTrackingNotice() { Output.printError(notice) }
         return ops
+    }
+
+    /// How this process reaches a network remote: `[remote]` of the config
+    /// when it has one, else the defaults (ssh-agent, ~/.ssh/known_hosts,
+    /// 60s); every network fetch and push runs in a helper process so the
+    /// timeout holds (SPEC §11).
+    static func remoteAccess(_ settings: RemoteSettings?, envFile: String?, config: String) throws -> RemoteAccess {
+        guard let settings else { return RemoteAccess(helper: RemoteHelper.currentExecutable) }
+        return try settings.access(envFile: envFile, helper: RemoteHelper.currentExecutable, config: config)
     }
 
     func open() throws -> OpsRepo {

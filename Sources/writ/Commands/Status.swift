@@ -19,6 +19,9 @@ struct TrustOptions: ParsableArguments {
             let ops = try OpsRepo(
                 path: dispatcherConfig.opsRepo, governanceRef: dispatcherConfig.governanceRef,
                 ledgerRef: dispatcherConfig.ledgerRef, remote: dispatcherConfig.remote)
+            ops.repository.remoteAccess = try RepoOptions.remoteAccess(
+                dispatcherConfig.remoteSettings, envFile: dispatcherConfig.envFile,
+                config: repoOptions.config ?? "dispatcher.toml")
             if let notice = ops.remoteTrackingNotice() { Output.printError(notice) }
             return (ops, dispatcherConfig.trustRoot)
         }
@@ -60,8 +63,20 @@ struct Status: ParsableCommand {
     @Flag(help: "Print JSON Lines: a header object, then one object per intent (docs/json.md).")
     var json = false
 
+    @Flag(help: "Fetch the governance and ledger branches from the remote first (over its [remote] settings).")
+    var fetch = false
+
     func run() throws {
         let (ops, trustRoot) = try trustOptions.resolve(repoOptions)
+        if fetch {
+            guard let remote = ops.remote else {
+                throw RuntimeError(
+                    "--fetch needs a remote, and the ops repo has none configured",
+                    fix: "--remote, or remote in the config")
+            }
+            // Only remote-tracking refs move; the newer of each pair is read.
+            _ = try ops.repository.fetch(remote: remote, refs: [ops.governanceRef, ops.ledgerRef])
+        }
         let status = try StatusEvaluator(ops: ops).evaluate(trustRoot: trustRoot, now: Date())
         if json {
             try StatusLines.print(status)

@@ -1,0 +1,128 @@
+import Foundation
+
+/// The `[remote]` table of `dispatcher.toml` and `.writ.toml` (SPEC §11):
+/// which remote of the ops repo to use and how to reach it. Credentials and
+/// trust come from here, the host's config, never from the ops repo.
+///
+/// Secrets are named, not written: `token_secret` and
+/// `ssh_key_passphrase_secret` name variables read from the environment or
+/// from the config's top-level `env_file` when the access is built.
+public struct RemoteSettings: Sendable, Equatable {
+    public var name: String
+    public var knownHosts: String?
+    public var sshKey: String?
+    public var sshKeyPassphraseSecret: String?
+    public var username: String?
+    public var tokenSecret: String?
+    public var caFile: String?
+    public var timeoutSeconds: Int64
+
+    public static let defaultTimeoutSeconds: Int64 = 60
+
+    public init(name: String) {
+        self.name = name
+        timeoutSeconds = Self.defaultTimeoutSeconds
+    }
+
+    static let keys: Set<String> = [
+        "name", "known_hosts", "ssh_key", "ssh_key_passphrase_secret", "username", "token_secret", "ca_file",
+        "timeout",
+    ]
+
+    /// Reads `remote` from `reader`: the short form `remote = "origin"`, the
+    /// table, or nothing (nil). Relative paths are taken from `directory`.
+    static func parse(_ reader: TOMLRecordReader, directory: String) throws -> RemoteSettings? {
+        guard reader.holdsTable("remote") else {
+            return try reader.string("remote").map { name in
+                guard !name.isEmpty else { throw reader.fail("remote", "must not be empty") }
+                return RemoteSettings(name: name)
+            }
+        }
+        let table = try reader.requiredTable("remote")
+        try table.rejectUnknownKeys(allowing: keys)
+        var settings = RemoteSettings(name: try table.string("name") ?? "origin")
+        guard !settings.name.isEmpty else { throw table.fail("name", "must not be empty") }
+        func path(_ key: String) throws -> String? {
+            guard let text = try table.string(key) else { return nil }
+            guard !text.isEmpty else { throw table.fail(key, "must not be empty") }
+            let expanded = (text as NSString).expandingTildeInPath
+            return expanded.hasPrefix("/") ? expanded : (directory as NSString).appendingPathComponent(expanded)
+        }
+        func secretName(_ key: String) throws -> String? {
+            guard let name = try table.string(key) else { return nil }
+            guard EnvironmentName.isValid(name) else {
+                throw table.fail(key, "must name an environment variable ([A-Za-z_][A-Za-z0-9_]*), got \(name)")
+            }
+            return name
+        }
+        settings.knownHosts = try path("known_hosts")
+        settings.sshKey = try path("ssh_key")
+        settings.sshKeyPassphraseSecret = try secretName("ssh_key_passphrase_secret")
+        settings.username = try table.string("username")
+        if let username = settings.username {
+            guard !username.isEmpty, !username.contains(":"),
+                !username.unicodeScalars.contains(where: { $0.value < 0x20 })
+            else {
+                throw table.fail("username", "must be a non-empty basic-auth user without ':' or control characters")
+            }
+        }
+        settings.tokenSecret = try secretName("token_secret")
+        settings.caFile = try path("ca_file")
+        if let text = try table.string("timeout") {
+            guard let seconds = DurationText.seconds(text), seconds > 0 else {
+                throw table.fail("timeout", "must be a positive duration such as 60s, got \(text)")
+            }
+            settings.timeoutSeconds = seconds
+        }
+        if settings.sshKeyPassphraseSecret != nil, settings.sshKey == nil {
+            throw table.fail("ssh_key_passphrase_secret", "is set but ssh_key is not")
+        }
+        return settings
+    }
+
+    /// The access these settings describe, with the secrets read from
+    /// `environment`, else from `envFile`. A declared secret that is found
+    /// nowhere, or a key file that cannot be read, is a `RuntimeError`
+    /// naming the setting; `config` names the file in it.
+    public func access(
+        environment: [String: String] = ProcessInfo.processInfo.environment, envFile: String?, helper: String?,
+        config: String
+    ) throws -> RemoteAccess {
+        var fileValues: [String: String]?
+        func secret(_ name: String?, setting: String) throws -> String? {
+            guard let name else { return nil }
+            if let value = environment[name], !value.isEmpty { return value }
+            if let envFile {
+                if fileValues == nil { fileValues = try Self.readEnvFile(envFile, config: config) }
+                if let value = fileValues?[name], !value.isEmpty { return value }
+            }
+            let sources = envFile.map { "the environment or env_file \($0)" } ?? "the environment"
+            throw RuntimeError(
+                "\(config): \(setting) names \(name), which is not set (or is empty) in \(sources)",
+                fix: "\(setting) in [remote] of \(config)")
+        }
+        if let sshKey {
+            guard FileManager.default.isReadableFile(atPath: sshKey) else {
+                throw RuntimeError(
+                    "\(config): ssh_key \(sshKey) cannot be read", fix: "ssh_key in [remote] of \(config)")
+            }
+        }
+        return RemoteAccess(
+            knownHostsPath: knownHosts, sshKeyPath: sshKey,
+            sshKeyPassphrase: try secret(sshKeyPassphraseSecret, setting: "ssh_key_passphrase_secret"),
+            username: username, token: try secret(tokenSecret, setting: "token_secret"), caFile: caFile,
+            timeout: .seconds(timeoutSeconds), helper: helper, environment: environment)
+    }
+
+    private static func readEnvFile(_ path: String, config: String) throws -> [String: String] {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
+        else {
+            throw RuntimeError("\(config): env_file \(path) cannot be read as UTF-8", fix: "env_file in \(config)")
+        }
+        do {
+            return try EnvFile.parse(text)
+        } catch {
+            throw RuntimeError("\(config): env_file \(path): \(error.description)", fix: "env_file in \(config)")
+        }
+    }
+}
