@@ -68,7 +68,8 @@ public struct RemoteHelper {
         let output: ProcessRunner.Output
         do {
             output = try ProcessRunner.run(
-                executable, [Self.subcommand], stdin: input, session: .detached(timeout: access.timeout))
+                executable, [Self.subcommand], stdin: input, environment: Self.childEnvironment(),
+                session: .detached(timeout: access.timeout))
         } catch ProcessRunnerError.timedOut {
             let what =
                 request.operation == .fetch
@@ -87,6 +88,19 @@ public struct RemoteHelper {
         }
         if let failure = outcome.failure { throw failure.error }
         return outcome
+    }
+
+    /// This process's environment for the child, with `HOME` set: libgit2
+    /// reads `~/.ssh/known_hosts` for its own (ignored) verdict on every
+    /// ssh connection and fails the connection when `HOME` is unset, as it
+    /// may be under a service manager. The account's home directory stands
+    /// in for it.
+    static func childEnvironment(_ base: [String: String] = ProcessInfo.processInfo.environment) -> [String: String] {
+        var environment = base
+        if (environment["HOME"] ?? "").isEmpty {
+            environment["HOME"] = getpwuid(getuid()).flatMap { $0.pointee.pw_dir.map { String(cString: $0) } } ?? "/"
+        }
+        return environment
     }
 
     // MARK: The child's side

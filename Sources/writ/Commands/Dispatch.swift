@@ -75,9 +75,13 @@ struct Dispatch: ParsableCommand {
         while true {
             do {
                 try heartbeat(Heartbeat(try dispatcher.poll()))
-            } catch let error as WritError where error.reason == .lockContended {
-                // Another dispatcher of this profile is polling; try next round.
-                dispatcher.logger.notice("lock_contended: \(error.detail)")
+            } catch let error as WritError where Heartbeat.skippable.contains(error.reason) {
+                // Another dispatcher of this profile is polling, or the
+                // remote did not answer or failed for a moment: nothing was
+                // done (the lock is already released); try next round. A
+                // refused credential or an untrusted host key is no passing
+                // state, and stops the loop like any other error.
+                dispatcher.logger.notice("\(error.reason.rawValue): \(error.detail)")
                 try heartbeat(Heartbeat(skipped: error.reason, at: Timestamp(Date())))
             }
             sleep(UInt32(clamping: seconds))
@@ -158,9 +162,17 @@ struct Heartbeat: Encodable {
         intents = []
     }
 
+    /// The failures after which `--interval` polls again next round.
+    static let skippable: Set<ReasonCode> = [.lockContended, .timeout, .remoteError]
+
     /// `<time> <run id>: succeeded 1, failed 0, blocked 2, in_doubt 0, ready 0`.
     var text: String {
-        if let skipped { return "\(time) skipped: \(skipped.rawValue) (another dispatcher holds the profile lock)" }
+        if let skipped {
+            let why =
+                skipped == .lockContended
+                ? "another dispatcher holds the profile lock" : "the remote did not answer or failed; nothing was done"
+            return "\(time) skipped: \(skipped.rawValue) (\(why))"
+        }
         let tally = Self.results.map { "\($0.rawValue) \(counts[$0.rawValue] ?? 0)" }.joined(separator: ", ")
         return "\(time) \(runID ?? "-"): \(tally)" + (lockRecovered ? " (recovered a stale lock)" : "")
     }
