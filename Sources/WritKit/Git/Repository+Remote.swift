@@ -26,6 +26,7 @@ extension Repository {
         }
         let remote = try requireRemote(name)
         let session = try networkSession(remote, push: false)
+        if session != nil, let problem = remoteAccess.unavailable { throw problem }
         if session != nil, let helper = remoteAccess.helper {
             let tips = try RemoteHelper(executable: helper, access: remoteAccess).fetch(
                 repository: gitDirectory, remote: name, branches: branches)
@@ -131,6 +132,7 @@ extension Repository {
         case .localPath(let path):
             try pushToLocalRepository(at: path, reference: reference, commit: localCommit, expecting: remoteOld)
         case .network:
+            if let problem = remoteAccess.unavailable { throw problem }
             if let helper = remoteAccess.helper {
                 // The helper also moves the remote-tracking ref.
                 try RemoteHelper(executable: helper, access: remoteAccess).push(

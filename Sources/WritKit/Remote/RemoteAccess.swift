@@ -32,6 +32,10 @@ public struct RemoteAccess: Sendable {
     /// helper itself does, and what a library caller gets unless it names
     /// the binary.
     public var helper: String?
+    /// Why these settings cannot reach a network remote (a declared secret
+    /// that is missing, an unreadable key file): thrown by the first
+    /// network fetch or push, never by a command that stays local.
+    public var unavailable: RuntimeError?
 
     /// The access a repository handle starts with: this process's
     /// environment, no key file, no token, no helper.

@@ -81,14 +81,17 @@ public struct RemoteSettings: Sendable, Equatable {
     }
 
     /// The access these settings describe, with the secrets read from
-    /// `environment`, else from `envFile`. A declared secret that is found
-    /// nowhere, or a key file that cannot be read, is a `RuntimeError`
-    /// naming the setting; `config` names the file in it.
+    /// `environment`, else from `envFile`; `config` names the file in
+    /// errors. A declared secret found nowhere, or a key file that cannot
+    /// be read, makes the access unusable (`RemoteAccess.unavailable`): the
+    /// first network fetch or push then stops with a `RuntimeError` naming
+    /// the setting, while commands that never reach the remote still work.
     public func access(
         environment: [String: String] = ProcessInfo.processInfo.environment, envFile: String?, helper: String?,
         config: String
     ) throws -> RemoteAccess {
         var fileValues: [String: String]?
+        var problem: RuntimeError?
         func secret(_ name: String?, setting: String) throws -> String? {
             guard let name else { return nil }
             if let value = environment[name], !value.isEmpty { return value }
@@ -97,21 +100,24 @@ public struct RemoteSettings: Sendable, Equatable {
                 if let value = fileValues?[name], !value.isEmpty { return value }
             }
             let sources = envFile.map { "the environment or env_file \($0)" } ?? "the environment"
-            throw RuntimeError(
-                "\(config): \(setting) names \(name), which is not set (or is empty) in \(sources)",
-                fix: "\(setting) in [remote] of \(config)")
+            problem =
+                problem
+                ?? RuntimeError(
+                    "\(config): \(setting) names \(name), which is not set (or is empty) in \(sources)",
+                    fix: "\(setting) in [remote] of \(config)")
+            return nil
         }
-        if let sshKey {
-            guard FileManager.default.isReadableFile(atPath: sshKey) else {
-                throw RuntimeError(
-                    "\(config): ssh_key \(sshKey) cannot be read", fix: "ssh_key in [remote] of \(config)")
-            }
+        if let sshKey, !FileManager.default.isReadableFile(atPath: sshKey) {
+            problem = RuntimeError(
+                "\(config): ssh_key \(sshKey) cannot be read", fix: "ssh_key in [remote] of \(config)")
         }
-        return RemoteAccess(
+        var access = RemoteAccess(
             knownHostsPath: knownHosts, sshKeyPath: sshKey,
             sshKeyPassphrase: try secret(sshKeyPassphraseSecret, setting: "ssh_key_passphrase_secret"),
             username: username, token: try secret(tokenSecret, setting: "token_secret"), caFile: caFile,
             timeout: .seconds(timeoutSeconds), helper: helper, environment: environment)
+        access.unavailable = problem
+        return access
     }
 
     private static func readEnvFile(_ path: String, config: String) throws -> [String: String] {

@@ -37,6 +37,26 @@ import Testing
         #expect(!run.stderr.contains("ghp_embedded_secret"))
     }
 
+    /// A declared secret that is missing stops the first network operation
+    /// with a runtime error naming the setting; reading locally still works.
+    @Test func aMissingSecretStopsTheRemoteNotTheReader() throws {
+        let fixture = try DispatchFixture()
+        defer { fixture.remove() }
+        try fixture.proposeLow("triage-0001")
+        let lanes = try RemoteLanes(fixture)
+        let config = try lanes.lane(
+            0, url: "https://127.0.0.1:1/ops.git", remoteTable: "token_secret = \"WRIT_REMOTE_TOKEN\"")
+        let dispatch = try IsolatedCLI.run(["dispatch", "--config", config, "--once"])
+        #expect(dispatch.status == 3, "\(dispatch.stderr)")
+        #expect(dispatch.stderr.contains("token_secret names WRIT_REMOTE_TOKEN"), "\(dispatch.stderr)")
+        #expect(dispatch.stderr.contains("(check token_secret in [remote]"), "\(dispatch.stderr)")
+        let status = try IsolatedCLI.run(["status", "--config", config])
+        #expect(status.status == 0, "\(status.stderr)")
+        let fetch = try IsolatedCLI.run(["status", "--fetch", "--config", config])
+        #expect(fetch.status == 3 && fetch.stderr.contains("token_secret"), "\(fetch.stderr)")
+        #expect(fixture.runs().isEmpty)
+    }
+
     /// `--interval` against a server that never answers: every poll gives
     /// up with `timeout`, says so in its heartbeat, and the loop goes on.
     @Test func intervalModeSkipsATimedOutPollAndGoesOn() throws {
