@@ -30,16 +30,9 @@ extension Repository {
         if session != nil, let helper = remoteAccess.helper {
             let tips = try RemoteHelper(executable: helper, access: remoteAccess).fetch(
                 repository: gitDirectory, remote: name, branches: branches)
-            // The helper wrote the objects; seeing them here also makes
-            // this handle pick up the pack it added.
-            for (branch, tip) in tips {
-                guard let tip else { continue }
-                guard try objectExists(tip) else {
-                    throw GitError(
-                        code: .notFound, errorClass: 0, message: "fetched tip \(tip) of \(branch) is missing locally",
-                        function: "git_remote_download")
-                }
-            }
+            // The helper wrote the objects and the remote-tracking refs;
+            // seeing the tips here also makes this handle pick up its pack.
+            try requireFetched(tips)
             return tips
         }
         try connect(remote, GIT_DIRECTION_FETCH, session)
@@ -71,6 +64,16 @@ extension Repository {
         // The remote-tracking refs are written here, to exactly the ids the
         // remote advertised on this connection, rather than by
         // git_remote_update_tips, so the returned tips and the refs agree.
+        try requireFetched(tips)
+        for (branch, tip) in tips {
+            guard let tip else { continue }
+            try setTrackingRef(remote: name, branch: branch, to: tip, message: "writ: fetch")
+        }
+        return tips
+    }
+
+    /// Every fetched tip is now in the object database.
+    private func requireFetched(_ tips: [String: ObjectID?]) throws {
         for (branch, tip) in tips {
             guard let tip else { continue }
             guard try objectExists(tip) else {
@@ -78,9 +81,7 @@ extension Repository {
                     code: .notFound, errorClass: 0, message: "fetched tip \(tip) of \(branch) is missing locally",
                     function: "git_remote_download")
             }
-            try setTrackingRef(remote: name, branch: branch, to: tip, message: "writ: fetch")
         }
-        return tips
     }
 
     /// Fast-forwards branch `branch` on remote `name` from `remoteOld` to

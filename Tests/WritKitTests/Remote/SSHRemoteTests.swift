@@ -33,20 +33,39 @@ import Testing
         }
     }
 
-    private func knownHosts(_ lines: [String], in directory: URL) throws -> String {
+    /// A scratch directory, the keys, an sshd that knows them, and a
+    /// known_hosts file pinning its host key.
+    struct Rig {
+        let scratch: URL
+        let keys: Keys
+        let server: SSHServer
+        let pinned: String
+
+        init(_ name: String = #function) throws {
+            scratch = try GitTestSupport.scratch(name)
+            keys = try Keys(in: scratch)
+            server = try SSHServer.start(
+                in: scratch.appendingPathComponent("sshd"), authorizedKeys: try keys.authorized)
+            pinned = try SSHRemoteTests.knownHosts([server.knownHostsLine], in: scratch)
+        }
+
+        func remove() {
+            server.stop()
+            GitTestSupport.remove(scratch)
+        }
+    }
+
+    static func knownHosts(_ lines: [String], in directory: URL) throws -> String {
         let path = directory.appendingPathComponent("known_hosts-\(UUID().uuidString)").path
         try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: path))
         return path
     }
 
     @Test func aKeyFileAPassphraseKeyAndAnAgentIdentityEachAuthenticate() throws {
-        let scratch = try GitTestSupport.scratch()
-        defer { GitTestSupport.remove(scratch) }
-        let keys = try Keys(in: scratch)
-        let server = try SSHServer.start(
-            in: scratch.appendingPathComponent("sshd"), authorizedKeys: try keys.authorized)
-        defer { server.stop() }
-        let pinned = try knownHosts([server.knownHostsLine], in: scratch)
+        let rig = try Rig()
+        defer { rig.remove() }
+        let (scratch, keys, server) = (rig.scratch, rig.keys, rig.server)
+        let pinned = rig.pinned
         let agent = try SSHSigningKeyTests.Agent(scratch)
         try agent.add(keys.agentOnly)
         let envFile = scratch.appendingPathComponent("env")
@@ -94,12 +113,9 @@ import Testing
     }
 
     @Test func unknownAndChangedHostKeysStopBeforeAnyWriteAndNameTheFingerprint() throws {
-        let scratch = try GitTestSupport.scratch()
-        defer { GitTestSupport.remove(scratch) }
-        let keys = try Keys(in: scratch)
-        let server = try SSHServer.start(
-            in: scratch.appendingPathComponent("sshd"), authorizedKeys: try keys.authorized)
-        defer { server.stop() }
+        let rig = try Rig()
+        defer { rig.remove() }
+        let (scratch, keys, server) = (rig.scratch, rig.keys, rig.server)
         let fingerprint = try GitTestSupport.run(
             "/usr/bin/ssh-keygen",
             ["-l", "-E", "sha256", "-f", server.directory.appendingPathComponent("ssh_host_ed25519_key.pub").path]
@@ -114,7 +130,7 @@ import Testing
             ("unknown", ["[127.0.0.1]:\(server.port + 1) \(try CLI.publicKey(keys.plain))"]),
             ("changed", ["[127.0.0.1]:\(server.port) \(impostor)"]),
         ] {
-            let pinned = try knownHosts(lines, in: scratch)
+            let pinned = try Self.knownHosts(lines, in: scratch)
             let config = try lanes.lane(
                 0, url: server.url(lanes.remote.path),
                 remoteTable: "known_hosts = \"\(pinned)\"\nssh_key = \"\(keys.plain)\"")
@@ -140,13 +156,10 @@ import Testing
     }
 
     @Test func aHashedKnownHostsEntryIsAccepted() throws {
-        let scratch = try GitTestSupport.scratch()
-        defer { GitTestSupport.remove(scratch) }
-        let keys = try Keys(in: scratch)
-        let server = try SSHServer.start(
-            in: scratch.appendingPathComponent("sshd"), authorizedKeys: try keys.authorized)
-        defer { server.stop() }
-        let pinned = try knownHosts([server.knownHostsLine], in: scratch)
+        let rig = try Rig()
+        defer { rig.remove() }
+        let (keys, server) = (rig.keys, rig.server)
+        let pinned = rig.pinned
         let hashed = try GitTestSupport.run("/usr/bin/ssh-keygen", ["-H", "-f", pinned])
         try #require(hashed.status == 0, "\(hashed.stderr)")
         #expect(try String(contentsOfFile: pinned, encoding: .utf8).hasPrefix("|1|"))
@@ -169,13 +182,10 @@ import Testing
     /// Two dispatchers, each with its own clone and state, race over one
     /// ssh remote: 100 approved intents, each run exactly once.
     @Test func twoDispatchersRacingOverSSHRunEachIntentOnce() throws {
-        let scratch = try GitTestSupport.scratch()
-        defer { GitTestSupport.remove(scratch) }
-        let keys = try Keys(in: scratch)
-        let server = try SSHServer.start(
-            in: scratch.appendingPathComponent("sshd"), authorizedKeys: try keys.authorized)
-        defer { server.stop() }
-        let pinned = try knownHosts([server.knownHostsLine], in: scratch)
+        let rig = try Rig()
+        defer { rig.remove() }
+        let (keys, server) = (rig.keys, rig.server)
+        let pinned = rig.pinned
         let fixture = try DispatchFixture()
         defer { fixture.remove() }
         let intents = 100
@@ -230,7 +240,7 @@ import Testing
         let server = try SSHServer.start(
             in: team.root.appendingPathComponent("sshd"), authorizedKeys: try keys.authorized)
         defer { server.stop() }
-        let pinned = try knownHosts([server.knownHostsLine], in: team.root)
+        let pinned = try Self.knownHosts([server.knownHostsLine], in: team.root)
         func clone(_ name: String, as principal: String) throws -> URL {
             let directory = try team.clone(name, as: principal)
             try GitTestSupport.git(directory, "remote", "set-url", "origin", server.url(team.central.path))
