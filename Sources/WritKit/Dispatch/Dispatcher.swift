@@ -184,7 +184,13 @@ private struct Session {
         case .claimed:
             try checkLease(id, verdict: verdict, executor: executor)
         case .blocked:
-            noteBlocked(id, verdict: verdict, reason: verdict.reason ?? .notApproved, detail: verdict.detail)
+            // A remote write's own gates come before the intent's gates and
+            // approvals (SPEC §7): transport off is said first.
+            if let refusal = transportRefusal(verdict: verdict, executor: executor) {
+                noteBlocked(id, verdict: verdict, reason: refusal.reason, detail: refusal.detail)
+            } else {
+                noteBlocked(id, verdict: verdict, reason: verdict.reason ?? .notApproved, detail: verdict.detail)
+            }
         case .ready:
             try runReady(id, verdict: verdict, rerun: false, numberAfter: verdict.events.last?.sequence ?? 0)
         }
@@ -196,6 +202,10 @@ private struct Session {
     /// counting events, which new events are numbered after.
     private mutating func runReady(_ id: IntentID, verdict: Verdict, rerun: Bool, numberAfter: Int) throws {
         guard let intent = verdict.intent, let tier = verdict.tier else { return }
+        if let operation = config.executors[intent.kind]?.builtin {
+            try runBuiltin(id, operation: operation, verdict: verdict, intent: intent, tier: tier)
+            return
+        }
         let planned = ExecutorPreflight.plan(
             intent: intent, tier: tier, executor: config.executors[intent.kind], cloneRoot: config.cloneRoot,
             environment: dispatcher.environment, defaultWorkdir: config.stateDir)
@@ -247,6 +257,76 @@ private struct Session {
             .init(
                 id: id, tier: tier, result: result.exitCode == 0 ? .succeeded : .failed, reason: nil,
                 durationMs: result.durationMs))
+    }
+
+    // MARK: Built-in remote writes (SPEC §7).
+
+    /// The reasons of §4 that a remote write's transport gates are checked
+    /// before: the intent's gates and approvals.
+    static let approvalStageReasons: Set<ReasonCode> = [
+        .gateMissing, .notApproved, .denied, .approvalExpired, .tierMismatch, .digestMismatch, .signerNotAuthorized,
+        .selfApproval, .signerUnknown, .approvalSignatureInvalid, .approvalMalformed,
+    ]
+
+    /// The first transport gate a blocked built-in intent fails, when its
+    /// own reason is one the gates come before; nil otherwise.
+    private func transportRefusal(verdict: Verdict, executor: ExecutorConfig?) -> WritError? {
+        guard let operation = executor?.builtin, let intent = verdict.intent,
+            Self.approvalStageReasons.contains(verdict.reason ?? .notApproved)
+        else { return nil }
+        do {
+            try TransportGate.check(
+                try ForgeRequest(operation: operation, intent: intent), transport: config.transport,
+                cloneRoot: config.cloneRoot)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    /// A ready intent of a built-in executor: its params and the transport
+    /// gates, then what the mode allows. In `record` mode the `projection`
+    /// event is the whole effect: published once per intent digest and
+    /// idempotency key, nothing claimed and nothing sent, so the intent
+    /// stays ready for when live writes are turned on.
+    private mutating func runBuiltin(
+        _ id: IntentID, operation: ForgeOperation, verdict: Verdict, intent: Intent, tier: Tier
+    ) throws {
+        let request: ForgeRequest
+        do {
+            request = try ForgeRequest(operation: operation, intent: intent)
+            try TransportGate.check(request, transport: config.transport, cloneRoot: config.cloneRoot)
+        } catch {
+            noteBlocked(id, verdict: verdict, reason: error.reason, detail: error.detail)
+            return
+        }
+        if dispatcher.dryRun {
+            record(.init(id: id, tier: tier, result: .ready, reason: nil, durationMs: nil))
+            return
+        }
+        switch config.transport.mode {
+        case .off, .live:
+            // Off is refused by the gate; live cannot be configured in this
+            // build (TransportConfig.liveBuilt).
+            throw RuntimeError(
+                "[transport] mode \(config.transport.mode.rawValue) cannot send \(operation.rawValue)",
+                fix: "[transport] mode in dispatcher.toml")
+        case .record:
+            let recorded = verdict.events.contains { counting in
+                guard case .projection(_, _, let key) = counting.event.payload else { return false }
+                return key == request.key && counting.event.intentDigest == verdict.intentDigest
+            }
+            if !recorded {
+                let event = try AuditEvent(
+                    intent: id, intentDigest: verdict.intentDigest, at: Timestamp(now), actor: config.identity,
+                    payload: .projection(
+                        operation: operation.rawValue, target: request.projectionTarget, key: request.key))
+                try publisher.publish(
+                    [event], message: "writ: projection \(id) (\(runID), record mode: nothing sent)\n",
+                    anchoredAt: view.governanceTip, now: now, after: [id: verdict.events.last?.sequence ?? 0])
+            }
+            record(.init(id: id, tier: tier, result: .recorded, reason: nil, durationMs: nil))
+        }
     }
 
     /// The journalled claim that forbids claiming `id` again (see

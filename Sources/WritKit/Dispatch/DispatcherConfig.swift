@@ -30,6 +30,8 @@ public struct DispatcherConfig: Sendable, Equatable {
     /// of a poll.
     public let reportRetentionSeconds: Int64
     public let executors: [String: ExecutorConfig]
+    /// `[transport]`: whether built-in executors may write to a forge (SPEC §7).
+    public let transport: TransportConfig
 
     /// The name of the remote, nil without one.
     public var remote: String? { remoteSettings?.name }
@@ -45,7 +47,7 @@ public struct DispatcherConfig: Sendable, Equatable {
     public static func parse(_ bytes: some Collection<UInt8>, directory: String = "/") throws -> DispatcherConfig {
         do {
             return try parseFields(bytes, directory: directory)
-        } catch let error as WritError where error.reason != .trustRootMissing {
+        } catch let error as WritError where error.reason != .trustRootMissing && error.reason != .forbiddenOperation {
             throw RuntimeError(error.detail, fix: "dispatcher.toml")
         }
     }
@@ -85,14 +87,7 @@ public struct DispatcherConfig: Sendable, Equatable {
                 executors[kind] = try executor(kind: kind, entry)
             }
         }
-        if let transport = try reader.table("transport") {
-            // Remote writes are configured here; their executors arrive with
-            // the transport layer. Until then only "off" is accepted, so a
-            // config can never believe it enabled live writes.
-            try transport.rejectUnknownKeys(allowing: ["mode"])
-            let mode = try transport.string("mode") ?? "off"
-            guard mode == "off" else { throw transport.fail("mode", "only \"off\" is supported by this build") }
-        }
+        let transport = try TransportConfig.parse(try reader.table("transport"))
         return DispatcherConfig(
             opsRepo: try nonEmpty(reader, "ops_repo"),
             remoteSettings: try RemoteSettings.parse(reader, directory: directory),
@@ -108,7 +103,7 @@ public struct DispatcherConfig: Sendable, Equatable {
             lockTTLSeconds: try lockTTL(reader, executors: executors),
             claimLeaseSeconds: try duration("claim_lease", default: "30m"),
             reportRetentionSeconds: try duration("report_retention", default: "14d"),
-            executors: executors)
+            executors: executors, transport: transport)
     }
 
     /// `lock_ttl`, which must outlive the longest executor run: the lock is
@@ -139,6 +134,9 @@ public struct DispatcherConfig: Sendable, Equatable {
     }
 
     private static func executor(kind: String, _ table: TOMLRecordReader) throws -> ExecutorConfig {
+        if let name = try table.string("builtin") {
+            return try builtin(kind: kind, name: name, table)
+        }
         try table.rejectUnknownKeys(allowing: [
             "command", "timeout", "workdir", "env_allowlist", "required_env_vars", "secrets", "env_file",
             "supported_platforms", "idempotent",
@@ -172,6 +170,27 @@ public struct DispatcherConfig: Sendable, Equatable {
             secrets: try names("secrets"), envFile: try table.string("env_file"),
             supportedPlatforms: try table.stringArray("supported_platforms") ?? [],
             idempotent: try table.bool("idempotent") ?? false)
+    }
+}
+
+extension DispatcherConfig {
+    /// `builtin = "forge.…"` (SPEC §7): a remote write instead of a
+    /// command. A name asking for a forbidden operation (merge, close,
+    /// delete, force push, state moves) is `forbidden_operation`; it takes
+    /// only `builtin` and `timeout` (its inputs are the intent's params).
+    fileprivate static func builtin(kind: String, name: String, _ table: TOMLRecordReader) throws -> ExecutorConfig {
+        guard let operation = try ForgeOperation.named(name) else {
+            throw table.fail(
+                "builtin", "names no built-in executor: \(quoted: name) (one of \(ForgeOperation.validList))")
+        }
+        for key in table.keys where key != "builtin" && key != "timeout" {
+            throw table.fail(key, "does not apply to a built-in executor (only builtin and timeout do)")
+        }
+        let timeoutText = try table.string("timeout") ?? "2m"
+        guard let timeout = DurationText.seconds(timeoutText), timeout > 0 else {
+            throw table.fail("timeout", "must be a positive duration such as 2m, got \(timeoutText)")
+        }
+        return ExecutorConfig(kind: kind, command: [], builtin: operation, timeoutSeconds: timeout)
     }
 }
 

@@ -7,6 +7,9 @@ public struct ExecutorConfig: Sendable, Equatable {
     /// argv; `{intent.id}`, `{target.repo}`, `{target.branch}`,
     /// `{param.NAME}` and `{clone}` are replaced only as whole elements.
     let command: [String]
+    /// A built-in remote write (`builtin = "forge.comment"`, SPEC §7)
+    /// instead of a command; its inputs come from the intent's params.
+    let builtin: ForgeOperation?
     let timeoutSeconds: Int64
     /// The working directory (may be `{clone}`); nil: the state dir.
     let workdir: String?
@@ -23,12 +26,14 @@ public struct ExecutorConfig: Sendable, Equatable {
     public let idempotent: Bool
 
     init(
-        kind: String, command: [String], timeoutSeconds: Int64, workdir: String? = nil, envAllowlist: [String] = [],
+        kind: String, command: [String], builtin: ForgeOperation? = nil, timeoutSeconds: Int64, workdir: String? = nil,
+        envAllowlist: [String] = [],
         requiredEnvVars: [String] = [], secrets: [String] = [], envFile: String? = nil,
         supportedPlatforms: [String] = [], idempotent: Bool = false
     ) {
         self.kind = kind
         self.command = command
+        self.builtin = builtin
         self.timeoutSeconds = timeoutSeconds
         self.workdir = workdir
         self.envAllowlist = envAllowlist

@@ -10,6 +10,9 @@ public struct RunReport: Sendable, Encodable {
             case inDoubt = "in_doubt"
             /// Only with `--dry-run`: would have been claimed and run.
             case ready
+            /// A remote write in `[transport] mode = "record"`: its
+            /// `projection` event is on the ledger; nothing was sent.
+            case recorded
         }
 
         public let id: IntentID
@@ -37,7 +40,8 @@ public struct RunReport: Sendable, Encodable {
     /// (a missing executor, environment, secret or clone), not the ops
     /// repo's: nobody approving or waiting will ever unblock them.
     static let hostReasons: Set<ReasonCode> = [
-        .executorMissing, .envMismatch, .registryAuthMissing, .cloneMissing,
+        .executorMissing, .envMismatch, .registryAuthMissing, .cloneMissing, .transportDisabled, .repoNotAllowlisted,
+        .remoteMismatch,
     ]
 
     /// The entries a person must look at: an executor that failed, a claim
@@ -49,7 +53,7 @@ public struct RunReport: Sendable, Encodable {
             switch entry.result {
             case .failed, .inDoubt: true
             case .blocked: entry.reason.map(Self.hostReasons.contains) ?? false
-            case .succeeded, .ready: false
+            case .succeeded, .ready, .recorded: false
             }
         }
     }

@@ -215,7 +215,7 @@ extension Repository {
 
     // MARK: Remote helpers
 
-    private func validateRemoteName(_ name: String) throws {
+    fileprivate func validateRemoteName(_ name: String) throws {
         var valid: Int32 = 0
         guard !name.utf8.contains(0), git_remote_name_is_valid(&valid, name) == 0, valid == 1 else {
             throw RemoteUsageError.invalidRemoteName(name)
@@ -321,5 +321,24 @@ extension Repository {
             git_reference_create(&out, raw, "refs/remotes/\(remote)/\(branch)", &oid, 1, message),
             "git_reference_create")
         _ = try handle(out, "git_reference_create", release: git_reference_free)
+    }
+}
+
+extension Repository {
+    /// The URL configured for remote `name` exactly as written in the
+    /// repository's config (`remote.<name>.url`), with no `insteadOf`
+    /// rewrite applied (libgit2's remote lookup applies them); nil when it
+    /// is not set. Bindings compare what is configured, not what a
+    /// machine-wide rewrite makes of it.
+    public func configuredRemoteURL(_ name: String) throws -> String? {
+        try validateRemoteName(name)
+        var config: OpaquePointer?
+        try check(git_repository_config_snapshot(&config, raw), "git_repository_config_snapshot")
+        defer { git_config_free(config) }
+        var value: UnsafePointer<CChar>?
+        let result = git_config_get_string(&value, config, "remote.\(name).url")
+        if result == GIT_ENOTFOUND.rawValue { return nil }
+        try check(result, "git_config_get_string")
+        return value.map { String(cString: $0) }
     }
 }
