@@ -12,6 +12,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         .systemLibrary(
@@ -27,6 +28,7 @@ let package = Package(
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
         .executableTarget(
@@ -53,7 +55,7 @@ let package = Package(
             // `writ` binary the end-to-end tests run.
             dependencies: ["WritKit", "WritBulkLoad", "writ"],
             // Golden output files, read from the source tree by the tests.
-            exclude: ["CLI/Golden", "Remote/Servers"]
+            exclude: ["CLI/Golden", "Remote/Servers", "Transport/Servers"]
         ),
     ]
 )

@@ -151,9 +151,14 @@ private struct Session {
         // Succeeded and failed are final (docs/decisions.md): an intent with
         // an outcome written by an entitled dispatcher never needs deciding
         // again, which keeps the first poll over a long history cheap.
+        // A built-in's failed remote write is retried through its adopt
+        // flow (SPEC §7), so with built-ins configured a failed intent is
+        // decided again; a success is always final.
         if try sync.hasFinalOutcome(id, policy: view.trusted.policy) {
-            state.pending.remove(id)
-            return
+            guard config.hasBuiltins, try sync.lastOutcomeFailed(id) else {
+                state.pending.remove(id)
+                return
+            }
         }
         guard let evidence = try sync.evidence(for: id, in: view) else {
             state.pending.remove(id)
@@ -164,8 +169,22 @@ private struct Session {
             now: now)
         let executor = verdict.intent.flatMap { config.executors[$0.kind] }
         switch verdict.state {
-        case .succeeded, .failed:
+        case .succeeded:
             state.pending.remove(id)
+        case .failed:
+            guard executor?.builtin != nil else {
+                state.pending.remove(id)
+                return
+            }
+            let reopened = DecisionEngine.decide(
+                governance: view.trusted, intent: evidence.intent, approvals: evidence.approvals,
+                events: evidence.events.filter { !Self.isClaimOrDoubt($0) && !$0.path.hasSuffix("-failed.json") },
+                now: now)
+            if reopened.state == .ready {
+                try runReady(id, verdict: reopened, rerun: true, numberAfter: verdict.events.last?.sequence ?? 0)
+            } else if reopened.state == .blocked {
+                noteBlocked(id, verdict: verdict, reason: reopened.reason ?? .notApproved, detail: reopened.detail)
+            }
         case .inDoubt:
             guard executor?.idempotent == true else {
                 state.pending.remove(id)
@@ -203,7 +222,8 @@ private struct Session {
     private mutating func runReady(_ id: IntentID, verdict: Verdict, rerun: Bool, numberAfter: Int) throws {
         guard let intent = verdict.intent, let tier = verdict.tier else { return }
         if let operation = config.executors[intent.kind]?.builtin {
-            try runBuiltin(id, operation: operation, verdict: verdict, intent: intent, tier: tier)
+            try runBuiltin(
+                id, operation: operation, verdict: verdict, intent: intent, tier: tier, numberAfter: numberAfter)
             return
         }
         let planned = ExecutorPreflight.plan(
@@ -290,7 +310,7 @@ private struct Session {
     /// idempotency key, nothing claimed and nothing sent, so the intent
     /// stays ready for when live writes are turned on.
     private mutating func runBuiltin(
-        _ id: IntentID, operation: ForgeOperation, verdict: Verdict, intent: Intent, tier: Tier
+        _ id: IntentID, operation: ForgeOperation, verdict: Verdict, intent: Intent, tier: Tier, numberAfter: Int
     ) throws {
         let request: ForgeRequest
         do {
@@ -305,12 +325,12 @@ private struct Session {
             return
         }
         switch config.transport.mode {
-        case .off, .live:
-            // Off is refused by the gate; live cannot be configured in this
-            // build (TransportConfig.liveBuilt).
-            throw RuntimeError(
-                "[transport] mode \(config.transport.mode.rawValue) cannot send \(operation.rawValue)",
-                fix: "[transport] mode in dispatcher.toml")
+        case .off:
+            // Refused by the gate above.
+            return
+        case .live:
+            try sendBuiltin(
+                id, request: request, verdict: verdict, intent: intent, tier: tier, numberAfter: numberAfter)
         case .record:
             let recorded = verdict.events.contains { counting in
                 guard case .projection(_, _, let key) = counting.event.payload else { return false }
@@ -327,6 +347,95 @@ private struct Session {
             }
             record(.init(id: id, tier: tier, result: .recorded, reason: nil, durationMs: nil))
         }
+    }
+
+    /// The forge token, from the environment or the top-level env_file.
+    private func forgeToken() -> String? {
+        guard let name = config.transport.tokenSecret else { return nil }
+        if let value = dispatcher.environment[name], !value.isEmpty { return value }
+        guard let file = config.envFile, let data = FileManager.default.contents(atPath: file),
+            let values = try? EnvFile.parse(String(decoding: data, as: UTF8.self))
+        else { return nil }
+        return values[name].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// Live: claim (durable), push the `projection` event, then make the
+    /// write, and record its outcome with the remote id and URL, or its
+    /// one reason code. A failure is retried on a later poll through the
+    /// adopt flow; each attempt is on the ledger.
+    private mutating func sendBuiltin(
+        _ id: IntentID, request: ForgeRequest, verdict: Verdict, intent: Intent, tier: Tier, numberAfter: Int
+    ) throws {
+        guard let token = forgeToken() else {
+            noteBlocked(
+                id, verdict: verdict, reason: .registryAuthMissing,
+                detail: "the forge token (\(config.transport.tokenSecret ?? "token_secret unset")) is not set in the "
+                    + "environment or env_file")
+            return
+        }
+        guard let claimed = try publishClaim(id, verdict: verdict, intent: intent, tier: tier, numberAfter: numberAfter)
+        else { return }
+        let started = ContinuousClock.now
+        let projection = try AuditEvent(
+            intent: id, intentDigest: verdict.intentDigest, at: Timestamp(now), actor: config.identity,
+            payload: .projection(
+                operation: request.operation.rawValue, target: request.projectionTarget, key: request.key))
+        try publisher.publish(
+            [projection], message: "writ: projection \(id) (\(runID))\n", anchoredAt: view.governanceTip, now: now,
+            after: [id: claimed.sequence])
+        let timeout = Duration.seconds(config.executors[intent.kind]?.timeoutSeconds ?? 120)
+        let result: Result<ForgeClient.Written, WritError>
+        do throws(WritError) {
+            if request.operation == .pullRequest, let head = request.params["head"] {
+                let clone = try ExecutorPreflight.clonePath(root: config.cloneRoot, repo: request.repo.description)
+                let access = RemoteAccess(
+                    token: token, caFile: config.transport.caFile, timeout: timeout, helper: dispatcher.remoteHelper,
+                    environment: dispatcher.environment)
+                try HeadBranchPush.push(head, clone: clone, access: access)
+            }
+            let client: ForgeClient
+            do {
+                client = try ForgeClient(transport: config.transport, token: token, timeout: timeout)
+            } catch {
+                throw WritError(.remoteError, "cannot set up the forge client: \(error)")
+            }
+            result = .success(try ForgeWriter(client: client, transport: config.transport).perform(request, intent: id))
+        } catch {
+            result = .failure(error)
+        }
+        let elapsed = ContinuousClock.now - started
+        let durationMs = Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
+        let empty = ContentDigest.sha256(of: [UInt8]())
+        let payload: AuditEvent.Payload
+        switch result {
+        case .success(let written):
+            payload = .succeeded(
+                AuditEvent.Outcome(
+                    exitCode: 0, durationMs: durationMs, stdoutSHA256: empty, stderrSHA256: empty, stdoutTail: "",
+                    stderrTail: "", remoteID: written.id, remoteURL: written.url))
+        case .failure(let error):
+            let detail = String(error.detail.prefix(2_000))
+            payload = .failed(
+                AuditEvent.Outcome(
+                    exitCode: 1, durationMs: durationMs, stdoutSHA256: empty,
+                    stderrSHA256: ContentDigest.sha256(of: Array(detail.utf8)), stdoutTail: "", stderrTail: detail,
+                    reason: error.reason))
+        }
+        let event = try AuditEvent(
+            intent: id, intentDigest: verdict.intentDigest, at: Timestamp(now), actor: config.identity,
+            payload: payload)
+        try StateFiles.write(Data(event.canonicalJSON()), to: outboxPath(id))
+        try publisher.publish(
+            [event], message: "writ: \(event.kind.rawValue) \(id) (\(runID))\n", anchoredAt: view.governanceTip,
+            now: now, after: [id: claimed.sequence])
+        try? FileManager.default.removeItem(atPath: outboxPath(id))
+        try lock.renew(now: now)
+        var reason: ReasonCode?
+        if case .failure(let error) = result { reason = error.reason }
+        record(
+            .init(
+                id: id, tier: tier, result: reason == nil ? .succeeded : .failed, reason: reason,
+                durationMs: durationMs))
     }
 
     /// The journalled claim that forbids claiming `id` again (see

@@ -33,6 +33,9 @@ public struct DispatcherConfig: Sendable, Equatable {
     /// `[transport]`: whether built-in executors may write to a forge (SPEC §7).
     public let transport: TransportConfig
 
+    /// Whether any executor is a built-in remote write.
+    var hasBuiltins: Bool { executors.values.contains { $0.builtin != nil } }
+
     /// The name of the remote, nil without one.
     public var remote: String? { remoteSettings?.name }
 
@@ -190,7 +193,9 @@ extension DispatcherConfig {
         guard let timeout = DurationText.seconds(timeoutText), timeout > 0 else {
             throw table.fail("timeout", "must be a positive duration such as 2m, got \(timeoutText)")
         }
-        return ExecutorConfig(kind: kind, command: [], builtin: operation, timeoutSeconds: timeout)
+        // Idempotent by their marker: a claim left in doubt is retried
+        // through the adopt flow.
+        return ExecutorConfig(kind: kind, command: [], builtin: operation, timeoutSeconds: timeout, idempotent: true)
     }
 }
 

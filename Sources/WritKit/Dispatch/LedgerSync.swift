@@ -131,6 +131,17 @@ struct LedgerSync {
         }
     }
 
+    /// Whether the intent's last counting outcome is `failed`.
+    func lastOutcomeFailed(_ id: IntentID) throws -> Bool {
+        let outcomes = try store.loadIntent(id).events.compactMap { event -> (Int, AuditEventKind)? in
+            guard event.counts == true, case .auditEvent(_, let sequence, let kind)? = LedgerPath(event.path),
+                kind == .succeeded || kind == .failed
+            else { return nil }
+            return (sequence, kind)
+        }
+        return outcomes.max { $0.0 < $1.0 }?.1 == .failed
+    }
+
     /// The governance state in `commit`'s own files.
     private static func state(at commit: ObjectID, in repository: Repository) throws -> GovernanceState {
         let tree = try repository.commit(commit).tree

@@ -68,11 +68,17 @@ public struct AuditEvent: Sendable, Equatable {
         let stderrSHA256: ContentDigest
         public let stdoutTail: String
         public let stderrTail: String
+        /// A remote write's failure: its one reason code (SPEC §7).
+        public let reason: ReasonCode?
+        /// A remote write's result: the forge's id and web URL of the pull
+        /// request, comment or status written (SPEC §7).
+        public let remoteID: String?
+        public let remoteURL: String?
 
         public init(
             exitCode: Int, durationMs: Int, stdoutSHA256: ContentDigest, stderrSHA256: ContentDigest,
             stdoutTail: String,
-            stderrTail: String
+            stderrTail: String, reason: ReasonCode? = nil, remoteID: String? = nil, remoteURL: String? = nil
         ) {
             self.exitCode = exitCode
             self.durationMs = durationMs
@@ -80,6 +86,9 @@ public struct AuditEvent: Sendable, Equatable {
             self.stderrSHA256 = stderrSHA256
             self.stdoutTail = stdoutTail
             self.stderrTail = stderrTail
+            self.reason = reason
+            self.remoteID = remoteID
+            self.remoteURL = remoteURL
         }
     }
 
@@ -277,6 +286,8 @@ extension AuditEvent: Codable {
         case stdoutTail = "stdout_tail"
         case stderrTail = "stderr_tail"
         case claimedAt = "claimed_at"
+        case remoteID = "remote_id"
+        case remoteURL = "remote_url"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -299,7 +310,10 @@ extension AuditEvent: Codable {
                 stdoutSHA256: try c.decode(ContentDigest.self, forKey: .stdoutSHA256),
                 stderrSHA256: try c.decode(ContentDigest.self, forKey: .stderrSHA256),
                 stdoutTail: try c.decode(String.self, forKey: .stdoutTail),
-                stderrTail: try c.decode(String.self, forKey: .stderrTail))
+                stderrTail: try c.decode(String.self, forKey: .stderrTail),
+                reason: try c.decodeIfPresent(ReasonCode.self, forKey: .reason),
+                remoteID: try c.decodeIfPresent(String.self, forKey: .remoteID),
+                remoteURL: try c.decodeIfPresent(String.self, forKey: .remoteURL))
         }
         func string(_ key: CodingKeys) throws -> String { try c.decode(String.self, forKey: key) }
         let payload: Payload
@@ -348,6 +362,9 @@ extension AuditEvent: Codable {
             try c.encode(outcome.stderrSHA256, forKey: .stderrSHA256)
             try c.encode(outcome.stdoutTail, forKey: .stdoutTail)
             try c.encode(outcome.stderrTail, forKey: .stderrTail)
+            try c.encodeIfPresent(outcome.reason, forKey: .reason)
+            try c.encodeIfPresent(outcome.remoteID, forKey: .remoteID)
+            try c.encodeIfPresent(outcome.remoteURL, forKey: .remoteURL)
         }
         switch payload {
         case .autoApproved(let tier, let note):

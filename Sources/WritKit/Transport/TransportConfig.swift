@@ -40,10 +40,6 @@ public struct TransportConfig: Sendable, Equatable {
         "ca_file",
     ]
 
-    /// The live remote writes are not part of this build: a config asking
-    /// for them is refused rather than silently treated as `record`.
-    static let liveBuilt = false
-
     static func parse(_ table: TOMLRecordReader?) throws -> TransportConfig {
         var config = TransportConfig()
         guard let table else { return config }
@@ -51,12 +47,6 @@ public struct TransportConfig: Sendable, Equatable {
         if let text = try table.string("mode") {
             guard let mode = Mode(rawValue: text) else {
                 throw table.fail("mode", "must be \"off\", \"record\" or \"live\", got \(quoted: text)")
-            }
-            guard mode != .live || liveBuilt else {
-                throw table.fail(
-                    "mode",
-                    "\"live\" is not available in this build: remote writes are recorded (mode = \"record\") but "
-                        + "never sent (docs/transport.md)")
             }
             config.mode = mode
         }
@@ -102,6 +92,9 @@ public struct TransportConfig: Sendable, Equatable {
             throw table.fail("approval_prs", "needs ops_repo_slug, the repository approval PRs are opened on")
         }
         config.caFile = try table.string("ca_file")
+        if config.mode == .live, config.tokenSecret == nil {
+            throw table.fail("token_secret", "is required for mode = \"live\"")
+        }
         return config
     }
 

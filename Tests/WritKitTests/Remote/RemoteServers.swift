@@ -43,7 +43,7 @@ final class BackgroundServer {
 
     /// Starts `executable` and waits for it to write its port to `portFile`
     /// (the Python servers) or, with `port`, for the port to accept.
-    fileprivate static func launch(
+    static func launch(
         _ executable: String, _ arguments: [String], log: URL, portFile: URL? = nil, port fixed: Int? = nil
     ) throws -> BackgroundServer {
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)

@@ -197,7 +197,7 @@ struct TransportConfigTests {
         for (extra, setting) in [
             ("[executors.note]\nbuiltin = \"forge.comment\"\ncommand = [\"/bin/true\"]\n", "command"),
             ("[executors.note]\nbuiltin = \"forge.teleport\"\n", "builtin"),
-            ("[transport]\nmode = \"live\"\n", "mode"),
+            ("[transport]\nmode = \"live\"\n", "token_secret"),
             ("[transport]\nmode = \"loud\"\n", "mode"),
             ("[transport]\napi_url = \"http://api.example.com\"\n", "api_url"),
             ("[transport]\nallow_repos = [\"acme/app\"]\n", "allow_repos"),

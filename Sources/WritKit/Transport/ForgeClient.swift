@@ -1,0 +1,232 @@
+import Foundation
+import NIOHTTP1
+
+/// The forge API calls the built-in executors need, for GitHub's REST API
+/// and Forgejo/Gitea's API v1 (SPEC §7). Every request it can build is
+/// listed here: listing, creating and updating pull requests (title and
+/// body only, never `state`), listing, creating and updating comments,
+/// adding and removing labels on an issue, and setting a commit status.
+/// There is no code path for merging, closing, reopening, deleting a
+/// branch or moving a state.
+struct ForgeClient {
+    let forge: TransportConfig.Forge
+    let apiURL: String
+    let http: ForgeHTTP
+    /// Pages followed at most when listing.
+    static let maximumPages = 50
+
+    /// A JSON object from the forge.
+    typealias Object = [String: Any]
+
+    struct Written: Sendable, Equatable {
+        let id: String
+        let url: String
+    }
+
+    init(transport: TransportConfig, token: String, timeout: Duration) throws {
+        forge = transport.forge
+        apiURL = transport.apiURL.hasSuffix("/") ? String(transport.apiURL.dropLast()) : transport.apiURL
+        let authorization = transport.forge == .github ? "Bearer \(token)" : "token \(token)"
+        http = try ForgeHTTP(authorization: authorization, token: token, caFile: transport.caFile, timeout: timeout)
+    }
+
+    // MARK: Pull requests
+
+    /// The pull requests (open or not) whose head is `branch` in the same repository.
+    func pullRequests(_ repo: RepoSlug, head branch: String) throws(WritError) -> [Object] {
+        switch forge {
+        case .github:
+            return try list(
+                "/repos/\(repo.apiPath)/pulls?state=all&per_page=100&head=\(Self.query("\(repo.owner):\(branch)"))")
+        case .forgejo:
+            return try list("/repos/\(repo.apiPath)/pulls?state=all&limit=50").filter { pull in
+                ((pull["head"] as? Object)?["ref"] as? String) == branch
+            }
+        }
+    }
+
+    /// Creates a pull request; nil when the forge says one already exists
+    /// for the branch (422), so the caller adopts it.
+    func createPullRequest(_ repo: RepoSlug, head: String, base: String, title: String, body: String)
+        throws(WritError) -> Object?
+    {
+        let reply = try http.send(
+            .POST, url("/repos/\(repo.apiPath)/pulls"),
+            json: try Self.json(["head": head, "base": base, "title": title, "body": body]))
+        if reply.status == 422 || reply.status == 409 { return nil }
+        return try object(reply, expecting: [201, 200])
+    }
+
+    /// Changes the title and body of pull request `number`; nothing else.
+    func updatePullRequest(_ repo: RepoSlug, number: Int, title: String, body: String) throws(WritError) -> Object {
+        try object(
+            try http.send(
+                .PATCH, url("/repos/\(repo.apiPath)/pulls/\(number)"),
+                json: try Self.json(["title": title, "body": body])),
+            expecting: [200, 201])
+    }
+
+    // MARK: Comments
+
+    func comments(_ repo: RepoSlug, issue number: Int) throws(WritError) -> [Object] {
+        try list(
+            "/repos/\(repo.apiPath)/issues/\(number)/comments?" + (forge == .github ? "per_page=100" : "limit=50"))
+    }
+
+    func createComment(_ repo: RepoSlug, issue number: Int, body: String) throws(WritError) -> Object {
+        try object(
+            try http.send(
+                .POST, url("/repos/\(repo.apiPath)/issues/\(number)/comments"), json: try Self.json(["body": body])),
+            expecting: [201, 200])
+    }
+
+    func updateComment(_ repo: RepoSlug, id: String, body: String) throws(WritError) -> Object {
+        try object(
+            try http.send(
+                .PATCH, url("/repos/\(repo.apiPath)/issues/comments/\(id)"), json: try Self.json(["body": body])),
+            expecting: [200, 201])
+    }
+
+    // MARK: Labels
+
+    func addLabels(_ repo: RepoSlug, issue number: Int, names: [String]) throws(WritError) {
+        guard !names.isEmpty else { return }
+        let labels: [Any]
+        switch forge {
+        case .github: labels = names
+        case .forgejo: labels = try labelIDs(repo, names: names)
+        }
+        _ = try object(
+            try http.send(
+                .POST, url("/repos/\(repo.apiPath)/issues/\(number)/labels"), json: try Self.json(["labels": labels])),
+            expecting: [200, 201], array: true)
+    }
+
+    /// Takes one label off an issue (the label itself stays); a label the
+    /// issue does not carry is already removed.
+    func removeLabel(_ repo: RepoSlug, issue number: Int, name: String) throws(WritError) {
+        let label: String
+        switch forge {
+        case .github: label = Self.pathComponent(name)
+        case .forgejo: label = "\(try labelIDs(repo, names: [name])[0])"
+        }
+        let reply = try http.send(.DELETE, url("/repos/\(repo.apiPath)/issues/\(number)/labels/\(label)"))
+        if reply.status == 404 { return }
+        try check(reply, expecting: [200, 204])
+    }
+
+    /// Forgejo labels by name → id; a name the repository does not define
+    /// is `remote_error` (writ never creates labels).
+    private func labelIDs(_ repo: RepoSlug, names: [String]) throws(WritError) -> [Int] {
+        let defined = try list("/repos/\(repo.apiPath)/labels?limit=50")
+        var ids: [Int] = []
+        for name in names {
+            guard let label = defined.first(where: { ($0["name"] as? String) == name }), let id = label["id"] as? Int
+            else {
+                throw WritError(.remoteError, "the repository \(repo) has no label \(quoted: name)")
+            }
+            ids.append(id)
+        }
+        return ids
+    }
+
+    // MARK: Statuses
+
+    func setStatus(
+        _ repo: RepoSlug, sha: String, state: String, context: String, description: String, targetURL: String?
+    ) throws(WritError) -> Object {
+        var fields: [String: Any] = ["state": state, "context": context, "description": description]
+        if let targetURL, !targetURL.isEmpty { fields["target_url"] = targetURL }
+        return try object(
+            try http.send(.POST, url("/repos/\(repo.apiPath)/statuses/\(sha)"), json: try Self.json(fields)),
+            expecting: [201, 200])
+    }
+
+    // MARK: Replies
+
+    private func url(_ path: String) -> String { apiURL + path }
+
+    /// Every page of a list, following `Link: <...>; rel="next"` on the
+    /// same origin only.
+    private func list(_ path: String) throws(WritError) -> [Object] {
+        var next: String? = url(path)
+        var items: [Object] = []
+        var pages = 0
+        while let current = next {
+            pages += 1
+            guard pages <= Self.maximumPages else {
+                throw WritError(.remoteError, "the forge listed more than \(Self.maximumPages) pages")
+            }
+            let reply = try http.send(.GET, current)
+            try check(reply, expecting: [200])
+            guard let page = try? JSONSerialization.jsonObject(with: reply.body) as? [Object] else {
+                throw WritError(.remoteError, "the forge answered \(path) with something that is not a JSON list")
+            }
+            items += page
+            next = Self.nextLink(reply.header("Link")).flatMap { link in
+                ForgeHTTP.origin(link) == ForgeHTTP.origin(apiURL) ? link : nil
+            }
+        }
+        return items
+    }
+
+    private func object(_ reply: ForgeHTTP.Reply, expecting codes: Set<Int>, array: Bool = false) throws(WritError)
+        -> Object
+    {
+        try check(reply, expecting: codes)
+        let parsed = try? JSONSerialization.jsonObject(with: reply.body)
+        if array, parsed is [Any] { return [:] }
+        guard let object = parsed as? Object else {
+            throw WritError(.remoteError, "the forge answered \(reply.status) with a body that is not a JSON object")
+        }
+        return object
+    }
+
+    /// Maps a status to its reason code (SPEC §7): 401 and 403
+    /// `auth_insufficient`, but 429, a secondary rate limit or a 403 with
+    /// `x-ratelimit-remaining: 0` `rate_limited`; 5xx and anything else
+    /// unexpected `remote_error`.
+    private func check(_ reply: ForgeHTTP.Reply, expecting codes: Set<Int>) throws(WritError) {
+        guard !codes.contains(reply.status) else { return }
+        let retry = reply.header("Retry-After").map { "; retry after \($0) s" } ?? ""
+        let message = (try? JSONSerialization.jsonObject(with: reply.body) as? Object)?["message"] as? String ?? ""
+        let said = message.isEmpty ? "" : ": \(message.prefix(200))"
+        if reply.status == 429 || (reply.status == 403 && reply.header("x-ratelimit-remaining") == "0")
+            || (reply.status == 403 && message.lowercased().contains("rate limit"))
+        {
+            throw WritError(.rateLimited, "the forge is rate limiting (\(reply.status))\(retry)\(said)")
+        }
+        if reply.status == 401 || reply.status == 403 {
+            throw WritError(
+                .authInsufficient, "the forge refused the token (\(reply.status))\(said); check its scopes")
+        }
+        throw WritError(.remoteError, "the forge answered \(reply.status)\(said)")
+    }
+
+    static func nextLink(_ header: String?) -> String? {
+        guard let header else { return nil }
+        for part in header.split(separator: ",") {
+            let fields = part.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard fields.count >= 2, fields[1...].contains(where: { $0 == "rel=\"next\"" }),
+                fields[0].hasPrefix("<"), fields[0].hasSuffix(">")
+            else { continue }
+            return String(fields[0].dropFirst().dropLast())
+        }
+        return nil
+    }
+
+    static func json(_ object: [String: Any]) throws(WritError) -> Data {
+        do {
+            return try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+        } catch {
+            throw WritError(.intentMalformed, "the request body cannot be encoded as JSON")
+        }
+    }
+
+    static func query(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~")))
+            ?? text
+    }
+
+    static func pathComponent(_ text: String) -> String { query(text) }
+}

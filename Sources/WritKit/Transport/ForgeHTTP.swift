@@ -1,0 +1,105 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOSSL
+
+/// The HTTP exchange with a forge's API: TLS always verified (the system's
+/// CAs plus `ca_file`), redirects refused, a `User-Agent`, the token in the
+/// `Authorization` header only, a per-request timeout inside an overall
+/// deadline, and every failure mapped to one reason code (SPEC §7).
+///
+/// Synchronous on purpose: the dispatcher is a sequential program, and a
+/// remote write is one step of a poll.
+final class ForgeHTTP {
+    struct Reply {
+        let status: Int
+        let headers: HTTPHeaders
+        let body: Data
+
+        func header(_ name: String) -> String? { headers.first(name: name) }
+    }
+
+    private let client: HTTPClient
+    private let authorization: String
+    private let token: String
+    private let deadline: ContinuousClock.Instant
+    private let requestTimeout: Duration
+    static let userAgent = "writ/\(WritVersion.current)"
+
+    /// `authorization` is the whole header value (`Bearer <token>`);
+    /// `token` is kept only to mask it in any text that might echo it.
+    init(authorization: String, token: String, caFile: String?, timeout: Duration) throws {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.certificateVerification = .fullVerification
+        if let caFile {
+            guard FileManager.default.isReadableFile(atPath: caFile) else {
+                throw RuntimeError("cannot read ca_file \(caFile)", fix: "ca_file in [transport]")
+            }
+            tls.additionalTrustRoots = [.file(caFile)]
+        }
+        var configuration = HTTPClient.Configuration(
+            tlsConfiguration: tls, redirectConfiguration: .disallow,
+            timeout: .init(connect: .seconds(10), read: .seconds(Int64(max(1, timeout.components.seconds)))))
+        configuration.decompression = .disabled
+        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        self.authorization = authorization
+        self.token = token
+        requestTimeout = timeout
+        deadline = ContinuousClock.now + timeout
+    }
+
+    deinit {
+        try? client.syncShutdown()
+    }
+
+    /// Sends one request. Transport failures are `timeout` (no answer in
+    /// time), `remote_mismatch` (TLS did not verify) or `remote_error`;
+    /// a reply with any status is returned for the caller to judge.
+    func send(_ method: HTTPMethod, _ url: String, json body: Data? = nil) throws(WritError) -> Reply {
+        let remaining = deadline - ContinuousClock.now
+        guard remaining > .zero else {
+            throw WritError(.timeout, "the forge did not finish within \(requestTimeout.text) (timeout)")
+        }
+        do {
+            var request = try HTTPClient.Request(url: url, method: method)
+            request.headers.add(name: "User-Agent", value: Self.userAgent)
+            request.headers.add(name: "Accept", value: "application/json")
+            request.headers.add(name: "Authorization", value: authorization)
+            if let body {
+                request.headers.add(name: "Content-Type", value: "application/json")
+                request.body = .data(body)
+            }
+            let seconds = Double(remaining.components.seconds) + Double(remaining.components.attoseconds) / 1e18
+            let response = try client.execute(
+                request: request, deadline: .now() + .milliseconds(Int64(seconds * 1000))
+            ).wait()
+            let bytes = response.body.map { Data($0.readableBytesView) } ?? Data()
+            return Reply(status: Int(response.status.code), headers: response.headers, body: bytes)
+        } catch let error as HTTPClientError {
+            switch error {
+            case .deadlineExceeded, .readTimeout, .connectTimeout, .writeTimeout:
+                throw WritError(.timeout, "the forge at \(Self.origin(url)) did not answer in time (timeout)")
+            default:
+                throw WritError(.remoteError, "the forge at \(Self.origin(url)) failed: \(redact("\(error)"))")
+            }
+        } catch let error as NIOSSLError {
+            throw WritError(.remoteMismatch, "TLS with the forge at \(Self.origin(url)) failed: \(error)")
+        } catch let error as BoringSSLError {
+            throw WritError(.remoteMismatch, "TLS with the forge at \(Self.origin(url)) failed: \(error)")
+        } catch {
+            throw WritError(.remoteError, "the forge at \(Self.origin(url)) failed: \(redact("\(error)"))")
+        }
+    }
+
+    private func redact(_ text: String) -> String {
+        token.isEmpty ? text : text.replacingOccurrences(of: token, with: "[redacted]")
+    }
+
+    /// `scheme://host[:port]` of a URL, for messages.
+    static func origin(_ url: String) -> String {
+        guard let components = URLComponents(string: url), let scheme = components.scheme, let host = components.host
+        else { return "the configured api_url" }
+        return "\(scheme)://\(host)" + (components.port.map { ":\($0)" } ?? "")
+    }
+}

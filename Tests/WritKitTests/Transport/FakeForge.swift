@@ -1,0 +1,85 @@
+import Foundation
+import Testing
+
+@testable import WritKit
+
+/// The fake forge of `Servers/fake_forge.py`: real HTTP and JSON on
+/// 127.0.0.1, every request logged with the projection events the ledger
+/// held when it arrived, replies injectable through a control file.
+final class FakeForge {
+    let flavor: TransportConfig.Forge
+    let token: String
+    let server: BackgroundServer
+    let logFile: URL
+    let controlFile: URL
+
+    static let script = RepoRoot.url.appendingPathComponent("Tests/WritKitTests/Transport/Servers/fake_forge.py").path
+
+    init(_ flavor: TransportConfig.Forge, token: String, ledger: String, in directory: URL) throws {
+        self.flavor = flavor
+        self.token = token
+        let name = UUID().uuidString.prefix(8)
+        logFile = directory.appendingPathComponent("forge-\(name).log")
+        controlFile = directory.appendingPathComponent("forge-\(name).control")
+        FileManager.default.createFile(atPath: logFile.path, contents: Data())
+        try Data("{\"rules\": []}".utf8).write(to: controlFile)
+        let portFile = directory.appendingPathComponent("forge-\(name).port")
+        server = try BackgroundServer.launchPython(
+            [Self.script, flavor.rawValue, token, ledger, portFile.path, logFile.path, controlFile.path],
+            log: directory.appendingPathComponent("forge-\(name).stderr"), portFile: portFile)
+    }
+
+    var apiURL: String { "http://127.0.0.1:\(server.port)" + (flavor == .forgejo ? "/api/v1" : "") }
+
+    func stop() { server.stop() }
+
+    /// Injects replies: each rule matches a method and a path regex.
+    func inject(_ rules: [[String: Any]]) throws {
+        try JSONSerialization.data(withJSONObject: ["rules": rules]).write(to: controlFile)
+    }
+
+    /// Every request received, in order.
+    func requests() throws -> [[String: Any]] {
+        try String(contentsOf: logFile, encoding: .utf8).split(separator: "\n").map { line in
+            try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        }
+    }
+
+    func writes() throws -> [[String: Any]] { try requests().filter { ($0["method"] as? String) != "GET" } }
+
+    /// What the forge holds for `repo` (`OWNER/NAME`).
+    func state(_ repo: String) throws -> [String: Any] {
+        let data = try control("GET", "/_state", nil)
+        let all = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        return ((all["repos"] as? [String: Any])?[repo] as? [String: Any]) ?? [:]
+    }
+
+    func seedComments(_ repo: String, issue: Int, count: Int) throws {
+        _ = try control(
+            "POST", "/_seed",
+            try JSONSerialization.data(withJSONObject: ["repo": repo, "issue": issue, "comments": count]))
+    }
+
+    /// The forge's own control endpoints, called with Python's urllib (an
+    /// independent client).
+    private func control(_ method: String, _ path: String, _ body: Data?) throws -> Data {
+        let script = """
+            import sys, urllib.request
+            data = sys.stdin.buffer.read() or None
+            request = urllib.request.Request(sys.argv[1], data=data, method=sys.argv[2])
+            sys.stdout.buffer.write(urllib.request.urlopen(request).read())
+            """
+        let output = try GitTestSupport.run(
+            try PythonServers.python(), ["-c", script, "http://127.0.0.1:\(server.port)\(path)", method],
+            stdin: body ?? Data())
+        try #require(output.status == 0, "\(output.stderr)")
+        return Data(output.stdout.utf8)
+    }
+}
+
+extension BackgroundServer {
+    /// A Python server of the test support that writes its port to `portFile`.
+    static func launchPython(_ arguments: [String], log: URL, portFile: URL) throws -> BackgroundServer {
+        try launch(try PythonServers.python(), arguments, log: log, portFile: portFile)
+    }
+}

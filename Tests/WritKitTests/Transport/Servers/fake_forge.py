@@ -1,0 +1,266 @@
+#!/usr/bin/env python3
+"""A fake forge on 127.0.0.1 for writ's transport tests: the subset of
+GitHub's REST API and Forgejo/Gitea's API v1 that writ's built-in executors
+use, over real HTTP with real JSON.
+
+  fake_forge.py FLAVOR TOKEN LEDGER_GIT_DIR PORTFILE LOGFILE CONTROLFILE
+
+FLAVOR is github (paths at /) or forgejo (paths under /api/v1). Every
+request needs `Authorization: Bearer TOKEN` (github) or `token TOKEN`
+(forgejo), else 401. Each request is appended to LOGFILE as one JSON line:
+method, path, query, body, and, for every write, the projection events on
+the ledger of LEDGER_GIT_DIR at that moment (the server checks the ledger
+when it receives the request). CONTROLFILE, read on every request, may hold
+{"rules": [{"method", "path" (regex), "status", "times", "headers",
+"hang", "delay", "body"}]} to inject replies. GET /_state (no auth) returns
+everything the forge holds; POST /_seed adds comments to an issue.
+"""
+import json
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+LOCK = threading.Lock()
+STATE = {"repos": {}}
+USED = {}
+
+
+def repo_state(path):
+    repos = STATE["repos"]
+    if path not in repos:
+        repos[path] = {
+            "pulls": [],
+            "comments": [],
+            "issue_labels": {},
+            "labels": [{"id": 1, "name": "bug"}, {"id": 2, "name": "triage"}, {"id": 3, "name": "ready"}],
+            "statuses": [],
+            "next_number": 1,
+            "next_id": 1000,
+        }
+    return repos[path]
+
+
+class Forge(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    flavor = "github"
+    token = ""
+    ledger = ""
+    logfile = ""
+    control = ""
+
+    def log_message(self, fmt, *args):
+        pass
+
+    @property
+    def prefix(self):
+        return "/api/v1" if self.flavor == "forgejo" else ""
+
+    def reply(self, status, payload=None, headers=None):
+        data = b"" if payload is None else json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, str(value))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def projections(self):
+        try:
+            out = subprocess.run(
+                ["git", "--git-dir", self.ledger, "ls-tree", "-r", "--name-only", "writ/ledger", "audit/"],
+                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, check=False,
+            ).stdout.decode()
+        except OSError:
+            return []
+        return [line for line in out.splitlines() if line.endswith("-projection.json")]
+
+    def rule(self, method, path):
+        try:
+            with open(self.control) as f:
+                rules = json.load(f).get("rules", [])
+        except (OSError, ValueError):
+            return None
+        for index, rule in enumerate(rules):
+            if rule.get("method", method) != method or not re.search(rule.get("path", ""), path):
+                continue
+            key = "%s:%d" % (self.control, index)
+            times = rule.get("times", 1)
+            if USED.get(key, 0) >= times:
+                continue
+            USED[key] = USED.get(key, 0) + 1
+            return rule
+        return None
+
+    def handle_any(self, method):
+        length = int(self.headers.get("Content-Length", "0") or "0")
+        raw = self.rfile.read(length) if length else b""
+        url = urlsplit(self.path)
+        path, query = url.path, parse_qs(url.query)
+        if path == "/_state":
+            with LOCK:
+                return self.reply(200, STATE)
+        if path == "/_seed" and method == "POST":
+            seed = json.loads(raw)
+            with LOCK:
+                repo = repo_state(seed["repo"])
+                for index in range(seed.get("comments", 0)):
+                    repo["next_id"] += 1
+                    repo["comments"].append(
+                        {"id": repo["next_id"], "issue": int(seed["issue"]), "body": "noise %d" % index}
+                    )
+            return self.reply(200, {})
+        body = None
+        if raw:
+            try:
+                body = json.loads(raw)
+            except ValueError:
+                body = {"unparsable": raw.decode("latin-1")}
+        entry = {"method": method, "path": path, "query": url.query, "body": body, "time": time.time()}
+        if method != "GET":
+            entry["projections"] = self.projections()
+        entry["authorized"] = self.headers.get("Authorization") == (
+            ("Bearer " if self.flavor == "github" else "token ") + self.token
+        )
+        entry["user_agent"] = self.headers.get("User-Agent", "")
+        with LOCK:
+            with open(self.logfile, "a") as f:
+                f.write(json.dumps(entry) + "\n")
+        rule = self.rule(method, path)
+        if rule:
+            if rule.get("hang"):
+                time.sleep(3600)
+            time.sleep(rule.get("delay", 0))
+            if "status" in rule:
+                return self.reply(rule["status"], rule.get("body", {"message": "injected"}), rule.get("headers"))
+        if not entry["authorized"]:
+            return self.reply(401, {"message": "Bad credentials"})
+        if not path.startswith(self.prefix + "/repos/"):
+            return self.reply(404, {"message": "Not Found"})
+        parts = path[len(self.prefix + "/repos/"):].split("/")
+        if len(parts) < 3:
+            return self.reply(404, {"message": "Not Found"})
+        slug = parts[0] + "/" + parts[1]
+        rest = parts[2:]
+        with LOCK:
+            return self.route(method, slug, rest, query, body or {})
+
+    def page(self, items, query, base):
+        size_key = "limit" if self.flavor == "forgejo" else "per_page"
+        size = int(query.get(size_key, ["30"])[0])
+        number = int(query.get("page", ["1"])[0])
+        chunk = items[(number - 1) * size : number * size]
+        headers = {}
+        if number * size < len(items):
+            params = {k: v[0] for k, v in query.items()}
+            params["page"] = str(number + 1)
+            link = "http://%s%s?%s" % (
+                self.headers.get("Host"), base, "&".join("%s=%s" % (k, v) for k, v in params.items())
+            )
+            headers["Link"] = '<%s>; rel="next"' % link
+        return self.reply(200, chunk, headers)
+
+    def route(self, method, slug, rest, query, body):
+        repo = repo_state(slug)
+        base = self.prefix + "/repos/" + slug + "/" + "/".join(rest)
+        web = "https://forge.test/" + slug
+        if rest == ["pulls"] and method == "GET":
+            pulls = repo["pulls"]
+            if self.flavor == "github" and "head" in query:
+                owner, _, branch = query["head"][0].partition(":")
+                pulls = [p for p in pulls if p["head"]["ref"] == branch]
+            return self.page(pulls, query, base)
+        if rest == ["pulls"] and method == "POST":
+            if any(p["head"]["ref"] == body.get("head") and p["state"] == "open" for p in repo["pulls"]):
+                return self.reply(422, {"message": "Validation Failed",
+                                        "errors": [{"message": "A pull request already exists"}]})
+            number = repo["next_number"]
+            repo["next_number"] += 1
+            pull = {"number": number, "id": 5000 + number, "title": body.get("title"), "body": body.get("body"),
+                    "head": {"ref": body.get("head")}, "base": {"ref": body.get("base")}, "state": "open",
+                    "html_url": "%s/pull/%d" % (web, number)}
+            repo["pulls"].append(pull)
+            return self.reply(201, pull)
+        if len(rest) == 2 and rest[0] == "pulls" and method == "PATCH":
+            if set(body) - {"title", "body"}:
+                return self.reply(422, {"message": "writ must only change title and body"})
+            for pull in repo["pulls"]:
+                if str(pull["number"]) == rest[1]:
+                    pull.update(body)
+                    return self.reply(200, pull)
+            return self.reply(404, {"message": "Not Found"})
+        if len(rest) == 3 and rest[0] == "issues" and rest[2] == "comments":
+            number = int(rest[1])
+            if method == "GET":
+                return self.page([c for c in repo["comments"] if c["issue"] == number], query, base)
+            if method == "POST":
+                repo["next_id"] += 1
+                comment = {"id": repo["next_id"], "issue": number, "body": body.get("body"),
+                           "html_url": "%s/issues/%d#issuecomment-%d" % (web, number, repo["next_id"])}
+                repo["comments"].append(comment)
+                return self.reply(201, comment)
+        if len(rest) == 3 and rest[:2] == ["issues", "comments"] and method == "PATCH":
+            for comment in repo["comments"]:
+                if str(comment["id"]) == rest[2]:
+                    comment["body"] = body.get("body")
+                    return self.reply(200, comment)
+            return self.reply(404, {"message": "Not Found"})
+        if len(rest) >= 3 and rest[0] == "issues" and rest[2] == "labels":
+            number = rest[1]
+            on_issue = repo["issue_labels"].setdefault(number, [])
+            by_id = {l["id"]: l["name"] for l in repo["labels"]}
+            if method == "POST" and len(rest) == 3:
+                for label in body.get("labels", []):
+                    name = by_id.get(label) if self.flavor == "forgejo" else label
+                    if name is None:
+                        return self.reply(422, {"message": "unknown label %r" % label})
+                    if name not in on_issue:
+                        on_issue.append(name)
+                return self.reply(200, [{"name": n} for n in on_issue])
+            if method == "DELETE" and len(rest) == 4:
+                name = by_id.get(int(rest[3])) if self.flavor == "forgejo" else rest[3]
+                if name not in on_issue:
+                    return self.reply(404, {"message": "Label does not exist"})
+                on_issue.remove(name)
+                return self.reply(204 if self.flavor == "forgejo" else 200, None if self.flavor == "forgejo" else [])
+        if rest == ["labels"] and method == "GET":
+            return self.page(repo["labels"], query, base)
+        if len(rest) == 2 and rest[0] == "statuses" and method == "POST":
+            repo["next_id"] += 1
+            status = dict(body, id=repo["next_id"], sha=rest[1], url="%s/commit/%s" % (web, rest[1]))
+            repo["statuses"].append(status)
+            return self.reply(201, status)
+        return self.reply(404, {"message": "Not Found"})
+
+    def do_GET(self):
+        self.handle_any("GET")
+
+    def do_POST(self):
+        self.handle_any("POST")
+
+    def do_PATCH(self):
+        self.handle_any("PATCH")
+
+    def do_DELETE(self):
+        self.handle_any("DELETE")
+
+
+def main():
+    flavor, token, ledger, portfile, logfile, control = sys.argv[1:7]
+    Forge.flavor, Forge.token, Forge.ledger = flavor, token, ledger
+    Forge.logfile, Forge.control = logfile, control
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Forge)
+    tmp = portfile + ".tmp"
+    with open(tmp, "w") as f:
+        f.write(str(server.server_address[1]))
+    os.rename(tmp, portfile)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

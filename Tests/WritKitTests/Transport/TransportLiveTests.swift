@@ -1,0 +1,273 @@
+import Foundation
+import Testing
+
+@testable import WritKit
+
+/// `[transport] mode = "live"` against the fake forge, for GitHub and for
+/// Forgejo: each built-in executor creates and then updates (adopting by
+/// its marker), failures carry their one reason code and are retried on a
+/// later poll, no request ever precedes its projection on the ledger, and
+/// the token is nowhere but in the Authorization header.
+@Suite(.serialized) struct TransportLiveTests {
+    static let token = "forge-token-3b7d19e2a4"
+    static let sandbox = "github.com/acme/sandbox"
+    static let production = "github.com/acme/prod"
+
+    /// A dispatch fixture whose `triage` (low) kind is `builtin`, a fake
+    /// forge, and clones of the sandbox and production repos.
+    struct Rig {
+        let fixture: DispatchFixture
+        let forge: FakeForge
+        let builtin: ForgeOperation
+        /// `HOST/OWNER/NAME` of the repo writes go to.
+        let target: String
+        var httpsGit: BackgroundServer?
+
+        init(
+            _ flavor: TransportConfig.Forge, _ builtin: ForgeOperation, target: String = TransportLiveTests.sandbox,
+            extraTransport: String = "", name: String = #function, prepare: ((DispatchFixture) throws -> String)? = nil
+        ) throws {
+            fixture = try DispatchFixture("\(name)-\(flavor)")
+            self.builtin = builtin
+            forge = try FakeForge(
+                flavor, token: TransportLiveTests.token, ledger: fixture.sandbox.ops.repository.gitDirectory,
+                in: fixture.directory)
+            var target = target
+            var transport = extraTransport
+            if let prepare {
+                // The pull-request rig serves its own git repo and names it.
+                let extra = try prepare(fixture)
+                let lines = extra.split(separator: "\n", maxSplits: 1).map(String.init)
+                target = lines[0]
+                transport += "\n" + (lines.count > 1 ? lines[1] : "")
+            } else {
+                for repo in [TransportLiveTests.sandbox, TransportLiveTests.production] {
+                    let clone = fixture.directory.appendingPathComponent("clones/\(repo)")
+                    try FileManager.default.createDirectory(at: clone, withIntermediateDirectories: true)
+                    try GitTestSupport.git(clone, "init", "-q")
+                    let path = repo.split(separator: "/").dropFirst().joined(separator: "/")
+                    try GitTestSupport.git(clone, "remote", "add", "origin", "https://github.com/\(path).git")
+                }
+            }
+            self.target = target
+            var config = try String(contentsOfFile: fixture.configPath, encoding: .utf8)
+                .replacingOccurrences(of: "[executors.triage]\n", with: "[executors.triage-shell]\n")
+            config += """
+
+                [executors.triage]
+                builtin = "\(builtin.rawValue)"
+                timeout = "4s"
+
+                [transport]
+                mode = "live"
+                forge = "\(flavor.rawValue)"
+                api_url = "\(forge.apiURL)"
+                token_secret = "WRIT_FORGE_TOKEN"
+                allow_repos = ["\(target)", "\(TransportLiveTests.production)"]
+                sandbox_repos = ["\(target)"]
+                \(transport)
+
+                """
+            try Data(config.utf8).write(to: URL(fileURLWithPath: fixture.configPath))
+        }
+
+        func propose(_ id: String, _ params: [String: String], key: String? = nil, repo: String? = nil) throws {
+            var request = Proposer.Request(kind: "triage", target: Intent.Target(repo: repo ?? target, branch: "main"))
+            request.id = try #require(IntentID(id))
+            request.summary = "forge write \(id)"
+            request.params = params
+            request.idempotencyKey = key
+            try fixture.sandbox.propose(request, as: "agent-1@example.com")
+        }
+
+        func poll(token: String = TransportLiveTests.token) throws -> [String: RunReport.Entry] {
+            let report = try fixture.dispatcher(environment: ["PATH": "/usr/bin:/bin", "WRIT_FORGE_TOKEN": token])
+                .poll()
+            return Dictionary(uniqueKeysWithValues: report.intents.map { ($0.id.rawValue, $0) })
+        }
+
+        /// The `OWNER/NAME` of the target in the forge.
+        var apiRepo: String { target.split(separator: "/").dropFirst().joined(separator: "/") }
+
+        /// The intent's events on the ledger, as (kind, JSON).
+        func events(_ id: String) throws -> [(String, [String: Any])] {
+            let ledger = URL(fileURLWithPath: fixture.sandbox.ops.repository.gitDirectory)
+            let paths = try GitTestSupport.git(ledger, "ls-tree", "-r", "--name-only", "writ/ledger", "audit/")
+                .split(separator: "\n").filter { $0.contains("/\(id)/") }.sorted()
+            return try paths.map { path in
+                let text = try GitTestSupport.git(ledger, "show", "writ/ledger:\(path)")
+                let object = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+                return (object["event"] as? String ?? "", object)
+            }
+        }
+
+        /// Every write the forge received came after the intent's projection
+        /// was on the ledger.
+        func expectProjectionsPrecedeWrites(_ id: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+            for write in try forge.writes() {
+                let projections = write["projections"] as? [String] ?? []
+                #expect(
+                    projections.contains { $0.contains("/\(id)/") },
+                    "\(write["method"] ?? "") \(write["path"] ?? "") arrived before \(id)'s projection",
+                    sourceLocation: sourceLocation)
+            }
+        }
+
+        func remove() {
+            forge.stop()
+            httpsGit?.stop()
+            fixture.remove()
+        }
+    }
+
+    // MARK: Comments
+
+    @Test(arguments: [TransportConfig.Forge.github, .forgejo])
+    func commentCreateThenUpdateByItsMarker(flavor: TransportConfig.Forge) throws {
+        let rig = try Rig(flavor, .comment)
+        defer { rig.remove() }
+        try rig.forge.seedComments(rig.apiRepo, issue: 7, count: 120)  // the marker lands past page 1
+        try rig.propose("note-1", ["number": "7", "body": "first"], key: "issue-7-summary")
+        #expect(try rig.poll()["note-1"]?.result == .succeeded)
+        try rig.propose("note-2", ["number": "7", "body": "second"], key: "issue-7-summary")
+        #expect(try rig.poll()["note-2"]?.result == .succeeded)
+
+        let comments = try #require(try rig.forge.state(rig.apiRepo)["comments"] as? [[String: Any]])
+        let ours = comments.filter { ($0["body"] as? String ?? "").contains("<!-- writ ") }
+        #expect(ours.count == 1, "\(ours)")
+        let body = ours.first?["body"] as? String ?? ""
+        #expect(
+            body.hasPrefix("second\n\n<!-- writ {\"schema\":1,\"intent\":\"note-2\",\"key\":\"issue-7-summary\"} -->"))
+        // The outcome names what was written.
+        let outcome = try #require(try rig.events("note-2").last { $0.0 == "succeeded" }?.1)
+        #expect(outcome["remote_id"] as? String == "\(ours.first?["id"] as? Int ?? -1)")
+        #expect((outcome["remote_url"] as? String ?? "").contains("issuecomment"))
+        try rig.expectProjectionsPrecedeWrites("note-1")
+        // The second intent's update came after its own projection too.
+        let last = try #require(try rig.forge.writes().last)
+        #expect((last["projections"] as? [String] ?? []).contains { $0.contains("/note-2/") })
+        #expect(try rig.forge.requests().allSatisfy { $0["authorized"] as? Bool == true })
+        #expect(try rig.forge.requests().allSatisfy { ($0["user_agent"] as? String ?? "").hasPrefix("writ/") })
+    }
+
+    // MARK: Labels and statuses
+
+    @Test(arguments: [TransportConfig.Forge.github, .forgejo])
+    func labelsAreAddedAndRemoved(flavor: TransportConfig.Forge) throws {
+        let rig = try Rig(flavor, .label)
+        defer { rig.remove() }
+        try rig.propose("label-1", ["number": "3", "add": "bug, triage", "remove": ""])
+        #expect(try rig.poll()["label-1"]?.result == .succeeded)
+        try rig.propose("label-2", ["number": "3", "add": "ready", "remove": "triage"])
+        #expect(try rig.poll()["label-2"]?.result == .succeeded)
+        let labels = try #require(try rig.forge.state(rig.apiRepo)["issue_labels"] as? [String: [String]])
+        #expect(labels["3"] == ["bug", "ready"])
+        try rig.expectProjectionsPrecedeWrites("label-1")
+    }
+
+    @Test(arguments: [TransportConfig.Forge.github, .forgejo])
+    func aCommitStatusIsSet(flavor: TransportConfig.Forge) throws {
+        let rig = try Rig(flavor, .status)
+        defer { rig.remove() }
+        let sha = String(repeating: "ab", count: 20)
+        try rig.propose(
+            "status-1",
+            ["sha": sha, "state": "success", "context": "writ/review", "description": "approved", "target_url": ""])
+        #expect(try rig.poll()["status-1"]?.result == .succeeded)
+        let statuses = try #require(try rig.forge.state(rig.apiRepo)["statuses"] as? [[String: Any]])
+        #expect(statuses.count == 1)
+        #expect(statuses.first?["state"] as? String == "success")
+        #expect(statuses.first?["sha"] as? String == sha)
+    }
+
+    // MARK: Failures: one reason each, nothing recorded as success, retried later
+
+    @Test(arguments: [
+        (401, [String: String](), ReasonCode.authInsufficient),
+        (403, [:], .authInsufficient),
+        (429, ["Retry-After": "30"], .rateLimited),
+        (403, ["x-ratelimit-remaining": "0"], .rateLimited),
+        (500, [:], .remoteError),
+        (502, [:], .remoteError),
+    ])
+    func aRefusedWriteFailsWithItsReasonAndIsRetried(status: Int, headers: [String: String], reason: ReasonCode)
+        throws
+    {
+        let rig = try Rig(.github, .comment)
+        defer { rig.remove() }
+        try rig.forge.inject([["method": "POST", "path": "/comments$", "status": status, "headers": headers]])
+        try rig.propose("note-1", ["number": "7", "body": "hello"])
+        let first = try rig.poll()["note-1"]
+        #expect(first?.result == .failed)
+        #expect(first?.reason == reason)
+        let failed = try #require(try rig.events("note-1").last { $0.0 == "failed" }?.1)
+        #expect(failed["reason"] as? String == reason.rawValue)
+        #expect(try !rig.events("note-1").contains { $0.0 == "succeeded" })
+        // The next poll tries again through the adopt flow, and succeeds.
+        #expect(try rig.poll()["note-1"]?.result == .succeeded)
+        let comments = try #require(try rig.forge.state(rig.apiRepo)["comments"] as? [[String: Any]])
+        #expect(comments.count == 1)
+        let kinds = try rig.events("note-1").map(\.0)
+        #expect(kinds.filter { $0 == "claimed" }.count == 2, "\(kinds)")
+        #expect(kinds.filter { $0 == "projection" }.count == 2, "\(kinds)")
+    }
+
+    @Test func aWrongTokenIsAuthInsufficient() throws {
+        let rig = try Rig(.forgejo, .comment)
+        defer { rig.remove() }
+        try rig.propose("note-1", ["number": "7", "body": "hello"])
+        let entry = try rig.poll(token: "not-the-token")["note-1"]
+        #expect(entry?.result == .failed && entry?.reason == .authInsufficient)
+    }
+
+    @Test func aHungForgeIsATimeout() throws {
+        let rig = try Rig(.github, .comment)
+        defer { rig.remove() }
+        try rig.forge.inject([["method": "GET", "path": "/comments$", "hang": true]])
+        try rig.propose("note-1", ["number": "7", "body": "hello"])
+        let started = Date()
+        let entry = try rig.poll()["note-1"]
+        #expect(entry?.reason == .timeout, "\(String(describing: entry))")
+        #expect(Date().timeIntervalSince(started) < 15)
+    }
+
+    @Test func aMalformedReplyIsRemoteError() throws {
+        let rig = try Rig(.github, .comment)
+        defer { rig.remove() }
+        try rig.forge.inject([["method": "GET", "path": "/comments$", "status": 200, "body": ["not": "a list"]]])
+        try rig.propose("note-1", ["number": "7", "body": "hello"])
+        #expect(try rig.poll()["note-1"]?.reason == .remoteError)
+    }
+
+    // MARK: The test-process guard
+
+    /// A `writ` binary launched by this test, with a valid token and a
+    /// non-sandbox repo allowlisted in live mode, sends nothing for that
+    /// repo; the sandbox repo in the same poll works.
+    @Test func theGuardRefusesNonSandboxWritesFromABinaryATestStarted() throws {
+        let rig = try Rig(.github, .comment)
+        defer { rig.remove() }
+        try rig.propose("prod-note", ["number": "1", "body": "to production"], repo: Self.production)
+        try rig.propose("sandbox-note", ["number": "1", "body": "to the sandbox"])
+        let run = try IsolatedCLI.run(
+            ["dispatch", "--config", rig.fixture.configPath, "--once", "--json"],
+            environment: ["WRIT_FORGE_TOKEN": Self.token])
+        #expect(run.stdout.contains("\"sandbox-note\""), "\(run.stdout) \(run.stderr)")
+        let paths = try rig.forge.requests().compactMap { $0["path"] as? String }
+        #expect(!paths.contains { $0.contains("acme/prod") }, "\(paths)")
+        #expect(paths.contains { $0.contains("acme/sandbox") })
+        let failed = try #require(try rig.events("prod-note").last { $0.0 == "failed" }?.1)
+        #expect((failed["stderr_tail"] as? String ?? "").contains("TEST PROCESS GUARD"))
+        #expect(try rig.events("sandbox-note").contains { $0.0 == "succeeded" })
+        #expect(TestProcessGuard.testRunner() != nil)
+        // The token is nowhere on the ledger, in the state dir or the output.
+        let grep = try GitTestSupport.run(
+            "/bin/grep", ["-r", "-a", "-l", "-F", Self.token, rig.fixture.directory.path])
+        #expect(grep.status == 1, "the token is in \(grep.stdout)")
+        let objects = try GitTestSupport.run(
+            "/usr/bin/git",
+            ["-C", rig.fixture.sandbox.ops.repository.gitDirectory, "cat-file", "--batch-all-objects", "--batch"])
+        #expect(!objects.stdout.contains(Self.token))
+        #expect(!run.stdout.contains(Self.token) && !run.stderr.contains(Self.token))
+    }
+}
