@@ -132,8 +132,7 @@ final class RemoteCallbacks {
                 return refuse(
                     .remoteMismatch,
                     "the TLS certificate of \(endpoint.host):\(endpoint.effectivePort) does not verify against "
-                        + "\(trust) for that name; writ never skips verification (add the server's CA with ca_file "
-                        + "in [remote])")
+                        + "\(trust) for that name; writ never skips verification (add the server's CA with ca_file)")
             }
             return 0
         default:

@@ -271,11 +271,16 @@ extension Repository {
         guard let url = (pushURL ?? git_remote_url(remote.raw)).map({ String(cString: $0) }),
             RemoteLocation.classify(url) == .network
         else { return nil }
+        let endpoint: RemoteEndpoint
         do {
-            return RemoteCallbacks(access: remoteAccess, endpoint: try RemoteEndpoint.parse(url))
+            endpoint = try RemoteEndpoint.parse(url)
         } catch {
             throw RemoteUsageError.unusableURL(RemoteEndpoint.redactingUserInfo(url), problem: error.description)
         }
+        if endpoint.scheme == .https, remoteAccess.helper == nil {
+            try TrustStore.ensure(extra: remoteAccess.caFile)
+        }
+        return RemoteCallbacks(access: remoteAccess, endpoint: endpoint)
     }
 
     /// Runs a network step, turning its libgit2 error into the operation's

@@ -1,5 +1,6 @@
 internal import Clibgit2
 import Foundation
+import Synchronization
 
 /// The certificates TLS connections to https remotes are verified against.
 ///
@@ -39,6 +40,22 @@ enum TrustStore {
             bytes.append(data)
         }
         return bytes.isEmpty ? nil : bytes
+    }
+
+    /// The `ca_file` the process's trust store was last built with (nil:
+    /// the system CAs only); `.none` before the first install.
+    private static let installed = Mutex<String??>(.none)
+
+    /// Makes the process's trust store the system CAs plus `extra`, unless
+    /// it already is. For in-process https operations (no helper): the
+    /// store is process-wide, so two such operations at once with different
+    /// `ca_file`s would see one of them; the helper process has none of this.
+    static func ensure(extra: String?) throws {
+        try installed.withLock { current in
+            if case .some(let file) = current, file == extra { return }
+            if let bundle = try bundle(extra: extra) { try install(bundle) }
+            current = .some(extra)
+        }
     }
 
     /// Makes `bundle` the process's trust store. libgit2 parses the file

@@ -126,9 +126,7 @@ public struct RemoteHelper {
         do {
             let repository = try Repository.open(at: request.repository)
             repository.remoteAccess = access
-            if let caBundle = try TrustStore.bundle(extra: access.caFile) {
-                try TrustStore.install(caBundle)
-            }
+            try TrustStore.ensure(extra: access.caFile)
             switch request.operation {
             case .fetch:
                 let tips = try repository.fetch(remote: request.remote, refs: request.branches ?? [])

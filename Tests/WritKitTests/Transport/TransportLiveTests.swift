@@ -25,7 +25,7 @@ import Testing
 
         init(
             _ flavor: TransportConfig.Forge, _ builtin: ForgeOperation, target: String = TransportLiveTests.sandbox,
-            extraTransport: String = "", name: String = #function, prepare: ((DispatchFixture) throws -> String)? = nil
+            extraTransport: String = "", name: String = #function
         ) throws {
             fixture = try DispatchFixture("\(name)-\(flavor)")
             self.builtin = builtin
@@ -34,12 +34,13 @@ import Testing
                 in: fixture.directory)
             var target = target
             var transport = extraTransport
-            if let prepare {
-                // The pull-request rig serves its own git repo and names it.
-                let extra = try prepare(fixture)
-                let lines = extra.split(separator: "\n", maxSplits: 1).map(String.init)
-                target = lines[0]
-                transport += "\n" + (lines.count > 1 ? lines[1] : "")
+            if builtin == .pullRequest {
+                // The head branch is pushed to the clone's origin: a real
+                // https git server with a test CA, whose HOST is the slug's.
+                let served = try Self.servePullRequestRepo(fixture)
+                httpsGit = served.server
+                target = served.slug
+                transport += "\nca_file = \"\(served.caFile)\""
             } else {
                 for repo in [TransportLiveTests.sandbox, TransportLiveTests.production] {
                     let clone = fixture.directory.appendingPathComponent("clones/\(repo)")
@@ -69,6 +70,33 @@ import Testing
 
                 """
             try Data(config.utf8).write(to: URL(fileURLWithPath: fixture.configPath))
+        }
+
+        /// `acme/sandbox.git` behind the https git server, and its clone
+        /// under clone_root with a branch `fix-1` one commit ahead of main.
+        static func servePullRequestRepo(_ fixture: DispatchFixture) throws
+            -> (server: BackgroundServer, slug: String, caFile: String)
+        {
+            let root = fixture.directory.appendingPathComponent("served-git")
+            let bare = root.appendingPathComponent("acme/sandbox.git")
+            try FileManager.default.createDirectory(at: bare, withIntermediateDirectories: true)
+            try GitTestSupport.git(bare, "init", "-q", "--bare")
+            let ca = try TestCA.make(in: fixture.directory.appendingPathComponent("tls"), name: "forge")
+            let server = try PythonServers.https(
+                root: root, ca: ca, user: "x-access-token", token: TransportLiveTests.token, readOnlyToken: "read-only",
+                in: fixture.directory)
+            let slug = "127.0.0.1:\(server.port)/acme/sandbox"
+            let clone = fixture.directory.appendingPathComponent("clones/\(slug)")
+            try FileManager.default.createDirectory(at: clone, withIntermediateDirectories: true)
+            try GitTestSupport.git(clone, "init", "-q", "-b", "main")
+            try GitTestSupport.git(clone, "commit", "-q", "--allow-empty", "-m", "base")
+            try GitTestSupport.git(clone, "push", "-q", bare.path, "main")
+            try GitTestSupport.git(clone, "checkout", "-q", "-b", "fix-1")
+            try GitTestSupport.git(clone, "commit", "-q", "--allow-empty", "-m", "the fix")
+            try GitTestSupport.git(clone, "checkout", "-q", "main")
+            try GitTestSupport.git(
+                clone, "remote", "add", "origin", "https://127.0.0.1:\(server.port)/acme/sandbox.git")
+            return (server, slug, ca.certificate)
         }
 
         func propose(_ id: String, _ params: [String: String], key: String? = nil, repo: String? = nil) throws {
@@ -148,6 +176,101 @@ import Testing
         #expect((last["projections"] as? [String] ?? []).contains { $0.contains("/note-2/") })
         #expect(try rig.forge.requests().allSatisfy { $0["authorized"] as? Bool == true })
         #expect(try rig.forge.requests().allSatisfy { ($0["user_agent"] as? String ?? "").hasPrefix("writ/") })
+    }
+
+    // MARK: Pull requests
+
+    @Test(arguments: [TransportConfig.Forge.github, .forgejo])
+    func pullRequestCreateThenUpdateAfterPushingTheHead(flavor: TransportConfig.Forge) throws {
+        let rig = try Rig(flavor, .pullRequest)
+        defer { rig.remove() }
+        let params = ["head": "fix-1", "base": "main", "title": "Fix it", "body": "Why: because."]
+        try rig.propose("pr-1", params, key: "fix-1-pr")
+        let first = try rig.poll()["pr-1"]
+        let firstEvents = try rig.events("pr-1").map(\.1)
+        #expect(first?.result == .succeeded, "\(String(describing: first)) \(firstEvents)")
+        // The head branch reached the git server, fast-forward.
+        let bare = rig.fixture.directory.appendingPathComponent("served-git/acme/sandbox.git")
+        let clone = rig.fixture.directory.appendingPathComponent("clones/\(rig.target)")
+        #expect(try GitTestSupport.git(bare, "rev-parse", "fix-1") == GitTestSupport.git(clone, "rev-parse", "fix-1"))
+
+        var updated = params
+        updated["title"] = "Fix it, better"
+        try rig.propose("pr-2", updated, key: "fix-1-pr")
+        #expect(try rig.poll()["pr-2"]?.result == .succeeded)
+        let pulls = try #require(try rig.forge.state(rig.apiRepo)["pulls"] as? [[String: Any]])
+        #expect(pulls.count == 1, "\(pulls)")
+        #expect(pulls.first?["title"] as? String == "Fix it, better")
+        #expect((pulls.first?["body"] as? String ?? "").contains("\"key\":\"fix-1-pr\""))
+        let outcome = try #require(try rig.events("pr-2").last { $0.0 == "succeeded" }?.1)
+        #expect(outcome["remote_id"] as? String == "1")
+        #expect((outcome["remote_url"] as? String ?? "").hasSuffix("/pull/1"))
+        // Never a state change: no write carried a state field.
+        for write in try rig.forge.writes() {
+            #expect((write["body"] as? [String: Any])?["state"] == nil, "\(write)")
+        }
+        try rig.expectProjectionsPrecedeWrites("pr-1")
+    }
+
+    /// The forge lists no pull request, but one exists (a race, or a reply
+    /// lost after the create): the 422 on create re-enters adopt.
+    @Test func aRaceReported422IsAdopted() throws {
+        let rig = try Rig(.github, .pullRequest)
+        defer { rig.remove() }
+        let params = ["head": "fix-1", "base": "main", "title": "Fix it", "body": "first"]
+        try rig.propose("pr-1", params, key: "k")
+        #expect(try rig.poll()["pr-1"]?.result == .succeeded)
+        // The next list comes back empty once, as if the PR were not there yet.
+        try rig.forge.inject([["method": "GET", "path": "/pulls$", "status": 200, "body": [] as [Any]]])
+        var second = params
+        second["body"] = "second"
+        try rig.propose("pr-2", second, key: "k")
+        #expect(try rig.poll()["pr-2"]?.result == .succeeded)
+        let pulls = try #require(try rig.forge.state(rig.apiRepo)["pulls"] as? [[String: Any]])
+        #expect(pulls.count == 1)
+        #expect((pulls.first?["body"] as? String ?? "").hasPrefix("second"))
+        let methods = try rig.forge.writes().map { "\($0["method"] ?? "") \($0["path"] ?? "")" }
+        #expect(methods.filter { $0.hasPrefix("POST") && $0.hasSuffix("/pulls") }.count == 2, "\(methods)")
+    }
+
+    /// A dispatcher killed between the request and its outcome: the claim
+    /// goes in doubt, the re-run adopts the pull request it made, and there
+    /// is still exactly one.
+    @Test func aCrashBetweenRequestAndOutcomeNeverMakesASecondPullRequest() throws {
+        let rig = try Rig(.github, .pullRequest)
+        defer { rig.remove() }
+        let config = try String(contentsOfFile: rig.fixture.configPath, encoding: .utf8)
+            .replacingOccurrences(of: "claim_lease = \"30m\"", with: "claim_lease = \"1s\"")
+        try Data(config.utf8).write(to: URL(fileURLWithPath: rig.fixture.configPath))
+        // The create is answered only after a while: time to kill the dispatcher.
+        try rig.forge.inject([["method": "POST", "path": "/pulls$", "delay": 2]])
+        try rig.propose("pr-1", ["head": "fix-1", "base": "main", "title": "Fix it", "body": "b"], key: "k")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [
+            "-i", "PATH=/usr/bin:/bin", "HOME=/root", "WRIT_FORGE_TOKEN=\(Self.token)", CLI.binary, "dispatch",
+            "--config", rig.fixture.configPath, "--once",
+        ]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline,
+            try !rig.forge.writes().contains(where: { ($0["path"] as? String ?? "").hasSuffix("/pulls") })
+        {
+            usleep(20_000)
+        }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        sleep(3)  // the forge finishes the create; the lease runs out
+        #expect(try !rig.events("pr-1").contains { $0.0 == "succeeded" })
+        // In doubt, then retried: built-ins are idempotent by their marker.
+        _ = try rig.poll()
+        let entry = try rig.poll()["pr-1"]
+        let kinds = try rig.events("pr-1").map(\.0)
+        #expect(entry?.result == .succeeded, "\(String(describing: entry)) \(kinds)")
+        let pulls = try #require(try rig.forge.state(rig.apiRepo)["pulls"] as? [[String: Any]])
+        #expect(pulls.count == 1, "\(pulls)")
     }
 
     // MARK: Labels and statuses
