@@ -92,6 +92,7 @@ public struct Dispatcher {
             try session.act(on: id)
         }
         try session.publishBlocked()
+        try session.notifyApprovals()
         // Take in what this poll wrote, so the tips remembered for rewrite
         // detection include the dispatcher's own commits.
         if !dryRun { session.view = try sync.sync(&session.state, now: clock()) }
@@ -143,6 +144,8 @@ private struct Session {
     /// Blocked events to publish at the end of the poll, each with the
     /// sequence number its intent's counting events reached.
     var blockedEvents: [(event: AuditEvent, after: Int)] = []
+    /// Medium and high intents waiting for approval, for the approval PRs.
+    var awaitingApproval: [ApprovalNotifier.Waiting] = []
 
     var config: DispatcherConfig { dispatcher.config }
     var now: Date { dispatcher.clock() }
@@ -203,6 +206,13 @@ private struct Session {
         case .claimed:
             try checkLease(id, verdict: verdict, executor: executor)
         case .blocked:
+            if verdict.reason == .notApproved, let tier = verdict.tier, tier != .low, let intent = verdict.intent {
+                awaitingApproval.append(
+                    .init(
+                        id: id, intent: intent, tier: tier, digest: verdict.intentDigest,
+                        counted: verdict.approvalsCounted, required: verdict.approvalsRequired,
+                        roles: view.trusted.policy.tiers[tier]?.roles ?? []))
+            }
             // A remote write's own gates come before the intent's gates and
             // approvals (SPEC §7): transport off is said first.
             if let refusal = transportRefusal(verdict: verdict, executor: executor) {
@@ -347,6 +357,74 @@ private struct Session {
             }
             record(.init(id: id, tier: tier, result: .recorded, reason: nil, durationMs: nil))
         }
+    }
+
+    // MARK: Approval PRs on the ops repo's forge.
+
+    /// What this dispatcher opened on the forge: intent id → the pull
+    /// request, the approvals count its body shows, and whether the final
+    /// comment was made. Only saves calls: the markers are what make the
+    /// flow idempotent, so losing this file duplicates nothing.
+    struct ApprovalPR: Codable {
+        var number: Int
+        var counted: Int
+        var settled: Bool
+    }
+
+    private var approvalPRsPath: String { store.root + "/approval-prs.json" }
+
+    /// Opens (or adopts) the approval PR and its notice for each intent
+    /// waiting for approval, and posts the final comment on those that
+    /// settled. Best effort: a forge failure is logged and tried again next
+    /// poll; it never stops the dispatch of other intents.
+    mutating func notifyApprovals() throws {
+        let transport = config.transport
+        guard transport.approvalPRs, transport.mode == .live, !dispatcher.dryRun, let slug = transport.opsRepoSlug
+        else { return }
+        var known = (try? StateFiles.readJSON([String: ApprovalPR].self, from: approvalPRsPath) ?? [:]) ?? [:]
+        let pending = awaitingApproval.filter { known[$0.id.rawValue]?.counted != $0.counted }
+        let settling = try known.filter { !$0.value.settled }.compactMap { entry -> (IntentID, ApprovalPR)? in
+            guard let id = IntentID(entry.key), try sync.hasFinalOutcome(id, policy: view.trusted.policy) else {
+                return nil
+            }
+            return (id, entry.value)
+        }
+        guard !pending.isEmpty || !settling.isEmpty else { return }
+        guard let token = forgeToken() else {
+            dispatcher.logger.warning("approval PRs: the forge token is not set")
+            return
+        }
+        let notifier: ApprovalNotifier
+        do {
+            notifier = ApprovalNotifier(
+                client: try ForgeClient(transport: transport, token: token, timeout: .seconds(60)),
+                transport: transport, opsRepo: slug, governanceRef: config.governanceRef)
+        } catch {
+            dispatcher.logger.warning("approval PRs: cannot set up the forge client", metadata: ["error": "\(error)"])
+            return
+        }
+        for waiting in pending {
+            do {
+                let number = try notifier.open(waiting)
+                known[waiting.id.rawValue] = ApprovalPR(number: number, counted: waiting.counted, settled: false)
+            } catch {
+                dispatcher.logger.warning(
+                    "approval PR not opened",
+                    metadata: ["intent": "\(waiting.id)", "reason": "\(error.reason.rawValue)"])
+            }
+        }
+        for (id, entry) in settling {
+            let outcome = try sync.lastOutcomeFailed(id) ? "failed" : "succeeded"
+            do {
+                try notifier.settle(id, number: entry.number, outcome: "writ: \(id.rawValue) \(outcome) (\(runID))")
+                known[id.rawValue]?.settled = true
+            } catch {
+                dispatcher.logger.warning(
+                    "approval PR final comment not posted",
+                    metadata: ["intent": "\(id)", "reason": "\(error.reason.rawValue)"])
+            }
+        }
+        try StateFiles.writeJSON(known, to: approvalPRsPath)
     }
 
     /// The forge token, from the environment or the top-level env_file.

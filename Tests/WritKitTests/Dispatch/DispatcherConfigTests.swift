@@ -36,7 +36,8 @@ import Testing
         ("[executors.x]\ncommand = [\"/bin/true\"]\nshell = true\n", "executors.x.shell"),
         ("[executors.x]\ncommand = [\"/bin/true\"]\nsecrets = [\"NOT VALID\"]\n", "executors.x.secrets"),
         ("[executors.x]\ncommand = [\"/bin/true\"]\nidempotent = \"yes\"\n", "executors.x.idempotent"),
-        ("[transport]\nmode = \"live\"\n", "transport.mode"),
+        ("[transport]\nmode = \"live\"\n", "transport.token_secret"),
+        ("[transport]\nmode = \"loud\"\n", "transport.mode"),
     ])
     func malformedConfigsAreRefused(extra: String, setting: String) throws {
         let error = try #require(throws: RuntimeError.self) {

@@ -362,6 +362,68 @@ import Testing
         #expect(try rig.poll()["note-1"]?.reason == .remoteError)
     }
 
+    // MARK: Approval PRs on the ops repo's forge
+
+    /// 3 medium and 1 high intent waiting: over 5 polls each gets exactly
+    /// one pull request and one notification; a poll that crashed before
+    /// saving what it did duplicates neither; a settled one gets its final
+    /// comment.
+    @Test func approvalPullRequestsAreOpenedOnceAndClosedOutWithAComment() throws {
+        let rig = try Rig(
+            .github, .comment,
+            extraTransport: "approval_prs = true\nops_repo_slug = \"github.com/acme/ops\"\n"
+                + "sandbox_repos = [\"\(Self.sandbox)\", \"github.com/acme/ops\"]")
+        defer { rig.remove() }
+        // The rig's sandbox_repos line is replaced by the one above.
+        let config = try String(contentsOfFile: rig.fixture.configPath, encoding: .utf8)
+            .replacingOccurrences(of: "sandbox_repos = [\"\(Self.sandbox)\"]\n", with: "")
+        try Data(config.utf8).write(to: URL(fileURLWithPath: rig.fixture.configPath))
+        for index in 1...3 {
+            try rig.fixture.sandbox.propose(
+                try rig.fixture.request("dev", "change-\(index)"), as: "agent-1@example.com")
+        }
+        try rig.fixture.sandbox.propose(try rig.fixture.request("release", "release-1"), as: "agent-1@example.com")
+        for _ in 1...5 { _ = try rig.poll() }
+
+        func opsState() throws -> (pulls: [[String: Any]], comments: [[String: Any]]) {
+            let state = try rig.forge.state("acme/ops")
+            return (state["pulls"] as? [[String: Any]] ?? [], state["comments"] as? [[String: Any]] ?? [])
+        }
+        var (pulls, comments) = try opsState()
+        #expect(pulls.count == 4, "\(pulls.map { $0["head"] ?? "" })")
+        #expect(Set(pulls.compactMap { ($0["head"] as? [String: Any])?["ref"] as? String }).count == 4)
+        #expect(pulls.allSatisfy { ($0["base"] as? [String: Any])?["ref"] as? String == "main" })
+        #expect(comments.count == 4)
+        #expect(comments.filter { ($0["body"] as? String ?? "").hasPrefix("pending async review") }.count == 3)
+        #expect(
+            comments.filter { ($0["body"] as? String ?? "").hasPrefix("blocked until 2 admin approvals") }.count == 1)
+        let release = try #require(
+            pulls.first { ($0["head"] as? [String: Any])?["ref"] as? String == "approval/release-1" })
+        let body = release["body"] as? String ?? ""
+        #expect(body.contains("writ approve release-1 --push") && body.contains("Approvals: 0 of 2"), "\(body)")
+
+        // A crash before the state was saved: the markers find everything again.
+        try FileManager.default.removeItem(
+            at: rig.fixture.directory.appendingPathComponent("state/default/approval-prs.json"))
+        _ = try rig.poll()
+        (pulls, comments) = try opsState()
+        #expect(pulls.count == 4 && comments.count == 4, "\(pulls.count) pulls, \(comments.count) comments")
+
+        // One medium intent is approved, runs, and its PR gets the final comment.
+        try rig.fixture.sandbox.approve(try #require(IntentID("change-1")), as: "bob@example.com")
+        #expect(try rig.poll()["change-1"]?.result == .succeeded)
+        _ = try rig.poll()
+        _ = try rig.poll()
+        (pulls, comments) = try opsState()
+        let change = try #require(
+            pulls.first { ($0["head"] as? [String: Any])?["ref"] as? String == "approval/change-1" })
+        let finals = comments.filter {
+            ($0["issue"] as? Int) == (change["number"] as? Int) && ($0["body"] as? String ?? "").contains("succeeded")
+        }
+        #expect(finals.count == 1, "\(comments)")
+        #expect(pulls.allSatisfy { ($0["state"] as? String) == "open" }, "writ never closes or merges")
+    }
+
     // MARK: The test-process guard
 
     /// A `writ` binary launched by this test, with a valid token and a
