@@ -273,6 +273,29 @@ import Testing
         #expect(pulls.count == 1, "\(pulls)")
     }
 
+    /// With the ops repo behind a remote, the projection the forge finds
+    /// before each write is on the remote's ledger, not only the clone's.
+    @Test func theProjectionIsOnTheRemoteLedgerBeforeTheRequest() throws {
+        let rig = try Rig(.github, .comment)
+        defer { rig.remove() }
+        try rig.propose("note-1", ["number": "9", "body": "hello"])
+        let lanes = try RemoteLanes(rig.fixture)
+        let config = try lanes.lane(0, url: lanes.remote.path, remoteTable: "")
+        let forge = try FakeForge(.github, token: Self.token, ledger: lanes.remote.path, in: rig.fixture.directory)
+        defer { forge.stop() }
+        let text = try String(contentsOfFile: config, encoding: .utf8)
+            .replacingOccurrences(of: rig.forge.apiURL, with: forge.apiURL)
+        try Data(text.utf8).write(to: URL(fileURLWithPath: config))
+        let run = try IsolatedCLI.run(
+            ["dispatch", "--config", config, "--once"], environment: ["WRIT_FORGE_TOKEN": Self.token])
+        #expect(run.status == 0, "\(run.stderr)")
+        let writes = try forge.writes()
+        #expect(writes.count == 1)
+        for write in writes {
+            #expect((write["projections"] as? [String] ?? []).contains { $0.contains("/note-1/") }, "\(write)")
+        }
+    }
+
     // MARK: Labels and statuses
 
     @Test(arguments: [TransportConfig.Forge.github, .forgejo])
