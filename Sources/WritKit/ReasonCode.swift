@@ -48,6 +48,12 @@ public enum ReasonCode: String, CaseIterable, Sendable, Codable, Hashable {
     case timeout = "timeout"
     case remoteError = "remote_error"
 
+    // Pull requests against the governance branch (SPEC §9).
+    case actorBlocked = "actor_blocked"
+    case actorUnknown = "actor_unknown"
+    case pathAdminOnly = "path_admin_only"
+    case recordNotOwn = "record_not_own"
+
     /// One sentence for humans: what the code means and what to look at.
     public var summary: String {
         switch self {
@@ -95,6 +101,10 @@ public enum ReasonCode: String, CaseIterable, Sendable, Codable, Hashable {
         case .remoteError:
             "the forge answered with a server error, or the git remote failed otherwise (refused connection, unknown "
                 + "host)"
+        case .actorBlocked: "the pull request's author is blocked in [members] of the base policy"
+        case .actorUnknown: "the author is not a member: only a join request of their own login is accepted"
+        case .pathAdminOnly: "the pull request changes a path only an admin may change"
+        case .recordNotOwn: "a record in the pull request is filed or signed in another principal's name"
         }
     }
 }

@@ -23,6 +23,7 @@ struct Writ: AsyncParsableCommand {
             Dispatch.self,
             Resolve.self,
             Gate.self,
+            CheckPR.self,
             Validate.self,
             Governance.self,
             Classify.self,

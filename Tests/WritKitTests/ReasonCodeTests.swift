@@ -36,6 +36,8 @@ import Testing
             "transport_disabled", "repo_not_allowlisted", "remote_mismatch", "forbidden_operation",
             "auth_insufficient", "rate_limited", "timeout", "remote_error", "policy_malformed",
             "approval_malformed", "trust_root_missing", "already_executed",
+            // SPEC §9: these join the vocabulary.
+            "actor_blocked", "actor_unknown", "path_admin_only", "record_not_own",
         ]
         #expect(Set(ReasonCode.allCases.map(\.rawValue)) == spec)
     }

@@ -173,13 +173,13 @@ _writ() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    init|propose|approve|status|show|log|verify|dispatch|resolve|gate|validate|governance|classify|reasons|sig|demo|help)
+    init|propose|approve|status|show|log|verify|dispatch|resolve|gate|check-pr|validate|governance|classify|reasons|sig|demo|help)
         # Offer subcommand argument completions
         "_writ_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'init propose approve status show log verify dispatch resolve gate validate governance classify reasons sig demo help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'init propose approve status show log verify dispatch resolve gate check-pr validate governance classify reasons sig demo help' -- "${cur}"))
         ;;
     esac
 }
@@ -568,6 +568,33 @@ _writ_gate() {
     case "${positional_number}" in
     1)
         __writ_add_completions -W "$(__writ_custom_complete ---completion gate -- positional@0 "${COMP_CWORD}" "$(__writ_cursor_index_in_current_word)")"
+        return
+        ;;
+    esac
+}
+
+_writ_check-pr() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--repo --base --head --actor --event)
+    __writ_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--repo')
+        return
+        ;;
+    '--base')
+        return
+        ;;
+    '--head')
+        return
+        ;;
+    '--actor')
+        return
+        ;;
+    '--event')
         return
         ;;
     esac

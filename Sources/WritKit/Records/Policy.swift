@@ -85,9 +85,17 @@ public struct Policy: Sendable, Equatable {
         try checkRoles(gateRoles, "gates.roles")
         guard governance.approvals >= 1 else { throw fail("field 'governance.approvals' must be 1 or more") }
         try checkRoles(governance.roles, "governance.roles")
-        for login in members.keys.sorted() where !Principal.isValid(login) {
+        for login in members.keys.sorted() where !Self.isForgeLogin(login) {
             throw fail("member login \(quoted: login) is not a valid login")
         }
+    }
+
+    /// A forge login as the forge spells it (SPEC §9): 1 to 100 printable
+    /// ASCII characters without spaces or `/`, so bots such as
+    /// `writ-agent[bot]` can be listed.
+    static func isForgeLogin(_ login: String) -> Bool {
+        !login.isEmpty && login.utf8.count <= 100
+            && login.unicodeScalars.allSatisfy { $0.value > 0x20 && $0.value < 0x7F && $0 != "/" && $0 != "\\" }
     }
 
     /// Parses `policy.toml` bytes; throws `WritError(.policyMalformed, ...)`.

@@ -7,6 +7,7 @@ public enum RecordKind: String, Sendable, Hashable, CaseIterable, CustomStringCo
     case governanceRequest = "governance_request"
     case request
     case auditEvent = "audit_event"
+    case joinRequest = "join_request"
 
     public var description: String { rawValue }
 
@@ -15,7 +16,7 @@ public enum RecordKind: String, Sendable, Hashable, CaseIterable, CustomStringCo
         switch self {
         case .policy: .policyMalformed
         case .intent: .intentMalformed
-        case .approval, .governance, .governanceRequest, .request: .approvalMalformed
+        case .approval, .governance, .governanceRequest, .request, .joinRequest: .approvalMalformed
         case .auditEvent: .ledgerViolation
         }
     }
@@ -30,6 +31,7 @@ public enum ValidatedRecord: Sendable, Equatable {
     case governanceRequest(GovernanceRequest)
     case request(ApprovalRequest)
     case auditEvent(AuditEvent)
+    case joinRequest(JoinRequest)
 
     public var kind: RecordKind {
         switch self {
@@ -40,6 +42,7 @@ public enum ValidatedRecord: Sendable, Equatable {
         case .governanceRequest: .governanceRequest
         case .request: .request
         case .auditEvent: .auditEvent
+        case .joinRequest: .joinRequest
         }
     }
 }
@@ -81,6 +84,7 @@ public enum RecordValidator {
         // its `governance_digest` is still reported as a governance record.
         if !keys.isDisjoint(with: ["governance_digest", "replaces"]) { return (.governance, nil) }
         if keys.contains("intent_toml") { return (.request, nil) }
+        if keys.isSuperset(of: ["login", "public_key"]) { return (.joinRequest, nil) }
         if keys.contains("decision") { return (.approval, nil) }
         if keys.contains("id") { return (.intent, nil) }
         if !keys.isDisjoint(with: ["tiers", "roles", "governance", "kinds"]) { return (.policy, nil) }
@@ -114,6 +118,9 @@ public enum RecordValidator {
             return .governanceRequest(try GovernanceRequest.parse(bytes, expectedPath: layoutPath))
         case .request: return .request(try ApprovalRequest.parse(bytes, expectedPath: layoutPath))
         case .auditEvent: return .auditEvent(try AuditEvent.parse(bytes, expectedPath: layoutPath))
+        case .joinRequest:
+            let login = layoutPath.map { String(($0.split(separator: "/").last ?? "").dropLast(".toml".count)) }
+            return .joinRequest(try JoinRequest.parse(bytes, login: login))
         }
     }
 
@@ -136,6 +143,9 @@ public enum RecordValidator {
             parts.count >= count ? parts.suffix(count).joined(separator: "/") : nil
         }
         let n = parts.count
+        if n >= 2, parts[n - 2] == "join-requests", parts[n - 1].hasSuffix(".toml"), let layout = tail(2) {
+            return (.joinRequest, layout)
+        }
         if n >= 4, parts[n - 4] == "approvals", parts[n - 3] == "_governance", let layout = tail(4) {
             return (parts[n - 1] == "request.toml" ? .governanceRequest : .governance, layout)
         }

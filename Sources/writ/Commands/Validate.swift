@@ -87,7 +87,7 @@ struct Validate: ParsableCommand {
         case .intent(let intent): (intent.proposer, SignatureNamespace.intent)
         case .approval(let approval): (approval.approver, SignatureNamespace.approval)
         case .governance(let governance): (governance.approver, SignatureNamespace.governance)
-        case .policy, .request, .governanceRequest, .auditEvent:
+        case .policy, .request, .governanceRequest, .auditEvent, .joinRequest:
             throw ValidationError("--signers applies to intents, approval records and governance records only")
         }
     }

@@ -36,6 +36,7 @@ struct MalformedCase: Sendable, CustomTestStringConvertible {
         case .governanceRequest: _ = try GovernanceRequest.parse(bytes, expectedPath: path)
         case .request: _ = try ApprovalRequest.parse(bytes, expectedPath: path)
         case .auditEvent: _ = try AuditEvent.parse(bytes, expectedPath: path)
+        case .joinRequest: _ = try JoinRequest.parse(bytes)
         }
     }
 }
