@@ -58,13 +58,7 @@ struct GovernanceReader {
     }
 
     private func state(of commit: ObjectID) throws -> GovernanceCommit {
-        let tree = try ops.repository.commit(commit).tree
-        return GovernanceCommit(
-            commit: commit,
-            policyBytes: try? ops.repository.blob(
-                at: GovernancePath.policy.path, inTree: tree, limit: RecordBytes.maximumSize),
-            signersBytes: try? ops.repository.blob(
-                at: GovernancePath.allowedSigners.path, inTree: tree, limit: GovernanceState.maximumSignersSize))
+        try GovernanceCommit.read(commit, in: ops.repository)
     }
 
     /// The governance records under `approvals/_governance/<digest>/` in
@@ -96,5 +90,19 @@ struct GovernanceReader {
                 signature: try signature(entry.name + ".sig"),
                 nextSignature: try signature(entry.name + ".next.sig"))
         }
+    }
+}
+
+extension GovernanceCommit {
+    /// `commit`'s `policy.toml` and `allowed_signers`, each read with its
+    /// size limit; a file that is absent (or too large) is nil.
+    static func read(_ commit: ObjectID, in repository: Repository) throws -> GovernanceCommit {
+        let tree = try repository.commit(commit).tree
+        return GovernanceCommit(
+            commit: commit,
+            policyBytes: try? repository.blob(
+                at: GovernancePath.policy.path, inTree: tree, limit: RecordBytes.maximumSize),
+            signersBytes: try? repository.blob(
+                at: GovernancePath.allowedSigners.path, inTree: tree, limit: GovernanceState.maximumSignersSize))
     }
 }

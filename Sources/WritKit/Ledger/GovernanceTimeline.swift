@@ -127,12 +127,6 @@ public struct GovernanceTimeline {
     }
 
     private static func files(_ commit: ObjectID, in repository: Repository) throws -> GovernanceCommit {
-        let tree = try repository.commit(commit).tree
-        return GovernanceCommit(
-            commit: commit,
-            policyBytes: try? repository.blob(
-                at: GovernancePath.policy.path, inTree: tree, limit: RecordBytes.maximumSize),
-            signersBytes: try? repository.blob(
-                at: GovernancePath.allowedSigners.path, inTree: tree, limit: GovernanceState.maximumSignersSize))
+        try GovernanceCommit.read(commit, in: repository)
     }
 }

@@ -16,7 +16,7 @@ public enum PullRequestReview {
         }
         let baseCommit = try commit(base, "--base")
         let headCommit = try commit(head, "--head")
-        let baseFiles = try files(of: baseCommit, in: repository)
+        let baseFiles = try GovernanceCommit.read(baseCommit, in: repository)
         guard let policy = baseFiles.policyBytes, let signers = baseFiles.signersBytes else {
             throw WritError(.policyMalformed, "the base \(baseCommit.hex) has no policy.toml or allowed_signers")
         }
@@ -33,7 +33,7 @@ public enum PullRequestReview {
         if touchesGovernance {
             let reader = GovernanceReader(ops: OpsRepo(repository: repository))
             let verdict = try GovernanceTrust.evaluate(
-                root: baseFiles, history: [try files(of: headCommit, in: repository)],
+                root: baseFiles, history: [try GovernanceCommit.read(headCommit, in: repository)],
                 records: { commit, digest in try reader.records(in: commit, for: digest) }, now: now)
             adopted = verdict.reason == nil
         }
@@ -42,15 +42,5 @@ public enum PullRequestReview {
         ) { path in
             try repository.blob(at: path, inTree: headTree, limit: RecordBytes.maximumSize)
         }
-    }
-
-    private static func files(of commit: ObjectID, in repository: Repository) throws -> GovernanceCommit {
-        let tree = try repository.commit(commit).tree
-        return GovernanceCommit(
-            commit: commit,
-            policyBytes: try? repository.blob(
-                at: GovernancePath.policy.path, inTree: tree, limit: RecordBytes.maximumSize),
-            signersBytes: try? repository.blob(
-                at: GovernancePath.allowedSigners.path, inTree: tree, limit: GovernanceState.maximumSignersSize))
     }
 }

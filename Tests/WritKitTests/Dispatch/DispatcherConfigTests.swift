@@ -26,6 +26,11 @@ import Testing
 
         """
 
+    /// `base` and `extra` parsed, relative paths taken from `directory`.
+    static func parse(_ extra: String, directory: String = "/") throws -> DispatcherConfig {
+        try DispatcherConfig.parse(Data((base + extra).utf8), directory: directory)
+    }
+
     /// A malformed host config is a runtime error naming the file (exit 3),
     /// not a reason code: reason codes are for decisions about intents.
     @Test(arguments: [

@@ -49,18 +49,8 @@ struct RemoteEndpointTests {
 }
 
 struct RemoteSettingsTests {
-    private static let base = """
-        ops_repo = "/srv/ops"
-        identity = "dispatch-1@example.com"
-        signing_key = "/etc/writ/key"
-        state_dir = "/var/lib/writ"
-        trust_root = "\(String(repeating: "a", count: 40))"
-        clone_root = "/srv/clones"
-
-        """
-
     private func parse(_ extra: String) throws -> DispatcherConfig {
-        try DispatcherConfig.parse(Data((Self.base + extra).utf8), directory: "/etc/writ")
+        try DispatcherConfigTests.parse(extra, directory: "/etc/writ")
     }
 
     @Test func shortFormAndTable() throws {

@@ -132,18 +132,8 @@ import Testing
 
 /// `[transport]` and `builtin` in dispatcher.toml.
 struct TransportConfigTests {
-    private static let base = """
-        ops_repo = "/srv/ops"
-        identity = "dispatch-1@example.com"
-        signing_key = "/etc/writ/key"
-        state_dir = "/var/lib/writ"
-        trust_root = "\(String(repeating: "a", count: 40))"
-        clone_root = "/srv/clones"
-
-        """
-
     private func parse(_ extra: String) throws -> DispatcherConfig {
-        try DispatcherConfig.parse(Data((Self.base + extra).utf8))
+        try DispatcherConfigTests.parse(extra)
     }
 
     @Test(arguments: [
@@ -165,7 +155,7 @@ struct TransportConfigTests {
         let directory = try GitTestSupport.scratch()
         defer { GitTestSupport.remove(directory) }
         let path = directory.appendingPathComponent("dispatcher.toml")
-        try Data((Self.base + "[executors.ship]\nbuiltin = \"forge.merge\"\n").utf8).write(to: path)
+        try Data((DispatcherConfigTests.base + "[executors.ship]\nbuiltin = \"forge.merge\"\n").utf8).write(to: path)
         let run = try CLI.run("dispatch", "--config", path.path, "--once")
         #expect(run.status == 3)
         #expect(run.stderr.contains("forbidden_operation"), "\(run.stderr)")
