@@ -60,6 +60,22 @@ final class FakeForge {
             try JSONSerialization.data(withJSONObject: ["repo": repo, "issue": issue, "comments": count]))
     }
 
+    /// Opens a pull request on the forge as a user would; returns its number.
+    func openPullRequest(_ repo: String, head: String) throws -> Int {
+        let script = """
+            import json, sys, urllib.request
+            request = urllib.request.Request(sys.argv[1], data=sys.argv[2].encode(), method="POST")
+            request.add_header("Authorization", sys.argv[3])
+            request.add_header("Content-Type", "application/json")
+            print(json.loads(urllib.request.urlopen(request).read())["number"])
+            """
+        let body = "{\"head\": \"\(head)\", \"base\": \"main\", \"title\": \"\(head)\", \"body\": \"\"}"
+        let authorization = (flavor == .github ? "Bearer " : "token ") + token
+        let output = try GitTestSupport.run(
+            try PythonServers.python(), ["-c", script, apiURL + "/repos/\(repo)/pulls", body, authorization])
+        return try #require(Int(output.trimmed), "\(output.stderr)")
+    }
+
     /// The forge's own control endpoints, called with Python's urllib (an
     /// independent client).
     private func control(_ method: String, _ path: String, _ body: Data?) throws -> Data {
