@@ -37,6 +37,10 @@ import Testing
             try GitTestSupport.git(work, "init", "-q", "-b", "main")
             try write("policy.toml", CheckPRTests.policy)
             try write("allowed_signers", signers)
+            try write("README.md", "the ops repository\n")
+            for outsider in ["dana@example.com", "mallory@example.com"] {
+                keys[outsider] = try CLI.makeKey(in: root, name: outsider)
+            }
             try GitTestSupport.git(work, "add", "-A")
             try GitTestSupport.git(work, "commit", "-q", "-m", "governance")
         }
@@ -232,6 +236,101 @@ import Testing
             name: "policy without quorum", actor: "alice", status: "pending", closes: false,
             reason: "policy_unapproved", change: { try $0.write("policy.toml", CheckPRTests.policy + "\n# v2\n") }),
     ]
+
+    // MARK: Every role × every path class
+
+    enum Actor: String, CaseIterable, Sendable {
+        case admin = "alice"
+        case member = "bob"
+        case bot = "writ-agent[bot]"
+        case unknown = "dana"
+        case blocked = "mallory"
+
+        var principal: String {
+            switch self {
+            case .admin: "alice@example.com"
+            case .member: "bob@example.com"
+            case .bot: "agent-1@example.com"
+            case .unknown: "dana@example.com"
+            case .blocked: "mallory@example.com"
+            }
+        }
+    }
+
+    enum PathClass: String, CaseIterable, Sendable {
+        case adminFile, ownRecord, othersRecord, request, joinRequest, github, forgejo, action, unlisted, rename,
+            deletion, symlink, submodule
+
+        func apply(_ repo: Repo, _ actor: Actor) throws {
+            switch self {
+            case .adminFile: try repo.write("allowed_signers", repo.signers + "# note\n")
+            case .ownRecord: try fileRecord(actor.principal)(repo)
+            case .othersRecord: try fileRecord("carol@example.com")(repo)
+            case .request:
+                let example = RepoRoot.url.appendingPathComponent(
+                    "approvals/examples/approvals/eb/rotate-db-password-7f3a/request.toml")
+                try repo.write(
+                    "approvals/eb/rotate-db-password-7f3a/request.toml",
+                    try String(contentsOf: example, encoding: .utf8))
+            case .joinRequest:
+                try repo.write(
+                    "join-requests/\(actor.rawValue).toml",
+                    CheckPRTests.joinRequestDana.replacingOccurrences(
+                        of: "login = \"dana\"", with: "login = \"\(actor.rawValue)\""))
+            case .github: try repo.write(".github/workflows/ci.yml", "on: push\n")
+            case .forgejo: try repo.write(".forgejo/workflows/ci.yml", "on: push\n")
+            case .action: try repo.write("action/check-pr/action.yml", "runs: {}\n")
+            case .unlisted: try repo.write("notes/plan.txt", "plan\n")
+            case .rename: try GitTestSupport.git(repo.work, "mv", "README.md", "ABOUT.md")
+            case .deletion: try FileManager.default.removeItem(at: repo.work.appendingPathComponent("README.md"))
+            case .symlink:
+                let link = repo.work.appendingPathComponent("\(folder)/\(actor.principal).toml")
+                try FileManager.default.createDirectory(
+                    at: link.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try FileManager.default.createSymbolicLink(atPath: link.path, withDestinationPath: "../../../README.md")
+            case .submodule:
+                let head = try GitTestSupport.git(repo.work, "rev-parse", "HEAD")
+                try FileManager.default.createDirectory(
+                    at: repo.work.appendingPathComponent("vendor"), withIntermediateDirectories: true)
+                try GitTestSupport.git(repo.work, "update-index", "--add", "--cacheinfo", "160000,\(head),vendor")
+            }
+        }
+
+        /// What check-pr must say: status, close_recommended, the reason.
+        func expected(for actor: Actor) -> (status: String, closes: Bool, reason: String?) {
+            if actor == .blocked { return ("blocked", true, "actor_blocked") }
+            switch (self, actor) {
+            case (.symlink, _), (.submodule, _): return ("blocked", true, "path_admin_only")
+            case (.adminFile, .admin): return ("pending", false, "policy_unapproved")
+            case (_, .admin): return ("pass", false, nil)
+            case (.ownRecord, .member), (.ownRecord, .bot), (.request, .member), (.request, .bot):
+                return ("pass", false, nil)
+            case (.othersRecord, .member), (.othersRecord, .bot): return ("blocked", true, "record_not_own")
+            case (.ownRecord, .unknown), (.othersRecord, .unknown), (.request, .unknown):
+                return ("blocked", false, "actor_unknown")
+            case (.joinRequest, .unknown): return ("pass", false, nil)
+            default: return ("blocked", true, "path_admin_only")
+            }
+        }
+    }
+
+    @Test(arguments: Actor.allCases, PathClass.allCases)
+    func everyRoleTimesEveryPathClass(_ actor: Actor, _ pathClass: PathClass) throws {
+        let repo = try Repo("matrix-\(actor)-\(pathClass)")
+        defer { repo.remove() }
+        let head = try repo.branch("pr") { try pathClass.apply($0, actor) }
+        let (status, report) = try repo.check(head, actor: actor.rawValue)
+        let expected = pathClass.expected(for: actor)
+        #expect(report["status"] as? String == expected.status, "\(report)")
+        #expect(report["close_recommended"] as? Bool == expected.closes, "\(report)")
+        let reasons = (report["findings"] as? [[String: Any]] ?? []).compactMap { $0["reason"] as? String }
+        if let reason = expected.reason {
+            #expect(reasons.contains(reason), "\(reasons)")
+        } else {
+            #expect(reasons.isEmpty, "\(reasons)")
+        }
+        #expect(status == (expected.status == "blocked" ? 1 : 0))
+    }
 
     @Test(arguments: cases)
     func rolesAndPaths(_ item: Case) throws {
