@@ -331,7 +331,7 @@ _writ_status() {
     repeating_flags=()
     non_repeating_flags=(--json --fetch --version -h --help)
     repeating_options=()
-    non_repeating_options=(--repo --governance-ref --ledger-ref --remote --config --trust)
+    non_repeating_options=(--repo --governance-ref --ledger-ref --remote --config --trust --waiting-for)
     __writ_offer_flags_options 0
 
     # Offer option value completions
@@ -352,6 +352,9 @@ _writ_status() {
         return
         ;;
     '--trust')
+        return
+        ;;
+    '--waiting-for')
         return
         ;;
     esac

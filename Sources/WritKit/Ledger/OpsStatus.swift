@@ -93,3 +93,29 @@ extension OpsStatus.IntentStatus {
         try container.encode(required, forKey: .required)
     }
 }
+
+extension OpsStatus {
+    /// The intents `principal` could approve now (`writ status --waiting-for`):
+    /// waiting for approvals (`not_approved`), of a tier whose roles include
+    /// one `principal` holds, proposed by someone else, and not yet counted
+    /// with `principal`'s approval. Empty under untrusted governance.
+    public func waiting(for principal: Principal) -> [IntentStatus] {
+        guard let policy else { return [] }
+        return intents.filter { line in
+            guard line.state == .blocked, line.reason == .notApproved, let tier = line.tier,
+                let rule = policy.rule(for: tier), let verdict = verdicts[line.id]
+            else { return false }
+            let holds = rule.roles.contains { policy.principals(inRole: $0).contains(principal) }
+            let counted = verdict.counted.contains { $0.approver == principal }
+            return holds && !counted && verdict.intent?.proposer != principal
+        }
+    }
+}
+
+extension OpsStatus {
+    /// The same status with only `lines` listed.
+    public func keeping(_ lines: [IntentStatus]) -> OpsStatus {
+        OpsStatus(
+            governance: governance, ledger: ledger, intents: lines, verdicts: verdicts, events: events, policy: policy)
+    }
+}

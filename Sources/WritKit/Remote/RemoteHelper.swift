@@ -125,8 +125,9 @@ public struct RemoteHelper {
         let access = request.access.access
         do {
             let repository = try Repository.open(at: request.repository)
+            // An https operation loads the trust store (system CAs and
+            // ca_file) when its session is set up.
             repository.remoteAccess = access
-            try TrustStore.ensure(extra: access.caFile)
             switch request.operation {
             case .fetch:
                 let tips = try repository.fetch(remote: request.remote, refs: request.branches ?? [])

@@ -66,6 +66,9 @@ struct Status: ParsableCommand {
     @Flag(help: "Fetch the governance and ledger branches from the remote first (over its [remote] settings).")
     var fetch = false
 
+    @Option(help: "List only the intents this principal could approve now.")
+    var waitingFor: String?
+
     func run() throws {
         let (ops, trustRoot) = try trustOptions.resolve(repoOptions)
         if fetch {
@@ -77,7 +80,13 @@ struct Status: ParsableCommand {
             // Only remote-tracking refs move; the newer of each pair is read.
             _ = try ops.repository.fetch(remote: remote, refs: [ops.governanceRef, ops.ledgerRef])
         }
-        let status = try StatusEvaluator(ops: ops).evaluate(trustRoot: trustRoot, now: Date())
+        var status = try StatusEvaluator(ops: ops).evaluate(trustRoot: trustRoot, now: Date())
+        if let waitingFor {
+            guard let principal = Principal(waitingFor) else {
+                throw ValidationError("--waiting-for must be a principal, as listed in allowed_signers")
+            }
+            status = status.keeping(status.waiting(for: principal))
+        }
         if json {
             try StatusLines.print(status)
         } else {
