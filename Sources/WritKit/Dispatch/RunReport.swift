@@ -39,9 +39,11 @@ public struct RunReport: Sendable, Encodable {
     /// Reasons a poll blocks an intent for that are the host's to fix
     /// (a missing executor, environment, secret or clone), not the ops
     /// repo's: nobody approving or waiting will ever unblock them.
+    /// The transport gates (`transport_disabled`, `repo_not_allowlisted`,
+    /// `remote_mismatch`) are not among them: they say what the host chose
+    /// to allow, and are reported without failing the poll.
     static let hostReasons: Set<ReasonCode> = [
-        .executorMissing, .envMismatch, .registryAuthMissing, .cloneMissing, .transportDisabled, .repoNotAllowlisted,
-        .remoteMismatch,
+        .executorMissing, .envMismatch, .registryAuthMissing, .cloneMissing,
     ]
 
     /// The entries a person must look at: an executor that failed, a claim
