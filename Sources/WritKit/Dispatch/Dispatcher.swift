@@ -146,6 +146,8 @@ private struct Session {
     var blockedEvents: [(event: AuditEvent, after: Int)] = []
     /// Medium and high intents waiting for approval, for the approval PRs.
     var awaitingApproval: [ApprovalNotifier.Waiting] = []
+    /// The forge token once read (`forgeToken()`); nil before.
+    var forgeTokenCache: String??
 
     var config: DispatcherConfig { dispatcher.config }
     var now: Date { dispatcher.clock() }
@@ -305,13 +307,19 @@ private struct Session {
             Self.approvalStageReasons.contains(verdict.reason ?? .notApproved)
         else { return nil }
         do {
-            try TransportGate.check(
-                try ForgeRequest(operation: operation, intent: intent), transport: config.transport,
-                cloneRoot: config.cloneRoot)
+            _ = try gatedRequest(operation, intent)
             return nil
         } catch {
             return error
         }
+    }
+
+    /// The intent's write, its params validated and the transport gates
+    /// passed (`TransportGate`), or the first refusal.
+    private func gatedRequest(_ operation: ForgeOperation, _ intent: Intent) throws(WritError) -> ForgeRequest {
+        let request = try ForgeRequest(operation: operation, intent: intent)
+        try TransportGate.check(request, transport: config.transport, cloneRoot: config.cloneRoot)
+        return request
     }
 
     /// A ready intent of a built-in executor: its params and the transport
@@ -324,8 +332,7 @@ private struct Session {
     ) throws {
         let request: ForgeRequest
         do {
-            request = try ForgeRequest(operation: operation, intent: intent)
-            try TransportGate.check(request, transport: config.transport, cloneRoot: config.cloneRoot)
+            request = try gatedRequest(operation, intent)
         } catch {
             noteBlocked(id, verdict: verdict, reason: error.reason, detail: error.detail)
             return
@@ -428,13 +435,21 @@ private struct Session {
     }
 
     /// The forge token, from the environment or the top-level env_file.
-    private func forgeToken() -> String? {
-        guard let name = config.transport.tokenSecret else { return nil }
-        if let value = dispatcher.environment[name], !value.isEmpty { return value }
-        guard let file = config.envFile, let data = FileManager.default.contents(atPath: file),
-            let values = try? EnvFile.parse(String(decoding: data, as: UTF8.self))
-        else { return nil }
-        return values[name].flatMap { $0.isEmpty ? nil : $0 }
+    /// Read once per poll.
+    private mutating func forgeToken() -> String? {
+        if let cached = forgeTokenCache { return cached }
+        var token: String?
+        if let name = config.transport.tokenSecret {
+            if let value = dispatcher.environment[name], !value.isEmpty {
+                token = value
+            } else if let file = config.envFile, let values = try? EnvFile.load(file), let value = values[name],
+                !value.isEmpty
+            {
+                token = value
+            }
+        }
+        forgeTokenCache = .some(token)
+        return token
     }
 
     /// Live: claim (durable), push the `projection` event, then make the

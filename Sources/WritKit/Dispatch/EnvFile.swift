@@ -1,3 +1,5 @@
+import Foundation
+
 /// The host's `env_file` (SPEC §6): where an executor's declared secrets may
 /// come from when they are not in the dispatcher's environment.
 ///
@@ -49,6 +51,18 @@ enum EnvFile {
         return values
     }
 
+    /// Reads and parses the env file at `path`. The failure names the file
+    /// and, for a bad line, its number, never its text.
+    static func load(_ path: String) throws(EnvFileLoadError) -> [String: String] {
+        guard let data = FileManager.default.contents(atPath: path) else { throw .unreadable(path: path) }
+        guard let text = String(data: data, encoding: .utf8) else { throw .notUTF8(path: path) }
+        do {
+            return try parse(text)
+        } catch {
+            throw .malformed(path: path, error)
+        }
+    }
+
     /// Whether `name` is a portable environment variable name.
     static func isValidName(_ name: String) -> Bool {
         let bytes = Array(name.utf8)
@@ -72,4 +86,19 @@ struct EnvFileError: Error, Sendable, Equatable, CustomStringConvertible {
     let problem: String
 
     var description: String { "line \(line) \(problem)" }
+}
+
+/// Why an env file could not be used; says nothing of its contents.
+enum EnvFileLoadError: Error, Sendable, Equatable, CustomStringConvertible {
+    case unreadable(path: String)
+    case notUTF8(path: String)
+    case malformed(path: String, EnvFileError)
+
+    var description: String {
+        switch self {
+        case .unreadable(let path): "env_file \(path) cannot be read"
+        case .notUTF8(let path): "env_file \(path) is not UTF-8"
+        case .malformed(let path, let error): "env_file \(path): \(error.description)"
+        }
+    }
 }

@@ -181,19 +181,10 @@ enum ExecutorPreflight {
     }
 
     private static func readEnvFile(_ path: String) throws(WritError) -> [String: String] {
-        let data: Data
         do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
+            return try EnvFile.load(path)
         } catch {
-            throw WritError(.registryAuthMissing, "env_file \(path) cannot be read")
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw WritError(.registryAuthMissing, "env_file \(path) is not UTF-8")
-        }
-        do {
-            return try EnvFile.parse(text)
-        } catch {
-            throw WritError(.registryAuthMissing, "env_file \(path): \(error.description)")
+            throw WritError(.registryAuthMissing, error.description)
         }
     }
 

@@ -121,14 +121,10 @@ public struct RemoteSettings: Sendable, Equatable {
     }
 
     private static func readEnvFile(_ path: String, config: String) throws -> [String: String] {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
-        else {
-            throw RuntimeError("\(config): env_file \(path) cannot be read as UTF-8", fix: "env_file in \(config)")
-        }
         do {
-            return try EnvFile.parse(text)
+            return try EnvFile.load(path)
         } catch {
-            throw RuntimeError("\(config): env_file \(path): \(error.description)", fix: "env_file in \(config)")
+            throw RuntimeError("\(config): \(error.description)", fix: "env_file in \(config)")
         }
     }
 }

@@ -34,29 +34,13 @@ struct ApprovalNotifier {
         let key = "approval:\(waiting.id.rawValue)"
         let body = ForgeWriter.marked(Self.body(waiting), intent: waiting.id, key: key)
         let title = "Approve \(waiting.intent.kind) \(waiting.id.rawValue) (\(waiting.tier.rawValue))"
-        let head = Self.branch(waiting.id)
-        var number: Int?
-        for _ in 0..<2 where number == nil {
-            let pulls = try client.pullRequests(opsRepo, head: head)
-            if let pull = pulls.first(where: { ForgeWriter.carries($0["body"] as? String ?? "", key: key) })
-                ?? pulls.first, let found = pull["number"] as? Int
-            {
-                if pull["body"] as? String != body || pull["title"] as? String != title {
-                    _ = try client.updatePullRequest(opsRepo, number: found, title: title, body: body)
-                }
-                number = found
-            } else if let created = try client.createPullRequest(
-                opsRepo, head: head, base: governanceRef, title: title, body: body)
-            {
-                number = created["number"] as? Int
-            }
-        }
-        guard let number else {
-            throw WritError(.remoteError, "the forge did not open a pull request for \(head) on \(opsRepo)")
+        let pull = try client.adoptOrCreatePullRequest(
+            opsRepo, head: Self.branch(waiting.id), base: governanceRef, title: title, body: body, key: key)
+        guard let number = pull["number"] as? Int else {
+            throw WritError(.remoteError, "the forge's pull request for \(Self.branch(waiting.id)) has no number")
         }
         let noticeKey = key + ":notice"
-        let comments = try client.comments(opsRepo, issue: number)
-        if !comments.contains(where: { ForgeWriter.carries($0["body"] as? String ?? "", key: noticeKey) }) {
+        if try client.comment(carrying: noticeKey, on: opsRepo, issue: number) == nil {
             let notice =
                 waiting.tier == .high
                 ? "blocked until \(waiting.required) \(waiting.roles.joined(separator: " or ")) approvals"
@@ -71,8 +55,7 @@ struct ApprovalNotifier {
     func settle(_ id: IntentID, number: Int, outcome: String) throws(WritError) {
         try TestProcessGuard.check(opsRepo, sandbox: transport.sandboxRepos, operation: .comment)
         let key = "approval:\(id.rawValue):outcome"
-        let comments = try client.comments(opsRepo, issue: number)
-        guard !comments.contains(where: { ForgeWriter.carries($0["body"] as? String ?? "", key: key) }) else { return }
+        guard try client.comment(carrying: key, on: opsRepo, issue: number) == nil else { return }
         _ = try client.createComment(opsRepo, issue: number, body: ForgeWriter.marked(outcome, intent: id, key: key))
     }
 

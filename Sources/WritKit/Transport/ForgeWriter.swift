@@ -52,33 +52,15 @@ struct ForgeWriter {
         let params = request.params
         switch request.operation {
         case .pullRequest:
-            let head = params["head"] ?? ""
-            let title = params["title"] ?? ""
             let body = Self.marked(params["body"] ?? "", intent: intent, key: request.key)
-            for _ in 0..<2 {
-                let existing = try client.pullRequests(repo, head: head)
-                if let pull = existing.first(where: { Self.carries($0["body"] as? String ?? "", key: request.key) })
-                    ?? existing.first
-                {
-                    guard let number = pull["number"] as? Int else {
-                        throw WritError(.remoteError, "the forge listed a pull request without a number")
-                    }
-                    return try written(client.updatePullRequest(repo, number: number, title: title, body: body))
-                }
-                if let created = try client.createPullRequest(
-                    repo, head: head, base: params["base"] ?? "", title: title, body: body)
-                {
-                    return try written(created)
-                }
-                // 422: created meanwhile (a race, or a retry after a lost
-                // reply): adopt it on the next round.
-            }
-            throw WritError(.remoteError, "the forge refused to create the pull request and lists none for \(head)")
+            return try written(
+                client.adoptOrCreatePullRequest(
+                    repo, head: params["head"] ?? "", base: params["base"] ?? "", title: params["title"] ?? "",
+                    body: body, key: request.key))
         case .comment:
             let number = Int(params["number"] ?? "") ?? 0
             let body = Self.marked(params["body"] ?? "", intent: intent, key: request.key)
-            let comments = try client.comments(repo, issue: number)
-            if let comment = comments.first(where: { Self.carries($0["body"] as? String ?? "", key: request.key) }) {
+            if let comment = try client.comment(carrying: request.key, on: repo, issue: number) {
                 guard let id = Self.id(comment) else {
                     throw WritError(.remoteError, "the forge listed a comment without an id")
                 }
@@ -112,5 +94,40 @@ struct ForgeWriter {
         if let id = object["id"] as? Int { return "\(id)" }
         if let id = object["id"] as? String, !id.isEmpty { return id }
         return nil
+    }
+}
+
+extension ForgeClient {
+    /// The pull request from `head` that carries the marker for `key` (else
+    /// any from `head`, which a 422 on create says exists), updated when
+    /// its title or body differ; created when there is none. A 422 on create
+    /// (made meanwhile, or a reply lost after the create) re-enters the
+    /// adopt once.
+    func adoptOrCreatePullRequest(
+        _ repo: RepoSlug, head: String, base: String, title: String, body: String, key: String
+    ) throws(WritError) -> Object {
+        for _ in 0..<2 {
+            let pulls = try pullRequests(repo, head: head)
+            if let pull = pulls.first(where: { ForgeWriter.carries($0["body"] as? String ?? "", key: key) })
+                ?? pulls.first
+            {
+                guard let number = pull["number"] as? Int else {
+                    throw WritError(.remoteError, "the forge listed a pull request without a number")
+                }
+                guard pull["body"] as? String != body || pull["title"] as? String != title else { return pull }
+                return try updatePullRequest(repo, number: number, title: title, body: body)
+            }
+            if let created = try createPullRequest(repo, head: head, base: base, title: title, body: body) {
+                return created
+            }
+        }
+        throw WritError(
+            .remoteError, "the forge refused to create the pull request and lists none for \(head) on \(repo)")
+    }
+
+    /// The comment on issue `number` that carries the marker for `key`, nil
+    /// when none does (every page read).
+    func comment(carrying key: String, on repo: RepoSlug, issue number: Int) throws(WritError) -> Object? {
+        try comments(repo, issue: number).first { ForgeWriter.carries($0["body"] as? String ?? "", key: key) }
     }
 }
