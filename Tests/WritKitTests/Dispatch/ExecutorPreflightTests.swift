@@ -305,9 +305,12 @@ struct ExecutorPreflightTests {
         #expect(relativePath.reason == .executorMissing)
 
         // A path with a slash is taken from the child's working directory.
-        let script = clone + "/run.sh"
-        try Data("#!/bin/sh\necho ran\n".utf8).write(to: URL(fileURLWithPath: script))
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script)
+        // Written by a child process: a descriptor this process held open
+        // for writing could be inherited by a child another test forks
+        // meanwhile, and exec would then fail with ETXTBSY.
+        let written = try GitTestSupport.run(
+            "/bin/sh", ["-c", "printf '#!/bin/sh\\necho ran\\n' > \"$0\" && chmod 755 \"$0\"", clone + "/run.sh"])
+        try #require(written.status == 0, "\(written.stderr)")
         let relative = try ExecFixtures.plan(
             scratch, ExecFixtures.executor(command: ["./run.sh"], workdir: "{clone}"))
         #expect(relative.executable == clone + "/./run.sh")
