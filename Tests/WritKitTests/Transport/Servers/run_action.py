@@ -7,8 +7,11 @@ default), `${{ github.action_path }}`, `${{ github.token }}` and
 `${{ steps.ID.outputs.NAME }}` substituted, runs under bash with the step's
 `env` added to this process's environment (GITHUB_OUTPUT and the rest come
 from the caller), in WORKDIR or the step's `working-directory`. A step
-with `uses:` cannot run here and is reported. Exits with the first failing
-step's status; prints the action's outputs as JSON on stdout.
+whose `if:` (`steps.ID.outputs.NAME == 'v'` or `!=`) is false is skipped,
+as a runner skips it. A step with `uses:` cannot run offline: `actions/cache`
+is taken as a cache miss (what a runner with a cold cache does) and is
+reported; any other one that would run fails the action. Exits with the
+first failing step's status; prints the action's outputs as JSON on stdout.
 """
 import json
 import os
@@ -50,11 +53,28 @@ def main():
         return re.sub(r"\$\{\{(.*?)\}\}", value, str(text))
 
     inputs = {name: expand(value) for name, value in inputs.items()}
+    def condition(text):
+        if text is None:
+            return True
+        found = re.match(r"^\s*(?:\$\{\{)?\s*steps\.([\w-]+)\.outputs\.([\w-]+)\s*(==|!=)\s*'([^']*)'\s*(?:\}\})?\s*$", str(text))
+        if not found:
+            sys.exit("unsupported if: %s" % text)
+        value = step_outputs.get(found.group(1), {}).get(found.group(2), "")
+        return (value == found.group(4)) == (found.group(3) == "==")
+
     status = 0
     for step in action["runs"]["steps"]:
-        if "uses" in step:
-            sys.stderr.write("skipped uses: %s\n" % step["uses"])
+        if not condition(step.get("if")):
+            sys.stderr.write("skipped (if: %s): %s\n" % (step["if"], step.get("name", "")))
             continue
+        if "uses" in step:
+            if step["uses"].split("@")[0] == "actions/cache":
+                given_with = {name: expand(value) for name, value in (step.get("with") or {}).items()}
+                sys.stderr.write("cache miss: %s\n" % json.dumps(given_with, sort_keys=True))
+                continue
+            sys.stderr.write("cannot run offline: uses: %s\n" % step["uses"])
+            status = 1
+            break
         output = tempfile.NamedTemporaryFile(delete=False)
         output.close()
         environment = dict(os.environ)
