@@ -94,8 +94,11 @@ extension Optional where Wrapped == IntentID {
 extension OpsSandbox {
     /// Writes `count` low-tier intents that have already run: each with its
     /// signed intent file and `auto_approved`, `claimed` and `succeeded`
-    /// events, in ledger commits signed by `dispatcher`. A ledger of settled
-    /// history, built in bulk, for measuring what a no-op poll costs.
+    /// events: per batch, one commit of intents signed by `proposer`, then
+    /// one of their events signed by `dispatcher` (a claim must come after
+    /// its intent for `writ verify` to find the history honest). A ledger of
+    /// settled history, built in bulk, for measuring what a no-op poll,
+    /// `writ status` and `writ verify` cost.
     @discardableResult
     public func loadSettledIntents(
         count: Int, idPrefix: String = "done", kind: String = "triage", proposer: String, dispatcher: String,
@@ -108,6 +111,7 @@ extension OpsSandbox {
         var start = 0
         while start < count {
             let end = min(start + max(1, batchSize), count)
+            var intentFiles: [String: Data] = [:]
             var files: [String: Data] = [:]
             for n in start..<end {
                 let id = try IntentID("\(idPrefix)-\(n)").orThrow(idPrefix)
@@ -116,8 +120,8 @@ extension OpsSandbox {
                     summary: "settled intent \(n)", target: Intent.Target(repo: "github.com/example/app"))
                 let bytes = Data(intent.canonicalBytes())
                 let digest = Intent.digest(ofFileBytes: bytes)
-                files[LedgerPath.intent(id).path] = bytes
-                files[LedgerPath.intentSignature(id).path] = Data(
+                intentFiles[LedgerPath.intent(id).path] = bytes
+                intentFiles[LedgerPath.intentSignature(id).path] = Data(
                     try proposerIdentity.sign(bytes, namespace: DecisionEngine.intentNamespace).utf8)
                 let empty = ContentDigest.sha256(of: [UInt8]())
                 let events: [AuditEvent.Payload] = [
@@ -137,7 +141,11 @@ extension OpsSandbox {
                 ids.append(id)
             }
             try appender.append(
-                files, to: ops.ledgerRef, message: "writ: \(end - start) settled intents (\(idPrefix)-\(start)...)\n",
+                intentFiles, to: ops.ledgerRef,
+                message: "writ: propose \(end - start) intents (\(idPrefix)-\(start)...)\n",
+                signer: proposerIdentity, at: date)
+            try appender.append(
+                files, to: ops.ledgerRef, message: "writ: settle \(end - start) intents (\(idPrefix)-\(start)...)\n",
                 signer: dispatcherIdentity, at: date)
             start = end
         }

@@ -85,7 +85,7 @@ enum DispatchBenchmark {
         return ThroughputCost(intents: count, seconds: elapsed, peakRSSKilobytes: Int(usage.ru_maxrss))
     }
 
-    private static func makeSandbox(_ directory: URL) throws -> OpsSandbox {
+    static func makeSandbox(_ directory: URL) throws -> OpsSandbox {
         let sandbox = try OpsSandbox(
             at: directory, policy: OpsSandbox.demoPolicy, principals: OpsSandbox.demoPrincipals)
         // A real (empty) clone: preflight accepts only a work tree root.
@@ -94,7 +94,7 @@ enum DispatchBenchmark {
         return sandbox
     }
 
-    private static func writeConfig(_ sandbox: OpsSandbox, executor: String) throws -> String {
+    static func writeConfig(_ sandbox: OpsSandbox, executor: String) throws -> String {
         let directory = sandbox.directory
         return """
             ops_repo = "\(sandbox.ops.repository.gitDirectory)"

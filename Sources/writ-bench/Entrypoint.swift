@@ -1,9 +1,11 @@
 import Foundation
 import WritKit
 
-/// `swift run -c release writ-bench [--quick | --status]`: the numbers the
-/// project tracks, printed as a table and as one JSON line for records.
-/// `--status` measures only `writ status`, at 1k, 2k, 5k and 10k intents.
+/// `swift run -c release writ-bench [--quick | --status | --dispatch | --scale [N,...]]`:
+/// the numbers the project tracks, printed as a table and as one JSON line
+/// for records. `--status` measures only `writ status`, at 1k, 2k, 5k and
+/// 10k intents; `--scale` status, verify and the first poll on ledgers of
+/// settled intents (default 1,000 and 100,000), with peak RSS.
 @main
 enum Bench {
     static func main() throws {
@@ -14,6 +16,15 @@ enum Bench {
 
         if dispatchOnly {
             try dispatchBenchmarks(quick: quick, into: &results)
+            printJSON(results)
+            return
+        }
+        if let index = CommandLine.arguments.firstIndex(of: "--scale") {
+            let given = CommandLine.arguments.dropFirst(index + 1).first.map {
+                $0.split(separator: ",").compactMap { Int($0) }
+            }
+            let sizes = given.flatMap { $0.isEmpty ? nil : $0 } ?? (quick ? [1_000, 10_000] : [1_000, 100_000])
+            try ScaleBenchmark.report(sizes: sizes, into: &results)
             printJSON(results)
             return
         }
@@ -96,6 +107,13 @@ enum Bench {
         } else {
             print("dispatch throughput: skipped (no writ binary next to writ-bench; build both)")
         }
+    }
+
+    /// The `writ` binary built next to this one, nil when it is not built.
+    static func writBinary() -> String? {
+        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(
+            "writ")
+        return FileManager.default.isExecutableFile(atPath: binary.path) ? binary.path : nil
     }
 
     static func printJSON(_ results: [String: Double]) {

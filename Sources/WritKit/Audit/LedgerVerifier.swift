@@ -26,6 +26,9 @@ public struct LedgerVerifier {
         // history, so a record merged before the trust root keeps its commit.
         let approvals = try ApprovalIndex(repository: ops.repository, head: audit.governance.head.commit)
         let offset = approvals.chain.firstIndex(of: audit.governance.start.commit) ?? 0
+        // Every claim re-decision verifies its intent's and approvals'
+        // signatures: verify them all first, on every core.
+        try Self.verifyAhead(audit: audit, approvals: approvals)
         var replay = ClaimReplay(
             audit: audit, idempotentKinds: idempotentKinds, approvals: approvals, approvalsOffset: offset)
         try replay.run()
@@ -41,6 +44,29 @@ public struct LedgerVerifier {
             commits: audit.chain.count,
             governanceCommits: approvals.chain.count, events: audit.events.count, claims: replay.claims,
             findings: findings)
+    }
+}
+
+extension LedgerVerifier {
+    /// Verifies, in parallel, the signatures of every claimed intent and of
+    /// its approval records at the head, so the replay finds them known.
+    static func verifyAhead(audit: LedgerAudit, approvals: ApprovalIndex) throws {
+        var pending: [PendingSignature] = []
+        let claimed = Set(audit.events.lazy.filter { $0.kind == .claimed }.map(\.intent))
+        for id in claimed.sorted() {
+            guard let file = audit.intents[id] else { continue }
+            if let signature = file.signature {
+                pending.append(
+                    PendingSignature(armored: signature, message: file.bytes, namespace: SignatureNamespace.intent))
+            }
+            for record in try approvals.approvals(for: id) {
+                guard let signature = record.signature else { continue }
+                pending.append(
+                    PendingSignature(
+                        armored: signature, message: record.bytes, namespace: ApprovalRecord.signatureNamespace))
+            }
+        }
+        VerificationCache.verifyInParallel(pending)
     }
 }
 

@@ -60,6 +60,10 @@ public struct Dispatcher {
                 environment: environment, envFile: config.envFile, helper: remoteHelper, config: "dispatcher.toml")
         }
         let store = StateStore(stateDir: config.stateDir, profile: config.profile)
+        // Signatures verified by an earlier poll are not verified again.
+        let verified = URL(fileURLWithPath: store.root + "/verified")
+        VerificationCache.shared.load(from: verified)
+        defer { VerificationCache.shared.save(to: verified) }
         var state = try store.loadState() ?? DispatchState(trustRoot: config.trustRoot)
         if state.trustRoot != config.trustRoot {
             // A re-pinned trust root invalidates everything derived from the old one.

@@ -88,6 +88,7 @@ public struct StatusEvaluator {
         let index = try (trusted ?? lastTrusted).map { _ in
             try ApprovalIndex(repository: ops.repository, head: governance.commit ?? ops.governanceHead())
         }
+        if let index { try Self.verifyAhead(evidence, events: events, index: index) }
         for id in evidence.keys.sorted() {
             guard let evidence = evidence[id] else { continue }
             guard let trusted, let index else {
@@ -130,6 +131,39 @@ public struct StatusEvaluator {
         return OpsStatus(
             governance: governance, ledger: ledger, intents: intents, verdicts: verdicts, events: events,
             policy: trusted?.policy)
+    }
+
+    /// Verifies, on every core, the intent and approval signatures the
+    /// decisions will check: those of intents the ledger has not settled
+    /// (a settled intent's decision reads no signature).
+    static func verifyAhead(
+        _ evidence: [IntentID: IntentEvidence], events: [IntentID: [EventEvidence]], index: ApprovalIndex
+    ) throws {
+        var pending: [PendingSignature] = []
+        for (id, intent) in evidence where !isSettled(events[id] ?? []) {
+            if let signature = intent.signature {
+                pending.append(
+                    PendingSignature(armored: signature, message: intent.bytes, namespace: SignatureNamespace.intent))
+            }
+            for record in try index.approvals(for: id) {
+                guard let signature = record.signature else { continue }
+                pending.append(
+                    PendingSignature(
+                        armored: signature, message: record.bytes, namespace: ApprovalRecord.signatureNamespace))
+            }
+        }
+        VerificationCache.verifyInParallel(pending)
+    }
+
+    /// Whether a counting outcome is among `events` (a guess that only
+    /// decides what is verified ahead; the decision itself replays them).
+    private static func isSettled(_ events: [EventEvidence]) -> Bool {
+        events.contains { event in
+            guard event.counts != false, case .auditEvent(_, _, let kind)? = LedgerPath(event.path) else {
+                return false
+            }
+            return kind == .succeeded || kind == .failed || kind == .resolved
+        }
     }
 
     /// Under untrusted governance: the verdict when the ledger settled the

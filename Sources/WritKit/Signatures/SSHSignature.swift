@@ -154,7 +154,12 @@ struct SSHSignature: Sendable, Hashable {
         guard !expected.isEmpty else { throw .malformedSignature("empty expected namespace") }
         guard namespace == expected else { throw .wrongNamespace(expected: expected, found: namespace) }
         let data = Self.signedData(namespace: expected, hash: hash, message: message)
+        // The cryptographic fact is the same every time it is asked: a
+        // success already found is not computed again (VerificationCache).
+        let key = VerificationCache.key(blob: blob, signedData: data)
+        if VerificationCache.shared.contains(key) { return }
         try SSHSignatureAlgorithms.verify(signatureBlob: signatureBlob, key: publicKey, data: data)
+        VerificationCache.shared.insert(key)
     }
 }
 

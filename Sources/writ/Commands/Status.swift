@@ -23,10 +23,12 @@ struct TrustOptions: ParsableArguments {
                 dispatcherConfig.remoteSettings, envFile: dispatcherConfig.envFile,
                 config: repoOptions.config ?? "dispatcher.toml")
             if let notice = ops.remoteTrackingNotice() { Output.printError(notice) }
+            CachedVerification.attach(ops)
             return (ops, dispatcherConfig.trustRoot)
         }
         let settings = try repoOptions.operatorConfig()
         let ops = try repoOptions.open(settings)
+        CachedVerification.attach(ops)
         let root = try Self.trustRoot(
             trust ?? settings?.trustRoot, named: trust != nil ? "--trust" : "trust_root", in: ops.repository)
         return (ops, root)

@@ -1,0 +1,205 @@
+import Foundation
+import Testing
+
+@testable import WritKit
+
+/// The verification cache remembers cryptographic successes only: trust is
+/// decided afresh on every use, failures are never remembered, and a cache
+/// file that is not this user's private file is ignored.
+struct VerificationCacheTests {
+    /// A fresh key, a message and its signature, unknown to the cache.
+    struct Signed {
+        let key = SSHEd25519PrivateKey.generate()
+        let message = Data("intent \(UUID().uuidString)\n".utf8)
+        let namespace = "writ-intent"
+        var armored: [UInt8] { Array(((try? key.sign(message: message, namespace: namespace)) ?? "").utf8) }
+
+        func cacheKey(_ armored: [UInt8]) throws -> VerificationCache.Key {
+            let signature = try SSHSignature(armored: armored)
+            return VerificationCache.key(
+                blob: signature.blob,
+                signedData: SSHSignature.signedData(namespace: namespace, hash: signature.hash, message: message))
+        }
+
+        func signers(_ options: String = "") throws -> AllowedSigners {
+            try AllowedSigners(parsing: "agent@example.com \(options)\(key.publicKey.openSSHLine)\n")
+        }
+    }
+
+    private func temporaryDirectory() throws -> URL {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("writ-cache-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return directory
+    }
+
+    @Test func aValidSignatureIsRememberedAndAForgedOneIsNot() throws {
+        let signed = Signed()
+        let armored = signed.armored
+        let key = try signed.cacheKey(armored)
+        #expect(!VerificationCache.shared.contains(key))
+        _ = try SignatureVerifier.verify(
+            armored: armored, message: signed.message, principal: "agent@example.com", namespace: signed.namespace,
+            allowedSigners: try signed.signers(), at: Date())
+        #expect(VerificationCache.shared.contains(key))
+
+        // The same signature over another message is another entry, and fails.
+        #expect(throws: SignatureFailure.self) {
+            _ = try SignatureVerifier.verify(
+                armored: armored, message: Data("another message\n".utf8), principal: "agent@example.com",
+                namespace: signed.namespace, allowedSigners: try signed.signers(), at: Date())
+        }
+        // A signature with one byte of its signature changed fails, every time.
+        var text = String(decoding: armored, as: UTF8.self)
+        let lines = text.split(separator: "\n")
+        let body = lines[lines.count - 2]
+        let flipped = String(body.dropLast(3)) + (body.dropLast(2).last == "A" ? "B" : "A") + String(body.suffix(2))
+        text = text.replacingOccurrences(of: String(body), with: flipped)
+        for _ in 0..<2 {
+            #expect(throws: SignatureFailure.self) {
+                _ = try SignatureVerifier.verify(
+                    armored: Array(text.utf8), message: signed.message, principal: "agent@example.com",
+                    namespace: signed.namespace, allowedSigners: try signed.signers(), at: Date())
+            }
+        }
+        #expect(!VerificationCache.shared.contains(try signed.cacheKey(Array(text.utf8))))
+    }
+
+    @Test func trustIsDecidedAfreshOnEveryUse() throws {
+        let signed = Signed()
+        let armored = signed.armored
+        _ = try SignatureVerifier.verify(
+            armored: armored, message: signed.message, principal: "agent@example.com", namespace: signed.namespace,
+            allowedSigners: try signed.signers(), at: Date())
+        #expect(VerificationCache.shared.contains(try signed.cacheKey(armored)))
+
+        // Known valid, but the key is no longer listed, or not for this
+        // principal, or expired, or not for this namespace: each refused.
+        let other = SSHEd25519PrivateKey.generate()
+        let unlisted = try AllowedSigners(parsing: "agent@example.com \(other.publicKey.openSSHLine)\n")
+        #expect(throws: SignatureFailure.self) {
+            _ = try SignatureVerifier.verify(
+                armored: armored, message: signed.message, principal: "agent@example.com",
+                namespace: signed.namespace, allowedSigners: unlisted, at: Date())
+        }
+        #expect(throws: SignatureFailure.self) {
+            _ = try SignatureVerifier.verify(
+                armored: armored, message: signed.message, principal: "mallory@example.com",
+                namespace: signed.namespace, allowedSigners: try signed.signers(), at: Date())
+        }
+        #expect(throws: SignatureFailure.self) {
+            _ = try SignatureVerifier.verify(
+                armored: armored, message: signed.message, principal: "agent@example.com",
+                namespace: signed.namespace, allowedSigners: try signed.signers("valid-before=\"20200101\" "),
+                at: Date())
+        }
+        #expect(throws: SignatureFailure.self) {
+            _ = try SignatureVerifier.verify(
+                armored: armored, message: signed.message, principal: "agent@example.com",
+                namespace: signed.namespace, allowedSigners: try signed.signers("namespaces=\"git\" "), at: Date())
+        }
+        #expect(throws: SignatureFailure.self) {
+            _ = try SignatureVerifier.verify(
+                armored: armored, message: signed.message, principal: "agent@example.com", namespace: "writ-approval",
+                allowedSigners: try signed.signers(), at: Date())
+        }
+    }
+
+    @Test func theFileRoundTripsAndAnUntrustworthyOneIsIgnored() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("writ/verified")
+        let writer = VerificationCache()
+        let keys = (0..<3).map { n in VerificationCache.Key(Array(repeating: UInt8(n + 1), count: 32)) }
+        for key in keys { writer.insert(key) }
+        writer.save(to: file)
+        let attributes = try FileManager.default.attributesOfItem(atPath: file.path)
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+        let folder = try FileManager.default.attributesOfItem(atPath: file.deletingLastPathComponent().path)
+        #expect((folder[.posixPermissions] as? Int) == 0o700)
+
+        let reader = VerificationCache()
+        #expect(reader.load(from: file) == 3)
+        #expect(keys.allSatisfy(reader.contains))
+        // Loaded once per process: a second load reads nothing.
+        #expect(reader.load(from: file) == 0)
+
+        // A save appends only what is new.
+        let more = VerificationCache.Key(Array(repeating: 9, count: 32))
+        reader.insert(more)
+        reader.save(to: file)
+        let size = try #require(try FileManager.default.attributesOfItem(atPath: file.path)[.size] as? Int)
+        #expect(size == VerificationCache.header.count + 4 * 32)
+
+        // A torn last record is dropped; the whole ones are kept.
+        let handle = try FileHandle(forWritingTo: file)
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data([1, 2, 3]))
+        try handle.close()
+        let torn = VerificationCache()
+        #expect(torn.load(from: file) == 4)
+        #expect(torn.contains(more))
+
+        // Writable by others: ignored.
+        try FileManager.default.setAttributes([.posixPermissions: 0o666], ofItemAtPath: file.path)
+        let shared = VerificationCache()
+        #expect(shared.load(from: file) == 0)
+        #expect(!shared.contains(keys[0]))
+        // ... and replaced, private again, by the next save.
+        shared.insert(more)
+        shared.save(to: file)
+        #expect((try FileManager.default.attributesOfItem(atPath: file.path)[.posixPermissions] as? Int) == 0o600)
+
+        // A file that does not start with the header: ignored.
+        try Data(Array(repeating: 1, count: 64)).write(to: file)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file.path)
+        #expect(VerificationCache().load(from: file) == 0)
+        // A symlink in its place: ignored.
+        try FileManager.default.removeItem(at: file)
+        let target = directory.appendingPathComponent("elsewhere")
+        writer.insert(VerificationCache.Key(Array(repeating: 7, count: 32)))
+        writer.save(to: target)
+        try FileManager.default.createSymbolicLink(at: file, withDestinationURL: target)
+        #expect(VerificationCache().load(from: file) == 0)
+    }
+
+    /// A forged signature whose key a group-writable cache file lists is
+    /// still refused: such a file is never read.
+    @Test func aPoisonedSharedFileCannotMakeAForgedSignatureCount() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let signed = Signed()
+        let forger = SSHEd25519PrivateKey.generate()
+        // A signature by another key, over the message, presented under the listed key's name.
+        let forged = Array(try forger.sign(message: signed.message, namespace: signed.namespace).utf8)
+        let file = directory.appendingPathComponent("verified")
+        var bytes = VerificationCache.header
+        bytes += try signed.cacheKey(forged).bytes
+        try Data(bytes).write(to: file)
+        try FileManager.default.setAttributes([.posixPermissions: 0o664], ofItemAtPath: file.path)
+        let cache = VerificationCache()
+        #expect(cache.load(from: file) == 0)
+        #expect(!cache.contains(try signed.cacheKey(forged)))
+        #expect(throws: SignatureFailure.self) {
+            _ = try SignatureVerifier.verify(
+                armored: forged, message: signed.message, principal: "agent@example.com",
+                namespace: signed.namespace, allowedSigners: try signed.signers(), at: Date())
+        }
+    }
+
+    @Test func verifyingInParallelRemembersExactlyTheValidOnes() throws {
+        let signed = (0..<200).map { _ in Signed() }
+        let armored = signed.map(\.armored)
+        var pending = zip(signed, armored).map {
+            PendingSignature(armored: Data($1), message: $0.message, namespace: $0.namespace)
+        }
+        // Every tenth over the wrong message.
+        for index in stride(from: 0, to: pending.count, by: 10) {
+            pending[index] = PendingSignature(
+                armored: pending[index].armored, message: Data("tampered\n".utf8), namespace: pending[index].namespace)
+        }
+        VerificationCache.verifyInParallel(pending)
+        for (index, item) in signed.enumerated() {
+            #expect(VerificationCache.shared.contains(try item.cacheKey(armored[index])) == (index % 10 != 0))
+        }
+    }
+}
