@@ -386,11 +386,14 @@ import WritKit
         // A script that escaped escaping, as a record could smuggle one in,
         // and a reporter that is allowed: only the reporter may run.
         let smuggled = "window.__smuggled = true; document.title = \"smuggled\";"
+        // On load: the browser reports a violation as an event queued after the parse.
         let reporter = """
-            var pre = document.createElement("pre"); pre.id = "test-results";
-            pre.textContent = btoa(JSON.stringify({ smuggled: window.__smuggled === true, title: document.title,
-              errors: window.__errors.slice() }));
-            document.body.appendChild(pre);
+            window.addEventListener("load", function () {
+              var pre = document.createElement("pre"); pre.id = "test-results";
+              pre.textContent = btoa(JSON.stringify({ smuggled: window.__smuggled === true, title: document.title,
+                errors: window.__errors.slice() }));
+              document.body.appendChild(pre);
+            });
             """
         let page = directory.appendingPathComponent("csp.html")
         try Data(try Self.instrumented(html, body: [smuggled, reporter], allowed: [reporter]).utf8).write(to: page)
