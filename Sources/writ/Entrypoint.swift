@@ -20,6 +20,7 @@ struct Writ: AsyncParsableCommand {
             Show.self,
             Log.self,
             Verify.self,
+            Report.self,
             Dispatch.self,
             Resolve.self,
             Gate.self,

@@ -173,13 +173,13 @@ _writ() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    init|propose|approve|status|show|log|verify|dispatch|resolve|gate|check-pr|validate|governance|classify|reasons|sig|demo|help)
+    init|propose|approve|status|show|log|verify|report|dispatch|resolve|gate|check-pr|validate|governance|classify|reasons|sig|demo|help)
         # Offer subcommand argument completions
         "_writ_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'init propose approve status show log verify dispatch resolve gate check-pr validate governance classify reasons sig demo help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'init propose approve status show log verify report dispatch resolve gate check-pr validate governance classify reasons sig demo help' -- "${cur}"))
         ;;
     esac
 }
@@ -437,6 +437,42 @@ _writ_verify() {
 
     # Offer option value completions
     case "${prev}" in
+    '--repo')
+        return
+        ;;
+    '--governance-ref')
+        return
+        ;;
+    '--ledger-ref')
+        return
+        ;;
+    '--remote')
+        return
+        ;;
+    '--config')
+        return
+        ;;
+    '--trust')
+        return
+        ;;
+    esac
+}
+
+_writ_report() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--html --since --repo --governance-ref --ledger-ref --remote --config --trust)
+    __writ_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--html')
+        return
+        ;;
+    '--since')
+        return
+        ;;
     '--repo')
         return
         ;;

@@ -84,7 +84,7 @@ public struct GovernanceProgress: Sendable {
             reason: verdict.reason, detail: verdict.detail, pending: pending)
     }
 
-    private static func pending(ops: OpsRepo, commit: ObjectID, branch: String?, trusted: GovernanceState, now: Date)
+    static func pending(ops: OpsRepo, commit: ObjectID, branch: String?, trusted: GovernanceState, now: Date)
         throws -> Pending
     {
         guard let files = try GovernanceWriter(ops: ops).files(at: commit) else {

@@ -1,0 +1,116 @@
+import Foundation
+import Testing
+import WritKit
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Headless Chromium as the independent witness of what an auditor's browser
+/// does with a report: it loads the page from a file, runs its script under
+/// its Content-Security-Policy, and prints the DOM or a screenshot.
+///
+/// Every run gets a fresh profile directory, no sandbox (tests may run as
+/// root), no GPU, console messages on standard error, and a hard time
+/// limit after which the whole process group is killed, so a test can never hang.
+enum HeadlessChromium {
+    static let executable = "/usr/bin/chromium"
+    static let timeLimit: TimeInterval = 60
+
+    struct Run {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+        let timedOut: Bool
+
+        /// The page's console messages (Chromium logs each as a `CONSOLE` line,
+        /// whatever its level); a clean page writes none.
+        var consoleLines: [String] {
+            stderr.split(separator: "\n").filter { $0.contains(":CONSOLE") }.map(String.init)
+        }
+    }
+
+    /// Installs Chromium when it is missing (as `scripts/ensure-deps` does).
+    static func require() throws {
+        try TestPackages.require(executable, package: "chromium")
+    }
+
+    /// Runs Chromium on `page` with `arguments` (such as `--dump-dom` or
+    /// `--screenshot=PATH`) in a scratch directory.
+    static func run(_ arguments: [String], page: URL, scratch: URL) throws -> Run {
+        let profile = scratch.appendingPathComponent("profile-\(UUID().uuidString.prefix(8))")
+        let outURL = scratch.appendingPathComponent("chromium-\(UUID().uuidString.prefix(8)).out")
+        let errURL = scratch.appendingPathComponent("chromium-\(UUID().uuidString.prefix(8)).err")
+        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments =
+            [
+                "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--no-default-browser-check",
+                "--disable-extensions", "--disable-background-networking", "--disable-sync",
+                "--user-data-dir=\(profile.path)", "--enable-logging=stderr", "--v=0", "--hide-scrollbars",
+            ] + arguments + [page.absoluteString]
+        var environment = ProcessInfo.processInfo.environment
+        environment["HOME"] = scratch.path
+        process.environment = environment
+        // Files, not pipes: a large DOM dump cannot fill a pipe and block the child.
+        let outHandle = try FileHandle(forWritingTo: outURL)
+        let errHandle = try FileHandle(forWritingTo: errURL)
+        process.standardOutput = outHandle
+        process.standardError = errHandle
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(timeLimit)
+        var timedOut = false
+        while process.isRunning {
+            if Date() > deadline {
+                timedOut = true
+                process.terminate()
+                Thread.sleep(forTimeInterval: 2)
+                if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+                break
+            }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        process.waitUntilExit()
+        try outHandle.close()
+        try errHandle.close()
+        return Run(
+            status: process.terminationStatus,
+            stdout: String(decoding: try Data(contentsOf: outURL), as: UTF8.self),
+            stderr: String(decoding: try Data(contentsOf: errURL), as: UTF8.self), timedOut: timedOut)
+    }
+
+    /// The CSP hash source of `text` (`sha256-<base64>`), computed with
+    /// openssl so that the page's own hashes are checked by another tool.
+    static func hashSource(_ text: String) throws -> String {
+        let scratch = try GitTestSupport.scratch("csp")
+        defer { GitTestSupport.remove(scratch) }
+        let file = scratch.appendingPathComponent("text")
+        try Data(text.utf8).write(to: file)
+        let digest = try GitTestSupport.run(
+            "/bin/sh", ["-c", "openssl dgst -sha256 -binary \"$1\" | base64 -w0", "sh", file.path])
+        try #require(digest.status == 0, "openssl failed: \(digest.stderr)")
+        return "sha256-" + digest.trimmed
+    }
+}
+
+/// A PNG file's signature and the size in its IHDR chunk.
+struct PNGInfo {
+    let width: Int
+    let height: Int
+
+    init(_ data: Data) throws {
+        let bytes = [UInt8](data)
+        try #require(bytes.count > 24, "too short for a PNG: \(bytes.count) bytes")
+        try #require(
+            Array(bytes[0..<8]) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A], "no PNG signature")
+        try #require(Array(bytes[12..<16]) == Array("IHDR".utf8), "first chunk is not IHDR")
+        func big(_ offset: Int) -> Int {
+            bytes[offset..<(offset + 4)].reduce(0) { $0 << 8 | Int($1) }
+        }
+        width = big(16)
+        height = big(20)
+    }
+}
