@@ -324,56 +324,70 @@ private struct Session {
     private var renewalInterval: Double { min(30, max(1, Double(config.lockTTLSeconds) / 4)) }
 
     /// Publishes the outcome of a finished run (already durable in the
-    /// outbox), renews the lock and reports the intent. Every ledger write
-    /// happens here, on the poll's thread.
+    /// outbox), renews the lock and reports the intent.
     private mutating func publishOutcome(_ finished: FinishedRun) throws {
-        let run = finished.run
-        let executed = try finished.outcome.get()
-        let event = executed.event
+        try publishOutcomes([finished])
+    }
+
+    /// Publishes the outcomes of finished runs (each already durable in the
+    /// outbox) in one ledger commit, renews the lock and reports the
+    /// intents. Every ledger write happens here, on the poll's thread. A run
+    /// whose outcome could not be recorded stops the poll; the others' stay
+    /// in the outbox for the next poll.
+    private mutating func publishOutcomes(_ batch: [FinishedRun]) throws {
+        guard !batch.isEmpty else { return }
+        let executed = try batch.map { try $0.outcome.get() }
+        let events = executed.map(\.event)
+        let message =
+            events.count == 1
+            ? "writ: \(events[0].kind.rawValue) \(batch[0].run.id) (\(runID))\n"
+            : "writ: outcomes of \(events.count) intents (\(runID))\n"
         try publisher.publish(
-            [event], message: "writ: \(event.kind.rawValue) \(run.id) (\(runID))\n", anchoredAt: view.governanceTip,
-            now: now,
-            after: [run.id: run.claimedSequence])
-        try? FileManager.default.removeItem(atPath: run.outboxPath)
+            events, message: message, anchoredAt: view.governanceTip, now: now,
+            after: Dictionary(batch.map { ($0.run.id, $0.run.claimedSequence) }, uniquingKeysWith: max))
+        for finished in batch { try? FileManager.default.removeItem(atPath: finished.run.outboxPath) }
         // Renewed only once the outcome is safe: a lock taken over while the
         // executor ran stops the poll here, never loses the outcome.
         try lock.renew(now: now)
-        if !run.idempotent { state.pending.remove(run.id) }
-        record(
-            .init(
-                id: run.id, tier: run.tier, result: executed.exitCode == 0 ? .succeeded : .failed, reason: nil,
-                durationMs: executed.durationMs))
+        for (finished, outcome) in zip(batch, executed) {
+            let run = finished.run
+            if !run.idempotent { state.pending.remove(run.id) }
+            record(
+                .init(
+                    id: run.id, tier: run.tier, result: outcome.exitCode == 0 ? .succeeded : .failed, reason: nil,
+                    durationMs: outcome.durationMs))
+        }
     }
 
-    /// Publishes the outcomes of the executors that have finished, without waiting.
+    /// Publishes, in one commit, the outcomes of the executors that have
+    /// finished, without waiting.
     mutating func publishFinished() throws {
         guard let pool else { return }
-        while let finished = pool.next(timeout: 0) { try publishOutcome(finished) }
+        try publishOutcomes(pool.takeFinished())
     }
 
-    /// Waits until fewer than `max_parallel` executors run, publishing each
-    /// outcome as it comes and renewing the lock while it waits.
+    /// Waits up to `renewalInterval` for an executor to finish and publishes
+    /// its outcome with those of any others that finished meanwhile; renews
+    /// the lock when none did.
+    private mutating func awaitFinished(_ pool: ExecutorPool<FinishedRun>) throws {
+        if let finished = pool.next(timeout: renewalInterval) {
+            try publishOutcomes([finished] + pool.takeFinished())
+        } else {
+            try lock.renew(now: now)
+        }
+    }
+
+    /// Waits until fewer than `max_parallel` executors run, publishing
+    /// outcomes as they come and renewing the lock while it waits.
     private mutating func waitForSlot(_ pool: ExecutorPool<FinishedRun>) throws {
         try publishFinished()
-        while pool.outstanding >= config.maxParallel {
-            if let finished = pool.next(timeout: renewalInterval) {
-                try publishOutcome(finished)
-            } else {
-                try lock.renew(now: now)
-            }
-        }
+        while pool.outstanding >= config.maxParallel { try awaitFinished(pool) }
     }
 
     /// Waits for every running executor and publishes its outcome.
     mutating func drainRunning() throws {
         guard let pool else { return }
-        while pool.outstanding > 0 {
-            if let finished = pool.next(timeout: renewalInterval) {
-                try publishOutcome(finished)
-            } else {
-                try lock.renew(now: now)
-            }
-        }
+        while pool.outstanding > 0 { try awaitFinished(pool) }
     }
 
     /// After a failure: waits for every running executor without publishing

@@ -49,4 +49,11 @@ final class ExecutorPool<Finished: Sendable>: Sendable {
             return current.finished.removeFirst()
         }
     }
+
+    /// Every run that has finished and not been taken yet, without waiting.
+    func takeFinished() -> [Finished] {
+        var taken: [Finished] = []
+        while let finished = next(timeout: 0) { taken.append(finished) }
+        return taken
+    }
 }

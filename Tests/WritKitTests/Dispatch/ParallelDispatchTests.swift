@@ -75,6 +75,9 @@ import Testing
             #expect(!names.contains { $0.hasSuffix("-failed.json") || $0.hasSuffix("-in_doubt.json") })
         }
         #expect(try fixture.sandbox.status().intents.allSatisfy { $0.state == .succeeded })
+        let audit = try LedgerVerifier(ops: fixture.sandbox.ops, idempotentKinds: [])
+            .verify(trustRoot: fixture.sandbox.trustRoot, now: Date())
+        #expect(audit.findings.isEmpty, "\(audit.findings.prefix(5))")
 
         // The executors really overlapped, and never more than eight at once.
         var intervals: [String: (start: Int64?, end: Int64?)] = [:]

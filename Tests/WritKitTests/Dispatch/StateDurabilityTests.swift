@@ -26,7 +26,8 @@ import Testing
                 "dispatch", "--config", fixture.configPath, "--once",
             ])
         #expect(fixture.runs().sorted() == ids)
-        let lines = try String(contentsOf: trace, encoding: .utf8).split(separator: "\n").map(String.init)
+        let lines = Self.joiningInterruptedCalls(
+            try String(contentsOf: trace, encoding: .utf8).split(separator: "\n").map(String.init))
         let state = fixture.directory.appendingPathComponent("state").path
         var checked = 0
         for (index, line) in lines.enumerated() where line.contains("rename") && line.contains(state) {
@@ -46,5 +47,26 @@ import Testing
             checked += 1
         }
         #expect(checked >= 3, "the poll renames state.json, its intent cache and its run report")
+    }
+
+    /// strace -f splits a call that another thread interrupts into
+    /// `PID call(args <unfinished ...>` and, later, `PID <... call resumed>rest`;
+    /// each such pair becomes the one line it would have been.
+    static func joiningInterruptedCalls(_ lines: [String]) -> [String] {
+        var joined: [String] = []
+        var open: [String: Int] = [:]
+        for line in lines {
+            let pid = line.split(separator: " ").first.map(String.init) ?? ""
+            if line.hasSuffix(" <unfinished ...>") {
+                open[pid] = joined.count
+                joined.append(String(line.dropLast(" <unfinished ...>".count)))
+            } else if let start = open[pid], let resumed = line.range(of: " resumed>") {
+                joined[start] += line[resumed.upperBound...]
+                open[pid] = nil
+            } else {
+                joined.append(line)
+            }
+        }
+        return joined
     }
 }
