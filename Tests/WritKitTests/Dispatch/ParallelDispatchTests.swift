@@ -249,6 +249,59 @@ import Testing
         #expect(report.findings.isEmpty, "\(report.findings)")
     }
 
+    /// The profile lock taken over (another host replaced it) while two
+    /// executors run: the renewal after the first outcome stops the poll
+    /// before anything more is claimed, the poll waits for the executor
+    /// still running instead of leaving it behind, that one's outcome stays
+    /// in the outbox, and the next poll publishes it and runs the rest:
+    /// every intent ran once.
+    @Test func lockTakenOverWhileExecutorsRunStopsClaimingAndKeepsEveryOutcome() throws {
+        let fixture = try DispatchFixture(maxParallel: 2)
+        defer { fixture.remove() }
+        let marks = fixture.directory.appendingPathComponent("marks")
+        try FileManager.default.createDirectory(at: marks, withIntermediateDirectories: true)
+        try fixture.thenRun(
+            "touch \(marks.path)/$WRIT_INTENT_ID.started; case $WRIT_INTENT_ID in *-0) sleep 1;; *) sleep 2;; esac; "
+                + "touch \(marks.path)/$WRIT_INTENT_ID.ended")
+        let ids = (0..<3).map { "triage-takeover-\($0)" }
+        for id in ids { try fixture.proposeLow(id) }
+
+        let lockPath = fixture.directory.appendingPathComponent("state/writ.default.lock").path
+        let marksPath = marks.path
+        let takeover = Thread {
+            let deadline = Date().addingTimeInterval(30)
+            while Date() < deadline {
+                let names = (try? FileManager.default.contentsOfDirectory(atPath: marksPath)) ?? []
+                if names.filter({ $0.hasSuffix(".started") }).count >= 2 { break }
+                usleep(10_000)
+            }
+            let other = #"{"host":"another-host","pid":1,"started_at":"2026-01-01T00:00:00Z","ttl_seconds":3600}"#
+            try? Data(other.utf8).write(to: URL(fileURLWithPath: lockPath), options: .atomic)
+        }
+        takeover.start()
+        let error = try #require(throws: RuntimeError.self) { try fixture.dispatcher().poll() }
+        #expect(error.fix.contains("lock_ttl"), "\(error)")
+        // The poll returned only once both executors had ended.
+        for id in ids.prefix(2) {
+            #expect(FileManager.default.fileExists(atPath: marks.appendingPathComponent("\(id).ended").path), "\(id)")
+        }
+        #expect(fixture.runs().sorted() == Array(ids.prefix(2)), "nothing more is claimed once the lock is lost")
+        let outbox = fixture.directory.appendingPathComponent("state/default/outbox").path
+        let waiting = try FileManager.default.subpathsOfDirectory(atPath: outbox).filter { $0.hasSuffix(".json") }
+        #expect(waiting.map { ($0 as NSString).lastPathComponent } == ["\(ids[1]).json"], "\(waiting)")
+
+        try FileManager.default.removeItem(atPath: lockPath)
+        let report = try fixture.dispatcher().poll()
+        #expect(report.intents.map(\.id.rawValue) == [ids[2]])
+        #expect(fixture.runs().sorted() == ids, "each intent ran exactly once")
+        #expect(try fixture.sandbox.status().intents.allSatisfy { $0.state == .succeeded })
+        let files = try Self.auditFiles(fixture)
+        for id in ids {
+            #expect(files[id]?.filter { $0.hasSuffix("-claimed.json") }.count == 1, "\(id)")
+            #expect(files[id]?.filter { $0.hasSuffix("-succeeded.json") }.count == 1, "\(id)")
+        }
+    }
+
     /// With `max_parallel` above 1, `--dry-run` still runs and claims
     /// nothing: every ready intent is reported `ready`, in id order.
     @Test func dryRunWithParallelExecutorsRunsNothing() throws {
