@@ -92,8 +92,20 @@ public struct Dispatcher {
         if !dryRun { try session.flushOutbox() }
         try store.save(session.state)
 
-        for id in session.state.pending.sorted() {
-            try session.act(on: id)
+        do {
+            for id in session.state.pending.sorted() {
+                // Outcomes of executors that finished meanwhile are
+                // published before the next intent is decided and claimed.
+                try session.publishFinished()
+                try session.act(on: id)
+            }
+            try session.drainRunning()
+        } catch {
+            // Never leave the poll (and release the lock) while executors
+            // run: each one's outcome reaches the outbox first, and the
+            // next poll publishes it.
+            session.abandonRunning()
+            throw error
         }
         try session.publishBlocked()
         try session.notifyApprovals()
@@ -102,7 +114,9 @@ public struct Dispatcher {
         if !dryRun { session.view = try sync.sync(&session.state, now: clock()) }
         try store.save(session.state)
 
-        report.intents = session.entries
+        // Executors running side by side finish in any order; the report
+        // lists intents in id order whatever the order they finished in.
+        report.intents = config.maxParallel > 1 ? session.entries.sorted { $0.id < $1.id } : session.entries
         report.finishedAt = Timestamp(clock())
         try StateFiles.writeJSON(report, to: store.reportPath(runID))
         let cutoff = clock().addingTimeInterval(-TimeInterval(config.reportRetentionSeconds))
@@ -152,9 +166,28 @@ private struct Session {
     var awaitingApproval: [ApprovalNotifier.Waiting] = []
     /// The forge token once read (`forgeToken()`); nil before.
     var forgeTokenCache: String??
+    /// The executors running side by side (`max_parallel` > 1); nil runs
+    /// each executor on the poll's thread, one at a time.
+    let pool: ExecutorPool<FinishedRun>?
 
     var config: DispatcherConfig { dispatcher.config }
     var now: Date { dispatcher.clock() }
+
+    init(
+        dispatcher: Dispatcher, store: StateStore, sync: LedgerSync, publisher: LedgerPublisher,
+        signer: SigningIdentity, lock: ProfileLock, state: DispatchState, runID: String, view: LedgerSync.View
+    ) {
+        self.dispatcher = dispatcher
+        self.store = store
+        self.sync = sync
+        self.publisher = publisher
+        self.signer = signer
+        self.lock = lock
+        self.state = state
+        self.runID = runID
+        self.view = view
+        pool = dispatcher.config.maxParallel > 1 && !dispatcher.dryRun ? ExecutorPool() : nil
+    }
 
     mutating func act(on id: IntentID) throws {
         // Succeeded and failed are final (docs/decisions.md): an intent with
@@ -266,33 +299,114 @@ private struct Session {
             )
             return
         }
+        // With executors side by side, a slot is free before the claim is
+        // made, so a claim is never left waiting for its executor to start.
+        if let pool { try waitForSlot(pool) }
         // Lost the race (nil): another dispatcher owns the intent now.
         guard
             let claimed = try publishClaim(id, verdict: verdict, intent: intent, tier: tier, numberAfter: numberAfter)
         else { return }
-        let result = try ProcessGroupRunner.run(plan)
-        let outcome = AuditEvent.Outcome(
-            exitCode: result.exitCode, durationMs: result.durationMs, stdoutSHA256: result.stdoutSHA256,
-            stderrSHA256: result.stderrSHA256, stdoutTail: result.stdoutTail, stderrTail: result.stderrTail)
-        let event = try AuditEvent(
-            intent: id, intentDigest: verdict.intentDigest, at: Timestamp(now), actor: config.identity,
-            payload: result.exitCode == 0 ? .succeeded(outcome) : .failed(outcome))
-        // The outcome goes to the outbox first: if publishing fails or the
-        // process dies now, the next poll publishes it.
-        try StateFiles.write(Data(event.canonicalJSON()), to: outboxPath(id))
+        // The claim is journalled and durable: only now does the executor start.
+        let run = ClaimedRun(
+            id: id, tier: tier, intentDigest: verdict.intentDigest, actor: config.identity, plan: plan,
+            outboxPath: outboxPath(id), claimedSequence: claimed.sequence,
+            idempotent: config.executors[intent.kind]?.idempotent ?? false, clock: dispatcher.clock)
+        if let pool {
+            // Created here, on this thread, so no two workers race to create it.
+            try StateFiles.ensureDirectory((run.outboxPath as NSString).deletingLastPathComponent)
+            pool.start { run.execute() }
+        } else {
+            try publishOutcome(run.execute())
+        }
+    }
+
+    // MARK: Executors side by side (`max_parallel`).
+
+    /// How long the poll's thread waits for an executor to finish before it
+    /// renews the profile lock: a quarter of the TTL, at most 30 s, so the
+    /// lock stays fresh however long the executors run.
+    private var renewalInterval: Double { min(30, max(1, Double(config.lockTTLSeconds) / 4)) }
+
+    /// Publishes the outcome of a finished run (already durable in the
+    /// outbox), renews the lock and reports the intent.
+    private mutating func publishOutcome(_ finished: FinishedRun) throws {
+        try publishOutcomes([finished])
+    }
+
+    /// Publishes the outcomes of finished runs (each already durable in the
+    /// outbox) in one ledger commit, renews the lock and reports the
+    /// intents. Every ledger write happens here, on the poll's thread. A run
+    /// whose outcome could not be recorded stops the poll; the others' stay
+    /// in the outbox for the next poll.
+    private mutating func publishOutcomes(_ batch: [FinishedRun]) throws {
+        guard !batch.isEmpty else { return }
+        let executed = try batch.map { try $0.outcome.get() }
+        let events = executed.map(\.event)
+        let message =
+            events.count == 1
+            ? "writ: \(events[0].kind.rawValue) \(batch[0].run.id) (\(runID))\n"
+            : "writ: outcomes of \(events.count) intents (\(runID))\n"
         try publisher.publish(
-            [event], message: "writ: \(event.kind.rawValue) \(id) (\(runID))\n", anchoredAt: view.governanceTip,
-            now: now,
-            after: [id: claimed.sequence])
-        try? FileManager.default.removeItem(atPath: outboxPath(id))
+            events, message: message, anchoredAt: view.governanceTip, now: now,
+            after: Dictionary(batch.map { ($0.run.id, $0.run.claimedSequence) }, uniquingKeysWith: max))
+        for finished in batch { try? FileManager.default.removeItem(atPath: finished.run.outboxPath) }
         // Renewed only once the outcome is safe: a lock taken over while the
         // executor ran stops the poll here, never loses the outcome.
         try lock.renew(now: now)
-        if !(config.executors[intent.kind]?.idempotent ?? false) { state.pending.remove(id) }
-        record(
-            .init(
-                id: id, tier: tier, result: result.exitCode == 0 ? .succeeded : .failed, reason: nil,
-                durationMs: result.durationMs))
+        for (finished, outcome) in zip(batch, executed) {
+            let run = finished.run
+            if !run.idempotent { state.pending.remove(run.id) }
+            record(
+                .init(
+                    id: run.id, tier: run.tier, result: outcome.exitCode == 0 ? .succeeded : .failed, reason: nil,
+                    durationMs: outcome.durationMs))
+        }
+    }
+
+    /// Publishes, in one commit, the outcomes of the executors that have
+    /// finished, without waiting.
+    mutating func publishFinished() throws {
+        guard let pool else { return }
+        try publishOutcomes(pool.takeFinished())
+    }
+
+    /// Waits up to `renewalInterval` for an executor to finish and publishes
+    /// its outcome with those of any others that finished meanwhile; renews
+    /// the lock when none did.
+    private mutating func awaitFinished(_ pool: ExecutorPool<FinishedRun>) throws {
+        if let finished = pool.next(timeout: renewalInterval) {
+            try publishOutcomes([finished] + pool.takeFinished())
+        } else {
+            try lock.renew(now: now)
+        }
+    }
+
+    /// Waits until fewer than `max_parallel` executors run, publishing
+    /// outcomes as they come and renewing the lock while it waits.
+    private mutating func waitForSlot(_ pool: ExecutorPool<FinishedRun>) throws {
+        try publishFinished()
+        while pool.outstanding >= config.maxParallel { try awaitFinished(pool) }
+    }
+
+    /// Waits for every running executor and publishes its outcome.
+    mutating func drainRunning() throws {
+        guard let pool else { return }
+        while pool.outstanding > 0 { try awaitFinished(pool) }
+    }
+
+    /// After a failure: waits for every running executor without publishing
+    /// anything more. Each worker has written its outcome to the outbox
+    /// before it finished, so the next poll publishes it; a worker that
+    /// could not (its state dir failed) leaves a claim that goes in doubt.
+    mutating func abandonRunning() {
+        guard let pool else { return }
+        while pool.outstanding > 0 {
+            if pool.next(timeout: renewalInterval) == nil {
+                // Keeps the lock while executors still run; a lock taken
+                // over is left alone (renew never writes another's lock).
+                try? lock.renew(now: now)
+            }
+        }
     }
 
     // MARK: Built-in remote writes (SPEC §7).

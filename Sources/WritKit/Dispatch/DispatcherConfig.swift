@@ -29,6 +29,10 @@ public struct DispatcherConfig: Sendable, Equatable {
     /// (`report_retention`, default 14d); older ones are deleted at the end
     /// of a poll.
     public let reportRetentionSeconds: Int64
+    /// How many executors may run at once (`max_parallel`, 1...64, default
+    /// 1). Claims and ledger writes stay serial on the poll's thread; only
+    /// the executors themselves run side by side (docs/dispatch.md).
+    public let maxParallel: Int
     public let executors: [String: ExecutorConfig]
     /// `[transport]`: whether built-in executors may write to a forge (SPEC §7).
     public let transport: TransportConfig
@@ -44,6 +48,8 @@ public struct DispatcherConfig: Sendable, Equatable {
     static let lockMarginSeconds: Int64 = 60
     /// The lock TTL when none is configured, unless executors need more.
     static let defaultLockTTLSeconds: Int64 = 15 * 60
+    /// The range `max_parallel` accepts.
+    static let maxParallelRange = 1...64
 
     /// Parses the bytes of a dispatcher.toml; relative paths in `[remote]`
     /// are taken from `directory`.
@@ -59,8 +65,8 @@ public struct DispatcherConfig: Sendable, Equatable {
         let reader = try TOMLRecordReader.parse(bytes, reason: .policyMalformed, record: "dispatcher.toml")
         try reader.rejectUnknownKeys(allowing: [
             "ops_repo", "remote", "governance_ref", "ledger_ref", "identity", "signing_key", "state_dir", "profile",
-            "trust_root", "clone_root", "lock_ttl", "claim_lease", "report_retention", "executors", "transport",
-            "env_file",
+            "trust_root", "clone_root", "lock_ttl", "claim_lease", "report_retention", "max_parallel", "executors",
+            "transport", "env_file",
         ])
         guard let trustText = try reader.string("trust_root"), !trustText.isEmpty else {
             throw WritError(.trustRootMissing, "dispatcher.toml: trust_root is not set")
@@ -80,6 +86,14 @@ public struct DispatcherConfig: Sendable, Equatable {
                 throw reader.fail(key, "must be a positive duration such as 15m, got \(text)")
             }
             return seconds
+        }
+
+        let maxParallel = try reader.int("max_parallel") ?? 1
+        guard maxParallelRange.contains(maxParallel) else {
+            throw reader.fail(
+                "max_parallel",
+                "must be an integer from \(maxParallelRange.lowerBound) to \(maxParallelRange.upperBound), got \(maxParallel)"
+            )
         }
 
         var executors: [String: ExecutorConfig] = [:]
@@ -106,7 +120,7 @@ public struct DispatcherConfig: Sendable, Equatable {
             lockTTLSeconds: try lockTTL(reader, executors: executors),
             claimLeaseSeconds: try duration("claim_lease", default: "30m"),
             reportRetentionSeconds: try duration("report_retention", default: "14d"),
-            executors: executors, transport: transport)
+            maxParallel: maxParallel, executors: executors, transport: transport)
     }
 
     /// `lock_ttl`, which must outlive the longest executor run: the lock is

@@ -5,21 +5,25 @@ import Testing
 
 /// kill -9 at random points (issue acceptance): during the executor, between
 /// claim and outcome, mid-commit. No intent may ever run twice, every claim
-/// must end `succeeded`, `failed` or `in_doubt`, and nothing may be lost.
+/// must end `succeeded`, `failed` or `in_doubt`, and nothing may be lost;
+/// with one executor at a time, and with four side by side (`max_parallel`),
+/// where a kill lands while several run.
 @Suite(.serialized) struct DispatchCrashTests {
     static let kills = 50
 
-    @Test func killNineAtRandomPointsNeverRunsTwiceAndLosesNothing() throws {
-        let fixture = try DispatchFixture(claimLease: "1s")
+    @Test(arguments: [1, 4]) func killNineAtRandomPointsNeverRunsTwiceAndLosesNothing(maxParallel: Int) throws {
+        let fixture = try DispatchFixture(claimLease: "1s", maxParallel: maxParallel == 1 ? nil : maxParallel)
         defer { fixture.remove() }
         // A slow executor, so that kills land inside it too.
         try fixture.thenRun("sleep 0.03")
+        // As many new intents per round as may run at once (two at least).
+        let perRound = max(2, maxParallel)
 
-        var random = SeededRandom("killNineAtRandomPoints")
+        var random = SeededRandom("killNineAtRandomPoints" + (maxParallel == 1 ? "" : "-\(maxParallel)"))
         var proposed: [String] = []
         var killedRunning = 0
         for round in 0..<Self.kills {
-            for extra in 0..<2 {
+            for extra in 0..<perRound {
                 let id = String(format: "triage-%03d-%d", round, extra)
                 try fixture.proposeLow(id)
                 proposed.append(id)
@@ -63,7 +67,7 @@ import Testing
             .verify(trustRoot: fixture.sandbox.trustRoot, now: Date())
         #expect(report.findings.isEmpty, "\(report.findings)")
         print(
-            "[crash] \(Self.kills) kills (\(killedRunning) mid-poll): \(states.values.filter { $0 == .succeeded }.count) succeeded, \(states.values.filter { $0 == .inDoubt }.count) in doubt, \(runs.count) runs"
+            "[crash] max_parallel \(maxParallel), \(Self.kills) kills (\(killedRunning) mid-poll): \(states.values.filter { $0 == .succeeded }.count) succeeded, \(states.values.filter { $0 == .inDoubt }.count) in doubt, \(runs.count) runs"
         )
     }
 
@@ -96,11 +100,11 @@ import Testing
     /// re-runs too: each intent runs at most once per claim an operator
     /// allowed (never twice for one), and once the kills stop every intent
     /// ends succeeded.
-    @Test func killNineWithResolveRetryRunsEachIntentOnceMorePerRetry() throws {
-        let fixture = try DispatchFixture(claimLease: "1s")
+    @Test(arguments: [1, 4]) func killNineWithResolveRetryRunsEachIntentOnceMorePerRetry(maxParallel: Int) throws {
+        let fixture = try DispatchFixture(claimLease: "1s", maxParallel: maxParallel == 1 ? nil : maxParallel)
         defer { fixture.remove() }
         try fixture.thenRun("sleep 0.05")
-        var random = SeededRandom("killNineWithResolveRetry")
+        var random = SeededRandom("killNineWithResolveRetry" + (maxParallel == 1 ? "" : "-\(maxParallel)"))
         let ids = try (0..<16).map { index -> IntentID in
             let id = String(format: "triage-retry-%02d", index)
             try fixture.proposeLow(id)
@@ -150,7 +154,7 @@ import Testing
             .verify(trustRoot: fixture.sandbox.trustRoot, now: Date())
         #expect(report.findings.isEmpty, "\(report.findings)")
         print(
-            "[crash+retry] \(retries.values.reduce(0, +)) retries over \(retries.count) intents, \(fixture.runs().count) runs"
+            "[crash+retry] max_parallel \(maxParallel), \(retries.values.reduce(0, +)) retries over \(retries.count) intents, \(fixture.runs().count) runs"
         )
     }
 }

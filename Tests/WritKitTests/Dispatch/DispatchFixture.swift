@@ -14,9 +14,12 @@ struct DispatchFixture {
 
     static let target = "github.com/example/app"
 
-    init(_ name: String = #function, executors extra: String = "", claimLease: String = "30m", remote: String? = nil)
-        throws
-    {
+    /// `maxParallel`: written as `max_parallel` when given; nil leaves the
+    /// key out (the default, one executor at a time).
+    init(
+        _ name: String = #function, executors extra: String = "", claimLease: String = "30m", remote: String? = nil,
+        maxParallel: Int? = nil
+    ) throws {
         directory = try GitTestSupport.scratch(name)
         sandbox = try OpsSandbox(
             at: directory, policy: OpsSandbox.demoPolicy, principals: OpsSandbox.demoPrincipals,
@@ -52,6 +55,7 @@ struct DispatchFixture {
 
             """
         if let remote { config = "remote = \"\(remote)\"\n" + config }
+        if let maxParallel { config = "max_parallel = \(maxParallel)\n" + config }
         config += extra
         configPath = directory.appendingPathComponent("dispatcher.toml").path
         try Data(config.utf8).write(to: URL(fileURLWithPath: configPath))

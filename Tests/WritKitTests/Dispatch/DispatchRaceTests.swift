@@ -6,24 +6,25 @@ import Testing
 /// At most once with many dispatchers racing (issue acceptance): four
 /// dispatcher processes, each with its own clone and state dir, against one
 /// remote; 300 approved intents whose executor appends its id to a shared
-/// file. Every id must appear exactly once.
+/// file. Every id must appear exactly once, with one executor at a time and
+/// with four side by side in each dispatcher (`max_parallel`).
 @Suite(.serialized) struct DispatchRaceTests {
     static let intents = 300
     static let dispatchers = 4
 
-    @Test func fourDispatchersOverGitDaemonRunEachIntentOnce() throws {
-        try race { base in
+    @Test(arguments: [1, 4]) func fourDispatchersOverGitDaemonRunEachIntentOnce(maxParallel: Int) throws {
+        try race(maxParallel: maxParallel) { base in
             let daemon = try GitDaemon.start(basePath: base, log: base.appendingPathComponent("daemon.log"))
             return (daemon.url("remote.git"), { daemon.stop() })
         }
     }
 
-    @Test func fourDispatchersOverALocalBareRemoteRunEachIntentOnce() throws {
-        try race { base in (base.appendingPathComponent("remote.git").path, {}) }
+    @Test(arguments: [1, 4]) func fourDispatchersOverALocalBareRemoteRunEachIntentOnce(maxParallel: Int) throws {
+        try race(maxParallel: maxParallel) { base in (base.appendingPathComponent("remote.git").path, {}) }
     }
 
-    private func race(serve: (URL) throws -> (url: String, stop: () -> Void)) throws {
-        let fixture = try DispatchFixture()
+    private func race(maxParallel: Int, serve: (URL) throws -> (url: String, stop: () -> Void)) throws {
+        let fixture = try DispatchFixture(maxParallel: maxParallel == 1 ? nil : maxParallel)
         defer { fixture.remove() }
         let base = fixture.directory
         // 300 intents on the ledger: low tier needs no human, so "approved" is
@@ -90,7 +91,7 @@ import Testing
         #expect(counts.values.allSatisfy { $0 == 1 }, "ran twice: \(counts.filter { $0.value > 1 }.keys.sorted())")
         #expect(counts.count == Self.intents, "ran \(counts.count) of \(Self.intents)")
         print(
-            "[race] \(Self.intents) intents, \(Self.dispatchers) dispatchers via \(url.hasPrefix("git://") ? "git daemon" : "local path"): \(String(format: "%.1f", elapsed)) s"
+            "[race] \(Self.intents) intents, \(Self.dispatchers) dispatchers, max_parallel \(maxParallel), via \(url.hasPrefix("git://") ? "git daemon" : "local path"): \(String(format: "%.1f", elapsed)) s"
         )
 
         // The remote's ledger agrees: every intent succeeded, claimed once.

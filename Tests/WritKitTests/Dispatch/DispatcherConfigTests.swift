@@ -11,6 +11,7 @@ import Testing
         #expect(config.identity.rawValue == "dispatch-1@example.com")
         #expect(config.lockTTLSeconds == 35 * 60)
         #expect(config.claimLeaseSeconds == 30 * 60)
+        #expect(config.maxParallel == 4)
         #expect(config.executors["triage"]?.command == ["/usr/local/bin/triage", "{target.repo}", "{param.issue}"])
         #expect(config.executors["triage"]?.secrets == ["GH_TOKEN"])
         #expect(config.executors["triage"]?.timeoutSeconds == 300)
@@ -70,6 +71,29 @@ import Testing
         let small = try DispatcherConfig.parse(
             Data((Self.base + "[executors.x]\ncommand = [\"/bin/true\"]\ntimeout = \"1m\"\n").utf8))
         #expect(small.lockTTLSeconds == 15 * 60)
+    }
+
+    /// `max_parallel` is an integer from 1 to 64; anything else is refused
+    /// naming the setting, like every other setting.
+    @Test(arguments: [
+        "max_parallel = 0\n", "max_parallel = -1\n", "max_parallel = 65\n", "max_parallel = \"8\"\n",
+        "max_parallel = 8.0\n", "max_parallel = true\n",
+    ])
+    func maxParallelOutsideOneToSixtyFourIsRefused(line: String) throws {
+        let error = try #require(throws: RuntimeError.self) {
+            try DispatcherConfig.parse(Data((line + Self.base).utf8))
+        }
+        #expect(error.detail.contains("max_parallel"), "\(error.detail)")
+        #expect(error.fix.contains("dispatcher.toml"))
+    }
+
+    /// Absent, one executor runs at a time; 1 and 64 are the bounds.
+    @Test func maxParallelDefaultsToOneAndTakesTheBounds() throws {
+        #expect(try DispatcherConfig.parse(Data(Self.base.utf8)).maxParallel == 1)
+        for value in [1, 8, 64] {
+            #expect(
+                try DispatcherConfig.parse(Data(("max_parallel = \(value)\n" + Self.base).utf8)).maxParallel == value)
+        }
     }
 
     @Test func missingTrustRootIsTrustRootMissing() throws {

@@ -4,7 +4,8 @@ import Testing
 @testable import WritKit
 
 /// Outcomes left in the outbox by a crash are published on the next poll,
-/// but only while they still answer the latest claim.
+/// but only while they still answer the latest claim, whether executors run
+/// one at a time or side by side (`max_parallel`).
 @Suite struct OutboxTests {
     private func event(
         _ fixture: DispatchFixture, _ proposal: Proposer.Proposal, _ payload: AuditEvent.Payload,
@@ -44,8 +45,8 @@ import Testing
                 )))
     }
 
-    @Test func recoveredOutcomeIsPublishedForItsOwnClaim() throws {
-        let fixture = try DispatchFixture()
+    @Test(arguments: [1, 4]) func recoveredOutcomeIsPublishedForItsOwnClaim(maxParallel: Int) throws {
+        let fixture = try DispatchFixture(maxParallel: maxParallel == 1 ? nil : maxParallel)
         defer { fixture.remove() }
         let proposal = try fixture.proposeLow("triage-recovered")
         let claim = try event(
@@ -58,8 +59,8 @@ import Testing
         #expect(fixture.runs().isEmpty, "the recovered outcome is published, nothing is run again")
     }
 
-    @Test func staleOutcomeDoesNotSettleANewerClaim() throws {
-        let fixture = try DispatchFixture()
+    @Test(arguments: [1, 4]) func staleOutcomeDoesNotSettleANewerClaim(maxParallel: Int) throws {
+        let fixture = try DispatchFixture(maxParallel: maxParallel == 1 ? nil : maxParallel)
         defer { fixture.remove() }
         let proposal = try fixture.proposeLow("triage-reclaimed")
         // run-old claimed and crashed; the claim went in doubt, an operator

@@ -7,14 +7,17 @@ import Testing
 /// flushed, so a power loss cannot lose the rename (docs/dispatch.md). The
 /// system calls of a real poll are the witness (strace).
 @Suite struct StateDurabilityTests {
+    /// With `max_parallel` 4 the outbox files are written by worker
+    /// threads; each still flushes its directory after the rename.
     @Test(
         .enabled(
             if: FileManager.default.isExecutableFile(atPath: "/usr/bin/strace"),
-            "needs strace (scripts/ensure-deps installs it)"))
-    func everyRenameIsFollowedByAFlushOfItsDirectory() throws {
-        let fixture = try DispatchFixture()
+            "needs strace (scripts/ensure-deps installs it)"), arguments: [1, 4])
+    func everyRenameIsFollowedByAFlushOfItsDirectory(maxParallel: Int) throws {
+        let fixture = try DispatchFixture(maxParallel: maxParallel == 1 ? nil : maxParallel)
         defer { fixture.remove() }
-        try fixture.proposeLow("triage-durable")
+        let ids = maxParallel == 1 ? ["triage-durable"] : (0..<maxParallel).map { "triage-durable-\($0)" }
+        for id in ids { try fixture.proposeLow(id) }
         let trace = fixture.directory.appendingPathComponent("trace.txt")
         _ = try GitTestSupport.run(
             "/usr/bin/strace",
@@ -22,8 +25,9 @@ import Testing
                 "-f", "-qq", "-e", "trace=rename,renameat,renameat2,openat,fsync", "-o", trace.path, CLI.binary,
                 "dispatch", "--config", fixture.configPath, "--once",
             ])
-        #expect(fixture.runs() == ["triage-durable"])
-        let lines = try String(contentsOf: trace, encoding: .utf8).split(separator: "\n").map(String.init)
+        #expect(fixture.runs().sorted() == ids)
+        let lines = Self.joiningInterruptedCalls(
+            try String(contentsOf: trace, encoding: .utf8).split(separator: "\n").map(String.init))
         let state = fixture.directory.appendingPathComponent("state").path
         var checked = 0
         for (index, line) in lines.enumerated() where line.contains("rename") && line.contains(state) {
@@ -43,5 +47,26 @@ import Testing
             checked += 1
         }
         #expect(checked >= 3, "the poll renames state.json, its intent cache and its run report")
+    }
+
+    /// strace -f splits a call that another thread interrupts into
+    /// `PID call(args <unfinished ...>` and, later, `PID <... call resumed>rest`;
+    /// each such pair becomes the one line it would have been.
+    static func joiningInterruptedCalls(_ lines: [String]) -> [String] {
+        var joined: [String] = []
+        var open: [String: Int] = [:]
+        for line in lines {
+            let pid = line.split(separator: " ").first.map(String.init) ?? ""
+            if line.hasSuffix(" <unfinished ...>") {
+                open[pid] = joined.count
+                joined.append(String(line.dropLast(" <unfinished ...>".count)))
+            } else if let start = open[pid], let resumed = line.range(of: " resumed>") {
+                joined[start] += line[resumed.upperBound...]
+                open[pid] = nil
+            } else {
+                joined.append(line)
+            }
+        }
+        return joined
     }
 }

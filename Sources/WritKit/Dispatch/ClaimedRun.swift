@@ -1,0 +1,53 @@
+import Foundation
+
+/// One execution whose claim is journalled and durable: everything the
+/// thread that runs it needs, and nothing it must not touch (no repository,
+/// no lock, no poll state), so it may run on a worker (`ExecutorPool`).
+struct ClaimedRun: Sendable {
+    let id: IntentID
+    let tier: Tier
+    let intentDigest: ContentDigest
+    let actor: Principal
+    /// Holds secret values; kept in memory, never written or logged.
+    let plan: ExecutionPlan
+    /// `outbox/<run>/<id>.json`: one file per intent, so runs never share one.
+    let outboxPath: String
+    /// The sequence number of the claim, which the outcome is numbered after.
+    let claimedSequence: Int
+    let idempotent: Bool
+    let clock: @Sendable () -> Date
+
+    /// Runs the executor (its own output pipes, its own redactor and
+    /// digests: nothing is shared with another run) and writes the outcome
+    /// event durably to the outbox, so that it is recorded before anyone
+    /// publishes it: if the process dies now, the next poll publishes it.
+    func execute() -> FinishedRun {
+        FinishedRun(
+            run: self,
+            outcome: Result {
+                let result = try ProcessGroupRunner.run(plan)
+                let outcome = AuditEvent.Outcome(
+                    exitCode: result.exitCode, durationMs: result.durationMs, stdoutSHA256: result.stdoutSHA256,
+                    stderrSHA256: result.stderrSHA256, stdoutTail: result.stdoutTail, stderrTail: result.stderrTail)
+                let event = try AuditEvent(
+                    intent: id, intentDigest: intentDigest, at: Timestamp(clock()), actor: actor,
+                    payload: result.exitCode == 0 ? .succeeded(outcome) : .failed(outcome))
+                try StateFiles.write(Data(event.canonicalJSON()), to: outboxPath)
+                return FinishedRun.Executed(event: event, exitCode: result.exitCode, durationMs: result.durationMs)
+            })
+    }
+}
+
+/// A `ClaimedRun` that ended: its outcome, in the outbox, or why there is none.
+struct FinishedRun: Sendable {
+    struct Executed: Sendable {
+        let event: AuditEvent
+        let exitCode: Int
+        let durationMs: Int
+    }
+
+    let run: ClaimedRun
+    /// A failure means the runner could not work or the outbox could not be
+    /// written: the claim stays without an outcome and goes in doubt.
+    let outcome: Result<Executed, any Error>
+}
