@@ -55,16 +55,8 @@ extension LedgerVerifier {
         let claimed = Set(audit.events.lazy.filter { $0.kind == .claimed }.map(\.intent))
         for id in claimed.sorted() {
             guard let file = audit.intents[id] else { continue }
-            if let signature = file.signature {
-                pending.append(
-                    PendingSignature(armored: signature, message: file.bytes, namespace: SignatureNamespace.intent))
-            }
-            for record in try approvals.approvals(for: id) {
-                guard let signature = record.signature else { continue }
-                pending.append(
-                    PendingSignature(
-                        armored: signature, message: record.bytes, namespace: ApprovalRecord.signatureNamespace))
-            }
+            pending += PendingSignature.decision(
+                intent: file.bytes, signature: file.signature, approvals: try approvals.approvals(for: id))
         }
         VerificationCache.verifyInParallel(pending)
     }

@@ -141,16 +141,8 @@ public struct StatusEvaluator {
     ) throws {
         var pending: [PendingSignature] = []
         for (id, intent) in evidence where !isSettled(events[id] ?? []) {
-            if let signature = intent.signature {
-                pending.append(
-                    PendingSignature(armored: signature, message: intent.bytes, namespace: SignatureNamespace.intent))
-            }
-            for record in try index.approvals(for: id) {
-                guard let signature = record.signature else { continue }
-                pending.append(
-                    PendingSignature(
-                        armored: signature, message: record.bytes, namespace: ApprovalRecord.signatureNamespace))
-            }
+            pending += PendingSignature.decision(
+                intent: intent.bytes, signature: intent.signature, approvals: try index.approvals(for: id))
         }
         VerificationCache.verifyInParallel(pending)
     }

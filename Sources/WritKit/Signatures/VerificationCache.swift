@@ -153,12 +153,9 @@ public final class VerificationCache: Sendable {
             var whole = Self.header
             whole.reserveCapacity(whole.count + all.count * 32)
             for key in all { whole += key.bytes }
-            let temporary = directory.appendingPathComponent(".verified-\(UUID().uuidString)")
-            guard
-                FileManager.default.createFile(
-                    atPath: temporary.path, contents: Data(whole), attributes: [.posixPermissions: 0o600])
-            else { return }
-            if rename(temporary.path, file.path) != 0 { try? FileManager.default.removeItem(at: temporary) }
+            // Renamed into place and the directory flushed, like every
+            // state file (StateFiles), mode 0600.
+            try? StateFiles.write(Data(whole), to: file.path)
         }
     }
 
@@ -182,6 +179,23 @@ struct PendingSignature: Sendable {
     let armored: Data
     let message: Data
     let namespace: String
+}
+
+extension PendingSignature {
+    /// The signatures one intent's decision checks: the intent's own and
+    /// its approval records'.
+    static func decision(intent: Data, signature: Data?, approvals: [ApprovalEvidence]) -> [PendingSignature] {
+        var pending: [PendingSignature] = []
+        if let signature {
+            pending.append(PendingSignature(armored: signature, message: intent, namespace: SignatureNamespace.intent))
+        }
+        for record in approvals {
+            guard let signature = record.signature else { continue }
+            pending.append(
+                PendingSignature(armored: signature, message: record.bytes, namespace: SignatureNamespace.approval))
+        }
+        return pending
+    }
 }
 
 extension VerificationCache {
