@@ -88,7 +88,12 @@ public struct StatusEvaluator {
         let index = try (trusted ?? lastTrusted).map { _ in
             try ApprovalIndex(repository: ops.repository, head: governance.commit ?? ops.governanceHead())
         }
-        if let index { try Self.verifyAhead(evidence, events: events, index: index) }
+        // The approvals read ahead are the ones decided on: each folder is read once.
+        var readAhead = try index.map { try Self.verifyAhead(evidence, events: events, index: $0) } ?? [:]
+        func approvals(_ id: IntentID, _ index: ApprovalIndex) throws -> [ApprovalEvidence] {
+            if let read = readAhead.removeValue(forKey: id) { return read }
+            return try index.approvals(for: id)
+        }
         for id in evidence.keys.sorted() {
             guard let evidence = evidence[id] else { continue }
             guard let trusted, let index else {
@@ -97,7 +102,7 @@ public struct StatusEvaluator {
                     guard let index else { return nil }
                     return try Self.settled(
                         DecisionEngine.decide(
-                            governance: state, intent: evidence, approvals: try index.approvals(for: id),
+                            governance: state, intent: evidence, approvals: try approvals(id, index),
                             events: events[id] ?? [], now: now), or: untrusted)
                 }
                 let intent = try? Intent.parse(evidence.bytes, expectedPath: evidence.path)
@@ -116,7 +121,7 @@ public struct StatusEvaluator {
                 continue
             }
             var verdict = DecisionEngine.decide(
-                governance: trusted, intent: evidence, approvals: try index.approvals(for: id),
+                governance: trusted, intent: evidence, approvals: try approvals(id, index),
                 events: events[id] ?? [], now: now)
             if verdict.state == .ready, let violation {
                 verdict = verdict.blocked(by: violation)
@@ -135,16 +140,21 @@ public struct StatusEvaluator {
 
     /// Verifies, on every core, the intent and approval signatures the
     /// decisions will check: those of intents the ledger has not settled
-    /// (a settled intent's decision reads no signature).
+    /// (a settled intent's decision reads no signature). Returns the
+    /// approvals it read, by intent.
     static func verifyAhead(
         _ evidence: [IntentID: IntentEvidence], events: [IntentID: [EventEvidence]], index: ApprovalIndex
-    ) throws {
+    ) throws -> [IntentID: [ApprovalEvidence]] {
         var pending: [PendingSignature] = []
+        var read: [IntentID: [ApprovalEvidence]] = [:]
         for (id, intent) in evidence where !isSettled(events[id] ?? []) {
+            let approvals = try index.approvals(for: id)
+            read[id] = approvals
             pending += PendingSignature.decision(
-                intent: intent.bytes, signature: intent.signature, approvals: try index.approvals(for: id))
+                intent: intent.bytes, signature: intent.signature, approvals: approvals)
         }
         VerificationCache.verifyInParallel(pending)
+        return read
     }
 
     /// Whether a counting outcome is among `events` (a guess that only

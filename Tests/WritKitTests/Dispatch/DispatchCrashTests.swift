@@ -75,13 +75,7 @@ import Testing
     /// `microseconds` if it is still running, and reaps it; true when it was
     /// killed.
     static func dispatchAndKill(_ fixture: DispatchFixture, after microseconds: UInt32) throws -> Bool {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CLI.binary)
-        process.arguments = ["dispatch", "--config", fixture.configPath, "--once"]
-        process.environment = ["PATH": "/usr/bin:/bin"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let process = try startDispatch(fixture)
         usleep(microseconds)
         let killed = process.isRunning
         if killed { kill(process.processIdentifier, SIGKILL) }
@@ -156,5 +150,17 @@ import Testing
         print(
             "[crash+retry] max_parallel \(maxParallel), \(retries.values.reduce(0, +)) retries over \(retries.count) intents, \(fixture.runs().count) runs"
         )
+    }
+
+    /// Starts `writ dispatch --once` on the fixture, output discarded.
+    static func startDispatch(_ fixture: DispatchFixture) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CLI.binary)
+        process.arguments = ["dispatch", "--config", fixture.configPath, "--once"]
+        process.environment = ["PATH": "/usr/bin:/bin"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
     }
 }

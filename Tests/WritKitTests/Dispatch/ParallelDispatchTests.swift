@@ -190,13 +190,7 @@ import Testing
         let ids = (0..<6).map { String(format: "triage-kill-%02d", $0) }
         for id in ids { try fixture.proposeLow(id) }
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CLI.binary)
-        process.arguments = ["dispatch", "--config", fixture.configPath, "--once"]
-        process.environment = ["PATH": "/usr/bin:/bin"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let process = try DispatchCrashTests.startDispatch(fixture)
         let deadline = Date().addingTimeInterval(60)
         var running: [String] = []
         while Date() < deadline, process.isRunning {
