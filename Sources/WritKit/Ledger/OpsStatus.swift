@@ -17,7 +17,7 @@ public struct OpsStatus: Sendable, Encodable {
         public let commit: ObjectID?
     }
 
-    public struct IntentStatus: Sendable, Encodable {
+    public struct IntentStatus: Sendable, Codable, Equatable {
         public let id: IntentID
         public let kind: String?
         public let tier: Tier?
@@ -41,6 +41,26 @@ public struct OpsStatus: Sendable, Encodable {
     /// The trusted policy the verdicts were decided under, for `writ show`
     /// (which roles may still approve); nil when governance is untrusted.
     public let policy: Policy?
+    /// Rows of intents that can no longer change, carried as status lines
+    /// when the status was evaluated with a snapshot; none of them is in
+    /// `intents`, and they have no verdicts or events here.
+    public let stored: StoredStatusRows
+
+    /// How many intents the status lists: `intents` and `stored`.
+    public var intentCount: Int { intents.count + stored.count }
+
+    init(
+        governance: Governance, ledger: Ledger, intents: [IntentStatus], verdicts: [IntentID: Verdict],
+        events: [IntentID: [EventEvidence]], policy: Policy?, stored: StoredStatusRows = .empty
+    ) {
+        self.governance = governance
+        self.ledger = ledger
+        self.intents = intents
+        self.verdicts = verdicts
+        self.events = events
+        self.policy = policy
+        self.stored = stored
+    }
 
     /// Whether the repo is in a state where anything may run.
     public var isHealthy: Bool { governance.trusted && ledger.ok }
@@ -92,6 +112,18 @@ extension OpsStatus.IntentStatus {
         try container.encode(approvals, forKey: .approvals)
         try container.encode(required, forKey: .required)
     }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: Keys.self)
+        id = try container.decode(IntentID.self, forKey: .id)
+        kind = try container.decodeIfPresent(String.self, forKey: .kind)
+        tier = try container.decodeIfPresent(Tier.self, forKey: .tier)
+        state = try container.decode(IntentState.self, forKey: .state)
+        reason = try container.decodeIfPresent(ReasonCode.self, forKey: .reason)
+        detail = try container.decode(String.self, forKey: .detail)
+        approvals = try container.decode(Int.self, forKey: .approvals)
+        required = try container.decode(Int.self, forKey: .required)
+    }
 }
 
 extension OpsStatus {
@@ -117,5 +149,31 @@ extension OpsStatus {
     public func keeping(_ lines: [IntentStatus]) -> OpsStatus {
         OpsStatus(
             governance: governance, ledger: ledger, intents: lines, verdicts: verdicts, events: events, policy: policy)
+    }
+}
+
+extension OpsStatus {
+    /// Every intent's `writ status --json` line in id order, the stored ones
+    /// as they were kept and the others encoded now.
+    public func forEachIntentLine(_ body: (Data) throws -> Void) throws {
+        var next = 0
+        for row in intents {
+            let key = Array(row.id.rawValue.utf8)
+            while next < stored.count, stored.compare(entry: next, with: key) < 0 {
+                try body(stored.line(at: next))
+                next += 1
+            }
+            try body(try StatusLine.encode(row))
+        }
+        while next < stored.count {
+            try body(stored.line(at: next))
+            next += 1
+        }
+    }
+
+    /// Every row in id order, the stored ones decoded.
+    public func allIntents() throws -> [IntentStatus] {
+        guard stored.count > 0 else { return intents }
+        return (intents + (try stored.decoded())).sorted { $0.id < $1.id }
     }
 }

@@ -22,7 +22,7 @@ struct Demo: ParsableCommand {
         }
         let outcome = try DemoTour(directory: directory).run { print($0) }
         print("\n4. The status every dispatcher computes (writ status):\n")
-        StatusTable.print(outcome.status)
+        try StatusTable.print(outcome.status)
         let repo = outcome.sandbox.ops.repository.gitDirectory
         let dispatch = DemoDispatch(sandbox: outcome.sandbox)
         let configPath = try dispatch.writeConfig()

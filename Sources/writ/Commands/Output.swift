@@ -1,11 +1,12 @@
 import Foundation
+import WritKit
 
 /// Machine output as JSON Lines (docs/json.md): every object is one compact
 /// line with `"schema": 1`, sorted keys and unescaped slashes, so that a
 /// reader can process output line by line and an auditor can diff it.
 enum Output {
     /// The `schema` every JSON line carries; raised only when a field changes meaning.
-    static let schema = 1
+    static let schema = JSONLine.schema
 
     /// Prints `value` as one JSON line, with `schema` and, when given, `type`
     /// (which names the object where a command prints more than one kind).
@@ -20,28 +21,7 @@ enum Output {
 
     /// The bytes of one JSON line, ending in a newline.
     static func jsonLine<T: Encodable>(_ value: T, type: String? = nil) throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        var data = try encoder.encode(Line(value: value, type: type))
-        data.append(Data("\n".utf8))
-        return data
-    }
-
-    /// An object's own keys plus `schema` and `type`, in one JSON object.
-    private struct Line<T: Encodable>: Encodable {
-        let value: T
-        let type: String?
-
-        private enum Keys: String, CodingKey { case schema, type }
-
-        func encode(to encoder: any Encoder) throws {
-            // The value fills the object first; the same keyed container then
-            // receives the two envelope keys (JSONEncoder merges them).
-            try value.encode(to: encoder)
-            var container = encoder.container(keyedBy: Keys.self)
-            try container.encode(Output.schema, forKey: .schema)
-            if let type { try container.encode(type, forKey: .type) }
-        }
+        try JSONLine.encode(value, type: type)
     }
 }
 
@@ -79,5 +59,23 @@ extension Output {
         if let line = try? jsonLine(ErrorLine(error: detail, reason: reason, fix: fix)) {
             FileHandle.standardOutput.write(line)
         }
+    }
+}
+
+/// Standard output in large writes: a status over a long history prints
+/// one line per intent, and a write per line would cost a system call each.
+struct BufferedOutput {
+    private var buffer = Data()
+    private let capacity = 1 << 20
+
+    mutating func write(_ data: Data) {
+        buffer.append(data)
+        if buffer.count >= capacity { flush() }
+    }
+
+    mutating func flush() {
+        guard !buffer.isEmpty else { return }
+        FileHandle.standardOutput.write(buffer)
+        buffer.removeAll(keepingCapacity: true)
     }
 }

@@ -82,7 +82,9 @@ struct Status: ParsableCommand {
             // Only remote-tracking refs move; the newer of each pair is read.
             _ = try ops.repository.fetch(remote: remote, refs: [ops.governanceRef, ops.ledgerRef])
         }
-        var status = try StatusEvaluator(ops: ops).evaluate(trustRoot: trustRoot, now: Date())
+        // The snapshot lets a status over a long history read only what is new.
+        var status = try StatusEvaluator(ops: ops).evaluate(
+            trustRoot: trustRoot, now: Date(), snapshot: StatusEvaluator.snapshotFile(of: ops))
         if let waitingFor {
             guard let principal = Principal(waitingFor) else {
                 throw ValidationError("--waiting-for must be a principal, as listed in allowed_signers")
@@ -92,7 +94,7 @@ struct Status: ParsableCommand {
         if json {
             try StatusLines.print(status)
         } else {
-            StatusTable.print(status)
+            try StatusTable.print(status)
         }
         if !status.isHealthy { throw ExitCode(ExitStatus.runtime) }
     }
@@ -108,16 +110,19 @@ enum StatusLines {
     }
 
     static func print(_ status: OpsStatus) throws {
-        try Output.printJSON(
-            Header(governance: status.governance, ledger: status.ledger, intents: status.intents.count),
-            type: "status")
-        try Output.printJSONLines(status.intents, type: "intent")
+        var output = BufferedOutput()
+        output.write(
+            try Output.jsonLine(
+                Header(governance: status.governance, ledger: status.ledger, intents: status.intentCount),
+                type: "status"))
+        try status.forEachIntentLine { output.write($0) }
+        output.flush()
     }
 }
 
 /// The human rendering of `writ status`.
 enum StatusTable {
-    static func print(_ status: OpsStatus) {
+    static func print(_ status: OpsStatus) throws {
         let governance = status.governance
         // Untrusted, settled intents below are still true: the trail was
         // judged under the governance trusted when it was written.
@@ -129,7 +134,7 @@ enum StatusTable {
         Swift.print(
             "ledger:     " + (ledger.ok ? "ok" : "VIOLATED (\(ledger.reason?.rawValue ?? "?"))")
                 + " at \(ledger.commit?.hex.prefix(12) ?? "-") — \(ledger.detail)")
-        let rows = status.intents.map { intent in
+        let rows = try status.allIntents().map { intent in
             [
                 intent.id.rawValue, intent.kind ?? "?", intent.tier?.rawValue ?? "?", intent.state.rawValue,
                 "\(intent.approvals)/\(intent.required)", intent.reason?.rawValue ?? "-",

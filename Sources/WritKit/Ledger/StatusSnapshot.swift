@@ -1,0 +1,95 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// What one `writ status` learnt, kept so the next one reads only what is
+/// new (docs/status.md): the ledger walk's cursor, the files and events of
+/// every intent still decided afresh each time, and the status lines of
+/// intents whose row can no longer change.
+///
+/// A row is kept only when nothing but new history could change it: the
+/// intent settled as succeeded or failed, and it has no approval records
+/// (whose expiry and key validity follow the clock). The snapshot holds
+/// for one trust root, one governance head and one writ version; any other
+/// key, a ledger head that does not descend from its cursor, a new event
+/// for a kept intent, or an append-only violation, and `status` decides
+/// everything from the start. It is safe to delete.
+struct StatusSnapshot: Sendable {
+    /// What the snapshot was made under; it is used only under the same.
+    struct Key: Codable, Equatable, Sendable {
+        var version: String
+        var trustRoot: ObjectID
+        var governance: ObjectID
+    }
+
+    /// One event of an intent decided afresh: enough to read it again.
+    struct EventRef: Codable, Sendable {
+        var path: String
+        var blob: ObjectID
+        var commit: ObjectID
+        var signers: [Principal]
+        var counts: Bool
+    }
+
+    /// An intent decided afresh by every status: its files and its events.
+    struct LiveIntent: Codable, Sendable {
+        var id: IntentID
+        var intent: ObjectID?
+        var signature: ObjectID?
+        var events: [EventRef]
+    }
+
+    struct Header: Codable, Sendable {
+        var key: Key
+        var cursor: LedgerCursor
+        var live: [LiveIntent]
+        /// The byte count of the stored rows after the header line.
+        var rowBytes: Int
+    }
+
+    var header: Header
+    var rows: StoredStatusRows
+
+    static let magic = Data("writ status snapshot 1\n".utf8)
+
+    /// The snapshot file of the repository whose git directory is `gitDirectory`.
+    static func file(inGitDirectory gitDirectory: String) -> URL {
+        URL(fileURLWithPath: gitDirectory).appendingPathComponent("writ/status")
+    }
+
+    /// The snapshot at `url` when it is this user's private file, whole,
+    /// and made under `key`; nil otherwise (it is then replaced by the next save).
+    static func load(from url: URL, key: Key) -> StatusSnapshot? {
+        guard VerificationCache.isPrivate(url.path), let data = try? StateFiles.read(url.path),
+            data.count > magic.count, data.prefix(magic.count) == magic
+        else { return nil }
+        let afterMagic = data.startIndex + magic.count
+        guard let newline = data[afterMagic...].firstIndex(of: 0x0A),
+            let header = try? JSONDecoder().decode(Header.self, from: data[afterMagic..<newline]),
+            header.key == key, data.endIndex - (newline + 1) == header.rowBytes,
+            let rows = StoredStatusRows(indexing: Data(data[(newline + 1)...]))
+        else { return nil }
+        return StatusSnapshot(header: header, rows: rows)
+    }
+
+    /// Writes the snapshot to `url` (a private file, renamed into place).
+    /// Failing costs only speed: it never fails a command.
+    func save(to url: URL) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        var header = self.header
+        header.rowBytes = rows.bytes.count
+        guard let line = try? encoder.encode(header) else { return }
+        var data = Self.magic
+        data.reserveCapacity(data.count + line.count + 1 + rows.bytes.count)
+        data.append(line)
+        data.append(0x0A)
+        data.append(rows.bytes)
+        try? FileManager.default.createDirectory(
+            at: url.deletingLastPathComponent(), withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o700])
+        try? StateFiles.write(data, to: url.path)
+    }
+}

@@ -1,0 +1,147 @@
+import Foundation
+
+/// Status lines of settled intents carried over from the status snapshot
+/// (docs/status.md): each is the exact line `writ status --json` prints,
+/// kept as bytes so that a warm `status` over a long history copies them
+/// instead of deciding and encoding every intent again.
+///
+/// Lines are in id order, one per intent, none of them among the rows a
+/// status decided now.
+public struct StoredStatusRows: Sendable {
+    /// `<id>\t<json line>\n`, repeated.
+    let bytes: Data
+    /// Each entry's id range and JSON line range (newline included) in `bytes`.
+    let entries: [(id: Range<Int>, line: Range<Int>)]
+
+    /// No rows.
+    public static let empty = StoredStatusRows(bytes: Data(), entries: [])
+
+    init(bytes: Data, entries: [(id: Range<Int>, line: Range<Int>)]) {
+        self.bytes = bytes
+        self.entries = entries
+    }
+
+    /// How many intents the rows stand for.
+    public var count: Int { entries.count }
+
+    /// Indexes the entries of `bytes`; nil unless every entry is an id, a
+    /// tab and one JSON object line, in strictly increasing id order.
+    init?(indexing bytes: Data) {
+        var entries: [(id: Range<Int>, line: Range<Int>)] = []
+        let valid = bytes.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> Bool in
+            guard let base = raw.baseAddress else { return true }
+            var start = 0
+            var previous: Range<Int>?
+            while start < raw.count {
+                guard let tab = memchr(base + start, 0x09, raw.count - start),
+                    let newline = memchr(base + start, 0x0A, raw.count - start)
+                else { return false }
+                let tabOffset = base.distance(to: UnsafeRawPointer(tab))
+                let end = base.distance(to: UnsafeRawPointer(newline)) + 1
+                // id, tab, then `{...}` and the newline.
+                guard tabOffset > start, tabOffset + 3 < end, raw[tabOffset + 1] == UInt8(ascii: "{"),
+                    raw[end - 2] == UInt8(ascii: "}")
+                else { return false }
+                let id = start..<tabOffset
+                if let previous, Self.compare(raw, previous, id) >= 0 { return false }
+                entries.append((id, (tabOffset + 1)..<end))
+                previous = id
+                start = end
+            }
+            return true
+        }
+        guard valid else { return nil }
+        self.bytes = bytes
+        self.entries = entries
+    }
+
+    /// Whether a row for `id` is among these.
+    public func contains(_ id: IntentID) -> Bool { index(of: id) != nil }
+
+    /// The index of `id`'s entry, by binary search.
+    func index(of id: IntentID) -> Int? {
+        let key = Array(id.rawValue.utf8)
+        var low = 0
+        var high = entries.count
+        while low < high {
+            let middle = (low + high) / 2
+            let order = compare(entry: middle, with: key)
+            if order == 0 { return middle }
+            if order < 0 { low = middle + 1 } else { high = middle }
+        }
+        return nil
+    }
+
+    /// The id of entry `index`.
+    func id(at index: Int) -> IntentID? {
+        IntentID(String(decoding: bytes[entries[index].id], as: UTF8.self))
+    }
+
+    /// The JSON line of entry `index`, newline included.
+    func line(at index: Int) -> Data { bytes[entries[index].line] }
+
+    /// Entry `index`'s id compared with `key` (negative: it sorts first).
+    func compare(entry index: Int, with key: [UInt8]) -> Int {
+        let range = entries[index].id
+        return bytes.withUnsafeBytes { raw in
+            key.withUnsafeBytes { other in
+                let common = min(range.count, other.count)
+                let order = memcmp(raw.baseAddress! + range.lowerBound, other.baseAddress!, common)
+                if order != 0 { return Int(order) }
+                return range.count - other.count
+            }
+        }
+    }
+
+    private static func compare(_ raw: UnsafeRawBufferPointer, _ a: Range<Int>, _ b: Range<Int>) -> Int {
+        let common = min(a.count, b.count)
+        let order = memcmp(raw.baseAddress! + a.lowerBound, raw.baseAddress! + b.lowerBound, common)
+        if order != 0 { return Int(order) }
+        return a.count - b.count
+    }
+
+    /// The rows as values, for a reader that needs their fields (the human table).
+    public func decoded() throws -> [OpsStatus.IntentStatus] {
+        let decoder = JSONDecoder()
+        return try entries.map { try decoder.decode(OpsStatus.IntentStatus.self, from: bytes[$0.line]) }
+    }
+
+    /// These rows and `more` (ids not among them, each with its JSON
+    /// line), merged in id order.
+    func merged(with more: [(IntentID, Data)]) -> StoredStatusRows {
+        guard !more.isEmpty else { return self }
+        var result = Data()
+        result.reserveCapacity(bytes.count + more.reduce(0) { $0 + $1.1.count + $1.0.rawValue.utf8.count + 1 })
+        var entries: [(id: Range<Int>, line: Range<Int>)] = []
+        entries.reserveCapacity(self.entries.count + more.count)
+        func appendStored(_ index: Int) {
+            let entry = self.entries[index]
+            let offset = result.count - entry.id.lowerBound
+            result.append(bytes[entry.id.lowerBound..<entry.line.upperBound])
+            entries.append(
+                (
+                    (entry.id.lowerBound + offset)..<(entry.id.upperBound + offset),
+                    (entry.line.lowerBound + offset)..<(entry.line.upperBound + offset)
+                ))
+        }
+        var next = 0
+        for (id, line) in more.sorted(by: { $0.0 < $1.0 }) {
+            let key = Array(id.rawValue.utf8)
+            while next < self.entries.count, compare(entry: next, with: key) < 0 {
+                appendStored(next)
+                next += 1
+            }
+            let start = result.count
+            result.append(contentsOf: key)
+            let tab = result.count
+            result.append(0x09)
+            result.append(line)
+            entries.append((start..<tab, (tab + 1)..<result.count))
+        }
+        while next < self.entries.count {
+            appendStored(next)
+            next += 1
+        }
+        return StoredStatusRows(bytes: result, entries: entries)
+    }
+}
