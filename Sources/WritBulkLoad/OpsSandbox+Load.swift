@@ -152,3 +152,39 @@ extension OpsSandbox {
         return ids
     }
 }
+
+extension OpsSandbox {
+    /// Writes `count` intents of `kind` that no dispatcher has seen yet,
+    /// each signed by `proposer`, in one commit per `batchSize`: a backlog
+    /// for measuring what dispatching costs per intent.
+    @discardableResult
+    public func loadProposedIntents(
+        count: Int, idPrefix: String = "new", kind: String = "triage", proposer: String, batchSize: Int = 5_000,
+        at date: Date = Date()
+    ) throws -> [IntentID] {
+        let proposerIdentity = try identity(proposer)
+        let appender = BranchAppender(repository: ops.repository)
+        var ids: [IntentID] = []
+        var start = 0
+        while start < count {
+            let end = min(start + max(1, batchSize), count)
+            var files: [String: Data] = [:]
+            for n in start..<end {
+                let id = try IntentID("\(idPrefix)-\(n)").orThrow(idPrefix)
+                let intent = try Intent(
+                    id: id, kind: kind, proposer: proposerIdentity.principal, createdAt: Timestamp(date),
+                    summary: "new intent \(n)", target: Intent.Target(repo: "github.com/example/app"))
+                let bytes = Data(intent.canonicalBytes())
+                files[LedgerPath.intent(id).path] = bytes
+                files[LedgerPath.intentSignature(id).path] = Data(
+                    try proposerIdentity.sign(bytes, namespace: DecisionEngine.intentNamespace).utf8)
+                ids.append(id)
+            }
+            try appender.append(
+                files, to: ops.ledgerRef, message: "writ: propose \(end - start) intents (\(idPrefix)-\(start)...)\n",
+                signer: proposerIdentity, at: date)
+            start = end
+        }
+        return ids
+    }
+}

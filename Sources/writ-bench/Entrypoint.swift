@@ -1,11 +1,13 @@
 import Foundation
 import WritKit
 
-/// `swift run -c release writ-bench [--quick | --status | --dispatch | --scale [N,...]]`:
+/// `swift run -c release writ-bench [--quick | --status | --dispatch | --scale [N,...] | --dispatch-vs-shell [N]]`:
 /// the numbers the project tracks, printed as a table and as one JSON line
 /// for records. `--status` measures only `writ status`, at 1k, 2k, 5k and
 /// 10k intents; `--scale` status, verify and the first poll on ledgers of
-/// settled intents (default 1,000 and 100,000), with peak RSS.
+/// settled intents (default 1,000 and 100,000), with peak RSS;
+/// `--dispatch-vs-shell` writ's dispatcher against `scripts/bench/shell-dispatch`
+/// on N (default 200) new low intents.
 @main
 enum Bench {
     static func main() throws {
@@ -25,6 +27,12 @@ enum Bench {
             }
             let sizes = given.flatMap { $0.isEmpty ? nil : $0 } ?? (quick ? [1_000, 10_000] : [1_000, 100_000])
             try ScaleBenchmark.report(sizes: sizes, into: &results)
+            printJSON(results)
+            return
+        }
+        if let index = CommandLine.arguments.firstIndex(of: "--dispatch-vs-shell") {
+            let count = CommandLine.arguments.dropFirst(index + 1).first.flatMap { Int($0) } ?? 200
+            try versusShell(count: count, into: &results)
             printJSON(results)
             return
         }
@@ -76,6 +84,7 @@ enum Bench {
 
     static func dispatchBenchmarks(quick: Bool, into results: inout [String: Double]) throws {
         try throughput(quick: quick, into: &results)
+        try versusShell(count: 200, into: &results)
         var noOp: [Int: Double] = [:]
         for settled in quick ? [1_000, 10_000] : [1_000, 100_000] {
             let cost = try DispatchBenchmark.noOpPoll(settled: settled)
@@ -107,6 +116,26 @@ enum Bench {
         } else {
             print("dispatch throughput: skipped (no writ binary next to writ-bench; build both)")
         }
+    }
+
+    /// `count` new low intents dispatched by `writ dispatch --once` and by
+    /// the shell+git baseline, on identical repos, one after the other.
+    static func versusShell(count: Int, into results: inout [String: Double]) throws {
+        guard let writ = writBinary() else {
+            print("dispatch versus shell: skipped (no writ binary next to writ-bench; build both)")
+            return
+        }
+        let run = try DispatchComparison.run(count: count, writ: writ)
+        results["versus_shell_writ_seconds"] = (run.writSeconds * 1000).rounded() / 1000
+        results["versus_shell_shell_seconds"] = (run.shellSeconds * 1000).rounded() / 1000
+        results["versus_shell_speedup"] = (run.speedup * 100).rounded() / 100
+        results["versus_shell_writ_peak_rss_mb"] = (run.writPeakRSSMegabytes * 10).rounded() / 10
+        print(
+            String(
+                format:
+                    "dispatching %d new low intents (executor: a shell script): writ %.2f s (%.1f ms each, peak RSS %.1f MB), shell+git baseline %.2f s: %.1fx (must be >= 10)",
+                run.intents, run.writSeconds, run.writSeconds * 1000 / Double(run.intents), run.writPeakRSSMegabytes,
+                run.shellSeconds, run.speedup))
     }
 
     /// The `writ` binary built next to this one, nil when it is not built.

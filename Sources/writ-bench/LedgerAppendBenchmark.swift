@@ -22,7 +22,7 @@ enum LedgerAppendBenchmark {
         // The existing ledger is built in batches as one commit: the cost
         // under test is the next append, not how the history got there.
         let buildStart = DispatchTime.now()
-        var tree = try repository.commit(try repository.resolve("writ/ledger")!).tree
+        var tree = try repository.commitTree(try repository.resolve("writ/ledger")!)
         let batch = 10_000
         var index = 0
         while index < ledgerSize {
