@@ -99,6 +99,7 @@ public struct Dispatcher {
                 try session.publishFinished()
                 try session.act(on: id)
             }
+            try session.publishHeld()
             try session.drainRunning()
         } catch {
             // Never leave the poll (and release the lock) while executors
@@ -157,7 +158,23 @@ private struct Session {
     let lock: ProfileLock
     var state: DispatchState
     let runID: String
-    var view: LedgerSync.View
+    var view: LedgerSync.View {
+        didSet { ownTip = nil }
+    }
+    /// The ledger tip made by this poll's own commits, each built on the
+    /// one before, starting from the view's tip: the ledger there differs
+    /// from the view only by events this poll wrote itself, for intents it
+    /// has finished deciding. A claim on that tip needs no new sync; any
+    /// other tip (another writer's commit, or a publish that lost a race
+    /// and was rebuilt on one) clears it.
+    var ownTip: ObjectID?
+    /// With executors run one at a time: the last run's outcome, already
+    /// durable in the outbox and reported, published in the commit of the
+    /// next claim (one ledger commit per intent instead of two), or on its
+    /// own when no claim follows (`publishHeld`).
+    var heldOutcome: (run: ClaimedRun, executed: FinishedRun.Executed)?
+    /// The governance commit and time of the last entitlement check that passed.
+    var entitlementChecked: (governance: ObjectID, at: Date)?
     var entries: [RunReport.Entry] = []
     /// Blocked events to publish at the end of the poll, each with the
     /// sequence number its intent's counting events reached.
@@ -271,6 +288,7 @@ private struct Session {
     private mutating func runReady(_ id: IntentID, verdict: Verdict, rerun: Bool, numberAfter: Int) throws {
         guard let intent = verdict.intent, let tier = verdict.tier else { return }
         if let operation = config.executors[intent.kind]?.builtin {
+            try publishHeld()
             try runBuiltin(
                 id, operation: operation, verdict: verdict, intent: intent, tier: tier, numberAfter: numberAfter)
             return
@@ -305,7 +323,10 @@ private struct Session {
         // Lost the race (nil): another dispatcher owns the intent now.
         guard
             let claimed = try publishClaim(id, verdict: verdict, intent: intent, tier: tier, numberAfter: numberAfter)
-        else { return }
+        else {
+            try publishHeld()
+            return
+        }
         // The claim is journalled and durable: only now does the executor start.
         let run = ClaimedRun(
             id: id, tier: tier, intentDigest: verdict.intentDigest, actor: config.identity, plan: plan,
@@ -316,8 +337,39 @@ private struct Session {
             try StateFiles.ensureDirectory((run.outboxPath as NSString).deletingLastPathComponent)
             pool.start { run.execute() }
         } else {
-            try publishOutcome(run.execute())
+            let finished = run.execute()
+            guard case .success(let executed) = finished.outcome else {
+                // No outcome in the outbox: publishing says why and stops the poll.
+                try publishOutcome(finished)
+                return
+            }
+            try publishHeld()
+            heldOutcome = (run, executed)
+            record(
+                .init(
+                    id: run.id, tier: run.tier, result: executed.exitCode == 0 ? .succeeded : .failed, reason: nil,
+                    durationMs: executed.durationMs))
         }
+    }
+
+    /// Publishes the held outcome on its own, when no claim carried it.
+    mutating func publishHeld() throws {
+        guard let held = heldOutcome else { return }
+        try noteOwnCommit(
+            publisher.publish(
+                [held.executed.event],
+                message: "writ: \(held.executed.event.kind.rawValue) \(held.run.id) (\(runID))\n",
+                anchoredAt: view.governanceTip, now: now, after: [held.run.id: held.run.claimedSequence]))
+        heldPublished()
+        try lock.renew(now: now)
+    }
+
+    /// The held outcome is on the ledger: it leaves the outbox.
+    private mutating func heldPublished() {
+        guard let held = heldOutcome else { return }
+        try? FileManager.default.removeItem(atPath: held.run.outboxPath)
+        if !held.run.idempotent { state.pending.remove(held.run.id) }
+        heldOutcome = nil
     }
 
     // MARK: Executors side by side (`max_parallel`).
@@ -346,9 +398,10 @@ private struct Session {
             events.count == 1
             ? "writ: \(events[0].kind.rawValue) \(batch[0].run.id) (\(runID))\n"
             : "writ: outcomes of \(events.count) intents (\(runID))\n"
-        try publisher.publish(
-            events, message: message, anchoredAt: view.governanceTip, now: now,
-            after: Dictionary(batch.map { ($0.run.id, $0.run.claimedSequence) }, uniquingKeysWith: max))
+        try noteOwnCommit(
+            publisher.publish(
+                events, message: message, anchoredAt: view.governanceTip, now: now,
+                after: Dictionary(batch.map { ($0.run.id, $0.run.claimedSequence) }, uniquingKeysWith: max)))
         for finished in batch { try? FileManager.default.removeItem(atPath: finished.run.outboxPath) }
         // Renewed only once the outcome is safe: a lock taken over while the
         // executor ran stops the poll here, never loses the outcome.
@@ -692,9 +745,16 @@ private struct Session {
             // a revoked approval or a governance change merged meanwhile
             // must be seen before this intent is claimed.
             _ = try Dispatcher.remoteErrors { try publisher.refresh() }
-            let tip = try sync.ops.ledgerHead()
+            var tip = try sync.ops.ledgerHead()
             let governanceTip = try sync.ops.governanceHead()
-            if tip != view.ledgerTip || governanceTip != view.governanceTip {
+            if (tip != view.ledgerTip && tip != ownTip) || governanceTip != view.governanceTip {
+                // Someone else moved a branch. The outcome held from the run
+                // before goes out first, on its own, under the governance
+                // its claim was decided under; then the view catches up.
+                if heldOutcome != nil {
+                    try publishHeld()
+                    tip = try sync.ops.ledgerHead()
+                }
                 view = try sync.sync(&state, now: now)
                 guard view.ledgerTip == tip, let fresh = try sync.evidence(for: id, in: view) else { continue }
                 verdict = DecisionEngine.decide(
@@ -705,8 +765,15 @@ private struct Session {
                 numberAfter = verdict.events.last?.sequence ?? 0
             }
             // Governance may have changed since the poll started: a claim
-            // that would not count must never be made.
-            try DispatcherEntitlement.check(signer: signer, trusted: view.trusted, now: now)
+            // that would not count must never be made. The outcome held
+            // from the run before answers a claim made while entitled: it
+            // still goes out, on its own, before the poll stops.
+            do {
+                try checkEntitlement()
+            } catch {
+                try publishHeld()
+                throw error
+            }
             try lock.renew(now: now)
             var claimEvents: [AuditEvent] = []
             if tier == .low, !verdict.events.contains(where: { $0.event.kind == .autoApproved }) {
@@ -726,27 +793,60 @@ private struct Session {
                         .init(
                             tier: tier, runID: runID, idempotencyKey: intent.effectiveIdempotencyKey,
                             approvals: approvals))))
+            // The outcome held from the run before rides in the same commit.
+            var message = "writ: claim \(id) (\(tier), \(runID))"
+            var after = [id: numberAfter]
+            if let held = heldOutcome {
+                claimEvents.append(held.executed.event)
+                after[held.run.id] = held.run.claimedSequence
+                message += "; \(held.executed.event.kind.rawValue) \(held.run.id)"
+            }
             let files = try publisher.files(
-                for: claimEvents, onTree: try sync.ops.repository.commit(tip).tree, after: [id: numberAfter])
+                for: claimEvents, onTree: try sync.ops.repository.commitTree(tip), after: after)
             guard
                 let commit = try publisher.build(
-                    files: files, on: tip, message: "writ: claim \(id) (\(tier), \(runID))\n",
-                    anchoredAt: view.governanceTip, now: now)
+                    files: files, on: tip, message: message + "\n", anchoredAt: view.governanceTip, now: now)
             else { continue }
             // Journal first, then publish, then mark published: see StateStore.
             try store.journalAppend(id, .init(kind: .claim, runID: runID, commit: commit))
             if try publisher.makeDurable(commit, on: tip) {
                 try store.journalAppend(id, .init(kind: .published, runID: runID, commit: commit))
+                ownTip = tip == (ownTip ?? view.ledgerTip) ? commit : nil
+                heldPublished()
                 dispatcher.logger.info(
                     "claimed", metadata: ["intent": "\(id)", "commit": "\(commit.hex)", "run": "\(runID)"])
                 let sequence =
                     files.keys.compactMap { path -> Int? in
-                        if case .auditEvent(_, let sequence, _)? = LedgerPath(path) { sequence } else { nil }
+                        if case .auditEvent(id, let sequence, _)? = LedgerPath(path) { sequence } else { nil }
                     }.max() ?? numberAfter
                 return (commit, sequence)
             }
         }
         return nil
+    }
+
+    /// `DispatcherEntitlement.check` under the view's governance, skipped
+    /// when it passed under the same governance commit less than a second
+    /// ago (claims of a fast batch come milliseconds apart; a key window
+    /// in allowed_signers is checked again within the second).
+    private mutating func checkEntitlement() throws {
+        let now = self.now
+        if let last = entitlementChecked, last.governance == view.trusted.commit,
+            now >= last.at, now.timeIntervalSince(last.at) < 1
+        {
+            return
+        }
+        try DispatcherEntitlement.check(signer: signer, trusted: view.trusted, now: now)
+        entitlementChecked = (view.trusted.commit, now)
+    }
+
+    /// Extends `ownTip` with a commit `publisher.publish` made, when it was
+    /// built on `ownTip` (or the view's tip); a publish that lost a race was
+    /// rebuilt on someone else's commit, which the next claim must sync.
+    private mutating func noteOwnCommit(_ commit: ObjectID?) throws {
+        guard let commit else { return }
+        let parent = try sync.ops.repository.commitParents(commit).first
+        ownTip = parent == (ownTip ?? view.ledgerTip) ? commit : nil
     }
 
     /// The sequence number new events of the verdict's intent follow: the
@@ -773,9 +873,10 @@ private struct Session {
                 detail:
                     "claimed at \(claimedAt) with no outcome within claim_lease (\(config.claimLeaseSeconds)s); not run again"
             ))
-        try publisher.publish(
-            [event], message: "writ: in_doubt \(id)\n", anchoredAt: view.governanceTip, now: now,
-            after: Self.numbering(id, after: verdict))
+        try noteOwnCommit(
+            publisher.publish(
+                [event], message: "writ: in_doubt \(id)\n", anchoredAt: view.governanceTip, now: now,
+                after: Self.numbering(id, after: verdict)))
         if executor?.idempotent != true { state.pending.remove(id) }
         record(.init(id: id, tier: verdict.tier, result: .inDoubt, reason: nil, durationMs: nil))
     }

@@ -20,6 +20,9 @@ struct LedgerSync {
         let touched: Set<IntentID>
     }
 
+    /// The most intent records held in memory during a sync.
+    static let recordBatch = 8_192
+
     func sync(_ state: inout DispatchState, now: Date) throws -> View {
         let repository = ops.repository
         let governanceTip = try ops.governanceHead()
@@ -56,6 +59,13 @@ struct LedgerSync {
             if let cached = records[id] { return cached }
             return try store.loadIntent(id)
         }
+        func flush() throws {
+            for (id, entry) in records {
+                try store.save(entry, for: id)
+                if entry.proposed { state.pending.insert(id) }
+            }
+            records.removeAll(keepingCapacity: true)
+        }
 
         // New governance commits: which approval record versions arrived
         // where, by the one attribution rule status and verify use.
@@ -88,6 +98,12 @@ struct LedgerSync {
                 if let problem = read.problems.first {
                     throw WritError(.ledgerViolation, problem.detail)
                 }
+                // A long history read for the first time: records go to
+                // disk as they pile up, so memory holds a batch, not the
+                // history (a later commit touching one reads it back).
+                if records.count >= Self.recordBatch {
+                    try flush()
+                }
                 for file in read.intents {
                     let id = file.ledgerPath.intentID
                     var entry = try record(id)
@@ -109,10 +125,7 @@ struct LedgerSync {
             }
         }
 
-        for (id, entry) in records {
-            try store.save(entry, for: id)
-            if entry.proposed { state.pending.insert(id) }
-        }
+        try flush()
         state.governanceTip = governanceTip
         state.ledgerTip = ledgerTip
         state.trustedCommit = governanceTip
@@ -144,7 +157,7 @@ struct LedgerSync {
 
     /// The governance state in `commit`'s own files.
     private static func state(at commit: ObjectID, in repository: Repository) throws -> GovernanceState {
-        let tree = try repository.commit(commit).tree
+        let tree = try repository.commitTree(commit)
         guard
             let policy = try repository.blob(
                 at: GovernancePath.policy.path, inTree: tree, limit: RecordBytes.maximumSize),
@@ -161,8 +174,8 @@ struct LedgerSync {
         -> (intent: IntentEvidence, approvals: [ApprovalEvidence], events: [EventEvidence])?
     {
         let repository = ops.repository
-        let ledgerTree = try repository.commit(view.ledgerTip).tree
-        let governanceTree = try repository.commit(view.governanceTip).tree
+        let ledgerTree = try repository.commitTree(view.ledgerTip)
+        let governanceTree = try repository.commitTree(view.governanceTip)
         guard
             let bytes = try? repository.blob(
                 at: LedgerPath.intent(id).path, inTree: ledgerTree, limit: RecordBytes.maximumSize)

@@ -89,6 +89,12 @@ enum ProcessGroupRunner {
         }
 
         var open: [(fd: Int32, isStdout: Bool)] = [(outPipe.read, true), (errPipe.read, false)]
+        // Readable the moment the child exits: the loop wakes for the exit
+        // as it does for output, instead of finding it at the next tick
+        // (an executor that closes its output as it exits would otherwise
+        // cost a whole poll interval).
+        var exitWatch = GlibcExtensions.pidfdOpen.map { $0(pid, 0) } ?? -1
+        defer { if exitWatch >= 0 { close(exitWatch) } }
         let deadline = start + .seconds(plan.timeoutSeconds)
         var killDeadline: ContinuousClock.Instant?
         var drainDeadline: ContinuousClock.Instant?
@@ -114,6 +120,10 @@ enum ProcessGroupRunner {
                     kill(-pid, SIGKILL)
                     status = reap(pid)
                     exited = true
+                    if exitWatch >= 0 {
+                        close(exitWatch)
+                        exitWatch = -1
+                    }
                     drainDeadline = clock.now + .seconds(graceSeconds)
                 }
             }
@@ -122,13 +132,16 @@ enum ProcessGroupRunner {
 
             // Short polls keep the loop checking the child and the clocks.
             var fds = open.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
-            let ready = fds.isEmpty ? poll(nil, 0, 20) : poll(&fds, nfds_t(fds.count), 20)
+            if exitWatch >= 0 { fds.append(pollfd(fd: exitWatch, events: Int16(POLLIN), revents: 0)) }
+            // Without an exit watch, a child whose output is closed is
+            // about to exit: look again soon.
+            let ready = fds.isEmpty ? poll(nil, 0, 1) : poll(&fds, nfds_t(fds.count), 20)
             if ready < 0, errno != EINTR {
                 throw ExecutionError("poll failed: \(String(cString: strerror(errno)))")
             }
             guard ready > 0 else { continue }
             var closed: Set<Int32> = []
-            for (index, entry) in fds.enumerated() where entry.revents != 0 {
+            for (index, entry) in fds.prefix(open.count).enumerated() where entry.revents != 0 {
                 let count = buffer.withUnsafeMutableBytes { read(entry.fd, $0.baseAddress, $0.count) }
                 if count > 0 {
                     if open[index].isStdout {
@@ -283,7 +296,11 @@ private enum GlibcExtensions {
     typealias AddCloseFrom =
         @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
 
+    typealias PidfdOpen = @convention(c) (pid_t, UInt32) -> Int32
+
     static let pipe2: Pipe2? = symbol("pipe2")
+    /// glibc 2.36 and later; Linux 5.3 and later (else it returns -1).
+    static let pidfdOpen: PidfdOpen? = symbol("pidfd_open")
     static let spawnChdir: AddChdir? = symbol("posix_spawn_file_actions_addchdir_np")
     static let spawnCloseFrom: AddCloseFrom? = symbol("posix_spawn_file_actions_addclosefrom_np")
 

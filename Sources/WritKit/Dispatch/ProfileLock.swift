@@ -101,9 +101,15 @@ public final class ProfileLock {
         }
     }
 
+    /// Renewals closer together than this only check the lock: rewriting
+    /// it (a flushed file and directory) for every intent of a fast batch
+    /// would keep it no fresher that matters, since `lock_ttl` is minutes.
+    static let rewriteInterval: Int64 = 1
+
     /// Extends the lock's TTL from `now`. Throws when the lock is no longer
     /// this process's (another host decided it was stale and took it):
-    /// then nothing more may be claimed in this poll.
+    /// then nothing more may be claimed in this poll. Always checks; writes
+    /// only when the last renewal is `rewriteInterval` old or more.
     func renew(now: Date = Date()) throws {
         try Self.withGuard(path) {
             guard let current = Self.read(path), current.pid == holder.pid, current.host == holder.host,
@@ -113,6 +119,8 @@ public final class ProfileLock {
                     "the profile lock \(path) was taken over by another dispatcher while this one held it",
                     fix: "lock_ttl in dispatcher.toml (it must outlive every executor run)")
             }
+            let last = holder.renewedAt ?? holder.startedAt
+            guard last.adding(seconds: Self.rewriteInterval) <= Timestamp(now) else { return }
             var renewed = holder
             renewed.renewedAt = Timestamp(now)
             try Self.replace(path, holder: renewed)

@@ -11,14 +11,19 @@ import Foundation
 /// Every failure is a `RuntimeError` naming the path: the dispatcher cannot
 /// keep its at-most-once promise without its state, so it stops the poll.
 enum StateFiles {
-    static func write(_ data: Data, to path: String) throws {
+    /// Writes `data` to `path` through a renamed temporary sibling. With
+    /// `flush` false the file and the rename are not flushed: it survives
+    /// the process dying, and survives a power loss only once
+    /// `flushFileSystem` has run (`StateStore` does before the state file
+    /// that refers to it is written).
+    static func write(_ data: Data, to path: String, flush: Bool = true) throws {
         let directory = (path as NSString).deletingLastPathComponent
         try ensureDirectory(directory)
         let temporary = path + ".tmp.\(getpid())"
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw failure("cannot create", temporary) }
         let written = data.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
-        let synced = fsync(descriptor) == 0
+        let synced = !flush || fsync(descriptor) == 0
         close(descriptor)
         guard written == data.count, synced else {
             let error = failure("cannot write", temporary)
@@ -31,13 +36,28 @@ enum StateFiles {
             throw error
         }
         // The rename is durable only once the directory entry is.
-        try syncDirectory(directory)
+        if flush { try syncDirectory(directory) }
     }
 
-    static func writeJSON<T: Encodable>(_ value: T, to path: String) throws {
+    static func writeJSON<T: Encodable>(_ value: T, to path: String, flush: Bool = true) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        try write(try encoder.encode(value) + Data("\n".utf8), to: path)
+        try write(try encoder.encode(value) + Data("\n".utf8), to: path, flush: flush)
+    }
+
+    /// Flushes everything written so far to the file system holding `path`
+    /// (`syncfs`): one flush for many files written with `flush` false,
+    /// where flushing each would cost a disk round trip per file.
+    static func flushFileSystem(containing path: String) throws {
+        let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw failure("cannot open the directory", path) }
+        defer { close(descriptor) }
+        guard let syncfs = FileSystemSync.syncfs else {
+            // No syncfs in this C library: flush every file system.
+            sync()
+            return
+        }
+        guard syncfs(descriptor) == 0 else { throw failure("cannot flush the file system of", path) }
     }
 
     static func readJSON<T: Decodable>(_ type: T.Type, from path: String) throws -> T? {
@@ -57,31 +77,43 @@ enum StateFiles {
             throw failure("cannot open", path)
         }
         defer { close(descriptor) }
-        var data = Data()
-        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        // Read straight into one buffer of the file's size (a large status
+        // snapshot is tens of MB); a file that grows meanwhile is read on.
+        var status = stat()
+        var data = Data(count: fstat(descriptor, &status) == 0 ? max(Int(status.st_size), 0) + 1 : 64 * 1024)
+        var filled = 0
         while true {
-            let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
-            if count == 0 { return data }
+            if filled == data.count { data.count += max(64 * 1024, data.count / 2) }
+            let count = data.withUnsafeMutableBytes { raw in
+                Glibc.read(descriptor, raw.baseAddress! + filled, raw.count - filled)
+            }
+            if count == 0 {
+                data.count = filled
+                return data
+            }
             guard count > 0 else {
                 if errno == EINTR { continue }
                 throw failure("cannot read", path)
             }
-            data.append(contentsOf: buffer[..<count])
+            filled += count
         }
     }
 
-    /// Appends `data` to `path` (created if needed) and flushes it.
-    static func appendDurably(_ data: Data, to path: String) throws {
+    /// Appends `data` to `path` (created if needed). With `flush`, the file
+    /// and its directory entry are flushed, and with them every earlier
+    /// unflushed append; without, the append survives the process dying,
+    /// not the machine losing power.
+    static func append(_ data: Data, to path: String, flush: Bool) throws {
         let directory = (path as NSString).deletingLastPathComponent
         try ensureDirectory(directory)
-        let existed = access(path, F_OK) == 0
         let descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw failure("cannot open", path) }
         let written = data.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
-        let synced = fsync(descriptor) == 0
+        let synced = !flush || fsync(descriptor) == 0
         close(descriptor)
         guard written == data.count, synced else { throw failure("cannot append to", path) }
-        if !existed { try syncDirectory(directory) }
+        // The file may be new: its directory entry must be as durable as it.
+        if flush { try syncDirectory(directory) }
     }
 
     /// Creates `directory` and its parents; a failure names the directory.
@@ -123,4 +155,11 @@ enum StateFiles {
         default: return "error \(nsError.code)"
         }
     }
+}
+
+/// `syncfs`, a GNU extension the Swift C-library module does not expose,
+/// looked up once at run time.
+private enum FileSystemSync {
+    typealias SyncFS = @convention(c) (Int32) -> Int32
+    static let syncfs: SyncFS? = dlsym(nil, "syncfs").map { unsafeBitCast($0, to: SyncFS.self) }
 }

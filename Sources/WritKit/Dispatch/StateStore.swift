@@ -49,22 +49,36 @@ struct StateStore {
     }
 
     func loadState() throws -> DispatchState? { try StateFiles.readJSON(DispatchState.self, from: statePath) }
-    func save(_ state: DispatchState) throws { try StateFiles.writeJSON(state, to: statePath) }
+    /// Saves the state, after flushing the intent records written since the
+    /// last save: the state names the tips those records reflect, so on
+    /// disk a state is never ahead of its records. (Records ahead of the
+    /// state, after a crash, are harmless: the next sync reads the same
+    /// commits again and adds nothing twice.)
+    func save(_ state: DispatchState) throws {
+        try StateFiles.ensureDirectory(root)
+        try StateFiles.flushFileSystem(containing: root)
+        try StateFiles.writeJSON(state, to: statePath)
+    }
 
     func loadIntent(_ id: IntentID) throws -> IntentLedgerRecord {
         try StateFiles.readJSON(IntentLedgerRecord.self, from: intentPath(id)) ?? IntentLedgerRecord()
     }
 
     func save(_ record: IntentLedgerRecord, for id: IntentID) throws {
-        try StateFiles.writeJSON(record, to: intentPath(id))
+        // Flushed with the next `save(_: DispatchState)`: one flush per
+        // poll instead of one per intent.
+        try StateFiles.writeJSON(record, to: intentPath(id), flush: false)
     }
 
     // MARK: The claim journal (SPEC §6).
     //
-    // Two lines per claim, each appended and fsync'd: `claim <run> <commit>`
-    // before the claim commit is pushed (its id is known once it is built),
-    // and `published <run> <commit>` once the push succeeded, before the
-    // executor starts. The journal is what keeps "at most once" when the
+    // Two lines per claim: `claim <run> <commit>` before the claim commit is
+    // pushed (its id is known once it is built), and `published <run>
+    // <commit>` once the push succeeded, before the executor starts. Only
+    // the `published` line is flushed (with the file's directory entry,
+    // and so the `claim` line before it): a `claim` line lost to a power
+    // failure before it names a claim that never ran, which forbids
+    // nothing (below). The journal is what keeps "at most once" when the
     // ledger forgets: events deleted by a rewrite, or a state dir restored
     // from a backup of the ledger cache.
     //
@@ -114,6 +128,6 @@ struct StateStore {
 
     func journalAppend(_ id: IntentID, _ line: JournalLine) throws {
         let text = [line.kind.rawValue, line.runID, line.commit?.hex].compactMap { $0 }.joined(separator: " ") + "\n"
-        try StateFiles.appendDurably(Data(text.utf8), to: journalPath(id))
+        try StateFiles.append(Data(text.utf8), to: journalPath(id), flush: line.kind == .published)
     }
 }

@@ -4,7 +4,7 @@ extension Repository {
     /// The file-level changes from commit `old` (nil: nothing) to commit
     /// `new`, sorted by path.
     public func diff(from old: ObjectID?, to new: ObjectID) throws -> [TreeChange] {
-        try diffTrees(old.map { try commit($0).tree }, try commit(new).tree)
+        try diffTrees(old.map { try commitTree($0) }, try commitTree(new))
     }
 
     /// The file-level changes between two trees (nil: the empty tree),

@@ -171,6 +171,26 @@ extension Repository {
         return (type, data)
     }
 
+    /// The root tree of commit `id`. Cheaper than `commit(_:).tree`: the
+    /// commit comes from libgit2's object cache and its raw bytes are not
+    /// read again, which matters on paths taken once per intent.
+    public func commitTree(_ id: ObjectID) throws -> ObjectID {
+        let commit = try lookupCommit(id)
+        guard let tree = git_commit_tree_id(commit.raw) else {
+            throw GitError(
+                code: .invalid, errorClass: 0, message: "commit \(id) lacks a tree", function: "git_commit_lookup")
+        }
+        return ObjectID(tree)
+    }
+
+    /// The parents of commit `id`, first parent first, as cheaply as `commitTree`.
+    public func commitParents(_ id: ObjectID) throws -> [ObjectID] {
+        let commit = try lookupCommit(id)
+        return (0..<git_commit_parentcount(commit.raw)).compactMap { index in
+            git_commit_parent_id(commit.raw, index).map { ObjectID($0) }
+        }
+    }
+
     /// The commit `id` as a value, including its raw bytes.
     public func commit(_ id: ObjectID) throws -> CommitInfo {
         let commit = try lookupCommit(id)

@@ -38,7 +38,7 @@ enum ApprovalAttribution {
     ) throws -> [ObjectID] {
         let chain = try repository.firstParentHistory(from: head, to: start, order: .oldestFirst)
         for (index, commitID) in chain.enumerated() {
-            let parent = try repository.commit(commitID).parents.first
+            let parent = try repository.commitParents(commitID).first
             // A record whose `.toml` and `.sig` both changed arrives once;
             // the diff is sorted by path, so the order is stable.
             var seen = Set<String>()

@@ -137,7 +137,7 @@ public struct BranchAppender {
                     "branch '\(branch)' does not exist in the ops repo",
                     fix: "the branch names given (or fetch the branch first)")
             }
-            let base = try repository.commit(parent).tree
+            let base = try repository.commitTree(parent)
             let files = try make(base)
             let tree: ObjectID
             do {

@@ -77,14 +77,14 @@ public struct GovernanceMerger {
     ) throws -> Outcome {
         try refuseIfCheckedOut()
         let repository = ops.repository
-        let branchTree = try repository.commit(commit).tree
+        let branchTree = try repository.commitTree(commit)
         let recordPath = GovernancePath.approval(id, principal).path
         let signaturePath = GovernancePath.approvalSignature(id, principal).path
         let requestPath = GovernancePath.request(id).path
 
         for _ in 0..<maximumAttempts {
             let head = try ops.governanceHead()
-            let headTree = try repository.commit(head).tree
+            let headTree = try repository.commitTree(head)
             var files: [String: Data] = [:]
             for path in [recordPath, signaturePath] {
                 guard let entry = try repository.entry(at: path, inTree: branchTree) else {
@@ -158,7 +158,7 @@ public struct GovernanceMerger {
                 }
                 files[change.path] = try boundedFile(entry, at: change.path, branch: branch)
             }
-            let tree = try repository.insert(files, into: try repository.commit(head).tree, overwrite: true)
+            let tree = try repository.insert(files, into: try repository.commitTree(head), overwrite: true)
             let identity = signer.gitIdentity(at: now)
             let merge = try repository.createSignedCommit(
                 tree: tree, parents: [head, branchHead], author: identity, committer: identity,

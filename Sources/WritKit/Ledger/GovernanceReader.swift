@@ -70,7 +70,7 @@ struct GovernanceReader {
     /// timeline and the head verdict always see the same evidence.
     func records(in commit: ObjectID, for digest: ContentDigest) throws -> [GovernanceRecordEvidence] {
         let repository = ops.repository
-        let tree = try repository.commit(commit).tree
+        let tree = try repository.commitTree(commit)
         let folder = "approvals/_governance/\(digest.hex)"
         guard let folderEntry = try repository.entry(at: folder, inTree: tree), folderEntry.kind == .tree else {
             return []
@@ -97,7 +97,7 @@ extension GovernanceCommit {
     /// `commit`'s `policy.toml` and `allowed_signers`, each read with its
     /// size limit; a file that is absent (or too large) is nil.
     static func read(_ commit: ObjectID, in repository: Repository) throws -> GovernanceCommit {
-        let tree = try repository.commit(commit).tree
+        let tree = try repository.commitTree(commit)
         return GovernanceCommit(
             commit: commit,
             policyBytes: try? repository.blob(

@@ -182,7 +182,7 @@ public struct GovernanceWriter {
 
     /// `policy.toml` and `allowed_signers` at `commit`, nil when either is absent.
     public func files(at commit: ObjectID) throws -> (policy: Data, signers: Data)? {
-        let tree = try ops.repository.commit(commit).tree
+        let tree = try ops.repository.commitTree(commit)
         guard
             let policy = try ops.repository.blob(
                 at: GovernancePath.policy.path, inTree: tree, limit: RecordBytes.maximumSize),

@@ -102,7 +102,7 @@ struct LedgerPublisher {
         -> ObjectID?
     {
         let repository = ops.repository
-        let tree = try repository.commit(tip).tree
+        let tree = try repository.commitTree(tip)
         let newTree: ObjectID
         do {
             newTree = try repository.insert(files, into: tree, overwrite: false)
@@ -161,7 +161,7 @@ struct LedgerPublisher {
                 backOff(attempt)
                 tip = try refresh()
             }
-            let files = try self.files(for: events, onTree: try ops.repository.commit(tip).tree, after: after)
+            let files = try self.files(for: events, onTree: try ops.repository.commitTree(tip), after: after)
             if let commit = try self.attempt(files: files, on: tip, message: message, anchoredAt: anchor, now: now) {
                 return commit
             }

@@ -160,7 +160,7 @@ public struct OpsRepo {
 
     /// The bytes at `path` in `commit`'s tree, nil when absent.
     func blob(_ path: String, in commit: ObjectID) throws -> Data? {
-        try repository.blob(at: path, inTree: try repository.commit(commit).tree, limit: RecordBytes.maximumSize)
+        try repository.blob(at: path, inTree: try repository.commitTree(commit), limit: RecordBytes.maximumSize)
     }
 
     static func refName(_ branch: String) -> String {

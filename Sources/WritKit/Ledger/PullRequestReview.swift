@@ -25,7 +25,7 @@ public enum PullRequestReview {
         let changes = try repository.diff(from: start, to: headCommit).map { change in
             PullRequestCheck.Change(path: change.path, kind: change.kind, entryKind: change.new?.kind)
         }
-        let headTree = try repository.commit(headCommit).tree
+        let headTree = try repository.commitTree(headCommit)
         let touchesGovernance = changes.contains {
             $0.path == GovernancePath.policy.path || $0.path == GovernancePath.allowedSigners.path
         }

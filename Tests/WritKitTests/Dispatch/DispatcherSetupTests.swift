@@ -212,6 +212,30 @@ import Testing
             try ProfileLock.acquire(stateDir: directory.path, profile: "default", ttlSeconds: 60).acquisition.recovered)
     }
 
+    /// Renewals a fast batch makes milliseconds apart only check the lock:
+    /// the file is rewritten once its last renewal is a second old, and a
+    /// lock taken over is found either way.
+    @Test func renewalsWithinASecondCheckWithoutRewriting() throws {
+        let directory = try scratch()
+        defer { GitTestSupport.remove(directory) }
+        // On a whole second: lock times are kept to the second.
+        let start = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
+        let lock = try ProfileLock.acquire(stateDir: directory.path, profile: "default", ttlSeconds: 60, now: start)
+        try lock.renew(now: start.addingTimeInterval(0.2))
+        #expect(try #require(ProfileLock.read(lock.path)).renewedAt == nil, "rewritten within the second")
+        try lock.renew(now: start.addingTimeInterval(1.5))
+        let renewed = try #require(ProfileLock.read(lock.path)).renewedAt
+        #expect(renewed == Timestamp(start.addingTimeInterval(1.5)))
+        try lock.renew(now: start.addingTimeInterval(1.7))
+        #expect(try #require(ProfileLock.read(lock.path)).renewedAt == renewed)
+
+        let thief = ProfileLock.Holder(
+            pid: 1, host: "elsewhere", startedAt: Timestamp(Date()), ttlSeconds: 60, renewedAt: nil, processStart: nil)
+        try write(thief, to: directory)
+        #expect(throws: RuntimeError.self) { try lock.renew(now: start.addingTimeInterval(1.8)) }
+        lock.release()
+    }
+
     @Test func renewingExtendsTheLockAndFailsOnceItWasTaken() throws {
         let directory = try scratch()
         defer { GitTestSupport.remove(directory) }

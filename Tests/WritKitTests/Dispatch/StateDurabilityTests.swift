@@ -4,8 +4,10 @@ import Testing
 @testable import WritKit
 
 /// Every state file is renamed into place and then its directory is
-/// flushed, so a power loss cannot lose the rename (docs/dispatch.md). The
-/// system calls of a real poll are the witness (strace).
+/// flushed, so a power loss cannot lose the rename (docs/dispatch.md); the
+/// intent records, many per poll, are flushed together by one `syncfs`
+/// before the state file that refers to them. The system calls of a real
+/// poll are the witness (strace).
 @Suite struct StateDurabilityTests {
     /// With `max_parallel` 4 the outbox files are written by worker
     /// threads; each still flushes its directory after the rename.
@@ -22,7 +24,7 @@ import Testing
         _ = try GitTestSupport.run(
             "/usr/bin/strace",
             [
-                "-f", "-qq", "-e", "trace=rename,renameat,renameat2,openat,fsync", "-o", trace.path, CLI.binary,
+                "-f", "-qq", "-e", "trace=rename,renameat,renameat2,openat,fsync,syncfs", "-o", trace.path, CLI.binary,
                 "dispatch", "--config", fixture.configPath, "--once",
             ])
         #expect(fixture.runs().sorted() == ids)
@@ -35,8 +37,20 @@ import Testing
             guard let target = line.split(separator: "\"").dropLast().last.map(String.init) else { continue }
             let directory = (target as NSString).deletingLastPathComponent
             let pid = line.split(separator: " ").first.map(String.init) ?? ""
-            // Later in the same process: an O_DIRECTORY open of it, then fsync of that descriptor.
             let rest = lines[(index + 1)...].filter { $0.hasPrefix(pid + " ") }
+            if target.hasPrefix(state + "/default/intents/") {
+                // A record: a syncfs, then the state file renamed into place.
+                guard let flush = rest.firstIndex(where: { $0.contains("syncfs(") }) else {
+                    Issue.record("no syncfs after \(line)")
+                    continue
+                }
+                #expect(
+                    rest[flush...].contains { $0.contains("rename") && $0.contains("/default/state.json\"") },
+                    "no state file written after the flush that covers \(line)")
+                checked += 1
+                continue
+            }
+            // Later in the same process: an O_DIRECTORY open of it, then fsync of that descriptor.
             guard let open = rest.first(where: { $0.contains("\"\(directory)\"") && $0.contains("O_DIRECTORY") }),
                 let descriptor = open.split(separator: "=").last?.trimmingCharacters(in: .whitespaces)
             else {
