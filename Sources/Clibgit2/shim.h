@@ -13,6 +13,16 @@ static inline int writ_git_set_owner_validation(int enabled) {
     return git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, enabled);
 }
 
+/// Bounds libgit2's object cache to `bytes` in all (process-wide).
+static inline int writ_git_set_cache_max_size(ssize_t bytes) {
+    return git_libgit2_opts(GIT_OPT_SET_CACHE_MAX_SIZE, bytes);
+}
+
+/// Caches objects of `type` up to `bytes` each (process-wide).
+static inline int writ_git_set_cache_object_limit(git_object_t type, size_t bytes) {
+    return git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, type, bytes);
+}
+
 /// Replaces the trust store TLS connections verify against with the
 /// certificates in `file` (a PEM bundle). Process-wide, which is why writ
 /// sets it only in its remote helper process, once per operation.

@@ -32,6 +32,8 @@ public struct AuditedEvent: Sendable, Encodable {
     public let summary: String
     /// The file's bytes, for replaying decisions.
     let bytes: Data
+    /// The file's blob, to read it again once `bytes` is let go.
+    let blob: ObjectID
     /// The commit's position on the ledger's first-parent history.
     let commitIndex: Int
     /// τ: the ledger clock at the commit, from governance committer times.

@@ -42,53 +42,21 @@ public struct LedgerAudit {
         var signatures: [IntentID: (Data, Int)] = [:]
         var events: [AuditedEvent] = []
 
-        try LedgerWalk(ops: ops, timeline: governance).walk(after: nil, to: head) { read in
-            chain.append(read.id)
-            for problem in read.problems {
-                findings.append(
-                    AuditFinding(reason: .ledgerViolation, commit: read.id, path: problem.path, detail: problem.detail))
-            }
-            for file in read.intents {
-                let bytes = file.bytes ?? Data()
+        try Self.replay(ops: ops, governance: governance, to: head) { step in
+            if step.first { chain.append(step.id) }
+            findings += step.findings
+            for file in step.intents {
+                let bytes = try file.bytes ?? ops.repository.blob(file.blob, limit: RecordBytes.maximumSize)
                 switch file.ledgerPath {
                 case .intent(let id) where intents[id] == nil:
-                    intents[id] = IntentFile(bytes: bytes, index: read.index)
+                    intents[id] = IntentFile(bytes: bytes, index: step.index)
                 case .intentSignature(let id) where signatures[id] == nil:
-                    signatures[id] = (bytes, read.index)
+                    signatures[id] = (bytes, step.index)
                 default:
                     continue
                 }
             }
-            // The walk judged signature and entitlement; a position always
-            // exists here, since the timeline is trusted.
-            guard let position = read.position else { return }
-            for judged in read.events {
-                let bytes = judged.file.bytes ?? Data()
-                var whyNot = judged.whyNot
-                let event: AuditEvent?
-                do {
-                    event = try AuditEvent.parse(bytes, expectedPath: judged.file.path)
-                } catch {
-                    event = nil
-                    whyNot = "malformed \(judged.kind) event: " + ((error as? WritError)?.detail ?? "does not parse")
-                }
-                if let whyNot {
-                    findings.append(
-                        AuditFinding(reason: .ledgerViolation, commit: read.id, path: judged.file.path, detail: whyNot))
-                }
-                let summary =
-                    event.map(AuditedEvent.summarize) ?? "\(judged.kind) \(judged.intent): \(whyNot ?? "malformed")"
-                events.append(
-                    AuditedEvent(
-                        path: judged.file.path, intent: judged.intent, kind: judged.kind, sequence: judged.sequence,
-                        commit: read.id, commitTime: Timestamp(read.committerTime), signature: read.signature,
-                        signers: read.signers.sorted(), governance: position.commit, counts: whyNot == nil,
-                        whyNot: whyNot,
-                        event: event, summary: summary.split(whereSeparator: \.isNewline).joined(separator: " "),
-                        bytes: bytes,
-                        commitIndex: read.index, clock: read.clock, positionIndex: position.index,
-                        verifiedSigners: read.signers))
-            }
+            events += step.events
         }
         for (id, signature) in signatures {
             intents[id]?.signature = signature.0
@@ -101,5 +69,97 @@ public struct LedgerAudit {
         self.events = events
         self.findings = findings
         self.intents = intents
+    }
+
+    /// One ledger commit, or one part of a commit with many events, as the
+    /// audit reads it: what `init` keeps of every commit, and what `writ
+    /// verify` takes in and lets go, a part at a time, so its memory does
+    /// not grow with the history or with the size of one commit.
+    struct Step {
+        let id: ObjectID
+        /// Its index on the ledger's first-parent history.
+        let index: Int
+        /// Whether this is the commit's first part (a commit with more than
+        /// `partSize` events comes in several, in event order).
+        let first: Bool
+        /// The part's findings: for the first part the commit's
+        /// append-only violations, then, in event order, its malformed
+        /// events and events that do not count.
+        let findings: [AuditFinding]
+        /// Intent files and signatures the commit added (first part only),
+        /// without their bytes.
+        let intents: [LedgerAddition]
+        /// The part's events, in sequence then path order.
+        let events: [AuditedEvent]
+    }
+
+    /// The most events one `Step` holds.
+    static let partSize = 1_024
+
+    /// Walks the ledger from its first commit to `head` through the one
+    /// `LedgerWalk`, handing `visit` each commit's audit. Events are read
+    /// and parsed on every core, each worker through a repository of its own.
+    static func replay(
+        ops: OpsRepo, governance: GovernanceTimeline, to head: ObjectID, _ visit: (Step) throws -> Void
+    ) throws {
+        try LedgerWalk(ops: ops, timeline: governance).walk(after: nil, to: head, readBytes: false) { read in
+            var findings = read.problems.map {
+                AuditFinding(reason: .ledgerViolation, commit: read.id, path: $0.path, detail: $0.detail)
+            }
+            // The walk judged signature and entitlement; a position always
+            // exists here, since the timeline is trusted.
+            guard let position = read.position, !read.events.isEmpty else {
+                try visit(
+                    Step(
+                        id: read.id, index: read.index, first: true, findings: findings, intents: read.intents,
+                        events: []))
+                return
+            }
+            var start = 0
+            while start < read.events.count {
+                let part = read.events[start..<min(start + partSize, read.events.count)]
+                let events = try ops.repository.parallelMap(part, minimumPerWorker: 128) { judged, repository in
+                    try Self.audited(judged, in: read, at: position, repository: repository)
+                }
+                for event in events {
+                    if let whyNot = event.whyNot {
+                        findings.append(
+                            AuditFinding(reason: .ledgerViolation, commit: read.id, path: event.path, detail: whyNot))
+                    }
+                }
+                try visit(
+                    Step(
+                        id: read.id, index: read.index, first: start == 0, findings: findings,
+                        intents: start == 0 ? read.intents : [], events: events))
+                findings = []
+                start += partSize
+            }
+        }
+    }
+
+    /// One event of `read` as the audit reports it: parsed, summarised,
+    /// and why it does not count (the walk's judgement, or its being
+    /// malformed).
+    private static func audited(
+        _ judged: LedgerEventRead, in read: LedgerCommitRead, at position: GovernanceTimeline.Point,
+        repository: Repository
+    ) throws -> AuditedEvent {
+        let bytes = try judged.file.bytes ?? repository.blob(judged.file.blob, limit: RecordBytes.maximumSize)
+        var whyNot = judged.whyNot
+        let event: AuditEvent?
+        do {
+            event = try AuditEvent.parse(bytes, expectedPath: judged.file.path)
+        } catch {
+            event = nil
+            whyNot = "malformed \(judged.kind) event: " + ((error as? WritError)?.detail ?? "does not parse")
+        }
+        let summary = event.map(AuditedEvent.summarize) ?? "\(judged.kind) \(judged.intent): \(whyNot ?? "malformed")"
+        return AuditedEvent(
+            path: judged.file.path, intent: judged.intent, kind: judged.kind, sequence: judged.sequence,
+            commit: read.id, commitTime: Timestamp(read.committerTime), signature: read.signature,
+            signers: read.signers.sorted(), governance: position.commit, counts: whyNot == nil, whyNot: whyNot,
+            event: event, summary: summary.split(whereSeparator: \.isNewline).joined(separator: " "), bytes: bytes,
+            blob: judged.file.blob, commitIndex: read.index, clock: read.clock, positionIndex: position.index,
+            verifiedSigners: read.signers)
     }
 }

@@ -4,6 +4,12 @@ import Foundation
 /// proves that the ledger was append-only, that every event was written by
 /// a principal entitled to it (both from `LedgerAudit`), that every claim
 /// was ready when it was made, and that no intent ran twice.
+///
+/// It streams: the ledger is taken in one commit at a time
+/// (`LedgerAudit.replay`), and what it keeps per intent is its state, the
+/// blobs of its intent file and signature, and references to its events
+/// until it is settled; bytes are read again from the object store when a
+/// claim is re-decided. Claims are re-decided in batches, on every core.
 public struct LedgerVerifier {
     let ops: OpsRepo
     /// Kinds whose executor is `idempotent = true` on the host (known only
@@ -11,6 +17,9 @@ public struct LedgerVerifier {
     /// `in_doubt` is a legitimate re-run. Empty: every second claim needs
     /// an `in_doubt` followed by `resolved(retry)`.
     var idempotentKinds: Set<String>
+
+    /// Claims re-decided together, side by side on every core.
+    static let claimBatch = 2_048
 
     public init(ops: OpsRepo, idempotentKinds: Set<String> = []) {
         self.ops = ops
@@ -21,122 +30,242 @@ public struct LedgerVerifier {
     /// judged at `now`. Throws only contract errors (trust root missing,
     /// history rewritten, governance not trusted, no ledger branch).
     public func verify(trustRoot: ObjectID, now: Date) throws -> VerifyReport {
-        let audit = try LedgerAudit(ops: ops, trustRoot: trustRoot, now: now)
+        let governance = try GovernanceTimeline(ops: ops, trustRoot: trustRoot, now: now)
+        let head = try ops.ledgerHead()
         // Approval records are attributed over the whole first-parent
         // history, so a record merged before the trust root keeps its commit.
-        let approvals = try ApprovalIndex(repository: ops.repository, head: audit.governance.head.commit)
-        let offset = approvals.chain.firstIndex(of: audit.governance.start.commit) ?? 0
-        // Every claim re-decision verifies its intent's and approvals'
-        // signatures: verify them all first, on every core.
-        try Self.verifyAhead(audit: audit, approvals: approvals)
+        let approvals = try ApprovalIndex(repository: ops.repository, head: governance.head.commit)
+        let offset = approvals.chain.firstIndex(of: governance.start.commit) ?? 0
         var replay = ClaimReplay(
-            audit: audit, idempotentKinds: idempotentKinds, approvals: approvals, approvalsOffset: offset)
-        try replay.run()
-
-        let position = Dictionary(audit.chain.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
-        let findings = (audit.findings + replay.findings).enumerated().sorted { lhs, rhs in
-            let left = (lhs.element.commit.flatMap { position[$0] } ?? Int.max, lhs.offset)
-            let right = (rhs.element.commit.flatMap { position[$0] } ?? Int.max, rhs.offset)
-            return left < right
-        }.map(\.element)
+            repository: ops.repository, governance: governance, idempotentKinds: idempotentKinds,
+            approvals: approvals, approvalsOffset: offset)
+        var commits = 0
+        var events = 0
+        var auditFindings: [OrderedFinding] = []
+        try LedgerAudit.replay(ops: ops, governance: governance, to: head) { step in
+            if step.first { commits += 1 }
+            events += step.events.count
+            auditFindings += step.findings.map {
+                OrderedFinding(finding: $0, commitIndex: step.index, intent: nil, order: 0)
+            }
+            try replay.take(step)
+        }
+        try replay.finish()
         return VerifyReport(
-            ledgerHead: audit.head, governanceHead: audit.governance.chain.last ?? trustRoot,
-            commits: audit.chain.count,
-            governanceCommits: approvals.chain.count, events: audit.events.count, claims: replay.claims,
-            findings: findings)
+            ledgerHead: head, governanceHead: governance.chain.last ?? trustRoot, commits: commits,
+            governanceCommits: approvals.chain.count, events: events, claims: replay.claims,
+            findings: OrderedFinding.sorted(audit: auditFindings, replay: replay.findings))
     }
 }
 
-extension LedgerVerifier {
-    /// Verifies, in parallel, the signatures of every claimed intent and of
-    /// its approval records at the head, so the replay finds them known.
-    static func verifyAhead(audit: LedgerAudit, approvals: ApprovalIndex) throws {
-        var pending: [PendingSignature] = []
-        let claimed = Set(audit.events.lazy.filter { $0.kind == .claimed }.map(\.intent))
-        for id in claimed.sorted() {
-            guard let file = audit.intents[id] else { continue }
-            pending += PendingSignature.decision(
-                intent: file.bytes, signature: file.signature, approvals: try approvals.approvals(for: id))
-        }
-        VerificationCache.verifyInParallel(pending)
+/// A finding with its place in the report: by ledger commit; within a
+/// commit the audit's findings (append-only, malformed, not counting) in
+/// walk order, then the replay's by intent id, each intent's in event order.
+private struct OrderedFinding {
+    let finding: AuditFinding
+    let commitIndex: Int
+    /// Nil for the audit's own findings.
+    let intent: IntentID?
+    /// The event's place in the walk (replay findings).
+    let order: Int
+
+    static func sorted(audit: [OrderedFinding], replay: [OrderedFinding]) -> [AuditFinding] {
+        func position(_ entry: OrderedFinding) -> Int { entry.finding.commit == nil ? Int.max : entry.commitIndex }
+        let audits = audit.enumerated().map { (position($1), 0, "", $0, $1.finding) }
+        let replays = replay.map { (position($0), 1, $0.intent?.rawValue ?? "", $0.order, $0.finding) }
+        return (audits + replays).sorted { ($0.0, $0.1, $0.2, $0.3) < ($1.0, $1.1, $1.2, $1.3) }.map(\.4)
     }
 }
 
 /// Each intent's counting events, replayed in ledger order through the
 /// state machine of docs/decisions.md, re-deciding every claim.
 private struct ClaimReplay {
-    let audit: LedgerAudit
+    /// An event of an intent not yet settled, kept to re-decide a later claim.
+    struct EventReference: Sendable {
+        let path: String
+        let blob: ObjectID
+        let commit: ObjectID
+        let commitIndex: Int
+        let kind: AuditEventKind
+        let signers: Set<Principal>
+        let counts: Bool
+    }
+
+    /// A file's blob and the index of the ledger commit that first added it.
+    struct Addition: Sendable {
+        let blob: ObjectID
+        let index: Int
+    }
+
+    /// What the replay knows of one intent.
+    struct Track {
+        var intent: Addition?
+        var signature: Addition?
+        var state: IntentState?
+        /// The commit of the latest counting claim.
+        var lastClaim: ObjectID?
+        /// Every event so far, emptied once the intent is settled: a claim
+        /// after `succeeded` or `failed` is a second run without re-deciding.
+        var events: [EventReference] = []
+        var settled: Bool { state == .succeeded || state == .failed }
+    }
+
+    /// A claim to re-decide, with what the replay knew when it was made.
+    struct PendingClaim: Sendable {
+        let audited: AuditedEvent
+        let claim: AuditEvent.Claim
+        let event: AuditEvent
+        let intent: Addition?
+        let signature: Addition?
+        let before: [EventReference]
+        let order: Int
+    }
+
+    let repository: Repository
+    let governance: GovernanceTimeline
     let idempotentKinds: Set<String>
     let approvals: ApprovalIndex
     /// The trust root's index in `approvals.chain`.
     let approvalsOffset: Int
-    var findings: [AuditFinding] = []
+    var tracks: [IntentID: Track] = [:]
+    var pending: [PendingClaim] = []
+    var findings: [OrderedFinding] = []
     var claims = 0
+    /// Events taken in so far: each event's place in the walk.
+    var order = 0
 
-    mutating func run() throws {
-        let byIntent = Dictionary(grouping: audit.events, by: \.intent)
-        for id in byIntent.keys.sorted() {
-            let all = byIntent[id] ?? []
-            var state: IntentState?
-            var lastClaim: AuditedEvent?
-            for audited in all where audited.counts {
-                guard let event = audited.event else { continue }
-                func violation(_ detail: String) {
-                    findings.append(
-                        AuditFinding(
-                            reason: .ledgerViolation, commit: audited.commit, path: audited.path, detail: detail))
-                }
-                let current = state?.rawValue ?? "open"
-                switch event.payload {
-                case .claimed(let claim):
-                    claims += 1
-                    let rerun = state == .inDoubt && idempotentKind(id)
-                    if state != nil && !rerun {
-                        let earlier = lastClaim.map { " (claimed before in ledger commit \($0.commit.hex))" } ?? ""
-                        findings.append(
-                            AuditFinding(
-                                reason: .alreadyExecuted, commit: audited.commit, path: audited.path,
-                                detail:
-                                    "second claim of \(id) while it is \(current)\(earlier); only an entitled in_doubt "
-                                    + "followed by resolved(retry), or an idempotent executor after in_doubt, allows another run"
-                            ))
-                    } else if let finding = try check(audited, claim: claim, event: event, events: all, rerun: rerun) {
-                        findings.append(finding)
-                    }
-                    state = .claimed
-                    lastClaim = audited
-                case .succeeded, .failed:
-                    guard state == .claimed || state == .inDoubt else {
-                        violation("\(event.kind) for \(id) with no open claim (the intent is \(current))")
-                        continue
-                    }
-                    state = event.kind == .succeeded ? .succeeded : .failed
-                case .inDoubt:
-                    guard state == .claimed else {
-                        violation("in_doubt for \(id) with no open claim (the intent is \(current))")
-                        continue
-                    }
-                    state = .inDoubt
-                case .resolved(let resolution, _):
-                    switch (state, resolution) {
-                    case (.inDoubt, .retry): state = nil
-                    case (.inDoubt, .succeeded), (.claimed, .succeeded): state = .succeeded
-                    case (.inDoubt, .failed), (.claimed, .failed): state = .failed
-                    default: violation("resolved(\(resolution.rawValue)) does not apply to \(id), which is \(current)")
-                    }
-                case .autoApproved, .blocked, .projection, .gate:
-                    continue
-                }
+    init(
+        repository: Repository, governance: GovernanceTimeline, idempotentKinds: Set<String>,
+        approvals: ApprovalIndex, approvalsOffset: Int
+    ) {
+        self.repository = repository
+        self.governance = governance
+        self.idempotentKinds = idempotentKinds
+        self.approvals = approvals
+        self.approvalsOffset = approvalsOffset
+    }
+
+    /// Takes in one ledger commit.
+    mutating func take(_ step: LedgerAudit.Step) throws {
+        for file in step.intents {
+            switch file.ledgerPath {
+            case .intent(let id) where tracks[id]?.intent == nil:
+                tracks[id, default: Track()].intent = Addition(blob: file.blob, index: step.index)
+            case .intentSignature(let id) where tracks[id]?.signature == nil:
+                tracks[id, default: Track()].signature = Addition(blob: file.blob, index: step.index)
+            default:
+                continue
             }
+        }
+        for audited in step.events {
+            order += 1
+            try take(audited)
+        }
+        if pending.count >= LedgerVerifier.claimBatch { try decidePending() }
+    }
+
+    /// Re-decides the claims still waiting.
+    mutating func finish() throws { try decidePending() }
+
+    private mutating func take(_ audited: AuditedEvent) throws {
+        let id = audited.intent
+        var track = tracks[id] ?? Track()
+        defer { tracks[id] = track }
+        if !track.settled {
+            track.events.append(
+                EventReference(
+                    path: audited.path, blob: audited.blob, commit: audited.commit, commitIndex: audited.commitIndex,
+                    kind: audited.kind, signers: audited.verifiedSigners, counts: audited.counts))
+        }
+        guard audited.counts, let event = audited.event else { return }
+        func note(_ reason: ReasonCode, _ detail: String) {
+            findings.append(
+                OrderedFinding(
+                    finding: AuditFinding(reason: reason, commit: audited.commit, path: audited.path, detail: detail),
+                    commitIndex: audited.commitIndex, intent: id, order: order))
+        }
+        let current = track.state?.rawValue ?? "open"
+        switch event.payload {
+        case .claimed(let claim):
+            claims += 1
+            let rerun = track.state == .inDoubt && idempotentKind(track.intent, id)
+            if track.state != nil && !rerun {
+                let earlier = track.lastClaim.map { " (claimed before in ledger commit \($0.hex))" } ?? ""
+                note(
+                    .alreadyExecuted,
+                    "second claim of \(id) while it is \(current)\(earlier); only an entitled in_doubt "
+                        + "followed by resolved(retry), or an idempotent executor after in_doubt, allows another run")
+            } else {
+                let before = track.events.filter { $0.commitIndex < audited.commitIndex }
+                    .filter { !rerun || ($0.kind != .claimed && $0.kind != .inDoubt) }
+                pending.append(
+                    PendingClaim(
+                        audited: audited, claim: claim, event: event, intent: track.intent,
+                        signature: track.signature, before: before, order: order))
+            }
+            track.state = .claimed
+            track.lastClaim = audited.commit
+        case .succeeded, .failed:
+            guard track.state == .claimed || track.state == .inDoubt else {
+                note(.ledgerViolation, "\(event.kind) for \(id) with no open claim (the intent is \(current))")
+                return
+            }
+            track.state = event.kind == .succeeded ? .succeeded : .failed
+            track.events = []
+        case .inDoubt:
+            guard track.state == .claimed else {
+                note(.ledgerViolation, "in_doubt for \(id) with no open claim (the intent is \(current))")
+                return
+            }
+            track.state = .inDoubt
+        case .resolved(let resolution, _):
+            switch (track.state, resolution) {
+            case (.inDoubt, .retry): track.state = nil
+            case (.inDoubt, .succeeded), (.claimed, .succeeded): track.state = .succeeded
+            case (.inDoubt, .failed), (.claimed, .failed): track.state = .failed
+            default:
+                note(
+                    .ledgerViolation, "resolved(\(resolution.rawValue)) does not apply to \(id), which is \(current)")
+            }
+            if track.settled { track.events = [] }
+        case .autoApproved, .blocked, .projection, .gate:
+            return
         }
     }
 
-    private func idempotentKind(_ id: IntentID) -> Bool {
-        guard let file = audit.intents[id],
-            let intent = try? Intent.parse(file.bytes, expectedPath: LedgerPath.intent(id).path)
+    private func idempotentKind(_ file: Addition?, _ id: IntentID) -> Bool {
+        guard let file, let bytes = try? repository.blob(file.blob, limit: RecordBytes.maximumSize),
+            let intent = try? Intent.parse(bytes, expectedPath: LedgerPath.intent(id).path)
         else { return false }
         return idempotentKinds.contains(intent.kind)
     }
+
+    /// Re-decides the waiting claims, side by side on every core.
+    private mutating func decidePending() throws {
+        guard !pending.isEmpty else { return }
+        let context = ClaimContext(
+            points: governance.points, approvals: approvals.shape, approvalsOffset: approvalsOffset)
+        let decided = try repository.parallelMap(pending, minimumPerWorker: 32) { claim, repository in
+            try context.check(claim, in: repository)
+        }
+        for (claim, finding) in zip(pending, decided) {
+            guard let finding else { continue }
+            findings.append(
+                OrderedFinding(
+                    finding: finding, commitIndex: claim.audited.commitIndex, intent: claim.audited.intent,
+                    order: claim.order))
+        }
+        pending = []
+    }
+}
+
+/// What re-deciding a claim reads besides the claim itself, shared by the
+/// workers that re-decide claims side by side.
+private struct ClaimContext: Sendable {
+    let points: [GovernanceTimeline.Point]
+    let approvals: ApprovalIndex.Shape
+    /// The trust root's index in the approvals' chain.
+    let approvalsOffset: Int
 
     /// Re-decides a claim as the dispatcher should have: with the governance
     /// trusted at the claim commit's ledger position P, the approvals merged
@@ -146,42 +275,46 @@ private struct ClaimReplay {
     /// clock set by governance history): a claim cannot predate the
     /// governance it was anchored to, so backdating its `at` does not make
     /// an expired intent or approval look live.
-    private func check(
-        _ audited: AuditedEvent, claim: AuditEvent.Claim, event: AuditEvent, events: [AuditedEvent], rerun: Bool
-    ) throws -> AuditFinding? {
+    func check(_ pending: ClaimReplay.PendingClaim, in repository: Repository) throws -> AuditFinding? {
+        let audited = pending.audited
+        let event = pending.event
         let id = audited.intent
         func finding(_ reason: ReasonCode, _ detail: String) -> AuditFinding {
             AuditFinding(reason: reason, commit: audited.commit, path: audited.path, detail: detail)
         }
-        let point = audit.governance.points[audited.positionIndex]
+        let point = points[audited.positionIndex]
         guard point.headTrusted else {
             return finding(
                 .policyUnapproved,
                 "\(id) was claimed while governance commit \(point.commit.hex) was pending, so nothing could run: \(point.detail)"
             )
         }
-        guard let file = audit.intents[id], file.index < audited.commitIndex else {
+        guard let file = pending.intent, file.index < audited.commitIndex,
+            let bytes = try? repository.blob(file.blob, limit: RecordBytes.maximumSize)
+        else {
             return finding(.ledgerViolation, "\(id) was claimed before its intent file was on the ledger")
         }
-        let signature = file.signatureIndex.flatMap { $0 < audited.commitIndex ? file.signature : nil }
-        let intent = IntentEvidence(path: LedgerPath.intent(id).path, bytes: file.bytes, signature: signature)
-        let before = events.filter { $0.commitIndex < audited.commitIndex }
-            .filter { !rerun || ($0.kind != .claimed && $0.kind != .inDoubt) }
-            .map {
-                EventEvidence(
-                    path: $0.path, bytes: $0.bytes, commit: $0.commit, signers: $0.verifiedSigners, counts: $0.counts)
-            }
+        let signature = pending.signature.flatMap {
+            $0.index < audited.commitIndex ? try? repository.blob($0.blob, limit: RecordBytes.maximumSize) : nil
+        }
+        let intent = IntentEvidence(path: LedgerPath.intent(id).path, bytes: bytes, signature: signature)
+        let before = try pending.before.map {
+            EventEvidence(
+                path: $0.path, bytes: try repository.blob($0.blob, limit: RecordBytes.maximumSize), commit: $0.commit,
+                signers: $0.signers, counts: $0.counts)
+        }
+        let index = ApprovalIndex(repository: repository, shape: approvals)
         let verdict = DecisionEngine.decide(
             governance: point.trusted, intent: intent,
-            approvals: try approvals.approvals(for: id, asOf: approvalsOffset + point.index),
+            approvals: try index.approvals(for: id, asOf: approvalsOffset + point.index),
             events: before, now: max(event.at.date, audited.clock))
         let context =
             "claimed at \(event.at) (ledger clock \(Timestamp(audited.clock))) under governance \(point.commit.hex)"
         switch verdict.state {
         case .ready:
-            if let tier = verdict.tier, claim.tier != tier {
+            if let tier = verdict.tier, pending.claim.tier != tier {
                 return finding(
-                    .tierMismatch, "\(context): the claim says tier \(claim.tier), the intent was tier \(tier)")
+                    .tierMismatch, "\(context): the claim says tier \(pending.claim.tier), the intent was tier \(tier)")
             }
             if event.intentDigest != verdict.intentDigest {
                 return finding(

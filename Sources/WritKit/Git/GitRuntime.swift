@@ -24,8 +24,17 @@ enum GitRuntime {
         }
         _ = git_libgit2_init()
         _ = writ_git_set_owner_validation(0)
+        // writ reads most objects once, in walks over long histories: a
+        // small cache keeps the trees read again and again (the fan-out
+        // trees of a large ledger, tens of KB each, above libgit2's 4 KB
+        // default per tree) without holding the history in memory.
+        _ = writ_git_set_cache_max_size(cacheBytes)
+        _ = writ_git_set_cache_object_limit(GIT_OBJECT_TREE, 256 * 1024)
         return counting
     }()
+
+    /// The most bytes libgit2's object cache holds.
+    static let cacheBytes = 16 * 1024 * 1024
 
     static func ensure() {
         _ = counting

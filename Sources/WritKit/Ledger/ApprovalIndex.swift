@@ -25,6 +25,23 @@ struct ApprovalIndex {
         self.arrivals = arrivals
     }
 
+    /// What an index knows, apart from the repository it reads through:
+    /// workers that decide side by side share one, each reading through a
+    /// repository of its own.
+    struct Shape: Sendable {
+        let chain: [ObjectID]
+        let arrivals: [String: [Int]]
+    }
+
+    var shape: Shape { Shape(chain: chain, arrivals: arrivals) }
+
+    /// The index `shape` describes, reading through `repository`.
+    init(repository: Repository, shape: Shape) {
+        self.repository = repository
+        self.chain = shape.chain
+        self.arrivals = shape.arrivals
+    }
+
     /// The approval and denial records for `id` at the head, with their signatures.
     func approvals(for id: IntentID) throws -> [ApprovalEvidence] {
         try approvals(for: id, asOf: chain.count - 1)
@@ -35,7 +52,7 @@ struct ApprovalIndex {
     func approvals(for id: IntentID, asOf index: Int) throws -> [ApprovalEvidence] {
         let commit = chain[index]
         return try ApprovalFolder.read(
-            id, inTree: try repository.commit(commit).tree, repository: repository,
+            id, inTree: try repository.commitTree(commit), repository: repository,
             introducedBy: { path in arrivals[path]?.last { $0 <= index }.map { chain[$0] } }, fallback: commit)
     }
 }

@@ -5,7 +5,7 @@ import Foundation
 /// (path, blob, commit, signers, whether it counts), read by the one
 /// ledger walk. Bytes are read when an intent is decided, so memory does
 /// not hold the history's events.
-struct LedgerFiles {
+struct LedgerFiles: Sendable {
     struct IntentFiles: Sendable {
         var intent: ObjectID?
         var signature: ObjectID?

@@ -156,19 +156,22 @@ extension OpsStatus {
     /// Every intent's `writ status --json` line in id order, the stored ones
     /// as they were kept and the others encoded now.
     public func forEachIntentLine(_ body: (Data) throws -> Void) throws {
+        try forEachIntentBytes { try body(Data($0)) }
+    }
+
+    /// `forEachIntentLine` without copying: each line's bytes are valid
+    /// only during the call, and stored lines are views of the snapshot.
+    public func forEachIntentBytes(_ body: (UnsafeRawBufferPointer) throws -> Void) throws {
         var next = 0
         for row in intents {
             let key = Array(row.id.rawValue.utf8)
-            while next < stored.count, stored.compare(entry: next, with: key) < 0 {
-                try body(stored.line(at: next))
-                next += 1
-            }
-            try body(try StatusLine.encode(row))
+            var end = next
+            while end < stored.count, stored.compare(entry: end, with: key) < 0 { end += 1 }
+            try stored.withLines(next..<end, body)
+            next = end
+            try StatusLine.encode(row).withUnsafeBytes(body)
         }
-        while next < stored.count {
-            try body(stored.line(at: next))
-            next += 1
-        }
+        try stored.withLines(next..<stored.count, body)
     }
 
     /// Every row in id order, the stored ones decoded.

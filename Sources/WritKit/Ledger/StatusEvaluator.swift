@@ -88,29 +88,10 @@ public struct StatusEvaluator {
             commit: ledgerHead)
         // An append-only violation may have changed or removed files: read
         // each intent as the head's tree holds it.
-        let headTree = violation == nil ? nil : try ops.repository.commit(ledgerHead).tree
-        func evidence(_ id: IntentID) -> IntentEvidence? {
-            let path = LedgerPath.intent(id).path
-            let limit = RecordBytes.maximumSize
-            if let headTree {
-                guard let bytes = try? ops.repository.blob(at: path, inTree: headTree, limit: limit) else {
-                    return nil
-                }
-                let signature = try? ops.repository.blob(
-                    at: LedgerPath.intentSignature(id).path, inTree: headTree, limit: limit)
-                return IntentEvidence(path: path, bytes: bytes, signature: signature)
-            }
-            guard let files = read.intents[id], let blob = files.intent,
-                let bytes = try? ops.repository.blob(blob, limit: limit)
-            else { return nil }
-            let signature = files.signature.flatMap { try? ops.repository.blob($0, limit: limit) }
-            return IntentEvidence(path: path, bytes: bytes, signature: signature)
-        }
-        func events(_ id: IntentID) throws -> [EventEvidence] {
-            try (read.events[id] ?? []).map { try $0.evidence(in: ops.repository) }
-        }
+        let headTree = violation == nil ? nil : try ops.repository.commitTree(ledgerHead)
 
-        // 3. One decision per intent.
+        // 3. One decision per intent, on every core, a chunk at a time so
+        // that only one chunk's bytes are held.
         let keepEverything = snapshot == nil
         var intents: [OpsStatus.IntentStatus] = []
         var verdicts: [IntentID: Verdict] = [:]
@@ -119,56 +100,25 @@ public struct StatusEvaluator {
         let index = try (trusted ?? lastTrusted).map { _ in
             try ApprovalIndex(repository: ops.repository, head: governance.commit ?? ops.governanceHead())
         }
-        // The approvals read ahead are the ones decided on: each folder is read once.
-        var readAhead = try index.map { try Self.verifyAhead(read, evidence: evidence, index: $0) } ?? [:]
-        func approvals(_ id: IntentID, _ index: ApprovalIndex) throws -> [ApprovalEvidence] {
-            if let read = readAhead.removeValue(forKey: id) { return read.approvals }
-            return try index.approvals(for: id)
-        }
-        for id in read.intents.keys.sorted() {
-            guard let evidence = readAhead[id]?.intent ?? evidence(id) else { continue }
-            let intentEvents = try events(id)
-            if keepEverything { keptEvents[id] = intentEvents }
-            guard let trusted, let index else {
-                let untrusted = WritError(governance.reason ?? .policyUnapproved, governance.detail)
-                let settled = try lastTrusted.flatMap { state -> Verdict? in
-                    guard let index else { return nil }
-                    return try Self.settled(
-                        DecisionEngine.decide(
-                            governance: state, intent: evidence, approvals: try approvals(id, index),
-                            events: intentEvents, now: now), or: untrusted)
-                }
-                let intent = try? Intent.parse(evidence.bytes, expectedPath: evidence.path)
-                guard let settled else {
-                    intents.append(
-                        OpsStatus.IntentStatus(
-                            id: id, kind: intent?.kind, tier: nil, state: .blocked, reason: untrusted.reason,
-                            detail: untrusted.detail, approvals: 0, required: 0))
+        let inputs = DecisionInputs(
+            files: read, headTree: headTree, trusted: trusted, lastTrusted: lastTrusted, governance: governance,
+            violation: violation, now: now, keepEverything: keepEverything, approvals: index?.shape)
+        let ids = read.intents.keys.sorted()
+        for start in stride(from: 0, to: ids.count, by: Self.decisionChunk) {
+            let chunk = ids[start..<min(start + Self.decisionChunk, ids.count)]
+            let decided = try ops.repository.parallelMap(chunk) { id, repository in
+                try inputs.decide(id, in: repository)
+            }
+            for (id, decision) in zip(chunk, decided) {
+                guard let decision else { continue }
+                if keepEverything { keptEvents[id] = decision.events }
+                if let line = decision.stableLine {
+                    stable.append((id, line))
                     continue
                 }
-                verdicts[id] = settled
-                intents.append(
-                    OpsStatus.IntentStatus(
-                        id: id, kind: intent?.kind, tier: settled.tier, state: settled.state, reason: settled.reason,
-                        detail: settled.detail, approvals: 0, required: 0))
-                continue
+                if let verdict = decision.verdict { verdicts[id] = verdict }
+                intents.append(decision.row)
             }
-            let intentApprovals = try approvals(id, index)
-            var verdict = DecisionEngine.decide(
-                governance: trusted, intent: evidence, approvals: intentApprovals, events: intentEvents, now: now)
-            if verdict.state == .ready, let violation {
-                verdict = verdict.blocked(by: violation)
-            }
-            let row = OpsStatus.IntentStatus(
-                id: id, kind: verdict.intent?.kind, tier: verdict.tier, state: verdict.state, reason: verdict.reason,
-                detail: verdict.detail, approvals: verdict.approvalsCounted, required: verdict.approvalsRequired)
-            // A row only new history could change leaves the decided set.
-            if !keepEverything, verdict.state == .succeeded || verdict.state == .failed, intentApprovals.isEmpty {
-                stable.append((id, try StatusLine.encode(row)))
-                continue
-            }
-            verdicts[id] = verdict
-            intents.append(row)
         }
 
         let stored = (prior?.rows ?? .empty).merged(with: stable)
@@ -193,34 +143,8 @@ public struct StatusEvaluator {
             policy: trusted?.policy, stored: keepEverything ? .empty : stored)
     }
 
-    /// Verifies, on every core, the intent and approval signatures the
-    /// decisions will check: those of intents the ledger has not settled
-    /// (a settled intent's decision reads no signature). Returns what it
-    /// read, by intent.
-    static func verifyAhead(
-        _ read: LedgerFiles, evidence: (IntentID) -> IntentEvidence?, index: ApprovalIndex
-    ) throws -> [IntentID: (intent: IntentEvidence, approvals: [ApprovalEvidence])] {
-        var pending: [PendingSignature] = []
-        var result: [IntentID: (intent: IntentEvidence, approvals: [ApprovalEvidence])] = [:]
-        for id in read.intents.keys where !isSettled(read.events[id] ?? []) {
-            guard let intent = evidence(id) else { continue }
-            let approvals = try index.approvals(for: id)
-            result[id] = (intent, approvals)
-            pending += PendingSignature.decision(
-                intent: intent.bytes, signature: intent.signature, approvals: approvals)
-        }
-        VerificationCache.verifyInParallel(pending)
-        return result
-    }
-
-    /// Whether a counting outcome is among `events` (a guess that only
-    /// decides what is verified ahead; the decision itself replays them).
-    private static func isSettled(_ events: [StatusSnapshot.EventRef]) -> Bool {
-        events.contains { event in
-            guard event.counts, case .auditEvent(_, _, let kind)? = LedgerPath(event.path) else { return false }
-            return kind == .succeeded || kind == .failed || kind == .resolved
-        }
-    }
+    /// Intents decided together: the most whose bytes are held at once.
+    static let decisionChunk = 4_096
 
     /// Under untrusted governance: the verdict when the ledger settled the
     /// intent as succeeded or failed (the trail is still true), else the

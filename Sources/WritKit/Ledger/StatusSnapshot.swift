@@ -62,15 +62,17 @@ struct StatusSnapshot: Sendable {
     /// The snapshot at `url` when it is this user's private file, whole,
     /// and made under `key`; nil otherwise (it is then replaced by the next save).
     static func load(from url: URL, key: Key) -> StatusSnapshot? {
-        guard VerificationCache.isPrivate(url.path), let data = try? StateFiles.read(url.path),
+        guard VerificationCache.isPrivate(url.path), var data = try? StateFiles.read(url.path),
             data.count > magic.count, data.prefix(magic.count) == magic
         else { return nil }
         let afterMagic = data.startIndex + magic.count
         guard let newline = data[afterMagic...].firstIndex(of: 0x0A),
             let header = try? JSONDecoder().decode(Header.self, from: data[afterMagic..<newline]),
-            header.key == key, data.endIndex - (newline + 1) == header.rowBytes,
-            let rows = StoredStatusRows(indexing: Data(data[(newline + 1)...]))
+            header.key == key, data.endIndex - (newline + 1) == header.rowBytes
         else { return nil }
+        // The rows stay in the buffer they were read into.
+        data.removeSubrange(data.startIndex...newline)
+        guard let rows = StoredStatusRows(indexing: data) else { return nil }
         return StatusSnapshot(header: header, rows: rows)
     }
 

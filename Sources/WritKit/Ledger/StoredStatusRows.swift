@@ -80,6 +80,18 @@ public struct StoredStatusRows: Sendable {
     /// The JSON line of entry `index`, newline included.
     func line(at index: Int) -> Data { bytes[entries[index].line] }
 
+    /// Hands `body` the JSON lines (newline included) of the entries in
+    /// `range`, as views of the stored bytes: nothing is copied.
+    func withLines(_ range: Range<Int>, _ body: (UnsafeRawBufferPointer) throws -> Void) rethrows {
+        guard !range.isEmpty else { return }
+        try bytes.withUnsafeBytes { raw in
+            for index in range {
+                let line = entries[index].line
+                try body(UnsafeRawBufferPointer(rebasing: raw[line]))
+            }
+        }
+    }
+
     /// Entry `index`'s id compared with `key` (negative: it sorts first).
     func compare(entry index: Int, with key: [UInt8]) -> Int {
         let range = entries[index].id

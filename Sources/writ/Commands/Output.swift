@@ -1,6 +1,10 @@
 import Foundation
 import WritKit
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Machine output as JSON Lines (docs/json.md): every object is one compact
 /// line with `"schema": 1`, sorted keys and unescaped slashes, so that a
 /// reader can process output line by line and an auditor can diff it.
@@ -65,17 +69,34 @@ extension Output {
 /// Standard output in large writes: a status over a long history prints
 /// one line per intent, and a write per line would cost a system call each.
 struct BufferedOutput {
-    private var buffer = Data()
+    private var buffer: [UInt8] = []
     private let capacity = 1 << 20
 
+    init() { buffer.reserveCapacity(capacity) }
+
     mutating func write(_ data: Data) {
-        buffer.append(data)
+        data.withUnsafeBytes { write($0) }
+    }
+
+    mutating func write(_ bytes: UnsafeRawBufferPointer) {
+        buffer.append(contentsOf: bytes)
         if buffer.count >= capacity { flush() }
     }
 
     mutating func flush() {
         guard !buffer.isEmpty else { return }
-        FileHandle.standardOutput.write(buffer)
+        buffer.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let written = Glibc.write(STDOUT_FILENO, raw.baseAddress! + offset, raw.count - offset)
+                if written < 0 {
+                    // A closed pipe (`| head`) ends the output, as it did before.
+                    if errno == EINTR { continue }
+                    return
+                }
+                offset += written
+            }
+        }
         buffer.removeAll(keepingCapacity: true)
     }
 }
