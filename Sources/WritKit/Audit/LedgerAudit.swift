@@ -102,6 +102,7 @@ public struct LedgerAudit {
     static func replay(
         ops: OpsRepo, governance: GovernanceTimeline, to head: ObjectID, _ visit: (Step) throws -> Void
     ) throws {
+        let workers = RepositoryWorkers(ops.repository)
         try LedgerWalk(ops: ops, timeline: governance).walk(after: nil, to: head, readBytes: false) { read in
             var findings = read.problems.map {
                 AuditFinding(reason: .ledgerViolation, commit: read.id, path: $0.path, detail: $0.detail)
@@ -118,7 +119,7 @@ public struct LedgerAudit {
             var start = 0
             while start < read.events.count {
                 let part = read.events[start..<min(start + partSize, read.events.count)]
-                let events = try ops.repository.parallelMap(part, minimumPerWorker: 128) { judged, repository in
+                let events = try workers.map(part, minimumPerWorker: 128) { judged, repository in
                     try Self.audited(judged, in: read, at: position, repository: repository)
                 }
                 for event in events {

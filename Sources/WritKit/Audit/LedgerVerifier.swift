@@ -122,6 +122,8 @@ private struct ClaimReplay {
     }
 
     let repository: Repository
+    /// Reused by every batch of claims.
+    let workers: RepositoryWorkers
     let governance: GovernanceTimeline
     let idempotentKinds: Set<String>
     let approvals: ApprovalIndex
@@ -139,6 +141,7 @@ private struct ClaimReplay {
         approvals: ApprovalIndex, approvalsOffset: Int
     ) {
         self.repository = repository
+        self.workers = RepositoryWorkers(repository)
         self.governance = governance
         self.idempotentKinds = idempotentKinds
         self.approvals = approvals
@@ -245,7 +248,7 @@ private struct ClaimReplay {
         guard !pending.isEmpty else { return }
         let context = ClaimContext(
             points: governance.points, approvals: approvals.shape, approvalsOffset: approvalsOffset)
-        let decided = try repository.parallelMap(pending, minimumPerWorker: 32) { claim, repository in
+        let decided = try workers.map(pending, minimumPerWorker: 32) { claim, repository in
             try context.check(claim, in: repository)
         }
         for (claim, finding) in zip(pending, decided) {

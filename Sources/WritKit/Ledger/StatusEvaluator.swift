@@ -104,9 +104,10 @@ public struct StatusEvaluator {
             files: read, headTree: headTree, trusted: trusted, lastTrusted: lastTrusted, governance: governance,
             violation: violation, now: now, keepEverything: keepEverything, approvals: index?.shape)
         let ids = read.intents.keys.sorted()
+        let workers = RepositoryWorkers(ops.repository)
         for start in stride(from: 0, to: ids.count, by: Self.decisionChunk) {
             let chunk = ids[start..<min(start + Self.decisionChunk, ids.count)]
-            let decided = try ops.repository.parallelMap(chunk) { id, repository in
+            let decided = try workers.map(chunk) { id, repository in
                 try inputs.decide(id, in: repository)
             }
             for (id, decision) in zip(chunk, decided) {

@@ -204,16 +204,9 @@ extension VerificationCache {
     /// known. Invalid ones are simply not remembered: the decision that
     /// asks about them verifies again and reports the failure itself.
     static func verifyInParallel(_ signatures: [PendingSignature]) {
-        let workers = min(ProcessInfo.processInfo.activeProcessorCount, max(1, signatures.count / 64))
-        guard workers > 1 else {
-            for pending in signatures { check(pending) }
-            return
-        }
-        let chunk = (signatures.count + workers - 1) / workers
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            let start = worker * chunk
-            for index in start..<min(start + chunk, signatures.count) { check(signatures[index]) }
-        }
+        let workers = ParallelWork.workers(for: signatures.count, minimumPerWorker: 64)
+        // `check` never throws: a failure is simply not remembered.
+        _ = try? ParallelWork.map(signatures, workers: workers) { pending, _ in check(pending) }
     }
 
     private static func check(_ pending: PendingSignature) {
