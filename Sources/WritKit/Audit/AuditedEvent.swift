@@ -66,6 +66,11 @@ public struct AuditedEvent: Sendable, Encodable {
         try container.encode(event?.actor, forKey: .actor)
     }
 
+    /// The scalars `Character.isNewline` holds true for.
+    private static let lineBreaks: Set<Unicode.Scalar> = [
+        "\n", "\u{0B}", "\u{0C}", "\r", "\u{85}", "\u{2028}", "\u{2029}",
+    ]
+
     /// "claimed release-1 by dispatch-1@example.com: tier high, run r-1, 2 approval(s)".
     static func summarize(_ event: AuditEvent) -> String {
         let fields: String
@@ -89,6 +94,8 @@ public struct AuditedEvent: Sendable, Encodable {
         }
         let line = "\(event.kind) \(event.intent) by \(event.actor): \(fields)"
         // One line: a detail or note with a newline must not break the log.
+        // Most lines have none, and splitting by characters is not cheap.
+        guard line.unicodeScalars.contains(where: lineBreaks.contains) else { return line }
         return line.split(whereSeparator: \.isNewline).joined(separator: " ")
     }
 }

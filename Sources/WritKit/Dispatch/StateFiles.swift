@@ -17,15 +17,33 @@ enum StateFiles {
     /// `flushFileSystem` has run (`StateStore` does before the state file
     /// that refers to it is written).
     static func write(_ data: Data, to path: String, flush: Bool = true) throws {
+        try write([data], to: path, flush: flush)
+    }
+
+    /// `write(_:to:flush:)` of the parts one after another, so that a
+    /// large file made of parts (the status snapshot) is never copied into
+    /// one buffer first.
+    static func write(_ parts: [Data], to path: String, flush: Bool = true) throws {
         let directory = (path as NSString).deletingLastPathComponent
         try ensureDirectory(directory)
         let temporary = path + ".tmp.\(getpid())"
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw failure("cannot create", temporary) }
-        let written = data.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
+        let written = parts.allSatisfy { part in
+            part.withUnsafeBytes { raw in
+                var offset = 0
+                while offset < raw.count {
+                    let count = Glibc.write(descriptor, raw.baseAddress! + offset, raw.count - offset)
+                    if count < 0, errno == EINTR { continue }
+                    guard count > 0 else { return false }
+                    offset += count
+                }
+                return true
+            }
+        }
         let synced = !flush || fsync(descriptor) == 0
         close(descriptor)
-        guard written == data.count, synced else {
+        guard written, synced else {
             let error = failure("cannot write", temporary)
             unlink(temporary)
             throw error

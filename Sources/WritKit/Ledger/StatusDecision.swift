@@ -34,7 +34,7 @@ struct DecisionInputs: Sendable {
     /// file cannot be read.
     func decide(_ id: IntentID, in repository: Repository) throws -> Decision? {
         guard let evidence = evidence(id, in: repository) else { return nil }
-        let events = try (files.events[id] ?? []).map { try $0.evidence(in: repository) }
+        let events = try files.events(of: id).map { try $0.evidence(in: repository) }
         let kept = keepEverything ? events : []
         let index = approvals.map { ApprovalIndex(repository: repository, shape: $0) }
         guard let trusted, let index else {
@@ -84,7 +84,7 @@ struct DecisionInputs: Sendable {
                 at: LedgerPath.intentSignature(id).path, inTree: headTree, limit: limit)
             return IntentEvidence(path: path, bytes: bytes, signature: signature)
         }
-        guard let blobs = files.intents[id], let blob = blobs.intent,
+        guard let blobs = files.files(of: id), let blob = blobs.intent,
             let bytes = try? repository.blob(blob, limit: limit)
         else { return nil }
         let signature = blobs.signature.flatMap { try? repository.blob($0, limit: limit) }

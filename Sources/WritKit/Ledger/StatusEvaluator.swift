@@ -96,14 +96,14 @@ public struct StatusEvaluator {
         var intents: [OpsStatus.IntentStatus] = []
         var verdicts: [IntentID: Verdict] = [:]
         var keptEvents: [IntentID: [EventEvidence]] = [:]
-        var stable: [(IntentID, Data)] = []
+        var stable = StoredStatusRows.Builder()
         let index = try (trusted ?? lastTrusted).map { _ in
             try ApprovalIndex(repository: ops.repository, head: governance.commit ?? ops.governanceHead())
         }
         let inputs = DecisionInputs(
             files: read, headTree: headTree, trusted: trusted, lastTrusted: lastTrusted, governance: governance,
             violation: violation, now: now, keepEverything: keepEverything, approvals: index?.shape)
-        let ids = read.intents.keys.sorted()
+        let ids = read.intentIDs
         let workers = RepositoryWorkers(ops.repository)
         for start in stride(from: 0, to: ids.count, by: Self.decisionChunk) {
             let chunk = ids[start..<min(start + Self.decisionChunk, ids.count)]
@@ -114,25 +114,26 @@ public struct StatusEvaluator {
                 guard let decision else { continue }
                 if keepEverything { keptEvents[id] = decision.events }
                 if let line = decision.stableLine {
-                    stable.append((id, line))
+                    stable.append(id, line: line)
                     continue
                 }
                 if let verdict = decision.verdict { verdicts[id] = verdict }
                 intents.append(decision.row)
             }
+            if start == 0 { stable.reserve(rows: ids.count) }
         }
 
-        let stored = (prior?.rows ?? .empty).merged(with: stable)
+        let settled = stable.rows
+        let stored = (prior?.rows ?? .empty).merged(with: settled)
         if let snapshot, let key, violation == nil, let cursor = read.cursor {
             // Everything not stored stays open, events of intents not yet
             // on the ledger included.
-            let settled = Set(stable.map(\.0))
-            let live = Set(read.intents.keys).union(read.events.keys).subtracting(settled).sorted().map { id in
+            let live = read.allIDs.filter { !settled.contains($0) }.map { id in
                 StatusSnapshot.LiveIntent(
-                    id: id, intent: read.intents[id]?.intent, signature: read.intents[id]?.signature,
-                    events: read.events[id] ?? [])
+                    id: id, intent: read.files(of: id)?.intent, signature: read.files(of: id)?.signature,
+                    events: read.events(of: id))
             }
-            let unchanged = prior != nil && prior?.header.cursor == cursor && stable.isEmpty
+            let unchanged = prior != nil && prior?.header.cursor == cursor && settled.count == 0
             if !unchanged {
                 StatusSnapshot(
                     header: .init(key: key, cursor: cursor, live: live, rowBytes: stored.bytes.count), rows: stored

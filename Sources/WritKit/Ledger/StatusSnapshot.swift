@@ -84,14 +84,9 @@ struct StatusSnapshot: Sendable {
         var header = self.header
         header.rowBytes = rows.bytes.count
         guard let line = try? encoder.encode(header) else { return }
-        var data = Self.magic
-        data.reserveCapacity(data.count + line.count + 1 + rows.bytes.count)
-        data.append(line)
-        data.append(0x0A)
-        data.append(rows.bytes)
         try? FileManager.default.createDirectory(
             at: url.deletingLastPathComponent(), withIntermediateDirectories: true,
             attributes: [.posixPermissions: 0o700])
-        try? StateFiles.write(data, to: url.path)
+        try? StateFiles.write([Self.magic + line + Data([0x0A]), rows.bytes], to: url.path)
     }
 }

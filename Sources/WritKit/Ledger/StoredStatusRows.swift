@@ -118,41 +118,67 @@ public struct StoredStatusRows: Sendable {
         return try entries.map { try decoder.decode(OpsStatus.IntentStatus.self, from: bytes[$0.line]) }
     }
 
-    /// These rows and `more` (ids not among them, each with its JSON
-    /// line), merged in id order.
-    func merged(with more: [(IntentID, Data)]) -> StoredStatusRows {
-        guard !more.isEmpty else { return self }
+    /// Rows appended one at a time in increasing id order, into one buffer.
+    struct Builder {
+        private var bytes = Data()
+        private var entries: [(id: Range<Int>, line: Range<Int>)] = []
+        private var last: IntentID?
+
+        /// Appends `id`'s JSON line (newline included); ids must increase.
+        mutating func append(_ id: IntentID, line: Data) {
+            precondition(last.map { $0 < id } ?? true, "stored rows are appended in id order")
+            last = id
+            let start = bytes.count
+            bytes.append(contentsOf: id.rawValue.utf8)
+            let tab = bytes.count
+            bytes.append(0x09)
+            bytes.append(line)
+            entries.append((start..<tab, (tab + 1)..<bytes.count))
+        }
+
+        /// Makes room for `total` rows in all, judged by the rows so far:
+        /// growing a buffer of many megabytes by doubling holds the old and
+        /// the new one at once.
+        mutating func reserve(rows total: Int) {
+            guard !entries.isEmpty, total > entries.count else { return }
+            let perRow = Double(bytes.count) / Double(entries.count)
+            bytes.reserveCapacity(Int(perRow * Double(total) * 1.05))
+            entries.reserveCapacity(total)
+        }
+
+        var rows: StoredStatusRows { StoredStatusRows(bytes: bytes, entries: entries) }
+    }
+
+    /// These rows and `other`'s (ids not among these), merged in id order.
+    func merged(with other: StoredStatusRows) -> StoredStatusRows {
+        if other.count == 0 { return self }
+        if count == 0 { return other }
         var result = Data()
-        result.reserveCapacity(bytes.count + more.reduce(0) { $0 + $1.1.count + $1.0.rawValue.utf8.count + 1 })
+        result.reserveCapacity(bytes.count + other.bytes.count)
         var entries: [(id: Range<Int>, line: Range<Int>)] = []
-        entries.reserveCapacity(self.entries.count + more.count)
-        func appendStored(_ index: Int) {
-            let entry = self.entries[index]
+        entries.reserveCapacity(count + other.count)
+        func append(_ rows: StoredStatusRows, _ index: Int) {
+            let entry = rows.entries[index]
             let offset = result.count - entry.id.lowerBound
-            result.append(bytes[entry.id.lowerBound..<entry.line.upperBound])
+            result.append(rows.bytes[entry.id.lowerBound..<entry.line.upperBound])
             entries.append(
                 (
                     (entry.id.lowerBound + offset)..<(entry.id.upperBound + offset),
                     (entry.line.lowerBound + offset)..<(entry.line.upperBound + offset)
                 ))
         }
-        var next = 0
-        for (id, line) in more.sorted(by: { $0.0 < $1.0 }) {
-            let key = Array(id.rawValue.utf8)
-            while next < self.entries.count, compare(entry: next, with: key) < 0 {
-                appendStored(next)
-                next += 1
+        var mine = 0
+        var theirs = 0
+        while mine < count || theirs < other.count {
+            if theirs == other.count
+                || (mine < count && compare(entry: mine, with: Array(other.bytes[other.entries[theirs].id])) < 0)
+            {
+                append(self, mine)
+                mine += 1
+            } else {
+                append(other, theirs)
+                theirs += 1
             }
-            let start = result.count
-            result.append(contentsOf: key)
-            let tab = result.count
-            result.append(0x09)
-            result.append(line)
-            entries.append((start..<tab, (tab + 1)..<result.count))
-        }
-        while next < self.entries.count {
-            appendStored(next)
-            next += 1
         }
         return StoredStatusRows(bytes: result, entries: entries)
     }

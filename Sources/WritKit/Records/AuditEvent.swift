@@ -192,26 +192,8 @@ public struct AuditEvent: Sendable, Equatable {
     /// With `expectedPath`, the path must be `audit/<aa>/<intent>/<seq>-<event>.json`
     /// with this event's intent and name.
     public static func parse(_ bytes: some Collection<UInt8>, expectedPath: String? = nil) throws -> AuditEvent {
-        let text = try RecordBytes.text(bytes, reason: .ledgerViolation, record: "audit event")
-        let integerLiterals: [String: Bool]
-        do {
-            integerLiterals = try StrictJSON.check(Array(text.utf8))
-        } catch {
-            throw WritError(.ledgerViolation, "audit event: \(error.message)")
-        }
-        for field in ["schema", "exit_code", "duration_ms"] where integerLiterals[field] == false {
-            throw WritError(.ledgerViolation, "audit event: field '\(field)' must be an integer")
-        }
-        let event: AuditEvent
-        do {
-            event = try JSONDecoder().decode(AuditEvent.self, from: Data(text.utf8))
-        } catch let error as WritError {
-            throw error
-        } catch let error as DecodingError {
-            throw WritError(.ledgerViolation, "audit event: \(describe(error))")
-        } catch {
-            throw WritError(.ledgerViolation, "audit event: not valid JSON")
-        }
+        var text = try RecordBytes.text(bytes, reason: .ledgerViolation, record: "audit event")
+        let event = try text.withUTF8 { AuditEventScanner.event($0) } ?? decodeThoroughly(text)
         if let expectedPath {
             switch LedgerPath.diagnose(expectedPath) {
             case .failure(let problem):
@@ -231,6 +213,31 @@ public struct AuditEvent: Sendable, Equatable {
             case .success:
                 throw WritError(.ledgerViolation, "path \(quoted: expectedPath) is not an audit event")
             }
+        }
+        return event
+    }
+
+    /// The full reader: the strict syntax check, then the decoder, each
+    /// problem named. `AuditEventScanner` answers first for what it can.
+    static func decodeThoroughly(_ text: String) throws -> AuditEvent {
+        let integerLiterals: [String: Bool]
+        do {
+            integerLiterals = try StrictJSON.check(Array(text.utf8))
+        } catch {
+            throw WritError(.ledgerViolation, "audit event: \(error.message)")
+        }
+        for field in ["schema", "exit_code", "duration_ms"] where integerLiterals[field] == false {
+            throw WritError(.ledgerViolation, "audit event: field '\(field)' must be an integer")
+        }
+        let event: AuditEvent
+        do {
+            event = try JSONDecoder().decode(AuditEvent.self, from: Data(text.utf8))
+        } catch let error as WritError {
+            throw error
+        } catch let error as DecodingError {
+            throw WritError(.ledgerViolation, "audit event: \(describe(error))")
+        } catch {
+            throw WritError(.ledgerViolation, "audit event: not valid JSON")
         }
         return event
     }

@@ -16,15 +16,29 @@ public struct IntentID: Sendable, Hashable, Comparable, CustomStringConvertible,
 
     /// Whether `text` is a valid intent id.
     static func isValid(_ text: String) -> Bool {
-        let bytes = Array(text.utf8)
-        guard let first = bytes.first, bytes.count <= 100 else { return false }
-        guard first.isLowerAlnum else { return false }
-        guard
-            bytes.allSatisfy({
-                $0.isLowerAlnum || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-")
-            })
-        else { return false }
-        return !text.contains("..")
+        var text = text
+        return text.withUTF8 { isValid(bytes: $0) }
+    }
+
+    /// Whether `bytes` spell a valid intent id: one pass, no allocation
+    /// (every ledger path read checks one).
+    static func isValid(bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let first = bytes.first, bytes.count <= 100, first.isLowerAlnum else { return false }
+        var previous = first
+        for byte in bytes.dropFirst() {
+            if byte == UInt8(ascii: ".") {
+                if previous == UInt8(ascii: ".") { return false }
+            } else if !(byte.isLowerAlnum || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")) {
+                return false
+            }
+            previous = byte
+        }
+        return true
+    }
+
+    /// An id whose bytes `isValid(bytes:)` already accepted.
+    init(validated text: String) {
+        rawValue = text
     }
 
     public static func < (lhs: IntentID, rhs: IntentID) -> Bool { lhs.rawValue < rhs.rawValue }

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// A path on the ledger branch, and what it names (SPEC §3):
 /// `intents/<aa>/<id>.toml`, `intents/<aa>/<id>.toml.sig` and
 /// `audit/<aa>/<id>/<seq>-<event>.json`.
@@ -50,6 +54,70 @@ public enum LedgerPath: Sendable, Hashable, CustomStringConvertible {
 
     /// Parses `path`, or says why it is not a ledger path.
     static func diagnose(_ path: String) -> Result<LedgerPath, PathProblem> {
+        var path = path
+        if let parsed = path.withUTF8({ exact($0) }) { return .success(parsed) }
+        return explain(path)
+    }
+
+    /// The path `bytes` spell when they are exactly a ledger path, in one
+    /// pass over the bytes; nil for anything else, which `explain` then
+    /// names. Every reader parses each ledger path it meets, several times
+    /// over a walk, so this is the common case made cheap; the tests hold
+    /// it to the same answers as `explain`.
+    static func exact(_ bytes: UnsafeBufferPointer<UInt8>) -> LedgerPath? {
+        let slash = UInt8(ascii: "/")
+        // `<root>/<aa>/`: the fan-out is checked once the id is known.
+        func fanOut(after root: Int) -> Int? {
+            guard bytes.count > root + 3, bytes[root + 2] == slash else { return nil }
+            return root + 3
+        }
+        func matches(_ text: StaticString, at offset: Int = 0) -> Bool {
+            let count = text.utf8CodeUnitCount
+            guard offset >= 0, bytes.count >= offset + count else { return false }
+            return memcmp(bytes.baseAddress! + offset, text.utf8Start, count) == 0
+        }
+        func identifier(_ range: Range<Int>, fanOutAt fan: Int) -> IntentID? {
+            let id = UnsafeBufferPointer(rebasing: bytes[range])
+            guard IntentID.isValid(bytes: id) else { return nil }
+            let (high, low) = FanOut.digits(for: id)
+            guard bytes[fan] == high, bytes[fan + 1] == low else { return nil }
+            return IntentID(validated: String(decoding: id, as: UTF8.self))
+        }
+        if matches("intents/") {
+            guard let start = fanOut(after: 8), !bytes[start...].contains(slash) else { return nil }
+            let end = bytes.count
+            if end - start > 9, matches(".toml.sig", at: end - 9) {
+                return identifier(start..<(end - 9), fanOutAt: 8).map(LedgerPath.intentSignature)
+            }
+            guard end - start > 5, matches(".toml", at: end - 5) else { return nil }
+            return identifier(start..<(end - 5), fanOutAt: 8).map(LedgerPath.intent)
+        }
+        guard matches("audit/"), let start = fanOut(after: 6),
+            let idEnd = bytes[start...].firstIndex(of: slash)
+        else { return nil }
+        let file = (idEnd + 1)..<bytes.count
+        guard !bytes[file].contains(slash), file.count > 5, matches(".json", at: bytes.count - 5),
+            let dash = bytes[file].firstIndex(of: UInt8(ascii: "-"))
+        else { return nil }
+        // `<seq>`: 4 to 18 digits, written the one canonical way.
+        let digits = file.lowerBound..<dash
+        guard digits.count >= 4, digits.count <= 18,
+            digits.count == 4 || bytes[digits.lowerBound] != UInt8(ascii: "0")
+        else { return nil }
+        var sequence = 0
+        for byte in bytes[digits] {
+            guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else { return nil }
+            sequence = sequence * 10 + Int(byte - UInt8(ascii: "0"))
+        }
+        let event = UnsafeBufferPointer(rebasing: bytes[(dash + 1)..<(bytes.count - 5)])
+        guard sequence >= 1, let kind = AuditEventKind(rawValue: String(decoding: event, as: UTF8.self)),
+            let id = identifier(start..<idEnd, fanOutAt: 6)
+        else { return nil }
+        return .auditEvent(id, sequence: sequence, event: kind)
+    }
+
+    /// Why `path` is not a ledger path (or, when it is one, what it names).
+    static func explain(_ path: String) -> Result<LedgerPath, PathProblem> {
         let parts = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
         switch parts.first {
         case "intents":
