@@ -87,6 +87,26 @@ enum StateFiles {
         }
     }
 
+    /// The file's bytes mapped read-only, nil when it cannot be opened or
+    /// mapped: for a large file read once (the status snapshot), where
+    /// reading would copy every byte into fresh memory first. The mapping
+    /// is private: a file renamed over it later leaves these bytes as they
+    /// were. Only for files this process's user alone may write, since a
+    /// file cut short under a mapping faults on the bytes it lost.
+    static func map(_ path: String) -> Data? {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG else { return nil }
+        let size = Int(status.st_size)
+        guard size > 0 else { return Data() }
+        guard let base = mmap(nil, size, PROT_READ, MAP_PRIVATE, descriptor, 0), base != MAP_FAILED else {
+            return nil
+        }
+        return Data(bytesNoCopy: base, count: size, deallocator: .custom { pointer, count in munmap(pointer, count) })
+    }
+
     /// The file's bytes, nil when it does not exist; any other failure throws.
     static func read(_ path: String) throws -> Data? {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)

@@ -136,7 +136,7 @@ public struct StatusEvaluator {
             let unchanged = prior != nil && prior?.header.cursor == cursor && settled.count == 0
             if !unchanged {
                 StatusSnapshot(
-                    header: .init(key: key, cursor: cursor, live: live, rowBytes: stored.bytes.count), rows: stored
+                    header: .init(key: key, cursor: cursor, live: live, rowBytes: stored.byteCount), rows: stored
                 ).save(to: snapshot)
             }
         }

@@ -62,17 +62,16 @@ struct StatusSnapshot: Sendable {
     /// The snapshot at `url` when it is this user's private file, whole,
     /// and made under `key`; nil otherwise (it is then replaced by the next save).
     static func load(from url: URL, key: Key) -> StatusSnapshot? {
-        guard VerificationCache.isPrivate(url.path), var data = try? StateFiles.read(url.path),
+        guard VerificationCache.isPrivate(url.path), let data = StateFiles.map(url.path),
             data.count > magic.count, data.prefix(magic.count) == magic
         else { return nil }
         let afterMagic = data.startIndex + magic.count
         guard let newline = data[afterMagic...].firstIndex(of: 0x0A),
             let header = try? JSONDecoder().decode(Header.self, from: data[afterMagic..<newline]),
-            header.key == key, data.endIndex - (newline + 1) == header.rowBytes
+            header.key == key, data.endIndex - (newline + 1) == header.rowBytes,
+            // The rows stay in the mapped file, after the header.
+            let rows = StoredStatusRows(indexing: data, from: newline + 1)
         else { return nil }
-        // The rows stay in the buffer they were read into.
-        data.removeSubrange(data.startIndex...newline)
-        guard let rows = StoredStatusRows(indexing: data) else { return nil }
         return StatusSnapshot(header: header, rows: rows)
     }
 
@@ -82,11 +81,11 @@ struct StatusSnapshot: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var header = self.header
-        header.rowBytes = rows.bytes.count
+        header.rowBytes = rows.byteCount
         guard let line = try? encoder.encode(header) else { return }
         try? FileManager.default.createDirectory(
             at: url.deletingLastPathComponent(), withIntermediateDirectories: true,
             attributes: [.posixPermissions: 0o700])
-        try? StateFiles.write([Self.magic + line + Data([0x0A]), rows.bytes], to: url.path)
+        try? StateFiles.write([Self.magic + line + Data([0x0A]), rows.storedBytes], to: url.path)
     }
 }

@@ -8,8 +8,10 @@ import Foundation
 /// Lines are in id order, one per intent, none of them among the rows a
 /// status decided now.
 public struct StoredStatusRows: Sendable {
-    /// `<id>\t<json line>\n`, repeated.
+    /// `<id>\t<json line>\n`, repeated, from `start` on (the bytes before
+    /// are the snapshot's header, when the rows are read from one).
     let bytes: Data
+    let start: Int
     /// Each entry's id range and JSON line range (newline included) in `bytes`.
     let entries: [(id: Range<Int>, line: Range<Int>)]
 
@@ -18,19 +20,28 @@ public struct StoredStatusRows: Sendable {
 
     init(bytes: Data, entries: [(id: Range<Int>, line: Range<Int>)]) {
         self.bytes = bytes
+        self.start = 0
         self.entries = entries
     }
+
+    /// The rows' own bytes, as the snapshot stores them.
+    var storedBytes: Data { bytes[start...] }
+
+    /// Their size.
+    var byteCount: Int { bytes.count - start }
 
     /// How many intents the rows stand for.
     public var count: Int { entries.count }
 
-    /// Indexes the entries of `bytes`; nil unless every entry is an id, a
-    /// tab and one JSON object line, in strictly increasing id order.
-    init?(indexing bytes: Data) {
+    /// Indexes the entries of `bytes` from `start` on (`bytes` starts at
+    /// index 0); nil unless every entry is an id, a tab and one JSON
+    /// object line, in strictly increasing id order.
+    init?(indexing bytes: Data, from start: Int = 0) {
+        guard bytes.startIndex == 0, start <= bytes.count else { return nil }
         var entries: [(id: Range<Int>, line: Range<Int>)] = []
         let valid = bytes.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> Bool in
             guard let base = raw.baseAddress else { return true }
-            var start = 0
+            var start = start
             var previous: Range<Int>?
             while start < raw.count {
                 guard let tab = memchr(base + start, 0x09, raw.count - start),
@@ -52,6 +63,7 @@ public struct StoredStatusRows: Sendable {
         }
         guard valid else { return nil }
         self.bytes = bytes
+        self.start = start
         self.entries = entries
     }
 
@@ -154,7 +166,7 @@ public struct StoredStatusRows: Sendable {
         if other.count == 0 { return self }
         if count == 0 { return other }
         var result = Data()
-        result.reserveCapacity(bytes.count + other.bytes.count)
+        result.reserveCapacity(byteCount + other.byteCount)
         var entries: [(id: Range<Int>, line: Range<Int>)] = []
         entries.reserveCapacity(count + other.count)
         func append(_ rows: StoredStatusRows, _ index: Int) {

@@ -37,6 +37,17 @@ public final class VerificationCache: Sendable {
             (a, b, c, d) = (words[0], words[1], words[2], words[3])
         }
 
+        /// The key stored in the 32 bytes at `offset` of `raw` (the file's order: little-endian words).
+        init(_ raw: UnsafeRawBufferPointer, at offset: Int) {
+            func word(_ index: Int) -> UInt64 {
+                UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset + 8 * index, as: UInt64.self))
+            }
+            (a, b, c, d) = (word(0), word(1), word(2), word(3))
+        }
+
+        /// The digest's bits are uniform already: one word is hash enough.
+        func hash(into hasher: inout Hasher) { hasher.combine(a) }
+
         var bytes: [UInt8] {
             [a, b, c, d].flatMap { word in (0..<8).map { UInt8(truncatingIfNeeded: word >> (8 * UInt64($0))) } }
         }
@@ -57,6 +68,15 @@ public final class VerificationCache: Sendable {
         var loaded = Set<String>()
         /// Keys added since the last load or save, in insertion order.
         var unsaved: [Key] = []
+        /// Files to read before the first lookup (`loadWhenNeeded`).
+        var pending: [URL] = []
+
+        /// Reads the pending files.
+        mutating func readPending() {
+            guard !pending.isEmpty else { return }
+            for file in pending { _ = VerificationCache.read(file, into: &self) }
+            pending.removeAll()
+        }
     }
     private let state = Mutex(State())
 
@@ -74,18 +94,27 @@ public final class VerificationCache: Sendable {
     }
 
     func contains(_ key: Key) -> Bool {
-        state.withLock { $0.keys.contains(key) }
+        state.withLock { state in
+            state.readPending()
+            return state.keys.contains(key)
+        }
     }
 
     func insert(_ key: Key) {
         state.withLock { state in
+            state.readPending()
             guard state.keys.count < Self.capacity, state.keys.insert(key).inserted else { return }
             state.unsaved.append(key)
         }
     }
 
     /// How many successes are remembered.
-    public var count: Int { state.withLock { $0.keys.count } }
+    public var count: Int {
+        state.withLock { state in
+            state.readPending()
+            return state.keys.count
+        }
+    }
 
     /// Forgets everything (the tests' cold start).
     public func removeAll() {
@@ -103,22 +132,35 @@ public final class VerificationCache: Sendable {
     /// with the header is ignored (and will be replaced by the next save).
     @discardableResult
     public func load(from file: URL) -> Int {
-        let first = state.withLock { $0.loaded.insert(file.standardizedFileURL.path).inserted }
-        guard first, Self.isPrivate(file.path), let data = try? Data(contentsOf: file),
-            data.count >= Self.header.count, Array(data.prefix(Self.header.count)) == Self.header
-        else { return 0 }
-        let body = data.dropFirst(Self.header.count)
-        // A torn last record (a crash while appending) is dropped.
-        let records = min(body.count / 32, Self.capacity)
-        return state.withLock { state in
-            var start = body.startIndex
-            for _ in 0..<records {
-                let next = start + 32
-                if state.keys.count < Self.capacity { state.keys.insert(Key(body[start..<next])) }
-                start = next
-            }
-            return records
+        state.withLock { state in
+            guard state.loaded.insert(file.standardizedFileURL.path).inserted else { return 0 }
+            return Self.read(file, into: &state)
         }
+    }
+
+    /// `load(from:)`, put off until a signature is first looked up: a
+    /// `status` answered from its snapshot verifies nothing, so it does
+    /// not read (and hash) a cache of every signature in the history.
+    public func loadWhenNeeded(from file: URL) {
+        state.withLock { state in
+            guard state.loaded.insert(file.standardizedFileURL.path).inserted else { return }
+            state.pending.append(file)
+        }
+    }
+
+    private static func read(_ file: URL, into state: inout State) -> Int {
+        guard isPrivate(file.path), let data = try? Data(contentsOf: file), data.count >= header.count,
+            Array(data.prefix(header.count)) == header
+        else { return 0 }
+        // A torn last record (a crash while appending) is dropped.
+        let records = min((data.count - header.count) / 32, capacity)
+        state.keys.reserveCapacity(min(state.keys.count + records, capacity))
+        data.withUnsafeBytes { raw in
+            for record in 0..<records where state.keys.count < capacity {
+                state.keys.insert(Key(raw, at: header.count + 32 * record))
+            }
+        }
+        return records
     }
 
     /// Appends the entries learnt since the last load or save to `file`,
@@ -126,6 +168,8 @@ public final class VerificationCache: Sendable {
     /// rewriting it when it cannot be trusted. Failing to save costs only
     /// speed: it never fails a command.
     public func save(to file: URL) {
+        // Every insert reads the pending files first: with files still
+        // pending, nothing was learnt and nothing is read or written.
         let fresh = state.withLock { state -> [Key] in
             defer { state.unsaved.removeAll() }
             return state.unsaved

@@ -3,7 +3,7 @@ import Synchronization
 import WritKit
 
 /// The reading commands' verification cache, `.git/writ/verified` of the
-/// ops repo they read: loaded when the repo is opened, saved when the
+/// ops repo they read: read at the first signature looked up, saved when the
 /// process exits, whatever its exit status (docs/audit.md).
 enum CachedVerification {
     private static let file = Mutex<URL?>(nil)
@@ -15,7 +15,7 @@ enum CachedVerification {
             defer { current = url }
             return current == nil
         }
-        VerificationCache.shared.load(from: url)
+        VerificationCache.shared.loadWhenNeeded(from: url)
         if first { atexit { CachedVerification.save() } }
     }
 

@@ -107,6 +107,41 @@ struct VerificationCacheTests {
         }
     }
 
+    /// The reading commands attach the cache without reading it: the file
+    /// is read at the first lookup, as it stood then, and its keys count
+    /// from there on (a status answered from its snapshot never reads it).
+    @Test func aCacheLoadedWhenNeededIsReadAtTheFirstLookup() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("writ/verified")
+        let keys = (0..<4).map { n in VerificationCache.Key(Array(repeating: UInt8(n + 1), count: 32)) }
+        let writer = VerificationCache()
+        writer.insert(keys[0])
+        writer.save(to: file)
+
+        let reader = VerificationCache()
+        reader.loadWhenNeeded(from: file)
+        // Written after the attach, before the first lookup: still read.
+        writer.insert(keys[1])
+        writer.save(to: file)
+        #expect(reader.contains(keys[0]) && reader.contains(keys[1]))
+        #expect(reader.count == 2)
+        // Read once: what is written later is not read again, and a second attach reads nothing.
+        writer.insert(keys[2])
+        writer.save(to: file)
+        reader.loadWhenNeeded(from: file)
+        #expect(!reader.contains(keys[2]))
+        // A save appends what the reader learnt, not what it read.
+        reader.insert(keys[3])
+        reader.save(to: file)
+        let size = try #require(try FileManager.default.attributesOfItem(atPath: file.path)[.size] as? Int)
+        #expect(size == VerificationCache.header.count + 4 * 32)
+        // The bytes read back as the same keys.
+        let all = VerificationCache()
+        #expect(all.load(from: file) == 4)
+        #expect(keys.allSatisfy(all.contains))
+    }
+
     @Test func theFileRoundTripsAndAnUntrustworthyOneIsIgnored() throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
