@@ -1,5 +1,3 @@
-import TOMLKit
-
 /// A strict reader over one TOML table, used by every TOML record.
 ///
 /// Every key must be claimed (unknown keys are errors at every table level),
@@ -16,20 +14,32 @@ struct TOMLRecordReader {
     /// Parses `bytes` after the byte-level checks of `RecordBytes`.
     static func parse(_ bytes: some Collection<UInt8>, reason: ReasonCode, record: String) throws -> TOMLRecordReader {
         let text = try RecordBytes.text(bytes, reason: reason, record: record)
-        // The parser hands strings back as C strings: an escaped NUL would
-        // truncate a value or key without a trace, so the escape is refused
-        // outright (even inside a literal string, where it is harmless text).
-        if text.contains("\\u0000") || text.contains("\\U00000000") {
+        // A NUL inside a value or key would be cut short by every C string
+        // reader downstream (an executor's argv, the environment), so the
+        // escape is refused outright (even inside a literal string, where
+        // it is harmless text).
+        if contains(text, "\\u0000") || contains(text, "\\U00000000") {
             throw WritError(reason, "\(record): contains the escape for a NUL character")
         }
         do {
-            return TOMLRecordReader(table: try TOMLTable(string: text), tablePath: "", reason: reason, record: record)
-        } catch let error as TOMLParseError {
+            return TOMLRecordReader(table: try TOMLParser.parse(text), tablePath: "", reason: reason, record: record)
+        } catch {
             throw WritError(
-                reason,
-                "\(record): TOML parse error at line \(error.source.begin.line), column \(error.source.begin.column): \(error.description)"
-            )
+                reason, "\(record): TOML parse error at line \(error.line), column \(error.column): \(error.message)")
         }
+    }
+
+    /// Whether `text` holds `needle`, byte for byte.
+    private static func contains(_ text: String, _ needle: StaticString) -> Bool {
+        let bytes = text.utf8
+        let pattern = UnsafeBufferPointer(start: needle.utf8Start, count: needle.utf8CodeUnitCount)
+        guard let first = pattern.first else { return true }
+        var index = bytes.startIndex
+        while let found = bytes[index...].firstIndex(of: first) {
+            if bytes[found...].starts(with: pattern) { return true }
+            index = bytes.index(after: found)
+        }
+        return false
     }
 
     func fieldName(_ key: String) -> String { tablePath.isEmpty ? key : tablePath + "." + key }
@@ -50,18 +60,19 @@ struct TOMLRecordReader {
         }
     }
 
-    private func value(_ key: String) -> TOMLValueConvertible? { table[key] }
+    private func value(_ key: String) -> TOMLValue? { table[key] }
 
-    private func typeName(_ value: TOMLValueConvertible) -> String {
-        switch value.type {
-        case .dateTime, .date, .time: "an unquoted TOML date (write it as a quoted string)"
-        default: "a \(value.type)"
+    private func typeName(_ value: TOMLValue) -> String {
+        switch value {
+        case .offsetDateTime, .localDateTime, .localDate, .localTime:
+            "an unquoted TOML date (write it as a quoted string)"
+        default: value.typeName
         }
     }
 
     func string(_ key: String) throws -> String? {
         guard let value = value(key) else { return nil }
-        guard value.type == .string, let text = value.string else {
+        guard case .string(let text) = value else {
             throw fail(key, "must be a string, found \(typeName(value))")
         }
         return text
@@ -74,7 +85,7 @@ struct TOMLRecordReader {
 
     func int(_ key: String) throws -> Int? {
         guard let value = value(key) else { return nil }
-        guard value.type == .int, let number = value.int else {
+        guard case .integer(let number) = value else {
             throw fail(key, "must be an integer, found \(typeName(value))")
         }
         return number
@@ -82,7 +93,7 @@ struct TOMLRecordReader {
 
     func bool(_ key: String) throws -> Bool? {
         guard let value = value(key) else { return nil }
-        guard value.type == .bool, let flag = value.bool else {
+        guard case .boolean(let flag) = value else {
             throw fail(key, "must be true or false, found \(typeName(value))")
         }
         return flag
@@ -95,12 +106,12 @@ struct TOMLRecordReader {
 
     func stringArray(_ key: String) throws -> [String]? {
         guard let value = value(key) else { return nil }
-        guard value.type == .array, let array = value.array else {
+        guard case .array(let array) = value else {
             throw fail(key, "must be an array of strings, found \(typeName(value))")
         }
         var out: [String] = []
         for (index, element) in array.enumerated() {
-            guard element.type == .string, let text = element.string else {
+            guard case .string(let text) = element else {
                 throw fail("\(key)[\(index)]", "must be a string, found \(typeName(element))")
             }
             out.append(text)
@@ -110,14 +121,17 @@ struct TOMLRecordReader {
 
     func table(_ key: String) throws -> TOMLRecordReader? {
         guard let value = value(key) else { return nil }
-        guard value.type == .table, let table = value.table else {
+        guard case .table(let table) = value else {
             throw fail(key, "must be a table, found \(typeName(value))")
         }
         return TOMLRecordReader(table: table, tablePath: fieldName(key), reason: reason, record: record)
     }
 
     /// Whether `key` holds a table (for a setting with a short and a long form).
-    func holdsTable(_ key: String) -> Bool { value(key)?.type == .table }
+    func holdsTable(_ key: String) -> Bool {
+        if case .table? = value(key) { return true }
+        return false
+    }
 
     func requiredTable(_ key: String) throws -> TOMLRecordReader {
         guard let table = try table(key) else { throw fail(key, "is missing") }
