@@ -28,8 +28,10 @@ public struct AuditedEvent: Sendable, Encodable {
     public let whyNot: String?
     /// The parsed event; nil when the file is malformed.
     public let event: AuditEvent?
-    /// One line for humans.
-    public let summary: String
+    /// One line for humans; made when asked for (`writ verify` never asks).
+    public var summary: String {
+        event.map(Self.summarize) ?? Self.oneLine("\(kind) \(intent): \(whyNot ?? "malformed")")
+    }
     /// The file's bytes, for replaying decisions.
     let bytes: Data
     /// The file's blob, to read it again once `bytes` is let go.
@@ -92,9 +94,13 @@ public struct AuditedEvent: Sendable, Encodable {
         case .gate(let name, let status):
             fields = "\(name) \(status.rawValue)"
         }
-        let line = "\(event.kind) \(event.intent) by \(event.actor): \(fields)"
-        // One line: a detail or note with a newline must not break the log.
-        // Most lines have none, and splitting by characters is not cheap.
+        return oneLine("\(event.kind) \(event.intent) by \(event.actor): \(fields)")
+    }
+
+    /// `line` with each run of line breaks made one space: a detail or note
+    /// with a newline must not break the log. Most lines have none, and
+    /// splitting by characters is not cheap.
+    static func oneLine(_ line: String) -> String {
         guard line.unicodeScalars.contains(where: lineBreaks.contains) else { return line }
         return line.split(whereSeparator: \.isNewline).joined(separator: " ")
     }

@@ -154,12 +154,11 @@ public struct LedgerAudit {
             event = nil
             whyNot = "malformed \(judged.kind) event: " + ((error as? WritError)?.detail ?? "does not parse")
         }
-        let summary = event.map(AuditedEvent.summarize) ?? "\(judged.kind) \(judged.intent): \(whyNot ?? "malformed")"
         return AuditedEvent(
             path: judged.file.path, intent: judged.intent, kind: judged.kind, sequence: judged.sequence,
             commit: read.id, commitTime: Timestamp(read.committerTime), signature: read.signature,
             signers: read.signers.sorted(), governance: position.commit, counts: whyNot == nil, whyNot: whyNot,
-            event: event, summary: summary.split(whereSeparator: \.isNewline).joined(separator: " "), bytes: bytes,
+            event: event, bytes: bytes,
             blob: judged.file.blob, commitIndex: read.index, clock: read.clock, positionIndex: position.index,
             verifiedSigners: read.signers)
     }

@@ -34,7 +34,7 @@ enum GitRuntime {
     }()
 
     /// The most bytes libgit2's object cache holds.
-    static let cacheBytes = 16 * 1024 * 1024
+    static let cacheBytes = 4 * 1024 * 1024
 
     static func ensure() {
         _ = counting

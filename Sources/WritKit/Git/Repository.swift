@@ -13,7 +13,7 @@ public final class Repository {
     /// is checked once however often it is read. Bounded: a long-running
     /// reader forgets them all and checks again rather than grow forever.
     private var checkedTrees: Set<ObjectID> = []
-    private static let checkedTreesLimit = 100_000
+    private static let checkedTreesLimit = 32_768
     /// How fetches and pushes through this handle reach network remotes:
     /// credentials, host keys, certificates, the timeout and its helper.
     /// A repository on this machine needs none of it.

@@ -26,6 +26,29 @@ struct LedgerFiles: Sendable {
         let counts: Bool
     }
 
+    /// Events in blocks of a fixed size: growing never copies what is held
+    /// (one array doubling would hold the old and the new buffer at once)
+    /// and at most one block is part empty.
+    private struct EventStore: Sendable {
+        static let blockSize = 32_768
+        private var blocks: [[Event]] = []
+        private(set) var count = 0
+
+        mutating func append(_ event: Event) {
+            if count % Self.blockSize == 0 {
+                blocks.append([])
+                blocks[blocks.count - 1].reserveCapacity(Self.blockSize)
+            }
+            blocks[blocks.count - 1].append(event)
+            count += 1
+        }
+
+        subscript(index: Int) -> Event {
+            get { blocks[index / Self.blockSize][index % Self.blockSize] }
+            set { blocks[index / Self.blockSize][index % Self.blockSize] = newValue }
+        }
+    }
+
     /// A ledger commit that added events, and who signed it.
     private struct Commit: Sendable {
         let id: ObjectID
@@ -38,7 +61,7 @@ struct LedgerFiles: Sendable {
     private var blobs: [IntentFiles] = []
     private var firstEvent: [Int32] = []
     private var lastEvent: [Int32] = []
-    private var store: [Event] = []
+    private var store = EventStore()
     private var commits: [Commit] = []
     /// The first append-only problem in the history walked.
     var violation: WritError?

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// The one-pass reader of an audit event: what `AuditEvent.parse` tries
 /// first, because every status, show, verify and poll reads every event.
 ///
@@ -24,8 +28,8 @@ struct AuditEventScanner {
         .resolution, .operation, .target, .key, .name, .status, .runID, .idempotencyKey, .exitCode, .durationMs,
         .stdoutSHA256, .stderrSHA256, .stdoutTail, .stderrTail, .claimedAt, .remoteID, .remoteURL,
     ]
-    private static let slots: [String: Int] = Dictionary(
-        uniqueKeysWithValues: keys.enumerated().map { ($1.stringValue, $0) })
+    /// Each key's UTF-8 bytes, by slot: keys are matched without making a string.
+    private static let names: [[UInt8]] = keys.map { Array($0.stringValue.utf8) }
     private static let integerKeys: Set<Key> = [.schema, .exitCode, .durationMs]
 
     /// The event `bytes` hold, or nil when the full reader must decide.
@@ -73,7 +77,7 @@ struct AuditEventScanner {
     }
 
     private mutating func member() -> Bool {
-        guard let name = plainKey(), let slot = Self.slots[name], seen & (1 << slot) == 0,
+        guard let name = plainKey(), let slot = slot(named: name), seen & (1 << slot) == 0,
             take(UInt8(ascii: ":"))
         else { return false }
         seen |= 1 << slot
@@ -92,8 +96,9 @@ struct AuditEventScanner {
         return true
     }
 
-    /// A key with no escape in it (an escaped key is left to the full reader).
-    private mutating func plainKey() -> String? {
+    /// A key with no escape in it (an escaped key is left to the full
+    /// reader), as the range of its bytes.
+    private mutating func plainKey() -> Range<Int>? {
         guard take(UInt8(ascii: "\"")) else { return nil }
         let start = index
         while let byte = peek, byte != UInt8(ascii: "\"") {
@@ -101,9 +106,23 @@ struct AuditEventScanner {
             index += 1
         }
         guard peek != nil else { return nil }
-        let name = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
-        index += 1
-        return name
+        defer { index += 1 }
+        return start..<index
+    }
+
+    /// The slot of the known key spelt by `name`'s bytes.
+    private func slot(named name: Range<Int>) -> Int? {
+        Self.names.firstIndex { known in
+            known.count == name.count && known.withUnsafeBufferPointer { known in
+                memcmp(known.baseAddress!, bytes.baseAddress! + name.lowerBound, name.count) == 0
+            }
+        }
+    }
+
+    /// Whether `name`'s bytes spell `word`.
+    private func spells(_ name: Range<Int>, _ word: StaticString) -> Bool {
+        name.count == word.utf8CodeUnitCount
+            && memcmp(word.utf8Start, bytes.baseAddress! + name.lowerBound, name.count) == 0
     }
 
     /// A JSON string, unescaped; nil for what JSON or the strict check refuses.
@@ -117,6 +136,10 @@ struct AuditEventScanner {
             index += 1
         }
         guard let stop = peek else { return nil }
+        if stop == UInt8(ascii: "\"") {
+            defer { index += 1 }
+            return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+        }
         var scalars = String.UnicodeScalarView()
         scalars.append(
             contentsOf: String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
@@ -227,25 +250,33 @@ struct AuditEventScanner {
 
     private mutating func approval() -> AuditEvent.ClaimedApproval? {
         guard take(UInt8(ascii: "{")) else { return nil }
-        var fields: [String: String] = [:]
+        var approverText: String?
+        var commitText: String?
+        var digestText: String?
         repeat {
-            guard let name = plainKey(), ["approver", "commit", "record_digest"].contains(name), fields[name] == nil,
-                take(UInt8(ascii: ":"))
-            else { return nil }
+            guard let name = plainKey(), take(UInt8(ascii: ":")) else { return nil }
             skipWhitespace()
             guard let value = string() else { return nil }
-            fields[name] = value
+            if spells(name, "approver"), approverText == nil {
+                approverText = value
+            } else if spells(name, "commit"), commitText == nil {
+                commitText = value
+            } else if spells(name, "record_digest"), digestText == nil {
+                digestText = value
+            } else {
+                return nil
+            }
         } while take(UInt8(ascii: ","))
-        guard take(UInt8(ascii: "}")), let approver = fields["approver"].flatMap(Principal.init),
-            let commit = fields["commit"], let digest = fields["record_digest"].flatMap(ContentDigest.init(parsing:))
+        guard take(UInt8(ascii: "}")), let approver = approverText.flatMap(Principal.init),
+            let commit = commitText, let digest = digestText.flatMap(ContentDigest.init(parsing:))
         else { return nil }
         return try? AuditEvent.ClaimedApproval(approver: approver, commit: commit, recordDigest: digest)
     }
 
     // MARK: Meaning
 
-    private func string(_ key: Key) -> String? { Self.slots[key.stringValue].flatMap { strings[$0] } }
-    private func integer(_ key: Key) -> Int? { Self.slots[key.stringValue].flatMap { integers[$0] } }
+    private func string(_ key: Key) -> String? { Self.keys.firstIndex(of: key).flatMap { strings[$0] } }
+    private func integer(_ key: Key) -> Int? { Self.keys.firstIndex(of: key).flatMap { integers[$0] } }
 
     /// The event, built the way `AuditEvent.init(from:)` builds it.
     private func build() -> AuditEvent? {
