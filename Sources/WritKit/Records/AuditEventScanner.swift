@@ -113,9 +113,10 @@ struct AuditEventScanner {
     /// The slot of the known key spelt by `name`'s bytes.
     private func slot(named name: Range<Int>) -> Int? {
         Self.names.firstIndex { known in
-            known.count == name.count && known.withUnsafeBufferPointer { known in
-                memcmp(known.baseAddress!, bytes.baseAddress! + name.lowerBound, name.count) == 0
-            }
+            known.count == name.count
+                && known.withUnsafeBufferPointer { known in
+                    memcmp(known.baseAddress!, bytes.baseAddress! + name.lowerBound, name.count) == 0
+                }
         }
     }
 
