@@ -44,7 +44,7 @@ struct Writ: AsyncParsableCommand {
 @main
 enum Main {
     static func main() async {
-        MemoryTuning.apply()
+        MemoryTuning.apply(forArguments: CommandLine.arguments)
         let json = Output.jsonRequested
         if let word = CommandSuggestion.unknownSubcommand(in: Array(CommandLine.arguments.dropFirst())) {
             let message = CommandSuggestion.message(for: word)
