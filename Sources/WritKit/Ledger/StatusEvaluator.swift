@@ -129,9 +129,9 @@ public struct StatusEvaluator {
             // Everything not stored stays open, events of intents not yet
             // on the ledger included.
             let live = read.allIDs.filter { !settled.contains($0) }.map { id in
-                StatusSnapshot.LiveIntent(
-                    id: id, intent: read.files(of: id)?.intent, signature: read.files(of: id)?.signature,
-                    events: read.events(of: id))
+                let files = read.files(of: id)
+                return StatusSnapshot.LiveIntent(
+                    id: id, intent: files?.intent, signature: files?.signature, events: read.events(of: id))
             }
             let unchanged = prior != nil && prior?.header.cursor == cursor && settled.count == 0
             if !unchanged {

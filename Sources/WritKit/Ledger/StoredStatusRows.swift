@@ -104,16 +104,27 @@ public struct StoredStatusRows: Sendable {
         }
     }
 
+    /// Entry `index`'s id compared with entry `otherIndex` of `other` (negative: it sorts first).
+    func compare(entry index: Int, with other: StoredStatusRows, entry otherIndex: Int) -> Int {
+        let range = other.entries[otherIndex].id
+        return other.bytes.withUnsafeBytes { raw in
+            compare(entry: index, with: UnsafeRawBufferPointer(rebasing: raw[range]))
+        }
+    }
+
     /// Entry `index`'s id compared with `key` (negative: it sorts first).
     func compare(entry index: Int, with key: [UInt8]) -> Int {
+        key.withUnsafeBytes { compare(entry: index, with: $0) }
+    }
+
+    /// Entry `index`'s id compared with the id bytes `key`.
+    private func compare(entry index: Int, with key: UnsafeRawBufferPointer) -> Int {
         let range = entries[index].id
         return bytes.withUnsafeBytes { raw in
-            key.withUnsafeBytes { other in
-                let common = min(range.count, other.count)
-                let order = memcmp(raw.baseAddress! + range.lowerBound, other.baseAddress!, common)
-                if order != 0 { return Int(order) }
-                return range.count - other.count
-            }
+            let common = min(range.count, key.count)
+            let order = common == 0 ? 0 : memcmp(raw.baseAddress! + range.lowerBound, key.baseAddress!, common)
+            if order != 0 { return Int(order) }
+            return range.count - key.count
         }
     }
 
@@ -182,9 +193,7 @@ public struct StoredStatusRows: Sendable {
         var mine = 0
         var theirs = 0
         while mine < count || theirs < other.count {
-            if theirs == other.count
-                || (mine < count && compare(entry: mine, with: Array(other.bytes[other.entries[theirs].id])) < 0)
-            {
+            if theirs == other.count || (mine < count && compare(entry: mine, with: other, entry: theirs) < 0) {
                 append(self, mine)
                 mine += 1
             } else {
