@@ -10,17 +10,22 @@ struct ClaimedRun: Sendable {
     let actor: Principal
     /// Holds secret values; kept in memory, never written or logged.
     let plan: ExecutionPlan
-    /// `outbox/<run>/<id>.json`: one file per intent, so runs never share one.
-    let outboxPath: String
+    /// The run that claimed, its claim commit, and the journal the outcome
+    /// is recorded in (the intent's own file: no two runs of one poll
+    /// share one, and the poll's thread writes it only before the run).
+    let runID: String
+    let claimCommit: ObjectID
+    let store: StateStore
     /// The sequence number of the claim, which the outcome is numbered after.
     let claimedSequence: Int
     let idempotent: Bool
     let clock: @Sendable () -> Date
 
     /// Runs the executor (its own output pipes, its own redactor and
-    /// digests: nothing is shared with another run) and writes the outcome
-    /// event durably to the outbox, so that it is recorded before anyone
-    /// publishes it: if the process dies now, the next poll publishes it.
+    /// digests: nothing is shared with another run) and appends the outcome
+    /// event durably to the intent's journal, so that it is recorded before
+    /// anyone publishes it: if the process dies now, the next poll
+    /// publishes it.
     func execute() -> FinishedRun {
         FinishedRun(
             run: self,
@@ -32,13 +37,14 @@ struct ClaimedRun: Sendable {
                 let event = try AuditEvent(
                     intent: id, intentDigest: intentDigest, at: Timestamp(clock()), actor: actor,
                     payload: result.exitCode == 0 ? .succeeded(outcome) : .failed(outcome))
-                try StateFiles.write(Data(event.canonicalJSON()), to: outboxPath)
+                try store.journalAppend(
+                    id, .init(kind: .outcome, runID: runID, commit: claimCommit, event: Data(event.canonicalJSON())))
                 return FinishedRun.Executed(event: event, exitCode: result.exitCode, durationMs: result.durationMs)
             })
     }
 }
 
-/// A `ClaimedRun` that ended: its outcome, in the outbox, or why there is none.
+/// A `ClaimedRun` that ended: its outcome, in the journal, or why there is none.
 struct FinishedRun: Sendable {
     struct Executed: Sendable {
         let event: AuditEvent
@@ -47,7 +53,7 @@ struct FinishedRun: Sendable {
     }
 
     let run: ClaimedRun
-    /// A failure means the runner could not work or the outbox could not be
+    /// A failure means the runner could not work or the journal could not be
     /// written: the claim stays without an outcome and goes in doubt.
     let outcome: Result<Executed, any Error>
 }

@@ -83,7 +83,7 @@ public struct Dispatcher {
 
         _ = try Self.remoteErrors { try publisher.refresh() }
         let view = try sync.sync(&state, now: clock())
-        // Nothing is written, not even an outbox outcome, by a dispatcher
+        // Nothing is written, not even a recovered outcome, by a dispatcher
         // whose events would not count.
         try DispatcherEntitlement.check(signer: signer, trusted: view.trusted, now: clock())
         var session = Session(
@@ -103,7 +103,7 @@ public struct Dispatcher {
             try session.drainRunning()
         } catch {
             // Never leave the poll (and release the lock) while executors
-            // run: each one's outcome reaches the outbox first, and the
+            // run: each one's outcome reaches its journal first, and the
             // next poll publishes it.
             session.abandonRunning()
             throw error
@@ -169,7 +169,7 @@ private struct Session {
     /// and was rebuilt on one) clears it.
     var ownTip: ObjectID?
     /// With executors run one at a time: the last run's outcome, already
-    /// durable in the outbox and reported, published in the commit of the
+    /// durable in its journal and reported, published in the commit of the
     /// next claim (one ledger commit per intent instead of two), or on its
     /// own when no claim follows (`publishHeld`).
     var heldOutcome: (run: ClaimedRun, executed: FinishedRun.Executed)?
@@ -260,6 +260,11 @@ private struct Session {
                 noteBlocked(id, verdict: verdict, reason: reopened.reason ?? .notApproved, detail: reopened.detail)
             }
         case .claimed:
+            if !dispatcher.dryRun, try recoverJournalledOutcome(id, verdict: verdict) {
+                // Settled now: decided again on the view that holds it.
+                try act(on: id)
+                return
+            }
             try checkLease(id, verdict: verdict, executor: executor)
         case .blocked:
             if verdict.reason == .notApproved, let tier = verdict.tier, tier != .low, let intent = verdict.intent {
@@ -330,16 +335,14 @@ private struct Session {
         // The claim is journalled and durable: only now does the executor start.
         let run = ClaimedRun(
             id: id, tier: tier, intentDigest: verdict.intentDigest, actor: config.identity, plan: plan,
-            outboxPath: outboxPath(id), claimedSequence: claimed.sequence,
+            runID: runID, claimCommit: claimed.commit, store: store, claimedSequence: claimed.sequence,
             idempotent: config.executors[intent.kind]?.idempotent ?? false, clock: dispatcher.clock)
         if let pool {
-            // Created here, on this thread, so no two workers race to create it.
-            try StateFiles.ensureDirectory((run.outboxPath as NSString).deletingLastPathComponent)
             pool.start { run.execute() }
         } else {
             let finished = run.execute()
             guard case .success(let executed) = finished.outcome else {
-                // No outcome in the outbox: publishing says why and stops the poll.
+                // No outcome in the journal: publishing says why and stops the poll.
                 try publishOutcome(finished)
                 return
             }
@@ -364,10 +367,10 @@ private struct Session {
         try lock.renew(now: now)
     }
 
-    /// The held outcome is on the ledger: it leaves the outbox.
+    /// The held outcome is on the ledger: the intent leaves play. (Its
+    /// journal line stays; it answers a claim that is now settled.)
     private mutating func heldPublished() {
         guard let held = heldOutcome else { return }
-        try? FileManager.default.removeItem(atPath: held.run.outboxPath)
         if !held.run.idempotent { state.pending.remove(held.run.id) }
         heldOutcome = nil
     }
@@ -379,17 +382,17 @@ private struct Session {
     /// lock stays fresh however long the executors run.
     private var renewalInterval: Double { min(30, max(1, Double(config.lockTTLSeconds) / 4)) }
 
-    /// Publishes the outcome of a finished run (already durable in the
-    /// outbox), renews the lock and reports the intent.
+    /// Publishes the outcome of a finished run (already durable in its
+    /// journal), renews the lock and reports the intent.
     private mutating func publishOutcome(_ finished: FinishedRun) throws {
         try publishOutcomes([finished])
     }
 
-    /// Publishes the outcomes of finished runs (each already durable in the
-    /// outbox) in one ledger commit, renews the lock and reports the
+    /// Publishes the outcomes of finished runs (each already durable in its
+    /// journal) in one ledger commit, renews the lock and reports the
     /// intents. Every ledger write happens here, on the poll's thread. A run
-    /// whose outcome could not be recorded stops the poll; the others' stay
-    /// in the outbox for the next poll.
+    /// whose outcome could not be recorded stops the poll; the others wait
+    /// in their journals for the next poll.
     private mutating func publishOutcomes(_ batch: [FinishedRun]) throws {
         guard !batch.isEmpty else { return }
         let executed = try batch.map { try $0.outcome.get() }
@@ -402,7 +405,6 @@ private struct Session {
             publisher.publish(
                 events, message: message, anchoredAt: view.governanceTip, now: now,
                 after: Dictionary(batch.map { ($0.run.id, $0.run.claimedSequence) }, uniquingKeysWith: max)))
-        for finished in batch { try? FileManager.default.removeItem(atPath: finished.run.outboxPath) }
         // Renewed only once the outcome is safe: a lock taken over while the
         // executor ran stops the poll here, never loses the outcome.
         try lock.renew(now: now)
@@ -448,7 +450,7 @@ private struct Session {
     }
 
     /// After a failure: waits for every running executor without publishing
-    /// anything more. Each worker has written its outcome to the outbox
+    /// anything more. Each worker has written its outcome to its journal
     /// before it finished, so the next poll publishes it; a worker that
     /// could not (its state dir failed) leaves a claim that goes in doubt.
     mutating func abandonRunning() {
@@ -688,11 +690,11 @@ private struct Session {
         let event = try AuditEvent(
             intent: id, intentDigest: verdict.intentDigest, at: Timestamp(now), actor: config.identity,
             payload: payload)
-        try StateFiles.write(Data(event.canonicalJSON()), to: outboxPath(id))
+        try store.journalAppend(
+            id, .init(kind: .outcome, runID: runID, commit: claimed.commit, event: Data(event.canonicalJSON())))
         try publisher.publish(
             [event], message: "writ: \(event.kind.rawValue) \(id) (\(runID))\n", anchoredAt: view.governanceTip,
             now: now, after: [id: claimed.sequence])
-        try? FileManager.default.removeItem(atPath: outboxPath(id))
         try lock.renew(now: now)
         var reason: ReasonCode?
         if case .failure(let error) = result { reason = error.reason }
@@ -915,17 +917,27 @@ private struct Session {
 
     // MARK: Outbox of outcomes not yet published.
 
-    /// `outbox/<run>/<id>.json`: the run that claimed is part of the name,
-    /// so a recovered outcome is only ever published for its own claim.
-    private func outboxPath(_ id: IntentID) -> String { store.root + "/outbox/\(runID)/\(id.rawValue).json" }
+    /// Publishes the outcome this dispatcher journalled for the intent's
+    /// latest claim when a poll that died could not: only while it still
+    /// answers that claim (the claim is that run's and nothing settled it),
+    /// and only from counting events, so a forged claim or outcome cannot
+    /// make a real outcome be dropped. Says whether it published one.
+    private mutating func recoverJournalledOutcome(_ id: IntentID, verdict: Verdict) throws -> Bool {
+        guard case .claimed(let claim)? = Self.lastClaim(verdict.events)?.payload,
+            let event = try store.journalledOutcome(id, run: claim.runID),
+            Self.stillAnswersClaim(of: claim.runID, events: verdict.events, outcome: event)
+        else { return false }
+        try noteOwnCommit(
+            publisher.publish(
+                [event], message: "writ: \(event.kind.rawValue) \(id) (recovered)\n", anchoredAt: view.governanceTip,
+                now: now, after: Self.numbering(id, after: verdict)))
+        view = try sync.sync(&state, now: now)
+        return true
+    }
 
-    /// Publishes outcomes a previous poll recorded but could not publish, as
-    /// long as they still answer the latest claim: when the claim was since
-    /// declared in doubt, resolved with retry and claimed again by another
-    /// run, the old outcome no longer applies and is dropped (the journal
-    /// keeps the fact that this dispatcher ran it). Only events that count
-    /// are consulted, so a forged claim or outcome cannot make a real
-    /// outcome be dropped.
+    /// Publishes outcomes that a dispatcher from before outcomes went to the
+    /// journal left in `outbox/<run>/<id>.json`, under the same rule as
+    /// `recoverJournalledOutcome`, and removes the folder.
     mutating func flushOutbox() throws {
         let folder = store.root + "/outbox"
         let runs = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []

@@ -7,7 +7,7 @@ import Synchronization
 /// thread in the order they finished.
 ///
 /// A worker runs only what it is given: in the dispatcher, one execution
-/// and the durable outbox write of its outcome. It never sees the ops
+/// and the durable journal line of its outcome. It never sees the ops
 /// repository (a libgit2 handle is used from one thread only), the profile
 /// lock or the poll's state; claiming, publishing and renewing stay on the
 /// poll's thread, which alone calls `start`, `next` and `outstanding`.

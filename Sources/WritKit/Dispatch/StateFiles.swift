@@ -137,21 +137,29 @@ enum StateFiles {
         }
     }
 
-    /// Appends `data` to `path` (created if needed). With `flush`, the file
-    /// and its directory entry are flushed, and with them every earlier
-    /// unflushed append; without, the append survives the process dying,
-    /// not the machine losing power.
-    static func append(_ data: Data, to path: String, flush: Bool) throws {
+    /// How far an append is flushed before `append` returns.
+    enum AppendFlush {
+        /// Not at all: the append survives the process dying, not the
+        /// machine losing power.
+        case none
+        /// The file's contents, and with them every earlier unflushed
+        /// append; for a file whose directory entry is already durable.
+        case contents
+        /// The contents and the file's directory entry: the file may be new.
+        case contentsAndEntry
+    }
+
+    /// Appends `data` to `path` (created if needed), flushed as `flush` says.
+    static func append(_ data: Data, to path: String, flush: AppendFlush) throws {
         let directory = (path as NSString).deletingLastPathComponent
         try ensureDirectory(directory)
         let descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw failure("cannot open", path) }
         let written = data.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
-        let synced = !flush || fsync(descriptor) == 0
+        let synced = flush == .none || fsync(descriptor) == 0
         close(descriptor)
         guard written == data.count, synced else { throw failure("cannot append to", path) }
-        // The file may be new: its directory entry must be as durable as it.
-        if flush { try syncDirectory(directory) }
+        if flush == .contentsAndEntry { try syncDirectory(directory) }
     }
 
     /// Creates `directory` and its parents; a failure names the directory.

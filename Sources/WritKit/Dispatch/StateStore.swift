@@ -72,15 +72,20 @@ struct StateStore {
 
     // MARK: The claim journal (SPEC §6).
     //
-    // Two lines per claim: `claim <run> <commit>` before the claim commit is
-    // pushed (its id is known once it is built), and `published <run>
-    // <commit>` once the push succeeded, before the executor starts. Only
-    // the `published` line is flushed (with the file's directory entry,
-    // and so the `claim` line before it): a `claim` line lost to a power
-    // failure before it names a claim that never ran, which forbids
-    // nothing (below). The journal is what keeps "at most once" when the
-    // ledger forgets: events deleted by a rewrite, or a state dir restored
-    // from a backup of the ledger cache.
+    // Lines per claim, appended in this order:
+    // - `claim <run> <commit>` before the claim commit is pushed (its id is
+    //   known once it is built); not flushed: a `claim` line lost to a power
+    //   failure names a claim that never ran, which forbids nothing (below);
+    // - `published <run> <commit>` once the push succeeded, before the
+    //   executor starts; flushed with the file's directory entry, and so
+    //   the `claim` line before it;
+    // - `outcome <run> <commit> <base64 event>` when the executor ended,
+    //   before the outcome is published; flushed (the directory entry is
+    //   durable since `published`). It is what the next poll publishes when
+    //   this one died before it could (`Session.recoverJournalledOutcome`).
+    // The journal is what keeps "at most once" when the ledger forgets:
+    // events deleted by a rewrite, or a state dir restored from a backup of
+    // the ledger cache.
     //
     // Each claim commit is judged on its own (`ClaimJournal.blocks`):
     // - published, and its commit is no longer on the ledger: blocks forever
@@ -93,21 +98,35 @@ struct StateStore {
 
     /// One journal line.
     struct JournalLine: Equatable {
-        enum Kind: String { case claim, published }
+        enum Kind: String { case claim, published, outcome }
         let kind: Kind
         let runID: String
         let commit: ObjectID?
+        /// For an `outcome` line: the outcome event's canonical JSON.
+        var event: Data? = nil
     }
 
     /// The journal's lines for `id`, oldest first. A missing journal is
-    /// empty; an unreadable one throws (never "nothing was claimed").
+    /// empty; an unreadable one throws (never "nothing was claimed"). A line
+    /// that does not parse (a torn last append) is skipped.
     func journal(_ id: IntentID) throws -> [JournalLine] {
         guard let data = try StateFiles.read(journalPath(id)) else { return [] }
         return String(decoding: data, as: UTF8.self).split(separator: "\n").compactMap { line in
             let fields = line.split(separator: " ").map(String.init)
             guard fields.count >= 2, let kind = JournalLine.Kind(rawValue: fields[0]) else { return nil }
-            return JournalLine(kind: kind, runID: fields[1], commit: fields.count > 2 ? ObjectID(hex: fields[2]) : nil)
+            let commit = fields.count > 2 ? ObjectID(hex: fields[2]) : nil
+            guard kind == .outcome else { return JournalLine(kind: kind, runID: fields[1], commit: commit) }
+            guard fields.count == 4, let event = Data(base64Encoded: fields[3]) else { return nil }
+            return JournalLine(kind: kind, runID: fields[1], commit: commit, event: event)
         }
+    }
+
+    /// The outcome `run` recorded for its claim of `id`, if the journal
+    /// holds one that parses and names that intent.
+    func journalledOutcome(_ id: IntentID, run: String) throws -> AuditEvent? {
+        let line = try journal(id).last { $0.kind == .outcome && $0.runID == run }
+        guard let bytes = line?.event, let event = try? AuditEvent.parse(bytes), event.intent == id else { return nil }
+        return event
     }
 
     /// The claims this dispatcher made for `id`, by claim commit.
@@ -127,7 +146,14 @@ struct StateStore {
     }
 
     func journalAppend(_ id: IntentID, _ line: JournalLine) throws {
-        let text = [line.kind.rawValue, line.runID, line.commit?.hex].compactMap { $0 }.joined(separator: " ") + "\n"
-        try StateFiles.append(Data(text.utf8), to: journalPath(id), flush: line.kind == .published)
+        let fields = [line.kind.rawValue, line.runID, line.commit?.hex, line.event?.base64EncodedString()]
+        let text = fields.compactMap { $0 }.joined(separator: " ") + "\n"
+        let flush: StateFiles.AppendFlush =
+            switch line.kind {
+            case .claim: .none
+            case .published: .contentsAndEntry
+            case .outcome: .contents
+            }
+        try StateFiles.append(Data(text.utf8), to: journalPath(id), flush: flush)
     }
 }

@@ -9,7 +9,7 @@ import Testing
 
 /// `max_parallel = N`: up to N executors at once, while claims stay at
 /// most once and durable before each executor starts, outcomes go through
-/// the outbox, each run's output stays its own and the report stays in id
+/// the journal, each run's output stays its own and the report stays in id
 /// order (docs/dispatch.md, "Executors side by side").
 @Suite(.serialized) struct ParallelDispatchTests {
     /// The files of the fixture's ledger under `audit/`, by intent id.
@@ -247,7 +247,7 @@ import Testing
     /// executors run: the renewal after the first outcome stops the poll
     /// before anything more is claimed, the poll waits for the executor
     /// still running instead of leaving it behind, that one's outcome stays
-    /// in the outbox, and the next poll publishes it and runs the rest:
+    /// in its journal, and the next poll publishes it and runs the rest:
     /// every intent ran once.
     @Test func lockTakenOverWhileExecutorsRunStopsClaimingAndKeepsEveryOutcome() throws {
         let fixture = try DispatchFixture(maxParallel: 2)
@@ -280,9 +280,12 @@ import Testing
             #expect(FileManager.default.fileExists(atPath: marks.appendingPathComponent("\(id).ended").path), "\(id)")
         }
         #expect(fixture.runs().sorted() == Array(ids.prefix(2)), "nothing more is claimed once the lock is lost")
-        let outbox = fixture.directory.appendingPathComponent("state/default/outbox").path
-        let waiting = try FileManager.default.subpathsOfDirectory(atPath: outbox).filter { $0.hasSuffix(".json") }
-        #expect(waiting.map { ($0 as NSString).lastPathComponent } == ["\(ids[1]).json"], "\(waiting)")
+        // The second outcome waits in its intent's journal; the ledger
+        // holds that intent's claim only.
+        let claimedOnly = try fixture.sandbox.status().intents.filter { $0.state == .claimed }.map(\.id.rawValue)
+        #expect(claimedOnly == [ids[1]])
+        let store = StateStore(stateDir: fixture.directory.appendingPathComponent("state").path, profile: "default")
+        #expect(try store.journal(try #require(IntentID(ids[1]))).contains { $0.kind == .outcome })
 
         try FileManager.default.removeItem(atPath: lockPath)
         let report = try fixture.dispatcher().poll()

@@ -9,8 +9,8 @@ import Testing
 /// before the state file that refers to them. The system calls of a real
 /// poll are the witness (strace).
 @Suite struct StateDurabilityTests {
-    /// With `max_parallel` 4 the outbox files are written by worker
-    /// threads; each still flushes its directory after the rename.
+    /// With `max_parallel` 4 the state files are written from more than
+    /// one thread; each rename is still followed by a flush of its directory.
     @Test(
         .enabled(
             if: FileManager.default.isExecutableFile(atPath: "/usr/bin/strace"),
@@ -61,6 +61,75 @@ import Testing
             checked += 1
         }
         #expect(checked >= 3, "the poll renames state.json, its intent cache and its run report")
+    }
+
+    /// The journal's `published` line is flushed with its directory entry
+    /// before the executor starts, and the `outcome` line is flushed before
+    /// the commit that publishes it moves the ledger: a power loss can
+    /// take neither away once it counts. Workers (`max_parallel` 4) write
+    /// the outcome lines. The system calls of a real poll are the witness.
+    @Test(
+        .enabled(
+            if: FileManager.default.isExecutableFile(atPath: "/usr/bin/strace"),
+            "needs strace (scripts/ensure-deps installs it)"), arguments: [1, 4])
+    func journalLinesAreFlushedBeforeTheyAreReliedOn(maxParallel: Int) throws {
+        let fixture = try DispatchFixture(maxParallel: maxParallel == 1 ? nil : maxParallel)
+        defer { fixture.remove() }
+        let ids = (0..<3).map { "triage-journal-\($0)" }
+        for id in ids { try fixture.proposeLow(id) }
+        let trace = fixture.directory.appendingPathComponent("trace.txt")
+        _ = try GitTestSupport.run(
+            "/usr/bin/strace",
+            [
+                "-f", "-qq", "-s", "12", "-e", "trace=openat,write,fsync,close,rename,execve", "-o", trace.path,
+                CLI.binary, "dispatch", "--config", fixture.configPath, "--once",
+            ])
+        #expect(fixture.runs().sorted() == ids)
+        let lines = Self.joiningInterruptedCalls(
+            try String(contentsOf: trace, encoding: .utf8).split(separator: "\n").map(String.init))
+        let journal = fixture.directory.appendingPathComponent("state/default/journal").path
+        let ledgerRef = "refs/heads/writ/ledger\""
+        var flushed: [String: Int] = [:]
+        for (index, line) in lines.enumerated() {
+            guard
+                let kind = ["published", "outcome"].first(where: {
+                    line.contains("write(") && line.contains("\"\($0) ")
+                }),
+                let descriptor = line.split(separator: "(").dropFirst().first?.split(separator: ",").first,
+                let pid = line.split(separator: " ").first
+            else { continue }
+            // Only writes to a journal file, opened just before.
+            let opened = lines[..<index].last {
+                $0.hasPrefix(pid + " ") && $0.contains("openat(") && $0.hasSuffix("= \(descriptor)")
+            }
+            guard let opened, opened.contains(journal) else { continue }
+            let later = lines.indices[(index + 1)...].filter { lines[$0].hasPrefix(pid + " ") }
+            guard let flush = later.first(where: { lines[$0].contains("fsync(\(descriptor))") }),
+                let closed = later.first(where: { lines[$0].contains("close(\(descriptor))") }), flush < closed
+            else {
+                Issue.record("a \(kind) line is not flushed before its file is closed: \(line)")
+                continue
+            }
+            if kind == "published" {
+                // Then its directory entry, and only then the executor.
+                let file = opened.split(separator: "\"").dropFirst().first.map(String.init) ?? ""
+                let directory = (file as NSString).deletingLastPathComponent
+                let directoryFlushed = later.contains {
+                    $0 > closed && lines[$0].contains("\"\(directory)\"") && lines[$0].contains("O_DIRECTORY")
+                }
+                #expect(directoryFlushed, "no flush of \(directory) after \(line)")
+                let started = lines.indices[(index + 1)...].first { lines[$0].contains("execve(") }
+                #expect(started.map { flush < $0 } ?? false, "an executor started before \(line) was flushed")
+            } else {
+                // The ledger moves (the commit that publishes it) after.
+                let moved = lines.indices[(index + 1)...].first {
+                    lines[$0].contains("rename(") && lines[$0].contains(ledgerRef)
+                }
+                #expect(moved.map { flush < $0 } ?? false, "no ledger move after \(line) was flushed")
+            }
+            flushed[kind, default: 0] += 1
+        }
+        #expect(flushed == ["published": ids.count, "outcome": ids.count], "\(flushed)")
     }
 
     /// strace -f splits a call that another thread interrupts into
