@@ -2,6 +2,10 @@ import Foundation
 import WritBulkLoad
 import WritKit
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// writ's dispatcher side by side with the shell+git baseline
 /// (`scripts/bench/shell-dispatch`): the same backlog of new low intents in
 /// two identical copies of one ops repo, the same shell-script executor,
@@ -12,6 +16,9 @@ enum DispatchComparison {
         let writSeconds: Double
         let writPeakRSSMegabytes: Double
         let shellSeconds: Double
+        /// What creating one empty file cost next to the repos, just before
+        /// writ's run: the disk's state both sides ran in.
+        let fileCreationMicroseconds: Double
         var speedup: Double { shellSeconds / writSeconds }
     }
 
@@ -44,6 +51,7 @@ enum DispatchComparison {
         // Each side starts with nothing of the set-up still being written
         // back: neither pays for the other's files.
         sync()
+        let creation = try fileCreationMicroseconds(in: root.appendingPathComponent("probe"))
         let writRun = try ChildMeasurement.run(
             writ, ["dispatch", "--config", config.path, "--once", "--json"], environment: environment)
         guard writRun.status == 0 else { throw BenchError("writ dispatch exited \(writRun.status)") }
@@ -69,7 +77,28 @@ enum DispatchComparison {
         }
         return Result(
             intents: count, writSeconds: writRun.seconds, writPeakRSSMegabytes: writRun.peakRSSMegabytes,
-            shellSeconds: shellRun.seconds)
+            shellSeconds: shellRun.seconds, fileCreationMicroseconds: creation)
+    }
+
+    /// The mean time to create one empty file in a new `directory`, over
+    /// 256 files that are left in place (a deletion here would slow both
+    /// runs that follow). Most of a dispatch's time on disk is creating
+    /// files (loose objects, ref locks), and on ext4 that cost grows with
+    /// the inodes freed nearby in the last minutes, which the allocator
+    /// steps over one by one: this says which kind of disk the run saw.
+    static func fileCreationMicroseconds(in directory: URL) throws -> Double {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let count = 256
+        let started = ContinuousClock.now
+        for index in 0..<count {
+            let descriptor = open(
+                directory.appendingPathComponent("f\(index)").path, O_CREAT | O_EXCL | O_WRONLY, 0o600)
+            guard descriptor >= 0 else { throw BenchError("cannot create a file in \(directory.path)") }
+            close(descriptor)
+        }
+        let elapsed = ContinuousClock.now - started
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        return seconds * 1e6 / Double(count)
     }
 
     /// `scripts/bench/shell-dispatch` in the first directory above this

@@ -130,12 +130,13 @@ enum Bench {
         results["versus_shell_shell_seconds"] = (run.shellSeconds * 1000).rounded() / 1000
         results["versus_shell_speedup"] = (run.speedup * 100).rounded() / 100
         results["versus_shell_writ_peak_rss_mb"] = (run.writPeakRSSMegabytes * 10).rounded() / 10
+        results["versus_shell_file_create_us"] = run.fileCreationMicroseconds.rounded()
         print(
             String(
                 format:
-                    "dispatching %d new low intents (executor: a shell script): writ %.2f s (%.1f ms each, peak RSS %.1f MB), shell+git baseline %.2f s: %.1fx (must be >= 10)",
+                    "dispatching %d new low intents (executor: a shell script): writ %.2f s (%.1f ms each, peak RSS %.1f MB), shell+git baseline %.2f s: %.1fx (must be >= 10); creating a file there took %.0f us",
                 run.intents, run.writSeconds, run.writSeconds * 1000 / Double(run.intents), run.writPeakRSSMegabytes,
-                run.shellSeconds, run.speedup))
+                run.shellSeconds, run.speedup, run.fileCreationMicroseconds))
     }
 
     /// The `writ` binary built next to this one, nil when it is not built.
