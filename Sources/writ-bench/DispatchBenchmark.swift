@@ -63,26 +63,15 @@ enum DispatchBenchmark {
         let configPath = directory.appendingPathComponent("dispatcher.toml").path
         try Data(try writeConfig(sandbox, executor: "/bin/true").utf8).write(to: URL(fileURLWithPath: configPath))
 
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = ["dispatch", "--config", configPath, "--once", "--json"]
-        process.environment = ["PATH": "/usr/bin:/bin"]
-        let output = directory.appendingPathComponent("report.json")
-        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
-        process.standardOutput = try FileHandle(forWritingTo: output)
-        let start = DispatchTime.now()
-        try process.run()
-        process.waitUntilExit()
-        let elapsed = seconds(since: start)
-        guard process.terminationStatus == 0 else {
-            throw BenchFailure("writ dispatch exited \(process.terminationStatus)")
-        }
-        var usage = rusage()
-        getrusage(RUSAGE_CHILDREN.rawValue, &usage)
+        // The child's own peak RSS (wait4), whatever other children ran before.
+        let run = try ChildMeasurement.run(
+            binary.path, ["dispatch", "--config", configPath, "--once", "--json"],
+            environment: ["PATH": "/usr/bin:/bin"])
+        guard run.status == 0 else { throw BenchFailure("writ dispatch exited \(run.status)") }
         let status = try StatusEvaluator(ops: sandbox.ops).evaluate(trustRoot: sandbox.trustRoot, now: Date())
         let succeeded = status.intents.filter { $0.state == .succeeded }.count
         guard succeeded == count else { throw BenchFailure("only \(succeeded) of \(count) intents succeeded") }
-        return ThroughputCost(intents: count, seconds: elapsed, peakRSSKilobytes: Int(usage.ru_maxrss))
+        return ThroughputCost(intents: count, seconds: run.seconds, peakRSSKilobytes: run.peakRSSKilobytes)
     }
 
     static func makeSandbox(_ directory: URL) throws -> OpsSandbox {

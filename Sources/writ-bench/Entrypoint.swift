@@ -41,8 +41,8 @@ enum Bench {
             printJSON(results)
             return
         }
-        // The dispatch benchmarks go first: peak RSS is read from the
-        // process's finished children, so no other child may run before it.
+        // The dispatch benchmarks go first, on a disk this process has not
+        // yet deleted anything from.
         if !statusOnly {
             try dispatchBenchmarks(quick: quick, into: &results)
         }
@@ -83,8 +83,13 @@ enum Bench {
     }
 
     static func dispatchBenchmarks(quick: Bool, into results: inout [String: Double]) throws {
-        try throughput(quick: quick, into: &results)
+        // The side-by-side comparison comes first: every other benchmark
+        // deletes thousands of files when it ends, and for minutes after
+        // that each new file on the disk costs up to 40 times more
+        // (docs/dispatch.md, "Cost per intent"), which would measure this
+        // benchmark's own clean-up, not the two dispatchers.
         try versusShell(count: 200, into: &results)
+        try throughput(quick: quick, into: &results)
         var noOp: [Int: Double] = [:]
         for settled in quick ? [1_000, 10_000] : [1_000, 100_000] {
             let cost = try DispatchBenchmark.noOpPoll(settled: settled)
