@@ -29,6 +29,34 @@ import Testing
         try fixture.sandbox.appendToLedger(files, as: signer, message: "events\n")
     }
 
+    /// run-old claimed and crashed; the claim went in doubt, an operator
+    /// retried, and run-new claimed again (still running elsewhere).
+    /// Returns the ledger commit of run-old's claim.
+    @discardableResult
+    private func claimAgainAfterARetry(_ fixture: DispatchFixture, _ proposal: Proposer.Proposal) throws -> ObjectID {
+        try append(
+            fixture,
+            [
+                try event(
+                    fixture, proposal, .claimed(.init(tier: .low, runID: "run-old", idempotencyKey: "k", approvals: []))
+                ),
+                try event(fixture, proposal, .inDoubt(claimedAt: Timestamp(Date()), detail: "lease passed")),
+            ], startingAt: 1, as: "dispatch-1@example.com")
+        let oldClaim = try fixture.sandbox.ops.ledgerHead()
+        try append(
+            fixture,
+            [try event(fixture, proposal, .resolved(resolution: .retry, note: "retry"), by: "bob@example.com")],
+            startingAt: 3, as: "bob@example.com")
+        try append(
+            fixture,
+            [
+                try event(
+                    fixture, proposal, .claimed(.init(tier: .low, runID: "run-new", idempotencyKey: "k", approvals: []))
+                )
+            ], startingAt: 4, as: "dispatch-1@example.com")
+        return oldClaim
+    }
+
     private func writeOutbox(_ fixture: DispatchFixture, run: String, _ outcome: AuditEvent) throws {
         let path = fixture.directory.appendingPathComponent(
             "state/default/outbox/\(run)/\(outcome.intent.rawValue).json")
@@ -77,27 +105,7 @@ import Testing
         let fixture = try DispatchFixture(maxParallel: maxParallel == 1 ? nil : maxParallel)
         defer { fixture.remove() }
         let proposal = try fixture.proposeLow("triage-reclaimed")
-        // run-old claimed and crashed; the claim went in doubt, an operator
-        // retried, and run-new claimed again (still running elsewhere).
-        try append(
-            fixture,
-            [
-                try event(
-                    fixture, proposal, .claimed(.init(tier: .low, runID: "run-old", idempotencyKey: "k", approvals: []))
-                ),
-                try event(fixture, proposal, .inDoubt(claimedAt: Timestamp(Date()), detail: "lease passed")),
-            ], startingAt: 1, as: "dispatch-1@example.com")
-        try append(
-            fixture,
-            [try event(fixture, proposal, .resolved(resolution: .retry, note: "retry"), by: "bob@example.com")],
-            startingAt: 3, as: "bob@example.com")
-        try append(
-            fixture,
-            [
-                try event(
-                    fixture, proposal, .claimed(.init(tier: .low, runID: "run-new", idempotencyKey: "k", approvals: []))
-                )
-            ], startingAt: 4, as: "dispatch-1@example.com")
+        try claimAgainAfterARetry(fixture, proposal)
         try writeOutbox(fixture, run: "run-old", try outcome(fixture, proposal))
 
         _ = try fixture.dispatcher().poll()
@@ -135,26 +143,7 @@ import Testing
         let fixture = try DispatchFixture()
         defer { fixture.remove() }
         let proposal = try fixture.proposeLow("triage-rejournalled")
-        try append(
-            fixture,
-            [
-                try event(
-                    fixture, proposal, .claimed(.init(tier: .low, runID: "run-old", idempotencyKey: "k", approvals: []))
-                ),
-                try event(fixture, proposal, .inDoubt(claimedAt: Timestamp(Date()), detail: "lease passed")),
-            ], startingAt: 1, as: "dispatch-1@example.com")
-        let oldClaim = try fixture.sandbox.ops.ledgerHead()
-        try append(
-            fixture,
-            [try event(fixture, proposal, .resolved(resolution: .retry, note: "retry"), by: "bob@example.com")],
-            startingAt: 3, as: "bob@example.com")
-        try append(
-            fixture,
-            [
-                try event(
-                    fixture, proposal, .claimed(.init(tier: .low, runID: "run-new", idempotencyKey: "k", approvals: []))
-                )
-            ], startingAt: 4, as: "dispatch-1@example.com")
+        let oldClaim = try claimAgainAfterARetry(fixture, proposal)
         try writeJournal(fixture, run: "run-old", claimedIn: oldClaim, try outcome(fixture, proposal))
 
         let before = try fixture.sandbox.ops.ledgerHead()
