@@ -915,7 +915,7 @@ private struct Session {
         blockedEvents = []
     }
 
-    // MARK: Outbox of outcomes not yet published.
+    // MARK: Outcomes a poll that died could not publish.
 
     /// Publishes the outcome this dispatcher journalled for the intent's
     /// latest claim when a poll that died could not: only while it still
