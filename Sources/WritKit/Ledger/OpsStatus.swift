@@ -162,16 +162,31 @@ extension OpsStatus {
     /// `forEachIntentLine` without copying: each line's bytes are valid
     /// only during the call, and stored lines are views of the snapshot.
     public func forEachIntentBytes(_ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        try forEachIntentBatch { lines in
+            for line in lines { try body(line) }
+        }
+    }
+
+    /// `forEachIntentBytes` with consecutive lines handed over together
+    /// (stored ones up to 1,024 at a time), for a writer that passes them
+    /// to one vectored write: a warm status over a long history then
+    /// copies its stored lines to the output once, in the kernel.
+    public func forEachIntentBatch(_ body: (UnsafeBufferPointer<UnsafeRawBufferPointer>) throws -> Void) throws {
         var next = 0
         for row in intents {
             let key = Array(row.id.rawValue.utf8)
             var end = next
             while end < stored.count, stored.compare(entry: end, with: key) < 0 { end += 1 }
-            try stored.withLines(next..<end, body)
+            try stored.withLineBatches(next..<end, body)
             next = end
-            try StatusLine.encode(row).withUnsafeBytes(body)
+            try StatusLine.encode(row).withUnsafeBytes { line in
+                try withUnsafeTemporaryAllocation(of: UnsafeRawBufferPointer.self, capacity: 1) { one in
+                    one[0] = line
+                    try body(UnsafeBufferPointer(one))
+                }
+            }
         }
-        try stored.withLines(next..<stored.count, body)
+        try stored.withLineBatches(next..<stored.count, body)
     }
 
     /// Every row in id order, the stored ones decoded.

@@ -12,16 +12,33 @@ public struct StoredStatusRows: Sendable {
     /// are the snapshot's header, when the rows are read from one).
     let bytes: Data
     let start: Int
-    /// Each entry's id range and JSON line range (newline included) in `bytes`.
-    let entries: [(id: Range<Int>, line: Range<Int>)]
+    /// Where each entry starts and where its tab is, in `bytes`: its id is
+    /// between them, and its JSON line runs from after the tab to the next
+    /// entry's start (the last one's to the end). Two offsets, not two
+    /// ranges: a warm status over 100k rows indexes them all, and the
+    /// smaller index is less memory to fault in.
+    private let entries: [Entry]
+
+    private struct Entry {
+        let start: Int
+        let tab: Int
+    }
 
     /// No rows.
     public static let empty = StoredStatusRows(bytes: Data(), entries: [])
 
-    init(bytes: Data, entries: [(id: Range<Int>, line: Range<Int>)]) {
+    private init(bytes: Data, entries: [Entry]) {
         self.bytes = bytes
         self.start = 0
         self.entries = entries
+    }
+
+    /// Entry `index`'s id range in `bytes`.
+    private func idRange(_ index: Int) -> Range<Int> { entries[index].start..<entries[index].tab }
+
+    /// Entry `index`'s JSON line range (newline included) in `bytes`.
+    private func lineRange(_ index: Int) -> Range<Int> {
+        (entries[index].tab + 1)..<(index + 1 < entries.count ? entries[index + 1].start : bytes.count)
     }
 
     /// The rows' own bytes, as the snapshot stores them.
@@ -38,7 +55,10 @@ public struct StoredStatusRows: Sendable {
     /// object line, in strictly increasing id order.
     init?(indexing bytes: Data, from start: Int = 0) {
         guard bytes.startIndex == 0, start <= bytes.count else { return nil }
-        var entries: [(id: Range<Int>, line: Range<Int>)] = []
+        var entries: [Entry] = []
+        // Status lines are a few hundred bytes: room for the likely count
+        // at once, instead of growing (and copying) the index as it fills.
+        entries.reserveCapacity((bytes.count - start) / 160)
         let valid = bytes.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> Bool in
             guard let base = raw.baseAddress else { return true }
             var start = start
@@ -55,7 +75,7 @@ public struct StoredStatusRows: Sendable {
                 else { return false }
                 let id = start..<tabOffset
                 if let previous, Self.compare(raw, previous, id) >= 0 { return false }
-                entries.append((id, (tabOffset + 1)..<end))
+                entries.append(Entry(start: start, tab: tabOffset))
                 previous = id
                 start = end
             }
@@ -86,11 +106,11 @@ public struct StoredStatusRows: Sendable {
 
     /// The id of entry `index`.
     func id(at index: Int) -> IntentID? {
-        IntentID(String(decoding: bytes[entries[index].id], as: UTF8.self))
+        IntentID(String(decoding: bytes[idRange(index)], as: UTF8.self))
     }
 
     /// The JSON line of entry `index`, newline included.
-    func line(at index: Int) -> Data { bytes[entries[index].line] }
+    func line(at index: Int) -> Data { bytes[lineRange(index)] }
 
     /// Hands `body` the JSON lines (newline included) of the entries in
     /// `range`, as views of the stored bytes: nothing is copied.
@@ -98,15 +118,34 @@ public struct StoredStatusRows: Sendable {
         guard !range.isEmpty else { return }
         try bytes.withUnsafeBytes { raw in
             for index in range {
-                let line = entries[index].line
-                try body(UnsafeRawBufferPointer(rebasing: raw[line]))
+                try body(UnsafeRawBufferPointer(rebasing: raw[lineRange(index)]))
             }
+        }
+    }
+
+    /// `withLines`, with the lines handed over up to `batch` at a time, so
+    /// that a writer can pass many to one vectored write (`writev`).
+    func withLineBatches(
+        _ range: Range<Int>, batch: Int = 1_024, _ body: (UnsafeBufferPointer<UnsafeRawBufferPointer>) throws -> Void
+    ) rethrows {
+        guard !range.isEmpty else { return }
+        try bytes.withUnsafeBytes { raw in
+            var lines: [UnsafeRawBufferPointer] = []
+            lines.reserveCapacity(min(batch, range.count))
+            for index in range {
+                lines.append(UnsafeRawBufferPointer(rebasing: raw[lineRange(index)]))
+                if lines.count == batch {
+                    try lines.withUnsafeBufferPointer(body)
+                    lines.removeAll(keepingCapacity: true)
+                }
+            }
+            if !lines.isEmpty { try lines.withUnsafeBufferPointer(body) }
         }
     }
 
     /// Entry `index`'s id compared with entry `otherIndex` of `other` (negative: it sorts first).
     func compare(entry index: Int, with other: StoredStatusRows, entry otherIndex: Int) -> Int {
-        let range = other.entries[otherIndex].id
+        let range = other.idRange(otherIndex)
         return other.bytes.withUnsafeBytes { raw in
             compare(entry: index, with: UnsafeRawBufferPointer(rebasing: raw[range]))
         }
@@ -119,7 +158,7 @@ public struct StoredStatusRows: Sendable {
 
     /// Entry `index`'s id compared with the id bytes `key`.
     private func compare(entry index: Int, with key: UnsafeRawBufferPointer) -> Int {
-        let range = entries[index].id
+        let range = idRange(index)
         return bytes.withUnsafeBytes { raw in
             let common = min(range.count, key.count)
             let order = common == 0 ? 0 : memcmp(raw.baseAddress! + range.lowerBound, key.baseAddress!, common)
@@ -138,13 +177,13 @@ public struct StoredStatusRows: Sendable {
     /// The rows as values, for a reader that needs their fields (the human table).
     public func decoded() throws -> [OpsStatus.IntentStatus] {
         let decoder = JSONDecoder()
-        return try entries.map { try decoder.decode(OpsStatus.IntentStatus.self, from: bytes[$0.line]) }
+        return try entries.indices.map { try decoder.decode(OpsStatus.IntentStatus.self, from: bytes[lineRange($0)]) }
     }
 
     /// Rows appended one at a time in increasing id order, into one buffer.
     struct Builder {
         private var bytes = Data()
-        private var entries: [(id: Range<Int>, line: Range<Int>)] = []
+        private var entries: [Entry] = []
         private var last: IntentID?
 
         /// Appends `id`'s JSON line (newline included); ids must increase.
@@ -156,7 +195,7 @@ public struct StoredStatusRows: Sendable {
             let tab = bytes.count
             bytes.append(0x09)
             bytes.append(line)
-            entries.append((start..<tab, (tab + 1)..<bytes.count))
+            entries.append(Entry(start: start, tab: tab))
         }
 
         /// Makes room for `total` rows in all, judged by the rows so far:
@@ -178,17 +217,13 @@ public struct StoredStatusRows: Sendable {
         if count == 0 { return other }
         var result = Data()
         result.reserveCapacity(byteCount + other.byteCount)
-        var entries: [(id: Range<Int>, line: Range<Int>)] = []
+        var entries: [Entry] = []
         entries.reserveCapacity(count + other.count)
         func append(_ rows: StoredStatusRows, _ index: Int) {
             let entry = rows.entries[index]
-            let offset = result.count - entry.id.lowerBound
-            result.append(rows.bytes[entry.id.lowerBound..<entry.line.upperBound])
-            entries.append(
-                (
-                    (entry.id.lowerBound + offset)..<(entry.id.upperBound + offset),
-                    (entry.line.lowerBound + offset)..<(entry.line.upperBound + offset)
-                ))
+            let offset = result.count - entry.start
+            result.append(rows.bytes[entry.start..<rows.lineRange(index).upperBound])
+            entries.append(Entry(start: entry.start + offset, tab: entry.tab + offset))
         }
         var mine = 0
         var theirs = 0

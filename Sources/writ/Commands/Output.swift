@@ -83,6 +83,44 @@ struct BufferedOutput {
         if buffer.count >= capacity { flush() }
     }
 
+    /// Writes `pieces` in order after what is buffered: many small ones
+    /// (a warm status's stored lines, views of the mapped snapshot) go to
+    /// `writev` as they are, without being copied into the buffer first.
+    mutating func write(pieces: UnsafeBufferPointer<UnsafeRawBufferPointer>) {
+        let total = pieces.reduce(0) { $0 + $1.count }
+        guard total >= 64 * 1_024 else {
+            for piece in pieces { write(piece) }
+            return
+        }
+        flush()
+        var vectors = pieces.compactMap { piece -> iovec? in
+            guard let base = piece.baseAddress, piece.count > 0 else { return nil }
+            return iovec(iov_base: UnsafeMutableRawPointer(mutating: base), iov_len: piece.count)
+        }
+        var first = 0
+        while first < vectors.count {
+            // 1,024 is Linux's IOV_MAX (glibc does not export it to Swift).
+            let count = Int32(min(vectors.count - first, 1_024))
+            let written = vectors.withUnsafeBufferPointer { writev(STDOUT_FILENO, $0.baseAddress! + first, count) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                return
+            }
+            // A short write: skip what went out, resume inside a vector.
+            var left = written
+            while left > 0, first < vectors.count {
+                if left >= vectors[first].iov_len {
+                    left -= vectors[first].iov_len
+                    first += 1
+                } else {
+                    vectors[first].iov_base = vectors[first].iov_base.map { $0 + left }
+                    vectors[first].iov_len -= left
+                    left = 0
+                }
+            }
+        }
+    }
+
     mutating func flush() {
         guard !buffer.isEmpty else { return }
         buffer.withUnsafeBytes { raw in

@@ -115,7 +115,7 @@ enum StatusLines {
             try Output.jsonLine(
                 Header(governance: status.governance, ledger: status.ledger, intents: status.intentCount),
                 type: "status"))
-        try status.forEachIntentBytes { output.write($0) }
+        try status.forEachIntentBatch { output.write(pieces: $0) }
         output.flush()
     }
 }

@@ -32,4 +32,36 @@ import WritKit
         let files = try GitTestSupport.git(repo.opsURL, "ls-tree", "-r", "--name-only", "main", "approvals/")
         #expect(files.split(separator: "\n").filter { $0.hasSuffix("@example.com.toml.sig") }.count == 500)
     }
+
+    /// A warm status prints its stored lines straight from the snapshot, up
+    /// to 1,024 at a time in one vectored write: across several such
+    /// batches, with intents decided now falling between stored ones, and
+    /// through a pipe, it prints exactly what a cold status prints.
+    @Test func aWarmStatusOverManyStoredRowsPrintsWhatAColdOnePrints() throws {
+        let repo = try E2ERepo()
+        defer { repo.remove() }
+        _ = try repo.sandbox.loadSettledIntents(
+            count: 2_500, proposer: E2ERepo.agent, dispatcher: E2ERepo.dispatcher, batchSize: 1_000, at: repo.now)
+        let arguments = ["status", "--repo", repo.opsURL.path, "--trust", repo.sandbox.trustRoot.hex, "--json"]
+        let snapshot = StatusEvaluator.snapshotFile(of: repo.sandbox.ops)
+        func run() throws -> String {
+            let output = try CLI.runArgs(arguments)
+            #expect(output.status == 0, "\(output.stderr)")
+            return output.stdout
+        }
+        func cold() throws -> String {
+            try? FileManager.default.removeItem(at: snapshot)
+            return try run()
+        }
+
+        let first = try cold()
+        #expect(first.split(separator: "\n").count == 2_501)
+        #expect(try run() == first)
+        // Open intents sort between stored rows, and after the last one.
+        for id in ["done-1500-open", "done-0-open", "zz-open"] { try repo.propose("dev", id) }
+        let warm = try run()
+        #expect(warm.split(separator: "\n").count == 2_504)
+        #expect(warm == (try cold()))
+        #expect(warm.contains(#""id":"done-1500-open""#))
+    }
 }
