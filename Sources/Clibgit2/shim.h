@@ -4,8 +4,11 @@
 #define GIT_DEPRECATE_HARD
 #include <git2.h>
 #include <git2/sys/alloc.h>
+#include <git2/sys/odb_backend.h>
+#include <git2/sys/repository.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 /// `git_libgit2_opts` is variadic, which Swift cannot call; these wrappers
 /// expose the few options writ sets.
@@ -134,6 +137,176 @@ static inline long writ_git_live_allocations(void) {
 
 static inline long writ_git_live_allocations_on_thread(void) {
     return *writ_alloc_thread_counter();
+}
+
+/* ---- Staged object writes ------------------------------------------------
+ * An object database backend that keeps the objects written through it in
+ * memory and reads everything else from another object database (the
+ * repository's own). writ builds a claim commit's blobs, trees and commit
+ * through it, then writes them to disk as one pack (two files) instead of
+ * one loose file each. Lookups of objects it does not hold go to the
+ * target without rescanning the target's pack folder on a miss: a miss is
+ * the normal case for an object being written for the first time, and a
+ * rescan per miss costs a read of the whole pack folder.
+ */
+
+typedef struct {
+    git_oid id;
+    git_object_t type;
+    size_t size;
+    unsigned char *data;
+} writ_staged_object;
+
+typedef struct {
+    git_odb_backend parent;
+    git_odb *target;
+    writ_staged_object *objects;
+    size_t count;
+    size_t capacity;
+} writ_stage_backend;
+
+static inline writ_staged_object *writ_stage_find(writ_stage_backend *stage, const git_oid *id) {
+    for (size_t i = 0; i < stage->count; i++) {
+        if (git_oid_equal(&stage->objects[i].id, id)) return &stage->objects[i];
+    }
+    return NULL;
+}
+
+static inline int writ_stage_read(
+    void **data, size_t *size, git_object_t *type, git_odb_backend *backend, const git_oid *id) {
+    writ_stage_backend *stage = (writ_stage_backend *)backend;
+    writ_staged_object *staged = writ_stage_find(stage, id);
+    if (staged != NULL) {
+        *data = git_odb_backend_data_alloc(backend, staged->size > 0 ? staged->size : 1);
+        if (*data == NULL) return -1;
+        memcpy(*data, staged->data, staged->size);
+        *size = staged->size;
+        *type = staged->type;
+        return 0;
+    }
+    git_odb_object *object = NULL;
+    int error = git_odb_read(&object, stage->target, id);
+    if (error < 0) return error;
+    size_t length = git_odb_object_size(object);
+    *data = git_odb_backend_data_alloc(backend, length > 0 ? length : 1);
+    if (*data == NULL) {
+        git_odb_object_free(object);
+        return -1;
+    }
+    memcpy(*data, git_odb_object_data(object), length);
+    *size = length;
+    *type = git_odb_object_type(object);
+    git_odb_object_free(object);
+    return 0;
+}
+
+static inline int writ_stage_read_header(
+    size_t *size, git_object_t *type, git_odb_backend *backend, const git_oid *id) {
+    writ_stage_backend *stage = (writ_stage_backend *)backend;
+    writ_staged_object *staged = writ_stage_find(stage, id);
+    if (staged != NULL) {
+        *size = staged->size;
+        *type = staged->type;
+        return 0;
+    }
+    return git_odb_read_header(size, type, stage->target, id);
+}
+
+static inline int writ_stage_exists(git_odb_backend *backend, const git_oid *id) {
+    writ_stage_backend *stage = (writ_stage_backend *)backend;
+    if (writ_stage_find(stage, id) != NULL) return 1;
+    return git_odb_exists_ext(stage->target, id, GIT_ODB_LOOKUP_NO_REFRESH);
+}
+
+static inline int writ_stage_write(
+    git_odb_backend *backend, const git_oid *id, const void *data, size_t size, git_object_t type) {
+    writ_stage_backend *stage = (writ_stage_backend *)backend;
+    if (writ_stage_find(stage, id) != NULL) return 0;
+    if (stage->count == stage->capacity) {
+        size_t capacity = stage->capacity == 0 ? 16 : stage->capacity * 2;
+        writ_staged_object *grown = (writ_staged_object *)realloc(stage->objects, capacity * sizeof(*grown));
+        if (grown == NULL) return -1;
+        stage->objects = grown;
+        stage->capacity = capacity;
+    }
+    unsigned char *copy = (unsigned char *)malloc(size > 0 ? size : 1);
+    if (copy == NULL) return -1;
+    memcpy(copy, data, size);
+    writ_staged_object *object = &stage->objects[stage->count++];
+    git_oid_cpy(&object->id, id);
+    object->type = type;
+    object->size = size;
+    object->data = copy;
+    return 0;
+}
+
+static inline int writ_stage_foreach(git_odb_backend *backend, git_odb_foreach_cb callback, void *payload) {
+    writ_stage_backend *stage = (writ_stage_backend *)backend;
+    for (size_t i = 0; i < stage->count; i++) {
+        int error = callback(&stage->objects[i].id, payload);
+        if (error != 0) return error;
+    }
+    return 0;
+}
+
+/// Forgets every staged object (after they were written to disk).
+static inline void writ_stage_reset(git_odb_backend *backend) {
+    writ_stage_backend *stage = (writ_stage_backend *)backend;
+    for (size_t i = 0; i < stage->count; i++) free(stage->objects[i].data);
+    stage->count = 0;
+}
+
+static inline size_t writ_stage_count(git_odb_backend *backend) {
+    return ((writ_stage_backend *)backend)->count;
+}
+
+static inline const git_oid *writ_stage_id(git_odb_backend *backend, size_t index) {
+    return &((writ_stage_backend *)backend)->objects[index].id;
+}
+
+/// The staged object at `index`: its bytes, with its type and size.
+static inline const unsigned char *writ_stage_object(
+    git_odb_backend *backend, size_t index, git_object_t *type, size_t *size) {
+    writ_staged_object *object = &((writ_stage_backend *)backend)->objects[index];
+    *type = object->type;
+    *size = object->size;
+    return object->data;
+}
+
+static inline void writ_stage_free(git_odb_backend *backend) {
+    writ_stage_backend *stage = (writ_stage_backend *)backend;
+    writ_stage_reset(backend);
+    free(stage->objects);
+    git_odb_free(stage->target);
+    free(stage);
+}
+
+/// A staging backend over `target`, which it takes a reference of (freed
+/// with the backend). The object database it is added to owns it.
+static inline int writ_stage_backend_new(git_odb_backend **out, git_odb *target) {
+    writ_stage_backend *stage = (writ_stage_backend *)calloc(1, sizeof(*stage));
+    if (stage == NULL) return -1;
+    git_odb_init_backend(&stage->parent, GIT_ODB_BACKEND_VERSION);
+    stage->parent.read = writ_stage_read;
+    stage->parent.read_header = writ_stage_read_header;
+    stage->parent.write = writ_stage_write;
+    stage->parent.exists = writ_stage_exists;
+    stage->parent.foreach = writ_stage_foreach;
+    stage->parent.free = writ_stage_free;
+    stage->target = target;
+    *out = &stage->parent;
+    return 0;
+}
+
+/// Calls the `foreach` of an object database backend (a single pack's).
+static inline int writ_backend_foreach(git_odb_backend *backend, git_odb_foreach_cb callback, void *payload) {
+    if (backend->foreach == NULL) return -1;
+    return backend->foreach(backend, callback, payload);
+}
+
+/// Frees an object database backend that was never added to a database.
+static inline void writ_backend_free(git_odb_backend *backend) {
+    if (backend != NULL && backend->free != NULL) backend->free(backend);
 }
 
 #endif

@@ -78,7 +78,10 @@ public struct Dispatcher {
             throw RuntimeError(
                 "cannot load the signing key: \(detail)", fix: "signing_key in dispatcher.toml (\(config.signingKey))")
         }
-        let publisher = LedgerPublisher(ops: ops, remote: config.remote, signer: signer)
+        var publisher = LedgerPublisher(ops: ops, remote: config.remote, signer: signer)
+        // Claims and outcomes are written a pack per commit (docs/dispatch.md).
+        let stage = dryRun ? nil : try ObjectStage(over: ops.repository)
+        publisher.stage = stage
         let sync = LedgerSync(ops: ops, store: store)
 
         _ = try Self.remoteErrors { try publisher.refresh() }
@@ -110,6 +113,8 @@ public struct Dispatcher {
         }
         try session.publishBlocked()
         try session.notifyApprovals()
+        // The poll's packs, merged into one (and with older small ones).
+        if let stage, stage.packsWritten > 0 { try stage.mergeSmallPacks() }
         // Take in what this poll wrote, so the tips remembered for rewrite
         // detection include the dispatcher's own commits.
         if !dryRun { session.view = try sync.sync(&session.state, now: clock()) }

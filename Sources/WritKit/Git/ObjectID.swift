@@ -64,9 +64,15 @@ public struct ObjectID: Sendable, Hashable, Comparable, CustomStringConvertible,
     /// True for the all-zero id git uses to mean "no object".
     public var isZero: Bool { head == 0 && middle == 0 && tail == 0 }
 
+    /// Byte order, as git sorts ids: the words read big-endian compare as
+    /// their bytes do, without building the byte arrays.
     public static func < (lhs: ObjectID, rhs: ObjectID) -> Bool {
-        lhs.bytes.lexicographicallyPrecedes(rhs.bytes)
+        (UInt64(bigEndian: lhs.head), UInt64(bigEndian: lhs.middle), UInt32(bigEndian: lhs.tail))
+            < (UInt64(bigEndian: rhs.head), UInt64(bigEndian: rhs.middle), UInt32(bigEndian: rhs.tail))
     }
+
+    /// The first of the 20 bytes (a pack index's fan-out slot).
+    var firstByte: UInt8 { UInt8(truncatingIfNeeded: UInt64(bigEndian: head) >> 56) }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()

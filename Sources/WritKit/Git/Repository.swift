@@ -23,6 +23,12 @@ public final class Repository {
         self.raw = raw
     }
 
+    /// A handle that owns `raw`, a repository made around an object
+    /// database of its own (`ObjectStage`).
+    convenience init(wrapping raw: OpaquePointer) {
+        self.init(raw: raw)
+    }
+
     deinit {
         git_repository_free(raw)
     }
@@ -87,6 +93,25 @@ public final class Repository {
         var out: OpaquePointer?
         try check(git_commit_lookup(&out, raw, &oid), "git_commit_lookup")
         return try handle(out, "git_commit_lookup", release: git_commit_free)
+    }
+
+    /// The object folder's path, with a trailing slash.
+    func objectsDirectory() throws(GitError) -> String {
+        var buffer = git_buf()
+        defer { git_buf_dispose(&buffer) }
+        try check(git_repository_item_path(&buffer, raw, GIT_REPOSITORY_ITEM_OBJECTS), "git_repository_item_path")
+        let path = buffer.ptr.map { String(cString: $0) } ?? ""
+        return path.hasSuffix("/") ? path : path + "/"
+    }
+
+    /// Opens the object database afresh: a handle keeps every pack it ever
+    /// listed, deleted ones included, until then.
+    func reopenObjectDatabase() throws(GitError) {
+        var out: OpaquePointer?
+        try check(git_odb_open(&out, try objectsDirectory()), "git_odb_open")
+        let fresh = try unwrap(out, "git_odb_open")
+        defer { git_odb_free(fresh) }
+        try check(git_repository_set_odb(raw, fresh), "git_repository_set_odb")
     }
 
     func odb() throws(GitError) -> GitHandle {

@@ -16,6 +16,10 @@ struct LedgerPublisher {
     let ops: OpsRepo
     let remote: String?
     let signer: SigningIdentity
+    /// Where commits are built when set: in memory, then written as one
+    /// pack just before the ledger moves (`ObjectStage`), instead of a
+    /// loose file per object.
+    var stage: ObjectStage? = nil
     var maximumAttempts = 64
     /// How long a ref lock may stand before it is taken for a dead writer's.
     static let staleRefLockSeconds: TimeInterval = 5
@@ -101,12 +105,16 @@ struct LedgerPublisher {
     func build(files: [String: Data], on tip: ObjectID, message: String, anchoredAt anchor: ObjectID, now: Date) throws
         -> ObjectID?
     {
-        let repository = ops.repository
+        if let stage, stage.packsSinceMerge >= ObjectStage.mergeEvery {
+            try stage.mergeSmallPacks()
+        }
+        let repository = stage?.repository ?? ops.repository
         let tree = try repository.commitTree(tip)
         let newTree: ObjectID
         do {
             newTree = try repository.insert(files, into: tree, overwrite: false)
         } catch GitUsageError.pathExists {
+            stage?.discard()
             return nil
         }
         let identity = signer.gitIdentity(at: now)
@@ -120,6 +128,8 @@ struct LedgerPublisher {
     /// compare-and-swap ref update. False when another writer got there first.
     func makeDurable(_ commit: ObjectID, on tip: ObjectID) throws -> Bool {
         let repository = ops.repository
+        // The commit's objects are on disk before any ref names it.
+        try stage?.writePack()
         do {
             if let remote {
                 try repository.push(remote: remote, branch: ops.ledgerRef, from: commit, expecting: tip)

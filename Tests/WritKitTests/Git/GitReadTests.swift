@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import WritKit
+@testable import WritKit
 
 @Suite struct GitReadTests {
     typealias S = GitTestSupport
@@ -40,6 +40,24 @@ import WritKit
         #expect(ObjectID(hex: "g" + hex.dropFirst()) == nil)
         #expect(ObjectID(bytes: id.bytes) == id)
         #expect(ObjectID(hex: String(repeating: "0", count: 40))?.isZero == true)
+    }
+
+    /// Ids sort as their bytes do (git's order: pack indexes depend on it),
+    /// including ids that differ only in the last byte of a word.
+    @Test func objectIDsSortInByteOrder() throws {
+        var generator = SystemRandomNumberGenerator()
+        var ids = (0..<2_000).map { _ in
+            ObjectID(bytes: (0..<20).map { _ in UInt8.random(in: 0...255, using: &generator) })!
+        }
+        let base = try S.id("00112233445566778899aabbccddeeff00112233")
+        for offset in [7, 8, 15, 16, 19] {
+            var bytes = base.bytes
+            bytes[offset] ^= 0x01
+            ids.append(ObjectID(bytes: bytes)!)
+            ids.append(base)
+        }
+        #expect(ids.sorted().map(\.bytes) == ids.map(\.bytes).sorted { $0.lexicographicallyPrecedes($1) })
+        #expect(ids.allSatisfy { $0.firstByte == $0.bytes[0] })
     }
 
     /// main: README, dir/b.txt, tool.sh (executable), link (symlink), sub (gitlink);

@@ -1,0 +1,226 @@
+internal import Clibgit2
+import Foundation
+
+/// Objects written in memory and put on disk together, as one pack.
+///
+/// A claim commit adds about ten objects (its blobs, the trees along their
+/// paths, the commit). Written loose, each is a new file, and on a disk
+/// that has just deleted many files a new file can cost a millisecond
+/// (docs/dispatch.md, "Cost per intent"). Built through `repository`, they
+/// stay in memory until `writePack()` writes them as one pack: two files.
+/// A pack is complete before it is renamed into place, so a ref moved
+/// after `writePack()` never names an object that is not on disk.
+///
+/// Packs written one per commit pile up, and every lookup that misses
+/// looks through each of them, so `mergeSmallPacks()` merges them as they
+/// grow (by object count, each merge at least doubling what it merges).
+///
+/// Not `Sendable`: it owns repository handles, used from one thread.
+public final class ObjectStage {
+    /// The repository to build with: it reads the main repository's
+    /// objects and the staged ones, and keeps what it writes in memory.
+    /// Replaced after a merge: read it at each use.
+    public private(set) var repository: Repository
+    private var backend: UnsafeMutablePointer<git_odb_backend>
+    private let main: Repository
+    private let packDirectory: String
+    /// Packs written since the last merge.
+    public private(set) var packsSinceMerge = 0
+    /// Packs written in all.
+    public private(set) var packsWritten = 0
+
+    /// Packs written before a merge is due: lookups that miss scan every
+    /// pack, and a poll may write one per intent.
+    public static let mergeEvery = 64
+
+    /// A stage over `main`, whose object database receives the packs.
+    public init(over main: Repository) throws {
+        self.main = main
+        packDirectory = try main.objectsDirectory() + "pack"
+        (repository, backend) = try Self.stagingRepository(over: main)
+    }
+
+    private static func stagingRepository(over main: Repository) throws(GitError)
+        -> (Repository, UnsafeMutablePointer<git_odb_backend>)
+    {
+        var target: OpaquePointer?
+        try check(git_repository_odb(&target, main.raw), "git_repository_odb")
+        var backend: UnsafeMutablePointer<git_odb_backend>?
+        guard writ_stage_backend_new(&backend, target) == 0, let backend else {
+            git_odb_free(target)
+            throw GitError(code: .generic, errorClass: 0, message: "out of memory", function: "writ_stage_backend_new")
+        }
+        var odb: OpaquePointer?
+        let created = git_odb_new(&odb)
+        guard created == 0, let odb else {
+            writ_backend_free(backend)
+            try check(min(created, -1), "git_odb_new")
+            throw GitError(code: .generic, errorClass: 0, message: "no object database", function: "git_odb_new")
+        }
+        defer { git_odb_free(odb) }
+        // From here the object database owns the backend.
+        let added = git_odb_add_backend(odb, backend, 1_000)
+        guard added == 0 else {
+            writ_backend_free(backend)
+            try check(min(added, -1), "git_odb_add_backend")
+            throw GitError(code: .generic, errorClass: 0, message: "not added", function: "git_odb_add_backend")
+        }
+        var raw: OpaquePointer?
+        try check(git_repository_wrap_odb(&raw, odb), "git_repository_wrap_odb")
+        return (Repository(wrapping: try unwrap(raw, "git_repository_wrap_odb")), backend)
+    }
+
+    /// How many objects are staged.
+    public var stagedCount: Int { writ_stage_count(backend) }
+
+    /// Writes the staged objects into the main repository as one pack, and
+    /// forgets them; nothing when none are staged.
+    public func writePack() throws {
+        let count = writ_stage_count(backend)
+        guard count > 0 else { return }
+        var objects: [PackWriter.Object] = []
+        objects.reserveCapacity(count)
+        for index in 0..<count {
+            var type = GIT_OBJECT_INVALID
+            var size = 0
+            let bytes = writ_stage_object(backend, index, &type, &size)
+            objects.append(
+                PackWriter.Object(
+                    id: ObjectID(writ_stage_id(backend, index)), type: type.rawValue,
+                    bytes: UnsafeRawBufferPointer(start: bytes, count: size)))
+        }
+        _ = try PackWriter.write(objects, into: packDirectory)
+        writ_stage_reset(backend)
+        packsSinceMerge += 1
+        packsWritten += 1
+    }
+
+    /// Forgets the staged objects without writing them (a commit that was
+    /// built and then not used).
+    public func discard() {
+        writ_stage_reset(backend)
+    }
+
+    /// Merges the smallest packs of the main repository into one, when
+    /// there are two or more worth merging: from the smallest up, each next
+    /// pack is taken while it holds at most twice what is taken so far, so
+    /// a large pack is rewritten only once the small ones add up to half of
+    /// it. Packs with a `.keep` file are left alone. The merged pack is
+    /// complete on disk before any pack it replaces is deleted, so every
+    /// object is in some pack at every moment; a reader that had a deleted
+    /// pack open keeps reading it.
+    public func mergeSmallPacks() throws {
+        writ_stage_reset(backend)
+        packsSinceMerge = 0
+        let packs = PackListing.smallestFirst(in: packDirectory)
+        var chosen: [PackListing.Pack] = []
+        var total = 0
+        for pack in packs {
+            if !chosen.isEmpty, pack.objects > 2 * total { break }
+            chosen.append(pack)
+            total += pack.objects
+        }
+        guard chosen.count >= 2 else { return }
+
+        // Every object of the chosen packs, read back whole through the
+        // main repository and written into one new pack.
+        let odb = try main.odb()
+        var merged: [PackListing.Pack] = []
+        var seen = Set<ObjectID>()
+        var read: [GitHandle] = []
+        var objects: [PackWriter.Object] = []
+        for pack in chosen {
+            // A pack that cannot be read (its .pack gone, say) is left as it is.
+            guard let ids = try? PackListing.objectIDs(of: pack) else { continue }
+            for id in ids where seen.insert(id).inserted {
+                var oid = id.oid
+                var out: OpaquePointer?
+                try check(git_odb_read(&out, odb.raw, &oid), "git_odb_read")
+                let object = try main.handle(out, "git_odb_read", release: git_odb_object_free)
+                read.append(object)
+                objects.append(
+                    PackWriter.Object(
+                        id: id, type: git_odb_object_type(object.raw).rawValue,
+                        bytes: UnsafeRawBufferPointer(
+                            start: git_odb_object_data(object.raw), count: git_odb_object_size(object.raw))))
+            }
+            merged.append(pack)
+        }
+        guard merged.count >= 2 else { return }
+        let name = try withExtendedLifetime(read) { try PackWriter.write(objects, into: packDirectory) }
+        for pack in merged where pack.name != name {
+            // The index first: a reader listing the folder then no longer
+            // finds the pack, rather than an index whose pack is gone.
+            unlink(packDirectory + "/" + pack.name + ".idx")
+            unlink(packDirectory + "/" + pack.name + ".pack")
+            // What git may have written next to it describes that pack only.
+            unlink(packDirectory + "/" + pack.name + ".rev")
+            unlink(packDirectory + "/" + pack.name + ".bitmap")
+        }
+        // Handles forget deleted packs only when reopened.
+        try main.reopenObjectDatabase()
+        (repository, backend) = try Self.stagingRepository(over: main)
+    }
+}
+
+/// The packs of a pack folder, read from their index files.
+enum PackListing {
+    struct Pack {
+        /// `pack-<hash>`, without extension.
+        let name: String
+        let indexPath: String
+        let objects: Int
+    }
+
+    /// Every pack with an index and a pack file, and no `.keep`,
+    /// `.promisor` or `.mtimes`, fewest objects first.
+    static func smallestFirst(in directory: String) -> [Pack] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [] }
+        let present = Set(names)
+        return names.compactMap { file -> Pack? in
+            guard file.hasPrefix("pack-"), file.hasSuffix(".idx") else { return nil }
+            let name = String(file.dropLast(4))
+            // Kept, promised (partial clones) and cruft packs mean something
+            // beyond their objects; they are never merged.
+            guard present.contains(name + ".pack"),
+                ![".keep", ".promisor", ".mtimes"].contains(where: { present.contains(name + $0) }),
+                let objects = objectCount(directory + "/" + file)
+            else { return nil }
+            return Pack(name: name, indexPath: directory + "/" + file, objects: objects)
+        }.sorted { ($0.objects, $0.name) < ($1.objects, $1.name) }
+    }
+
+    /// The object count an index file's fan-out table ends with (index
+    /// version 2: a 4-byte signature and a 4-byte version come first).
+    static func objectCount(_ path: String) -> Int? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        guard let header = try? handle.read(upToCount: 8 + 256 * 4), header.count == 8 + 256 * 4,
+            Array(header.prefix(8)) == [0xFF, 0x74, 0x4F, 0x63, 0, 0, 0, 2]
+        else { return nil }
+        let last = header.suffix(4).reduce(0) { $0 << 8 | Int($1) }
+        return last
+    }
+
+    /// The ids of every object in `pack`.
+    static func objectIDs(of pack: Pack) throws(GitError) -> [ObjectID] {
+        var backend: UnsafeMutablePointer<git_odb_backend>?
+        try check(git_odb_backend_one_pack(&backend, pack.indexPath), "git_odb_backend_one_pack")
+        guard let backend else { return [] }
+        defer { writ_backend_free(backend) }
+        final class Collected { var ids: [ObjectID] = [] }
+        let collected = Collected()
+        collected.ids.reserveCapacity(pack.objects)
+        let result = withExtendedLifetime(collected) {
+            writ_backend_foreach(
+                backend,
+                { oid, payload in
+                    guard let oid, let payload else { return -1 }
+                    Unmanaged<Collected>.fromOpaque(payload).takeUnretainedValue().ids.append(ObjectID(oid.pointee))
+                    return 0
+                }, Unmanaged.passUnretained(collected).toOpaque())
+        }
+        try check(result, "git_odb_backend foreach")
+        return collected.ids
+    }
+}
