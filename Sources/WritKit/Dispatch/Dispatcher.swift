@@ -67,7 +67,7 @@ public struct Dispatcher {
         var state = try store.loadState() ?? DispatchState(trustRoot: config.trustRoot)
         if state.trustRoot != config.trustRoot {
             // A re-pinned trust root invalidates everything derived from the old one.
-            try? FileManager.default.removeItem(atPath: store.root + "/intents")
+            store.removeIntentRecords()
             state = DispatchState(trustRoot: config.trustRoot)
         }
         let signer: SigningIdentity
@@ -93,7 +93,13 @@ public struct Dispatcher {
             dispatcher: self, store: store, sync: sync, publisher: publisher, signer: signer, lock: lock, state: state,
             runID: runID, view: view)
         if !dryRun { try session.flushOutbox() }
-        try store.save(session.state)
+        // A long read of new history is kept at once, so that a crash in
+        // what follows does not cost it again. A short one is saved with
+        // the rest of the poll, at its end: saving it now too would write
+        // each new intent's record twice in one poll (docs/dispatch.md,
+        // "Cost per intent"). Either way the state on disk never runs
+        // ahead of the records it names.
+        if view.touched.count >= LedgerSync.recordBatch { try store.save(session.state) }
 
         do {
             for id in session.state.pending.sorted() {

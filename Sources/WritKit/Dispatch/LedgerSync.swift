@@ -41,7 +41,7 @@ struct LedgerSync {
         // A state remembered before ledger positions existed judged events
         // by other rules: read everything again (the journal is kept).
         if state.ledgerTip != nil, state.ledgerCursor == nil {
-            try? FileManager.default.removeItem(atPath: store.root + "/intents")
+            store.removeIntentRecords()
             state.governanceTip = nil
             state.ledgerTip = nil
             state.trustedCommit = state.trustRoot

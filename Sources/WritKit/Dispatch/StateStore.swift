@@ -3,6 +3,9 @@ import Foundation
 /// The state dir's layout and its reads and writes.
 struct StateStore {
     let root: String
+    /// Intent records changed since the last state save; every copy of
+    /// this store shares them.
+    private let pending = PendingIntentRecords()
 
     init(stateDir: String, profile: String) {
         root = (stateDir as NSString).appendingPathComponent(profile)
@@ -56,18 +59,35 @@ struct StateStore {
     /// commits again and adds nothing twice.)
     func save(_ state: DispatchState) throws {
         try StateFiles.ensureDirectory(root)
+        try writePendingRecords()
         try StateFiles.flushFileSystem(containing: root)
         try StateFiles.writeJSON(state, to: statePath)
     }
 
     func loadIntent(_ id: IntentID) throws -> IntentLedgerRecord {
-        try StateFiles.readJSON(IntentLedgerRecord.self, from: intentPath(id)) ?? IntentLedgerRecord()
+        if let changed = pending.record(id) { return changed }
+        return try StateFiles.readJSON(IntentLedgerRecord.self, from: intentPath(id)) ?? IntentLedgerRecord()
     }
 
+    /// Keeps `record` as `id`'s. It reaches the disk with the next state
+    /// save (`PendingIntentRecords`), or sooner when many are waiting.
     func save(_ record: IntentLedgerRecord, for id: IntentID) throws {
-        // Flushed with the next `save(_: DispatchState)`: one flush per
-        // poll instead of one per intent.
-        try StateFiles.writeJSON(record, to: intentPath(id), flush: false)
+        if pending.keep(record, for: id) { try writePendingRecords() }
+    }
+
+    /// Deletes every intent record, on disk and waiting: the next sync
+    /// reads the whole history again.
+    func removeIntentRecords() {
+        pending.discard()
+        try? FileManager.default.removeItem(atPath: root + "/intents")
+    }
+
+    /// Writes the waiting records, not flushed: the state save that follows
+    /// flushes them all at once (`syncfs`) before it writes the state.
+    private func writePendingRecords() throws {
+        for (id, record) in pending.take() {
+            try StateFiles.writeJSON(record, to: intentPath(id), flush: false)
+        }
     }
 
     // MARK: The claim journal (SPEC §6).

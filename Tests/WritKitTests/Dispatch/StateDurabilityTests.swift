@@ -132,6 +132,49 @@ import Testing
         #expect(flushed == ["published": ids.count, "outcome": ids.count], "\(flushed)")
     }
 
+    /// A poll reads a new intent's record at its first sync (proposed) and
+    /// at its last (claimed, succeeded) but writes it once, with the state
+    /// save that names the tips it reflects (`PendingIntentRecords`): one
+    /// file fewer to create per intent. The next poll reads back the last
+    /// version.
+    @Test(
+        .enabled(
+            if: FileManager.default.isExecutableFile(atPath: "/usr/bin/strace"),
+            "needs strace (scripts/ensure-deps installs it)"), arguments: [1, 4])
+    func eachIntentRecordIsWrittenOncePerPoll(maxParallel: Int) throws {
+        let fixture = try DispatchFixture(maxParallel: maxParallel == 1 ? nil : maxParallel)
+        defer { fixture.remove() }
+        let ids = (0..<3).map { "triage-record-\($0)" }
+        for id in ids { try fixture.proposeLow(id) }
+        let trace = fixture.directory.appendingPathComponent("trace.txt")
+        _ = try GitTestSupport.run(
+            "/usr/bin/strace",
+            [
+                "-f", "-qq", "-e", "trace=rename,renameat,renameat2", "-o", trace.path, CLI.binary, "dispatch",
+                "--config", fixture.configPath, "--once",
+            ])
+        #expect(fixture.runs().sorted() == ids)
+        let records = fixture.directory.appendingPathComponent("state/default/intents").path
+        var writes: [String: Int] = [:]
+        for line in try String(contentsOf: trace, encoding: .utf8).split(separator: "\n") {
+            guard let target = line.split(separator: "\"").dropLast().last.map(String.init),
+                target.hasPrefix(records + "/")
+            else { continue }
+            writes[(target as NSString).lastPathComponent, default: 0] += 1
+        }
+        #expect(writes == Dictionary(uniqueKeysWithValues: ids.map { ("\($0).json", 1) }), "\(writes)")
+
+        let config = try fixture.config()
+        let store = StateStore(stateDir: config.stateDir, profile: config.profile)
+        for id in ids {
+            let kinds = try store.loadIntent(try #require(IntentID(id))).events.compactMap { event -> AuditEventKind? in
+                guard case .auditEvent(_, _, let kind)? = LedgerPath(event.path) else { return nil }
+                return kind
+            }
+            #expect(kinds == [.autoApproved, .claimed, .succeeded], "\(id): \(kinds)")
+        }
+    }
+
     /// strace -f splits a call that another thread interrupts into
     /// `PID call(args <unfinished ...>` and, later, `PID <... call resumed>rest`;
     /// each such pair becomes the one line it would have been.
