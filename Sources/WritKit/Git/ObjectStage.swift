@@ -123,31 +123,31 @@ public final class ObjectStage {
         guard chosen.count >= 2 else { return }
 
         // Every object of the chosen packs, read back whole through the
-        // main repository and written into one new pack.
-        let odb = try main.odb()
+        // main repository and streamed into one new pack, one at a time.
         var merged: [PackListing.Pack] = []
+        var ids: [ObjectID] = []
         var seen = Set<ObjectID>()
-        var read: [GitHandle] = []
-        var objects: [PackWriter.Object] = []
         for pack in chosen {
             // A pack that cannot be read (its .pack gone, say) is left as it is.
-            guard let ids = try? PackListing.objectIDs(of: pack) else { continue }
-            for id in ids where seen.insert(id).inserted {
-                var oid = id.oid
-                var out: OpaquePointer?
-                try check(git_odb_read(&out, odb.raw, &oid), "git_odb_read")
-                let object = try main.handle(out, "git_odb_read", release: git_odb_object_free)
-                read.append(object)
-                objects.append(
-                    PackWriter.Object(
-                        id: id, type: git_odb_object_type(object.raw).rawValue,
-                        bytes: UnsafeRawBufferPointer(
-                            start: git_odb_object_data(object.raw), count: git_odb_object_size(object.raw))))
-            }
+            guard let listed = try? PackListing.objectIDs(of: pack) else { continue }
+            ids.append(contentsOf: listed.filter { seen.insert($0).inserted })
             merged.append(pack)
         }
         guard merged.count >= 2 else { return }
-        let name = try withExtendedLifetime(read) { try PackWriter.write(objects, into: packDirectory) }
+        let odb = try main.odb()
+        let writer = try PackWriter(count: ids.count, in: packDirectory)
+        for id in ids {
+            var oid = id.oid
+            var out: OpaquePointer?
+            try check(git_odb_read(&out, odb.raw, &oid), "git_odb_read")
+            let object = try main.handle(out, "git_odb_read", release: git_odb_object_free)
+            try writer.append(
+                PackWriter.Object(
+                    id: id, type: git_odb_object_type(object.raw).rawValue,
+                    bytes: UnsafeRawBufferPointer(
+                        start: git_odb_object_data(object.raw), count: git_odb_object_size(object.raw))))
+        }
+        let name = try writer.finish()
         for pack in merged where pack.name != name {
             // The index first: a reader listing the folder then no longer
             // finds the pack, rather than an index whose pack is gone.

@@ -8,10 +8,11 @@ import Foundation
 ///
 /// libgit2's own pack writer runs every object back through its indexer,
 /// a few hundred system calls per pack; a claim commit's ten objects need
-/// two files and a handful of calls. The pack is named by its checksum
-/// and renamed into place before its index, so a reader never finds an
-/// index without its pack.
-enum PackWriter {
+/// two files and a handful of calls. Objects stream into a temporary file,
+/// so a merge of many packs holds one object at a time, not the pack. The
+/// pack is named by its checksum and renamed into place before its index,
+/// so a reader never finds an index without its pack.
+final class PackWriter {
     /// One object to pack: its id (hash of type and bytes), type and bytes.
     struct Object {
         let id: ObjectID
@@ -24,52 +25,132 @@ enum PackWriter {
     /// The most a pack written here may hold: index offsets stay 31-bit.
     static let maximumPackBytes = Int(Int32.max)
 
+    private let directory: String
+    private let temporary: String
+    private var descriptor: Int32
+    private let declared: Int
+    private var hasher = Insecure.SHA1()
+    private var pending = Data()
+    private var written = 0
+    private var entries: [(id: ObjectID, crc: UInt32, offset: Int)] = []
+
     /// Writes `objects` (no two with the same id) into `directory` (the
     /// repository's `objects/pack`) and returns the pack's name,
     /// `pack-<checksum>`.
     static func write(_ objects: [Object], into directory: String) throws -> String {
-        var pack = Data()
-        pack.append(contentsOf: Array("PACK".utf8))
-        appendBigEndian(UInt32(2), to: &pack)
-        appendBigEndian(UInt32(objects.count), to: &pack)
-        var entries: [(id: ObjectID, crc: UInt32, offset: Int)] = []
-        entries.reserveCapacity(objects.count)
-        for object in objects {
-            let offset = pack.count
-            let header = entryHeader(type: object.type, size: object.bytes.count)
-            let compressed = try deflate(object.bytes)
-            var crc = header.withUnsafeBytes { crc32(0, $0.bindMemory(to: Bytef.self).baseAddress, uInt($0.count)) }
-            crc = compressed.withUnsafeBytes { crc32(crc, $0.bindMemory(to: Bytef.self).baseAddress, uInt($0.count)) }
-            pack.append(contentsOf: header)
-            pack.append(compressed)
-            entries.append((object.id, UInt32(truncatingIfNeeded: crc), offset))
-            guard pack.count < maximumPackBytes else {
-                throw failure("a pack of \(objects.count) objects is over \(maximumPackBytes) bytes")
-            }
-        }
-        let packChecksum = Data(Insecure.SHA1.hash(data: pack))
-        pack.append(packChecksum)
+        let writer = try PackWriter(count: objects.count, in: directory)
+        for object in objects { try writer.append(object) }
+        return try writer.finish()
+    }
 
+    /// A pack of exactly `count` objects (the count leads the pack), begun
+    /// in a temporary file in `directory`.
+    init(count: Int, in directory: String) throws {
+        var template = Array((directory + "/tmp_pack_writ_XXXXXX").utf8CString)
+        let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard descriptor >= 0 else {
+            throw Self.failure("cannot create a file in \(directory): \(String(cString: strerror(errno)))")
+        }
+        self.directory = directory
+        self.temporary = String(cString: template)
+        self.descriptor = descriptor
+        self.declared = count
+        entries.reserveCapacity(count)
+        var header = Data("PACK".utf8)
+        Self.appendBigEndian(UInt32(2), to: &header)
+        Self.appendBigEndian(UInt32(count), to: &header)
+        try emit(header)
+    }
+
+    deinit {
+        // Not finished: the temporary file goes, nothing was placed.
+        if descriptor >= 0 {
+            close(descriptor)
+            unlink(temporary)
+        }
+    }
+
+    /// Appends one object.
+    func append(_ object: Object) throws {
+        guard entries.count < declared else { throw Self.failure("more objects than the \(declared) declared") }
+        let header = Self.entryHeader(type: object.type, size: object.bytes.count)
+        let compressed = try Self.deflate(object.bytes)
+        var crc = header.withUnsafeBytes { crc32(0, $0.bindMemory(to: Bytef.self).baseAddress, uInt($0.count)) }
+        crc = compressed.withUnsafeBytes { crc32(crc, $0.bindMemory(to: Bytef.self).baseAddress, uInt($0.count)) }
+        entries.append((object.id, UInt32(truncatingIfNeeded: crc), written))
+        try emit(Data(header))
+        try emit(compressed)
+        guard written < Self.maximumPackBytes else {
+            throw Self.failure("a pack over \(Self.maximumPackBytes) bytes")
+        }
+    }
+
+    /// Ends the pack, renames it into place, writes its index, and returns
+    /// its name, `pack-<checksum>`.
+    func finish() throws -> String {
+        guard entries.count == declared else {
+            throw Self.failure("\(entries.count) objects written of the \(declared) declared")
+        }
+        let checksum = Data(hasher.finalize())
+        pending.append(checksum)
+        try drain()
+        let name = "pack-" + checksum.map { String(format: "%02x", $0) }.joined()
+        var problem: Int32 = 0
+        if fchmod(descriptor, 0o444) != 0 { problem = errno }
+        if close(descriptor) != 0, problem == 0 { problem = errno }
+        descriptor = -1
+        if problem == 0, rename(temporary, directory + "/" + name + ".pack") != 0 { problem = errno }
+        if problem != 0 {
+            unlink(temporary)
+            throw Self.failure("cannot write \(name).pack: \(String(cString: strerror(problem)))")
+        }
+        try Self.place(index(checksum), at: directory + "/" + name + ".idx", in: directory)
+        return name
+    }
+
+    private func index(_ packChecksum: Data) -> Data {
         entries.sort { $0.id < $1.id }
         var index = Data([0xFF, 0x74, 0x4F, 0x63])
-        appendBigEndian(UInt32(2), to: &index)
+        Self.appendBigEndian(UInt32(2), to: &index)
         var fanOut = [UInt32](repeating: 0, count: 256)
         for entry in entries { fanOut[Int(entry.id.firstByte)] += 1 }
         var running: UInt32 = 0
         for byte in 0..<256 {
             running += fanOut[byte]
-            appendBigEndian(running, to: &index)
+            Self.appendBigEndian(running, to: &index)
         }
         for entry in entries { withUnsafeBytes(of: entry.id.oid) { index.append(contentsOf: $0) } }
-        for entry in entries { appendBigEndian(entry.crc, to: &index) }
-        for entry in entries { appendBigEndian(UInt32(entry.offset), to: &index) }
+        for entry in entries { Self.appendBigEndian(entry.crc, to: &index) }
+        for entry in entries { Self.appendBigEndian(UInt32(entry.offset), to: &index) }
         index.append(packChecksum)
         index.append(Data(Insecure.SHA1.hash(data: index)))
+        return index
+    }
 
-        let name = "pack-" + packChecksum.map { String(format: "%02x", $0) }.joined()
-        try place(pack, at: directory + "/" + name + ".pack", in: directory)
-        try place(index, at: directory + "/" + name + ".idx", in: directory)
-        return name
+    /// Adds `bytes` to the pack (and its checksum), writing in large pieces.
+    private func emit(_ bytes: Data) throws {
+        hasher.update(data: bytes)
+        pending.append(bytes)
+        written += bytes.count
+        if pending.count >= 1 << 20 { try drain() }
+    }
+
+    private func drain() throws {
+        var problem: Int32 = 0
+        pending.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let count = Glibc.write(descriptor, raw.baseAddress! + offset, raw.count - offset)
+                if count < 0 {
+                    if errno == EINTR { continue }
+                    problem = errno
+                    return
+                }
+                offset += count
+            }
+        }
+        pending.removeAll(keepingCapacity: true)
+        if problem != 0 { throw Self.failure("cannot write \(temporary): \(String(cString: strerror(problem)))") }
     }
 
     /// The type-and-size header of a pack entry: type in bits 4–6 of the

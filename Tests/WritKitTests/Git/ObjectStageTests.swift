@@ -84,6 +84,29 @@ import Testing
         #expect(try Self.packFiles(dir).isEmpty)
     }
 
+    /// A pack is placed whole or not at all: one that ends short of the
+    /// objects it declared throws, and one abandoned leaves no file.
+    @Test func aPackThatIsNotFinishedLeavesNoFile() throws {
+        let dir = try S.scratch()
+        defer { S.remove(dir) }
+        _ = try Repository.create(at: dir.path, bare: true)
+        let packs = dir.appendingPathComponent("objects/pack").path
+        let bytes = Data("{}\n".utf8)
+        try bytes.withUnsafeBytes { raw in
+            let object = PackWriter.Object(
+                id: try S.id("0123456789abcdef0123456789abcdef01234567"), type: 3, bytes: raw)
+            let short = try PackWriter(count: 2, in: packs)
+            try short.append(object)
+            #expect(throws: GitError.self) { try short.finish() }
+            do {
+                let abandoned = try PackWriter(count: 1, in: packs)
+                try abandoned.append(object)
+                #expect(throws: GitError.self) { try abandoned.append(object) }
+            }
+        }
+        #expect(try Self.packFiles(dir).isEmpty)
+    }
+
     @Test func smallPacksAreMergedIntoOneAndEveryObjectStaysReadable() throws {
         let dir = try S.scratch()
         defer { S.remove(dir) }
