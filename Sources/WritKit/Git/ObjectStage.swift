@@ -37,6 +37,13 @@ public final class ObjectStage {
     public init(over main: Repository) throws {
         self.main = main
         packDirectory = try main.objectsDirectory() + "pack"
+        // git and libgit2 make it with the repository; a copy may lack it.
+        if mkdir(packDirectory, 0o755) != 0, errno != EEXIST {
+            throw GitError(
+                code: .generic, errorClass: 0,
+                message: "cannot create \(packDirectory): \(String(cString: strerror(errno)))",
+                function: "ObjectStage")
+        }
         (repository, backend) = try Self.stagingRepository(over: main)
     }
 

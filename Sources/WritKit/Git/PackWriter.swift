@@ -95,15 +95,9 @@ final class PackWriter {
         pending.append(checksum)
         try drain()
         let name = "pack-" + checksum.map { String(format: "%02x", $0) }.joined()
-        var problem: Int32 = 0
-        if fchmod(descriptor, 0o444) != 0 { problem = errno }
-        if close(descriptor) != 0, problem == 0 { problem = errno }
+        let sealed = descriptor
         descriptor = -1
-        if problem == 0, rename(temporary, directory + "/" + name + ".pack") != 0 { problem = errno }
-        if problem != 0 {
-            unlink(temporary)
-            throw Self.failure("cannot write \(name).pack: \(String(cString: strerror(problem)))")
-        }
+        try Self.seal(sealed, temporary, as: directory + "/" + name + ".pack", problem: 0)
         try Self.place(index(checksum), at: directory + "/" + name + ".idx", in: directory)
         return name
     }
@@ -136,19 +130,7 @@ final class PackWriter {
     }
 
     private func drain() throws {
-        var problem: Int32 = 0
-        pending.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let count = Glibc.write(descriptor, raw.baseAddress! + offset, raw.count - offset)
-                if count < 0 {
-                    if errno == EINTR { continue }
-                    problem = errno
-                    return
-                }
-                offset += count
-            }
-        }
+        let problem = Self.writeAll(pending, to: descriptor)
         pending.removeAll(keepingCapacity: true)
         if problem != 0 { throw Self.failure("cannot write \(temporary): \(String(cString: strerror(problem)))") }
     }
@@ -184,34 +166,44 @@ final class PackWriter {
         return out
     }
 
-    /// Writes `bytes` to a new temporary file in `directory`, read-only as
-    /// git makes pack files, and renames it to `path`.
+    /// Writes `bytes` to a new temporary file in `directory` and renames
+    /// it to `path`.
     private static func place(_ bytes: Data, at path: String, in directory: String) throws {
         var template = Array((directory + "/tmp_pack_writ_XXXXXX").utf8CString)
         let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard descriptor >= 0 else {
             throw failure("cannot create a file in \(directory): \(String(cString: strerror(errno)))")
         }
-        let temporary = String(cString: template)
-        var problem: Int32 = 0
-        bytes.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let written = Glibc.write(descriptor, raw.baseAddress! + offset, raw.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    problem = errno
-                    return
-                }
-                offset += written
-            }
-        }
+        try seal(descriptor, String(cString: template), as: path, problem: writeAll(bytes, to: descriptor))
+    }
+
+    /// Makes the written temporary file read-only (as git makes pack
+    /// files), closes it and renames it to `path`; on any failure,
+    /// `problem` included, removes it and throws.
+    private static func seal(_ descriptor: Int32, _ temporary: String, as path: String, problem: Int32) throws {
+        var problem = problem
         if problem == 0, fchmod(descriptor, 0o444) != 0 { problem = errno }
         if close(descriptor) != 0, problem == 0 { problem = errno }
         if problem == 0, rename(temporary, path) != 0 { problem = errno }
         if problem != 0 {
             unlink(temporary)
             throw failure("cannot write \(path): \(String(cString: strerror(problem)))")
+        }
+    }
+
+    /// Writes all of `bytes` to `descriptor`; the `errno` of a failure, or 0.
+    private static func writeAll(_ bytes: Data, to descriptor: Int32) -> Int32 {
+        bytes.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let written = Glibc.write(descriptor, raw.baseAddress! + offset, raw.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    return errno
+                }
+                offset += written
+            }
+            return 0
         }
     }
 

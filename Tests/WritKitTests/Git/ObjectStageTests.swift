@@ -72,6 +72,19 @@ import Testing
             indexed.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == String(packs[1].dropFirst(5).dropLast(5)))
     }
 
+    /// A repository copied without its empty pack folder still gets packs.
+    @Test func aMissingPackFolderIsMade() throws {
+        let dir = try S.scratch()
+        defer { S.remove(dir) }
+        let repo = try Repository.create(at: dir.path, bare: true)
+        let first = try Self.base(repo)
+        try FileManager.default.removeItem(at: dir.appendingPathComponent("objects/pack"))
+        let stage = try ObjectStage(over: repo)
+        _ = try stage.repository.insert(["audit/3f/first/x.json": Data("{}\n".utf8)], into: try repo.commitTree(first))
+        try stage.writePack()
+        #expect(try Self.packFiles(dir).count == 2)
+    }
+
     @Test func aCommitThatIsNotUsedLeavesNothingBehind() throws {
         let dir = try S.scratch()
         defer { S.remove(dir) }
