@@ -48,6 +48,32 @@ import Testing
         #expect(verified.claims == ids.count)
     }
 
+    /// The dispatcher's commits reach the disk as packs, merged at the end
+    /// of the poll, and never as loose objects (docs/dispatch.md, "Packs");
+    /// git finds every object the ledger names.
+    @Test func aPollWritesPacksNotLooseObjects() throws {
+        let fixture = try DispatchFixture()
+        defer { fixture.remove() }
+        let ids = (0..<5).map { "triage-packed-\($0)" }
+        for id in ids { try fixture.proposeLow(id) }
+        let gitDirectory = URL(fileURLWithPath: fixture.sandbox.ops.repository.gitDirectory)
+        func count(_ field: String) throws -> Int {
+            let lines = try GitTestSupport.git(gitDirectory, "count-objects", "-v").split(separator: "\n")
+            return Int(lines.first { $0.hasPrefix(field + ": ") }?.dropFirst(field.count + 2) ?? "") ?? -1
+        }
+        let loose = try count("count")
+        let packs = try count("packs")
+
+        #expect(try fixture.dispatcher().poll().intents.allSatisfy { $0.result == .succeeded })
+        #expect(try count("count") == loose)
+        // Six commits (five claims, the last outcome), six packs, merged into one.
+        #expect(try count("packs") == packs + 1)
+        let fsck = try GitTestSupport.run(
+            "/usr/bin/git", ["-C", gitDirectory.path, "fsck", "--strict", "--full", "--no-dangling"])
+        #expect(fsck.status == 0, "\(fsck.stderr)")
+        #expect(try fixture.sandbox.status().intents.allSatisfy { $0.state == .succeeded })
+    }
+
     /// The last run's outcome, with no claim after it to carry it, is
     /// published before the poll's blocked events, and the next poll finds
     /// nothing to do.
