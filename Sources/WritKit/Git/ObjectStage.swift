@@ -115,7 +115,8 @@ public final class ObjectStage {
     /// it. Packs with a `.keep` file are left alone. The merged pack is
     /// complete on disk before any pack it replaces is deleted, so every
     /// object is in some pack at every moment; a reader that had a deleted
-    /// pack open keeps reading it.
+    /// pack open keeps reading it. Merges happen between commits: anything
+    /// staged and not yet written is dropped.
     public func mergeSmallPacks() throws {
         writ_stage_reset(backend)
         packsSinceMerge = 0
