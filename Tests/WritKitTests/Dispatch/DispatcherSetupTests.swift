@@ -122,7 +122,8 @@ import Testing
         defer { fixture.remove() }
         let hang = fixture.directory.appendingPathComponent(marker)
         try Data().write(to: hang)
-        try fixture.thenRun("[ -f \(hang.path) ] && sleep 30; true")
+        let pidFile = fixture.directory.appendingPathComponent("hang.pid")
+        try fixture.thenRun("[ -f \(hang.path) ] && { echo $$ > \(pidFile.path); exec sleep 30; }; true")
         try fixture.proposeLow("triage-retry")
 
         let process = Process()
@@ -132,11 +133,19 @@ import Testing
         process.standardError = FileHandle.nullDevice
         try process.run()
         let deadline = Date().addingTimeInterval(20)
-        while fixture.runs().isEmpty, Date() < deadline { usleep(20_000) }
+        while fixture.runs().isEmpty || !FileManager.default.fileExists(atPath: pidFile.path), Date() < deadline {
+            usleep(20_000)
+        }
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
-        // The executor's process group outlived the dispatcher; end it too.
-        _ = try? GitTestSupport.run("/usr/bin/pkill", ["-f", "sleep 30"])
+        // The executor's process group outlived the dispatcher; end it too
+        // (that group only: a pattern would match other tests' sleeps).
+        if let text = try? String(contentsOf: pidFile, encoding: .utf8),
+            let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 1
+        {
+            kill(-pid, SIGKILL)
+            kill(pid, SIGKILL)
+        }
         try FileManager.default.removeItem(at: hang)
         #expect(fixture.runs() == ["triage-retry"])
 
