@@ -99,7 +99,7 @@ public struct Dispatcher {
         // each new intent's record twice in one poll (docs/dispatch.md,
         // "Cost per intent"). Either way the state on disk never runs
         // ahead of the records it names.
-        if view.touched.count >= LedgerSync.recordBatch { try store.save(session.state) }
+        if view.touched.count >= PendingIntentRecords.limit { try store.save(session.state) }
 
         do {
             for id in session.state.pending.sorted() {

@@ -20,9 +20,6 @@ struct LedgerSync {
         let touched: Set<IntentID>
     }
 
-    /// The most intent records held in memory during a sync.
-    static let recordBatch = 8_192
-
     func sync(_ state: inout DispatchState, now: Date) throws -> View {
         let repository = ops.repository
         let governanceTip = try ops.governanceHead()
@@ -53,27 +50,23 @@ struct LedgerSync {
             throw WritError(result.verdict.reason ?? .policyUnapproved, result.verdict.detail)
         }
 
+        // Records change through the store, which holds them until the
+        // state is saved, or writes a batch out when many wait
+        // (`PendingIntentRecords`): a long history read for the first time
+        // holds a batch in memory, not the history.
         var touched = Set<IntentID>()
-        var records: [IntentID: IntentLedgerRecord] = [:]
-        func record(_ id: IntentID) throws -> IntentLedgerRecord {
-            if let cached = records[id] { return cached }
-            return try store.loadIntent(id)
-        }
-        func flush() throws {
-            for (id, entry) in records {
-                try store.save(entry, for: id)
-                if entry.proposed { state.pending.insert(id) }
-            }
-            records.removeAll(keepingCapacity: true)
+        func update(_ id: IntentID, _ change: (inout IntentLedgerRecord) -> Void) throws {
+            var entry = try store.loadIntent(id)
+            change(&entry)
+            try store.save(entry, for: id)
+            if entry.proposed { state.pending.insert(id) }
+            touched.insert(id)
         }
 
         // New governance commits: which approval record versions arrived
         // where, by the one attribution rule status and verify use.
         try ApprovalAttribution.walk(repository, after: state.governanceTip, to: governanceTip) { arrival in
-            var entry = try record(arrival.intent)
-            entry.approvals[arrival.record] = arrival.commit
-            records[arrival.intent] = entry
-            touched.insert(arrival.intent)
+            try update(arrival.intent) { $0.approvals[arrival.record] = arrival.commit }
         }
 
         // New ledger commits, through the one walk: append-only check,
@@ -98,34 +91,21 @@ struct LedgerSync {
                 if let problem = read.problems.first {
                     throw WritError(.ledgerViolation, problem.detail)
                 }
-                // A long history read for the first time: records go to
-                // disk as they pile up, so memory holds a batch, not the
-                // history (a later commit touching one reads it back).
-                if records.count >= Self.recordBatch {
-                    try flush()
-                }
                 for file in read.intents {
-                    let id = file.ledgerPath.intentID
-                    var entry = try record(id)
-                    entry.proposed = true
-                    records[id] = entry
-                    touched.insert(id)
+                    try update(file.ledgerPath.intentID) { $0.proposed = true }
                 }
                 for event in read.events {
-                    var entry = try record(event.intent)
-                    if !entry.events.contains(where: { $0.path == event.file.path }) {
+                    try update(event.intent) { entry in
+                        guard !entry.events.contains(where: { $0.path == event.file.path }) else { return }
                         entry.events.append(
                             .init(
                                 path: event.file.path, commit: read.id, signers: read.signers.sorted(),
                                 counts: event.counts))
                     }
-                    records[event.intent] = entry
-                    touched.insert(event.intent)
                 }
             }
         }
 
-        try flush()
         state.governanceTip = governanceTip
         state.ledgerTip = ledgerTip
         state.trustedCommit = governanceTip

@@ -25,13 +25,13 @@ public final class ObjectStage {
     private let main: Repository
     private let packDirectory: String
     /// Packs written since the last merge.
-    public private(set) var packsSinceMerge = 0
+    private var packsSinceMerge = 0
     /// Packs written in all.
     public private(set) var packsWritten = 0
 
     /// Packs written before a merge is due: lookups that miss scan every
     /// pack, and a poll may write one per intent.
-    public static let mergeEvery = 64
+    static let mergeEvery = 64
 
     /// A stage over `main`, whose object database receives the packs.
     public init(over main: Repository) throws {
@@ -39,10 +39,7 @@ public final class ObjectStage {
         packDirectory = try main.objectsDirectory() + "pack"
         // git and libgit2 make it with the repository; a copy may lack it.
         if mkdir(packDirectory, 0o755) != 0, errno != EEXIST {
-            throw GitError(
-                code: .generic, errorClass: 0,
-                message: "cannot create \(packDirectory): \(String(cString: strerror(errno)))",
-                function: "ObjectStage")
+            throw Self.failure("cannot create \(packDirectory): \(String(cString: strerror(errno)))")
         }
         (repository, backend) = try Self.stagingRepository(over: main)
     }
@@ -50,27 +47,22 @@ public final class ObjectStage {
     private static func stagingRepository(over main: Repository) throws(GitError)
         -> (Repository, UnsafeMutablePointer<git_odb_backend>)
     {
+        var out: OpaquePointer?
+        try check(git_odb_new(&out), "git_odb_new")
+        let odb = try unwrap(out, "git_odb_new")
+        defer { git_odb_free(odb) }
         var target: OpaquePointer?
         try check(git_repository_odb(&target, main.raw), "git_repository_odb")
         var backend: UnsafeMutablePointer<git_odb_backend>?
         guard writ_stage_backend_new(&backend, target) == 0, let backend else {
             git_odb_free(target)
-            throw GitError(code: .generic, errorClass: 0, message: "out of memory", function: "writ_stage_backend_new")
+            throw failure("out of memory for the staging backend")
         }
-        var odb: OpaquePointer?
-        let created = git_odb_new(&odb)
-        guard created == 0, let odb else {
-            writ_backend_free(backend)
-            try check(min(created, -1), "git_odb_new")
-            throw GitError(code: .generic, errorClass: 0, message: "no object database", function: "git_odb_new")
-        }
-        defer { git_odb_free(odb) }
-        // From here the object database owns the backend.
+        // Once added, the object database owns the backend (and its target).
         let added = git_odb_add_backend(odb, backend, 1_000)
-        guard added == 0 else {
+        if added < 0 {
             writ_backend_free(backend)
-            try check(min(added, -1), "git_odb_add_backend")
-            throw GitError(code: .generic, errorClass: 0, message: "not added", function: "git_odb_add_backend")
+            try check(added, "git_odb_add_backend")
         }
         var raw: OpaquePointer?
         try check(git_repository_wrap_odb(&raw, odb), "git_repository_wrap_odb")
@@ -85,18 +77,17 @@ public final class ObjectStage {
     public func writePack() throws {
         let count = writ_stage_count(backend)
         guard count > 0 else { return }
-        var objects: [PackWriter.Object] = []
-        objects.reserveCapacity(count)
+        let writer = try PackWriter(count: count, in: packDirectory)
         for index in 0..<count {
             var type = GIT_OBJECT_INVALID
             var size = 0
             let bytes = writ_stage_object(backend, index, &type, &size)
-            objects.append(
+            try writer.append(
                 PackWriter.Object(
                     id: ObjectID(writ_stage_id(backend, index)), type: type.rawValue,
                     bytes: UnsafeRawBufferPointer(start: bytes, count: size)))
         }
-        _ = try PackWriter.write(objects, into: packDirectory)
+        _ = try writer.finish()
         writ_stage_reset(backend)
         packsSinceMerge += 1
         packsWritten += 1
@@ -106,6 +97,12 @@ public final class ObjectStage {
     /// built and then not used).
     public func discard() {
         writ_stage_reset(backend)
+    }
+
+    /// `mergeSmallPacks()`, when `mergeEvery` packs were written since the
+    /// last merge: called before a commit is built.
+    public func mergeSmallPacksWhenDue() throws {
+        if packsSinceMerge >= Self.mergeEvery { try mergeSmallPacks() }
     }
 
     /// Merges the smallest packs of the main repository into one, when
@@ -169,6 +166,10 @@ public final class ObjectStage {
         try main.reopenObjectDatabase()
         (repository, backend) = try Self.stagingRepository(over: main)
     }
+
+    private static func failure(_ message: String) -> GitError {
+        GitError(code: .generic, errorClass: 0, message: message, function: "ObjectStage")
+    }
 }
 
 /// The packs of a pack folder, read from their index files.
@@ -206,8 +207,7 @@ enum PackListing {
         guard let header = try? handle.read(upToCount: 8 + 256 * 4), header.count == 8 + 256 * 4,
             Array(header.prefix(8)) == [0xFF, 0x74, 0x4F, 0x63, 0, 0, 0, 2]
         else { return nil }
-        let last = header.suffix(4).reduce(0) { $0 << 8 | Int($1) }
-        return last
+        return header.suffix(4).reduce(0) { $0 << 8 | Int($1) }
     }
 
     /// The ids of every object in `pack`.

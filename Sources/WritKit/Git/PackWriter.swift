@@ -34,17 +34,9 @@ final class PackWriter {
     private var written = 0
     private var entries: [(id: ObjectID, crc: UInt32, offset: Int)] = []
 
-    /// Writes `objects` (no two with the same id) into `directory` (the
-    /// repository's `objects/pack`) and returns the pack's name,
-    /// `pack-<checksum>`.
-    static func write(_ objects: [Object], into directory: String) throws -> String {
-        let writer = try PackWriter(count: objects.count, in: directory)
-        for object in objects { try writer.append(object) }
-        return try writer.finish()
-    }
-
     /// A pack of exactly `count` objects (the count leads the pack), begun
-    /// in a temporary file in `directory`.
+    /// in a temporary file in `directory` (the repository's
+    /// `objects/pack`); `finish()` places it and returns its name.
     init(count: Int, in directory: String) throws {
         var template = Array((directory + "/tmp_pack_writ_XXXXXX").utf8CString)
         let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }

@@ -105,9 +105,7 @@ struct LedgerPublisher {
     func build(files: [String: Data], on tip: ObjectID, message: String, anchoredAt anchor: ObjectID, now: Date) throws
         -> ObjectID?
     {
-        if let stage, stage.packsSinceMerge >= ObjectStage.mergeEvery {
-            try stage.mergeSmallPacks()
-        }
+        try stage?.mergeSmallPacksWhenDue()
         let repository = stage?.repository ?? ops.repository
         let tree = try repository.commitTree(tip)
         let newTree: ObjectID

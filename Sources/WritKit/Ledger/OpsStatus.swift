@@ -180,10 +180,7 @@ extension OpsStatus {
             try stored.withLineBatches(next..<end, body)
             next = end
             try StatusLine.encode(row).withUnsafeBytes { line in
-                try withUnsafeTemporaryAllocation(of: UnsafeRawBufferPointer.self, capacity: 1) { one in
-                    one[0] = line
-                    try body(UnsafeBufferPointer(one))
-                }
+                try withUnsafePointer(to: line) { try body(UnsafeBufferPointer(start: $0, count: 1)) }
             }
         }
         try stored.withLineBatches(next..<stored.count, body)

@@ -113,18 +113,9 @@ public struct StoredStatusRows: Sendable {
     func line(at index: Int) -> Data { bytes[lineRange(index)] }
 
     /// Hands `body` the JSON lines (newline included) of the entries in
-    /// `range`, as views of the stored bytes: nothing is copied.
-    func withLines(_ range: Range<Int>, _ body: (UnsafeRawBufferPointer) throws -> Void) rethrows {
-        guard !range.isEmpty else { return }
-        try bytes.withUnsafeBytes { raw in
-            for index in range {
-                try body(UnsafeRawBufferPointer(rebasing: raw[lineRange(index)]))
-            }
-        }
-    }
-
-    /// `withLines`, with the lines handed over up to `batch` at a time, so
-    /// that a writer can pass many to one vectored write (`writev`).
+    /// `range`, as views of the stored bytes (nothing is copied), up to
+    /// `batch` at a time, so that a writer can pass many to one vectored
+    /// write (`writev`).
     func withLineBatches(
         _ range: Range<Int>, batch: Int = 1_024, _ body: (UnsafeBufferPointer<UnsafeRawBufferPointer>) throws -> Void
     ) rethrows {

@@ -93,10 +93,25 @@ struct BufferedOutput {
             return
         }
         flush()
-        var vectors = pieces.compactMap { piece -> iovec? in
-            guard let base = piece.baseAddress, piece.count > 0 else { return nil }
-            return iovec(iov_base: UnsafeMutableRawPointer(mutating: base), iov_len: piece.count)
+        Self.writeAll(
+            pieces.compactMap { piece in
+                piece.baseAddress.map { iovec(iov_base: UnsafeMutableRawPointer(mutating: $0), iov_len: piece.count) }
+            })
+    }
+
+    mutating func flush() {
+        guard !buffer.isEmpty else { return }
+        buffer.withUnsafeMutableBytes { raw in
+            Self.writeAll([iovec(iov_base: raw.baseAddress, iov_len: raw.count)])
         }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Writes every byte `vectors` name to standard output, resuming after
+    /// short writes. A closed pipe (`| head`) ends the output, as it did
+    /// before: the rest is dropped.
+    private static func writeAll(_ vectors: [iovec]) {
+        var vectors = vectors.filter { $0.iov_len > 0 }
         var first = 0
         while first < vectors.count {
             // 1,024 is Linux's IOV_MAX (glibc does not export it to Swift).
@@ -106,7 +121,7 @@ struct BufferedOutput {
                 if errno == EINTR { continue }
                 return
             }
-            // A short write: skip what went out, resume inside a vector.
+            // Skip what went out, resuming inside a vector after a short write.
             var left = written
             while left > 0, first < vectors.count {
                 if left >= vectors[first].iov_len {
@@ -119,22 +134,5 @@ struct BufferedOutput {
                 }
             }
         }
-    }
-
-    mutating func flush() {
-        guard !buffer.isEmpty else { return }
-        buffer.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let written = Glibc.write(STDOUT_FILENO, raw.baseAddress! + offset, raw.count - offset)
-                if written < 0 {
-                    // A closed pipe (`| head`) ends the output, as it did before.
-                    if errno == EINTR { continue }
-                    return
-                }
-                offset += written
-            }
-        }
-        buffer.removeAll(keepingCapacity: true)
     }
 }
