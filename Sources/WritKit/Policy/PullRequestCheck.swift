@@ -126,8 +126,9 @@ public enum PullRequestCheck {
             if let kind = change.entryKind, kind == .symlink || kind == .gitlink || (kind != .blob && role != .admin) {
                 deny(
                     .pathAdminOnly, path,
-                    "\(Self.describe(kind)) entry is never accepted here: only regular files"
-                        + (role == .admin ? "" : " may be added by a non-admin"))
+                    role == .admin
+                        ? "\(Self.describe(kind)) is never accepted on the governance branch"
+                        : "\(Self.describe(kind)): only an admin may add anything but a regular file")
                 continue
             }
             let place = Place(path)
