@@ -25,6 +25,7 @@ struct Writ: AsyncParsableCommand {
             Resolve.self,
             Gate.self,
             CheckPR.self,
+            Hook.self,
             Validate.self,
             Governance.self,
             Classify.self,

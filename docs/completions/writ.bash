@@ -173,13 +173,13 @@ _writ() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    init|propose|approve|status|show|log|verify|report|dispatch|resolve|gate|check-pr|validate|governance|classify|reasons|sig|demo|help)
+    init|propose|approve|status|show|log|verify|report|dispatch|resolve|gate|check-pr|hook|validate|governance|classify|reasons|sig|demo|help)
         # Offer subcommand argument completions
         "_writ_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'init propose approve status show log verify report dispatch resolve gate check-pr validate governance classify reasons sig demo help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'init propose approve status show log verify report dispatch resolve gate check-pr hook validate governance classify reasons sig demo help' -- "${cur}"))
         ;;
     esac
 }
@@ -616,7 +616,7 @@ _writ_check-pr() {
     repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--repo --base --head --actor --event)
+    non_repeating_options=(--repo --base --head --actor --event --ledger-ref --remote)
     __writ_offer_flags_options 0
 
     # Offer option value completions
@@ -634,6 +634,56 @@ _writ_check-pr() {
         return
         ;;
     '--event')
+        return
+        ;;
+    '--ledger-ref')
+        return
+        ;;
+    '--remote')
+        return
+        ;;
+    esac
+}
+
+_writ_hook() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __writ_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    pre-receive)
+        # Offer subcommand argument completions
+        "_writ_hook_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'pre-receive' -- "${cur}"))
+        ;;
+    esac
+}
+
+_writ_hook_pre-receive() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--repo --governance-ref --ledger-ref)
+    __writ_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--repo')
+        return
+        ;;
+    '--governance-ref')
+        return
+        ;;
+    '--ledger-ref')
         return
         ;;
     esac

@@ -5,9 +5,15 @@ import Foundation
 /// head, and the head's blobs. Nothing is checked out, no filter, hook or
 /// attribute of the head runs, and nothing is written to the repository.
 public enum PullRequestReview {
-    public static func check(repository: Repository, base: String, head: String, actor: String, now: Date) throws
-        -> PullRequestCheck.Verdict
-    {
+    /// Judges the pull request from `base` to `head` opened by `actor`.
+    /// The ledger, read to match each `request.toml` with its intent, is
+    /// `ledgerRef` or, when that local branch is missing or behind,
+    /// `refs/remotes/<remote>/<ledgerRef>` (what a clone with every branch
+    /// fetched holds); with neither, requests are judged on their own.
+    public static func check(
+        repository: Repository, base: String, head: String, actor: String, now: Date,
+        ledgerRef: String = OpsRepoDefaults.ledgerRef, remote: String? = "origin"
+    ) throws -> PullRequestCheck.Verdict {
         func commit(_ revision: String, _ flag: String) throws -> ObjectID {
             guard let id = try repository.resolve(revision), (try? repository.commit(id)) != nil else {
                 throw RuntimeError("\(flag) \(revision) names no commit in the repository", fix: flag)
@@ -37,10 +43,35 @@ public enum PullRequestReview {
                 records: { commit, digest in try reader.records(in: commit, for: digest) }, now: now)
             adopted = verdict.reason == nil
         }
+        let ledgerTree: ObjectID? = try {
+            // Two tips on different lines of history leave the ledger
+            // unreadable here: which one is true is not check-pr's call.
+            guard
+                let tip = try? OpsRepo(repository: repository, ledgerRef: ledgerRef, remote: remote).tip(of: ledgerRef)
+            else { return nil }
+            return try repository.commitTree(tip.commit)
+        }()
         return try PullRequestCheck.judge(
-            changes: changes, login: actor, governance: governance, governanceAdopted: adopted, now: now
-        ) { path in
-            try repository.blob(at: path, inTree: headTree, limit: RecordBytes.maximumSize)
-        }
+            changes: changes, login: actor, governance: governance, governanceAdopted: adopted, now: now,
+            file: { path in try headFile(path, in: headTree, repository: repository) },
+            ledgerIntent: { intent in
+                guard let ledgerTree else { return .unreadable }
+                let path = LedgerPath.intent(intent).path
+                guard case .file(let bytes) = try headFile(path, in: ledgerTree, repository: repository) else {
+                    return .absent
+                }
+                return .present(ContentDigest.sha256(of: bytes))
+            })
+    }
+
+    /// What the tree holds at `path`: a regular file's bytes (bounded), a
+    /// non-file entry as such (never an error: check-pr reports it), or
+    /// nothing.
+    private static func headFile(_ path: String, in tree: ObjectID, repository: Repository) throws
+        -> PullRequestCheck.HeadFile
+    {
+        guard let entry = try repository.entry(at: path, inTree: tree) else { return .absent }
+        guard entry.kind == .blob || entry.kind == .executable else { return .notAFile(entry.kind) }
+        return .file(try repository.blob(entry.id, limit: RecordBytes.maximumSize))
     }
 }

@@ -8,16 +8,24 @@ import Foundation
 /// `member` (a principal in any other role), `unknown` (a login not in
 /// `[members]`, or mapped to a principal with no role), `blocked`
 /// (`[members]` value `"blocked"`). Paths:
-/// - a member may add or change only `approvals/<aa>/<id>/<own-principal>.toml`
-///   (and its `.sig`) and `approvals/<aa>/<id>/request.toml`; each record
-///   must parse and verify for that principal under `writ-approval`;
+/// - a member may add or change approval records
+///   `approvals/<aa>/<id>/<principal>.toml` (and their `.sig`) and
+///   `approvals/<aa>/<id>/request.toml`. A record is judged by its
+///   signature, not by who opened the pull request: it must parse, name the
+///   path's principal as `approver`, and verify for that principal under
+///   `writ-approval` with the base's signers; a record filed or signed in
+///   another principal's name is `record_not_own`. So the approval pull
+///   request the dispatcher opens, or an operator's carrying several
+///   approvers' records, passes. A `request.toml` must match the intent on
+///   the ledger (id and digest) when the ledger is readable;
 /// - an unknown actor may add only `join-requests/<own-login>.toml`;
 /// - a blocked actor nothing;
 /// - everything else (`policy.toml`, `allowed_signers`, `.github/**`,
-///   `.forgejo/**`, `action/**`, any path not named here, every removal,
-///   symlink and submodule entry) is admin-only. An admin's change of
-///   `policy.toml` or `allowed_signers` is `pending` until its governance
-///   quorum is in the head (SPEC §5).
+///   `.forgejo/**`, `action/**`, any path not named here, every removal) is
+///   admin-only; so is any entry that is not a regular file (a symlink, a
+///   submodule, an executable) for a non-admin, and a symlink or submodule
+///   for everyone. An admin's change of `policy.toml` or `allowed_signers`
+///   is `pending` until its governance quorum is in the head (SPEC §5).
 public enum PullRequestCheck {
     public enum Role: String, Sendable, Hashable {
         case admin, member, unknown, blocked
@@ -59,6 +67,26 @@ public enum PullRequestCheck {
         let entryKind: TreeEntry.Kind?
     }
 
+    /// What the head holds at a path, as the judge reads it: a non-file
+    /// entry is a value, never an error, so it becomes a finding.
+    enum HeadFile: Sendable, Hashable {
+        case absent
+        /// A regular file's bytes (bounded by `RecordBytes.maximumSize` + 1).
+        case file(Data)
+        /// A symlink, submodule, directory or executable at the path.
+        case notAFile(TreeEntry.Kind)
+    }
+
+    /// What the ledger says of the intent a `request.toml` names.
+    enum LedgerIntent: Sendable, Hashable {
+        /// No ledger branch to read (a check run without it): not judged.
+        case unreadable
+        /// The ledger is readable and holds no file for the intent.
+        case absent
+        /// The digest of the intent file's bytes on the ledger.
+        case present(ContentDigest)
+    }
+
     /// The actor's role under `policy`.
     static func role(of login: String, policy: Policy) -> (Role, Principal?) {
         switch policy.members[login] {
@@ -72,17 +100,20 @@ public enum PullRequestCheck {
     }
 
     /// Judges `changes` by `login` under the base's `governance`.
-    /// `file(path)` reads the head's blob at a path (nil when absent);
-    /// `governanceAdopted` says whether the head's governance change, if
-    /// any, has its quorum.
+    /// `file(path)` reads what the head holds at a path; `ledgerIntent(id)`
+    /// what the ledger holds for an intent; `governanceAdopted` says
+    /// whether the head's governance change, if any, has its quorum.
     static func judge(
         changes: [Change], login: String, governance: GovernanceState, governanceAdopted: Bool, now: Date,
-        file: (String) throws -> Data?
+        file: (String) throws -> HeadFile, ledgerIntent: (IntentID) throws -> LedgerIntent = { _ in .unreadable }
     ) rethrows -> Verdict {
         let (role, principal) = role(of: login, policy: governance.policy)
         var findings: [Finding] = []
         func deny(_ reason: ReasonCode, _ path: String, _ message: String, closes: Bool = true) {
-            findings.append(Finding(reason: reason, path: path, message: message, closes: closes))
+            let finding = Finding(reason: reason, path: path, message: message, closes: closes)
+            // One entry can be reached twice (a symlinked record and its
+            // .sig): say it once.
+            if !findings.contains(where: { $0.reason == reason && $0.path == path }) { findings.append(finding) }
         }
         if role == .blocked {
             deny(.actorBlocked, "", "\(login) is blocked in [members] of the base policy; nothing they open is taken")
@@ -92,8 +123,12 @@ public enum PullRequestCheck {
         var checkedRecords = Set<String>()
         for change in changes {
             let path = change.path
-            if change.entryKind == .symlink || change.entryKind == .gitlink {
-                deny(.pathAdminOnly, path, "a symlink or submodule entry is never accepted in the governance branch")
+            if let kind = change.entryKind, kind == .symlink || kind == .gitlink || (kind != .blob && role != .admin) {
+                deny(
+                    .pathAdminOnly, path,
+                    role == .admin
+                        ? "\(Self.describe(kind)) is never accepted on the governance branch"
+                        : "\(Self.describe(kind)): only an admin may add anything but a regular file")
                 continue
             }
             let place = Place(path)
@@ -123,7 +158,7 @@ public enum PullRequestCheck {
                         deny(.pathAdminOnly, path, "\(login) may add only join-requests/\(login).toml")
                         continue
                     }
-                    if let bytes = try file(path) {
+                    if case .file(let bytes) = try file(path) {
                         do {
                             _ = try JoinRequest.parse(bytes, login: login)
                         } catch let error as WritError {
@@ -133,7 +168,7 @@ public enum PullRequestCheck {
                         }
                     }
                 case .approvalRecord(_, let owner), .approvalSignature(_, let owner):
-                    guard role == .member, let principal else {
+                    guard role == .member else {
                         deny(
                             .actorUnknown, path,
                             "\(login) is not a member: an approval record needs a principal with a role", closes: false)
@@ -143,12 +178,10 @@ public enum PullRequestCheck {
                         deny(.pathAdminOnly, path, "only an admin may remove a record")
                         continue
                     }
-                    guard owner == principal.rawValue else {
-                        deny(
-                            .recordNotOwn, path,
-                            "\(login) (\(principal)) may file only their own record, not \(owner)'s")
-                        continue
-                    }
+                    // Judged by its signature, not by who opened the pull
+                    // request: the dispatcher's approval PR and an
+                    // operator's carrying a second approver's record pass
+                    // when every record verifies for its own principal.
                     if checkedRecords.insert(Place.recordPath(of: path)).inserted {
                         try verifyRecord(
                             Place.recordPath(of: path), owner: owner, governance: governance, now: now, file: file,
@@ -163,15 +196,7 @@ public enum PullRequestCheck {
                         deny(.pathAdminOnly, path, "only an admin may remove a request")
                         continue
                     }
-                    if let bytes = try file(path) {
-                        do {
-                            _ = try ApprovalRequest.parse(bytes, expectedPath: path)
-                        } catch let error as WritError {
-                            deny(.approvalMalformed, path, error.detail)
-                        } catch {
-                            deny(.approvalMalformed, path, "\(error)")
-                        }
-                    }
+                    try verifyRequest(path, file: file, ledgerIntent: ledgerIntent, deny: deny)
                 default:
                     deny(.pathAdminOnly, path, "only an admin may change \(path)")
                 }
@@ -189,6 +214,17 @@ public enum PullRequestCheck {
         return verdict(findings, role: role, principal: principal, pending: pending)
     }
 
+    /// "a symlink", "a submodule", ... for a finding's sentence.
+    private static func describe(_ kind: TreeEntry.Kind) -> String {
+        switch kind {
+        case .symlink: "a symlink"
+        case .gitlink: "a submodule (gitlink)"
+        case .tree: "a directory"
+        case .executable: "an executable file"
+        case .blob: "a file"
+        }
+    }
+
     private static func verdict(_ findings: [Finding], role: Role, principal: Principal?, pending: Bool) -> Verdict {
         Verdict(
             status: pending ? .pending : (findings.isEmpty ? .pass : .blocked),
@@ -196,20 +232,33 @@ public enum PullRequestCheck {
             findings: findings)
     }
 
-    /// An approval record and its `.sig` in the head: it parses, names the
-    /// path's approver, and verifies for that principal under
-    /// `writ-approval` with the base's signers.
+    /// An approval record and its `.sig` in the head, judged by its
+    /// signature: it parses, names the path's principal as `approver`
+    /// (else `record_not_own`), and verifies for that principal under
+    /// `writ-approval` with the base's signers. A signature that fails for
+    /// the path's principal but verifies for another trusted principal is a
+    /// record signed in another's name (`record_not_own`); any other
+    /// failure keeps its own record code.
     private static func verifyRecord(
-        _ path: String, owner: String, governance: GovernanceState, now: Date, file: (String) throws -> Data?,
+        _ path: String, owner: String, governance: GovernanceState, now: Date, file: (String) throws -> HeadFile,
         deny: (ReasonCode, String, String, Bool) -> Void
     ) rethrows {
-        guard let bytes = try file(path) else {
+        let bytes: Data
+        switch try file(path) {
+        case .absent:
             deny(.approvalMalformed, path, "a signature without its record", true)
             return
+        case .notAFile(let kind):
+            deny(
+                .pathAdminOnly, path, "\(describe(kind)) stands where the record belongs; only a regular file counts",
+                true)
+            return
+        case .file(let data):
+            bytes = data
         }
         let record: ApprovalRecord
         do {
-            record = try ApprovalRecord.parse(bytes, expectedPath: path)
+            record = try ApprovalRecord.parse(bytes)
         } catch let error as WritError {
             deny(.approvalMalformed, path, error.detail, true)
             return
@@ -218,23 +267,91 @@ public enum PullRequestCheck {
             return
         }
         guard record.approver.rawValue == owner else {
-            deny(.recordNotOwn, path, "the record names \(record.approver), not \(owner)", true)
+            deny(
+                .recordNotOwn, path,
+                "the record names \(record.approver) as approver but is filed under \(owner): filed in another's name",
+                true)
             return
         }
-        guard let signature = try file(path + ".sig") else {
+        do {
+            // The path's intent and the rest of the layout.
+            _ = try ApprovalRecord.parse(bytes, expectedPath: path)
+        } catch let error as WritError {
+            deny(.approvalMalformed, path, error.detail, true)
+            return
+        } catch {
+            deny(.approvalMalformed, path, "\(error)", true)
+            return
+        }
+        let signature: Data
+        switch try file(path + ".sig") {
+        case .absent:
             deny(.approvalSignatureInvalid, path, "the record has no .sig", true)
             return
+        case .notAFile(let kind):
+            deny(
+                .pathAdminOnly, path + ".sig",
+                "\(describe(kind)) stands where the signature belongs; only a regular file counts", true)
+            return
+        case .file(let data):
+            signature = data
         }
         do {
             _ = try SignatureVerifier.verifyOrWritError(
                 armored: signature, message: bytes, principal: owner, namespace: ApprovalRecord.signatureNamespace,
                 allowedSigners: governance.signers, at: now)
-        } catch let error as WritError {
-            deny(
-                error.reason, path + ".sig", "the signature is not \(owner)'s under writ-approval: \(error.detail)",
-                true)
         } catch {
-            deny(.approvalSignatureInvalid, path + ".sig", "\(error)", true)
+            let others =
+                (try? SignatureVerifier.signers(
+                    armored: signature, message: bytes, namespace: ApprovalRecord.signatureNamespace,
+                    allowedSigners: governance.signers, at: now))?.principals.filter { $0 != owner } ?? []
+            if !others.isEmpty {
+                deny(
+                    .recordNotOwn, path + ".sig",
+                    "the record filed under \(owner) is signed by \(others.joined(separator: ", ")): signed in another's name",
+                    true)
+            } else {
+                deny(
+                    error.reason, path + ".sig",
+                    "the signature is not \(owner)'s under writ-approval: \(error.detail)", true)
+            }
+        }
+    }
+
+    /// A `request.toml` in the head: it parses for its path and, when the
+    /// ledger is readable, names an intent the ledger holds with the same
+    /// digest, so a reviewer is never shown one text while another runs.
+    private static func verifyRequest(
+        _ path: String, file: (String) throws -> HeadFile,
+        ledgerIntent: (IntentID) throws -> LedgerIntent, deny: (ReasonCode, String, String, Bool) -> Void
+    ) rethrows {
+        guard case .file(let bytes) = try file(path) else { return }
+        let request: ApprovalRequest
+        do {
+            request = try ApprovalRequest.parse(bytes, expectedPath: path)
+        } catch let error as WritError {
+            deny(.approvalMalformed, path, error.detail, true)
+            return
+        } catch {
+            deny(.approvalMalformed, path, "\(error)", true)
+            return
+        }
+        switch try ledgerIntent(request.intent) {
+        case .unreadable:
+            return
+        case .absent:
+            // Not a deterministic denial: the ledger read may be older
+            // than the approval branch.
+            deny(
+                .approvalMalformed, path,
+                "the request names intent \(request.intent.rawValue), which the ledger does not hold", false)
+        case .present(let digest) where digest != request.intentDigest:
+            deny(
+                .digestMismatch, path,
+                "the request's intent_digest \(request.intentDigest) is not the digest of the intent on the ledger (\(digest))",
+                false)
+        case .present:
+            return
         }
     }
 

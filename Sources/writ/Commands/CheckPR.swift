@@ -9,7 +9,9 @@ struct CheckPR: ParsableCommand {
         commandName: "check-pr",
         abstract: "Judge a pull request against the governance branch (reads objects only; never runs PR code).",
         discussion: """
-            Roles come from the base revision's policy ([members], [roles]); every added record is verified. \
+            Roles come from the base revision's policy ([members], [roles]). Every approval record is judged by its \
+            signature, not by who opened the pull request: it must verify for the principal its path names, so the \
+            approval PR the dispatcher's forge account opens (a [members] login) passes once its records verify. \
             Prints the status (pass, blocked or pending), whether closing is recommended, and each finding with its \
             reason code and path. Exit 0 on pass and on pending, 1 when blocked.
             """)
@@ -28,6 +30,15 @@ struct CheckPR: ParsableCommand {
 
     @Option(help: "A pull_request or pull_request_target event payload (GitHub or Forgejo) to read them from.")
     var event: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "The ledger branch each request.toml is matched against (the local branch, or <remote>/<branch> when that is newer).",
+            valueName: "branch"))
+    var ledgerRef: String = OpsRepoDefaults.ledgerRef
+
+    @Option(help: "The remote whose remote-tracking ledger branch stands in for a missing local one.")
+    var remote: String = "origin"
 
     @Flag(help: "Print one JSON line (docs/json.md).")
     var json = false
@@ -71,7 +82,8 @@ struct CheckPR: ParsableCommand {
             throw RuntimeError("cannot open the repository at \(repo): \(error)", fix: "--repo")
         }
         let verdict = try PullRequestReview.check(
-            repository: repository, base: base, head: head, actor: actor, now: Date())
+            repository: repository, base: base, head: head, actor: actor, now: Date(), ledgerRef: ledgerRef,
+            remote: remote)
         let report = Report(
             status: verdict.status, closeRecommended: verdict.closeRecommended, actor: actor,
             role: verdict.role.rawValue, principal: verdict.principal?.rawValue, number: payload?.number,

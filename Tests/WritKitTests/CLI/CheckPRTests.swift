@@ -11,6 +11,7 @@ import Testing
     static let policy =
         OpsSandbox.demoPolicy + """
             "writ-agent[bot]" = "agent-1@example.com"
+            "writ-dispatch[bot]" = "dispatch-1@example.com"
             mallory = "blocked"
 
             """
@@ -138,12 +139,27 @@ import Testing
         Case(
             name: "bot's own record", actor: "writ-agent[bot]", status: "pass", closes: false, reason: nil,
             change: fileRecord("agent-1@example.com")),
+        // A record is judged by its signature, not by who opened the PR.
         Case(
-            name: "someone else's record", actor: "bob", status: "blocked", closes: true, reason: "record_not_own",
+            name: "another approver's valid record", actor: "bob", status: "pass", closes: false, reason: nil,
             change: fileRecord("alice@example.com")),
         Case(
-            name: "own record signed by another key", actor: "bob", status: "blocked", closes: true,
-            reason: "signer_unknown", change: fileRecord("bob@example.com", signer: "alice@example.com")),
+            name: "own record signed by another principal's key", actor: "bob", status: "blocked", closes: true,
+            reason: "record_not_own", change: fileRecord("bob@example.com", signer: "alice@example.com")),
+        Case(
+            name: "another's record signed by the author", actor: "bob", status: "blocked", closes: true,
+            reason: "record_not_own", change: fileRecord("alice@example.com", signer: "bob@example.com")),
+        Case(
+            name: "record naming another approver", actor: "bob", status: "blocked", closes: true,
+            reason: "record_not_own",
+            change: { repo in
+                let path = "\(folder)/alice@example.com.toml"
+                try repo.write(path, record("bob@example.com"))
+                try repo.sign(path, as: "bob@example.com")
+            }),
+        Case(
+            name: "record signed by an unlisted key", actor: "bob", status: "blocked", closes: true,
+            reason: "signer_unknown", change: fileRecord("bob@example.com", signer: "dana@example.com")),
         Case(
             name: "own record under the wrong namespace", actor: "bob", status: "blocked", closes: true,
             reason: "approval_signature_invalid", change: fileRecord("bob@example.com", namespace: "git")),
@@ -231,7 +247,7 @@ import Testing
             change: fileRecord("bob@example.com")),
         Case(
             name: "someone else's record, signed by the admin", actor: "alice", status: "blocked", closes: true,
-            reason: "signer_unknown", change: fileRecord("bob@example.com", signer: "alice@example.com")),
+            reason: "record_not_own", change: fileRecord("bob@example.com", signer: "alice@example.com")),
         Case(
             name: "policy without quorum", actor: "alice", status: "pending", closes: false,
             reason: "policy_unapproved", change: { try $0.write("policy.toml", CheckPRTests.policy + "\n# v2\n") }),
@@ -303,9 +319,11 @@ import Testing
             case (.symlink, _), (.submodule, _): return ("blocked", true, "path_admin_only")
             case (.adminFile, .admin): return ("pending", false, "policy_unapproved")
             case (_, .admin): return ("pass", false, nil)
-            case (.ownRecord, .member), (.ownRecord, .bot), (.request, .member), (.request, .bot):
+            // Records are judged by their signatures: carol's own record
+            // passes whoever carries it.
+            case (.ownRecord, .member), (.ownRecord, .bot), (.othersRecord, .member), (.othersRecord, .bot),
+                (.request, .member), (.request, .bot):
                 return ("pass", false, nil)
-            case (.othersRecord, .member), (.othersRecord, .bot): return ("blocked", true, "record_not_own")
             case (.ownRecord, .unknown), (.othersRecord, .unknown), (.request, .unknown):
                 return ("blocked", false, "actor_unknown")
             case (.joinRequest, .unknown): return ("pass", false, nil)

@@ -19,7 +19,7 @@ import WritKit
         let trustRoot: String
         let keys: [String: String]
 
-        init(_ name: String = #function) throws {
+        init(_ name: String = #function, policy: String = OpsSandbox.demoPolicy) throws {
             root = try GitTestSupport.scratch(name)
             var keys: [String: String] = [:]
             var signers = ""
@@ -29,7 +29,7 @@ import WritKit
                 signers += "\(principal) \(try CLI.publicKey(key))\n"
             }
             self.keys = keys
-            try GitTestSupport.write(OpsSandbox.demoPolicy, to: root.appendingPathComponent("policy.toml"))
+            try GitTestSupport.write(policy, to: root.appendingPathComponent("policy.toml"))
             try GitTestSupport.write(signers, to: root.appendingPathComponent("allowed_signers"))
             central = root.appendingPathComponent("central.git")
             let initialised = try CLI.run(
