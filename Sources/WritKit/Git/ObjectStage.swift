@@ -58,33 +58,13 @@ public final class ObjectStage {
             throw Self.failure("cannot create \(packDirectory): \(String(cString: strerror(errno)))")
         }
         (repository, backend) = try Self.stagingRepository(over: main)
-        Self.removeAbandonedKeeps(in: packDirectory)
+        PackKeep.removeAbandoned(in: packDirectory)
     }
 
     deinit {
         // A stage that goes away leaves no keep of its own behind; a
         // commit a ref does not name by now is garbage for git to collect.
-        for entry in kept { unlink(packDirectory + "/" + entry.pack + ".keep") }
-    }
-
-    /// The text of the `.keep` files this process writes: git shows it
-    /// (`git verify-pack`, `count-objects`), and it says whose keep it is.
-    private static var keepText: String { "writ: commit in flight, pid \(getpid())\n" }
-
-    /// Removes `.keep` files a writ process left behind when it died before
-    /// releasing them (its pid is gone): their packs' commits were either
-    /// pushed or given up. Keeps of live processes, and every keep writ did
-    /// not write, are left alone.
-    static func removeAbandonedKeeps(in directory: String) {
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
-        for name in names where name.hasPrefix("pack-") && name.hasSuffix(".keep") {
-            let path = directory + "/" + name
-            guard let text = try? String(contentsOfFile: path, encoding: .utf8),
-                text.hasPrefix("writ: commit in flight, pid "), text.hasSuffix("\n"),
-                let pid = Int32(text.dropFirst("writ: commit in flight, pid ".count).dropLast())
-            else { continue }
-            if kill(pid, 0) != 0, errno == ESRCH { unlink(path) }
-        }
+        for entry in kept { PackKeep.remove(entry.pack, in: packDirectory) }
     }
 
     private static func stagingRepository(over main: Repository) throws(GitError)
@@ -132,7 +112,7 @@ public final class ObjectStage {
                     id: ObjectID(writ_stage_id(backend, index)), type: type.rawValue,
                     bytes: UnsafeRawBufferPointer(start: bytes, count: size)))
         }
-        let name = try writer.finish(keep: Self.keepText)
+        let name = try writer.finish(keep: PackKeep.text)
         kept.append((name, commit))
         written.insert(name)
         writ_stage_reset(backend)
@@ -158,7 +138,7 @@ public final class ObjectStage {
             } else {
                 release = true
             }
-            if release { unlink(packDirectory + "/" + entry.pack + ".keep") }
+            if release { PackKeep.remove(entry.pack, in: packDirectory) }
             return !release
         }
     }

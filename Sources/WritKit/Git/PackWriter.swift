@@ -191,7 +191,7 @@ final class PackWriter {
 
     /// Writes `bytes` to a new temporary file in `directory` and renames
     /// it to `path`.
-    private static func place(_ bytes: Data, at path: String, in directory: String) throws {
+    static func place(_ bytes: Data, at path: String, in directory: String) throws {
         var template = Array((directory + "/tmp_pack_writ_XXXXXX").utf8CString)
         let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard descriptor >= 0 else {

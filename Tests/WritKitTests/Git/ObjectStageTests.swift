@@ -56,7 +56,7 @@ import Testing
         var packs = try Self.packFiles(dir)
         #expect(packs.map { ($0 as NSString).pathExtension } == ["idx", "keep", "pack"], "\(packs)")
         let keep = dir.appendingPathComponent("objects/pack/" + packs[1])
-        #expect(try String(contentsOf: keep, encoding: .utf8) == "writ: commit in flight, pid \(getpid())\n")
+        #expect(try String(contentsOf: keep, encoding: .utf8) == "writ: pack in flight, pid \(getpid())\n")
         #expect(try Self.looseObjects(dir) == loose)
         stage.releaseKept(namedBy: first)
         #expect(try Self.packFiles(dir).count == 3, "the ledger does not name the commit yet")
@@ -317,8 +317,8 @@ import Testing
         // A dead process's keep, a live one's, and one git made.
         let dead = try S.run("/bin/sh", ["-c", "echo $$"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         let planted = [
-            ("pack-\(String(repeating: "1", count: 40)).keep", "writ: commit in flight, pid \(dead)\n", false),
-            ("pack-\(String(repeating: "2", count: 40)).keep", "writ: commit in flight, pid \(getpid())\n", true),
+            ("pack-\(String(repeating: "1", count: 40)).keep", "writ: pack in flight, pid \(dead)\n", false),
+            ("pack-\(String(repeating: "2", count: 40)).keep", "writ: pack in flight, pid \(getpid())\n", true),
             ("pack-\(String(repeating: "3", count: 40)).keep", "receive-pack 123 on host\n", true),
         ]
         for (name, text, _) in planted {
