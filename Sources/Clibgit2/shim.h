@@ -26,6 +26,12 @@ static inline int writ_git_set_cache_object_limit(git_object_t type, size_t byte
     return git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, type, bytes);
 }
 
+/// Turns on fsync of every object, pack, index and ref file libgit2 writes
+/// (and of its directory after the rename), process-wide.
+static inline int writ_git_set_fsync_gitdir(int enabled) {
+    return git_libgit2_opts(GIT_OPT_ENABLE_FSYNC_GITDIR, enabled);
+}
+
 /// Replaces the trust store TLS connections verify against with the
 /// certificates in `file` (a PEM bundle). Process-wide, which is why writ
 /// sets it only in its remote helper process, once per operation.
@@ -218,6 +224,17 @@ static inline int writ_stage_exists(git_odb_backend *backend, const git_oid *id)
     return git_odb_exists_ext(stage->target, id, GIT_ODB_LOOKUP_NO_REFRESH);
 }
 
+/// An object written through the stage lands in the stage even when the
+/// target already holds it: libgit2 asks backends to "freshen" an object
+/// before writing it and skips the write when one answers, and an object
+/// the target holds only as garbage (a lost race's leftovers) can be
+/// pruned at any moment. Answering for staged objects only puts every
+/// object a commit needs in the pack that is kept until a ref names it.
+static inline int writ_stage_freshen(git_odb_backend *backend, const git_oid *id) {
+    writ_stage_backend *stage = (writ_stage_backend *)backend;
+    return writ_stage_find(stage, id) != NULL ? 0 : GIT_ENOTFOUND;
+}
+
 static inline int writ_stage_write(
     git_odb_backend *backend, const git_oid *id, const void *data, size_t size, git_object_t type) {
     writ_stage_backend *stage = (writ_stage_backend *)backend;
@@ -291,6 +308,7 @@ static inline int writ_stage_backend_new(git_odb_backend **out, git_odb *target)
     stage->parent.read_header = writ_stage_read_header;
     stage->parent.write = writ_stage_write;
     stage->parent.exists = writ_stage_exists;
+    stage->parent.freshen = writ_stage_freshen;
     stage->parent.foreach = writ_stage_foreach;
     stage->parent.free = writ_stage_free;
     stage->target = target;

@@ -28,6 +28,9 @@ extension OpsSandbox {
         count: Int, idPrefix: String = "load", kind: String = "dev", proposer: String, approver: String,
         batchSize: Int = 2_000, at date: Date = Date()
     ) throws -> Load {
+        // A throwaway repository: flushing each of its many objects buys nothing.
+        GitRuntime.setFlushing(false)
+        defer { GitRuntime.setFlushing(true) }
         let proposerIdentity = try identity(proposer)
         let approverIdentity = try identity(approver)
         let policyBytes =
@@ -104,6 +107,9 @@ extension OpsSandbox {
         count: Int, idPrefix: String = "done", kind: String = "triage", proposer: String, dispatcher: String,
         batchSize: Int = 5_000, at date: Date = Date()
     ) throws -> [IntentID] {
+        // A throwaway repository: flushing each of its many objects buys nothing.
+        GitRuntime.setFlushing(false)
+        defer { GitRuntime.setFlushing(true) }
         let proposerIdentity = try identity(proposer)
         let dispatcherIdentity = try identity(dispatcher)
         let appender = BranchAppender(repository: ops.repository)
@@ -162,6 +168,9 @@ extension OpsSandbox {
         count: Int, idPrefix: String = "new", kind: String = "triage", proposer: String, batchSize: Int = 5_000,
         at date: Date = Date()
     ) throws -> [IntentID] {
+        // A throwaway repository: flushing each of its many objects buys nothing.
+        GitRuntime.setFlushing(false)
+        defer { GitRuntime.setFlushing(true) }
         let proposerIdentity = try identity(proposer)
         let appender = BranchAppender(repository: ops.repository)
         var ids: [IntentID] = []

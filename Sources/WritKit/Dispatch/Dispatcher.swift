@@ -124,6 +124,8 @@ public struct Dispatcher {
         // Take in what this poll wrote, so the tips remembered for rewrite
         // detection include the dispatcher's own commits.
         if !dryRun { session.view = try sync.sync(&session.state, now: clock()) }
+        // Packs whose commits the local ledger names now need no keep.
+        stage?.releaseKept(namedBy: try? ops.repository.resolve(OpsRepo.refName(ops.ledgerRef)))
         try store.save(session.state)
 
         // Executors running side by side finish in any order; the report

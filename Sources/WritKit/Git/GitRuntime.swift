@@ -6,7 +6,7 @@ import Foundation
 /// Every entry point into the Git layer (opening or creating a repository,
 /// reading the allocation counters) touches `ensure()`, so no caller has to
 /// remember an explicit start-up step.
-enum GitRuntime {
+package enum GitRuntime {
     /// The environment variable that turns libgit2's counting allocator on
     /// (`1`), for leak checks: `scripts/test` and `scripts/leakcheck.sh` set
     /// it; a production process never counts.
@@ -24,6 +24,10 @@ enum GitRuntime {
         }
         _ = git_libgit2_init()
         _ = writ_git_set_owner_validation(0)
+        // What writ writes must survive a power loss (SPEC §6): every loose
+        // object, pack, index and ref libgit2 writes is flushed before it is
+        // renamed into place, and its folder after.
+        _ = writ_git_set_fsync_gitdir(1)
         // writ reads most objects once, in walks over long histories: a
         // small cache keeps the trees read again and again (the fan-out
         // trees of a large ledger, tens of KB each, above libgit2's 4 KB
@@ -38,6 +42,15 @@ enum GitRuntime {
 
     static func ensure() {
         _ = counting
+    }
+
+    /// Turns libgit2's flushing of what it writes off (or on again), for
+    /// the whole process. Only the bulk loaders that build throwaway
+    /// repositories for benchmarks and scale tests turn it off: writ's
+    /// own commands always flush.
+    package static func setFlushing(_ enabled: Bool) {
+        ensure()
+        _ = writ_git_set_fsync_gitdir(enabled ? 1 : 0)
     }
 }
 

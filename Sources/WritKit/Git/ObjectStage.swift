@@ -15,6 +15,16 @@ import Foundation
 /// looks through each of them, so `mergeSmallPacks()` merges them as they
 /// grow (by object count, each merge at least doubling what it merges).
 ///
+/// Beside stock git maintenance (docs/dispatch.md, "Packs"): a pack is
+/// written with a `.keep` file, which `git repack -a -d`, `git gc` and
+/// `git prune` respect, and the keep is removed only once a ref names its
+/// commit (`releaseKept(namedBy:)`) or the commit was given up; every
+/// object a commit needs is in its own pack, even one the repository held
+/// already as garbage (the staging backend answers libgit2's "freshen" for
+/// staged objects only); and merges touch only packs this stage wrote, never
+/// one a multi-pack-index names, holding git's own multi-pack-index lock
+/// while they delete.
+///
 /// Not `Sendable`: it owns repository handles, used from one thread.
 public final class ObjectStage {
     /// The repository to build with: it reads the main repository's
@@ -28,6 +38,12 @@ public final class ObjectStage {
     private var packsSinceMerge = 0
     /// Packs written in all.
     public private(set) var packsWritten = 0
+    /// Packs written here whose `.keep` still stands, each with the commit
+    /// it carries (nil once that commit was given up).
+    private var kept: [(pack: String, commit: ObjectID?)] = []
+    /// Packs this stage wrote (merged ones included): the only packs a
+    /// merge may delete.
+    private var written = Set<String>()
 
     /// Packs written before a merge is due: lookups that miss scan every
     /// pack, and a poll may write one per intent.
@@ -42,6 +58,13 @@ public final class ObjectStage {
             throw Self.failure("cannot create \(packDirectory): \(String(cString: strerror(errno)))")
         }
         (repository, backend) = try Self.stagingRepository(over: main)
+        PackKeep.removeAbandoned(in: packDirectory)
+    }
+
+    deinit {
+        // A stage that goes away leaves no keep of its own behind; a
+        // commit a ref does not name by now is garbage for git to collect.
+        for entry in kept { PackKeep.remove(entry.pack, in: packDirectory) }
     }
 
     private static func stagingRepository(over main: Repository) throws(GitError)
@@ -72,9 +95,11 @@ public final class ObjectStage {
     /// How many objects are staged.
     public var stagedCount: Int { writ_stage_count(backend) }
 
-    /// Writes the staged objects into the main repository as one pack, and
-    /// forgets them; nothing when none are staged.
-    public func writePack() throws {
+    /// Writes the staged objects into the main repository as one kept
+    /// pack, durable on return, and forgets them; nothing when none are
+    /// staged. `commit` is the commit the pack carries: its `.keep` goes
+    /// when `releaseKept(namedBy:)` finds a ref naming it.
+    public func writePack(carrying commit: ObjectID? = nil) throws {
         let count = writ_stage_count(backend)
         guard count > 0 else { return }
         let writer = try PackWriter(count: count, in: packDirectory)
@@ -87,11 +112,39 @@ public final class ObjectStage {
                     id: ObjectID(writ_stage_id(backend, index)), type: type.rawValue,
                     bytes: UnsafeRawBufferPointer(start: bytes, count: size)))
         }
-        _ = try writer.finish()
+        let name = try writer.finish(keep: PackKeep.text)
+        kept.append((name, commit))
+        written.insert(name)
         writ_stage_reset(backend)
         packsSinceMerge += 1
         packsWritten += 1
     }
+
+    /// Gives up the commit a kept pack carries (a lost race): nothing will
+    /// name it, so its keep goes at the next release.
+    public func giveUp(_ commit: ObjectID) {
+        kept = kept.map { $0.commit == commit ? ($0.pack, nil) : $0 }
+    }
+
+    /// Removes the `.keep` of every pack whose commit `tip` is or descends
+    /// from (a ref names it now, so git's maintenance keeps its objects),
+    /// and of every pack whose commit was given up. A pack whose commit
+    /// no ref names yet stays kept.
+    public func releaseKept(namedBy tip: ObjectID?) {
+        kept = kept.filter { entry in
+            let release: Bool
+            if let commit = entry.commit {
+                release = tip.map { (try? main.isDescendant($0, of: commit)) ?? false } ?? false
+            } else {
+                release = true
+            }
+            if release { PackKeep.remove(entry.pack, in: packDirectory) }
+            return !release
+        }
+    }
+
+    /// Packs written here whose `.keep` still stands.
+    public var keptPacks: [String] { kept.map(\.pack) }
 
     /// Forgets the staged objects without writing them (a commit that was
     /// built and then not used).
@@ -105,19 +158,33 @@ public final class ObjectStage {
         if packsSinceMerge >= Self.mergeEvery { try mergeSmallPacks() }
     }
 
-    /// Merges the smallest packs of the main repository into one, when
-    /// there are two or more worth merging: from the smallest up, each next
-    /// pack is taken while it holds at most twice what is taken so far, so
-    /// a large pack is rewritten only once the small ones add up to half of
-    /// it. Packs with a `.keep` file are left alone. The merged pack is
-    /// complete on disk before any pack it replaces is deleted, so every
+    /// Merges the smallest packs this stage wrote into one, when there are
+    /// two or more worth merging: from the smallest up, each next pack is
+    /// taken while it holds at most twice what is taken so far, so a large
+    /// pack is rewritten only once the small ones add up to half of it.
+    /// Packs another tool wrote (`git fetch`, `git gc`), kept packs and
+    /// packs a multi-pack-index names are left alone (SPEC §6: writ never
+    /// deletes a pack it did not write). The merged pack is on disk, flushed
+    /// with its folder, before any pack it replaces is deleted, so every
     /// object is in some pack at every moment; a reader that had a deleted
     /// pack open keeps reading it. Merges happen between commits: anything
     /// staged and not yet written is dropped.
     public func mergeSmallPacks() throws {
         writ_stage_reset(backend)
         packsSinceMerge = 0
-        let packs = PackListing.smallestFirst(in: packDirectory)
+        // git's own lock on the multi-pack-index, held while packs go: git
+        // writes no index naming a pack this merge is about to delete.
+        let lock = packDirectory + "/multi-pack-index.lock"
+        let lockDescriptor = open(lock, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o444)
+        guard lockDescriptor >= 0 else { return }
+        defer {
+            close(lockDescriptor)
+            unlink(lock)
+        }
+        guard let indexed = MultiPackIndex.packNames(in: packDirectory) else { return }
+        let packs = PackListing.smallestFirst(in: packDirectory).filter {
+            written.contains($0.name) && !indexed.contains($0.name)
+        }
         var chosen: [PackListing.Pack] = []
         var total = 0
         for pack in packs {
@@ -153,7 +220,9 @@ public final class ObjectStage {
                         start: git_odb_object_data(object.raw), count: git_odb_object_size(object.raw))))
         }
         let name = try writer.finish()
+        written.insert(name)
         for pack in merged where pack.name != name {
+            written.remove(pack.name)
             // The index first: a reader listing the folder then no longer
             // finds the pack, rather than an index whose pack is gone.
             unlink(packDirectory + "/" + pack.name + ".idx")

@@ -12,6 +12,14 @@ import Foundation
 /// so a merge of many packs holds one object at a time, not the pack. The
 /// pack is named by its checksum and renamed into place before its index,
 /// so a reader never finds an index without its pack.
+///
+/// Durable before visible (SPEC §6): each file is flushed before it is
+/// renamed into place, and the folder after the renames, before `finish()`
+/// returns, so a ref moved afterwards never names an object a power loss
+/// can take away. A pack asked to be kept gets its `.keep` file (flushed)
+/// before the pack appears: `git repack -a -d`, `git gc` and `git prune`
+/// leave a kept pack alone, as they do the packs git's own receive-pack
+/// and fetch keep while their refs are not moved yet.
 final class PackWriter {
     /// One object to pack: its id (hash of type and bytes), type and bytes.
     struct Object {
@@ -77,9 +85,10 @@ final class PackWriter {
         }
     }
 
-    /// Ends the pack, renames it into place, writes its index, and returns
-    /// its name, `pack-<checksum>`.
-    func finish() throws -> String {
+    /// Ends the pack, renames it into place, writes its index, flushes the
+    /// folder, and returns its name, `pack-<checksum>`. With `keep`, the
+    /// pack's `.keep` file holding that text is in place before the pack.
+    func finish(keep: String? = nil) throws -> String {
         guard entries.count == declared else {
             throw Self.failure("\(entries.count) objects written of the \(declared) declared")
         }
@@ -89,9 +98,31 @@ final class PackWriter {
         let name = "pack-" + checksum.map { String(format: "%02x", $0) }.joined()
         let sealed = descriptor
         descriptor = -1
+        if let keep {
+            do {
+                try Self.place(Data(keep.utf8), at: directory + "/" + name + ".keep", in: directory)
+            } catch {
+                close(sealed)
+                unlink(temporary)
+                throw error
+            }
+        }
         try Self.seal(sealed, temporary, as: directory + "/" + name + ".pack", problem: 0)
         try Self.place(index(checksum), at: directory + "/" + name + ".idx", in: directory)
+        try Self.flushDirectory(directory)
         return name
+    }
+
+    /// Flushes `directory`, so the names renamed into it survive a power loss.
+    static func flushDirectory(_ directory: String) throws {
+        let descriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            throw failure("cannot open \(directory): \(String(cString: strerror(errno)))")
+        }
+        defer { close(descriptor) }
+        guard fsync(descriptor) == 0 else {
+            throw failure("cannot flush \(directory): \(String(cString: strerror(errno)))")
+        }
     }
 
     private func index(_ packChecksum: Data) -> Data {
@@ -160,7 +191,7 @@ final class PackWriter {
 
     /// Writes `bytes` to a new temporary file in `directory` and renames
     /// it to `path`.
-    private static func place(_ bytes: Data, at path: String, in directory: String) throws {
+    static func place(_ bytes: Data, at path: String, in directory: String) throws {
         var template = Array((directory + "/tmp_pack_writ_XXXXXX").utf8CString)
         let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard descriptor >= 0 else {
@@ -170,11 +201,12 @@ final class PackWriter {
     }
 
     /// Makes the written temporary file read-only (as git makes pack
-    /// files), closes it and renames it to `path`; on any failure,
-    /// `problem` included, removes it and throws.
+    /// files), flushes it to the disk, closes it and renames it to `path`;
+    /// on any failure, `problem` included, removes it and throws.
     private static func seal(_ descriptor: Int32, _ temporary: String, as path: String, problem: Int32) throws {
         var problem = problem
         if problem == 0, fchmod(descriptor, 0o444) != 0 { problem = errno }
+        if problem == 0, fsync(descriptor) != 0 { problem = errno }
         if close(descriptor) != 0, problem == 0 { problem = errno }
         if problem == 0, rename(temporary, path) != 0 { problem = errno }
         if problem != 0 {

@@ -35,7 +35,20 @@ extension Repository {
             try requireFetched(tips)
             return tips
         }
-        try connect(remote, GIT_DIRECTION_FETCH, session)
+        return try fetchInProcess(remote: name, branches: branches)
+    }
+
+    /// The fetch itself, in this process: the pack is downloaded into a
+    /// quarantine (`FetchQuarantine`), moved into `objects/pack` behind a
+    /// `.keep`, and kept until the remote-tracking refs name its tips, so
+    /// `git gc` or `git repack -a -d` beside writ never deletes it in
+    /// between.
+    private func fetchInProcess(remote name: String, branches: [String]) throws -> [String: ObjectID?] {
+        let quarantine = try FetchQuarantine(for: self)
+        let downloader = quarantine.repository
+        let remote = try downloader.requireRemote(name)
+        let session = try downloader.networkSession(remote, push: false)
+        try downloader.connect(remote, GIT_DIRECTION_FETCH, session)
         defer { git_remote_disconnect(remote.raw) }
         let advertised = try network(session) { () throws(GitError) in try advertisedHeads(remote) }
 
@@ -61,6 +74,7 @@ extension Repository {
             return withStringArray(refspecs) { array in git_remote_download(remote.raw, array, &options) }
         }
         try network(session) { () throws(GitError) in _ = try check(result, "git_remote_download") }
+        try quarantine.publish()
         // The remote-tracking refs are written here, to exactly the ids the
         // remote advertised on this connection, rather than by
         // git_remote_update_tips, so the returned tips and the refs agree.
@@ -69,6 +83,7 @@ extension Repository {
             guard let tip else { continue }
             try setTrackingRef(remote: name, branch: branch, to: tip, message: "writ: fetch")
         }
+        quarantine.release()
         return tips
     }
 
@@ -231,7 +246,7 @@ extension Repository {
         return try handle(out, "git_remote_lookup", release: git_remote_free)
     }
 
-    private func requireRemote(_ name: String) throws -> GitHandle {
+    fileprivate func requireRemote(_ name: String) throws -> GitHandle {
         guard let remote = try findRemote(name) else { throw RemoteUsageError.unknownRemote(name) }
         return remote
     }
@@ -250,7 +265,7 @@ extension Repository {
     /// Connects `remote`; with a network session, through its callbacks
     /// (credentials, host key, certificate) and with redirects refused, so
     /// a credential is only ever sent to the host the URL names.
-    private func connect(_ remote: GitHandle, _ direction: git_direction, _ session: RemoteCallbacks?) throws {
+    fileprivate func connect(_ remote: GitHandle, _ direction: git_direction, _ session: RemoteCallbacks?) throws {
         var options = git_remote_connect_options()
         try check(
             git_remote_connect_options_init(&options, UInt32(GIT_REMOTE_CONNECT_OPTIONS_VERSION)),
@@ -266,7 +281,7 @@ extension Repository {
     /// The callbacks for an operation on `remote` when its URL is a network
     /// one; nil for a repository on this machine, which needs none. For a
     /// push the push URL counts, as libgit2 uses it.
-    private func networkSession(_ remote: GitHandle, push: Bool) throws -> RemoteCallbacks? {
+    fileprivate func networkSession(_ remote: GitHandle, push: Bool) throws -> RemoteCallbacks? {
         let pushURL = push ? git_remote_pushurl(remote.raw) : nil
         guard let url = (pushURL ?? git_remote_url(remote.raw)).map({ String(cString: $0) }),
             RemoteLocation.classify(url) == .network

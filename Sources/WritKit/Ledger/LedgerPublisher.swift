@@ -126,8 +126,18 @@ struct LedgerPublisher {
     /// compare-and-swap ref update. False when another writer got there first.
     func makeDurable(_ commit: ObjectID, on tip: ObjectID) throws -> Bool {
         let repository = ops.repository
-        // The commit's objects are on disk before any ref names it.
-        try stage?.writePack()
+        // The commit's objects are on disk, flushed and kept from git's
+        // maintenance, before any ref names it; the keep goes once the
+        // local ledger names the commit, or when the commit is given up.
+        try stage?.writePack(carrying: commit)
+        let moved = try moveLedger(to: commit, from: tip)
+        if !moved { stage?.giveUp(commit) }
+        stage?.releaseKept(namedBy: try? repository.resolve(OpsRepo.refName(ops.ledgerRef)))
+        return moved
+    }
+
+    private func moveLedger(to commit: ObjectID, from tip: ObjectID) throws -> Bool {
+        let repository = ops.repository
         do {
             if let remote {
                 try repository.push(remote: remote, branch: ops.ledgerRef, from: commit, expecting: tip)

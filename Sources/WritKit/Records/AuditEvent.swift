@@ -117,6 +117,33 @@ public struct AuditEvent: Sendable, Equatable {
         case projection(operation: String, target: String, key: String)
         case gate(name: String, status: GateStatus)
 
+        /// The payload with every free-text field as `storableText` makes it.
+        var storable: Payload {
+            let text = AuditEvent.storableText
+            func outcome(_ o: Outcome) -> Outcome {
+                Outcome(
+                    exitCode: o.exitCode, durationMs: o.durationMs, stdoutSHA256: o.stdoutSHA256,
+                    stderrSHA256: o.stderrSHA256, stdoutTail: text(o.stdoutTail), stderrTail: text(o.stderrTail),
+                    reason: o.reason, remoteID: o.remoteID.map(text), remoteURL: o.remoteURL.map(text))
+            }
+            switch self {
+            case .autoApproved(let tier, let note): return .autoApproved(tier: tier, note: text(note))
+            case .claimed(let claim):
+                return .claimed(
+                    Claim(
+                        tier: claim.tier, runID: text(claim.runID), idempotencyKey: text(claim.idempotencyKey),
+                        approvals: claim.approvals))
+            case .succeeded(let o): return .succeeded(outcome(o))
+            case .failed(let o): return .failed(outcome(o))
+            case .blocked(let reason, let detail): return .blocked(reason: reason, detail: text(detail))
+            case .inDoubt(let claimedAt, let detail): return .inDoubt(claimedAt: claimedAt, detail: text(detail))
+            case .resolved(let resolution, let note): return .resolved(resolution: resolution, note: text(note))
+            case .projection(let operation, let target, let key):
+                return .projection(operation: text(operation), target: text(target), key: text(key))
+            case .gate: return self
+            }
+        }
+
         var kind: AuditEventKind {
             switch self {
             case .autoApproved: .autoApproved
@@ -157,7 +184,19 @@ public struct AuditEvent: Sendable, Equatable {
         self.intentDigest = intentDigest
         self.at = at
         self.actor = actor
-        self.payload = payload
+        self.payload = payload.storable
+    }
+
+    /// `text` as an event may hold it: the one rule for every free-text
+    /// field writ writes into an event (output tails, details, notes, a
+    /// forge's ids and URLs). A NUL, which process output may hold and the
+    /// strict reader refuses (`\u0000`), becomes U+FFFD; every other
+    /// character survives the round trip through `canonicalJSON()` and
+    /// `parse`. Text read from the ledger never holds a NUL, so parsing is
+    /// unchanged by it.
+    public static func storableText(_ text: String) -> String {
+        guard text.unicodeScalars.contains("\u{0}") else { return text }
+        return String(String.UnicodeScalarView(text.unicodeScalars.map { $0 == "\u{0}" ? "\u{FFFD}" : $0 }))
     }
 
     /// The event's name, `event` in the JSON.

@@ -153,6 +153,38 @@ import WritKit
         }
     }
 
+    /// A fetch downloads into a quarantine of its own and leaves neither it
+    /// nor a keep behind; the quarantine and keeps of a writ process that
+    /// died are removed by the next fetch, a live process's are not.
+    @Test func aFetchLeavesNoQuarantineOrKeepAndClearsDeadOnes() throws {
+        let dir = try S.scratch()
+        defer { S.remove(dir) }
+        let remote = try Self.bareRemote(in: dir)
+        let writer = try Repository.open(at: Self.clone(in: dir, "writer", url: remote.path).path)
+        let tip = try Self.commit(writer, on: nil, "first")
+        try writer.push(remote: "origin", branch: "main", from: tip, expecting: nil)
+        let readerPath = try Self.clone(in: dir, "reader", url: remote.path)
+        let objects = readerPath.appendingPathComponent("objects")
+        let dead = try S.run("/bin/sh", ["-c", "echo $$"]).trimmed
+        for (name, pid) in [("incoming-writ-dead01", dead), ("incoming-writ-live01", "\(getpid())")] {
+            let folder = objects.appendingPathComponent(name)
+            try FileManager.default.createDirectory(
+                at: folder.appendingPathComponent("pack"), withIntermediateDirectories: true)
+            try Data("writ: pack in flight, pid \(pid)\n".utf8).write(to: folder.appendingPathComponent("owner"))
+        }
+        let reader = try Repository.open(at: readerPath.path)
+        let tips = try reader.fetch(remote: "origin", refs: ["main"])
+        #expect(tips["main"] == .some(tip))
+        #expect(try reader.resolve("refs/remotes/origin/main") == tip)
+        let left = try FileManager.default.contentsOfDirectory(atPath: objects.path).filter {
+            $0.hasPrefix("incoming-")
+        }
+        #expect(left == ["incoming-writ-live01"], "\(left)")
+        let packs = try FileManager.default.contentsOfDirectory(atPath: objects.appendingPathComponent("pack").path)
+        #expect(packs.contains { $0.hasSuffix(".pack") } && !packs.contains { $0.hasSuffix(".keep") }, "\(packs)")
+        try Self.fsck(readerPath)
+    }
+
     @Test func fileURLAndWorkTreeRemotes() throws {
         let dir = try S.scratch()
         defer { S.remove(dir) }
