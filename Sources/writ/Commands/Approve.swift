@@ -80,7 +80,7 @@ struct Approve: ParsableCommand {
         )
         print("  on branch \(approval.branch) at \(approval.branchCommit.hex)")
         defer {
-            if !pushOptions.push, let hint = RepoOptions.pushHint(ops, [approval.branch]) { print(hint) }
+            if let line = RepoOptions.publishLine(ops, [approval.branch], pushed: pushOptions.push) { print(line) }
         }
         guard merge else { return }
         if let mergeCommit = approval.mergeCommit {
