@@ -96,11 +96,18 @@ struct RepoOptions: ParsableArguments {
     /// What `--push` published: each branch and the commit the remote now
     /// holds for it (the local branch, which the push left equal to it).
     static func pushedLine(_ ops: OpsRepo, _ branches: [String]) -> String {
-        let pushed = branches.map { branch in
-            let tip = (try? ops.repository.resolve(OpsRepo.refName(branch))) ?? nil
-            return "\(branch) at \(tip?.hex ?? "?")"
+        let commits = pushedCommits(ops, branches)
+        return "Pushed to \(ops.remote ?? "the remote"): "
+            + branches.map { "\($0) at \(commits[$0] ?? "?")" }.joined(separator: ", ")
+    }
+
+    /// Each branch pushed and the commit id it was pushed at, for `--json`.
+    static func pushedCommits(_ ops: OpsRepo, _ branches: [String]) -> [String: String] {
+        var commits: [String: String] = [:]
+        for branch in branches {
+            if let tip = (try? ops.repository.resolve(OpsRepo.refName(branch))) ?? nil { commits[branch] = tip.hex }
         }
-        return "Pushed to \(ops.remote ?? "the remote"): " + pushed.joined(separator: ", ")
+        return commits
     }
 
     /// After a write: with `--push`, the branches and commits pushed; without

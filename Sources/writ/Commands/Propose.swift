@@ -95,12 +95,16 @@ struct Propose: ParsableCommand {
             struct Answer: Encodable {
                 let id: String, tier: String, digest: String, ledger_commit: String
                 let approvals_required: Int, approval_branch: String?
+                /// Branch → commit id pushed; empty without --push.
+                let pushed: [String: String]
             }
+            let branches = [ops.ledgerRef] + (proposal.approvalBranch.map { [$0] } ?? [])
             try Output.printJSON(
                 Answer(
                     id: proposal.intent.id.rawValue, tier: proposal.tier.rawValue, digest: proposal.digest.description,
                     ledger_commit: proposal.ledgerCommit.hex, approvals_required: proposal.approvalsRequired,
-                    approval_branch: proposal.approvalBranch))
+                    approval_branch: proposal.approvalBranch,
+                    pushed: pushOptions.push ? RepoOptions.pushedCommits(ops, branches) : [:]))
             return
         }
         print("Proposed \(proposal.intent.id) (\(proposal.intent.kind), tier \(proposal.tier))")

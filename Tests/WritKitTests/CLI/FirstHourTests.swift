@@ -152,6 +152,16 @@ import Testing
             approved.stdout.contains("Pushed to origin: approval/r-1 at \(try tip("approval/r-1"))"),
             "\(approved.stdout)")
 
+        // Under --json, the same as an object.
+        let second = try CLI.run("approve", "r-1", "--push", "--json", in: try team.clone("carol", as: Self.carol))
+        try #require(second.status == 0, "\(second.stderr)")
+        #expect(
+            try second.jsonObject()["pushed"] as? [String: String] == ["approval/r-1": try tip("approval/r-1")],
+            "\(second.stdout)")
+        let unpushed = try CLI.run(
+            "propose", "--kind", "release", "--target", "example/app", "--id", "r-9", "--json", in: agent)
+        #expect(try unpushed.jsonObject()["pushed"] as? [String: String] == [:], "\(unpushed.stdout)")
+
         let gated = try CLI.run("gate", "r-1", "--name", "ci", "--status", "pass", "--push", in: host)
         try #require(gated.status == 0, "\(gated.stderr)")
         #expect(gated.stdout.contains("Pushed to origin: writ/ledger at \(try tip("writ/ledger"))"), "\(gated.stdout)")
@@ -194,6 +204,23 @@ import Testing
         try GitTestSupport.write("trust_root = \"\(team.trustRoot)\"\nprincipal = \"\(Self.alice)\"\n", to: half)
         let halfShown = try CLI.run("show", "r-1", "--config", half.path, in: alice)
         #expect(halfShown.stdout.contains("next:     writ approve r-1 --key KEY\n"), "\(halfShown.stdout)")
+    }
+
+    @Test func anEmptyStatusWithoutConfigOrRemoteAsksForEverything() throws {
+        let world = try World()
+        let empty = try CLI.run("status", "--repo", world.repo, "--trust", world.trust)
+        #expect(empty.status == 0, "\(empty.stderr)")
+        #expect(
+            empty.stdout.hasSuffix(
+                "no intents yet: propose one with writ propose --kind KIND --target REPO --as PRINCIPAL --key KEY\n"),
+            "\(empty.stdout)")
+        // --json stays JSON Lines only.
+        let json = try CLI.run("status", "--repo", world.repo, "--trust", world.trust, "--json")
+        #expect(!json.stdout.contains("no intents yet"))
+        // The near miss: a ledger with an intent.
+        try world.proposeDev("dev-1")
+        let some = try CLI.run("status", "--repo", world.repo, "--trust", world.trust)
+        #expect(!some.stdout.contains("no intents yet"), "\(some.stdout)")
     }
 
     // MARK: - governance approve --push
