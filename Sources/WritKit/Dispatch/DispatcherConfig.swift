@@ -144,7 +144,8 @@ public struct DispatcherConfig: Sendable, Equatable {
                 "lock_ttl",
                 "(\(text)) must exceed the longest executor timeout (\(longest.timeoutSeconds)s, executor "
                     + "\(quoted: longest.kind)) by at least \(lockMarginSeconds)s, or another dispatcher could take the "
-                    + "lock while that executor runs; set lock_ttl to at least \(needed)s")
+                    + "lock while that executor runs; set lock_ttl to at least \(needed)s",
+                file: reader.record, located: reader.located("lock_ttl"))
         }
         return seconds
     }

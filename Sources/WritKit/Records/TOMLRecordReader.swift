@@ -63,7 +63,7 @@ struct TOMLRecordReader {
     }
 
     /// `record`, or `record:LINE` when the source is kept and `key`'s line is found.
-    private func located(_ key: String) -> String {
+    func located(_ key: String) -> String {
         guard let source, let line = TOMLKeyLocator.line(of: fieldName(key), in: source) else { return record }
         return "\(record):\(line)"
     }

@@ -459,6 +459,17 @@ import Testing
                 "\(host.path):9: unknown key 'executors.release.comand' (did you mean \"command\"?)") == true,
             "\(dispatched.stdout)")
         #expect(error["fix"] as? String == host.path)
+        // A setting that cannot work, named by its line in that file.
+        try GitTestSupport.write(
+            "# the lock\nlock_ttl = \"5m\"\n"
+                + (try String(contentsOf: host, encoding: .utf8)
+                    .replacingOccurrences(
+                        of: "comand = [\"/bin/true\"]", with: "command = [\"/bin/true\"]\ntimeout = \"1h\"")),
+            to: host)
+        let short = try CLI.run("dispatch", "--config", host.path, "--once")
+        #expect(short.status == 3)
+        #expect(short.stderr.contains("\(host.path):2: lock_ttl (5m) must exceed"), "\(short.stderr)")
+        #expect(short.stderr.contains("(check lock_ttl in \(host.path))"), "\(short.stderr)")
     }
 
     @Test func aTildeInTheOperatorConfigIsHome() throws {
