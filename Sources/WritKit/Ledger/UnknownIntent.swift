@@ -17,6 +17,13 @@ public struct UnknownIntent: Error, Sendable, Equatable, CustomStringConvertible
 }
 
 extension OpsRepo {
+    /// Whether the ledger branch's tip holds the intent file of `id`
+    /// (whatever it holds); false when it does not or cannot be read.
+    public func holdsIntent(_ id: IntentID) -> Bool {
+        guard let head = try? ledgerHead() else { return false }
+        return ((try? blob(LedgerPath.intent(id).path, in: head)) ?? nil) != nil
+    }
+
     /// The refusal for `id` when the ledger does not hold it, with the
     /// nearest id the ledger (local or remote-tracking) does hold.
     public func unknownIntent(_ id: IntentID) -> UnknownIntent {

@@ -27,6 +27,12 @@ struct Show: ParsableCommand {
         let (ops, trustRoot) = try trustOptions.resolve(repoOptions)
         let status = try StatusEvaluator(ops: ops).evaluate(trustRoot: trustRoot, now: Date())
         guard let summary = status.intents.first(where: { $0.id == intentID }) else {
+            // On the ledger but not judged: the ledger could not be read.
+            guard !ops.holdsIntent(intentID) else {
+                throw WritError(
+                    status.ledger.reason ?? .ledgerViolation,
+                    "intent \(intentID) is on the ledger but was not judged: \(status.ledger.detail)")
+            }
             throw ops.unknownIntent(intentID)
         }
         // A dispatcher.toml as --config supplies no signer: the flags stay.
