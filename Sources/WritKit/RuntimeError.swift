@@ -30,9 +30,12 @@ extension RuntimeError {
         RuntimeError("state dir: \(detail)", fix: "state_dir (\(path))")
     }
 
-    /// A dispatcher.toml setting that cannot work.
-    static func setting(_ key: String, _ detail: String) -> RuntimeError {
-        RuntimeError("dispatcher.toml: \(key) \(detail)", fix: "\(key) in dispatcher.toml")
+    /// A dispatcher.toml setting that cannot work; `file` is the config as
+    /// named (`located` adds its line: `FILE:LINE`).
+    static func setting(
+        _ key: String, _ detail: String, file: String = "dispatcher.toml", located: String? = nil
+    ) -> RuntimeError {
+        RuntimeError("\(located ?? file): \(key) \(detail)", fix: "\(key) in \(file)")
     }
 
     /// A branch that kept moving under compare-and-swap: other writers are

@@ -66,6 +66,10 @@ enum Main {
             // A record that would not count: a finding, like a rejected `validate` input.
             if json { Output.printJSONError(refusal.description, reason: refusal.finding.reason.rawValue) }
             fail("refused: \(refusal.description)", status: ExitStatus.findings)
+        } catch let unknown as UnknownIntent {
+            // The id names nothing: a usage error, like a mistyped subcommand.
+            if json { Output.printJSONError(unknown.description, reason: nil) }
+            fail("error: \(unknown.description)", status: ExitStatus.usage)
         } catch let error as RuntimeError {
             if json { Output.printJSONError(error.detail, reason: nil, fix: error.fix) }
             fail("error: \(error.description)", status: ExitStatus.runtime)

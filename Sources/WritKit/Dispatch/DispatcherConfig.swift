@@ -52,17 +52,22 @@ public struct DispatcherConfig: Sendable, Equatable {
     static let maxParallelRange = 1...64
 
     /// Parses the bytes of a dispatcher.toml; relative paths in `[remote]`
-    /// are taken from `directory`.
-    public static func parse(_ bytes: some Collection<UInt8>, directory: String = "/") throws -> DispatcherConfig {
+    /// are taken from `directory`. `path` names the file in errors, with the
+    /// line of the setting when it can be found.
+    public static func parse(
+        _ bytes: some Collection<UInt8>, directory: String = "/", path: String = "dispatcher.toml"
+    ) throws -> DispatcherConfig {
         do {
-            return try parseFields(bytes, directory: directory)
+            return try parseFields(bytes, directory: directory, path: path)
         } catch let error as WritError where error.reason != .trustRootMissing && error.reason != .forbiddenOperation {
-            throw RuntimeError(error.detail, fix: "dispatcher.toml")
+            throw RuntimeError(error.detail, fix: path)
         }
     }
 
-    private static func parseFields(_ bytes: some Collection<UInt8>, directory: String) throws -> DispatcherConfig {
-        let reader = try TOMLRecordReader.parse(bytes, reason: .policyMalformed, record: "dispatcher.toml")
+    private static func parseFields(_ bytes: some Collection<UInt8>, directory: String, path: String) throws
+        -> DispatcherConfig
+    {
+        let reader = try TOMLRecordReader.parse(bytes, reason: .policyMalformed, record: path, locating: true)
         try reader.rejectUnknownKeys(allowing: [
             "ops_repo", "remote", "governance_ref", "ledger_ref", "identity", "signing_key", "state_dir", "profile",
             "trust_root", "clone_root", "lock_ttl", "claim_lease", "report_retention", "max_parallel", "executors",
@@ -139,7 +144,8 @@ public struct DispatcherConfig: Sendable, Equatable {
                 "lock_ttl",
                 "(\(text)) must exceed the longest executor timeout (\(longest.timeoutSeconds)s, executor "
                     + "\(quoted: longest.kind)) by at least \(lockMarginSeconds)s, or another dispatcher could take the "
-                    + "lock while that executor runs; set lock_ttl to at least \(needed)s")
+                    + "lock while that executor runs; set lock_ttl to at least \(needed)s",
+                file: reader.record, located: reader.located("lock_ttl"))
         }
         return seconds
     }

@@ -61,7 +61,7 @@ public struct Approver {
         if options.merge { try ops.catchUp(ops.governanceRef) }
         let ledgerHead = try ops.ledgerHead()
         guard let intentBytes = try ops.blob(LedgerPath.intent(id).path, in: ledgerHead) else {
-            throw WritError(.intentMalformed, "no intent \(id) on the ledger branch \(ops.ledgerRef)")
+            throw ops.unknownIntent(id)
         }
         let intent = try Intent.parse(intentBytes, expectedPath: LedgerPath.intent(id).path)
         let governanceHead = try ops.governanceHead()

@@ -102,12 +102,22 @@ public struct GovernanceWriter {
         as signer: SigningIdentity, next: SigningIdentity? = nil, now: Date
     ) throws -> Approval {
         let branch = branch ?? Self.branch(for: digest)
+        // With --push, the branch is fetched first: the record is built on
+        // what the remote holds now (others' records included), and a
+        // branch another admin proposed needs no `git fetch` beforehand.
+        try refuseIfCheckedOut(branch)
+        let pushRemote = try ops.pushRemote(pushes, fetching: [branch])
+        let remoteName = ops.remote ?? "origin"
         let local = try ops.repository.resolve(OpsRepo.refName(branch))
-        let remote = local == nil ? try ops.repository.resolve("refs/remotes/origin/" + branch) : nil
-        guard let tip = local ?? remote else {
+        // The newer of the local branch and the remote-tracking ref (a
+        // diverged pair is refused), as every writer reads a branch.
+        let tracking = try ops.tip(of: branch)
+        let tip = tracking?.commit ?? local
+        let remote = local == nil ? tip : nil
+        guard let tip else {
             throw RuntimeError(
-                "no branch '\(branch)' (nor origin/\(branch)) in the ops repo",
-                fix: "--branch (the branch holding the change) or fetch it first")
+                "no branch '\(branch)' (nor \(remoteName)/\(branch)) in the ops repo",
+                fix: "--branch (the branch holding the change), or --push to fetch it first, or git fetch")
         }
         let files = try files(at: tip)
         let actual = files.map { GovernanceDigest.compute(policy: $0.policy, allowedSigners: $0.signers) }
@@ -154,9 +164,7 @@ public struct GovernanceWriter {
 
         var written = [record.path.path: bytes, record.signaturePath.path: signature]
         if let nextSignature { written[record.nextSignaturePath.path] = nextSignature }
-        try refuseIfCheckedOut(branch)
-        let pushRemote = try ops.pushRemote(pushes, fetching: [branch])
-        if pushRemote != nil { try ops.catchUp(branch) }
+        if pushRemote != nil || tracking?.fromRemoteTracking == true { try ops.catchUp(branch) }
         let commit = try BranchAppender(repository: ops.repository).append(
             to: branch, pushingTo: pushRemote, message: "writ: approve governance \(digest) as \(signer.principal)\n",
             signer: signer, at: now, createBranchFrom: remote, overwrite: true

@@ -35,7 +35,7 @@ public struct OperatorConfig: Sendable, Equatable {
     public static func parse(_ bytes: some Collection<UInt8>, path: String, directory: String) throws -> OperatorConfig
     {
         do {
-            let reader = try TOMLRecordReader.parse(bytes, reason: .policyMalformed, record: path)
+            let reader = try TOMLRecordReader.parse(bytes, reason: .policyMalformed, record: path, locating: true)
             try reader.rejectUnknownKeys(allowing: [
                 "trust_root", "principal", "key", "remote", "governance_ref", "ledger_ref", "env_file",
             ])
@@ -47,15 +47,9 @@ public struct OperatorConfig: Sendable, Equatable {
                 }
                 config.principal = principal
             }
-            config.key = try reader.string("key").map { key in
-                let expanded = (key as NSString).expandingTildeInPath
-                return expanded.hasPrefix("/") ? expanded : (directory as NSString).appendingPathComponent(expanded)
-            }
+            config.key = try reader.string("key").map { HomePath.resolve($0, from: directory) }
             config.remoteSettings = try RemoteSettings.parse(reader, directory: directory)
-            config.envFile = try reader.string("env_file").map { file in
-                let expanded = (file as NSString).expandingTildeInPath
-                return expanded.hasPrefix("/") ? expanded : (directory as NSString).appendingPathComponent(expanded)
-            }
+            config.envFile = try reader.string("env_file").map { HomePath.resolve($0, from: directory) }
             config.governanceRef = try reader.string("governance_ref")
             config.ledgerRef = try reader.string("ledger_ref")
             for (key, value) in [
@@ -76,9 +70,10 @@ public struct OperatorConfig: Sendable, Equatable {
         return try parse(bytes, path: path, directory: (path as NSString).deletingLastPathComponent)
     }
 
-    /// `<repository>/.writ.toml` when that file exists.
+    /// `<repository>/.writ.toml` when that file exists, as an absolute
+    /// path, so errors name the real file whatever the working directory.
     public static func find(inRepository path: String) -> String? {
-        let candidate = (path as NSString).appendingPathComponent(fileName)
+        let candidate = URL(fileURLWithPath: path).appendingPathComponent(fileName).standardizedFileURL.path
         return FileManager.default.fileExists(atPath: candidate) ? candidate : nil
     }
 

@@ -53,7 +53,7 @@ public struct OperatorEvents {
         try ops.catchUp(ops.ledgerRef)
         let head = try ops.ledgerHead()
         guard let bytes = try ops.blob(LedgerPath.intent(id).path, in: head) else {
-            throw WritError(.intentMalformed, "no intent \(id) on the ledger branch \(ops.ledgerRef)")
+            throw ops.unknownIntent(id)
         }
         _ = try Intent.parse(bytes, expectedPath: LedgerPath.intent(id).path)
         let event = try make(Intent.digest(ofFileBytes: bytes))

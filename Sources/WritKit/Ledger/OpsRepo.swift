@@ -97,16 +97,20 @@ public struct OpsRepo {
     }
 
     /// One line for stderr when the governance or ledger branch is read
-    /// from the remote-tracking ref; nil when both are read locally (or
-    /// cannot be read, which the command itself then reports).
+    /// from the remote-tracking ref while a local branch of that name
+    /// exists and is behind it; nil otherwise. A branch that exists only as
+    /// a remote-tracking ref (the ledger in a fresh clone) is read from it
+    /// without a word: there is nothing stale to warn about.
     public func remoteTrackingNotice() -> String? {
         guard let remote else { return nil }
         let read = [governanceRef, ledgerRef].filter { branch in
             (try? tip(of: branch))??.fromRemoteTracking == true
+                && (try? repository.resolve(Self.refName(branch))) != nil
         }
         guard !read.isEmpty else { return nil }
         let names = read.map { "\(remote)/\($0)" }.joined(separator: " and ")
-        return "writ: reading \(names): the local branch is missing or behind"
+        let locals = read.joined(separator: " and ")
+        return "writ: reading \(names): the local branch \(locals) is behind"
     }
 
     /// Moves the local `branch` to `tip(of:)` when that is the
@@ -163,7 +167,8 @@ public struct OpsRepo {
         try repository.blob(at: path, inTree: try repository.commitTree(commit), limit: RecordBytes.maximumSize)
     }
 
-    static func refName(_ branch: String) -> String {
+    /// The full reference name of a branch (`refs/heads/<branch>`), a full name unchanged.
+    public static func refName(_ branch: String) -> String {
         branch.hasPrefix("refs/") ? branch : "refs/heads/" + branch
     }
 }

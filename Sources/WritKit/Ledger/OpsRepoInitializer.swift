@@ -32,6 +32,15 @@ public struct OpsRepoInitializer: Sendable {
         public let ledgerRoot: ObjectID
     }
 
+    /// Whether the `[governance]` quorum of the policy and signers this
+    /// initializer would write can ever be met (``GovernanceReach``);
+    /// `writ init` refuses to pin a state whose governance could never change.
+    public func governanceReach(now: Date) throws -> GovernanceReach.Answer {
+        try GovernanceReach.evaluate(
+            policy: policy ?? Data(PolicyTemplate.text.utf8),
+            signers: allowedSigners ?? Data(PolicyTemplate.allowedSignersHeader.utf8), now: now)
+    }
+
     /// Initialises `path` (creating the repository when it does not exist)
     /// and returns the trust root.
     public func initialize(at path: String, bare: Bool) throws -> Result {

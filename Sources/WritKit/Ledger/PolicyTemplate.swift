@@ -1,7 +1,9 @@
-/// The commented starting policy `writ init` writes. It is deliberately
-/// inert: no principal holds any role, so nothing medium or high can be
-/// approved and nobody can propose until an operator fills in `[roles]`
-/// and `allowed_signers` (under the governance quorum, SPEC §5).
+/// The commented starting policy `OpsRepoInitializer` writes when given
+/// none. It is deliberately inert: no principal holds any role, so nothing
+/// medium or high can be approved and nobody can propose. Since no one could
+/// then meet its `[governance]` quorum either, `writ init` refuses it
+/// (``GovernanceReach``) and asks for `--policy` and `--signers`; library
+/// callers (benchmarks, tests) still start from it.
 enum PolicyTemplate {
     static let text = """
         # writ policy (SPEC §2). Changes to this file or to allowed_signers are

@@ -39,6 +39,12 @@ public struct Proposer {
         public let ledgerCommit: ObjectID
         /// `approval/<id>`, created for medium and high tiers.
         public let approvalBranch: String?
+        /// Whether the governance head's `[kinds]` lists the kind; an
+        /// unlisted kind is high tier (SPEC §2), often by a typo.
+        public let kindListed: Bool
+        /// The listed kind nearest to an unlisted one, when it is near
+        /// enough to be a typo.
+        public let similarKind: String?
     }
 
     /// With `check`, the intent is refused before anything is written when
@@ -92,7 +98,10 @@ public struct Proposer {
         }
         return Proposal(
             intent: intent, digest: Intent.digest(ofFileBytes: bytes), tier: tier, approvalsRequired: required,
-            ledgerCommit: ledgerCommit, approvalBranch: approvalBranch)
+            ledgerCommit: ledgerCommit, approvalBranch: approvalBranch,
+            kindListed: policy.kinds[intent.kind] != nil,
+            similarKind: policy.kinds[intent.kind] != nil
+                ? nil : DidYouMean.closest(to: intent.kind, among: policy.kinds.keys.sorted()))
     }
 
     /// `<kind>-<8 random hex digits>`, with the kind folded into the id alphabet.

@@ -29,7 +29,8 @@ public struct WriteGuard: Sendable {
     func checkProposal(_ intent: Intent, bytes: Data, signature: String, ops: OpsRepo, now: Date) throws {
         guard let governance = try trusted(ops: ops, now: now) else { return }
         try enforce(
-            WriteCheck.propose(intent: intent, bytes: bytes, signature: signature, governance: governance, now: now))
+            WriteCheck.propose(intent: intent, bytes: bytes, signature: signature, governance: governance, now: now),
+            .propose(intent), governance)
     }
 
     /// Refuses (or, forced, warns about) an approval or denial record.
@@ -37,7 +38,8 @@ public struct WriteGuard: Sendable {
         guard let (governance, verdict) = try judge(record.intent, ops: ops, now: now) else { return }
         try enforce(
             WriteCheck.approve(
-                record: record, bytes: bytes, signature: signature, verdict: verdict, governance: governance, now: now))
+                record: record, bytes: bytes, signature: signature, verdict: verdict, governance: governance, now: now),
+            .approve(record, verdict), governance)
     }
 
     /// Refuses (or, forced, warns about) a `resolved` event by `signer`.
@@ -49,14 +51,17 @@ public struct WriteGuard: Sendable {
         try enforce(
             WriteCheck.resolve(
                 resolution, by: signer.principal, probeSignature: probe, verdict: verdict, governance: governance,
-                now: now))
+                now: now),
+            .resolve(signer.principal, verdict), governance)
     }
 
     /// Refuses (or, forced, warns about) a `gate` event by `signer`.
     func checkGate(_ id: IntentID, signer: SigningIdentity, ops: OpsRepo, now: Date) throws {
         guard let governance = try trusted(ops: ops, now: now) else { return }
         let probe = try signer.sign(WriteCheck.probe, namespace: SignatureNamespace.commit)
-        try enforce(WriteCheck.gate(by: signer.principal, probeSignature: probe, governance: governance, now: now))
+        try enforce(
+            WriteCheck.gate(by: signer.principal, probeSignature: probe, governance: governance, now: now),
+            .gate(signer.principal, id), governance)
     }
 
     /// The trusted governance state, or nil when there is none and `force`
@@ -86,7 +91,7 @@ public struct WriteGuard: Sendable {
         let status = try StatusEvaluator(ops: ops).evaluate(trustRoot: trustRoot, now: now)
         if let verdict = status.verdicts[id] { return (governance, verdict) }
         if try ops.blob(LedgerPath.intent(id).path, in: ops.ledgerHead()) == nil {
-            throw WritError(.intentMalformed, "no intent \(id) on the ledger branch \(ops.ledgerRef)")
+            throw ops.unknownIntent(id)
         }
         // The intent is there but was not judged: the ledger could not be read.
         try unchecked(
@@ -100,9 +105,15 @@ public struct WriteGuard: Sendable {
         warn("warning: --force: writing without the check (\(error.reason.rawValue): \(error.detail))")
     }
 
-    private func enforce(_ finding: WritError?) throws {
+    private func enforce(_ finding: WritError?, _ attempt: WriteCheckAdvice.Attempt, _ governance: GovernanceState)
+        throws
+    {
         guard let finding else { return }
-        guard force else { throw WriteRefused(finding: finding) }
+        guard force else {
+            throw WriteRefused(
+                finding: finding,
+                advice: WriteCheckAdvice.advice(for: finding, attempt: attempt, governance: governance))
+        }
         warn(
             "warning: --force: writing a record that will not count (\(finding.reason.rawValue): \(finding.detail))")
     }
@@ -113,8 +124,11 @@ public struct WriteGuard: Sendable {
 public struct WriteRefused: Error, Sendable, CustomStringConvertible {
     /// Why the record would not count.
     public let finding: WritError
+    /// What to do instead: who can make the record, what to re-propose,
+    /// which setting to fix (``WriteCheckAdvice``).
+    public let advice: String
 
     public var description: String {
-        "\(finding.reason.rawValue): \(finding.detail) (refused before writing: it would not count; --force writes it)"
+        "\(finding.reason.rawValue): \(finding.detail) (refused before writing: it would not count); next: \(advice)"
     }
 }

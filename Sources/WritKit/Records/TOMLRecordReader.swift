@@ -10,9 +10,16 @@ struct TOMLRecordReader {
     let tablePath: String
     let reason: ReasonCode
     let record: String
+    /// The document's text, kept for a config file so its errors can name
+    /// the line (`FILE:LINE: ...`); nil for records, whose errors name the
+    /// record and field only.
+    var source: String?
 
-    /// Parses `bytes` after the byte-level checks of `RecordBytes`.
-    static func parse(_ bytes: some Collection<UInt8>, reason: ReasonCode, record: String) throws -> TOMLRecordReader {
+    /// Parses `bytes` after the byte-level checks of `RecordBytes`. With
+    /// `locating`, errors about a field name its line in the file.
+    static func parse(_ bytes: some Collection<UInt8>, reason: ReasonCode, record: String, locating: Bool = false)
+        throws -> TOMLRecordReader
+    {
         let text = try RecordBytes.text(bytes, reason: reason, record: record)
         // A NUL inside a value or key would be cut short by every C string
         // reader downstream (an executor's argv, the environment), so the
@@ -22,8 +29,13 @@ struct TOMLRecordReader {
             throw WritError(reason, "\(record): contains the escape for a NUL character")
         }
         do {
-            return TOMLRecordReader(table: try TOMLParser.parse(text), tablePath: "", reason: reason, record: record)
+            return TOMLRecordReader(
+                table: try TOMLParser.parse(text), tablePath: "", reason: reason, record: record,
+                source: locating ? text : nil)
         } catch {
+            if locating {
+                throw WritError(reason, "\(record):\(error.line):\(error.column): TOML parse error: \(error.message)")
+            }
             throw WritError(
                 reason, "\(record): TOML parse error at line \(error.line), column \(error.column): \(error.message)")
         }
@@ -47,7 +59,13 @@ struct TOMLRecordReader {
     func fail(_ message: String) -> WritError { WritError(reason, "\(record): \(message)") }
 
     func fail(_ key: String, _ message: String) -> WritError {
-        WritError(reason, "\(record): field '\(fieldName(key))' \(message)")
+        WritError(reason, "\(located(key)): field '\(fieldName(key))' \(message)")
+    }
+
+    /// `record`, or `record:LINE` when the source is kept and `key`'s line is found.
+    func located(_ key: String) -> String {
+        guard let source, let line = TOMLKeyLocator.line(of: fieldName(key), in: source) else { return record }
+        return "\(record):\(line)"
     }
 
     /// Keys present in this table, in sorted order.
@@ -56,7 +74,10 @@ struct TOMLRecordReader {
     /// Throws for the first key outside `allowed`.
     func rejectUnknownKeys(allowing allowed: Set<String>) throws {
         for key in keys where !allowed.contains(key) {
-            throw fail("unknown key '\(fieldName(key))'")
+            throw WritError(
+                reason,
+                "\(located(key)): unknown key '\(fieldName(key))'"
+                    + DidYouMean.hint(for: key, among: allowed.sorted()))
         }
     }
 
@@ -124,7 +145,8 @@ struct TOMLRecordReader {
         guard case .table(let table) = value else {
             throw fail(key, "must be a table, found \(typeName(value))")
         }
-        return TOMLRecordReader(table: table, tablePath: fieldName(key), reason: reason, record: record)
+        return TOMLRecordReader(
+            table: table, tablePath: fieldName(key), reason: reason, record: record, source: source)
     }
 
     /// Whether `key` holds a table (for a setting with a short and a long form).

@@ -45,8 +45,7 @@ public struct RemoteSettings: Sendable, Equatable {
         func path(_ key: String) throws -> String? {
             guard let text = try table.string(key) else { return nil }
             guard !text.isEmpty else { throw table.fail(key, "must not be empty") }
-            let expanded = (text as NSString).expandingTildeInPath
-            return expanded.hasPrefix("/") ? expanded : (directory as NSString).appendingPathComponent(expanded)
+            return HomePath.resolve(text, from: directory)
         }
         func secretName(_ key: String) throws -> String? {
             guard let name = try table.string(key) else { return nil }

@@ -93,7 +93,15 @@ public struct AllowedSigners: Sendable, Hashable {
             }
             return .success(entry)
         }
-        return .failure(firstRefusal ?? .keyNotListed(principal: principal))
+        if let firstRefusal { return .failure(firstRefusal) }
+        return .failure(.keyNotListed(principal: principal, key: key.fingerprint, listedFor: principals(listing: key)))
+    }
+
+    /// The principals fields of the lines listing `key`, in file order,
+    /// without repeats.
+    func principals(listing key: SSHPublicKey) -> [String] {
+        var seen = Set<String>()
+        return entries.filter { $0.key == key && seen.insert($0.principals).inserted }.map(\.principals)
     }
 
     /// Every line that lets `key` sign in `namespace` at `date`, whatever

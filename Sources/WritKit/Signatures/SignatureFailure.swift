@@ -15,8 +15,12 @@ public enum SignatureFailure: Error, Sendable, Hashable, CustomStringConvertible
     case userPresenceMissing
     /// The signature was made for another namespace.
     case wrongNamespace(expected: String, found: String)
-    /// No allowed_signers line lists this key for this principal.
-    case keyNotListed(principal: String)
+    /// No allowed_signers line lists this key for this principal. `key` is
+    /// the key's `SHA256:` fingerprint (as `ssh-keygen -lf` prints it) and
+    /// `listedFor` the principals fields of the lines that do list the key
+    /// (for other principals), in file order, so a person can tell a key
+    /// that is nobody's from one filed under another name.
+    case keyNotListed(principal: String, key: String, listedFor: [String])
     /// The matching line's `namespaces=` excludes this namespace.
     case namespaceNotPermitted(namespace: String, line: Int)
     /// The matching line's `valid-after` is later than the clock.
@@ -55,7 +59,11 @@ public enum SignatureFailure: Error, Sendable, Hashable, CustomStringConvertible
         case .badSignature: "signature does not verify"
         case .userPresenceMissing: "security-key signature lacks the user-presence flag"
         case .wrongNamespace(let expected, let found): "signature namespace \"\(found)\" is not \"\(expected)\""
-        case .keyNotListed(let principal): "key is not listed for \"\(principal)\" in allowed_signers"
+        case .keyNotListed(let principal, let key, let listedFor):
+            "key \(key) is not listed for \(quoted: principal) in allowed_signers"
+                + (listedFor.isEmpty
+                    ? " (no line lists that key)"
+                    : " (it is listed for " + listedFor.map { "\(quoted: $0)" }.joined(separator: ", ") + ")")
         case .namespaceNotPermitted(let namespace, let line):
             "allowed_signers line \(line) does not permit namespace \"\(namespace)\""
         case .notYetValid(let line): "allowed_signers line \(line): key is not yet valid"

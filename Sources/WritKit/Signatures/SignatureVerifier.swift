@@ -84,7 +84,11 @@ public enum SignatureVerifier {
         let signature = try SSHSignature(armored: armored)
         try signature.verifyCryptographically(message: message, namespace: namespace)
         let entries = allowedSigners.entries(for: signature.publicKey, namespace: namespace, at: date)
-        guard !entries.isEmpty else { throw .keyNotListed(principal: "*") }
+        guard !entries.isEmpty else {
+            throw .keyNotListed(
+                principal: "*", key: signature.publicKey.fingerprint,
+                listedFor: allowedSigners.principals(listing: signature.publicKey))
+        }
         return Signers(key: signature.publicKey, entries: entries)
     }
 }

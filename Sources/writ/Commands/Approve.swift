@@ -65,6 +65,8 @@ struct Approve: ParsableCommand {
             struct Answer: Encodable {
                 let id: String, decision: String, tier: String, intent_digest: String, branch: String
                 let branch_commit: String, merge_commit: String?, merged: [String], left_on_branch: [String]
+                /// Branch → commit id pushed; empty without --push.
+                let pushed: [String: String]
             }
             try Output.printJSON(
                 Answer(
@@ -72,7 +74,8 @@ struct Approve: ParsableCommand {
                     tier: approval.record.tier.rawValue,
                     intent_digest: approval.record.intentDigest.description, branch: approval.branch,
                     branch_commit: approval.branchCommit.hex, merge_commit: approval.mergeCommit?.hex,
-                    merged: approval.merged, left_on_branch: approval.leftOnBranch))
+                    merged: approval.merged, left_on_branch: approval.leftOnBranch,
+                    pushed: pushOptions.push ? RepoOptions.pushedCommits(ops, [approval.branch]) : [:]))
             return
         }
         print(
@@ -80,7 +83,7 @@ struct Approve: ParsableCommand {
         )
         print("  on branch \(approval.branch) at \(approval.branchCommit.hex)")
         defer {
-            if !pushOptions.push, let hint = RepoOptions.pushHint(ops, [approval.branch]) { print(hint) }
+            if let line = RepoOptions.publishLine(ops, [approval.branch], pushed: pushOptions.push) { print(line) }
         }
         guard merge else { return }
         if let mergeCommit = approval.mergeCommit {

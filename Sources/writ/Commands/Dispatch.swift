@@ -7,7 +7,8 @@ import WritKit
 enum ConfigFile {
     static func load(_ path: String) throws -> DispatcherConfig {
         try DispatcherConfig.parse(
-            try FileInput.read(path, as: .policyMalformed), directory: (path as NSString).deletingLastPathComponent)
+            try FileInput.read(path, as: .policyMalformed), directory: (path as NSString).deletingLastPathComponent,
+            path: path)
     }
 }
 

@@ -151,11 +151,12 @@ struct Governance: ParsableCommand {
             print("  changes  \(request.changes.joined(separator: ", "))")
             print("  on branch \(proposal.branch) at \(proposal.commit.hex)")
             if pushOptions.push {
-                print("Pushed \(proposal.branch)")
+                print(RepoOptions.pushedLine(ops, [proposal.branch]))
             } else {
                 print("Publish it:  \(push)")
             }
-            print("Approve it:  writ governance approve \(request.governanceDigest) --as <principal> --key <key>")
+            let flags = SignerOptions.flagsHint(try? repoOptions.operatorConfig())
+            print("Approve it:  writ governance approve \(request.governanceDigest)" + flags)
         }
     }
 
@@ -224,7 +225,7 @@ struct Governance: ParsableCommand {
             print("  counts under the new policy:     \(approval.countsUnderNew ? "yes" : "no")")
             print("  on branch \(approval.branch) at \(approval.commit.hex)")
             if pushOptions.push {
-                print("Pushed \(approval.branch)")
+                print(RepoOptions.pushedLine(ops, [approval.branch]))
             } else {
                 print("Publish it:  \(push)")
             }

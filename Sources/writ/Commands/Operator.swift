@@ -40,7 +40,7 @@ struct Resolve: ParsableCommand {
             intentID, resolution: value, note: note, as: try signer.identity(settings), now: Date(),
             check: try check.writeGuard(settings, in: ops))
         print("Recorded resolved (\(resolution.rawValue)) for \(intentID) at \(commit.hex)")
-        if !pushOptions.push, let hint = RepoOptions.pushHint(ops, [ops.ledgerRef]) { print(hint) }
+        if let line = RepoOptions.publishLine(ops, [ops.ledgerRef], pushed: pushOptions.push) { print(line) }
     }
 }
 
@@ -75,6 +75,6 @@ struct Gate: ParsableCommand {
             intentID, name: name, status: gateStatus, as: try signer.identity(settings), now: Date(),
             check: try check.writeGuard(settings, in: ops))
         print("Recorded gate \(name) \(gateStatus.rawValue) for \(intentID) at \(commit.hex)")
-        if !pushOptions.push, let hint = RepoOptions.pushHint(ops, [ops.ledgerRef]) { print(hint) }
+        if let line = RepoOptions.publishLine(ops, [ops.ledgerRef], pushed: pushOptions.push) { print(line) }
     }
 }

@@ -92,6 +92,29 @@ struct RepoOptions: ParsableArguments {
     static func pushHint(_ ops: OpsRepo, _ branches: [String]) -> String? {
         ops.remote.map { "Not pushed; to publish: git push \($0) " + branches.joined(separator: " ") }
     }
+
+    /// What `--push` published: each branch and the commit the remote now
+    /// holds for it (the local branch, which the push left equal to it).
+    static func pushedLine(_ ops: OpsRepo, _ branches: [String]) -> String {
+        let commits = pushedCommits(ops, branches)
+        return "Pushed to \(ops.remote ?? "the remote"): "
+            + branches.map { "\($0) at \(commits[$0] ?? "?")" }.joined(separator: ", ")
+    }
+
+    /// Each branch pushed and the commit id it was pushed at, for `--json`.
+    static func pushedCommits(_ ops: OpsRepo, _ branches: [String]) -> [String: String] {
+        var commits: [String: String] = [:]
+        for branch in branches {
+            if let tip = (try? ops.repository.resolve(OpsRepo.refName(branch))) ?? nil { commits[branch] = tip.hex }
+        }
+        return commits
+    }
+
+    /// After a write: with `--push`, the branches and commits pushed; without
+    /// it, the line that publishes them (nil when the repo has no remote).
+    static func publishLine(_ ops: OpsRepo, _ branches: [String], pushed: Bool) -> String? {
+        pushed ? pushedLine(ops, branches) : pushHint(ops, branches)
+    }
 }
 
 /// Who signs: `--as PRINCIPAL --key KEYFILE`, shared by every writing
@@ -104,6 +127,13 @@ struct SignerOptions: ParsableArguments {
 
     @Option(help: "The principal's OpenSSH private key file (default: key in .writ.toml).")
     var key: String?
+
+    /// The signer flags a suggested command still needs: ` --as PRINCIPAL
+    /// --key KEY`, leaving out what `.writ.toml` supplies (empty when it
+    /// names both), so a `next:` line can be pasted as it stands.
+    static func flagsHint(_ settings: OperatorConfig?) -> String {
+        (settings?.principal == nil ? " --as PRINCIPAL" : "") + (settings?.key == nil ? " --key KEY" : "")
+    }
 
     func identity(_ settings: OperatorConfig?) throws -> SigningIdentity {
         guard let text = principal ?? settings?.principal?.rawValue else {

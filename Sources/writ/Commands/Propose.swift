@@ -86,16 +86,25 @@ struct Propose: ParsableCommand {
             request, as: try signer.identity(settings), now: now,
             check: try check.writeGuard(settings, in: ops))
 
+        if !proposal.kindListed {
+            Output.printError(
+                "writ: warning: kind \"\(proposal.intent.kind)\" is not listed in [kinds] of the policy, so it is "
+                    + "tier high" + (proposal.similarKind.map { "; did you mean \"\($0)\"?" } ?? ""))
+        }
         if json {
             struct Answer: Encodable {
                 let id: String, tier: String, digest: String, ledger_commit: String
                 let approvals_required: Int, approval_branch: String?
+                /// Branch → commit id pushed; empty without --push.
+                let pushed: [String: String]
             }
+            let branches = [ops.ledgerRef] + (proposal.approvalBranch.map { [$0] } ?? [])
             try Output.printJSON(
                 Answer(
                     id: proposal.intent.id.rawValue, tier: proposal.tier.rawValue, digest: proposal.digest.description,
                     ledger_commit: proposal.ledgerCommit.hex, approvals_required: proposal.approvalsRequired,
-                    approval_branch: proposal.approvalBranch))
+                    approval_branch: proposal.approvalBranch,
+                    pushed: pushOptions.push ? RepoOptions.pushedCommits(ops, branches) : [:]))
             return
         }
         print("Proposed \(proposal.intent.id) (\(proposal.intent.kind), tier \(proposal.tier))")
@@ -107,10 +116,10 @@ struct Propose: ParsableCommand {
         } else {
             print("Next: low tier; a dispatcher will auto-approve and run it on its next poll.")
         }
-        if !pushOptions.push,
-            let hint = RepoOptions.pushHint(ops, [ops.ledgerRef] + (proposal.approvalBranch.map { [$0] } ?? []))
+        if let line = RepoOptions.publishLine(
+            ops, [ops.ledgerRef] + (proposal.approvalBranch.map { [$0] } ?? []), pushed: pushOptions.push)
         {
-            print(hint)
+            print(line)
         }
     }
 }

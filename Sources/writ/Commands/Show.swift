@@ -27,9 +27,17 @@ struct Show: ParsableCommand {
         let (ops, trustRoot) = try trustOptions.resolve(repoOptions)
         let status = try StatusEvaluator(ops: ops).evaluate(trustRoot: trustRoot, now: Date())
         guard let summary = status.intents.first(where: { $0.id == intentID }) else {
-            throw WritError(.intentMalformed, "no intent \(intentID) on the ledger")
+            // On the ledger but not judged: the ledger could not be read.
+            guard !ops.holdsIntent(intentID) else {
+                throw WritError(
+                    status.ledger.reason ?? .ledgerViolation,
+                    "intent \(intentID) is on the ledger but was not judged: \(status.ledger.detail)")
+            }
+            throw ops.unknownIntent(intentID)
         }
-        let shown = ShownIntent(status: status, summary: summary)
+        // A dispatcher.toml as --config supplies no signer: the flags stay.
+        let settings = try? repoOptions.operatorConfig()
+        let shown = ShownIntent(status: status, summary: summary, signerFlags: SignerOptions.flagsHint(settings))
         if json {
             try Output.printJSON(shown)
         } else {
@@ -150,7 +158,9 @@ struct ShownIntent: Encodable {
         case mayApprove = "may_approve"
     }
 
-    init(status: OpsStatus, summary line: OpsStatus.IntentStatus) {
+    /// `signerFlags` is what a suggested writer command adds for the signer
+    /// (``SignerOptions/flagsHint(_:)``): nothing when `.writ.toml` names both.
+    init(status: OpsStatus, summary line: OpsStatus.IntentStatus, signerFlags: String = " --as PRINCIPAL --key KEY") {
         let verdict = status.verdicts[line.id]
         let intent = verdict?.intent
         id = line.id.rawValue
@@ -212,20 +222,21 @@ struct ShownIntent: Encodable {
             }.first
         next = Self.nextStep(
             id: line.id.rawValue, state: line.state, reason: line.reason, trusted: status.governance.trusted,
-            missingApprovals: line.approvals < line.required, missingGate: gates.first { $0.status != "PASS" }?.name)
+            missingApprovals: line.approvals < line.required, missingGate: gates.first { $0.status != "PASS" }?.name,
+            signerFlags: signerFlags)
     }
 
     /// The hint for the next step: a command when one helps, a sentence
     /// otherwise, nil when nothing is left to do.
     static func nextStep(
         id: String, state: IntentState, reason: ReasonCode?, trusted: Bool, missingApprovals: Bool,
-        missingGate: String?
+        missingGate: String?, signerFlags: String = " --as PRINCIPAL --key KEY"
     ) -> String? {
         switch state {
         case .succeeded, .failed:
             return nil
         case .inDoubt:
-            return "writ resolve \(id) --retry|--succeeded|--failed --note WHY --as PRINCIPAL --key KEY"
+            return "writ resolve \(id) --retry|--succeeded|--failed --note WHY" + signerFlags
         case .claimed:
             return "a dispatcher is running it; if its lease runs out it goes in doubt"
         case .ready:
@@ -234,11 +245,11 @@ struct ShownIntent: Encodable {
             guard trusted else { return "governance must be trusted again before anything runs (writ verify)" }
             switch reason {
             case .gateMissing:
-                return "writ gate \(id) --name \(missingGate ?? "GATE") --status pass --as PRINCIPAL --key KEY"
+                return "writ gate \(id) --name \(missingGate ?? "GATE") --status pass" + signerFlags
             case .intentExpired, .denied, .intentMalformed, .intentSignatureInvalid, .proposerNotAuthorized:
                 return nil
             default:
-                return missingApprovals ? "writ approve \(id) --as PRINCIPAL --key KEY" : nil
+                return missingApprovals ? "writ approve \(id)" + signerFlags : nil
             }
         }
     }

@@ -95,6 +95,12 @@ struct Status: ParsableCommand {
             try StatusLines.print(status)
         } else {
             try StatusTable.print(status)
+            if waitingFor == nil, status.intentCount == 0 {
+                let flags = SignerOptions.flagsHint(try? repoOptions.operatorConfig())
+                print(
+                    "no intents yet: propose one with writ propose --kind KIND --target REPO" + flags
+                        + (ops.remote == nil ? "" : " --push"))
+            }
         }
         if !status.isHealthy { throw ExitCode(ExitStatus.runtime) }
     }

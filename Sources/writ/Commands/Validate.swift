@@ -58,8 +58,7 @@ struct Validate: ParsableCommand {
             file: file, kind: forcedKind?.rawValue, valid: false, reason: nil, detail: nil, signer: nil,
             nextSignature: nil)
         do {
-            let reason = forcedKind?.malformedReason ?? .intentMalformed
-            let bytes = try FileInput.read(file, as: reason)
+            let bytes = try FileInput.readRequired(file)
             let record = try RecordValidator.validate(path: file, bytes: bytes, as: forcedKind)
             report.kind = record.kind.rawValue
             if let signers {
@@ -181,7 +180,7 @@ private struct AllowedSignersReport: Encodable {
     let findings: [Finding]
 
     static func lint(_ file: String) throws -> AllowedSignersReport {
-        let bytes = try FileInput.read(file, as: .policyMalformed, limit: AllowedSignersFile.limit)
+        let bytes = try FileInput.readRequired(file, limit: AllowedSignersFile.limit)
         guard bytes.count <= AllowedSignersFile.limit else {
             throw WritError(.policyMalformed, "\(file): larger than 16 MiB")
         }

@@ -27,7 +27,7 @@ import WritKit
         let dir = try GitTestSupport.scratch()
         defer { GitTestSupport.remove(dir) }
         let ops = dir.appendingPathComponent("ops.git")
-        #expect(try CLI.run("init", ops.path, "--bare").status == 0)
+        #expect(try CLI.runArgs(["init", ops.path, "--bare"] + (try CLI.initFiles(in: dir))).status == 0)
         // A decision about trust: its reason code, exit 3.
         let contract = try CLI.run("status", "--repo", ops.path, "--trust", "nothex", "--json")
         #expect(contract.status == 3)

@@ -63,3 +63,22 @@ extension GitTestSupport.Output {
         return lines[0]
     }
 }
+
+extension CLI {
+    /// `--policy F --signers F` for `writ init`: the demo policy, and
+    /// allowed_signers listing both of its admins with keys made in `directory`,
+    /// so governance can change.
+    static func initFiles(in directory: URL) throws -> [String] {
+        let policy = directory.appendingPathComponent("policy.toml")
+        let signers = directory.appendingPathComponent("allowed_signers")
+        var lines = ""
+        for admin in ["alice@example.com", "carol@example.com"] {
+            let key = directory.appendingPathComponent("init-" + admin).path
+            if !FileManager.default.fileExists(atPath: key) { _ = try makeKey(in: directory, name: "init-" + admin) }
+            lines += "\(admin) \(try publicKey(key))\n"
+        }
+        try GitTestSupport.write(OpsSandbox.demoPolicy, to: policy)
+        try GitTestSupport.write(lines, to: signers)
+        return ["--policy", policy.path, "--signers", signers.path]
+    }
+}

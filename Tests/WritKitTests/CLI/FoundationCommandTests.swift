@@ -10,7 +10,7 @@ import Testing
         let dir = try GitTestSupport.scratch()
         defer { GitTestSupport.remove(dir) }
         let ops = dir.appendingPathComponent("ops.git")
-        let output = try CLI.run("init", ops.path, "--bare", "--json")
+        let output = try CLI.runArgs(["init", ops.path, "--bare", "--json"] + (try CLI.initFiles(in: dir)))
         #expect(output.status == 0, "\(output.stderr)")
         let reported = try output.jsonObject().compactMapValues { $0 as? String }
         #expect(reported["trust_root"] == (try GitTestSupport.git(ops, "rev-parse", "refs/heads/main")))
@@ -20,13 +20,13 @@ import Testing
         #expect(try GitTestSupport.git(ops, "ls-tree", "--name-only", "main") == "allowed_signers\npolicy.toml")
 
         // What init wrote validates, and classify reads it.
-        let policy = dir.appendingPathComponent("policy.toml")
+        let policy = dir.appendingPathComponent("written-policy.toml")
         try Data(try GitTestSupport.git(ops, "show", "main:policy.toml").utf8).write(to: policy)
         #expect(try CLI.run("validate", policy.path).status == 0)
         #expect(try CLI.run("classify", "anything", "--policy", policy.path).trimmed == "high")
 
         // A second init must not move the branches.
-        let again = try CLI.run("init", ops.path, "--bare")
+        let again = try CLI.runArgs(["init", ops.path, "--bare"] + (try CLI.initFiles(in: dir)))
         #expect(again.status == 2)
         #expect(reported["trust_root"] == (try GitTestSupport.git(ops, "rev-parse", "refs/heads/main")))
     }
@@ -35,7 +35,7 @@ import Testing
         let dir = try GitTestSupport.scratch()
         defer { GitTestSupport.remove(dir) }
         let ops = dir.appendingPathComponent("ops")
-        #expect(try CLI.run("init", ops.path).status == 0)
+        #expect(try CLI.runArgs(["init", ops.path] + (try CLI.initFiles(in: dir))).status == 0)
         #expect(try GitTestSupport.git(ops, "rev-parse", "--is-bare-repository") == "false")
         #expect(try GitTestSupport.git(ops, "fsck", "--strict").isEmpty)
     }

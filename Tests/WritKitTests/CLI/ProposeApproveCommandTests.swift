@@ -60,8 +60,9 @@ import Testing
         let missing = try CLI.run(
             "approve", "no-such-intent", "--repo", repo, "--as", "bob@example.com", "--key",
             sandbox.keyPath("bob@example.com"), "--trust", sandbox.trustRoot.hex)
-        #expect(missing.status == 3)
-        #expect(missing.stderr.contains("intent_malformed"))
+        // An id naming nothing is a usage error, not a judgement of an intent.
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("no intent no-such-intent"), "\(missing.stderr)")
         let branches = try GitTestSupport.git(URL(fileURLWithPath: repo), "branch", "--list", "approval/*")
         #expect(branches.isEmpty, "nothing may be written: \(branches)")
         let badID = try CLI.run(

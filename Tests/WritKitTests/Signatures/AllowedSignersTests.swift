@@ -48,11 +48,17 @@ import Testing
                 == .failure(.namespaceNotPermitted(namespace: "writ-intent", line: 1)))
         #expect(
             s.lookup(principal: "alice@example.com", key: b, namespace: "writ-approval", at: now)
-                == .failure(.keyNotListed(principal: "alice@example.com")))
+                == .failure(
+                    .keyNotListed(
+                        principal: "alice@example.com", key: b.fingerprint,
+                        listedFor: ["*@ops.example.com,!eve@ops.example.com"])))
         #expect(try s.lookup(principal: "bob@ops.example.com", key: b, namespace: "x", at: now).get().line == 2)
         #expect(
             s.lookup(principal: "eve@ops.example.com", key: b, namespace: "x", at: now)
-                == .failure(.keyNotListed(principal: "eve@ops.example.com")))
+                == .failure(
+                    .keyNotListed(
+                        principal: "eve@ops.example.com", key: b.fingerprint,
+                        listedFor: ["*@ops.example.com,!eve@ops.example.com"])))
         #expect(s.lookup(principal: "old@example.com", key: a, namespace: "x", at: now) == .failure(.expired(line: 3)))
         #expect(
             try s.lookup(principal: "old@example.com", key: a, namespace: "x", at: Self.at("20250101Z")).get().line == 3
@@ -153,7 +159,9 @@ import Testing
             )
         }
         let only = try AllowedSigners(parsing: "bob@example.com \(Self.b)\n")
-        #expect(throws: SignatureFailure.keyNotListed(principal: "*")) {
+        #expect(
+            throws: SignatureFailure.keyNotListed(principal: "*", key: Self.keyA.publicKey.fingerprint, listedFor: [])
+        ) {
             try SignatureVerifier.signers(
                 armored: armored, message: message, namespace: "writ-approval", allowedSigners: only, at: Date())
         }
