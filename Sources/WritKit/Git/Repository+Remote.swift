@@ -237,13 +237,36 @@ extension Repository {
         }
     }
 
+    /// Remote `name` exactly as its `remote.<name>.url` says, nil when
+    /// there is none.
+    ///
+    /// Never through `git_remote_lookup`, which applies `url.*.insteadOf`
+    /// and `pushInsteadOf` from the repo's, the user's and the system's
+    /// config, and pushes to `remote.<name>.pushurl`: one line of config
+    /// could then send writ's objects, or a token, somewhere the configured
+    /// URL does not name (SPEC §7, §11: rewrites are not applied). The
+    /// remote is built in memory from the URL with rewrites skipped; a push
+    /// URL that differs from the URL is refused, since writ pushes only
+    /// where it fetches from.
     func findRemote(_ name: String) throws -> GitHandle? {
         try validateRemoteName(name)
+        guard let url = try configuredRemoteURL(name) else { return nil }
+        if let pushURL = try configString("remote.\(name).pushurl"), pushURL != url {
+            throw RemoteUsageError.unusableURL(
+                RemoteEndpoint.redactingUserInfo(url),
+                problem:
+                    "has a different push URL (remote.\(name).pushurl = \(RemoteEndpoint.redactingUserInfo(pushURL))); "
+                    + "writ pushes only where it fetches, so remove the pushurl")
+        }
+        var options = git_remote_create_options()
+        try check(
+            git_remote_create_options_init(&options, UInt32(GIT_REMOTE_CREATE_OPTIONS_VERSION)),
+            "git_remote_create_options_init")
+        options.repository = raw
+        options.flags = GIT_REMOTE_CREATE_SKIP_INSTEADOF.rawValue | GIT_REMOTE_CREATE_SKIP_DEFAULT_FETCHSPEC.rawValue
         var out: OpaquePointer?
-        let result = git_remote_lookup(&out, raw, name)
-        if result == GIT_ENOTFOUND.rawValue { return nil }
-        try check(result, "git_remote_lookup")
-        return try handle(out, "git_remote_lookup", release: git_remote_free)
+        try check(git_remote_create_with_opts(&out, url, &options), "git_remote_create_with_opts")
+        return try handle(out, "git_remote_create_with_opts", release: git_remote_free)
     }
 
     fileprivate func requireRemote(_ name: String) throws -> GitHandle {
@@ -352,13 +375,6 @@ extension Repository {
     /// machine-wide rewrite makes of it.
     public func configuredRemoteURL(_ name: String) throws -> String? {
         try validateRemoteName(name)
-        var config: OpaquePointer?
-        try check(git_repository_config_snapshot(&config, raw), "git_repository_config_snapshot")
-        defer { git_config_free(config) }
-        var value: UnsafePointer<CChar>?
-        let result = git_config_get_string(&value, config, "remote.\(name).url")
-        if result == GIT_ENOTFOUND.rawValue { return nil }
-        try check(result, "git_config_get_string")
-        return value.map { String(cString: $0) }
+        return try configString("remote.\(name).url")
     }
 }

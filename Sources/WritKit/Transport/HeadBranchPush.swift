@@ -22,6 +22,10 @@ enum HeadBranchPush {
             throw WritError(
                 .remoteMismatch,
                 "the head branch \(quoted: branch) of \(clone) does not fast-forward origin's; writ never force-pushes")
+        } catch RemoteUsageError.unusableURL(let url, let problem) {
+            // A push URL or rewrite that would send the head branch (and the
+            // token) elsewhere than the bound URL.
+            throw WritError(.remoteMismatch, "the clone \(clone)'s origin \(url) \(problem)")
         } catch PushError.conflict {
             throw WritError(.remoteError, "origin's \(quoted: branch) moved during the push; retried on a later poll")
         } catch {

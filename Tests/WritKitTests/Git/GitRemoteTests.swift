@@ -185,6 +185,46 @@ import WritKit
         try Self.fsck(readerPath)
     }
 
+    /// `insteadOf` and `pushInsteadOf` rewrites are never applied, and a
+    /// push URL other than the URL is refused: fetches and pushes go where
+    /// `remote.origin.url` says, and nowhere else.
+    @Test func rewritesAreNotAppliedAndADifferentPushURLIsRefused() throws {
+        let dir = try S.scratch()
+        defer { S.remove(dir) }
+        let real = try Self.bareRemote(in: dir, "real.git")
+        let decoy = try Self.bareRemote(in: dir, "decoy.git")
+        let writerPath = try Self.clone(in: dir, "writer", url: real.path)
+        let writer = try Repository.open(at: writerPath.path)
+        let first = try Self.commit(writer, on: nil, "first")
+        try writer.push(remote: "origin", branch: "main", from: first, expecting: nil)
+
+        let path = try Self.clone(in: dir, "rewritten", url: real.path)
+        try S.git(path, "config", "url.\(decoy.path).insteadOf", real.path)
+        try S.git(path, "config", "url.\(decoy.path).pushInsteadOf", real.path)
+        let repo = try Repository.open(at: path.path)
+        #expect(try repo.remoteURL("origin") == real.path)
+        #expect(try repo.fetch(remote: "origin", refs: ["main"])["main"] == .some(first))
+        let second = try Self.commit(repo, on: first, "second")
+        try repo.push(remote: "origin", branch: "main", from: second, expecting: first)
+        #expect(try Self.witness(real) == second.hex)
+        #expect(try Self.witness(decoy) == nil, "the rewrite target received nothing")
+
+        try S.git(path, "config", "remote.origin.pushurl", decoy.path)
+        let third = try Self.commit(repo, on: second, "third")
+        #expect {
+            try repo.push(remote: "origin", branch: "main", from: third, expecting: second)
+        } throws: { error in
+            guard case RemoteUsageError.unusableURL(_, let problem) = error else { return false }
+            return problem.contains("pushurl")
+        }
+        #expect(try Self.witness(decoy) == nil)
+        #expect(try Self.witness(real) == second.hex)
+        // The same URL as a push URL changes nothing.
+        try S.git(path, "config", "remote.origin.pushurl", real.path)
+        try repo.push(remote: "origin", branch: "main", from: third, expecting: second)
+        #expect(try Self.witness(real) == third.hex)
+    }
+
     @Test func fileURLAndWorkTreeRemotes() throws {
         let dir = try S.scratch()
         defer { S.remove(dir) }
