@@ -56,7 +56,15 @@ public struct GovernanceTimeline {
             let detail = (error as? WritError)?.detail ?? "the trust root's governance files do not parse"
             throw WritError(.policyMalformed, "trust root \(trustRoot.hex): \(detail)")
         }
-        try self.init(ops: ops, start: trustRoot, trusted: root, head: head, now: now)
+        do {
+            try self.init(ops: ops, start: trustRoot, trusted: root, head: head, now: now)
+        } catch let error as WritError where error.reason == .historyRewritten {
+            throw WritError(
+                .historyRewritten,
+                "the trust root \(trustRoot.hex) is not on the first-parent history of the governance head "
+                    + "\(head.hex): the governance branch was rewritten below it; restore it, or pin a trust root "
+                    + "on the new history after checking it (docs/dispatch.md, \"History rewritten\")")
+        }
         if requireTrustedHead, let reason = verdict.reason {
             throw WritError(reason, verdict.detail)
         }
@@ -124,6 +132,32 @@ public struct GovernanceTimeline {
     /// The point for governance commit `commit`, nil when it is not on the chain.
     func point(_ commit: ObjectID) -> Point? {
         indices[commit].map { points[$0] }
+    }
+
+    /// The newest point of the timeline on `commit`'s first-parent chain
+    /// (`commit` itself when it is on the timeline): where a commit off the
+    /// chain, such as the tip a `git pull` merge took off it, joins it.
+    /// Nil when the chain never meets the timeline, or `commit` is not a
+    /// commit here. Every commit walked is remembered in `memo` with its
+    /// answer, so commits sharing a chain are walked once.
+    func projection(of commit: ObjectID, in repository: Repository, memo: inout [ObjectID: Int?]) -> Point? {
+        var walked: [ObjectID] = []
+        var current: ObjectID? = commit
+        var found: Int?
+        while let id = current {
+            if let point = indices[id] {
+                found = point
+                break
+            }
+            if let known = memo[id] {
+                found = known
+                break
+            }
+            walked.append(id)
+            current = (try? repository.commitParents(id))?.first
+        }
+        for id in walked { memo[id] = .some(found) }
+        return found.map { points[$0] }
     }
 
     private static func files(_ commit: ObjectID, in repository: Repository) throws -> GovernanceCommit {

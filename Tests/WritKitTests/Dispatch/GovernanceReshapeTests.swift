@@ -1,0 +1,89 @@
+import Foundation
+import Testing
+
+@testable import WritKit
+
+/// The dispatcher's view after a merge took the governance tip it processed
+/// off the first-parent chain (SPEC §5, "Non-linear updates"): where the
+/// chains meet, and which commit each approval record is attributed to.
+@Suite struct GovernanceReshapeTests {
+    /// Commits `files` straight onto `branch`, signed by an admin.
+    @discardableResult
+    private func commit(_ fixture: DispatchFixture, _ files: [String: String], to branch: String = "main") throws
+        -> ObjectID
+    {
+        try BranchAppender(repository: fixture.sandbox.ops.repository).append(
+            files.mapValues { Data($0.utf8) }, to: branch, message: "governance\n",
+            signer: try fixture.sandbox.identity("alice@example.com"), at: Date(), overwrite: true)
+    }
+
+    @Test func firstParentJunctionFindsWhereTwoChainsMeet() throws {
+        let fixture = try DispatchFixture()
+        defer { fixture.remove() }
+        let repository = fixture.sandbox.ops.repository
+        let repo = URL(fileURLWithPath: repository.gitDirectory)
+        let base = try commit(fixture, ["notes/a.txt": "a"])
+        let winner = try commit(fixture, ["notes/b.txt": "b"])
+        let local = try GitTestSupport.id(
+            try GitTestSupport.git(repo, "commit-tree", "\(base.hex)^{tree}", "-p", base.hex, "-m", "local"))
+        let merge = try GitTestSupport.id(
+            try GitTestSupport.git(
+                repo, "commit-tree", "\(winner.hex)^{tree}", "-p", local.hex, "-p", winner.hex, "-m", "pull"))
+
+        let meeting = try #require(try repository.firstParentJunction(winner, merge))
+        #expect(meeting.junction == base)
+        #expect(meeting.oldOnly == [winner])
+        #expect(meeting.newOnly == [merge, local])
+        // A linear update: the old tip is the meeting point.
+        let linear = try #require(try repository.firstParentJunction(base, winner))
+        #expect(linear.junction == base && linear.oldOnly.isEmpty && linear.newOnly == [winner])
+        let orphan = try GitTestSupport.id(
+            try GitTestSupport.git(repo, "commit-tree", "\(base.hex)^{tree}", "-m", "orphan"))
+        #expect(try repository.firstParentJunction(winner, orphan) == nil)
+    }
+
+    /// A record that arrived through the merge's second parent belongs to
+    /// the merge commit; a record version only the commit now off the
+    /// chain brought in (the merge kept the older one) goes back to the
+    /// commit that brought the version the head holds.
+    @Test func approvalRecordsAreAttributedAgainAlongTheNewChain() throws {
+        let fixture = try DispatchFixture()
+        defer { fixture.remove() }
+        let repository = fixture.sandbox.ops.repository
+        let repo = URL(fileURLWithPath: repository.gitDirectory)
+        let ghost = try #require(IntentID("ghost-1"))
+        let folder = "approvals/\(ghost.fanOut)/ghost-1"
+        let kept = "\(folder)/bob@example.com.toml"
+        let merged = "\(folder)/carol@example.com.toml"
+
+        let base = try commit(fixture, [kept: "v0"])
+        _ = try fixture.dispatcher().poll()
+        let winner = try commit(fixture, [kept: "v1", merged: "c"])
+        let first = try fixture.dispatcher().poll()
+        #expect(first.governanceOffChain.isEmpty)
+        let store = StateStore(stateDir: try fixture.config().stateDir, profile: "default")
+        #expect(try store.loadIntent(ghost).approvals[kept] == winner)
+
+        // The loser's commit, and a `git pull` merge whose tree keeps the
+        // loser's version of one record and takes the other from the winner.
+        let local = try GitTestSupport.id(
+            try GitTestSupport.git(repo, "commit-tree", "\(base.hex)^{tree}", "-p", base.hex, "-m", "local"))
+        try GitTestSupport.git(repo, "update-ref", "refs/heads/resolved", winner.hex)
+        let resolved = try commit(fixture, [kept: "v0"], to: "resolved")
+        let merge = try GitTestSupport.id(
+            try GitTestSupport.git(
+                repo, "commit-tree", "\(resolved.hex)^{tree}", "-p", local.hex, "-p", winner.hex, "-m", "pull"))
+        try GitTestSupport.git(repo, "update-ref", "refs/heads/main", merge.hex)
+
+        let second = try fixture.dispatcher().poll()
+        #expect(second.governanceOffChain == [.init(commit: winner, head: merge, junction: base)])
+        let record = try store.loadIntent(ghost)
+        #expect(record.approvals[merged] == merge, "came in through the second parent")
+        #expect(record.approvals[kept] == base, "the version the head holds came in at the junction")
+        let state = try #require(try store.loadState())
+        #expect(state.governanceTip == merge)
+
+        let third = try fixture.dispatcher().poll()
+        #expect(third.governanceOffChain.isEmpty, "said once")
+    }
+}
