@@ -144,9 +144,9 @@ private struct ClaimReplay {
     /// The clock governance trust is judged at.
     let now: Date
     /// Per anchor off the head's first-parent chain, where its claims are judged.
-    var anchorings: [ObjectID: Anchoring] = [:]
+    var anchorings: [ObjectID: Anchoring?] = [:]
     /// Commits already walked to find where an anchor's chain joins the head's.
-    var projections: [ObjectID: Int?] = [:]
+    var projections: [ObjectID: GovernanceTimeline.Projection] = [:]
     /// `anchor_off_chain` notes, in ledger order.
     var notes: [AuditNote] = []
     let idempotentKinds: Set<String>
@@ -279,14 +279,18 @@ private struct ClaimReplay {
     /// first-parent chain from where it joins the head's (the trust root
     /// must be on it); `history_rewritten` otherwise. Worked out once per
     /// anchor: the walk covers only the anchor's commits off the chain.
-    private mutating func anchoring(of anchor: ObjectID) throws -> Anchoring {
+    /// Nil for an anchor at or before the trust root (a trust root pinned
+    /// after the claim): such a claim is judged at its position, as before.
+    private mutating func anchoring(of anchor: ObjectID) throws -> Anchoring? {
         if let known = anchorings[anchor] { return known }
         let head = governance.head.commit
-        let answer: Anchoring
+        let answer: Anchoring?
         let reachable =
             (try? repository.objectExists(anchor)) == true && (try? repository.commit(anchor)) != nil
             && (try? repository.isDescendant(head, of: anchor)) == true
-        if !reachable {
+        if reachable, (try? repository.isDescendant(governance.start.commit, of: anchor)) == true {
+            answer = nil
+        } else if !reachable {
             answer = .unreachable(
                 "claimed under governance commit \(anchor.hex) (its Writ-Governance anchor), which the governance "
                     + "head \(head.hex) does not reach: the governance branch was rewritten after the claim")
@@ -301,7 +305,7 @@ private struct ClaimReplay {
                 "claimed under governance commit \(anchor.hex) (its Writ-Governance anchor), whose first-parent "
                     + "history does not hold the trust root \(governance.start.commit.hex)")
         }
-        anchorings[anchor] = answer
+        anchorings[anchor] = .some(answer)
         return answer
     }
 

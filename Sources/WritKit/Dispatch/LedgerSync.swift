@@ -151,7 +151,7 @@ struct LedgerSync {
         // where its own first-parent chain joins the new chain; the ledger
         // clock is kept, so it never moves backwards.
         if let reshaped, var cursor = state.ledgerCursor, reshaped.point(cursor.position) == nil {
-            var memo: [ObjectID: Int?] = [:]
+            var memo: [ObjectID: GovernanceTimeline.Projection] = [:]
             guard let point = reshaped.projection(of: cursor.position, in: repository, memo: &memo) else {
                 throw WritError(
                     .historyRewritten,

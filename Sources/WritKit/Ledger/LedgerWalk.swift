@@ -95,7 +95,9 @@ struct LedgerCommitRead: Sendable {
 /// merge such as `git pull` took it off the first-parent chain) counts as
 /// the newest chain commit on its own first-parent chain, under the same
 /// at-or-after rule: a commit the writer could have named itself, so it
-/// gives no writer more than an on-chain anchor would.
+/// gives no writer more than an on-chain anchor would (within
+/// `GovernanceTimeline.anchorReach` first-parent steps; farther, it is no
+/// anchor).
 /// Key validity is checked at τ(c) = max(τ(parent), committer time of
 /// P(c)); signers are verified under T(P(c)), and an event counts only when
 /// a signer is entitled to its kind under T(P(c))'s policy.
@@ -144,7 +146,7 @@ struct LedgerWalk {
         }
         var clock = cursor?.clock.date ?? .distantPast
         var last = cursor
-        var projections: [ObjectID: Int?] = [:]
+        var projections: [ObjectID: GovernanceTimeline.Projection] = [:]
         for (index, id) in commits.enumerated() {
             let read = try self.read(
                 id, index: index, after: &position, clock: &clock, projections: &projections, readBytes: readBytes)
@@ -159,7 +161,7 @@ struct LedgerWalk {
 
     private func read(
         _ id: ObjectID, index: Int, after position: inout GovernanceTimeline.Point?, clock: inout Date,
-        projections: inout [ObjectID: Int?], readBytes: Bool
+        projections: inout [ObjectID: GovernanceTimeline.Projection], readBytes: Bool
     ) throws -> LedgerCommitRead {
         let repository = ops.repository
         let commit = try repository.commit(id)
@@ -183,7 +185,8 @@ struct LedgerWalk {
             var anchored = timeline.point(anchor)
             if anchored == nil {
                 anchorOffChain = true
-                anchored = timeline.projection(of: anchor, in: repository, memo: &projections)
+                anchored = timeline.projection(
+                    of: anchor, in: repository, reach: GovernanceTimeline.anchorReach, memo: &projections)
             }
             if let anchored, anchored.index >= current.index { position = anchored }
         }

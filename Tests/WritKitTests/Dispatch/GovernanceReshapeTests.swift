@@ -85,5 +85,23 @@ import Testing
 
         let third = try fixture.dispatcher().poll()
         #expect(third.governanceOffChain.isEmpty, "said once")
+
+        // A ledger commit anchored at the tip that fell off takes the
+        // position where its chain meets the new one; an anchor naming no
+        // commit keeps the position before it.
+        let offChain = "audit/\(ghost.fanOut)/ghost-1/0001-blocked.json"
+        let nowhere = "audit/\(ghost.fanOut)/ghost-1/0002-blocked.json"
+        try fixture.sandbox.appendToLedger(
+            [offChain: Data("{}".utf8)], as: "dispatch-1@example.com",
+            message: GovernanceAnchor.message("anchored off the chain\n", anchoredAt: winner))
+        try fixture.sandbox.appendToLedger(
+            [nowhere: Data("{}".utf8)], as: "dispatch-1@example.com",
+            message: GovernanceAnchor.message(
+                "anchored nowhere\n", anchoredAt: try GitTestSupport.id(String(repeating: "ab", count: 20))))
+        let audit = try LedgerAudit(ops: fixture.sandbox.ops, trustRoot: fixture.sandbox.trustRoot, now: Date())
+        #expect(audit.events.first { $0.path == offChain }?.governance == base)
+        #expect(audit.events.first { $0.path == nowhere }?.governance == base)
+        let fourth = try fixture.dispatcher().poll()
+        #expect(fourth.governanceOffChain.isEmpty)
     }
 }

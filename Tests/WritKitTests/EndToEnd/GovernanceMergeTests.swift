@@ -211,6 +211,15 @@ import Testing
         let again = try setup.dispatch()
         #expect(again.status == 3, "a rewrite stops every poll until it is dealt with")
 
+        // verify: dev-a's claim names a governance commit the head no longer
+        // reaches at all; that is a rewrite, reported on the claim.
+        let verified = try CLI.run("verify", "--config", setup.config.path, "--json")
+        #expect(verified.status == 1, "\(verified.stdout)\(verified.stderr)")
+        let findings = try verified.jsonLines().filter { $0["type"] as? String == "finding" }
+        #expect(findings.map { $0["reason"] as? String } == ["history_rewritten"], "\(verified.stdout)")
+        #expect((findings.first?["detail"] as? String)?.contains(processed) == true, "\(verified.stdout)")
+        #expect((findings.first?["path"] as? String)?.contains("/dev-a/") == true, "\(verified.stdout)")
+
         // The documented recovery: forget the remembered view, keep the journal.
         let journal = setup.state.appendingPathComponent("default/journal")
         let journalled = try FileManager.default.subpathsOfDirectory(atPath: journal.path).sorted()
