@@ -26,13 +26,31 @@ import Testing
         let state: URL
         let config: URL
         let runsFile: URL
+        /// Serves the central repo over the smart protocol, when asked.
+        let daemon: GitDaemon?
 
-        init(_ name: String = #function) throws {
+        /// `served`: every clone, the dispatcher's included, talks to the
+        /// central repo through `git daemon --enable=receive-pack` (a real
+        /// compare-and-swap on every push) instead of its path.
+        init(_ name: String = #function, served: Bool = false) throws {
             team = try TeamFlowTests.Team(name)
             agent = try team.clone("agent", as: GovernanceMergeTests.agent)
             alice = try team.clone("alice", as: GovernanceMergeTests.alice)
             carol = try team.clone("carol", as: GovernanceMergeTests.carol)
             host = try team.clone("dispatch", as: GovernanceMergeTests.dispatcher)
+            if served {
+                // The daemon's readiness probe asks for `remote.git`.
+                try FileManager.default.createSymbolicLink(
+                    at: team.root.appendingPathComponent("remote.git"), withDestinationURL: team.central)
+                let daemon = try GitDaemon.start(
+                    basePath: team.root, log: team.root.appendingPathComponent("daemon.log"))
+                for clone in [agent, alice, carol, host] {
+                    try GitTestSupport.git(clone, "remote", "set-url", "origin", daemon.url("remote.git"))
+                }
+                self.daemon = daemon
+            } else {
+                daemon = nil
+            }
             let targets = team.root.appendingPathComponent("targets")
             try FileManager.default.createDirectory(
                 at: targets.appendingPathComponent("example"), withIntermediateDirectories: true)
@@ -85,11 +103,15 @@ import Testing
             try CLI.run("dispatch", "--config", config.path, "--once", "--json")
         }
 
-        func remove() { team.remove() }
+        func remove() {
+            daemon?.stop()
+            team.remove()
+        }
     }
 
-    @Test func gitPullMergeOnGovernanceKeepsDispatchingAndVerifies() throws {
-        let setup = try Setup()
+    @Test(arguments: [false, true])
+    func gitPullMergeOnGovernanceKeepsDispatchingAndVerifies(served: Bool) throws {
+        let setup = try Setup(served: served)
         defer { setup.remove() }
         try setup.proposeAndApprove("dev-a", by: setup.alice)
         try setup.proposeAndApprove("dev-b", by: setup.carol)
