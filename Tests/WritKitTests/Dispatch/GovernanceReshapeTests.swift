@@ -59,10 +59,16 @@ import Testing
         let base = try commit(fixture, [kept: "v0"])
         _ = try fixture.dispatcher().poll()
         let winner = try commit(fixture, [kept: "v1", merged: "c"])
+        // A low intent the dispatcher runs under the winner's merge: its
+        // ledger position is that merge.
+        try fixture.proposeLow("triage-x")
         let first = try fixture.dispatcher().poll()
         #expect(first.governanceOffChain.isEmpty)
+        #expect(fixture.runs() == ["triage-x"])
         let store = StateStore(stateDir: try fixture.config().stateDir, profile: "default")
         #expect(try store.loadIntent(ghost).approvals[kept] == winner)
+        let cursorBefore = try #require(try store.loadState()?.ledgerCursor)
+        #expect(cursorBefore.position == winner)
 
         // The loser's commit, and a `git pull` merge whose tree keeps the
         // loser's version of one record and takes the other from the winner.
@@ -82,6 +88,12 @@ import Testing
         #expect(record.approvals[kept] == base, "the version the head holds came in at the junction")
         let state = try #require(try store.loadState())
         #expect(state.governanceTip == merge)
+        // The ledger position fell off the chain: it resumes where its
+        // chain meets the new one, and the ledger clock does not go back.
+        let cursorAfter = try #require(state.ledgerCursor)
+        #expect(cursorAfter.position == base)
+        #expect(cursorAfter.clock == cursorBefore.clock)
+        #expect(fixture.runs() == ["triage-x"])
 
         let third = try fixture.dispatcher().poll()
         #expect(third.governanceOffChain.isEmpty, "said once")
