@@ -62,7 +62,9 @@ public enum ReasonCode: String, CaseIterable, Sendable, Codable, Hashable {
         case .policyUnapproved:
             "the governance head differs from the trusted state and lacks the old and new governance quorum"
         case .trustRootMissing: "no trust root is configured, or it does not name a governance commit"
-        case .historyRewritten: "a governance or ledger tip does not descend from the last one trusted or processed"
+        case .historyRewritten:
+            "a governance or ledger tip does not descend (through any parents) from the last one processed, or the "
+                + "trust root is not on the governance head's first-parent chain"
         case .ledgerViolation:
             "a ledger commit changes or removes a path, writes outside intents/ and audit/, or holds a malformed event"
         case .intentMalformed: "the intent does not parse, breaks the schema, or its id does not match its path"

@@ -498,7 +498,7 @@ _writ_dispatch() {
     repeating_flags=()
     non_repeating_flags=(--once --dry-run --json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--config --interval --log-level)
+    non_repeating_options=(--config --interval --forget-view --log-level)
     __writ_offer_flags_options 0
 
     # Offer option value completions
@@ -507,6 +507,9 @@ _writ_dispatch() {
         return
         ;;
     '--interval')
+        return
+        ;;
+    '--forget-view')
         return
         ;;
     '--log-level')

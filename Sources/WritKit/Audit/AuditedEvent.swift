@@ -43,6 +43,10 @@ public struct AuditedEvent: Sendable, Encodable {
     /// The index of `governance` on the governance timeline.
     let positionIndex: Int
     let verifiedSigners: Set<Principal>
+    /// The commit's `Writ-Governance` anchor when it names a commit off the
+    /// governance head's first-parent chain (`writ verify` then judges a
+    /// claim at the anchor itself, SPEC §5); nil otherwise.
+    var offChainAnchor: ObjectID? = nil
 
     private enum Keys: String, CodingKey {
         case path, intent, event, sequence, commit, signature, signers, governance, counts, summary, at, actor

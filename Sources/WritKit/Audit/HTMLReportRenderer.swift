@@ -103,8 +103,15 @@ public enum HTMLReportRenderer {
         if let error = verification.error {
             banner("bad", "writ verify could not run", reason: error.reason, error.detail, &html)
         } else if let verified = verification.report {
+            // Notes are information about an honest history (docs/audit.md), never findings.
+            let notes =
+                verified.notes.isEmpty
+                ? ""
+                : "; \(verified.notes.count) note(s): "
+                    + Set(verified.notes.map(\.kind.rawValue)).sorted().joined(separator: ", ")
+                    + " (information, not a finding)"
             if verified.isClean {
-                banner("ok", "writ verify: clean", reason: nil, verified.summaryLine, &html)
+                banner("ok", "writ verify: clean", reason: nil, verified.summaryLine + notes, &html)
             } else {
                 banner(
                     "bad", "writ verify: \(verified.findings.count) finding(s)", reason: nil,

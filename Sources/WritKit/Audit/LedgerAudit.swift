@@ -160,6 +160,6 @@ public struct LedgerAudit {
             signers: read.signers.sorted(), governance: position.commit, counts: whyNot == nil, whyNot: whyNot,
             event: event, bytes: bytes,
             blob: judged.file.blob, commitIndex: read.index, clock: read.clock, positionIndex: position.index,
-            verifiedSigners: read.signers)
+            verifiedSigners: read.signers, offChainAnchor: read.anchorOffChain ? read.anchor : nil)
     }
 }

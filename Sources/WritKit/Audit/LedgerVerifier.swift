@@ -37,8 +37,8 @@ public struct LedgerVerifier {
         let approvals = try ApprovalIndex(repository: ops.repository, head: governance.head.commit)
         let offset = approvals.chain.firstIndex(of: governance.start.commit) ?? 0
         var replay = ClaimReplay(
-            repository: ops.repository, governance: governance, idempotentKinds: idempotentKinds,
-            approvals: approvals, approvalsOffset: offset)
+            ops: ops, governance: governance, idempotentKinds: idempotentKinds,
+            approvals: approvals, approvalsOffset: offset, now: now)
         var commits = 0
         var events = 0
         var auditFindings: [OrderedFinding] = []
@@ -51,10 +51,12 @@ public struct LedgerVerifier {
             try replay.take(step)
         }
         try replay.finish()
-        return VerifyReport(
+        var report = VerifyReport(
             ledgerHead: head, governanceHead: governance.chain.last ?? trustRoot, commits: commits,
             governanceCommits: approvals.chain.count, events: events, claims: replay.claims,
             findings: OrderedFinding.sorted(audit: auditFindings, replay: replay.findings))
+        report.notes = replay.notes
+        return report
     }
 }
 
@@ -91,6 +93,17 @@ private struct ClaimReplay {
         let counts: Bool
     }
 
+    /// Where a claim anchored off the governance head's first-parent chain
+    /// is judged (SPEC §5, "Non-linear updates").
+    enum Anchoring: Sendable {
+        /// At the anchor, with the trust walked along the anchor's own
+        /// first-parent chain, and the approvals as that chain brought them in.
+        case atAnchor(point: GovernanceTimeline.Point, approvals: ApprovalIndex.Shape, index: Int)
+        /// Nowhere: the anchor is not reachable from the governance head
+        /// (`history_rewritten`), the sentence says why.
+        case unreachable(String)
+    }
+
     /// A file's blob and the index of the ledger commit that first added it.
     struct Addition: Sendable {
         let blob: ObjectID
@@ -119,12 +132,23 @@ private struct ClaimReplay {
         let signature: Addition?
         let before: [EventReference]
         let order: Int
+        /// Set for a claim whose anchor is off the head's first-parent chain.
+        let anchoring: Anchoring?
     }
 
-    let repository: Repository
+    let ops: OpsRepo
+    var repository: Repository { ops.repository }
     /// Reused by every batch of claims.
     let workers: RepositoryWorkers
     let governance: GovernanceTimeline
+    /// The clock governance trust is judged at.
+    let now: Date
+    /// Per anchor off the head's first-parent chain, where its claims are judged.
+    var anchorings: [ObjectID: Anchoring?] = [:]
+    /// Commits already walked to find where an anchor's chain joins the head's.
+    var projections: [ObjectID: GovernanceTimeline.Projection] = [:]
+    /// `anchor_off_chain` notes, in ledger order.
+    var notes: [AuditNote] = []
     let idempotentKinds: Set<String>
     let approvals: ApprovalIndex
     /// The trust root's index in `approvals.chain`.
@@ -137,12 +161,13 @@ private struct ClaimReplay {
     var order = 0
 
     init(
-        repository: Repository, governance: GovernanceTimeline, idempotentKinds: Set<String>,
-        approvals: ApprovalIndex, approvalsOffset: Int
+        ops: OpsRepo, governance: GovernanceTimeline, idempotentKinds: Set<String>,
+        approvals: ApprovalIndex, approvalsOffset: Int, now: Date
     ) {
-        self.repository = repository
-        self.workers = RepositoryWorkers(repository)
+        self.ops = ops
+        self.workers = RepositoryWorkers(ops.repository)
         self.governance = governance
+        self.now = now
         self.idempotentKinds = idempotentKinds
         self.approvals = approvals
         self.approvalsOffset = approvalsOffset
@@ -201,10 +226,22 @@ private struct ClaimReplay {
             } else {
                 let before = track.events.filter { $0.commitIndex < audited.commitIndex }
                     .filter { !rerun || ($0.kind != .claimed && $0.kind != .inDoubt) }
+                var judgedAt: Anchoring?
+                if let anchor = audited.offChainAnchor { judgedAt = try anchoring(of: anchor) }
+                if case .atAnchor? = judgedAt, let anchor = audited.offChainAnchor {
+                    notes.append(
+                        AuditNote(
+                            kind: .anchorOffChain, commit: audited.commit, path: audited.path, anchor: anchor,
+                            detail:
+                                "\(id) was claimed under governance commit \(anchor.hex), which the governance head "
+                                + "\(governance.head.commit.hex) reaches but not along its first-parent chain (a merge "
+                                + "such as `git pull` on the governance branch); the claim was judged at \(anchor.hex), "
+                                + "with the trust walked along its own first-parent chain"))
+                }
                 pending.append(
                     PendingClaim(
                         audited: audited, claim: claim, event: event, intent: track.intent,
-                        signature: track.signature, before: before, order: order))
+                        signature: track.signature, before: before, order: order, anchoring: judgedAt))
             }
             track.state = .claimed
             track.lastClaim = audited.commit
@@ -234,6 +271,42 @@ private struct ClaimReplay {
         case .autoApproved, .blocked, .projection, .gate:
             return
         }
+    }
+
+    /// Where claims anchored at `anchor`, a commit off the governance
+    /// head's first-parent chain, are judged: at the anchor when the head
+    /// reaches it, with the trust walked along the anchor's own
+    /// first-parent chain from where it joins the head's (the trust root
+    /// must be on it); `history_rewritten` otherwise. Worked out once per
+    /// anchor: the walk covers only the anchor's commits off the chain.
+    /// Nil for an anchor at or before the trust root (a trust root pinned
+    /// after the claim): such a claim is judged at its position, as before.
+    private mutating func anchoring(of anchor: ObjectID) throws -> Anchoring? {
+        if let known = anchorings[anchor] { return known }
+        let head = governance.head.commit
+        let answer: Anchoring?
+        let reachable =
+            (try? repository.objectExists(anchor)) == true && (try? repository.commit(anchor)) != nil
+            && (try? repository.isDescendant(head, of: anchor)) == true
+        if reachable, (try? repository.isDescendant(governance.start.commit, of: anchor)) == true {
+            answer = nil
+        } else if !reachable {
+            answer = .unreachable(
+                "claimed under governance commit \(anchor.hex) (its Writ-Governance anchor), which the governance "
+                    + "head \(head.hex) does not reach: the governance branch was rewritten after the claim")
+        } else if let junction = governance.projection(of: anchor, in: repository, memo: &projections) {
+            let side = try GovernanceTimeline(
+                ops: ops, start: junction.commit, trusted: junction.trusted, head: anchor, now: now)
+            let base = approvalsOffset + junction.index
+            let index = try ApprovalIndex(repository: repository, base: approvals, through: base, head: anchor)
+            answer = .atAnchor(point: side.head, approvals: index.shape, index: index.chain.count - 1)
+        } else {
+            answer = .unreachable(
+                "claimed under governance commit \(anchor.hex) (its Writ-Governance anchor), whose first-parent "
+                    + "history does not hold the trust root \(governance.start.commit.hex)")
+        }
+        anchorings[anchor] = .some(answer)
+        return answer
     }
 
     private func idempotentKind(_ file: Addition?, _ id: IntentID) -> Bool {
@@ -285,7 +358,23 @@ private struct ClaimContext: Sendable {
         func finding(_ reason: ReasonCode, _ detail: String) -> AuditFinding {
             AuditFinding(reason: reason, commit: audited.commit, path: audited.path, detail: detail)
         }
-        let point = points[audited.positionIndex]
+        var point = points[audited.positionIndex]
+        var approvals = self.approvals
+        var approvalsIndex = approvalsOffset + point.index
+        var clock = audited.clock
+        switch pending.anchoring {
+        case .unreachable(let detail)?:
+            return finding(.historyRewritten, detail)
+        case .atAnchor(let anchored, let shape, let index)?:
+            // Judged where the dispatcher stood: the claim cannot predate
+            // the governance it was anchored to.
+            point = anchored
+            approvals = shape
+            approvalsIndex = index
+            clock = max(clock, anchored.time)
+        case nil:
+            break
+        }
         guard point.headTrusted else {
             return finding(
                 .policyUnapproved,
@@ -309,10 +398,10 @@ private struct ClaimContext: Sendable {
         let index = ApprovalIndex(repository: repository, shape: approvals)
         let verdict = DecisionEngine.decide(
             governance: point.trusted, intent: intent,
-            approvals: try index.approvals(for: id, asOf: approvalsOffset + point.index),
-            events: before, now: max(event.at.date, audited.clock))
+            approvals: try index.approvals(for: id, asOf: approvalsIndex),
+            events: before, now: max(event.at.date, clock))
         let context =
-            "claimed at \(event.at) (ledger clock \(Timestamp(audited.clock))) under governance \(point.commit.hex)"
+            "claimed at \(event.at) (ledger clock \(Timestamp(clock))) under governance \(point.commit.hex)"
         switch verdict.state {
         case .ready:
             if let tier = verdict.tier, pending.claim.tier != tier {

@@ -12,14 +12,22 @@ public struct VerifyReport: Sendable, Encodable {
     public let claims: Int
     /// Every violation, in ledger order; empty when the history is clean.
     public let findings: [AuditFinding]
+    /// Information about an honest history (`anchor_off_chain`), in ledger
+    /// order; notes never make the history unclean.
+    public var notes: [AuditNote] = []
 
     public var isClean: Bool { findings.isEmpty }
+
+    /// One line per note: "note: anchor_off_chain <commit> <path> <detail>".
+    public var noteLines: [String] {
+        notes.map { "note: \($0.kind.rawValue)  \($0.commit.hex)  \($0.path ?? "-")  \($0.detail)" }
+    }
 
     /// "verified: N commits, M events, K claims".
     public var summaryLine: String { "verified: \(commits) commits, \(events) events, \(claims) claims" }
 
     private enum Keys: String, CodingKey {
-        case ok, commits, events, claims, findings
+        case ok, commits, events, claims, findings, notes
         case ledgerHead = "ledger_head"
         case governanceHead = "governance_head"
         case governanceCommits = "governance_commits"
@@ -35,5 +43,6 @@ public struct VerifyReport: Sendable, Encodable {
         try container.encode(events, forKey: .events)
         try container.encode(claims, forKey: .claims)
         try container.encode(findings, forKey: .findings)
+        try container.encode(notes, forKey: .notes)
     }
 }

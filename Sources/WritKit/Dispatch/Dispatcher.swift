@@ -86,6 +86,7 @@ public struct Dispatcher {
 
         _ = try Self.remoteErrors { try publisher.refresh() }
         let view = try sync.sync(&state, now: clock())
+        if let offChain = view.offChain { Self.say(offChain, to: logger) }
         // Nothing is written, not even a recovered outcome, by a dispatcher
         // whose events would not count.
         try DispatcherEntitlement.check(signer: signer, trusted: view.trusted, now: clock())
@@ -131,6 +132,7 @@ public struct Dispatcher {
         // Executors running side by side finish in any order; the report
         // lists intents in id order whatever the order they finished in.
         report.intents = config.maxParallel > 1 ? session.entries.sorted { $0.id < $1.id } : session.entries
+        report.governanceOffChain = session.offChain
         report.finishedAt = Timestamp(clock())
         try StateFiles.writeJSON(report, to: store.reportPath(runID))
         let cutoff = clock().addingTimeInterval(-TimeInterval(config.reportRetentionSeconds))
@@ -138,6 +140,83 @@ public struct Dispatcher {
             logger.warning("cannot delete an expired run report", metadata: ["path": "\(path)"])
         }
         return report
+    }
+
+    /// What `forgetView` forgot and kept.
+    public struct ForgottenView: Sendable {
+        /// The profile's directory in the state dir.
+        public let stateDirectory: String
+        public let governanceTip: ObjectID?
+        public let ledgerTip: ObjectID?
+        /// Intents the at-most-once journal holds lines for, all kept.
+        public let journalledIntents: Int
+    }
+
+    /// The recovery from a real rewrite (docs/dispatch.md, "History
+    /// rewritten"): forgets the remembered view — the tips processed last,
+    /// the ledger cursor and the per-intent records derived from them — so
+    /// that the next poll reads both branches again from the trust root.
+    /// The at-most-once journal is kept: a claim it holds that the ledger no
+    /// longer shows is never run again (`already_executed`).
+    ///
+    /// `commit` must name (by a prefix of 7 or more hex digits) the
+    /// governance or ledger tip the view remembers, the one the
+    /// `history_rewritten` message named, so the view is never forgotten
+    /// by accident. Takes the profile lock like a poll.
+    public func forgetView(naming commit: String) throws -> ForgottenView {
+        let lock = try ProfileLock.acquire(
+            stateDir: config.stateDir, profile: config.profile, ttlSeconds: config.lockTTLSeconds, now: clock())
+        defer { lock.release() }
+        let store = StateStore(stateDir: config.stateDir, profile: config.profile)
+        guard let state = try store.loadState() else {
+            throw RuntimeError(
+                "state_dir \(config.stateDir) holds no remembered view for profile '\(config.profile)'",
+                fix: "nothing to forget: the next poll reads the history from the trust root")
+        }
+        let prefix = commit.lowercased()
+        let named = [state.governanceTip, state.ledgerTip].compactMap { $0 }.contains {
+            prefix.count >= 7 && $0.hex.hasPrefix(prefix)
+        }
+        guard named else {
+            let tips = [("governance", state.governanceTip), ("ledger", state.ledgerTip)]
+                .compactMap { name, tip in tip.map { "\(name) \($0.hex)" } }.joined(separator: ", ")
+            throw RuntimeError(
+                "\(quoted: commit) is not a tip the view remembers (\(tips))",
+                fix: "--forget-view takes the commit the history_rewritten message named (7 or more hex digits)")
+        }
+        let journal = store.root + "/journal"
+        var journalled = 0
+        for fanOut in (try? FileManager.default.contentsOfDirectory(atPath: journal)) ?? [] {
+            journalled += ((try? FileManager.default.contentsOfDirectory(atPath: journal + "/" + fanOut)) ?? []).count
+        }
+        store.removeIntentRecords()
+        try store.save(DispatchState(trustRoot: config.trustRoot))
+        logger.warning(
+            "forgot the remembered view; the at-most-once journal is kept",
+            metadata: [
+                "governance_tip": "\(state.governanceTip?.hex ?? "-")", "ledger_tip": "\(state.ledgerTip?.hex ?? "-")",
+                "journalled_intents": "\(journalled)",
+            ])
+        return ForgottenView(
+            stateDirectory: store.root, governanceTip: state.governanceTip, ledgerTip: state.ledgerTip,
+            journalledIntents: journalled)
+    }
+
+    /// Says once, in the log, that a governance tip this dispatcher
+    /// processed fell off the first-parent chain; the run report lists it
+    /// too (`governance_off_chain`).
+    static func say(_ offChain: LedgerSync.OffChain, to logger: Logger) {
+        let message =
+            "governance commit \(offChain.commit.hex), processed before, is no longer on the first-parent chain of "
+            + "the governance head \(offChain.head.hex) (a merge such as `git pull` on the governance branch); "
+            + "it is still reachable, so dispatch goes on, trust walked again along the new chain from "
+            + "\(offChain.junction.hex)"
+        logger.warning(
+            "\(message)",
+            metadata: [
+                "commit": "\(offChain.commit.hex)", "head": "\(offChain.head.hex)",
+                "junction": "\(offChain.junction.hex)",
+            ])
     }
 
     /// Runs `body`, turning a remote that cannot be used as configured
@@ -172,8 +251,17 @@ private struct Session {
     var state: DispatchState
     let runID: String
     var view: LedgerSync.View {
-        didSet { ownTip = nil }
+        didSet {
+            ownTip = nil
+            if let change = view.offChain {
+                offChain.append(change)
+                Dispatcher.say(change, to: dispatcher.logger)
+            }
+        }
     }
+    /// Governance tips found off the first-parent chain during the poll,
+    /// for the run report; each is found by one sync only.
+    var offChain: [LedgerSync.OffChain] = []
     /// The ledger tip made by this poll's own commits, each built on the
     /// one before, starting from the view's tip: the ledger there differs
     /// from the view only by events this poll wrote itself, for intents it
@@ -216,6 +304,7 @@ private struct Session {
         self.state = state
         self.runID = runID
         self.view = view
+        offChain = view.offChain.map { [$0] } ?? []
         pool = dispatcher.config.maxParallel > 1 && !dispatcher.dryRun ? ExecutorPool() : nil
     }
 

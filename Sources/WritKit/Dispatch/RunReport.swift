@@ -67,6 +67,17 @@ public struct RunReport: Sendable, Encodable {
     public let lock: ProfileLock.Acquisition
     var dryRun: Bool
     public var intents: [Entry]
+    /// Governance tips this poll found a merge had taken off the
+    /// first-parent chain (SPEC §5, "Non-linear updates"), each said once.
+    var governanceOffChain: [LedgerSync.OffChain] = []
+
+    /// One line per `governanceOffChain` entry, for the text output.
+    public var governanceNotes: [String] {
+        governanceOffChain.map {
+            "governance commit \($0.commit.hex) fell off the first-parent chain of \($0.head.hex) (a merge such as "
+                + "`git pull`); still reachable, so dispatch goes on (docs/dispatch.md, \"History rewritten\")"
+        }
+    }
 
     private enum Keys: String, CodingKey {
         case runID = "run_id"
@@ -76,6 +87,7 @@ public struct RunReport: Sendable, Encodable {
         case lock
         case dryRun = "dry_run"
         case intents
+        case governanceOffChain = "governance_off_chain"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -87,5 +99,6 @@ public struct RunReport: Sendable, Encodable {
         try container.encode(lock, forKey: .lock)
         try container.encode(dryRun, forKey: .dryRun)
         try container.encode(intents, forKey: .intents)
+        try container.encode(governanceOffChain, forKey: .governanceOffChain)
     }
 }

@@ -32,6 +32,42 @@ extension Repository {
         return order == .oldestFirst ? ids.reversed() : ids
     }
 
+    /// Where the first-parent chains of `old` and `new` meet: the newest
+    /// commit on both, with the commits of each chain after it, newest
+    /// first. Nil when the chains share no commit.
+    ///
+    /// Both chains are walked one commit at a time, side by side, so the
+    /// cost follows the parts that differ, not the length of the history:
+    /// two first-parent chains that share a commit share everything
+    /// before it, and the first shared commit either walk reaches is the
+    /// newest one.
+    public func firstParentJunction(_ old: ObjectID, _ new: ObjectID) throws -> (
+        junction: ObjectID, oldOnly: [ObjectID], newOnly: [ObjectID]
+    )? {
+        var walks: [(next: ObjectID?, seen: [ObjectID], set: Set<ObjectID>)] = [
+            (old, [], []), (new, [], []),
+        ]
+        while walks[0].next != nil || walks[1].next != nil {
+            for side in 0..<2 {
+                guard let id = walks[side].next else { continue }
+                if walks[1 - side].set.contains(id) {
+                    let other = walks[1 - side].seen
+                    let otherOnly = Array(other.prefix(while: { $0 != id }))
+                    let mine = walks[side].seen
+                    return side == 0
+                        ? (id, mine, otherOnly) : (id, otherOnly, mine)
+                }
+                walks[side].seen.append(id)
+                walks[side].set.insert(id)
+                let commit = try lookupCommit(id)
+                walks[side].next =
+                    git_commit_parentcount(commit.raw) > 0
+                    ? git_commit_parent_id(commit.raw, 0).map(ObjectID.init) : nil
+            }
+        }
+        return nil
+    }
+
     /// True when `commit` is `ancestor` or has it in its history (any
     /// parent, not only first parents).
     ///

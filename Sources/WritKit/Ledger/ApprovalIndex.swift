@@ -25,6 +25,24 @@ struct ApprovalIndex {
         self.arrivals = arrivals
     }
 
+    /// The index of another first-parent chain that shares `base`'s up to
+    /// `base.chain[index]` and goes on to `head` (a governance commit that a
+    /// merge took off the head's chain, `writ verify` judging a claim
+    /// anchored there): `base`'s arrivals up to `index`, then a walk of
+    /// only the commits after it.
+    init(repository: Repository, base: ApprovalIndex, through index: Int, head: ObjectID) throws {
+        self.repository = repository
+        var arrivals = base.arrivals.compactMapValues { indices -> [Int]? in
+            let kept = indices.filter { $0 <= index }
+            return kept.isEmpty ? nil : kept
+        }
+        let after = try ApprovalAttribution.walk(repository, after: base.chain[index], to: head) { arrival in
+            arrivals[arrival.record, default: []].append(index + 1 + arrival.index)
+        }
+        self.chain = Array(base.chain[...index]) + after
+        self.arrivals = arrivals
+    }
+
     /// What an index knows, apart from the repository it reads through:
     /// workers that decide side by side share one, each reading through a
     /// repository of its own.

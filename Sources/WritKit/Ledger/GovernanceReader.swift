@@ -22,7 +22,9 @@ struct GovernanceReader {
     /// Throws `trust_root_missing` or `history_rewritten`; a verdict with a
     /// reason (`policy_malformed`, `policy_unapproved`) is returned, not thrown,
     /// so callers can still report what they see.
-    func evaluate(trustRoot: ObjectID, now: Date) throws -> Result {
+    /// `describe` names `trustRoot` in a `history_rewritten` message: the
+    /// pinned trust root, or the commit a dispatcher last trusted.
+    func evaluate(trustRoot: ObjectID, now: Date, describe: ((ObjectID) -> String)? = nil) throws -> Result {
         let repository = ops.repository
         let head = try ops.governanceHead()
         try Self.requireDescendant(head, of: trustRoot, in: repository)
@@ -30,9 +32,11 @@ struct GovernanceReader {
         do {
             chain = try repository.firstParentHistory(from: head, to: trustRoot, order: .oldestFirst)
         } catch GitUsageError.notOnFirstParentChain {
+            let name = describe?(trustRoot) ?? "the trust root \(trustRoot.hex)"
             throw WritError(
                 .historyRewritten,
-                "the trust root \(trustRoot.hex) is not on the governance branch's first-parent history")
+                "\(name) is not on the first-parent history of the governance head \(head.hex) "
+                    + "(docs/dispatch.md, \"History rewritten\")")
         }
         let root = try state(of: trustRoot)
         let history = try chain.filter { $0 != trustRoot }.map(state(of:))

@@ -56,7 +56,15 @@ public struct GovernanceTimeline {
             let detail = (error as? WritError)?.detail ?? "the trust root's governance files do not parse"
             throw WritError(.policyMalformed, "trust root \(trustRoot.hex): \(detail)")
         }
-        try self.init(ops: ops, start: trustRoot, trusted: root, head: head, now: now)
+        do {
+            try self.init(ops: ops, start: trustRoot, trusted: root, head: head, now: now)
+        } catch let error as WritError where error.reason == .historyRewritten {
+            throw WritError(
+                .historyRewritten,
+                "the trust root \(trustRoot.hex) is not on the first-parent history of the governance head "
+                    + "\(head.hex): the governance branch was rewritten below it; restore it, or pin a trust root "
+                    + "on the new history after checking it (docs/dispatch.md, \"History rewritten\")")
+        }
         if requireTrustedHead, let reason = verdict.reason {
             throw WritError(reason, verdict.detail)
         }
@@ -124,6 +132,60 @@ public struct GovernanceTimeline {
     /// The point for governance commit `commit`, nil when it is not on the chain.
     func point(_ commit: ObjectID) -> Point? {
         indices[commit].map { points[$0] }
+    }
+
+    /// What `projection` learnt of one commit: the index of the timeline
+    /// commit its first-parent chain meets first (nil: never), and how
+    /// many first-parent steps away that is.
+    struct Projection: Sendable {
+        let index: Int?
+        let distance: Int
+    }
+
+    /// How far a ledger walk follows an anchor's first-parent chain to find
+    /// where it meets the timeline. A `git pull` takes off the chain only
+    /// the commits merged since the puller's last fetch, a handful; the
+    /// bound keeps an anchor on the chain but before a resumed walk's start
+    /// (a proposal from a stale clone) from costing a walk to the root on
+    /// every poll. The answer depends only on the history, never on what
+    /// was walked before, so every reader agrees.
+    static let anchorReach = 1_024
+
+    /// The newest point of the timeline on `commit`'s first-parent chain
+    /// (`commit` itself when it is on the timeline): where a commit off the
+    /// chain, such as the tip a `git pull` merge took off it, joins it.
+    /// Nil when the chain never meets the timeline, meets it farther than
+    /// `reach` steps away (nil: no bound), or `commit` is not a commit here.
+    /// Every commit walked is remembered in `memo` with its distance, so
+    /// commits sharing a chain are walked once.
+    func projection(
+        of commit: ObjectID, in repository: Repository, reach: Int? = nil, memo: inout [ObjectID: Projection]
+    ) -> Point? {
+        var walked: [ObjectID] = []
+        var current: ObjectID? = commit
+        var answer: Projection?
+        while let id = current {
+            if let point = indices[id] {
+                answer = Projection(index: point, distance: 0)
+                break
+            }
+            if let known = memo[id] {
+                answer = known
+                break
+            }
+            // Too far to decide within the reach: nothing is remembered.
+            if let reach, walked.count > reach { return nil }
+            walked.append(id)
+            current = (try? repository.commitParents(id))?.first
+        }
+        // The walk ended at a root commit (or at no commit): never meets.
+        let found = answer ?? Projection(index: nil, distance: 0)
+        for (offset, id) in walked.reversed().enumerated() {
+            memo[id] = Projection(index: found.index, distance: found.distance + offset + 1)
+        }
+        guard let index = found.index else { return nil }
+        if let reach, found.distance + walked.count > reach { return nil }
+        return points[index]
     }
 
     private static func files(_ commit: ObjectID, in repository: Repository) throws -> GovernanceCommit {

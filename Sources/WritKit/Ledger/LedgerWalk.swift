@@ -66,6 +66,11 @@ struct LedgerCommitRead: Sendable {
     let events: [LedgerEventRead]
     /// Its `Writ-Governance` trailer, when it has exactly one.
     let anchor: ObjectID?
+    /// Whether `anchor` names a commit off the timeline's first-parent
+    /// chain (a tip a merge such as `git pull` took off it, or no commit
+    /// here at all); the position then comes from where the anchor's own
+    /// first-parent chain joins the timeline.
+    let anchorOffChain: Bool
     /// P(c): nil when no governance is trusted at all (then nothing counts).
     let position: GovernanceTimeline.Point?
     /// τ(c).
@@ -86,6 +91,13 @@ struct LedgerCommitRead: Sendable {
 /// size), and gives each commit a governance position: P(c) is the commit's
 /// anchor when that names a commit of the governance chain at or after
 /// P(parent), otherwise P(parent); the walk starts at the timeline's start.
+/// An anchor off the chain (the governance tip a writer read before a
+/// merge such as `git pull` took it off the first-parent chain) counts as
+/// the newest chain commit on its own first-parent chain, under the same
+/// at-or-after rule: a commit the writer could have named itself, so it
+/// gives no writer more than an on-chain anchor would (within
+/// `GovernanceTimeline.anchorReach` first-parent steps; farther, it is no
+/// anchor).
 /// Key validity is checked at τ(c) = max(τ(parent), committer time of
 /// P(c)); signers are verified under T(P(c)), and an event counts only when
 /// a signer is entitled to its kind under T(P(c))'s policy.
@@ -134,8 +146,10 @@ struct LedgerWalk {
         }
         var clock = cursor?.clock.date ?? .distantPast
         var last = cursor
+        var projections: [ObjectID: GovernanceTimeline.Projection] = [:]
         for (index, id) in commits.enumerated() {
-            let read = try self.read(id, index: index, after: &position, clock: &clock, readBytes: readBytes)
+            let read = try self.read(
+                id, index: index, after: &position, clock: &clock, projections: &projections, readBytes: readBytes)
             if let position {
                 last = LedgerCursor(
                     commit: id, position: position.commit, trusted: position.trusted.commit, clock: Timestamp(clock))
@@ -146,7 +160,8 @@ struct LedgerWalk {
     }
 
     private func read(
-        _ id: ObjectID, index: Int, after position: inout GovernanceTimeline.Point?, clock: inout Date, readBytes: Bool
+        _ id: ObjectID, index: Int, after position: inout GovernanceTimeline.Point?, clock: inout Date,
+        projections: inout [ObjectID: GovernanceTimeline.Projection], readBytes: Bool
     ) throws -> LedgerCommitRead {
         let repository = ops.repository
         let commit = try repository.commit(id)
@@ -165,10 +180,15 @@ struct LedgerWalk {
 
         // Position and clock, before anything is judged.
         let anchor = GovernanceAnchor.parse(commit.message)
-        if let timeline, let current = position, let anchor, let anchored = timeline.point(anchor),
-            anchored.index >= current.index
-        {
-            position = anchored
+        var anchorOffChain = false
+        if let timeline, let current = position, let anchor {
+            var anchored = timeline.point(anchor)
+            if anchored == nil {
+                anchorOffChain = true
+                anchored = timeline.projection(
+                    of: anchor, in: repository, reach: GovernanceTimeline.anchorReach, memo: &projections)
+            }
+            if let anchored, anchored.index >= current.index { position = anchored }
         }
         if let position { clock = max(clock, position.time) }
 
@@ -216,7 +236,8 @@ struct LedgerWalk {
         }
         return LedgerCommitRead(
             id: id, index: index, committerTime: commit.committer.date, problems: problems, intents: intents,
-            events: judged, anchor: anchor, position: position, clock: clock, signature: signature,
+            events: judged, anchor: anchor, anchorOffChain: anchorOffChain, position: position, clock: clock,
+            signature: signature,
             signatureDetail: signatureDetail, signers: signers)
     }
 

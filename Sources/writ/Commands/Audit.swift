@@ -75,15 +75,18 @@ struct Verify: ParsableCommand {
             .verify(trustRoot: target.trustRoot, now: Date())
         if json {
             try Output.printJSONLines(report.findings, type: "finding")
+            try Output.printJSONLines(report.notes, type: "note")
             try Output.printJSON(VerifySummary(report), type: "summary")
         } else if report.isClean {
             print(report.summaryLine)
+            for line in report.noteLines { print(line) }
         } else {
             for finding in report.findings {
                 print(
                     "\(finding.reason.rawValue)  \(finding.commit?.hex ?? "-")  \(finding.path ?? "-")  \(finding.detail)"
                 )
             }
+            for line in report.noteLines { print(line) }
             print(
                 "\(report.findings.count) finding(s) in \(report.commits) commits, \(report.events) events, \(report.claims) claims"
             )
@@ -103,6 +106,7 @@ private struct VerifySummary: Encodable {
     let events: Int
     let claims: Int
     let findings: Int
+    let notes: Int
 
     init(_ report: VerifyReport) {
         ok = report.isClean
@@ -113,10 +117,11 @@ private struct VerifySummary: Encodable {
         events = report.events
         claims = report.claims
         findings = report.findings.count
+        notes = report.notes.count
     }
 
     enum CodingKeys: String, CodingKey {
-        case ok, commits, events, claims, findings
+        case ok, commits, events, claims, findings, notes
         case ledgerHead = "ledger_head"
         case governanceHead = "governance_head"
         case governanceCommits = "governance_commits"

@@ -38,6 +38,14 @@ struct Dispatch: ParsableCommand {
     )
     var dryRun = false
 
+    @Option(
+        help: ArgumentHelp(
+            "After a real rewrite: forget the remembered view (tips, ledger cursor, per-intent records) so the next poll reads the history again from the trust root; keeps the at-most-once journal.",
+            discussion:
+                "Takes the commit the history_rewritten message named. See docs/dispatch.md, \"History rewritten\".",
+            valueName: "commit"))
+    var forgetView: String?
+
     @Flag(help: "Print the run report as JSON.")
     var json = false
 
@@ -48,6 +56,12 @@ struct Dispatch: ParsableCommand {
     var logLevel: String = "warning"
 
     func validate() throws {
+        if forgetView != nil {
+            guard !once, interval == nil, !dryRun else {
+                throw ValidationError("--forget-view runs on its own, without --once, --interval or --dry-run")
+            }
+            return
+        }
         guard once != (interval != nil) else { throw ValidationError("give exactly one of --once or --interval D") }
         if let interval, DurationText.seconds(interval) == nil {
             throw ValidationError("--interval takes a duration such as 30s or 5m")
@@ -66,6 +80,15 @@ struct Dispatch: ParsableCommand {
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler
+        }
+        if let forgetView {
+            let forgotten = try dispatcher.forgetView(naming: forgetView)
+            print(
+                "forgot the remembered view in \(forgotten.stateDirectory) (governance "
+                    + "\(forgotten.governanceTip?.hex ?? "-"), ledger \(forgotten.ledgerTip?.hex ?? "-")); kept the "
+                    + "at-most-once journal (\(forgotten.journalledIntents) intent(s)): a claim it holds is never run "
+                    + "again. The next poll reads the history again from the trust root.")
+            return
         }
         guard let interval, let seconds = DurationText.seconds(interval) else {
             let report = try dispatcher.poll()
@@ -117,6 +140,7 @@ struct Dispatch: ParsableCommand {
         }
         let recovered = report.lock.recovered ? " (recovered a stale lock)" : ""
         print("\(report.runID): \(report.intents.count) intent(s) acted on\(recovered)")
+        for note in report.governanceNotes { print("  note: \(note)") }
         for entry in report.intents {
             let reason = entry.reason.map { " (\($0.rawValue))" } ?? ""
             let duration = entry.durationMs.map { " in \($0) ms" } ?? ""
