@@ -26,8 +26,14 @@ enum CommandSuggestion {
     /// neighbouring letters counts once), when it is near enough to be a typo:
     /// at most a third of the word's length, and at least one edit.
     static func closest(to word: String) -> String? {
+        closest(to: word, among: names)
+    }
+
+    /// The name in `candidates` nearest to `word`, by the same measure
+    /// (case-insensitive), when it is near enough to be a typo.
+    static func closest(to word: String, among candidates: [String]) -> String? {
         let limit = max(1, word.count / 3)
-        let scored = names.map { ($0, distance(word.lowercased(), $0)) }.filter { $0.1 <= limit }
+        let scored = candidates.map { ($0, distance(word.lowercased(), $0.lowercased())) }.filter { $0.1 <= limit }
         return scored.min { ($0.1, $0.0) < ($1.1, $1.0) }?.0
     }
 
