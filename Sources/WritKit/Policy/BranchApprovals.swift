@@ -122,39 +122,37 @@ extension DecisionEngine {
         let projected = decide(
             governance: governance, intent: evidence, approvals: merged + pending.map(\.evidence), events: events,
             now: now)
-        guard let intent = projected.intent, let tier = projected.tier else { return nil }
+        guard projected.intent != nil, projected.tier != nil else { return nil }
+        // Each record's verdict is read off the projected decision (its
+        // counted and discarded lists), so no signature is checked twice.
         let countedPrincipals = Set(projected.counted.map(\.approver))
         let records = pending.map { item -> BranchApprovals.Record in
             let evidence = item.evidence
-            func record(
-                _ principal: Principal?, _ decision: Decision?, _ counts: Bool, _ reason: ReasonCode?, _ detail: String
-            )
+            let parsed = try? ApprovalRecord.parse(evidence.bytes, expectedPath: evidence.path)
+            func record(_ principal: Principal?, _ counts: Bool, _ reason: ReasonCode?, _ detail: String)
                 -> BranchApprovals.Record
             {
                 BranchApprovals.Record(
-                    principal: principal, decision: decision, path: evidence.path, ref: item.ref,
+                    principal: principal, decision: parsed?.decision, path: evidence.path, ref: item.ref,
                     commit: evidence.commit, counts: counts, reason: reason, detail: detail)
             }
-            switch ApprovalCheck.check(
-                evidence, intent: intent, intentDigest: projected.intentDigest, tier: tier, governance: governance,
-                now: now)
-            {
-            case .discarded(let discarded):
-                let decision = try? ApprovalRecord.parse(evidence.bytes, expectedPath: evidence.path).decision
-                return record(discarded.principal, decision, false, discarded.reason, discarded.detail)
-            case .valid(let valid):
-                let who = valid.record.approver
-                if valid.record.decision == .deny {
-                    return record(who, .deny, false, .denied, "\(quoted: who.rawValue) denies it: merging blocks it")
-                }
-                if countedPrincipals.contains(who) {
-                    return record(who, .approve, true, nil, "signature verified; counts once merged")
-                }
-                let discarded = projected.discarded.first { $0.path == evidence.path && $0.commit == evidence.commit }
-                return record(
-                    who, .approve, false, discarded?.reason ?? .notApproved,
-                    discarded?.detail ?? "adds no approval the merged records do not already give")
+            if let discarded = projected.discarded.first(where: {
+                $0.kind == .approval && $0.path == evidence.path && $0.commit == evidence.commit
+            }) {
+                return record(discarded.principal ?? parsed?.approver, false, discarded.reason, discarded.detail)
             }
+            // Not discarded: it parsed and passed every check.
+            guard let parsed else {
+                return record(nil, false, .approvalMalformed, "approval record does not parse")
+            }
+            let who = parsed.approver
+            if parsed.decision == .deny {
+                return record(who, false, .denied, "\(quoted: who.rawValue) denies it: merging blocks it")
+            }
+            if countedPrincipals.contains(who) {
+                return record(who, true, nil, "signature verified; counts once merged")
+            }
+            return record(who, false, .notApproved, "adds no approval the merged records do not already give")
         }
         .sorted {
             ($0.principal?.rawValue ?? "", $0.path, $0.ref) < ($1.principal?.rawValue ?? "", $1.path, $1.ref)
