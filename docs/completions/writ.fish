@@ -207,7 +207,7 @@ complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "wri
 complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ status" config' -l 'config' -d 'The operator config (default: .writ.toml at the top of the ops repo).' -rfka ''
 complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ status" trust' -l 'trust' -d 'The pinned governance commit (trust_root) to evaluate trust from: a commit id, or 7 or more of its leading hex digits (default: trust_root in the config).' -rfka ''
 complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ status" json' -l 'json' -d 'Print JSON Lines: a header object, then one object per intent (docs/json.md).'
-complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ status" fetch' -l 'fetch' -d 'Fetch the governance and ledger branches from the remote first (over its [remote] settings).'
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ status" fetch' -l 'fetch' -d 'Fetch the governance and ledger branches from the remote first (over its [remote] settings), and the approval branches of the intents still open.'
 complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ status" waiting-for' -l 'waiting-for' -d 'List only the intents this principal (or [members] forge login) could approve now and has not signed.' -rfka ''
 complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ status" version' -l 'version' -d 'Show the version.'
 complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ status" h help' -s 'h' -l 'help' -d 'Show help information.'

@@ -65,7 +65,11 @@ struct Status: ParsableCommand {
     @Flag(help: "Print JSON Lines: a header object, then one object per intent (docs/json.md).")
     var json = false
 
-    @Flag(help: "Fetch the governance and ledger branches from the remote first (over its [remote] settings).")
+    @Flag(
+        help: """
+            Fetch the governance and ledger branches from the remote first (over its [remote] settings), and the \
+            approval branches of the intents still open.
+            """)
     var fetch = false
 
     @Option(
@@ -89,6 +93,16 @@ struct Status: ParsableCommand {
         // The snapshot lets a status over a long history read only what is new.
         var status = try StatusEvaluator(ops: ops).evaluate(
             trustRoot: trustRoot, now: Date(), snapshot: StatusEvaluator.snapshotFile(of: ops))
+        // Which approval branches matter is known only now: those of the
+        // open intents. Fetched, they are read by a second, warm evaluation.
+        if fetch, let remote = ops.remote {
+            let branches = status.intents.filter { $0.state == .blocked }.map { "approval/\($0.id.rawValue)" }
+            if !branches.isEmpty {
+                _ = try ops.repository.fetch(remote: remote, refs: branches)
+                status = try StatusEvaluator(ops: ops).evaluate(
+                    trustRoot: trustRoot, now: Date(), snapshot: StatusEvaluator.snapshotFile(of: ops))
+            }
+        }
         if let waitingFor {
             let principal = try Self.approver(waitingFor, in: status, settings: try repoOptions.operatorConfig())
             status = status.keeping(status.waiting(for: principal))

@@ -93,6 +93,29 @@ struct SignedNotMergedTests {
         #expect(branch["approvals_if_merged"] as? Int == 1 && branch["ready_if_merged"] as? Bool == false)
     }
 
+    /// `status --fetch` fetches the approval branches of open intents too:
+    /// a record pushed by another approver shows without a `git fetch`.
+    @Test func statusFetchBringsTheApprovalBranchesOfOpenIntents() throws {
+        let fixture = try DispatchFixture()
+        defer { fixture.remove() }
+        try fixture.sandbox.propose(try fixture.request("release", "release-1"), as: "agent-1@example.com")
+        let origin = fixture.sandbox.ops.repository.gitDirectory
+        let clone = fixture.directory.appendingPathComponent("clone.git").path
+        _ = try GitTestSupport.run("/usr/bin/git", ["clone", "--quiet", "--bare", origin, clone])
+        // Signed in origin after the clone was made.
+        try fixture.sandbox.approve(try #require(IntentID("release-1")), as: "carol@example.com", merge: false)
+        let trust = fixture.sandbox.trustRoot.hex
+        let before = try CLI.run("status", "--repo", clone, "--trust", trust, "--json")
+        #expect(before.status == 0, "\(before.stderr)")
+        #expect(try Self.intentLine(before, "release-1")["approval_branch"] is NSNull)
+        let fetched = try CLI.run("status", "--repo", clone, "--trust", trust, "--fetch", "--json")
+        #expect(fetched.status == 0, "\(fetched.stderr)")
+        let branch = try #require(try Self.intentLine(fetched, "release-1")["approval_branch"] as? [String: Any])
+        let records = try #require(branch["records"] as? [[String: Any]])
+        #expect(records.map { $0["principal"] as? String } == ["carol@example.com"])
+        #expect(records.first?["ref"] as? String == "refs/remotes/origin/approval/release-1")
+    }
+
     /// `writ approve` ends with how many have signed and the next step.
     @Test func approveSaysHowManyHaveSignedAndWhatIsNext() throws {
         let fixture = try DispatchFixture()
