@@ -80,11 +80,11 @@ public struct BranchApprovals: Sendable, Equatable, Codable {
     public var signers: [Principal] { records.filter(\.counts).compactMap(\.principal) }
 
     /// "signed on approval/<id>, not merged yet: alice ✓ carol ✓ → merging
-    /// makes it ready", for terminal views (principals are plain, reason
-    /// codes from the closed vocabulary).
+    /// makes it ready", for terminal views (principals are validated, a
+    /// path stands in escaped, reason codes are from the closed vocabulary).
     public var summary: String {
         let marks = records.map { record in
-            let who = record.principal?.rawValue ?? record.path
+            let who = record.principal?.rawValue ?? UntrustedText.terminal(record.path)
             if record.counts { return "\(who) ✓" }
             if record.decision == .deny, record.reason == .denied { return "\(who) ✗ deny" }
             return "\(who) ✗ \(record.reason?.rawValue ?? "adds nothing")"

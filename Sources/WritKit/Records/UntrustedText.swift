@@ -58,6 +58,22 @@ public enum UntrustedText {
         return out
     }
 
+    /// `text` made safe for a terminal line: every control character (C0,
+    /// DEL, C1) and bidi control is shown as `\u{…}` (hex), so a file name
+    /// or detail from a record can neither move the cursor, recolour the
+    /// screen, reorder what follows, nor start a line of its own.
+    public static func terminal(_ text: String) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars {
+            if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || isBidiControl(scalar) {
+                out += "\\u{" + String(scalar.value, radix: 16) + "}"
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+
     /// The Unicode bidi controls SPEC §3 forbids in records.
     static func isBidiControl(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar.value {

@@ -322,7 +322,8 @@ extension ShownIntent {
             lines.append("    \(branch.summary)")
             for record in branch.records where !record.counts {
                 lines.append(
-                    "      ✗ \(record.path) on \(record.ref): \(record.reason?.rawValue ?? "-") — \(record.detail)")
+                    "      ✗ \(UntrustedText.terminal(record.path)) on \(record.ref): "
+                        + "\(record.reason?.rawValue ?? "-") — \(UntrustedText.terminal(record.detail))")
             }
         }
         if approvals < required, state == IntentState.blocked.rawValue {

@@ -22,6 +22,8 @@ import Testing
         #expect(escaped.contains("&#92;u&#123;1b&#125;"))
         // Letters, digits, spaces and non-ASCII text pass as they are.
         #expect(UntrustedText.markdown("Release 1 für Ünïcode") == "Release 1 für Ünïcode")
+        // A terminal line keeps the text and shows its control characters.
+        #expect(UntrustedText.terminal("a\u{1B}[31m\nb\u{202E}c") == "a\\u{1b}[31m\\u{a}b\\u{202e}c")
         // In code, no zero-width space: a principal copied from it is the principal.
         #expect(UntrustedText.markdownCode("alice@example.com") == "<code>alice&#64;example&#46;com</code>")
     }
