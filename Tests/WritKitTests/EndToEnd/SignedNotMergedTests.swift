@@ -70,6 +70,31 @@ struct SignedNotMergedTests {
         #expect(merged["approval_branch"] is NSNull, "\(merged)")
     }
 
+    /// A deny waiting on the branch is shown as what merging would do; the
+    /// intent is not denied until it is merged.
+    @Test func aDenyOnTheBranchSaysMergingWouldDenyIt() throws {
+        let fixture = try DispatchFixture()
+        defer { fixture.remove() }
+        try fixture.sandbox.propose(try fixture.request("release", "release-1"), as: "agent-1@example.com")
+        let id = try #require(IntentID("release-1"))
+        try fixture.sandbox.approve(id, as: "alice@example.com", merge: false)
+        try fixture.sandbox.approve(id, as: "carol@example.com", decision: .deny, merge: false)
+        let repo = fixture.sandbox.ops.repository.gitDirectory
+        let trust = fixture.sandbox.trustRoot.hex
+        let table = try CLI.run("status", "--repo", repo, "--trust", trust)
+        #expect(
+            table.stdout.contains(
+                "release-1: signed on approval/release-1, not merged yet: alice@example.com ✓ "
+                    + "carol@example.com ✗ deny → merging it would deny the intent"), "\(table.stdout)")
+        let line = try Self.intentLine(try CLI.run("status", "--repo", repo, "--trust", trust, "--json"), "release-1")
+        #expect(line["reason"] as? String == "not_approved", "not denied until merged: \(line)")
+        let branch = try #require(line["approval_branch"] as? [String: Any])
+        #expect(branch["reason_if_merged"] as? String == "denied" && branch["ready_if_merged"] as? Bool == false)
+        let records = try #require(branch["records"] as? [[String: Any]])
+        #expect(records.map { $0["decision"] as? String } == ["approve", "deny"])
+        #expect(records.last?["reason"] as? String == "denied")
+    }
+
     /// A record only on the remote-tracking branch (pushed by another
     /// approver, fetched here) is read too.
     @Test func theRemoteTrackingBranchIsRead() throws {
