@@ -9,7 +9,7 @@ public enum DidYouMean {
         let limit = max(1, word.count / 3)
         var best: (name: String, distance: Int)?
         for candidate in candidates where candidate != word {
-            let score = distance(word.lowercased(), candidate)
+            let score = distance(word.lowercased(), candidate.lowercased())
             guard score <= limit else { continue }
             if let current = best, (current.distance, current.name) <= (score, candidate) { continue }
             best = (candidate, score)

@@ -53,7 +53,7 @@ enum Main {
             fail(message, status: ExitStatus.usage)
         }
         do {
-            var command = try Writ.parseAsRoot()
+            var command = try Writ.parseAsRoot(Status.optionalValues(Array(CommandLine.arguments.dropFirst())))
             if var asyncCommand = command as? AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {

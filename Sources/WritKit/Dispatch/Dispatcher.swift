@@ -372,9 +372,9 @@ private struct Session {
             if verdict.reason == .notApproved, let tier = verdict.tier, tier != .low, let intent = verdict.intent {
                 awaitingApproval.append(
                     .init(
-                        id: id, intent: intent, tier: tier, digest: verdict.intentDigest,
-                        counted: verdict.approvalsCounted, required: verdict.approvalsRequired,
-                        roles: view.trusted.policy.tiers[tier]?.roles ?? []))
+                        id: id, intent: intent, tier: tier, digest: verdict.intentDigest, counted: verdict.counted,
+                        required: verdict.approvalsRequired, roles: view.trusted.policy.tiers[tier]?.roles ?? [],
+                        evidence: evidence))
             }
             // A remote write's own gates come before the intent's gates and
             // approvals (SPEC §7): transport off is said first.
@@ -651,6 +651,9 @@ private struct Session {
         var number: Int
         var counted: Int
         var settled: Bool
+        /// sha256 of the title and body last written: the body is
+        /// recomputed every poll and sent only when it changed.
+        var body: String?
     }
 
     private var approvalPRsPath: String { store.root + "/approval-prs.json" }
@@ -664,7 +667,8 @@ private struct Session {
         guard transport.approvalPRs, transport.mode == .live, !dispatcher.dryRun, let slug = transport.opsRepoSlug
         else { return }
         var known = (try? StateFiles.readJSON([String: ApprovalPR].self, from: approvalPRsPath) ?? [:]) ?? [:]
-        let pending = awaitingApproval.filter { known[$0.id.rawValue]?.counted != $0.counted }
+        let bodies = approvalBodies()
+        let pending = bodies.filter { known[$0.waiting.id.rawValue]?.body != $0.digest }
         let settling = try known.filter { !$0.value.settled }.compactMap { entry -> (IntentID, ApprovalPR)? in
             guard let id = IntentID(entry.key), try sync.hasFinalOutcome(id, policy: view.trusted.policy) else {
                 return nil
@@ -685,10 +689,11 @@ private struct Session {
             dispatcher.logger.warning("approval PRs: cannot set up the forge client", metadata: ["error": "\(error)"])
             return
         }
-        for waiting in pending {
+        for (waiting, digest) in pending {
             do {
                 let number = try notifier.open(waiting)
-                known[waiting.id.rawValue] = ApprovalPR(number: number, counted: waiting.counted, settled: false)
+                known[waiting.id.rawValue] = ApprovalPR(
+                    number: number, counted: waiting.counted.count, settled: false, body: digest)
             } catch {
                 dispatcher.logger.warning(
                     "approval PR not opened",
@@ -696,9 +701,9 @@ private struct Session {
             }
         }
         for (id, entry) in settling {
-            let outcome = try sync.lastOutcomeFailed(id) ? "failed" : "succeeded"
+            let settled = try settledRun(id)
             do {
-                try notifier.settle(id, number: entry.number, outcome: "writ: \(id.rawValue) \(outcome) (\(runID))")
+                try notifier.settle(settled, number: entry.number)
                 known[id.rawValue]?.settled = true
             } catch {
                 dispatcher.logger.warning(
@@ -707,6 +712,69 @@ private struct Session {
             }
         }
         try StateFiles.writeJSON(known, to: approvalPRsPath)
+    }
+
+    /// Every waiting intent with its approval PR body recomputed from the
+    /// intent and its approval branch (fetched from the remote first, so
+    /// the body shows what approvers pushed), and the digest of its title
+    /// and body. A fetch that fails is logged; the last fetched branches
+    /// are shown then.
+    private func approvalBodies() -> [(waiting: ApprovalNotifier.Waiting, digest: String)] {
+        guard !awaitingApproval.isEmpty else { return [] }
+        let repository = sync.ops.repository
+        if let remote = config.remote {
+            do {
+                _ = try repository.fetch(
+                    remote: remote, refs: awaitingApproval.map { ApprovalNotifier.branch($0.id) })
+            } catch {
+                dispatcher.logger.warning(
+                    "approval PRs: cannot fetch the approval branches", metadata: ["error": "\(error)"])
+            }
+        }
+        let branches = ApprovalBranches(remote: config.remote)
+        let policy = view.trusted.policy
+        return awaitingApproval.map { waiting in
+            var waiting = waiting
+            if let evidence = waiting.evidence, let records = try? branches.records(of: waiting.id, in: repository),
+                !records.isEmpty
+            {
+                waiting.branch = DecisionEngine.projectMerge(
+                    waiting.id, governance: view.trusted, intent: evidence.intent, merged: evidence.approvals,
+                    branch: records, events: evidence.events, now: now)
+            }
+            let signed = Set(waiting.counted.map(\.approver) + (waiting.branch?.signers ?? []))
+            waiting.mayApprove = policy.mayStillApprove(
+                tier: waiting.tier, proposer: waiting.intent.proposer, signed: signed
+            ).map { ($0, policy.logins(of: $0)) }
+            let text =
+                ApprovalNotifier.title(waiting) + "\n"
+                + ApprovalNotifier.body(waiting, governanceRef: config.governanceRef)
+            return (waiting, ContentDigest.sha256(of: Array(text.utf8)).description)
+        }
+    }
+
+    /// What the final comment of a settled intent reports: its last
+    /// counting outcome and the claim before it (the run that executed it,
+    /// not this poll's run).
+    private func settledRun(_ id: IntentID) throws -> ApprovalNotifier.Settled {
+        let failed = try sync.lastOutcomeFailed(id)
+        var claim: String?
+        var ran: (runID: String?, outcome: AuditEvent.Outcome, commit: ObjectID)?
+        if let evidence = try sync.evidence(for: id, in: view) {
+            let verdict = DecisionEngine.decide(
+                governance: view.trusted, intent: evidence.intent, approvals: evidence.approvals,
+                events: evidence.events, now: now)
+            for event in verdict.events {
+                switch event.event.payload {
+                case .claimed(let claimed): claim = claimed.runID
+                case .succeeded(let outcome), .failed(let outcome): ran = (claim, outcome, event.commit)
+                default: break
+                }
+            }
+        }
+        return ApprovalNotifier.Settled(
+            id: id, outcome: failed ? "failed" : "succeeded", runID: ran?.runID, exitCode: ran?.outcome.exitCode,
+            durationMs: ran?.outcome.durationMs, commit: ran?.commit)
     }
 
     /// The forge token, from the environment or the top-level env_file.

@@ -26,6 +26,10 @@ public struct OpsStatus: Sendable, Encodable {
         public let detail: String
         public let approvals: Int
         public let required: Int
+        /// Records signed on the intent's approval branch and not merged
+        /// yet, judged as if merged (they never count until merged); nil
+        /// when the branch holds nothing new or the intent is settled.
+        public var approvalBranch: BranchApprovals? = nil
     }
 
     public let governance: Governance
@@ -100,7 +104,10 @@ extension OpsStatus.Ledger {
 }
 
 extension OpsStatus.IntentStatus {
-    private enum Keys: String, CodingKey { case id, kind, tier, state, reason, detail, approvals, required }
+    private enum Keys: String, CodingKey {
+        case id, kind, tier, state, reason, detail, approvals, required
+        case approvalBranch = "approval_branch"
+    }
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: Keys.self)
         try container.encode(id, forKey: .id)
@@ -111,6 +118,7 @@ extension OpsStatus.IntentStatus {
         try container.encode(detail, forKey: .detail)
         try container.encode(approvals, forKey: .approvals)
         try container.encode(required, forKey: .required)
+        try container.encode(approvalBranch, forKey: .approvalBranch)
     }
 
     public init(from decoder: any Decoder) throws {
@@ -123,14 +131,17 @@ extension OpsStatus.IntentStatus {
         detail = try container.decode(String.self, forKey: .detail)
         approvals = try container.decode(Int.self, forKey: .approvals)
         required = try container.decode(Int.self, forKey: .required)
+        approvalBranch = try container.decodeIfPresent(BranchApprovals.self, forKey: .approvalBranch)
     }
 }
 
 extension OpsStatus {
     /// The intents `principal` could approve now (`writ status --waiting-for`):
     /// waiting for approvals (`not_approved`), of a tier whose roles include
-    /// one `principal` holds, proposed by someone else, and not yet counted
-    /// with `principal`'s approval. Empty under untrusted governance.
+    /// one `principal` holds, proposed by someone else, and not signed by
+    /// `principal` yet: neither counted (merged) nor signed on the approval
+    /// branch with a record that would count or deny once merged. Empty
+    /// under untrusted governance.
     public func waiting(for principal: Principal) -> [IntentStatus] {
         guard let policy else { return [] }
         return intents.filter { line in
@@ -139,8 +150,26 @@ extension OpsStatus {
             else { return false }
             let holds = rule.roles.contains { policy.principals(inRole: $0).contains(principal) }
             let counted = verdict.counted.contains { $0.approver == principal }
-            return holds && !counted && verdict.intent?.proposer != principal
+            let signed = (line.approvalBranch?.records ?? []).contains { record in
+                record.principal == principal && (record.counts || record.reason == .denied)
+            }
+            return holds && !counted && !signed && verdict.intent?.proposer != principal
         }
+    }
+
+    /// Who `text` names for `--waiting-for`: a principal the trusted policy
+    /// names (in a role or `[members]`), or a `[members]` forge login; nil
+    /// when it names neither (or governance is untrusted).
+    public func approver(named text: String) -> Principal? {
+        guard let policy else { return nil }
+        if let principal = Principal(text), policy.namedPrincipals.contains(principal) { return principal }
+        return policy.principal(forLogin: text)
+    }
+
+    /// Every name `approver(named:)` accepts, for a did-you-mean.
+    public var approverNames: [String] {
+        guard let policy else { return [] }
+        return policy.namedPrincipals.map(\.rawValue) + policy.memberLogins
     }
 }
 

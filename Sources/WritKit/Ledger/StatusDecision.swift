@@ -18,6 +18,9 @@ struct DecisionInputs: Sendable {
     /// Without a snapshot every row, verdict and event is kept.
     let keepEverything: Bool
     let approvals: ApprovalIndex.Shape?
+    /// The approval branches, whose records an open intent shows as
+    /// signed but not merged (`BranchApprovals`).
+    var branches: ApprovalBranches = .none
 
     /// One intent decided: what the evaluation keeps of it.
     struct Decision: Sendable {
@@ -64,9 +67,19 @@ struct DecisionInputs: Sendable {
         if verdict.state == .ready, let violation {
             verdict = verdict.blocked(by: violation)
         }
-        let row = OpsStatus.IntentStatus(
+        var row = OpsStatus.IntentStatus(
             id: id, kind: verdict.intent?.kind, tier: verdict.tier, state: verdict.state, reason: verdict.reason,
             detail: verdict.detail, approvals: verdict.approvalsCounted, required: verdict.approvalsRequired)
+        // Only an open intent reads its branch: a settled row never shows
+        // one, so a warm status reads a few references, not one per intent.
+        if verdict.state == .blocked {
+            let records = try branches.records(of: id, in: repository)
+            if !records.isEmpty {
+                row.approvalBranch = DecisionEngine.projectMerge(
+                    id, governance: trusted, intent: evidence, merged: intentApprovals, branch: records,
+                    events: events, now: now)
+            }
+        }
         // A row only new history could change leaves the decided set.
         if !keepEverything, verdict.state == .succeeded || verdict.state == .failed, intentApprovals.isEmpty {
             return Decision(row: row, verdict: nil, events: [], stableLine: try StatusLine.encode(row))

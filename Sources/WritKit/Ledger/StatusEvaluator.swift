@@ -100,9 +100,11 @@ public struct StatusEvaluator {
         let index = try (trusted ?? lastTrusted).map { _ in
             try ApprovalIndex(repository: ops.repository, head: governance.commit ?? ops.governanceHead())
         }
-        let inputs = DecisionInputs(
+        var decisionInputs = DecisionInputs(
             files: read, headTree: headTree, trusted: trusted, lastTrusted: lastTrusted, governance: governance,
             violation: violation, now: now, keepEverything: keepEverything, approvals: index?.shape)
+        if trusted != nil { decisionInputs.branches = ApprovalBranches(remote: ops.remote) }
+        let inputs = decisionInputs
         let ids = read.intentIDs
         let workers = RepositoryWorkers(ops.repository)
         for start in stride(from: 0, to: ids.count, by: Self.decisionChunk) {

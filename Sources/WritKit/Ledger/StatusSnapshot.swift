@@ -52,7 +52,9 @@ struct StatusSnapshot: Sendable {
     var header: Header
     var rows: StoredStatusRows
 
-    static let magic = Data("writ status snapshot 1\n".utf8)
+    /// Version 2: status lines carry `approval_branch`; a version 1 file,
+    /// whose stored lines lack it, is replaced rather than mixed in.
+    static let magic = Data("writ status snapshot 2\n".utf8)
 
     /// The snapshot file of the repository whose git directory is `gitDirectory`.
     static func file(inGitDirectory gitDirectory: String) -> URL {

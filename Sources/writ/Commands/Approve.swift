@@ -11,7 +11,8 @@ struct Approve: ParsableCommand {
             the branch (another principal's record, a policy.toml change) is listed and left there for its own \
             review. --merge refuses a governance branch that is checked out in a work tree, since writ never \
             updates an index or work tree: run it against a bare clone, or switch that work tree to another \
-            branch first.
+            branch first. It ends with how many have signed (counted once the branch is merged) and the next step: \
+            who is still awaited, or the exact command that merges the branch.
             """)
 
     @Argument(help: "The intent id.", completion: IntentIDCompletion.kind)
@@ -58,15 +59,21 @@ struct Approve: ParsableCommand {
         let ops = try repoOptions.open(settings)
         var approver = Approver(ops: ops)
         approver.pushes = pushOptions.push
+        let writeGuard = try check.writeGuard(settings, in: ops)
         let approval = try approver.approve(
-            intentID, options: options, as: try signer.identity(settings), now: now,
-            check: try check.writeGuard(settings, in: ops))
+            intentID, options: options, as: try signer.identity(settings), now: now, check: writeGuard)
+        // How many have signed now, and what is left to do. Best effort:
+        // the record is written; a reading that fails only loses the hint.
+        let progress = writeGuard.trustRoot.flatMap { trustRoot in
+            try? ApprovalProgress(intentID, ops: ops, trustRoot: trustRoot, pushed: pushOptions.push)
+        }
         if json {
             struct Answer: Encodable {
                 let id: String, decision: String, tier: String, intent_digest: String, branch: String
                 let branch_commit: String, merge_commit: String?, merged: [String], left_on_branch: [String]
                 /// Branch → commit id pushed; empty without --push.
                 let pushed: [String: String]
+                let signed: Int?, required: Int?, next: String?
             }
             try Output.printJSON(
                 Answer(
@@ -75,7 +82,8 @@ struct Approve: ParsableCommand {
                     intent_digest: approval.record.intentDigest.description, branch: approval.branch,
                     branch_commit: approval.branchCommit.hex, merge_commit: approval.mergeCommit?.hex,
                     merged: approval.merged, left_on_branch: approval.leftOnBranch,
-                    pushed: pushOptions.push ? RepoOptions.pushedCommits(ops, [approval.branch]) : [:]))
+                    pushed: pushOptions.push ? RepoOptions.pushedCommits(ops, [approval.branch]) : [:],
+                    signed: progress?.signed, required: progress?.required, next: progress?.next))
             return
         }
         print(
@@ -84,6 +92,7 @@ struct Approve: ParsableCommand {
         print("  on branch \(approval.branch) at \(approval.branchCommit.hex)")
         defer {
             if let line = RepoOptions.publishLine(ops, [approval.branch], pushed: pushOptions.push) { print(line) }
+            if let progress { print(progress.line) }
         }
         guard merge else { return }
         if let mergeCommit = approval.mergeCommit {
@@ -96,5 +105,66 @@ struct Approve: ParsableCommand {
             print("  left on \(approval.branch), not merged (review them on their own):")
             for path in approval.leftOnBranch { print("    \(path)") }
         }
+    }
+}
+
+/// What `writ approve` says last: how many have signed (merged, or on the
+/// approval branch with a record that would count) and the next step.
+struct ApprovalProgress {
+    /// Approvals that count once the branch is merged (merged ones included).
+    let signed: Int
+    let required: Int
+    /// The next step: the merge command, who is still awaited, or the
+    /// intent's state when approvals are not what it waits for.
+    let next: String
+    /// "2 of 2 signed: merge approval/<id>: git fetch …".
+    let line: String
+
+    init?(_ id: IntentID, ops: OpsRepo, trustRoot: ObjectID, pushed: Bool) throws {
+        let status = try StatusEvaluator(ops: ops).evaluate(
+            trustRoot: trustRoot, now: Date(), snapshot: StatusEvaluator.snapshotFile(of: ops))
+        guard let row = status.intents.first(where: { $0.id == id }), let policy = status.policy,
+            let verdict = status.verdicts[id]
+        else { return nil }
+        let branch = row.approvalBranch
+        signed = branch?.approvalsIfMerged ?? row.approvals
+        required = row.required
+        let branchName = "approval/\(id.rawValue)"
+        let merge = MergeRecipe.command(id, remote: ops.remote, governanceRef: ops.governanceRef)
+        let pushFirst =
+            !pushed && ops.remote != nil ? "push it (git push \(ops.remote ?? "") \(branchName)), then " : ""
+        let count = "\(signed) of \(required) signed"
+        if let branch, branch.reasonIfMerged == .denied {
+            next = "merging \(branchName) denies it: \(pushFirst)\(merge)"
+            line = "denied on \(branchName), not merged yet: \(next)"
+            return
+        }
+        if row.state != .blocked || row.reason != .notApproved {
+            next = "\(row.state.rawValue)" + (row.reason.map { " (\($0.rawValue))" } ?? "") + ": \(row.detail)"
+            line = "\(count); \(next)"
+            return
+        }
+        if let branch, branch.holdsQuorum {
+            let then = branch.readyIfMerged ? "" : " (then still \(branch.reasonIfMerged?.rawValue ?? "blocked"))"
+            next = "merge \(branchName)\(then): \(pushFirst)\(merge)"
+            line = "\(count): \(next)"
+            return
+        }
+        let awaited =
+            row.tier.map { tier in
+                policy.mayStillApprove(
+                    tier: tier, proposer: verdict.intent?.proposer,
+                    signed: Set(verdict.counted.map(\.approver) + (branch?.signers ?? [])))
+            } ?? []
+        let missing = required - signed
+        let names = awaited.map(\.rawValue)
+        if names.isEmpty {
+            next = "no one else may approve it (tier \(row.tier?.rawValue ?? "?"))"
+        } else if missing == 1 {
+            next = "waiting for " + names.joined(separator: " or ")
+        } else {
+            next = "waiting for \(missing) more of " + names.joined(separator: ", ")
+        }
+        line = "\(count): \(next)"
     }
 }

@@ -29,6 +29,12 @@ enum CommandSuggestion {
         DidYouMean.closest(to: word, among: names)
     }
 
+    /// The name in `candidates` nearest to `word`, by the same measure
+    /// (case-insensitive), when it is near enough to be a typo.
+    static func closest(to word: String, among candidates: [String]) -> String? {
+        DidYouMean.closest(to: word, among: candidates)
+    }
+
     /// Optimal string alignment distance (``DidYouMean/distance(_:_:)``).
     static func distance(_ lhs: String, _ rhs: String) -> Int {
         DidYouMean.distance(lhs, rhs)

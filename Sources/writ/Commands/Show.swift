@@ -7,7 +7,8 @@ struct Show: ParsableCommand {
         abstract: "Show one intent: what an approver signs, who approved it, what ran, and the next step.",
         discussion: """
             Prints the intent's kind, tier, target, params, summary, expiry, required gates (with their latest \
-            result that counts) and digest; the approvals counted and still needed, and from which roles; every \
+            result that counts) and digest; the approvals counted and still needed, and from which roles; the records \
+            signed on the approval branch and not merged yet, judged as if merged (they never count until merged); every \
             ledger event and whether it counts; the outcome with its exit code, duration and redacted output tails; \
             and the command to run next. A settled intent stays settled when governance is untrusted now: the \
             header says so. Exits 3 (still printing) when governance is not trusted or the ledger is violated.
@@ -37,7 +38,9 @@ struct Show: ParsableCommand {
         }
         // A dispatcher.toml as --config supplies no signer: the flags stay.
         let settings = try? repoOptions.operatorConfig()
-        let shown = ShownIntent(status: status, summary: summary, signerFlags: SignerOptions.flagsHint(settings))
+        let shown = ShownIntent(
+            status: status, summary: summary, signerFlags: SignerOptions.flagsHint(settings),
+            mergeCommand: MergeRecipe.command(intentID, remote: ops.remote, governanceRef: ops.governanceRef))
         if json {
             try Output.printJSON(shown)
         } else {
@@ -141,6 +144,9 @@ struct ShownIntent: Encodable {
     let mayApprove: [String]
     let counted: [CountedApproval]
     let discarded: [DiscardedRecord]
+    /// Records signed on the approval branch and not merged yet, judged as
+    /// if merged (never counted until merged); nil when there are none.
+    let approvalBranch: BranchApprovals?
     let events: [Event]
     let outcome: Outcome?
     /// The command to run next, or a sentence when no command helps.
@@ -156,11 +162,17 @@ struct ShownIntent: Encodable {
         case ledgerOK = "ledger_ok"
         case approverRoles = "approver_roles"
         case mayApprove = "may_approve"
+        case approvalBranch = "approval_branch"
     }
 
     /// `signerFlags` is what a suggested writer command adds for the signer
     /// (``SignerOptions/flagsHint(_:)``): nothing when `.writ.toml` names both.
-    init(status: OpsStatus, summary line: OpsStatus.IntentStatus, signerFlags: String = " --as PRINCIPAL --key KEY") {
+    /// `mergeCommand` is the linear merge recipe, suggested once the
+    /// approval branch holds the quorum.
+    init(
+        status: OpsStatus, summary line: OpsStatus.IntentStatus, signerFlags: String = " --as PRINCIPAL --key KEY",
+        mergeCommand: String? = nil
+    ) {
         let verdict = status.verdicts[line.id]
         let intent = verdict?.intent
         id = line.id.rawValue
@@ -199,9 +211,12 @@ struct ShownIntent: Encodable {
         discarded = verdict?.discarded ?? []
         let rule = (line.tier ?? verdict?.tier).flatMap { status.policy?.rule(for: $0) }
         approverRoles = rule?.roles ?? []
-        let approved = Set(counted.map(\.approver))
+        approvalBranch = line.approvalBranch
+        // Whoever counts, or has signed a record on the branch that would,
+        // need not be asked again; nor may the proposer approve.
+        let approved = Set(counted.map(\.approver) + (approvalBranch?.signers ?? []))
         mayApprove = Set(approverRoles.flatMap { status.policy?.principals(inRole: $0) ?? [] })
-            .filter { !approved.contains($0) }.map(\.rawValue).sorted()
+            .filter { !approved.contains($0) && $0 != intent?.proposer }.map(\.rawValue).sorted()
 
         events = (status.events[line.id] ?? []).map { evidence in
             Event(
@@ -220,10 +235,15 @@ struct ShownIntent: Encodable {
                 default: nil
                 }
             }.first
-        next = Self.nextStep(
+        var next = Self.nextStep(
             id: line.id.rawValue, state: line.state, reason: line.reason, trusted: status.governance.trusted,
             missingApprovals: line.approvals < line.required, missingGate: gates.first { $0.status != "PASS" }?.name,
             signerFlags: signerFlags)
+        // The branch holds the quorum: merging it is what is left to do.
+        if let branch = line.approvalBranch, branch.holdsQuorum, line.reason == .notApproved, let mergeCommand {
+            next = "merge \(branch.branch): \(mergeCommand)"
+        }
+        self.next = next
     }
 
     /// The hint for the next step: a command when one helps, a sentence
@@ -313,6 +333,14 @@ extension ShownIntent {
             lines.append(
                 "    ✓ \(approval.approver) (signature verified), merged in \(approval.commit.hex.prefix(12)), "
                     + "record \(approval.recordDigest)")
+        }
+        if let branch = approvalBranch {
+            lines.append("    \(branch.summary)")
+            for record in branch.records where !record.counts {
+                lines.append(
+                    "      ✗ \(UntrustedText.terminal(record.path)) on \(record.ref): "
+                        + "\(record.reason?.rawValue ?? "-") — \(UntrustedText.terminal(record.detail))")
+            }
         }
         if approvals < required, state == IntentState.blocked.rawValue {
             let who = mayApprove.isEmpty ? "" : ": " + mayApprove.joined(separator: ", ")

@@ -65,10 +65,18 @@ struct Status: ParsableCommand {
     @Flag(help: "Print JSON Lines: a header object, then one object per intent (docs/json.md).")
     var json = false
 
-    @Flag(help: "Fetch the governance and ledger branches from the remote first (over its [remote] settings).")
+    @Flag(
+        help: """
+            Fetch the governance and ledger branches from the remote first (over its [remote] settings), and the \
+            approval branches of the intents still open.
+            """)
     var fetch = false
 
-    @Option(help: "List only the intents this principal could approve now.")
+    @Option(
+        help: ArgumentHelp(
+            "List only the intents this principal (or [members] forge login) could approve now and has not signed.",
+            discussion: "With no value (--waiting-for last, or before another option): the principal of .writ.toml.",
+            valueName: "principal-or-login"))
     var waitingFor: String?
 
     func run() throws {
@@ -85,10 +93,18 @@ struct Status: ParsableCommand {
         // The snapshot lets a status over a long history read only what is new.
         var status = try StatusEvaluator(ops: ops).evaluate(
             trustRoot: trustRoot, now: Date(), snapshot: StatusEvaluator.snapshotFile(of: ops))
-        if let waitingFor {
-            guard let principal = Principal(waitingFor) else {
-                throw ValidationError("--waiting-for must be a principal, as listed in allowed_signers")
+        // Which approval branches matter is known only now: those of the
+        // open intents. Fetched, they are read by a second, warm evaluation.
+        if fetch, let remote = ops.remote {
+            let branches = status.intents.filter { $0.state == .blocked }.map { "approval/\($0.id.rawValue)" }
+            if !branches.isEmpty {
+                _ = try ops.repository.fetch(remote: remote, refs: branches)
+                status = try StatusEvaluator(ops: ops).evaluate(
+                    trustRoot: trustRoot, now: Date(), snapshot: StatusEvaluator.snapshotFile(of: ops))
             }
+        }
+        if let waitingFor {
+            let principal = try Self.approver(waitingFor, in: status, settings: try repoOptions.operatorConfig())
             status = status.keeping(status.waiting(for: principal))
         }
         if json {
@@ -103,6 +119,57 @@ struct Status: ParsableCommand {
             }
         }
         if !status.isHealthy { throw ExitCode(ExitStatus.runtime) }
+    }
+}
+
+extension Status {
+    /// The value a bare `--waiting-for` is given: no argv can hold a NUL,
+    /// so no principal or login typed on a command line is mistaken for it.
+    static let configPrincipal = "\u{0}principal-of-.writ.toml"
+
+    /// `arguments` (after the program name) with a bare `--waiting-for` of
+    /// `writ status` (last, or followed by another option) given
+    /// `configPrincipal`: the argument parser has no option whose value may
+    /// be left out.
+    static func optionalValues(_ arguments: [String]) -> [String] {
+        guard arguments.first == "status" else { return arguments }
+        var rewritten = arguments
+        for index in rewritten.indices.dropFirst() {
+            if rewritten[index] == "--" { break }
+            let next = index + 1 < rewritten.count ? rewritten[index + 1] : nil
+            if rewritten[index] == "--waiting-for", next.map({ $0.hasPrefix("-") }) ?? true {
+                rewritten[index] = "--waiting-for=" + configPrincipal
+            }
+        }
+        return rewritten
+    }
+
+    /// The principal `--waiting-for` names: the `.writ.toml` principal for
+    /// no value (`configPrincipal`), else a principal or `[members]` login the trusted
+    /// policy names. Anything else is a usage error (exit 2) with the
+    /// nearest name; under untrusted governance any valid principal is
+    /// taken (nothing is waiting then anyway).
+    static func approver(_ text: String, in status: OpsStatus, settings: OperatorConfig?) throws -> Principal {
+        if text == configPrincipal {
+            guard let principal = settings?.principal else {
+                throw ValidationError(
+                    "--waiting-for with no value means the principal of .writ.toml, and it names none; "
+                        + "give a principal or a [members] login")
+            }
+            return principal
+        }
+        guard status.policy != nil else {
+            guard let principal = Principal(text) else {
+                throw ValidationError(
+                    "--waiting-for must be a principal or a [members] login, got \(String(reflecting: text))")
+            }
+            return principal
+        }
+        if let principal = status.approver(named: text) { return principal }
+        let suggestion = CommandSuggestion.closest(to: text, among: status.approverNames)
+        throw ValidationError(
+            "--waiting-for \(String(reflecting: text)) is neither a principal of the trusted policy nor a [members] login"
+                + (suggestion.map { "; did you mean \(String(reflecting: $0))?" } ?? ""))
     }
 }
 
@@ -152,6 +219,10 @@ enum StatusTable {
             Swift.print(
                 zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }
                     .joined(separator: "  ").trimmingCharacters(in: .whitespaces))
+        }
+        // Signatures waiting on approval branches: shown, never counted.
+        for intent in status.intents {
+            if let branch = intent.approvalBranch { Swift.print("\(intent.id): \(branch.summary)") }
         }
     }
 }

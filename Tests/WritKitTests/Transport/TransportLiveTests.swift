@@ -447,6 +447,81 @@ import Testing
         #expect(pulls.allSatisfy { ($0["state"] as? String) == "open" }, "writ never closes or merges")
     }
 
+    /// The approval PR body follows the branch: two admins sign on
+    /// `approval/<id>` without merging and the body says "2 of 2 signed,
+    /// ready to merge" with the proposer and expiry; once merged and run,
+    /// the final comment names the run that executed it, not a later poll's.
+    @Test func approvalPullRequestBodyFollowsTheBranchAndTheFinalCommentNamesTheExecutingRun() throws {
+        let rig = try Rig(
+            .github, .comment,
+            extraTransport: "approval_prs = true\nops_repo_slug = \"github.com/acme/ops\"\n"
+                + "sandbox_repos = [\"\(Self.sandbox)\", \"github.com/acme/ops\"]")
+        defer { rig.remove() }
+        let config = try String(contentsOfFile: rig.fixture.configPath, encoding: .utf8)
+            .replacingOccurrences(of: "sandbox_repos = [\"\(Self.sandbox)\"]\n", with: "")
+        try Data(config.utf8).write(to: URL(fileURLWithPath: rig.fixture.configPath))
+        var request = try rig.fixture.request("release", "release-1")
+        request.expiresAt = try #require(Timestamp(rfc3339: "2099-01-01T00:00:00Z"))
+        try rig.fixture.sandbox.propose(request, as: "agent-1@example.com")
+        let id = try #require(IntentID("release-1"))
+
+        func body() throws -> String {
+            let pulls = try rig.forge.state("acme/ops")["pulls"] as? [[String: Any]] ?? []
+            #expect(pulls.count == 1)
+            return pulls.first?["body"] as? String ?? ""
+        }
+        let code = UntrustedText.markdownCode
+        _ = try rig.poll()
+        var text = try body()
+        #expect(text.contains("**0 of 2 signed**") && !text.contains("ready to merge"), "\(text)")
+        #expect(text.contains("| proposer | \(code("agent-1@example.com")) |"), "\(text)")
+        #expect(text.contains("| expires | \(code("2099-01-01T00:00:00Z")) |"), "\(text)")
+        #expect(text.contains("- \(code("alice@example.com")) (forge login \(code("alice")))"), "\(text)")
+        #expect(text.contains("only a signed record does"))
+
+        try rig.fixture.sandbox.approve(id, as: "alice@example.com", merge: false)
+        try rig.fixture.sandbox.approve(id, as: "carol@example.com", merge: false)
+        _ = try rig.poll()
+        text = try body()
+        #expect(text.contains("**2 of 2 signed, ready to merge**"), "\(text)")
+        #expect(text.contains("- ✓ \(code("alice@example.com")): signature verified, counts once merged"))
+        #expect(text.contains("- ✓ \(code("carol@example.com")): signature verified, counts once merged"))
+        #expect(text.contains("Approvals: 0 of 2 counted"), "nothing counts until merged: \(text)")
+        #expect(!text.contains("Who may still approve"), "\(text)")
+        // An unchanged body is not sent again.
+        let patches = try rig.forge.writes().filter { ($0["method"] as? String) == "PATCH" }.count
+        _ = try rig.poll()
+        #expect(try rig.forge.writes().filter { ($0["method"] as? String) == "PATCH" }.count == patches)
+
+        try GovernanceMerger(ops: rig.fixture.sandbox.ops).merge(
+            branch: "approval/release-1", as: try rig.fixture.sandbox.identity("alice@example.com"), now: Date())
+        var posting: [String] = []
+        let executing = try rig.fixture.dispatcher(environment: [
+            "PATH": "/usr/bin:/bin", "WRIT_FORGE_TOKEN": Self.token,
+        ])
+        .poll()
+        #expect(executing.intents.first { $0.id == id }?.result == .succeeded)
+        for _ in 1...2 {
+            posting.append(
+                try rig.fixture.dispatcher(environment: ["PATH": "/usr/bin:/bin", "WRIT_FORGE_TOKEN": Self.token])
+                    .poll().runID)
+        }
+        let claimed = try #require(try rig.events("release-1").first { $0.0 == "claimed" }?.1)
+        let runID = try #require(claimed["run_id"] as? String)
+        #expect(runID == executing.runID)
+        let outcome = try #require(try rig.events("release-1").last { $0.0 == "succeeded" }?.1)
+        let comments = try rig.forge.state("acme/ops")["comments"] as? [[String: Any]] ?? []
+        let finals = comments.compactMap { $0["body"] as? String }.filter { $0.contains("**succeeded**") }
+        #expect(finals.count == 1, "\(comments)")
+        let final = finals.first ?? ""
+        #expect(final.contains("in run \(code(runID))"), "\(final)")
+        #expect(
+            final.contains(
+                "exit code \(outcome["exit_code"] as? Int ?? -1), \(outcome["duration_ms"] as? Int ?? -1) ms"))
+        #expect(final.contains("ledger commit <code>"), "\(final)")
+        for later in posting where later != runID { #expect(!final.contains(code(later)), "\(final)") }
+    }
+
     // MARK: The test-process guard
 
     /// A `writ` binary launched by this test, with a valid token and a
