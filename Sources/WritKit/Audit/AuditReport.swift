@@ -60,6 +60,12 @@ public struct AuditReport: Sendable {
         /// That commit's committer time: when the record took effect.
         public let mergedAt: Timestamp?
         public let recordDigest: ContentDigest?
+        /// For an approval a claim counted: the `SHA256:` fingerprint of the
+        /// key that signed the record.
+        public var keyFingerprint: String? = nil
+        /// For an approval a claim counted: "bob's key was rotated later in
+        /// <commit>" when the trusted allowed_signers no longer lists it.
+        public var keyNote: String? = nil
     }
 
     /// One audit event read for an intent, counting or not.
@@ -130,6 +136,12 @@ public struct AuditReport: Sendable {
         /// From the proposal to the merge of the approval that completed
         /// the quorum; nil when the intent needed none or is not past it.
         public let timeToReady: TimeInterval?
+        /// Whether `counted` is the claim's list (a claimed or settled
+        /// intent), not a tally under today's governance.
+        public var countedAtClaim = false
+        /// For a remote write made in record mode: what was recorded, and
+        /// that nothing is sent until live.
+        public var recorded: String? = nil
 
         /// The principals the principal filter matches: the proposer and
         /// everyone who filed an approval or denial, counted or not.
@@ -270,11 +282,24 @@ extension AuditReport {
             let verdict = status.verdicts[line.id]
             let intent = verdict?.intent
             guard window.covers(intent?.createdAt) else { continue }
-            let counted = (verdict?.counted ?? []).map {
-                Approval(
-                    approver: $0.approver, commit: $0.commit, mergedAt: mergedAt($0.commit),
-                    recordDigest: $0.recordDigest)
-            }.sorted { ($0.mergedAt ?? Self.never, $0.approver) < ($1.mergedAt ?? Self.never, $1.approver) }
+            // What ran is shown with the approvals its claim counted, as
+            // status and show do: a key rotated since does not undo them.
+            let atClaim = status.claims[line.id]
+            let counted =
+                (atClaim.map { claim in
+                    claim.entries.map {
+                        Approval(
+                            approver: $0.approver, commit: $0.commit, mergedAt: mergedAt($0.commit),
+                            recordDigest: $0.recordDigest, keyFingerprint: $0.keyFingerprint,
+                            keyNote: $0.keyChange?.sentence(for: $0.approver))
+                    }
+                }
+                ?? (verdict?.counted ?? []).map {
+                    Approval(
+                        approver: $0.approver, commit: $0.commit, mergedAt: mergedAt($0.commit),
+                        recordDigest: $0.recordDigest)
+                }).sorted { ($0.mergedAt ?? Self.never, $0.approver) < ($1.mergedAt ?? Self.never, $1.approver) }
+            let claimApprovers = Set(atClaim?.entries.map(\.approver) ?? [])
             var denials: [Approval] = []
             if let deciding, let index, let intent, let verdict, let tier = verdict.tier {
                 // The engine's own tally over the same records: it drops
@@ -314,10 +339,17 @@ extension AuditReport {
                     approvalsRequired: line.required, proposer: intent?.proposer, proposedAt: intent?.createdAt,
                     summary: intent?.summary, target: intent?.target, params: intent?.params ?? [:],
                     expiresAt: intent?.expiresAt, counted: counted, denials: denials,
-                    discarded: verdict?.discarded ?? [],
+                    discarded: (verdict?.discarded ?? []).filter {
+                        !($0.kind == .approval && $0.principal.map(claimApprovers.contains) == true)
+                    },
                     claim: claim, outcome: outcome, events: events, findings: byIntent[line.id] ?? [],
                     timeToReady: timeToReady(
-                        state: line.state, required: line.required, counted: counted, proposedAt: intent?.createdAt)))
+                        state: line.state, required: line.required, counted: counted, proposedAt: intent?.createdAt),
+                    countedAtClaim: atClaim != nil,
+                    recorded: outcome == nil
+                        ? status.recordedProjection(line.id).map {
+                            "\(RecordedProjection.notice) (\($0.operation) on \($0.target), projection at \($0.at))"
+                        } : nil))
         }
 
         return AuditReport(

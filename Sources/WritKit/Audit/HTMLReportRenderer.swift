@@ -309,7 +309,8 @@ public enum HTMLReportRenderer {
 
     private static func approvals(_ entry: AuditReport.IntentEntry, _ html: inout Builder) {
         html.raw("<li class=\"step approvals\"><h4>Approvals ")
-        html.text("\(entry.approvalsCounted) of \(entry.approvalsRequired)")
+        html.text(
+            "\(entry.approvalsCounted) of \(entry.approvalsRequired)" + (entry.countedAtClaim ? " at the claim" : ""))
         html.raw("</h4><ul>")
         if entry.counted.isEmpty && entry.denials.isEmpty && entry.discarded.isEmpty {
             html.raw("<li class=\"note\">")
@@ -343,6 +344,15 @@ public enum HTMLReportRenderer {
             html.raw(" · record ")
             code(digest.description, &html)
         }
+        if let fingerprint = approval.keyFingerprint {
+            html.raw(" · key ")
+            code(fingerprint, &html)
+        }
+        if let note = approval.keyNote {
+            html.raw(" · <span class=\"note\">")
+            html.text(note)
+            html.raw("</span>")
+        }
         html.raw("</li>")
     }
 
@@ -370,6 +380,10 @@ public enum HTMLReportRenderer {
             }
             html.raw(" · ledger commit ")
             code(outcome.commit.hex, &html)
+            html.raw("</p>")
+        } else if let recorded = entry.recorded {
+            html.raw("<p class=\"note recorded\">")
+            html.text(recorded)
             html.raw("</p>")
         } else {
             html.raw("<p class=\"note\">none yet</p>")
