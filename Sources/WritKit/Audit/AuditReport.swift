@@ -168,7 +168,8 @@ public struct AuditReport: Sendable {
         /// Lines removed from and added to `policy.toml`.
         public let policyRemoved: [String]
         public let policyAdded: [String]
-        /// `allowed_signers` lines removed and added, keys shortened.
+        /// `allowed_signers` lines removed and added, each key by its
+        /// `SHA256:` fingerprint (`SignerListing`).
         public let signersRemoved: [String]
         public let signersAdded: [String]
         /// The trusted policy's quorum, then the new policy's.
@@ -179,6 +180,9 @@ public struct AuditReport: Sendable {
         public let malformed: String?
         /// Why it is pending, from the trust walk; empty when adopted.
         public let detail: String
+        /// Who committed it and whether it is signed; nil when the commit
+        /// cannot be read.
+        public var attestation: CommitAttestation? = nil
     }
 
     /// What `writ verify` found, or why it could not run.
@@ -217,6 +221,11 @@ public struct AuditReport: Sendable {
     /// Findings that concern no intent of the ledger (a merge commit, a foreign path).
     public let repoFindings: [AuditFinding]
     public let summary: Summary
+    /// The allowed_signers the report was decided under (the governance
+    /// head when trusted, else the last trusted state), key by key.
+    public var signers: [SignerListing] = []
+    /// The governance commit those signers are from.
+    public var signersCommit: ObjectID? = nil
 
     /// Whether anything may run: governance trusted and the ledger append-only,
     /// as `OpsStatus.isHealthy`.
@@ -352,6 +361,7 @@ extension AuditReport {
                         } : nil))
         }
 
+        let signersState = timeline.map { $0.head.trusted }
         return AuditReport(
             window: window,
             governance: GovernanceHead(
@@ -361,7 +371,9 @@ extension AuditReport {
                 ok: status.ledger.ok, reason: status.ledger.reason, detail: status.ledger.detail,
                 commit: status.ledger.commit),
             intents: entries, totalIntents: status.intents.count, governanceChanges: changes,
-            verification: verification, repoFindings: repoFindings, summary: summarize(entries, status: status))
+            verification: verification, repoFindings: repoFindings, summary: summarize(entries, status: status),
+            signers: signersState.map { SignerListing.read(String(decoding: $0.signersBytes, as: UTF8.self)) } ?? [],
+            signersCommit: signersState?.commit)
     }
 
     /// An event as read, parsed the way `writ show` parses it.
@@ -435,9 +447,12 @@ extension AuditReport {
                     commit: point.commit, time: Timestamp(point.time),
                     adopted: point.headTrusted && point.trusted.commit == point.commit, digest: progress.digest,
                     replaces: progress.replaces, policyRemoved: policy.removed, policyAdded: policy.added,
-                    signersRemoved: signers.removed.map(shortenKeys), signersAdded: signers.added.map(shortenKeys),
+                    signersRemoved: signers.removed.map(SignerListing.describe),
+                    signersAdded: signers.added.map(SignerListing.describe),
                     quorums: progress.quorums, discarded: progress.discarded, malformed: progress.malformed,
-                    detail: point.detail))
+                    detail: point.detail,
+                    attestation: try? CommitAttestation.read(
+                        point.commit, in: ops.repository, signers: [before.signers, point.trusted.signers])))
         }
         return changes
     }
@@ -451,13 +466,5 @@ extension AuditReport {
         let before = lines(old)
         let after = lines(new)
         return (before.filter { !after.contains($0) }, after.filter { !before.contains($0) })
-    }
-
-    /// An allowed_signers line with its base64 key cut to its first 12
-    /// characters: enough to tell keys apart, short enough to read.
-    static func shortenKeys(_ line: String) -> String {
-        line.split(separator: " ", omittingEmptySubsequences: false).map { field in
-            field.count > 40 && field.hasPrefix("AAAA") ? String(field.prefix(12)) + "…" : String(field)
-        }.joined(separator: " ")
     }
 }
