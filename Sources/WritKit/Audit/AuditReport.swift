@@ -66,6 +66,8 @@ public struct AuditReport: Sendable {
         /// For an approval a claim counted: "bob's key was rotated later in
         /// <commit>" when the trusted allowed_signers no longer lists it.
         public var keyNote: String? = nil
+        /// Who committed the merge and whether it is signed.
+        public var merge: CommitAttestation? = nil
     }
 
     /// One audit event read for an intent, counting or not.
@@ -267,6 +269,19 @@ extension AuditReport {
             try ApprovalIndex(repository: repository, head: try status.governance.commit ?? ops.governanceHead())
         }
 
+        // Who committed each merge that brought a record in, and its
+        // signature, judged against the signers trusted before and at it.
+        var attestations: [ObjectID: CommitAttestation?] = [:]
+        func merge(_ commit: ObjectID) -> CommitAttestation? {
+            if let known = attestations[commit] { return known }
+            let point = timeline?.point(commit)
+            let before = point.flatMap { timeline?.points[max(0, $0.index - 1)].trusted } ?? timeline?.start.trusted
+            let signers = [before?.signers, point?.trusted.signers].compactMap { $0 }
+            let attested = try? CommitAttestation.read(commit, in: repository, signers: signers)
+            attestations[commit] = attested
+            return attested
+        }
+
         var commitTimes: [ObjectID: Timestamp] = [:]
         func mergedAt(_ commit: ObjectID) -> Timestamp? {
             if let known = commitTimes[commit] { return known }
@@ -300,13 +315,13 @@ extension AuditReport {
                         Approval(
                             approver: $0.approver, commit: $0.commit, mergedAt: mergedAt($0.commit),
                             recordDigest: $0.recordDigest, keyFingerprint: $0.keyFingerprint,
-                            keyNote: $0.keyChange?.sentence(for: $0.approver))
+                            keyNote: $0.keyChange?.sentence(for: $0.approver), merge: merge($0.commit))
                     }
                 }
                 ?? (verdict?.counted ?? []).map {
                     Approval(
                         approver: $0.approver, commit: $0.commit, mergedAt: mergedAt($0.commit),
-                        recordDigest: $0.recordDigest)
+                        recordDigest: $0.recordDigest, merge: merge($0.commit))
                 }).sorted { ($0.mergedAt ?? Self.never, $0.approver) < ($1.mergedAt ?? Self.never, $1.approver) }
             let claimApprovers = Set(atClaim?.entries.map(\.approver) ?? [])
             var denials: [Approval] = []
@@ -321,7 +336,7 @@ extension AuditReport {
                     Approval(
                         approver: $0.record.approver, commit: $0.evidence.commit,
                         mergedAt: mergedAt($0.evidence.commit),
-                        recordDigest: $0.recordDigest)
+                        recordDigest: $0.recordDigest, merge: merge($0.evidence.commit))
                 }
             }
             let events = (status.events[line.id] ?? []).map(Self.event)

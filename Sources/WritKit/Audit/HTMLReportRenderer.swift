@@ -341,6 +341,11 @@ public enum HTMLReportRenderer {
         html.raw("</strong> (signature verified) · merged in governance commit ")
         code(approval.commit.hex, &html)
         html.text(" at \(approval.mergedAt?.rfc3339 ?? "unknown")")
+        if let merge = approval.merge {
+            // Committer name and email are the committer's own words.
+            html.raw(" by ")
+            html.text("\(merge.committerName) <\(merge.committerEmail)> (\(merge.signatureText))")
+        }
         if let digest = approval.recordDigest {
             html.raw(" · record ")
             code(digest.description, &html)

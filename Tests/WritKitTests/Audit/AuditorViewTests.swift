@@ -174,6 +174,20 @@ import Testing
         let merged = try #require(record["merge"] as? [String: Any])
         #expect(merged["commit"] as? String == merge.hex)
         #expect(merged["signed"] as? String == "trusted" && merged["email"] as? String == E2ERepo.bob)
+        // The report says who merged the record, and how that merge is signed.
+        let report = try AuditReport.build(
+            ops: repo.sandbox.ops, trustRoot: repo.sandbox.trustRoot, since: nil, now: Date())
+        let entry = try #require(report.intents.first { $0.id.rawValue == "dev-1" })
+        let counted = try #require(entry.counted.first)
+        #expect(counted.commit == merge && counted.merge?.committerEmail == E2ERepo.bob)
+        if case .trusted(let principals, _)? = counted.merge?.signature {
+            #expect(principals.map(\.rawValue) == [E2ERepo.bob])
+        } else {
+            Issue.record("the approval's merge is not trusted: \(String(describing: counted.merge))")
+        }
+        #expect(
+            HTMLReportRenderer.render(report).contains(
+                "by \(E2ERepo.bob) &lt;\(E2ERepo.bob)&gt; (signed by \(E2ERepo.bob) (SHA256:"))
         let adoption = try #require(lines.first { $0["type"] as? String == "adoption" })
         #expect(adoption["commit"] as? String == adopted.hex)
         #expect((adoption["committer"] as? [String: Any])?["signed"] as? String == "trusted")
