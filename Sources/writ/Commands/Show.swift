@@ -377,8 +377,9 @@ extension ShownIntent {
             lines.append("    \(name) tail (redacted):")
             // A tail usually ends in a newline; it does not make a line of its own.
             let body = tail.hasSuffix("\n") ? String(tail.dropLast()) : tail
+            // Executor output is untrusted: no control character reaches the terminal.
             for line in body.split(separator: "\n", omittingEmptySubsequences: false) {
-                lines.append("      | \(line)")
+                lines.append("      | \(TerminalText.escape(String(line)))")
             }
         }
         return lines

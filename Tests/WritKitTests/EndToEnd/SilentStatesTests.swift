@@ -85,6 +85,33 @@ import Testing
         #expect(!status.stdout.contains("blocked on"), "\(status.stdout)")
     }
 
+    @Test func whatABlockedEventSaysIsEscapedForTheTerminal() throws {
+        let block = DispatchBlock(
+            actor: try #require(Principal("dispatch-1@example.com")), reason: .cloneMissing,
+            detail: "no clone at /srv/\u{1B}[2Jx\u{202E}y\\z\u{85}", at: Timestamp(Date()),
+            commit: try #require(ObjectID(hex: String(repeating: "a", count: 40))))
+        #expect(
+            block.sentence
+                == "ready per policy, blocked on dispatch-1@example.com: clone_missing: "
+                + "no clone at /srv/\\u{1b}[2Jx\\u{202e}y\\\\z\\u{85}")
+        #expect(!block.sentence.unicodeScalars.contains { TerminalText.isUnsafe($0) })
+        // Printable text, non-ASCII included, passes as it is.
+        #expect(TerminalText.escape("déploiement ✓ 発行") == "déploiement ✓ 発行")
+    }
+
+    @Test func anExecutorsOutputReachesTheTerminalEscaped() throws {
+        let fixture = try DispatchFixture()
+        defer { fixture.remove() }
+        // In the TOML string `\\033` is `\033`: printf writes ESC.
+        try fixture.thenRun("printf '\\\\033[2Jred\\\\n'")
+        try fixture.proposeLow("triage-loud")
+        _ = try fixture.dispatcher().poll()
+        #expect(fixture.runs() == ["triage-loud"])
+        let show = try CLI.run("show", "triage-loud", "--config", fixture.configPath)
+        #expect(show.stdout.contains("      | \\u{1b}[2Jred"), "\(show.stdout)")
+        #expect(!show.stdout.unicodeScalars.contains("\u{1B}"))
+    }
+
     // MARK: Settled intents after a key rotation or revocation.
 
     /// Merges into the governance branch a change of allowed_signers to
