@@ -101,8 +101,14 @@ public struct ClaimApprovals: Sendable, Equatable {
         current: GovernanceState
     ) -> ClaimApprovals? {
         guard let (event, claim) = latestClaim(verdict) else { return nil }
-        let state = anchoredState(event.commit, repository: repository) { timeline.point($0)?.trusted }
-        let required = (state ?? current).policy.rule(for: claim.tier)?.approvals ?? verdict.approvalsRequired
+        // As in `counts`: a claim that lists no approval reads no commit.
+        let state =
+            claim.approvals.isEmpty
+            ? nil : anchoredState(event.commit, repository: repository) { timeline.point($0)?.trusted }
+        let required =
+            claim.approvals.isEmpty
+            ? verdict.approvalsRequired
+            : (state ?? current).policy.rule(for: claim.tier)?.approvals ?? verdict.approvalsRequired
         let entries = claim.approvals.map { approval -> Entry in
             let commit = ObjectID(hex: approval.commit)
             let key = commit.flatMap {

@@ -117,13 +117,18 @@ import Testing
     /// Merges into the governance branch a change of allowed_signers to
     /// `signers`, with records by both admins (the old and the new quorum),
     /// and returns the governance head after it: the adopted merge.
-    static func changeSigners(_ sandbox: OpsSandbox, to signers: String) throws -> ObjectID {
+    /// With `policy`, the policy changes too (the same quorum adopts it).
+    static func changeSigners(_ sandbox: OpsSandbox, to signers: String? = nil, policy newPolicy: String? = nil)
+        throws -> ObjectID
+    {
         let repository = sandbox.ops.repository
         let policy = try #require(try repository.blob(at: "policy.toml", in: "refs/heads/main"))
         let current = try #require(try repository.blob(at: "allowed_signers", in: "refs/heads/main"))
-        let digest = GovernanceDigest.compute(policy: policy, allowedSigners: Data(signers.utf8))
+        let newSigners = signers.map { Data($0.utf8) } ?? current
+        let changedPolicy = newPolicy.map { Data($0.utf8) } ?? policy
+        let digest = GovernanceDigest.compute(policy: changedPolicy, allowedSigners: newSigners)
         let replaces = GovernanceDigest.compute(policy: policy, allowedSigners: current)
-        var files: [String: Data] = ["allowed_signers": Data(signers.utf8)]
+        var files: [String: Data] = ["allowed_signers": newSigners, "policy.toml": changedPolicy]
         for approver in ["alice@example.com", "carol@example.com"] {
             let record = try GovernanceRecord(
                 governanceDigest: digest, replaces: replaces, decision: .approve,
@@ -198,6 +203,30 @@ import Testing
         #expect(html.contains("1 of 1 at the claim"))
         #expect(html.contains(HTMLReportRenderer.escape(note)))
         #expect(!html.contains("signer_unknown"))
+    }
+
+    @Test func aSettledIntentIsCountedAgainstWhatItsTierRequiredAtTheClaim() throws {
+        let fixture = try DispatchFixture()
+        defer { fixture.remove() }
+        try fixture.sandbox.propose(fixture.request("dev", "dev-before"), as: "agent-1@example.com")
+        try fixture.sandbox.approve(try #require(IntentID("dev-before")), as: "bob@example.com")
+        _ = try fixture.dispatcher().poll()
+        #expect(fixture.runs() == ["dev-before"])
+        // Medium now needs two approvals; the claim was made when it needed one.
+        let stricter = OpsSandbox.demoPolicy.replacingOccurrences(
+            of: "[tiers.medium]\napprovals = 1", with: "[tiers.medium]\napprovals = 2")
+        #expect(stricter != OpsSandbox.demoPolicy)
+        _ = try SilentStatesTests.changeSigners(fixture.sandbox, policy: stricter)
+        let json = try CLI.run("status", "--config", fixture.configPath, "--json").jsonLines()
+        let line = try #require(json.first { $0["id"] as? String == "dev-before" })
+        #expect(line["state"] as? String == "succeeded")
+        #expect(line["approvals"] as? Int == 1 && line["required"] as? Int == 1, "\(line)")
+        // A new intent of the same kind is held to the new policy.
+        try fixture.sandbox.propose(fixture.request("dev", "dev-after"), as: "agent-1@example.com")
+        try fixture.sandbox.approve(try #require(IntentID("dev-after")), as: "bob@example.com")
+        let after = try CLI.run("status", "--config", fixture.configPath, "--json").jsonLines()
+        let open = try #require(after.first { $0["id"] as? String == "dev-after" })
+        #expect(open["approvals"] as? Int == 1 && open["required"] as? Int == 2, "\(open)")
     }
 
     // MARK: Record mode.
