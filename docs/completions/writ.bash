@@ -400,7 +400,7 @@ _writ_show() {
 
 _writ_log() {
     repeating_flags=()
-    non_repeating_flags=(--json --version -h --help)
+    non_repeating_flags=(--json --all --version -h --help)
     repeating_options=()
     non_repeating_options=(--repo --governance-ref --ledger-ref --remote --config --trust)
     __writ_offer_flags_options 0

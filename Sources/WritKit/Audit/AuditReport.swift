@@ -60,6 +60,14 @@ public struct AuditReport: Sendable {
         /// That commit's committer time: when the record took effect.
         public let mergedAt: Timestamp?
         public let recordDigest: ContentDigest?
+        /// For an approval a claim counted: the `SHA256:` fingerprint of the
+        /// key that signed the record.
+        public var keyFingerprint: String? = nil
+        /// For an approval a claim counted: "bob's key was rotated later in
+        /// <commit>" when the trusted allowed_signers no longer lists it.
+        public var keyNote: String? = nil
+        /// Who committed the merge and whether it is signed.
+        public var merge: CommitAttestation? = nil
     }
 
     /// One audit event read for an intent, counting or not.
@@ -130,6 +138,12 @@ public struct AuditReport: Sendable {
         /// From the proposal to the merge of the approval that completed
         /// the quorum; nil when the intent needed none or is not past it.
         public let timeToReady: TimeInterval?
+        /// Whether `counted` is the claim's list (a claimed or settled
+        /// intent), not a tally under today's governance.
+        public var countedAtClaim = false
+        /// For a remote write made in record mode: what was recorded, and
+        /// that nothing is sent until live.
+        public var recorded: String? = nil
 
         /// The principals the principal filter matches: the proposer and
         /// everyone who filed an approval or denial, counted or not.
@@ -156,7 +170,8 @@ public struct AuditReport: Sendable {
         /// Lines removed from and added to `policy.toml`.
         public let policyRemoved: [String]
         public let policyAdded: [String]
-        /// `allowed_signers` lines removed and added, keys shortened.
+        /// `allowed_signers` lines removed and added, each key by its
+        /// `SHA256:` fingerprint (`SignerListing`).
         public let signersRemoved: [String]
         public let signersAdded: [String]
         /// The trusted policy's quorum, then the new policy's.
@@ -167,6 +182,9 @@ public struct AuditReport: Sendable {
         public let malformed: String?
         /// Why it is pending, from the trust walk; empty when adopted.
         public let detail: String
+        /// Who committed it and whether it is signed; nil when the commit
+        /// cannot be read.
+        public var attestation: CommitAttestation? = nil
     }
 
     /// What `writ verify` found, or why it could not run.
@@ -205,6 +223,11 @@ public struct AuditReport: Sendable {
     /// Findings that concern no intent of the ledger (a merge commit, a foreign path).
     public let repoFindings: [AuditFinding]
     public let summary: Summary
+    /// The allowed_signers the report was decided under (the governance
+    /// head when trusted, else the last trusted state), key by key.
+    public var signers: [SignerListing] = []
+    /// The governance commit those signers are from.
+    public var signersCommit: ObjectID? = nil
 
     /// Whether anything may run: governance trusted and the ledger append-only,
     /// as `OpsStatus.isHealthy`.
@@ -246,6 +269,19 @@ extension AuditReport {
             try ApprovalIndex(repository: repository, head: try status.governance.commit ?? ops.governanceHead())
         }
 
+        // Who committed each merge that brought a record in, and its
+        // signature, judged against the signers trusted before and at it.
+        var attestations: [ObjectID: CommitAttestation?] = [:]
+        func merge(_ commit: ObjectID) -> CommitAttestation? {
+            if let known = attestations[commit] { return known }
+            let point = timeline?.point(commit)
+            let before = point.flatMap { timeline?.points[max(0, $0.index - 1)].trusted } ?? timeline?.start.trusted
+            let signers = [before?.signers, point?.trusted.signers].compactMap { $0 }
+            let attested = try? CommitAttestation.read(commit, in: repository, signers: signers)
+            attestations[commit] = attested
+            return attested
+        }
+
         var commitTimes: [ObjectID: Timestamp] = [:]
         func mergedAt(_ commit: ObjectID) -> Timestamp? {
             if let known = commitTimes[commit] { return known }
@@ -270,11 +306,24 @@ extension AuditReport {
             let verdict = status.verdicts[line.id]
             let intent = verdict?.intent
             guard window.covers(intent?.createdAt) else { continue }
-            let counted = (verdict?.counted ?? []).map {
-                Approval(
-                    approver: $0.approver, commit: $0.commit, mergedAt: mergedAt($0.commit),
-                    recordDigest: $0.recordDigest)
-            }.sorted { ($0.mergedAt ?? Self.never, $0.approver) < ($1.mergedAt ?? Self.never, $1.approver) }
+            // What ran is shown with the approvals its claim counted, as
+            // status and show do: a key rotated since does not undo them.
+            let atClaim = status.claims[line.id]
+            let counted =
+                (atClaim.map { claim in
+                    claim.entries.map {
+                        Approval(
+                            approver: $0.approver, commit: $0.commit, mergedAt: mergedAt($0.commit),
+                            recordDigest: $0.recordDigest, keyFingerprint: $0.keyFingerprint,
+                            keyNote: $0.keyChange?.sentence(for: $0.approver), merge: merge($0.commit))
+                    }
+                }
+                ?? (verdict?.counted ?? []).map {
+                    Approval(
+                        approver: $0.approver, commit: $0.commit, mergedAt: mergedAt($0.commit),
+                        recordDigest: $0.recordDigest, merge: merge($0.commit))
+                }).sorted { ($0.mergedAt ?? Self.never, $0.approver) < ($1.mergedAt ?? Self.never, $1.approver) }
+            let claimApprovers = Set(atClaim?.entries.map(\.approver) ?? [])
             var denials: [Approval] = []
             if let deciding, let index, let intent, let verdict, let tier = verdict.tier {
                 // The engine's own tally over the same records: it drops
@@ -287,7 +336,7 @@ extension AuditReport {
                     Approval(
                         approver: $0.record.approver, commit: $0.evidence.commit,
                         mergedAt: mergedAt($0.evidence.commit),
-                        recordDigest: $0.recordDigest)
+                        recordDigest: $0.recordDigest, merge: merge($0.evidence.commit))
                 }
             }
             let events = (status.events[line.id] ?? []).map(Self.event)
@@ -314,12 +363,20 @@ extension AuditReport {
                     approvalsRequired: line.required, proposer: intent?.proposer, proposedAt: intent?.createdAt,
                     summary: intent?.summary, target: intent?.target, params: intent?.params ?? [:],
                     expiresAt: intent?.expiresAt, counted: counted, denials: denials,
-                    discarded: verdict?.discarded ?? [],
+                    discarded: (verdict?.discarded ?? []).filter {
+                        !($0.kind == .approval && $0.principal.map(claimApprovers.contains) == true)
+                    },
                     claim: claim, outcome: outcome, events: events, findings: byIntent[line.id] ?? [],
                     timeToReady: timeToReady(
-                        state: line.state, required: line.required, counted: counted, proposedAt: intent?.createdAt)))
+                        state: line.state, required: line.required, counted: counted, proposedAt: intent?.createdAt),
+                    countedAtClaim: atClaim != nil,
+                    recorded: outcome == nil
+                        ? status.recordedProjection(line.id).map {
+                            "\(RecordedProjection.notice) (\($0.operation) on \($0.target), projection at \($0.at))"
+                        } : nil))
         }
 
+        let signersState = timeline.map { $0.head.trusted }
         return AuditReport(
             window: window,
             governance: GovernanceHead(
@@ -329,7 +386,9 @@ extension AuditReport {
                 ok: status.ledger.ok, reason: status.ledger.reason, detail: status.ledger.detail,
                 commit: status.ledger.commit),
             intents: entries, totalIntents: status.intents.count, governanceChanges: changes,
-            verification: verification, repoFindings: repoFindings, summary: summarize(entries, status: status))
+            verification: verification, repoFindings: repoFindings, summary: summarize(entries, status: status),
+            signers: signersState.map { SignerListing.read(String(decoding: $0.signersBytes, as: UTF8.self)) } ?? [],
+            signersCommit: signersState?.commit)
     }
 
     /// An event as read, parsed the way `writ show` parses it.
@@ -403,9 +462,12 @@ extension AuditReport {
                     commit: point.commit, time: Timestamp(point.time),
                     adopted: point.headTrusted && point.trusted.commit == point.commit, digest: progress.digest,
                     replaces: progress.replaces, policyRemoved: policy.removed, policyAdded: policy.added,
-                    signersRemoved: signers.removed.map(shortenKeys), signersAdded: signers.added.map(shortenKeys),
+                    signersRemoved: signers.removed.map(SignerListing.describe),
+                    signersAdded: signers.added.map(SignerListing.describe),
                     quorums: progress.quorums, discarded: progress.discarded, malformed: progress.malformed,
-                    detail: point.detail))
+                    detail: point.detail,
+                    attestation: try? CommitAttestation.read(
+                        point.commit, in: ops.repository, signers: [before.signers, point.trusted.signers])))
         }
         return changes
     }
@@ -419,13 +481,5 @@ extension AuditReport {
         let before = lines(old)
         let after = lines(new)
         return (before.filter { !after.contains($0) }, after.filter { !before.contains($0) })
-    }
-
-    /// An allowed_signers line with its base64 key cut to its first 12
-    /// characters: enough to tell keys apart, short enough to read.
-    static func shortenKeys(_ line: String) -> String {
-        line.split(separator: " ", omittingEmptySubsequences: false).map { field in
-            field.count > 40 && field.hasPrefix("AAAA") ? String(field.prefix(12)) + "…" : String(field)
-        }.joined(separator: " ")
     }
 }

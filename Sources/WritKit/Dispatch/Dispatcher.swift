@@ -1066,9 +1066,14 @@ private struct Session {
     }
 
     private mutating func noteBlocked(_ id: IntentID, verdict: Verdict, reason: ReasonCode, detail: String) {
-        guard Self.lastBlockedReason(verdict.events) != reason else { return }
+        let unchanged = Self.lastBlockedReason(verdict.events) == reason
+        // A host reason is in every poll's report (and exit status) while
+        // it lasts: nobody approving will ever fix it, and a poll that said
+        // nothing would read as green while the intent never runs. The
+        // event is still written only when the reason changes.
+        guard !unchanged || RunReport.hostReasons.contains(reason) else { return }
         record(.init(id: id, tier: verdict.tier, result: .blocked, reason: reason, durationMs: nil))
-        guard !dispatcher.dryRun,
+        guard !unchanged, !dispatcher.dryRun,
             let event = try? AuditEvent(
                 intent: id, intentDigest: verdict.intentDigest, at: Timestamp(now), actor: config.identity,
                 payload: .blocked(reason: reason, detail: detail))

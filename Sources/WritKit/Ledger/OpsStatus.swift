@@ -49,13 +49,17 @@ public struct OpsStatus: Sendable, Encodable {
     /// when the status was evaluated with a snapshot; none of them is in
     /// `intents`, and they have no verdicts or events here.
     public let stored: StoredStatusRows
+    /// The approvals each claimed or settled intent's claim counted, with
+    /// what became of their keys; only when every verdict is kept.
+    public let claims: [IntentID: ClaimApprovals]
 
     /// How many intents the status lists: `intents` and `stored`.
     public var intentCount: Int { intents.count + stored.count }
 
     init(
         governance: Governance, ledger: Ledger, intents: [IntentStatus], verdicts: [IntentID: Verdict],
-        events: [IntentID: [EventEvidence]], policy: Policy?, stored: StoredStatusRows = .empty
+        events: [IntentID: [EventEvidence]], policy: Policy?, stored: StoredStatusRows = .empty,
+        claims: [IntentID: ClaimApprovals] = [:]
     ) {
         self.governance = governance
         self.ledger = ledger
@@ -64,6 +68,7 @@ public struct OpsStatus: Sendable, Encodable {
         self.events = events
         self.policy = policy
         self.stored = stored
+        self.claims = claims
     }
 
     /// Whether the repo is in a state where anything may run.
@@ -174,10 +179,23 @@ extension OpsStatus {
 }
 
 extension OpsStatus {
+    /// Why a dispatcher did not run `id`, which the policy holds ready.
+    public func dispatchBlock(_ id: IntentID) -> DispatchBlock? {
+        verdicts[id].flatMap(DispatchBlock.of)
+    }
+
+    /// The remote write `id` made in record mode, when that is its outcome.
+    public func recordedProjection(_ id: IntentID) -> RecordedProjection? {
+        verdicts[id].flatMap(RecordedProjection.of)
+    }
+}
+
+extension OpsStatus {
     /// The same status with only `lines` listed.
     public func keeping(_ lines: [IntentStatus]) -> OpsStatus {
         OpsStatus(
-            governance: governance, ledger: ledger, intents: lines, verdicts: verdicts, events: events, policy: policy)
+            governance: governance, ledger: ledger, intents: lines, verdicts: verdicts, events: events, policy: policy,
+            claims: claims)
     }
 }
 

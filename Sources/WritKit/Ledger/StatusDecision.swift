@@ -18,6 +18,9 @@ struct DecisionInputs: Sendable {
     /// Without a snapshot every row, verdict and event is kept.
     let keepEverything: Bool
     let approvals: ApprovalIndex.Shape?
+    /// The state trusted at each governance commit of the timeline: a
+    /// claim's anchor gives what its tier required then.
+    let anchored: [ObjectID: GovernanceState]
     /// The approval branches, whose records an open intent shows as
     /// signed but not merged (`BranchApprovals`).
     var branches: ApprovalBranches = .none
@@ -56,9 +59,12 @@ struct DecisionInputs: Sendable {
                     detail: untrusted.detail, approvals: 0, required: 0)
                 return Decision(row: row, verdict: nil, events: kept, stableLine: nil)
             }
+            // What ran is shown with the approvals its claim counted.
+            let atClaim = ClaimApprovals.counts(
+                settled, repository: repository, governance: { anchored[$0] }, fallback: lastTrusted)
             let row = OpsStatus.IntentStatus(
                 id: id, kind: intent?.kind, tier: settled.tier, state: settled.state, reason: settled.reason,
-                detail: settled.detail, approvals: 0, required: 0)
+                detail: settled.detail, approvals: atClaim?.counted ?? 0, required: atClaim?.required ?? 0)
             return Decision(row: row, verdict: settled, events: kept, stableLine: nil)
         }
         let intentApprovals = try index.approvals(for: id)
@@ -67,9 +73,16 @@ struct DecisionInputs: Sendable {
         if verdict.state == .ready, let violation {
             verdict = verdict.blocked(by: violation)
         }
+        // A claimed or settled intent counts the approvals its claim
+        // relied on, not today's tally (a key rotated since would make
+        // that "0 of 1"); a ready one a dispatcher would not run says why.
+        let atClaim = ClaimApprovals.counts(
+            verdict, repository: repository, governance: { anchored[$0] }, fallback: trusted)
         var row = OpsStatus.IntentStatus(
             id: id, kind: verdict.intent?.kind, tier: verdict.tier, state: verdict.state, reason: verdict.reason,
-            detail: verdict.detail, approvals: verdict.approvalsCounted, required: verdict.approvalsRequired)
+            detail: DispatchBlock.of(verdict)?.sentence ?? verdict.detail,
+            approvals: atClaim?.counted ?? verdict.approvalsCounted,
+            required: atClaim?.required ?? verdict.approvalsRequired)
         // Only an open intent reads its branch: a settled row never shows
         // one, so a warm status reads a few references, not one per intent.
         if verdict.state == .blocked {

@@ -102,7 +102,9 @@ public struct StatusEvaluator {
         }
         var decisionInputs = DecisionInputs(
             files: read, headTree: headTree, trusted: trusted, lastTrusted: lastTrusted, governance: governance,
-            violation: violation, now: now, keepEverything: keepEverything, approvals: index?.shape)
+            violation: violation, now: now, keepEverything: keepEverything, approvals: index?.shape,
+            anchored: Dictionary(
+                (timeline?.points ?? []).map { ($0.commit, $0.trusted) }, uniquingKeysWith: { first, _ in first }))
         if trusted != nil { decisionInputs.branches = ApprovalBranches(remote: ops.remote) }
         let inputs = decisionInputs
         let ids = read.intentIDs
@@ -142,9 +144,17 @@ public struct StatusEvaluator {
                 ).save(to: snapshot)
             }
         }
+        // What `writ show` and the report say of each claim's approvals.
+        var claims: [IntentID: ClaimApprovals] = [:]
+        if keepEverything, let timeline, let current = trusted ?? lastTrusted {
+            for (id, verdict) in verdicts {
+                claims[id] = ClaimApprovals.read(
+                    verdict, id: id, repository: ops.repository, timeline: timeline, current: current)
+            }
+        }
         return OpsStatus(
             governance: governance, ledger: ledger, intents: intents, verdicts: verdicts, events: keptEvents,
-            policy: trusted?.policy, stored: keepEverything ? .empty : stored)
+            policy: trusted?.policy, stored: keepEverything ? .empty : stored, claims: claims)
     }
 
     /// Intents decided together: the most whose bytes are held at once.

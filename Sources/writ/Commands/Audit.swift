@@ -28,7 +28,10 @@ struct Log: ParsableCommand {
         abstract: "List every ledger event, newest first, with its commit, verified signers and whether it counts.",
         discussion: """
             Each commit's signature is checked against the allowed_signers trusted when it was committed; \
-            an event counts only when that signer may write it (SPEC §3). Exit 3 when governance is not trusted.
+            an event counts only when that signer may write it (SPEC §3). With --all, the timeline also holds \
+            proposals (intent files as the ledger received them), approval and denial records with the governance \
+            merge that brought each in (its committer and signature), and governance adoptions. \
+            Exit 3 when governance is not trusted.
             """)
 
     @OptionGroup var repoOptions: RepoOptions
@@ -37,9 +40,28 @@ struct Log: ParsableCommand {
     @Flag(help: "Print JSON Lines: one object per event, newest first (docs/json.md).")
     var json = false
 
+    @Flag(help: "Add proposals, approval records (with the merge that brought each in) and governance adoptions.")
+    var all = false
+
     func run() throws {
         let target = try AuditTarget(repoOptions, trustOptions)
         let audit = try LedgerAudit(ops: target.ops, trustRoot: target.trustRoot, now: Date())
+        if all {
+            let entries = try AuditTimeline.entries(audit: audit, ops: target.ops)
+            var output = BufferedOutput()
+            for entry in entries {
+                if json {
+                    try entry.encode { output.write(try Output.jsonLine($0, type: entry.type)) }
+                } else {
+                    output.write(Data("\(entry.commit.hex.prefix(12))  \(entry.time)  \(entry.text)\n".utf8))
+                    if case .event(let event) = entry, let why = event.whyNot {
+                        output.write(Data("    \(TerminalText.escape(why))\n".utf8))
+                    }
+                }
+            }
+            output.flush()
+            return
+        }
         if json {
             try Output.printJSONLines(audit.newestFirst)
             return
@@ -48,8 +70,10 @@ struct Log: ParsableCommand {
             let signers =
                 event.signers.isEmpty ? event.signature.rawValue : event.signers.map(\.rawValue).joined(separator: ",")
             let counts = event.counts ? "counts" : "IGNORED"
-            print("\(event.commit.hex.prefix(12))  \(event.commitTime)  \(signers)  \(counts)  \(event.summary)")
-            if let why = event.whyNot { print("    \(why)") }
+            print(
+                "\(event.commit.hex.prefix(12))  \(event.commitTime)  \(TerminalText.escape(signers))  \(counts)  "
+                    + TerminalText.escape(event.summary))
+            if let why = event.whyNot { print("    \(TerminalText.escape(why))") }
         }
     }
 }

@@ -161,6 +161,9 @@ struct Heartbeat: Encodable {
     let skipped: ReasonCode?
     let lockRecovered: Bool
     let counts: [String: Int]
+    /// Entries a person must look at (`RunReport.needsAttention`): what
+    /// makes `--once` exit 1, counted on every poll while it lasts.
+    let attention: Int
     let intents: [RunReport.Entry]
 
     /// Every result a poll reports, so each count is present even when zero.
@@ -175,6 +178,7 @@ struct Heartbeat: Encodable {
             uniqueKeysWithValues: Self.results.map { result in
                 (result.rawValue, report.intents.count { $0.result == result })
             })
+        attention = report.needsAttention.count
         intents = report.intents
     }
 
@@ -184,6 +188,7 @@ struct Heartbeat: Encodable {
         skipped = reason
         lockRecovered = false
         counts = Dictionary(uniqueKeysWithValues: Self.results.map { ($0.rawValue, 0) })
+        attention = 0
         intents = []
     }
 
@@ -199,11 +204,12 @@ struct Heartbeat: Encodable {
             return "\(time) skipped: \(skipped.rawValue) (\(why))"
         }
         let tally = Self.results.map { "\($0.rawValue) \(counts[$0.rawValue] ?? 0)" }.joined(separator: ", ")
-        return "\(time) \(runID ?? "-"): \(tally)" + (lockRecovered ? " (recovered a stale lock)" : "")
+        return "\(time) \(runID ?? "-"): \(tally)" + (attention > 0 ? ", \(attention) need(s) attention" : "")
+            + (lockRecovered ? " (recovered a stale lock)" : "")
     }
 
     private enum Keys: String, CodingKey {
-        case schema, type, time, skipped, counts, intents
+        case schema, type, time, skipped, counts, attention, intents
         case runID = "run_id"
         case lockRecovered = "lock_recovered"
     }
@@ -217,6 +223,7 @@ struct Heartbeat: Encodable {
         try container.encode(skipped, forKey: .skipped)
         try container.encode(lockRecovered, forKey: .lockRecovered)
         try container.encode(counts, forKey: .counts)
+        try container.encode(attention, forKey: .attention)
         try container.encode(intents, forKey: .intents)
     }
 }

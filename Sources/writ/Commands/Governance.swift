@@ -253,12 +253,14 @@ struct Governance: ParsableCommand {
 
         func run() throws {
             let (ops, root) = try trustOptions.resolve(repoOptions)
-            let progress = try GovernanceProgress.evaluate(
-                ops: ops, trustRoot: try Governance.requireTrustRoot(root), branch: branch, now: Date())
+            let trustRoot = try Governance.requireTrustRoot(root)
+            let progress = try GovernanceProgress.evaluate(ops: ops, trustRoot: trustRoot, branch: branch, now: Date())
+            let audit = try GovernanceAudit(ops: ops, trustRoot: trustRoot, now: Date())
             if json {
-                try Output.printJSON(GovernanceStatusJSON(progress))
+                try Output.printJSON(GovernanceStatusJSON(progress, audit: audit))
             } else {
                 GovernanceStatusText.print(progress)
+                GovernanceStatusText.print(audit)
             }
             if !progress.headTrusted { throw ExitCode(ExitStatus.runtime) }
         }
@@ -277,10 +279,24 @@ private struct GovernanceStatusJSON: Encodable {
         let commit: String, branch: String?, digest: String?, replaces: String, malformed: String?
         let adoptable: Bool, quorums: [Quorum], discarded: [Discarded]
     }
+    struct Signer: Encodable {
+        let line: Int, principals: String, options: String?, key_type: String, fingerprint: String, comment: String
+    }
     let trusted_commit: String, trusted_digest: String, head: String, head_trusted: Bool
     let reason: String?, detail: String, pending: Pending?
+    /// The trusted allowed_signers, key by key, and the commit it is from.
+    let signers: [Signer], signers_commit: String
+    /// Adopted governance commits after the trust root, with committer and signature.
+    let adoptions: [GovernanceAdoption]
 
-    init(_ progress: GovernanceProgress) {
+    init(_ progress: GovernanceProgress, audit: GovernanceAudit) {
+        signers = audit.signers.map {
+            Signer(
+                line: $0.line, principals: $0.principals, options: $0.options, key_type: $0.keyType,
+                fingerprint: $0.fingerprint, comment: $0.comment)
+        }
+        signers_commit = audit.signersCommit.hex
+        adoptions = audit.adoptions
         trusted_commit = progress.trusted.commit.hex
         trusted_digest = progress.trusted.digest.description
         head = progress.head.hex
@@ -306,6 +322,29 @@ private struct GovernanceStatusJSON: Encodable {
 
 /// The human rendering of `writ governance status`.
 private enum GovernanceStatusText {
+    /// The trusted signers by fingerprint (compare with `ssh-keygen -lf`),
+    /// then each adoption's committer and signature; all escaped.
+    static func print(_ audit: GovernanceAudit) {
+        Swift.print("signers (allowed_signers of \(audit.signersCommit.hex.prefix(12))):")
+        for signer in audit.signers {
+            let options = signer.options.map { " [\(TerminalText.escape($0))]" } ?? ""
+            let comment = signer.comment.isEmpty ? "" : "  \(TerminalText.escape(signer.comment))"
+            Swift.print(
+                "  \(TerminalText.escape(signer.principals))\(options)  \(signer.keyType) \(signer.fingerprint)\(comment)"
+            )
+        }
+        if audit.adoptions.isEmpty {
+            Swift.print("adoptions: none since the trust root")
+            return
+        }
+        Swift.print("adoptions:")
+        for adoption in audit.adoptions {
+            Swift.print(
+                "  \(adoption.commit.hex.prefix(12)) at \(adoption.attestation.committedAt): \(adoption.digest), "
+                    + "committed by \(adoption.attestation.committer), \(adoption.attestation.signatureText)")
+        }
+    }
+
     static func print(_ progress: GovernanceProgress) {
         Swift.print("trusted: \(progress.trusted.digest) at \(progress.trusted.commit.hex)")
         Swift.print(

@@ -149,12 +149,20 @@ struct ShownIntent: Encodable {
     let approvalBranch: BranchApprovals?
     let events: [Event]
     let outcome: Outcome?
+    /// For a claimed or settled intent: the approvals its claim counted.
+    let claimApprovals: ClaimApprovalsJSON?
+    /// For a ready intent: why a dispatcher did not run it.
+    let dispatchBlocked: DispatchBlockJSON?
+    /// A remote write made in record mode: its projection, nothing sent.
+    let recorded: RecordedJSON?
     /// The command to run next, or a sentence when no command helps.
     let next: String?
 
     enum CodingKeys: String, CodingKey {
         case id, summary, kind, tier, proposer, target, params, state, reason, detail, governance, gates
-        case approvals, required, counted, discarded, events, outcome, next
+        case approvals, required, counted, discarded, events, outcome, next, recorded
+        case claimApprovals = "claim_approvals"
+        case dispatchBlocked = "dispatch_blocked"
         case createdAt = "created_at"
         case expiresAt = "expires_at"
         case idempotencyKey = "idempotency_key"
@@ -235,15 +243,20 @@ struct ShownIntent: Encodable {
                 default: nil
                 }
             }.first
-        var next = Self.nextStep(
-            id: line.id.rawValue, state: line.state, reason: line.reason, trusted: status.governance.trusted,
-            missingApprovals: line.approvals < line.required, missingGate: gates.first { $0.status != "PASS" }?.name,
-            signerFlags: signerFlags)
-        // The branch holds the quorum: merging it is what is left to do.
-        if let branch = line.approvalBranch, branch.holdsQuorum, line.reason == .notApproved, let mergeCommand {
+        claimApprovals = status.claims[line.id].map(ClaimApprovalsJSON.init)
+        dispatchBlocked = status.dispatchBlock(line.id).map(DispatchBlockJSON.init)
+        recorded = outcome == nil ? status.recordedProjection(line.id).map(RecordedJSON.init) : nil
+        if let block = dispatchBlocked {
+            next = "\(block.reason) is for the dispatcher's host to fix (docs/dispatch.md); it tries again every poll"
+        } else if let branch = line.approvalBranch, branch.holdsQuorum, line.reason == .notApproved, let mergeCommand {
+            // The branch holds the quorum: merging it is what is left to do.
             next = "merge \(branch.branch): \(mergeCommand)"
+        } else {
+            next = Self.nextStep(
+                id: line.id.rawValue, state: line.state, reason: line.reason, trusted: status.governance.trusted,
+                missingApprovals: line.approvals < line.required, missingGate: gates.first { $0.status != "PASS" }?.name,
+                signerFlags: signerFlags)
         }
-        self.next = next
     }
 
     /// The hint for the next step: a command when one helps, a sentence
@@ -326,6 +339,7 @@ extension ShownIntent {
     }
 
     private var approvalLines: [String] {
+        if let claimApprovals { return claimApprovalLines(claimApprovals) }
         var lines: [String] = []
         let roles = approverRoles.isEmpty ? "" : " (roles \(approverRoles.joined(separator: ", ")))"
         lines.append("  approvals: \(approvals) of \(required)\(roles)")
@@ -353,7 +367,39 @@ extension ShownIntent {
         return lines
     }
 
+    /// A claimed or settled intent: the approvals its claim counted, each
+    /// with what became of its key since; records discarded today for
+    /// those approvers (a key rotated since) are not listed again.
+    private func claimApprovalLines(_ claim: ClaimApprovalsJSON) -> [String] {
+        var lines = [
+            "  approvals: \(claim.approvals.count) of \(claim.required) at the claim "
+                + "(ledger commit \(claim.claimCommit.prefix(12)), \(TerminalText.escape(claim.runID)))"
+        ]
+        for approval in claim.approvals {
+            let key = approval.keyFingerprint.map { ", key \($0)" } ?? ""
+            lines.append(
+                "    ✓ \(TerminalText.escape(approval.approver)) (counted at the claim), merged in "
+                    + "\(approval.commit.prefix(12)), record \(approval.recordDigest)\(key)"
+                    + (approval.keyNote.map { " — \($0)" } ?? ""))
+        }
+        let approvers = Set(claim.approvals.map(\.approver))
+        for record in discarded
+        where !(record.kind == .approval && approvers.contains(record.principal?.rawValue ?? "")) {
+            lines.append(
+                "    ✗ \(record.kind.rawValue) \(record.path): \(record.reason.rawValue) — "
+                    + TerminalText.escape(record.detail))
+        }
+        return lines
+    }
+
     private var outcomeLines: [String] {
+        if outcome == nil, let recorded {
+            return [
+                "  outcome:  \(RecordedProjection.notice) (\(TerminalText.escape(recorded.operation)) on "
+                    + "\(TerminalText.escape(recorded.target)), projection at \(recorded.at), commit "
+                    + "\(recorded.commit.prefix(12)))"
+            ]
+        }
         guard let outcome else { return ["  outcome:  none yet"] }
         var lines = [
             "  outcome:  \(outcome.event), exit \(outcome.exitCode) in \(outcome.durationMs) ms at \(outcome.at) "
@@ -367,10 +413,111 @@ extension ShownIntent {
             lines.append("    \(name) tail (redacted):")
             // A tail usually ends in a newline; it does not make a line of its own.
             let body = tail.hasSuffix("\n") ? String(tail.dropLast()) : tail
+            // Executor output is untrusted: no control character reaches the terminal.
             for line in body.split(separator: "\n", omittingEmptySubsequences: false) {
-                lines.append("      | \(line)")
+                lines.append("      | \(TerminalText.escape(String(line)))")
             }
         }
         return lines
+    }
+}
+
+/// `writ show --json`'s `claim_approvals`.
+struct ClaimApprovalsJSON: Encodable {
+    struct Approval: Encodable {
+        let approver: String
+        let commit: String
+        let recordDigest: String
+        let keyFingerprint: String?
+        /// `rotated` or `revoked`, when the trusted allowed_signers no longer lists the key.
+        let keyChange: String?
+        /// The adopted governance commit that dropped the key.
+        let keyChangedIn: String?
+        /// "bob's key was rotated later in <commit>", escaped.
+        let keyNote: String?
+
+        enum CodingKeys: String, CodingKey {
+            case approver, commit
+            case recordDigest = "record_digest"
+            case keyFingerprint = "key_fingerprint"
+            case keyChange = "key_change"
+            case keyChangedIn = "key_changed_in"
+            case keyNote = "key_note"
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(approver, forKey: .approver)
+            try container.encode(commit, forKey: .commit)
+            try container.encode(recordDigest, forKey: .recordDigest)
+            try container.encode(keyFingerprint, forKey: .keyFingerprint)
+            try container.encode(keyChange, forKey: .keyChange)
+            try container.encode(keyChangedIn, forKey: .keyChangedIn)
+            try container.encode(keyNote, forKey: .keyNote)
+        }
+    }
+    let claimCommit: String
+    let runID: String
+    let tier: String
+    let required: Int
+    let approvals: [Approval]
+
+    enum CodingKeys: String, CodingKey {
+        case tier, required, approvals
+        case claimCommit = "claim_commit"
+        case runID = "run_id"
+    }
+
+    init(_ claim: ClaimApprovals) {
+        claimCommit = claim.claimCommit.hex
+        runID = claim.runID
+        tier = claim.tier.rawValue
+        required = claim.required
+        approvals = claim.entries.map { entry in
+            Approval(
+                approver: entry.approver.rawValue, commit: entry.commit.hex,
+                recordDigest: entry.recordDigest.description, keyFingerprint: entry.keyFingerprint,
+                keyChange: entry.keyChange?.kind.rawValue, keyChangedIn: entry.keyChange?.commit?.hex,
+                keyNote: entry.keyChange?.sentence(for: entry.approver))
+        }
+    }
+}
+
+/// `writ show --json`'s `dispatch_blocked`.
+struct DispatchBlockJSON: Encodable {
+    let actor: String
+    let reason: String
+    let detail: String
+    let at: String
+    let commit: String
+    /// "ready per policy, blocked on …", escaped.
+    let text: String
+
+    init(_ block: DispatchBlock) {
+        actor = block.actor.rawValue
+        reason = block.reason.rawValue
+        detail = block.detail
+        at = block.at.rfc3339
+        commit = block.commit.hex
+        text = block.sentence
+    }
+}
+
+/// `writ show --json`'s `recorded`.
+struct RecordedJSON: Encodable {
+    let operation: String
+    let target: String
+    let key: String
+    let at: String
+    let commit: String
+    let note: String
+
+    init(_ recorded: RecordedProjection) {
+        operation = recorded.operation
+        target = recorded.target
+        key = recorded.key
+        at = recorded.at.rfc3339
+        commit = recorded.commit.hex
+        note = RecordedProjection.notice
     }
 }

@@ -220,6 +220,11 @@ enum StatusTable {
                 zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }
                     .joined(separator: "  ").trimmingCharacters(in: .whitespaces))
         }
+        // A ready intent a dispatcher will not run says why, under the table
+        // (ready rows are never stored, so their verdicts are at hand).
+        for intent in status.intents where intent.state == .ready {
+            if let block = status.dispatchBlock(intent.id) { Swift.print("\(intent.id): \(block.sentence)") }
+        }
         // Signatures waiting on approval branches: shown, never counted.
         for intent in status.intents {
             if let branch = intent.approvalBranch { Swift.print("\(intent.id): \(branch.summary)") }

@@ -56,6 +56,7 @@ import WritKit
         var text = text.replacingOccurrences(of: Timestamp(now).rfc3339, with: "<now>")
         for (pattern, placeholder) in [
             (#"[0-9a-f]{64}"#, "<sha256>"), (#"[0-9a-f]{40}"#, "<commit>"), (#"\b[0-9a-f]{12}\b"#, "<short>"),
+            (#"SHA256:[A-Za-z0-9+/]{43}"#, "<fingerprint>"),
         ] {
             text = text.replacingOccurrences(of: pattern, with: placeholder, options: .regularExpression)
         }
