@@ -104,7 +104,10 @@ struct Status: ParsableCommand {
             }
         }
         if let waitingFor {
-            let principal = try Self.approver(waitingFor, in: status, settings: try repoOptions.operatorConfig())
+            // Only a bare --waiting-for reads .writ.toml: with a dispatcher.toml
+            // as --config, a principal or login is all there is to go on.
+            let settings = waitingFor == Self.configPrincipal ? try repoOptions.operatorConfig() : nil
+            let principal = try Self.approver(waitingFor, in: status, settings: settings)
             status = status.keeping(status.waiting(for: principal))
         }
         if json {

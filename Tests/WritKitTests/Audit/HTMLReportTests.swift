@@ -348,6 +348,7 @@ import WritKit
         #expect(Set(pending.keys) == ["alice@example.com", "bob@example.com", "carol@example.com"])
         for (principal, shown) in pending {
             let waiting = try CLI.run("status", "--config", history.config, "--waiting-for", principal, "--json")
+            #expect(waiting.status == 0, "\(waiting.stderr)")
             let lines = try waiting.jsonLines().filter { $0["type"] as? String == "intent" }
             #expect(shown == lines.count, "pending for \(principal)")
         }
