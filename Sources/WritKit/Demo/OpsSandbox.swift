@@ -18,8 +18,11 @@ public final class OpsSandbox {
     /// principal; every key may sign every writ namespace.
     /// `unlisted` principals get keys too, but no allowed_signers line: a
     /// stranger's key, for showing what writ refuses.
+    /// `signerOptions` gives a principal's allowed_signers line its
+    /// options (`valid-before="20400101"`, say).
     public init(
-        at directory: URL, policy: String, principals: [String], unlisted: [String] = [], extraSigners: String = ""
+        at directory: URL, policy: String, principals: [String], unlisted: [String] = [], extraSigners: String = "",
+        signerOptions: [String: String] = [:]
     ) throws {
         self.directory = directory
         let fileManager = FileManager.default
@@ -32,7 +35,10 @@ public final class OpsSandbox {
             }
             let key = SSHEd25519PrivateKey.generate()
             keys[principal] = key
-            if !unlisted.contains(name) { signers += "\(principal) \(key.publicKey.openSSHLine)\n" }
+            if !unlisted.contains(name) {
+                let options = signerOptions[name].map { $0 + " " } ?? ""
+                signers += "\(principal) \(options)\(key.publicKey.openSSHLine)\n"
+            }
             let keyPath = directory.appendingPathComponent("keys/\(principal)").path
             guard
                 fileManager.createFile(

@@ -67,7 +67,8 @@ public struct DispatcherConfig: Sendable, Equatable {
     private static func parseFields(_ bytes: some Collection<UInt8>, directory: String, path: String) throws
         -> DispatcherConfig
     {
-        let reader = try TOMLRecordReader.parse(bytes, reason: .policyMalformed, record: path, locating: true)
+        let reader = try TOMLRecordReader.parse(
+            bytes, reason: .policyMalformed, record: path, locating: true, hostConfig: true)
         try reader.rejectUnknownKeys(allowing: [
             "ops_repo", "remote", "governance_ref", "ledger_ref", "identity", "signing_key", "state_dir", "profile",
             "trust_root", "clone_root", "lock_ttl", "claim_lease", "report_retention", "max_parallel", "executors",

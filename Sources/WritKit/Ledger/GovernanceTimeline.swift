@@ -16,7 +16,9 @@ public struct GovernanceTimeline {
         /// Its index in `chain`.
         let index: Int
         /// Its committer time: the governance clock at this point. Admins
-        /// merge governance, so this clock is not chosen by a ledger signer.
+        /// merge governance, so this clock is not chosen by a ledger signer;
+        /// a date beyond the processing host's clock does not move it
+        /// (`clockTime`).
         let time: Date
         /// The state trusted after walking the chain up to this commit.
         public let trusted: GovernanceState
@@ -87,7 +89,8 @@ public struct GovernanceTimeline {
         var state = trusted
         var points = [
             Point(
-                commit: start, index: 0, time: try repository.commit(start).committer.date, trusted: state,
+                commit: start, index: 0,
+                time: Self.clockTime(try repository.commit(start).committer.date, after: nil, now: now), trusted: state,
                 headTrusted: true, detail: "")
         ]
         for commit in chain where commit != start {
@@ -102,13 +105,30 @@ public struct GovernanceTimeline {
             if let next = verdict.trusted { state = next }
             points.append(
                 Point(
-                    commit: commit, index: points.count, time: try repository.commit(commit).committer.date,
+                    commit: commit, index: points.count,
+                    time: Self.clockTime(
+                        try repository.commit(commit).committer.date, after: points.last?.time, now: now),
                     trusted: state, headTrusted: verdict.trusted != nil,
                     detail: verdict.trusted == nil ? verdict.detail : ""))
         }
         self.chain = points.map(\.commit)
         self.points = points
         self.indices = Dictionary(points.map { ($0.commit, $0.index) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// How far a committer date may lie ahead of the processing host's
+    /// clock and still count (SPEC §4.4): ordinary skew between machines.
+    static let allowedSkew: TimeInterval = 5 * 60
+
+    /// The governance clock at a commit dated `committed`: its date, unless
+    /// that lies beyond the processing host's clock (`now` + skew), in which
+    /// case the clock does not move (`previous`, or `now` at the start). One
+    /// merge made on a machine whose clock said 2099 would otherwise move
+    /// the clock past every key's `valid-before`, so that a dispatcher's
+    /// own claims stopped counting and an HA partner ran them again.
+    static func clockTime(_ committed: Date, after previous: Date?, now: Date) -> Date {
+        guard committed > now.addingTimeInterval(allowedSkew) else { return committed }
+        return previous ?? now
     }
 
     /// The start of the timeline (the trust root, for a full timeline).

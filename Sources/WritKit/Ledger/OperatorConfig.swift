@@ -35,7 +35,8 @@ public struct OperatorConfig: Sendable, Equatable {
     public static func parse(_ bytes: some Collection<UInt8>, path: String, directory: String) throws -> OperatorConfig
     {
         do {
-            let reader = try TOMLRecordReader.parse(bytes, reason: .policyMalformed, record: path, locating: true)
+            let reader = try TOMLRecordReader.parse(
+                bytes, reason: .policyMalformed, record: path, locating: true, hostConfig: true)
             try reader.rejectUnknownKeys(allowing: [
                 "trust_root", "principal", "key", "remote", "governance_ref", "ledger_ref", "env_file",
             ])
@@ -82,7 +83,8 @@ public struct OperatorConfig: Sendable, Equatable {
     /// accept either kind through one `--config`.
     public static func isDispatcherConfig(_ path: String) throws -> Bool {
         let bytes = try read(path)
-        guard let reader = try? TOMLRecordReader.parse(bytes, reason: .policyMalformed, record: path) else {
+        guard let reader = try? TOMLRecordReader.parse(bytes, reason: .policyMalformed, record: path, hostConfig: true)
+        else {
             return false
         }
         return reader.keys.contains("ops_repo")

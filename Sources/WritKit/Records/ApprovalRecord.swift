@@ -2,7 +2,8 @@
 /// the governance branch (SPEC §2), signed next to it under namespace
 /// `writ-approval`.
 ///
-/// `note` is free text and decides nothing; it may span lines.
+/// `note` is free text and decides nothing; like all record text it holds
+/// no control character (SPEC §3), so it is one line.
 public struct ApprovalRecord: Sendable, Equatable {
     let schema: Int
     public let intent: IntentID
@@ -25,8 +26,8 @@ public struct ApprovalRecord: Sendable, Equatable {
         guard approver.rawValue != GovernancePath.reservedPrincipal else {
             throw WritError(.approvalMalformed, "approval record: the principal name \"request\" is reserved")
         }
-        if let note, note.unicodeScalars.contains("\0") {
-            throw WritError(.approvalMalformed, "approval record: field 'note' contains a NUL character")
+        if let note, let problem = RecordText.problem(in: note) {
+            throw WritError(.approvalMalformed, "approval record: field 'note' \(problem)")
         }
         self.schema = 1
         self.intent = intent

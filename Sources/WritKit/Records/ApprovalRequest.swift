@@ -86,7 +86,7 @@ public struct ApprovalRequest: Sendable, Equatable {
             createdAt: try root.requiredTimestamp("created_at"),
             approvalsRequired: try root.requiredInt("approvals_required"),
             roles: try root.stringArray("roles") ?? [],
-            intentTOML: try root.requiredString("intent_toml"))
+            intentTOML: try root.requiredRecordText("intent_toml"))
         guard request.intentDigest == statedDigest else {
             throw WritError(
                 .approvalMalformed,

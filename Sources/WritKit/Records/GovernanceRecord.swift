@@ -31,8 +31,8 @@ public struct GovernanceRecord: Sendable, Equatable {
             throw WritError(
                 .approvalMalformed, "governance record: field 'replaces' equals 'governance_digest' (\(replaces))")
         }
-        if let note, note.unicodeScalars.contains("\0") {
-            throw WritError(.approvalMalformed, "governance record: field 'note' contains a NUL character")
+        if let note, let problem = RecordText.problem(in: note) {
+            throw WritError(.approvalMalformed, "governance record: field 'note' \(problem)")
         }
         self.schema = 1
         self.governanceDigest = governanceDigest

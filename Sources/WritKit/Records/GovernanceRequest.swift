@@ -47,7 +47,7 @@ public struct GovernanceRequest: Sendable, Equatable {
         else {
             throw fail("changes", "must list \"policy.toml\" and/or \"allowed_signers\", in that order, once each")
         }
-        if let note, note.unicodeScalars.contains("\0") { throw fail("note", "contains a NUL character") }
+        if let note, let problem = RecordText.problem(in: note) { throw fail("note", problem) }
         self.schema = 1
         self.governanceDigest = digest
         self.replaces = replaces

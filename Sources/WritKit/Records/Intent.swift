@@ -41,6 +41,15 @@ public struct Intent: Sendable, Equatable {
             WritError(.intentMalformed, "intent: field '\(field)' \(message)")
         }
         guard RecordName.isValid(kind) else { throw fail("kind", "is not a valid kind name: \(quoted: kind)") }
+        // Record text holds no control or bidi-control character (SPEC §3).
+        let texts =
+            [("summary", summary), ("target.repo", target.repo)]
+            + [("idempotency_key", idempotencyKey), ("target.branch", target.branch)].compactMap { name, value in
+                value.map { (name, $0) }
+            } + params.sorted { $0.key < $1.key }.map { ("params.\($0.key)", $0.value) }
+        for (field, text) in texts {
+            if let problem = RecordText.problem(in: text) { throw fail(field, problem) }
+        }
         guard !summary.isEmpty, RecordName.isSingleLine(summary) else {
             throw fail("summary", "must be one non-empty line")
         }
@@ -64,11 +73,10 @@ public struct Intent: Sendable, Equatable {
                 throw fail("target.branch", "must be one non-empty line without spaces")
             }
         }
-        for (name, value) in params.sorted(by: { $0.key < $1.key }) {
+        for name in params.keys.sorted() {
             guard RecordName.isValid(name) else {
                 throw fail("params", "has an invalid parameter name \(quoted: name)")
             }
-            guard !value.unicodeScalars.contains("\0") else { throw fail("params.\(name)", "contains a NUL character") }
         }
         self.schema = 1
         self.id = id

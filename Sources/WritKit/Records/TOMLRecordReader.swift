@@ -14,12 +14,17 @@ struct TOMLRecordReader {
     /// the line (`FILE:LINE: ...`); nil for records, whose errors name the
     /// record and field only.
     var source: String?
+    /// Whether its strings are record text, which may hold no control or
+    /// bidi-control character (SPEC §3); false for a host's own config.
+    var untrustedText = true
 
     /// Parses `bytes` after the byte-level checks of `RecordBytes`. With
-    /// `locating`, errors about a field name its line in the file.
-    static func parse(_ bytes: some Collection<UInt8>, reason: ReasonCode, record: String, locating: Bool = false)
-        throws -> TOMLRecordReader
-    {
+    /// `locating`, errors about a field name its line in the file; a
+    /// `hostConfig` (.writ.toml, dispatcher.toml) is not record text.
+    static func parse(
+        _ bytes: some Collection<UInt8>, reason: ReasonCode, record: String, locating: Bool = false,
+        hostConfig: Bool = false
+    ) throws -> TOMLRecordReader {
         let text = try RecordBytes.text(bytes, reason: reason, record: record)
         // A NUL inside a value or key would be cut short by every C string
         // reader downstream (an executor's argv, the environment), so the
@@ -31,7 +36,7 @@ struct TOMLRecordReader {
         do {
             return TOMLRecordReader(
                 table: try TOMLParser.parse(text), tablePath: "", reason: reason, record: record,
-                source: locating ? text : nil)
+                source: locating ? text : nil, untrustedText: !hostConfig)
         } catch {
             if locating {
                 throw WritError(reason, "\(record):\(error.line):\(error.column): TOML parse error: \(error.message)")
@@ -96,6 +101,28 @@ struct TOMLRecordReader {
         guard case .string(let text) = value else {
             throw fail(key, "must be a string, found \(typeName(value))")
         }
+        try checkText(text, key)
+        return text
+    }
+
+    /// Record text holds no control or bidi-control character (SPEC §3);
+    /// a host config read with this reader is not record text.
+    private func checkText(_ text: String, _ key: String) throws {
+        guard untrustedText, let problem = RecordText.problem(in: text) else { return }
+        throw fail(key, problem)
+    }
+
+    /// A string field that holds a whole TOML file's text (`intent_toml`):
+    /// TOML's own whitespace and line breaks (tab, CR, LF) separate its
+    /// lines and tokens, and nothing else record text may not hold is
+    /// allowed.
+    func requiredRecordText(_ key: String) throws -> String {
+        guard let value = value(key) else { throw fail(key, "is missing") }
+        guard case .string(let text) = value else {
+            throw fail(key, "must be a string, found \(typeName(value))")
+        }
+        let layout: Set<Unicode.Scalar> = ["\t", "\r", "\n"]
+        try checkText(String(String.UnicodeScalarView(text.unicodeScalars.filter { !layout.contains($0) })), key)
         return text
     }
 
@@ -135,6 +162,7 @@ struct TOMLRecordReader {
             guard case .string(let text) = element else {
                 throw fail("\(key)[\(index)]", "must be a string, found \(typeName(element))")
             }
+            try checkText(text, "\(key)[\(index)]")
             out.append(text)
         }
         return out
@@ -146,7 +174,8 @@ struct TOMLRecordReader {
             throw fail(key, "must be a table, found \(typeName(value))")
         }
         return TOMLRecordReader(
-            table: table, tablePath: fieldName(key), reason: reason, record: record, source: source)
+            table: table, tablePath: fieldName(key), reason: reason, record: record, source: source,
+            untrustedText: untrustedText)
     }
 
     /// Whether `key` holds a table (for a setting with a short and a long form).

@@ -18,12 +18,12 @@ struct DispatchFixture {
     /// key out (the default, one executor at a time).
     init(
         _ name: String = #function, executors extra: String = "", claimLease: String = "30m", remote: String? = nil,
-        maxParallel: Int? = nil
+        maxParallel: Int? = nil, signerOptions: [String: String] = [:]
     ) throws {
         directory = try GitTestSupport.scratch(name)
         sandbox = try OpsSandbox(
             at: directory, policy: OpsSandbox.demoPolicy, principals: OpsSandbox.demoPrincipals,
-            unlisted: ["mallory@example.com"])
+            unlisted: ["mallory@example.com"], signerOptions: signerOptions)
         runsFile = directory.appendingPathComponent("runs.txt")
         // A real (empty) clone: preflight accepts only a work tree root.
         _ = try Repository.create(at: directory.appendingPathComponent("clones/\(Self.target)").path, bare: false)

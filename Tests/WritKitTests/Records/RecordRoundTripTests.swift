@@ -16,7 +16,7 @@ import Testing
             idempotencyKey: "k-1", requires: ["verification", "lint"],
             target: .init(repo: "github.com/org/app", branch: "release/1.x"),
             params: [
-                "version": "1.2.3", "tab": "a\tb", "multi": "line one\nline two\r\n", "with space": "x", "empty": "",
+                "version": "1.2.3", "quote": "a\"b", "unicode": "ünïcode 🙂", "with space": "x", "empty": "",
             ].filter {
                 RecordName.isValid($0.key)
             })
@@ -41,6 +41,56 @@ import Testing
             try Intent(
                 id: id, kind: "release", proposer: alice, createdAt: when, summary: "s", target: .init(repo: "r"),
                 params: ["bad name": "x"])
+        }
+    }
+
+    /// What an approver sees is what they sign (SPEC §3): an intent whose
+    /// text holds a C0 or C1 control, DEL or a bidi control is malformed,
+    /// written by writ or read from the ledger; the same text without it is fine.
+    @Test(arguments: [
+        "\u{0}", "\u{1}", "\t", "\n", "\r", "\u{1B}[2J", "\u{1B}]52;c;cGF5bG9hZA==\u{7}", "\u{7F}", "\u{85}", "\u{9B}",
+        "\u{202A}", "\u{202E}", "\u{2066}", "\u{2069}", "\u{200E}", "\u{200F}", "\u{61C}",
+    ])
+    func intentTextWithAControlCharacterIsMalformed(hostile: String) throws {
+        let fields: [(String, (String) throws -> Intent)] = [
+            (
+                "summary",
+                {
+                    try Intent(
+                        id: id, kind: "k", proposer: alice, createdAt: when, summary: "a\($0)b",
+                        target: .init(repo: "r"))
+                }
+            ),
+            (
+                "param",
+                {
+                    try Intent(
+                        id: id, kind: "k", proposer: alice, createdAt: when, summary: "s", target: .init(repo: "r"),
+                        params: ["v": "1\($0)2"])
+                }
+            ),
+            (
+                "branch",
+                {
+                    try Intent(
+                        id: id, kind: "k", proposer: alice, createdAt: when, summary: "s",
+                        target: .init(repo: "r", branch: "m\($0)"))
+                }
+            ),
+        ]
+        for (field, make) in fields {
+            #expect(throws: WritError.self, "\(field) with \(hostile.debugDescription)") { try make(hostile) }
+            _ = try make("")
+        }
+        // The parser refuses the same text written by hand (a TOML escape).
+        let escaped = hostile.unicodeScalars.map { String(format: "\\u%04X", $0.value) }.joined()
+        let text = RecordFixtures.intent.replacingOccurrences(
+            of: "summary = \"", with: "summary = \"\(escaped)")
+        #expect(text != RecordFixtures.intent)
+        #expect {
+            try Intent.parse(RecordFixtures.bytes(text))
+        } throws: { error in
+            (error as? WritError)?.reason == .intentMalformed
         }
     }
 
@@ -91,7 +141,7 @@ import Testing
     }
 
     @Test func approvalWriterRoundTrips() throws {
-        for note in [nil, "plain", "line\nbreak \"quoted\" \\ \u{7f}"] as [String?] {
+        for note in [nil, "plain", "quoted \" backslash \\ ünïcode"] as [String?] {
             let record = try ApprovalRecord(
                 intent: id, intentDigest: ContentDigest.sha256(of: [1]), tier: .high, decision: .deny, approver: alice,
                 createdAt: when, expiresAt: note == nil ? nil : when.adding(seconds: 60), note: note)
@@ -102,6 +152,14 @@ import Testing
             try ApprovalRecord(
                 intent: id, intentDigest: ContentDigest.sha256(of: [1]), tier: .high, decision: .approve,
                 approver: Principal("request")!, createdAt: when)
+        }
+        // Record text holds no control or bidi-control character (SPEC §3).
+        for note in ["line\nbreak", "del \u{7f}", "tab\t", "c1 \u{85}", "bidi \u{202E}evil", "mark \u{200F}"] {
+            #expect(throws: WritError.self, "\(note.debugDescription)") {
+                try ApprovalRecord(
+                    intent: id, intentDigest: ContentDigest.sha256(of: [1]), tier: .high, decision: .deny,
+                    approver: alice, createdAt: when, note: note)
+            }
         }
     }
 
