@@ -93,18 +93,52 @@ enum StateFiles {
     /// is private: a file renamed over it later leaves these bytes as they
     /// were. Only for files this process's user alone may write, since a
     /// file cut short under a mapping faults on the bytes it lost.
+    /// `path`'s bytes, mapped, when it is this user's own private file in
+    /// this user's own private folder (`isPrivateDirectory`), nil
+    /// otherwise: for a cache or snapshot whose contents writ trusts.
+    ///
+    /// Judged on the open descriptor, not the path: the file is opened
+    /// without following a symlink (`O_NOFOLLOW`), and `fstat` of that very
+    /// descriptor must show a regular file owned by this user that neither
+    /// group nor others may write. A check by path and a later open by path
+    /// would let another user who can write the folder swap the file in
+    /// between (a forged cache entry making an approval count in `status`).
+    static func mapPrivate(_ path: String) -> Data? {
+        guard isPrivateDirectory((path as NSString).deletingLastPathComponent) else { return nil }
+        let descriptor = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG, status.st_uid == geteuid(),
+            status.st_mode & 0o022 == 0
+        else { return nil }
+        return map(descriptor: descriptor, size: Int(status.st_size))
+    }
+
+    /// Whether `path` is a directory (not a symlink to one) owned by this
+    /// user that neither group nor others may write: nobody else can then
+    /// replace what is in it.
+    static func isPrivateDirectory(_ path: String) -> Bool {
+        var status = stat()
+        guard lstat(path, &status) == 0 else { return false }
+        return (status.st_mode & S_IFMT) == S_IFDIR && status.st_uid == geteuid() && status.st_mode & 0o022 == 0
+    }
+
+    private static func map(descriptor: Int32, size: Int) -> Data? {
+        guard size > 0 else { return Data() }
+        guard let base = mmap(nil, size, PROT_READ, MAP_PRIVATE, descriptor, 0), base != MAP_FAILED else {
+            return nil
+        }
+        return Data(bytesNoCopy: base, count: size, deallocator: .custom { pointer, count in munmap(pointer, count) })
+    }
+
     static func map(_ path: String) -> Data? {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return nil }
         defer { close(descriptor) }
         var status = stat()
         guard fstat(descriptor, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG else { return nil }
-        let size = Int(status.st_size)
-        guard size > 0 else { return Data() }
-        guard let base = mmap(nil, size, PROT_READ, MAP_PRIVATE, descriptor, 0), base != MAP_FAILED else {
-            return nil
-        }
-        return Data(bytesNoCopy: base, count: size, deallocator: .custom { pointer, count in munmap(pointer, count) })
+        return map(descriptor: descriptor, size: Int(status.st_size))
     }
 
     /// The file's bytes, nil when it does not exist; any other failure throws.

@@ -89,6 +89,15 @@ final class RemoteCallbacks {
                 return refuse(
                     .authInsufficient, "the server at \(endpoint.host) asks for a login: set token_secret in [remote]")
             }
+            // A token crosses plain http only to this machine (as the
+            // forge client's api_url rule says): anywhere else, anyone on
+            // the path reads it.
+            guard endpoint.scheme == .https || endpoint.isLoopback else {
+                return refuse(
+                    .authInsufficient,
+                    "the server at \(endpoint.host) asks for the token over plain http; writ sends a token over "
+                        + "http only to 127.0.0.1, ::1 or localhost: use an https URL")
+            }
             guard !offeredToken else {
                 return refuse(
                     .authInsufficient, "the server at \(endpoint.host) refused the token for user \(access.username)")

@@ -64,7 +64,7 @@ struct StatusSnapshot: Sendable {
     /// The snapshot at `url` when it is this user's private file, whole,
     /// and made under `key`; nil otherwise (it is then replaced by the next save).
     static func load(from url: URL, key: Key) -> StatusSnapshot? {
-        guard VerificationCache.isPrivate(url.path), let data = StateFiles.map(url.path),
+        guard let data = StateFiles.mapPrivate(url.path),
             data.count > magic.count, data.prefix(magic.count) == magic
         else { return nil }
         let afterMagic = data.startIndex + magic.count
@@ -88,6 +88,7 @@ struct StatusSnapshot: Sendable {
         try? FileManager.default.createDirectory(
             at: url.deletingLastPathComponent(), withIntermediateDirectories: true,
             attributes: [.posixPermissions: 0o700])
+        guard StateFiles.isPrivateDirectory(url.deletingLastPathComponent().path) else { return }
         try? StateFiles.write([Self.magic + line + Data([0x0A]), rows.storedBytes], to: url.path)
     }
 }

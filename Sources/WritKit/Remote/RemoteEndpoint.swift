@@ -80,6 +80,21 @@ public struct RemoteEndpoint: Sendable, Hashable {
     }
 
     /// `[user[:password]@]host[:port]/path` after the scheme.
+    /// Whether an https user name is a token rather than a login: the
+    /// prefixes GitHub and GitLab give their tokens, or a long unbroken run
+    /// of token characters (a 40-hex classic token, a JWT-like string).
+    static func looksLikeToken(_ user: String) -> Bool {
+        let prefixes = ["ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-", "gldt-"]
+        if prefixes.contains(where: user.hasPrefix) { return true }
+        let tokenCharacters = user.unicodeScalars.allSatisfy {
+            CharacterSet.alphanumerics.contains($0) || $0 == "_" || $0 == "-" || $0 == "."
+        }
+        return tokenCharacters && user.count >= 32
+    }
+
+    /// Whether `host` is this machine (the one place plain http may carry a token).
+    public var isLoopback: Bool { ["127.0.0.1", "::1", "localhost"].contains(host) }
+
     private static func parseAuthority(_ rest: String, scheme: Scheme) throws(Problem) -> RemoteEndpoint {
         let authority = String(rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" })
         var hostPort = Substring(authority)
@@ -88,6 +103,9 @@ public struct RemoteEndpoint: Sendable, Hashable {
             let userInfo = authority[..<at]
             if userInfo.contains(":") { throw .embeddedPassword }
             user = userInfo.removingPercentEncoding ?? String(userInfo)
+            // `https://TOKEN@host`: a token given as the user name is a
+            // secret in the URL all the same.
+            if scheme == .https || scheme == .http, let user, Self.looksLikeToken(user) { throw .embeddedPassword }
             hostPort = authority[authority.index(after: at)...]
         }
         var host: Substring

@@ -149,7 +149,7 @@ public final class VerificationCache: Sendable {
     }
 
     private static func read(_ file: URL, into state: inout State) -> Int {
-        guard isPrivate(file.path), let data = try? Data(contentsOf: file), data.count >= header.count,
+        guard let data = StateFiles.mapPrivate(file.path), data.count >= header.count,
             Array(data.prefix(header.count)) == header
         else { return 0 }
         // A torn last record (a crash while appending) is dropped.
@@ -178,6 +178,9 @@ public final class VerificationCache: Sendable {
         let directory = file.deletingLastPathComponent()
         try? FileManager.default.createDirectory(
             at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        // A folder another user can write is never written into: what this
+        // process saves there could be swapped before the next one reads it.
+        guard StateFiles.isPrivateDirectory(directory.path) else { return }
         let appendable = Self.isPrivate(file.path) && Self.startsWithHeader(file)
         var bytes = appendable ? [UInt8]() : Self.header
         bytes.reserveCapacity(bytes.count + fresh.count * 32)

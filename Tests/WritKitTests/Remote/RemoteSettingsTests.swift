@@ -41,6 +41,74 @@ struct RemoteEndpointTests {
         #expect(shown == "https://[redacted]@github.com/acme/ops.git")
     }
 
+    /// `https://TOKEN@host`: a token given as the user is refused like a
+    /// password, and never repeated; a login as the user is fine.
+    @Test(arguments: [
+        "https://ghp_0123456789abcdefABCDEF0123456789abcd@github.com/acme/ops.git",
+        "https://github_pat_11ABCDEFG0123456789_abcdefghijklmnop@github.com/acme/ops.git",
+        "http://glpat-xxxxxxxxxxxxxxxxxxxx@127.0.0.1:8080/acme/ops.git",
+        "https://0123456789abcdef0123456789abcdef01234567@forgejo.example/acme/ops.git",
+    ])
+    func aTokenAsTheUserIsRefused(url: String) {
+        #expect(throws: RemoteEndpoint.Problem.embeddedPassword) { try RemoteEndpoint.parse(url) }
+        #expect(RemoteEndpoint.redactingUserInfo(url).contains("[redacted]@"))
+    }
+
+    @Test func aLoginAsTheUserIsKept() throws {
+        #expect(try RemoteEndpoint.parse("https://x-access-token@github.com/acme/ops.git").user == "x-access-token")
+        #expect(
+            try RemoteEndpoint.parse("https://writ-dispatch-bot@forgejo.example/acme/ops").user == "writ-dispatch-bot")
+    }
+
+    /// A token crosses plain http only to this machine: a server at another
+    /// address (127.0.0.2 stands for one: it is not 127.0.0.1, ::1 or
+    /// localhost) that asks for a login gets no Authorization header, and
+    /// the fetch is refused as `auth_insufficient`.
+    @Test func theTokenIsNeverSentOverPlainHTTPToAnotherHost() throws {
+        let dir = try GitTestSupport.scratch()
+        defer { GitTestSupport.remove(dir) }
+        let log = dir.appendingPathComponent("requests.log")
+        let portFile = dir.appendingPathComponent("port")
+        let script = """
+            import http.server, sys
+            log = open(sys.argv[2], "a")
+            class Handler(http.server.BaseHTTPRequestHandler):
+                def do_GET(self):
+                    log.write(("AUTH " if self.headers.get("Authorization") else "NOAUTH ") + self.path + "\\n")
+                    log.flush()
+                    self.send_response(401)
+                    self.send_header("WWW-Authenticate", 'Basic realm="git"')
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                def log_message(self, *args):
+                    pass
+            server = http.server.HTTPServer(("127.0.0.2", 0), Handler)
+            open(sys.argv[1], "w").write(str(server.server_address[1]))
+            server.serve_forever()
+            """
+        let server = try BackgroundServer.launch(
+            try PythonServers.python(), ["-c", script, portFile.path, log.path],
+            log: dir.appendingPathComponent("server.log"), portFile: portFile)
+        defer { server.stop() }
+        let repo = try Repository.create(at: dir.appendingPathComponent("clone").path, bare: true)
+        try GitTestSupport.git(
+            dir.appendingPathComponent("clone"), "remote", "add", "origin", "http://127.0.0.2:\(server.port)/ops.git")
+        let secret = "wrt-plain-http-token-5e1f0c"
+        repo.remoteAccess = RemoteAccess(token: secret, timeout: .seconds(20))
+        #expect {
+            try repo.fetch(remote: "origin", refs: ["main"])
+        } throws: { error in
+            guard let error = error as? WritError else { return false }
+            return error.reason == .authInsufficient && error.detail.contains("plain http")
+                && !error.detail.contains(secret)
+        }
+        let requests = try String(contentsOf: log, encoding: .utf8)
+        #expect(requests.contains("NOAUTH"), "the server was asked: \(requests)")
+        #expect(
+            !requests.split(separator: "\n").contains { $0.hasPrefix("AUTH ") },
+            "a token crossed plain http: \(requests)")
+    }
+
     @Test func localPathsAreNotNetworkEndpoints() {
         #expect(throws: RemoteEndpoint.Problem.notNetwork) { try RemoteEndpoint.parse("/srv/ops.git") }
         #expect(throws: RemoteEndpoint.Problem.notNetwork) { try RemoteEndpoint.parse("./a/b:c") }

@@ -200,6 +200,38 @@ struct VerificationCacheTests {
         #expect(VerificationCache().load(from: file) == 0)
     }
 
+    /// The file is judged by its open descriptor in a folder nobody else
+    /// can write: in a `writ/` folder others may write (where another user
+    /// could swap the file between a check and a read), or one reached
+    /// through a symlink, a private file is neither read nor written (the
+    /// status snapshot is read through the same `StateFiles.mapPrivate`).
+    @Test func aFolderOthersCanWriteIsNeitherReadNorWritten() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("writ/verified")
+        let key = VerificationCache.Key(Array(repeating: 5, count: 32))
+        let writer = VerificationCache()
+        writer.insert(key)
+        writer.save(to: file)
+        #expect(VerificationCache().load(from: file) == 1)
+
+        let folder = file.deletingLastPathComponent()
+        try FileManager.default.setAttributes([.posixPermissions: 0o777], ofItemAtPath: folder.path)
+        #expect(VerificationCache().load(from: file) == 0, "a shared folder's file is not read")
+        let before = try Data(contentsOf: file)
+        let other = VerificationCache()
+        other.insert(VerificationCache.Key(Array(repeating: 6, count: 32)))
+        other.save(to: file)
+        #expect(try Data(contentsOf: file) == before, "nothing is written into a shared folder")
+
+        // A private folder reached through a symlink: not this folder.
+        try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: folder.path)
+        let linked = directory.appendingPathComponent("linked")
+        try FileManager.default.createSymbolicLink(at: linked, withDestinationURL: folder)
+        #expect(VerificationCache().load(from: linked.appendingPathComponent("verified")) == 0)
+        #expect(VerificationCache().load(from: file) == 1)
+    }
+
     /// A forged signature whose key a group-writable cache file lists is
     /// still refused: such a file is never read.
     @Test func aPoisonedSharedFileCannotMakeAForgedSignatureCount() throws {
