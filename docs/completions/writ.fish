@@ -319,7 +319,7 @@ complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "wri
 complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ hook pre-receive" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ validate" signers' -l 'signers' -d 'An allowed_signers file: also verify FILE.sig.' -rfka ''
 complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ validate" kind' -l 'kind' -d 'Treat the file as this kind: policy, intent, approval, governance, governance_request, request, audit_event, allowed_signers.' -rfka ''
-complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ validate" json' -l 'json' -d 'Print JSON: {"file", "kind", "valid", "reason", "detail", "signer", "next_signature"}; next_signature is null, "verified" or the reason code FILE.next.sig fails with.'
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ validate" json' -l 'json' -d 'Print JSON: {"file", "kind", "valid", "reason", "detail", "signer", "next_signature"}; next_signature is null, "verified" or the reason code FILE.next.sig fails with; a valid policy adds "governance_version".'
 complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ validate" version' -l 'version' -d 'Show the version.'
 complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ validate" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ governance" version' -l 'version' -d 'Show the version.'

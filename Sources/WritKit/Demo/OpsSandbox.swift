@@ -164,6 +164,7 @@ public final class OpsSandbox {
         [governance]
         approvals = 2
         roles = ["admin"]
+        version = 1
 
         [members]
         alice = "alice@example.com"

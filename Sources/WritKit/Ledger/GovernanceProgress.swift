@@ -6,7 +6,9 @@ import Foundation
 /// The pending change is the governance head when its files are not the
 /// trusted state, or the tip of a proposal branch when one is named. Both
 /// quorums are counted by `GovernanceTrust.quorum`, the rule the trust walk
-/// itself applies, over the records in that commit's own tree.
+/// itself applies, over the records in that commit's own tree, and a
+/// change whose `[governance] version` is not the trusted one + 1 is shown
+/// as never adoptable, as the walk treats it.
 public struct GovernanceProgress: Sendable {
     /// One quorum's count.
     public struct Quorum: Sendable {
@@ -31,6 +33,11 @@ public struct GovernanceProgress: Sendable {
         public let replaces: ContentDigest
         /// Why the change cannot be judged (files missing or malformed), nil when it can.
         public let malformed: String?
+        /// The change's `[governance] version`; nil when malformed.
+        public let version: Int?
+        /// Why the change can never be adopted whatever records it holds:
+        /// its version is not the trusted one + 1 (SPEC §5). Nil when it is.
+        public let versionProblem: String?
         /// The trusted policy's quorum, then the new policy's; empty when malformed.
         public let quorums: [Quorum]
         /// Records that count in neither or only one quorum, with the reason
@@ -38,7 +45,7 @@ public struct GovernanceProgress: Sendable {
         public let discarded: [DiscardedRecord]
 
         /// Whether merging this commit (or its being the head) adopts it.
-        public var adoptable: Bool { malformed == nil && quorums.allSatisfy(\.met) }
+        public var adoptable: Bool { malformed == nil && versionProblem == nil && quorums.allSatisfy(\.met) }
     }
 
     /// The state trusted at the governance head (the previous one while the head is pending).
@@ -90,7 +97,8 @@ public struct GovernanceProgress: Sendable {
         guard let files = try GovernanceWriter(ops: ops).files(at: commit) else {
             return Pending(
                 commit: commit, branch: branch, digest: nil, replaces: trusted.digest,
-                malformed: "commit \(commit.hex) lacks policy.toml or allowed_signers", quorums: [], discarded: [])
+                malformed: "commit \(commit.hex) lacks policy.toml or allowed_signers", version: nil,
+                versionProblem: nil, quorums: [], discarded: [])
         }
         let digest = GovernanceDigest.compute(policy: files.policy, allowedSigners: files.signers)
         let candidate: GovernanceState
@@ -99,13 +107,14 @@ public struct GovernanceProgress: Sendable {
         } catch let error as WritError {
             return Pending(
                 commit: commit, branch: branch, digest: digest, replaces: trusted.digest,
-                malformed: "\(error.reason.rawValue): \(error.detail)", quorums: [], discarded: [])
+                malformed: "\(error.reason.rawValue): \(error.detail)", version: nil, versionProblem: nil, quorums: [],
+                discarded: [])
         }
         if candidate.sameFiles(as: trusted) {
             return Pending(
                 commit: commit, branch: branch, digest: digest, replaces: trusted.digest,
-                malformed: "commit \(commit.hex) holds the trusted state itself: there is no change", quorums: [],
-                discarded: [])
+                malformed: "commit \(commit.hex) holds the trusted state itself: there is no change", version: nil,
+                versionProblem: nil, quorums: [], discarded: [])
         }
         let records = try GovernanceReader(ops: ops).records(in: commit, for: digest)
         var quorums: [Quorum] = []
@@ -125,7 +134,9 @@ public struct GovernanceProgress: Sendable {
             }
         }
         return Pending(
-            commit: commit, branch: branch, digest: digest, replaces: trusted.digest, malformed: nil, quorums: quorums,
+            commit: commit, branch: branch, digest: digest, replaces: trusted.digest, malformed: nil,
+            version: candidate.policy.governanceVersion,
+            versionProblem: GovernanceTrust.versionProblem(candidate, after: trusted), quorums: quorums,
             discarded: discarded.sorted { ($0.path, $0.reason.rawValue) < ($1.path, $1.reason.rawValue) })
     }
 }

@@ -32,31 +32,43 @@ public struct GovernanceWriter {
         public let request: GovernanceRequest
         public let branch: String
         public let commit: ObjectID
+        /// The proposed policy's `[governance] version`: the replaced one's + 1.
+        public let version: Int
     }
 
     /// Commits `policy` and `signers` with their request on
     /// `governance/<digest prefix>`, from the governance head, as `signer`.
     ///
     /// The replaced state is the one trusted from `trustRoot` when given,
-    /// else the governance head's own files. Refused: files that do not
-    /// parse (`policy_malformed`), and files equal to the replaced state
-    /// (nothing to propose).
+    /// else the governance head's own files. The proposed `policy.toml` is
+    /// `policy` with `[governance] version` set to the replaced state's + 1,
+    /// the only version the change can be adopted at (the author's comments
+    /// and layout kept). Refused: files that do not parse, or whose version
+    /// cannot be set textually (`policy_malformed`), and files equal to the
+    /// replaced state but for the version (nothing to propose).
     public func propose(
         policy: Data, signers: Data, trustRoot: ObjectID?, note: String? = nil, as signer: SigningIdentity, now: Date
     ) throws -> Proposal {
         let head = try ops.governanceHead()
-        let proposed = try GovernanceState(commit: head, policyBytes: policy, signersBytes: signers)
         let replaced = try trustRoot.map { try trustedState(from: $0, now: now) } ?? headState(head)
-        guard !proposed.sameFiles(as: replaced) else {
+        // Only the trusted version + 1 is adoptable (SPEC §5): the version
+        // is written here, never typed. Files that differ from the replaced
+        // state in their version alone change nothing.
+        let next = replaced.policy.governanceVersion + 1
+        let policy = try PolicyVersion.setting(next, in: policy)
+        let unchanged = (try? PolicyVersion.setting(next, in: replaced.policyBytes)) ?? replaced.policyBytes
+        guard policy != unchanged || signers != replaced.signersBytes else {
             throw RuntimeError(
                 "the files given are the state of \(replaced.commit.hex) (\(replaced.digest)): nothing to propose",
                 fix: "--policy and --signers: they must differ from the trusted state")
         }
+        _ = try GovernanceState(commit: head, policyBytes: policy, signersBytes: signers)
         let request = try GovernanceRequest(
             replaces: replaced.digest, replacesCommit: replaced.commit, policyDigest: .sha256(of: policy),
             allowedSignersDigest: .sha256(of: signers),
             changes: [
-                policy != replaced.policyBytes ? "policy.toml" : nil,
+                // The version always moves; policy.toml is listed when more does.
+                policy != unchanged ? "policy.toml" : nil,
                 signers != replaced.signersBytes ? "allowed_signers" : nil,
             ].compactMap { $0 }, proposer: signer.principal, createdAt: Timestamp(now), note: note)
         let branch = Self.branch(for: request.governanceDigest)
@@ -71,7 +83,7 @@ public struct GovernanceWriter {
             message: "writ: propose governance \(request.governanceDigest) replacing \(request.replaces)\n",
             signer: signer, at: now, createBranchFrom: head, overwrite: true
         ) { _ in files }
-        return Proposal(request: request, branch: branch, commit: commit)
+        return Proposal(request: request, branch: branch, commit: commit, version: next)
     }
 
     /// What `approve` wrote, and whom the record counts for.
@@ -94,7 +106,9 @@ public struct GovernanceWriter {
     ///
     /// Refused before anything is written: a branch whose `policy.toml` and
     /// `allowed_signers` are not `digest` (`digest_mismatch`); a change
-    /// whose files do not parse (`policy_malformed`); and a record that
+    /// whose files do not parse (`policy_malformed`); a change whose
+    /// `[governance] version` is not the trusted one + 1 (`policy_unapproved`:
+    /// it can never be adopted); and a record that
     /// would count in neither quorum, with the reason it is discarded under
     /// the trusted state (`signer_unknown`, `signer_not_authorized`, ...).
     public func approve(
@@ -135,6 +149,14 @@ public struct GovernanceWriter {
                 fix: "the digest (see writ governance status)")
         }
         let candidate = try GovernanceState(commit: tip, policyBytes: files.policy, signersBytes: files.signers)
+        // A change at any version but the trusted one + 1 is never adopted
+        // (SPEC §5), so a record for it could never count.
+        if let problem = GovernanceTrust.versionProblem(candidate, after: trusted) {
+            throw WritError(
+                .policyUnapproved,
+                "branch '\(branch)' at \(tip.hex) cannot be adopted: \(problem); propose it again with "
+                    + "writ governance propose, which sets the version")
+        }
         let record = try GovernanceRecord(
             governanceDigest: digest, replaces: trusted.digest, decision: .approve, approver: signer.principal,
             createdAt: Timestamp(now), note: note)

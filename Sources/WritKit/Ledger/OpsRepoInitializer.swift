@@ -60,11 +60,15 @@ public struct OpsRepoInitializer: Sendable {
         for ref in [governanceRef, ledgerRef] where try repository.resolve(ref) != nil {
             throw OpsRepoError.alreadyInitialized(branch: ref)
         }
-        let policyBytes = policy ?? Data(PolicyTemplate.text.utf8)
+        var policyBytes = policy ?? Data(PolicyTemplate.text.utf8)
         let signersBytes = allowedSigners ?? Data(PolicyTemplate.allowedSignersHeader.utf8)
         // The trust root must be a state the dispatcher can trust: refuse to
         // pin a policy or signers file that does not parse.
-        _ = try Policy.parse(policyBytes)
+        // A repository starts at [governance] version 1 (SPEC §5); a version
+        // the policy states is kept.
+        if try Policy.parse(policyBytes).governanceVersion == 0 {
+            policyBytes = try PolicyVersion.setting(1, in: policyBytes)
+        }
         guard let signersText = String(data: signersBytes, encoding: .utf8) else {
             throw WritError(.policyMalformed, "allowed_signers is not valid UTF-8")
         }

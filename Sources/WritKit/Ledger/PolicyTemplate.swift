@@ -50,6 +50,8 @@ enum PolicyTemplate {
         [governance]
         approvals = 2
         roles = ["admin"]
+        # +1 with every adopted change; writ governance propose sets it.
+        version = 1
 
         # forge login -> principal (or "blocked"), for writ check-pr.
         [members]

@@ -14,6 +14,8 @@ public struct GovernanceState: Sendable, Equatable {
     let signersBytes: Data
     /// The governance digest of the pair (SPEC §5), what governance records approve.
     public let digest: ContentDigest
+    /// The policy's `[governance] version` (SPEC §5): the next adoptable change carries this + 1.
+    public var governanceVersion: Int { policy.governanceVersion }
 
     /// The largest `allowed_signers` accepted (a file with thousands of keys
     /// fits many times over).

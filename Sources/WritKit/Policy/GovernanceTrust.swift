@@ -99,6 +99,12 @@ enum GovernanceTrust {
                 lastPending = "commit \(commit.commit) is pending and malformed: \(detail)"
                 continue
             }
+            // Digests alone can repeat (T0 → T1 → T0 → T1): a change is
+            // adoptable only at the next version, as TUF root versions are.
+            if let problem = versionProblem(candidate, after: trusted) {
+                lastPending = "commit \(commit.commit) (\(candidate.digest)) is pending: \(problem)"
+                continue
+            }
             let found = try records(commit.commit, candidate.digest)
             let old = quorum(for: candidate.digest, replacing: trusted.digest, records: found, under: trusted, now: now)
             let new = quorum(
@@ -136,6 +142,18 @@ enum GovernanceTrust {
             trusted: trusted, reason: nil,
             detail: "trusted governance state of commit \(trusted.commit) (\(trusted.digest))",
             adopted: adopted)
+    }
+
+    /// Why `candidate` cannot replace `trusted` whatever records it holds:
+    /// its `[governance] version` is not exactly the trusted one's + 1. Nil
+    /// when the version is the next one.
+    static func versionProblem(_ candidate: GovernanceState, after trusted: GovernanceState) -> String? {
+        let next = trusted.policy.governanceVersion + 1
+        let version = candidate.policy.governanceVersion
+        guard version != next else { return nil }
+        return "its [governance] version is \(version), and a change of the trusted state (version "
+            + "\(trusted.policy.governanceVersion)) is adoptable only as version \(next)"
+            + (version <= trusted.policy.governanceVersion ? " (an earlier state is never adopted again)" : "")
     }
 
     /// Whether `records` hold a quorum for the transition from `replaced`

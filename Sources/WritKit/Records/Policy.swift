@@ -41,6 +41,10 @@ public struct Policy: Sendable, Equatable {
     let gateRoles: [String]
     /// `[governance]`.
     let governance: Rule
+    /// `[governance] version`: 0 when absent. A change is adoptable only at
+    /// the trusted state's version + 1 (SPEC §5), so an earlier state can
+    /// never be adopted again with the records that once adopted it.
+    public let governanceVersion: Int
     /// `[members]`: forge login → principal or blocked.
     let members: [String: Member]
 
@@ -50,9 +54,10 @@ public struct Policy: Sendable, Equatable {
     /// Builds a policy, checking the same invariants as parsing.
     init(
         kinds: [String: Tier] = [:], tiers: [Tier: Rule], roles: [String: [Principal]], proposerRoles: [String] = [],
-        gateRoles: [String] = [], governance: Rule, members: [String: Member] = [:]
+        gateRoles: [String] = [], governance: Rule, governanceVersion: Int = 0, members: [String: Member] = [:]
     ) throws {
         self.schema = 1
+        self.governanceVersion = governanceVersion
         self.kinds = kinds
         self.tiers = tiers
         self.roles = roles
@@ -152,7 +157,13 @@ public struct Policy: Sendable, Equatable {
         }
         let proposerRoles = try roleList("proposers")
         let gateRoles = try roleList("gates")
-        let governance = try rule(try root.requiredTable("governance"), approvalsRequired: true)
+        let governanceTable = try root.requiredTable("governance")
+        try governanceTable.rejectUnknownKeys(allowing: ["approvals", "roles", "version"])
+        let governance = Rule(
+            approvals: try governanceTable.requiredInt("approvals"),
+            roles: try governanceTable.stringArray("roles") ?? [])
+        let governanceVersion = try governanceTable.int("version") ?? 0
+        guard governanceVersion >= 0 else { throw governanceTable.fail("version", "must be 0 or more") }
 
         var members: [String: Member] = [:]
         if let table = try root.table("members") {
@@ -169,7 +180,7 @@ public struct Policy: Sendable, Equatable {
         }
         return try Policy(
             kinds: kinds, tiers: tiers, roles: roles, proposerRoles: proposerRoles, gateRoles: gateRoles,
-            governance: governance, members: members)
+            governance: governance, governanceVersion: governanceVersion, members: members)
     }
 
     // MARK: Lookups

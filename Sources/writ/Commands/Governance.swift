@@ -103,7 +103,10 @@ struct Governance: ParsableCommand {
                 The branch starts at the governance head and holds the two files and \
                 approvals/_governance/<digest>/request.toml (what changes, from which trusted state), in one \
                 signed commit. The state replaced is the one trusted from --trust (or --config); without \
-                either, the governance head's own files. Prints the digest, the replaces value and the push line.
+                either, the governance head's own files. The [governance] version of the proposed policy is set \
+                to the replaced state's version + 1, the only version it can be adopted at (the rest of the \
+                file, comments included, is kept as given). Prints the digest, the replaces value, the version \
+                and the push line.
                 """)
 
         @OptionGroup var repoOptions: RepoOptions
@@ -137,18 +140,19 @@ struct Governance: ParsableCommand {
             if json {
                 struct Answer: Encodable {
                     let digest: String, replaces: String, replaces_commit: String, changes: [String]
-                    let branch: String, commit: String, push: String
+                    let branch: String, commit: String, push: String, version: Int
                 }
                 try Output.printJSON(
                     Answer(
                         digest: request.governanceDigest.description, replaces: request.replaces.description,
                         replaces_commit: request.replacesCommit.hex, changes: request.changes, branch: proposal.branch,
-                        commit: proposal.commit.hex, push: push))
+                        commit: proposal.commit.hex, push: push, version: proposal.version))
                 return
             }
             print("Proposed governance \(request.governanceDigest)")
             print("  replaces \(request.replaces) (the state of \(request.replacesCommit.hex))")
             print("  changes  \(request.changes.joined(separator: ", "))")
+            print("  version  \(proposal.version) ([governance] version, the replaced state's + 1)")
             print("  on branch \(proposal.branch) at \(proposal.commit.hex)")
             if pushOptions.push {
                 print(RepoOptions.pushedLine(ops, [proposal.branch]))
@@ -239,7 +243,9 @@ struct Governance: ParsableCommand {
                 The pending change is the governance head when it is not trusted, or --branch's tip. For each \
                 quorum (the trusted policy's, the new policy's): met or not, who is counted, and who of the \
                 policy's [governance] roles has still to sign; then every record that does not count, with its \
-                reason code. Exits 3 (still printing) when the governance head is not trusted.
+                reason code. A change whose [governance] version is not the trusted version + 1 is never \
+                adopted, whatever records it holds; status says so. Exits 3 (still printing) when the governance \
+                head is not trusted.
                 """)
 
         @OptionGroup var repoOptions: RepoOptions
@@ -277,12 +283,13 @@ private struct GovernanceStatusJSON: Encodable {
     }
     struct Pending: Encodable {
         let commit: String, branch: String?, digest: String?, replaces: String, malformed: String?
+        let version: Int?, version_problem: String?
         let adoptable: Bool, quorums: [Quorum], discarded: [Discarded]
     }
     struct Signer: Encodable {
         let line: Int, principals: String, options: String?, key_type: String, fingerprint: String, comment: String
     }
-    let trusted_commit: String, trusted_digest: String, head: String, head_trusted: Bool
+    let trusted_commit: String, trusted_digest: String, trusted_version: Int, head: String, head_trusted: Bool
     let reason: String?, detail: String, pending: Pending?
     /// The trusted allowed_signers, key by key, and the commit it is from.
     let signers: [Signer], signers_commit: String
@@ -299,6 +306,7 @@ private struct GovernanceStatusJSON: Encodable {
         adoptions = audit.adoptions
         trusted_commit = progress.trusted.commit.hex
         trusted_digest = progress.trusted.digest.description
+        trusted_version = progress.trusted.governanceVersion
         head = progress.head.hex
         head_trusted = progress.headTrusted
         reason = progress.reason?.rawValue
@@ -306,7 +314,8 @@ private struct GovernanceStatusJSON: Encodable {
         pending = progress.pending.map { pending in
             Pending(
                 commit: pending.commit.hex, branch: pending.branch, digest: pending.digest?.description,
-                replaces: pending.replaces.description, malformed: pending.malformed, adoptable: pending.adoptable,
+                replaces: pending.replaces.description, malformed: pending.malformed, version: pending.version,
+                version_problem: pending.versionProblem, adoptable: pending.adoptable,
                 quorums: pending.quorums.map {
                     Quorum(
                         policy: $0.policy, required: $0.required, met: $0.met, counted: $0.counted.map(\.rawValue),
@@ -346,7 +355,9 @@ private enum GovernanceStatusText {
     }
 
     static func print(_ progress: GovernanceProgress) {
-        Swift.print("trusted: \(progress.trusted.digest) at \(progress.trusted.commit.hex)")
+        Swift.print(
+            "trusted: \(progress.trusted.digest) at \(progress.trusted.commit.hex), "
+                + "[governance] version \(progress.trusted.governanceVersion)")
         Swift.print(
             "head:    \(progress.head.hex) "
                 + (progress.headTrusted ? "(trusted)" : "NOT TRUSTED (\(progress.reason?.rawValue ?? "?"))"))
@@ -361,6 +372,14 @@ private enum GovernanceStatusText {
         if let malformed = pending.malformed {
             Swift.print("  cannot be adopted: \(malformed)")
             return
+        }
+        if let version = pending.version {
+            Swift.print(
+                "  [governance] version \(version)"
+                    + (pending.versionProblem == nil ? " (the trusted version + 1, as it must be)" : ""))
+        }
+        if let problem = pending.versionProblem {
+            Swift.print("  cannot be adopted whatever it holds: \(problem)")
         }
         for quorum in pending.quorums {
             let counted = quorum.counted.map(\.rawValue).joined(separator: ", ")

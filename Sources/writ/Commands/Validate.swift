@@ -34,7 +34,7 @@ struct Validate: ParsableCommand {
 
     @Flag(
         help:
-            "Print JSON: {\"file\", \"kind\", \"valid\", \"reason\", \"detail\", \"signer\", \"next_signature\"}; next_signature is null, \"verified\" or the reason code FILE.next.sig fails with."
+            "Print JSON: {\"file\", \"kind\", \"valid\", \"reason\", \"detail\", \"signer\", \"next_signature\"}; next_signature is null, \"verified\" or the reason code FILE.next.sig fails with; a valid policy adds \"governance_version\"."
     )
     var json = false
 
@@ -61,6 +61,7 @@ struct Validate: ParsableCommand {
             let bytes = try FileInput.readRequired(file)
             let record = try RecordValidator.validate(path: file, bytes: bytes, as: forcedKind)
             report.kind = record.kind.rawValue
+            if case .policy(let policy) = record { report.governanceVersion = policy.governanceVersion }
             if let signers {
                 let (principal, namespace) = try signatureSubject(of: record)
                 let allowed = try AllowedSignersFile.load(signers)
@@ -127,6 +128,8 @@ struct Validate: ParsableCommand {
         var detail: String?
         var signer: String?
         var nextSignature: String?
+        /// A policy's `[governance] version`; only policies carry the key.
+        var governanceVersion: Int?
 
         func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
@@ -137,10 +140,12 @@ struct Validate: ParsableCommand {
             try container.encode(detail, forKey: .detail)
             try container.encode(signer, forKey: .signer)
             try container.encode(nextSignature, forKey: .nextSignature)
+            try container.encodeIfPresent(governanceVersion, forKey: .governanceVersion)
         }
         enum CodingKeys: String, CodingKey {
             case file, kind, valid, reason, detail, signer
             case nextSignature = "next_signature"
+            case governanceVersion = "governance_version"
         }
     }
 
@@ -150,6 +155,7 @@ struct Validate: ParsableCommand {
         } else if report.valid {
             print(
                 "ok: \(file) is a valid \(report.kind ?? "record")" + (report.signer.map { ", signed by \($0)" } ?? "")
+                    + (report.governanceVersion.map { ", [governance] version \($0)" } ?? "")
                     + nextSignatureNote(report))
         } else {
             print("\(report.reason ?? "invalid"): \(report.detail ?? file)" + nextSignatureNote(report))

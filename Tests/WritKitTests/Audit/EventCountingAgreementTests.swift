@@ -74,8 +74,10 @@ struct EventCountingAgreementTests {
             oldSigners.split(separator: "\n").filter { !$0.hasPrefix(AuditTestSupport.dispatcher) }
                 .map { $0 + "\n" }.joined().utf8)
         let policy = Data(
-            OpsSandbox.demoPolicy.replacingOccurrences(
-                of: "dispatcher = [\"dispatch-1@example.com\"]", with: "dispatcher = [\"\(successor)\"]"
+            withGovernanceVersion(
+                2,
+                OpsSandbox.demoPolicy.replacingOccurrences(
+                    of: "dispatcher = [\"dispatch-1@example.com\"]", with: "dispatcher = [\"\(successor)\"]")
             ).utf8)
         let digest = GovernanceDigest.compute(policy: policy, allowedSigners: signers)
         let replaced = GovernanceDigest.compute(

@@ -61,7 +61,10 @@ import WritKit
             let text = String(decoding: policy, as: UTF8.self)
             try #require(text.contains("triage = \"low\"\n"))
             let changed = Data(
-                text.replacingOccurrences(of: "triage = \"low\"\n", with: "triage = \"low\"\ndocs = \"low\"\n").utf8)
+                withGovernanceVersion(
+                    try Policy.parse(policy).governanceVersion + 1,
+                    text.replacingOccurrences(of: "triage = \"low\"\n", with: "triage = \"low\"\ndocs = \"low\"\n")
+                ).utf8)
             let digest = GovernanceDigest.compute(policy: changed, allowedSigners: signers)
             var files: [String: Data] = ["policy.toml": changed, "allowed_signers": signers]
             for approver in ["alice@example.com", "carol@example.com"] {

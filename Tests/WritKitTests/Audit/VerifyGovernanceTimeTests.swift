@@ -32,8 +32,10 @@ struct VerifyGovernanceTimeTests {
         let governanceTree = try repository.commit(try sandbox.ops.governanceHead()).tree
         let signers = try #require(try repository.blob(at: "allowed_signers", inTree: governanceTree))
         let policy = Data(
-            OpsSandbox.demoPolicy.replacingOccurrences(
-                of: "dispatcher = [\"dispatch-1@example.com\"]", with: "dispatcher = [\"\(successor)\"]"
+            withGovernanceVersion(
+                2,
+                OpsSandbox.demoPolicy.replacingOccurrences(
+                    of: "dispatcher = [\"dispatch-1@example.com\"]", with: "dispatcher = [\"\(successor)\"]")
             ).utf8)
         try #require(policy != Data(OpsSandbox.demoPolicy.utf8))
         let digest = GovernanceDigest.compute(policy: policy, allowedSigners: signers)

@@ -404,7 +404,7 @@ import Testing
     @Test func aGovernanceChangeWithItsQuorumPasses() throws {
         let repo = try Repo()
         defer { repo.remove() }
-        let newPolicy = CheckPRTests.policy + "\n# v2\n"
+        let newPolicy = withGovernanceVersion(2, CheckPRTests.policy + "\n# v2\n")
         let base = GovernanceDigest.compute(
             policy: Data(CheckPRTests.policy.utf8), allowedSigners: Data(repo.signers.utf8))
         let next = GovernanceDigest.compute(policy: Data(newPolicy.utf8), allowedSigners: Data(repo.signers.utf8))

@@ -112,11 +112,14 @@ import WritKit
         let root = try setup.headFiles()
         let signersN = Replaces.signers(root.signers, replacing: alice, with: try CLI.publicKey(aliceNew))
         let proposal = try setup.propose(policy: root.policy, signers: signersN, as: alice, key: aliceOld)
-        let digestN = GovernanceDigest.compute(policy: root.policy, allowedSigners: signersN)
+        // The proposed policy carries the trusted version + 1 (the root's is 1).
+        let policyN = Data(withGovernanceVersion(2, String(decoding: root.policy, as: UTF8.self)).utf8)
+        let digestN = GovernanceDigest.compute(policy: policyN, allowedSigners: signersN)
         let rootDigest = GovernanceDigest.compute(policy: root.policy, allowedSigners: root.signers)
         #expect(proposal["digest"] as? String == digestN.description)
         #expect(proposal["replaces"] as? String == rootDigest.description)
         #expect(proposal["changes"] as? [String] == ["allowed_signers"])
+        #expect(proposal["version"] as? Int == 2)
         let branchN = try #require(proposal["branch"] as? String)
         #expect(branchN == "governance/" + digestN.hex.prefix(12))
         #expect((proposal["push"] as? String)?.hasSuffix("push origin \(branchN)") == true)
@@ -185,16 +188,34 @@ import WritKit
         let stale = try #require(pending["discarded"] as? [[String: Any]])
         #expect(Set(stale.compactMap { $0["reason"] as? String }) == ["digest_mismatch"], "\(stale)")
         #expect(Set(stale.compactMap { $0["principal"] as? String }) == [alice, carol])
+        // N's version (2) is not M's + 1: it is never adopted again, whatever records it holds.
+        #expect(pending["version"] as? Int == 2)
+        #expect((pending["version_problem"] as? String)?.contains("adoptable only as version 4") == true)
+        #expect(pending["adoptable"] as? Bool == false)
 
-        // Fresh records (replacing M), on N's proposal branch, merged: adopted.
-        let fresh = try setup.approve(digestN.description, as: alice, key: aliceNew)
+        // Fresh records for N's exact files are refused before anything is written.
+        let refusedApproval = try setup.writ(
+            [
+                "governance", "approve", digestN.description, "--repo", setup.ops, "--trust", setup.root, "--as",
+                alice, "--key", aliceNew,
+            ], status: 3)
+        #expect(refusedApproval.stderr.contains("policy_unapproved"), "\(refusedApproval.stderr)")
+
+        // A real return to N: its files proposed again (at version 4), fresh
+        // records replacing M, merged: adopted.
+        let proposalN4 = try setup.propose(policy: root.policy, signers: signersN, as: alice, key: aliceNew)
+        #expect(proposalN4["replaces"] as? String == digestM)
+        #expect(proposalN4["version"] as? Int == 4)
+        let digestN4 = try #require(proposalN4["digest"] as? String)
+        let branchN4 = try #require(proposalN4["branch"] as? String)
+        let fresh = try setup.approve(digestN4, as: alice, key: aliceNew)
         #expect(fresh["replaces"] as? String == digestM)
-        #expect(fresh["branch"] as? String == branchN)
-        try setup.approve(digestN.description, as: carol, key: carolKey)
-        #expect(try Self.quorums(setup.status(branch: branchN, status: 3))["trusted"]?["met"] as? Bool == true)
-        try setup.stockMerge(branchN)
+        #expect(fresh["branch"] as? String == branchN4)
+        try setup.approve(digestN4, as: carol, key: carolKey)
+        #expect(try Self.quorums(setup.status(branch: branchN4, status: 3))["trusted"]?["met"] as? Bool == true)
+        try setup.stockMerge(branchN4)
         try setup.writ(["status", "--repo", setup.ops, "--trust", setup.root])
-        #expect(try setup.status()["trusted_digest"] as? String == digestN.description)
+        #expect(try setup.status()["trusted_digest"] as? String == digestN4)
     }
 
     /// `--push` from an ordinary clone: the proposal branch and then the

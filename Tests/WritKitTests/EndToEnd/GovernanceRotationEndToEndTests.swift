@@ -22,16 +22,25 @@ import WritKit
         return GovernanceDigest.compute(policy: policy, allowedSigners: signers)
     }
 
+    /// The `[governance] version` of the governance branch head's policy.
+    static func headVersion(_ repo: E2ERepo) throws -> Int {
+        let policy = try #require(try repo.sandbox.ops.repository.blob(at: "policy.toml", in: "refs/heads/main"))
+        return try Policy.parse(policy).governanceVersion
+    }
+
     /// Commits `policy` (and the current allowed_signers) with governance
     /// records by `approvers` for the new digest, in one commit on a branch
-    /// merged into the governance branch. The records replace `replaces`,
+    /// merged into the governance branch. The policy's `[governance]
+    /// version` is set to `version`, by default the head's + 1 (as
+    /// `writ governance propose` sets it). The records replace `replaces`,
     /// by default the head's state before the change (the trusted one, when
     /// the head is trusted).
     @discardableResult
     static func changePolicy(
         _ repo: E2ERepo, to policy: String, signers newSigners: Data? = nil, approvers: [String],
-        replaces: ContentDigest? = nil, branch: String = "governance/change"
+        replaces: ContentDigest? = nil, version: Int? = nil, branch: String = "governance/change"
     ) throws -> ContentDigest {
+        let policy = withGovernanceVersion(try version ?? headVersion(repo) + 1, policy)
         let current = try #require(try repo.sandbox.ops.repository.blob(at: "allowed_signers", in: "refs/heads/main"))
         let signers = newSigners ?? current
         let digest = GovernanceDigest.compute(policy: Data(policy.utf8), allowedSigners: signers)

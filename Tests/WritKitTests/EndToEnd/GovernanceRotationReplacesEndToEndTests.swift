@@ -38,24 +38,28 @@ import WritKit
         try repo.approve("dev-by-bob", as: E2ERepo.bob)
         #expect(try repo.verdict("dev-by-bob").state == .ready)
         let admins = [E2ERepo.alice, E2ERepo.carol]
+        #expect(try Rotation.headVersion(repo) == 1)
 
-        // A: a new kind, adopted from the trust root's state by both admins.
-        let policyA = OpsSandbox.demoPolicy.replacingOccurrences(
+        // A (version 2): a new kind, adopted from the trust root's state by both admins.
+        let rulesA = OpsSandbox.demoPolicy.replacingOccurrences(
             of: "release = \"high\"", with: "release = \"high\"\ndocs = \"low\"")
+        let policyA = withGovernanceVersion(2, rulesA)
         let signersA = try Self.signersBlob(repo)
         let digestA = try Rotation.changePolicy(repo, to: policyA, approvers: admins, branch: "governance/a")
         #expect(try repo.status().governance.trusted)
+        #expect(try Rotation.headVersion(repo) == 2)
 
-        // B: bob's key revoked, adopted from A by both admins.
+        // B (version 3): bob's key revoked, adopted from A by both admins.
         let signersB = Self.signers(signersA, replacing: E2ERepo.bob, with: nil)
         let digestB = try Rotation.changePolicy(
-            repo, to: policyA, signers: signersB, approvers: admins, branch: "governance/b")
+            repo, to: rulesA, signers: signersB, approvers: admins, branch: "governance/b")
         #expect(try repo.status().governance.trusted)
         #expect(try repo.verdict("dev-by-bob").reason == .signerUnknown)
+        #expect(try Rotation.headVersion(repo) == 3)
 
-        // A's exact files again. The records that adopted A are still in the
-        // tree and still verify for both admins under B, but they replace the
-        // root's state, not B: the rollback is pending and nothing runs.
+        // A's exact files again (version 2). The records that adopted A are
+        // still in the tree and still verify for both admins under B, but
+        // version 2 is not B's + 1: the rollback is pending and nothing runs.
         try repo.fileOnGovernance(
             ["policy.toml": Data(policyA.utf8), "allowed_signers": signersA], branch: "governance/rollback",
             signedBy: E2ERepo.alice)
@@ -65,26 +69,41 @@ import WritKit
         #expect(oldRecord != nil)
         let rolledBack = try repo.status()
         Rotation.expectNothingRuns(rolledBack, .policyUnapproved)
-        #expect(
-            rolledBack.governance.detail.contains("2 records replace another state"), "\(rolledBack.governance.detail)")
+        #expect(rolledBack.governance.detail.contains("version is 2"), "\(rolledBack.governance.detail)")
         #expect(throws: WritError.self) {
             try GovernanceTimeline(ops: repo.sandbox.ops, trustRoot: repo.sandbox.trustRoot, now: repo.now)
         }
 
-        // Near miss: fresh records replacing B re-adopt A, and bob's key with it.
+        // A's rules at version 4, with records made for another transition
+        // (replacing the root's state, not B): they do not count either.
+        let policyA4 = withGovernanceVersion(4, rulesA)
+        let digestA4 = GovernanceDigest.compute(policy: Data(policyA4.utf8), allowedSigners: signersA)
+        let root = repo.sandbox.trustRoot
+        let rootFiles = try #require(try GovernanceWriter(ops: repo.sandbox.ops).files(at: root))
+        let rootDigest = GovernanceDigest.compute(policy: rootFiles.policy, allowedSigners: rootFiles.signers)
+        var stale = try Rotation.records(repo, digest: digestA4, replaces: rootDigest, approvers: admins)
+        stale["policy.toml"] = Data(policyA4.utf8)
+        try repo.fileOnGovernance(stale, branch: "governance/rollback-stale", signedBy: E2ERepo.alice)
+        let staleStatus = try repo.status()
+        Rotation.expectNothingRuns(staleStatus, .policyUnapproved)
+        #expect(
+            staleStatus.governance.detail.contains("2 records replace another state"),
+            "\(staleStatus.governance.detail)")
+
+        // Near miss: fresh records replacing B re-adopt A's rules (version 4), and bob's key with them.
         try repo.fileOnGovernance(
-            Rotation.records(repo, digest: digestA, replaces: digestB, approvers: admins),
+            Rotation.records(repo, digest: digestA4, replaces: digestB, approvers: admins),
             branch: "governance/rollback-approved",
             signedBy: E2ERepo.alice)
         let approved = try repo.status()
         #expect(approved.governance.trusted, "\(approved.governance.detail)")
         #expect(try repo.verdict("dev-by-bob").state == .ready)
         let timeline = try GovernanceTimeline(ops: repo.sandbox.ops, trustRoot: repo.sandbox.trustRoot, now: repo.now)
-        #expect(timeline.points.last?.trusted.digest == digestA)
+        #expect(timeline.points.last?.trusted.digest == digestA4)
         #expect(timeline.points.last?.headTrusted == true)
         #expect(
-            timeline.points.map(\.headTrusted).filter { !$0 }.count == 1,
-            "only the unapproved rollback commit was pending")
+            timeline.points.map(\.headTrusted).filter { !$0 }.count == 2,
+            "only the two unapproved rollback commits were pending")
     }
 
     static func headDigestIs(_ repo: E2ERepo, _ digest: ContentDigest) throws -> Bool {
@@ -105,10 +124,12 @@ import WritKit
         let root = try Rotation.headDigest(repo)
         let rotated = Self.signers(
             try Self.signersBlob(repo), replacing: E2ERepo.alice, with: try CLI.publicKey(newKey))
-        let digest = GovernanceDigest.compute(policy: Data(OpsSandbox.demoPolicy.utf8), allowedSigners: rotated)
+        let policy = Data(withGovernanceVersion(2, OpsSandbox.demoPolicy).utf8)
+        let digest = GovernanceDigest.compute(policy: policy, allowedSigners: rotated)
         var files = try Rotation.records(
             repo, digest: digest, replaces: root, approvers: [E2ERepo.alice, E2ERepo.carol])
         files["allowed_signers"] = rotated
+        files["policy.toml"] = policy
         try repo.fileOnGovernance(files, branch: "governance/rotate", signedBy: E2ERepo.alice)
         let onlySig = try repo.status()
         Rotation.expectNothingRuns(onlySig, .policyUnapproved)

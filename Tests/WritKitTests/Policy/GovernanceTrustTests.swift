@@ -57,7 +57,7 @@ struct GovernanceTrustTests {
         next.policyText = world.policyText.replacingOccurrences(
             of: "admin = [\"alice@example.com\", \"carol@example.com\"]",
             with: "admin = [\"alice@example.com\", \"carol@example.com\", \"erin@example.com\"]")
-        return (next, erinKey)
+        return (next.atVersion(1), erinKey)
     }
 
     static let erin = PolicyWorld.principal("erin@example.com")
@@ -81,7 +81,7 @@ struct GovernanceTrustTests {
         // New policy needs 3 governors (alice, carol, erin); old needs 2 (alice, carol).
         var (next, erinKey) = withErin()
         next.policyText = next.policyText.replacingOccurrences(
-            of: "[governance]\napprovals = 2", with: "[governance]\napprovals = 3")
+            of: "[governance]\nversion = 1\napprovals = 2", with: "[governance]\nversion = 1\napprovals = 3")
         let d = digest(next)
         let alice = try record(d, by: W.alice, signer: world.key(W.alice))
         let carol = try record(d, by: W.carol, signer: world.key(W.carol))
@@ -95,7 +95,7 @@ struct GovernanceTrustTests {
         // alone; the trusted policy still needs two of alice and carol.
         var takeover = next
         takeover.policyText = next.policyText.replacingOccurrences(
-            of: "[governance]\napprovals = 3", with: "[governance]\napprovals = 1")
+            of: "[governance]\nversion = 1\napprovals = 3", with: "[governance]\nversion = 1\napprovals = 1")
         let td = digest(takeover)
         let onlyErin = try record(td, by: Self.erin, signer: erinKey)
         let newOnly = evaluate(world, [Step(commit: commit(2, takeover), records: [onlyErin])])
@@ -148,7 +148,8 @@ struct GovernanceTrustTests {
         ]
         // Step 2: another change, approved by alice and carol (carol's key now removed) and erin.
         var third = next
-        third.policyText = next.policyText.replacingOccurrences(of: "dev = \"medium\"", with: "dev = \"high\"")
+        third.policyText = withGovernanceVersion(
+            2, next.policyText.replacingOccurrences(of: "dev = \"medium\"", with: "dev = \"high\""))
         let d2 = digest(third)
         let carolLate = try record(d2, by: W.carol, signer: world.key(W.carol), replaces: d1)
         let aliceLate = try record(d2, by: W.alice, signer: world.key(W.alice), replaces: d1)
@@ -253,16 +254,20 @@ struct GovernanceTrustTests {
 
     // MARK: replaces: records bind to the transition they approve (defect: rollback)
 
-    /// Root Z, then A (the default world) adopted from Z, then B (mallory's
-    /// key revoked) adopted from A, then a commit restoring A's exact files
-    /// while the records that once adopted A (made to replace Z) are still
-    /// in its tree.
+    /// Root Z (version 1), then A (the default world, version 2) adopted
+    /// from Z, then B (mallory's key revoked, version 3) adopted from A, then
+    /// a return to A's rules: first A's exact files with the records that
+    /// once adopted A still in the tree, then A's rules at version 4, as a
+    /// real team would propose the return.
     @Test func rollbackToAnEarlierStateNeedsFreshRecords() throws {
         var z = world
         z.policyText = world.policyText.replacingOccurrences(of: "dev = \"medium\"", with: "dev = \"high\"")
-        var b = world
+        z = z.atVersion(1)
+        let a = world.atVersion(2)
+        var b = world.atVersion(3)
         b.unlisted = [W.mallory]
-        let (dz, da, db) = (digest(z), digest(world), digest(b))
+        let aAgain = world.atVersion(4)
+        let (dz, da, db, da4) = (digest(z), digest(a), digest(b), digest(aAgain))
         let adoptA = [
             try record(da, by: W.alice, signer: world.key(W.alice), replaces: dz),
             try record(da, by: W.carol, signer: world.key(W.carol), replaces: dz),
@@ -272,38 +277,59 @@ struct GovernanceTrustTests {
             try record(db, by: W.carol, signer: world.key(W.carol), replaces: da),
         ]
         let history = [
-            Step(commit: commit(2, world), records: adoptA),
+            Step(commit: commit(2, a), records: adoptA),
             Step(commit: commit(3, b), records: adoptA + adoptB),
         ]
         let beforeRollback = evaluate(z, history)
         #expect(beforeRollback.reason == nil, "\(beforeRollback.detail)")
         #expect(beforeRollback.adopted == [oid(2), oid(3)])
 
-        // The old records are valid signatures by governors under B too, but
-        // they replace Z, not B: the restored state stays pending.
-        let rolledBack = evaluate(z, history + [Step(commit: commit(4, world), records: adoptA + adoptB)])
+        // A's exact files: the old records are valid signatures by governors
+        // under B too, but A's version (2) is not B's + 1: pending.
+        let rolledBack = evaluate(z, history + [Step(commit: commit(4, a), records: adoptA + adoptB)])
         #expect(rolledBack.reason == .policyUnapproved)
         #expect(rolledBack.trusted == nil)
         #expect(rolledBack.adopted == [oid(2), oid(3)])
-        #expect(rolledBack.detail.contains("2 records replace another state"), "\(rolledBack.detail)")
+        #expect(rolledBack.detail.contains("version is 2"), "\(rolledBack.detail)")
+        // And they replace Z, not B: they would not count even at the right version.
         let underB = try b.governance(commit: 3)
         let stale = GovernanceTrust.quorum(for: da, replacing: db, records: adoptA, under: underB, now: W.now)
         #expect(!stale.met)
         #expect(stale.counted.isEmpty)
         #expect(stale.discarded.map(\.reason) == [.digestMismatch, .digestMismatch])
 
-        // Near miss: fresh records replacing B re-adopt A, and mallory's key with it.
+        // A's rules at version 4, with records of that digest made for
+        // another transition (replacing Z): they do not count.
+        let madeForZ = [
+            try record(da4, by: W.alice, signer: world.key(W.alice), replaces: dz),
+            try record(da4, by: W.carol, signer: world.key(W.carol), replaces: dz),
+        ]
+        let returned = evaluate(z, history + [Step(commit: commit(4, aAgain), records: adoptA + adoptB + madeForZ)])
+        #expect(returned.reason == .policyUnapproved)
+        #expect(returned.trusted == nil)
+        #expect(returned.detail.contains("2 records replace another state"), "\(returned.detail)")
+
+        // Near miss: fresh records replacing B re-adopt A's rules, and mallory's key with them.
         let fresh = [
+            try record(da4, by: W.alice, signer: world.key(W.alice), replaces: db),
+            try record(da4, by: W.carol, signer: world.key(W.carol), replaces: db),
+        ]
+        let approved = evaluate(
+            z, history + [Step(commit: commit(4, aAgain), records: adoptA + adoptB + madeForZ + fresh)])
+        #expect(approved.reason == nil, "\(approved.detail)")
+        #expect(approved.adopted == [oid(2), oid(3), oid(4)])
+        #expect(approved.trusted?.digest == da4)
+        // One fresh record is not a quorum, whatever old records lie next to it.
+        let half = evaluate(z, history + [Step(commit: commit(4, aAgain), records: madeForZ + [fresh[0]])])
+        #expect(half.reason == .policyUnapproved)
+        // Fresh records replacing B for A's exact files (version 2) adopt nothing.
+        let freshForOld = [
             try record(da, by: W.alice, signer: world.key(W.alice), replaces: db),
             try record(da, by: W.carol, signer: world.key(W.carol), replaces: db),
         ]
-        let approved = evaluate(z, history + [Step(commit: commit(4, world), records: adoptA + adoptB + fresh)])
-        #expect(approved.reason == nil, "\(approved.detail)")
-        #expect(approved.adopted == [oid(2), oid(3), oid(4)])
-        #expect(approved.trusted?.digest == da)
-        // One fresh record is not a quorum, whatever old records lie next to it.
-        let half = evaluate(z, history + [Step(commit: commit(4, world), records: adoptA + [fresh[0]])])
-        #expect(half.reason == .policyUnapproved)
+        let exact = evaluate(z, history + [Step(commit: commit(4, a), records: freshForOld)])
+        #expect(exact.reason == .policyUnapproved)
+        #expect(exact.detail.contains("version is 2"), "\(exact.detail)")
     }
 
     @Test func recordsOfTheFirstAdoptionOfAStateAreStaleForAnyOtherTransition() throws {
@@ -330,7 +356,7 @@ struct GovernanceTrustTests {
     /// The default world (`[governance] approvals = 2`, admins alice and
     /// carol) where alice's key is replaced by `newKey`.
     func aliceRotated(to newKey: SSHEd25519PrivateKey) -> PolicyWorld {
-        var next = world
+        var next = world.atVersion(1)
         next.keys[W.alice] = newKey
         return next
     }
@@ -429,5 +455,134 @@ struct GovernanceTrustTests {
         let (dn, carolOwn) = (d, try record(d, by: W.carol, signer: world.key(W.carol)))
         let aliceN = try record(dn, by: W.alice, signer: world.key(W.alice), nextSigner: newKey)
         #expect(evaluate(world, [Step(commit: commit(2, next), records: [aliceN, carolOwn])]).reason == nil)
+    }
+
+    // MARK: [governance] version: digests alone can repeat (T0 → T1 → T0 → T1)
+
+    /// A change is adoptable only at exactly the trusted version + 1: with a
+    /// full quorum of both policies (records replacing the trusted state), a
+    /// change at any other version stays pending and its detail names the
+    /// version; only trusted + 1 is adopted.
+    @Test(
+        arguments: [
+            (nil, false), (0, false), (1, false), (3, false), (7, false), (2, true),
+        ] as [(Int?, Bool)])
+    func onlyTheNextVersionIsAdoptable(version: Int?, adoptable: Bool) throws {
+        let root = world.atVersion(1)
+        let (erinWorld, erinKey) = withErin()
+        var next = erinWorld
+        next.policyText = erinWorld.policyText.replacingOccurrences(of: "version = 1\n", with: "")
+        if let version { next = next.atVersion(version) }
+        let d = digest(next)
+        let records = [
+            try record(d, by: W.alice, signer: world.key(W.alice), replaces: digest(root)),
+            try record(d, by: W.carol, signer: world.key(W.carol), replaces: digest(root)),
+            try record(d, by: Self.erin, signer: erinKey, replaces: digest(root)),
+        ]
+        // The quorums themselves are met: only the version decides.
+        let candidate = try next.governance(commit: 2)
+        #expect(
+            GovernanceTrust.quorum(
+                for: d, replacing: digest(root), records: records, under: try root.governance(), now: W.now
+            ).met)
+        #expect(
+            GovernanceTrust.quorum(for: d, replacing: digest(root), records: records, under: candidate, now: W.now).met)
+        let verdict = evaluate(root, [Step(commit: commit(2, next), records: records)])
+        if adoptable {
+            #expect(verdict.reason == nil, "\(verdict.detail)")
+            #expect(verdict.adopted == [oid(2)])
+            #expect(GovernanceTrust.versionProblem(candidate, after: try root.governance()) == nil)
+        } else {
+            #expect(verdict.reason == .policyUnapproved)
+            #expect(verdict.trusted == nil)
+            #expect(verdict.adopted.isEmpty)
+            #expect(verdict.detail.contains("version is \(version ?? 0)"), "\(verdict.detail)")
+            #expect(verdict.detail.contains("adoptable only as version 2"), "\(verdict.detail)")
+        }
+    }
+
+    /// The attack: T0 (version 1) → T1 (version 2, adding erin's key, adopted
+    /// with a quorum) → T0 again. Returning to T0's exact files (version 1)
+    /// is never adopted, even with fresh records replacing T1, so T0's
+    /// digest never becomes trusted again and T1's old records (replacing
+    /// T0) can never re-adopt T1. A real return is T0's rules at version 3
+    /// (T0'); after it, a commit restoring T1's two files exactly (version
+    /// 2) with T1's old records, and even with fresh records, stays pending.
+    @Test func returningToAnEarlierStateNeverReadoptsALaterOne() throws {
+        let t0 = world.atVersion(1)
+        let (t1, erinKey) = withErin()
+        let t1Exact = t1.atVersion(2)
+        let t0Again = world.atVersion(3)
+        let (d0, d1, d0Again) = (digest(t0), digest(t1Exact), digest(t0Again))
+        let adoptT1 = [
+            try record(d1, by: W.alice, signer: world.key(W.alice), replaces: d0),
+            try record(d1, by: W.carol, signer: world.key(W.carol), replaces: d0),
+            try record(d1, by: Self.erin, signer: erinKey, replaces: d0),
+        ]
+        // T0's exact files with fresh records replacing T1 (alice, carol and erin sign).
+        let returnExact = [
+            try record(d0, by: W.alice, signer: world.key(W.alice), replaces: d1),
+            try record(d0, by: W.carol, signer: world.key(W.carol), replaces: d1),
+            try record(d0, by: Self.erin, signer: erinKey, replaces: d1),
+        ]
+        let exactChain = evaluate(
+            t0,
+            [
+                Step(commit: commit(2, t1Exact), records: adoptT1),
+                Step(commit: commit(3, t0), records: adoptT1 + returnExact),
+                Step(commit: commit(4, t1Exact), records: adoptT1 + returnExact),
+            ])
+        // Without the version rule, commits 3 and 4 would both be adopted.
+        #expect(exactChain.adopted == [oid(2)])
+        #expect(exactChain.trusted?.digest == d1)
+        let stopsAtT0 = evaluate(
+            t0,
+            [
+                Step(commit: commit(2, t1Exact), records: adoptT1),
+                Step(commit: commit(3, t0), records: adoptT1 + returnExact),
+            ])
+        #expect(stopsAtT0.reason == .policyUnapproved)
+        #expect(stopsAtT0.detail.contains("version is 1"), "\(stopsAtT0.detail)")
+
+        // T0' (T0's rules at version 3), adopted with fresh records: erin's key is revoked.
+        let adoptT0Again = [
+            try record(d0Again, by: W.alice, signer: world.key(W.alice), replaces: d1),
+            try record(d0Again, by: W.carol, signer: world.key(W.carol), replaces: d1),
+        ]
+        let history = [
+            Step(commit: commit(2, t1Exact), records: adoptT1),
+            Step(commit: commit(3, t0Again), records: adoptT1 + adoptT0Again),
+        ]
+        let afterReturn = evaluate(t0, history)
+        #expect(afterReturn.reason == nil, "\(afterReturn.detail)")
+        #expect(afterReturn.adopted == [oid(2), oid(3)])
+
+        // T1's two files restored exactly, its old records in the tree: pending, the detail names the version.
+        let restored = evaluate(t0, history + [Step(commit: commit(4, t1Exact), records: adoptT1 + adoptT0Again)])
+        #expect(restored.reason == .policyUnapproved)
+        #expect(restored.trusted == nil)
+        #expect(restored.adopted == [oid(2), oid(3)])
+        #expect(restored.detail.contains("version is 2"), "\(restored.detail)")
+        #expect(restored.detail.contains("adoptable only as version 4"), "\(restored.detail)")
+        // Even fresh records replacing T0' (whose quorum alice and carol meet) do not adopt version 2.
+        let freshForT1 = [
+            try record(d1, by: W.alice, signer: world.key(W.alice), replaces: d0Again),
+            try record(d1, by: W.carol, signer: world.key(W.carol), replaces: d0Again),
+            try record(d1, by: Self.erin, signer: erinKey, replaces: d0Again),
+        ]
+        let withFresh = evaluate(t0, history + [Step(commit: commit(4, t1Exact), records: adoptT1 + freshForT1)])
+        #expect(withFresh.reason == .policyUnapproved)
+        #expect(withFresh.detail.contains("version is 2"), "\(withFresh.detail)")
+        // Near miss: T1's rules at version 4 with those fresh records' counterparts are adopted.
+        let t1Again = t1.atVersion(4)
+        let d1Again = digest(t1Again)
+        let freshAt4 = [
+            try record(d1Again, by: W.alice, signer: world.key(W.alice), replaces: d0Again),
+            try record(d1Again, by: W.carol, signer: world.key(W.carol), replaces: d0Again),
+            try record(d1Again, by: Self.erin, signer: erinKey, replaces: d0Again),
+        ]
+        let readopted = evaluate(t0, history + [Step(commit: commit(4, t1Again), records: freshAt4)])
+        #expect(readopted.reason == nil, "\(readopted.detail)")
+        #expect(readopted.adopted == [oid(2), oid(3), oid(4)])
     }
 }

@@ -163,6 +163,27 @@ struct PolicyWorld {
     }
 }
 
+/// `policy` (policy.toml text) with `[governance] version = version`, as
+/// `writ governance propose` writes it: a governance change is adoptable
+/// only at the trusted state's version + 1 (SPEC §5), so a test that makes
+/// a change by hand states the version a real change would carry.
+func withGovernanceVersion(_ version: Int, _ policy: String) -> String {
+    do {
+        return String(decoding: try PolicyVersion.setting(version, in: Data(policy.utf8)), as: UTF8.self)
+    } catch {
+        preconditionFailure("cannot set [governance] version \(version): \(error)")
+    }
+}
+
+extension PolicyWorld {
+    /// This world with its policy at `[governance] version = version`.
+    func atVersion(_ version: Int) -> PolicyWorld {
+        var world = self
+        world.policyText = withGovernanceVersion(version, policyText)
+        return world
+    }
+}
+
 func oid(_ n: Int) -> ObjectID {
     let hex = String(n, radix: 16)
     guard let id = ObjectID(hex: String(repeating: "0", count: 40 - hex.count) + hex) else {
