@@ -254,7 +254,8 @@ struct ShownIntent: Encodable {
         } else {
             next = Self.nextStep(
                 id: line.id.rawValue, state: line.state, reason: line.reason, trusted: status.governance.trusted,
-                missingApprovals: line.approvals < line.required, missingGate: gates.first { $0.status != "PASS" }?.name,
+                missingApprovals: line.approvals < line.required,
+                missingGate: gates.first { $0.status != "PASS" }?.name,
                 signerFlags: signerFlags)
         }
     }
