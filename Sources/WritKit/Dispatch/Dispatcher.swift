@@ -850,12 +850,16 @@ private struct Session {
                     exitCode: 0, durationMs: durationMs, stdoutSHA256: empty, stderrSHA256: empty, stdoutTail: "",
                     stderrTail: "", remoteID: written.id, remoteURL: written.url))
         case .failure(let error):
-            let detail = String(error.detail.prefix(2_000))
+            // A forge's reply is untrusted text that may echo the token (in
+            // an error body, a URL): through the same redactor and cap as an
+            // executor's output before it reaches the ledger.
+            var capture = OutputCapture(secrets: [token])
+            capture.append(Array(error.detail.prefix(2_000).utf8))
+            let (digest, detail) = capture.finish()
             payload = .failed(
                 AuditEvent.Outcome(
-                    exitCode: 1, durationMs: durationMs, stdoutSHA256: empty,
-                    stderrSHA256: ContentDigest.sha256(of: Array(detail.utf8)), stdoutTail: "", stderrTail: detail,
-                    reason: error.reason))
+                    exitCode: 1, durationMs: durationMs, stdoutSHA256: empty, stderrSHA256: digest, stdoutTail: "",
+                    stderrTail: detail, reason: error.reason))
         }
         let event = try AuditEvent(
             intent: id, intentDigest: verdict.intentDigest, at: Timestamp(now), actor: config.identity,

@@ -14,7 +14,9 @@ struct ProcessGroupRunnerTests {
         let scratch = try ExecScratch()
         let marker = scratch.root + "/pwned"
         let hostile = [
-            "$(touch \(marker))", "; touch \(marker)", "`touch \(marker)`", "a b\t'c\"", "*",
+            // Record text holds no tab or other control character (SPEC §3):
+            // spaces and quotes are what a shell would split on here.
+            "$(touch \(marker))", "; touch \(marker)", "`touch \(marker)`", "a  b 'c\"", "*",
         ]
         var params: [String: String] = [:]
         for (index, value) in hostile.enumerated() { params["p\(index)"] = value }

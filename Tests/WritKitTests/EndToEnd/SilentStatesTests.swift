@@ -125,7 +125,9 @@ import Testing
         let policy = try #require(try repository.blob(at: "policy.toml", in: "refs/heads/main"))
         let current = try #require(try repository.blob(at: "allowed_signers", in: "refs/heads/main"))
         let newSigners = signers.map { Data($0.utf8) } ?? current
-        let changedPolicy = newPolicy.map { Data($0.utf8) } ?? policy
+        // A change is adoptable only at the trusted [governance] version + 1.
+        let changedPolicy = try PolicyVersion.setting(
+            try Policy.parse(policy).governanceVersion + 1, in: newPolicy.map { Data($0.utf8) } ?? policy)
         let digest = GovernanceDigest.compute(policy: changedPolicy, allowedSigners: newSigners)
         let replaces = GovernanceDigest.compute(policy: policy, allowedSigners: current)
         var files: [String: Data] = ["allowed_signers": newSigners, "policy.toml": changedPolicy]

@@ -358,6 +358,28 @@ import Testing
         #expect(kinds.filter { $0 == "projection" }.count == 2, "\(kinds)")
     }
 
+    /// A forge reply that echoes the token (an error message quoting the
+    /// request) reaches the `failed` event redacted and capped, never whole.
+    @Test func aForgeReplyEchoingTheTokenIsRedactedInTheEvent() throws {
+        let rig = try Rig(.github, .comment)
+        defer { rig.remove() }
+        try rig.forge.inject([
+            [
+                "method": "POST", "path": "/comments$", "status": 500,
+                "body": ["message": "internal error for Authorization: Bearer \(Self.token) at /repos/x"],
+            ]
+        ])
+        try rig.propose("note-echo", ["number": "7", "body": "hello"])
+        #expect(try rig.poll()["note-echo"]?.result == .failed)
+        let failed = try #require(try rig.events("note-echo").last { $0.0 == "failed" }?.1)
+        let tail = failed["stderr_tail"] as? String ?? ""
+        #expect(tail.contains("internal error for Authorization: Bearer"), "\(tail)")
+        #expect(!tail.contains(Self.token), "the token reached the ledger: \(tail)")
+        let ledger = URL(fileURLWithPath: rig.fixture.sandbox.ops.repository.gitDirectory)
+        let everything = try GitTestSupport.git(ledger, "log", "-p", "writ/ledger")
+        #expect(!everything.contains(Self.token))
+    }
+
     @Test func aWrongTokenIsAuthInsufficient() throws {
         let rig = try Rig(.forgejo, .comment)
         defer { rig.remove() }
