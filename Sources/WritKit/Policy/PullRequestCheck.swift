@@ -89,7 +89,7 @@ public enum PullRequestCheck {
 
     /// The actor's role under `policy`.
     static func role(of login: String, policy: Policy) -> (Role, Principal?) {
-        switch policy.members[login] {
+        switch policy.member(forLogin: login) {
         case .blocked?: return (.blocked, nil)
         case nil: return (.unknown, nil)
         case .principal(let principal)?:
@@ -154,7 +154,7 @@ public enum PullRequestCheck {
                 let ownLogin = role == .unknown
                 switch place {
                 case .joinRequest(let name) where ownLogin:
-                    guard change.kind != .removed, name == login else {
+                    guard change.kind != .removed, ForgeLogin.same(name, login) else {
                         deny(.pathAdminOnly, path, "\(login) may add only join-requests/\(login).toml")
                         continue
                     }

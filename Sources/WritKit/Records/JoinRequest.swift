@@ -28,10 +28,10 @@ public struct JoinRequest: Sendable, Equatable {
         try root.rejectUnknownKeys(allowing: ["schema", "login", "principal", "public_key", "created_at", "note"])
         try root.requireSchemaOne()
         let login = try root.requiredString("login")
-        guard !login.isEmpty, login.count <= 100, RecordName.isSingleLine(login), !login.contains("/") else {
-            throw root.fail("login", "must be a forge login")
+        guard ForgeLogin.folded(login) != nil else {
+            throw root.fail("login", "must be a forge login (ASCII letters, digits, -, _, . and [bot] only)")
         }
-        if let expected, login != expected {
+        if let expected, !ForgeLogin.same(login, expected) {
             throw root.fail("login", "is \(quoted: login), but the file and the actor are \(quoted: expected)")
         }
         let key: SSHPublicKey

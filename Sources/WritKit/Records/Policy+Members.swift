@@ -2,7 +2,7 @@ extension Policy {
     /// The principal `[members]` maps forge login `login` to; nil for an
     /// unknown or blocked login.
     public func principal(forLogin login: String) -> Principal? {
-        if case .principal(let principal) = members[login] { return principal }
+        if case .principal(let principal) = member(forLogin: login) { return principal }
         return nil
     }
 

@@ -165,14 +165,21 @@ public struct Policy: Sendable, Equatable {
         let governanceVersion = try governanceTable.int("version") ?? 0
         guard governanceVersion >= 0 else { throw governanceTable.fail("version", "must be 0 or more") }
 
+        // Keyed by the folded login: forges compare logins without case.
         var members: [String: Member] = [:]
         if let table = try root.table("members") {
             for login in table.keys {
+                guard let folded = ForgeLogin.folded(login) else {
+                    throw table.fail(login, "is not a forge login (ASCII letters, digits, -, _, . and [bot] only)")
+                }
+                guard members[folded] == nil else {
+                    throw table.fail(login, "names the same forge login as another key (logins compare without case)")
+                }
                 let value = try table.requiredString(login)
                 if value == blockedMarker {
-                    members[login] = .blocked
+                    members[folded] = .blocked
                 } else if let principal = Principal(value) {
-                    members[login] = .principal(principal)
+                    members[folded] = .principal(principal)
                 } else {
                     throw table.fail(login, "must be a principal or \"blocked\", found \(quoted: value)")
                 }
@@ -222,5 +229,5 @@ public struct Policy: Sendable, Equatable {
     func isGovernor(_ principal: Principal) -> Bool { holdsAny(principal, of: governance.roles) }
 
     /// The `[members]` entry for a forge login, if any.
-    func member(forLogin login: String) -> Member? { members[login] }
+    func member(forLogin login: String) -> Member? { ForgeLogin.folded(login).flatMap { members[$0] } }
 }

@@ -454,3 +454,36 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: marker.path))
     }
 }
+
+/// Forge logins compare as forges compare them: without case, ASCII only.
+@Suite struct ForgeLoginTests {
+    @Test func loginsFoldWithoutCaseAndLookAlikesAreNoLogins() {
+        #expect(ForgeLogin.folded("Mallory") == "mallory")
+        #expect(ForgeLogin.folded("writ-dispatch[bot]") == "writ-dispatch[bot]")
+        #expect(ForgeLogin.same("Mallory", "mALLORY"))
+        // The Kelvin sign lower-cases to "k" in Unicode; no forge login holds it.
+        #expect(ForgeLogin.folded("\u{212A}evin") == nil)
+        #expect(!ForgeLogin.same("\u{212A}evin", "kevin"))
+        for bad in ["", "a b", "a/b", "é", "a\u{200F}"] {
+            #expect(ForgeLogin.folded(bad) == nil, "\(bad.debugDescription)")
+        }
+    }
+
+    /// `Mallory = "blocked"` stops `mallory`; a look-alike of a member's
+    /// login is nobody; two keys for one login are a malformed policy.
+    @Test func membersAreLookedUpWithoutCase() throws {
+        let base = OpsSandbox.demoPolicy.replacingOccurrences(
+            of: "[members]\n", with: "[members]\nMallory = \"blocked\"\nKevin = \"bob@example.com\"\n")
+        let policy = try Policy.parse(Data(base.utf8))
+        #expect(PullRequestCheck.role(of: "mallory", policy: policy).0 == .blocked)
+        #expect(PullRequestCheck.role(of: "MALLORY", policy: policy).0 == .blocked)
+        #expect(PullRequestCheck.role(of: "ALICE", policy: policy).0 == .admin)
+        #expect(PullRequestCheck.role(of: "kevin", policy: policy).0 == .member)
+        #expect(PullRequestCheck.role(of: "\u{212A}evin", policy: policy).0 == .unknown)
+        let twice = base.replacingOccurrences(of: "[members]\n", with: "[members]\nALICE = \"carol@example.com\"\n")
+        #expect { try Policy.parse(Data(twice.utf8)) } throws: { ($0 as? WritError)?.reason == .policyMalformed }
+        let lookAlike = base.replacingOccurrences(
+            of: "[members]\n", with: "[members]\n\"\u{212A}arl\" = \"carol@example.com\"\n")
+        #expect { try Policy.parse(Data(lookAlike.utf8)) } throws: { ($0 as? WritError)?.reason == .policyMalformed }
+    }
+}
