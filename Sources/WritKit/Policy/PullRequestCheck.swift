@@ -159,13 +159,7 @@ public enum PullRequestCheck {
                         continue
                     }
                     if case .file(let bytes) = try file(path) {
-                        do {
-                            _ = try JoinRequest.parse(bytes, login: login)
-                        } catch let error as WritError {
-                            deny(.approvalMalformed, path, error.detail)
-                        } catch {
-                            deny(.approvalMalformed, path, "\(error)")
-                        }
+                        _ = parsed(path, deny: deny) { try JoinRequest.parse(bytes, login: login) }
                     }
                 case .approvalRecord(_, let owner), .approvalSignature(_, let owner):
                     guard role == .member else {
@@ -256,16 +250,7 @@ public enum PullRequestCheck {
         case .file(let data):
             bytes = data
         }
-        let record: ApprovalRecord
-        do {
-            record = try ApprovalRecord.parse(bytes)
-        } catch let error as WritError {
-            deny(.approvalMalformed, path, error.detail, true)
-            return
-        } catch {
-            deny(.approvalMalformed, path, "\(error)", true)
-            return
-        }
+        guard let record = parsed(path, deny: deny, { try ApprovalRecord.parse(bytes) }) else { return }
         guard record.approver.rawValue == owner else {
             deny(
                 .recordNotOwn, path,
@@ -273,16 +258,8 @@ public enum PullRequestCheck {
                 true)
             return
         }
-        do {
-            // The path's intent and the rest of the layout.
-            _ = try ApprovalRecord.parse(bytes, expectedPath: path)
-        } catch let error as WritError {
-            deny(.approvalMalformed, path, error.detail, true)
-            return
-        } catch {
-            deny(.approvalMalformed, path, "\(error)", true)
-            return
-        }
+        // The path's intent and the rest of the layout.
+        guard parsed(path, deny: deny, { try ApprovalRecord.parse(bytes, expectedPath: path) }) != nil else { return }
         let signature: Data
         switch try file(path + ".sig") {
         case .absent:
@@ -318,6 +295,19 @@ public enum PullRequestCheck {
         }
     }
 
+    /// What `parse` reads, or nil after one `approval_malformed` finding
+    /// (closing recommended: an unparseable record is a deterministic denial).
+    private static func parsed<Record>(
+        _ path: String, deny: (ReasonCode, String, String, Bool) -> Void, _ parse: () throws -> Record
+    ) -> Record? {
+        do {
+            return try parse()
+        } catch {
+            deny(.approvalMalformed, path, (error as? WritError)?.detail ?? "\(error)", true)
+            return nil
+        }
+    }
+
     /// A `request.toml` in the head: it parses for its path and, when the
     /// ledger is readable, names an intent the ledger holds with the same
     /// digest, so a reviewer is never shown one text while another runs.
@@ -326,14 +316,7 @@ public enum PullRequestCheck {
         ledgerIntent: (IntentID) throws -> LedgerIntent, deny: (ReasonCode, String, String, Bool) -> Void
     ) rethrows {
         guard case .file(let bytes) = try file(path) else { return }
-        let request: ApprovalRequest
-        do {
-            request = try ApprovalRequest.parse(bytes, expectedPath: path)
-        } catch let error as WritError {
-            deny(.approvalMalformed, path, error.detail, true)
-            return
-        } catch {
-            deny(.approvalMalformed, path, "\(error)", true)
+        guard let request = parsed(path, deny: deny, { try ApprovalRequest.parse(bytes, expectedPath: path) }) else {
             return
         }
         switch try ledgerIntent(request.intent) {
