@@ -94,7 +94,7 @@ public struct OperatorConfigLocation: Sendable, Equatable {
             if let tracked {
                 throw WritError(
                     .trustRootMissing,
-                    "refusing the operator config \(legacy): git tracks \(OperatorConfig.fileName) (in \(tracked)), "
+                    "refusing the operator config \(legacy): git tracks \(OperatorConfig.fileName) (in \(UntrustedText.terminal(tracked))), "
                         + "so a branch can choose its trust root, remote and secrets; keep your settings in "
                         + "\(inGitDirectory), which no branch can write")
             }
