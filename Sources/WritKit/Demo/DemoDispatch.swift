@@ -46,6 +46,21 @@ public struct DemoDispatch {
         return path
     }
 
+    /// Writes the operator config an operator of the demo repo would keep:
+    /// `writ.toml` in its git directory (docs/operators.md), holding the
+    /// trust root, so `writ status --repo` needs no `--trust`. Returns its path.
+    public func writeOperatorConfig() throws -> String {
+        let path = (sandbox.ops.repository.commonDirectory as NSString)
+            .appendingPathComponent(OperatorConfigLocation.gitDirectoryFileName)
+        let config = """
+            # writ demo: the operator config, in the git directory where no branch can write it.
+            trust_root = "\(sandbox.trustRoot.hex)"
+
+            """
+        try Data(config.utf8).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
     /// One poll, as `writ dispatch --once` would run it.
     public func poll(configPath: String) throws -> RunReport {
         let config = try DispatcherConfig.parse(try Data(contentsOf: URL(fileURLWithPath: configPath)))

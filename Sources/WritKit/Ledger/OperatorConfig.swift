@@ -3,12 +3,14 @@ import Foundation
 /// An operator's `.writ.toml`: the settings everyday commands would
 /// otherwise need as flags (docs/operators.md).
 ///
-/// Found at the top level of the clone (the work tree root, or the bare
-/// repository's directory), or named with `--config`. Parsed strictly: an
+/// Named with `--config`, else found by ``OperatorConfigLocation``: in the
+/// git directory (`writ.toml`), the legacy `.writ.toml` at the top of the
+/// work tree when git tracks no file there, or the per-user file. Parsed strictly: an
 /// unknown key or a wrong type is a `RuntimeError` naming it, so a typo
 /// never silently falls back to a default. Command-line flags override it.
 public struct OperatorConfig: Sendable, Equatable {
-    /// The file name looked for at the clone's top level.
+    /// The legacy file name at the top of the work tree (read only when git
+    /// tracks no file by that name; see ``OperatorConfigLocation``).
     public static let fileName = ".writ.toml"
     /// The largest file read.
     static let limit = 64 * 1024
@@ -27,6 +29,9 @@ public struct OperatorConfig: Sendable, Equatable {
     public var envFile: String?
     public var governanceRef: String?
     public var ledgerRef: String?
+    /// The file this config was read from, for messages; nil when parsed
+    /// from bytes.
+    public var source: String?
 
     public init() {}
 
@@ -65,17 +70,21 @@ public struct OperatorConfig: Sendable, Equatable {
         }
     }
 
-    /// Reads and parses the file at `path`.
+    /// Reads and parses the file at `path` (a file named with `--config`:
+    /// symlinks are followed, relative paths are taken from its directory).
     public static func load(_ path: String) throws -> OperatorConfig {
         let bytes = try read(path)
-        return try parse(bytes, path: path, directory: (path as NSString).deletingLastPathComponent)
+        var config = try parse(bytes, path: path, directory: (path as NSString).deletingLastPathComponent)
+        config.source = path
+        return config
     }
 
-    /// `<repository>/.writ.toml` when that file exists, as an absolute
-    /// path, so errors name the real file whatever the working directory.
-    public static func find(inRepository path: String) -> String? {
-        let candidate = URL(fileURLWithPath: path).appendingPathComponent(fileName).standardizedFileURL.path
-        return FileManager.default.fileExists(atPath: candidate) ? candidate : nil
+    /// Reads and parses the config found at `location`, opened safely
+    /// (``OperatorConfigLocation/read()``).
+    public static func load(_ location: OperatorConfigLocation) throws -> OperatorConfig {
+        var config = try parse(location.read(), path: location.path, directory: location.base)
+        config.source = location.path
+        return config
     }
 
     /// True when `path` holds a dispatcher host config (it sets

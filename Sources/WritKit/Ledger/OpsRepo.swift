@@ -145,7 +145,8 @@ public struct OpsRepo {
         guard pushes else { return nil }
         guard let remote else {
             throw RuntimeError(
-                "--push needs a remote, and the ops repo has none configured", fix: "--remote, or remote in .writ.toml")
+                "--push needs a remote, and the ops repo has none configured",
+                fix: "--remote, or remote in the operator config")
         }
         try repository.fetch(remote: remote, refs: branches.filter { !$0.hasPrefix("refs/") })
         return remote

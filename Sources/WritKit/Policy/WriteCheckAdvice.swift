@@ -19,7 +19,7 @@ enum WriteCheckAdvice {
         let policy = governance.policy
         switch finding.reason {
         case .signerUnknown:
-            return "check that --key (or key in .writ.toml) is the key allowed_signers lists for "
+            return "check that --key (or key in the operator config) is the key allowed_signers lists for "
                 + "\(quoted: attempt.signer.rawValue); a new or rotated key is added through "
                 + "writ governance propose (docs/governance.md)"
         case .proposerNotAuthorized:

@@ -20,7 +20,7 @@ struct TOMLRecordReader {
 
     /// Parses `bytes` after the byte-level checks of `RecordBytes`. With
     /// `locating`, errors about a field name its line in the file; a
-    /// `hostConfig` (.writ.toml, dispatcher.toml) is not record text.
+    /// `hostConfig` (the operator config, dispatcher.toml) is not record text.
     static func parse(
         _ bytes: some Collection<UInt8>, reason: ReasonCode, record: String, locating: Bool = false,
         hostConfig: Bool = false

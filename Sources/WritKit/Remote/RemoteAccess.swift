@@ -4,7 +4,7 @@ import Foundation
 /// host keys and certificates to trust, which credentials to offer, how long
 /// to wait, and the helper process that enforces the wait (SPEC §11).
 ///
-/// Built from `[remote]` in `dispatcher.toml` or `.writ.toml`
+/// Built from `[remote]` in `dispatcher.toml` or the operator config
 /// (`RemoteSettings.access`), with the secrets already read. The secrets
 /// are never part of a description, a log line or an error; they leave the
 /// process only on the helper's standard input.

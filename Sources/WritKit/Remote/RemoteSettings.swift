@@ -1,6 +1,6 @@
 import Foundation
 
-/// The `[remote]` table of `dispatcher.toml` and `.writ.toml` (SPEC §11):
+/// The `[remote]` table of `dispatcher.toml` and the operator config (SPEC §11):
 /// which remote of the ops repo to use and how to reach it. Credentials and
 /// trust come from here, the host's config, never from the ops repo.
 ///

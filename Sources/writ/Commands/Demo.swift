@@ -26,6 +26,7 @@ struct Demo: ParsableCommand {
         let repo = outcome.sandbox.ops.repository.gitDirectory
         let dispatch = DemoDispatch(sandbox: outcome.sandbox)
         let configPath = try dispatch.writeConfig()
+        let operatorConfig = try dispatch.writeOperatorConfig()
         print("\n5. A dispatcher polls (writ dispatch --config \(configPath) --once). Its executors only echo.\n")
         let report = try dispatch.poll(configPath: configPath)
         for entry in report.intents {
@@ -63,6 +64,7 @@ struct Demo: ParsableCommand {
                git -c gpg.ssh.allowedSignersFile=\(directory.path)/allowed_signers --git-dir=\(repo) log --show-signature writ/ledger
                git --git-dir=\(repo) log --oneline --graph main
                writ status --config \(configPath)
+               writ status --repo \(repo)          (trust_root from the operator config \(operatorConfig))
                writ show release-app-3-0-0 --config \(configPath)
                writ log --config \(configPath)
                writ verify --config \(configPath)

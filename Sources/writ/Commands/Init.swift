@@ -55,6 +55,11 @@ struct Init: ParsableCommand {
             print("  governance branch: \(governanceRef) (policy.toml, allowed_signers)")
             print("  ledger branch:     \(ledgerRef) (empty)")
             print("trust_root = \"\(result.trustRoot.hex)\"")
+            // Named, never written: a file in the work tree could be committed,
+            // and a branch could then choose the operator's trust root.
+            print(
+                "Each clone keeps that line in its operator config, .git/writ.toml "
+                    + "(the git directory, which no branch can write; docs/operators.md).")
         }
     }
 

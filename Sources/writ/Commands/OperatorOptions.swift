@@ -1,9 +1,11 @@
 import ArgumentParser
 import Foundation
+import Synchronization
 import WritKit
 
 /// Where the ops repo is, which branches and remote it uses, and the
-/// operator config (`.writ.toml`) that supplies what the flags leave out.
+/// operator config (`<git dir>/writ.toml`, docs/operators.md) that supplies
+/// what the flags leave out.
 ///
 /// Each setting is taken from its flag, else from the config, else from
 /// its default. The remote defaults to `origin` when the clone has one.
@@ -11,33 +13,49 @@ struct RepoOptions: ParsableArguments {
     @Option(help: "The ops repo: a clone, bare or not (default: the current directory).")
     var repo: String?
 
-    @Option(help: "The governance branch (default: governance_ref in .writ.toml, else main).")
+    @Option(help: "The governance branch (default: governance_ref in the operator config, else main).")
     var governanceRef: String?
 
-    @Option(help: "The ledger branch (default: ledger_ref in .writ.toml, else writ/ledger).")
+    @Option(help: "The ledger branch (default: ledger_ref in the operator config, else writ/ledger).")
     var ledgerRef: String?
 
-    @Option(help: "The remote to read and push branches through (default: remote in .writ.toml, else origin).")
+    @Option(help: "The remote to read and push branches through (default: remote in the operator config, else origin).")
     var remote: String?
 
     @Option(
         help: ArgumentHelp(
-            "The operator config (default: .writ.toml at the top of the ops repo).",
-            discussion: "status, show, log and verify also take a dispatcher.toml here."))
+            "The operator config (default: writ.toml in the ops repo's git directory).",
+            discussion: """
+                Without it: <git dir>/writ.toml, else an untracked .writ.toml at the top of the work tree (with a \
+                warning; a tracked one is refused), else $XDG_CONFIG_HOME/writ/config.toml. status, show, log and \
+                verify also take a dispatcher.toml here.
+                """))
     var config: String?
 
     /// The repository path, the current directory by default.
     var repoPath: String { repo ?? "." }
 
-    /// `--config`, else `.writ.toml` at the top of the repo; nil when neither.
+    /// `--config`, else the first of `<git dir>/writ.toml`, an untracked
+    /// legacy `.writ.toml` and the per-user file (``OperatorConfigLocation``);
+    /// nil when none exists. Warnings go to stderr once per process.
     func operatorConfig() throws -> OperatorConfig? {
         if let config {
             guard try !OperatorConfig.isDispatcherConfig(config) else {
-                throw ValidationError("--config \(config) is a dispatcher.toml; this command takes a .writ.toml")
+                throw ValidationError("--config \(config) is a dispatcher.toml; this command takes an operator config")
             }
             return try OperatorConfig.load(config)
         }
-        return try OperatorConfig.find(inRepository: repoPath).map(OperatorConfig.load)
+        guard let location = try OperatorConfigLocation.find(inRepository: repoPath) else { return nil }
+        for warning in location.warnings { Self.warnOnce(warning) }
+        return try OperatorConfig.load(location)
+    }
+
+    /// The warnings already printed: commands read the config more than once.
+    private static let warned = Mutex<Set<String>>([])
+
+    private static func warnOnce(_ line: String) {
+        guard warned.withLock({ $0.insert(line).inserted }) else { return }
+        Output.printError("writ: " + line)
     }
 
     /// The dispatcher host config when `--config` names one.
@@ -59,14 +77,17 @@ struct RepoOptions: ParsableArguments {
         let chosen: String?
         if let name = remote ?? settings?.remote {
             guard try local.repository.remoteURL(name) != nil else {
-                throw RuntimeError("the ops repo has no remote '\(name)'", fix: "--remote, or remote in .writ.toml")
+                throw RuntimeError(
+                    "the ops repo has no remote '\(name)'",
+                    fix: "--remote, or remote in \(settings?.source ?? "the operator config")")
             }
             chosen = name
         } else {
             chosen = try local.repository.remoteURL("origin") != nil ? "origin" : nil
         }
         local.repository.remoteAccess = try Self.remoteAccess(
-            settings?.remoteSettings, envFile: settings?.envFile, config: config ?? OperatorConfig.fileName)
+            settings?.remoteSettings, envFile: settings?.envFile,
+            config: settings?.source ?? config ?? OperatorConfigLocation.gitDirectoryFileName)
         let ops = OpsRepo(
             repository: local.repository, governanceRef: governanceBranch(settings),
             ledgerRef: ledgerRef ?? settings?.ledgerRef ?? OpsRepoDefaults.ledgerRef, remote: chosen)
@@ -118,18 +139,18 @@ struct RepoOptions: ParsableArguments {
 }
 
 /// Who signs: `--as PRINCIPAL --key KEYFILE`, shared by every writing
-/// command; `principal` and `key` in `.writ.toml` stand in for them.
+/// command; `principal` and `key` in the operator config stand in for them.
 struct SignerOptions: ParsableArguments {
     @Option(
         name: .customLong("as"),
-        help: "The principal to act as, as listed in allowed_signers (default: principal in .writ.toml).")
+        help: "The principal to act as, as listed in allowed_signers (default: principal in the operator config).")
     var principal: String?
 
-    @Option(help: "The principal's OpenSSH private key file (default: key in .writ.toml).")
+    @Option(help: "The principal's OpenSSH private key file (default: key in the operator config).")
     var key: String?
 
     /// The signer flags a suggested command still needs: ` --as PRINCIPAL
-    /// --key KEY`, leaving out what `.writ.toml` supplies (empty when it
+    /// --key KEY`, leaving out what the operator config supplies (empty when it
     /// names both), so a `next:` line can be pasted as it stands.
     static func flagsHint(_ settings: OperatorConfig?) -> String {
         (settings?.principal == nil ? " --as PRINCIPAL" : "") + (settings?.key == nil ? " --key KEY" : "")
@@ -137,13 +158,14 @@ struct SignerOptions: ParsableArguments {
 
     func identity(_ settings: OperatorConfig?) throws -> SigningIdentity {
         guard let text = principal ?? settings?.principal?.rawValue else {
-            throw ValidationError("no principal: pass --as, or set principal in .writ.toml")
+            throw ValidationError(
+                "no principal: pass --as, or set principal in the operator config (<git dir>/writ.toml)")
         }
         guard let parsed = Principal(text) else {
             throw ValidationError("--as must be 1-100 characters of [A-Za-z0-9._@+-]")
         }
         guard let keyPath = key ?? settings?.key else {
-            throw ValidationError("no key: pass --key, or set key in .writ.toml")
+            throw ValidationError("no key: pass --key, or set key in the operator config (<git dir>/writ.toml)")
         }
         return try SigningIdentity(principal: parsed, keyPath: keyPath)
     }

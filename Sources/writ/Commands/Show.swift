@@ -174,7 +174,7 @@ struct ShownIntent: Encodable {
     }
 
     /// `signerFlags` is what a suggested writer command adds for the signer
-    /// (``SignerOptions/flagsHint(_:)``): nothing when `.writ.toml` names both.
+    /// (``SignerOptions/flagsHint(_:)``): nothing when the operator config names both.
     /// `mergeCommand` is the linear merge recipe, suggested once the
     /// approval branch holds the quorum.
     init(

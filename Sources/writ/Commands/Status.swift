@@ -75,7 +75,8 @@ struct Status: ParsableCommand {
     @Option(
         help: ArgumentHelp(
             "List only the intents this principal (or [members] forge login) could approve now and has not signed.",
-            discussion: "With no value (--waiting-for last, or before another option): the principal of .writ.toml.",
+            discussion:
+                "With no value (--waiting-for last, or before another option): the principal of the operator config.",
             valueName: "principal-or-login"))
     var waitingFor: String?
 
@@ -104,7 +105,7 @@ struct Status: ParsableCommand {
             }
         }
         if let waitingFor {
-            // Only a bare --waiting-for reads .writ.toml: with a dispatcher.toml
+            // Only a bare --waiting-for reads the operator config: with a dispatcher.toml
             // as --config, a principal or login is all there is to go on.
             let settings = waitingFor == Self.configPrincipal ? try repoOptions.operatorConfig() : nil
             let principal = try Self.approver(waitingFor, in: status, settings: settings)
@@ -147,7 +148,7 @@ extension Status {
         return rewritten
     }
 
-    /// The principal `--waiting-for` names: the `.writ.toml` principal for
+    /// The principal `--waiting-for` names: the operator config's principal for
     /// no value (`configPrincipal`), else a principal or `[members]` login the trusted
     /// policy names. Anything else is a usage error (exit 2) with the
     /// nearest name; under untrusted governance any valid principal is
@@ -156,7 +157,8 @@ extension Status {
         if text == configPrincipal {
             guard let principal = settings?.principal else {
                 throw ValidationError(
-                    "--waiting-for with no value means the principal of .writ.toml, and it names none; "
+                    "--waiting-for with no value means the principal of the operator config (<git dir>/writ.toml), and it "
+                        + "names none; "
                         + "give a principal or a [members] login")
             }
             return principal

@@ -9,7 +9,7 @@ struct WriteCheckOptions: ParsableArguments {
     @Option(
         help: """
             The pinned governance commit (trust_root) the record is checked under before it is written: a commit \
-            id or 7 or more of its leading hex digits (default: trust_root in .writ.toml).
+            id or 7 or more of its leading hex digits (default: trust_root in the operator config).
             """)
     var trust: String?
 

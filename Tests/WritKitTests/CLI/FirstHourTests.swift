@@ -417,7 +417,7 @@ import Testing
         let team = try Team()
         defer { team.remove() }
         let clone = try team.clone("alice", as: Self.alice)
-        let config = clone.appendingPathComponent(OperatorConfig.fileName)
+        let config = Team.config(of: clone)
         try GitTestSupport.write(
             """
             # my settings
@@ -487,7 +487,7 @@ import Testing
             principal = "\(Self.agent)"
             key = "~/.ssh/writ"
 
-            """, to: agent.appendingPathComponent(OperatorConfig.fileName))
+            """, to: Team.config(of: agent))
         func propose(_ id: String, home: URL) throws -> GitTestSupport.Output {
             try GitTestSupport.run(
                 "/usr/bin/env",

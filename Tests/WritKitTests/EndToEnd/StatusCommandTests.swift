@@ -153,6 +153,14 @@ import WritKit
         let blocked = intents.filter { $0["state"] as? String == "blocked" }
         #expect(blocked.count == 6)
         #expect(intents.allSatisfy { $0["state"] as? String != "ready" })
+        // The demo keeps the trust root in the ops repo's operator config,
+        // in its git directory (never a work-tree .writ.toml): no --trust needed.
+        let ops = directory.appendingPathComponent("ops.git")
+        #expect(FileManager.default.fileExists(atPath: ops.appendingPathComponent("writ.toml").path))
+        #expect(demo.stdout.contains(ops.appendingPathComponent("writ.toml").path), "\(demo.stdout)")
+        let configured = try CLI.run("status", "--repo", ops.path, "--json")
+        #expect(configured.status == 0, "\(configured.stderr)")
+        #expect(configured.stderr.isEmpty, "\(configured.stderr)")
         // The trail it leaves verifies.
         let verify = try CLI.run("verify", "--config", directory.appendingPathComponent("dispatcher.toml").path)
         #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")

@@ -12,7 +12,7 @@ import WritKit
     static let dispatcher = "dispatch-1@example.com"
 
     /// A central repo made by `writ init --bare`, a key per principal, and
-    /// a helper to make clones that each hold a `.writ.toml`.
+    /// a helper to make clones that each hold an operator config.
     struct Team {
         let root: URL
         let central: URL
@@ -39,8 +39,9 @@ import WritKit
             trustRoot = try #require(try initialised.jsonObject()["trust_root"] as? String)
         }
 
-        /// `git clone` of the central repo with a `.writ.toml` for `principal`;
-        /// the trust root is written abbreviated, as `git log --oneline` shows it.
+        /// `git clone` of the central repo with an operator config
+        /// (`.git/writ.toml`) for `principal`; the trust root is written
+        /// abbreviated, as `git log --oneline` shows it.
         func clone(_ name: String, as principal: String) throws -> URL {
             let directory = root.appendingPathComponent(name)
             try GitTestSupport.git(root, "clone", "-q", central.path, directory.path)
@@ -51,8 +52,13 @@ import WritKit
                 key = "\(try #require(keys[principal]))"
                 remote = "origin"
 
-                """, to: directory.appendingPathComponent(OperatorConfig.fileName))
+                """, to: Self.config(of: directory))
             return directory
+        }
+
+        /// A clone's operator config: `writ.toml` in its git directory.
+        static func config(of clone: URL) -> URL {
+            clone.appendingPathComponent(".git").appendingPathComponent(OperatorConfigLocation.gitDirectoryFileName)
         }
 
         func remove() { GitTestSupport.remove(root) }

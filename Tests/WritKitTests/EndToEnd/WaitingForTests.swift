@@ -32,7 +32,7 @@ struct WaitingForTests {
     }
 
     /// A `[members]` login stands for its principal; with no value the
-    /// `.writ.toml` principal is meant; a record signed on the approval
+    /// operator config's principal is meant; a record signed on the approval
     /// branch leaves the intent out; an unknown name is a usage error with
     /// the nearest name.
     @Test func takesALoginNoValueAndRefusesAnUnknownName() throws {
@@ -72,6 +72,6 @@ struct WaitingForTests {
         let bare = try CLI.run(
             "status", "--repo", repo, "--trust", fixture.sandbox.trustRoot.hex, "--waiting-for")
         #expect(bare.status == 2, "\(bare.stderr)")
-        #expect(bare.stderr.contains(".writ.toml"), "\(bare.stderr)")
+        #expect(bare.stderr.contains("operator config (<git dir>/writ.toml)"), "\(bare.stderr)")
     }
 }

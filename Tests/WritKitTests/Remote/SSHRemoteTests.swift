@@ -244,7 +244,7 @@ import Testing
         func clone(_ name: String, as principal: String) throws -> URL {
             let directory = try team.clone(name, as: principal)
             try GitTestSupport.git(directory, "remote", "set-url", "origin", server.url(team.central.path))
-            let config = directory.appendingPathComponent(OperatorConfig.fileName)
+            let config = TeamFlowTests.Team.config(of: directory)
             let text =
                 try String(contentsOf: config, encoding: .utf8)
                 .replacingOccurrences(of: "remote = \"origin\"\n", with: "")
