@@ -111,6 +111,18 @@ public enum PullRequestReview {
             governanceTip: governanceTip)
     }
 
+    /// Judges the pull request as touched by `actor` alone (a named actor,
+    /// as `--actor` names one); see the other `check`.
+    public static func check(
+        repository: Repository, base: String, head: String, actor: String, now: Date,
+        ledgerRef: String = OpsRepoDefaults.ledgerRef, remote: String? = "origin"
+    ) throws -> PullRequestCheck.Verdict {
+        try check(
+            repository: repository, base: base, head: head, actors: [.init(login: actor, touches: [.named])],
+            now: now, ledgerRef: ledgerRef, remote: remote
+        ).verdict
+    }
+
     /// What the tree holds at `path`: a regular file's bytes (bounded), a
     /// non-file entry as such (never an error: check-pr reports it), or
     /// nothing.

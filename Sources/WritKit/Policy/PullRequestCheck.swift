@@ -26,6 +26,11 @@ import Foundation
 ///   submodule, an executable) for a non-admin, and a symlink or submodule
 ///   for everyone. An admin's change of `policy.toml` or `allowed_signers`
 ///   is `pending` until its governance quorum is in the head (SPEC §5).
+///
+/// Every account that touched the pull request (its author, the event's
+/// sender, each commit's author and committer) is judged, and each must be
+/// allowed every change: the least privileged decides. A criss-cross
+/// history (several merge bases) is refused.
 public enum PullRequestCheck {
     public enum Role: String, Sendable, Hashable {
         case admin, member, unknown, blocked
@@ -228,6 +233,16 @@ public enum PullRequestCheck {
             status: blocked ? .blocked : (pending ? .pending : .pass),
             closeRecommended: findings.contains(where: \.closes), actor: decider?.login ?? "",
             role: decider?.role ?? .unknown, principal: decider?.principal, actors: judged, findings: findings)
+    }
+
+    /// Judges `changes` as made by `login` alone (see the other `judge`).
+    static func judge(
+        changes: [Change], login: String, governance: GovernanceState, governanceAdopted: Bool, now: Date,
+        file: (String) throws -> HeadFile, ledgerIntent: (IntentID) throws -> LedgerIntent = { _ in .unreadable }
+    ) rethrows -> Verdict {
+        try judge(
+            changes: changes, actors: [Actor(login: login, touches: [.named])], governance: governance,
+            governanceAdopted: governanceAdopted, now: now, file: file, ledgerIntent: ledgerIntent)
     }
 
     /// Judges `changes` by one actor, `login` in `role`, under the base's

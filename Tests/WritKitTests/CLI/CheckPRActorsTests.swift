@@ -182,6 +182,17 @@ import Testing
         #expect(try both.jsonObject()["actor"] as? String == "bob")
         let added = try Self.checkEvent(repo, head: head, author: "alice", sender: "alice", extra: ["--actor", "bob"])
         #expect(added.status == 1, "\(added.report)")
+        // Each actor must be allowed every change: a member's push onto an
+        // unknown login's own join request is not the member's to make.
+        let join = try repo.branch("join") { try $0.write("join-requests/dana.toml", CheckPRTests.joinRequestDana) }
+        let alone = try repo.check(join, actor: "dana")
+        #expect(alone.status == 0, "\(alone.report)")
+        let pushed = try CLI.run(
+            "check-pr", "--repo", repo.work.path, "--base", "main", "--head", join, "--actor", "dana", "--actor", "bob",
+            "--json")
+        #expect(pushed.status == 1)
+        let finding = try #require(Self.findings(try pushed.jsonObject()).first)
+        #expect(finding["reason"] as? String == "path_admin_only" && finding["actor"] as? String == "bob")
         // The terminal view escapes a hostile login.
         let hostile = try CLI.run(
             "check-pr", "--repo", repo.work.path, "--base", "main", "--head", head, "--actor", "alice", "--actor",
