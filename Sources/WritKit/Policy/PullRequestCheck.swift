@@ -220,18 +220,25 @@ public enum PullRequestCheck {
             add(Finding(reason: .actorUnknown, path: "", message: "no actor is named", closes: false))
         }
         var pending = false
+        var closes = false
         for actor in judged {
             let one = try judge(
                 changes: changes, login: actor.login, role: actor.role, governance: governance,
                 governanceAdopted: governanceAdopted, now: now, file: file, ledgerIntent: ledgerIntent)
             one.findings.forEach(add)
             pending = pending || one.pending
+            // Closing is recommended for a deterministic denial of the one
+            // who opened the pull request (or was named); another's push
+            // onto it blocks it, but its author can drop that push.
+            if !actor.touches.isDisjoint(with: [.prAuthor, .named]) {
+                closes = closes || one.findings.contains(where: \.closes)
+            }
         }
         let blocked = findings.contains { $0.reason != .policyUnapproved }
         let decider = judged.first
         return Verdict(
             status: blocked ? .blocked : (pending ? .pending : .pass),
-            closeRecommended: findings.contains(where: \.closes), actor: decider?.login ?? "",
+            closeRecommended: closes, actor: decider?.login ?? "",
             role: decider?.role ?? .unknown, principal: decider?.principal, actors: judged, findings: findings)
     }
 

@@ -72,6 +72,8 @@ import Testing
         #expect(pushed.report["status"] as? String == "blocked")
         #expect(pushed.report["actor"] as? String == "writ-agent[bot]")
         #expect(pushed.report["role"] as? String == "member")
+        // Blocked, but the admin's pull request is not closed for another's push.
+        #expect(pushed.report["close_recommended"] as? Bool == false)
         let finding = try #require(Self.findings(pushed.report).first)
         #expect(finding["reason"] as? String == "path_admin_only")
         #expect(finding["path"] as? String == ".github/workflows/check.yml")
@@ -99,7 +101,11 @@ import Testing
         #expect(blocked.status == 1)
         #expect(Self.findings(blocked.report).map { $0["reason"] as? String }.contains("actor_blocked"))
         #expect(blocked.report["actor"] as? String == "mallory")
-        #expect(blocked.report["close_recommended"] as? Bool == true)
+        #expect(blocked.report["close_recommended"] as? Bool == false)
+        // Near miss: the blocked login opened it too: closing is recommended.
+        let opened = try Self.checkEvent(repo, head: head, author: "mallory", sender: "alice")
+        #expect(opened.status == 1)
+        #expect(opened.report["close_recommended"] as? Bool == true)
         let unknown = try Self.checkEvent(repo, head: head, author: "alice", sender: "dana")
         #expect(unknown.status == 1)
         #expect(unknown.report["role"] as? String == "unknown")
