@@ -58,7 +58,9 @@ struct CheckPR: ParsableCommand {
             valueName: "branch"))
     var ledgerRef: String = OpsRepoDefaults.ledgerRef
 
-    @Option(help: "The remote whose remote-tracking ledger branch stands in for a missing local one.")
+    @Option(
+        help:
+            "The remote whose remote-tracking governance and ledger branches stand in for missing or older local ones.")
     var remote: String = "origin"
 
     @Flag(help: "Print one JSON line (docs/json.md).")
