@@ -103,8 +103,12 @@ public enum ReasonCode: String, CaseIterable, Sendable, Codable, Hashable {
         case .remoteError:
             "the forge answered with a server error, or the git remote failed otherwise (refused connection, unknown "
                 + "host)"
-        case .actorBlocked: "the pull request's author is blocked in [members] of the base policy"
-        case .actorUnknown: "the author is not a member: only a join request of their own login is accepted"
+        case .actorBlocked:
+            "an account that touched the pull request (author, sender, a commit's author or committer) is blocked in "
+                + "[members] of the base policy"
+        case .actorUnknown:
+            "an account that touched the pull request is not a member (only a join request of its own login is "
+                + "accepted), or who made a commit of it is not known"
         case .pathAdminOnly: "the pull request changes a path only an admin may change"
         case .recordNotOwn: "a record in the pull request is filed or signed in another principal's name"
         }

@@ -618,8 +618,8 @@ _writ_gate() {
 _writ_check-pr() {
     repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
-    repeating_options=()
-    non_repeating_options=(--repo --base --head --actor --event --ledger-ref --remote)
+    repeating_options=(--actor)
+    non_repeating_options=(--repo --base --head --event --commits --governance-ref --ledger-ref --remote)
     __writ_offer_flags_options 0
 
     # Offer option value completions
@@ -637,6 +637,12 @@ _writ_check-pr() {
         return
         ;;
     '--event')
+        return
+        ;;
+    '--commits')
+        return
+        ;;
+    '--governance-ref')
         return
         ;;
     '--ledger-ref')

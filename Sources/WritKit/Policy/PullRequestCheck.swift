@@ -26,6 +26,11 @@ import Foundation
 ///   submodule, an executable) for a non-admin, and a symlink or submodule
 ///   for everyone. An admin's change of `policy.toml` or `allowed_signers`
 ///   is `pending` until its governance quorum is in the head (SPEC §5).
+///
+/// Every account that touched the pull request (its author, the event's
+/// sender, each commit's author and committer) is judged, and each must be
+/// allowed every change: the least privileged decides. A criss-cross
+/// history (several merge bases) is refused.
 public enum PullRequestCheck {
     public enum Role: String, Sendable, Hashable {
         case admin, member, unknown, blocked
@@ -39,23 +44,60 @@ public enum PullRequestCheck {
         public let reason: ReasonCode
         public let path: String
         public let message: String
+        /// The login whose role the finding judged; nil for a finding about
+        /// the pull request as a whole (its history, its commits list).
+        public let actor: String?
         /// A deterministic denial: closing the pull request is recommended.
         let closes: Bool
 
-        private enum Keys: String, CodingKey { case reason, path, message }
+        init(reason: ReasonCode, path: String, message: String, closes: Bool, actor: String? = nil) {
+            self.reason = reason
+            self.path = path
+            self.message = message
+            self.closes = closes
+            self.actor = actor
+        }
+
+        private enum Keys: String, CodingKey { case reason, path, message, actor }
         public func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: Keys.self)
             try container.encode(reason, forKey: .reason)
             try container.encode(path, forKey: .path)
             try container.encode(message, forKey: .message)
+            try container.encode(actor, forKey: .actor)
+        }
+    }
+
+    /// An actor with the role the base's policy gives it.
+    public struct JudgedActor: Sendable, Hashable, Encodable {
+        public let login: String
+        public let role: Role
+        public let principal: Principal?
+        public let touches: Set<Touch>
+
+        private enum Keys: String, CodingKey {
+            case login, role, principal
+            case touches = "as"
+        }
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: Keys.self)
+            try container.encode(login, forKey: .login)
+            try container.encode(role.rawValue, forKey: .role)
+            try container.encode(principal?.rawValue, forKey: .principal)
+            try container.encode(touches.sorted(), forKey: .touches)
         }
     }
 
     public struct Verdict: Sendable {
         public let status: Status
         public let closeRecommended: Bool
+        /// The deciding actor: the least privileged of `actors` (the first
+        /// such one when several share its role).
+        public let actor: String
         public let role: Role
         public let principal: Principal?
+        /// Every actor judged, least privileged first.
+        public let actors: [JudgedActor]
         public let findings: [Finding]
     }
 
@@ -99,25 +141,137 @@ public enum PullRequestCheck {
         }
     }
 
-    /// Judges `changes` by `login` under the base's `governance`.
-    /// `file(path)` reads what the head holds at a path; `ledgerIntent(id)`
-    /// what the ledger holds for an intent; `governanceAdopted` says
-    /// whether the head's governance change, if any, has its quorum.
+    /// How little a role may do: the least privileged actor decides.
+    static func privilege(_ role: Role) -> Int {
+        switch role {
+        case .blocked: 0
+        case .unknown: 1
+        case .member: 2
+        case .admin: 3
+        }
+    }
+
+    /// What the history of the pull request lets check-pr judge.
+    struct History: Sendable, Hashable {
+        /// How many best common ancestors the base and the head have.
+        var mergeBases = 1
+        /// Commits of the pull request a given commits list does not name,
+        /// so who made them is not known (empty without a list).
+        var unlistedCommits: [String] = []
+        /// The pull request has more commits than check-pr walks, so a
+        /// given commits list cannot be checked against them.
+        var tooManyCommits = false
+    }
+
+    /// Judges `changes` under the base's `governance` for every actor the
+    /// forge says touched the pull request: each must be allowed to make
+    /// every change (the diff cannot be split by who made which part), so
+    /// the least privileged decides, and a blocked or unknown actor among
+    /// them blocks. Then the history: a criss-cross history (more than one
+    /// merge base) is refused, because the merge git would make is built on
+    /// a virtual base that the diff judged here does not describe; a
+    /// commit a given commits list leaves out is made by someone unknown.
+    static func judge(
+        changes: [Change], actors: [Actor], history: History = History(), governance: GovernanceState,
+        governanceAdopted: Bool, now: Date, file: (String) throws -> HeadFile,
+        ledgerIntent: (IntentID) throws -> LedgerIntent = { _ in .unreadable }
+    ) rethrows -> Verdict {
+        let judged = Actor.merged(actors).map { actor in
+            let (role, principal) = role(of: actor.login, policy: governance.policy)
+            return JudgedActor(login: actor.login, role: role, principal: principal, touches: actor.touches)
+        }.enumerated().sorted {
+            (privilege($0.element.role), $0.offset) < (privilege($1.element.role), $1.offset)
+        }.map(\.element)
+        var findings: [Finding] = []
+        func add(_ finding: Finding) {
+            // The same denial for several actors is said once, for the
+            // least privileged (judged first).
+            if !findings.contains(where: { $0.reason == finding.reason && $0.path == finding.path }) {
+                findings.append(finding)
+            }
+        }
+        if history.mergeBases > 1 {
+            add(
+                Finding(
+                    reason: .historyRewritten, path: "",
+                    message: "the base and the head have \(history.mergeBases) merge bases (a criss-cross history): "
+                        + "the merge git would make is not the diff judged here, so it is refused; merge the base's "
+                        + "tip into the head, or rebase the head onto it",
+                    closes: false))
+        }
+        if history.tooManyCommits {
+            add(
+                Finding(
+                    reason: .actorUnknown, path: "",
+                    message: "the pull request has more commits than check-pr walks, so the commits list "
+                        + "cannot be checked against them",
+                    closes: false))
+        } else if let first = history.unlistedCommits.first {
+            add(
+                Finding(
+                    reason: .actorUnknown, path: "",
+                    message: "\(history.unlistedCommits.count) commit(s) of the pull request, first \(first), are "
+                        + "not in the commits list, so who made them is unknown",
+                    closes: false))
+        }
+        if judged.isEmpty {
+            // Fail closed: a pull request nobody is known to have touched
+            // is not one anybody may make.
+            add(Finding(reason: .actorUnknown, path: "", message: "no actor is named", closes: false))
+        }
+        var pending = false
+        var closes = false
+        for actor in judged {
+            let one = try judge(
+                changes: changes, login: actor.login, role: actor.role, governance: governance,
+                governanceAdopted: governanceAdopted, now: now, file: file, ledgerIntent: ledgerIntent)
+            one.findings.forEach(add)
+            pending = pending || one.pending
+            // Closing is recommended for a deterministic denial of the one
+            // who opened the pull request (or was named); another's push
+            // onto it blocks it, but its author can drop that push.
+            if !actor.touches.isDisjoint(with: [.prAuthor, .named]) {
+                closes = closes || one.findings.contains(where: \.closes)
+            }
+        }
+        let blocked = findings.contains { $0.reason != .policyUnapproved }
+        let decider = judged.first
+        return Verdict(
+            status: blocked ? .blocked : (pending ? .pending : .pass),
+            closeRecommended: closes, actor: decider?.login ?? "",
+            role: decider?.role ?? .unknown, principal: decider?.principal, actors: judged, findings: findings)
+    }
+
+    /// Judges `changes` as made by `login` alone (see the other `judge`).
     static func judge(
         changes: [Change], login: String, governance: GovernanceState, governanceAdopted: Bool, now: Date,
         file: (String) throws -> HeadFile, ledgerIntent: (IntentID) throws -> LedgerIntent = { _ in .unreadable }
     ) rethrows -> Verdict {
-        let (role, principal) = role(of: login, policy: governance.policy)
+        try judge(
+            changes: changes, actors: [Actor(login: login, touches: [.named])], governance: governance,
+            governanceAdopted: governanceAdopted, now: now, file: file, ledgerIntent: ledgerIntent)
+    }
+
+    /// Judges `changes` by one actor, `login` in `role`, under the base's
+    /// `governance`. `file(path)` reads what the head holds at a path;
+    /// `ledgerIntent(id)` what the ledger holds for an intent;
+    /// `governanceAdopted` says whether the head's governance change, if
+    /// any, has its quorum. `pending` is true for an admin's governance
+    /// change still waiting for it (then the only finding says so).
+    private static func judge(
+        changes: [Change], login: String, role: Role, governance: GovernanceState, governanceAdopted: Bool,
+        now: Date, file: (String) throws -> HeadFile, ledgerIntent: (IntentID) throws -> LedgerIntent
+    ) rethrows -> (findings: [Finding], pending: Bool) {
         var findings: [Finding] = []
         func deny(_ reason: ReasonCode, _ path: String, _ message: String, closes: Bool = true) {
-            let finding = Finding(reason: reason, path: path, message: message, closes: closes)
+            let finding = Finding(reason: reason, path: path, message: message, closes: closes, actor: login)
             // One entry can be reached twice (a symlinked record and its
             // .sig): say it once.
             if !findings.contains(where: { $0.reason == reason && $0.path == path }) { findings.append(finding) }
         }
         if role == .blocked {
             deny(.actorBlocked, "", "\(login) is blocked in [members] of the base policy; nothing they open is taken")
-            return verdict(findings, role: role, principal: principal, pending: false)
+            return (findings, false)
         }
         var governanceChanged = false
         var checkedRecords = Set<String>()
@@ -203,9 +357,10 @@ public enum PullRequestCheck {
             findings.append(
                 Finding(
                     reason: .policyUnapproved, path: GovernancePath.policy.path,
-                    message: "the governance change waits for the quorum of the old and the new policy", closes: false))
+                    message: "the governance change waits for the quorum of the old and the new policy", closes: false,
+                    actor: login))
         }
-        return verdict(findings, role: role, principal: principal, pending: pending)
+        return (findings, pending)
     }
 
     /// "a symlink", "a submodule", ... for a finding's sentence.
@@ -217,13 +372,6 @@ public enum PullRequestCheck {
         case .executable: "an executable file"
         case .blob: "a file"
         }
-    }
-
-    private static func verdict(_ findings: [Finding], role: Role, principal: Principal?, pending: Bool) -> Verdict {
-        Verdict(
-            status: pending ? .pending : (findings.isEmpty ? .pass : .blocked),
-            closeRecommended: findings.contains(where: \.closes), role: role, principal: principal,
-            findings: findings)
     }
 
     /// An approval record and its `.sig` in the head, judged by its

@@ -60,6 +60,15 @@ final class FakeForge {
             try JSONSerialization.data(withJSONObject: ["repo": repo, "issue": issue, "comments": count]))
     }
 
+    /// Adds to what the forge holds (POST /_seed): comments on an issue
+    /// (`issue`, `comments` count, optional `body` and author `login`), or a
+    /// pull request's commits list (`pull`, `commits`).
+    func seed(_ repo: String, _ fields: [String: Any]) throws {
+        var fields = fields
+        fields["repo"] = repo
+        _ = try control("POST", "/_seed", try JSONSerialization.data(withJSONObject: fields))
+    }
+
     /// Opens a pull request on the forge as a user would; returns its number.
     func openPullRequest(_ repo: String, head: String) throws -> Int {
         let script = """

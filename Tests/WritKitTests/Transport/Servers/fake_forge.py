@@ -12,8 +12,11 @@ method, path, query, body, and, for every write, the projection events on
 the ledger of LEDGER_GIT_DIR at that moment (the server checks the ledger
 when it receives the request). CONTROLFILE, read on every request, may hold
 {"rules": [{"method", "path" (regex), "status", "times", "headers",
-"hang", "delay", "body"}]} to inject replies. GET /_state (no auth) returns
-everything the forge holds; POST /_seed adds comments to an issue.
+"hang", "delay", "body"}]} to inject replies, and "login" (the account the
+token belongs to: GET /user answers it and it authors new comments). GET
+/_state (no auth) returns everything the forge holds; POST /_seed adds
+comments to an issue (optionally with a "body" and the author "login") and
+sets the commits list of a pull request ("pull", "commits").
 """
 import json
 import os
@@ -41,6 +44,7 @@ def repo_state(path):
             "statuses": [],
             "next_number": 1,
             "next_id": 1000,
+            "pull_commits": {},
         }
     return repos[path]
 
@@ -90,6 +94,14 @@ class Forge(BaseHTTPRequestHandler):
         except (OSError, ValueError):
             return False
 
+    def login(self):
+        """The account the token belongs to (the control file's "login")."""
+        try:
+            with open(self.control) as f:
+                return json.load(f).get("login", "writ-forge-user")
+        except (OSError, ValueError):
+            return "writ-forge-user"
+
     def rule(self, method, path):
         try:
             with open(self.control) as f:
@@ -122,8 +134,12 @@ class Forge(BaseHTTPRequestHandler):
                 for index in range(seed.get("comments", 0)):
                     repo["next_id"] += 1
                     repo["comments"].append(
-                        {"id": repo["next_id"], "issue": int(seed["issue"]), "body": "noise %d" % index}
+                        {"id": repo["next_id"], "issue": int(seed["issue"]),
+                         "body": seed.get("body", "noise %d" % index),
+                         "user": {"login": seed.get("login", "someone")}}
                     )
+                if "pull" in seed:
+                    repo["pull_commits"][str(seed["pull"])] = seed.get("commits", [])
             return self.reply(200, {})
         body = None
         if raw:
@@ -150,6 +166,8 @@ class Forge(BaseHTTPRequestHandler):
                 return self.reply(rule["status"], rule.get("body", {"message": "injected"}), rule.get("headers"))
         if not entry["authorized"]:
             return self.reply(401, {"message": "Bad credentials"})
+        if path == self.prefix + "/user" and method == "GET":
+            return self.reply(200, {"login": self.login()})
         if not path.startswith(self.prefix + "/repos/"):
             return self.reply(404, {"message": "Not Found"})
         parts = path[len(self.prefix + "/repos/"):].split("/")
@@ -204,17 +222,26 @@ class Forge(BaseHTTPRequestHandler):
                     pull.update(body)
                     return self.reply(200, pull)
             return self.reply(404, {"message": "Not Found"})
+        if len(rest) == 3 and rest[0] == "pulls" and rest[2] == "commits" and method == "GET":
+            return self.page(repo["pull_commits"].get(rest[1], []), query, base)
         if len(rest) == 3 and rest[0] == "issues" and rest[2] == "comments":
             number = int(rest[1])
             if method == "GET":
                 return self.page([c for c in repo["comments"] if c["issue"] == number], query, base)
             if method == "POST":
+                if len(body.get("body") or "") > 65536:
+                    # As GitHub answers a comment over its limit.
+                    return self.reply(422, {"message": "Validation Failed",
+                                            "errors": [{"message": "body is too long (maximum is 65536 characters)"}]})
                 repo["next_id"] += 1
                 comment = {"id": repo["next_id"], "issue": number, "body": body.get("body"),
+                           "user": {"login": self.login()},
                            "html_url": "%s/issues/%d#issuecomment-%d" % (web, number, repo["next_id"])}
                 repo["comments"].append(comment)
                 return self.reply(201, comment)
         if len(rest) == 3 and rest[:2] == ["issues", "comments"] and method == "PATCH":
+            if len(body.get("body") or "") > 65536:
+                return self.reply(422, {"message": "Validation Failed"})
             for comment in repo["comments"]:
                 if str(comment["id"]) == rest[2]:
                     comment["body"] = body.get("body")
