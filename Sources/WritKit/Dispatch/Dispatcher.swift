@@ -323,8 +323,8 @@ private struct Session {
         // A built-in's failed remote write is retried through its adopt
         // flow (SPEC §7), so with built-ins configured a failed intent is
         // decided again; a success is always final.
-        if try sync.hasFinalOutcome(id, policy: view.trusted.policy) {
-            guard config.hasBuiltins, try sync.lastOutcomeFailed(id) else {
+        if try sync.hasFinalOutcome(id, in: view) {
+            guard config.hasBuiltins, try sync.lastOutcomeFailed(id, in: view) else {
                 state.pending.remove(id)
                 return
             }
@@ -679,7 +679,7 @@ private struct Session {
         let bodies = approvalBodies()
         let pending = bodies.filter { known[$0.waiting.id.rawValue]?.body != $0.digest }
         let settling = try known.filter { !$0.value.settled }.compactMap { entry -> (IntentID, ApprovalPR)? in
-            guard let id = IntentID(entry.key), try sync.hasFinalOutcome(id, policy: view.trusted.policy) else {
+            guard let id = IntentID(entry.key), try sync.hasFinalOutcome(id, in: view) else {
                 return nil
             }
             return (id, entry.value)
@@ -766,7 +766,7 @@ private struct Session {
     /// counting outcome and the claim before it (the run that executed it,
     /// not this poll's run).
     private func settledRun(_ id: IntentID) throws -> ApprovalNotifier.Settled {
-        let failed = try sync.lastOutcomeFailed(id)
+        let failed = try sync.lastOutcomeFailed(id, in: view)
         var claim: String?
         var ran: (runID: String?, outcome: AuditEvent.Outcome, commit: ObjectID)?
         if let evidence = try sync.evidence(for: id, in: view) {
