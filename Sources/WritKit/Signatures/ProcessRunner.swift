@@ -151,33 +151,13 @@ enum ProcessRunner {
 
     private static func drain(_ fd: Int32) -> Data {
         defer { close(fd) }
-        var data = Data()
-        var buffer = [UInt8](repeating: 0, count: 65_536)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if count > 0 {
-                data.append(contentsOf: buffer[..<count])
-            } else if count == 0 || errno != EINTR {
-                return data
-            }
-        }
+        return FileDescriptorIO.readToEnd(fd).data
     }
 
     private static func feed(_ data: Data, to fd: Int32) {
         defer { close(fd) }
-        let bytes = [UInt8](data)
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-            if written > 0 {
-                offset += written
-            } else if written < 0, errno == EINTR {
-                continue
-            } else {
-                // EPIPE: the child exited without reading everything.
-                return
-            }
-        }
+        // EPIPE: the child exited without reading everything; the rest is dropped.
+        _ = FileDescriptorIO.writeAll(data, to: fd)
     }
 
     private final class DataBox: @unchecked Sendable {
