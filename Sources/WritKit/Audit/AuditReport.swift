@@ -277,7 +277,8 @@ extension AuditReport {
             let point = timeline?.point(commit)
             let before = point.flatMap { timeline?.points[max(0, $0.index - 1)].trusted } ?? timeline?.start.trusted
             let signers = [before?.signers, point?.trusted.signers].compactMap { $0 }
-            let attested = try? CommitAttestation.read(commit, in: repository, signers: signers)
+            let attested = try? CommitAttestation.read(
+                commit, in: repository, signers: signers, cache: ops.verificationCache)
             attestations[commit] = attested
             return attested
         }
@@ -331,7 +332,7 @@ extension AuditReport {
                 // shows who denied and which merge brought the denial in.
                 let tally = DecisionEngine.tallyApprovals(
                     try index.approvals(for: line.id), intent: intent, intentDigest: verdict.intentDigest, tier: tier,
-                    governance: deciding, now: now)
+                    governance: deciding, now: now, cache: ops.verificationCache)
                 denials = tally.denials.map {
                     Approval(
                         approver: $0.record.approver, commit: $0.evidence.commit,
@@ -467,7 +468,8 @@ extension AuditReport {
                     quorums: progress.quorums, discarded: progress.discarded, malformed: progress.malformed,
                     detail: point.detail,
                     attestation: try? CommitAttestation.read(
-                        point.commit, in: ops.repository, signers: [before.signers, point.trusted.signers])))
+                        point.commit, in: ops.repository, signers: [before.signers, point.trusted.signers],
+                        cache: ops.verificationCache)))
         }
         return changes
     }

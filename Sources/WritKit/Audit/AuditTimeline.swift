@@ -45,7 +45,8 @@ public struct GovernanceAudit: Sendable {
                 GovernanceAdoption(
                     commit: point.commit, digest: point.trusted.digest,
                     attestation: try CommitAttestation.read(
-                        point.commit, in: ops.repository, signers: [previous.trusted.signers, point.trusted.signers])))
+                        point.commit, in: ops.repository, signers: [previous.trusted.signers, point.trusted.signers],
+                        cache: ops.verificationCache)))
         }
         self.adoptions = adoptions
     }
@@ -232,7 +233,8 @@ public enum AuditTimeline {
             let point = timeline.point(commit)
             let before = point.map { timeline.points[max(0, $0.index - 1)].trusted } ?? timeline.start.trusted
             let attested = try CommitAttestation.read(
-                commit, in: repository, signers: [before.signers, (point?.trusted ?? before).signers])
+                commit, in: repository, signers: [before.signers, (point?.trusted ?? before).signers],
+                cache: ops.verificationCache)
             attestations[commit] = attested
             return attested
         }

@@ -27,28 +27,32 @@ public struct CommitAttestation: Sendable, Equatable, Encodable {
 
     /// Reads `commit`, checking its signature against each of `signers` in
     /// turn (the state trusted before the commit, then the one after): the
-    /// first that lists the key decides.
-    static func read(_ commit: ObjectID, in repository: Repository, signers: [AllowedSigners]) throws
-        -> CommitAttestation
-    {
+    /// first that lists the key decides. `cache` is the run's
+    /// ``VerificationCache``, nil for none.
+    static func read(
+        _ commit: ObjectID, in repository: Repository, signers: [AllowedSigners], cache: VerificationCache? = nil
+    ) throws -> CommitAttestation {
         let info = try repository.commit(commit)
         let signature: Signature
         switch CommitSignature.parse(rawCommit: info.raw) {
         case .unsigned(let reason):
             signature = .unsigned(reason)
         case .signed(let armored, let payload):
-            signature = judge(armored: armored, payload: payload, signers: signers, at: info.committer.date)
+            signature = judge(
+                armored: armored, payload: payload, signers: signers, at: info.committer.date, cache: cache)
         }
         return CommitAttestation(
             commit: commit, committerName: info.committer.name, committerEmail: info.committer.email,
             committedAt: Timestamp(info.committer.date), signature: signature)
     }
 
-    private static func judge(armored: String, payload: Data, signers: [AllowedSigners], at date: Date) -> Signature {
+    private static func judge(
+        armored: String, payload: Data, signers: [AllowedSigners], at date: Date, cache: VerificationCache?
+    ) -> Signature {
         let parsed: SSHSignature
         do {
             parsed = try SSHSignature(armored: armored)
-            try parsed.verifyCryptographically(message: payload, namespace: SignatureNamespace.commit)
+            try parsed.verifyCryptographically(message: payload, namespace: SignatureNamespace.commit, cache: cache)
         } catch {
             return .invalid(detail: "\(error)")
         }

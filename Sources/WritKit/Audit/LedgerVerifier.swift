@@ -320,7 +320,8 @@ private struct ClaimReplay {
     private mutating func decidePending() throws {
         guard !pending.isEmpty else { return }
         let context = ClaimContext(
-            points: governance.points, approvals: approvals.shape, approvalsOffset: approvalsOffset)
+            points: governance.points, approvals: approvals.shape, approvalsOffset: approvalsOffset,
+            cache: ops.verificationCache)
         let decided = try workers.map(pending, minimumPerWorker: 32) { claim, repository in
             try context.check(claim, in: repository)
         }
@@ -342,6 +343,8 @@ private struct ClaimContext: Sendable {
     let approvals: ApprovalIndex.Shape
     /// The trust root's index in the approvals' chain.
     let approvalsOffset: Int
+    /// The run's verification cache (the ops repo's).
+    let cache: VerificationCache?
 
     /// Re-decides a claim as the dispatcher should have: with the governance
     /// trusted at the claim commit's ledger position P, the approvals merged
@@ -399,7 +402,7 @@ private struct ClaimContext: Sendable {
         let verdict = DecisionEngine.decide(
             governance: point.trusted, intent: intent,
             approvals: try index.approvals(for: id, asOf: approvalsIndex),
-            events: before, now: max(event.at.date, clock))
+            events: before, now: max(event.at.date, clock), cache: cache)
         let context =
             "claimed at \(event.at) (ledger clock \(Timestamp(clock))) under governance \(point.commit.hex)"
         switch verdict.state {

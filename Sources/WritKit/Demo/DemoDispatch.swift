@@ -79,7 +79,9 @@ public struct DemoDispatch {
         var lines: [String] = []
         for commitID in try repository.firstParentHistory(from: head, to: nil, order: .newestFirst).prefix(limit) {
             let commit = try repository.commit(commitID)
-            let who = try LedgerWalk.signature(of: commitID, in: repository, trusted: signers, at: Date()).1
+            let who = try LedgerWalk.signature(
+                of: commitID, in: repository, trusted: signers, at: Date(), cache: sandbox.ops.verificationCache
+            ).1
             let verdict =
                 who.isEmpty
                 ? "no trusted signature"

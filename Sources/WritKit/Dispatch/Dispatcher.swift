@@ -23,6 +23,11 @@ public struct Dispatcher {
     /// `[remote]` timeout (`RemoteAccess.helper`); nil runs them in this
     /// process, where a server that never answers cannot be abandoned.
     public var remoteHelper: String?
+    /// The signatures found valid so far, kept across polls (its file is
+    /// read by the first and appended to by each): the ops repo of every
+    /// poll carries it, so the verifications of a poll consult it and no
+    /// other.
+    let verificationCache = VerificationCache()
 
     public init(
         config: DispatcherConfig, environment: [String: String] = ProcessInfo.processInfo.environment,
@@ -51,7 +56,9 @@ public struct Dispatcher {
 
         let ops: OpsRepo
         do {
-            ops = try OpsRepo(path: config.opsRepo, governanceRef: config.governanceRef, ledgerRef: config.ledgerRef)
+            ops = try OpsRepo(
+                path: config.opsRepo, governanceRef: config.governanceRef, ledgerRef: config.ledgerRef,
+                verificationCache: verificationCache)
         } catch let error as RuntimeError {
             throw RuntimeError(error.detail, fix: "ops_repo in dispatcher.toml (\(config.opsRepo))")
         }
@@ -62,8 +69,8 @@ public struct Dispatcher {
         let store = StateStore(stateDir: config.stateDir, profile: config.profile)
         // Signatures verified by an earlier poll are not verified again.
         let verified = URL(fileURLWithPath: store.root + "/verified")
-        VerificationCache.shared.load(from: verified)
-        defer { VerificationCache.shared.save(to: verified) }
+        verificationCache.load(from: verified)
+        defer { verificationCache.save(to: verified) }
         var state = try store.loadState() ?? DispatchState(trustRoot: config.trustRoot)
         if state.trustRoot != config.trustRoot {
             // A re-pinned trust root invalidates everything derived from the old one.
@@ -89,7 +96,8 @@ public struct Dispatcher {
         if let offChain = view.offChain { Self.say(offChain, to: logger) }
         // Nothing is written, not even a recovered outcome, by a dispatcher
         // whose events would not count.
-        try DispatcherEntitlement.check(signer: signer, trusted: view.trusted, now: clock())
+        try DispatcherEntitlement.check(
+            signer: signer, trusted: view.trusted, now: clock(), cache: ops.verificationCache)
         var session = Session(
             dispatcher: self, store: store, sync: sync, publisher: publisher, signer: signer, lock: lock, state: state,
             runID: runID, view: view)
@@ -315,8 +323,8 @@ private struct Session {
         // A built-in's failed remote write is retried through its adopt
         // flow (SPEC §7), so with built-ins configured a failed intent is
         // decided again; a success is always final.
-        if try sync.hasFinalOutcome(id, policy: view.trusted.policy) {
-            guard config.hasBuiltins, try sync.lastOutcomeFailed(id) else {
+        if try sync.hasFinalOutcome(id, in: view) {
+            guard config.hasBuiltins, try sync.lastOutcomeFailed(id, in: view) else {
                 state.pending.remove(id)
                 return
             }
@@ -327,7 +335,7 @@ private struct Session {
         }
         let verdict = DecisionEngine.decide(
             governance: view.trusted, intent: evidence.intent, approvals: evidence.approvals, events: evidence.events,
-            now: now)
+            now: now, cache: sync.ops.verificationCache)
         let executor = verdict.intent.flatMap { config.executors[$0.kind] }
         switch verdict.state {
         case .succeeded:
@@ -340,7 +348,7 @@ private struct Session {
             let reopened = DecisionEngine.decide(
                 governance: view.trusted, intent: evidence.intent, approvals: evidence.approvals,
                 events: evidence.events.filter { !Self.isClaimOrDoubt($0) && !$0.path.hasSuffix("-failed.json") },
-                now: now)
+                now: now, cache: sync.ops.verificationCache)
             if reopened.state == .ready {
                 try runReady(id, verdict: reopened, rerun: true, numberAfter: verdict.events.last?.sequence ?? 0)
             } else if reopened.state == .blocked {
@@ -355,7 +363,8 @@ private struct Session {
             // and its doubt were not there.
             let reopened = DecisionEngine.decide(
                 governance: view.trusted, intent: evidence.intent, approvals: evidence.approvals,
-                events: evidence.events.filter { !Self.isClaimOrDoubt($0) }, now: now)
+                events: evidence.events.filter { !Self.isClaimOrDoubt($0) }, now: now,
+                cache: sync.ops.verificationCache)
             if reopened.state == .ready {
                 try runReady(id, verdict: reopened, rerun: true, numberAfter: verdict.events.last?.sequence ?? 0)
             } else if reopened.state == .blocked {
@@ -670,7 +679,7 @@ private struct Session {
         let bodies = approvalBodies()
         let pending = bodies.filter { known[$0.waiting.id.rawValue]?.body != $0.digest }
         let settling = try known.filter { !$0.value.settled }.compactMap { entry -> (IntentID, ApprovalPR)? in
-            guard let id = IntentID(entry.key), try sync.hasFinalOutcome(id, policy: view.trusted.policy) else {
+            guard let id = IntentID(entry.key), try sync.hasFinalOutcome(id, in: view) else {
                 return nil
             }
             return (id, entry.value)
@@ -757,13 +766,13 @@ private struct Session {
     /// counting outcome and the claim before it (the run that executed it,
     /// not this poll's run).
     private func settledRun(_ id: IntentID) throws -> ApprovalNotifier.Settled {
-        let failed = try sync.lastOutcomeFailed(id)
+        let failed = try sync.lastOutcomeFailed(id, in: view)
         var claim: String?
         var ran: (runID: String?, outcome: AuditEvent.Outcome, commit: ObjectID)?
         if let evidence = try sync.evidence(for: id, in: view) {
             let verdict = DecisionEngine.decide(
                 governance: view.trusted, intent: evidence.intent, approvals: evidence.approvals,
-                events: evidence.events, now: now)
+                events: evidence.events, now: now, cache: sync.ops.verificationCache)
             for event in verdict.events {
                 switch event.event.payload {
                 case .claimed(let claimed): claim = claimed.runID
@@ -935,7 +944,7 @@ private struct Session {
                 guard view.ledgerTip == tip, let fresh = try sync.evidence(for: id, in: view) else { continue }
                 verdict = DecisionEngine.decide(
                     governance: view.trusted, intent: fresh.intent, approvals: fresh.approvals, events: fresh.events,
-                    now: now)
+                    now: now, cache: sync.ops.verificationCache)
                 let reopenedInDoubt = verdict.state == .inDoubt && (config.executors[intent.kind]?.idempotent ?? false)
                 guard verdict.state == .ready || reopenedInDoubt else { return nil }
                 numberAfter = verdict.events.last?.sequence ?? 0
@@ -1012,7 +1021,8 @@ private struct Session {
         {
             return
         }
-        try DispatcherEntitlement.check(signer: signer, trusted: view.trusted, now: now)
+        try DispatcherEntitlement.check(
+            signer: signer, trusted: view.trusted, now: now, cache: sync.ops.verificationCache)
         entitlementChecked = (view.trusted.commit, now)
     }
 
@@ -1128,7 +1138,7 @@ private struct Session {
                 if let evidence = try sync.evidence(for: event.intent, in: view) {
                     let verdict = DecisionEngine.decide(
                         governance: view.trusted, intent: evidence.intent, approvals: evidence.approvals,
-                        events: evidence.events, now: now)
+                        events: evidence.events, now: now, cache: sync.ops.verificationCache)
                     if Self.stillAnswersClaim(of: run, events: verdict.events, outcome: event) {
                         try publisher.publish(
                             [event], message: "writ: \(event.kind.rawValue) \(event.intent) (recovered)\n",

@@ -15,8 +15,9 @@ enum DispatcherEntitlement {
     private static let probe = Data("writ: dispatcher entitlement probe\n".utf8)
 
     /// Throws a `RuntimeError` naming what to fix when the dispatcher's
-    /// events would not count under `trusted` at `now`.
-    static func check(signer: SigningIdentity, trusted: GovernanceState, now: Date) throws {
+    /// events would not count under `trusted` at `now`; `cache` is the
+    /// poll's ``VerificationCache``.
+    static func check(signer: SigningIdentity, trusted: GovernanceState, now: Date, cache: VerificationCache?) throws {
         let identity = signer.principal
         let armored: String
         do {
@@ -28,7 +29,7 @@ enum DispatcherEntitlement {
         do {
             _ = try SignatureVerifier.verify(
                 armored: Array(armored.utf8), message: probe, principal: identity.rawValue,
-                namespace: SignatureNamespace.commit, allowedSigners: trusted.signers, at: now)
+                namespace: SignatureNamespace.commit, allowedSigners: trusted.signers, at: now, cache: cache)
         } catch {
             throw RuntimeError(
                 "the signing key is not listed for \(identity) under namespace \"git\", valid now, in the trusted "

@@ -249,27 +249,38 @@ struct LedgerSync {
         }
     }
 
-    /// Whether the intent's remembered events include a `succeeded` or
-    /// `failed` event that counts, as the ledger walk judged it (the event
-    /// kind is part of its path, so nothing is parsed). `policy` is kept for
-    /// callers; what counts was decided under each commit's own position.
-    func hasFinalOutcome(_ id: IntentID, policy: Policy) throws -> Bool {
-        try store.loadIntent(id).events.contains { event in
-            guard case .auditEvent(_, _, let kind)? = LedgerPath(event.path), kind == .succeeded || kind == .failed
-            else { return false }
-            return event.counts == true
-        }
+    /// Whether the intent has a `succeeded` or `failed` event that counts.
+    func hasFinalOutcome(_ id: IntentID, in view: View) throws -> Bool {
+        try !countingOutcomes(id, in: view).isEmpty
     }
 
     /// Whether the intent's last counting outcome is `failed`.
-    func lastOutcomeFailed(_ id: IntentID) throws -> Bool {
-        let outcomes = try store.loadIntent(id).events.compactMap { event -> (Int, AuditEventKind)? in
-            guard event.counts == true, case .auditEvent(_, let sequence, let kind)? = LedgerPath(event.path),
-                kind == .succeeded || kind == .failed
-            else { return nil }
-            return (sequence, kind)
+    func lastOutcomeFailed(_ id: IntentID, in view: View) throws -> Bool {
+        try countingOutcomes(id, in: view).last?.event.kind == .failed
+    }
+
+    /// The intent's `succeeded` and `failed` events that count, in sequence
+    /// order, read by the one reader every other reader uses
+    /// (`EventAuthority.counting`, the strict `AuditEvent.parse`): what the
+    /// ledger walk judged entitled, and what parses. Only outcome files are
+    /// read (their kind is in their path), which keeps the first poll over a
+    /// long history cheap; an outcome `writ status` and `writ verify` refuse
+    /// to parse settles nothing here either.
+    private func countingOutcomes(_ id: IntentID, in view: View) throws -> [CountingEvent] {
+        let repository = ops.repository
+        let outcomes = try store.loadIntent(id).events.filter { event in
+            guard event.counts == true, case .auditEvent(_, _, let kind)? = LedgerPath(event.path) else { return false }
+            return kind == .succeeded || kind == .failed
         }
-        return outcomes.max { $0.0 < $1.0 }?.1 == .failed
+        guard !outcomes.isEmpty else { return [] }
+        let ledgerTree = try repository.commitTree(view.ledgerTip)
+        let evidence = outcomes.compactMap { event -> EventEvidence? in
+            guard let bytes = try? repository.blob(at: event.path, inTree: ledgerTree, limit: RecordBytes.maximumSize)
+            else { return nil }
+            return EventEvidence(
+                path: event.path, bytes: bytes, commit: event.commit, signers: Set(event.signers), counts: true)
+        }
+        return EventAuthority.counting(evidence, id: id, tier: nil, policy: view.trusted.policy).counting
     }
 
     /// The governance state in `commit`'s own files.

@@ -188,16 +188,11 @@ enum ProcessGroupRunner {
     }
 
     private static func makePipe() throws -> (read: Int32, write: Int32) {
-        guard let pipe2 = GlibcExtensions.pipe2 else {
-            throw ExecutionError("this C library has no pipe2")
-        }
-        var fds: [Int32] = [0, 0]
-        // Close-on-exec from birth: a process spawned meanwhile on another
-        // thread must not inherit these ends and hold the pipe open.
-        guard pipe2(&fds, O_CLOEXEC) == 0 else {
+        // Close-on-exec from birth (SpawnHardening).
+        guard let pipe = SpawnHardening.makePipe() else {
             throw ExecutionError("cannot create a pipe: \(String(cString: strerror(errno)))")
         }
-        return (fds[0], fds[1])
+        return pipe
     }
 
     private static func spawn(
@@ -213,13 +208,6 @@ enum ProcessGroupRunner {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_adddup2(&actions, stdoutWrite, 1)
         posix_spawn_file_actions_adddup2(&actions, stderrWrite, 2)
-        // Nothing else the dispatcher has open (other pipes, the lock, the
-        // repository) reaches the executor.
-        if let closeFrom = GlibcExtensions.spawnCloseFrom {
-            guard closeFrom(&actions, 3) == 0 else {
-                return .failure(SpawnProblem("cannot prepare to close inherited file descriptors"))
-            }
-        }
         if let workdir = plan.workdir {
             guard let addChdir = GlibcExtensions.spawnChdir else {
                 return .failure(
@@ -230,17 +218,11 @@ enum ProcessGroupRunner {
             }
         }
 
-        var emptyMask = sigset_t()
-        sigemptyset(&emptyMask)
-        posix_spawnattr_setsigmask(&attributes, &emptyMask)
-        var defaults = sigset_t()
-        sigfillset(&defaults)
-        sigdelset(&defaults, SIGKILL)
-        sigdelset(&defaults, SIGSTOP)
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setpgroup(&attributes, 0)
-        posix_spawnattr_setflags(
-            &attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        // Its own process group, every descriptor from 3 up closed, signals
+        // at their defaults: the hardening every child gets.
+        if let problem = SpawnHardening.apply(.ownGroup, actions: &actions, attributes: &attributes) {
+            return .failure(SpawnProblem(problem))
+        }
 
         let argv = plan.argv.map { strdup($0) }
         let environment = plan.environment.sorted { $0.key < $1.key }.map {
@@ -283,31 +265,6 @@ enum ProcessGroupRunner {
             if errno != EINTR { return nil }
         }
         return status
-    }
-}
-
-/// GNU extensions the Swift C-library module does not expose (they sit
-/// behind `_GNU_SOURCE`), looked up once at run time. They exist in glibc
-/// 2.34 and later; a nil entry is handled by its caller.
-private enum GlibcExtensions {
-    typealias Pipe2 = @convention(c) (UnsafeMutablePointer<Int32>, Int32) -> Int32
-    typealias AddChdir =
-        @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32
-    typealias AddCloseFrom =
-        @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
-
-    typealias PidfdOpen = @convention(c) (pid_t, UInt32) -> Int32
-
-    static let pipe2: Pipe2? = symbol("pipe2")
-    /// glibc 2.36 and later; Linux 5.3 and later (else it returns -1).
-    static let pidfdOpen: PidfdOpen? = symbol("pidfd_open")
-    static let spawnChdir: AddChdir? = symbol("posix_spawn_file_actions_addchdir_np")
-    static let spawnCloseFrom: AddCloseFrom? = symbol("posix_spawn_file_actions_addclosefrom_np")
-
-    private static func symbol<Function>(_ name: String) -> Function? {
-        // A nil handle is RTLD_DEFAULT: search the process's loaded libraries.
-        guard let address = dlsym(nil, name) else { return nil }
-        return unsafeBitCast(address, to: Function.self)
     }
 }
 

@@ -29,18 +29,7 @@ enum StateFiles {
         let temporary = path + ".tmp.\(getpid())"
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw failure("cannot create", temporary) }
-        let written = parts.allSatisfy { part in
-            part.withUnsafeBytes { raw in
-                var offset = 0
-                while offset < raw.count {
-                    let count = Glibc.write(descriptor, raw.baseAddress! + offset, raw.count - offset)
-                    if count < 0, errno == EINTR { continue }
-                    guard count > 0 else { return false }
-                    offset += count
-                }
-                return true
-            }
-        }
+        let written = parts.allSatisfy { FileDescriptorIO.writeAll($0, to: descriptor) == 0 }
         let synced = !flush || fsync(descriptor) == 0
         close(descriptor)
         guard written, synced else {
@@ -152,23 +141,13 @@ enum StateFiles {
         // Read straight into one buffer of the file's size (a large status
         // snapshot is tens of MB); a file that grows meanwhile is read on.
         var status = stat()
-        var data = Data(count: fstat(descriptor, &status) == 0 ? max(Int(status.st_size), 0) + 1 : 64 * 1024)
-        var filled = 0
-        while true {
-            if filled == data.count { data.count += max(64 * 1024, data.count / 2) }
-            let count = data.withUnsafeMutableBytes { raw in
-                Glibc.read(descriptor, raw.baseAddress! + filled, raw.count - filled)
-            }
-            if count == 0 {
-                data.count = filled
-                return data
-            }
-            guard count > 0 else {
-                if errno == EINTR { continue }
-                throw failure("cannot read", path)
-            }
-            filled += count
+        let (data, error) = FileDescriptorIO.readToEnd(
+            descriptor, expected: fstat(descriptor, &status) == 0 ? Int(status.st_size) : 64 * 1024)
+        guard error == 0 else {
+            errno = error
+            throw failure("cannot read", path)
         }
+        return data
     }
 
     /// How far an append is flushed before `append` returns.

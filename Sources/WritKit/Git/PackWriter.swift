@@ -217,18 +217,7 @@ final class PackWriter {
 
     /// Writes all of `bytes` to `descriptor`; the `errno` of a failure, or 0.
     private static func writeAll(_ bytes: Data, to descriptor: Int32) -> Int32 {
-        bytes.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let written = Glibc.write(descriptor, raw.baseAddress! + offset, raw.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    return errno
-                }
-                offset += written
-            }
-            return 0
-        }
+        FileDescriptorIO.writeAll(bytes, to: descriptor)
     }
 
     private static func failure(_ message: String) -> GitError {

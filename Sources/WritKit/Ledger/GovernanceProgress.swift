@@ -121,7 +121,8 @@ public struct GovernanceProgress: Sendable {
         var discarded: [DiscardedRecord] = []
         for (name, state) in [("trusted", trusted), ("new", candidate)] {
             let count = GovernanceTrust.quorum(
-                for: digest, replacing: trusted.digest, records: records, under: state, now: now)
+                for: digest, replacing: trusted.digest, records: records, under: state, now: now,
+                cache: ops.verificationCache)
             let governors = Set(
                 state.policy.governance.roles.flatMap { state.policy.roles[$0] ?? [] })
             quorums.append(

@@ -43,7 +43,7 @@ struct GovernanceReader {
         let verdict = try GovernanceTrust.evaluate(
             root: root, history: history,
             records: { commit, digest in try records(in: commit, for: digest) },
-            now: now)
+            now: now, cache: ops.verificationCache)
         return Result(head: head, verdict: verdict)
     }
 

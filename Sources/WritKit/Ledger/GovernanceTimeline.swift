@@ -101,7 +101,7 @@ public struct GovernanceTimeline {
                     commit: state.commit, policyBytes: state.policyBytes, signersBytes: state.signersBytes),
                 history: [try Self.files(commit, in: repository)],
                 records: { commit, digest in try reader.records(in: commit, for: digest) },
-                now: now)
+                now: now, cache: ops.verificationCache)
             if let next = verdict.trusted { state = next }
             points.append(
                 Point(

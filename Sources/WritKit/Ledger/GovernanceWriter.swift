@@ -172,9 +172,11 @@ public struct GovernanceWriter {
                 path: record.path.path, bytes: bytes, signature: signature, nextSignature: nextSignature)
         ]
         let underTrusted = GovernanceTrust.quorum(
-            for: digest, replacing: trusted.digest, records: evidence, under: trusted, now: now)
+            for: digest, replacing: trusted.digest, records: evidence, under: trusted, now: now,
+            cache: ops.verificationCache)
         let underNew = GovernanceTrust.quorum(
-            for: digest, replacing: trusted.digest, records: evidence, under: candidate, now: now)
+            for: digest, replacing: trusted.digest, records: evidence, under: candidate, now: now,
+            cache: ops.verificationCache)
         let countsUnderTrusted = !underTrusted.counted.isEmpty
         let countsUnderNew = !underNew.counted.isEmpty
         guard countsUnderTrusted || countsUnderNew else {

@@ -219,7 +219,7 @@ struct LedgerWalk {
         if !events.isEmpty {
             if let trusted = position?.trusted {
                 (signature, signers, signatureDetail) = try Self.signature(
-                    of: id, in: repository, trusted: trusted.signers, at: clock)
+                    of: id, in: repository, trusted: trusted.signers, at: clock, cache: ops.verificationCache)
             } else {
                 (signature, signatureDetail) = (.untrusted, "no governance state is trusted")
             }
@@ -297,10 +297,12 @@ struct LedgerWalk {
     }
 
     /// The signature state of a ledger commit under `trusted`, with key
-    /// validity checked at `date` (τ, never the commit's own dates).
-    static func signature(of commit: ObjectID, in repository: Repository, trusted: AllowedSigners, at date: Date) throws
-        -> (LedgerSignature, Set<Principal>, String)
-    {
+    /// validity checked at `date` (τ, never the commit's own dates), through
+    /// `cache` (the run's ``VerificationCache``; nil for none).
+    static func signature(
+        of commit: ObjectID, in repository: Repository, trusted: AllowedSigners, at date: Date,
+        cache: VerificationCache?
+    ) throws -> (LedgerSignature, Set<Principal>, String) {
         switch try repository.commitSignature(commit) {
         case .unsigned(let reason):
             return (.unsigned, [], reason.rawValue)
@@ -308,7 +310,7 @@ struct LedgerWalk {
             do {
                 let found = try SignatureVerifier.signers(
                     armored: Array(armored.utf8), message: payload, namespace: SignatureNamespace.commit,
-                    allowedSigners: trusted, at: date)
+                    allowedSigners: trusted, at: date, cache: cache)
                 let principals = Set(found.principals.compactMap(Principal.init))
                 guard !principals.isEmpty else {
                     return (.untrusted, [], "the key is trusted only under a pattern, not a principal")

@@ -17,22 +17,31 @@ public struct OpsRepo {
     /// The remote whose remote-tracking refs stand in for local branches
     /// that are missing or behind; nil reads local branches only.
     public let remote: String?
+    /// The signatures this run already found valid: every verification made
+    /// while reading this repo consults it and records its successes there
+    /// (``VerificationCache``). A fresh, empty one unless the caller passes
+    /// its own (the CLI's loaded from `.git/writ/verified`, the
+    /// dispatcher's kept across its polls).
+    public let verificationCache: VerificationCache
 
     public init(
         repository: Repository, governanceRef: String = OpsRepoDefaults.governanceRef,
-        ledgerRef: String = OpsRepoDefaults.ledgerRef, remote: String? = nil
+        ledgerRef: String = OpsRepoDefaults.ledgerRef, remote: String? = nil,
+        verificationCache: VerificationCache = VerificationCache()
     ) {
         self.repository = repository
         self.governanceRef = governanceRef
         self.ledgerRef = ledgerRef
         self.remote = remote
+        self.verificationCache = verificationCache
     }
 
     /// Opens the repository at `path` (bare or not); a path that is not a
     /// repository is a `RuntimeError` naming it.
     public init(
         path: String, governanceRef: String = OpsRepoDefaults.governanceRef,
-        ledgerRef: String = OpsRepoDefaults.ledgerRef, remote: String? = nil
+        ledgerRef: String = OpsRepoDefaults.ledgerRef, remote: String? = nil,
+        verificationCache: VerificationCache = VerificationCache()
     ) throws {
         let repository: Repository
         do {
@@ -40,7 +49,9 @@ public struct OpsRepo {
         } catch {
             throw RuntimeError("cannot open the ops repo at \(path): \(error)", fix: "the ops repo path (\(path))")
         }
-        self.init(repository: repository, governanceRef: governanceRef, ledgerRef: ledgerRef, remote: remote)
+        self.init(
+            repository: repository, governanceRef: governanceRef, ledgerRef: ledgerRef, remote: remote,
+            verificationCache: verificationCache)
     }
 
     /// The governance branch tip, or `trust_root_missing` when the branch is absent.

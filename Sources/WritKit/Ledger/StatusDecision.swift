@@ -21,6 +21,9 @@ struct DecisionInputs: Sendable {
     /// The state trusted at each governance commit of the timeline: a
     /// claim's anchor gives what its tier required then.
     let anchored: [ObjectID: GovernanceState]
+    /// The run's verification cache (the ops repo's): signatures every
+    /// worker already found valid are not computed again.
+    let cache: VerificationCache?
     /// The approval branches, whose records an open intent shows as
     /// signed but not merged (`BranchApprovals`).
     var branches: ApprovalBranches = .none
@@ -50,7 +53,7 @@ struct DecisionInputs: Sendable {
                 return try StatusEvaluator.settled(
                     DecisionEngine.decide(
                         governance: state, intent: evidence, approvals: try index.approvals(for: id),
-                        events: events, now: now), or: untrusted)
+                        events: events, now: now, cache: cache), or: untrusted)
             }
             let intent = try? Intent.parse(evidence.bytes, expectedPath: evidence.path)
             guard let settled else {
@@ -69,7 +72,8 @@ struct DecisionInputs: Sendable {
         }
         let intentApprovals = try index.approvals(for: id)
         var verdict = DecisionEngine.decide(
-            governance: trusted, intent: evidence, approvals: intentApprovals, events: events, now: now)
+            governance: trusted, intent: evidence, approvals: intentApprovals, events: events, now: now,
+            cache: cache)
         if verdict.state == .ready, let violation {
             verdict = verdict.blocked(by: violation)
         }

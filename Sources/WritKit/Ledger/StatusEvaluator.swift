@@ -104,7 +104,8 @@ public struct StatusEvaluator {
             files: read, headTree: headTree, trusted: trusted, lastTrusted: lastTrusted, governance: governance,
             violation: violation, now: now, keepEverything: keepEverything, approvals: index?.shape,
             anchored: Dictionary(
-                (timeline?.points ?? []).map { ($0.commit, $0.trusted) }, uniquingKeysWith: { first, _ in first }))
+                (timeline?.points ?? []).map { ($0.commit, $0.trusted) }, uniquingKeysWith: { first, _ in first }),
+            cache: ops.verificationCache)
         if trusted != nil { decisionInputs.branches = ApprovalBranches(remote: ops.remote) }
         let inputs = decisionInputs
         let ids = read.intentIDs

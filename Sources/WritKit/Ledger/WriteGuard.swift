@@ -29,7 +29,9 @@ public struct WriteGuard: Sendable {
     func checkProposal(_ intent: Intent, bytes: Data, signature: String, ops: OpsRepo, now: Date) throws {
         guard let governance = try trusted(ops: ops, now: now) else { return }
         try enforce(
-            WriteCheck.propose(intent: intent, bytes: bytes, signature: signature, governance: governance, now: now),
+            WriteCheck.propose(
+                intent: intent, bytes: bytes, signature: signature, governance: governance, now: now,
+                cache: ops.verificationCache),
             .propose(intent), governance)
     }
 
@@ -38,7 +40,8 @@ public struct WriteGuard: Sendable {
         guard let (governance, verdict) = try judge(record.intent, ops: ops, now: now) else { return }
         try enforce(
             WriteCheck.approve(
-                record: record, bytes: bytes, signature: signature, verdict: verdict, governance: governance, now: now),
+                record: record, bytes: bytes, signature: signature, verdict: verdict, governance: governance, now: now,
+                cache: ops.verificationCache),
             .approve(record, verdict), governance)
     }
 
@@ -51,7 +54,7 @@ public struct WriteGuard: Sendable {
         try enforce(
             WriteCheck.resolve(
                 resolution, by: signer.principal, probeSignature: probe, verdict: verdict, governance: governance,
-                now: now),
+                now: now, cache: ops.verificationCache),
             .resolve(signer.principal, verdict), governance)
     }
 
@@ -60,7 +63,9 @@ public struct WriteGuard: Sendable {
         guard let governance = try trusted(ops: ops, now: now) else { return }
         let probe = try signer.sign(WriteCheck.probe, namespace: SignatureNamespace.commit)
         try enforce(
-            WriteCheck.gate(by: signer.principal, probeSignature: probe, governance: governance, now: now),
+            WriteCheck.gate(
+                by: signer.principal, probeSignature: probe, governance: governance, now: now,
+                cache: ops.verificationCache),
             .gate(signer.principal, id), governance)
     }
 

@@ -26,7 +26,7 @@ enum ApprovalCheck {
     /// expired (`approval_expired`).
     static func check(
         _ evidence: ApprovalEvidence, intent: Intent, intentDigest: ContentDigest, tier: Tier,
-        governance: GovernanceState, now: Date
+        governance: GovernanceState, now: Date, cache: VerificationCache?
     ) -> Outcome {
         let filedUnder: Principal? =
             if case .approval(_, let principal) = GovernancePath(evidence.path) { principal } else { nil }
@@ -61,7 +61,8 @@ enum ApprovalCheck {
         do {
             verified = try SignatureVerifier.verify(
                 armored: signature, message: evidence.bytes, principal: who.rawValue,
-                namespace: ApprovalRecord.signatureNamespace, allowedSigners: governance.signers, at: now)
+                namespace: ApprovalRecord.signatureNamespace, allowedSigners: governance.signers, at: now,
+                cache: cache)
         } catch {
             return discard(error.reasonCode(namespace: ApprovalRecord.signatureNamespace), error.description, who)
         }

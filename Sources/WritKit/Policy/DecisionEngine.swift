@@ -2,7 +2,8 @@ import Foundation
 
 /// When an intent runs (SPEC §3, §4 rules 2–4 and the gate part of rule 5):
 /// a pure function of the trusted governance state, the intent, its
-/// approvals, its events and the clock.
+/// approvals, its events and the clock. The ``VerificationCache`` a caller
+/// may pass changes only how often a signature is computed, never a verdict.
 ///
 /// Rule 1 (the governance state is trusted) is the caller's: it passes only
 /// a state `GovernanceTrust` adopted. Executor, environment and clone
@@ -15,7 +16,7 @@ public enum DecisionEngine {
     /// and the state machine.
     static func decide(
         governance: GovernanceState, intent evidence: IntentEvidence, approvals: [ApprovalEvidence],
-        events: [EventEvidence], now: Date
+        events: [EventEvidence], now: Date, cache: VerificationCache? = nil
     ) -> Verdict {
         let policy = governance.policy
         let digest = Intent.digest(ofFileBytes: evidence.bytes)
@@ -52,7 +53,8 @@ public enum DecisionEngine {
         let required = rule?.approvals ?? 0
         let replay = EventAuthority.replay(events, id: intent.id, intentDigest: digest, tier: tier, policy: policy)
         let tally = tallyApprovals(
-            approvals, intent: intent, intentDigest: digest, tier: tier, governance: governance, now: now)
+            approvals, intent: intent, intentDigest: digest, tier: tier, governance: governance, now: now,
+            cache: cache)
         let counted = required == 0 && rule != nil ? [] : tally.counted
         let discarded = tally.discarded + replay.discarded
 
@@ -73,7 +75,9 @@ public enum DecisionEngine {
         if let expiresAt = intent.expiresAt, expiresAt <= Timestamp(secondsSinceEpochOf: now) {
             return verdict(.blocked, .intentExpired, "intent expired at \(expiresAt)")
         }
-        if let problem = intentSignatureProblem(evidence, intent: intent, governance: governance, now: now) {
+        if let problem = intentSignatureProblem(
+            evidence, intent: intent, governance: governance, now: now, cache: cache)
+        {
             return verdict(.blocked, .intentSignatureInvalid, problem)
         }
         guard policy.isProposer(intent.proposer) else {
@@ -120,14 +124,15 @@ public enum DecisionEngine {
 
     /// Why the intent's `.sig` is not the proposer's, or nil when it is.
     static func intentSignatureProblem(
-        _ evidence: IntentEvidence, intent: Intent, governance: GovernanceState, now: Date
+        _ evidence: IntentEvidence, intent: Intent, governance: GovernanceState, now: Date,
+        cache: VerificationCache? = nil
     ) -> String? {
         guard let signature = evidence.signature else { return "\(evidence.path).sig is missing" }
         do {
             _ = try SignatureVerifier.verify(
                 armored: signature, message: evidence.bytes, principal: intent.proposer.rawValue,
                 namespace: intentNamespace,
-                allowedSigners: governance.signers, at: now)
+                allowedSigners: governance.signers, at: now, cache: cache)
             return nil
         } catch {
             return "\(evidence.path).sig: \(error.description)"
@@ -156,7 +161,7 @@ public enum DecisionEngine {
 
     static func tallyApprovals(
         _ approvals: [ApprovalEvidence], intent: Intent, intentDigest: ContentDigest, tier: Tier,
-        governance: GovernanceState, now: Date
+        governance: GovernanceState, now: Date, cache: VerificationCache? = nil
     ) -> Tally {
         var tally = Tally()
         var valid: [ApprovalCheck.Valid] = []
@@ -165,7 +170,8 @@ public enum DecisionEngine {
         var seen = Set<[UInt8]>()
         for evidence in approvals {
             switch ApprovalCheck.check(
-                evidence, intent: intent, intentDigest: intentDigest, tier: tier, governance: governance, now: now)
+                evidence, intent: intent, intentDigest: intentDigest, tier: tier, governance: governance, now: now,
+                cache: cache)
             {
             case .discarded(let discarded):
                 tally.discarded.append(discarded)

@@ -44,8 +44,8 @@ enum EventAuthority {
     /// is returned as discarded, with its reason.
     ///
     /// This is the one place that decides which events count; the state
-    /// machine (`replay`), the dispatcher's lease, blocked-event and outbox
-    /// checks and its claim journal all read its answer.
+    /// machine (`replay`), the dispatcher's lease, blocked-event, outbox and
+    /// final-outcome checks and its claim journal all read its answer.
     static func counting(
         _ events: [EventEvidence], id: IntentID, tier: Tier?, policy: Policy
     ) -> (counting: [CountingEvent], discarded: [DiscardedRecord]) {

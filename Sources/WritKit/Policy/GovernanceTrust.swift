@@ -61,7 +61,8 @@ enum GovernanceTrust {
     /// in that commit's tree; its errors (I/O) propagate.
     static func evaluate(
         root: GovernanceCommit, history: [GovernanceCommit],
-        records: (ObjectID, ContentDigest) throws -> [GovernanceRecordEvidence], now: Date
+        records: (ObjectID, ContentDigest) throws -> [GovernanceRecordEvidence], now: Date,
+        cache: VerificationCache? = nil
     ) rethrows -> GovernanceVerdict {
         let rootState: GovernanceState
         do {
@@ -106,9 +107,12 @@ enum GovernanceTrust {
                 continue
             }
             let found = try records(commit.commit, candidate.digest)
-            let old = quorum(for: candidate.digest, replacing: trusted.digest, records: found, under: trusted, now: now)
+            let old = quorum(
+                for: candidate.digest, replacing: trusted.digest, records: found, under: trusted, now: now,
+                cache: cache)
             let new = quorum(
-                for: candidate.digest, replacing: trusted.digest, records: found, under: candidate, now: now)
+                for: candidate.digest, replacing: trusted.digest, records: found, under: candidate, now: now,
+                cache: cache)
             if old.met && new.met {
                 trusted = candidate
                 adopted.append(commit.commit)
@@ -178,7 +182,7 @@ enum GovernanceTrust {
     /// `counted` is sorted; `discarded` lists every record that does not count.
     static func quorum(
         for digest: ContentDigest, replacing replaced: ContentDigest, records: [GovernanceRecordEvidence],
-        under state: GovernanceState, now: Date
+        under state: GovernanceState, now: Date, cache: VerificationCache? = nil
     ) -> (met: Bool, counted: [Principal], discarded: [DiscardedRecord]) {
         var discarded: [DiscardedRecord] = []
         var candidates: [DistinctSignerMatching.Candidate] = []
@@ -225,7 +229,8 @@ enum GovernanceTrust {
                 do {
                     let verified = try SignatureVerifier.verify(
                         armored: signature, message: evidence.bytes, principal: record.approver.rawValue,
-                        namespace: GovernanceRecord.signatureNamespace, allowedSigners: state.signers, at: now)
+                        namespace: GovernanceRecord.signatureNamespace, allowedSigners: state.signers, at: now,
+                        cache: cache)
                     if !keys.contains(verified.key.blob) { keys.append(verified.key.blob) }
                 } catch {
                     failures.append(

@@ -18,12 +18,13 @@ enum WriteCheck {
     static let probe = Data("writ: pre-write check probe\n".utf8)
 
     /// An intent `writ propose` is about to append, with its `.sig`.
-    static func propose(intent: Intent, bytes: Data, signature: String, governance: GovernanceState, now: Date)
-        -> WritError?
-    {
+    static func propose(
+        intent: Intent, bytes: Data, signature: String, governance: GovernanceState, now: Date,
+        cache: VerificationCache? = nil
+    ) -> WritError? {
         if let problem = keyProblem(
             intent.proposer, signature: signature, message: bytes, namespace: SignatureNamespace.intent,
-            governance: governance, now: now)
+            governance: governance, now: now, cache: cache)
         {
             return problem
         }
@@ -42,12 +43,12 @@ enum WriteCheck {
     /// its `.sig`, for the intent judged by `verdict`.
     static func approve(
         record: ApprovalRecord, bytes: Data, signature: String, verdict: Verdict, governance: GovernanceState,
-        now: Date
+        now: Date, cache: VerificationCache? = nil
     ) -> WritError? {
         let who = record.approver
         if let problem = keyProblem(
             who, signature: signature, message: bytes, namespace: ApprovalRecord.signatureNamespace,
-            governance: governance, now: now)
+            governance: governance, now: now, cache: cache)
         {
             return problem
         }
@@ -82,11 +83,11 @@ enum WriteCheck {
     /// the key that made `probeSignature` over ``probe``.
     static func resolve(
         _ resolution: AuditEvent.Resolution, by who: Principal, probeSignature: String, verdict: Verdict,
-        governance: GovernanceState, now: Date
+        governance: GovernanceState, now: Date, cache: VerificationCache? = nil
     ) -> WritError? {
         if let problem = keyProblem(
             who, signature: probeSignature, message: probe, namespace: SignatureNamespace.commit,
-            governance: governance, now: now)
+            governance: governance, now: now, cache: cache)
         {
             return problem
         }
@@ -114,10 +115,13 @@ enum WriteCheck {
 
     /// A `gate` event `writ gate` is about to append, by the holder of the
     /// key that made `probeSignature` over ``probe``.
-    static func gate(by who: Principal, probeSignature: String, governance: GovernanceState, now: Date) -> WritError? {
+    static func gate(
+        by who: Principal, probeSignature: String, governance: GovernanceState, now: Date,
+        cache: VerificationCache? = nil
+    ) -> WritError? {
         if let problem = keyProblem(
             who, signature: probeSignature, message: probe, namespace: SignatureNamespace.commit,
-            governance: governance, now: now)
+            governance: governance, now: now, cache: cache)
         {
             return problem
         }
@@ -132,12 +136,13 @@ enum WriteCheck {
     /// Why `signature` does not show a key the trusted `allowed_signers`
     /// lists for `who` under `namespace` and valid now, or nil when it does.
     private static func keyProblem(
-        _ who: Principal, signature: String, message: Data, namespace: String, governance: GovernanceState, now: Date
+        _ who: Principal, signature: String, message: Data, namespace: String, governance: GovernanceState, now: Date,
+        cache: VerificationCache?
     ) -> WritError? {
         do {
             _ = try SignatureVerifier.verify(
                 armored: Array(signature.utf8), message: message, principal: who.rawValue, namespace: namespace,
-                allowedSigners: governance.signers, at: now)
+                allowedSigners: governance.signers, at: now, cache: cache)
             return nil
         } catch {
             return WritError(

@@ -10,8 +10,10 @@ import Foundation
 /// Spawned with `posix_spawn` rather than `Foundation.Process`, which puts
 /// the child in a background process group of the caller's terminal: a child
 /// that reads the terminal there is stopped (SIGTTIN) and waits for ever,
-/// while its parent may hold the dispatcher's lock. Here the caller says
-/// which of two ways the child runs:
+/// while its parent may hold the dispatcher's lock. It gets the hardening
+/// every child writ starts gets (`SpawnHardening`: close-on-exec pipes,
+/// descriptors from 3 up closed, signals at their defaults, an empty mask).
+/// Here the caller says which of two ways the child runs:
 /// - `.detached(timeout:)`: in a new session with no controlling terminal,
 ///   so it cannot prompt, and killed with its whole process group when the
 ///   timeout passes;
@@ -37,10 +39,6 @@ enum ProcessRunner {
     /// what we want instead.
     private static let ignoreSIGPIPE: Void = { _ = signal(SIGPIPE, SIG_IGN) }()
 
-    /// glibc's `POSIX_SPAWN_SETSID` (spawn.h, glibc 2.26+), which Swift does
-    /// not import: the child starts a new session without a terminal.
-    private static let spawnSetSID: Int32 = 0x80
-
     static func run(
         _ path: String, _ arguments: [String], stdin: Data = Data(), environment: [String: String]? = nil,
         session: Session = .detached(timeout: defaultTimeout)
@@ -64,16 +62,12 @@ enum ProcessRunner {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        sigaddset(&defaults, SIGPIPE)
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        var mask = sigset_t()
-        sigemptyset(&mask)
-        posix_spawnattr_setsigmask(&attributes, &mask)
-        var flags = Int32(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK)
-        if case .detached = session { flags |= spawnSetSID }
-        posix_spawnattr_setflags(&attributes, Int16(flags))
+        let placement: SpawnHardening.Group
+        if case .detached = session { placement = .ownSession } else { placement = .callersGroup }
+        if let problem = SpawnHardening.apply(placement, actions: &actions, attributes: &attributes) {
+            for descriptor in [input.write, output.read, errors.read] { close(descriptor) }
+            throw ProcessRunnerError.spawnFailed(path: path + " (\(problem))", errno: EINVAL)
+        }
 
         let argv = ([path] + arguments).map { strdup($0) }
         defer { for item in argv { free(item) } }
@@ -141,43 +135,23 @@ enum ProcessRunner {
     }
 
     private static func makePipe() throws -> (read: Int32, write: Int32) {
-        var fds: [Int32] = [-1, -1]
-        guard pipe(&fds) == 0 else { throw ProcessRunnerError.spawnFailed(path: "pipe", errno: errno) }
-        // Close-on-exec, so no other child started meanwhile inherits an end
-        // and holds the pipe open (`pipe2` is not imported into Swift here).
-        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
-        return (fds[0], fds[1])
+        // Close-on-exec from birth, so no other child started meanwhile
+        // inherits an end and holds the pipe open (SpawnHardening).
+        guard let pipe = SpawnHardening.makePipe() else {
+            throw ProcessRunnerError.spawnFailed(path: "pipe", errno: errno)
+        }
+        return pipe
     }
 
     private static func drain(_ fd: Int32) -> Data {
         defer { close(fd) }
-        var data = Data()
-        var buffer = [UInt8](repeating: 0, count: 65_536)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if count > 0 {
-                data.append(contentsOf: buffer[..<count])
-            } else if count == 0 || errno != EINTR {
-                return data
-            }
-        }
+        return FileDescriptorIO.readToEnd(fd).data
     }
 
     private static func feed(_ data: Data, to fd: Int32) {
         defer { close(fd) }
-        let bytes = [UInt8](data)
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-            if written > 0 {
-                offset += written
-            } else if written < 0, errno == EINTR {
-                continue
-            } else {
-                // EPIPE: the child exited without reading everything.
-                return
-            }
-        }
+        // EPIPE: the child exited without reading everything; the rest is dropped.
+        _ = FileDescriptorIO.writeAll(data, to: fd)
     }
 
     private final class DataBox: @unchecked Sendable {

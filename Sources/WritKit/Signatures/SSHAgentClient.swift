@@ -121,27 +121,21 @@ struct SSHAgentClient: Sendable {
     }
 
     private func writeAll(_ fd: Int32, _ bytes: [UInt8]) throws(SSHAgentError) {
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes[offset...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            if written < 0, errno == EINTR { continue }
-            guard written > 0 else {
-                throw .protocolError("write to agent failed: \(String(cString: strerror(errno)))")
-            }
-            offset += written
+        let error = bytes.withUnsafeBytes { raw in
+            FileDescriptorIO.writeAll(raw) { send(fd, $0, $1, Int32(MSG_NOSIGNAL)) }
+        }
+        guard error == 0 else {
+            throw .protocolError("write to agent failed: \(String(cString: strerror(error)))")
         }
     }
 
     private func readExactly(_ fd: Int32, _ count: Int) throws(SSHAgentError) -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: count)
-        var offset = 0
-        while offset < count {
-            let got = bytes[offset...].withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if got < 0, errno == EINTR { continue }
-            if got < 0, errno == EAGAIN || errno == EWOULDBLOCK { throw .timedOut(socketPath) }
-            guard got > 0 else { throw .protocolError("agent closed the connection") }
-            offset += got
+        let (got, error) = bytes.withUnsafeMutableBytes { raw in
+            FileDescriptorIO.readFully(raw) { recv(fd, $0, $1, 0) }
         }
+        if error == EAGAIN || error == EWOULDBLOCK { throw .timedOut(socketPath) }
+        guard error == 0, got == count else { throw .protocolError("agent closed the connection") }
         return bytes
     }
 }

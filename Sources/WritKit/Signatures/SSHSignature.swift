@@ -149,17 +149,23 @@ struct SSHSignature: Sendable, Hashable {
     /// Checks the namespace and the cryptographic signature over `message`.
     ///
     /// This says nothing about whether the key is trusted; see
-    /// ``SignatureVerifier``.
-    func verifyCryptographically(message: some DataProtocol, namespace expected: String) throws(SignatureFailure) {
+    /// ``SignatureVerifier``. A success is looked up in and recorded to
+    /// `cache` when there is one; nil computes it every time.
+    func verifyCryptographically(
+        message: some DataProtocol, namespace expected: String, cache: VerificationCache?
+    ) throws(SignatureFailure) {
         guard !expected.isEmpty else { throw .malformedSignature("empty expected namespace") }
         guard namespace == expected else { throw .wrongNamespace(expected: expected, found: namespace) }
         let data = Self.signedData(namespace: expected, hash: hash, message: message)
         // The cryptographic fact is the same every time it is asked: a
         // success already found is not computed again (VerificationCache).
+        guard let cache else {
+            return try SSHSignatureAlgorithms.verify(signatureBlob: signatureBlob, key: publicKey, data: data)
+        }
         let key = VerificationCache.key(blob: blob, signedData: data)
-        if VerificationCache.shared.contains(key) { return }
+        if cache.contains(key) { return }
         try SSHSignatureAlgorithms.verify(signatureBlob: signatureBlob, key: publicKey, data: data)
-        VerificationCache.shared.insert(key)
+        cache.insert(key)
     }
 }
 

@@ -121,7 +121,8 @@ struct SSHSigningKey: Sendable, CustomStringConvertible {
         }
         do {
             let parsed = try SSHSignature(armored: armored)
-            try parsed.verifyCryptographically(message: message, namespace: namespace)
+            // A self-check of what was just made: nothing is cached.
+            try parsed.verifyCryptographically(message: message, namespace: namespace, cache: nil)
             if let publicKey, parsed.publicKey != publicKey {
                 throw SignatureFailure.malformedSignature("made with another key")
             }

@@ -7,6 +7,10 @@ import Foundation
 /// (signed data rebuilt from the expected namespace); then the key must be
 /// listed for the principal, permitted the namespace, and valid at the
 /// verifier's clock.
+///
+/// The cryptographic step consults the ``VerificationCache`` the caller
+/// passes, never one of its own: a verification is a function of its
+/// arguments, and the cache's trust boundary is the call site that made it.
 public enum SignatureVerifier {
     /// A signature that passed every check.
     public struct Verified: Sendable, Hashable {
@@ -19,24 +23,27 @@ public enum SignatureVerifier {
     }
 
     /// Verifies that `armored` is `principal`'s signature over `message`
-    /// in `namespace`, trusted by `allowedSigners` at `date`.
+    /// in `namespace`, trusted by `allowedSigners` at `date`. A
+    /// cryptographic success already in `cache` is not computed again, and
+    /// a new one is recorded there; nil verifies without a cache.
     public static func verify(
         armored: some Collection<UInt8>,
         message: some DataProtocol,
         principal: String,
         namespace: String,
         allowedSigners: AllowedSigners,
-        at date: Date
+        at date: Date,
+        cache: VerificationCache? = nil
     ) throws(SignatureFailure) -> Verified {
         let signature = try SSHSignature(armored: armored)
-        try signature.verifyCryptographically(message: message, namespace: namespace)
+        try signature.verifyCryptographically(message: message, namespace: namespace, cache: cache)
         switch allowedSigners.lookup(principal: principal, key: signature.publicKey, namespace: namespace, at: date) {
         case .success(let entry): return Verified(key: signature.publicKey, entry: entry, signature: signature)
         case .failure(let failure): throw failure
         }
     }
 
-    /// Like ``verify(armored:message:principal:namespace:allowedSigners:at:)``
+    /// Like ``verify(armored:message:principal:namespace:allowedSigners:at:cache:)``
     /// but failing with the contract's ``WritError``.
     public static func verifyOrWritError(
         armored: some Collection<UInt8>,
@@ -44,12 +51,13 @@ public enum SignatureVerifier {
         principal: String,
         namespace: String,
         allowedSigners: AllowedSigners,
-        at date: Date
+        at date: Date,
+        cache: VerificationCache? = nil
     ) throws(WritError) -> Verified {
         do {
             return try verify(
                 armored: armored, message: message, principal: principal, namespace: namespace,
-                allowedSigners: allowedSigners, at: date)
+                allowedSigners: allowedSigners, at: date, cache: cache)
         } catch {
             throw error.writError(namespace: namespace)
         }
@@ -79,10 +87,11 @@ public enum SignatureVerifier {
         message: some DataProtocol,
         namespace: String,
         allowedSigners: AllowedSigners,
-        at date: Date
+        at date: Date,
+        cache: VerificationCache? = nil
     ) throws(SignatureFailure) -> Signers {
         let signature = try SSHSignature(armored: armored)
-        try signature.verifyCryptographically(message: message, namespace: namespace)
+        try signature.verifyCryptographically(message: message, namespace: namespace, cache: cache)
         let entries = allowedSigners.entries(for: signature.publicKey, namespace: namespace, at: date)
         guard !entries.isEmpty else {
             throw .keyNotListed(

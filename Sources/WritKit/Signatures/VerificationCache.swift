@@ -24,6 +24,12 @@ import Synchronization
 /// delete and is ignored, never trusted, when it is malformed, not owned by
 /// this user, or writable by others. Nothing that `git fetch` writes lands
 /// there, so a remote cannot seed it.
+///
+/// There is no process-wide instance: a cache is a value its owner makes
+/// and passes in. The CLI makes one per command and the dispatcher one for
+/// its life, each loaded from its own file; every ``OpsRepo`` carries the
+/// one of its run, and the verifier consults only the cache it is given
+/// (`SignatureVerifier`), so a decision stays a function of its inputs.
 public final class VerificationCache: Sendable {
     /// A 32-byte entry key.
     struct Key: Hashable, Sendable {
@@ -53,9 +59,6 @@ public final class VerificationCache: Sendable {
         }
     }
 
-    /// The cache every verification in this process consults.
-    public static let shared = VerificationCache()
-
     /// The most entries kept in memory (32 MB of keys): past it, new
     /// successes are not remembered, and verification stays correct.
     static let capacity = 1_000_000
@@ -80,7 +83,8 @@ public final class VerificationCache: Sendable {
     }
     private let state = Mutex(State())
 
-    init() {}
+    /// An empty cache, in memory only until ``load(from:)`` or ``save(to:)``.
+    public init() {}
 
     /// The key of a signature blob and the signed data it was verified over.
     static func key(blob: [UInt8], signedData: [UInt8]) -> Key {
@@ -114,11 +118,6 @@ public final class VerificationCache: Sendable {
             state.readPending()
             return state.keys.count
         }
-    }
-
-    /// Forgets everything (the tests' cold start).
-    public func removeAll() {
-        state.withLock { $0 = State() }
     }
 
     /// The cache file of the repository whose git directory is `gitDirectory`.
@@ -248,16 +247,16 @@ extension PendingSignature {
 extension VerificationCache {
     /// Verifies `signatures` cryptographically on all cores, so that the
     /// sequential decisions that follow find each valid one already
-    /// known. Invalid ones are simply not remembered: the decision that
+    /// known here. Invalid ones are simply not remembered: the decision that
     /// asks about them verifies again and reports the failure itself.
-    static func verifyInParallel(_ signatures: [PendingSignature]) {
+    func verifyInParallel(_ signatures: [PendingSignature]) {
         let workers = ParallelWork.workers(for: signatures.count, minimumPerWorker: 64)
         // `check` never throws: a failure is simply not remembered.
-        _ = try? ParallelWork.map(signatures, workers: workers) { pending, _ in check(pending) }
+        _ = try? ParallelWork.map(signatures, workers: workers) { pending, _ in self.check(pending) }
     }
 
-    private static func check(_ pending: PendingSignature) {
+    private func check(_ pending: PendingSignature) {
         guard let signature = try? SSHSignature(armored: pending.armored) else { return }
-        try? signature.verifyCryptographically(message: pending.message, namespace: pending.namespace)
+        try? signature.verifyCryptographically(message: pending.message, namespace: pending.namespace, cache: self)
     }
 }

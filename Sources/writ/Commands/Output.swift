@@ -111,28 +111,6 @@ struct BufferedOutput {
     /// short writes. A closed pipe (`| head`) ends the output, as it did
     /// before: the rest is dropped.
     private static func writeAll(_ vectors: [iovec]) {
-        var vectors = vectors.filter { $0.iov_len > 0 }
-        var first = 0
-        while first < vectors.count {
-            // 1,024 is Linux's IOV_MAX (glibc does not export it to Swift).
-            let count = Int32(min(vectors.count - first, 1_024))
-            let written = vectors.withUnsafeBufferPointer { writev(STDOUT_FILENO, $0.baseAddress! + first, count) }
-            if written < 0 {
-                if errno == EINTR { continue }
-                return
-            }
-            // Skip what went out, resuming inside a vector after a short write.
-            var left = written
-            while left > 0, first < vectors.count {
-                if left >= vectors[first].iov_len {
-                    left -= vectors[first].iov_len
-                    first += 1
-                } else {
-                    vectors[first].iov_base = vectors[first].iov_base.map { $0 + left }
-                    vectors[first].iov_len -= left
-                    left = 0
-                }
-            }
-        }
+        _ = FileDescriptorIO.writeAll(vectors: vectors, to: STDOUT_FILENO)
     }
 }

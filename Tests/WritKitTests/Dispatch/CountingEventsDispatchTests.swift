@@ -97,6 +97,46 @@ import Testing
         #expect(fixture.runs().isEmpty)
     }
 
+    /// An outcome the strict reader refuses (a `\u0000` escape, as an
+    /// executor's NUL once made the dispatcher write) settles nothing for
+    /// the dispatcher, exactly as for `writ status` and `writ verify`: the
+    /// dispatcher's outcome check reads events with the reader they use.
+    @Test func anOutcomeTheStrictReaderRefusesSettlesNothingForTheDispatcherEither() throws {
+        let fixture = try DispatchFixture(claimLease: "1s")
+        defer { fixture.remove() }
+        let proposal = try fixture.proposeLow("triage-nul")
+        try fixture.sandbox.appendToLedger(
+            file(try claim(proposal, run: "run-nul", at: Timestamp(Date().addingTimeInterval(-60))), 1),
+            as: "dispatch-1@example.com", message: "claim\n")
+        let empty = ContentDigest.sha256(of: [UInt8]())
+        let outcome = try event(
+            proposal,
+            .succeeded(
+                AuditEvent.Outcome(
+                    exitCode: 0, durationMs: 5, stdoutSHA256: empty, stderrSHA256: empty, stdoutTail: "okNUL",
+                    stderrTail: "")))
+        let path = outcome.path(sequence: 2).path
+        let bytes = Data(
+            String(decoding: outcome.canonicalJSON(), as: UTF8.self)
+                .replacingOccurrences(of: "okNUL", with: "ok\\u0000").utf8)
+        #expect(throws: (any Error).self) { try AuditEvent.parse(bytes, expectedPath: path) }
+        // Signed by the dispatcher itself: entitled, only unreadable.
+        try fixture.sandbox.appendToLedger([path: bytes], as: "dispatch-1@example.com", message: "outcome\n")
+
+        // Status and verify: the claim stands alone; the outcome counts for neither.
+        let state = try fixture.sandbox.status().intents.first?.state
+        #expect(state == .claimed, "\(String(describing: state))")
+        let verified = try AuditTestSupport.verify(fixture.sandbox)
+        #expect(verified.findings.contains { $0.path == path }, "\(AuditTestSupport.describe(verified))")
+
+        // The dispatcher: not settled, so decided, and in doubt past its lease; never run again.
+        let report = try fixture.dispatcher().poll()
+        #expect(report.intents.map(\.result) == [.inDoubt])
+        #expect(fixture.runs().isEmpty)
+        #expect(try countingEvents(fixture, proposal.intent.id).map(\.event.kind) == [.claimed, .inDoubt])
+        #expect(try fixture.sandbox.status().intents.first?.state == .inDoubt)
+    }
+
     @Test func forgedBlockedEventDoesNotSilenceARealOne() throws {
         let fixture = try DispatchFixture()
         defer { fixture.remove() }

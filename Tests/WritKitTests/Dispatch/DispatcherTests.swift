@@ -160,4 +160,22 @@ import Testing
         try Data(foreign.utf8).write(to: URL(fileURLWithPath: lockPath))
         #expect(try fixture.dispatcher().poll().lock.recovered)
     }
+
+    /// The dispatcher verifies through the cache it owns: what a poll
+    /// learns is in that cache and its file, a second dispatcher starts
+    /// with an empty cache of its own and reads the file at its first poll.
+    @Test func aDispatcherVerifiesThroughTheCacheItOwns() throws {
+        let fixture = try DispatchFixture()
+        defer { fixture.remove() }
+        try fixture.proposeLow("triage-cached")
+        let first = try fixture.dispatcher()
+        #expect(first.verificationCache.count == 0)
+        _ = try first.poll()
+        let learnt = first.verificationCache.count
+        #expect(learnt > 0, "the intent's signature and the ledger commits' were verified into it")
+        let second = try fixture.dispatcher()
+        #expect(second.verificationCache.count == 0, "nothing shared between two dispatchers in one process")
+        _ = try second.poll()
+        #expect(second.verificationCache.count >= learnt, "the first one's file was read")
+    }
 }

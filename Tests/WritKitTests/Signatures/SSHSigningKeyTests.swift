@@ -181,4 +181,26 @@ import Testing
         let cat = try ProcessRunner.run("/bin/cat", [], stdin: big)
         #expect(cat.status == 0 && cat.stdout == big)
     }
+
+    /// The signing tools' runner hardens its children as the executors'
+    /// does (SpawnHardening): a descriptor this process left inheritable
+    /// does not reach the child, in either session, and a signal this
+    /// process ignores is at its default there.
+    @Test func signingToolsGetTheExecutorsHardening() throws {
+        let leaked = open("/dev/null", O_RDONLY)
+        #expect(leaked > 2)
+        defer { close(leaked) }
+        #expect(fcntl(leaked, F_GETFD) & FD_CLOEXEC == 0, "inheritable, as a careless library might leave one")
+        let probe = "test -e /proc/$$/fd/\(leaked) && echo open || echo closed; grep '^SigIgn:' /proc/$$/status"
+        for session in [ProcessRunner.Session.detached(timeout: .seconds(30)), .terminal] {
+            let out = try ProcessRunner.run("/bin/sh", ["-c", probe], session: session)
+            let said = String(decoding: out.stdout, as: UTF8.self)
+            #expect(said.hasPrefix("closed\n"), "\(said)")
+            // Signals 1 to 31 (the C library keeps 32 and 33 for itself).
+            let ignored = said.split(separator: "\n").last.flatMap {
+                UInt64($0.split(separator: "\t").last ?? "", radix: 16)
+            }
+            #expect(ignored.map { $0 & 0x7fff_ffff } == 0, "\(said)")
+        }
+    }
 }

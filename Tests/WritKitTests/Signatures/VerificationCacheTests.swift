@@ -36,17 +36,18 @@ struct VerificationCacheTests {
         let signed = Signed()
         let armored = signed.armored
         let key = try signed.cacheKey(armored)
-        #expect(!VerificationCache.shared.contains(key))
+        let cache = VerificationCache()
+        #expect(!cache.contains(key))
         _ = try SignatureVerifier.verify(
             armored: armored, message: signed.message, principal: "agent@example.com", namespace: signed.namespace,
-            allowedSigners: try signed.signers(), at: Date())
-        #expect(VerificationCache.shared.contains(key))
+            allowedSigners: try signed.signers(), at: Date(), cache: cache)
+        #expect(cache.contains(key))
 
         // The same signature over another message is another entry, and fails.
         #expect(throws: SignatureFailure.self) {
             _ = try SignatureVerifier.verify(
                 armored: armored, message: Data("another message\n".utf8), principal: "agent@example.com",
-                namespace: signed.namespace, allowedSigners: try signed.signers(), at: Date())
+                namespace: signed.namespace, allowedSigners: try signed.signers(), at: Date(), cache: cache)
         }
         // A signature with one byte of its signature changed fails, every time.
         var text = String(decoding: armored, as: UTF8.self)
@@ -61,19 +62,78 @@ struct VerificationCacheTests {
             #expect(throws: SignatureFailure.self) {
                 _ = try SignatureVerifier.verify(
                     armored: Array(text.utf8), message: signed.message, principal: "agent@example.com",
-                    namespace: signed.namespace, allowedSigners: try signed.signers(), at: Date())
+                    namespace: signed.namespace, allowedSigners: try signed.signers(), at: Date(), cache: cache)
             }
         }
-        #expect(!VerificationCache.shared.contains(try signed.cacheKey(Array(text.utf8))))
+        #expect(!cache.contains(try signed.cacheKey(Array(text.utf8))))
+        #expect(cache.count == 1)
+    }
+
+    /// A cache is a value its owner passes in: two verifiers with caches of
+    /// their own share nothing, a verification records its success only in
+    /// the cache it was given, and one given none records it nowhere.
+    @Test func separateCachesShareNoEntries() throws {
+        let first = Signed()
+        let second = Signed()
+        let (one, two) = (VerificationCache(), VerificationCache())
+        _ = try SignatureVerifier.verify(
+            armored: first.armored, message: first.message, principal: "agent@example.com",
+            namespace: first.namespace, allowedSigners: try first.signers(), at: Date(), cache: one)
+        #expect(one.contains(try first.cacheKey(first.armored)))
+        #expect(!two.contains(try first.cacheKey(first.armored)))
+
+        _ = try SignatureVerifier.signers(
+            armored: second.armored, message: second.message, namespace: second.namespace,
+            allowedSigners: try second.signers(), at: Date(), cache: two)
+        #expect(two.contains(try second.cacheKey(second.armored)))
+        #expect(!one.contains(try second.cacheKey(second.armored)))
+        #expect((one.count, two.count) == (1, 1))
+
+        // Without a cache, nothing is remembered anywhere.
+        let third = Signed()
+        _ = try SignatureVerifier.verify(
+            armored: third.armored, message: third.message, principal: "agent@example.com",
+            namespace: third.namespace, allowedSigners: try third.signers(), at: Date())
+        #expect(!one.contains(try third.cacheKey(third.armored)))
+        #expect(!two.contains(try third.cacheKey(third.armored)))
+        #expect((one.count, two.count) == (1, 1))
+    }
+
+    /// An entry in the cache a verification is given answers its
+    /// cryptographic step: a key put there by hand makes a signature over
+    /// another message pass that step (what a poisoned cache would do, and
+    /// why the file is trusted only as this user's own), while the same
+    /// verification with another cache, or none, still refuses it.
+    @Test func theVerifierConsultsOnlyTheCacheItIsGiven() throws {
+        let signed = Signed()
+        let armored = signed.armored
+        let other = Data("another message\n".utf8)
+        let signature = try SSHSignature(armored: armored)
+        let poisoned = VerificationCache()
+        poisoned.insert(
+            VerificationCache.key(
+                blob: signature.blob,
+                signedData: SSHSignature.signedData(namespace: signed.namespace, hash: signature.hash, message: other)))
+        _ = try SignatureVerifier.verify(
+            armored: armored, message: other, principal: "agent@example.com", namespace: signed.namespace,
+            allowedSigners: try signed.signers(), at: Date(), cache: poisoned)
+        for cache in [VerificationCache(), nil] {
+            #expect(throws: SignatureFailure.self) {
+                _ = try SignatureVerifier.verify(
+                    armored: armored, message: other, principal: "agent@example.com", namespace: signed.namespace,
+                    allowedSigners: try signed.signers(), at: Date(), cache: cache)
+            }
+        }
     }
 
     @Test func trustIsDecidedAfreshOnEveryUse() throws {
         let signed = Signed()
         let armored = signed.armored
+        let cache = VerificationCache()
         _ = try SignatureVerifier.verify(
             armored: armored, message: signed.message, principal: "agent@example.com", namespace: signed.namespace,
-            allowedSigners: try signed.signers(), at: Date())
-        #expect(VerificationCache.shared.contains(try signed.cacheKey(armored)))
+            allowedSigners: try signed.signers(), at: Date(), cache: cache)
+        #expect(cache.contains(try signed.cacheKey(armored)))
 
         // Known valid, but the key is no longer listed, or not for this
         // principal, or expired, or not for this namespace: each refused.
@@ -82,28 +142,29 @@ struct VerificationCacheTests {
         #expect(throws: SignatureFailure.self) {
             _ = try SignatureVerifier.verify(
                 armored: armored, message: signed.message, principal: "agent@example.com",
-                namespace: signed.namespace, allowedSigners: unlisted, at: Date())
+                namespace: signed.namespace, allowedSigners: unlisted, at: Date(), cache: cache)
         }
         #expect(throws: SignatureFailure.self) {
             _ = try SignatureVerifier.verify(
                 armored: armored, message: signed.message, principal: "mallory@example.com",
-                namespace: signed.namespace, allowedSigners: try signed.signers(), at: Date())
+                namespace: signed.namespace, allowedSigners: try signed.signers(), at: Date(), cache: cache)
         }
         #expect(throws: SignatureFailure.self) {
             _ = try SignatureVerifier.verify(
                 armored: armored, message: signed.message, principal: "agent@example.com",
                 namespace: signed.namespace, allowedSigners: try signed.signers("valid-before=\"20200101\" "),
-                at: Date())
+                at: Date(), cache: cache)
         }
         #expect(throws: SignatureFailure.self) {
             _ = try SignatureVerifier.verify(
                 armored: armored, message: signed.message, principal: "agent@example.com",
-                namespace: signed.namespace, allowedSigners: try signed.signers("namespaces=\"git\" "), at: Date())
+                namespace: signed.namespace, allowedSigners: try signed.signers("namespaces=\"git\" "), at: Date(),
+                cache: cache)
         }
         #expect(throws: SignatureFailure.self) {
             _ = try SignatureVerifier.verify(
                 armored: armored, message: signed.message, principal: "agent@example.com", namespace: "writ-approval",
-                allowedSigners: try signed.signers(), at: Date())
+                allowedSigners: try signed.signers(), at: Date(), cache: cache)
         }
     }
 
@@ -252,7 +313,7 @@ struct VerificationCacheTests {
         #expect(throws: SignatureFailure.self) {
             _ = try SignatureVerifier.verify(
                 armored: forged, message: signed.message, principal: "agent@example.com",
-                namespace: signed.namespace, allowedSigners: try signed.signers(), at: Date())
+                namespace: signed.namespace, allowedSigners: try signed.signers(), at: Date(), cache: cache)
         }
     }
 
@@ -267,9 +328,10 @@ struct VerificationCacheTests {
             pending[index] = PendingSignature(
                 armored: pending[index].armored, message: Data("tampered\n".utf8), namespace: pending[index].namespace)
         }
-        VerificationCache.verifyInParallel(pending)
+        let cache = VerificationCache()
+        cache.verifyInParallel(pending)
         for (index, item) in signed.enumerated() {
-            #expect(VerificationCache.shared.contains(try item.cacheKey(armored[index])) == (index % 10 != 0))
+            #expect(cache.contains(try item.cacheKey(armored[index])) == (index % 10 != 0))
         }
     }
 }
