@@ -34,11 +34,17 @@ struct RotatedKeyWindowTests {
         // Admins rotate dispatch-1 out. No ledger commit is anchored after
         // the rotation yet: the ledger's position is still the trust root.
         _ = try EventCountingAgreementTests.rotateDispatcher(sandbox, at: start.addingTimeInterval(60))
-        // The rotated-out key claims the intent in a commit without an
-        // anchor, dated a day before everything.
-        let claimPath = try EventCountingAgreementTests.plant(
-            sandbox, .claimed, id, signer: AuditTestSupport.dispatcher, message: "writ: claim\n",
-            at: start.addingTimeInterval(-86_400))
+        // The rotated-out key claims the intent, as a dispatcher would (the
+        // right digest and tier), in a commit without an anchor, dated a day
+        // before everything.
+        let backdated = start.addingTimeInterval(-86_400)
+        let (digest, claimPath) = try AuditTestSupport.next(sandbox, id, .claimed)
+        try sandbox.appendToLedger(
+            [
+                claimPath: Data(
+                    try AuditTestSupport.claimed(id, digest: digest, tier: .low, at: backdated).canonicalJSON())
+            ],
+            as: AuditTestSupport.dispatcher, message: "writ: claim \(id)\n", at: backdated)
 
         // The successor, which trusts the rotation, does not count the claim:
         // the intent is still open, and it runs it, once.
