@@ -151,4 +151,41 @@ struct RotatedKeyWindowTests {
         #expect(try EventCountingAgreementTests.dispatcherCounts(config, [id])[path] == true)
         #expect(try sandbox.status().events[id]?.first { $0.path == path }?.counts == true)
     }
+
+    @Test("a dispatcher whose view predates the ledger's newest anchor names that anchor: its outcome is no regression")
+    func publisherNeverMovesTheAnchorBack() throws {
+        let directory = try GitTestSupport.scratch()
+        defer { GitTestSupport.remove(directory) }
+        let sandbox = try AuditTestSupport.sandbox(directory)
+        let root = sandbox.trustRoot
+        let id = try AuditTestSupport.id("dev-1")
+        let proposal = try AuditTestSupport.propose(sandbox, "dev", id.rawValue)
+        // While a run is under way, an approval is merged (a new governance
+        // commit) and a proposal is anchored at it.
+        try sandbox.approve(id, as: AuditTestSupport.operatorPrincipal)
+        let merged = try sandbox.ops.governanceHead()
+        #expect(merged != root)
+        try AuditTestSupport.propose(sandbox, "triage", "triage-2")
+
+        // The dispatcher's view is still the trust root when it publishes.
+        let publisher = LedgerPublisher(
+            ops: sandbox.ops, remote: nil, signer: try sandbox.identity(AuditTestSupport.dispatcher))
+        let event = try AuditEvent(
+            intent: id, intentDigest: proposal.digest, at: Timestamp(Date()),
+            actor: try #require(Principal(AuditTestSupport.dispatcher)),
+            payload: .blocked(reason: .notApproved, detail: "decided before the merge"))
+        let commit = try #require(
+            try publisher.publish([event], message: "writ: blocked \(id)\n", anchoredAt: root, now: Date()))
+        #expect(GovernanceAnchor.parse(try sandbox.ops.repository.commit(commit).message) == merged)
+        let verify = try AuditTestSupport.verify(sandbox)
+        #expect(verify.findings.isEmpty, "\(AuditTestSupport.describe(verify))")
+
+        // An anchor the governance branch does not hold is never taken over.
+        let stray = try #require(ObjectID(hex: String(repeating: "cd", count: 20)))
+        try sandbox.appendToLedger(
+            [:], as: AuditTestSupport.dispatcher, message: GovernanceAnchor.message("stray\n", anchoredAt: stray))
+        let next = try #require(
+            try publisher.publish([event], message: "writ: blocked \(id)\n", anchoredAt: merged, now: Date()))
+        #expect(GovernanceAnchor.parse(try sandbox.ops.repository.commit(next).message) == merged)
+    }
 }
