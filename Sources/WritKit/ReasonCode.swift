@@ -66,7 +66,8 @@ public enum ReasonCode: String, CaseIterable, Sendable, Codable, Hashable {
             "a governance or ledger tip does not descend (through any parents) from the last one processed, or the "
                 + "trust root is not on the governance head's first-parent chain"
         case .ledgerViolation:
-            "a ledger commit changes or removes a path, writes outside intents/ and audit/, or holds a malformed event"
+            "a ledger commit changes or removes a path, writes outside intents/ and audit/, holds a malformed event, "
+                + "or names a governance anchor older than an earlier ledger commit's"
         case .intentMalformed: "the intent does not parse, breaks the schema, or its id does not match its path"
         case .intentExpired: "the intent's expires_at has passed"
         case .intentSignatureInvalid: "the intent's .sig does not verify for its proposer under namespace writ-intent"

@@ -23,8 +23,8 @@ public struct LedgerAudit {
     /// sequence, then path).
     public let events: [AuditedEvent]
     /// Append-only violations (merges, changed, removed or foreign paths,
-    /// malformed trees), malformed events and events that do not count, in
-    /// ledger order.
+    /// malformed trees), anchors that moved back, malformed events and
+    /// events that do not count, in ledger order.
     let findings: [AuditFinding]
     let intents: [IntentID: IntentFile]
 
@@ -83,8 +83,8 @@ public struct LedgerAudit {
         /// `partSize` events comes in several, in event order).
         let first: Bool
         /// The part's findings: for the first part the commit's
-        /// append-only violations, then, in event order, its malformed
-        /// events and events that do not count.
+        /// append-only violations and anchor regression, then, in event
+        /// order, its malformed events and events that do not count.
         let findings: [AuditFinding]
         /// Intent files and signatures the commit added (first part only),
         /// without their bytes.
@@ -106,6 +106,13 @@ public struct LedgerAudit {
         try LedgerWalk(ops: ops, timeline: governance).walk(after: nil, to: head, readBytes: false) { read in
             var findings = read.problems.map {
                 AuditFinding(reason: .ledgerViolation, commit: read.id, path: $0.path, detail: $0.detail)
+            }
+            // An anchor that moved back breaks the ledger's rule even when
+            // its events count where the ledger stood (docs/audit.md).
+            if let regression = read.regression {
+                findings.append(
+                    AuditFinding(
+                        reason: .ledgerViolation, commit: read.id, path: nil, detail: regression.detail(read.id)))
             }
             // The walk judged signature and entitlement; a position always
             // exists here, since the timeline is trusted.

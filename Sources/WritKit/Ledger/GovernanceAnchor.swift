@@ -12,6 +12,42 @@ public enum GovernanceAnchor {
         return body + "\n\n\(key): \(governance.hex)\n"
     }
 
+    /// How many first-parent commits back from the commit a writer builds
+    /// on `anchor(deciding:onTopOf:governanceHead:in:)` looks for an anchor.
+    static let lookBack = 16
+
+    /// The anchor for a ledger commit built on `parent` by a writer that
+    /// decided under governance commit `decided`: `decided`, unless the
+    /// newest anchored commit among `parent`'s last `lookBack` first-parent
+    /// commits names a newer governance commit (a descendant of `decided`)
+    /// that `governanceHead` holds; then that one. Readers judge a commit at
+    /// the newest anchor before it anyway (positions never move back), so
+    /// naming it changes no verdict; it keeps a writer that lost a race to
+    /// one with a newer view (an outcome published after a long run, while
+    /// an approval was merged and a proposal anchored at it) from carrying
+    /// an anchor that moved back, which `writ verify` reports.
+    static func anchor(
+        deciding decided: ObjectID, onTopOf parent: ObjectID?, governanceHead: ObjectID?, in repository: Repository
+    ) -> ObjectID {
+        guard let head = governanceHead, let previous = latest(from: parent, in: repository), previous != decided,
+            (try? repository.isDescendant(previous, of: decided)) == true,
+            (try? repository.isDescendant(head, of: previous)) == true
+        else { return decided }
+        return previous
+    }
+
+    /// The anchor of the newest anchored commit among `tip`'s last
+    /// `lookBack` first-parent commits.
+    private static func latest(from tip: ObjectID?, in repository: Repository) -> ObjectID? {
+        var current = tip
+        for _ in 0..<lookBack {
+            guard let id = current, let commit = try? repository.commit(id) else { return nil }
+            if let anchor = parse(commit.message) { return anchor }
+            current = commit.parents.first
+        }
+        return nil
+    }
+
     /// The anchor of a commit message: the object id of its single
     /// `Writ-Governance: <40 lower-case hex>` line. None, or more than one
     /// such line (a message that cannot be read one way only), is no

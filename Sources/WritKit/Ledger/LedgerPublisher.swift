@@ -101,7 +101,9 @@ struct LedgerPublisher {
 
     /// Writes the signed commit adding `files` on `tip`, without moving any
     /// ref; nil when a path already exists there. `anchor` is the trusted
-    /// governance tip the events were decided on.
+    /// governance tip the events were decided on; the commit names a newer
+    /// one that `tip` already stands at instead (`GovernanceAnchor.anchor`),
+    /// so that its anchor never moves back.
     func build(files: [String: Data], on tip: ObjectID, message: String, anchoredAt anchor: ObjectID, now: Date) throws
         -> ObjectID?
     {
@@ -116,6 +118,8 @@ struct LedgerPublisher {
             return nil
         }
         let identity = signer.gitIdentity(at: now)
+        let anchor = GovernanceAnchor.anchor(
+            deciding: anchor, onTopOf: tip, governanceHead: try? ops.governanceHead(), in: repository)
         return try repository.createSignedCommit(
             tree: newTree, parents: [tip], author: identity, committer: identity,
             message: GovernanceAnchor.message(message, anchoredAt: anchor)

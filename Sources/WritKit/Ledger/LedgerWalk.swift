@@ -69,17 +69,46 @@ struct LedgerCommitRead: Sendable {
     /// Whether `anchor` names a commit off the timeline's first-parent
     /// chain (a tip a merge such as `git pull` took off it, or no commit
     /// here at all); the position then comes from where the anchor's own
-    /// first-parent chain joins the timeline.
+    /// first-parent chain joins the timeline. False for an anchor that
+    /// moved back (`regression`): such a commit is not judged at its anchor.
     let anchorOffChain: Bool
-    /// P(c): nil when no governance is trusted at all (then nothing counts).
+    /// Whether the commit has no usable anchor (none, or one that names no
+    /// commit joining the governance chain): it was judged under the newest
+    /// trusted state, the timeline's head, and did not move the position.
+    let unanchored: Bool
+    /// Set when the anchor names a governance commit older than the
+    /// position the ledger had already reached (the previous anchored
+    /// commit's): a violation that `writ verify` reports. The commit was
+    /// judged at that position, never at its older anchor.
+    let regression: AnchorRegression?
+    /// The point whose trusted state judged the commit: P(c), or for an
+    /// unanchored commit the timeline's head; nil when no governance is
+    /// trusted at all (then nothing counts).
     let position: GovernanceTimeline.Point?
-    /// τ(c).
+    /// The clock the commit was judged at: τ(c), or for an unanchored
+    /// commit max(τ(parent), the head's time).
     let clock: Date
     let signature: LedgerSignature
     /// A sentence about the signature.
     let signatureDetail: String
     /// Principals whose key T(P) lists (valid at τ) made the signature, sorted.
     let signers: Set<Principal>
+}
+
+/// A ledger commit whose anchor names a governance commit older than the
+/// ledger position already reached: anchors only move forward.
+struct AnchorRegression: Sendable {
+    /// The commit's own anchor.
+    let anchor: ObjectID
+    /// The position the ledger had reached: the newest anchor before it.
+    let reached: ObjectID
+
+    /// A sentence for `writ verify`.
+    func detail(_ commit: ObjectID) -> String {
+        "ledger commit \(commit.hex) is anchored at governance commit \(anchor.hex), older than governance commit "
+            + "\(reached.hex) that an earlier ledger commit was anchored at: Writ-Governance anchors never move back; "
+            + "its events were judged under \(reached.hex), never under the older anchor"
+    }
 }
 
 /// The one ledger walk (docs/audit.md): every reader that asks which ledger
@@ -91,6 +120,13 @@ struct LedgerCommitRead: Sendable {
 /// size), and gives each commit a governance position: P(c) is the commit's
 /// anchor when that names a commit of the governance chain at or after
 /// P(parent), otherwise P(parent); the walk starts at the timeline's start.
+/// A commit whose anchor lies before P(parent) keeps P(parent) and is an
+/// anchor regression, a violation `writ verify` reports. A commit without a
+/// usable anchor keeps P(parent) for the commits after it, but is itself
+/// judged under the newest state the walker trusts (the timeline's head),
+/// never an older one: honest writers always anchor, so only a writer that
+/// left its anchor out could gain from an older position, such as a key
+/// rotated out since, signing under the state before the rotation.
 /// An anchor off the chain (the governance tip a writer read before a
 /// merge such as `git pull` took it off the first-parent chain) counts as
 /// the newest chain commit on its own first-parent chain, under the same
@@ -99,8 +135,9 @@ struct LedgerCommitRead: Sendable {
 /// `GovernanceTimeline.anchorReach` first-parent steps; farther, it is no
 /// anchor).
 /// Key validity is checked at τ(c) = max(τ(parent), committer time of
-/// P(c)); signers are verified under T(P(c)), and an event counts only when
-/// a signer is entitled to its kind under T(P(c))'s policy.
+/// P(c)) (of the head, for an unanchored commit); signers are verified
+/// under T(P(c)), and an event counts only when a signer is entitled to its
+/// kind under T(P(c))'s policy.
 struct LedgerWalk {
     let ops: OpsRepo
     /// Nil when governance cannot be trusted at all: nothing counts.
@@ -181,16 +218,36 @@ struct LedgerWalk {
         // Position and clock, before anything is judged.
         let anchor = GovernanceAnchor.parse(commit.message)
         var anchorOffChain = false
+        var anchored: GovernanceTimeline.Point?
+        var regression: AnchorRegression?
         if let timeline, let current = position, let anchor {
-            var anchored = timeline.point(anchor)
+            anchored = timeline.point(anchor)
             if anchored == nil {
                 anchorOffChain = true
                 anchored = timeline.projection(
                     of: anchor, in: repository, reach: GovernanceTimeline.anchorReach, memo: &projections)
             }
-            if let anchored, anchored.index >= current.index { position = anchored }
+            if let point = anchored {
+                if point.index >= current.index {
+                    position = point
+                } else {
+                    // Positions never move back: judged where the ledger
+                    // stands, and reported.
+                    regression = AnchorRegression(anchor: anchor, reached: current.commit)
+                    anchorOffChain = false
+                }
+            }
         }
         if let position { clock = max(clock, position.time) }
+        // Judged at the position; a commit without a usable anchor under the
+        // newest trusted state, at a clock never earlier than that state's.
+        let unanchored = timeline != nil && anchored == nil
+        var judgedAt = position
+        var judgedClock = clock
+        if unanchored, let head = timeline?.head {
+            judgedAt = head
+            judgedClock = max(clock, head.time)
+        }
 
         var intents: [LedgerAddition] = []
         var events: [(addition: LedgerAddition, id: IntentID, sequence: Int, kind: AuditEventKind)] = []
@@ -217,9 +274,9 @@ struct LedgerWalk {
         var signers = Set<Principal>()
         var judged: [LedgerEventRead] = []
         if !events.isEmpty {
-            if let trusted = position?.trusted {
+            if let trusted = judgedAt?.trusted {
                 (signature, signers, signatureDetail) = try Self.signature(
-                    of: id, in: repository, trusted: trusted.signers, at: clock, cache: ops.verificationCache)
+                    of: id, in: repository, trusted: trusted.signers, at: judgedClock, cache: ops.verificationCache)
             } else {
                 (signature, signatureDetail) = (.untrusted, "no governance state is trusted")
             }
@@ -227,7 +284,7 @@ struct LedgerWalk {
                 let whyNot = try judge(
                     event.kind, intent: event.id, commit: commit, signature: signature,
                     signatureDetail: signatureDetail,
-                    signers: signers, under: position)
+                    signers: signers, under: judgedAt, unanchored: unanchored)
                 judged.append(
                     LedgerEventRead(
                         file: event.addition, intent: event.id, sequence: event.sequence, kind: event.kind,
@@ -236,8 +293,8 @@ struct LedgerWalk {
         }
         return LedgerCommitRead(
             id: id, index: index, committerTime: commit.committer.date, problems: problems, intents: intents,
-            events: judged, anchor: anchor, anchorOffChain: anchorOffChain, position: position, clock: clock,
-            signature: signature,
+            events: judged, anchor: anchor, anchorOffChain: anchorOffChain, unanchored: unanchored,
+            regression: regression, position: judgedAt, clock: judgedClock, signature: signature,
             signatureDetail: signatureDetail, signers: signers)
     }
 
@@ -246,7 +303,7 @@ struct LedgerWalk {
     private func judge(
         _ kind: AuditEventKind, intent: IntentID, commit: CommitInfo, signature: LedgerSignature,
         signatureDetail: String,
-        signers: Set<Principal>, under position: GovernanceTimeline.Point?
+        signers: Set<Principal>, under position: GovernanceTimeline.Point?, unanchored: Bool
     ) throws -> String? {
         guard let position else {
             return "\(kind) event in ledger commit \(commit.id.hex) does not count: no governance state is trusted"
@@ -262,7 +319,11 @@ struct LedgerWalk {
                 .map { $0.effectiveTier(policy) }
         }
         guard !EventAuthority.isEntitled(signers, toWrite: kind, tier: tier, policy: policy) else { return nil }
-        let under = "under governance \(position.commit.hex)"
+        let under =
+            unanchored
+            ? "under governance \(position.commit.hex), the newest trusted (the commit has no usable Writ-Governance "
+                + "anchor)"
+            : "under governance \(position.commit.hex)"
         switch signature {
         case .unsigned:
             return "unsigned \(kind) event: ledger commit \(commit.id.hex) is not signed (\(signatureDetail))"

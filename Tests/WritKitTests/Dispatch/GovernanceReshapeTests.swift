@@ -100,7 +100,8 @@ import Testing
 
         // A ledger commit anchored at the tip that fell off takes the
         // position where its chain meets the new one; an anchor naming no
-        // commit keeps the position before it.
+        // commit is no anchor: the commit is judged under the newest trusted
+        // state (the head), and the position stays where it was.
         let offChain = "audit/\(ghost.fanOut)/ghost-1/0001-blocked.json"
         let nowhere = "audit/\(ghost.fanOut)/ghost-1/0002-blocked.json"
         try fixture.sandbox.appendToLedger(
@@ -112,8 +113,9 @@ import Testing
                 "anchored nowhere\n", anchoredAt: try GitTestSupport.id(String(repeating: "ab", count: 20))))
         let audit = try LedgerAudit(ops: fixture.sandbox.ops, trustRoot: fixture.sandbox.trustRoot, now: Date())
         #expect(audit.events.first { $0.path == offChain }?.governance == base)
-        #expect(audit.events.first { $0.path == nowhere }?.governance == base)
+        #expect(audit.events.first { $0.path == nowhere }?.governance == merge)
         let fourth = try fixture.dispatcher().poll()
         #expect(fourth.governanceOffChain.isEmpty)
+        #expect(try store.loadState()?.ledgerCursor?.position == base)
     }
 }
