@@ -394,6 +394,16 @@ private struct Session {
     /// counting events, which new events are numbered after.
     private mutating func runReady(_ id: IntentID, verdict: Verdict, rerun: Bool, numberAfter: Int) throws {
         guard let intent = verdict.intent, let tier = verdict.tier else { return }
+        // A key belongs to the first intent that used it (SPEC §7): a later
+        // intent reusing it never runs, so it cannot reach what the first
+        // one wrote.
+        let key = intent.effectiveIdempotencyKey
+        if let refusal = IdempotencyKeys.refusal(
+            key: key, intent: id, digest: verdict.intentDigest, bound: try store.keyBinding(key))
+        {
+            noteBlocked(id, verdict: verdict, reason: refusal.reason, detail: refusal.detail)
+            return
+        }
         if let operation = config.executors[intent.kind]?.builtin {
             try publishHeld()
             try runBuiltin(

@@ -1,5 +1,6 @@
 import Foundation
 import NIOHTTP1
+import Synchronization
 
 /// The forge API calls the built-in executors need, for GitHub's REST API
 /// and Forgejo/Gitea's API v1 (SPEC §7). Every request it can build is
@@ -23,6 +24,14 @@ struct ForgeClient {
         let url: String
     }
 
+    /// The token's account once asked (`account()`), shared by every copy
+    /// of this client: asked once per client, that is once per write or
+    /// per poll's approval flow.
+    private final class AccountCache: Sendable {
+        let value = Mutex<ForgeAccount?>(nil)
+    }
+    private let accountCache = AccountCache()
+
     init(transport: TransportConfig, token: String, timeout: Duration) throws {
         forge = transport.forge
         apiURL = transport.apiURL.hasSuffix("/") ? String(transport.apiURL.dropLast()) : transport.apiURL
@@ -30,16 +39,35 @@ struct ForgeClient {
         http = try ForgeHTTP(authorization: authorization, token: token, caFile: transport.caFile, timeout: timeout)
     }
 
+    // MARK: The token's account
+
+    /// The account the token belongs to, as the forge says (`GET /user`;
+    /// Forgejo's `/api/v1/user`), asked once and then remembered. A failure
+    /// is the write's failure, with the reply's reason code: writ adopts
+    /// nothing without knowing whose objects are its own.
+    func account() throws(WritError) -> ForgeAccount {
+        if let known = accountCache.value.withLock({ $0 }) { return known }
+        let reply = try http.send(.GET, url("/user"))
+        try check(reply, expecting: [200])
+        guard let object = try? JSONSerialization.jsonObject(with: reply.body), let account = ForgeAccount(object)
+        else {
+            throw WritError(.remoteError, "the forge's /user reply names no login for the token's account")
+        }
+        accountCache.value.withLock { $0 = account }
+        return account
+    }
+
     // MARK: Pull requests
 
-    /// The pull requests (open or not) whose head is `branch` in the same repository.
+    /// The open pull requests whose head branch is named `branch` (from
+    /// any repository; `ForgeAdoption` judges which one, if any, is writ's).
     func pullRequests(_ repo: RepoSlug, head branch: String) throws(WritError) -> [Object] {
         switch forge {
         case .github:
             return try list(
-                "/repos/\(repo.apiPath)/pulls?state=all&per_page=100&head=\(Self.query("\(repo.owner):\(branch)"))")
+                "/repos/\(repo.apiPath)/pulls?state=open&per_page=100&head=\(Self.query("\(repo.owner):\(branch)"))")
         case .forgejo:
-            return try list("/repos/\(repo.apiPath)/pulls?state=all&limit=50").filter { pull in
+            return try list("/repos/\(repo.apiPath)/pulls?state=open&limit=50").filter { pull in
                 ((pull["head"] as? Object)?["ref"] as? String) == branch
             }
         }
