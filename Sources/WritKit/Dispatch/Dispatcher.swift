@@ -832,20 +832,25 @@ private struct Session {
         let timeout = Duration.seconds(config.executors[intent.kind]?.timeoutSeconds ?? 120)
         let result: Result<ForgeClient.Written, WritError>
         do throws(WritError) {
-            if request.operation == .pullRequest, let head = request.params["head"] {
-                let clone = try ExecutorPreflight.clonePath(root: config.cloneRoot, repo: request.repo.description)
-                let access = RemoteAccess(
-                    token: token, caFile: config.transport.caFile, timeout: timeout, helper: dispatcher.remoteHelper,
-                    environment: dispatcher.environment)
-                try HeadBranchPush.push(head, clone: clone, access: access)
-            }
             let client: ForgeClient
             do {
                 client = try ForgeClient(transport: config.transport, token: token, timeout: timeout)
             } catch {
                 throw WritError(.remoteError, "cannot set up the forge client: \(error)")
             }
-            result = .success(try ForgeWriter(client: client, transport: config.transport).perform(request, intent: id))
+            let (cloneRoot, caFile) = (config.cloneRoot, config.transport.caFile)
+            let (helper, environment) = (dispatcher.remoteHelper, dispatcher.environment)
+            // The head branch is pushed only once the writer knows it is not
+            // the base or the repository's default branch.
+            result = .success(
+                try ForgeWriter(client: client, transport: config.transport).perform(request, intent: id) {
+                    () throws(WritError) in
+                    guard request.operation == .pullRequest, let head = request.params["head"] else { return }
+                    let clone = try ExecutorPreflight.clonePath(root: cloneRoot, repo: request.repo.description)
+                    let access = RemoteAccess(
+                        token: token, caFile: caFile, timeout: timeout, helper: helper, environment: environment)
+                    try HeadBranchPush.push(head, clone: clone, access: access)
+                })
         } catch {
             result = .failure(error)
         }

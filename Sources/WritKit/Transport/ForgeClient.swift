@@ -57,6 +57,18 @@ struct ForgeClient {
         return account
     }
 
+    // MARK: The repository
+
+    /// The repository's default branch, as the forge says
+    /// (`GET /repos/OWNER/NAME` → `default_branch`, both forges).
+    func defaultBranch(_ repo: RepoSlug) throws(WritError) -> String {
+        let object = try object(try http.send(.GET, url("/repos/\(repo.apiPath)")), expecting: [200])
+        guard let branch = object["default_branch"] as? String, !branch.isEmpty else {
+            throw WritError(.remoteError, "the forge names no default branch for \(repo)")
+        }
+        return branch
+    }
+
     // MARK: Pull requests
 
     /// The open pull requests whose head branch is named `branch` (from

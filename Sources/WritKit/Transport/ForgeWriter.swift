@@ -48,13 +48,21 @@ struct ForgeWriter {
     }
 
     /// Makes `request` for `intent`; returns what was written. The test
-    /// process guard is checked first, before any byte is sent.
-    func perform(_ request: ForgeRequest, intent: IntentID) throws(WritError) -> ForgeClient.Written {
+    /// process guard is checked first, before any byte is sent. For a pull
+    /// request, `pushHead` publishes the head branch once the head is known
+    /// not to be the base or the repository's default branch, before the
+    /// pull request is looked up.
+    func perform(
+        _ request: ForgeRequest, intent: IntentID, pushHead: () throws(WritError) -> Void = {}
+    ) throws(WritError) -> ForgeClient.Written {
         try TestProcessGuard.check(request.repo, sandbox: transport.sandboxRepos, operation: request.operation)
         let repo = request.repo
         let params = request.params
         switch request.operation {
         case .pullRequest:
+            try Self.refuseProtectedHead(
+                head: params["head"] ?? "", base: params["base"] ?? "", defaultBranch: client.defaultBranch(repo))
+            try pushHead()
             let body = Self.marked(params["body"] ?? "", intent: intent, key: request.key)
             return try written(
                 client.adoptOrCreatePullRequest(
@@ -82,6 +90,22 @@ struct ForgeWriter {
                 client.setStatus(
                     repo, sha: params["sha"] ?? "", state: params["state"] ?? "", context: params["context"] ?? "",
                     description: params["description"] ?? "", targetURL: params["target_url"]))
+        }
+    }
+
+    /// Refuses a pull request whose head is its base or the repository's
+    /// default branch (`forbidden_operation`): pushing the clone's branch
+    /// there would put unreviewed commits on the branch everyone builds
+    /// from, without any pull request.
+    static func refuseProtectedHead(head: String, base: String, defaultBranch: String) throws(WritError) {
+        if head == base {
+            throw WritError(
+                .forbiddenOperation, "forge.pull_request: head and base are the same branch \(quoted: head)")
+        }
+        if head == defaultBranch {
+            throw WritError(
+                .forbiddenOperation,
+                "forge.pull_request: head \(quoted: head) is the repository's default branch; writ never pushes to it")
         }
     }
 

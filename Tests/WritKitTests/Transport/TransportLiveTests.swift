@@ -414,6 +414,41 @@ import Testing
         #expect(try rig.forge.writes().filter { ($0["method"] as? String) == "POST" }.count == 1)
     }
 
+    // MARK: Protected heads
+
+    /// A pull request whose head is the repository's default branch (the
+    /// forge says which) would push the clone's unreviewed commits onto it:
+    /// refused with `forbidden_operation` before anything is pushed.
+    @Test(arguments: [TransportConfig.Forge.github, .forgejo])
+    func aHeadThatIsTheDefaultBranchIsForbiddenBeforeAnyPush(flavor: TransportConfig.Forge) throws {
+        let rig = try Rig(flavor, .pullRequest)
+        defer { rig.remove() }
+        try rig.forge.setDefaultBranch(rig.apiRepo, "fix-1")
+        try rig.propose("pr-1", ["head": "fix-1", "base": "main", "title": "Fix it", "body": "b"])
+        let entry = try rig.poll()["pr-1"]
+        #expect(entry?.result == .failed && entry?.reason == .forbiddenOperation, "\(String(describing: entry))")
+        let failed = try #require(try rig.events("pr-1").last { $0.0 == "failed" }?.1)
+        #expect(failed["reason"] as? String == "forbidden_operation")
+        #expect((failed["stderr_tail"] as? String ?? "").contains("default branch"), "\(failed)")
+        let bare = rig.fixture.directory.appendingPathComponent("served-git/acme/sandbox.git")
+        let refs = try GitTestSupport.git(bare, "for-each-ref", "--format=%(refname)")
+        #expect(refs == "refs/heads/main", "nothing pushed: \(refs)")
+        #expect(try rig.forge.writes().isEmpty)
+    }
+
+    /// `head` = `base` is refused before the claim, with the same code.
+    @Test func aHeadThatIsTheBaseIsForbidden() throws {
+        let rig = try Rig(.github, .pullRequest)
+        defer { rig.remove() }
+        try rig.propose("pr-1", ["head": "main", "base": "main", "title": "Fix it", "body": "b"])
+        let entry = try rig.poll()["pr-1"]
+        #expect(entry?.result == .blocked && entry?.reason == .forbiddenOperation, "\(String(describing: entry))")
+        let bare = rig.fixture.directory.appendingPathComponent("served-git/acme/sandbox.git")
+        #expect(try GitTestSupport.git(bare, "for-each-ref", "--format=%(refname)") == "refs/heads/main")
+        #expect(try !rig.events("pr-1").contains { $0.0 == "claimed" })
+        #expect(try rig.forge.requests().isEmpty)
+    }
+
     // MARK: Labels and statuses
 
     @Test(arguments: [TransportConfig.Forge.github, .forgejo])
