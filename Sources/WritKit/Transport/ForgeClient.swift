@@ -228,9 +228,9 @@ struct ForgeClient {
     /// unexpected `remote_error`.
     private func check(_ reply: ForgeHTTP.Reply, expecting codes: Set<Int>) throws(WritError) {
         guard !codes.contains(reply.status) else { return }
-        let retry = reply.header("Retry-After").map { "; retry after \($0) s" } ?? ""
+        let retry = reply.header("Retry-After").map { "; retry after \(http.untrusted($0)) s" } ?? ""
         let message = (try? JSONSerialization.jsonObject(with: reply.body) as? Object)?["message"] as? String ?? ""
-        let said = message.isEmpty ? "" : ": \(message.prefix(200))"
+        let said = message.isEmpty ? "" : ": \(http.untrusted(message))"
         if reply.status == 429 || (reply.status == 403 && reply.header("x-ratelimit-remaining") == "0")
             || (reply.status == 403 && message.lowercased().contains("rate limit"))
         {

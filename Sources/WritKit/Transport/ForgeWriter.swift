@@ -156,7 +156,7 @@ extension ForgeClient {
         throw WritError(
             .remoteMismatch,
             "the forge says a pull request from \(quoted: head) into \(quoted: base) already exists on \(repo), but "
-                + "none is writ's own (opened by \(quoted: me.login) from \(repo.apiPath), open, carrying the marker "
+                + "none is writ's own (opened by \(quoted: http.untrusted(me.login)) from \(repo.apiPath), open, carrying the marker "
                 + "of \(intent.rawValue)); writ never adopts another's pull request: close it or use another head")
     }
 

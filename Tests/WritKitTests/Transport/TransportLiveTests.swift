@@ -533,6 +533,63 @@ import Testing
         #expect(!everything.contains(Self.token))
     }
 
+    /// A reply body over the cap is abandoned while it streams in, and the
+    /// write fails with `remote_error` (the fake forge streams it; writ
+    /// never holds it).
+    @Test func aReplyLargerThanTheCapIsRemoteError() throws {
+        let rig = try Rig(.github, .comment)
+        defer { rig.remove() }
+        try rig.forge.inject([["method": "GET", "path": "/comments$", "size": ForgeHTTP.maximumBodySize + 4096]])
+        try rig.propose("note-big", ["number": "7", "body": "hello"])
+        let entry = try rig.poll()["note-big"]
+        #expect(entry?.result == .failed && entry?.reason == .remoteError, "\(String(describing: entry))")
+        let failed = try #require(try rig.events("note-big").last { $0.0 == "failed" }?.1)
+        #expect((failed["stderr_tail"] as? String ?? "").contains("larger than 4 MiB"), "\(failed)")
+        #expect(try !rig.forge.writes().contains { ($0["method"] as? String) == "POST" })
+    }
+
+    /// Forge text in an error (the message of a refusal, which may echo the
+    /// token or pieces of it, and be of any length) is redacted and capped
+    /// where the client makes the error, so no message built from it, in an
+    /// event, a report or a log, holds the token.
+    @Test func forgeTextInAnErrorIsRedactedAndCappedAtTheClient() throws {
+        let rig = try Rig(.github, .comment)
+        defer { rig.remove() }
+        let echo = "denied for Bearer \(Self.token); piece \(Self.token.prefix(9))|\(Self.token.dropFirst(9)) "
+        try rig.forge.inject([
+            [
+                "method": "GET", "path": "/user$", "status": 403,
+                "body": ["message": echo + String(repeating: "x", count: 20_000)],
+            ]
+        ])
+        var transport = TransportConfig()
+        transport.apiURL = rig.forge.apiURL
+        let client = try ForgeClient(transport: transport, token: Self.token, timeout: .seconds(20))
+        let error = try #require(throws: WritError.self) { try client.account() }
+        #expect(error.reason == .authInsufficient)
+        #expect(error.detail.contains("denied for Bearer"), "\(error.detail)")
+        #expect(
+            !error.detail.contains(Self.token) && !error.detail.contains(Self.token.dropFirst(9)), "\(error.detail)")
+        #expect(error.detail.count < 1_000, "\(error.detail.count) characters")
+
+        // Through the dispatcher, as a CLI run: not in the ledger, the state
+        // dir (reports, journal) or the output and log.
+        try rig.forge.inject([
+            ["method": "GET", "path": "/user$", "status": 500, "body": ["message": echo], "times": 5]
+        ])
+        try rig.propose("note-echo", ["number": "7", "body": "hello"])
+        let run = try IsolatedCLI.run(
+            ["dispatch", "--config", rig.fixture.configPath, "--once", "--json"],
+            environment: ["WRIT_FORGE_TOKEN": Self.token])
+        let failed = try #require(try rig.events("note-echo").last { $0.0 == "failed" }?.1, "\(run.stderr)")
+        #expect(failed["reason"] as? String == "remote_error")
+        #expect(!run.stdout.contains(Self.token) && !run.stderr.contains(Self.token))
+        let grep = try GitTestSupport.run(
+            "/bin/grep", ["-r", "-a", "-l", "-F", String(Self.token.dropFirst(9)), rig.fixture.directory.path])
+        let hits = grep.stdout.split(separator: "\n").filter { !$0.contains("forge-") }  // the forge's own log
+        #expect(hits.isEmpty, "the token is in \(hits)")
+    }
+
     @Test func aWrongTokenIsAuthInsufficient() throws {
         let rig = try Rig(.forgejo, .comment)
         defer { rig.remove() }
