@@ -62,7 +62,7 @@ struct ForgeClient {
     /// The repository's default branch, as the forge says
     /// (`GET /repos/OWNER/NAME` → `default_branch`, both forges).
     func defaultBranch(_ repo: RepoSlug) throws(WritError) -> String {
-        let object = try object(try http.send(.GET, url("/repos/\(repo.apiPath)")), expecting: [200])
+        let object = try object(try http.send(.GET, url(Self.repoPath(repo))), expecting: [200])
         guard let branch = object["default_branch"] as? String, !branch.isEmpty else {
             throw WritError(.remoteError, "the forge names no default branch for \(repo)")
         }
@@ -77,9 +77,9 @@ struct ForgeClient {
         switch forge {
         case .github:
             return try list(
-                "/repos/\(repo.apiPath)/pulls?state=open&per_page=100&head=\(Self.query("\(repo.owner):\(branch)"))")
+                "\(Self.repoPath(repo))/pulls?state=open&per_page=100&head=\(Self.query("\(repo.owner):\(branch)"))")
         case .forgejo:
-            return try list("/repos/\(repo.apiPath)/pulls?state=open&limit=50").filter { pull in
+            return try list("\(Self.repoPath(repo))/pulls?state=open&limit=50").filter { pull in
                 ((pull["head"] as? Object)?["ref"] as? String) == branch
             }
         }
@@ -91,7 +91,7 @@ struct ForgeClient {
         throws(WritError) -> Object?
     {
         let reply = try http.send(
-            .POST, url("/repos/\(repo.apiPath)/pulls"),
+            .POST, url("\(Self.repoPath(repo))/pulls"),
             json: try Self.json(["head": head, "base": base, "title": title, "body": body]))
         if reply.status == 422 || reply.status == 409 { return nil }
         return try object(reply, expecting: [201, 200])
@@ -101,7 +101,7 @@ struct ForgeClient {
     func updatePullRequest(_ repo: RepoSlug, number: Int, title: String, body: String) throws(WritError) -> Object {
         try object(
             try http.send(
-                .PATCH, url("/repos/\(repo.apiPath)/pulls/\(number)"),
+                .PATCH, url("\(Self.repoPath(repo))/pulls/\(number)"),
                 json: try Self.json(["title": title, "body": body])),
             expecting: [200, 201])
     }
@@ -110,20 +110,21 @@ struct ForgeClient {
 
     func comments(_ repo: RepoSlug, issue number: Int) throws(WritError) -> [Object] {
         try list(
-            "/repos/\(repo.apiPath)/issues/\(number)/comments?" + (forge == .github ? "per_page=100" : "limit=50"))
+            "\(Self.repoPath(repo))/issues/\(number)/comments?" + (forge == .github ? "per_page=100" : "limit=50"))
     }
 
     func createComment(_ repo: RepoSlug, issue number: Int, body: String) throws(WritError) -> Object {
         try object(
             try http.send(
-                .POST, url("/repos/\(repo.apiPath)/issues/\(number)/comments"), json: try Self.json(["body": body])),
+                .POST, url("\(Self.repoPath(repo))/issues/\(number)/comments"), json: try Self.json(["body": body])),
             expecting: [201, 200])
     }
 
     func updateComment(_ repo: RepoSlug, id: String, body: String) throws(WritError) -> Object {
         try object(
             try http.send(
-                .PATCH, url("/repos/\(repo.apiPath)/issues/comments/\(id)"), json: try Self.json(["body": body])),
+                .PATCH, url("\(Self.repoPath(repo))/issues/comments/\(try Self.segment(id))"),
+                json: try Self.json(["body": body])),
             expecting: [200, 201])
     }
 
@@ -138,7 +139,7 @@ struct ForgeClient {
         }
         _ = try object(
             try http.send(
-                .POST, url("/repos/\(repo.apiPath)/issues/\(number)/labels"), json: try Self.json(["labels": labels])),
+                .POST, url("\(Self.repoPath(repo))/issues/\(number)/labels"), json: try Self.json(["labels": labels])),
             expecting: [200, 201], array: true)
     }
 
@@ -147,10 +148,10 @@ struct ForgeClient {
     func removeLabel(_ repo: RepoSlug, issue number: Int, name: String) throws(WritError) {
         let label: String
         switch forge {
-        case .github: label = Self.pathComponent(name)
+        case .github: label = try Self.segment(name)
         case .forgejo: label = "\(try labelIDs(repo, names: [name])[0])"
         }
-        let reply = try http.send(.DELETE, url("/repos/\(repo.apiPath)/issues/\(number)/labels/\(label)"))
+        let reply = try http.send(.DELETE, url("\(Self.repoPath(repo))/issues/\(number)/labels/\(label)"))
         if reply.status == 404 { return }
         try check(reply, expecting: [200, 204])
     }
@@ -158,7 +159,7 @@ struct ForgeClient {
     /// Forgejo labels by name → id; a name the repository does not define
     /// is `remote_error` (writ never creates labels).
     private func labelIDs(_ repo: RepoSlug, names: [String]) throws(WritError) -> [Int] {
-        let defined = try list("/repos/\(repo.apiPath)/labels?limit=50")
+        let defined = try list("\(Self.repoPath(repo))/labels?limit=50")
         var ids: [Int] = []
         for name in names {
             guard let label = defined.first(where: { ($0["name"] as? String) == name }), let id = label["id"] as? Int
@@ -178,7 +179,8 @@ struct ForgeClient {
         var fields: [String: Any] = ["state": state, "context": context, "description": description]
         if let targetURL, !targetURL.isEmpty { fields["target_url"] = targetURL }
         return try object(
-            try http.send(.POST, url("/repos/\(repo.apiPath)/statuses/\(sha)"), json: try Self.json(fields)),
+            try http.send(
+                .POST, url("\(Self.repoPath(repo))/statuses/\(try Self.segment(sha))"), json: try Self.json(fields)),
             expecting: [201, 200])
     }
 
@@ -263,10 +265,32 @@ struct ForgeClient {
         }
     }
 
+    /// RFC 3986's unreserved characters, ASCII only: everything else in a
+    /// value put into a URL is percent-encoded.
+    static let unreserved = CharacterSet(
+        charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+
+    /// `text` percent-encoded for a query value: every byte but the
+    /// unreserved ones.
     static func query(_ text: String) -> String {
-        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~")))
-            ?? text
+        text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? ""
     }
 
-    static func pathComponent(_ text: String) -> String { query(text) }
+    /// One URL path segment from a value (a label name, an id, a commit):
+    /// percent-encoded like a query value, so a `/`, `?`, `#` or `%` stays
+    /// inside the segment. `.` and `..` are refused (`intent_malformed`):
+    /// a URL parser, a proxy or the forge resolves them as "this" and
+    /// "parent" path, and would send the request to another endpoint.
+    static func segment(_ text: String) throws(WritError) -> String {
+        guard !text.isEmpty, text != ".", text != ".." else {
+            throw WritError(.intentMalformed, "\(quoted: text) cannot be a segment of a forge URL path")
+        }
+        return query(text)
+    }
+
+    /// `/repos/OWNER/NAME`, each part percent-encoded (a `RepoSlug`'s parts
+    /// are never empty, `.` or `..`).
+    static func repoPath(_ repo: RepoSlug) -> String {
+        "/repos/\(query(repo.owner))/\(query(repo.name))"
+    }
 }

@@ -60,6 +60,11 @@ public struct ForgeRequest: Sendable, Hashable {
             guard !names.isEmpty else {
                 throw WritError(.intentMalformed, "forge.label: add and remove are both empty")
             }
+            // A label name is put into a URL path when it is removed: `.`
+            // and `..` would name another endpoint there.
+            if let dots = names.first(where: { $0 == "." || $0 == ".." }) {
+                throw WritError(.intentMalformed, "forge.label: \(quoted: dots) is not a label name writ sends")
+            }
         case .status:
             guard let sha = params["sha"], sha.count == 40 || sha.count == 64,
                 sha.allSatisfy({ $0.isHexDigit && !$0.isUppercase })

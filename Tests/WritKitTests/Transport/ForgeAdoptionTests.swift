@@ -68,4 +68,14 @@ struct ForgeAdoptionTests {
                 == .intentMalformed)
         #expect(IdempotencyKeys.refusal(key: "k", intent: first.intent, digest: digestA, bound: nil) != nil)
     }
+
+    @Test func everyPathSegmentIsPercentEncodedAndDotSegmentsAreRefused() throws {
+        #expect(try ForgeClient.segment("needs review/ok?#%") == "needs%20review%2Fok%3F%23%25")
+        #expect(try ForgeClient.segment("caf\u{E9}") == "caf%C3%A9")
+        #expect(try ForgeClient.segment("v1.2") == "v1.2")
+        for dots in [".", "..", ""] {
+            #expect(throws: WritError.self) { try ForgeClient.segment(dots) }
+        }
+        #expect(ForgeClient.repoPath(Self.repo) == "/repos/acme/app")
+    }
 }

@@ -464,6 +464,20 @@ import Testing
         try rig.expectProjectionsPrecedeWrites("label-1")
     }
 
+    /// A label named `.` or `..` would be a dot segment in the DELETE's
+    /// URL path (another endpoint): refused as `intent_malformed` before
+    /// anything is claimed or sent.
+    @Test(arguments: [".", ".."])
+    func aDotLabelIsMalformedAndNeverSent(label: String) throws {
+        let rig = try Rig(.github, .label)
+        defer { rig.remove() }
+        try rig.propose("label-dots", ["number": "3", "add": "", "remove": label])
+        let entry = try rig.poll()["label-dots"]
+        #expect(entry?.result == .blocked && entry?.reason == .intentMalformed, "\(String(describing: entry))")
+        #expect(try !rig.events("label-dots").contains { $0.0 == "claimed" })
+        #expect(try rig.forge.requests().isEmpty)
+    }
+
     @Test(arguments: [TransportConfig.Forge.github, .forgejo])
     func aCommitStatusIsSet(flavor: TransportConfig.Forge) throws {
         let rig = try Rig(flavor, .status)
