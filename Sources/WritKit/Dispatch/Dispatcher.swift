@@ -847,8 +847,10 @@ private struct Session {
                     () throws(WritError) in
                     guard request.operation == .pullRequest, let head = request.params["head"] else { return }
                     let clone = try ExecutorPreflight.clonePath(root: cloneRoot, repo: request.repo.description)
+                    // Within what is left of the executor's timeout.
                     let access = RemoteAccess(
-                        token: token, caFile: caFile, timeout: timeout, helper: helper, environment: environment)
+                        token: token, caFile: caFile, timeout: try client.http.remaining(), helper: helper,
+                        environment: environment)
                     try HeadBranchPush.push(head, clone: clone, access: access)
                 })
         } catch {

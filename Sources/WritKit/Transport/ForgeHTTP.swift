@@ -6,8 +6,9 @@ import NIOSSL
 
 /// The HTTP exchange with a forge's API: TLS always verified (the system's
 /// CAs plus `ca_file`), redirects refused, a `User-Agent`, the token in the
-/// `Authorization` header only, a per-request timeout inside an overall
-/// deadline, reply bodies capped while they are read (`maximumBodySize`),
+/// `Authorization` header only, each request's own deadline inside one
+/// overall deadline (the executor's timeout, from when the client is made),
+/// reply bodies capped while they are read (`maximumBodySize`),
 /// forge text redacted and capped before it reaches any message
 /// (`untrusted`), and every failure mapped to one reason code (SPEC §7).
 ///
@@ -62,14 +63,26 @@ final class ForgeHTTP {
         try? client.syncShutdown()
     }
 
-    /// Sends one request. Transport failures are `timeout` (no answer in
-    /// time), `remote_mismatch` (TLS did not verify) or `remote_error`;
-    /// a reply with any status is returned for the caller to judge.
-    func send(_ method: HTTPMethod, _ url: String, json body: Data? = nil) throws(WritError) -> Reply {
-        let remaining = deadline - ContinuousClock.now
-        guard remaining > .zero else {
-            throw WritError(.timeout, "the forge did not finish within \(requestTimeout.text) (timeout)")
+    /// What is left of the overall deadline; `timeout` when none is. Other
+    /// network steps of the same write (the head-branch push) get this, so
+    /// the whole write stays within the executor's timeout.
+    func remaining() throws(WritError) -> Duration {
+        let left = deadline - ContinuousClock.now
+        guard left > .zero else {
+            throw WritError(.timeout, "the forge write did not finish within \(requestTimeout.text) (timeout)")
         }
+        return left
+    }
+
+    /// Sends one request, under its own deadline: what is left of the
+    /// overall one when it starts, covering connecting, sending and reading
+    /// the whole reply (a read timeout alone restarts with every byte, so a
+    /// forge that trickles would never time out). Transport failures are
+    /// `timeout` (no whole answer in time), `remote_mismatch` (TLS did not
+    /// verify) or `remote_error`; a reply with any status is returned for
+    /// the caller to judge.
+    func send(_ method: HTTPMethod, _ url: String, json body: Data? = nil) throws(WritError) -> Reply {
+        let remaining = try remaining()
         do {
             var request = try HTTPClient.Request(url: url, method: method)
             request.headers.add(name: "User-Agent", value: Self.userAgent)
