@@ -85,16 +85,30 @@ struct ForgeClient {
         }
     }
 
-    /// Creates a pull request; nil when the forge says one already exists
-    /// for the branch (422), so the caller adopts it.
+    /// What creating a pull request gave.
+    enum Created {
+        case made(Object)
+        /// The forge refused it (422, or Forgejo's 409), most often because
+        /// one already exists for the head and base; its message (redacted
+        /// and capped) for the caller, which looks again before it says so.
+        case refused(String)
+    }
+
+    /// Creates a pull request.
     func createPullRequest(_ repo: RepoSlug, head: String, base: String, title: String, body: String)
-        throws(WritError) -> Object?
+        throws(WritError) -> Created
     {
         let reply = try http.send(
             .POST, url("\(Self.repoPath(repo))/pulls"),
             json: try Self.json(["head": head, "base": base, "title": title, "body": body]))
-        if reply.status == 422 || reply.status == 409 { return nil }
-        return try object(reply, expecting: [201, 200])
+        if reply.status == 422 || reply.status == 409 {
+            let object = (try? JSONSerialization.jsonObject(with: reply.body)) as? Object
+            let errors = (object?["errors"] as? [Object] ?? []).compactMap { $0["message"] as? String }
+            let said = ([object?["message"] as? String ?? ""] + errors).filter { !$0.isEmpty }
+            return .refused(
+                http.untrusted("\(reply.status)" + (said.isEmpty ? "" : ": " + said.joined(separator: "; "))))
+        }
+        return .made(try object(reply, expecting: [201, 200]))
     }
 
     /// Changes the title and body of pull request `number`; nothing else.

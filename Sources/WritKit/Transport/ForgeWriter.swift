@@ -149,15 +149,18 @@ extension ForgeClient {
             return try updatePullRequest(repo, number: number, title: title, body: body)
         }
         if let pull = try own() { return try adopt(pull) }
-        if let created = try createPullRequest(repo, head: head, base: base, title: title, body: body) {
-            return created
+        let refusal: String
+        switch try createPullRequest(repo, head: head, base: base, title: title, body: body) {
+        case .made(let created): return created
+        case .refused(let said): refusal = said
         }
         if let pull = try own() { return try adopt(pull) }
         throw WritError(
             .remoteMismatch,
-            "the forge says a pull request from \(quoted: head) into \(quoted: base) already exists on \(repo), but "
-                + "none is writ's own (opened by \(quoted: http.untrusted(me.login)) from \(repo.apiPath), open, carrying the marker "
-                + "of \(intent.rawValue)); writ never adopts another's pull request: close it or use another head")
+            "the forge refused to open a pull request from \(quoted: head) into \(quoted: base) on \(repo) "
+                + "(\(quoted: refusal)), and none from there is writ's own (opened by "
+                + "\(quoted: http.untrusted(me.login)) from \(repo.apiPath), open, carrying the marker of "
+                + "\(intent.rawValue)); writ never adopts another's pull request: close it or use another head")
     }
 
     /// Writ's own comment on issue `number` for `intent` and `key`

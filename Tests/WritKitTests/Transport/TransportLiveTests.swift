@@ -383,7 +383,8 @@ import Testing
         let entry = try rig.poll()["pr-1"]
         #expect(entry?.result == .failed && entry?.reason == .remoteMismatch, "\(String(describing: entry))")
         let failed = try #require(try rig.events("pr-1").last { $0.0 == "failed" }?.1)
-        #expect((failed["stderr_tail"] as? String ?? "").contains("never adopts"), "\(failed)")
+        let tail = failed["stderr_tail"] as? String ?? ""
+        #expect(tail.contains("never adopts") && tail.contains("A pull request already exists"), "\(failed)")
         let pulls = try #require(try rig.forge.state(rig.apiRepo)["pulls"] as? [[String: Any]])
         #expect(pulls.count == 1 && pulls.first?["number"] as? Int == theirs)
         #expect(pulls.first?["body"] as? String == "someone's own")
