@@ -73,6 +73,7 @@ struct LedgerSync {
             store.removeIntentRecords()
             state.governanceTip = nil
             state.ledgerTip = nil
+            state.ledgerCursor = nil
             state.trustedCommit = state.trustRoot
         }
 
