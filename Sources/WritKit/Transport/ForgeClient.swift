@@ -15,6 +15,10 @@ struct ForgeClient {
     let http: ForgeHTTP
     /// Pages followed at most when listing.
     static let maximumPages = 50
+    /// The most reply bytes one listing reads, over all its pages: each
+    /// page is capped by `ForgeHTTP.maximumBodySize`, and so is the whole
+    /// list, at four times that.
+    static let maximumListBytes = 4 * ForgeHTTP.maximumBodySize
 
     /// A JSON object from the forge.
     typealias Object = [String: Any]
@@ -208,6 +212,7 @@ struct ForgeClient {
         var next: String? = url(path)
         var items: [Object] = []
         var pages = 0
+        var bytes = 0
         while let current = next {
             pages += 1
             guard pages <= Self.maximumPages else {
@@ -215,6 +220,12 @@ struct ForgeClient {
             }
             let reply = try http.send(.GET, current)
             try check(reply, expecting: [200])
+            bytes += reply.body.count
+            guard bytes <= Self.maximumListBytes else {
+                throw WritError(
+                    .remoteError,
+                    "the forge's list \(path) ran past \(Self.maximumListBytes >> 20) MiB; writ stopped reading it")
+            }
             guard let page = try? JSONSerialization.jsonObject(with: reply.body) as? [Object] else {
                 throw WritError(.remoteError, "the forge answered \(path) with something that is not a JSON list")
             }

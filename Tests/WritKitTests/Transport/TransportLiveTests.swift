@@ -563,6 +563,27 @@ import Testing
         #expect(try !rig.forge.writes().contains { ($0["method"] as? String) == "POST" })
     }
 
+    /// Pages each under the cap add up to no more than the list cap: a
+    /// forge that keeps sending big pages is abandoned after a few, not 50.
+    @Test func aListOfManyBigPagesIsCappedAsAWhole() throws {
+        let rig = try Rig(.github, .comment)
+        defer { rig.remove() }
+        let next = "<http://127.0.0.1:{port}/repos/acme/sandbox/issues/7/comments?page=2>; rel=\"next\""
+        try rig.forge.inject([
+            [
+                "method": "GET", "path": "/comments$", "size": ForgeHTTP.maximumBodySize - 4096, "times": 50,
+                "headers": ["Link": next],
+            ]
+        ])
+        try rig.propose("note-pages", ["number": "7", "body": "hello"])
+        let entry = try rig.poll()["note-pages"]
+        #expect(entry?.result == .failed && entry?.reason == .remoteError, "\(String(describing: entry))")
+        let failed = try #require(try rig.events("note-pages").last { $0.0 == "failed" }?.1)
+        #expect((failed["stderr_tail"] as? String ?? "").contains("ran past 16 MiB"), "\(failed)")
+        let pages = try rig.forge.requests().filter { ($0["path"] as? String ?? "").hasSuffix("/comments") }
+        #expect(pages.count == 5, "\(pages.count) pages read")
+    }
+
     /// Forge text in an error (the message of a refusal, which may echo the
     /// token or pieces of it, and be of any length) is redacted and capped
     /// where the client makes the error, so no message built from it, in an

@@ -186,7 +186,7 @@ class Forge(BaseHTTPRequestHandler):
                 time.sleep(3600)
             time.sleep(rule.get("delay", 0))
             if "size" in rule:
-                return self.stream(rule.get("status", 200), int(rule["size"]))
+                return self.stream(rule.get("status", 200), int(rule["size"]), rule.get("headers"))
             if "status" in rule and rule.get("after"):
                 self.override = (rule["status"], rule.get("body", {"message": "injected"}))
             elif "status" in rule:
@@ -209,20 +209,23 @@ class Forge(BaseHTTPRequestHandler):
         with LOCK:
             return self.route(method, slug, rest, query, body or {})
 
-    def stream(self, status, size):
-        """A JSON list of `size` bytes, sent in chunks without building it."""
+    def stream(self, status, size, headers=None):
+        """A JSON list of one object of `size` bytes, sent in chunks without
+        building it."""
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(size))
+        for name, value in (headers or {}).items():
+            self.send_header(name, str(value).replace("{port}", str(self.server.server_address[1])))
         self.end_headers()
         chunk = 1 << 16
         try:
-            self.wfile.write(b'["')
-            left = size - 4
+            self.wfile.write(b'[{"b":"')
+            left = size - 10
             while left > 0:
                 self.wfile.write(b"x" * min(chunk, left))
                 left -= chunk
-            self.wfile.write(b'"]')
+            self.wfile.write(b'"}]')
         except (BrokenPipeError, ConnectionResetError):
             pass
 
