@@ -20,6 +20,10 @@ struct DispatchState: Codable, Sendable, Equatable {
     /// position, the state trusted there and the ledger clock, so a poll
     /// judges only new ledger commits (docs/audit.md).
     var ledgerCursor: LedgerCursor?
+    /// Whether the idempotency keys of every intent walked are bound
+    /// (`IdempotencyKeys`); a state from before bindings existed is read
+    /// again from the trust root.
+    var keysBound: Bool?
 
     enum CodingKeys: String, CodingKey {
         case trustRoot = "trust_root"
@@ -28,6 +32,7 @@ struct DispatchState: Codable, Sendable, Equatable {
         case ledgerTip = "ledger_tip"
         case pending
         case ledgerCursor = "ledger_cursor"
+        case keysBound = "keys_bound"
     }
 
     init(trustRoot: ObjectID) {

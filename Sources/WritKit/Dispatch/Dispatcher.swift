@@ -403,6 +403,16 @@ private struct Session {
     /// counting events, which new events are numbered after.
     private mutating func runReady(_ id: IntentID, verdict: Verdict, rerun: Bool, numberAfter: Int) throws {
         guard let intent = verdict.intent, let tier = verdict.tier else { return }
+        // A key belongs to the first intent that used it (SPEC §7): a later
+        // intent reusing it never runs, so it cannot reach what the first
+        // one wrote.
+        let key = intent.effectiveIdempotencyKey
+        if let refusal = IdempotencyKeys.refusal(
+            key: key, intent: id, digest: verdict.intentDigest, bound: try store.keyBinding(key))
+        {
+            noteBlocked(id, verdict: verdict, reason: refusal.reason, detail: refusal.detail)
+            return
+        }
         if let operation = config.executors[intent.kind]?.builtin {
             try publishHeld()
             try runBuiltin(
@@ -831,20 +841,27 @@ private struct Session {
         let timeout = Duration.seconds(config.executors[intent.kind]?.timeoutSeconds ?? 120)
         let result: Result<ForgeClient.Written, WritError>
         do throws(WritError) {
-            if request.operation == .pullRequest, let head = request.params["head"] {
-                let clone = try ExecutorPreflight.clonePath(root: config.cloneRoot, repo: request.repo.description)
-                let access = RemoteAccess(
-                    token: token, caFile: config.transport.caFile, timeout: timeout, helper: dispatcher.remoteHelper,
-                    environment: dispatcher.environment)
-                try HeadBranchPush.push(head, clone: clone, access: access)
-            }
             let client: ForgeClient
             do {
                 client = try ForgeClient(transport: config.transport, token: token, timeout: timeout)
             } catch {
                 throw WritError(.remoteError, "cannot set up the forge client: \(error)")
             }
-            result = .success(try ForgeWriter(client: client, transport: config.transport).perform(request, intent: id))
+            let (cloneRoot, caFile) = (config.cloneRoot, config.transport.caFile)
+            let (helper, environment) = (dispatcher.remoteHelper, dispatcher.environment)
+            // The head branch is pushed only once the writer knows it is not
+            // the base or the repository's default branch.
+            result = .success(
+                try ForgeWriter(client: client, transport: config.transport).perform(request, intent: id) {
+                    () throws(WritError) in
+                    guard request.operation == .pullRequest, let head = request.params["head"] else { return }
+                    let clone = try ExecutorPreflight.clonePath(root: cloneRoot, repo: request.repo.description)
+                    // Within what is left of the executor's timeout.
+                    let access = RemoteAccess(
+                        token: token, caFile: caFile, timeout: try client.http.remaining(), helper: helper,
+                        environment: environment)
+                    try HeadBranchPush.push(head, clone: clone, access: access)
+                })
         } catch {
             result = .failure(error)
         }

@@ -67,11 +67,13 @@ struct LedgerSync {
         }
 
         // A state remembered before ledger positions existed judged events
-        // by other rules: read everything again (the journal is kept).
-        if state.ledgerTip != nil, state.ledgerCursor == nil {
+        // by other rules, and one from before idempotency key bindings
+        // bound none: read everything again (the journal is kept).
+        if state.ledgerTip != nil, state.ledgerCursor == nil || state.keysBound != true {
             store.removeIntentRecords()
             state.governanceTip = nil
             state.ledgerTip = nil
+            state.ledgerCursor = nil
             state.trustedCommit = state.trustRoot
         }
 
@@ -193,6 +195,7 @@ struct LedgerSync {
                 }
                 for file in read.intents {
                     try update(file.ledgerPath.intentID) { $0.proposed = true }
+                    try bindKey(file)
                 }
                 for event in read.events {
                     try update(event.intent) { entry in
@@ -209,6 +212,7 @@ struct LedgerSync {
         state.governanceTip = governanceTip
         state.ledgerTip = ledgerTip
         state.trustedCommit = governanceTip
+        state.keysBound = true
         return View(
             trusted: trusted, governanceTip: governanceTip, ledgerTip: ledgerTip, touched: touched, offChain: offChain)
     }
@@ -247,6 +251,17 @@ struct LedgerSync {
         for (record, intent) in stale.sorted(by: { $0.key < $1.key }) {
             try update(intent) { $0.approvals[record] = before[record] }
         }
+    }
+
+    /// Binds the idempotency key of an intent file the walk found, in
+    /// ledger order (`IdempotencyKeys`); a signature file or a file that is
+    /// no intent binds nothing.
+    private func bindKey(_ file: LedgerAddition) throws {
+        guard case .intent = file.ledgerPath,
+            let bytes = file.bytes ?? (try? ops.repository.blob(file.blob, limit: RecordBytes.maximumSize)),
+            let (key, binding) = IdempotencyKeys.candidate(fileBytes: bytes, path: file.path)
+        else { return }
+        try store.bindKey(key, binding)
     }
 
     /// Whether the intent has a `succeeded` or `failed` event that counts.

@@ -75,11 +75,38 @@ struct StateStore {
         if pending.keep(record, for: id) { try writePendingRecords() }
     }
 
-    /// Deletes every intent record, on disk and waiting: the next sync
-    /// reads the whole history again.
+    /// Deletes every intent record, on disk and waiting, and the
+    /// idempotency key bindings derived with them: the next sync reads the
+    /// whole history again.
     func removeIntentRecords() {
         pending.discard()
         try? FileManager.default.removeItem(atPath: root + "/intents")
+        try? FileManager.default.removeItem(atPath: root + "/keys")
+    }
+
+    // MARK: Idempotency key bindings (`IdempotencyKeys`).
+
+    /// A key's file: named by the key's sha256, so any key is a safe name.
+    func keyPath(_ key: String) -> String {
+        let hex = ContentDigest.sha256(of: Array(key.utf8)).hex
+        return root + "/keys/\(hex.prefix(2))/\(hex).json"
+    }
+
+    /// The intent `key` is bound to; nil when none is yet.
+    func keyBinding(_ key: String) throws -> IdempotencyKeys.Binding? {
+        try StateFiles.readJSON(IdempotencyKeys.Binding.self, from: keyPath(key))
+    }
+
+    /// Binds `key` to `candidate` unless it is bound already (the first
+    /// intent keeps it). Written like the intent records: not flushed, and
+    /// flushed with them before the next state save, so a state on disk is
+    /// never ahead of its bindings; a crash before that walks the same
+    /// commits, in the same order, again.
+    func bindKey(_ key: String, _ candidate: IdempotencyKeys.Binding) throws {
+        let existing = try keyBinding(key)
+        let bound = IdempotencyKeys.bind(existing, candidate)
+        guard bound != existing else { return }
+        try StateFiles.writeJSON(bound, to: keyPath(key), flush: false)
     }
 
     /// Writes the waiting records, not flushed: the state save that follows

@@ -63,12 +63,12 @@ struct ApprovalNotifier {
         let body = ForgeWriter.marked(Self.body(waiting, governanceRef: governanceRef), intent: waiting.id, key: key)
         let pull = try client.adoptOrCreatePullRequest(
             opsRepo, head: Self.branch(waiting.id), base: governanceRef, title: Self.title(waiting), body: body,
-            key: key)
+            intent: waiting.id, key: key)
         guard let number = pull["number"] as? Int else {
             throw WritError(.remoteError, "the forge's pull request for \(Self.branch(waiting.id)) has no number")
         }
         let noticeKey = key + ":notice"
-        if try client.comment(carrying: noticeKey, on: opsRepo, issue: number) == nil {
+        if try client.comment(of: waiting.id, key: noticeKey, on: opsRepo, issue: number) == nil {
             let roles = waiting.roles.map(UntrustedText.markdown).joined(separator: " or ")
             let notice =
                 waiting.tier == .high
@@ -84,7 +84,7 @@ struct ApprovalNotifier {
     func settle(_ settled: Settled, number: Int) throws(WritError) {
         try TestProcessGuard.check(opsRepo, sandbox: transport.sandboxRepos, operation: .comment)
         let key = "approval:\(settled.id.rawValue):outcome"
-        guard try client.comment(carrying: key, on: opsRepo, issue: number) == nil else { return }
+        guard try client.comment(of: settled.id, key: key, on: opsRepo, issue: number) == nil else { return }
         _ = try client.createComment(
             opsRepo, issue: number, body: ForgeWriter.marked(Self.comment(settled), intent: settled.id, key: key))
     }

@@ -1,5 +1,6 @@
 import Foundation
 import NIOHTTP1
+import Synchronization
 
 /// The forge API calls the built-in executors need, for GitHub's REST API
 /// and Forgejo/Gitea's API v1 (SPEC §7). Every request it can build is
@@ -14,6 +15,10 @@ struct ForgeClient {
     let http: ForgeHTTP
     /// Pages followed at most when listing.
     static let maximumPages = 50
+    /// The most reply bytes one listing reads, over all its pages: each
+    /// page is capped by `ForgeHTTP.maximumBodySize`, and so is the whole
+    /// list, at four times that.
+    static let maximumListBytes = 4 * ForgeHTTP.maximumBodySize
 
     /// A JSON object from the forge.
     typealias Object = [String: Any]
@@ -23,6 +28,14 @@ struct ForgeClient {
         let url: String
     }
 
+    /// The token's account once asked (`account()`), shared by every copy
+    /// of this client: asked once per client, that is once per write or
+    /// per poll's approval flow.
+    private final class AccountCache: Sendable {
+        let value = Mutex<ForgeAccount?>(nil)
+    }
+    private let accountCache = AccountCache()
+
     init(transport: TransportConfig, token: String, timeout: Duration) throws {
         forge = transport.forge
         apiURL = transport.apiURL.hasSuffix("/") ? String(transport.apiURL.dropLast()) : transport.apiURL
@@ -30,38 +43,83 @@ struct ForgeClient {
         http = try ForgeHTTP(authorization: authorization, token: token, caFile: transport.caFile, timeout: timeout)
     }
 
+    // MARK: The token's account
+
+    /// The account the token belongs to, as the forge says (`GET /user`;
+    /// Forgejo's `/api/v1/user`), asked once and then remembered. A failure
+    /// is the write's failure, with the reply's reason code: writ adopts
+    /// nothing without knowing whose objects are its own.
+    func account() throws(WritError) -> ForgeAccount {
+        if let known = accountCache.value.withLock({ $0 }) { return known }
+        let reply = try http.send(.GET, url("/user"))
+        try check(reply, expecting: [200])
+        guard let object = try? JSONSerialization.jsonObject(with: reply.body), let account = ForgeAccount(object)
+        else {
+            throw WritError(.remoteError, "the forge's /user reply names no login for the token's account")
+        }
+        accountCache.value.withLock { $0 = account }
+        return account
+    }
+
+    // MARK: The repository
+
+    /// The repository's default branch, as the forge says
+    /// (`GET /repos/OWNER/NAME` → `default_branch`, both forges).
+    func defaultBranch(_ repo: RepoSlug) throws(WritError) -> String {
+        let object = try object(try http.send(.GET, url(Self.repoPath(repo))), expecting: [200])
+        guard let branch = object["default_branch"] as? String, !branch.isEmpty else {
+            throw WritError(.remoteError, "the forge names no default branch for \(repo)")
+        }
+        return branch
+    }
+
     // MARK: Pull requests
 
-    /// The pull requests (open or not) whose head is `branch` in the same repository.
+    /// The open pull requests whose head branch is named `branch` (from
+    /// any repository; `ForgeAdoption` judges which one, if any, is writ's).
     func pullRequests(_ repo: RepoSlug, head branch: String) throws(WritError) -> [Object] {
         switch forge {
         case .github:
             return try list(
-                "/repos/\(repo.apiPath)/pulls?state=all&per_page=100&head=\(Self.query("\(repo.owner):\(branch)"))")
+                "\(Self.repoPath(repo))/pulls?state=open&per_page=100&head=\(Self.query("\(repo.owner):\(branch)"))")
         case .forgejo:
-            return try list("/repos/\(repo.apiPath)/pulls?state=all&limit=50").filter { pull in
+            return try list("\(Self.repoPath(repo))/pulls?state=open&limit=50").filter { pull in
                 ((pull["head"] as? Object)?["ref"] as? String) == branch
             }
         }
     }
 
-    /// Creates a pull request; nil when the forge says one already exists
-    /// for the branch (422), so the caller adopts it.
+    /// What creating a pull request gave.
+    enum Created {
+        case made(Object)
+        /// The forge refused it (422, or Forgejo's 409), most often because
+        /// one already exists for the head and base; its message (redacted
+        /// and capped) for the caller, which looks again before it says so.
+        case refused(String)
+    }
+
+    /// Creates a pull request.
     func createPullRequest(_ repo: RepoSlug, head: String, base: String, title: String, body: String)
-        throws(WritError) -> Object?
+        throws(WritError) -> Created
     {
         let reply = try http.send(
-            .POST, url("/repos/\(repo.apiPath)/pulls"),
+            .POST, url("\(Self.repoPath(repo))/pulls"),
             json: try Self.json(["head": head, "base": base, "title": title, "body": body]))
-        if reply.status == 422 || reply.status == 409 { return nil }
-        return try object(reply, expecting: [201, 200])
+        if reply.status == 422 || reply.status == 409 {
+            let object = (try? JSONSerialization.jsonObject(with: reply.body)) as? Object
+            let errors = (object?["errors"] as? [Object] ?? []).compactMap { $0["message"] as? String }
+            let said = ([object?["message"] as? String ?? ""] + errors).filter { !$0.isEmpty }
+            return .refused(
+                http.untrusted("\(reply.status)" + (said.isEmpty ? "" : ": " + said.joined(separator: "; "))))
+        }
+        return .made(try object(reply, expecting: [201, 200]))
     }
 
     /// Changes the title and body of pull request `number`; nothing else.
     func updatePullRequest(_ repo: RepoSlug, number: Int, title: String, body: String) throws(WritError) -> Object {
         try object(
             try http.send(
-                .PATCH, url("/repos/\(repo.apiPath)/pulls/\(number)"),
+                .PATCH, url("\(Self.repoPath(repo))/pulls/\(number)"),
                 json: try Self.json(["title": title, "body": body])),
             expecting: [200, 201])
     }
@@ -70,20 +128,21 @@ struct ForgeClient {
 
     func comments(_ repo: RepoSlug, issue number: Int) throws(WritError) -> [Object] {
         try list(
-            "/repos/\(repo.apiPath)/issues/\(number)/comments?" + (forge == .github ? "per_page=100" : "limit=50"))
+            "\(Self.repoPath(repo))/issues/\(number)/comments?" + (forge == .github ? "per_page=100" : "limit=50"))
     }
 
     func createComment(_ repo: RepoSlug, issue number: Int, body: String) throws(WritError) -> Object {
         try object(
             try http.send(
-                .POST, url("/repos/\(repo.apiPath)/issues/\(number)/comments"), json: try Self.json(["body": body])),
+                .POST, url("\(Self.repoPath(repo))/issues/\(number)/comments"), json: try Self.json(["body": body])),
             expecting: [201, 200])
     }
 
     func updateComment(_ repo: RepoSlug, id: String, body: String) throws(WritError) -> Object {
         try object(
             try http.send(
-                .PATCH, url("/repos/\(repo.apiPath)/issues/comments/\(id)"), json: try Self.json(["body": body])),
+                .PATCH, url("\(Self.repoPath(repo))/issues/comments/\(try Self.segment(id))"),
+                json: try Self.json(["body": body])),
             expecting: [200, 201])
     }
 
@@ -98,7 +157,7 @@ struct ForgeClient {
         }
         _ = try object(
             try http.send(
-                .POST, url("/repos/\(repo.apiPath)/issues/\(number)/labels"), json: try Self.json(["labels": labels])),
+                .POST, url("\(Self.repoPath(repo))/issues/\(number)/labels"), json: try Self.json(["labels": labels])),
             expecting: [200, 201], array: true)
     }
 
@@ -107,10 +166,10 @@ struct ForgeClient {
     func removeLabel(_ repo: RepoSlug, issue number: Int, name: String) throws(WritError) {
         let label: String
         switch forge {
-        case .github: label = Self.pathComponent(name)
+        case .github: label = try Self.segment(name)
         case .forgejo: label = "\(try labelIDs(repo, names: [name])[0])"
         }
-        let reply = try http.send(.DELETE, url("/repos/\(repo.apiPath)/issues/\(number)/labels/\(label)"))
+        let reply = try http.send(.DELETE, url("\(Self.repoPath(repo))/issues/\(number)/labels/\(label)"))
         if reply.status == 404 { return }
         try check(reply, expecting: [200, 204])
     }
@@ -118,7 +177,7 @@ struct ForgeClient {
     /// Forgejo labels by name → id; a name the repository does not define
     /// is `remote_error` (writ never creates labels).
     private func labelIDs(_ repo: RepoSlug, names: [String]) throws(WritError) -> [Int] {
-        let defined = try list("/repos/\(repo.apiPath)/labels?limit=50")
+        let defined = try list("\(Self.repoPath(repo))/labels?limit=50")
         var ids: [Int] = []
         for name in names {
             guard let label = defined.first(where: { ($0["name"] as? String) == name }), let id = label["id"] as? Int
@@ -138,7 +197,8 @@ struct ForgeClient {
         var fields: [String: Any] = ["state": state, "context": context, "description": description]
         if let targetURL, !targetURL.isEmpty { fields["target_url"] = targetURL }
         return try object(
-            try http.send(.POST, url("/repos/\(repo.apiPath)/statuses/\(sha)"), json: try Self.json(fields)),
+            try http.send(
+                .POST, url("\(Self.repoPath(repo))/statuses/\(try Self.segment(sha))"), json: try Self.json(fields)),
             expecting: [201, 200])
     }
 
@@ -152,6 +212,7 @@ struct ForgeClient {
         var next: String? = url(path)
         var items: [Object] = []
         var pages = 0
+        var bytes = 0
         while let current = next {
             pages += 1
             guard pages <= Self.maximumPages else {
@@ -159,6 +220,12 @@ struct ForgeClient {
             }
             let reply = try http.send(.GET, current)
             try check(reply, expecting: [200])
+            bytes += reply.body.count
+            guard bytes <= Self.maximumListBytes else {
+                throw WritError(
+                    .remoteError,
+                    "the forge's list \(path) ran past \(Self.maximumListBytes >> 20) MiB; writ stopped reading it")
+            }
             guard let page = try? JSONSerialization.jsonObject(with: reply.body) as? [Object] else {
                 throw WritError(.remoteError, "the forge answered \(path) with something that is not a JSON list")
             }
@@ -188,9 +255,9 @@ struct ForgeClient {
     /// unexpected `remote_error`.
     private func check(_ reply: ForgeHTTP.Reply, expecting codes: Set<Int>) throws(WritError) {
         guard !codes.contains(reply.status) else { return }
-        let retry = reply.header("Retry-After").map { "; retry after \($0) s" } ?? ""
+        let retry = reply.header("Retry-After").map { "; retry after \(http.untrusted($0)) s" } ?? ""
         let message = (try? JSONSerialization.jsonObject(with: reply.body) as? Object)?["message"] as? String ?? ""
-        let said = message.isEmpty ? "" : ": \(message.prefix(200))"
+        let said = message.isEmpty ? "" : ": \(http.untrusted(message))"
         if reply.status == 429 || (reply.status == 403 && reply.header("x-ratelimit-remaining") == "0")
             || (reply.status == 403 && message.lowercased().contains("rate limit"))
         {
@@ -223,10 +290,32 @@ struct ForgeClient {
         }
     }
 
+    /// RFC 3986's unreserved characters, ASCII only: everything else in a
+    /// value put into a URL is percent-encoded.
+    static let unreserved = CharacterSet(
+        charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+
+    /// `text` percent-encoded for a query value: every byte but the
+    /// unreserved ones.
     static func query(_ text: String) -> String {
-        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~")))
-            ?? text
+        text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? ""
     }
 
-    static func pathComponent(_ text: String) -> String { query(text) }
+    /// One URL path segment from a value (a label name, an id, a commit):
+    /// percent-encoded like a query value, so a `/`, `?`, `#` or `%` stays
+    /// inside the segment. `.` and `..` are refused (`intent_malformed`):
+    /// a URL parser, a proxy or the forge resolves them as "this" and
+    /// "parent" path, and would send the request to another endpoint.
+    static func segment(_ text: String) throws(WritError) -> String {
+        guard !text.isEmpty, text != ".", text != ".." else {
+            throw WritError(.intentMalformed, "\(quoted: text) cannot be a segment of a forge URL path")
+        }
+        return query(text)
+    }
+
+    /// `/repos/OWNER/NAME`, each part percent-encoded (a `RepoSlug`'s parts
+    /// are never empty, `.` or `..`).
+    static func repoPath(_ repo: RepoSlug) -> String {
+        "/repos/\(query(repo.owner))/\(query(repo.name))"
+    }
 }

@@ -6,8 +6,11 @@ import NIOSSL
 
 /// The HTTP exchange with a forge's API: TLS always verified (the system's
 /// CAs plus `ca_file`), redirects refused, a `User-Agent`, the token in the
-/// `Authorization` header only, a per-request timeout inside an overall
-/// deadline, and every failure mapped to one reason code (SPEC §7).
+/// `Authorization` header only, each request's own deadline inside one
+/// overall deadline (the executor's timeout, from when the client is made),
+/// reply bodies capped while they are read (`maximumBodySize`),
+/// forge text redacted and capped before it reaches any message
+/// (`untrusted`), and every failure mapped to one reason code (SPEC §7).
 ///
 /// Synchronous on purpose: the dispatcher is a sequential program, and a
 /// remote write is one step of a poll.
@@ -26,6 +29,13 @@ final class ForgeHTTP {
     private let deadline: ContinuousClock.Instant
     private let requestTimeout: Duration
     static let userAgent = "writ/\(WritVersion.current)"
+    /// The largest reply body read: a bigger one is abandoned while it
+    /// streams in (`remote_error`), so a hostile or broken forge cannot make
+    /// the dispatcher hold hundreds of megabytes. Far above any page of a
+    /// list writ asks for.
+    static let maximumBodySize = 4 << 20
+    /// How much of a forge's text (an error message) a message keeps.
+    static let maximumQuotedText = 300
 
     /// `authorization` is the whole header value (`Bearer <token>`);
     /// `token` is kept only to mask it in any text that might echo it.
@@ -53,14 +63,26 @@ final class ForgeHTTP {
         try? client.syncShutdown()
     }
 
-    /// Sends one request. Transport failures are `timeout` (no answer in
-    /// time), `remote_mismatch` (TLS did not verify) or `remote_error`;
-    /// a reply with any status is returned for the caller to judge.
-    func send(_ method: HTTPMethod, _ url: String, json body: Data? = nil) throws(WritError) -> Reply {
-        let remaining = deadline - ContinuousClock.now
-        guard remaining > .zero else {
-            throw WritError(.timeout, "the forge did not finish within \(requestTimeout.text) (timeout)")
+    /// What is left of the overall deadline; `timeout` when none is. Other
+    /// network steps of the same write (the head-branch push) get this, so
+    /// the whole write stays within the executor's timeout.
+    func remaining() throws(WritError) -> Duration {
+        let left = deadline - ContinuousClock.now
+        guard left > .zero else {
+            throw WritError(.timeout, "the forge write did not finish within \(requestTimeout.text) (timeout)")
         }
+        return left
+    }
+
+    /// Sends one request, under its own deadline: what is left of the
+    /// overall one when it starts, covering connecting, sending and reading
+    /// the whole reply (a read timeout alone restarts with every byte, so a
+    /// forge that trickles would never time out). Transport failures are
+    /// `timeout` (no whole answer in time), `remote_mismatch` (TLS did not
+    /// verify) or `remote_error`; a reply with any status is returned for
+    /// the caller to judge.
+    func send(_ method: HTTPMethod, _ url: String, json body: Data? = nil) throws(WritError) -> Reply {
+        let remaining = try remaining()
         do {
             var request = try HTTPClient.Request(url: url, method: method)
             request.headers.add(name: "User-Agent", value: Self.userAgent)
@@ -72,28 +94,41 @@ final class ForgeHTTP {
             }
             let seconds = Double(remaining.components.seconds) + Double(remaining.components.attoseconds) / 1e18
             let response = try client.execute(
-                request: request, deadline: .now() + .milliseconds(Int64(seconds * 1000))
+                request: request, delegate: ResponseAccumulator(request: request, maxBodySize: Self.maximumBodySize),
+                deadline: .now() + .milliseconds(Int64(seconds * 1000))
             ).wait()
             let bytes = response.body.map { Data($0.readableBytesView) } ?? Data()
             return Reply(status: Int(response.status.code), headers: response.headers, body: bytes)
+        } catch is ResponseAccumulator.ResponseTooBigError {
+            throw WritError(
+                .remoteError,
+                "the forge at \(Self.origin(url)) sent a reply larger than \(Self.maximumBodySize >> 20) MiB; "
+                    + "writ stopped reading it")
         } catch let error as HTTPClientError {
             switch error {
             case .deadlineExceeded, .readTimeout, .connectTimeout, .writeTimeout:
                 throw WritError(.timeout, "the forge at \(Self.origin(url)) did not answer in time (timeout)")
             default:
-                throw WritError(.remoteError, "the forge at \(Self.origin(url)) failed: \(redact("\(error)"))")
+                throw WritError(.remoteError, "the forge at \(Self.origin(url)) failed: \(untrusted("\(error)"))")
             }
         } catch let error as NIOSSLError {
             throw WritError(.remoteMismatch, "TLS with the forge at \(Self.origin(url)) failed: \(error)")
         } catch let error as BoringSSLError {
             throw WritError(.remoteMismatch, "TLS with the forge at \(Self.origin(url)) failed: \(error)")
         } catch {
-            throw WritError(.remoteError, "the forge at \(Self.origin(url)) failed: \(redact("\(error)"))")
+            throw WritError(.remoteError, "the forge at \(Self.origin(url)) failed: \(untrusted("\(error)"))")
         }
     }
 
-    private func redact(_ text: String) -> String {
-        token.isEmpty ? text : text.replacingOccurrences(of: token, with: "[redacted]")
+    /// Text from the forge (an error message, a login), made fit for a
+    /// message that may reach an event, a report or a log: the token and
+    /// every piece of it redacted (`SecretRedactor`, as executor output),
+    /// then cut to `maximumQuotedText` characters.
+    func untrusted(_ text: some StringProtocol) -> String {
+        var redactor = SecretRedactor(secrets: [token])
+        let bytes = redactor.feed(Array(text.utf8)) + redactor.finish()
+        let masked = String(decoding: redactor.maskingFragments(bytes), as: UTF8.self)
+        return masked.count > Self.maximumQuotedText ? masked.prefix(Self.maximumQuotedText) + "…" : masked
     }
 
     /// `scheme://host[:port]` of a URL, for messages.

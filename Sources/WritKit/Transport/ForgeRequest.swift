@@ -1,6 +1,7 @@
 /// One remote write, built from an intent's `[target] repo` and `[params]`
 /// (SPEC §7), validated strictly: a missing or unknown param, or a value of
-/// the wrong shape, is `intent_malformed`, before anything is claimed.
+/// the wrong shape, is `intent_malformed`, and a pull request whose head is
+/// its base `forbidden_operation`, before anything is claimed.
 public struct ForgeRequest: Sendable, Hashable {
     public let operation: ForgeOperation
     public let repo: RepoSlug
@@ -45,8 +46,10 @@ public struct ForgeRequest: Sendable, Hashable {
                         .intentMalformed, "forge.pull_request: param \(quoted: name) must be a plain branch name")
                 }
             }
+            // Pushing the head would move the base itself, without review
+            // (the repository's default branch is checked before the push).
             guard params["head"] != params["base"] else {
-                throw WritError(.intentMalformed, "forge.pull_request: head and base are the same branch")
+                throw WritError(.forbiddenOperation, "forge.pull_request: head and base are the same branch")
             }
         case .comment:
             try Self.requireNumber(params["number"], operation)
@@ -56,6 +59,11 @@ public struct ForgeRequest: Sendable, Hashable {
             let names = Self.labels(params["add"] ?? "") + Self.labels(params["remove"] ?? "")
             guard !names.isEmpty else {
                 throw WritError(.intentMalformed, "forge.label: add and remove are both empty")
+            }
+            // A label name is put into a URL path when it is removed: `.`
+            // and `..` would name another endpoint there.
+            if let dots = names.first(where: { $0 == "." || $0 == ".." }) {
+                throw WritError(.intentMalformed, "forge.label: \(quoted: dots) is not a label name writ sends")
             }
         case .status:
             guard let sha = params["sha"], sha.count == 40 || sha.count == 64,

@@ -78,7 +78,7 @@ import Testing
         try forge.seed(
             "acme/ops",
             [
-                "pull": number,
+                "commits_of": number,
                 "commits": shas.map { sha -> [String: Any] in
                     [
                         "sha": String(sha), "author": ["login": committer ?? actor],

@@ -38,8 +38,9 @@ import Testing
             let directory = (target as NSString).deletingLastPathComponent
             let pid = line.split(separator: " ").first.map(String.init) ?? ""
             let rest = lines[(index + 1)...].filter { $0.hasPrefix(pid + " ") }
-            if target.hasPrefix(state + "/default/intents/") {
-                // A record: a syncfs, then the state file renamed into place.
+            if target.hasPrefix(state + "/default/intents/") || target.hasPrefix(state + "/default/keys/") {
+                // A record or an idempotency key binding: a syncfs, then the
+                // state file renamed into place.
                 guard let flush = rest.firstIndex(where: { $0.contains("syncfs(") }) else {
                     Issue.record("no syncfs after \(line)")
                     continue

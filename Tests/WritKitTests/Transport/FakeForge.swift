@@ -62,11 +62,44 @@ final class FakeForge {
 
     /// Adds to what the forge holds (POST /_seed): comments on an issue
     /// (`issue`, `comments` count, optional `body` and author `login`), or a
-    /// pull request's commits list (`pull`, `commits`).
+    /// pull request's commits list (`commits_of`, `commits`).
     func seed(_ repo: String, _ fields: [String: Any]) throws {
         var fields = fields
         fields["repo"] = repo
         _ = try control("POST", "/_seed", try JSONSerialization.data(withJSONObject: fields))
+    }
+
+    /// The login the forge says the token belongs to.
+    static let account = "writ-bot"
+
+    /// Puts a pull request on the forge as `user` made it (default: the
+    /// token's own account), from `headRepo` (default: `repo` itself);
+    /// returns its number.
+    @discardableResult
+    func seedPullRequest(
+        _ repo: String, head: String, base: String = "main", state: String = "open", body: String,
+        user: String = FakeForge.account, userID: Int = 7, headRepo: String? = nil
+    ) throws -> Int {
+        let pull: [String: Any] = [
+            "head": head, "base": base, "state": state, "body": body, "user": user, "user_id": userID,
+            "head_repo": headRepo ?? repo,
+        ]
+        let data = try control(
+            "POST", "/_seed", try JSONSerialization.data(withJSONObject: ["repo": repo, "pull": pull]))
+        return try #require((try JSONSerialization.jsonObject(with: data) as? [String: Any])?["number"] as? Int)
+    }
+
+    /// Puts a comment on issue `issue` as `user` wrote it.
+    func seedComment(_ repo: String, issue: Int, body: String, user: String, userID: Int = 99) throws {
+        let comment: [String: Any] = ["issue": issue, "body": body, "user": user, "user_id": userID]
+        _ = try control(
+            "POST", "/_seed", try JSONSerialization.data(withJSONObject: ["repo": repo, "comment": comment]))
+    }
+
+    /// Sets what the forge says is `repo`'s default branch.
+    func setDefaultBranch(_ repo: String, _ branch: String) throws {
+        _ = try control(
+            "POST", "/_seed", try JSONSerialization.data(withJSONObject: ["repo": repo, "default_branch": branch]))
     }
 
     /// Opens a pull request on the forge as a user would; returns its number.

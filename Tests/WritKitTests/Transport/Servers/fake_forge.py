@@ -12,11 +12,17 @@ method, path, query, body, and, for every write, the projection events on
 the ledger of LEDGER_GIT_DIR at that moment (the server checks the ledger
 when it receives the request). CONTROLFILE, read on every request, may hold
 {"rules": [{"method", "path" (regex), "status", "times", "headers",
-"hang", "delay", "body"}]} to inject replies, and "login" (the account the
-token belongs to: GET /user answers it and it authors new comments). GET
-/_state (no auth) returns everything the forge holds; POST /_seed adds
-comments to an issue (optionally with a "body" and the author "login") and
-sets the commits list of a pull request ("pull", "commits").
+"hang", "delay", "body", "after", "size"}]} to inject replies ("after": the
+request is carried out, then its reply replaced, as a reply lost after the
+write; "size": a body of that many bytes, streamed), and "login" (the account
+the token belongs to; default ACCOUNT's). GET /_state (no auth) returns
+everything the forge holds; POST /_seed adds comments to an issue (optionally
+with a "body" and the author "login"), a pull request or comment by any
+account ("pull", "comment"), sets the commits list of a pull request
+("commits_of" with "commits"), or sets a repository's default branch.
+
+The token belongs to that account (GET /user); what writ creates is authored
+by it, pull requests from the repository itself.
 """
 import json
 import os
@@ -31,6 +37,7 @@ from urllib.parse import parse_qs, urlsplit
 LOCK = threading.Lock()
 STATE = {"repos": {}}
 USED = {}
+ACCOUNT = {"login": "writ-bot", "id": 7}
 
 
 def repo_state(path):
@@ -42,6 +49,7 @@ def repo_state(path):
             "issue_labels": {},
             "labels": [{"id": 1, "name": "bug"}, {"id": 2, "name": "triage"}, {"id": 3, "name": "ready"}],
             "statuses": [],
+            "default_branch": "main",
             "next_number": 1,
             "next_id": 1000,
             "pull_commits": {},
@@ -64,7 +72,12 @@ class Forge(BaseHTTPRequestHandler):
     def prefix(self):
         return "/api/v1" if self.flavor == "forgejo" else ""
 
+    override = None
+
     def reply(self, status, payload=None, headers=None):
+        if self.override is not None:
+            status, payload = self.override
+            self.override = None
         data = b"" if payload is None else json.dumps(payload).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
@@ -94,13 +107,18 @@ class Forge(BaseHTTPRequestHandler):
         except (OSError, ValueError):
             return False
 
+    def account(self):
+        """The account the token belongs to: ACCOUNT, or the control file's "login"."""
+        login = self.login()
+        return dict(ACCOUNT) if login is None else {"login": login, "id": 8}
+
     def login(self):
-        """The account the token belongs to (the control file's "login")."""
+        """The control file's "login", if any."""
         try:
             with open(self.control) as f:
-                return json.load(f).get("login", "writ-forge-user")
+                return json.load(f).get("login")
         except (OSError, ValueError):
-            return "writ-forge-user"
+            return None
 
     def rule(self, method, path):
         try:
@@ -111,7 +129,8 @@ class Forge(BaseHTTPRequestHandler):
         for index, rule in enumerate(rules):
             if rule.get("method", method) != method or not re.search(rule.get("path", ""), path):
                 continue
-            key = "%s:%d" % (self.control, index)
+            # A rule injected again later, or another rule in its place, is new.
+            key = "%s:%d:%s" % (self.control, index, json.dumps(rule, sort_keys=True))
             times = rule.get("times", 1)
             if USED.get(key, 0) >= times:
                 continue
@@ -131,15 +150,38 @@ class Forge(BaseHTTPRequestHandler):
             seed = json.loads(raw)
             with LOCK:
                 repo = repo_state(seed["repo"])
+                if "default_branch" in seed:
+                    repo["default_branch"] = seed["default_branch"]
+                if "pull" in seed:
+                    given = seed["pull"]
+                    number = repo["next_number"]
+                    repo["next_number"] += 1
+                    repo["pulls"].append({
+                        "number": number, "id": 5000 + number, "title": given.get("title", "seeded"),
+                        "body": given.get("body", ""), "state": given.get("state", "open"),
+                        "user": {"login": given.get("user", ACCOUNT["login"]), "id": given.get("user_id", 99)},
+                        "head": {"ref": given["head"], "repo": {"full_name": given.get("head_repo", seed["repo"])}},
+                        "base": {"ref": given.get("base", "main"), "repo": {"full_name": seed["repo"]}},
+                        "html_url": "https://forge.test/%s/pull/%d" % (seed["repo"], number),
+                    })
+                    return self.reply(200, {"number": number})
+                if "comment" in seed:
+                    given = seed["comment"]
+                    repo["next_id"] += 1
+                    repo["comments"].append({
+                        "id": repo["next_id"], "issue": int(given["issue"]), "body": given["body"],
+                        "user": {"login": given.get("user", ACCOUNT["login"]), "id": given.get("user_id", 99)},
+                    })
+                    return self.reply(200, {"id": repo["next_id"]})
                 for index in range(seed.get("comments", 0)):
                     repo["next_id"] += 1
                     repo["comments"].append(
                         {"id": repo["next_id"], "issue": int(seed["issue"]),
                          "body": seed.get("body", "noise %d" % index),
-                         "user": {"login": seed.get("login", "someone")}}
+                         "user": {"login": seed.get("login", "someone"), "id": 41}}
                     )
-                if "pull" in seed:
-                    repo["pull_commits"][str(seed["pull"])] = seed.get("commits", [])
+                if "commits_of" in seed:
+                    repo["pull_commits"][str(seed["commits_of"])] = seed.get("commits", [])
             return self.reply(200, {})
         body = None
         if raw:
@@ -162,21 +204,49 @@ class Forge(BaseHTTPRequestHandler):
             if rule.get("hang"):
                 time.sleep(3600)
             time.sleep(rule.get("delay", 0))
-            if "status" in rule:
+            if "size" in rule:
+                return self.stream(rule.get("status", 200), int(rule["size"]), rule.get("headers"))
+            if "status" in rule and rule.get("after"):
+                self.override = (rule["status"], rule.get("body", {"message": "injected"}))
+            elif "status" in rule:
                 return self.reply(rule["status"], rule.get("body", {"message": "injected"}), rule.get("headers"))
         if not entry["authorized"]:
             return self.reply(401, {"message": "Bad credentials"})
         if path == self.prefix + "/user" and method == "GET":
-            return self.reply(200, {"login": self.login()})
+            return self.reply(200, self.account())
         if not path.startswith(self.prefix + "/repos/"):
             return self.reply(404, {"message": "Not Found"})
         parts = path[len(self.prefix + "/repos/"):].split("/")
+        if len(parts) == 2 and method == "GET":
+            with LOCK:
+                slug = parts[0] + "/" + parts[1]
+                return self.reply(200, {"full_name": slug, "default_branch": repo_state(slug)["default_branch"]})
         if len(parts) < 3:
             return self.reply(404, {"message": "Not Found"})
         slug = parts[0] + "/" + parts[1]
         rest = parts[2:]
         with LOCK:
             return self.route(method, slug, rest, query, body or {})
+
+    def stream(self, status, size, headers=None):
+        """A JSON list of one object of `size` bytes, sent in chunks without
+        building it."""
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(size))
+        for name, value in (headers or {}).items():
+            self.send_header(name, str(value).replace("{port}", str(self.server.server_address[1])))
+        self.end_headers()
+        chunk = 1 << 16
+        try:
+            self.wfile.write(b'[{"b":"')
+            left = size - 10
+            while left > 0:
+                self.wfile.write(b"x" * min(chunk, left))
+                left -= chunk
+            self.wfile.write(b'"}]')
+        except (BrokenPipeError, ConnectionResetError):
+            pass
 
     def page(self, items, query, base):
         size_key = "limit" if self.flavor == "forgejo" else "per_page"
@@ -199,19 +269,25 @@ class Forge(BaseHTTPRequestHandler):
         web = "https://forge.test/" + slug
         if rest == ["pulls"] and method == "GET":
             pulls = repo["pulls"]
+            state = query.get("state", ["open"])[0]
+            if state != "all":
+                pulls = [p for p in pulls if p["state"] == state]
             if self.flavor == "github" and "head" in query:
                 owner, _, branch = query["head"][0].partition(":")
-                pulls = [p for p in pulls if p["head"]["ref"] == branch]
+                pulls = [p for p in pulls if p["head"]["ref"] == branch
+                         and p["head"]["repo"]["full_name"].split("/")[0].lower() == owner.lower()]
             return self.page(pulls, query, base)
         if rest == ["pulls"] and method == "POST":
-            if any(p["head"]["ref"] == body.get("head") and p["state"] == "open" for p in repo["pulls"]):
+            if any(p["head"]["ref"] == body.get("head") and p["head"]["repo"]["full_name"] == slug
+                   and p["base"]["ref"] == body.get("base") and p["state"] == "open" for p in repo["pulls"]):
                 return self.reply(422, {"message": "Validation Failed",
                                         "errors": [{"message": "A pull request already exists"}]})
             number = repo["next_number"]
             repo["next_number"] += 1
             pull = {"number": number, "id": 5000 + number, "title": body.get("title"), "body": body.get("body"),
-                    "head": {"ref": body.get("head")}, "base": {"ref": body.get("base")}, "state": "open",
-                    "html_url": "%s/pull/%d" % (web, number)}
+                    "head": {"ref": body.get("head"), "repo": {"full_name": slug}},
+                    "base": {"ref": body.get("base"), "repo": {"full_name": slug}}, "state": "open",
+                    "user": self.account(), "html_url": "%s/pull/%d" % (web, number)}
             repo["pulls"].append(pull)
             return self.reply(201, pull)
         if len(rest) == 2 and rest[0] == "pulls" and method == "PATCH":
@@ -234,8 +310,7 @@ class Forge(BaseHTTPRequestHandler):
                     return self.reply(422, {"message": "Validation Failed",
                                             "errors": [{"message": "body is too long (maximum is 65536 characters)"}]})
                 repo["next_id"] += 1
-                comment = {"id": repo["next_id"], "issue": number, "body": body.get("body"),
-                           "user": {"login": self.login()},
+                comment = {"id": repo["next_id"], "issue": number, "body": body.get("body"), "user": self.account(),
                            "html_url": "%s/issues/%d#issuecomment-%d" % (web, number, repo["next_id"])}
                 repo["comments"].append(comment)
                 return self.reply(201, comment)
