@@ -234,6 +234,10 @@ public enum PullRequestCheck {
                 closes = closes || one.findings.contains(where: \.closes)
             }
         }
+        // With several merge bases the diff judged depends on which base was
+        // taken (git picks by commit date), so no finding of it is
+        // deterministic enough to recommend closing.
+        if history.mergeBases > 1 { closes = false }
         let blocked = findings.contains { $0.reason != .policyUnapproved }
         let decider = judged.first
         return Verdict(
