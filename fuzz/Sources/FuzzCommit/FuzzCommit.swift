@@ -25,7 +25,10 @@ func fuzzOne(_ data: UnsafeRawBufferPointer) {
         position = end
     }
     guard let bodyStart else { fuzzFailure("a signed payload has no message") }
-    var lines = armored.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    // Split on the byte: as Characters, "\r\n" is one and never equals "\n".
+    var lines = armored.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map {
+        String(decoding: $0, as: UTF8.self)
+    }
     fuzzCheck(armored.isEmpty || lines.last == "", "the signature does not end in a newline")
     lines.removeLast()
     // An empty value was written as a bare `gpgsig` line.
