@@ -81,7 +81,17 @@ public final class Repository {
         try check(git_tree_lookup(&out, raw, &oid), "git_tree_lookup")
         let tree = try handle(out, "git_tree_lookup", release: git_tree_free)
         if !checkedTrees.contains(id) {
-            try TreeIntegrity.check(tree.raw, id: id)
+            // The raw bytes too: some of what git refuses, libgit2's parser
+            // takes silently (`TreeIntegrity.modeTextProblem`).
+            let database = try odb()
+            var object: OpaquePointer?
+            try check(git_odb_read(&object, database.raw, &oid), "git_odb_read")
+            let rawObject = try handle(object, "git_odb_read", release: git_odb_object_free)
+            try withExtendedLifetime(rawObject) {
+                let raw = UnsafeRawBufferPointer(
+                    start: git_odb_object_data(rawObject.raw), count: git_odb_object_size(rawObject.raw))
+                try TreeIntegrity.check(tree.raw, id: id, raw: raw)
+            }
             if checkedTrees.count >= Self.checkedTreesLimit { checkedTrees.removeAll(keepingCapacity: true) }
             checkedTrees.insert(id)
         }

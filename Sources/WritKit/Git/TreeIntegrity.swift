@@ -23,13 +23,15 @@ enum TreeIntegrity {
         GIT_FILEMODE_TREE.rawValue, GIT_FILEMODE_COMMIT.rawValue,
     ]
 
-    /// Throws when the parsed tree `tree` (id `id`) has an entry name that is
-    /// empty, `.`, `..`, `.git` in any case or holds `/`; a non-standard
-    /// mode; two entries of the same name; or entries out of git's order
-    /// (names compared bytewise, a directory's name as if it ended in `/`).
-    /// One linear pass over the entries.
-    static func check(_ tree: OpaquePointer, id: ObjectID) throws(GitUsageError) {
+    /// Throws when the parsed tree `tree` (id `id`, raw bytes `raw`) has an
+    /// entry whose mode is not written in octal digits alone; an entry name
+    /// that is empty, `.`, `..`, `.git` in any case or holds `/`; a
+    /// non-standard mode; two entries of the same name; or entries out of
+    /// git's order (names compared bytewise, a directory's name as if it
+    /// ended in `/`). One linear pass over the entries.
+    static func check(_ tree: OpaquePointer, id: ObjectID, raw: UnsafeRawBufferPointer) throws(GitUsageError) {
         func refuse(_ problem: String) -> GitUsageError { .malformedTree(tree: id, problem: problem) }
+        if let problem = modeTextProblem(raw) { throw refuse(problem) }
         var previous: (name: UnsafeBufferPointer<UInt8>, isTree: Bool)?
         // A file and a directory of the same name need not be adjacent
         // (`a`, `a.c`, `a/` is git's order), so file names are remembered
@@ -63,6 +65,34 @@ enum TreeIntegrity {
             }
             previous = (name, isTree)
         }
+    }
+
+    /// Why the modes in the raw tree `raw` are not what git reads, or nil.
+    ///
+    /// git reads a mode as octal digits up to the space; libgit2 reads it
+    /// with `strtol`, which also takes a leading `+`, so `+100644 a` is an
+    /// ordinary file to libgit2 and a tree that git cannot parse at all
+    /// ("malformed mode in tree entry"). Only the mode text needs checking
+    /// here: libgit2 has already refused every other tree git cannot parse.
+    static func modeTextProblem(_ raw: UnsafeRawBufferPointer) -> String? {
+        let space = UInt8(ascii: " ")
+        var index = 0
+        var entry = 0
+        while index < raw.count {
+            let start = index
+            while index < raw.count, raw[index] != space {
+                guard raw[index] >= UInt8(ascii: "0"), raw[index] <= UInt8(ascii: "7") else {
+                    return "entry \(entry) has a mode that is not octal digits"
+                }
+                index += 1
+            }
+            guard index > start else { return "entry \(entry) has an empty mode" }
+            // The name runs to its NUL; the 20-byte id follows.
+            guard let nul = raw[index...].firstIndex(of: 0) else { return "entry \(entry) is cut short" }
+            index = nul + 1 + 20
+            entry += 1
+        }
+        return nil
     }
 
     /// The rule of `TreePath.isValidComponent`, on raw bytes (a name holding

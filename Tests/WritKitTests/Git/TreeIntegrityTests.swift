@@ -111,6 +111,38 @@ import Testing
         #expect(throws: GitUsageError.self) { try repo.tree(oddMode) }
     }
 
+    /// Found by the `tree` fuzz target (fuzz/corpus/tree/signed-mode): libgit2
+    /// reads a mode with `strtol`, so `+100755` is an executable to it, while
+    /// git cannot parse the tree at all. A zero-padded mode, which git reads
+    /// (fsck only warns), stays accepted.
+    @Test func modeWithASignIsRefusedAsGitRefusesIt() throws {
+        let (dir, repo, one, two) = try Self.fixture()
+        defer { GitTestSupport.remove(dir) }
+        let signed = try Self.writeRawTree(dir, [RawEntry("100644", "a", one), RawEntry("+100755", "b", two)])
+        let lsTree = try GitTestSupport.run("/usr/bin/git", ["-C", dir.path, "ls-tree", signed.description])
+        #expect(lsTree.status != 0)
+        try expectRefusedEverywhere(repo, dir, signed, lookup: "b")
+        // Other signs and blanks libgit2 refuses itself.
+        for mode in ["-100644", " 100644", "10064a"] {
+            let bad = try Self.writeRawTree(dir, [RawEntry(mode, "a", one)])
+            #expect(throws: (any Error).self, "mode \(mode)") { try repo.tree(bad) }
+        }
+        let padded = try Self.writeRawTree(dir, [RawEntry("0100644", "a", one)])
+        #expect(try repo.tree(padded).map(\.mode) == [0o100644])
+    }
+
+    @Test func modeTextIsCheckedOnRawBytes() {
+        func problem(_ text: String) -> String? {
+            let bytes = Array(text.utf8) + [0] + Array(repeating: UInt8(1), count: 20)
+            return bytes.withUnsafeBytes { TreeIntegrity.modeTextProblem($0) }
+        }
+        #expect(problem("100644 a") == nil)
+        #expect(problem("040000 d") == nil)
+        #expect(problem("+100644 a") != nil)
+        #expect(problem("1006448 a") != nil)
+        #expect(problem(" a") != nil)
+    }
+
     /// The near misses: names that sort around a directory in git's order,
     /// written by git itself, are accepted and read as git reads them.
     @Test func treesGitWritesAreAccepted() throws {
