@@ -78,6 +78,23 @@ public struct BranchAppender {
         createBranchFrom start: ObjectID? = nil, overwrite: Bool = false,
         files make: (_ baseTree: ObjectID) throws -> [String: Data]
     ) throws -> ObjectID {
+        try append(
+            to: branch, pushingTo: remote, messageOn: { _ in message }, signer: signer, at: date,
+            createBranchFrom: start, overwrite: overwrite, files: make)
+    }
+
+    /// As ``append(to:pushingTo:message:signer:at:createBranchFrom:overwrite:files:)``,
+    /// with the message built for the commit each attempt builds on (a
+    /// ledger commit's anchor depends on it: `GovernanceAnchor.anchor`), and
+    /// `alsoFetching` fetched with the branch after a lost race (the
+    /// governance branch, so that a newer anchor the winner named is known).
+    @discardableResult
+    public func append(
+        to branch: String, pushingTo remote: String? = nil, alsoFetching: [String] = [],
+        messageOn message: (_ parent: ObjectID) throws -> String, signer: SigningIdentity, at date: Date,
+        createBranchFrom start: ObjectID? = nil, overwrite: Bool = false,
+        files make: (_ baseTree: ObjectID) throws -> [String: Data]
+    ) throws -> ObjectID {
         let localName = OpsRepo.refName(branch)
         var pushAttempts = 0
         while true {
@@ -112,7 +129,8 @@ public struct BranchAppender {
             // Lost the race: start again from what the remote holds now.
             // The unpushed commit is rebuilt there, so moving the local
             // branch back off it loses nothing.
-            guard let fetched = try repository.fetch(remote: remote, refs: [branch])[branch] ?? nil else {
+            guard let fetched = try repository.fetch(remote: remote, refs: [branch] + alsoFetching)[branch] ?? nil
+            else {
                 throw RuntimeError(
                     "remote '\(remote)' no longer has branch '\(branch)'", fix: "branch '\(branch)' on '\(remote)'")
             }
@@ -125,7 +143,8 @@ public struct BranchAppender {
     /// Commits on the local branch with a compare-and-swap ref update,
     /// rebuilding on the new tip when another local writer moved it.
     private func appendLocally(
-        to branch: String, message: String, signer: SigningIdentity, at date: Date, createBranchFrom start: ObjectID?,
+        to branch: String, message: (ObjectID) throws -> String, signer: SigningIdentity, at date: Date,
+        createBranchFrom start: ObjectID?,
         overwrite: Bool, files make: (ObjectID) throws -> [String: Data]
     ) throws -> ObjectID {
         var attempts = 0
@@ -147,7 +166,7 @@ public struct BranchAppender {
             }
             let identity = signer.gitIdentity(at: date)
             let commit = try repository.createSignedCommit(
-                tree: tree, parents: [parent], author: identity, committer: identity, message: message
+                tree: tree, parents: [parent], author: identity, committer: identity, message: try message(parent)
             ) { payload in try signer.sign(payload, namespace: SignatureNamespace.commit) }
             do {
                 try repository.updateRef(OpsRepo.refName(branch), to: commit, expecting: tip)

@@ -36,6 +36,21 @@ public enum GovernanceAnchor {
         return previous
     }
 
+    /// The message of a ledger commit an operator command (propose, gate,
+    /// resolve) builds on `parent` after deciding under governance commit
+    /// `decided`: anchored at `decided`, or at the newer governance commit
+    /// the ledger already stands at (`anchor(deciding:onTopOf:governanceHead:in:)`),
+    /// which a push race lost to a writer with a newer view can put under
+    /// the rebuilt commit.
+    static func message(_ body: String, decidedAt decided: ObjectID, onTopOf parent: ObjectID, ops: OpsRepo)
+        -> String
+    {
+        // No governance head readable: the decided anchor, which is never wrong, only possibly older.
+        let head = try? ops.governanceHead()
+        return message(
+            body, anchoredAt: anchor(deciding: decided, onTopOf: parent, governanceHead: head, in: ops.repository))
+    }
+
     /// The anchor of the newest anchored commit among `tip`'s last
     /// `lookBack` first-parent commits.
     private static func latest(from tip: ObjectID?, in repository: Repository) -> ObjectID? {

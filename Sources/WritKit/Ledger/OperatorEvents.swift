@@ -62,11 +62,13 @@ public struct OperatorEvents {
         // Numbered on whatever tree the commit is built on, so a rebuild
         // after a lost race takes the next free number there.
         let publisher = LedgerPublisher(ops: ops, remote: nil, signer: signer)
+        let message = { (parent: ObjectID) in
+            GovernanceAnchor.message(
+                "writ: \(verb) \(id) as \(signer.principal)\n", decidedAt: governanceHead, onTopOf: parent, ops: ops)
+        }
         return try BranchAppender(repository: ops.repository).append(
-            to: ops.ledgerRef, pushingTo: remote,
-            message: GovernanceAnchor.message(
-                "writ: \(verb) \(id) as \(signer.principal)\n", anchoredAt: governanceHead),
-            signer: signer, at: now
+            to: ops.ledgerRef, pushingTo: remote, alsoFetching: [ops.governanceRef], messageOn: message, signer: signer,
+            at: now
         ) { tree in try publisher.files(for: [event], onTree: tree) }
     }
 }

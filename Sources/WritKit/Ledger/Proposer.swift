@@ -77,11 +77,13 @@ public struct Proposer {
 
         let appender = BranchAppender(repository: ops.repository)
         try ops.catchUp(ops.ledgerRef)
+        let message = { (parent: ObjectID) in
+            GovernanceAnchor.message(
+                "writ: propose \(id) (\(intent.kind), \(tier))\n", decidedAt: governanceHead, onTopOf: parent, ops: ops)
+        }
         let ledgerCommit = try appender.append(
-            to: ops.ledgerRef, pushingTo: remote,
-            message: GovernanceAnchor.message(
-                "writ: propose \(id) (\(intent.kind), \(tier))\n", anchoredAt: governanceHead),
-            signer: signer, at: now
+            to: ops.ledgerRef, pushingTo: remote, alsoFetching: [ops.governanceRef], messageOn: message, signer: signer,
+            at: now
         ) { _ in [LedgerPath.intent(id).path: bytes, LedgerPath.intentSignature(id).path: Data(signature.utf8)] }
 
         var approvalBranch: String?
