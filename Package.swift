@@ -4,7 +4,7 @@ import PackageDescription
 let package = Package(
     name: "writ",
     products: [
-        .library(name: "WritKit", targets: ["WritKit"]),
+        .library(name: "WritKit", targets: ["WritCore", "WritSystem", "WritGit", "WritOps"]),
         .executable(name: "writ", targets: ["writ"]),
     ],
     dependencies: [
@@ -19,20 +19,51 @@ let package = Package(
             pkgConfig: "libgit2",
             providers: [.apt(["libgit2-dev"])]
         ),
+        // The layers, bottom up; a target sees only what it depends on, so
+        // a dependency pointing the wrong way does not compile
+        // (docs/architecture.md).
+        //
+        // Records, TOML and JSON readers, signatures, policy and decisions:
+        // values and pure functions, no file, process or network I/O.
         .target(
-            name: "WritKit",
+            name: "WritCore",
             dependencies: [
-                "Clibgit2",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
+        // The host: files with fsync discipline, subprocesses, env files,
+        // parallel work.
+        .target(
+            name: "WritSystem",
+            dependencies: ["WritCore"]
+        ),
+        // libgit2 behind Swift types, with errors of its own.
+        .target(
+            name: "WritGit",
+            dependencies: ["Clibgit2", "WritCore", "WritSystem"]
+        ),
+        // What writ does with an ops repo: ledger, governance, dispatch,
+        // audit, transport, remotes, signing with keys and agents.
+        .target(
+            name: "WritOps",
+            dependencies: [
+                "WritCore", "WritSystem", "WritGit",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
+        // The sandbox ops repo the demo and the tests build.
+        .target(
+            name: "WritTestSupport",
+            dependencies: ["WritCore", "WritSystem", "WritGit", "WritOps"]
+        ),
         .executableTarget(
             name: "writ",
             dependencies: [
-                "WritKit",
+                "WritCore", "WritSystem", "WritGit", "WritOps", "WritTestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -41,17 +72,19 @@ let package = Package(
         // tests only: not part of the library writ ships.
         .target(
             name: "WritBulkLoad",
-            dependencies: ["WritKit"]
+            dependencies: ["WritCore", "WritGit", "WritOps", "WritTestSupport"]
         ),
         .executableTarget(
             name: "writ-bench",
-            dependencies: ["WritKit", "WritBulkLoad"]
+            dependencies: ["WritCore", "WritSystem", "WritGit", "WritOps", "WritTestSupport", "WritBulkLoad"]
         ),
         .testTarget(
             name: "WritKitTests",
             // The executable is a dependency so that `swift test` builds the
             // `writ` binary the end-to-end tests run.
-            dependencies: ["WritKit", "WritBulkLoad", "writ"],
+            dependencies: [
+                "WritCore", "WritSystem", "WritGit", "WritOps", "WritTestSupport", "WritBulkLoad", "writ",
+            ],
             // Golden output files, read from the source tree by the tests.
             exclude: ["CLI/Golden", "Remote/Servers", "Transport/Servers"]
         ),

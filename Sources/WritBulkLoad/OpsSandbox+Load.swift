@@ -1,5 +1,8 @@
 import Foundation
-import WritKit
+import WritCore
+import WritGit
+import WritOps
+import WritTestSupport
 
 extension OpsSandbox {
     /// What `loadApprovedIntents` wrote.

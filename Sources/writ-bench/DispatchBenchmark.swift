@@ -1,6 +1,8 @@
 import Foundation
 import WritBulkLoad
-import WritKit
+import WritGit
+import WritOps
+import WritTestSupport
 
 /// What a dispatcher costs: a poll with nothing to do on ledgers of settled
 /// history (it must not grow with history), and the throughput and memory

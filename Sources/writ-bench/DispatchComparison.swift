@@ -1,6 +1,6 @@
 import Foundation
 import WritBulkLoad
-import WritKit
+import WritOps
 
 #if canImport(Glibc)
     import Glibc

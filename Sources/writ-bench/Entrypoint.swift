@@ -1,5 +1,4 @@
 import Foundation
-import WritKit
 
 /// `swift run -c release writ-bench [--quick | --status | --dispatch | --scale [N,...] | --dispatch-vs-shell [N]]`:
 /// the numbers the project tracks, printed as a table and as one JSON line

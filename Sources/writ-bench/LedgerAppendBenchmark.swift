@@ -1,5 +1,7 @@
 import Foundation
-import WritKit
+import WritCore
+import WritGit
+import WritOps
 
 /// Measures what one poll's write costs: appending one intent file to a
 /// ledger that already holds `ledgerSize` intents, as a signed commit with

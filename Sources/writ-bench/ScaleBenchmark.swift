@@ -1,6 +1,5 @@
 import Foundation
 import WritBulkLoad
-import WritKit
 
 /// `writ-bench --scale`: the auditor's and operator's commands on ledgers of
 /// settled history (each intent signed, with `auto_approved`, `claimed` and

@@ -1,5 +1,5 @@
 import Foundation
-import WritKit
+import WritCore
 
 /// A small throughput measurement of in-process ed25519 verification.
 enum SignatureBenchmark {

@@ -1,6 +1,7 @@
 import Foundation
 import WritBulkLoad
-import WritKit
+import WritCore
+import WritTestSupport
 
 /// Measures `writ status` on a large ops repo: `intents` medium intents,
 /// each with one merged approval, built in bulk by `OpsSandbox`, then

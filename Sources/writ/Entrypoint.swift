@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
-import WritKit
+import WritCore
+import WritOps
 
 /// The `writ` command line: argument parsing only; the work happens in WritKit.
 struct Writ: AsyncParsableCommand {
@@ -44,7 +45,7 @@ struct Writ: AsyncParsableCommand {
 /// every error is also one JSON line on standard output (docs/json.md).
 @main
 enum Main {
-    static func main() async {
+    package static func main() async {
         MemoryTuning.apply(forArguments: CommandLine.arguments)
         let json = Output.jsonRequested
         if let word = CommandSuggestion.unknownSubcommand(in: Array(CommandLine.arguments.dropFirst())) {

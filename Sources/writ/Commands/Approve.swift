@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
-import WritKit
+import WritCore
+import WritGit
+import WritOps
 
 struct Approve: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -16,10 +18,10 @@ struct Approve: ParsableCommand {
             """)
 
     @Argument(help: "The intent id.", completion: IntentIDCompletion.kind)
-    var id: String
+    package var id: String
 
     @OptionGroup var repoOptions: RepoOptions
-    @OptionGroup var signer: SignerOptions
+    @OptionGroup package var signer: SignerOptions
     @OptionGroup var pushOptions: PushOptions
     @OptionGroup var check: WriteCheckOptions
 
@@ -41,7 +43,7 @@ struct Approve: ParsableCommand {
     @Flag(help: "Print JSON.")
     var json = false
 
-    func run() throws {
+    package func run() throws {
         let now = Date()
         guard let intentID = IntentID(id) else { throw ValidationError("not an intent id: \(id)") }
         var options = Approver.Options()
@@ -69,7 +71,7 @@ struct Approve: ParsableCommand {
         }
         if json {
             struct Answer: Encodable {
-                let id: String, decision: String, tier: String, intent_digest: String, branch: String
+                package let id: String, decision: String, tier: String, intent_digest: String, branch: String
                 let branch_commit: String, merge_commit: String?, merged: [String], left_on_branch: [String]
                 /// Branch → commit id pushed; empty without --push.
                 let pushed: [String: String]

@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
-import WritKit
+import WritCore
+import WritOps
 
 /// The reading commands' verification cache, `.git/writ/verified` of the
 /// ops repo they read: the cache the command's ``OpsRepo`` carries, read at

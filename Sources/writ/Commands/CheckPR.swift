@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
-import WritKit
+import WritCore
+import WritGit
+import WritOps
 
 /// `writ check-pr` (SPEC §9): judges a pull request against the governance
 /// branch from objects only, under the base revision's policy.
@@ -26,7 +28,7 @@ struct CheckPR: ParsableCommand {
     var repo: String = "."
 
     @Option(help: "The pull request's base revision (default: from --event).")
-    var base: String?
+    package var base: String?
 
     @Option(help: "The pull request's head revision (default: from --event).")
     var head: String?
@@ -44,7 +46,7 @@ struct CheckPR: ParsableCommand {
         help: ArgumentHelp(
             "A JSON commits list of the pull request, as the forge's API lists them (every commit's author and committer is judged, and every commit must be on it).",
             valueName: "file"))
-    var commits: String?
+    package var commits: String?
 
     @Option(
         help: ArgumentHelp(
@@ -68,7 +70,7 @@ struct CheckPR: ParsableCommand {
 
     /// The governance state that judged: the base commit and its version.
     struct JudgedBy: Encodable {
-        let commit: String
+        package let commit: String
         let version: Int
         let governanceTip: String?
 
@@ -77,7 +79,7 @@ struct CheckPR: ParsableCommand {
             case governanceTip = "governance_tip"
         }
 
-        func encode(to encoder: any Encoder) throws {
+        package func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: Keys.self)
             try container.encode(commit, forKey: .commit)
             try container.encode(version, forKey: .version)
@@ -86,13 +88,13 @@ struct CheckPR: ParsableCommand {
     }
 
     struct Report: Encodable {
-        let status: PullRequestCheck.Status
+        package let status: PullRequestCheck.Status
         let closeRecommended: Bool
         let actor: String
         let role: String
-        let principal: String?
+        package let principal: String?
         let number: Int?
-        let base: JudgedBy
+        package let base: JudgedBy
         let actors: [PullRequestCheck.JudgedActor]
         let findings: [PullRequestCheck.Finding]
 
@@ -101,7 +103,7 @@ struct CheckPR: ParsableCommand {
             case closeRecommended = "close_recommended"
         }
 
-        func encode(to encoder: any Encoder) throws {
+        package func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: Keys.self)
             try container.encode(status, forKey: .status)
             try container.encode(closeRecommended, forKey: .closeRecommended)
@@ -115,7 +117,7 @@ struct CheckPR: ParsableCommand {
         }
     }
 
-    func run() throws {
+    package func run() throws {
         let payload = try event.map(EventPayload.read)
         var actors = actor.map { PullRequestCheck.Actor(login: $0, touches: [.named]) }
         actors += payload?.actors ?? []
@@ -182,12 +184,12 @@ struct CheckPR: ParsableCommand {
         static let maximumSize = 16 * 1024 * 1024
 
         let number: Int?
-        let base: String?
+        package let base: String?
         let head: String?
         /// The pull request's author and the event's sender.
         let actors: [PullRequestCheck.Actor]
         /// The commits the payload lists (a push-shaped `commits` array), if any.
-        let commits: [PullRequestCheck.ListedCommit]?
+        package let commits: [PullRequestCheck.ListedCommit]?
 
         static func read(_ path: String) throws -> EventPayload {
             guard let data = FileManager.default.contents(atPath: path), data.count <= maximumSize,

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import WritKit
+import WritCore
 
 struct Classify: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -10,7 +10,7 @@ struct Classify: ParsableCommand {
     var kind: String
 
     @Option(help: "The policy.toml to read.")
-    var policy: String
+    package var policy: String
 
     @Option(help: "An intent's blast_radius override (it may raise the tier, never lower it).")
     var blastRadius: String?
@@ -18,7 +18,7 @@ struct Classify: ParsableCommand {
     @Flag(help: "Print JSON: {\"kind\", \"tier\", \"listed\"}.")
     var json = false
 
-    func run() throws {
+    package func run() throws {
         let parsed = try Policy.parse(try FileInput.read(policy, as: .policyMalformed))
         var tier = parsed.tier(forKind: kind)
         if let blastRadius {

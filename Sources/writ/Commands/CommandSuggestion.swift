@@ -1,5 +1,5 @@
 import ArgumentParser
-import WritKit
+import WritCore
 
 /// "Did you mean" for a mistyped subcommand: `writ stauts` names `status`
 /// instead of printing the whole usage.
@@ -18,7 +18,7 @@ enum CommandSuggestion {
     }
 
     /// `unknown command "stauts"; did you mean "status"?`
-    static func message(for word: String) -> String {
+    package static func message(for word: String) -> String {
         guard let match = closest(to: word) else { return "unknown command \"\(word)\"" }
         return "unknown command \"\(word)\"; did you mean \"\(match)\"? (see writ --help)"
     }

@@ -1,15 +1,16 @@
 import ArgumentParser
 import Foundation
-import WritKit
+import WritOps
+import WritTestSupport
 
 struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "A tour of writ in a throwaway ops repo: propose, approve, and what stays blocked.")
 
     @Option(help: "Where to build the demo (default: a new temporary directory). Must not exist yet.")
-    var dir: String?
+    package var dir: String?
 
-    func run() throws {
+    package func run() throws {
         let directory: URL
         if let dir {
             guard !FileManager.default.fileExists(atPath: dir) else {

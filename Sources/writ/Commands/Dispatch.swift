@@ -1,7 +1,8 @@
 import ArgumentParser
 import Foundation
 import Logging
-import WritKit
+import WritCore
+import WritOps
 
 /// Loads `dispatcher.toml`.
 enum ConfigFile {
@@ -24,7 +25,7 @@ struct Dispatch: ParsableCommand {
             """)
 
     @Option(help: "The dispatcher.toml host config.")
-    var config: String
+    package var config: String
 
     @Flag(help: "Poll once and exit.")
     var once = false
@@ -71,7 +72,7 @@ struct Dispatch: ParsableCommand {
         }
     }
 
-    func run() throws {
+    package func run() throws {
         var dispatcher = Dispatcher(config: try ConfigFile.load(config))
         dispatcher.dryRun = dryRun
         dispatcher.remoteHelper = RemoteHelper.currentExecutable
@@ -164,10 +165,10 @@ struct Heartbeat: Encodable {
     /// Entries a person must look at (`RunReport.needsAttention`): what
     /// makes `--once` exit 1, counted on every poll while it lasts.
     let attention: Int
-    let intents: [RunReport.Entry]
+    package let intents: [RunReport.Entry]
 
     /// Every result a poll reports, so each count is present even when zero.
-    static let results: [RunReport.Entry.Result] = [.succeeded, .failed, .blocked, .inDoubt, .ready]
+    package static let results: [RunReport.Entry.Result] = [.succeeded, .failed, .blocked, .inDoubt, .ready]
 
     init(_ report: RunReport) {
         time = report.finishedAt
@@ -214,7 +215,7 @@ struct Heartbeat: Encodable {
         case lockRecovered = "lock_recovered"
     }
 
-    func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: Keys.self)
         try container.encode(schema, forKey: .schema)
         try container.encode(type, forKey: .type)

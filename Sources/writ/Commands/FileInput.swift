@@ -1,5 +1,5 @@
 import Foundation
-import WritKit
+import WritCore
 
 /// Reads input files for commands, turning a missing, unreadable or huge
 /// file into a WritError with the reason code of what the file should hold.

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
-import WritKit
+import WritCore
+import WritGit
+import WritOps
 
 /// `writ hook`: git server hooks for self-hosted ops repositories.
 struct Hook: ParsableCommand {
@@ -48,7 +50,7 @@ struct Hook: ParsableCommand {
                 "The ledger branch (default: git config writ.ledgerRef, else writ/ledger).", valueName: "branch"))
         var ledgerRef: String?
 
-        func run() throws {
+        package func run() throws {
             let environment = ProcessInfo.processInfo.environment
             let path = repo ?? environment["GIT_DIR"] ?? "."
             let repository: Repository

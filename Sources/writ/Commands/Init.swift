@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
-import WritKit
+import WritCore
+import WritOps
 
 struct Init: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -13,10 +14,10 @@ struct Init: ParsableCommand {
             """)
 
     @Argument(help: "The repository to create (or an existing repository without writ branches).")
-    var dir: String
+    package var dir: String
 
     @Flag(help: "Create a bare repository.")
-    var bare = false
+    package var bare = false
 
     @Option(help: "The governance branch.")
     var governanceRef = OpsRepoDefaults.governanceRef
@@ -25,15 +26,15 @@ struct Init: ParsableCommand {
     var ledgerRef = OpsRepoDefaults.ledgerRef
 
     @Option(help: "The policy.toml to start from; its [roles] must name the admins who can change governance.")
-    var policy: String?
+    package var policy: String?
 
     @Option(help: "The allowed_signers file to start from, listing the keys of those admins.")
-    var signers: String?
+    package var signers: String?
 
     @Flag(help: "Print JSON: {\"trust_root\", \"ledger_root\", \"repo\"}.")
     var json = false
 
-    func run() throws {
+    package func run() throws {
         var initializer = OpsRepoInitializer(governanceRef: governanceRef, ledgerRef: ledgerRef)
         initializer.policy = try policy.map { try FileInput.readRequired($0, option: "--policy") }
         initializer.allowedSigners = try signers.map {

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
-import WritKit
+import WritCore
+import WritGit
+import WritOps
 
 struct Resolve: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -10,10 +12,10 @@ struct Resolve: ParsableCommand {
     )
 
     @Argument(help: "The intent id.", completion: IntentIDCompletion.kind)
-    var id: String
+    package var id: String
 
     @OptionGroup var repoOptions: RepoOptions
-    @OptionGroup var signer: SignerOptions
+    @OptionGroup package var signer: SignerOptions
     @OptionGroup var pushOptions: PushOptions
     @OptionGroup var check: WriteCheckOptions
 
@@ -27,7 +29,7 @@ struct Resolve: ParsableCommand {
         case succeeded, failed, retry
     }
 
-    func run() throws {
+    package func run() throws {
         guard let intentID = IntentID(id) else { throw ValidationError("not an intent id: \(id)") }
         guard let value = AuditEvent.Resolution(rawValue: resolution.rawValue) else {
             throw ValidationError("unknown resolution")
@@ -49,20 +51,20 @@ struct Gate: ParsableCommand {
         abstract: "Attest a gate result for an intent's current digest: a signed ledger event.")
 
     @Argument(help: "The intent id.", completion: IntentIDCompletion.kind)
-    var id: String
+    package var id: String
 
     @OptionGroup var repoOptions: RepoOptions
-    @OptionGroup var signer: SignerOptions
+    @OptionGroup package var signer: SignerOptions
     @OptionGroup var pushOptions: PushOptions
     @OptionGroup var check: WriteCheckOptions
 
     @Option(help: "The gate name, as in the intent's requires.")
-    var name: String
+    package var name: String
 
     @Option(help: "pass or fail.")
-    var status: String
+    package var status: String
 
-    func run() throws {
+    package func run() throws {
         guard let intentID = IntentID(id) else { throw ValidationError("not an intent id: \(id)") }
         guard let gateStatus = AuditEvent.GateStatus(rawValue: status.uppercased()) else {
             throw ValidationError("--status must be pass or fail")

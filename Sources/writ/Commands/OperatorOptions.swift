@@ -1,7 +1,8 @@
 import ArgumentParser
 import Foundation
 import Synchronization
-import WritKit
+import WritCore
+import WritOps
 
 /// Where the ops repo is, which branches and remote it uses, and the
 /// operator config (`<git dir>/writ.toml`, docs/operators.md) that supplies
@@ -30,7 +31,7 @@ struct RepoOptions: ParsableArguments {
                 warning; a tracked one is refused), else $XDG_CONFIG_HOME/writ/config.toml. status, show, log and \
                 verify also take a dispatcher.toml here.
                 """))
-    var config: String?
+    package var config: String?
 
     /// The repository path, the current directory by default.
     var repoPath: String { repo ?? "." }
@@ -72,7 +73,7 @@ struct RepoOptions: ParsableArguments {
     /// Opens the ops repo, reading through remote-tracking refs of the
     /// chosen remote, and says on stderr when those stand in for local
     /// branches.
-    func open(_ settings: OperatorConfig?) throws -> OpsRepo {
+    package func open(_ settings: OperatorConfig?) throws -> OpsRepo {
         let local = try OpsRepo(path: repoPath)
         let chosen: String?
         if let name = remote ?? settings?.remote {
@@ -104,7 +105,7 @@ struct RepoOptions: ParsableArguments {
         return try settings.access(envFile: envFile, helper: RemoteHelper.currentExecutable, config: config)
     }
 
-    func open() throws -> OpsRepo {
+    package func open() throws -> OpsRepo {
         try open(try operatorConfig())
     }
 
@@ -144,10 +145,10 @@ struct SignerOptions: ParsableArguments {
     @Option(
         name: .customLong("as"),
         help: "The principal to act as, as listed in allowed_signers (default: principal in the operator config).")
-    var principal: String?
+    package var principal: String?
 
     @Option(help: "The principal's OpenSSH private key file (default: key in the operator config).")
-    var key: String?
+    package var key: String?
 
     /// The signer flags a suggested command still needs: ` --as PRINCIPAL
     /// --key KEY`, leaving out what the operator config supplies (empty when it
@@ -156,7 +157,7 @@ struct SignerOptions: ParsableArguments {
         (settings?.principal == nil ? " --as PRINCIPAL" : "") + (settings?.key == nil ? " --key KEY" : "")
     }
 
-    func identity(_ settings: OperatorConfig?) throws -> SigningIdentity {
+    package func identity(_ settings: OperatorConfig?) throws -> SigningIdentity {
         guard let text = principal ?? settings?.principal?.rawValue else {
             throw ValidationError(
                 "no principal: pass --as, or set principal in the operator config (<git dir>/writ.toml)")

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
-import WritKit
+import WritCore
+import WritGit
+import WritOps
 
 struct Propose: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -9,7 +11,7 @@ struct Propose: ParsableCommand {
             "Medium and high tiers also get an approval/<id> branch holding request.toml, to open an approval PR from.")
 
     @OptionGroup var repoOptions: RepoOptions
-    @OptionGroup var signer: SignerOptions
+    @OptionGroup package var signer: SignerOptions
     @OptionGroup var pushOptions: PushOptions
     @OptionGroup var check: WriteCheckOptions
 
@@ -26,7 +28,7 @@ struct Propose: ParsableCommand {
     var params: [String] = []
 
     @Option(help: "The intent id (generated when omitted).")
-    var id: String?
+    package var id: String?
 
     @Option(help: "One line for humans.")
     var summary: String?
@@ -46,7 +48,7 @@ struct Propose: ParsableCommand {
     @Flag(help: "Print JSON.")
     var json = false
 
-    func run() throws {
+    package func run() throws {
         let now = Date()
         var request = Proposer.Request(kind: kind, target: Intent.Target(repo: target, branch: branch))
         if let id {
@@ -93,7 +95,7 @@ struct Propose: ParsableCommand {
         }
         if json {
             struct Answer: Encodable {
-                let id: String, tier: String, digest: String, ledger_commit: String
+                package let id: String, tier: String, digest: String, ledger_commit: String
                 let approvals_required: Int, approval_branch: String?
                 /// Branch → commit id pushed; empty without --push.
                 let pushed: [String: String]

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import WritKit
+import WritOps
 
 /// `writ _remote`: one fetch or push against a network remote, read as a
 /// JSON request on standard input and answered as one JSON object on
@@ -13,7 +13,7 @@ struct RemoteHelperCommand: ParsableCommand {
         abstract: "Run one remote fetch or push for another writ process (internal).",
         shouldDisplay: false)
 
-    func run() throws {
+    package func run() throws {
         let input = FileHandle.standardInput.readDataToEndOfFile()
         FileHandle.standardOutput.write(RemoteHelper.serve(input))
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
-import WritKit
+import WritCore
+import WritOps
 
 struct Report: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -21,7 +22,7 @@ struct Report: ParsableCommand {
         help: ArgumentHelp(
             "Show only the intents proposed at or after WHEN: an RFC 3339 time, or a duration before now (7d, 24h).",
             valueName: "when"))
-    var since: String?
+    package var since: String?
 
     @OptionGroup var repoOptions: RepoOptions
     @OptionGroup var trustOptions: TrustOptions
@@ -29,7 +30,7 @@ struct Report: ParsableCommand {
     @Flag(help: "Print JSON: one line saying what was written (docs/json.md).")
     var json = false
 
-    func run() throws {
+    package func run() throws {
         let now = Date()
         let window = try since.map { try Self.since($0, now: now) }
         let (ops, trustRoot) = try trustOptions.resolve(repoOptions)
@@ -55,7 +56,7 @@ struct Report: ParsableCommand {
     }
 
     /// `--since`: an RFC 3339 instant, or a duration counted back from `now`.
-    static func since(_ text: String, now: Date) throws -> Timestamp {
+    package static func since(_ text: String, now: Date) throws -> Timestamp {
         if let instant = Timestamp(rfc3339: text) { return instant }
         if let seconds = DurationText.seconds(text) { return Timestamp(now).adding(seconds: -seconds) }
         throw ValidationError(
@@ -65,12 +66,12 @@ struct Report: ParsableCommand {
 
 /// The one line `writ report --json` prints.
 private struct Written: Encodable {
-    let report: String
-    let intents: Int
+    package let report: String
+    package let intents: Int
     let totalIntents: Int
     let findings: Int
     let governanceChanges: Int
-    let since: Timestamp?
+    package let since: Timestamp?
     let generatedAt: Timestamp
     let governanceTrusted: Bool
     let ledgerOK: Bool
@@ -99,7 +100,7 @@ private struct Written: Encodable {
     }
 
     // Explicit, so that an absent `since` is `null` (docs/json.md).
-    func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(report, forKey: .report)
         try container.encode(intents, forKey: .intents)

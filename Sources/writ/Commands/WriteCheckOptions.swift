@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import WritKit
+import WritOps
 
 /// `--trust` and `--force` of the writing commands: the record is checked
 /// under the trusted governance before it is written (docs/decisions.md,

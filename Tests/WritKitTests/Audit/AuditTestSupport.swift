@@ -1,6 +1,10 @@
 import Foundation
 import Testing
-import WritKit
+@testable import WritCore
+@testable import WritSystem
+@testable import WritGit
+@testable import WritOps
+@testable import WritTestSupport
 
 /// Histories for the audit tests, built with the real dispatcher, real keys
 /// and real commits in a sandbox ops repo.

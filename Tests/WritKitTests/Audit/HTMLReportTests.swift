@@ -1,6 +1,10 @@
 import Foundation
 import Testing
-import WritKit
+@testable import WritCore
+@testable import WritSystem
+@testable import WritGit
+@testable import WritOps
+@testable import WritTestSupport
 
 /// `writ report --html`: the demo's history (with a dispatcher run, a
 /// governance change, a hostile intent and a forged outcome) rendered to one

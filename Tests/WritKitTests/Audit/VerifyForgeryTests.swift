@@ -1,6 +1,10 @@
 import Foundation
 import Testing
-import WritKit
+@testable import WritCore
+@testable import WritSystem
+@testable import WritGit
+@testable import WritOps
+@testable import WritTestSupport
 
 /// `writ verify` catches what a dishonest writer can put on the ledger,
 /// and `writ log` shows it as not counting.

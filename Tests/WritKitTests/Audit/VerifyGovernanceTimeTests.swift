@@ -1,6 +1,10 @@
 import Foundation
 import Testing
-import WritKit
+@testable import WritCore
+@testable import WritSystem
+@testable import WritGit
+@testable import WritOps
+@testable import WritTestSupport
 
 /// Events are judged by the governance trusted at their commit's ledger
 /// position, not by today's: a rotated-out dispatcher's old events still

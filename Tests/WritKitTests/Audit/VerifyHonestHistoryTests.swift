@@ -1,6 +1,10 @@
 import Foundation
 import Testing
-import WritKit
+@testable import WritCore
+@testable import WritSystem
+@testable import WritGit
+@testable import WritOps
+@testable import WritTestSupport
 
 /// `writ verify` finds nothing wrong with histories only honest parties wrote.
 @Suite("Audit: honest histories verify")

@@ -1,6 +1,10 @@
 import Foundation
 import Testing
-import WritKit
+@testable import WritCore
+@testable import WritSystem
+@testable import WritGit
+@testable import WritOps
+@testable import WritTestSupport
 
 /// The command line's conventions: `--version`, "did you mean" for a
 /// mistyped subcommand, and errors as one JSON line under `--json`.

@@ -1,7 +1,11 @@
 import Foundation
 import Testing
+@testable import WritCore
+@testable import WritSystem
+@testable import WritGit
+@testable import WritOps
+@testable import WritTestSupport
 
-@testable import WritKit
 
 /// `writ check-pr` over real repositories built with stock git, records
 /// signed with `ssh-keygen -Y sign`: roles × path classes, records that do

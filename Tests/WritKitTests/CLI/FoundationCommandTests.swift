@@ -1,7 +1,11 @@
 import Foundation
 import Testing
+@testable import WritCore
+@testable import WritSystem
+@testable import WritGit
+@testable import WritOps
+@testable import WritTestSupport
 
-@testable import WritKit
 
 /// The issue-2 commands, run through the real binary, with `git` and
 /// `ssh-keygen` as independent witnesses.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import WritGit
 
 /// `docs/writ.1` and `docs/completions/*` are generated from the argument
 /// parser; these tests regenerate them from the built binary and compare

@@ -1,6 +1,10 @@
 import Foundation
 import Testing
-import WritKit
+@testable import WritCore
+@testable import WritSystem
+@testable import WritGit
+@testable import WritOps
+@testable import WritTestSupport
 
 /// The README a new team starts from: the quick start as it is, a "Set up a
 /// team" path whose `writ init` line works as written, every docs page in the

@@ -1,6 +1,10 @@
 import Foundation
 import Testing
-import WritKit
+@testable import WritCore
+@testable import WritSystem
+@testable import WritGit
+@testable import WritOps
+@testable import WritTestSupport
 
 /// `writ show` of one fixed intent (params, a gate, an expiry, two
 /// approvals, a run with output), compared with golden files after the

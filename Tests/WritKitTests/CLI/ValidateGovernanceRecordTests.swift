@@ -1,6 +1,10 @@
 import Foundation
 import Testing
-import WritKit
+@testable import WritCore
+@testable import WritSystem
+@testable import WritGit
+@testable import WritOps
+@testable import WritTestSupport
 
 /// `writ validate` on governance records: `replaces` is required, and with
 /// `--signers` the output says whether `FILE.next.sig` verifies as well.

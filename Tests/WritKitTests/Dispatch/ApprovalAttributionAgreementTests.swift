@@ -1,7 +1,11 @@
 import Foundation
 import Testing
+@testable import WritCore
+@testable import WritSystem
+@testable import WritGit
+@testable import WritOps
+@testable import WritTestSupport
 
-@testable import WritKit
 
 /// One governance history where approval records arrive in every way that
 /// moves their attribution: `writ status`, the dispatcher's `claimed` events

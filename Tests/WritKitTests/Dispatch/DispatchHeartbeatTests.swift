@@ -1,7 +1,11 @@
 import Foundation
 import Testing
+@testable import WritCore
+@testable import WritSystem
+@testable import WritGit
+@testable import WritOps
+@testable import WritTestSupport
 
-@testable import WritKit
 
 /// `writ dispatch --interval D` prints one heartbeat line per poll (time,
 /// run id, counts by result); with `--json`, one JSON line per poll.

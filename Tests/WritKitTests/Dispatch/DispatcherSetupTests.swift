@@ -1,7 +1,11 @@
 import Foundation
 import Testing
+@testable import WritCore
+@testable import WritSystem
+@testable import WritGit
+@testable import WritOps
+@testable import WritTestSupport
 
-@testable import WritKit
 
 /// A dispatcher refuses to run anything unless what it writes would count:
 /// its key is listed for its identity (namespace `git`) in the trusted

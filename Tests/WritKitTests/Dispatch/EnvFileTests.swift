@@ -1,6 +1,10 @@
 import Testing
+@testable import WritCore
+@testable import WritSystem
+@testable import WritGit
+@testable import WritOps
+@testable import WritTestSupport
 
-@testable import WritKit
 
 @Suite("Env file")
 struct EnvFileTests {

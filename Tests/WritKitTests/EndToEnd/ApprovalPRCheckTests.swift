@@ -1,6 +1,10 @@
 import Foundation
 import Testing
-import WritKit
+@testable import WritCore
+@testable import WritSystem
+@testable import WritGit
+@testable import WritOps
+@testable import WritTestSupport
 
 /// The approval pull request as a team makes it, through the `writ` binary
 /// and stock git only: `writ propose --push` files the intent and

@@ -1,6 +1,10 @@
 import Foundation
 import Testing
-import WritKit
+@testable import WritCore
+@testable import WritSystem
+@testable import WritGit
+@testable import WritOps
+@testable import WritTestSupport
 
 /// A real ops repo (bare, with generated keys) and the helpers the
 /// end-to-end suites share: every record they build is signed and

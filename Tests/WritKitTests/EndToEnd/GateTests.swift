@@ -1,6 +1,10 @@
 import Foundation
 import Testing
-import WritKit
+@testable import WritCore
+@testable import WritSystem
+@testable import WritGit
+@testable import WritOps
+@testable import WritTestSupport
 
 /// SPEC §4 rule 5 (gates), end to end: `gate` events on a real ledger,
 /// counted only from commits signed by a `[gates]` role and only for the

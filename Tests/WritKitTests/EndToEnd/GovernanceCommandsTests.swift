@@ -1,6 +1,10 @@
 import Foundation
 import Testing
-import WritKit
+@testable import WritCore
+@testable import WritSystem
+@testable import WritGit
+@testable import WritOps
+@testable import WritTestSupport
 
 /// Issue 8's governance commands end to end, with the built `writ` binary
 /// and stock `git` only: a key rotation proposed, approved (old key and new

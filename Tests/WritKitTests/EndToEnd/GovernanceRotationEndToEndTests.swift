@@ -1,6 +1,10 @@
 import Foundation
 import Testing
-import WritKit
+@testable import WritCore
+@testable import WritSystem
+@testable import WritGit
+@testable import WritOps
+@testable import WritTestSupport
 
 /// SPEC §5, end to end: governance changes merged into a real governance
 /// branch, adopted only on the quorum of both the trusted and the new

@@ -1,6 +1,10 @@
 import Foundation
 import Testing
-import WritKit
+@testable import WritCore
+@testable import WritSystem
+@testable import WritGit
+@testable import WritOps
+@testable import WritTestSupport
 
 /// SPEC §5, end to end: a governance record counts only for the transition
 /// it names (`replaces`), so a restored earlier state needs fresh records;

@@ -1,6 +1,10 @@
 import Foundation
 import Testing
-import WritKit
+@testable import WritCore
+@testable import WritSystem
+@testable import WritGit
+@testable import WritOps
+@testable import WritTestSupport
 
 /// SPEC §5's `[governance] version`, end to end with the built `writ`
 /// binary and stock git: digests alone can repeat (T0 → T1 → T0 → T1), so a

@@ -1,6 +1,10 @@
 import Foundation
 import Testing
-import WritKit
+@testable import WritCore
+@testable import WritSystem
+@testable import WritGit
+@testable import WritOps
+@testable import WritTestSupport
 
 /// SPEC §4 rule 2, end to end: intents in a real ledger, each reason code
 /// produced by the situation that calls for it, next to a near miss.

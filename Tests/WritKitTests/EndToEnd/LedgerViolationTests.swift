@@ -1,6 +1,10 @@
 import Foundation
 import Testing
-import WritKit
+@testable import WritCore
+@testable import WritSystem
+@testable import WritGit
+@testable import WritOps
+@testable import WritTestSupport
 
 /// SPEC §3, end to end: a ledger commit that does more than add
 /// `intents/` and `audit/` files, made with stock git plumbing or signed

@@ -1,6 +1,10 @@
 import Foundation
 import Testing
-import WritKit
+@testable import WritCore
+@testable import WritSystem
+@testable import WritGit
+@testable import WritOps
+@testable import WritTestSupport
 
 /// The `writ` binary over a real ops repo: `status --json` has the
 /// contract's shape and exit codes, `show` and `demo` work.

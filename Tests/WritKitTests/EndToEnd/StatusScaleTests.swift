@@ -1,7 +1,11 @@
 import Foundation
 import Testing
 import WritBulkLoad
-import WritKit
+@testable import WritCore
+@testable import WritSystem
+@testable import WritGit
+@testable import WritOps
+@testable import WritTestSupport
 
 /// `writ status` over a ledger built in bulk (the same builder writ-bench
 /// uses at ten thousand intents), at a size the test suite can afford.

@@ -1,6 +1,10 @@
 import Foundation
 import Testing
-import WritKit
+@testable import WritCore
+@testable import WritSystem
+@testable import WritGit
+@testable import WritOps
+@testable import WritTestSupport
 
 /// "An approval made with stock `ssh-keygen -Y sign` (not writ) and merged
 /// with stock `git` counts exactly like one made by `writ approve`."

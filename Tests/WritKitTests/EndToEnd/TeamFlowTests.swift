@@ -1,6 +1,10 @@
 import Foundation
 import Testing
-import WritKit
+@testable import WritCore
+@testable import WritSystem
+@testable import WritGit
+@testable import WritOps
+@testable import WritTestSupport
 
 /// A team working from ordinary clones of one bare central repo, through
 /// the `writ` binary and stock `git` only: no `git branch --track`, no

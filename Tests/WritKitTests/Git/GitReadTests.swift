@@ -1,6 +1,10 @@
 import Foundation
 import Testing
-@testable import WritKit
+@testable import WritCore
+@testable import WritSystem
+@testable import WritGit
+@testable import WritOps
+@testable import WritTestSupport
 
 @Suite struct GitReadTests {
     typealias S = GitTestSupport

@@ -1,6 +1,10 @@
 import Foundation
 import Testing
-import WritKit
+@testable import WritCore
+@testable import WritSystem
+@testable import WritGit
+@testable import WritOps
+@testable import WritTestSupport
 
 /// Scratch directories and the `git` / `ssh-keygen` command-line tools used
 /// as independent witnesses by the Git layer's tests.

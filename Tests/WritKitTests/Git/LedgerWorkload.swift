@@ -1,6 +1,10 @@
 import Crypto
 import Foundation
-import WritKit
+@testable import WritCore
+@testable import WritSystem
+@testable import WritGit
+@testable import WritOps
+@testable import WritTestSupport
 
 /// Ledger-shaped writes (SPEC §3) built from the Git layer's public API,
 /// shared by the leak check and the timing runs.

@@ -1,6 +1,10 @@
 import Foundation
 import Testing
-import WritKit
+@testable import WritCore
+@testable import WritSystem
+@testable import WritGit
+@testable import WritOps
+@testable import WritTestSupport
 
 /// `Repository.placeTracking(_:)`: whether any place a checkout, switch or
 /// merge could write a work-tree file from holds it.

@@ -1,7 +1,11 @@
 import Foundation
 import Testing
+@testable import WritCore
+@testable import WritSystem
+@testable import WritGit
+@testable import WritOps
+@testable import WritTestSupport
 
-@testable import WritKit
 
 @Suite struct RecordRoundTripTests {
     let id = IntentID("rotate-db-password-7f3a")!

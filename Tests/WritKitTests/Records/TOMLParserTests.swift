@@ -1,7 +1,11 @@
 import Foundation
 import Testing
+@testable import WritCore
+@testable import WritSystem
+@testable import WritGit
+@testable import WritOps
+@testable import WritTestSupport
 
-@testable import WritKit
 
 /// A TOML document and the exact table it must parse to.
 struct ValidTOMLCase: Sendable, CustomTestStringConvertible {

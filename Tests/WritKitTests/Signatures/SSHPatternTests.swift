@@ -1,7 +1,11 @@
 import Foundation
 import Testing
+@testable import WritCore
+@testable import WritSystem
+@testable import WritGit
+@testable import WritOps
+@testable import WritTestSupport
 
-@testable import WritKit
 
 /// Principal patterns match as OpenSSH's `match_pattern` does, in time
 /// bounded by string × pattern length whatever the number of stars.

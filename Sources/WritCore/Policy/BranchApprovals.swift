@@ -1,0 +1,165 @@
+import Foundation
+
+/// Records signed on an intent's approval branch (`approval/<id>`, local or
+/// remote-tracking) and not merged into the governance branch yet, each
+/// judged as if merged: the same §4 checks, under the same trusted
+/// governance and clock, as the decision engine applies to merged records.
+/// Nothing here ever counts: only a merged record does (SPEC §4 rule 4).
+/// It tells approvers and operators what merging the branch would do.
+public struct BranchApprovals: Sendable, Equatable, Codable {
+    /// One record on the branch that the governance branch does not hold.
+    public struct Record: Sendable, Equatable, Codable {
+        /// The principal it is filed under (or signed as), when it can be told.
+        public let principal: Principal?
+        /// `approve` or `deny`; nil when the record does not parse.
+        public let decision: Decision?
+        /// Its governance-layout path.
+        public let path: String
+        /// The reference it was read from (`refs/heads/approval/<id>` or
+        /// `refs/remotes/<remote>/approval/<id>`).
+        public let ref: String
+        /// That reference's tip.
+        public let commit: ObjectID
+        /// Whether, once merged, it would count towards the quorum.
+        public let counts: Bool
+        /// Why it would not count (a deny that would block is `denied`);
+        /// nil when it counts or adds nothing new.
+        public let reason: ReasonCode?
+        public let detail: String
+
+        package enum CodingKeys: String, CodingKey { case principal, decision, path, ref, commit, counts, reason, detail }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(principal, forKey: .principal)
+            try container.encode(decision, forKey: .decision)
+            try container.encode(path, forKey: .path)
+            try container.encode(ref, forKey: .ref)
+            try container.encode(commit, forKey: .commit)
+            try container.encode(counts, forKey: .counts)
+            try container.encode(reason, forKey: .reason)
+            try container.encode(detail, forKey: .detail)
+        }
+    }
+
+    /// `approval/<id>`.
+    public let branch: String
+    /// Sorted by principal, then path, then reference.
+    public let records: [Record]
+    /// The approvals that would count once the branch is merged (merged
+    /// ones included).
+    public let approvalsIfMerged: Int
+    /// What the tier needs.
+    public let required: Int
+    /// Whether merging the branch would make the intent ready.
+    public let readyIfMerged: Bool
+    /// What would still block it after the merge; nil when it would be ready.
+    public let reasonIfMerged: ReasonCode?
+
+    package enum CodingKeys: String, CodingKey {
+        case branch, records, required
+        case approvalsIfMerged = "approvals_if_merged"
+        case readyIfMerged = "ready_if_merged"
+        case reasonIfMerged = "reason_if_merged"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(branch, forKey: .branch)
+        try container.encode(records, forKey: .records)
+        try container.encode(approvalsIfMerged, forKey: .approvalsIfMerged)
+        try container.encode(required, forKey: .required)
+        try container.encode(readyIfMerged, forKey: .readyIfMerged)
+        try container.encode(reasonIfMerged, forKey: .reasonIfMerged)
+    }
+
+    /// Whether the branch holds the quorum: merging it completes the approvals.
+    public var holdsQuorum: Bool { approvalsIfMerged >= required }
+
+    /// The principals whose records on the branch would count once merged.
+    public var signers: [Principal] { records.filter(\.counts).compactMap(\.principal) }
+
+    /// "signed on approval/<id>, not merged yet: alice ✓ carol ✓ → merging
+    /// makes it ready", for terminal views (principals are validated, a
+    /// path stands in escaped, reason codes are from the closed vocabulary).
+    public var summary: String {
+        let marks = records.map { record in
+            let who = record.principal?.rawValue ?? UntrustedText.terminal(record.path)
+            if record.counts { return "\(who) ✓" }
+            if record.decision == .deny, record.reason == .denied { return "\(who) ✗ deny" }
+            return "\(who) ✗ \(record.reason?.rawValue ?? "adds nothing")"
+        }
+        return "signed on \(branch), not merged yet: " + marks.joined(separator: " ") + " → " + outcome
+    }
+
+    /// What merging the branch would do, in words.
+    public var outcome: String {
+        if readyIfMerged { return "merging makes it ready" }
+        if let reasonIfMerged, reasonIfMerged == .denied { return "merging it would deny the intent" }
+        if holdsQuorum {
+            return "merging completes the approvals (\(approvalsIfMerged) of \(required)); then still "
+                + (reasonIfMerged?.rawValue ?? "blocked")
+        }
+        return "merging gives \(approvalsIfMerged) of \(required) approvals"
+    }
+}
+
+extension DecisionEngine {
+    /// What merging an intent's approval branch would change: `branch`
+    /// holds the records read from its references, `merged` the records the
+    /// governance branch holds (the ones the verdict was decided from). A
+    /// branch record whose bytes are merged already is left out; the rest
+    /// are judged by the same checks, together with the merged ones, as if
+    /// the branch were merged now. Nil when nothing on the branch is new or
+    /// the intent does not parse.
+    package static func projectMerge(
+        _ id: IntentID, governance: GovernanceState, intent evidence: IntentEvidence, merged: [ApprovalEvidence],
+        branch: [(evidence: ApprovalEvidence, ref: String)], events: [EventEvidence], now: Date
+    ) -> BranchApprovals? {
+        let mergedBytes = Set(merged.map { ContentDigest.sha256(of: $0.bytes) })
+        let pending = branch.filter { !mergedBytes.contains(ContentDigest.sha256(of: $0.evidence.bytes)) }
+        guard !pending.isEmpty else { return nil }
+        let projected = decide(
+            governance: governance, intent: evidence, approvals: merged + pending.map(\.evidence), events: events,
+            now: now)
+        guard projected.intent != nil, projected.tier != nil else { return nil }
+        // Each record's verdict is read off the projected decision (its
+        // counted and discarded lists), so no signature is checked twice.
+        let countedPrincipals = Set(projected.counted.map(\.approver))
+        let records = pending.map { item -> BranchApprovals.Record in
+            let evidence = item.evidence
+            let parsed = try? ApprovalRecord.parse(evidence.bytes, expectedPath: evidence.path)
+            func record(_ principal: Principal?, _ counts: Bool, _ reason: ReasonCode?, _ detail: String)
+                -> BranchApprovals.Record
+            {
+                BranchApprovals.Record(
+                    principal: principal, decision: parsed?.decision, path: evidence.path, ref: item.ref,
+                    commit: evidence.commit, counts: counts, reason: reason, detail: detail)
+            }
+            if let discarded = projected.discarded.first(where: {
+                $0.kind == .approval && $0.path == evidence.path && $0.commit == evidence.commit
+            }) {
+                return record(discarded.principal ?? parsed?.approver, false, discarded.reason, discarded.detail)
+            }
+            // Not discarded: it parsed and passed every check.
+            guard let parsed else {
+                return record(nil, false, .approvalMalformed, "approval record does not parse")
+            }
+            let who = parsed.approver
+            if parsed.decision == .deny {
+                return record(who, false, .denied, "\(quoted: who.rawValue) denies it: merging blocks it")
+            }
+            if countedPrincipals.contains(who) {
+                return record(who, true, nil, "signature verified; counts once merged")
+            }
+            return record(who, false, .notApproved, "adds no approval the merged records do not already give")
+        }
+        .sorted {
+            ($0.principal?.rawValue ?? "", $0.path, $0.ref) < ($1.principal?.rawValue ?? "", $1.path, $1.ref)
+        }
+        return BranchApprovals(
+            branch: "approval/\(id.rawValue)", records: records, approvalsIfMerged: projected.approvalsCounted,
+            required: projected.approvalsRequired, readyIfMerged: projected.state == .ready,
+            reasonIfMerged: projected.state == .ready ? nil : projected.reason)
+    }
+}

@@ -1,0 +1,213 @@
+import Foundation
+
+/// When an intent runs (SPEC §3, §4 rules 2–4 and the gate part of rule 5):
+/// a pure function of the trusted governance state, the intent, its
+/// approvals, its events and the clock. The ``VerificationCache`` a caller
+/// may pass changes only how often a signature is computed, never a verdict.
+///
+/// Rule 1 (the governance state is trusted) is the caller's: it passes only
+/// a state `GovernanceTrust` adopted. Executor, environment and clone
+/// checks (the rest of rule 5) belong to the dispatcher.
+public enum DecisionEngine {
+    /// The signature namespace of intents.
+    public static let intentNamespace = SignatureNamespace.intent
+
+    /// Decides one intent. See docs/decisions.md for the order of checks
+    /// and the state machine.
+    package static func decide(
+        governance: GovernanceState, intent evidence: IntentEvidence, approvals: [ApprovalEvidence],
+        events: [EventEvidence], now: Date, cache: VerificationCache? = nil
+    ) -> Verdict {
+        let policy = governance.policy
+        let digest = Intent.digest(ofFileBytes: evidence.bytes)
+        let pathID = LedgerPath(evidence.path).flatMap { path -> IntentID? in
+            if case .intent(let id) = path { id } else { nil }
+        }
+
+        // Rule 2a: the intent parses and its id matches its path.
+        let intent: Intent
+        do {
+            intent = try Intent.parse(evidence.bytes, expectedPath: evidence.path)
+        } catch {
+            let detail = (error as? WritError)?.detail ?? "intent does not parse"
+            // Dispatcher events still settle a malformed intent, so that a
+            // report never shows a run as merely blocked.
+            let replay = pathID.map {
+                EventAuthority.replay(events, id: $0, intentDigest: digest, tier: nil, policy: policy)
+            }
+            if let replay, let state = replay.state {
+                return Verdict(
+                    state: state, reason: nil, detail: settledDetail(state, replay), intent: nil, intentDigest: digest,
+                    tier: nil,
+                    approvalsCounted: 0, approvalsRequired: 0, counted: [], discarded: replay.discarded,
+                    events: replay.counting)
+            }
+            return Verdict(
+                state: .blocked, reason: .intentMalformed, detail: detail, intent: nil, intentDigest: digest, tier: nil,
+                approvalsCounted: 0, approvalsRequired: 0, counted: [], discarded: replay?.discarded ?? [],
+                events: replay?.counting ?? [])
+        }
+
+        let tier = intent.effectiveTier(policy)
+        let rule = policy.rule(for: tier)
+        let required = rule?.approvals ?? 0
+        let replay = EventAuthority.replay(events, id: intent.id, intentDigest: digest, tier: tier, policy: policy)
+        let tally = tallyApprovals(
+            approvals, intent: intent, intentDigest: digest, tier: tier, governance: governance, now: now,
+            cache: cache)
+        let counted = required == 0 && rule != nil ? [] : tally.counted
+        let discarded = tally.discarded + replay.discarded
+
+        func verdict(_ state: IntentState, _ reason: ReasonCode?, _ detail: String) -> Verdict {
+            Verdict(
+                state: state, reason: reason, detail: detail, intent: intent, intentDigest: digest, tier: tier,
+                approvalsCounted: tally.counted.count, approvalsRequired: required, counted: counted,
+                discarded: discarded,
+                events: replay.counting)
+        }
+
+        // The ledger first: a settled intent is never judged ready again.
+        if let state = replay.state {
+            return verdict(state, nil, settledDetail(state, replay))
+        }
+
+        // Rule 2b–d.
+        if let expiresAt = intent.expiresAt, expiresAt <= Timestamp(secondsSinceEpochOf: now) {
+            return verdict(.blocked, .intentExpired, "intent expired at \(expiresAt)")
+        }
+        if let problem = intentSignatureProblem(
+            evidence, intent: intent, governance: governance, now: now, cache: cache)
+        {
+            return verdict(.blocked, .intentSignatureInvalid, problem)
+        }
+        guard policy.isProposer(intent.proposer) else {
+            return verdict(
+                .blocked, .proposerNotAuthorized,
+                "proposer \(quoted: intent.proposer.rawValue) holds no [proposers] role")
+        }
+
+        // Rule 3.
+        if let deny = tally.denials.first {
+            return verdict(
+                .blocked, .denied, "\(quoted: deny.record.approver.rawValue) denied it (\(deny.evidence.path))")
+        }
+
+        // Rule 4.
+        guard let rule else {
+            let reason = tally.firstDiscardedApproval?.reason ?? .notApproved
+            return verdict(
+                .blocked, reason, "the policy has no [tiers.\(tier)] table: a \(tier) intent can never be approved")
+        }
+        if tally.counted.count < rule.approvals {
+            let first = tally.firstDiscardedApproval
+            let summary = "\(tally.counted.count) of \(rule.approvals) approvals for tier \(tier)"
+            if let first {
+                return verdict(.blocked, first.reason, "\(summary); \(first.path): \(first.detail)")
+            }
+            return verdict(.blocked, .notApproved, summary)
+        }
+
+        // Rule 5, the gate part.
+        for gate in intent.requiredGates where replay.gates[gate] != .pass {
+            let seen =
+                replay.gates[gate].map { "its latest result is \($0.rawValue)" }
+                ?? "no entitled PASS for the current digest"
+            return verdict(.blocked, .gateMissing, "required gate \(quoted: gate): \(seen)")
+        }
+
+        let how =
+            rule.approvals == 0
+            ? "tier \(tier) needs no approval"
+            : "\(tally.counted.count) of \(rule.approvals) approvals for tier \(tier)"
+        return verdict(.ready, nil, how)
+    }
+
+    /// Why the intent's `.sig` is not the proposer's, or nil when it is.
+    static func intentSignatureProblem(
+        _ evidence: IntentEvidence, intent: Intent, governance: GovernanceState, now: Date,
+        cache: VerificationCache? = nil
+    ) -> String? {
+        guard let signature = evidence.signature else { return "\(evidence.path).sig is missing" }
+        do {
+            _ = try SignatureVerifier.verify(
+                armored: signature, message: evidence.bytes, principal: intent.proposer.rawValue,
+                namespace: intentNamespace,
+                allowedSigners: governance.signers, at: now, cache: cache)
+            return nil
+        } catch {
+            return "\(evidence.path).sig: \(error.description)"
+        }
+    }
+
+    private static func settledDetail(_ state: IntentState, _ replay: EventAuthority.Replay) -> String {
+        "\(state.rawValue) per \(replay.lastPath ?? "the ledger")"
+    }
+
+    /// Every approval and denial, checked, with the approvals counted.
+    struct Tally {
+        package var counted: [CountedApproval] = []
+        package var denials: [ApprovalCheck.Valid] = []
+        package var discarded: [DiscardedRecord] = []
+
+        /// The first discarded approval or deny record in principal order
+        /// (then path, then commit), which names the reason when too few count.
+        var firstDiscardedApproval: DiscardedRecord? {
+            discarded.filter { $0.kind == .approval }.min { lhs, rhs in
+                (lhs.principal?.rawValue ?? "", lhs.path, lhs.commit?.hex ?? "")
+                    < (rhs.principal?.rawValue ?? "", rhs.path, rhs.commit?.hex ?? "")
+            }
+        }
+    }
+
+    package static func tallyApprovals(
+        _ approvals: [ApprovalEvidence], intent: Intent, intentDigest: ContentDigest, tier: Tier,
+        governance: GovernanceState, now: Date, cache: VerificationCache? = nil
+    ) -> Tally {
+        var tally = Tally()
+        var valid: [ApprovalCheck.Valid] = []
+        // The same record re-committed (or re-listed) counts once: dedupe by
+        // (key, record digest), never by commit id, which extra headers change.
+        var seen = Set<[UInt8]>()
+        for evidence in approvals {
+            switch ApprovalCheck.check(
+                evidence, intent: intent, intentDigest: intentDigest, tier: tier, governance: governance, now: now,
+                cache: cache)
+            {
+            case .discarded(let discarded):
+                tally.discarded.append(discarded)
+            case .valid(let record):
+                switch record.record.decision {
+                case .deny:
+                    tally.denials.append(record)
+                case .approve:
+                    let identity = record.key.blob + Array(record.recordDigest.hex.utf8)
+                    guard seen.insert(identity).inserted else { continue }
+                    valid.append(record)
+                }
+            }
+        }
+        tally.denials.sort { ($0.record.approver, $0.evidence.path) < ($1.record.approver, $1.evidence.path) }
+        valid.sort { ($0.record.approver, $0.evidence.path) < ($1.record.approver, $1.evidence.path) }
+
+        let chosen = Set(
+            DistinctSignerMatching.match(valid.map { .init(principal: $0.record.approver, key: $0.key.blob) }))
+        let countedPrincipals = Set(chosen.map { valid[$0].record.approver })
+        for (index, record) in valid.enumerated() {
+            if chosen.contains(index) {
+                tally.counted.append(
+                    CountedApproval(
+                        approver: record.record.approver, commit: record.evidence.commit,
+                        recordDigest: record.recordDigest))
+            } else if !countedPrincipals.contains(record.record.approver) {
+                // A valid record that adds nothing: its key already counts for another principal.
+                tally.discarded.append(
+                    DiscardedRecord(
+                        kind: .approval, path: record.evidence.path, commit: record.evidence.commit,
+                        principal: record.record.approver, reason: .notApproved,
+                        detail: "signed with key \(record.key.fingerprint), which already counts for another principal")
+                )
+            }
+        }
+        return tally
+    }
+}

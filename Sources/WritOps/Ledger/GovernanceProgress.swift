@@ -1,0 +1,144 @@
+import Foundation
+import WritCore
+
+/// `writ governance status`: the trusted governance state, and how far a
+/// pending change has got toward its two quorums (SPEC §5).
+///
+/// The pending change is the governance head when its files are not the
+/// trusted state, or the tip of a proposal branch when one is named. Both
+/// quorums are counted by `GovernanceTrust.quorum`, the rule the trust walk
+/// itself applies, over the records in that commit's own tree, and a
+/// change whose `[governance] version` is not the trusted one + 1 is shown
+/// as never adoptable, as the walk treats it.
+public struct GovernanceProgress: Sendable {
+    /// One quorum's count.
+    public struct Quorum: Sendable {
+        /// `trusted` (the policy in force) or `new` (the proposed one).
+        public let policy: String
+        public let required: Int
+        public let met: Bool
+        /// The principals counted, sorted.
+        public let counted: [Principal]
+        /// Principals of that policy's `[governance] roles` not counted yet, sorted.
+        public let missing: [Principal]
+    }
+
+    /// A change waiting for its quorums.
+    public struct Pending: Sendable {
+        public let commit: ObjectID
+        /// The branch named, nil for the governance head.
+        public let branch: String?
+        /// Nil when the commit lacks one of the two files.
+        public let digest: ContentDigest?
+        /// The digest every record must name in `replaces`: the trusted state's.
+        public let replaces: ContentDigest
+        /// Why the change cannot be judged (files missing or malformed), nil when it can.
+        public let malformed: String?
+        /// The change's `[governance] version`; nil when malformed.
+        public let version: Int?
+        /// Why the change can never be adopted whatever records it holds:
+        /// its version is not the trusted one + 1 (SPEC §5). Nil when it is.
+        public let versionProblem: String?
+        /// The trusted policy's quorum, then the new policy's; empty when malformed.
+        public let quorums: [Quorum]
+        /// Records that count in neither or only one quorum, with the reason
+        /// each quorum discards them (one entry per distinct path and reason).
+        public let discarded: [DiscardedRecord]
+
+        /// Whether merging this commit (or its being the head) adopts it.
+        public var adoptable: Bool { malformed == nil && versionProblem == nil && quorums.allSatisfy(\.met) }
+    }
+
+    /// The state trusted at the governance head (the previous one while the head is pending).
+    public let trusted: GovernanceState
+    public let head: ObjectID
+    /// Whether the head's own files are trusted.
+    public let headTrusted: Bool
+    /// `policy_unapproved` while the head is not trusted.
+    public let reason: ReasonCode?
+    public let detail: String
+    public let pending: Pending?
+
+    /// Evaluates governance from `trustRoot` at `now`; with `branch`, the
+    /// pending change is that branch's tip (a local branch, or else
+    /// `origin/<branch>`).
+    ///
+    /// Throws the contract errors of the trust walk (`trust_root_missing`,
+    /// `history_rewritten`, `policy_malformed` at the root).
+    public static func evaluate(ops: OpsRepo, trustRoot: ObjectID, branch: String? = nil, now: Date) throws
+        -> GovernanceProgress
+    {
+        let timeline = try GovernanceTimeline(ops: ops, trustRoot: trustRoot, now: now, requireTrustedHead: false)
+        let verdict = timeline.verdict
+        let trusted = timeline.head.trusted
+        var candidate: (commit: ObjectID, branch: String?)?
+        if let branch {
+            let tip =
+                try ops.repository.resolve(OpsRepo.refName(branch))
+                ?? ops.repository.resolve("refs/remotes/origin/" + branch)
+            guard let tip else {
+                throw RuntimeError(
+                    "no branch '\(branch)' (nor origin/\(branch)) in the ops repo", fix: "--branch or fetch it first")
+            }
+            candidate = (tip, branch)
+        } else if !timeline.head.headTrusted {
+            candidate = (timeline.head.commit, nil)
+        }
+        let pending = try candidate.map {
+            try Self.pending(ops: ops, commit: $0.commit, branch: $0.branch, trusted: trusted, now: now)
+        }
+        return GovernanceProgress(
+            trusted: trusted, head: timeline.head.commit, headTrusted: timeline.head.headTrusted,
+            reason: verdict.reason, detail: verdict.detail, pending: pending)
+    }
+
+    package static func pending(ops: OpsRepo, commit: ObjectID, branch: String?, trusted: GovernanceState, now: Date)
+        throws -> Pending
+    {
+        guard let files = try GovernanceWriter(ops: ops).files(at: commit) else {
+            return Pending(
+                commit: commit, branch: branch, digest: nil, replaces: trusted.digest,
+                malformed: "commit \(commit.hex) lacks policy.toml or allowed_signers", version: nil,
+                versionProblem: nil, quorums: [], discarded: [])
+        }
+        let digest = GovernanceDigest.compute(policy: files.policy, allowedSigners: files.signers)
+        let candidate: GovernanceState
+        do {
+            candidate = try GovernanceState(commit: commit, policyBytes: files.policy, signersBytes: files.signers)
+        } catch let error as WritError {
+            return Pending(
+                commit: commit, branch: branch, digest: digest, replaces: trusted.digest,
+                malformed: "\(error.reason.rawValue): \(error.detail)", version: nil, versionProblem: nil, quorums: [],
+                discarded: [])
+        }
+        if candidate.sameFiles(as: trusted) {
+            return Pending(
+                commit: commit, branch: branch, digest: digest, replaces: trusted.digest,
+                malformed: "commit \(commit.hex) holds the trusted state itself: there is no change", version: nil,
+                versionProblem: nil, quorums: [], discarded: [])
+        }
+        let records = try GovernanceReader(ops: ops).records(in: commit, for: digest)
+        var quorums: [Quorum] = []
+        var discarded: [DiscardedRecord] = []
+        for (name, state) in [("trusted", trusted), ("new", candidate)] {
+            let count = GovernanceTrust.quorum(
+                for: digest, replacing: trusted.digest, records: records, under: state, now: now,
+                cache: ops.verificationCache)
+            let governors = Set(
+                state.policy.governance.roles.flatMap { state.policy.roles[$0] ?? [] })
+            quorums.append(
+                Quorum(
+                    policy: name, required: state.policy.governance.approvals, met: count.met, counted: count.counted,
+                    missing: governors.subtracting(count.counted).sorted()))
+            for record in count.discarded
+            where !discarded.contains(where: { $0.path == record.path && $0.reason == record.reason }) {
+                discarded.append(record)
+            }
+        }
+        return Pending(
+            commit: commit, branch: branch, digest: digest, replaces: trusted.digest, malformed: nil,
+            version: candidate.policy.governanceVersion,
+            versionProblem: GovernanceTrust.versionProblem(candidate, after: trusted), quorums: quorums,
+            discarded: discarded.sorted { ($0.path, $0.reason.rawValue) < ($1.path, $1.reason.rawValue) })
+    }
+}

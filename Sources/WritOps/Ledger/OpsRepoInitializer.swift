@@ -1,0 +1,121 @@
+import Foundation
+import WritCore
+import WritGit
+
+/// Creates a new ops repository: a governance branch holding a commented
+/// `policy.toml` and an empty `allowed_signers`, and an empty ledger branch.
+///
+/// Nothing is written through a work tree: both branches are built as
+/// objects and their refs are created with compare-and-swap ("must not
+/// exist"), so running `writ init` twice on the same repository fails
+/// instead of silently moving a branch.
+public struct OpsRepoInitializer: Sendable {
+    package var governanceRef: String
+    package var ledgerRef: String
+    package var author: GitIdentity
+    /// The policy and signers to start from; nil for the commented, inert
+    /// template. Both are validated before anything is written.
+    public var policy: Data?
+    public var allowedSigners: Data?
+
+    public init(
+        governanceRef: String = OpsRepoDefaults.governanceRef,
+        ledgerRef: String = OpsRepoDefaults.ledgerRef,
+        author: GitIdentity = GitIdentity(name: "writ", email: "writ@localhost", date: Date())
+    ) {
+        self.governanceRef = governanceRef
+        self.ledgerRef = ledgerRef
+        self.author = author
+    }
+
+    /// The result of `writ init`: the commit to pin as `trust_root`.
+    public struct Result: Sendable, Hashable {
+        public let trustRoot: ObjectID
+        public let ledgerRoot: ObjectID
+    }
+
+    /// Whether the `[governance]` quorum of the policy and signers this
+    /// initializer would write can ever be met (``GovernanceReach``);
+    /// `writ init` refuses to pin a state whose governance could never change.
+    public func governanceReach(now: Date) throws -> GovernanceReach.Answer {
+        try GovernanceReach.evaluate(
+            policy: policy ?? Data(PolicyTemplate.text.utf8),
+            signers: allowedSigners ?? Data(PolicyTemplate.allowedSignersHeader.utf8), now: now)
+    }
+
+    /// Initialises `path` (creating the repository when it does not exist)
+    /// and returns the trust root.
+    public func initialize(at path: String, bare: Bool) throws -> Result {
+        let repository: Repository
+        if FileManager.default.fileExists(atPath: path),
+            let existing = try? Repository.open(at: path)
+        {
+            repository = existing
+        } else {
+            repository = try Repository.create(at: path, bare: bare)
+        }
+        return try initialize(repository)
+    }
+
+    /// Writes both branches into an existing repository that has neither.
+    package func initialize(_ repository: Repository) throws -> Result {
+        for ref in [governanceRef, ledgerRef] where try repository.resolve(ref) != nil {
+            throw OpsRepoError.alreadyInitialized(branch: ref)
+        }
+        var policyBytes = policy ?? Data(PolicyTemplate.text.utf8)
+        let signersBytes = allowedSigners ?? Data(PolicyTemplate.allowedSignersHeader.utf8)
+        // The trust root must be a state the dispatcher can trust: refuse to
+        // pin a policy or signers file that does not parse.
+        // A repository starts at [governance] version 1 (SPEC §5); a version
+        // the policy states is kept.
+        if try Policy.parse(policyBytes).governanceVersion == 0 {
+            policyBytes = try PolicyVersion.setting(1, in: policyBytes)
+        }
+        guard let signersText = String(data: signersBytes, encoding: .utf8) else {
+            throw WritError(.policyMalformed, "allowed_signers is not valid UTF-8")
+        }
+        do {
+            _ = try AllowedSigners(parsing: signersText)
+        } catch {
+            throw error.writError
+        }
+        let governanceTree = try repository.insert(
+            [GovernancePath.policy.path: policyBytes, GovernancePath.allowedSigners.path: signersBytes],
+            into: nil)
+        let governance = try repository.createCommit(
+            tree: governanceTree, parents: [], author: author, committer: author,
+            message: "writ: initialise governance\n")
+        let emptyTree = try repository.insert([:], into: nil)
+        let ledger = try repository.createCommit(
+            tree: emptyTree, parents: [], author: author, committer: author,
+            message: "writ: initialise ledger\n")
+        try repository.updateRef(governanceRef, to: governance, expecting: nil, message: "writ init")
+        try repository.updateRef(ledgerRef, to: ledger, expecting: nil, message: "writ init")
+        if repository.isBare {
+            // `git clone` checks out what HEAD names: the governance branch,
+            // not an unborn default branch. A work tree keeps its HEAD, or
+            // its index would disagree with the branch it names.
+            try repository.setSymbolicHead(OpsRepo.refName(governanceRef))
+        }
+        return Result(trustRoot: governance, ledgerRoot: ledger)
+    }
+}
+
+/// Branch names an ops repository uses unless configured otherwise (SPEC §1).
+public enum OpsRepoDefaults {
+    public static let governanceRef = "main"
+    public static let ledgerRef = "writ/ledger"
+}
+
+/// Refusals of `writ init` that are about how it was called, not about a
+/// record: they exit with the usage code.
+public enum OpsRepoError: Error, Sendable, Hashable, CustomStringConvertible {
+    case alreadyInitialized(branch: String)
+
+    public var description: String {
+        switch self {
+        case .alreadyInitialized(let branch):
+            "branch '\(branch)' already exists; writ init only creates new ops repos"
+        }
+    }
+}

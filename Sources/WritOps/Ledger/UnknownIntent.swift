@@ -1,0 +1,37 @@
+import WritCore
+/// An intent id that names no intent on the ledger branch: the command line
+/// named nothing, so `writ` treats it as a usage error (exit 2, no reason
+/// code; docs/reasons.md). It is not `intent_malformed`, which judges an
+/// intent that exists. The nearest id on the ledger is offered.
+public struct UnknownIntent: Error, Sendable, Equatable, CustomStringConvertible {
+    public let id: IntentID
+    /// The ledger branch that was read.
+    public let ledgerRef: String
+    /// The nearest existing id, when one is close enough to be a typo (or
+    /// the only one the typed text starts).
+    public let suggestion: IntentID?
+
+    public var description: String {
+        "no intent \(id) on the ledger branch \(ledgerRef)"
+            + (suggestion.map { "; did you mean \"\($0)\"?" } ?? "; run git fetch if it was proposed elsewhere")
+    }
+}
+
+extension OpsRepo {
+    /// Whether the ledger branch's tip holds the intent file of `id`
+    /// (whatever it holds); false when it does not or cannot be read.
+    public func holdsIntent(_ id: IntentID) -> Bool {
+        guard let head = try? ledgerHead() else { return false }
+        return ((try? blob(LedgerPath.intent(id).path, in: head)) ?? nil) != nil
+    }
+
+    /// The refusal for `id` when the ledger does not hold it, with the
+    /// nearest id the ledger (local or remote-tracking) does hold.
+    public func unknownIntent(_ id: IntentID) -> UnknownIntent {
+        let known = ((try? intentIDs(remotes: remote.map { [$0] } ?? ["origin"])) ?? []).map(\.rawValue)
+        let typed = id.rawValue
+        let prefixed = known.filter { $0.hasPrefix(typed) }
+        let nearest = DidYouMean.closest(to: typed, among: known) ?? (prefixed.count == 1 ? prefixed.first : nil)
+        return UnknownIntent(id: id, ledgerRef: ledgerRef, suggestion: nearest.flatMap { IntentID($0) })
+    }
+}
