@@ -23,7 +23,7 @@ final class FetchQuarantine {
     /// A quarantine folder in `main`'s object folder, named by this
     /// process and removed by `remove()` (or, after a crash, by the next
     /// fetch once this process is gone).
-    init(for main: Repository) throws {
+    package init(for main: Repository) throws {
         let objects = try main.objectsDirectory()
         packDirectory = objects + "pack"
         Self.removeAbandoned(in: objects)

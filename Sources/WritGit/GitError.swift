@@ -4,8 +4,10 @@ internal import Clibgit2
 /// the C function that returned it.
 public struct GitError: Error, Sendable, Hashable, CustomStringConvertible {
     /// A libgit2 `git_error_code` value (negative).
-    struct Code: RawRepresentable, Sendable, Hashable {
+    package struct Code: RawRepresentable, Sendable, Hashable {
         package let rawValue: Int32
+
+        package init(rawValue: Int32) { self.rawValue = rawValue }
 
         static let generic = Code(rawValue: GIT_ERROR.rawValue)
         package static let notFound = Code(rawValue: GIT_ENOTFOUND.rawValue)

@@ -6,12 +6,12 @@ internal import Clibgit2
 /// It keeps its repository alive, since libgit2 objects must not outlive
 /// the repository they came from. Not `Sendable`: libgit2 objects are used
 /// from one thread at a time.
-final class GitHandle {
+package final class GitHandle {
     package let raw: OpaquePointer
     private let release: (OpaquePointer?) -> Void
     private let repository: Repository?
 
-    init(_ raw: OpaquePointer, repository: Repository?, release: @escaping (OpaquePointer?) -> Void) {
+    package init(_ raw: OpaquePointer, repository: Repository?, release: @escaping (OpaquePointer?) -> Void) {
         self.raw = raw
         self.repository = repository
         self.release = release

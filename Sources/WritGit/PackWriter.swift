@@ -47,7 +47,7 @@ final class PackWriter {
     /// A pack of exactly `count` objects (the count leads the pack), begun
     /// in a temporary file in `directory` (the repository's
     /// `objects/pack`); `finish()` places it and returns its name.
-    init(count: Int, in directory: String) throws {
+    package init(count: Int, in directory: String) throws {
         var template = Array((directory + "/tmp_pack_writ_XXXXXX").utf8CString)
         let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard descriptor >= 0 else {

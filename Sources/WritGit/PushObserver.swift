@@ -23,7 +23,7 @@ final class PushObserver {
     /// Each status the server reported, in order; a nil message is success.
     private(set) var statuses: [(reference: String, message: String?)] = []
 
-    init(reference: String, expected: ObjectID?) {
+    package init(reference: String, expected: ObjectID?) {
         self.reference = reference
         self.expected = expected ?? ObjectID(git_oid())
     }

@@ -23,7 +23,7 @@ final class RemoteCallbacks {
     private var offeredKey = false
     private var offeredToken = false
 
-    init(access: RemoteAccess, endpoint: RemoteEndpoint) {
+    package init(access: RemoteAccess, endpoint: RemoteEndpoint) {
         self.access = access
         self.endpoint = endpoint
     }

@@ -83,7 +83,7 @@ private final class SignatureHandle {
     package let pointer: UnsafePointer<git_signature>
     private let owned: UnsafeMutablePointer<git_signature>
 
-    init(_ identity: GitIdentity) throws(GitError) {
+    package init(_ identity: GitIdentity) throws(GitError) {
         var out: UnsafeMutablePointer<git_signature>?
         let seconds = git_time_t(identity.date.timeIntervalSince1970.rounded(.down))
         try check(

@@ -14,7 +14,7 @@ package final class RepositoryWorkers: @unchecked Sendable {
     private let base: Repository
     private var opened: [Repository] = []
 
-    init(_ base: Repository) { self.base = base }
+    package init(_ base: Repository) { self.base = base }
 
     /// `items` mapped by `body` on every core, results in the items' order;
     /// fewer than `minimumPerWorker` items per worker run on the calling

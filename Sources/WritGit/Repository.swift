@@ -26,7 +26,7 @@ public final class Repository {
 
     /// A handle that owns `raw`, a repository made around an object
     /// database of its own (`ObjectStage`).
-    convenience init(wrapping raw: OpaquePointer) {
+    package convenience init(wrapping raw: OpaquePointer) {
         self.init(raw: raw)
     }
 

@@ -3,7 +3,7 @@ import WritCore
 
 /// Reading tree entries out of libgit2.
 extension TreeEntry {
-    init?(_ entry: OpaquePointer) {
+    package init?(_ entry: OpaquePointer) {
         guard let name = git_tree_entry_name(entry), let id = git_tree_entry_id(entry) else { return nil }
         let mode = git_tree_entry_filemode(entry).rawValue
         guard let kind = Self.kind(forMode: mode) else { return nil }

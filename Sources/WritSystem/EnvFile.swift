@@ -79,7 +79,7 @@ package enum EnvFile {
 
 /// A malformed env-file line. It carries the line number only: the line's
 /// text may hold a secret, so it is never repeated.
-struct EnvFileError: Error, Sendable, Equatable, CustomStringConvertible {
+package struct EnvFileError: Error, Sendable, Equatable, CustomStringConvertible {
     /// 1-based line number.
     package let line: Int
     /// What is wrong, without the line's content.
@@ -89,7 +89,7 @@ struct EnvFileError: Error, Sendable, Equatable, CustomStringConvertible {
 }
 
 /// Why an env file could not be used; says nothing of its contents.
-enum EnvFileLoadError: Error, Sendable, Equatable, CustomStringConvertible {
+package enum EnvFileLoadError: Error, Sendable, Equatable, CustomStringConvertible {
     case unreadable(path: String)
     case notUTF8(path: String)
     case malformed(path: String, EnvFileError)

@@ -35,7 +35,7 @@ private final class ResultSlots<Mapped>: @unchecked Sendable {
     private let count: Int
     private let slots: UnsafeMutablePointer<Result<[Mapped], any Error>?>
 
-    init(count: Int) {
+    package init(count: Int) {
         self.count = count
         slots = .allocate(capacity: count)
         slots.initialize(repeating: nil, count: count)

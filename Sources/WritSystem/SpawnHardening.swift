@@ -14,7 +14,7 @@ import Foundation
 /// that: a timeout and output capture of their own.
 package enum SpawnHardening {
     /// Where the child runs, as to process groups and the terminal.
-    enum Group {
+    package enum Group {
         /// A new process group led by the child, in the caller's session:
         /// a timeout kills the whole group.
         case ownGroup
@@ -83,12 +83,12 @@ package enum SpawnHardening {
 /// 2.34 and later; a nil entry is handled by its caller.
 package enum GlibcExtensions {
     typealias Pipe2 = @convention(c) (UnsafeMutablePointer<Int32>, Int32) -> Int32
-    typealias AddChdir =
+    package typealias AddChdir =
         @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32
     typealias AddCloseFrom =
         @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
 
-    typealias PidfdOpen = @convention(c) (pid_t, UInt32) -> Int32
+    package typealias PidfdOpen = @convention(c) (pid_t, UInt32) -> Int32
 
     static let pipe2: Pipe2? = symbol("pipe2")
     /// glibc 2.36 and later; Linux 5.3 and later (else it returns -1).

@@ -1,9 +1,9 @@
 import Foundation
 
 /// The per-record checks of SPEC §4.3–4.4, shared by approvals and denials.
-enum ApprovalCheck {
+package enum ApprovalCheck {
     /// A record that passed every check.
-    struct Valid {
+    package struct Valid {
         package let evidence: ApprovalEvidence
         package let record: ApprovalRecord
         package let key: SSHPublicKey
@@ -97,7 +97,7 @@ enum ApprovalCheck {
 extension Timestamp {
     /// `date` as a timestamp, keeping its fraction, so that comparisons
     /// against `now` are exact rather than truncated to the second.
-    init(secondsSinceEpochOf date: Date) {
+    package init(secondsSinceEpochOf date: Date) {
         let interval = date.timeIntervalSince1970
         let seconds = interval.rounded(.down)
         let nanos = Int32(max(0, min(999_999_999, ((interval - seconds) * 1e9).rounded(.down))))

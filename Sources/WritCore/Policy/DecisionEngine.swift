@@ -144,7 +144,7 @@ public enum DecisionEngine {
     }
 
     /// Every approval and denial, checked, with the approvals counted.
-    struct Tally {
+    package struct Tally {
         package var counted: [CountedApproval] = []
         package var denials: [ApprovalCheck.Valid] = []
         package var discarded: [DiscardedRecord] = []

@@ -22,7 +22,7 @@ package enum EventAuthority {
     }
 
     /// The outcome of replaying an intent's events.
-    struct Replay {
+    package struct Replay {
         /// The settled state, or nil when the intent is open (never claimed,
         /// or re-opened by `resolved(retry)`).
         package var state: IntentState?

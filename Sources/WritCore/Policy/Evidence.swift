@@ -8,6 +8,11 @@ package struct IntentEvidence: Sendable, Equatable {
     package let bytes: Data
     /// The `.toml.sig` next to it, nil when absent.
     package let signature: Data?
+    package init(path: String, bytes: Data, signature: Data?) {
+        self.path = path
+        self.bytes = bytes
+        self.signature = signature
+    }
 }
 
 /// One version of an approval or denial record on the governance branch's
@@ -20,6 +25,12 @@ package struct ApprovalEvidence: Sendable, Equatable {
     package let signature: Data?
     /// The first-parent governance commit that introduced this record version.
     package let commit: ObjectID
+    package init(path: String, bytes: Data, signature: Data?, commit: ObjectID) {
+        self.path = path
+        self.bytes = bytes
+        self.signature = signature
+        self.commit = commit
+    }
 }
 
 /// One audit event file on the ledger, with who signed the commit that added it.
@@ -40,7 +51,7 @@ public struct EventEvidence: Sendable, Equatable {
     /// the deciding policy.
     public let counts: Bool?
 
-    init(path: String, bytes: Data, commit: ObjectID, signers: Set<Principal>, counts: Bool? = nil) {
+    package init(path: String, bytes: Data, commit: ObjectID, signers: Set<Principal>, counts: Bool? = nil) {
         self.path = path
         self.bytes = bytes
         self.commit = commit

@@ -23,7 +23,7 @@ public struct GovernanceState: Sendable, Equatable {
 
     /// Parses both files; either one malformed (or `allowed_signers` not
     /// UTF-8) ⇒ `WritError(.policyMalformed, ...)`.
-    init(commit: ObjectID, policyBytes: Data, signersBytes: Data) throws {
+    package init(commit: ObjectID, policyBytes: Data, signersBytes: Data) throws {
         let policy = try Policy.parse(policyBytes)
         guard signersBytes.count <= Self.maximumSignersSize else {
             throw WritError(

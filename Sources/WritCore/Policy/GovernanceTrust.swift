@@ -5,6 +5,11 @@ package struct GovernanceCommit: Sendable, Equatable {
     package let commit: ObjectID
     package let policyBytes: Data?
     package let signersBytes: Data?
+    package init(commit: ObjectID, policyBytes: Data?, signersBytes: Data?) {
+        self.commit = commit
+        self.policyBytes = policyBytes
+        self.signersBytes = signersBytes
+    }
 }
 
 /// A governance record with its signatures, as read from one commit's tree.
@@ -18,7 +23,7 @@ package struct GovernanceRecordEvidence: Sendable, Equatable {
     /// approver's new key, when the change rotates it), nil when absent.
     package let nextSignature: Data?
 
-    init(path: String, bytes: Data, signature: Data?, nextSignature: Data? = nil) {
+    package init(path: String, bytes: Data, signature: Data?, nextSignature: Data? = nil) {
         self.path = path
         self.bytes = bytes
         self.signature = signature
@@ -35,6 +40,12 @@ package struct GovernanceVerdict: Sendable {
     package let detail: String
     /// The commits whose state became trusted, oldest first.
     package let adopted: [ObjectID]
+    package init(trusted: GovernanceState?, reason: ReasonCode?, detail: String, adopted: [ObjectID]) {
+        self.trusted = trusted
+        self.reason = reason
+        self.detail = detail
+        self.adopted = adopted
+    }
 }
 
 /// Governance trust (SPEC §5): which `policy.toml` and `allowed_signers`

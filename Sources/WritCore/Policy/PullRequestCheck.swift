@@ -50,7 +50,7 @@ public enum PullRequestCheck {
         /// A deterministic denial: closing the pull request is recommended.
         let closes: Bool
 
-        init(reason: ReasonCode, path: String, message: String, closes: Bool, actor: String? = nil) {
+        package init(reason: ReasonCode, path: String, message: String, closes: Bool, actor: String? = nil) {
             self.reason = reason
             self.path = path
             self.message = message
@@ -107,6 +107,11 @@ public enum PullRequestCheck {
         package let kind: TreeChange.Kind
         /// The head's entry kind (nil when removed).
         package let entryKind: TreeEntry.Kind?
+        package init(path: String, kind: TreeChange.Kind, entryKind: TreeEntry.Kind?) {
+            self.path = path
+            self.kind = kind
+            self.entryKind = entryKind
+        }
     }
 
     /// What the head holds at a path, as the judge reads it: a non-file
@@ -120,7 +125,7 @@ public enum PullRequestCheck {
     }
 
     /// What the ledger says of the intent a `request.toml` names.
-    enum LedgerIntent: Sendable, Hashable {
+    package enum LedgerIntent: Sendable, Hashable {
         /// No ledger branch to read (a check run without it): not judged.
         case unreadable
         /// The ledger is readable and holds no file for the intent.
@@ -161,6 +166,12 @@ public enum PullRequestCheck {
         /// The pull request has more commits than check-pr walks, so a
         /// given commits list cannot be checked against them.
         package var tooManyCommits = false
+
+        package init(mergeBases: Int = 1, unlistedCommits: [String] = [], tooManyCommits: Bool = false) {
+            self.mergeBases = mergeBases
+            self.unlistedCommits = unlistedCommits
+            self.tooManyCommits = tooManyCommits
+        }
     }
 
     /// Judges `changes` under the base's `governance` for every actor the
@@ -500,7 +511,7 @@ public enum PullRequestCheck {
         case joinRequest(login: String)
         case other
 
-        init(_ path: String) {
+        package init(_ path: String) {
             let parts = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
             if path == GovernancePath.policy.path || path == GovernancePath.allowedSigners.path {
                 self = .governanceFile

@@ -24,7 +24,7 @@ public struct Verdict: Sendable, Equatable {
     /// (`EventAuthority.counting`); whatever acts on events reads these.
     public let events: [CountingEvent]
 
-    init(
+    package init(
         state: IntentState, reason: ReasonCode?, detail: String, intent: Intent?, intentDigest: ContentDigest,
         tier: Tier?,
         approvalsCounted: Int, approvalsRequired: Int, counted: [CountedApproval], discarded: [DiscardedRecord],

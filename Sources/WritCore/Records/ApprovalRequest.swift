@@ -22,7 +22,7 @@ public struct ApprovalRequest: Sendable, Equatable {
     let intentTOML: String
 
     /// Builds a request, checking the same rules as parsing (`approval_malformed`).
-    init(
+    package init(
         intent: IntentID, kind: String, tier: Tier, proposer: Principal, summary: String, createdAt: Timestamp,
         approvalsRequired: Int, roles: [String], intentTOML: String
     ) throws {
@@ -52,7 +52,7 @@ public struct ApprovalRequest: Sendable, Equatable {
     }
 
     /// The request for `intent`, whose file bytes are `intentBytes`, under `policy`.
-    init(for intent: Intent, intentBytes: some Collection<UInt8>, policy: Policy, createdAt: Timestamp) throws {
+    package init(for intent: Intent, intentBytes: some Collection<UInt8>, policy: Policy, createdAt: Timestamp) throws {
         guard let text = String(validating: Array(intentBytes), as: UTF8.self) else {
             throw WritError(.approvalMalformed, "approval request: the intent is not valid UTF-8")
         }

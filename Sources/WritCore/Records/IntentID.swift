@@ -37,7 +37,7 @@ public struct IntentID: Sendable, Hashable, Comparable, CustomStringConvertible,
     }
 
     /// An id whose bytes `isValid(bytes:)` already accepted.
-    init(validated text: String) {
+    package init(validated text: String) {
         rawValue = text
     }
 
@@ -80,7 +80,7 @@ extension UInt8 {
 extension DefaultStringInterpolation {
     /// Interpolates a user-supplied string in quotes with control characters
     /// escaped, so error details stay on one line and show what was read.
-    mutating func appendInterpolation(quoted text: String) {
+    package mutating func appendInterpolation(quoted text: String) {
         var out = "\""
         for scalar in text.unicodeScalars.prefix(120) {
             switch scalar {

@@ -47,7 +47,7 @@ public enum LedgerPath: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Parses `path`; nil when it is not exactly a ledger path.
-    init?(_ path: String) {
+    package init?(_ path: String) {
         guard case .success(let parsed) = LedgerPath.diagnose(path) else { return nil }
         self = parsed
     }
@@ -183,5 +183,5 @@ public enum LedgerPath: Sendable, Hashable, CustomStringConvertible {
 /// the caller, which knows which reason code applies.
 struct PathProblem: Error, Sendable {
     package let message: String
-    init(_ message: String) { self.message = message }
+    package init(_ message: String) { self.message = message }
 }

@@ -22,7 +22,7 @@ public struct Policy: Sendable, Equatable {
     }
 
     /// A `[members]` entry: a forge login's principal, or blocked.
-    enum Member: Sendable, Equatable {
+    package enum Member: Sendable, Equatable {
         case principal(Principal)
         case blocked
     }
@@ -52,7 +52,7 @@ public struct Policy: Sendable, Equatable {
     static let blockedMarker = "blocked"
 
     /// Builds a policy, checking the same invariants as parsing.
-    init(
+    package init(
         kinds: [String: Tier] = [:], tiers: [Tier: Rule], roles: [String: [Principal]], proposerRoles: [String] = [],
         gateRoles: [String] = [], governance: Rule, governanceVersion: Int = 0, members: [String: Member] = [:]
     ) throws {

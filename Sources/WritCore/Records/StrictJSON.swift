@@ -25,7 +25,7 @@ enum StrictJSON {
         package let bytes: [UInt8]
         package var index = 0
 
-        init(bytes: [UInt8]) { self.bytes = bytes }
+        package init(bytes: [UInt8]) { self.bytes = bytes }
 
         var peek: UInt8? { index < bytes.count ? bytes[index] : nil }
 

@@ -99,7 +99,7 @@ private struct TableBuilder {
     var childArrays: [Int: [Int]] = [:]
     package var index: [TOMLExactKey: Int]?
 
-    init(_ origin: TableOrigin) {
+    package init(_ origin: TableOrigin) {
         self.origin = origin
     }
 
@@ -223,7 +223,7 @@ private struct TOMLReader {
     var keyParts: [KeyPart] = []
     var keyCount = 0
 
-    init(_ bytes: UnsafeBufferPointer<UInt8>) {
+    package init(_ bytes: UnsafeBufferPointer<UInt8>) {
         self.bytes = bytes
         self.end = bytes.count
         tables = [TableBuilder(.root)]

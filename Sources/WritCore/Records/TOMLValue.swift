@@ -3,7 +3,7 @@
 /// Dates and times keep their source text exactly as written (writ never
 /// computes with them, it only names them in errors); the parser has already
 /// checked that they are well-formed and that every field is in range.
-enum TOMLValue: Sendable, Equatable {
+package enum TOMLValue: Sendable, Equatable {
     case string(String)
     /// A 64-bit integer: a literal outside `Int64` is a parse error, never a wrapped value.
     case integer(Int)
@@ -43,7 +43,7 @@ enum TOMLValue: Sendable, Equatable {
 /// Keys are compared by their Unicode scalars, as TOML compares them, not by
 /// Swift's `String` equality, which would treat canonically equivalent
 /// spellings ("é" precomposed and "e" + U+0301) as one key.
-struct TOMLTable: Sendable, Equatable {
+package struct TOMLTable: Sendable, Equatable {
     /// One key with its value. The key's fingerprint is kept beside it so
     /// that a look-up compares integers, not strings; one array of entries
     /// costs a table one allocation where parallel arrays would cost three.
@@ -52,13 +52,13 @@ struct TOMLTable: Sendable, Equatable {
         package let fingerprint: UInt64
         package var value: TOMLValue
 
-        init(key: String, fingerprint: UInt64, value: TOMLValue) {
+        package init(key: String, fingerprint: UInt64, value: TOMLValue) {
             self.key = key
             self.fingerprint = fingerprint
             self.value = value
         }
 
-        init(key: String, value: TOMLValue) {
+        package init(key: String, value: TOMLValue) {
             self.init(key: key, fingerprint: TOMLExactKey.fingerprint(of: key), value: value)
         }
     }
@@ -72,12 +72,12 @@ struct TOMLTable: Sendable, Equatable {
     /// Tables up to this many keys are searched linearly, larger ones through an index.
     static let linearSearchLimit = 16
 
-    init() {
+    package init() {
         self.init(storage: [], index: nil)
     }
 
     /// A table of `entries` in order; a repeated key keeps its last value at its first position.
-    init(_ entries: [(key: String, value: TOMLValue)]) {
+    package init(_ entries: [(key: String, value: TOMLValue)]) {
         var storage: [Entry] = []
         var index: [TOMLExactKey: Int] = [:]
         for (key, value) in entries {
@@ -92,7 +92,7 @@ struct TOMLTable: Sendable, Equatable {
     }
 
     /// The parser's constructor: `index`, when given, maps every key to its position in `storage`.
-    init(storage: [Entry], index: [TOMLExactKey: Int]?) {
+    package init(storage: [Entry], index: [TOMLExactKey: Int]?) {
         self.storage = storage
         self.index = index
     }
@@ -107,7 +107,7 @@ struct TOMLTable: Sendable, Equatable {
         storage.map { (key: $0.key, value: $0.value) }
     }
 
-    subscript(key: String) -> TOMLValue? {
+    package subscript(key: String) -> TOMLValue? {
         if let index {
             return index[TOMLExactKey(key)].map { storage[$0].value }
         }
@@ -119,7 +119,7 @@ struct TOMLTable: Sendable, Equatable {
     }
 
     /// Equal when the keys are the same, in the same order, with equal values.
-    static func == (lhs: TOMLTable, rhs: TOMLTable) -> Bool {
+    package static func == (lhs: TOMLTable, rhs: TOMLTable) -> Bool {
         lhs.storage.count == rhs.storage.count
             && zip(lhs.storage, rhs.storage).allSatisfy {
                 $0.fingerprint == $1.fingerprint && TOMLExactKey.same($0.key, $1.key) && $0.value == $1.value
@@ -128,17 +128,17 @@ struct TOMLTable: Sendable, Equatable {
 }
 
 extension TOMLTable: ExpressibleByDictionaryLiteral {
-    init(dictionaryLiteral elements: (String, TOMLValue)...) {
+    package init(dictionaryLiteral elements: (String, TOMLValue)...) {
         self.init(elements.map { (key: $0.0, value: $0.1) })
     }
 }
 
 /// A key that hashes and compares by its UTF-8 bytes, so that two keys are
 /// the same exactly when TOML says they are.
-struct TOMLExactKey: Hashable, Sendable {
+package struct TOMLExactKey: Hashable, Sendable {
     package let text: String
 
-    init(_ text: String) {
+    package init(_ text: String) {
         self.text = text
     }
 
@@ -162,7 +162,7 @@ struct TOMLExactKey: Hashable, Sendable {
         return text.withUTF8 { fingerprint($0) }
     }
 
-    static func == (lhs: TOMLExactKey, rhs: TOMLExactKey) -> Bool {
+    package static func == (lhs: TOMLExactKey, rhs: TOMLExactKey) -> Bool {
         same(lhs.text, rhs.text)
     }
 

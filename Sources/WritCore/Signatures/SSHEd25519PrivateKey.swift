@@ -18,7 +18,7 @@ public struct SSHEd25519PrivateKey: Sendable, CustomStringConvertible, CustomDeb
     /// Parses an `openssh-key-v1` file: one key, cipher and kdf `none`,
     /// matching check integers, an ed25519 key whose private half agrees
     /// with its public half, and the standard padding.
-    init(openSSH text: String) throws(SSHPrivateKeyError) {
+    package init(openSSH text: String) throws(SSHPrivateKeyError) {
         let bytes = Array(text.utf8)
         let begin = Array((Self.armorBegin + "\n").utf8)
         guard bytes.starts(with: begin) else { throw .malformed("missing \"\(Self.armorBegin)\" line") }

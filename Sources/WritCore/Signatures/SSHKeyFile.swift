@@ -72,7 +72,7 @@ package enum SSHKeyFile: Sendable {
 }
 
 /// Why a key file cannot be signed with.
-enum SSHKeyFileError: Error, Sendable, Equatable {
+package enum SSHKeyFileError: Error, Sendable, Equatable {
     case malformed(String)
     case unsupported(String)
 }

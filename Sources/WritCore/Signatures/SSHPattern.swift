@@ -39,7 +39,7 @@ package enum SSHPattern {
     }
 
     /// The verdict of a comma-separated pattern list.
-    enum ListResult: Equatable { case noMatch, match, negated }
+    package enum ListResult: Equatable { case noMatch, match, negated }
 
     /// `match_pattern_list`: a `!`-prefixed pattern that matches denies at
     /// once; otherwise any positive match accepts.

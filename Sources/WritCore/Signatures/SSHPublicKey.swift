@@ -55,7 +55,7 @@ public struct SSHPublicKey: Sendable, Hashable, CustomStringConvertible {
     static let rsaMaximumBits = 16384
 
     /// Parses a public key blob; the whole blob must be consumed.
-    init(blob: [UInt8]) throws(SSHKeyError) {
+    package init(blob: [UInt8]) throws(SSHKeyError) {
         var reader = SSHWireReader(blob)
         do {
             let name = try reader.readText()
@@ -132,7 +132,7 @@ public struct SSHPublicKey: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Wraps a 32-byte ed25519 key the crypto library produced.
-    init(ed25519Raw raw: [UInt8]) {
+    package init(ed25519Raw raw: [UInt8]) {
         var writer = SSHWireWriter()
         writer.writeString(SSHKeyType.ed25519.rawValue)
         writer.writeString(raw)
@@ -144,13 +144,13 @@ public struct SSHPublicKey: Sendable, Hashable, CustomStringConvertible {
     /// Parses an authorized_keys-style line `type base64 [comment]`.
     ///
     /// The type on the line must name the same algorithm as the blob.
-    init(line: String) throws(SSHKeyError) {
+    package init(line: String) throws(SSHKeyError) {
         let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
         guard fields.count >= 2 else { throw .malformed("expected \"type base64 [comment]\"") }
         try self.init(typeName: fields[0], base64: fields[1])
     }
 
-    init(typeName: String, base64: String) throws(SSHKeyError) {
+    package init(typeName: String, base64: String) throws(SSHKeyError) {
         guard SSHKeyType(rawValue: typeName) != nil else { throw .unsupportedKeyType(typeName) }
         guard let blob = SSHBase64.decode(Array(base64.utf8)) else { throw .malformed("key is not valid base64") }
         try self.init(blob: blob)
@@ -201,7 +201,7 @@ public struct SSHPublicKey: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// Why a public key could not be used.
-enum SSHKeyError: Error, Sendable, Equatable, CustomStringConvertible {
+package enum SSHKeyError: Error, Sendable, Equatable, CustomStringConvertible {
     case unsupportedKeyType(String)
     case malformed(String)
 

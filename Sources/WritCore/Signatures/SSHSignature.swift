@@ -37,17 +37,17 @@ package struct SSHSignature: Sendable, Hashable {
     package let blob: [UInt8]
 
     /// Parses the armoured text form.
-    init(armored text: some Collection<UInt8>) throws(SignatureFailure) {
+    package init(armored text: some Collection<UInt8>) throws(SignatureFailure) {
         try self.init(blob: Self.dearmor(text))
     }
 
     /// Parses the armoured text form.
-    init(armored text: String) throws(SignatureFailure) {
+    package init(armored text: String) throws(SignatureFailure) {
         try self.init(armored: Array(text.utf8))
     }
 
     /// Parses a decoded SSHSIG blob.
-    init(blob: [UInt8]) throws(SignatureFailure) {
+    package init(blob: [UInt8]) throws(SignatureFailure) {
         var reader = SSHWireReader(blob)
         do {
             guard try reader.readBytes(Self.magic.count) == Self.magic else {

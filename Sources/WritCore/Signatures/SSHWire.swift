@@ -8,7 +8,7 @@ package struct SSHWireReader: Sendable {
     private let bytes: [UInt8]
     package private(set) var offset: Int
 
-    init(_ bytes: [UInt8]) {
+    package init(_ bytes: [UInt8]) {
         self.bytes = bytes
         self.offset = 0
     }
@@ -67,7 +67,7 @@ package struct SSHWireReader: Sendable {
 }
 
 /// Why a wire-format read failed.
-enum SSHWireError: Error, Sendable, Equatable, CustomStringConvertible {
+package enum SSHWireError: Error, Sendable, Equatable, CustomStringConvertible {
     case truncated
     case trailingBytes(Int)
     case embeddedNUL
@@ -88,6 +88,9 @@ enum SSHWireError: Error, Sendable, Equatable, CustomStringConvertible {
 /// A writer for the SSH wire encoding.
 package struct SSHWireWriter: Sendable {
     package private(set) var bytes: [UInt8] = []
+    package init(bytes: [UInt8] = []) {
+        self.bytes = bytes
+    }
 
     mutating func writeBytes(_ data: some Sequence<UInt8>) {
         bytes.append(contentsOf: data)

@@ -64,7 +64,7 @@ public enum SignatureVerifier {
     }
 
     /// Which allowed_signers lines a valid signature belongs to.
-    struct Signers: Sendable, Hashable {
+    package struct Signers: Sendable, Hashable {
         /// The key that signed.
         package let key: SSHPublicKey
         /// Every line listing the key that permits the namespace at the

@@ -9,7 +9,7 @@ import WritGit
 /// `LedgerWalk` the dispatcher and `writ status` use (docs/audit.md).
 public struct LedgerAudit {
     /// An intent file as first added to the ledger (later changes are violations).
-    struct IntentFile {
+    package struct IntentFile {
         package var bytes: Data
         package var index: Int
         package var signature: Data?

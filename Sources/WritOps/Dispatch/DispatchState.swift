@@ -7,7 +7,7 @@ import WritCore
 /// the tips processed last time (also the reference for rewrite detection),
 /// the last trusted governance commit, the intents still in play, and, per
 /// intent, which commits added its events and approval records.
-struct DispatchState: Codable, Sendable, Equatable {
+package struct DispatchState: Codable, Sendable, Equatable {
     /// The trust root this state was built from; a config pinning another
     /// root starts over.
     package var trustRoot: ObjectID

@@ -1,5 +1,7 @@
 import Foundation
 import WritCore
+import WritGit
+import WritSystem
 
 /// The dispatcher's host config, `dispatcher.toml` (SPEC §6).
 ///
@@ -218,17 +220,5 @@ extension DispatcherConfig {
         // Idempotent by their marker: a claim left in doubt is retried
         // through the adopt flow.
         return ExecutorConfig(kind: kind, command: [], builtin: operation, timeoutSeconds: timeout, idempotent: true)
-    }
-}
-
-/// POSIX-portable environment variable names: `[A-Za-z_][A-Za-z0-9_]*`.
-enum EnvironmentName {
-    static func isValid(_ name: String) -> Bool {
-        guard let first = name.unicodeScalars.first, first.isASCII, first == "_" || first.properties.isAlphabetic else {
-            return false
-        }
-        return name.unicodeScalars.allSatisfy {
-            $0.isASCII && ($0 == "_" || $0.properties.isAlphabetic || ("0"..."9").contains($0))
-        }
     }
 }

@@ -13,17 +13,17 @@ import WritGit
 /// operator's `git pull` on the governance branch) is no rewrite: the view
 /// is taken again from where the two first-parent chains meet, and the
 /// view says which tip fell off (`View.offChain`).
-struct LedgerSync {
+package struct LedgerSync {
     package let ops: OpsRepo
     let store: StateStore
 
     /// The trusted governance and the tips the view now reflects.
-    struct View {
+    package struct View {
         package let trusted: GovernanceState
         package let governanceTip: ObjectID
         let ledgerTip: ObjectID
         /// Intents whose events or approvals changed in this sync.
-        let touched: Set<IntentID>
+        package let touched: Set<IntentID>
         /// Set when the governance tip processed before is no longer on the
         /// head's first-parent chain (SPEC §5, "Non-linear updates").
         var offChain: OffChain? = nil
@@ -32,7 +32,7 @@ struct LedgerSync {
     /// A governance tip this dispatcher processed that a merge (such as
     /// `git pull` on the governance branch) took off the first-parent
     /// chain: the head still descends from it, through a second parent.
-    struct OffChain: Sendable, Equatable, Encodable {
+    package struct OffChain: Sendable, Equatable, Encodable {
         /// The governance commit processed before, now off the chain.
         package let commit: ObjectID
         /// The governance head whose first-parent chain no longer holds it.

@@ -23,7 +23,7 @@ import WritSystem
 /// A stale lock is replaced, and the recovery is reported.
 public final class ProfileLock {
     /// What the lock file says.
-    struct Holder: Sendable, Codable, Equatable {
+    package struct Holder: Sendable, Codable, Equatable {
         package let pid: Int32
         let host: String
         let startedAt: Timestamp

@@ -1,5 +1,6 @@
 import Foundation
 import WritCore
+import WritGit
 
 /// An operator's `.writ.toml`: the settings everyday commands would
 /// otherwise need as flags (docs/operators.md).

@@ -98,7 +98,6 @@ extension VerificationCache {
         return (try? handle.read(upToCount: header.count)).map { Array($0) == header } ?? false
     }
 }
-}
 
 /// One signature to check ahead of the decisions that will ask about it.
 struct PendingSignature: Sendable {

@@ -1,3 +1,4 @@
+import WritGit
 /// A forge repository as SPEC §7 names it: `HOST[:PORT]/OWNER/NAME`
 /// (`github.com/acme/app`), lower-cased host, no `.git` suffix.
 public struct RepoSlug: Sendable, Hashable, CustomStringConvertible {

@@ -1,5 +1,6 @@
 import Foundation
 import WritCore
+import WritSystem
 
 /// `[transport]` in dispatcher.toml (SPEC §7): whether and where built-in
 /// executors may write to a forge.

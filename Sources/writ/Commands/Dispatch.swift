@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import WritCore
 import WritOps
+import WritGit
 
 /// Loads `dispatcher.toml`.
 enum ConfigFile {

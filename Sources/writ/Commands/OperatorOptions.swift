@@ -3,6 +3,7 @@ import Foundation
 import Synchronization
 import WritCore
 import WritOps
+import WritGit
 
 /// Where the ops repo is, which branches and remote it uses, and the
 /// operator config (`<git dir>/writ.toml`, docs/operators.md) that supplies

@@ -156,7 +156,7 @@ public struct RemoteHelper {
     // MARK: Wire format
 
     package struct Request: Codable {
-        enum Operation: String, Codable { case fetch, push }
+        package enum Operation: String, Codable { case fetch, push }
         package let operation: Operation
         package let repository: String
         package let remote: String
@@ -169,7 +169,7 @@ public struct RemoteHelper {
 
     /// `RemoteAccess` as the child receives it (no helper: the child does
     /// the work itself).
-    struct WireAccess: Codable {
+    package struct WireAccess: Codable {
         let knownHosts: String
         let sshKey: String?
         let sshKeyPassphrase: String?
@@ -178,7 +178,7 @@ public struct RemoteHelper {
         let token: String?
         let caFile: String?
 
-        init(_ access: RemoteAccess) {
+        package init(_ access: RemoteAccess) {
             knownHosts = access.knownHostsPath
             sshKey = access.sshKeyPath
             sshKeyPassphrase = access.sshKeyPassphrase
@@ -217,7 +217,7 @@ public struct RemoteHelper {
         package var current: String?
         var reference: String?
 
-        init(
+        package init(
             kind: Kind, reason: ReasonCode? = nil, detail: String, fix: String? = nil, current: String? = nil,
             reference: String? = nil
         ) {
@@ -229,7 +229,7 @@ public struct RemoteHelper {
             self.reference = reference
         }
 
-        init(_ error: any Error, redacting access: RemoteAccess) {
+        package init(_ error: any Error, redacting access: RemoteAccess) {
             switch error {
             case let error as WritError:
                 self.init(kind: .reason, reason: error.reason, detail: access.redact(error.detail))

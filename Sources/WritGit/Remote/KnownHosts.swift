@@ -25,7 +25,7 @@ import WritGit
 /// key: a revocation that cannot be read must not silently lapse.
 public struct KnownHosts: Sendable {
     package struct Entry: Sendable {
-        enum Names: Sendable {
+        package enum Names: Sendable {
             case patterns(String)
             case hashed(salt: [UInt8], digest: [UInt8])
         }
