@@ -6,13 +6,13 @@ import WritTestSupport
 
 extension OpsSandbox {
     /// What `loadApprovedIntents` wrote.
-    public struct Load: Sendable {
+    package struct Load: Sendable {
         /// The intents written, in the order written.
-        public let ids: [IntentID]
+        package let ids: [IntentID]
         /// Ledger commits made (one per batch).
-        public let ledgerCommits: Int
+        package let ledgerCommits: Int
         /// Governance merge commits made (one per batch).
-        public let governanceCommits: Int
+        package let governanceCommits: Int
     }
 
     /// Writes `count` intents of `kind`, each signed by `proposer`, to the
@@ -27,7 +27,7 @@ extension OpsSandbox {
     /// `batchSize` approvals per merged branch, so that building ten
     /// thousand intents takes seconds rather than ten thousand commits.
     @discardableResult
-    public func loadApprovedIntents(
+    package func loadApprovedIntents(
         count: Int, idPrefix: String = "load", kind: String = "dev", proposer: String, approver: String,
         batchSize: Int = 2_000, at date: Date = Date()
     ) throws -> Load {
@@ -106,7 +106,7 @@ extension OpsSandbox {
     /// settled history, built in bulk, for measuring what a no-op poll,
     /// `writ status` and `writ verify` cost.
     @discardableResult
-    public func loadSettledIntents(
+    package func loadSettledIntents(
         count: Int, idPrefix: String = "done", kind: String = "triage", proposer: String, dispatcher: String,
         batchSize: Int = 5_000, at date: Date = Date()
     ) throws -> [IntentID] {
@@ -167,7 +167,7 @@ extension OpsSandbox {
     /// each signed by `proposer`, in one commit per `batchSize`: a backlog
     /// for measuring what dispatching costs per intent.
     @discardableResult
-    public func loadProposedIntents(
+    package func loadProposedIntents(
         count: Int, idPrefix: String = "new", kind: String = "triage", proposer: String, batchSize: Int = 5_000,
         at date: Date = Date()
     ) throws -> [IntentID] {

@@ -1,11 +1,11 @@
 /// "Did you mean": the nearest of some known names to a mistyped one, for
 /// subcommands, config keys, policy kinds and intent ids alike.
-public enum DidYouMean {
+package enum DidYouMean {
     /// The candidate nearest to `word` by edit distance (a swap of two
     /// neighbouring letters counts once), when it is near enough to be a
     /// typo: at most a third of the word's length, and at least one edit.
     /// Ties go to the alphabetically first; `word` itself is never offered.
-    public static func closest(to word: String, among candidates: some Sequence<String>) -> String? {
+    package static func closest(to word: String, among candidates: some Sequence<String>) -> String? {
         let limit = max(1, word.count / 3)
         var best: (name: String, distance: Int)?
         for candidate in candidates where candidate != word {
@@ -19,7 +19,7 @@ public enum DidYouMean {
 
     /// Optimal string alignment distance: insertions, deletions,
     /// substitutions and transpositions of adjacent characters.
-    public static func distance(_ lhs: String, _ rhs: String) -> Int {
+    package static func distance(_ lhs: String, _ rhs: String) -> Int {
         let a = Array(lhs)
         let b = Array(rhs)
         if a.isEmpty || b.isEmpty { return max(a.count, b.count) }
@@ -39,7 +39,7 @@ public enum DidYouMean {
     }
 
     /// ` (did you mean "x"?)` when there is a near name, else empty.
-    public static func hint(for word: String, among candidates: some Sequence<String>) -> String {
+    package static func hint(for word: String, among candidates: some Sequence<String>) -> String {
         closest(to: word, among: candidates).map { " (did you mean \"\($0)\"?)" } ?? ""
     }
 }

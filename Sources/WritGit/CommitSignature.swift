@@ -2,7 +2,7 @@ import Foundation
 import WritCore
 
 /// The signature state of a commit, read strictly from its raw bytes.
-public enum CommitSignature: Sendable, Hashable {
+package enum CommitSignature: Sendable, Hashable {
     /// Exactly one `gpgsig` header. `armored` is its value with the header's
     /// continuation spaces removed, ending in a newline (what the signer
     /// wrote); `payload` is the commit without any `gpgsig*` header: the
@@ -11,7 +11,7 @@ public enum CommitSignature: Sendable, Hashable {
     case unsigned(UnsignedReason)
 
     /// Why a commit does not count as signed.
-    public enum UnsignedReason: String, Sendable, Hashable, Codable {
+    package enum UnsignedReason: String, Sendable, Hashable, Codable {
         case noSignatureHeader = "no_signature_header"
         case multipleSignatureHeaders = "multiple_signature_headers"
         /// A `gpgsig-sha256` (or other `gpgsig*`) header is present.
@@ -31,7 +31,7 @@ public enum CommitSignature: Sendable, Hashable {
     /// `git_commit_extract_signature` is deliberately not used: it accepts a
     /// signature found in the message body and leaves a second header inside
     /// the signed data.
-    public static func parse(rawCommit raw: Data) -> CommitSignature {
+    package static func parse(rawCommit raw: Data) -> CommitSignature {
         let bytes = [UInt8](raw)
         let newline = UInt8(ascii: "\n")
         let space = UInt8(ascii: " ")
@@ -110,7 +110,7 @@ public enum CommitSignature: Sendable, Hashable {
 
 extension Repository {
     /// The strict signature state of commit `id`, read from its raw object.
-    public func commitSignature(_ id: ObjectID) throws -> CommitSignature {
+    package func commitSignature(_ id: ObjectID) throws -> CommitSignature {
         let object = try rawObject(id)
         guard object.type == "commit" else { throw GitUsageError.wrongObjectKind(id: id, expected: "commit") }
         return CommitSignature.parse(rawCommit: object.data)

@@ -2,7 +2,7 @@ internal import Clibgit2
 
 /// A failure reported by libgit2: its error code and class, its message and
 /// the C function that returned it.
-public struct GitError: Error, Sendable, Hashable, CustomStringConvertible {
+package struct GitError: Error, Sendable, Hashable, CustomStringConvertible {
     /// A libgit2 `git_error_code` value (negative).
     package struct Code: RawRepresentable, Sendable, Hashable {
         package let rawValue: Int32
@@ -23,7 +23,7 @@ public struct GitError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The C function that failed, e.g. `git_reference_create_matching`.
     let function: String
 
-    public var description: String {
+    package var description: String {
         "\(function) failed (code \(code.rawValue), class \(errorClass)): \(message)"
     }
 }

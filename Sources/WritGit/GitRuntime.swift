@@ -62,18 +62,18 @@ package enum GitRuntime {
 /// A workload run on one thread can compare `liveBlocksOnCurrentThread`
 /// before and after to show that it freed everything it caused, even while
 /// other threads use libgit2.
-public enum GitMemory {
+package enum GitMemory {
     /// Whether allocations are counted in this process.
-    public static var isCounting: Bool { GitRuntime.counting }
+    package static var isCounting: Bool { GitRuntime.counting }
 
     /// Blocks allocated by libgit2 and not yet freed, across the process.
-    public static var liveBlocks: Int {
+    package static var liveBlocks: Int {
         GitRuntime.ensure()
         return Int(writ_git_live_allocations())
     }
 
     /// Blocks allocated on this thread minus blocks freed on this thread.
-    public static var liveBlocksOnCurrentThread: Int {
+    package static var liveBlocksOnCurrentThread: Int {
         GitRuntime.ensure()
         return Int(writ_git_live_allocations_on_thread())
     }

@@ -1,6 +1,6 @@
 import WritCore
 /// A request the Git layer refuses before or instead of calling libgit2.
-public enum GitUsageError: Error, Sendable, Hashable {
+package enum GitUsageError: Error, Sendable, Hashable {
     /// A path component is empty, `.`, `..`, contains `/` or NUL, or is
     /// `.git` in any case.
     case invalidPathComponent(path: String, component: String)

@@ -27,18 +27,18 @@ import WritCore
 /// while they delete.
 ///
 /// Not `Sendable`: it owns repository handles, used from one thread.
-public final class ObjectStage {
+package final class ObjectStage {
     /// The repository to build with: it reads the main repository's
     /// objects and the staged ones, and keeps what it writes in memory.
     /// Replaced after a merge: read it at each use.
-    public private(set) var repository: Repository
+    package private(set) var repository: Repository
     private var backend: UnsafeMutablePointer<git_odb_backend>
     private let main: Repository
     private let packDirectory: String
     /// Packs written since the last merge.
     private var packsSinceMerge = 0
     /// Packs written in all.
-    public private(set) var packsWritten = 0
+    package private(set) var packsWritten = 0
     /// Packs written here whose `.keep` still stands, each with the commit
     /// it carries (nil once that commit was given up).
     private var kept: [(pack: String, commit: ObjectID?)] = []
@@ -51,7 +51,7 @@ public final class ObjectStage {
     static let mergeEvery = 64
 
     /// A stage over `main`, whose object database receives the packs.
-    public init(over main: Repository) throws {
+    package init(over main: Repository) throws {
         self.main = main
         packDirectory = try main.objectsDirectory() + "pack"
         // git and libgit2 make it with the repository; a copy may lack it.
@@ -94,13 +94,13 @@ public final class ObjectStage {
     }
 
     /// How many objects are staged.
-    public var stagedCount: Int { writ_stage_count(backend) }
+    package var stagedCount: Int { writ_stage_count(backend) }
 
     /// Writes the staged objects into the main repository as one kept
     /// pack, durable on return, and forgets them; nothing when none are
     /// staged. `commit` is the commit the pack carries: its `.keep` goes
     /// when `releaseKept(namedBy:)` finds a ref naming it.
-    public func writePack(carrying commit: ObjectID? = nil) throws {
+    package func writePack(carrying commit: ObjectID? = nil) throws {
         let count = writ_stage_count(backend)
         guard count > 0 else { return }
         let writer = try PackWriter(count: count, in: packDirectory)
@@ -123,7 +123,7 @@ public final class ObjectStage {
 
     /// Gives up the commit a kept pack carries (a lost race): nothing will
     /// name it, so its keep goes at the next release.
-    public func giveUp(_ commit: ObjectID) {
+    package func giveUp(_ commit: ObjectID) {
         kept = kept.map { $0.commit == commit ? ($0.pack, nil) : $0 }
     }
 
@@ -131,7 +131,7 @@ public final class ObjectStage {
     /// from (a ref names it now, so git's maintenance keeps its objects),
     /// and of every pack whose commit was given up. A pack whose commit
     /// no ref names yet stays kept.
-    public func releaseKept(namedBy tip: ObjectID?) {
+    package func releaseKept(namedBy tip: ObjectID?) {
         kept = kept.filter { entry in
             let release: Bool
             if let commit = entry.commit {
@@ -145,17 +145,17 @@ public final class ObjectStage {
     }
 
     /// Packs written here whose `.keep` still stands.
-    public var keptPacks: [String] { kept.map(\.pack) }
+    package var keptPacks: [String] { kept.map(\.pack) }
 
     /// Forgets the staged objects without writing them (a commit that was
     /// built and then not used).
-    public func discard() {
+    package func discard() {
         writ_stage_reset(backend)
     }
 
     /// `mergeSmallPacks()`, when `mergeEvery` packs were written since the
     /// last merge: called before a commit is built.
-    public func mergeSmallPacksWhenDue() throws {
+    package func mergeSmallPacksWhenDue() throws {
         if packsSinceMerge >= Self.mergeEvery { try mergeSmallPacks() }
     }
 
@@ -170,7 +170,7 @@ public final class ObjectStage {
     /// object is in some pack at every moment; a reader that had a deleted
     /// pack open keeps reading it. Merges happen between commits: anything
     /// staged and not yet written is dropped.
-    public func mergeSmallPacks() throws {
+    package func mergeSmallPacks() throws {
         writ_stage_reset(backend)
         packsSinceMerge = 0
         // git's own lock on the multi-pack-index, held while packs go: git

@@ -3,7 +3,7 @@ import WritCore
 ///
 /// Every case means the remote branch was left as it was (or moved by
 /// someone else): none of them is a partial success.
-public enum PushError: Error, Sendable, Hashable {
+package enum PushError: Error, Sendable, Hashable {
     /// The remote branch did not hold the expected old commit: another
     /// pusher won the race. `current` is the remote tip seen at the time
     /// (nil when the branch is absent). Fetch, rebuild on it and retry.

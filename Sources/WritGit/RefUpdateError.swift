@@ -1,6 +1,6 @@
 import WritCore
 /// Why a compare-and-swap reference update did not happen.
-public enum RefUpdateError: Error, Sendable, Hashable {
+package enum RefUpdateError: Error, Sendable, Hashable {
     /// The reference did not hold the expected value (or existed when it
     /// was expected to be absent). `current` is its value read just after
     /// the failure (nil if absent): re-read, rebuild and retry.

@@ -1,5 +1,5 @@
 /// A remote operation refused before any network or file access.
-public enum RemoteUsageError: Error, Sendable, Hashable {
+package enum RemoteUsageError: Error, Sendable, Hashable {
     /// Not a valid remote name (`git_remote_name_is_valid`).
     case invalidRemoteName(String)
     /// Not a plain branch name usable under both `refs/heads/` and

@@ -7,7 +7,7 @@ extension Repository {
     ///
     /// The message is stored exactly as given (no clean-up, no added
     /// newline).
-    public func createCommit(
+    package func createCommit(
         tree: ObjectID, parents: [ObjectID], author: GitIdentity, committer: GitIdentity, message: String
     ) throws -> ObjectID {
         try withCommitInputs(tree: tree, parents: parents, author: author, committer: committer) {
@@ -32,7 +32,7 @@ extension Repository {
     /// signature (for SSH: what `ssh-keygen -Y sign -n git` writes). Trailing
     /// newlines are removed before embedding, since libgit2 would otherwise
     /// leave an empty continuation line in the header.
-    public func createSignedCommit(
+    package func createSignedCommit(
         tree: ObjectID, parents: [ObjectID], author: GitIdentity, committer: GitIdentity, message: String,
         sign: (Data) throws -> String
     ) throws -> ObjectID {

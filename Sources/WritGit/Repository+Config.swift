@@ -4,7 +4,7 @@ extension Repository {
     /// The value of the git configuration key `name` (e.g.
     /// `writ.governanceRef`) as this repository sees it (its own config,
     /// then the global and system files), or nil when it is not set.
-    public func configString(_ name: String) throws(GitError) -> String? {
+    package func configString(_ name: String) throws(GitError) -> String? {
         var config: OpaquePointer?
         try check(git_repository_config_snapshot(&config, raw), "git_repository_config_snapshot")
         let snapshot = try handle(config, "git_repository_config_snapshot", release: git_config_free)

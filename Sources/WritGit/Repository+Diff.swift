@@ -4,7 +4,7 @@ import WritCore
 extension Repository {
     /// The file-level changes from commit `old` (nil: nothing) to commit
     /// `new`, sorted by path.
-    public func diff(from old: ObjectID?, to new: ObjectID) throws -> [TreeChange] {
+    package func diff(from old: ObjectID?, to new: ObjectID) throws -> [TreeChange] {
         try diffTrees(old.map { try commitTree($0) }, try commitTree(new))
     }
 
@@ -22,7 +22,7 @@ extension Repository {
     /// Every tree read passes `TreeIntegrity` (`GitUsageError.malformedTree`
     /// otherwise), and the walk is iterative: a tree nested deeper than
     /// `TreeIntegrity.maximumDepth` is refused, not followed.
-    public func diffTrees(_ old: ObjectID?, _ new: ObjectID?) throws -> [TreeChange] {
+    package func diffTrees(_ old: ObjectID?, _ new: ObjectID?) throws -> [TreeChange] {
         var changes: [TreeChange] = []
         guard old != new else { return changes }
         var work = [DiffStep.compare(old: old, new: new, prefix: "", depth: 0)]

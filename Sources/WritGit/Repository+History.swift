@@ -2,7 +2,7 @@ internal import Clibgit2
 import WritCore
 
 /// The order in which a history walk returns commit ids.
-public enum HistoryOrder: Sendable {
+package enum HistoryOrder: Sendable {
     case oldestFirst
     case newestFirst
 }
@@ -15,7 +15,7 @@ extension Repository {
     /// them). `head == base` gives an empty list. A `base` that is not on
     /// the first-parent chain throws `GitUsageError.notOnFirstParentChain`,
     /// rather than silently returning the whole history.
-    public func firstParentHistory(from head: ObjectID, to base: ObjectID?, order: HistoryOrder = .oldestFirst) throws
+    package func firstParentHistory(from head: ObjectID, to base: ObjectID?, order: HistoryOrder = .oldestFirst) throws
         -> [ObjectID]
     {
         var ids: [ObjectID] = []
@@ -42,7 +42,7 @@ extension Repository {
     /// two first-parent chains that share a commit share everything
     /// before it, and the first shared commit either walk reaches is the
     /// newest one.
-    public func firstParentJunction(_ old: ObjectID, _ new: ObjectID) throws -> (
+    package func firstParentJunction(_ old: ObjectID, _ new: ObjectID) throws -> (
         junction: ObjectID, oldOnly: [ObjectID], newOnly: [ObjectID]
     )? {
         var walks: [(next: ObjectID?, seen: [ObjectID], set: Set<ObjectID>)] = [
@@ -74,7 +74,7 @@ extension Repository {
     ///
     /// Equality is tested explicitly: libgit2 does not count a commit as its
     /// own descendant.
-    public func isDescendant(_ commit: ObjectID, of ancestor: ObjectID) throws(GitError) -> Bool {
+    package func isDescendant(_ commit: ObjectID, of ancestor: ObjectID) throws(GitError) -> Bool {
         if commit == ancestor { return true }
         var commitOid = commit.oid
         var ancestorOid = ancestor.oid
@@ -83,7 +83,7 @@ extension Repository {
 
     /// The best common ancestor of two commits, or nil when they share no
     /// history.
-    public func mergeBase(_ one: ObjectID, _ two: ObjectID) throws(GitError) -> ObjectID? {
+    package func mergeBase(_ one: ObjectID, _ two: ObjectID) throws(GitError) -> ObjectID? {
         var out = git_oid()
         var first = one.oid
         var second = two.oid

@@ -6,7 +6,7 @@ extension Repository {
     /// --all` prints), empty when they share no history. More than one is
     /// a criss-cross history, where the merge git makes is built on a
     /// virtual base that no single diff describes.
-    public func mergeBases(_ one: ObjectID, _ two: ObjectID) throws(GitError) -> [ObjectID] {
+    package func mergeBases(_ one: ObjectID, _ two: ObjectID) throws(GitError) -> [ObjectID] {
         var out = git_oidarray()
         var first = one.oid
         var second = two.oid
@@ -21,7 +21,7 @@ extension Repository {
     /// rev-list base..head` lists), or nil when there are more than
     /// `limit`: a caller that must account for every commit is told it
     /// cannot, never handed a silently shortened list.
-    public func commits(from head: ObjectID, excluding base: ObjectID?, limit: Int) throws(GitError) -> [ObjectID]? {
+    package func commits(from head: ObjectID, excluding base: ObjectID?, limit: Int) throws(GitError) -> [ObjectID]? {
         var walk: OpaquePointer?
         try check(git_revwalk_new(&walk, raw), "git_revwalk_new")
         defer { git_revwalk_free(walk) }

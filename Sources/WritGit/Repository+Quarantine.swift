@@ -12,7 +12,7 @@ extension Repository {
     /// During `pre-receive` git keeps the pushed objects in a quarantine
     /// directory and names it only there: a reader that ignores these
     /// variables cannot see the commits it is asked to judge.
-    public static func hookObjectDirectories(environment: [String: String], relativeTo directory: String) -> [String] {
+    package static func hookObjectDirectories(environment: [String: String], relativeTo directory: String) -> [String] {
         var paths: [String] = []
         for name in ["GIT_QUARANTINE_PATH", "GIT_OBJECT_DIRECTORY"] {
             if let value = environment[name], !value.isEmpty { paths.append(value) }
@@ -36,7 +36,7 @@ extension Repository {
     /// is skipped, and one already in the database (the repository's own
     /// objects) is not added twice.
     @discardableResult
-    public func addHookObjectDirectories(environment: [String: String]) throws(GitError) -> [String] {
+    package func addHookObjectDirectories(environment: [String: String]) throws(GitError) -> [String] {
         let directories = Self.hookObjectDirectories(
             environment: environment, relativeTo: FileManager.default.currentDirectoryPath)
         guard !directories.isEmpty else { return [] }

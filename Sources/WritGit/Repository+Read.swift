@@ -11,7 +11,7 @@ extension Repository {
     /// starting with `refs/`; a short name tried as `refs/heads/<name>` and
     /// then `refs/remotes/<name>`. Revision expressions (`main~1`,
     /// `@{u}`, abbreviated ids) are refused: writ names its refs exactly.
-    public func resolve(_ revision: String) throws -> ObjectID? {
+    package func resolve(_ revision: String) throws -> ObjectID? {
         if let id = ObjectID(hex: revision) {
             return try objectExists(id) ? id : nil
         }
@@ -55,7 +55,7 @@ extension Repository {
 
     /// The root tree id of the commit (or tag of a commit, or tree) a
     /// revision names.
-    public func treeID(of revision: String) throws -> ObjectID {
+    package func treeID(of revision: String) throws -> ObjectID {
         guard let id = try resolve(revision) else { throw GitUsageError.invalidRevision(revision) }
         return try peeledTree(id)
     }
@@ -84,12 +84,12 @@ extension Repository {
     /// `revision` is resolved by `resolve(_:)`; a revision that names
     /// nothing is an error, not nil. A directory, symlink or gitlink at the
     /// path throws `GitUsageError.notABlob`.
-    public func blob(at path: String, in revision: String) throws -> Data? {
+    package func blob(at path: String, in revision: String) throws -> Data? {
         try blob(at: path, inTree: treeID(of: revision))
     }
 
     /// The bytes of the file at `path` under the tree `treeID`, or nil.
-    public func blob(at path: String, inTree treeID: ObjectID) throws -> Data? {
+    package func blob(at path: String, inTree treeID: ObjectID) throws -> Data? {
         guard let entry = try entry(at: path, inTree: treeID) else { return nil }
         guard entry.kind == .blob || entry.kind == .executable else { throw GitUsageError.notABlob(path) }
         return try blob(entry.id)
@@ -101,7 +101,7 @@ extension Repository {
     /// Walked one checked tree at a time rather than with libgit2's path
     /// lookup, so every tree on the way passes `TreeIntegrity` and a by-name
     /// lookup can never pick one of two twins.
-    public func entry(at path: String, inTree treeID: ObjectID) throws -> TreeEntry? {
+    package func entry(at path: String, inTree treeID: ObjectID) throws -> TreeEntry? {
         let components = try TreePath(path).components
         var current = treeID
         for (index, name) in components.enumerated() {
@@ -132,7 +132,7 @@ extension Repository {
 
     /// The entries of the tree `id`, in git's tree order. A tree git would
     /// refuse throws `GitUsageError.malformedTree`.
-    public func tree(_ id: ObjectID) throws -> [TreeEntry] {
+    package func tree(_ id: ObjectID) throws -> [TreeEntry] {
         let tree = try lookupTree(id)
         let count = git_tree_entrycount(tree.raw)
         var entries: [TreeEntry] = []
@@ -150,7 +150,7 @@ extension Repository {
 
     /// The entries of the directory at `path` ("" for the root) in the tree
     /// of `revision`, or nil when the path is absent.
-    public func tree(at path: String, in revision: String) throws -> [TreeEntry]? {
+    package func tree(at path: String, in revision: String) throws -> [TreeEntry]? {
         let root = try treeID(of: revision)
         if path.isEmpty { return try tree(root) }
         guard let entry = try entry(at: path, inTree: root) else { return nil }
@@ -160,7 +160,7 @@ extension Repository {
 
     /// The exact bytes and type name of an object, read from the object
     /// database without parsing.
-    public func rawObject(_ id: ObjectID) throws(GitError) -> (type: String, data: Data) {
+    package func rawObject(_ id: ObjectID) throws(GitError) -> (type: String, data: Data) {
         let database = try odb()
         var oid = id.oid
         var out: OpaquePointer?
@@ -175,7 +175,7 @@ extension Repository {
     /// The root tree of commit `id`. Cheaper than `commit(_:).tree`: the
     /// commit comes from libgit2's object cache and its raw bytes are not
     /// read again, which matters on paths taken once per intent.
-    public func commitTree(_ id: ObjectID) throws -> ObjectID {
+    package func commitTree(_ id: ObjectID) throws -> ObjectID {
         let commit = try lookupCommit(id)
         guard let tree = git_commit_tree_id(commit.raw) else {
             throw GitError(
@@ -185,7 +185,7 @@ extension Repository {
     }
 
     /// The parents of commit `id`, first parent first, as cheaply as `commitTree`.
-    public func commitParents(_ id: ObjectID) throws -> [ObjectID] {
+    package func commitParents(_ id: ObjectID) throws -> [ObjectID] {
         let commit = try lookupCommit(id)
         return (0..<git_commit_parentcount(commit.raw)).compactMap { index in
             git_commit_parent_id(commit.raw, index).map { ObjectID($0) }
@@ -193,7 +193,7 @@ extension Repository {
     }
 
     /// The commit `id` as a value, including its raw bytes.
-    public func commit(_ id: ObjectID) throws -> CommitInfo {
+    package func commit(_ id: ObjectID) throws -> CommitInfo {
         let commit = try lookupCommit(id)
         guard let treeOid = git_commit_tree_id(commit.raw),
             let author = git_commit_author(commit.raw),

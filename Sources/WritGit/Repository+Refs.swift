@@ -11,7 +11,7 @@ extension Repository {
     /// branch name (`writ/ledger`, taken as `refs/heads/writ/ledger`).
     /// A lost race throws `RefUpdateError.conflict(current:)`, a held lock
     /// `RefUpdateError.locked`; other failures throw `GitError`.
-    public func updateRef(_ name: String, to new: ObjectID, expecting expected: ObjectID?, message: String = "writ")
+    package func updateRef(_ name: String, to new: ObjectID, expecting expected: ObjectID?, message: String = "writ")
         throws
     {
         let fullName = name.hasPrefix("refs/") ? name : "refs/heads/" + name

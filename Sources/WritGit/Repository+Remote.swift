@@ -5,7 +5,7 @@ import WritCore
 extension Repository {
     /// The URL configured for remote `name`, or nil when there is no such
     /// remote.
-    public func remoteURL(_ name: String) throws -> String? {
+    package func remoteURL(_ name: String) throws -> String? {
         guard let remote = try findRemote(name) else { return nil }
         return git_remote_url(remote.raw).map { String(cString: $0) }
     }
@@ -20,7 +20,7 @@ extension Repository {
     /// by comparing the returned tips with the tips it persisted. A branch
     /// the remote lacks leaves its remote-tracking ref untouched. Tags and
     /// `FETCH_HEAD` are not written.
-    public func fetch(remote name: String, refs branches: [String]) throws -> [String: ObjectID?] {
+    package func fetch(remote name: String, refs branches: [String]) throws -> [String: ObjectID?] {
         try validateRemoteName(name)
         for branch in branches {
             try validateBranch(branch, remote: name)
@@ -126,7 +126,7 @@ extension Repository {
     /// when `localCommit` does not descend from `remoteOld`, `.locked` for a
     /// stuck local ref lock, `RemoteUsageError` for bad names or URLs and
     /// `GitError` for transport failures.
-    public func push(remote name: String, branch: String, from localCommit: ObjectID, expecting remoteOld: ObjectID?)
+    package func push(remote name: String, branch: String, from localCommit: ObjectID, expecting remoteOld: ObjectID?)
         throws
     {
         try validateRemoteName(name)
@@ -374,7 +374,7 @@ extension Repository {
     /// rewrite applied (libgit2's remote lookup applies them); nil when it
     /// is not set. Bindings compare what is configured, not what a
     /// machine-wide rewrite makes of it.
-    public func configuredRemoteURL(_ name: String) throws -> String? {
+    package func configuredRemoteURL(_ name: String) throws -> String? {
         try validateRemoteName(name)
         return try configString("remote.\(name).url")
     }

@@ -3,7 +3,7 @@ import Foundation
 import WritCore
 
 /// What an abbreviated commit id resolved to.
-public enum CommitLookup: Sendable, Hashable {
+package enum CommitLookup: Sendable, Hashable {
     /// Exactly one commit starts with the prefix.
     case found(ObjectID)
     /// No commit starts with the prefix (or the text is not 7 to 40 hex digits).
@@ -14,14 +14,14 @@ public enum CommitLookup: Sendable, Hashable {
 
 extension Repository {
     /// The shortest abbreviated id accepted: what `git log --oneline` prints.
-    public static let minimumCommitPrefix = 7
+    package static let minimumCommitPrefix = 7
 
     /// Resolves a full or abbreviated commit id (7 to 40 hex digits).
     ///
     /// Only object ids are looked up, never branch or tag names, so a
     /// trust root written as a short id cannot be taken over by a branch
     /// that happens to be called like it.
-    public func lookupCommit(prefix text: String) throws -> CommitLookup {
+    package func lookupCommit(prefix text: String) throws -> CommitLookup {
         let hex = text.lowercased()
         guard (Self.minimumCommitPrefix...40).contains(hex.count), hex.allSatisfy(\.isHexDigit) else {
             return .notFound
@@ -41,7 +41,7 @@ extension Repository {
 
     /// Points a bare repository's `HEAD` at `branch` (a full reference
     /// name), so that `git clone` checks that branch out.
-    public func setSymbolicHead(_ branch: String) throws {
+    package func setSymbolicHead(_ branch: String) throws {
         guard isValidReferenceName(branch), branch.hasPrefix("refs/heads/") else {
             throw GitUsageError.invalidReferenceName(branch)
         }

@@ -7,13 +7,13 @@ extension Repository {
     /// (`git_repository_commondir`): the main `.git` (or the bare
     /// repository) even when this handle was opened in a linked work tree,
     /// whose own `gitDirectory` is `.git/worktrees/<name>/`.
-    public var commonDirectory: String {
+    package var commonDirectory: String {
         guard let path = git_repository_commondir(raw) else { return gitDirectory }
         return String(cString: path)
     }
 
     /// The top of the work tree this handle was opened in; nil when bare.
-    public var workTreeDirectory: String? {
+    package var workTreeDirectory: String? {
         guard !isBare, let path = git_repository_workdir(raw) else { return nil }
         return String(cString: path)
     }
@@ -28,7 +28,7 @@ extension Repository {
     /// full reference name. Any kind of entry at `path` counts (a file, a
     /// symlink, a directory, a submodule). The cost is one tree lookup per
     /// distinct branch tip; tags and other refs are not walked.
-    public func placeTracking(_ path: String) throws -> String? {
+    package func placeTracking(_ path: String) throws -> String? {
         if !isBare, try indexTracks(path) { return "the index" }
         var seen: Set<ObjectID> = []
         func tracks(_ id: ObjectID) throws -> Bool {

@@ -28,7 +28,7 @@ extension Repository {
     /// builder per touched directory); every other subtree keeps its id.
     /// A path named both as a file and as a directory in `files` throws
     /// `GitUsageError.pathConflict`.
-    public func insert(_ files: [String: Data], into base: ObjectID?, overwrite: Bool = false) throws -> ObjectID {
+    package func insert(_ files: [String: Data], into base: ObjectID?, overwrite: Bool = false) throws -> ObjectID {
         let root = PendingDirectory()
         // Sorted so that errors and blob writes happen in a stable order.
         for (path, data) in files.sorted(by: { $0.key < $1.key }) {

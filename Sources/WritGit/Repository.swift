@@ -8,7 +8,7 @@ import WritCore
 ///
 /// Not `Sendable`: libgit2 lets one repository handle be used by one thread
 /// at a time. Open one handle per thread or task.
-public final class Repository {
+package final class Repository {
     package let raw: OpaquePointer
     /// Trees that passed `TreeIntegrity.check` through this handle, so each
     /// is checked once however often it is read. Bounded: a long-running
@@ -18,7 +18,7 @@ public final class Repository {
     /// How fetches and pushes through this handle reach network remotes:
     /// credentials, host keys, certificates, the timeout and its helper.
     /// A repository on this machine needs none of it.
-    public var remoteAccess = RemoteAccess.processDefault
+    package var remoteAccess = RemoteAccess.processDefault
 
     private init(raw: OpaquePointer) {
         self.raw = raw
@@ -36,7 +36,7 @@ public final class Repository {
 
     /// Opens the repository at exactly `path` (a work tree or a bare git
     /// directory). Parent directories are never searched.
-    public static func open(at path: String) throws(GitError) -> Repository {
+    package static func open(at path: String) throws(GitError) -> Repository {
         GitRuntime.ensure()
         var out: OpaquePointer?
         try check(
@@ -47,7 +47,7 @@ public final class Repository {
 
     /// Creates an empty repository at `path` (or reopens an existing one),
     /// bare or with a work tree.
-    public static func create(at path: String, bare: Bool) throws(GitError) -> Repository {
+    package static func create(at path: String, bare: Bool) throws(GitError) -> Repository {
         GitRuntime.ensure()
         var out: OpaquePointer?
         try check(git_repository_init(&out, path, bare ? 1 : 0), "git_repository_init")
@@ -55,12 +55,12 @@ public final class Repository {
     }
 
     /// True when the repository has no work tree.
-    public var isBare: Bool {
+    package var isBare: Bool {
         git_repository_is_bare(raw) == 1
     }
 
     /// The path of the git directory (`.git/` or the bare repository).
-    public var gitDirectory: String {
+    package var gitDirectory: String {
         guard let path = git_repository_path(raw) else { return "" }
         return String(cString: path)
     }

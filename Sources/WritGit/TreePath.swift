@@ -3,10 +3,10 @@
 /// Refused: an empty path, and any component that is empty (leading,
 /// trailing or doubled `/`), `.`, `..`, holds NUL, or is `.git` in any case
 /// (git refuses such trees, and a checkout of one could write into `.git`).
-public struct TreePath: Sendable, Hashable, CustomStringConvertible {
+package struct TreePath: Sendable, Hashable, CustomStringConvertible {
     package let components: [String]
 
-    public init(_ path: String) throws(GitUsageError) {
+    package init(_ path: String) throws(GitUsageError) {
         let parts = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
         for part in parts {
             guard Self.isValidComponent(part) else {
@@ -16,7 +16,7 @@ public struct TreePath: Sendable, Hashable, CustomStringConvertible {
         components = parts
     }
 
-    public var description: String { components.joined(separator: "/") }
+    package var description: String { components.joined(separator: "/") }
 
     /// True when `name` may be one entry name in a tree.
     static func isValidComponent(_ name: String) -> Bool {

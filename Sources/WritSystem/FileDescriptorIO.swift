@@ -12,18 +12,18 @@ import Foundation
 /// interrupting signal cut short (`EINTR`) is made again, in reads as in
 /// writes. Callers choose the system call (`write`, `send` with flags,
 /// `read`, `recv`) and what a failure means to them, never the loop.
-public enum FileDescriptorIO {
+package enum FileDescriptorIO {
     /// A `write(2)`-like call: moves up to `count` bytes from `pointer`,
     /// returns how many, or -1 with `errno` set.
-    public typealias Writer = (_ pointer: UnsafeRawPointer, _ count: Int) -> Int
+    package typealias Writer = (_ pointer: UnsafeRawPointer, _ count: Int) -> Int
     /// A `read(2)`-like call: fills up to `count` bytes at `pointer`,
     /// returns how many (0 at end of file), or -1 with `errno` set.
-    public typealias Reader = (_ pointer: UnsafeMutableRawPointer, _ count: Int) -> Int
+    package typealias Reader = (_ pointer: UnsafeMutableRawPointer, _ count: Int) -> Int
 
     /// Writes all of `bytes` through `writer`. Returns 0 when every byte
     /// went out, else the `errno` of the failing call (`EPIPE` when the
     /// reader is gone); a call that writes nothing is `EIO`.
-    public static func writeAll(_ bytes: UnsafeRawBufferPointer, with writer: Writer) -> Int32 {
+    package static func writeAll(_ bytes: UnsafeRawBufferPointer, with writer: Writer) -> Int32 {
         guard let base = bytes.baseAddress else { return 0 }
         var offset = 0
         while offset < bytes.count {
@@ -39,14 +39,14 @@ public enum FileDescriptorIO {
     }
 
     /// Writes all of `bytes` to `descriptor` with `write(2)`; 0 or the `errno` of the failure.
-    public static func writeAll(_ bytes: some ContiguousBytes, to descriptor: Int32) -> Int32 {
+    package static func writeAll(_ bytes: some ContiguousBytes, to descriptor: Int32) -> Int32 {
         bytes.withUnsafeBytes { raw in writeAll(raw) { Glibc.write(descriptor, $0, $1) } }
     }
 
     /// Writes every byte `vectors` name to `descriptor` with `writev(2)`,
     /// resuming inside a vector after a short write; 0 or the `errno` of
     /// the failure. The vectors' memory must stay valid for the call.
-    public static func writeAll(vectors: [iovec], to descriptor: Int32) -> Int32 {
+    package static func writeAll(vectors: [iovec], to descriptor: Int32) -> Int32 {
         var vectors = vectors.filter { $0.iov_len > 0 }
         var first = 0
         while first < vectors.count {
@@ -78,7 +78,7 @@ public enum FileDescriptorIO {
     /// input. Returns how many bytes were read and 0, or the bytes read
     /// before a failing call and its `errno` (`EAGAIN` for a timed-out
     /// socket read).
-    public static func readFully(_ buffer: UnsafeMutableRawBufferPointer, with reader: Reader) -> (
+    package static func readFully(_ buffer: UnsafeMutableRawBufferPointer, with reader: Reader) -> (
         count: Int, error: Int32
     ) {
         guard let base = buffer.baseAddress else { return (0, 0) }
@@ -99,7 +99,7 @@ public enum FileDescriptorIO {
     /// `expected` + 1 bytes (the size `fstat` gave, so a regular file is
     /// read in one buffer) and growing it as needed. Returns the bytes
     /// and 0, or the bytes read before a failure and its `errno`.
-    public static func readToEnd(_ descriptor: Int32, expected: Int = 64 * 1024) -> (data: Data, error: Int32) {
+    package static func readToEnd(_ descriptor: Int32, expected: Int = 64 * 1024) -> (data: Data, error: Int32) {
         var data = Data(count: max(expected, 0) + 1)
         var filled = 0
         while true {

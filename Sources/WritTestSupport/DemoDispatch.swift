@@ -5,16 +5,16 @@ import WritOps
 
 /// The second half of the tour: a dispatcher with harmless executors polls
 /// the demo repo, and the trail it leaves is read back as plain git.
-public struct DemoDispatch {
+package struct DemoDispatch {
     package let sandbox: OpsSandbox
 
-    public init(sandbox: OpsSandbox) {
+    package init(sandbox: OpsSandbox) {
         self.sandbox = sandbox
     }
 
     /// Writes `dispatcher.toml` (executors that only echo) and a clone
     /// directory for the demo target, and returns the config path.
-    public func writeConfig() throws -> String {
+    package func writeConfig() throws -> String {
         let directory = sandbox.directory
         let clones = directory.appendingPathComponent("clones")
         // An empty repository stands in for the clone: preflight accepts
@@ -52,7 +52,7 @@ public struct DemoDispatch {
     /// Writes the operator config an operator of the demo repo would keep:
     /// `writ.toml` in its git directory (docs/operators.md), holding the
     /// trust root, so `writ status --repo` needs no `--trust`. Returns its path.
-    public func writeOperatorConfig() throws -> String {
+    package func writeOperatorConfig() throws -> String {
         let path = (sandbox.ops.repository.commonDirectory as NSString)
             .appendingPathComponent(OperatorConfigLocation.gitDirectoryFileName)
         let config = """
@@ -65,7 +65,7 @@ public struct DemoDispatch {
     }
 
     /// One poll, as `writ dispatch --once` would run it.
-    public func poll(configPath: String) throws -> RunReport {
+    package func poll(configPath: String) throws -> RunReport {
         let config = try DispatcherConfig.parse(try Data(contentsOf: URL(fileURLWithPath: configPath)))
         return try Dispatcher(config: config, environment: ["PATH": "/usr/bin:/bin"]).poll()
     }
@@ -73,7 +73,7 @@ public struct DemoDispatch {
     /// The ledger's history, newest first, each commit with the principal
     /// its SSH signature verifies for (against the repo's allowed_signers),
     /// like `git log --show-signature`.
-    public func signedHistory(limit: Int = 8) throws -> [String] {
+    package func signedHistory(limit: Int = 8) throws -> [String] {
         let repository = sandbox.ops.repository
         let signersText = try String(
             contentsOf: sandbox.directory.appendingPathComponent("allowed_signers"), encoding: .utf8)

@@ -7,21 +7,21 @@ import WritOps
 /// It builds the whole approval workflow with real keys, signatures and
 /// commits, including intents that must stay blocked, and ends with the
 /// status every dispatcher would compute. `say` receives the narration.
-public struct DemoTour {
+package struct DemoTour {
     package let directory: URL
 
-    public init(directory: URL) {
+    package init(directory: URL) {
         self.directory = directory
     }
 
-    public struct Outcome {
-        public let sandbox: OpsSandbox
-        public let status: OpsStatus
+    package struct Outcome {
+        package let sandbox: OpsSandbox
+        package let status: OpsStatus
         /// The verdict the tour expects for each intent, checked by the tests.
-        public let expected: [String: ReasonCode?]
+        package let expected: [String: ReasonCode?]
     }
 
-    public func run(say: (String) -> Void) throws -> Outcome {
+    package func run(say: (String) -> Void) throws -> Outcome {
         let now = Date()
         say("writ demo: an ops repo in \(directory.path)")
         let sandbox = try OpsSandbox(

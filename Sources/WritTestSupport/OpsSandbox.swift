@@ -10,10 +10,10 @@ import WritOps
 /// governance branch as an approval PR would be. It also writes each private
 /// key to `keys/<principal>` (mode 0600) and `allowed_signers`, so the same
 /// repo can be driven with the `writ` command line, `ssh-keygen` and `git`.
-public final class OpsSandbox {
-    public let directory: URL
-    public let ops: OpsRepo
-    public let trustRoot: ObjectID
+package final class OpsSandbox {
+    package let directory: URL
+    package let ops: OpsRepo
+    package let trustRoot: ObjectID
     private let keys: [Principal: SSHEd25519PrivateKey]
 
     /// Creates `directory/ops.git` (bare) with `policy` and a key for each
@@ -22,7 +22,7 @@ public final class OpsSandbox {
     /// stranger's key, for showing what writ refuses.
     /// `signerOptions` gives a principal's allowed_signers line its
     /// options (`valid-before="20400101"`, say).
-    public init(
+    package init(
         at directory: URL, policy: String, principals: [String], unlisted: [String] = [], extraSigners: String = "",
         signerOptions: [String: String] = [:]
     ) throws {
@@ -61,12 +61,12 @@ public final class OpsSandbox {
     }
 
     /// The path of `principal`'s private key file.
-    public func keyPath(_ principal: String) -> String {
+    package func keyPath(_ principal: String) -> String {
         directory.appendingPathComponent("keys/\(principal)").path
     }
 
     /// `principal`'s signing identity.
-    public func identity(_ principal: String) throws -> SigningIdentity {
+    package func identity(_ principal: String) throws -> SigningIdentity {
         guard let parsed = Principal(principal), let key = keys[parsed] else {
             throw WritError(.signerUnknown, "the sandbox has no key for \(principal)")
         }
@@ -75,7 +75,7 @@ public final class OpsSandbox {
 
     /// `writ propose` as `principal`.
     @discardableResult
-    public func propose(_ request: Proposer.Request, as principal: String, at date: Date = Date()) throws
+    package func propose(_ request: Proposer.Request, as principal: String, at date: Date = Date()) throws
         -> Proposer.Proposal
     {
         try Proposer(ops: ops).propose(request, as: try identity(principal), now: date)
@@ -83,7 +83,7 @@ public final class OpsSandbox {
 
     /// `writ approve --merge` as `principal`.
     @discardableResult
-    public func approve(
+    package func approve(
         _ id: IntentID, as principal: String, decision: Decision = .approve, expiresAt: Timestamp? = nil,
         merge: Bool = true, at date: Date = Date()
     ) throws -> Approver.Approval {
@@ -97,7 +97,7 @@ public final class OpsSandbox {
     /// Files an arbitrary record as `signer` (who may differ from the record's
     /// approver) on `approval/<id>` and merges it: how the demo and tests
     /// show what writ refuses.
-    public func file(
+    package func file(
         _ record: ApprovalRecord, signedBy signer: String, signatureBytes: Data? = nil, merge: Bool = true,
         at date: Date = Date()
     ) throws {
@@ -117,7 +117,7 @@ public final class OpsSandbox {
 
     /// Appends raw files to the ledger as `signer` (for intents writ would
     /// not write itself, such as one signed with the wrong key).
-    public func appendToLedger(_ files: [String: Data], as signer: String, message: String, at date: Date = Date())
+    package func appendToLedger(_ files: [String: Data], as signer: String, message: String, at date: Date = Date())
         throws
     {
         try BranchAppender(repository: ops.repository).append(
@@ -125,12 +125,12 @@ public final class OpsSandbox {
     }
 
     /// Every intent's verdict, as `writ status` computes it.
-    public func status(at date: Date = Date()) throws -> OpsStatus {
+    package func status(at date: Date = Date()) throws -> OpsStatus {
         try StatusEvaluator(ops: ops).evaluate(trustRoot: trustRoot, now: date)
     }
 
     /// The policy `writ demo` uses: two admins, an operator, an agent and a dispatcher.
-    public static let demoPolicy = """
+    package static let demoPolicy = """
         schema = 1
 
         [kinds]
@@ -175,7 +175,7 @@ public final class OpsSandbox {
 
         """
 
-    public static let demoPrincipals = [
+    package static let demoPrincipals = [
         "alice@example.com", "carol@example.com", "bob@example.com", "agent-1@example.com", "dispatch-1@example.com",
     ]
 }

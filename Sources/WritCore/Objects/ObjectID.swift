@@ -6,7 +6,7 @@ public struct ObjectID: Sendable, Hashable, Comparable, CustomStringConvertible,
     package let tail: UInt32
 
     /// An id from its three words, as the git layer reads them out of a
-    /// `git_oid`.
+    /// libgit2 object id.
     package init(words head: UInt64, _ middle: UInt64, _ tail: UInt32) {
         self.head = head
         self.middle = middle

@@ -1,7 +1,7 @@
 /// One entry of a git tree, copied out of libgit2.
-public struct TreeEntry: Sendable, Hashable {
+package struct TreeEntry: Sendable, Hashable {
     /// What an entry's mode says it is.
-    public enum Kind: String, Sendable, Hashable, Codable {
+    package enum Kind: String, Sendable, Hashable, Codable {
         case blob
         case executable
         case symlink
@@ -12,11 +12,11 @@ public struct TreeEntry: Sendable, Hashable {
 
     /// The entry name (one path component). Decoded as UTF-8 with invalid
     /// bytes replaced, so a non-UTF-8 name never matches a valid writ name.
-    public let name: String
-    public let kind: Kind
+    package let name: String
+    package let kind: Kind
     /// The raw git file mode, e.g. `0o100644`.
-    public let mode: UInt32
-    public let id: ObjectID
+    package let mode: UInt32
+    package let id: ObjectID
 
     package init(name: String, kind: Kind, mode: UInt32, id: ObjectID) {
         self.name = name

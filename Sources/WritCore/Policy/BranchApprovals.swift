@@ -6,30 +6,30 @@ import Foundation
 /// governance and clock, as the decision engine applies to merged records.
 /// Nothing here ever counts: only a merged record does (SPEC §4 rule 4).
 /// It tells approvers and operators what merging the branch would do.
-public struct BranchApprovals: Sendable, Equatable, Codable {
+package struct BranchApprovals: Sendable, Equatable, Codable {
     /// One record on the branch that the governance branch does not hold.
-    public struct Record: Sendable, Equatable, Codable {
+    package struct Record: Sendable, Equatable, Codable {
         /// The principal it is filed under (or signed as), when it can be told.
-        public let principal: Principal?
+        package let principal: Principal?
         /// `approve` or `deny`; nil when the record does not parse.
-        public let decision: Decision?
+        package let decision: Decision?
         /// Its governance-layout path.
-        public let path: String
+        package let path: String
         /// The reference it was read from (`refs/heads/approval/<id>` or
         /// `refs/remotes/<remote>/approval/<id>`).
-        public let ref: String
+        package let ref: String
         /// That reference's tip.
-        public let commit: ObjectID
+        package let commit: ObjectID
         /// Whether, once merged, it would count towards the quorum.
-        public let counts: Bool
+        package let counts: Bool
         /// Why it would not count (a deny that would block is `denied`);
         /// nil when it counts or adds nothing new.
-        public let reason: ReasonCode?
-        public let detail: String
+        package let reason: ReasonCode?
+        package let detail: String
 
         package enum CodingKeys: String, CodingKey { case principal, decision, path, ref, commit, counts, reason, detail }
 
-        public func encode(to encoder: any Encoder) throws {
+        package func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encode(principal, forKey: .principal)
             try container.encode(decision, forKey: .decision)
@@ -43,18 +43,18 @@ public struct BranchApprovals: Sendable, Equatable, Codable {
     }
 
     /// `approval/<id>`.
-    public let branch: String
+    package let branch: String
     /// Sorted by principal, then path, then reference.
-    public let records: [Record]
+    package let records: [Record]
     /// The approvals that would count once the branch is merged (merged
     /// ones included).
-    public let approvalsIfMerged: Int
+    package let approvalsIfMerged: Int
     /// What the tier needs.
-    public let required: Int
+    package let required: Int
     /// Whether merging the branch would make the intent ready.
-    public let readyIfMerged: Bool
+    package let readyIfMerged: Bool
     /// What would still block it after the merge; nil when it would be ready.
-    public let reasonIfMerged: ReasonCode?
+    package let reasonIfMerged: ReasonCode?
 
     package enum CodingKeys: String, CodingKey {
         case branch, records, required
@@ -63,7 +63,7 @@ public struct BranchApprovals: Sendable, Equatable, Codable {
         case reasonIfMerged = "reason_if_merged"
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(branch, forKey: .branch)
         try container.encode(records, forKey: .records)
@@ -74,15 +74,15 @@ public struct BranchApprovals: Sendable, Equatable, Codable {
     }
 
     /// Whether the branch holds the quorum: merging it completes the approvals.
-    public var holdsQuorum: Bool { approvalsIfMerged >= required }
+    package var holdsQuorum: Bool { approvalsIfMerged >= required }
 
     /// The principals whose records on the branch would count once merged.
-    public var signers: [Principal] { records.filter(\.counts).compactMap(\.principal) }
+    package var signers: [Principal] { records.filter(\.counts).compactMap(\.principal) }
 
     /// "signed on approval/<id>, not merged yet: alice ✓ carol ✓ → merging
     /// makes it ready", for terminal views (principals are validated, a
     /// path stands in escaped, reason codes are from the closed vocabulary).
-    public var summary: String {
+    package var summary: String {
         let marks = records.map { record in
             let who = record.principal?.rawValue ?? UntrustedText.terminal(record.path)
             if record.counts { return "\(who) ✓" }
@@ -93,7 +93,7 @@ public struct BranchApprovals: Sendable, Equatable, Codable {
     }
 
     /// What merging the branch would do, in words.
-    public var outcome: String {
+    package var outcome: String {
         if readyIfMerged { return "merging makes it ready" }
         if let reasonIfMerged, reasonIfMerged == .denied { return "merging it would deny the intent" }
         if holdsQuorum {

@@ -8,9 +8,9 @@ import Foundation
 /// Rule 1 (the governance state is trusted) is the caller's: it passes only
 /// a state `GovernanceTrust` adopted. Executor, environment and clone
 /// checks (the rest of rule 5) belong to the dispatcher.
-public enum DecisionEngine {
+package enum DecisionEngine {
     /// The signature namespace of intents.
-    public static let intentNamespace = SignatureNamespace.intent
+    package static let intentNamespace = SignatureNamespace.intent
 
     /// Decides one intent. See docs/decisions.md for the order of checks
     /// and the state machine.

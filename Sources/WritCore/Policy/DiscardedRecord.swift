@@ -2,9 +2,9 @@
 ///
 /// `writ show` and `writ verify` list these; the engine never drops a
 /// record silently.
-public struct DiscardedRecord: Sendable, Hashable, Codable {
+package struct DiscardedRecord: Sendable, Hashable, Codable {
     /// What was discarded.
-    public enum Kind: String, Sendable, Hashable, Codable {
+    package enum Kind: String, Sendable, Hashable, Codable {
         /// An approval or deny record (`approvals/<aa>/<id>/<principal>.toml`).
         case approval
         /// A governance record (`approvals/_governance/<hex>/<principal>.toml`).
@@ -13,14 +13,14 @@ public struct DiscardedRecord: Sendable, Hashable, Codable {
         case event
     }
 
-    public let kind: Kind
+    package let kind: Kind
     /// The record's path in its layout.
-    public let path: String
+    package let path: String
     /// The commit that introduced it, when known.
     package let commit: ObjectID?
     /// The principal the record is filed under (or the event's actor), when it can be told.
-    public let principal: Principal?
-    public let reason: ReasonCode
+    package let principal: Principal?
+    package let reason: ReasonCode
     /// A human sentence naming the precise cause.
-    public let detail: String
+    package let detail: String
 }

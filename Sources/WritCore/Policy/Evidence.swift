@@ -34,22 +34,22 @@ package struct ApprovalEvidence: Sendable, Equatable {
 }
 
 /// One audit event file on the ledger, with who signed the commit that added it.
-public struct EventEvidence: Sendable, Equatable {
+package struct EventEvidence: Sendable, Equatable {
     /// Ledger-layout path: `audit/<aa>/<id>/<seq>-<event>.json`.
-    public let path: String
-    public let bytes: Data
+    package let path: String
+    package let bytes: Data
     /// The ledger commit that added it.
-    public let commit: ObjectID
+    package let commit: ObjectID
     /// Principals whose trusted allowed_signers key made the commit's SSH
     /// signature (namespace `git`), as verified by the caller; empty when
     /// the commit is unsigned or its signature does not verify.
-    public let signers: Set<Principal>
+    package let signers: Set<Principal>
     /// Whether the event counts, as `LedgerWalk` decided it under the
     /// governance trusted at its commit's ledger position (docs/audit.md).
     /// Every ledger reader sets it; nil only for evidence built by hand,
     /// which is then judged with the same `EventAuthority.isEntitled` under
     /// the deciding policy.
-    public let counts: Bool?
+    package let counts: Bool?
 
     package init(path: String, bytes: Data, commit: ObjectID, signers: Set<Principal>, counts: Bool? = nil) {
         self.path = path

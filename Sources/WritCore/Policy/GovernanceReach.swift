@@ -9,26 +9,26 @@ import Foundation
 /// `allowed_signers` can never change again: no record can be made that
 /// counts. `writ init` refuses to pin such a state as the trust root.
 /// Pure: the caller passes both states and the clock.
-public enum GovernanceReach {
+package enum GovernanceReach {
     /// The answer: how many governors can sign with distinct keys, out of
     /// how many the quorum needs, and who they are.
-    public struct Answer: Sendable, Equatable {
+    package struct Answer: Sendable, Equatable {
         /// `[governance] approvals`.
-        public let required: Int
+        package let required: Int
         /// `[governance] roles`.
-        public let roles: [String]
+        package let roles: [String]
         /// Every principal holding one of those roles, sorted.
-        public let governors: [String]
+        package let governors: [String]
         /// Those with at least one key trusted for `writ-governance` now, sorted.
-        public let withKeys: [String]
+        package let withKeys: [String]
         /// The largest set of governors with pairwise distinct keys.
-        public let reachable: Int
+        package let reachable: Int
 
         /// Whether the quorum can be met.
-        public var meetable: Bool { reachable >= required }
+        package var meetable: Bool { reachable >= required }
 
         /// Why the quorum cannot be met, for humans; nil when it can.
-        public var problem: String? {
+        package var problem: String? {
             guard !meetable else { return nil }
             let roleList = roles.joined(separator: ", ")
             let need = "its [governance] quorum needs \(required) approval(s) from role(s) \(roleList)"
@@ -45,7 +45,7 @@ public enum GovernanceReach {
     }
 
     /// How far `policy`'s governance quorum can be met with `signers` at `now`.
-    public static func evaluate(policy: Policy, signers: AllowedSigners, now: Date) -> Answer {
+    package static func evaluate(policy: Policy, signers: AllowedSigners, now: Date) -> Answer {
         let governors = Array(Set(policy.governance.roles.flatMap { policy.principals(inRole: $0) })).sorted()
         var candidates: [DistinctSignerMatching.Candidate] = []
         for governor in governors {
@@ -64,7 +64,7 @@ public enum GovernanceReach {
     }
 
     /// Parses both files (as `writ init` does) and evaluates them.
-    public static func evaluate(policy: Data, signers: Data, now: Date) throws -> Answer {
+    package static func evaluate(policy: Data, signers: Data, now: Date) throws -> Answer {
         let parsed = try Policy.parse(policy)
         guard let text = String(data: signers, encoding: .utf8) else {
             throw WritError(.policyMalformed, "allowed_signers is not valid UTF-8")

@@ -5,17 +5,17 @@ import Foundation
 ///
 /// Every decision reads policy and signers from here, never from the change
 /// being judged (docs/decisions.md).
-public struct GovernanceState: Sendable, Equatable {
+package struct GovernanceState: Sendable, Equatable {
     /// The governance commit these files were read from.
-    public let commit: ObjectID
+    package let commit: ObjectID
     package let policy: Policy
     package let signers: AllowedSigners
     package let policyBytes: Data
     package let signersBytes: Data
     /// The governance digest of the pair (SPEC §5), what governance records approve.
-    public let digest: ContentDigest
+    package let digest: ContentDigest
     /// The policy's `[governance] version` (SPEC §5): the next adoptable change carries this + 1.
-    public var governanceVersion: Int { policy.governanceVersion }
+    package var governanceVersion: Int { policy.governanceVersion }
 
     /// The largest `allowed_signers` accepted (a file with thousands of keys
     /// fits many times over).

@@ -2,7 +2,7 @@ import Foundation
 
 extension PullRequestCheck {
     /// How an account touched a pull request, as the forge reports it.
-    public enum Touch: String, Sendable, Hashable, Encodable, Comparable {
+    package enum Touch: String, Sendable, Hashable, Encodable, Comparable {
         /// Named on the command line (`--actor`).
         case named
         /// The pull request's author (`pull_request.user`).
@@ -15,7 +15,7 @@ extension PullRequestCheck {
         /// The forge account of a commit's committer, in a commits list.
         case commitCommitter = "commit_committer"
 
-        public static func < (lhs: Touch, rhs: Touch) -> Bool { lhs.order < rhs.order }
+        package static func < (lhs: Touch, rhs: Touch) -> Bool { lhs.order < rhs.order }
 
         private var order: Int {
             switch self {
@@ -30,18 +30,18 @@ extension PullRequestCheck {
 
     /// One account that touched the pull request, judged on its own: the
     /// verdict is the least privileged actor's (SPEC §9, docs/check-pr.md).
-    public struct Actor: Sendable, Hashable {
-        public let login: String
-        public let touches: Set<Touch>
+    package struct Actor: Sendable, Hashable {
+        package let login: String
+        package let touches: Set<Touch>
 
-        public init(login: String, touches: Set<Touch>) {
+        package init(login: String, touches: Set<Touch>) {
             self.login = login
             self.touches = touches
         }
 
         /// `actors` with one entry per forge account (logins compare
         /// without case), in first-seen order, their touches joined.
-        public static func merged(_ actors: [Actor]) -> [Actor] {
+        package static func merged(_ actors: [Actor]) -> [Actor] {
             var order: [String] = []
             var byKey: [String: Actor] = [:]
             for actor in actors {
@@ -60,10 +60,10 @@ extension PullRequestCheck {
 
     /// One commit of a commits list: its id and the forge accounts of its
     /// author and committer, when the forge linked them to one.
-    public struct ListedCommit: Sendable, Hashable {
-        public let id: String
-        public let author: String?
-        public let committer: String?
+    package struct ListedCommit: Sendable, Hashable {
+        package let id: String
+        package let author: String?
+        package let committer: String?
 
         /// The account GitHub names as committer of every commit made in
         /// its web interface; the commit's author is the one who made it.
@@ -71,7 +71,7 @@ extension PullRequestCheck {
 
         /// The actors a commits list names: every linked author and
         /// committer login (GitHub's web committer aside).
-        public static func actors(_ commits: [ListedCommit]) -> [Actor] {
+        package static func actors(_ commits: [ListedCommit]) -> [Actor] {
             commits.flatMap { commit -> [Actor] in
                 var actors: [Actor] = []
                 if let author = commit.author { actors.append(Actor(login: author, touches: [.commitAuthor])) }
@@ -89,7 +89,7 @@ extension PullRequestCheck {
         /// the forge linked to no account has `null` there and names no
         /// actor. A list of any other shape is a `RuntimeError`: nothing can
         /// be judged from it, so nothing passes.
-        public static func parse(_ value: Any, source: String) throws -> [ListedCommit] {
+        package static func parse(_ value: Any, source: String) throws -> [ListedCommit] {
             guard let items = value as? [Any] else {
                 throw RuntimeError("\(source) is not a JSON array of commits", fix: source)
             }

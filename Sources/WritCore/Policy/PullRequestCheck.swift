@@ -31,22 +31,22 @@ import Foundation
 /// sender, each commit's author and committer) is judged, and each must be
 /// allowed every change: the least privileged decides. A criss-cross
 /// history (several merge bases) is refused.
-public enum PullRequestCheck {
-    public enum Role: String, Sendable, Hashable {
+package enum PullRequestCheck {
+    package enum Role: String, Sendable, Hashable {
         case admin, member, unknown, blocked
     }
 
-    public enum Status: String, Sendable, Hashable, Encodable {
+    package enum Status: String, Sendable, Hashable, Encodable {
         case pass, blocked, pending
     }
 
-    public struct Finding: Sendable, Hashable, Encodable {
-        public let reason: ReasonCode
-        public let path: String
-        public let message: String
+    package struct Finding: Sendable, Hashable, Encodable {
+        package let reason: ReasonCode
+        package let path: String
+        package let message: String
         /// The login whose role the finding judged; nil for a finding about
         /// the pull request as a whole (its history, its commits list).
-        public let actor: String?
+        package let actor: String?
         /// A deterministic denial: closing the pull request is recommended.
         let closes: Bool
 
@@ -59,7 +59,7 @@ public enum PullRequestCheck {
         }
 
         private enum Keys: String, CodingKey { case reason, path, message, actor }
-        public func encode(to encoder: any Encoder) throws {
+        package func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: Keys.self)
             try container.encode(reason, forKey: .reason)
             try container.encode(path, forKey: .path)
@@ -69,17 +69,17 @@ public enum PullRequestCheck {
     }
 
     /// An actor with the role the base's policy gives it.
-    public struct JudgedActor: Sendable, Hashable, Encodable {
-        public let login: String
-        public let role: Role
-        public let principal: Principal?
-        public let touches: Set<Touch>
+    package struct JudgedActor: Sendable, Hashable, Encodable {
+        package let login: String
+        package let role: Role
+        package let principal: Principal?
+        package let touches: Set<Touch>
 
         private enum Keys: String, CodingKey {
             case login, role, principal
             case touches = "as"
         }
-        public func encode(to encoder: any Encoder) throws {
+        package func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: Keys.self)
             try container.encode(login, forKey: .login)
             try container.encode(role.rawValue, forKey: .role)
@@ -88,17 +88,17 @@ public enum PullRequestCheck {
         }
     }
 
-    public struct Verdict: Sendable {
-        public let status: Status
-        public let closeRecommended: Bool
+    package struct Verdict: Sendable {
+        package let status: Status
+        package let closeRecommended: Bool
         /// The deciding actor: the least privileged of `actors` (the first
         /// such one when several share its role).
-        public let actor: String
-        public let role: Role
-        public let principal: Principal?
+        package let actor: String
+        package let role: Role
+        package let principal: Principal?
         /// Every actor judged, least privileged first.
-        public let actors: [JudgedActor]
-        public let findings: [Finding]
+        package let actors: [JudgedActor]
+        package let findings: [Finding]
     }
 
     /// One changed path of the pull request, with what the head holds.
@@ -386,118 +386,6 @@ public enum PullRequestCheck {
         case .tree: "a directory"
         case .executable: "an executable file"
         case .blob: "a file"
-        }
-    }
-
-    /// An approval record and its `.sig` in the head, judged by its
-    /// signature: it parses, names the path's principal as `approver`
-    /// (else `record_not_own`), and verifies for that principal under
-    /// `writ-approval` with the base's signers. A signature that fails for
-    /// the path's principal but verifies for another trusted principal is a
-    /// record signed in another's name (`record_not_own`); any other
-    /// failure keeps its own record code.
-    private static func verifyRecord(
-        _ path: String, owner: String, governance: GovernanceState, now: Date, file: (String) throws -> HeadFile,
-        deny: (ReasonCode, String, String, Bool) -> Void
-    ) rethrows {
-        let bytes: Data
-        switch try file(path) {
-        case .absent:
-            deny(.approvalMalformed, path, "a signature without its record", true)
-            return
-        case .notAFile(let kind):
-            deny(
-                .pathAdminOnly, path, "\(describe(kind)) stands where the record belongs; only a regular file counts",
-                true)
-            return
-        case .file(let data):
-            bytes = data
-        }
-        guard let record = parsed(path, deny: deny, { try ApprovalRecord.parse(bytes) }) else { return }
-        guard record.approver.rawValue == owner else {
-            deny(
-                .recordNotOwn, path,
-                "the record names \(record.approver) as approver but is filed under \(owner): filed in another's name",
-                true)
-            return
-        }
-        // The path's intent and the rest of the layout.
-        guard parsed(path, deny: deny, { try ApprovalRecord.parse(bytes, expectedPath: path) }) != nil else { return }
-        let signature: Data
-        switch try file(path + ".sig") {
-        case .absent:
-            deny(.approvalSignatureInvalid, path, "the record has no .sig", true)
-            return
-        case .notAFile(let kind):
-            deny(
-                .pathAdminOnly, path + ".sig",
-                "\(describe(kind)) stands where the signature belongs; only a regular file counts", true)
-            return
-        case .file(let data):
-            signature = data
-        }
-        do {
-            _ = try SignatureVerifier.verifyOrWritError(
-                armored: signature, message: bytes, principal: owner, namespace: ApprovalRecord.signatureNamespace,
-                allowedSigners: governance.signers, at: now)
-        } catch {
-            let others =
-                (try? SignatureVerifier.signers(
-                    armored: signature, message: bytes, namespace: ApprovalRecord.signatureNamespace,
-                    allowedSigners: governance.signers, at: now))?.principals.filter { $0 != owner } ?? []
-            if !others.isEmpty {
-                deny(
-                    .recordNotOwn, path + ".sig",
-                    "the record filed under \(owner) is signed by \(others.joined(separator: ", ")): signed in another's name",
-                    true)
-            } else {
-                deny(
-                    error.reason, path + ".sig",
-                    "the signature is not \(owner)'s under writ-approval: \(error.detail)", true)
-            }
-        }
-    }
-
-    /// What `parse` reads, or nil after one `approval_malformed` finding
-    /// (closing recommended: an unparseable record is a deterministic denial).
-    private static func parsed<Record>(
-        _ path: String, deny: (ReasonCode, String, String, Bool) -> Void, _ parse: () throws -> Record
-    ) -> Record? {
-        do {
-            return try parse()
-        } catch {
-            deny(.approvalMalformed, path, (error as? WritError)?.detail ?? "\(error)", true)
-            return nil
-        }
-    }
-
-    /// A `request.toml` in the head: it parses for its path and, when the
-    /// ledger is readable, names an intent the ledger holds with the same
-    /// digest, so a reviewer is never shown one text while another runs.
-    private static func verifyRequest(
-        _ path: String, file: (String) throws -> HeadFile,
-        ledgerIntent: (IntentID) throws -> LedgerIntent, deny: (ReasonCode, String, String, Bool) -> Void
-    ) rethrows {
-        guard case .file(let bytes) = try file(path) else { return }
-        guard let request = parsed(path, deny: deny, { try ApprovalRequest.parse(bytes, expectedPath: path) }) else {
-            return
-        }
-        switch try ledgerIntent(request.intent) {
-        case .unreadable:
-            return
-        case .absent:
-            // Not a deterministic denial: the ledger read may be older
-            // than the approval branch.
-            deny(
-                .approvalMalformed, path,
-                "the request names intent \(request.intent.rawValue), which the ledger does not hold", false)
-        case .present(let digest) where digest != request.intentDigest:
-            deny(
-                .digestMismatch, path,
-                "the request's intent_digest \(request.intentDigest) is not the digest of the intent on the ledger (\(digest))",
-                false)
-        case .present:
-            return
         }
     }
 

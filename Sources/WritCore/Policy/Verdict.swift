@@ -17,12 +17,12 @@ public struct Verdict: Sendable, Equatable {
     /// for the tier (then it can never be met, see `detail`).
     package let approvalsRequired: Int
     /// What a `claimed` event lists: empty when the tier needs no approval.
-    public let counted: [CountedApproval]
+    package let counted: [CountedApproval]
     /// Every approval, deny or event that was read and does not count.
-    public let discarded: [DiscardedRecord]
+    package let discarded: [DiscardedRecord]
     /// The intent's events that count, in sequence order
     /// (`EventAuthority.counting`); whatever acts on events reads these.
-    public let events: [CountingEvent]
+    package let events: [CountingEvent]
 
     package init(
         state: IntentState, reason: ReasonCode?, detail: String, intent: Intent?, intentDigest: ContentDigest,

@@ -41,10 +41,10 @@ public struct ApprovalRecord: Sendable, Equatable {
     }
 
     /// Where this record lives on the governance branch.
-    public var path: GovernancePath { .approval(intent, approver) }
+    package var path: GovernancePath { .approval(intent, approver) }
 
     /// Where its signature lives.
-    public var signaturePath: GovernancePath { .approvalSignature(intent, approver) }
+    package var signaturePath: GovernancePath { .approvalSignature(intent, approver) }
 
     /// Parses record bytes; throws `WritError(.approvalMalformed, ...)`.
     ///

@@ -8,7 +8,7 @@
 /// `intent_digest`, `kind`, `tier`, `proposer`, `summary`, `created_at`,
 /// `approvals_required`, `roles` (the roles the tier accepts) and
 /// `intent_toml` (the intent file's exact text).
-public struct ApprovalRequest: Sendable, Equatable {
+package struct ApprovalRequest: Sendable, Equatable {
     package let schema: Int
     package let intent: IntentID
     package let intentDigest: ContentDigest

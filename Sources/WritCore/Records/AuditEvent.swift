@@ -203,7 +203,7 @@ public struct AuditEvent: Sendable, Equatable {
     public var kind: AuditEventKind { payload.kind }
 
     /// The event's ledger path at sequence number `sequence` (from 1).
-    public func path(sequence: Int) -> LedgerPath { .auditEvent(intent, sequence: sequence, event: kind) }
+    package func path(sequence: Int) -> LedgerPath { .auditEvent(intent, sequence: sequence, event: kind) }
 
     static func isObjectID(_ text: String) -> Bool {
         let bytes = Array(text.utf8)

@@ -1,9 +1,9 @@
 /// Durations as people write them in configs and flags: `90s`, `15m`,
 /// `2h`, `7d`, or a sum such as `1h30m`. Whole units only; anything else
 /// (empty, a bare number, a negative, an unknown unit) is refused.
-public enum DurationText {
+package enum DurationText {
     /// The duration in seconds, or nil when `text` is not a duration.
-    public static func seconds(_ text: String) -> Int64? {
+    package static func seconds(_ text: String) -> Int64? {
         var total: Int64 = 0
         var number: Int64?
         var sawUnit = false
@@ -36,7 +36,7 @@ public enum DurationText {
     }
 
     /// An absolute RFC 3339 time, or a duration from `now`.
-    public static func deadline(_ text: String, from now: Timestamp) -> Timestamp? {
+    package static func deadline(_ text: String, from now: Timestamp) -> Timestamp? {
         if let absolute = Timestamp(rfc3339: text) { return absolute }
         return seconds(text).map { now.adding(seconds: $0) }
     }

@@ -3,10 +3,10 @@
 /// `[bot]`) and case-insensitive, so `Mallory = "blocked"` must stop
 /// `mallory`. A login with anything else, a Unicode look-alike such as the
 /// Kelvin sign (U+212A, which lower-cases to `k`) included, is no login.
-public enum ForgeLogin {
+package enum ForgeLogin {
     /// `login` folded for comparison (ASCII lower case), nil when it holds
     /// a character no forge login has.
-    public static func folded(_ login: String) -> String? {
+    package static func folded(_ login: String) -> String? {
         guard !login.isEmpty, login.utf8.count <= 100 else { return nil }
         var folded = ""
         for scalar in login.unicodeScalars {
@@ -25,7 +25,7 @@ public enum ForgeLogin {
     }
 
     /// Whether two logins name the same forge account.
-    public static func same(_ one: String, _ other: String) -> Bool {
+    package static func same(_ one: String, _ other: String) -> Bool {
         guard let one = folded(one), let other = folded(other) else { return false }
         return one == other
     }

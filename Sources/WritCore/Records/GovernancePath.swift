@@ -5,7 +5,7 @@
 /// hold no approval or governance record. Parsing is
 /// exact, like `LedgerPath`; a path outside the layout (say `.github/...` or
 /// `README.md`) gives nil and the caller decides what that means.
-public enum GovernancePath: Sendable, Hashable, CustomStringConvertible {
+package enum GovernancePath: Sendable, Hashable, CustomStringConvertible {
     /// `policy.toml`
     case policy
     /// `allowed_signers`
@@ -36,7 +36,7 @@ public enum GovernancePath: Sendable, Hashable, CustomStringConvertible {
     static let reservedPrincipal = "request"
 
     /// The path, relative to the branch root.
-    public var path: String {
+    package var path: String {
         switch self {
         case .policy: "policy.toml"
         case .allowedSigners: "allowed_signers"
@@ -55,10 +55,10 @@ public enum GovernancePath: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    public var description: String { path }
+    package var description: String { path }
 
     /// Parses `path`; nil when it is not exactly a governance layout path.
-    public init?(_ path: String) {
+    package init?(_ path: String) {
         guard case .success(let parsed) = GovernancePath.diagnose(path) else { return nil }
         self = parsed
     }

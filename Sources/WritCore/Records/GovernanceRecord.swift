@@ -6,22 +6,22 @@
 /// `replaces` to the state named by `governanceDigest`, so it can never be
 /// reused to re-adopt that state later from another trusted state (a
 /// rollback needs fresh signatures).
-public struct GovernanceRecord: Sendable, Equatable {
+package struct GovernanceRecord: Sendable, Equatable {
     package let schema: Int
     /// The governance digest of the `policy.toml` and `allowed_signers` pair approved.
-    public let governanceDigest: ContentDigest
+    package let governanceDigest: ContentDigest
     /// The governance digest of the trusted state this change replaces.
-    public let replaces: ContentDigest
+    package let replaces: ContentDigest
     package let decision: Decision
-    public let approver: Principal
+    package let approver: Principal
     package let createdAt: Timestamp
     package let note: String?
 
     /// The signature namespace of governance records.
-    public static let signatureNamespace = SignatureNamespace.governance
+    package static let signatureNamespace = SignatureNamespace.governance
 
     /// Builds a record, checking the same rules as parsing (`approval_malformed`).
-    public init(
+    package init(
         governanceDigest: ContentDigest, replaces: ContentDigest, decision: Decision, approver: Principal,
         createdAt: Timestamp, note: String? = nil
     ) throws {
@@ -44,14 +44,14 @@ public struct GovernanceRecord: Sendable, Equatable {
     }
 
     /// Where this record lives on the governance branch.
-    public var path: GovernancePath { .governanceRecord(governanceDigest, approver) }
+    package var path: GovernancePath { .governanceRecord(governanceDigest, approver) }
 
     /// Where its signature lives.
-    public var signaturePath: GovernancePath { .governanceSignature(governanceDigest, approver) }
+    package var signaturePath: GovernancePath { .governanceSignature(governanceDigest, approver) }
 
     /// Where its second signature lives, made with the approver's new key
     /// when the change also rotates that key (SPEC §5).
-    public var nextSignaturePath: GovernancePath { .governanceNextSignature(governanceDigest, approver) }
+    package var nextSignaturePath: GovernancePath { .governanceNextSignature(governanceDigest, approver) }
 
     /// Parses record bytes; throws `WritError(.approvalMalformed, ...)`.
     ///
@@ -108,5 +108,5 @@ public struct GovernanceRecord: Sendable, Equatable {
     }
 
     /// `canonicalTOML()` as UTF-8 bytes, the bytes that get signed.
-    public func canonicalBytes() -> [UInt8] { Array(canonicalTOML().utf8) }
+    package func canonicalBytes() -> [UInt8] { Array(canonicalTOML().utf8) }
 }

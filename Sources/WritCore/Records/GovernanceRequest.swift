@@ -11,28 +11,28 @@
 /// `replaces_commit`, `policy_digest`, `allowed_signers_digest`, `changes`
 /// (which of `policy.toml` and `allowed_signers` differ from the replaced
 /// state), `proposer`, `created_at`, `note` (optional).
-public struct GovernanceRequest: Sendable, Equatable {
+package struct GovernanceRequest: Sendable, Equatable {
     /// The two governance files, in the order `changes` lists them.
-    public static let fileNames = ["policy.toml", "allowed_signers"]
+    package static let fileNames = ["policy.toml", "allowed_signers"]
 
-    public let schema: Int
-    public let governanceDigest: ContentDigest
+    package let schema: Int
+    package let governanceDigest: ContentDigest
     /// The digest of the trusted state the change was proposed against.
-    public let replaces: ContentDigest
+    package let replaces: ContentDigest
     /// The governance commit that state was read from.
-    public let replacesCommit: ObjectID
+    package let replacesCommit: ObjectID
     /// sha256 of the proposed `policy.toml`.
-    public let policyDigest: ContentDigest
+    package let policyDigest: ContentDigest
     /// sha256 of the proposed `allowed_signers`.
-    public let allowedSignersDigest: ContentDigest
+    package let allowedSignersDigest: ContentDigest
     /// The files that differ from the replaced state, in `fileNames` order.
-    public let changes: [String]
-    public let proposer: Principal
-    public let createdAt: Timestamp
-    public let note: String?
+    package let changes: [String]
+    package let proposer: Principal
+    package let createdAt: Timestamp
+    package let note: String?
 
     /// Builds a request, checking the same rules as parsing (`approval_malformed`).
-    public init(
+    package init(
         replaces: ContentDigest, replacesCommit: ObjectID, policyDigest: ContentDigest,
         allowedSignersDigest: ContentDigest, changes: [String], proposer: Principal, createdAt: Timestamp,
         note: String? = nil
@@ -61,13 +61,13 @@ public struct GovernanceRequest: Sendable, Equatable {
     }
 
     /// Where the request lives on the governance branch.
-    public var path: GovernancePath { .governanceRequest(governanceDigest) }
+    package var path: GovernancePath { .governanceRequest(governanceDigest) }
 
     /// Parses request bytes; throws `WritError(.approvalMalformed, ...)`.
     ///
     /// With `expectedPath`, the path must be `approvals/_governance/<digest-hex>/request.toml`
     /// for this request's digest.
-    public static func parse(_ bytes: some Collection<UInt8>, expectedPath: String? = nil) throws -> GovernanceRequest {
+    package static func parse(_ bytes: some Collection<UInt8>, expectedPath: String? = nil) throws -> GovernanceRequest {
         let root = try TOMLRecordReader.parse(bytes, reason: .approvalMalformed, record: "governance request")
         try root.rejectUnknownKeys(allowing: [
             "schema", "governance_digest", "replaces", "replaces_commit", "policy_digest", "allowed_signers_digest",
@@ -111,7 +111,7 @@ public struct GovernanceRequest: Sendable, Equatable {
     }
 
     /// The canonical TOML of this request, which `parse` reads back unchanged.
-    public func canonicalTOML() -> String {
+    package func canonicalTOML() -> String {
         var writer = TOMLWriter()
         writer.line("schema", schema)
         writer.line("governance_digest", governanceDigest.description)
@@ -127,5 +127,5 @@ public struct GovernanceRequest: Sendable, Equatable {
     }
 
     /// `canonicalTOML()` as UTF-8 bytes.
-    public func canonicalBytes() -> [UInt8] { Array(canonicalTOML().utf8) }
+    package func canonicalBytes() -> [UInt8] { Array(canonicalTOML().utf8) }
 }

@@ -6,14 +6,14 @@ import Foundation
 ///
 /// It lives in the library because the status snapshot keeps settled
 /// intents' lines exactly as `writ status --json` prints them.
-public enum JSONLine {
+package enum JSONLine {
     /// The `schema` every JSON line carries; raised only when a field changes meaning.
-    public static let schema = 1
+    package static let schema = 1
 
     /// The bytes of `value` as one JSON line with `schema` and, when given,
     /// `type` (which names the object where a command prints more than one
     /// kind), ending in a newline.
-    public static func encode<T: Encodable>(_ value: T, type: String? = nil) throws -> Data {
+    package static func encode<T: Encodable>(_ value: T, type: String? = nil) throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var data = try encoder.encode(Envelope(value: value, type: type))

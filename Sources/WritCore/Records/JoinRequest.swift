@@ -12,12 +12,12 @@
 /// ```
 /// Parsed strictly (`approval_malformed`): unknown keys, a login other than
 /// the file's and the actor's, a principal or key that does not parse.
-public struct JoinRequest: Sendable, Equatable {
-    public let login: String
-    public let principal: Principal
-    public let publicKey: SSHPublicKey
-    public let createdAt: Timestamp
-    public let note: String?
+package struct JoinRequest: Sendable, Equatable {
+    package let login: String
+    package let principal: Principal
+    package let publicKey: SSHPublicKey
+    package let createdAt: Timestamp
+    package let note: String?
 
     /// Parses `bytes`; `login` is the login the path (and the actor) names.
     package static func parse(_ bytes: some Collection<UInt8>, login expected: String? = nil) throws -> JoinRequest {

@@ -10,7 +10,7 @@
 /// must be valid, `<seq>` must be the canonical spelling of a number ≥ 1
 /// (`0001`, `0042`, `12345`; never `00001`), and nothing else (no empty, `.`
 /// or `..` segment, no leading or trailing `/`) is a ledger path.
-public enum LedgerPath: Sendable, Hashable, CustomStringConvertible {
+package enum LedgerPath: Sendable, Hashable, CustomStringConvertible {
     /// `intents/<aa>/<id>.toml`
     case intent(IntentID)
     /// `intents/<aa>/<id>.toml.sig`, the proposer's signature (namespace `writ-intent`).
@@ -26,7 +26,7 @@ public enum LedgerPath: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The path, relative to the branch root.
-    public var path: String {
+    package var path: String {
         switch self {
         case .intent(let id): "intents/\(id.fanOut)/\(id.rawValue).toml"
         case .intentSignature(let id): "intents/\(id.fanOut)/\(id.rawValue).toml.sig"
@@ -35,7 +35,7 @@ public enum LedgerPath: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    public var description: String { path }
+    package var description: String { path }
 
     /// The largest event sequence number a ledger path may hold (18 digits).
     package static let maximumSequence = 999_999_999_999_999_999

@@ -12,11 +12,11 @@ import Foundation
 /// anything that does not then hold exactly that version with every other
 /// rule unchanged (a policy written with inline or dotted tables, say) is
 /// refused rather than guessed at.
-public enum PolicyVersion {
+package enum PolicyVersion {
     /// `bytes` with `[governance] version = version`; throws
     /// `policy_malformed` when `bytes` do not parse or the edit cannot be
     /// made safely.
-    public static func setting(_ version: Int, in bytes: Data) throws -> Data {
+    package static func setting(_ version: Int, in bytes: Data) throws -> Data {
         guard version >= 0 else { throw WritError(.policyMalformed, "policy.toml: a version is 0 or more") }
         let original = try Policy.parse(bytes)
         guard let text = String(data: bytes, encoding: .utf8) else {

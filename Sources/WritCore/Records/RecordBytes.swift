@@ -4,9 +4,9 @@
 /// The TOML parser underneath reads C strings, so a NUL would silently end
 /// the document early; the limit keeps a hostile file from costing the
 /// dispatcher memory or time.
-public enum RecordBytes {
+package enum RecordBytes {
     /// The largest record accepted, in bytes.
-    public static let maximumSize = 64 * 1024
+    package static let maximumSize = 64 * 1024
 
     /// Checks `bytes` and returns them as a string, or throws a `WritError`
     /// with `reason` and a detail naming `record`.

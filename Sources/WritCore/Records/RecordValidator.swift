@@ -1,5 +1,5 @@
 /// What kind of record a file holds, for `writ validate FILE`.
-public enum RecordKind: String, Sendable, Hashable, CaseIterable, CustomStringConvertible {
+package enum RecordKind: String, Sendable, Hashable, CaseIterable, CustomStringConvertible {
     case policy
     case intent
     case approval
@@ -9,10 +9,10 @@ public enum RecordKind: String, Sendable, Hashable, CaseIterable, CustomStringCo
     case auditEvent = "audit_event"
     case joinRequest = "join_request"
 
-    public var description: String { rawValue }
+    package var description: String { rawValue }
 
     /// The reason code a malformed record of this kind is reported with.
-    public var malformedReason: ReasonCode {
+    package var malformedReason: ReasonCode {
         switch self {
         case .policy: .policyMalformed
         case .intent: .intentMalformed
@@ -23,7 +23,7 @@ public enum RecordKind: String, Sendable, Hashable, CaseIterable, CustomStringCo
 }
 
 /// A record read and checked by `RecordValidator`.
-public enum ValidatedRecord: Sendable, Equatable {
+package enum ValidatedRecord: Sendable, Equatable {
     case policy(Policy)
     case intent(Intent)
     case approval(ApprovalRecord)
@@ -33,7 +33,7 @@ public enum ValidatedRecord: Sendable, Equatable {
     case auditEvent(AuditEvent)
     case joinRequest(JoinRequest)
 
-    public var kind: RecordKind {
+    package var kind: RecordKind {
         switch self {
         case .policy: .policy
         case .intent: .intent
@@ -59,7 +59,7 @@ public enum ValidatedRecord: Sendable, Equatable {
 /// with `governance_digest` or `replaces` a governance record, with `intent_toml` a
 /// request, with `decision` an approval, with `id` an intent, and with
 /// `tiers`, `roles` or `governance` a policy.
-public enum RecordValidator {
+package enum RecordValidator {
     /// Decides the kind of the file at `path` (any file-system path) holding `bytes`;
     /// nil when neither the path nor the contents say.
     /// The second value is the layout-relative path to check, when the path has a layout shape.
@@ -98,7 +98,7 @@ public enum RecordValidator {
     /// when it ends in `.json` and as `intent_malformed` otherwise: writ
     /// validates files headed for the ledger or the governance branch, and
     /// an unrecognisable one must never pass.
-    public static func validate(path: String, bytes: some Collection<UInt8>, as kind: RecordKind? = nil) throws
+    package static func validate(path: String, bytes: some Collection<UInt8>, as kind: RecordKind? = nil) throws
         -> ValidatedRecord
     {
         let detected = detect(path: path, bytes: bytes)
@@ -127,7 +127,7 @@ public enum RecordValidator {
     /// Whether `path` names an `allowed_signers` file (by its file name),
     /// which `writ validate` lints rather than parses as a record
     /// (`AllowedSignersLint`).
-    public static func isAllowedSigners(path: String) -> Bool {
+    package static func isAllowedSigners(path: String) -> Bool {
         path.split(separator: "/").last == "allowed_signers"
     }
 

@@ -1,11 +1,11 @@
 /// Text from records, events, commit messages and forge replies made safe
 /// for a terminal: what writ prints from them never moves the cursor,
 /// rewrites a line, or reorders what the reader sees (SPEC §3).
-public enum TerminalText {
+package enum TerminalText {
     /// `text` with every C0 and C1 control character, DEL and Unicode bidi
     /// control written as `\u{XX}`, and a backslash doubled so an escape in
     /// the input cannot pass for one writ wrote.
-    public static func escape(_ text: String) -> String {
+    package static func escape(_ text: String) -> String {
         var out = ""
         out.reserveCapacity(text.utf8.count)
         for scalar in text.unicodeScalars {

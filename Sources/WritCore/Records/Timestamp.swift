@@ -27,9 +27,6 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         self.init(secondsSinceEpoch: Int64(date.timeIntervalSince1970.rounded(.down)))
     }
 
-    /// The current time, in whole seconds.
-    package static func now() -> Timestamp { Timestamp(Date()) }
-
     /// The instant as a `Date`.
     public var date: Date {
         Date(timeIntervalSince1970: Double(secondsSinceEpoch) + Double(nanoseconds) / 1e9)

@@ -20,15 +20,15 @@
 /// approver reads is the characters of the record. The result is meant for
 /// text positions (a table cell, a list item, inside `<code>…</code>`), not
 /// for a fenced code block, where references are not decoded.
-public enum UntrustedText {
+package enum UntrustedText {
     /// `text` escaped for a Markdown-and-HTML view (see the type's doc).
-    public static func markdown(_ text: String) -> String {
+    package static func markdown(_ text: String) -> String {
         escape(text, inCode: false)
     }
 
     /// `text` escaped by `markdown(_:)` inside `<code>` tags: monospace,
     /// with the same guarantees (tags of the renderer's own, never the text's).
-    public static func markdownCode(_ text: String) -> String {
+    package static func markdownCode(_ text: String) -> String {
         "<code>" + escape(text, inCode: true) + "</code>"
     }
 
@@ -62,7 +62,7 @@ public enum UntrustedText {
     /// DEL, C1) and bidi control is shown as `\u{…}` (hex), so a file name
     /// or detail from a record can neither move the cursor, recolour the
     /// screen, reorder what follows, nor start a line of its own.
-    public static func terminal(_ text: String) -> String {
+    package static func terminal(_ text: String) -> String {
         var out = ""
         for scalar in text.unicodeScalars {
             if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || isBidiControl(scalar) {

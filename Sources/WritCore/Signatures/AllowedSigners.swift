@@ -61,7 +61,7 @@ public struct AllowedSigners: Sendable, Hashable {
     }
 
     /// Parses the file text; any malformed line is an error naming it.
-    public init(parsing text: String, timeZone: TimeZone = .current) throws(AllowedSignersError) {
+    package init(parsing text: String, timeZone: TimeZone = .current) throws(AllowedSignersError) {
         var entries: [Entry] = []
         var number = 0
         // Swift reads "\r\n" as one Character, which a split on "\n" never
@@ -303,12 +303,12 @@ public struct AllowedSigners: Sendable, Hashable {
 }
 
 /// A malformed allowed_signers file, with the 1-based line at fault.
-public struct AllowedSignersError: Error, Sendable, Hashable, CustomStringConvertible {
+package struct AllowedSignersError: Error, Sendable, Hashable, CustomStringConvertible {
     package let line: Int
     package let reason: String
 
-    public var description: String { "allowed_signers line \(line): \(reason)" }
+    package var description: String { "allowed_signers line \(line): \(reason)" }
 
     /// As the contract's error: a malformed signers file is `policy_malformed`.
-    public var writError: WritError { WritError(.policyMalformed, description) }
+    package var writError: WritError { WritError(.policyMalformed, description) }
 }

@@ -1,16 +1,16 @@
 import Foundation
 
 /// One problem `writ validate` finds in an `allowed_signers` file.
-public struct AllowedSignersFinding: Sendable, Hashable {
+package struct AllowedSignersFinding: Sendable, Hashable {
     /// How serious the finding is; every finding makes the lint fail, the
     /// severity only says whether the file is wrong or merely suspicious.
-    public enum Severity: String, Sendable, Hashable {
+    package enum Severity: String, Sendable, Hashable {
         case error
         case warning
     }
 
     /// What is wrong; the raw value is what `--json` prints.
-    public enum Code: String, Sendable, Hashable {
+    package enum Code: String, Sendable, Hashable {
         /// The line does not parse (unknown option, bad window, bad key, ...):
         /// the whole file is refused when read as governance.
         case malformed
@@ -25,18 +25,18 @@ public struct AllowedSignersFinding: Sendable, Hashable {
     }
 
     /// The 1-based line number.
-    public let line: Int
-    public let severity: Severity
-    public let code: Code
-    public let message: String
+    package let line: Int
+    package let severity: Severity
+    package let code: Code
+    package let message: String
 }
 
 /// Lints an `allowed_signers` file beyond what parsing refuses: each line is
 /// parsed on its own so every malformed line is reported (parsing the file
 /// stops at the first), then the lines that parse are checked together.
-public enum AllowedSignersLint {
+package enum AllowedSignersLint {
     /// The findings for `text` at `now`, in line order.
-    public static func lint(_ text: String, now: Date, timeZone: TimeZone = .current) -> [AllowedSignersFinding] {
+    package static func lint(_ text: String, now: Date, timeZone: TimeZone = .current) -> [AllowedSignersFinding] {
         var findings: [AllowedSignersFinding] = []
         var entries: [AllowedSigners.Entry] = []
         // The same line split as the parser, so the line numbers agree.

@@ -6,10 +6,10 @@ import Foundation
 ///
 /// Its description and mirror show only the public fingerprint, so the
 /// secret never reaches a log through string interpolation or `dump`.
-public struct SSHEd25519PrivateKey: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+package struct SSHEd25519PrivateKey: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     let seed: [UInt8]
     /// The matching public key.
-    public let publicKey: SSHPublicKey
+    package let publicKey: SSHPublicKey
 
     static let armorBegin = "-----BEGIN OPENSSH PRIVATE KEY-----"
     static let armorEnd = "-----END OPENSSH PRIVATE KEY-----"
@@ -95,7 +95,7 @@ public struct SSHEd25519PrivateKey: Sendable, CustomStringConvertible, CustomDeb
 
     /// A fresh random key (for tests and measurements; real keys come from
     /// files).
-    public static func generate() -> SSHEd25519PrivateKey {
+    package static func generate() -> SSHEd25519PrivateKey {
         let key = Curve25519.Signing.PrivateKey()
         return SSHEd25519PrivateKey(
             seed: Array(key.rawRepresentation), publicRaw: Array(key.publicKey.rawRepresentation))
@@ -118,7 +118,7 @@ public struct SSHEd25519PrivateKey: Sendable, CustomStringConvertible, CustomDeb
     /// Signs `message` in `namespace` and returns the armoured SSHSIG, the
     /// same bytes `ssh-keygen -Y sign` writes (hash sha512; ed25519
     /// signatures are deterministic).
-    public func sign(message: some DataProtocol, namespace: String) throws(SSHPrivateKeyError) -> String {
+    package func sign(message: some DataProtocol, namespace: String) throws(SSHPrivateKeyError) -> String {
         guard !namespace.isEmpty else { throw .malformed("empty namespace") }
         let hash = SSHSignatureHash.sha512
         let data = SSHSignature.signedData(namespace: namespace, hash: hash, message: message)
@@ -135,13 +135,13 @@ public struct SSHEd25519PrivateKey: Sendable, CustomStringConvertible, CustomDeb
             SSHSignature.blob(publicKey: publicKey, namespace: namespace, hash: hash, signature: signatureBlob.bytes))
     }
 
-    public var description: String { "SSHEd25519PrivateKey(\(publicKey.fingerprint))" }
-    public var debugDescription: String { description }
-    public var customMirror: Mirror { Mirror(self, children: ["publicKey": publicKey]) }
+    package var description: String { "SSHEd25519PrivateKey(\(publicKey.fingerprint))" }
+    package var debugDescription: String { description }
+    package var customMirror: Mirror { Mirror(self, children: ["publicKey": publicKey]) }
 }
 
 /// Why a private key file could not be used in process.
-public enum SSHPrivateKeyError: Error, Sendable, Equatable, CustomStringConvertible {
+package enum SSHPrivateKeyError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The key is passphrase-protected.
     case encrypted(cipher: String)
     /// Not an ed25519 key (other types are signed through `ssh-keygen`).
@@ -149,7 +149,7 @@ public enum SSHPrivateKeyError: Error, Sendable, Equatable, CustomStringConverti
     /// Not a well-formed OpenSSH private key file.
     case malformed(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .encrypted(let cipher): "private key is encrypted (cipher \(cipher))"
         case .unsupportedKeyType(let what): "private key type is not ed25519: \(what)"

@@ -2,7 +2,7 @@ import Crypto
 import Foundation
 
 /// The public key algorithms writ verifies.
-public enum SSHKeyType: String, Sendable, CaseIterable, Hashable {
+package enum SSHKeyType: String, Sendable, CaseIterable, Hashable {
     case ed25519 = "ssh-ed25519"
     case ecdsaP256 = "ecdsa-sha2-nistp256"
     case ecdsaP384 = "ecdsa-sha2-nistp384"
@@ -32,7 +32,7 @@ public enum SSHKeyType: String, Sendable, CaseIterable, Hashable {
 /// fixed length (the only form OpenSSH reads), an sk key's application text.
 public struct SSHPublicKey: Sendable, Hashable, CustomStringConvertible {
     /// The key algorithm.
-    public let type: SSHKeyType
+    package let type: SSHKeyType
     /// The canonical wire encoding: what OpenSSH writes for this key (RSA
     /// integers as minimal mpints), whatever redundant form it was read from.
     package let blob: [UInt8]

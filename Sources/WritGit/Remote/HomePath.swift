@@ -5,9 +5,9 @@ import Foundation
 /// `HOME` is unset or empty). Other paths are returned unchanged; `~user`
 /// is not expanded. Relative paths are then taken from the config file's
 /// directory by the caller.
-public enum HomePath {
+package enum HomePath {
     /// `path` with a leading `~` or `~/` replaced by the home directory.
-    public static func expand(
+    package static func expand(
         _ path: String, environment: [String: String] = ProcessInfo.processInfo.environment
     ) -> String {
         guard path == "~" || path.hasPrefix("~/") else { return path }
@@ -19,7 +19,7 @@ public enum HomePath {
     }
 
     /// `path` expanded, and taken from `directory` when it is relative.
-    public static func resolve(_ path: String, from directory: String) -> String {
+    package static func resolve(_ path: String, from directory: String) -> String {
         let expanded = expand(path)
         return expanded.hasPrefix("/") ? expanded : (directory as NSString).appendingPathComponent(expanded)
     }

@@ -23,7 +23,7 @@ import WritGit
 /// does not parse is skipped like OpenSSH skips it (it can only make fewer
 /// keys trusted), except a malformed `@revoked` line, which refuses every
 /// key: a revocation that cannot be read must not silently lapse.
-public struct KnownHosts: Sendable {
+package struct KnownHosts: Sendable {
     package struct Entry: Sendable {
         package enum Names: Sendable {
             case patterns(String)
@@ -46,7 +46,7 @@ public struct KnownHosts: Sendable {
     package static let limit = 4 * 1024 * 1024
 
     /// Parses `text`; `path` names the file in verdicts.
-    public init(_ text: String, path: String) {
+    package init(_ text: String, path: String) {
         self.path = path
         var entries: [Entry] = []
         var broken: Int?
@@ -75,7 +75,7 @@ public struct KnownHosts: Sendable {
 
     /// Reads the file at `path`; a missing file is an empty one (every
     /// host is unknown, and the verdict says how to pin it).
-    public static func load(_ path: String) throws -> KnownHosts {
+    package static func load(_ path: String) throws -> KnownHosts {
         guard FileManager.default.fileExists(atPath: path) else { return KnownHosts("", path: path) }
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw RuntimeError("cannot read known_hosts \(path)", fix: "known_hosts in [remote] (\(path))")
@@ -121,7 +121,7 @@ public struct KnownHosts: Sendable {
 
     /// What the file says of `key` offered by the host named `name`
     /// (`host` or `[host]:port`, as `RemoteEndpoint.knownHostsName`).
-    public func check(name: String, key blob: [UInt8]) -> HostKeyVerdict {
+    package func check(name: String, key blob: [UInt8]) -> HostKeyVerdict {
         let offered = OfferedHostKey(blob: blob)
         if let line = brokenRevocationLine {
             return .refused(offered: offered, because: .unreadableRevocation(path: path, line: line))
@@ -152,7 +152,7 @@ public struct KnownHosts: Sendable {
     }
 
     /// `SHA256:<base64 without padding>`, as `ssh-keygen -lf` prints it.
-    public static func fingerprint(_ blob: [UInt8]) -> String {
+    package static func fingerprint(_ blob: [UInt8]) -> String {
         let digest = SHA256.hash(data: blob)
         var text = SSHBase64.encode(Array(digest))
         while text.hasSuffix("=") { text.removeLast() }
@@ -162,30 +162,30 @@ public struct KnownHosts: Sendable {
 
 /// A key pinned for the host in known_hosts, shown when the offered key
 /// differs.
-public struct PinnedKey: Sendable, Hashable {
-    public let line: Int
-    public let type: String
-    public let fingerprint: String
+package struct PinnedKey: Sendable, Hashable {
+    package let line: Int
+    package let type: String
+    package let fingerprint: String
 }
 
 /// The key a server offered.
-public struct OfferedHostKey: Sendable, Hashable {
-    public let blob: [UInt8]
-    public var type: String { KnownHosts.keyType(ofBlob: blob) ?? "unknown" }
-    public var fingerprint: String { KnownHosts.fingerprint(blob) }
+package struct OfferedHostKey: Sendable, Hashable {
+    package let blob: [UInt8]
+    package var type: String { KnownHosts.keyType(ofBlob: blob) ?? "unknown" }
+    package var fingerprint: String { KnownHosts.fingerprint(blob) }
     /// The known_hosts line that would pin this key for `name`.
-    public func pinLine(for name: String) -> String { "\(name) \(type) \(SSHBase64.encode(blob))" }
+    package func pinLine(for name: String) -> String { "\(name) \(type) \(SSHBase64.encode(blob))" }
 }
 
 /// Whether a server's host key may be trusted.
-public enum HostKeyVerdict: Sendable, Hashable {
+package enum HostKeyVerdict: Sendable, Hashable {
     case trusted
     case refused(offered: OfferedHostKey, because: HostKeyRefusal)
 
     /// The message of a refusal for the host `name`: the offered
     /// fingerprint, why it is refused and how to pin the key once it has
     /// been confirmed out of band. Nil when trusted.
-    public func message(for name: String) -> String? {
+    package func message(for name: String) -> String? {
         guard case .refused(let offered, let reason) = self else { return nil }
         let key = "\(offered.type) \(offered.fingerprint)"
         switch reason {
@@ -208,7 +208,7 @@ public enum HostKeyVerdict: Sendable, Hashable {
     }
 }
 
-public enum HostKeyRefusal: Sendable, Hashable {
+package enum HostKeyRefusal: Sendable, Hashable {
     case unknownHost(name: String, path: String)
     case changed(name: String, path: String, pinned: [PinnedKey])
     case revoked(path: String, line: Int)

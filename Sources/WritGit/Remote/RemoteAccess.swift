@@ -9,43 +9,43 @@ import WritCore
 /// (`RemoteSettings.access`), with the secrets already read. The secrets
 /// are never part of a description, a log line or an error; they leave the
 /// process only on the helper's standard input.
-public struct RemoteAccess: Sendable {
+package struct RemoteAccess: Sendable {
     /// The known_hosts file ssh host keys are checked against.
-    public var knownHostsPath: String
+    package var knownHostsPath: String
     /// The private key file offered to ssh servers; nil offers only the
     /// ssh-agent's keys.
-    public var sshKeyPath: String?
+    package var sshKeyPath: String?
     /// The key file's passphrase, from a declared secret.
     var sshKeyPassphrase: String?
     /// Whether an ssh-agent is offered first (`SSH_AUTH_SOCK` is set).
-    public var useAgent: Bool
+    package var useAgent: Bool
     /// The user for HTTP basic auth (`x-access-token` unless configured).
-    public var username: String
+    package var username: String
     /// The token sent as the basic-auth password over https.
     var token: String?
     /// A PEM bundle trusted in addition to the system's CAs.
-    public var caFile: String?
+    package var caFile: String?
     /// Connect and transfer, for one fetch or push.
-    public var timeout: Duration
+    package var timeout: Duration
     /// The `writ` executable that runs each network operation in a child
     /// process, killed when `timeout` passes. Nil runs it in this process,
     /// with no way to abandon a server that never answers: that is what the
     /// helper itself does, and what a library caller gets unless it names
     /// the binary.
-    public var helper: String?
+    package var helper: String?
     /// Why these settings cannot reach a network remote (a declared secret
     /// that is missing, an unreadable key file): thrown by the first
     /// network fetch or push, never by a command that stays local.
-    public var unavailable: RuntimeError?
+    package var unavailable: RuntimeError?
 
     /// The access a repository handle starts with: this process's
     /// environment, no key file, no token, no helper.
-    public static let processDefault = RemoteAccess()
+    package static let processDefault = RemoteAccess()
 
-    public static let defaultTimeout: Duration = .seconds(60)
-    public static let defaultUsername = "x-access-token"
+    package static let defaultTimeout: Duration = .seconds(60)
+    package static let defaultUsername = "x-access-token"
 
-    public init(
+    package init(
         knownHostsPath: String? = nil, sshKeyPath: String? = nil, sshKeyPassphrase: String? = nil,
         useAgent: Bool? = nil, username: String? = nil, token: String? = nil, caFile: String? = nil,
         timeout: Duration = defaultTimeout, helper: String? = nil,
@@ -74,15 +74,15 @@ public struct RemoteAccess: Sendable {
 }
 
 extension RemoteAccess: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
-    public var description: String {
+    package var description: String {
         "RemoteAccess(known_hosts: \(knownHostsPath), ssh_key: \(sshKeyPath ?? "none"), agent: \(useAgent), "
             + "username: \(username), token: \(token == nil ? "none" : "[redacted]"), ca_file: \(caFile ?? "none"), "
             + "timeout: \(timeout))"
     }
 
-    public var debugDescription: String { description }
+    package var debugDescription: String { description }
 
     /// Reflection (`dump`, the debugger) shows the description only, never
     /// the stored secrets.
-    public var customMirror: Mirror { Mirror(self, children: ["description": description]) }
+    package var customMirror: Mirror { Mirror(self, children: ["description": description]) }
 }

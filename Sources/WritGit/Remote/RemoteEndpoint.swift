@@ -6,21 +6,21 @@ import Foundation
 /// Parsed the way libgit2 picks its transport: `ssh://`, `ssh+git://` and
 /// `git+ssh://` URLs and the scp-like `[user@]host:path` are ssh; `https://`
 /// and `http://` are HTTP; `git://` is the unauthenticated git protocol.
-public struct RemoteEndpoint: Sendable, Hashable {
-    public enum Scheme: String, Sendable, Hashable {
+package struct RemoteEndpoint: Sendable, Hashable {
+    package enum Scheme: String, Sendable, Hashable {
         case ssh, https, http, git
     }
 
-    public let scheme: Scheme
+    package let scheme: Scheme
     /// The user named in the URL (`git` in `git@github.com:org/ops.git`).
-    public let user: String?
+    package let user: String?
     /// The host, lowercased, without IPv6 brackets.
-    public let host: String
+    package let host: String
     /// The port, or nil for the scheme's default (22, 443, 80, 9418).
-    public let port: Int?
+    package let port: Int?
 
     /// The port actually connected to.
-    public var effectivePort: Int {
+    package var effectivePort: Int {
         if let port { return port }
         switch scheme {
         case .ssh: return 22
@@ -32,12 +32,12 @@ public struct RemoteEndpoint: Sendable, Hashable {
 
     /// How OpenSSH names this host in known_hosts: `host` on port 22,
     /// `[host]:port` on any other.
-    public var knownHostsName: String {
+    package var knownHostsName: String {
         effectivePort == 22 ? host : "[\(host)]:\(effectivePort)"
     }
 
     /// Why a URL cannot be used as a network remote.
-    public enum Problem: Error, Sendable, Hashable, CustomStringConvertible {
+    package enum Problem: Error, Sendable, Hashable, CustomStringConvertible {
         /// Not a URL of a network transport writ speaks.
         case notNetwork
         /// A scheme URL whose host or port does not parse.
@@ -46,7 +46,7 @@ public struct RemoteEndpoint: Sendable, Hashable {
         /// in every error message and in the process list.
         case embeddedPassword
 
-        public var description: String {
+        package var description: String {
             switch self {
             case .notNetwork: "is not an ssh, https, http or git:// URL"
             case .malformed: "does not parse as a URL with a host"
@@ -58,7 +58,7 @@ public struct RemoteEndpoint: Sendable, Hashable {
 
     /// `url` with the user info of a scheme URL (`user:token@`) removed, for
     /// messages: a URL that carries a secret is never repeated whole.
-    public static func redactingUserInfo(_ url: String) -> String {
+    package static func redactingUserInfo(_ url: String) -> String {
         guard let scheme = url.range(of: "://") else { return url }
         let rest = url[scheme.upperBound...]
         let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? rest.endIndex
@@ -67,7 +67,7 @@ public struct RemoteEndpoint: Sendable, Hashable {
     }
 
     /// Parses `url`; throws for a URL that is not a usable network remote.
-    public static func parse(_ url: String) throws(Problem) -> RemoteEndpoint {
+    package static func parse(_ url: String) throws(Problem) -> RemoteEndpoint {
         let lowered = url.lowercased()
         for (prefix, scheme) in [
             ("ssh://", Scheme.ssh), ("ssh+git://", .ssh), ("git+ssh://", .ssh), ("https://", .https),
@@ -93,7 +93,7 @@ public struct RemoteEndpoint: Sendable, Hashable {
     }
 
     /// Whether `host` is this machine (the one place plain http may carry a token).
-    public var isLoopback: Bool { ["127.0.0.1", "::1", "localhost"].contains(host) }
+    package var isLoopback: Bool { ["127.0.0.1", "::1", "localhost"].contains(host) }
 
     private static func parseAuthority(_ rest: String, scheme: Scheme) throws(Problem) -> RemoteEndpoint {
         let authority = String(rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" })

@@ -19,13 +19,13 @@ import WritGit
 /// The request, secrets included, travels on the child's standard input
 /// only: never in its arguments or environment, which other users can read
 /// in `/proc`.
-public struct RemoteHelper {
+package struct RemoteHelper {
     /// The hidden subcommand the `writ` binary answers.
-    public static let subcommand = "_remote"
+    package static let subcommand = "_remote"
 
     /// This process's own executable, when it can be named: the helper a
     /// `writ` process starts is itself.
-    public static var currentExecutable: String? {
+    package static var currentExecutable: String? {
         try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
     }
 
@@ -111,7 +111,7 @@ public struct RemoteHelper {
     /// Answers one request read from standard input (the `writ _remote`
     /// subcommand): the operation runs in this process, and every outcome,
     /// failures included, is one JSON object on standard output.
-    public static func serve(_ input: Data) -> Data {
+    package static func serve(_ input: Data) -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let outcome: Outcome

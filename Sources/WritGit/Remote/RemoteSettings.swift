@@ -9,19 +9,19 @@ import WritSystem
 /// Secrets are named, not written: `token_secret` and
 /// `ssh_key_passphrase_secret` name variables read from the environment or
 /// from the config's top-level `env_file` when the access is built.
-public struct RemoteSettings: Sendable, Equatable {
-    public var name: String
-    public var knownHosts: String?
-    public var sshKey: String?
-    public var sshKeyPassphraseSecret: String?
-    public var username: String?
-    public var tokenSecret: String?
-    public var caFile: String?
-    public var timeoutSeconds: Int64
+package struct RemoteSettings: Sendable, Equatable {
+    package var name: String
+    package var knownHosts: String?
+    package var sshKey: String?
+    package var sshKeyPassphraseSecret: String?
+    package var username: String?
+    package var tokenSecret: String?
+    package var caFile: String?
+    package var timeoutSeconds: Int64
 
-    public static let defaultTimeoutSeconds: Int64 = 60
+    package static let defaultTimeoutSeconds: Int64 = 60
 
-    public init(name: String) {
+    package init(name: String) {
         self.name = name
         timeoutSeconds = Self.defaultTimeoutSeconds
     }
@@ -87,7 +87,7 @@ public struct RemoteSettings: Sendable, Equatable {
     /// be read, makes the access unusable (`RemoteAccess.unavailable`): the
     /// first network fetch or push then stops with a `RuntimeError` naming
     /// the setting, while commands that never reach the remote still work.
-    public func access(
+    package func access(
         environment: [String: String] = ProcessInfo.processInfo.environment, envFile: String?, helper: String?,
         config: String
     ) throws -> RemoteAccess {

@@ -1,9 +1,9 @@
 import WritCore
 /// Something `writ verify` reports as information about an honest history:
 /// not a finding, so it never fails verify, and not a reason code.
-public struct AuditNote: Sendable, Equatable, Encodable {
+package struct AuditNote: Sendable, Equatable, Encodable {
     /// What the note is about.
-    public enum Kind: String, Sendable, Encodable {
+    package enum Kind: String, Sendable, Encodable {
         /// A claim anchored (`Writ-Governance`) at a governance commit that
         /// the head reaches, but not along its first-parent chain: a merge
         /// such as `git pull` on the governance branch took it off the
@@ -11,19 +11,19 @@ public struct AuditNote: Sendable, Equatable, Encodable {
         case anchorOffChain = "anchor_off_chain"
     }
 
-    public let kind: Kind
+    package let kind: Kind
     /// The ledger commit the note is about.
-    public let commit: ObjectID
+    package let commit: ObjectID
     /// The event file it is about.
-    public let path: String?
+    package let path: String?
     /// The governance commit the commit is anchored at.
-    public let anchor: ObjectID
-    public let detail: String
+    package let anchor: ObjectID
+    package let detail: String
 
     private enum Keys: String, CodingKey { case kind, commit, path, anchor, detail }
 
     // Explicit, so that absent values are `null` rather than missing keys.
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: Keys.self)
         try container.encode(kind, forKey: .kind)
         try container.encode(commit, forKey: .commit)

@@ -68,7 +68,7 @@ public struct AuditReport: Sendable {
         /// <commit>" when the trusted allowed_signers no longer lists it.
         public var keyNote: String? = nil
         /// Who committed the merge and whether it is signed.
-        public var merge: CommitAttestation? = nil
+        package var merge: CommitAttestation? = nil
     }
 
     /// One audit event read for an intent, counting or not.
@@ -129,13 +129,13 @@ public struct AuditReport: Sendable {
         /// Denials that verified (any one blocks the intent).
         public let denials: [Approval]
         /// Records and events read that do not count, with their reason codes.
-        public let discarded: [DiscardedRecord]
+        package let discarded: [DiscardedRecord]
         public let claim: Claim?
         public let outcome: Outcome?
         /// Every event read for the intent, in ledger order.
         public let events: [Event]
         /// `writ verify` findings about this intent's files.
-        public let findings: [AuditFinding]
+        package let findings: [AuditFinding]
         /// From the proposal to the merge of the approval that completed
         /// the quorum; nil when the intent needed none or is not past it.
         public let timeToReady: TimeInterval?
@@ -176,16 +176,16 @@ public struct AuditReport: Sendable {
         public let signersRemoved: [String]
         public let signersAdded: [String]
         /// The trusted policy's quorum, then the new policy's.
-        public let quorums: [GovernanceProgress.Quorum]
+        package let quorums: [GovernanceProgress.Quorum]
         /// Governance records that did not count, with their reason codes.
-        public let discarded: [DiscardedRecord]
+        package let discarded: [DiscardedRecord]
         /// Why the change could not be judged, when it could not.
         public let malformed: String?
         /// Why it is pending, from the trust walk; empty when adopted.
         public let detail: String
         /// Who committed it and whether it is signed; nil when the commit
         /// cannot be read.
-        public var attestation: CommitAttestation? = nil
+        package var attestation: CommitAttestation? = nil
     }
 
     /// What `writ verify` found, or why it could not run.
@@ -195,7 +195,7 @@ public struct AuditReport: Sendable {
         /// The contract error that stopped verify.
         public let error: WritError?
 
-        public var findings: [AuditFinding] { report?.findings ?? [] }
+        package var findings: [AuditFinding] { report?.findings ?? [] }
     }
 
     /// The summary line block at the top of the report, over the intents shown.
@@ -222,11 +222,11 @@ public struct AuditReport: Sendable {
     public let governanceChanges: [GovernanceChange]
     public let verification: Verification
     /// Findings that concern no intent of the ledger (a merge commit, a foreign path).
-    public let repoFindings: [AuditFinding]
+    package let repoFindings: [AuditFinding]
     public let summary: Summary
     /// The allowed_signers the report was decided under (the governance
     /// head when trusted, else the last trusted state), key by key.
-    public var signers: [SignerListing] = []
+    package var signers: [SignerListing] = []
     /// The governance commit those signers are from.
     public var signersCommit: ObjectID? = nil
 

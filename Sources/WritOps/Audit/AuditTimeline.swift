@@ -3,15 +3,15 @@ import WritCore
 
 /// One governance commit whose files the trust walk adopted, with who
 /// committed it and how it is signed.
-public struct GovernanceAdoption: Sendable, Encodable {
-    public let commit: ObjectID
+package struct GovernanceAdoption: Sendable, Encodable {
+    package let commit: ObjectID
     /// The governance digest of the state it adopted.
-    public let digest: ContentDigest
-    public let attestation: CommitAttestation
+    package let digest: ContentDigest
+    package let attestation: CommitAttestation
 
     private enum Keys: String, CodingKey { case commit, digest, committer }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: Keys.self)
         try container.encode(commit, forKey: .commit)
         try container.encode(digest, forKey: .digest)
@@ -22,15 +22,15 @@ public struct GovernanceAdoption: Sendable, Encodable {
 /// The governance an auditor checks by hand: the trusted allowed_signers
 /// key by key, and every adoption with its committer and signature
 /// (`writ governance status`, the report, `writ log --all`).
-public struct GovernanceAudit: Sendable {
+package struct GovernanceAudit: Sendable {
     /// The governance commit `signers` is read from: the trusted head, or
     /// the last trusted state when the head is not.
-    public let signersCommit: ObjectID
-    public let signers: [SignerListing]
+    package let signersCommit: ObjectID
+    package let signers: [SignerListing]
     /// Adopted commits after the trust root, oldest first.
-    public let adoptions: [GovernanceAdoption]
+    package let adoptions: [GovernanceAdoption]
 
-    public init(ops: OpsRepo, trustRoot: ObjectID, now: Date) throws {
+    package init(ops: OpsRepo, trustRoot: ObjectID, now: Date) throws {
         try self.init(
             ops: ops, timeline: GovernanceTimeline(ops: ops, trustRoot: trustRoot, now: now, requireTrustedHead: false))
     }
@@ -58,19 +58,19 @@ public struct GovernanceAudit: Sendable {
 /// received them), approval and denial records with the governance merge
 /// that brought each version in (`ApprovalAttribution`), and governance
 /// adoptions. Newest first.
-public enum AuditTimeline {
+package enum AuditTimeline {
     /// An intent file as the ledger received it.
-    public struct Proposal: Sendable, Encodable {
-        public let intent: IntentID
-        public let path: String
+    package struct Proposal: Sendable, Encodable {
+        package let intent: IntentID
+        package let path: String
         /// The ledger commit that added it, and that commit's time.
-        public let commit: ObjectID
-        public let commitTime: Timestamp
+        package let commit: ObjectID
+        package let commitTime: Timestamp
         /// Nil when the file does not parse.
-        public let proposer: Principal?
-        public let kind: String?
-        public let summary: String?
-        public let createdAt: Timestamp?
+        package let proposer: Principal?
+        package let kind: String?
+        package let summary: String?
+        package let createdAt: Timestamp?
 
         private enum Keys: String, CodingKey {
             case intent, path, commit, proposer, kind, summary
@@ -78,7 +78,7 @@ public enum AuditTimeline {
             case createdAt = "created_at"
         }
 
-        public func encode(to encoder: any Encoder) throws {
+        package func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: Keys.self)
             try container.encode(intent, forKey: .intent)
             try container.encode(path, forKey: .path)
@@ -94,21 +94,21 @@ public enum AuditTimeline {
     /// An approval or denial record version brought in by a first-parent
     /// governance commit (or removed by one: `decision` is then nil and
     /// `removed` true).
-    public struct Approval: Sendable, Encodable {
-        public let intent: IntentID
+    package struct Approval: Sendable, Encodable {
+        package let intent: IntentID
         /// From the record's file name.
-        public let principal: String
-        public let path: String
+        package let principal: String
+        package let path: String
         /// `approve` or `deny`; nil when removed or unreadable.
-        public let decision: String?
-        public let removed: Bool
+        package let decision: String?
+        package let removed: Bool
         /// The governance merge that brought it in, who committed it and
         /// how it is signed.
-        public let merge: CommitAttestation
+        package let merge: CommitAttestation
 
         private enum Keys: String, CodingKey { case intent, principal, path, decision, removed, merge }
 
-        public func encode(to encoder: any Encoder) throws {
+        package func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: Keys.self)
             try container.encode(intent, forKey: .intent)
             try container.encode(principal, forKey: .principal)
@@ -119,14 +119,14 @@ public enum AuditTimeline {
         }
     }
 
-    public enum Entry: Sendable {
+    package enum Entry: Sendable {
         case event(AuditedEvent)
         case proposal(Proposal)
         case approval(Approval)
         case adoption(GovernanceAdoption)
 
         /// The JSON line's `type`.
-        public var type: String {
+        package var type: String {
             switch self {
             case .event: "event"
             case .proposal: "proposal"
@@ -136,7 +136,7 @@ public enum AuditTimeline {
         }
 
         /// The commit time the timeline is ordered by.
-        public var time: Timestamp {
+        package var time: Timestamp {
             switch self {
             case .event(let event): event.commitTime
             case .proposal(let proposal): proposal.commitTime
@@ -146,7 +146,7 @@ public enum AuditTimeline {
         }
 
         /// The commit the entry came in with.
-        public var commit: ObjectID {
+        package var commit: ObjectID {
             switch self {
             case .event(let event): event.commit
             case .proposal(let proposal): proposal.commit
@@ -156,7 +156,7 @@ public enum AuditTimeline {
         }
 
         /// Encodes the entry's own object (the CLI adds `type`).
-        public func encode(with body: (any Encodable) throws -> Void) rethrows {
+        package func encode(with body: (any Encodable) throws -> Void) rethrows {
             switch self {
             case .event(let event): try body(event)
             case .proposal(let proposal): try body(proposal)
@@ -167,7 +167,7 @@ public enum AuditTimeline {
 
         /// `writ log --all`'s text line after the commit and time: who, what
         /// and, for governance, the committer and signature; escaped.
-        public var text: String {
+        package var text: String {
             switch self {
             case .event(let event):
                 let signers =
@@ -199,7 +199,7 @@ public enum AuditTimeline {
     /// order and the governance branch's their chain order; the two are
     /// merged by commit time (committer clocks are their writers', so
     /// neither branch's own order is ever changed by them).
-    public static func entries(audit: LedgerAudit, ops: OpsRepo) throws -> [Entry] {
+    package static func entries(audit: LedgerAudit, ops: OpsRepo) throws -> [Entry] {
         let repository = ops.repository
         // The ledger: each intent file before the events of the same commit.
         var proposalsAt: [Int: [Proposal]] = [:]

@@ -3,34 +3,34 @@ import WritCore
 
 /// One audit event on the ledger as `writ log` shows it: where and when it
 /// was committed, who verifiably signed that commit, and whether it counts.
-public struct AuditedEvent: Sendable, Encodable {
+package struct AuditedEvent: Sendable, Encodable {
     /// How a ledger commit is signed, as judged by the governance trusted at its ledger position.
-    public typealias Signature = LedgerSignature
+    package typealias Signature = LedgerSignature
 
     /// `audit/<aa>/<intent>/<seq>-<event>.json`.
-    public let path: String
+    package let path: String
     /// From the path, so that even a malformed event is attributed.
     package let intent: IntentID
-    public let kind: AuditEventKind
+    package let kind: AuditEventKind
     package let sequence: Int
     /// The ledger commit that added the file.
-    public let commit: ObjectID
+    package let commit: ObjectID
     /// Its committer time as recorded (chosen by the committer).
-    public let commitTime: Timestamp
-    public let signature: Signature
+    package let commitTime: Timestamp
+    package let signature: Signature
     /// Principals whose trusted key made the commit's signature, sorted.
-    public let signers: [Principal]
+    package let signers: [Principal]
     /// The commit's governance position P (docs/audit.md), whose trusted
     /// state judged the signature and the writer's entitlement.
-    public let governance: ObjectID
+    package let governance: ObjectID
     /// Whether the event counts (SPEC §3 event authority).
-    public let counts: Bool
+    package let counts: Bool
     /// Why it does not count; nil when it does.
-    public let whyNot: String?
+    package let whyNot: String?
     /// The parsed event; nil when the file is malformed.
-    public let event: AuditEvent?
+    package let event: AuditEvent?
     /// One line for humans; made when asked for (`writ verify` never asks).
-    public var summary: String {
+    package var summary: String {
         event.map(Self.summarize) ?? Self.oneLine("\(kind) \(intent): \(whyNot ?? "malformed")")
     }
     /// The file's bytes, for replaying decisions.
@@ -55,7 +55,7 @@ public struct AuditedEvent: Sendable, Encodable {
         case whyNot = "why_not"
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: Keys.self)
         try container.encode(path, forKey: .path)
         try container.encode(intent, forKey: .intent)

@@ -7,9 +7,9 @@ import WritGit
 /// email as recorded (chosen by the committer, so untrusted), and the
 /// commit's SSH signature read strictly (`CommitSignature`) and checked
 /// against the allowed_signers trusted around it.
-public struct CommitAttestation: Sendable, Equatable, Encodable {
+package struct CommitAttestation: Sendable, Equatable, Encodable {
     /// How the commit is signed.
-    public enum Signature: Sendable, Equatable {
+    package enum Signature: Sendable, Equatable {
         /// Signed by a key the trusted allowed_signers lists for namespace
         /// `git`: the principals its lines name.
         case trusted(principals: [Principal], fingerprint: String)
@@ -21,11 +21,11 @@ public struct CommitAttestation: Sendable, Equatable, Encodable {
         case unsigned(CommitSignature.UnsignedReason)
     }
 
-    public let commit: ObjectID
-    public let committerName: String
-    public let committerEmail: String
-    public let committedAt: Timestamp
-    public let signature: Signature
+    package let commit: ObjectID
+    package let committerName: String
+    package let committerEmail: String
+    package let committedAt: Timestamp
+    package let signature: Signature
 
     /// Reads `commit`, checking its signature against each of `signers` in
     /// turn (the state trusted before the commit, then the one after): the
@@ -68,14 +68,14 @@ public struct CommitAttestation: Sendable, Equatable, Encodable {
     }
 
     /// `Alice Admin <alice@example.com>`, escaped for a terminal.
-    public var committer: String {
+    package var committer: String {
         "\(TerminalText.escape(committerName)) <\(TerminalText.escape(committerEmail))>"
     }
 
     /// One phrase: "signed by alice@example.com (SHA256:…)", "signed by a
     /// key not in the trusted allowed_signers (SHA256:…)", "signature does
     /// not verify", "unsigned".
-    public var signatureText: String {
+    package var signatureText: String {
         switch signature {
         case .trusted(let principals, let fingerprint):
             let who = principals.isEmpty ? "a trusted key" : principals.map(\.rawValue).joined(separator: ", ")
@@ -98,7 +98,7 @@ public struct CommitAttestation: Sendable, Equatable, Encodable {
 
     /// `{commit, name, email, committed_at, signed, signers, key_fingerprint, unsigned_reason}`,
     /// `signed` one of `trusted`, `unknown_key`, `invalid`, `unsigned`.
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: Keys.self)
         try container.encode(commit, forKey: .commit)
         try container.encode(committerName, forKey: .name)

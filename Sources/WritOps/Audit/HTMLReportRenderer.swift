@@ -13,9 +13,9 @@ import WritCore
 /// would not run even if escaping failed. Every text that comes from a
 /// record (summaries, params, principals, details) is HTML-escaped.
 /// Output tails are never shown: the report is for sharing.
-public enum HTMLReportRenderer {
+package enum HTMLReportRenderer {
     /// The page's HTML.
-    public static func render(_ report: AuditReport) -> String {
+    package static func render(_ report: AuditReport) -> String {
         var html = Builder()
         html.raw("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
         html.raw("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
@@ -36,7 +36,7 @@ public enum HTMLReportRenderer {
     }
 
     /// `default-src 'none'`, with the inline style and script allowed by hash.
-    public static var contentSecurityPolicy: String {
+    package static var contentSecurityPolicy: String {
         "default-src 'none'; script-src '\(hashSource(script))'; style-src '\(hashSource(style))'; "
             + "img-src 'none'; base-uri 'none'; form-action 'none'"
     }
@@ -47,7 +47,7 @@ public enum HTMLReportRenderer {
     }
 
     /// Escapes text for an HTML text node or a quoted attribute value.
-    public static func escape(_ text: String) -> String {
+    package static func escape(_ text: String) -> String {
         var out = ""
         out.reserveCapacity(text.utf8.count)
         for character in text.unicodeScalars {
@@ -78,7 +78,7 @@ public enum HTMLReportRenderer {
 
     // MARK: Sections
 
-    private static func header(_ report: AuditReport, _ html: inout Builder) {
+    static func header(_ report: AuditReport, _ html: inout Builder) {
         html.raw("<header>\n<h1>writ audit report</h1>\n<p class=\"meta\">Generated ")
         html.text(report.window.generatedAt.rfc3339)
         html.raw(" · trust root ")
@@ -90,7 +90,7 @@ public enum HTMLReportRenderer {
         html.raw("</p>\n</header>\n")
     }
 
-    private static func health(_ report: AuditReport, _ html: inout Builder) {
+    static func health(_ report: AuditReport, _ html: inout Builder) {
         html.raw("<section id=\"health\" class=\"banners\">\n")
         let governance = report.governance
         banner(
@@ -124,7 +124,7 @@ public enum HTMLReportRenderer {
         html.raw("</section>\n")
     }
 
-    private static func banner(
+    static func banner(
         _ tone: String, _ title: String, reason: ReasonCode?, _ detail: String, _ html: inout Builder
     ) {
         html.raw("<div class=\"banner \(tone)\"><strong>")
@@ -136,7 +136,7 @@ public enum HTMLReportRenderer {
         html.raw("</span></div>\n")
     }
 
-    private static func summary(_ report: AuditReport, _ html: inout Builder) {
+    static func summary(_ report: AuditReport, _ html: inout Builder) {
         let summary = report.summary
         html.raw("<section id=\"summary\">\n<h2>Summary</h2>\n<p class=\"window\" id=\"window\">")
         if let since = report.window.since {
@@ -188,7 +188,7 @@ public enum HTMLReportRenderer {
         html.raw("</div>\n</div>\n</section>\n")
     }
 
-    private static func findings(_ report: AuditReport, _ html: inout Builder) {
+    static func findings(_ report: AuditReport, _ html: inout Builder) {
         let all = report.verification.findings
         guard !all.isEmpty else { return }
         html.raw("<section id=\"findings\">\n<h2>Findings</h2>\n<ul class=\"findings\">\n")
@@ -214,217 +214,7 @@ public enum HTMLReportRenderer {
         html.raw("</ul>\n</section>\n")
     }
 
-    private static func intents(_ report: AuditReport, _ html: inout Builder) {
-        html.raw("<section id=\"intents\">\n<h2>Intents</h2>\n<form class=\"filters\" id=\"filters\">\n")
-        filter("state", "State", IntentState.allCases.map(\.rawValue), &html)
-        filter("tier", "Tier", Tier.allCases.map(\.rawValue) + ["unknown"], &html)
-        filter("kind", "Kind", Set(report.intents.map { $0.kind ?? "unknown" }).sorted(), &html)
-        filter(
-            "principal", "Principal (proposer or approver)",
-            Set(report.intents.flatMap(\.principals)).sorted().map(\.rawValue), &html)
-        html.raw("<output id=\"shown-count\">\(report.intents.count) of \(report.intents.count) shown</output>\n")
-        html.raw("</form>\n<div class=\"list\" id=\"intent-list\">\n")
-        if report.intents.isEmpty {
-            html.raw("<p class=\"note\">No intents in this window.</p>\n")
-        }
-        for entry in report.intents { intent(entry, &html) }
-        html.raw("</div>\n</section>\n")
-    }
-
-    private static func filter(_ name: String, _ label: String, _ values: [String], _ html: inout Builder) {
-        html.raw("<label>")
-        html.text(label)
-        html.raw(" <select data-filter=\"\(name)\" id=\"filter-\(name)\"><option value=\"\">all</option>")
-        for value in values {
-            html.raw("<option value=\"\(escape(value))\">")
-            html.text(value)
-            html.raw("</option>")
-        }
-        html.raw("</select></label>\n")
-    }
-
-    private static func intent(_ entry: AuditReport.IntentEntry, _ html: inout Builder) {
-        let flagged = !entry.findings.isEmpty
-        html.raw(
-            "<details class=\"intent\(flagged ? " flagged" : "")\" id=\"\(anchor(entry.id))\" data-intent=\"\(escape(entry.id.rawValue))\""
-        )
-        html.raw(" data-state=\"\(entry.state.rawValue)\" data-tier=\"\(entry.tier?.rawValue ?? "unknown")\"")
-        html.raw(" data-kind=\"\(escape(entry.kind ?? "unknown"))\"")
-        html.raw(" data-principals=\"\(escape(entry.principals.map(\.rawValue).joined(separator: " ")))\"")
-        // An intent with findings opens by itself: it is what an auditor looks at first.
-        html.raw(" data-findings=\"\(entry.findings.count)\"\(flagged ? " open" : "")>\n<summary>")
-        html.raw("<span class=\"id\">")
-        html.text(entry.id.rawValue)
-        html.raw("</span>")
-        stateBadge(entry.state, &html)
-        html.raw(
-            "<span class=\"tier tier-\(entry.tier?.rawValue ?? "unknown")\">\(entry.tier?.rawValue ?? "unknown")</span>"
-        )
-        html.element("span", entry.kind ?? "unknown", class: "kind")
-        html.element("span", entry.summary ?? "(unreadable intent)", class: "what")
-        html.element("span", "\(entry.approvalsCounted)/\(entry.approvalsRequired)", class: "approvals")
-        if let reason = entry.reason { reasonBadge(reason, &html) }
-        if flagged { html.raw("<span class=\"flag\">\(entry.findings.count) finding(s)</span>") }
-        html.raw("</summary>\n<div class=\"body\">\n")
-
-        html.raw("<p class=\"verdict\">")
-        html.text("State \(entry.state.rawValue)" + (entry.reason.map { " (\($0.rawValue))" } ?? "") + ": ")
-        html.text(entry.detail)
-        html.raw("</p>\n")
-        for finding in entry.findings {
-            html.raw("<p class=\"finding\">")
-            reasonBadge(finding.reason, &html)
-            html.raw(" ")
-            html.text(finding.detail)
-            html.raw(" <span class=\"where\">commit ")
-            code(finding.commit?.hex ?? "-", &html)
-            html.raw("</span></p>\n")
-        }
-
-        html.raw("<ol class=\"timeline\">\n")
-        proposed(entry, &html)
-        approvals(entry, &html)
-        claimAndOutcome(entry, &html)
-        html.raw("</ol>\n")
-        events(entry, &html)
-        html.raw("</div>\n</details>\n")
-    }
-
-    private static func proposed(_ entry: AuditReport.IntentEntry, _ html: inout Builder) {
-        html.raw("<li class=\"step proposed\"><h4>Proposed</h4><dl>")
-        term("by", entry.proposer?.rawValue ?? "unknown", &html)
-        term("at", entry.proposedAt?.rfc3339 ?? "unknown", &html)
-        term("kind", entry.kind ?? "unknown", &html)
-        term("tier", entry.tier?.rawValue ?? "unknown", &html)
-        if let target = entry.target {
-            term("target", target.repo + (target.branch.map { " (branch \($0))" } ?? ""), &html)
-        }
-        term("summary", entry.summary ?? "(unreadable intent)", &html)
-        term("expires", entry.expiresAt?.rfc3339 ?? "never", &html)
-        html.raw("</dl>")
-        if !entry.params.isEmpty {
-            html.raw("<table class=\"params\"><tr><th>param</th><th>value</th></tr>")
-            for (name, value) in entry.params.sorted(by: { $0.key < $1.key }) {
-                html.raw("<tr><td>")
-                html.text(name)
-                html.raw("</td><td>")
-                html.text(value)
-                html.raw("</td></tr>")
-            }
-            html.raw("</table>")
-        }
-        html.raw("</li>\n")
-    }
-
-    private static func approvals(_ entry: AuditReport.IntentEntry, _ html: inout Builder) {
-        html.raw("<li class=\"step approvals\"><h4>Approvals ")
-        html.text(
-            "\(entry.approvalsCounted) of \(entry.approvalsRequired)" + (entry.countedAtClaim ? " at the claim" : ""))
-        html.raw("</h4><ul>")
-        if entry.counted.isEmpty && entry.denials.isEmpty && entry.discarded.isEmpty {
-            html.raw("<li class=\"note\">")
-            html.text(entry.approvalsRequired == 0 ? "none needed" : "none yet")
-            html.raw("</li>")
-        }
-        for approval in entry.counted { approvalLine("approved", "ok", approval, &html) }
-        for denial in entry.denials { approvalLine("denied", "bad", denial, &html) }
-        for record in entry.discarded {
-            html.raw("<li class=\"discarded\">not counted ")
-            reasonBadge(record.reason, &html)
-            html.raw(" ")
-            html.text("\(record.kind.rawValue) \(record.principal.map { "by \($0.rawValue) " } ?? "")")
-            code(record.path, &html)
-            html.raw(": ")
-            html.text(record.detail)
-            html.raw("</li>")
-        }
-        html.raw("</ul></li>\n")
-    }
-
-    private static func approvalLine(
-        _ verb: String, _ tone: String, _ approval: AuditReport.Approval, _ html: inout Builder
-    ) {
-        html.raw("<li class=\"\(tone)\"><strong>")
-        html.text("\(verb) by \(approval.approver.rawValue)")
-        html.raw("</strong> (signature verified) · merged in governance commit ")
-        code(approval.commit.hex, &html)
-        html.text(" at \(approval.mergedAt?.rfc3339 ?? "unknown")")
-        if let merge = approval.merge {
-            // Committer name and email are the committer's own words.
-            html.raw(" by ")
-            html.text("\(merge.committerName) <\(merge.committerEmail)> (\(merge.signatureText))")
-        }
-        if let digest = approval.recordDigest {
-            html.raw(" · record ")
-            code(digest.description, &html)
-        }
-        if let fingerprint = approval.keyFingerprint {
-            html.raw(" · key ")
-            code(fingerprint, &html)
-        }
-        if let note = approval.keyNote {
-            html.raw(" · <span class=\"note\">")
-            html.text(note)
-            html.raw("</span>")
-        }
-        html.raw("</li>")
-    }
-
-    private static func claimAndOutcome(_ entry: AuditReport.IntentEntry, _ html: inout Builder) {
-        html.raw("<li class=\"step claim\"><h4>Claim</h4>")
-        if let claim = entry.claim {
-            html.raw("<p>")
-            html.text("claimed by \(claim.dispatcher.rawValue) at \(claim.at.rfc3339), run \(claim.runID) · ")
-            html.raw("ledger commit ")
-            code(claim.commit.hex, &html)
-            html.raw("</p>")
-        } else {
-            html.raw("<p class=\"note\">not claimed</p>")
-        }
-        html.raw("</li>\n<li class=\"step outcome\"><h4>Outcome</h4>")
-        if let outcome = entry.outcome {
-            html.raw("<p>")
-            stateBadge(outcome.kind == .succeeded ? .succeeded : .failed, &html)
-            html.text(
-                " exit \(outcome.exitCode) in \(outcome.durationMs) ms at \(outcome.at.rfc3339), by \(outcome.actor.rawValue)"
-            )
-            if let reason = outcome.reason {
-                html.raw(" ")
-                reasonBadge(reason, &html)
-            }
-            html.raw(" · ledger commit ")
-            code(outcome.commit.hex, &html)
-            html.raw("</p>")
-        } else if let recorded = entry.recorded {
-            html.raw("<p class=\"note recorded\">")
-            html.text(recorded)
-            html.raw("</p>")
-        } else {
-            html.raw("<p class=\"note\">none yet</p>")
-        }
-        html.raw("</li>\n")
-    }
-
-    private static func events(_ entry: AuditReport.IntentEntry, _ html: inout Builder) {
-        guard !entry.events.isEmpty else { return }
-        html.raw("<h4>Ledger events</h4>\n<table class=\"events\"><tr><th>event</th><th>at</th><th>signed by</th>")
-        html.raw("<th>commit</th><th>counts</th></tr>\n")
-        for event in entry.events {
-            html.raw("<tr class=\"\(event.counts ? "" : "ignored")\"><td>")
-            html.text(event.summary)
-            html.raw("</td><td>")
-            html.text(event.at?.rfc3339 ?? "-")
-            html.raw("</td><td>")
-            html.text(
-                event.signers.isEmpty ? "no trusted signature" : event.signers.map(\.rawValue).joined(separator: ", "))
-            html.raw("</td><td>")
-            code(String(event.commit.hex.prefix(12)), &html)
-            html.raw("</td><td>\(event.counts ? "yes" : "<strong>no</strong>")</td></tr>\n")
-        }
-        html.raw("</table>\n")
-    }
-
-    private static func governance(_ report: AuditReport, _ html: inout Builder) {
+    static func governance(_ report: AuditReport, _ html: inout Builder) {
         html.raw("<section id=\"governance\">\n<h2>Governance changes</h2>\n")
         if report.governanceChanges.isEmpty {
             html.raw(
@@ -497,7 +287,7 @@ public enum HTMLReportRenderer {
     /// The allowed_signers the report was decided under, one row per key:
     /// principals, options, type, `SHA256:` fingerprint (as `ssh-keygen
     /// -lf` prints it) and comment.
-    private static func signers(_ report: AuditReport, _ html: inout Builder) {
+    static func signers(_ report: AuditReport, _ html: inout Builder) {
         html.raw("<section id=\"signers\">\n<h2>Allowed signers</h2>\n")
         guard let commit = report.signersCommit else {
             html.raw("<p class=\"note\">No governance state is trusted: no signer list to show.</p>\n</section>\n")
@@ -523,7 +313,7 @@ public enum HTMLReportRenderer {
         html.raw("</table>\n</section>\n")
     }
 
-    private static func diff(_ file: String, removed: [String], added: [String], _ html: inout Builder) {
+    static func diff(_ file: String, removed: [String], added: [String], _ html: inout Builder) {
         guard !removed.isEmpty || !added.isEmpty else { return }
         html.raw("<p class=\"file\">")
         html.text(file)
@@ -543,19 +333,19 @@ public enum HTMLReportRenderer {
 
     // MARK: Pieces
 
-    private static func stateBadge(_ state: IntentState, _ html: inout Builder) {
+    static func stateBadge(_ state: IntentState, _ html: inout Builder) {
         html.raw("<span class=\"badge state-\(state.rawValue)\">\(state.rawValue)</span>")
     }
 
-    private static func reasonBadge(_ reason: ReasonCode, _ html: inout Builder) {
+    static func reasonBadge(_ reason: ReasonCode, _ html: inout Builder) {
         html.raw("<code class=\"reason\" title=\"\(escape(reason.summary))\">\(reason.rawValue)</code>")
     }
 
-    private static func code(_ text: String, _ html: inout Builder) {
+    static func code(_ text: String, _ html: inout Builder) {
         html.element("code", text)
     }
 
-    private static func term(_ name: String, _ value: String, _ html: inout Builder) {
+    static func term(_ name: String, _ value: String, _ html: inout Builder) {
         html.element("dt", name)
         html.element("dd", value)
     }
@@ -578,97 +368,4 @@ public enum HTMLReportRenderer {
         if minutes > 0 { return "\(minutes)m \(rest)s" }
         return "\(rest)s"
     }
-
-    // MARK: Style and script
-
-    /// The page's one style sheet: system fonts, no external resource.
-    static let style = """
-        :root{--fg:#1f2328;--muted:#59636e;--line:#d1d9e0;--bg:#ffffff;--soft:#f6f8fa;\
-        --ok:#1a7f37;--okbg:#dafbe1;--bad:#cf222e;--badbg:#ffebe9;--warn:#9a6700;--warnbg:#fff8c5;\
-        --info:#0969da;--infobg:#ddf4ff;--violet:#8250df;--violetbg:#fbefff}
-        *{box-sizing:border-box}
-        body{margin:0;padding:24px 32px 48px;color:var(--fg);background:var(--bg);\
-        font:14px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif}
-        h1{font-size:24px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 10px;border-bottom:1px solid var(--line);\
-        padding-bottom:4px}h3{font-size:14px;margin:0 0 8px}h4{font-size:13px;margin:0 0 4px;color:var(--muted)}
-        code,pre{font:12px/1.45 ui-monospace,SFMono-Regular,Menlo,Consolas,"Liberation Mono",monospace}
-        code{background:var(--soft);padding:1px 4px;border-radius:4px;word-break:break-all}
-        .meta,.note,.where,footer{color:var(--muted)}.note{font-size:13px}
-        footer{margin-top:32px;font-size:12px}
-        .banners{display:flex;flex-direction:column;gap:6px;margin:16px 0}
-        .banner{padding:8px 12px;border-radius:6px;border:1px solid var(--line)}
-        .banner.ok{background:var(--okbg);border-color:#aceebb}.banner.bad{background:var(--badbg);border-color:#ffcecb}
-        .banner .detail{color:var(--muted)}
-        .cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(220px,1fr));gap:12px}
-        .card{border:1px solid var(--line);border-radius:8px;padding:12px 14px;background:var(--bg)}
-        .big{font-size:28px;font-weight:600;margin:4px 0}
-        table{border-collapse:collapse}td,th{padding:3px 8px;text-align:left;vertical-align:top}
-        th{color:var(--muted);font-weight:600;font-size:12px}.num{text-align:right;font-variant-numeric:tabular-nums}
-        .counts td{padding:2px 6px}
-        .badge{display:inline-block;min-width:74px;text-align:center;padding:1px 8px;border-radius:999px;\
-        font-size:12px;font-weight:600;border:1px solid transparent}
-        .state-ready{background:var(--infobg);color:var(--info);border-color:#b6e3ff}
-        .state-blocked{background:var(--warnbg);color:var(--warn);border-color:#f5e0a0}
-        .state-claimed{background:var(--violetbg);color:var(--violet);border-color:#ecd8ff}
-        .state-succeeded{background:var(--okbg);color:var(--ok);border-color:#aceebb}
-        .state-failed{background:var(--badbg);color:var(--bad);border-color:#ffcecb}
-        .state-in_doubt{background:#fff1e5;color:#bc4c00;border-color:#ffd8b5}
-        .tier{display:inline-block;min-width:60px;font-size:12px;color:var(--muted);text-transform:uppercase;\
-        letter-spacing:.04em}.tier-high{color:var(--bad)}.tier-medium{color:var(--warn)}
-        code.reason{color:var(--bad);background:var(--badbg);margin-left:6px}
-        .filters{display:flex;flex-wrap:wrap;gap:12px;align-items:center;padding:10px 12px;background:var(--soft);\
-        border:1px solid var(--line);border-radius:8px;margin-bottom:10px}
-        .filters label{font-size:13px;color:var(--muted)}select{font:inherit;padding:2px 4px}
-        #shown-count{margin-left:auto;font-size:13px;color:var(--muted)}
-        .intent{border:1px solid var(--line);border-radius:8px;margin:6px 0;background:var(--bg)}
-        .intent.flagged{border-color:var(--bad);box-shadow:inset 4px 0 0 var(--bad)}
-        .intent>summary{cursor:pointer;padding:8px 12px;display:flex;gap:10px;align-items:center;flex-wrap:wrap}
-        .intent>summary .id{font-weight:600;min-width:170px}.intent>summary .kind{min-width:70px;color:var(--muted)}
-        .intent>summary .what{flex:1;min-width:160px}.intent>summary .approvals{color:var(--muted)}
-        .flag{color:#fff;background:var(--bad);border-radius:999px;padding:1px 8px;font-size:12px;font-weight:600}
-        .intent .body{padding:4px 16px 14px;border-top:1px solid var(--line)}
-        .timeline{list-style:none;margin:10px 0;padding:0 0 0 14px;border-left:2px solid var(--line)}
-        .step{position:relative;margin:0 0 12px;padding-left:12px}
-        .step::before{content:"";position:absolute;left:-21px;top:4px;width:10px;height:10px;border-radius:50%;\
-        background:var(--bg);border:2px solid var(--muted)}
-        .step ul{margin:0;padding-left:18px}
-        dl{display:grid;grid-template-columns:max-content 1fr;gap:0 12px;margin:0}dt{color:var(--muted)}dd{margin:0}
-        li.ok strong{color:var(--ok)}li.bad strong{color:var(--bad)}li.discarded{color:var(--muted)}
-        .params{margin-top:6px;border:1px solid var(--line)}.params td{border-top:1px solid var(--line)}
-        .events{width:100%;font-size:13px}.events td{border-top:1px solid var(--line)}.events tr.ignored{background:var(--badbg)}
-        .finding{color:var(--bad)}.findings{padding-left:18px}.findings li{margin:6px 0}
-        .change{border:1px solid var(--line);border-radius:8px;padding:10px 14px;margin:8px 0}
-        .change.pending{border-color:#f5e0a0}.quorums{margin:6px 0}.quorums tr.bad td{color:var(--bad)}
-        .diff{background:var(--soft);padding:8px;border-radius:6px;overflow-x:auto;margin:4px 0}
-        .diff .add{color:var(--ok)}.diff .del{color:var(--bad)}.file{margin:6px 0 0;font-weight:600}
-        [hidden]{display:none!important}
-        """
-
-    /// The page's one script: the filters, over data attributes. It reads
-    /// only what the page holds and writes only `hidden` and one count.
-    static let script = """
-        (function () {
-          "use strict";
-          var selects = document.querySelectorAll("select[data-filter]");
-          var rows = document.querySelectorAll("[data-intent]");
-          var count = document.getElementById("shown-count");
-          function apply() {
-            var want = {};
-            selects.forEach(function (s) { want[s.getAttribute("data-filter")] = s.value; });
-            var shown = 0;
-            rows.forEach(function (row) {
-              var principals = " " + (row.getAttribute("data-principals") || "") + " ";
-              var ok = (!want.state || row.getAttribute("data-state") === want.state) &&
-                (!want.tier || row.getAttribute("data-tier") === want.tier) &&
-                (!want.kind || row.getAttribute("data-kind") === want.kind) &&
-                (!want.principal || principals.indexOf(" " + want.principal + " ") >= 0);
-              row.hidden = !ok;
-              if (ok) { shown += 1; }
-            });
-            count.textContent = shown + " of " + rows.length + " shown";
-          }
-          selects.forEach(function (s) { s.addEventListener("change", apply); });
-          apply();
-        })();
-        """
 }

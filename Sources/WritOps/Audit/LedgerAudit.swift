@@ -7,7 +7,7 @@ import WritGit
 /// attributed to the verified signers of its commit and judged by the
 /// governance trusted at the commit's ledger position, all through the one
 /// `LedgerWalk` the dispatcher and `writ status` use (docs/audit.md).
-public struct LedgerAudit {
+package struct LedgerAudit {
     /// An intent file as first added to the ledger (later changes are violations).
     package struct IntentFile {
         package var bytes: Data
@@ -18,12 +18,12 @@ public struct LedgerAudit {
 
     package let governance: GovernanceTimeline
     /// The ledger tip that was read.
-    public let head: ObjectID
+    package let head: ObjectID
     /// The ledger's first-parent history, oldest first.
     let chain: [ObjectID]
     /// Every audit event added on the ledger, in ledger order (commit, then
     /// sequence, then path).
-    public let events: [AuditedEvent]
+    package let events: [AuditedEvent]
     /// Append-only violations (merges, changed, removed or foreign paths,
     /// malformed trees), anchors that moved back, malformed events and
     /// events that do not count, in ledger order.
@@ -31,11 +31,11 @@ public struct LedgerAudit {
     package let intents: [IntentID: IntentFile]
 
     /// The events newest first, as `writ log` prints them.
-    public var newestFirst: [AuditedEvent] { events.reversed() }
+    package var newestFirst: [AuditedEvent] { events.reversed() }
 
     /// Replays both branches. Throws the contract errors: trust root
     /// missing, history rewritten, governance head not trusted at `now`.
-    public init(ops: OpsRepo, trustRoot: ObjectID, now: Date) throws {
+    package init(ops: OpsRepo, trustRoot: ObjectID, now: Date) throws {
         let governance = try GovernanceTimeline(ops: ops, trustRoot: trustRoot, now: now)
         let head = try ops.ledgerHead()
         var chain: [ObjectID] = []

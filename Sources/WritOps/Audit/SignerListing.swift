@@ -5,23 +5,23 @@ import WritCore
 /// options, and which key by its `SHA256:` fingerprint (exactly as
 /// `ssh-keygen -lf` prints it) with its comment. The key's base64 is never
 /// shortened: every ed25519 key starts with the same `AAAAC3NzaC1l`.
-public struct SignerListing: Sendable, Equatable {
+package struct SignerListing: Sendable, Equatable {
     /// 1-based line number in the file.
-    public let line: Int
+    package let line: Int
     /// The principals field as written.
-    public let principals: String
+    package let principals: String
     /// The options field as written, nil when the line has none.
-    public let options: String?
-    public let keyType: String
+    package let options: String?
+    package let keyType: String
     /// `SHA256:<base64 without padding>`.
-    public let fingerprint: String
+    package let fingerprint: String
     /// The comment after the key, empty when there is none.
-    public let comment: String
+    package let comment: String
 
     /// Every key line of an allowed_signers file, in file order; a line
     /// that does not parse is left out (governance that holds one is not
     /// trusted, and the report says so).
-    public static func read(_ text: String) -> [SignerListing] {
+    package static func read(_ text: String) -> [SignerListing] {
         var listed: [SignerListing] = []
         for (index, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
             .enumerated()
@@ -33,7 +33,7 @@ public struct SignerListing: Sendable, Equatable {
 
     /// One line, parsed by the same parser the trust walk uses; nil for a
     /// blank line, a comment or a line that does not parse.
-    public static func parse(_ raw: String, number: Int = 1) -> SignerListing? {
+    package static func parse(_ raw: String, number: Int = 1) -> SignerListing? {
         guard let signers = try? AllowedSigners(parsing: raw), let entry = signers.entries.first else { return nil }
         let fields = raw.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" }).map(String.init)
         // The key is the type name followed by base64 that decodes to the
@@ -56,7 +56,7 @@ public struct SignerListing: Sendable, Equatable {
     /// `principals [options] type SHA256:… comment`, the line an auditor
     /// compares with `ssh-keygen -lf`; untrusted text is left as written
     /// (each view escapes it).
-    public var text: String {
+    package var text: String {
         ([principals] + (options.map { [$0] } ?? []) + [keyType, fingerprint] + (comment.isEmpty ? [] : [comment]))
             .joined(separator: " ")
     }

@@ -12,10 +12,10 @@ public struct VerifyReport: Sendable, Encodable {
     /// `claimed` events that count.
     public let claims: Int
     /// Every violation, in ledger order; empty when the history is clean.
-    public let findings: [AuditFinding]
+    package let findings: [AuditFinding]
     /// Information about an honest history (`anchor_off_chain`), in ledger
     /// order; notes never make the history unclean.
-    public var notes: [AuditNote] = []
+    package var notes: [AuditNote] = []
 
     public var isClean: Bool { findings.isEmpty }
 

@@ -15,7 +15,7 @@ public struct DispatcherConfig: Sendable, Equatable {
     public let opsRepo: String
     /// The remote to fetch from and push to, and how to reach it
     /// (`remote = "origin"` or `[remote]`, SPEC §11); nil works locally.
-    public let remoteSettings: RemoteSettings?
+    package let remoteSettings: RemoteSettings?
     /// The top-level `env_file`, where `[remote]`'s secrets may come from.
     public let envFile: String?
     public let governanceRef: String
@@ -36,9 +36,9 @@ public struct DispatcherConfig: Sendable, Equatable {
     /// 1). Claims and ledger writes stay serial on the poll's thread; only
     /// the executors themselves run side by side (docs/dispatch.md).
     public let maxParallel: Int
-    public let executors: [String: ExecutorConfig]
+    package let executors: [String: ExecutorConfig]
     /// `[transport]`: whether built-in executors may write to a forge (SPEC §7).
-    public let transport: TransportConfig
+    package let transport: TransportConfig
 
     /// Whether any executor is a built-in remote write.
     var hasBuiltins: Bool { executors.values.contains { $0.builtin != nil } }

@@ -1,9 +1,9 @@
 /// How the host runs one kind (SPEC §6): the ops repo decides whether an
 /// intent runs, this decides how. It lives only in the dispatcher's host
 /// config, never in the ops repo.
-public struct ExecutorConfig: Sendable, Equatable {
+package struct ExecutorConfig: Sendable, Equatable {
     /// The kind this executor runs.
-    public let kind: String
+    package let kind: String
     /// argv; `{intent.id}`, `{target.repo}`, `{target.branch}`,
     /// `{param.NAME}` and `{clone}` are replaced only as whole elements.
     package let command: [String]
@@ -23,7 +23,7 @@ public struct ExecutorConfig: Sendable, Equatable {
     /// Platforms the executor runs on (`env_mismatch` elsewhere); empty: any.
     let supportedPlatforms: [String]
     /// Whether a claim left in doubt may be run again.
-    public let idempotent: Bool
+    package let idempotent: Bool
 
     init(
         kind: String, command: [String], builtin: ForgeOperation? = nil, timeoutSeconds: Int64, workdir: String? = nil,

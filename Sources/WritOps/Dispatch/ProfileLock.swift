@@ -21,7 +21,7 @@ import WritSystem
 ///   config refuses a `lock_ttl` that does not outlive the longest
 ///   executor timeout.
 /// A stale lock is replaced, and the recovery is reported.
-public final class ProfileLock {
+package final class ProfileLock {
     /// What the lock file says.
     package struct Holder: Sendable, Codable, Equatable {
         package let pid: Int32
@@ -47,8 +47,8 @@ public final class ProfileLock {
     }
 
     /// What happened when the lock was taken, for the run report.
-    public struct Acquisition: Sendable, Codable, Equatable {
-        public let recovered: Bool
+    package struct Acquisition: Sendable, Codable, Equatable {
+        package let recovered: Bool
         /// The stale holder that was replaced, when `recovered`.
         let previous: Holder?
         package let path: String

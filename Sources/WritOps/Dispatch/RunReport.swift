@@ -65,7 +65,7 @@ public struct RunReport: Sendable, Encodable {
     let profile: String
     let startedAt: Timestamp
     public var finishedAt: Timestamp
-    public let lock: ProfileLock.Acquisition
+    package let lock: ProfileLock.Acquisition
     package var dryRun: Bool
     public var intents: [Entry]
     /// Governance tips this poll found a merge had taken off the

@@ -9,25 +9,25 @@ import WritGit
 /// (open ones): a warm `writ status` over a long ledger, where nearly every
 /// intent is settled and `writ propose` left a branch for each, reads a
 /// few references, not one per intent ever proposed.
-public struct ApprovalBranches: Sendable {
+package struct ApprovalBranches: Sendable {
     /// One reference of an intent's approval branch.
-    public struct Tip: Sendable, Equatable {
-        public let ref: String
-        public let commit: ObjectID
+    package struct Tip: Sendable, Equatable {
+        package let ref: String
+        package let commit: ObjectID
     }
 
     /// The reference name prefixes, local first.
     let prefixes: [String]
 
     /// Reads no branch at all.
-    public static let none = ApprovalBranches(prefixes: [])
+    package static let none = ApprovalBranches(prefixes: [])
 
     init(prefixes: [String]) {
         self.prefixes = prefixes
     }
 
     /// The local approval branches and, with `remote`, its remote-tracking ones.
-    public init(remote: String?) {
+    package init(remote: String?) {
         prefixes = ["refs/heads/approval/"] + (remote.map { ["refs/remotes/\($0)/approval/"] } ?? [])
     }
 

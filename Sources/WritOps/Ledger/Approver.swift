@@ -52,7 +52,7 @@ public struct Approver {
     /// With `check`, a record that would not count under the trusted
     /// governance is refused after signing and before anything is written
     /// (``WriteGuard``).
-    public func approve(
+    package func approve(
         _ id: IntentID, options: Options, as signer: SigningIdentity, now: Date, check: WriteGuard? = nil
     ) throws -> Approval {
         let branch = options.branch ?? "approval/\(id.rawValue)"

@@ -15,11 +15,11 @@ import WritGit
 /// caller that knows no other writer of its own can be running (the
 /// dispatcher, under its profile lock) may decide that a lock is stale.
 /// Such a caller opts in with `clearsStaleLocks`; operator commands never do.
-public struct BranchAppender {
-    public let repository: Repository
-    public var maximumAttempts = 16
+package struct BranchAppender {
+    package let repository: Repository
+    package var maximumAttempts = 16
     /// How many lost push races are rebuilt before giving up.
-    public var maximumPushAttempts = 16
+    package var maximumPushAttempts = 16
     /// How long a held ref lock is waited for before the append fails.
     var lockWaitSeconds: TimeInterval = 10
     /// Opt-in for a caller that owns the branch exclusively: a lock older
@@ -42,7 +42,7 @@ public struct BranchAppender {
         }
     }
 
-    public init(repository: Repository) {
+    package init(repository: Repository) {
         self.repository = repository
     }
 
@@ -53,7 +53,7 @@ public struct BranchAppender {
     /// governance-side branches only (an approver replacing their own
     /// record); the ledger is never written with it.
     @discardableResult
-    public func append(
+    package func append(
         _ files: [String: Data], to branch: String, message: String, signer: SigningIdentity, at date: Date,
         createBranchFrom start: ObjectID? = nil, overwrite: Bool = false
     ) throws -> ObjectID {
@@ -75,7 +75,7 @@ public struct BranchAppender {
     /// would drop local commits the remote never had (the branch was
     /// ahead when the race was lost) is refused instead.
     @discardableResult
-    public func append(
+    package func append(
         to branch: String, pushingTo remote: String? = nil, message: String, signer: SigningIdentity, at date: Date,
         createBranchFrom start: ObjectID? = nil, overwrite: Bool = false,
         files make: (_ baseTree: ObjectID) throws -> [String: Data]
@@ -91,7 +91,7 @@ public struct BranchAppender {
     /// `alsoFetching` fetched with the branch after a lost race (the
     /// governance branch, so that a newer anchor the winner named is known).
     @discardableResult
-    public func append(
+    package func append(
         to branch: String, pushingTo remote: String? = nil, alsoFetching: [String] = [],
         messageOn message: (_ parent: ObjectID) throws -> String, signer: SigningIdentity, at date: Date,
         createBranchFrom start: ObjectID? = nil, overwrite: Bool = false,

@@ -8,36 +8,36 @@ import WritGit
 /// these, never by a tally of its records under today's governance: after
 /// a key rotation or revocation that tally is "0 of 1, signer_unknown" for
 /// an intent that ran properly (docs/status.md, "Settled intents").
-public struct ClaimApprovals: Sendable, Equatable {
+package struct ClaimApprovals: Sendable, Equatable {
     /// One approval the claim relied on.
-    public struct Entry: Sendable, Equatable {
-        public let approver: Principal
+    package struct Entry: Sendable, Equatable {
+        package let approver: Principal
         /// The governance commit that brought the record version in.
-        public let commit: ObjectID
-        public let recordDigest: ContentDigest
+        package let commit: ObjectID
+        package let recordDigest: ContentDigest
         /// The `SHA256:` fingerprint of the key that signed the record, nil
         /// when the record's signature cannot be read at `commit`.
-        public let keyFingerprint: String?
+        package let keyFingerprint: String?
         /// Set when the trusted allowed_signers no longer lists that key
         /// for the approver.
-        public let keyChange: KeyChange?
+        package let keyChange: KeyChange?
     }
 
     /// What became of an approval's key after the claim.
-    public struct KeyChange: Sendable, Equatable {
-        public enum Kind: String, Sendable, Equatable {
+    package struct KeyChange: Sendable, Equatable {
+        package enum Kind: String, Sendable, Equatable {
             /// The approver holds another key now.
             case rotated
             /// The approver holds no key now.
             case revoked
         }
-        public let kind: Kind
+        package let kind: Kind
         /// The adopted governance commit that dropped the key; nil when the
         /// timeline from the trust root never listed it.
-        public let commit: ObjectID?
+        package let commit: ObjectID?
 
         /// "bob's key was rotated later in <commit>", the approver escaped.
-        public func sentence(for approver: Principal) -> String {
+        package func sentence(for approver: Principal) -> String {
             let who = TerminalText.escape(approver.rawValue)
             guard let commit else {
                 return "\(who)'s key is no longer in the trusted allowed_signers (\(kind.rawValue))"
@@ -47,14 +47,14 @@ public struct ClaimApprovals: Sendable, Equatable {
     }
 
     /// The ledger commit of the claim.
-    public let claimCommit: ObjectID
-    public let runID: String
+    package let claimCommit: ObjectID
+    package let runID: String
     /// The tier the claim names.
-    public let tier: Tier
+    package let tier: Tier
     /// What that tier required under the governance the claim was anchored
     /// to (its `Writ-Governance` trailer), else under today's policy.
-    public let required: Int
-    public let entries: [Entry]
+    package let required: Int
+    package let entries: [Entry]
 
     /// The latest counting claim of a claimed or settled verdict.
     static func latestClaim(_ verdict: Verdict) -> (event: CountingEvent, claim: AuditEvent.Claim)? {

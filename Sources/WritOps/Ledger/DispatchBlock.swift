@@ -6,15 +6,15 @@ import WritCore
 /// verdict cannot see these, so without this an intent that never runs
 /// would read "ready" in `writ status` and `writ show` for as long as the
 /// host stays broken.
-public struct DispatchBlock: Sendable, Equatable {
+package struct DispatchBlock: Sendable, Equatable {
     /// The dispatcher that wrote the event.
-    public let actor: Principal
-    public let reason: ReasonCode
+    package let actor: Principal
+    package let reason: ReasonCode
     /// The event's detail, as written (untrusted: escape it to print it).
-    public let detail: String
-    public let at: Timestamp
+    package let detail: String
+    package let at: Timestamp
     /// The ledger commit that added the event.
-    public let commit: ObjectID
+    package let commit: ObjectID
 
     /// Reasons a dispatcher blocks a policy-ready intent for. A blocked
     /// event with any other reason (`not_approved`, `gate_missing`, …) was
@@ -26,7 +26,7 @@ public struct DispatchBlock: Sendable, Equatable {
 
     /// The block holding `verdict`'s intent, nil when the verdict is not
     /// `ready` or no dispatcher has said why it did not run it.
-    public static func of(_ verdict: Verdict) -> DispatchBlock? {
+    package static func of(_ verdict: Verdict) -> DispatchBlock? {
         guard verdict.state == .ready else { return nil }
         return latest(in: verdict.events)
     }
@@ -52,7 +52,7 @@ public struct DispatchBlock: Sendable, Equatable {
 
     /// `ready per policy, blocked on dispatch-1: executor_missing: <detail>`,
     /// the actor and detail escaped for a terminal.
-    public var sentence: String {
+    package var sentence: String {
         "ready per policy, blocked on \(TerminalText.escape(actor.rawValue)): \(reason.rawValue): "
             + TerminalText.escape(detail)
     }
@@ -60,22 +60,22 @@ public struct DispatchBlock: Sendable, Equatable {
 
 /// A remote write made in `[transport] mode = "record"`: its `projection`
 /// event is the whole effect, nothing was sent (SPEC §7).
-public struct RecordedProjection: Sendable, Equatable {
-    public let operation: String
+package struct RecordedProjection: Sendable, Equatable {
+    package let operation: String
     /// The projection's target (untrusted: escape it to print it).
-    public let target: String
-    public let key: String
-    public let at: Timestamp
+    package let target: String
+    package let key: String
+    package let at: Timestamp
     /// The ledger commit that added the event.
-    public let commit: ObjectID
+    package let commit: ObjectID
 
     /// What show and the report say about it.
-    public static let notice = "recorded: nothing is sent until [transport] mode = live"
+    package static let notice = "recorded: nothing is sent until [transport] mode = live"
 
     /// The intent's recorded projection, when its outcome is one: a counting
     /// `projection` event with no open claim before it (a live write's
     /// projection follows its claim), and no claim after it.
-    public static func of(_ verdict: Verdict) -> RecordedProjection? {
+    package static func of(_ verdict: Verdict) -> RecordedProjection? {
         var open = false
         var recorded: RecordedProjection?
         for counting in verdict.events {

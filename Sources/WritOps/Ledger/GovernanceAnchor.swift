@@ -3,12 +3,12 @@ import WritGit
 /// The `Writ-Governance: <commit>` trailer every ledger commit writ writes
 /// carries: the governance commit its writer read and trusted when it
 /// decided to write. `LedgerWalk` turns anchors into ledger positions.
-public enum GovernanceAnchor {
+package enum GovernanceAnchor {
     /// The trailer's key.
     package static let key = "Writ-Governance"
 
     /// `message` with the trailer appended as its last paragraph.
-    public static func message(_ message: String, anchoredAt governance: ObjectID) -> String {
+    package static func message(_ message: String, anchoredAt governance: ObjectID) -> String {
         var body = message
         while body.hasSuffix("\n") { body.removeLast() }
         return body + "\n\n\(key): \(governance.hex)\n"

@@ -23,11 +23,11 @@ import WritGit
 /// writes an index or a work tree (SPEC §1), and moving the ref under one
 /// leaves its index stale, so that the next `git add -A` there would revert
 /// what was merged.
-public struct GovernanceMerger {
+package struct GovernanceMerger {
     package let ops: OpsRepo
     var maximumAttempts = 16
 
-    public init(ops: OpsRepo) {
+    package init(ops: OpsRepo) {
         self.ops = ops
     }
 
@@ -140,7 +140,7 @@ public struct GovernanceMerger {
     /// the place for that. The ref moves by compare-and-swap, so a concurrent
     /// merge makes this one retry on the new head rather than lose either.
     @discardableResult
-    public func merge(branch: String, as signer: SigningIdentity, now: Date) throws -> ObjectID? {
+    package func merge(branch: String, as signer: SigningIdentity, now: Date) throws -> ObjectID? {
         try refuseIfCheckedOut()
         let repository = ops.repository
         guard let branchHead = try repository.resolve(OpsRepo.refName(branch)) else {

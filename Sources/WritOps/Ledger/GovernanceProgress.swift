@@ -10,54 +10,54 @@ import WritCore
 /// itself applies, over the records in that commit's own tree, and a
 /// change whose `[governance] version` is not the trusted one + 1 is shown
 /// as never adoptable, as the walk treats it.
-public struct GovernanceProgress: Sendable {
+package struct GovernanceProgress: Sendable {
     /// One quorum's count.
-    public struct Quorum: Sendable {
+    package struct Quorum: Sendable {
         /// `trusted` (the policy in force) or `new` (the proposed one).
-        public let policy: String
-        public let required: Int
-        public let met: Bool
+        package let policy: String
+        package let required: Int
+        package let met: Bool
         /// The principals counted, sorted.
-        public let counted: [Principal]
+        package let counted: [Principal]
         /// Principals of that policy's `[governance] roles` not counted yet, sorted.
-        public let missing: [Principal]
+        package let missing: [Principal]
     }
 
     /// A change waiting for its quorums.
-    public struct Pending: Sendable {
-        public let commit: ObjectID
+    package struct Pending: Sendable {
+        package let commit: ObjectID
         /// The branch named, nil for the governance head.
-        public let branch: String?
+        package let branch: String?
         /// Nil when the commit lacks one of the two files.
-        public let digest: ContentDigest?
+        package let digest: ContentDigest?
         /// The digest every record must name in `replaces`: the trusted state's.
-        public let replaces: ContentDigest
+        package let replaces: ContentDigest
         /// Why the change cannot be judged (files missing or malformed), nil when it can.
-        public let malformed: String?
+        package let malformed: String?
         /// The change's `[governance] version`; nil when malformed.
-        public let version: Int?
+        package let version: Int?
         /// Why the change can never be adopted whatever records it holds:
         /// its version is not the trusted one + 1 (SPEC §5). Nil when it is.
-        public let versionProblem: String?
+        package let versionProblem: String?
         /// The trusted policy's quorum, then the new policy's; empty when malformed.
-        public let quorums: [Quorum]
+        package let quorums: [Quorum]
         /// Records that count in neither or only one quorum, with the reason
         /// each quorum discards them (one entry per distinct path and reason).
-        public let discarded: [DiscardedRecord]
+        package let discarded: [DiscardedRecord]
 
         /// Whether merging this commit (or its being the head) adopts it.
-        public var adoptable: Bool { malformed == nil && versionProblem == nil && quorums.allSatisfy(\.met) }
+        package var adoptable: Bool { malformed == nil && versionProblem == nil && quorums.allSatisfy(\.met) }
     }
 
     /// The state trusted at the governance head (the previous one while the head is pending).
-    public let trusted: GovernanceState
-    public let head: ObjectID
+    package let trusted: GovernanceState
+    package let head: ObjectID
     /// Whether the head's own files are trusted.
-    public let headTrusted: Bool
+    package let headTrusted: Bool
     /// `policy_unapproved` while the head is not trusted.
-    public let reason: ReasonCode?
-    public let detail: String
-    public let pending: Pending?
+    package let reason: ReasonCode?
+    package let detail: String
+    package let pending: Pending?
 
     /// Evaluates governance from `trustRoot` at `now`; with `branch`, the
     /// pending change is that branch's tip (a local branch, or else
@@ -65,7 +65,7 @@ public struct GovernanceProgress: Sendable {
     ///
     /// Throws the contract errors of the trust walk (`trust_root_missing`,
     /// `history_rewritten`, `policy_malformed` at the root).
-    public static func evaluate(ops: OpsRepo, trustRoot: ObjectID, branch: String? = nil, now: Date) throws
+    package static func evaluate(ops: OpsRepo, trustRoot: ObjectID, branch: String? = nil, now: Date) throws
         -> GovernanceProgress
     {
         let timeline = try GovernanceTimeline(ops: ops, trustRoot: trustRoot, now: now, requireTrustedHead: false)

@@ -10,9 +10,9 @@ import WritGit
 /// so a history of N commits is read once however many ledger commits are
 /// judged against it. Positions are chain indices; a ledger commit's
 /// position only ever moves forward along them (see `LedgerWalk`).
-public struct GovernanceTimeline {
+package struct GovernanceTimeline {
     /// The governance at one first-parent commit.
-    public struct Point: Sendable {
+    package struct Point: Sendable {
         /// The governance commit.
         package let commit: ObjectID
         /// Its index in `chain`.
@@ -23,10 +23,10 @@ public struct GovernanceTimeline {
         /// (`clockTime`).
         package let time: Date
         /// The state trusted after walking the chain up to this commit.
-        public let trusted: GovernanceState
+        package let trusted: GovernanceState
         /// Whether this commit's own files are the trusted state; false while
         /// a change is pending its quorum (then `trusted` is the previous T).
-        public let headTrusted: Bool
+        package let headTrusted: Bool
         /// Why the commit is pending, when it is.
         package let detail: String
     }
@@ -34,7 +34,7 @@ public struct GovernanceTimeline {
     /// The first-parent chain from the start to the head, oldest first.
     let chain: [ObjectID]
     /// One point per element of `chain`.
-    public let points: [Point]
+    package let points: [Point]
     private let indices: [ObjectID: Int]
 
     /// The whole timeline from `trustRoot` to the governance head, in one
@@ -42,7 +42,7 @@ public struct GovernanceTimeline {
     /// `history_rewritten`, `policy_malformed` for a malformed trust root)
     /// and, when `requireTrustedHead`, the head verdict's reason
     /// (`policy_unapproved`) when the head is not trusted at `now`.
-    public init(ops: OpsRepo, trustRoot: ObjectID, now: Date, requireTrustedHead: Bool = true) throws {
+    package init(ops: OpsRepo, trustRoot: ObjectID, now: Date, requireTrustedHead: Bool = true) throws {
         let repository = ops.repository
         let head = try ops.governanceHead()
         try GovernanceReader.requireDescendant(head, of: trustRoot, in: repository)

@@ -13,28 +13,28 @@ import WritCore
 /// approver's key (`.sig`) and, when the change rotates that key, with the
 /// new one too (`.next.sig`). Merging the branch is the adoption step, done
 /// with git like any reviewed change.
-public struct GovernanceWriter {
-    public let ops: OpsRepo
+package struct GovernanceWriter {
+    package let ops: OpsRepo
     /// Whether the branch written is pushed to the ops repo's remote, with
     /// compare-and-swap and a rebuild on a lost race (as `Proposer` does).
-    public var pushes = false
+    package var pushes = false
 
-    public init(ops: OpsRepo) {
+    package init(ops: OpsRepo) {
         self.ops = ops
     }
 
     /// The branch a proposal of `digest` lives on.
-    public static func branch(for digest: ContentDigest) -> String {
+    package static func branch(for digest: ContentDigest) -> String {
         "governance/" + digest.hex.prefix(12)
     }
 
     /// What `propose` wrote.
-    public struct Proposal: Sendable {
-        public let request: GovernanceRequest
-        public let branch: String
-        public let commit: ObjectID
+    package struct Proposal: Sendable {
+        package let request: GovernanceRequest
+        package let branch: String
+        package let commit: ObjectID
         /// The proposed policy's `[governance] version`: the replaced one's + 1.
-        public let version: Int
+        package let version: Int
     }
 
     /// Commits `policy` and `signers` with their request on
@@ -47,7 +47,7 @@ public struct GovernanceWriter {
     /// and layout kept). Refused: files that do not parse, or whose version
     /// cannot be set textually (`policy_malformed`), and files equal to the
     /// replaced state but for the version (nothing to propose).
-    public func propose(
+    package func propose(
         policy: Data, signers: Data, trustRoot: ObjectID?, note: String? = nil, as signer: SigningIdentity, now: Date
     ) throws -> Proposal {
         let head = try ops.governanceHead()
@@ -88,16 +88,16 @@ public struct GovernanceWriter {
     }
 
     /// What `approve` wrote, and whom the record counts for.
-    public struct Approval: Sendable {
-        public let record: GovernanceRecord
-        public let branch: String
-        public let commit: ObjectID
+    package struct Approval: Sendable {
+        package let record: GovernanceRecord
+        package let branch: String
+        package let commit: ObjectID
         /// Whether a `.next.sig` was written.
-        public let signedWithNextKey: Bool
+        package let signedWithNextKey: Bool
         /// Whether the record counts toward the quorum of the trusted policy
         /// (verified with the trusted allowed_signers) and of the new one.
-        public let countsUnderTrusted: Bool
-        public let countsUnderNew: Bool
+        package let countsUnderTrusted: Bool
+        package let countsUnderNew: Bool
     }
 
     /// Signs an approval of `digest` as `signer` (and with `next`, the same
@@ -112,7 +112,7 @@ public struct GovernanceWriter {
     /// it can never be adopted); and a record that
     /// would count in neither quorum, with the reason it is discarded under
     /// the trusted state (`signer_unknown`, `signer_not_authorized`, ...).
-    public func approve(
+    package func approve(
         _ digest: ContentDigest, branch: String? = nil, trustRoot: ObjectID, note: String? = nil,
         as signer: SigningIdentity, next: SigningIdentity? = nil, now: Date
     ) throws -> Approval {
@@ -214,7 +214,7 @@ public struct GovernanceWriter {
     }
 
     /// `policy.toml` and `allowed_signers` at `commit`, nil when either is absent.
-    public func files(at commit: ObjectID) throws -> (policy: Data, signers: Data)? {
+    package func files(at commit: ObjectID) throws -> (policy: Data, signers: Data)? {
         let tree = try ops.repository.commitTree(commit)
         guard
             let policy = try ops.repository.blob(

@@ -16,7 +16,7 @@ struct LedgerCursor: Codable, Sendable, Equatable {
 }
 
 /// How a ledger commit is signed, as judged under the governance trusted at its position.
-public enum LedgerSignature: String, Sendable, Encodable {
+package enum LedgerSignature: String, Sendable, Encodable {
     /// An SSH signature by a key T(P)'s allowed_signers lists for a principal, valid at τ.
     case trusted
     /// No (strictly parsed) `gpgsig` header.

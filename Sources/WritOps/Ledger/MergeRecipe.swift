@@ -5,10 +5,10 @@ import WritCore
 /// refused, run it again from the top (never `git pull`, whose merge would
 /// put the local commit first and take the old tip off the first-parent
 /// chain).
-public enum MergeRecipe {
+package enum MergeRecipe {
     /// The one-line command that merges `approval/<id>` into
     /// `governanceRef` through `remote`; without a remote, the local merge.
-    public static func command(_ id: IntentID, remote: String?, governanceRef: String) -> String {
+    package static func command(_ id: IntentID, remote: String?, governanceRef: String) -> String {
         let branch = "approval/\(id.rawValue)"
         guard let remote else { return "git switch \(governanceRef) && git merge --no-ff \(branch)" }
         return "git fetch \(remote) && git switch -C \(governanceRef) \(remote)/\(governanceRef)"

@@ -10,36 +10,36 @@ import WritGit
 /// work tree when git tracks no file there, or the per-user file. Parsed strictly: an
 /// unknown key or a wrong type is a `RuntimeError` naming it, so a typo
 /// never silently falls back to a default. Command-line flags override it.
-public struct OperatorConfig: Sendable, Equatable {
+package struct OperatorConfig: Sendable, Equatable {
     /// The legacy file name at the top of the work tree (read only when git
     /// tracks no file by that name; see ``OperatorConfigLocation``).
-    public static let fileName = ".writ.toml"
+    package static let fileName = ".writ.toml"
     /// The largest file read.
     package static let limit = 64 * 1024
 
     /// The pinned governance commit, as written: a full or abbreviated
     /// (7 or more hex digits) commit id, resolved against the repository.
-    public var trustRoot: String?
-    public var principal: Principal?
+    package var trustRoot: String?
+    package var principal: Principal?
     /// The private key file, relative paths taken from the config's directory.
-    public var key: String?
+    package var key: String?
     /// The remote's name, from `remote = "NAME"` or `[remote] name`.
-    public var remote: String? { remoteSettings?.name }
+    package var remote: String? { remoteSettings?.name }
     /// `[remote]`: how to reach the remote over ssh or https (SPEC §11).
-    public var remoteSettings: RemoteSettings?
+    package var remoteSettings: RemoteSettings?
     /// Where `[remote]`'s secrets may come from besides the environment.
-    public var envFile: String?
-    public var governanceRef: String?
-    public var ledgerRef: String?
+    package var envFile: String?
+    package var governanceRef: String?
+    package var ledgerRef: String?
     /// The file this config was read from, for messages; nil when parsed
     /// from bytes.
-    public var source: String?
+    package var source: String?
 
-    public init() {}
+    package init() {}
 
     /// Parses the bytes of a `.writ.toml`; relative key paths are taken
     /// from `directory`. `path` names the file in errors.
-    public static func parse(_ bytes: some Collection<UInt8>, path: String, directory: String) throws -> OperatorConfig
+    package static func parse(_ bytes: some Collection<UInt8>, path: String, directory: String) throws -> OperatorConfig
     {
         do {
             let reader = try TOMLRecordReader.parse(
@@ -74,7 +74,7 @@ public struct OperatorConfig: Sendable, Equatable {
 
     /// Reads and parses the file at `path` (a file named with `--config`:
     /// symlinks are followed, relative paths are taken from its directory).
-    public static func load(_ path: String) throws -> OperatorConfig {
+    package static func load(_ path: String) throws -> OperatorConfig {
         let bytes = try read(path)
         var config = try parse(bytes, path: path, directory: (path as NSString).deletingLastPathComponent)
         config.source = path
@@ -83,7 +83,7 @@ public struct OperatorConfig: Sendable, Equatable {
 
     /// Reads and parses the config found at `location`, opened safely
     /// (``OperatorConfigLocation/read()``).
-    public static func load(_ location: OperatorConfigLocation) throws -> OperatorConfig {
+    package static func load(_ location: OperatorConfigLocation) throws -> OperatorConfig {
         var config = try parse(location.read(), path: location.path, directory: location.base)
         config.source = location.path
         return config
@@ -92,7 +92,7 @@ public struct OperatorConfig: Sendable, Equatable {
     /// True when `path` holds a dispatcher host config (it sets
     /// `ops_repo`, which no operator config has); the read-only commands
     /// accept either kind through one `--config`.
-    public static func isDispatcherConfig(_ path: String) throws -> Bool {
+    package static func isDispatcherConfig(_ path: String) throws -> Bool {
         let bytes = try read(path)
         guard let reader = try? TOMLRecordReader.parse(bytes, reason: .policyMalformed, record: path, hostConfig: true)
         else {

@@ -25,28 +25,28 @@ import WritGit
 ///
 /// Each file must be a regular file owned by the user running writ (or by
 /// root) and not writable by others.
-public struct OperatorConfigLocation: Sendable, Equatable {
+package struct OperatorConfigLocation: Sendable, Equatable {
     /// Which of the places a config was found in.
-    public enum Place: Sendable, Equatable {
+    package enum Place: Sendable, Equatable {
         case gitDirectory, legacyWorkTree, user
     }
 
     /// The file to read, absolute.
-    public let path: String
-    public let place: Place
+    package let path: String
+    package let place: Place
     /// The directory relative paths in the file are taken from.
-    public let base: String
+    package let base: String
     /// Lines for standard error (without the `writ: ` prefix): the legacy
     /// place's warning, or a legacy file left unread.
-    public let warnings: [String]
+    package let warnings: [String]
 
     /// The name of the config in the git directory.
-    public static let gitDirectoryFileName = "writ.toml"
+    package static let gitDirectoryFileName = "writ.toml"
 
     /// The per-user config: `$XDG_CONFIG_HOME/writ/config.toml`, or
     /// `~/.config/writ/config.toml` when `XDG_CONFIG_HOME` is unset, empty
     /// or not absolute (as the XDG base directory rules say).
-    public static func userConfigPath(environment: [String: String] = ProcessInfo.processInfo.environment)
+    package static func userConfigPath(environment: [String: String] = ProcessInfo.processInfo.environment)
         -> String
     {
         let base: String
@@ -65,7 +65,7 @@ public struct OperatorConfigLocation: Sendable, Equatable {
     ///
     /// Throws `WritError(.trustRootMissing)` for a legacy `.writ.toml` that
     /// git tracks, and a `RuntimeError` when the tracking cannot be checked.
-    public static func find(
+    package static func find(
         inRepository repositoryPath: String,
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws -> OperatorConfigLocation? {
@@ -123,7 +123,7 @@ public struct OperatorConfigLocation: Sendable, Equatable {
     /// The bytes of the config at this location, opened safely: the legacy
     /// file never through a symlink, and every place only a regular file
     /// owned by the user (or root) that others cannot write.
-    public func read() throws -> Data {
+    package func read() throws -> Data {
         try Self.readSafely(path, followSymlink: place != .legacyWorkTree, limit: OperatorConfig.limit)
     }
 

@@ -8,20 +8,20 @@ import WritGit
 /// Each is bound to the digest of the intent's bytes as they are now, signed
 /// in a ledger commit by the acting principal; whether it counts is decided
 /// by the readers (SPEC §3 event authority), never by the writer.
-public struct OperatorEvents {
-    public let ops: OpsRepo
+package struct OperatorEvents {
+    package let ops: OpsRepo
     /// Push the ledger to `ops.remote` (compare-and-swap; a lost race
     /// renumbers the event on the remote's new tip, never forces).
-    public var pushes = false
+    package var pushes = false
 
-    public init(ops: OpsRepo) {
+    package init(ops: OpsRepo) {
         self.ops = ops
     }
 
     /// Appends `resolved` for `id`; with `check`, only when it would count
     /// (``WriteGuard``).
     @discardableResult
-    public func resolve(
+    package func resolve(
         _ id: IntentID, resolution: AuditEvent.Resolution, note: String, as signer: SigningIdentity, now: Date,
         check: WriteGuard? = nil
     ) throws -> ObjectID {
@@ -36,7 +36,7 @@ public struct OperatorEvents {
     /// Appends `gate` for `id`; with `check`, only when it would count
     /// (``WriteGuard``).
     @discardableResult
-    public func gate(
+    package func gate(
         _ id: IntentID, name: String, status: AuditEvent.GateStatus, as signer: SigningIdentity, now: Date,
         check: WriteGuard? = nil
     ) throws -> ObjectID {

@@ -13,7 +13,7 @@ import WritGit
 /// (`catchUp(_:)`, a fast-forward), so no one has to run
 /// `git branch --track` before writing.
 public struct OpsRepo {
-    public let repository: Repository
+    package let repository: Repository
     public let governanceRef: String
     public let ledgerRef: String
     /// The remote whose remote-tracking refs stand in for local branches
@@ -26,7 +26,7 @@ public struct OpsRepo {
     /// dispatcher's kept across its polls).
     public let verificationCache: VerificationCache
 
-    public init(
+    package init(
         repository: Repository, governanceRef: String = OpsRepoDefaults.governanceRef,
         ledgerRef: String = OpsRepoDefaults.ledgerRef, remote: String? = nil,
         verificationCache: VerificationCache = VerificationCache()

@@ -9,16 +9,16 @@ import WritGit
 /// objects and their refs are created with compare-and-swap ("must not
 /// exist"), so running `writ init` twice on the same repository fails
 /// instead of silently moving a branch.
-public struct OpsRepoInitializer: Sendable {
+package struct OpsRepoInitializer: Sendable {
     package var governanceRef: String
     package var ledgerRef: String
     package var author: GitIdentity
     /// The policy and signers to start from; nil for the commented, inert
     /// template. Both are validated before anything is written.
-    public var policy: Data?
-    public var allowedSigners: Data?
+    package var policy: Data?
+    package var allowedSigners: Data?
 
-    public init(
+    package init(
         governanceRef: String = OpsRepoDefaults.governanceRef,
         ledgerRef: String = OpsRepoDefaults.ledgerRef,
         author: GitIdentity = GitIdentity(name: "writ", email: "writ@localhost", date: Date())
@@ -29,15 +29,15 @@ public struct OpsRepoInitializer: Sendable {
     }
 
     /// The result of `writ init`: the commit to pin as `trust_root`.
-    public struct Result: Sendable, Hashable {
-        public let trustRoot: ObjectID
-        public let ledgerRoot: ObjectID
+    package struct Result: Sendable, Hashable {
+        package let trustRoot: ObjectID
+        package let ledgerRoot: ObjectID
     }
 
     /// Whether the `[governance]` quorum of the policy and signers this
     /// initializer would write can ever be met (``GovernanceReach``);
     /// `writ init` refuses to pin a state whose governance could never change.
-    public func governanceReach(now: Date) throws -> GovernanceReach.Answer {
+    package func governanceReach(now: Date) throws -> GovernanceReach.Answer {
         try GovernanceReach.evaluate(
             policy: policy ?? Data(PolicyTemplate.text.utf8),
             signers: allowedSigners ?? Data(PolicyTemplate.allowedSignersHeader.utf8), now: now)
@@ -45,7 +45,7 @@ public struct OpsRepoInitializer: Sendable {
 
     /// Initialises `path` (creating the repository when it does not exist)
     /// and returns the trust root.
-    public func initialize(at path: String, bare: Bool) throws -> Result {
+    package func initialize(at path: String, bare: Bool) throws -> Result {
         let repository: Repository
         if FileManager.default.fileExists(atPath: path),
             let existing = try? Repository.open(at: path)
@@ -109,10 +109,10 @@ public enum OpsRepoDefaults {
 
 /// Refusals of `writ init` that are about how it was called, not about a
 /// record: they exit with the usage code.
-public enum OpsRepoError: Error, Sendable, Hashable, CustomStringConvertible {
+package enum OpsRepoError: Error, Sendable, Hashable, CustomStringConvertible {
     case alreadyInitialized(branch: String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .alreadyInitialized(let branch):
             "branch '\(branch)' already exists; writ init only creates new ops repos"

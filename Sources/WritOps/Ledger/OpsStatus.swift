@@ -30,7 +30,7 @@ public struct OpsStatus: Sendable, Encodable {
         /// Records signed on the intent's approval branch and not merged
         /// yet, judged as if merged (they never count until merged); nil
         /// when the branch holds nothing new or the intent is settled.
-        public var approvalBranch: BranchApprovals? = nil
+        package var approvalBranch: BranchApprovals? = nil
     }
 
     public let governance: Governance
@@ -42,17 +42,17 @@ public struct OpsStatus: Sendable, Encodable {
     /// The full verdicts, for `writ show`; not part of the status JSON.
     public let verdicts: [IntentID: Verdict]
     /// Each intent's ledger events as read, for `writ show`.
-    public let events: [IntentID: [EventEvidence]]
+    package let events: [IntentID: [EventEvidence]]
     /// The trusted policy the verdicts were decided under, for `writ show`
     /// (which roles may still approve); nil when governance is untrusted.
     public let policy: Policy?
     /// Rows of intents that can no longer change, carried as status lines
     /// when the status was evaluated with a snapshot; none of them is in
     /// `intents`, and they have no verdicts or events here.
-    public let stored: StoredStatusRows
+    package let stored: StoredStatusRows
     /// The approvals each claimed or settled intent's claim counted, with
     /// what became of their keys; only when every verdict is kept.
-    public let claims: [IntentID: ClaimApprovals]
+    package let claims: [IntentID: ClaimApprovals]
 
     /// How many intents the status lists: `intents` and `stored`.
     public var intentCount: Int { intents.count + stored.count }
@@ -181,12 +181,12 @@ extension OpsStatus {
 
 extension OpsStatus {
     /// Why a dispatcher did not run `id`, which the policy holds ready.
-    public func dispatchBlock(_ id: IntentID) -> DispatchBlock? {
+    package func dispatchBlock(_ id: IntentID) -> DispatchBlock? {
         verdicts[id].flatMap(DispatchBlock.of)
     }
 
     /// The remote write `id` made in record mode, when that is its outcome.
-    public func recordedProjection(_ id: IntentID) -> RecordedProjection? {
+    package func recordedProjection(_ id: IntentID) -> RecordedProjection? {
         verdicts[id].flatMap(RecordedProjection.of)
     }
 }

@@ -19,16 +19,16 @@ import WritGit
 /// It reads objects only and never runs git; the objects of the push
 /// itself must be visible to `repository` (see
 /// `Repository.addHookObjectDirectories(environment:)`).
-public struct PreReceiveGuard {
+package struct PreReceiveGuard {
     /// One line of git's pre-receive input: `<old-id> <new-id> <refname>`.
-    public struct Update: Sendable, Hashable {
+    package struct Update: Sendable, Hashable {
         /// Nil when the ref is being created.
-        public let old: ObjectID?
+        package let old: ObjectID?
         /// Nil when the ref is being deleted.
-        public let new: ObjectID?
-        public let ref: String
+        package let new: ObjectID?
+        package let ref: String
 
-        public init(old: ObjectID?, new: ObjectID?, ref: String) {
+        package init(old: ObjectID?, new: ObjectID?, ref: String) {
             self.old = old
             self.new = new
             self.ref = ref
@@ -36,15 +36,15 @@ public struct PreReceiveGuard {
     }
 
     /// A ref update the hook refuses, with its one reason code.
-    public struct Refusal: Sendable, Hashable, CustomStringConvertible {
-        public let ref: String
-        public let reason: ReasonCode
-        public let detail: String
+    package struct Refusal: Sendable, Hashable, CustomStringConvertible {
+        package let ref: String
+        package let reason: ReasonCode
+        package let detail: String
 
         /// `refused <ref>: <reason>: <detail>`, the line the pusher sees.
         /// Ref names and paths come from the push: control and bidi
         /// characters are shown escaped, never sent to a terminal.
-        public var description: String {
+        package var description: String {
             "refused \(Self.visible(ref)): \(reason.rawValue): \(Self.visible(detail))"
         }
 
@@ -67,12 +67,12 @@ public struct PreReceiveGuard {
 
     package let repository: Repository
     /// Full reference names (`refs/heads/main`).
-    public let governanceRef: String
-    public let ledgerRef: String
+    package let governanceRef: String
+    package let ledgerRef: String
 
     /// `governanceRef` and `ledgerRef` are branch names (`main`) or full
     /// reference names (`refs/heads/main`).
-    public init(
+    package init(
         repository: Repository, governanceRef: String = OpsRepoDefaults.governanceRef,
         ledgerRef: String = OpsRepoDefaults.ledgerRef
     ) {
@@ -84,7 +84,7 @@ public struct PreReceiveGuard {
     /// Parses git's pre-receive input. A line that is not
     /// `<40 hex> <40 hex> <refname>` is an error: the hook then refuses the
     /// whole push rather than guess.
-    public static func parse(_ input: String) throws -> [Update] {
+    package static func parse(_ input: String) throws -> [Update] {
         try input.split(separator: "\n", omittingEmptySubsequences: true).map { line in
             let fields = line.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: false).map(String.init)
             guard fields.count == 3, let old = ObjectID(hex: fields[0]), let new = ObjectID(hex: fields[1]),
@@ -100,7 +100,7 @@ public struct PreReceiveGuard {
 
     /// The refusals for `updates`, in input order; empty when every update
     /// may go ahead.
-    public func judge(_ updates: [Update]) throws -> [Refusal] {
+    package func judge(_ updates: [Update]) throws -> [Refusal] {
         var refusals: [Refusal] = []
         for update in updates {
             let problem: (ReasonCode, String)?

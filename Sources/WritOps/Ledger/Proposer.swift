@@ -51,7 +51,7 @@ public struct Proposer {
 
     /// With `check`, the intent is refused before anything is written when
     /// it would not count under the trusted governance (``WriteGuard``).
-    public func propose(_ request: Request, as signer: SigningIdentity, now: Date, check: WriteGuard? = nil) throws
+    package func propose(_ request: Request, as signer: SigningIdentity, now: Date, check: WriteGuard? = nil) throws
         -> Proposal
     {
         let id = try request.id ?? Self.generateID(kind: request.kind)

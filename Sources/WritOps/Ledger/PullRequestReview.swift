@@ -6,17 +6,17 @@ import WritGit
 /// base revision's governance, the changes from the merge base to the
 /// head, and the head's blobs. Nothing is checked out, no filter, hook or
 /// attribute of the head runs, and nothing is written to the repository.
-public enum PullRequestReview {
+package enum PullRequestReview {
     /// A verdict and the governance state that gave it.
-    public struct Review: Sendable {
-        public let verdict: PullRequestCheck.Verdict
+    package struct Review: Sendable {
+        package let verdict: PullRequestCheck.Verdict
         /// The base commit whose `policy.toml` and `allowed_signers` judged.
-        public let base: ObjectID
+        package let base: ObjectID
         /// That policy's `[governance] version` (SPEC §5).
-        public let governanceVersion: Int
+        package let governanceVersion: Int
         /// The governance branch's tip when the repository has the branch
         /// (the base is then that tip or an ancestor of it); nil without it.
-        public let governanceTip: ObjectID?
+        package let governanceTip: ObjectID?
     }
 
     /// How many commits of a pull request are walked to check a commits
@@ -35,7 +35,7 @@ public enum PullRequestReview {
     /// other commit's policy is not a governance state. The ledger, read to
     /// match each `request.toml` with its intent, is `ledgerRef` read the
     /// same way; with neither, requests are judged on their own.
-    public static func check(
+    package static func check(
         repository: Repository, base: String, head: String, actors: [PullRequestCheck.Actor],
         commits: [PullRequestCheck.ListedCommit]? = nil, now: Date,
         governanceRef: String = OpsRepoDefaults.governanceRef, ledgerRef: String = OpsRepoDefaults.ledgerRef,
@@ -115,7 +115,7 @@ public enum PullRequestReview {
 
     /// Judges the pull request as touched by `actor` alone (a named actor,
     /// as `--actor` names one); see the other `check`.
-    public static func check(
+    package static func check(
         repository: Repository, base: String, head: String, actor: String, now: Date,
         ledgerRef: String = OpsRepoDefaults.ledgerRef, remote: String? = "origin"
     ) throws -> PullRequestCheck.Verdict {

@@ -29,7 +29,7 @@ public struct SigningIdentity: Sendable, CustomStringConvertible {
     }
 
     /// An identity with an in-memory ed25519 key (demo and benchmarks).
-    public init(principal: Principal, key: SSHEd25519PrivateKey) {
+    package init(principal: Principal, key: SSHEd25519PrivateKey) {
         self.principal = principal
         self.key = .inMemory(key)
     }
@@ -49,7 +49,7 @@ public struct SigningIdentity: Sendable, CustomStringConvertible {
     }
 
     /// The identity recorded as a commit's author and committer.
-    public func gitIdentity(at date: Date) -> GitIdentity {
+    package func gitIdentity(at date: Date) -> GitIdentity {
         GitIdentity(name: principal.description, email: principal.description, date: date)
     }
 

@@ -8,15 +8,15 @@ import WritGit
 /// decision per intent: no per-intent history walk. Given a status
 /// snapshot file, the walk starts where the last one ended and only the
 /// intents whose rows can still change are decided (docs/status.md).
-public struct StatusEvaluator {
+package struct StatusEvaluator {
     package let ops: OpsRepo
 
-    public init(ops: OpsRepo) {
+    package init(ops: OpsRepo) {
         self.ops = ops
     }
 
     /// Where `writ status` keeps its snapshot for `ops`: `.git/writ/status`.
-    public static func snapshotFile(of ops: OpsRepo) -> URL {
+    package static func snapshotFile(of ops: OpsRepo) -> URL {
         StatusSnapshot.file(inGitDirectory: ops.repository.gitDirectory)
     }
 
@@ -28,7 +28,7 @@ public struct StatusEvaluator {
     /// longer change come back as `stored` lines, and only the verdicts of
     /// intents still open are kept, with no event bytes: memory follows
     /// what is open, not the history's length.
-    public func evaluate(trustRoot: ObjectID?, now: Date, snapshot: URL? = nil) throws -> OpsStatus {
+    package func evaluate(trustRoot: ObjectID?, now: Date, snapshot: URL? = nil) throws -> OpsStatus {
         // 1. Governance trust: nothing is ready unless it holds.
         var trusted: GovernanceState?
         var timeline: GovernanceTimeline?
@@ -187,8 +187,8 @@ extension Verdict {
 }
 
 /// `writ status --json`'s line for one intent.
-public enum StatusLine {
-    public static func encode(_ row: OpsStatus.IntentStatus) throws -> Data {
+package enum StatusLine {
+    package static func encode(_ row: OpsStatus.IntentStatus) throws -> Data {
         try JSONLine.encode(row, type: "intent")
     }
 }

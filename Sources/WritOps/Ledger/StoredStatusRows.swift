@@ -8,7 +8,7 @@ import WritCore
 ///
 /// Lines are in id order, one per intent, none of them among the rows a
 /// status decided now.
-public struct StoredStatusRows: Sendable {
+package struct StoredStatusRows: Sendable {
     /// `<id>\t<json line>\n`, repeated, from `start` on (the bytes before
     /// are the snapshot's header, when the rows are read from one).
     package let bytes: Data
@@ -26,7 +26,7 @@ public struct StoredStatusRows: Sendable {
     }
 
     /// No rows.
-    public static let empty = StoredStatusRows(bytes: Data(), entries: [])
+    package static let empty = StoredStatusRows(bytes: Data(), entries: [])
 
     private init(bytes: Data, entries: [Entry]) {
         self.bytes = bytes
@@ -49,7 +49,7 @@ public struct StoredStatusRows: Sendable {
     var byteCount: Int { bytes.count - start }
 
     /// How many intents the rows stand for.
-    public var count: Int { entries.count }
+    package var count: Int { entries.count }
 
     /// Indexes the entries of `bytes` from `start` on (`bytes` starts at
     /// index 0); nil unless every entry is an id, a tab and one JSON
@@ -89,7 +89,7 @@ public struct StoredStatusRows: Sendable {
     }
 
     /// Whether a row for `id` is among these.
-    public func contains(_ id: IntentID) -> Bool { index(of: id) != nil }
+    package func contains(_ id: IntentID) -> Bool { index(of: id) != nil }
 
     /// The index of `id`'s entry, by binary search.
     package func index(of id: IntentID) -> Int? {
@@ -167,7 +167,7 @@ public struct StoredStatusRows: Sendable {
     }
 
     /// The rows as values, for a reader that needs their fields (the human table).
-    public func decoded() throws -> [OpsStatus.IntentStatus] {
+    package func decoded() throws -> [OpsStatus.IntentStatus] {
         let decoder = JSONDecoder()
         return try entries.indices.map { try decoder.decode(OpsStatus.IntentStatus.self, from: bytes[lineRange($0)]) }
     }

@@ -3,15 +3,15 @@ import WritCore
 /// named nothing, so `writ` treats it as a usage error (exit 2, no reason
 /// code; docs/reasons.md). It is not `intent_malformed`, which judges an
 /// intent that exists. The nearest id on the ledger is offered.
-public struct UnknownIntent: Error, Sendable, Equatable, CustomStringConvertible {
-    public let id: IntentID
+package struct UnknownIntent: Error, Sendable, Equatable, CustomStringConvertible {
+    package let id: IntentID
     /// The ledger branch that was read.
-    public let ledgerRef: String
+    package let ledgerRef: String
     /// The nearest existing id, when one is close enough to be a typo (or
     /// the only one the typed text starts).
-    public let suggestion: IntentID?
+    package let suggestion: IntentID?
 
-    public var description: String {
+    package var description: String {
         "no intent \(id) on the ledger branch \(ledgerRef)"
             + (suggestion.map { "; did you mean \"\($0)\"?" } ?? "; run git fetch if it was proposed elsewhere")
     }
@@ -27,7 +27,7 @@ extension OpsRepo {
 
     /// The refusal for `id` when the ledger does not hold it, with the
     /// nearest id the ledger (local or remote-tracking) does hold.
-    public func unknownIntent(_ id: IntentID) -> UnknownIntent {
+    package func unknownIntent(_ id: IntentID) -> UnknownIntent {
         let known = ((try? intentIDs(remotes: remote.map { [$0] } ?? ["origin"])) ?? []).map(\.rawValue)
         let typed = id.rawValue
         let prefixed = known.filter { $0.hasPrefix(typed) }

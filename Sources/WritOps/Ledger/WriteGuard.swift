@@ -10,16 +10,16 @@ import WritCore
 /// (``WriteRefused``) and a trust root that is missing or leads to no
 /// trusted state stops the command with its contract error. With `force`,
 /// both are written anyway after a warning line that names the reason.
-public struct WriteGuard: Sendable {
+package struct WriteGuard: Sendable {
     /// The pinned governance commit the checks are made under.
-    public let trustRoot: ObjectID?
+    package let trustRoot: ObjectID?
     /// Write even what would not count, after a warning.
-    public let force: Bool
+    package let force: Bool
     private let warn: @Sendable (String) -> Void
 
     /// A guard checking under `trustRoot`; `warn` receives the one-line
     /// warning of a forced write.
-    public init(trustRoot: ObjectID?, force: Bool, warn: @escaping @Sendable (String) -> Void) {
+    package init(trustRoot: ObjectID?, force: Bool, warn: @escaping @Sendable (String) -> Void) {
         self.trustRoot = trustRoot
         self.force = force
         self.warn = warn
@@ -127,14 +127,14 @@ public struct WriteGuard: Sendable {
 
 /// A record refused before it was written because it would not count; the
 /// finding names the reason code. `writ` exits 1 (docs/reasons.md).
-public struct WriteRefused: Error, Sendable, CustomStringConvertible {
+package struct WriteRefused: Error, Sendable, CustomStringConvertible {
     /// Why the record would not count.
-    public let finding: WritError
+    package let finding: WritError
     /// What to do instead: who can make the record, what to re-propose,
     /// which setting to fix (``WriteCheckAdvice``).
-    public let advice: String
+    package let advice: String
 
-    public var description: String {
+    package var description: String {
         "\(finding.reason.rawValue): \(finding.detail) (refused before writing: it would not count); next: \(advice)"
     }
 }

@@ -182,17 +182,17 @@ struct SSHSigningKey: Sendable, CustomStringConvertible {
 
 /// Signs files with OpenSSH keys (`writ sig sign`). Never used for
 /// verification, which is always in process.
-public enum SSHSigner {
+package enum SSHSigner {
     /// Signs `message` in `namespace` with the key at `keyPath`
     /// (see ``SSHSigningKey`` for how each kind of key is used).
-    public static func sign(message: Data, namespace: String, keyPath: String) throws(SSHSignerError) -> String {
+    package static func sign(message: Data, namespace: String, keyPath: String) throws(SSHSignerError) -> String {
         try SSHSigningKey.load(path: keyPath).sign(message: message, namespace: namespace)
     }
 }
 
 /// Why a key could not be loaded or used for signing. Each case names the
 /// key file, so the message says what to fix.
-public enum SSHSignerError: Error, Sendable, Equatable, CustomStringConvertible {
+package enum SSHSignerError: Error, Sendable, Equatable, CustomStringConvertible {
     case unreadableKey(path: String, String)
     case malformedKey(path: String, String)
     case unsupportedKey(path: String, String)
@@ -206,7 +206,7 @@ public enum SSHSignerError: Error, Sendable, Equatable, CustomStringConvertible 
     case badSignature(path: String, String)
     case emptyNamespace
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .unreadableKey(let path, let why): "cannot read the key file \(path): \(why)"
         case .malformedKey(let path, let why): "\(path) is not a usable OpenSSH key: \(why)"
@@ -225,5 +225,5 @@ public enum SSHSignerError: Error, Sendable, Equatable, CustomStringConvertible 
     /// configuration problems, not decisions about an intent; until they
     /// have their own kind they carry the closest reason code. This is the
     /// one place that choice is made.
-    public var writError: WritError { WritError(.signerUnknown, description) }
+    package var writError: WritError { WritError(.signerUnknown, description) }
 }

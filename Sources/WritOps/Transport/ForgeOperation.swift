@@ -3,7 +3,7 @@ import WritCore
 /// else: merging, closing, reopening, deleting a branch, force pushing and
 /// moving issues between states or projects have no case here, so no code
 /// path can build such a request.
-public enum ForgeOperation: String, Sendable, Hashable, CaseIterable {
+package enum ForgeOperation: String, Sendable, Hashable, CaseIterable {
     case pullRequest = "forge.pull_request"
     case comment = "forge.comment"
     case label = "forge.label"

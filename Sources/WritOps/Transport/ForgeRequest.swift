@@ -3,18 +3,18 @@ import WritCore
 /// (SPEC §7), validated strictly: a missing or unknown param, or a value of
 /// the wrong shape, is `intent_malformed`, and a pull request whose head is
 /// its base `forbidden_operation`, before anything is claimed.
-public struct ForgeRequest: Sendable, Hashable {
-    public let operation: ForgeOperation
-    public let repo: RepoSlug
+package struct ForgeRequest: Sendable, Hashable {
+    package let operation: ForgeOperation
+    package let repo: RepoSlug
     /// The idempotency key of the marker: the intent's `idempotency_key`,
     /// else its id.
-    public let key: String
-    public let params: [String: String]
+    package let key: String
+    package let params: [String: String]
 
     /// The commit status states a forge accepts.
     static let statusStates: Set<String> = ["pending", "success", "failure", "error"]
 
-    public init(operation: ForgeOperation, intent: Intent) throws(WritError) {
+    package init(operation: ForgeOperation, intent: Intent) throws(WritError) {
         guard let repo = RepoSlug(intent.target.repo) else {
             throw WritError(
                 .intentMalformed,

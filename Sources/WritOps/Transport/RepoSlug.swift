@@ -1,20 +1,20 @@
 import WritGit
 /// A forge repository as SPEC §7 names it: `HOST[:PORT]/OWNER/NAME`
 /// (`github.com/acme/app`), lower-cased host, no `.git` suffix.
-public struct RepoSlug: Sendable, Hashable, CustomStringConvertible {
+package struct RepoSlug: Sendable, Hashable, CustomStringConvertible {
     /// The host, with `:port` when one was given.
-    public let host: String
-    public let owner: String
-    public let name: String
+    package let host: String
+    package let owner: String
+    package let name: String
 
     /// `OWNER/NAME`, the repository's path in the forge's API.
-    public var apiPath: String { "\(owner)/\(name)" }
+    package var apiPath: String { "\(owner)/\(name)" }
 
-    public var description: String { "\(host)/\(owner)/\(name)" }
+    package var description: String { "\(host)/\(owner)/\(name)" }
 
     /// Parses `HOST/OWNER/NAME`; nil for anything else (fewer or more
     /// parts, empty parts, characters a forge does not allow).
-    public init?(_ text: String) {
+    package init?(_ text: String) {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
         guard parts.count == 3, Self.isHost(parts[0]), Self.isName(parts[1]), Self.isName(parts[2]),
             !parts[2].lowercased().hasSuffix(".git")
@@ -29,7 +29,7 @@ public struct RepoSlug: Sendable, Hashable, CustomStringConvertible {
     /// credentials and a `.git` suffix dropped; the port kept when it is
     /// not the scheme's default for https. `insteadOf` rewrites are never
     /// applied: the configured URL is what is bound.
-    public init?(remoteURL url: String) {
+    package init?(remoteURL url: String) {
         guard let endpoint = try? RemoteEndpoint.parse(url), endpoint.scheme == .https || endpoint.scheme == .ssh
         else { return nil }
         var path: Substring

@@ -17,7 +17,7 @@ import WritGit
 /// a shell. Only a process that leaves the test's ancestry entirely (a
 /// double fork re-parented to init, a service started elsewhere) is not
 /// seen; a test cannot make writ do that.
-public enum TestProcessGuard {
+package enum TestProcessGuard {
     /// Throws when this process is a test process and `repo` is not one
     /// of `sandbox`.
     package static func check(_ repo: RepoSlug, sandbox: [RepoSlug], operation: ForgeOperation) throws(WritError) {
@@ -29,7 +29,7 @@ public enum TestProcessGuard {
     }
 
     /// The test runner this process descends from, nil when none.
-    public static func testRunner() -> String? {
+    package static func testRunner() -> String? {
         var pid = getpid()
         var seen = Set<Int32>()
         while pid > 1, seen.insert(pid).inserted {

@@ -9,8 +9,8 @@ import WritSystem
 /// writ does not speak, an `api_url` that is plain http to anything but
 /// this machine, or a repo that is not `HOST/OWNER/NAME` is refused when
 /// the config loads.
-public struct TransportConfig: Sendable, Equatable {
-    public enum Mode: String, Sendable, Equatable {
+package struct TransportConfig: Sendable, Equatable {
+    package enum Mode: String, Sendable, Equatable {
         /// No remote write: a built-in executor is blocked with `transport_disabled`.
         case off
         /// The `projection` event is recorded; nothing is sent.
@@ -19,23 +19,23 @@ public struct TransportConfig: Sendable, Equatable {
         case live
     }
 
-    public enum Forge: String, Sendable, Equatable {
+    package enum Forge: String, Sendable, Equatable {
         case github
         /// Forgejo, and Gitea (the same API v1).
         case forgejo
     }
 
-    public var mode: Mode = .off
-    public var forge: Forge = .github
-    public var apiURL: String = "https://api.github.com"
-    public var tokenSecret: String?
-    public var allowRepos: [RepoSlug] = []
-    public var sandboxRepos: [RepoSlug] = []
-    public var approvalPRs = false
-    public var opsRepoSlug: RepoSlug?
-    public var caFile: String?
+    package var mode: Mode = .off
+    package var forge: Forge = .github
+    package var apiURL: String = "https://api.github.com"
+    package var tokenSecret: String?
+    package var allowRepos: [RepoSlug] = []
+    package var sandboxRepos: [RepoSlug] = []
+    package var approvalPRs = false
+    package var opsRepoSlug: RepoSlug?
+    package var caFile: String?
 
-    public init() {}
+    package init() {}
 
     package static let keys: Set<String> = [
         "mode", "forge", "api_url", "token_secret", "allow_repos", "sandbox_repos", "approval_prs", "ops_repo_slug",

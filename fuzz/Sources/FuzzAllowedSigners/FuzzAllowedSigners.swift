@@ -4,7 +4,10 @@
 import Foundation
 import FuzzSupport
 
-@testable import WritKit
+@testable import WritCore
+@testable import WritGit
+@testable import WritOps
+@testable import WritSystem
 
 let utc = TimeZone(identifier: "UTC")!
 let epoch = Date(timeIntervalSince1970: 0)

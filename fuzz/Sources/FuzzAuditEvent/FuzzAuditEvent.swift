@@ -4,7 +4,10 @@
 // writes the same bytes again.
 import FuzzSupport
 
-@testable import WritKit
+@testable import WritCore
+@testable import WritGit
+@testable import WritOps
+@testable import WritSystem
 
 func fuzzOne(_ data: UnsafeRawBufferPointer) {
     let bytes = Array(data)

@@ -5,7 +5,10 @@
 import Foundation
 import FuzzSupport
 
-@testable import WritKit
+@testable import WritCore
+@testable import WritGit
+@testable import WritOps
+@testable import WritSystem
 
 func fuzzOne(_ data: UnsafeRawBufferPointer) {
     let raw = Data(data)

@@ -3,7 +3,10 @@
 // same record and writes the same bytes again.
 import FuzzSupport
 
-@testable import WritKit
+@testable import WritCore
+@testable import WritGit
+@testable import WritOps
+@testable import WritSystem
 
 func roundTrip<Record: Equatable>(
     _ name: String, _ bytes: [UInt8], parse: ([UInt8]) throws -> Record, write: (Record) -> [UInt8]

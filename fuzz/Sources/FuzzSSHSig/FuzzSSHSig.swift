@@ -4,7 +4,10 @@
 // signature algorithms' own reader.
 import FuzzSupport
 
-@testable import WritKit
+@testable import WritCore
+@testable import WritGit
+@testable import WritOps
+@testable import WritSystem
 
 func checkParsed(_ signature: SSHSignature, message: [UInt8]) {
     fuzzCheck(

@@ -3,7 +3,10 @@
 // back to the same value, and writing that value again gives the same text.
 import FuzzSupport
 
-@testable import WritKit
+@testable import WritCore
+@testable import WritGit
+@testable import WritOps
+@testable import WritSystem
 
 func fuzzOne(_ data: UnsafeRawBufferPointer) {
     let text = String(decoding: data, as: UTF8.self)

@@ -1,4 +1,7 @@
-@testable import WritKit
+@testable import WritCore
+@testable import WritGit
+@testable import WritOps
+@testable import WritSystem
 
 /// A writer of any `TOMLTable` (the record writer `TOMLWriter` only writes
 /// records' flat shapes) and a comparison that ignores key order, as TOML's

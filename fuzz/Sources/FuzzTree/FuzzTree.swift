@@ -8,7 +8,10 @@ import CFuzzGit2
 import Foundation
 import FuzzSupport
 
-@testable import WritKit
+@testable import WritCore
+@testable import WritGit
+@testable import WritOps
+@testable import WritSystem
 
 /// A bare repository whose object database writes into memory first.
 struct Fixture {
