@@ -45,7 +45,7 @@ struct Writ: AsyncParsableCommand {
 /// every error is also one JSON line on standard output (docs/json.md).
 @main
 enum Main {
-    package static func main() async {
+    static func main() async {
         MemoryTuning.apply(forArguments: CommandLine.arguments)
         let json = Output.jsonRequested
         if let word = CommandSuggestion.unknownSubcommand(in: Array(CommandLine.arguments.dropFirst())) {

@@ -18,10 +18,10 @@ struct Approve: ParsableCommand {
             """)
 
     @Argument(help: "The intent id.", completion: IntentIDCompletion.kind)
-    package var id: String
+    var id: String
 
     @OptionGroup var repoOptions: RepoOptions
-    @OptionGroup package var signer: SignerOptions
+    @OptionGroup var signer: SignerOptions
     @OptionGroup var pushOptions: PushOptions
     @OptionGroup var check: WriteCheckOptions
 
@@ -43,7 +43,7 @@ struct Approve: ParsableCommand {
     @Flag(help: "Print JSON.")
     var json = false
 
-    package func run() throws {
+    func run() throws {
         let now = Date()
         guard let intentID = IntentID(id) else { throw ValidationError("not an intent id: \(id)") }
         var options = Approver.Options()
@@ -71,7 +71,7 @@ struct Approve: ParsableCommand {
         }
         if json {
             struct Answer: Encodable {
-                package let id: String, decision: String, tier: String, intent_digest: String, branch: String
+                let id: String, decision: String, tier: String, intent_digest: String, branch: String
                 let branch_commit: String, merge_commit: String?, merged: [String], left_on_branch: [String]
                 /// Branch → commit id pushed; empty without --push.
                 let pushed: [String: String]

@@ -5,8 +5,8 @@ import WritOps
 
 /// The trust root and host hints both audit commands need.
 private struct AuditTarget {
-    package let ops: OpsRepo
-    package let trustRoot: ObjectID
+    let ops: OpsRepo
+    let trustRoot: ObjectID
     /// Kinds whose executor is idempotent, known only from --config.
     let idempotentKinds: Set<String>
 
@@ -44,7 +44,7 @@ struct Log: ParsableCommand {
     @Flag(help: "Add proposals, approval records (with the merge that brought each in) and governance adoptions.")
     var all = false
 
-    package func run() throws {
+    func run() throws {
         let target = try AuditTarget(repoOptions, trustOptions)
         let audit = try LedgerAudit(ops: target.ops, trustRoot: target.trustRoot, now: Date())
         if all {
@@ -94,7 +94,7 @@ struct Verify: ParsableCommand {
     @Flag(help: "Print JSON Lines: one object per finding, then a summary (docs/json.md).")
     var json = false
 
-    package func run() throws {
+    func run() throws {
         let target = try AuditTarget(repoOptions, trustOptions)
         let report = try LedgerVerifier(ops: target.ops, idempotentKinds: target.idempotentKinds)
             .verify(trustRoot: target.trustRoot, now: Date())
@@ -126,7 +126,7 @@ private struct VerifySummary: Encodable {
     let ok: Bool
     let ledgerHead: ObjectID
     let governanceHead: ObjectID
-    package let commits: Int
+    let commits: Int
     let governanceCommits: Int
     let events: Int
     let claims: Int

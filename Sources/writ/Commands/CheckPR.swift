@@ -28,7 +28,7 @@ struct CheckPR: ParsableCommand {
     var repo: String = "."
 
     @Option(help: "The pull request's base revision (default: from --event).")
-    package var base: String?
+    var base: String?
 
     @Option(help: "The pull request's head revision (default: from --event).")
     var head: String?
@@ -46,7 +46,7 @@ struct CheckPR: ParsableCommand {
         help: ArgumentHelp(
             "A JSON commits list of the pull request, as the forge's API lists them (every commit's author and committer is judged, and every commit must be on it).",
             valueName: "file"))
-    package var commits: String?
+    var commits: String?
 
     @Option(
         help: ArgumentHelp(
@@ -70,7 +70,7 @@ struct CheckPR: ParsableCommand {
 
     /// The governance state that judged: the base commit and its version.
     struct JudgedBy: Encodable {
-        package let commit: String
+        let commit: String
         let version: Int
         let governanceTip: String?
 
@@ -79,7 +79,7 @@ struct CheckPR: ParsableCommand {
             case governanceTip = "governance_tip"
         }
 
-        package func encode(to encoder: any Encoder) throws {
+        func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: Keys.self)
             try container.encode(commit, forKey: .commit)
             try container.encode(version, forKey: .version)
@@ -88,13 +88,13 @@ struct CheckPR: ParsableCommand {
     }
 
     struct Report: Encodable {
-        package let status: PullRequestCheck.Status
+        let status: PullRequestCheck.Status
         let closeRecommended: Bool
         let actor: String
         let role: String
-        package let principal: String?
+        let principal: String?
         let number: Int?
-        package let base: JudgedBy
+        let base: JudgedBy
         let actors: [PullRequestCheck.JudgedActor]
         let findings: [PullRequestCheck.Finding]
 
@@ -103,7 +103,7 @@ struct CheckPR: ParsableCommand {
             case closeRecommended = "close_recommended"
         }
 
-        package func encode(to encoder: any Encoder) throws {
+        func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: Keys.self)
             try container.encode(status, forKey: .status)
             try container.encode(closeRecommended, forKey: .closeRecommended)
@@ -117,7 +117,7 @@ struct CheckPR: ParsableCommand {
         }
     }
 
-    package func run() throws {
+    func run() throws {
         let payload = try event.map(EventPayload.read)
         var actors = actor.map { PullRequestCheck.Actor(login: $0, touches: [.named]) }
         actors += payload?.actors ?? []
@@ -184,12 +184,12 @@ struct CheckPR: ParsableCommand {
         static let maximumSize = 16 * 1024 * 1024
 
         let number: Int?
-        package let base: String?
+        let base: String?
         let head: String?
         /// The pull request's author and the event's sender.
         let actors: [PullRequestCheck.Actor]
         /// The commits the payload lists (a push-shaped `commits` array), if any.
-        package let commits: [PullRequestCheck.ListedCommit]?
+        let commits: [PullRequestCheck.ListedCommit]?
 
         static func read(_ path: String) throws -> EventPayload {
             guard let data = FileManager.default.contents(atPath: path), data.count <= maximumSize,

@@ -10,7 +10,7 @@ struct Classify: ParsableCommand {
     var kind: String
 
     @Option(help: "The policy.toml to read.")
-    package var policy: String
+    var policy: String
 
     @Option(help: "An intent's blast_radius override (it may raise the tier, never lower it).")
     var blastRadius: String?
@@ -18,7 +18,7 @@ struct Classify: ParsableCommand {
     @Flag(help: "Print JSON: {\"kind\", \"tier\", \"listed\"}.")
     var json = false
 
-    package func run() throws {
+    func run() throws {
         let parsed = try Policy.parse(try FileInput.read(policy, as: .policyMalformed))
         var tier = parsed.tier(forKind: kind)
         if let blastRadius {

@@ -18,7 +18,7 @@ enum CommandSuggestion {
     }
 
     /// `unknown command "stauts"; did you mean "status"?`
-    package static func message(for word: String) -> String {
+    static func message(for word: String) -> String {
         guard let match = closest(to: word) else { return "unknown command \"\(word)\"" }
         return "unknown command \"\(word)\"; did you mean \"\(match)\"? (see writ --help)"
     }

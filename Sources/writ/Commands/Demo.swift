@@ -8,9 +8,9 @@ struct Demo: ParsableCommand {
         abstract: "A tour of writ in a throwaway ops repo: propose, approve, and what stays blocked.")
 
     @Option(help: "Where to build the demo (default: a new temporary directory). Must not exist yet.")
-    package var dir: String?
+    var dir: String?
 
-    package func run() throws {
+    func run() throws {
         let directory: URL
         if let dir {
             guard !FileManager.default.fileExists(atPath: dir) else {

@@ -26,7 +26,7 @@ struct Dispatch: ParsableCommand {
             """)
 
     @Option(help: "The dispatcher.toml host config.")
-    package var config: String
+    var config: String
 
     @Flag(help: "Poll once and exit.")
     var once = false
@@ -73,7 +73,7 @@ struct Dispatch: ParsableCommand {
         }
     }
 
-    package func run() throws {
+    func run() throws {
         var dispatcher = Dispatcher(config: try ConfigFile.load(config))
         dispatcher.dryRun = dryRun
         dispatcher.remoteHelper = RemoteHelper.currentExecutable
@@ -166,10 +166,10 @@ struct Heartbeat: Encodable {
     /// Entries a person must look at (`RunReport.needsAttention`): what
     /// makes `--once` exit 1, counted on every poll while it lasts.
     let attention: Int
-    package let intents: [RunReport.Entry]
+    let intents: [RunReport.Entry]
 
     /// Every result a poll reports, so each count is present even when zero.
-    package static let results: [RunReport.Entry.Result] = [.succeeded, .failed, .blocked, .inDoubt, .ready]
+    static let results: [RunReport.Entry.Result] = [.succeeded, .failed, .blocked, .inDoubt, .ready]
 
     init(_ report: RunReport) {
         time = report.finishedAt
@@ -216,7 +216,7 @@ struct Heartbeat: Encodable {
         case lockRecovered = "lock_recovered"
     }
 
-    package func encode(to encoder: any Encoder) throws {
+    func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: Keys.self)
         try container.encode(schema, forKey: .schema)
         try container.encode(type, forKey: .type)

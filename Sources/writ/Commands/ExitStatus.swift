@@ -4,7 +4,7 @@ import WritCore
 enum ExitStatus {
     static let done: Int32 = 0
     static let findings: Int32 = 1
-    package static let usage: Int32 = 2
+    static let usage: Int32 = 2
     static let runtime: Int32 = 3
     static let lockContended: Int32 = 4
 

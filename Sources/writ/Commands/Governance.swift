@@ -43,10 +43,10 @@ struct Governance: ParsableCommand {
         @OptionGroup var repoOptions: RepoOptions
 
         @Option(help: "A policy.toml file (with --signers).")
-        package var policy: String?
+        var policy: String?
 
         @Option(help: "An allowed_signers file (with --policy).")
-        package var signers: String?
+        var signers: String?
 
         @Option(help: "A revision of the ops repo: a branch, a full ref name or a full commit id.")
         var rev: String?
@@ -61,7 +61,7 @@ struct Governance: ParsableCommand {
             guard policy == nil || rev == nil else { throw ValidationError("give either the files or --rev") }
         }
 
-        package func run() throws {
+        func run() throws {
             let policyBytes: Data
             let signersBytes: Data
             let source: String
@@ -112,14 +112,14 @@ struct Governance: ParsableCommand {
 
         @OptionGroup var repoOptions: RepoOptions
         @OptionGroup var trustOptions: TrustOptions
-        @OptionGroup package var signer: SignerOptions
+        @OptionGroup var signer: SignerOptions
         @OptionGroup var pushOptions: PushOptions
 
         @Option(help: "The new policy.toml.")
-        package var policy: String
+        var policy: String
 
         @Option(help: "The new allowed_signers.")
-        package var signers: String
+        var signers: String
 
         @Option(help: "A note for reviewers (decides nothing).")
         var note: String?
@@ -127,7 +127,7 @@ struct Governance: ParsableCommand {
         @Flag(help: "Print JSON.")
         var json = false
 
-        package func run() throws {
+        func run() throws {
             let (ops, trustRoot) = try trustOptions.resolve(repoOptions)
             var writer = GovernanceWriter(ops: ops)
             writer.pushes = pushOptions.push
@@ -182,7 +182,7 @@ struct Governance: ParsableCommand {
 
         @OptionGroup var repoOptions: RepoOptions
         @OptionGroup var trustOptions: TrustOptions
-        @OptionGroup package var signer: SignerOptions
+        @OptionGroup var signer: SignerOptions
         @OptionGroup var pushOptions: PushOptions
 
         @Option(help: "Your new private key, when the change rotates your own key.")
@@ -197,7 +197,7 @@ struct Governance: ParsableCommand {
         @Flag(help: "Print JSON.")
         var json = false
 
-        package func run() throws {
+        func run() throws {
             guard let parsed = ContentDigest(parsing: digest) ?? ContentDigest(hex: digest) else {
                 throw ValidationError("DIGEST must be sha256:<64 lower-case hex> or the 64 hex digits")
             }
@@ -258,7 +258,7 @@ struct Governance: ParsableCommand {
         @Flag(help: "Print JSON.")
         var json = false
 
-        package func run() throws {
+        func run() throws {
             let (ops, root) = try trustOptions.resolve(repoOptions)
             let trustRoot = try Governance.requireTrustRoot(root)
             let progress = try GovernanceProgress.evaluate(ops: ops, trustRoot: trustRoot, branch: branch, now: Date())
@@ -277,13 +277,13 @@ struct Governance: ParsableCommand {
 /// The `--json` shape of `writ governance status`.
 private struct GovernanceStatusJSON: Encodable {
     struct Quorum: Encodable {
-        package let policy: String, required: Int, met: Bool, counted: [String], missing: [String]
+        let policy: String, required: Int, met: Bool, counted: [String], missing: [String]
     }
     struct Discarded: Encodable {
-        package let path: String, principal: String?, reason: String, detail: String
+        let path: String, principal: String?, reason: String, detail: String
     }
     struct Pending: Encodable {
-        package let commit: String, branch: String?, digest: String?, replaces: String, malformed: String?
+        let commit: String, branch: String?, digest: String?, replaces: String, malformed: String?
         let version: Int?, version_problem: String?
         let adoptable: Bool, quorums: [Quorum], discarded: [Discarded]
     }
@@ -293,7 +293,7 @@ private struct GovernanceStatusJSON: Encodable {
     let trusted_commit: String, trusted_digest: String, trusted_version: Int, head: String, head_trusted: Bool
     let reason: String?, detail: String, pending: Pending?
     /// The trusted allowed_signers, key by key, and the commit it is from.
-    package let signers: [Signer], signers_commit: String
+    let signers: [Signer], signers_commit: String
     /// Adopted governance commits after the trust root, with committer and signature.
     let adoptions: [GovernanceAdoption]
 
@@ -334,7 +334,7 @@ private struct GovernanceStatusJSON: Encodable {
 private enum GovernanceStatusText {
     /// The trusted signers by fingerprint (compare with `ssh-keygen -lf`),
     /// then each adoption's committer and signature; all escaped.
-    package static func print(_ audit: GovernanceAudit) {
+    static func print(_ audit: GovernanceAudit) {
         Swift.print("signers (allowed_signers of \(audit.signersCommit.hex.prefix(12))):")
         for signer in audit.signers {
             let options = signer.options.map { " [\(TerminalText.escape($0))]" } ?? ""
@@ -355,7 +355,7 @@ private enum GovernanceStatusText {
         }
     }
 
-    package static func print(_ progress: GovernanceProgress) {
+    static func print(_ progress: GovernanceProgress) {
         Swift.print(
             "trusted: \(progress.trusted.digest) at \(progress.trusted.commit.hex), "
                 + "[governance] version \(progress.trusted.governanceVersion)")

@@ -50,7 +50,7 @@ struct Hook: ParsableCommand {
                 "The ledger branch (default: git config writ.ledgerRef, else writ/ledger).", valueName: "branch"))
         var ledgerRef: String?
 
-        package func run() throws {
+        func run() throws {
             let environment = ProcessInfo.processInfo.environment
             let path = repo ?? environment["GIT_DIR"] ?? "."
             let repository: Repository

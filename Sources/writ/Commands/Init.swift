@@ -14,10 +14,10 @@ struct Init: ParsableCommand {
             """)
 
     @Argument(help: "The repository to create (or an existing repository without writ branches).")
-    package var dir: String
+    var dir: String
 
     @Flag(help: "Create a bare repository.")
-    package var bare = false
+    var bare = false
 
     @Option(help: "The governance branch.")
     var governanceRef = OpsRepoDefaults.governanceRef
@@ -26,15 +26,15 @@ struct Init: ParsableCommand {
     var ledgerRef = OpsRepoDefaults.ledgerRef
 
     @Option(help: "The policy.toml to start from; its [roles] must name the admins who can change governance.")
-    package var policy: String?
+    var policy: String?
 
     @Option(help: "The allowed_signers file to start from, listing the keys of those admins.")
-    package var signers: String?
+    var signers: String?
 
     @Flag(help: "Print JSON: {\"trust_root\", \"ledger_root\", \"repo\"}.")
     var json = false
 
-    package func run() throws {
+    func run() throws {
         var initializer = OpsRepoInitializer(governanceRef: governanceRef, ledgerRef: ledgerRef)
         initializer.policy = try policy.map { try FileInput.readRequired($0, option: "--policy") }
         initializer.allowedSigners = try signers.map {

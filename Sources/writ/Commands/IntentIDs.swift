@@ -12,7 +12,7 @@ struct IntentIDs: ParsableCommand {
 
     @OptionGroup var repoOptions: RepoOptions
 
-    package func run() throws {
+    func run() throws {
         for id in try repoOptions.open().intentIDs() { print(id.rawValue) }
     }
 }
@@ -30,7 +30,7 @@ enum IntentIDCompletion {
 
     /// The ids starting with `prefix`; nothing when the repository cannot
     /// be read, since a completion must never print an error into a prompt.
-    package static func candidates(words: [String], prefix: String) -> [String] {
+    static func candidates(words: [String], prefix: String) -> [String] {
         let repo = value(of: "--repo", in: words) ?? "."
         let ledgerRef = value(of: "--ledger-ref", in: words) ?? OpsRepoDefaults.ledgerRef
         guard let ops = try? OpsRepo(path: repo, ledgerRef: ledgerRef), let ids = try? ops.intentIDs() else {

@@ -12,10 +12,10 @@ struct Resolve: ParsableCommand {
     )
 
     @Argument(help: "The intent id.", completion: IntentIDCompletion.kind)
-    package var id: String
+    var id: String
 
     @OptionGroup var repoOptions: RepoOptions
-    @OptionGroup package var signer: SignerOptions
+    @OptionGroup var signer: SignerOptions
     @OptionGroup var pushOptions: PushOptions
     @OptionGroup var check: WriteCheckOptions
 
@@ -29,7 +29,7 @@ struct Resolve: ParsableCommand {
         case succeeded, failed, retry
     }
 
-    package func run() throws {
+    func run() throws {
         guard let intentID = IntentID(id) else { throw ValidationError("not an intent id: \(id)") }
         guard let value = AuditEvent.Resolution(rawValue: resolution.rawValue) else {
             throw ValidationError("unknown resolution")
@@ -51,20 +51,20 @@ struct Gate: ParsableCommand {
         abstract: "Attest a gate result for an intent's current digest: a signed ledger event.")
 
     @Argument(help: "The intent id.", completion: IntentIDCompletion.kind)
-    package var id: String
+    var id: String
 
     @OptionGroup var repoOptions: RepoOptions
-    @OptionGroup package var signer: SignerOptions
+    @OptionGroup var signer: SignerOptions
     @OptionGroup var pushOptions: PushOptions
     @OptionGroup var check: WriteCheckOptions
 
     @Option(help: "The gate name, as in the intent's requires.")
-    package var name: String
+    var name: String
 
     @Option(help: "pass or fail.")
-    package var status: String
+    var status: String
 
-    package func run() throws {
+    func run() throws {
         guard let intentID = IntentID(id) else { throw ValidationError("not an intent id: \(id)") }
         guard let gateStatus = AuditEvent.GateStatus(rawValue: status.uppercased()) else {
             throw ValidationError("--status must be pass or fail")

@@ -32,7 +32,7 @@ struct RepoOptions: ParsableArguments {
                 warning; a tracked one is refused), else $XDG_CONFIG_HOME/writ/config.toml. status, show, log and \
                 verify also take a dispatcher.toml here.
                 """))
-    package var config: String?
+    var config: String?
 
     /// The repository path, the current directory by default.
     var repoPath: String { repo ?? "." }
@@ -74,7 +74,7 @@ struct RepoOptions: ParsableArguments {
     /// Opens the ops repo, reading through remote-tracking refs of the
     /// chosen remote, and says on stderr when those stand in for local
     /// branches.
-    package func open(_ settings: OperatorConfig?) throws -> OpsRepo {
+    func open(_ settings: OperatorConfig?) throws -> OpsRepo {
         let local = try OpsRepo(path: repoPath)
         let chosen: String?
         if let name = remote ?? settings?.remote {
@@ -106,7 +106,7 @@ struct RepoOptions: ParsableArguments {
         return try settings.access(envFile: envFile, helper: RemoteHelper.currentExecutable, config: config)
     }
 
-    package func open() throws -> OpsRepo {
+    func open() throws -> OpsRepo {
         try open(try operatorConfig())
     }
 
@@ -146,10 +146,10 @@ struct SignerOptions: ParsableArguments {
     @Option(
         name: .customLong("as"),
         help: "The principal to act as, as listed in allowed_signers (default: principal in the operator config).")
-    package var principal: String?
+    var principal: String?
 
     @Option(help: "The principal's OpenSSH private key file (default: key in the operator config).")
-    package var key: String?
+    var key: String?
 
     /// The signer flags a suggested command still needs: ` --as PRINCIPAL
     /// --key KEY`, leaving out what the operator config supplies (empty when it
@@ -158,7 +158,7 @@ struct SignerOptions: ParsableArguments {
         (settings?.principal == nil ? " --as PRINCIPAL" : "") + (settings?.key == nil ? " --key KEY" : "")
     }
 
-    package func identity(_ settings: OperatorConfig?) throws -> SigningIdentity {
+    func identity(_ settings: OperatorConfig?) throws -> SigningIdentity {
         guard let text = principal ?? settings?.principal?.rawValue else {
             throw ValidationError(
                 "no principal: pass --as, or set principal in the operator config (<git dir>/writ.toml)")

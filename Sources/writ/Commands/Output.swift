@@ -15,7 +15,7 @@ enum Output {
 
     /// Prints `value` as one JSON line, with `schema` and, when given, `type`
     /// (which names the object where a command prints more than one kind).
-    package static func printJSON<T: Encodable>(_ value: T, type: String? = nil) throws {
+    static func printJSON<T: Encodable>(_ value: T, type: String? = nil) throws {
         FileHandle.standardOutput.write(try jsonLine(value, type: type))
     }
 
@@ -53,7 +53,7 @@ extension Output {
 
             private enum Keys: String, CodingKey { case error, reason, fix }
 
-            package func encode(to encoder: any Encoder) throws {
+            func encode(to encoder: any Encoder) throws {
                 var container = encoder.container(keyedBy: Keys.self)
                 try container.encode(error, forKey: .error)
                 // `reason` is always present: null when no reason code applies.
@@ -75,11 +75,11 @@ struct BufferedOutput {
 
     init() { buffer.reserveCapacity(capacity) }
 
-    package mutating func write(_ data: Data) {
+    mutating func write(_ data: Data) {
         data.withUnsafeBytes { write($0) }
     }
 
-    package mutating func write(_ bytes: UnsafeRawBufferPointer) {
+    mutating func write(_ bytes: UnsafeRawBufferPointer) {
         buffer.append(contentsOf: bytes)
         if buffer.count >= capacity { flush() }
     }
@@ -87,7 +87,7 @@ struct BufferedOutput {
     /// Writes `pieces` in order after what is buffered: many small ones
     /// (a warm status's stored lines, views of the mapped snapshot) go to
     /// `writev` as they are, without being copied into the buffer first.
-    package mutating func write(pieces: UnsafeBufferPointer<UnsafeRawBufferPointer>) {
+    mutating func write(pieces: UnsafeBufferPointer<UnsafeRawBufferPointer>) {
         let total = pieces.reduce(0) { $0 + $1.count }
         guard total >= 64 * 1_024 else {
             for piece in pieces { write(piece) }

@@ -11,7 +11,7 @@ struct Propose: ParsableCommand {
             "Medium and high tiers also get an approval/<id> branch holding request.toml, to open an approval PR from.")
 
     @OptionGroup var repoOptions: RepoOptions
-    @OptionGroup package var signer: SignerOptions
+    @OptionGroup var signer: SignerOptions
     @OptionGroup var pushOptions: PushOptions
     @OptionGroup var check: WriteCheckOptions
 
@@ -28,7 +28,7 @@ struct Propose: ParsableCommand {
     var params: [String] = []
 
     @Option(help: "The intent id (generated when omitted).")
-    package var id: String?
+    var id: String?
 
     @Option(help: "One line for humans.")
     var summary: String?
@@ -48,7 +48,7 @@ struct Propose: ParsableCommand {
     @Flag(help: "Print JSON.")
     var json = false
 
-    package func run() throws {
+    func run() throws {
         let now = Date()
         var request = Proposer.Request(kind: kind, target: Intent.Target(repo: target, branch: branch))
         if let id {
@@ -95,7 +95,7 @@ struct Propose: ParsableCommand {
         }
         if json {
             struct Answer: Encodable {
-                package let id: String, tier: String, digest: String, ledger_commit: String
+                let id: String, tier: String, digest: String, ledger_commit: String
                 let approvals_required: Int, approval_branch: String?
                 /// Branch → commit id pushed; empty without --push.
                 let pushed: [String: String]

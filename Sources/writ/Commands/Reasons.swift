@@ -8,7 +8,7 @@ struct Reasons: ParsableCommand {
     @Flag(help: "Print JSON Lines: one {\"code\", \"summary\"} object per reason code (docs/json.md).")
     var json = false
 
-    package func run() throws {
+    func run() throws {
         if json {
             let entries = ReasonCode.allCases.map { ["code": $0.rawValue, "summary": $0.summary] }
             try Output.printJSONLines(entries)

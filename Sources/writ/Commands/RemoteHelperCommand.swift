@@ -14,7 +14,7 @@ struct RemoteHelperCommand: ParsableCommand {
         abstract: "Run one remote fetch or push for another writ process (internal).",
         shouldDisplay: false)
 
-    package func run() throws {
+    func run() throws {
         let input = FileHandle.standardInput.readDataToEndOfFile()
         FileHandle.standardOutput.write(RemoteHelper.serve(input))
     }

@@ -22,7 +22,7 @@ struct Report: ParsableCommand {
         help: ArgumentHelp(
             "Show only the intents proposed at or after WHEN: an RFC 3339 time, or a duration before now (7d, 24h).",
             valueName: "when"))
-    package var since: String?
+    var since: String?
 
     @OptionGroup var repoOptions: RepoOptions
     @OptionGroup var trustOptions: TrustOptions
@@ -30,7 +30,7 @@ struct Report: ParsableCommand {
     @Flag(help: "Print JSON: one line saying what was written (docs/json.md).")
     var json = false
 
-    package func run() throws {
+    func run() throws {
         let now = Date()
         let window = try since.map { try Self.since($0, now: now) }
         let (ops, trustRoot) = try trustOptions.resolve(repoOptions)
@@ -56,7 +56,7 @@ struct Report: ParsableCommand {
     }
 
     /// `--since`: an RFC 3339 instant, or a duration counted back from `now`.
-    package static func since(_ text: String, now: Date) throws -> Timestamp {
+    static func since(_ text: String, now: Date) throws -> Timestamp {
         if let instant = Timestamp(rfc3339: text) { return instant }
         if let seconds = DurationText.seconds(text) { return Timestamp(now).adding(seconds: -seconds) }
         throw ValidationError(
@@ -66,12 +66,12 @@ struct Report: ParsableCommand {
 
 /// The one line `writ report --json` prints.
 private struct Written: Encodable {
-    package let report: String
-    package let intents: Int
+    let report: String
+    let intents: Int
     let totalIntents: Int
     let findings: Int
     let governanceChanges: Int
-    package let since: Timestamp?
+    let since: Timestamp?
     let generatedAt: Timestamp
     let governanceTrusted: Bool
     let ledgerOK: Bool
@@ -100,7 +100,7 @@ private struct Written: Encodable {
     }
 
     // Explicit, so that an absent `since` is `null` (docs/json.md).
-    package func encode(to encoder: any Encoder) throws {
+    func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(report, forKey: .report)
         try container.encode(intents, forKey: .intents)

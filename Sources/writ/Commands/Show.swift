@@ -16,7 +16,7 @@ struct Show: ParsableCommand {
             """)
 
     @Argument(help: "The intent id.", completion: IntentIDCompletion.kind)
-    package var id: String
+    var id: String
 
     @OptionGroup var repoOptions: RepoOptions
     @OptionGroup var trustOptions: TrustOptions
@@ -24,7 +24,7 @@ struct Show: ParsableCommand {
     @Flag(help: "Print JSON: one line (docs/json.md).")
     var json = false
 
-    package func run() throws {
+    func run() throws {
         guard let intentID = IntentID(id) else { throw ValidationError("not an intent id: \(id)") }
         let (ops, trustRoot) = try trustOptions.resolve(repoOptions)
         let status = try StatusEvaluator(ops: ops).evaluate(trustRoot: trustRoot, now: Date())
@@ -57,7 +57,7 @@ struct ShownIntent: Encodable {
     struct Target: Encodable {
         let repo: String
         let branch: String?
-        package func encode(to encoder: any Encoder) throws {
+        func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encode(repo, forKey: .repo)
             try container.encode(branch, forKey: .branch)
@@ -67,11 +67,11 @@ struct ShownIntent: Encodable {
 
     /// A required gate and its latest result that counts, for the current digest.
     struct GateResult: Encodable {
-        package let name: String
+        let name: String
         /// "PASS", "FAIL", or nil when no counting result exists.
-        package let status: String?
-        package let commit: String?
-        package func encode(to encoder: any Encoder) throws {
+        let status: String?
+        let commit: String?
+        func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encode(name, forKey: .name)
             try container.encode(status, forKey: .status)
@@ -81,9 +81,9 @@ struct ShownIntent: Encodable {
     }
 
     struct Event: Encodable {
-        package let path: String
-        package let commit: String
-        package let signers: [String]
+        let path: String
+        let commit: String
+        let signers: [String]
         /// Whether the event counts, as the one ledger walk judged it.
         let counts: Bool
         let event: AuditEvent?
@@ -92,8 +92,8 @@ struct ShownIntent: Encodable {
     /// What ran: the last `succeeded` or `failed` event that counts.
     struct Outcome: Encodable {
         let event: String
-        package let at: String
-        package let commit: String
+        let at: String
+        let commit: String
         let exitCode: Int
         let durationMs: Int
         let stdoutTail: String
@@ -111,7 +111,7 @@ struct ShownIntent: Encodable {
         let trusted: Bool
         let reason: String?
         let detail: String
-        package func encode(to encoder: any Encoder) throws {
+        func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encode(trusted, forKey: .trusted)
             try container.encode(reason, forKey: .reason)
@@ -120,18 +120,18 @@ struct ShownIntent: Encodable {
         enum CodingKeys: String, CodingKey { case trusted, reason, detail }
     }
 
-    package let id: String
+    let id: String
     let summary: String?
     let kind: String?
     let tier: String?
-    package let proposer: String?
+    let proposer: String?
     let createdAt: String?
     let expiresAt: String?
     let idempotencyKey: String?
     let target: Target?
     let params: [String: String]
     let intentDigest: String?
-    package let state: String
+    let state: String
     let reason: String?
     let detail: String
     let governance: Governance
@@ -427,8 +427,8 @@ extension ShownIntent {
 /// `writ show --json`'s `claim_approvals`.
 struct ClaimApprovalsJSON: Encodable {
     struct Approval: Encodable {
-        package let approver: String
-        package let commit: String
+        let approver: String
+        let commit: String
         let recordDigest: String
         let keyFingerprint: String?
         /// `rotated` or `revoked`, when the trusted allowed_signers no longer lists the key.
@@ -447,7 +447,7 @@ struct ClaimApprovalsJSON: Encodable {
             case keyNote = "key_note"
         }
 
-        package func encode(to encoder: any Encoder) throws {
+        func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encode(approver, forKey: .approver)
             try container.encode(commit, forKey: .commit)
@@ -490,8 +490,8 @@ struct DispatchBlockJSON: Encodable {
     let actor: String
     let reason: String
     let detail: String
-    package let at: String
-    package let commit: String
+    let at: String
+    let commit: String
     /// "ready per policy, blocked on …", escaped.
     let text: String
 
@@ -509,9 +509,9 @@ struct DispatchBlockJSON: Encodable {
 struct RecordedJSON: Encodable {
     let operation: String
     let target: String
-    package let key: String
-    package let at: String
-    package let commit: String
+    let key: String
+    let at: String
+    let commit: String
     let note: String
 
     init(_ recorded: RecordedProjection) {

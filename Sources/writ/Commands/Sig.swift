@@ -14,13 +14,13 @@ struct Sig: ParsableCommand {
             discussion: "Exit 0 when the signature is good; otherwise prints the reason code and exits 1.")
 
         @Option(help: "The allowed_signers file.")
-        package var signers: String
+        var signers: String
 
         @Option(help: "The principal the signature must belong to.")
-        package var principal: String
+        var principal: String
 
         @Option(help: "The namespace the signature must have been made for.")
-        package var namespace: String
+        var namespace: String
 
         @Option(help: "The armored signature file.")
         var signature: String
@@ -37,7 +37,7 @@ struct Sig: ParsableCommand {
         @Flag(help: "Print JSON: {\"valid\", \"reason\", \"detail\", \"principal\", \"key\"}.")
         var json = false
 
-        package func run() throws {
+        func run() throws {
             var clock = Date()
             if let verifyTime {
                 guard let parsed = AllowedSigners.parseTime(verifyTime, timeZone: .current) else {
@@ -77,10 +77,10 @@ struct Sig: ParsableCommand {
             var valid: Bool
             var reason: String?
             var detail: String?
-            package var principal: String
-            package var key: String?
+            var principal: String
+            var key: String?
 
-            package func encode(to encoder: any Encoder) throws {
+            func encode(to encoder: any Encoder) throws {
                 var container = encoder.container(keyedBy: CodingKeys.self)
                 try container.encode(valid, forKey: .valid)
                 try container.encode(reason, forKey: .reason)
@@ -103,15 +103,15 @@ struct Sig: ParsableCommand {
                 """)
 
         @Option(help: "The OpenSSH private key file, or a public key (.pub) whose private half is in ssh-agent.")
-        package var key: String
+        var key: String
 
         @Option(help: "The namespace, e.g. writ-approval.")
-        package var namespace: String
+        var namespace: String
 
         @Argument(help: "The file to sign.")
         var file: String
 
-        package func run() throws {
+        func run() throws {
             guard !namespace.isEmpty else { throw ValidationError("--namespace must not be empty") }
             guard let message = FileManager.default.contents(atPath: file) else {
                 throw ValidationError("cannot read \(file)")
@@ -149,7 +149,7 @@ enum AllowedSignersFile {
 /// Writes a file through a temporary sibling and a rename, so a reader
 /// never sees half a signature.
 enum AtomicFile {
-    package static func write(_ data: Data, to path: String) throws {
+    static func write(_ data: Data, to path: String) throws {
         try data.write(to: URL(fileURLWithPath: path), options: .atomic)
     }
 }

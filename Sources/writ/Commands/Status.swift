@@ -16,7 +16,7 @@ struct TrustOptions: ParsableArguments {
 
     /// The ops repo and trust root: from a dispatcher.toml given as
     /// --config, else from the flags and the operator config.
-    package func resolve(_ repoOptions: RepoOptions) throws -> (OpsRepo, ObjectID?) {
+    func resolve(_ repoOptions: RepoOptions) throws -> (OpsRepo, ObjectID?) {
         if let dispatcherConfig = try repoOptions.dispatcherConfig() {
             let ops = try OpsRepo(
                 path: dispatcherConfig.opsRepo, governanceRef: dispatcherConfig.governanceRef,
@@ -39,7 +39,7 @@ struct TrustOptions: ParsableArguments {
     /// A full commit id as given, or an abbreviated one resolved in the
     /// ops repo; one that names no commit, or more than one object, is
     /// refused (`trust_root_missing`: there is no trust root to start from).
-    package static func trustRoot(_ text: String?, named name: String, in repository: Repository) throws -> ObjectID? {
+    static func trustRoot(_ text: String?, named name: String, in repository: Repository) throws -> ObjectID? {
         guard let text else { return nil }
         if let id = ObjectID(hex: text) { return id }
         switch try repository.lookupCommit(prefix: text) {
@@ -82,7 +82,7 @@ struct Status: ParsableCommand {
             valueName: "principal-or-login"))
     var waitingFor: String?
 
-    package func run() throws {
+    func run() throws {
         let (ops, trustRoot) = try trustOptions.resolve(repoOptions)
         if fetch {
             guard let remote = ops.remote else {
@@ -155,7 +155,7 @@ extension Status {
     /// policy names. Anything else is a usage error (exit 2) with the
     /// nearest name; under untrusted governance any valid principal is
     /// taken (nothing is waiting then anyway).
-    package static func approver(_ text: String, in status: OpsStatus, settings: OperatorConfig?) throws -> Principal {
+    static func approver(_ text: String, in status: OpsStatus, settings: OperatorConfig?) throws -> Principal {
         if text == configPrincipal {
             guard let principal = settings?.principal else {
                 throw ValidationError(
@@ -186,10 +186,10 @@ enum StatusLines {
     private struct Header: Encodable {
         let governance: OpsStatus.Governance
         let ledger: OpsStatus.Ledger
-        package let intents: Int
+        let intents: Int
     }
 
-    package static func print(_ status: OpsStatus) throws {
+    static func print(_ status: OpsStatus) throws {
         var output = BufferedOutput()
         output.write(
             try Output.jsonLine(
@@ -202,7 +202,7 @@ enum StatusLines {
 
 /// The human rendering of `writ status`.
 enum StatusTable {
-    package static func print(_ status: OpsStatus) throws {
+    static func print(_ status: OpsStatus) throws {
         let governance = status.governance
         // Untrusted, settled intents below are still true: the trail was
         // judged under the governance trusted when it was written.

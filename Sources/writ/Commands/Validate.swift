@@ -24,7 +24,7 @@ struct Validate: ParsableCommand {
     var file: String
 
     @Option(help: "An allowed_signers file: also verify FILE.sig.")
-    package var signers: String?
+    var signers: String?
 
     @Option(
         help:
@@ -38,7 +38,7 @@ struct Validate: ParsableCommand {
     )
     var json = false
 
-    package func run() throws {
+    func run() throws {
         if kind == AllowedSignersReport.kind || (kind == nil && RecordValidator.isAllowedSigners(path: file)) {
             guard signers == nil else { throw ValidationError("--signers does not apply to an allowed_signers file") }
             let report = try AllowedSignersReport.lint(file)
@@ -126,12 +126,12 @@ struct Validate: ParsableCommand {
         var valid: Bool
         var reason: String?
         var detail: String?
-        package var signer: String?
+        var signer: String?
         var nextSignature: String?
         /// A policy's `[governance] version`; only policies carry the key.
         var governanceVersion: Int?
 
-        package func encode(to encoder: any Encoder) throws {
+        func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encode(file, forKey: .file)
             try container.encode(kind, forKey: .kind)
