@@ -47,8 +47,10 @@ struct LedgerSync {
 
     func sync(_ state: inout DispatchState, now: Date) throws -> View {
         let repository = ops.repository
-        let governanceTip = try ops.governanceHead()
-        let ledgerTip = try ops.ledgerHead()
+        // The dispatcher's judgment of both branches: one that is missing
+        // is a contract error with its code, as for status and verify.
+        let governanceTip = try GovernanceReader.head(of: ops)
+        let ledgerTip = try LedgerFiles.head(of: ops)
         // Descent through any parents (SPEC §5): a tip that does not
         // descend from the one processed before is a rewrite.
         for (name, previous, tip) in [

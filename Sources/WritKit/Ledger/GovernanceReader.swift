@@ -26,7 +26,7 @@ struct GovernanceReader {
     /// pinned trust root, or the commit a dispatcher last trusted.
     func evaluate(trustRoot: ObjectID, now: Date, describe: ((ObjectID) -> String)? = nil) throws -> Result {
         let repository = ops.repository
-        let head = try ops.governanceHead()
+        let head = try Self.head(of: ops)
         try Self.requireDescendant(head, of: trustRoot, in: repository)
         let chain: [ObjectID]
         do {
@@ -45,6 +45,18 @@ struct GovernanceReader {
             records: { commit, digest in try records(in: commit, for: digest) },
             now: now, cache: ops.verificationCache)
         return Result(head: head, verdict: verdict)
+    }
+
+    /// The governance head that trust is judged at. Without a governance
+    /// branch nothing can be trusted: that is the decision
+    /// `trust_root_missing` (SPEC §5), made here rather than by ``OpsRepo``,
+    /// which only reports the branch missing (``OpsRepoError``).
+    static func head(of ops: OpsRepo) throws -> ObjectID {
+        do {
+            return try ops.governanceHead()
+        } catch let missing as OpsRepoError {
+            throw WritError(.trustRootMissing, missing.description)
+        }
     }
 
     /// Throws `trust_root_missing` when `trustRoot` is not a commit here,
