@@ -159,6 +159,7 @@ struct Governance: ParsableCommand {
             } else {
                 print("Publish it:  \(push)")
             }
+            // A hint only, printed after the write; the config was read above.
             let flags = SignerOptions.flagsHint(try? repoOptions.operatorConfig())
             print("Approve it:  writ governance approve \(request.governanceDigest)" + flags)
         }
