@@ -100,6 +100,25 @@ import Testing
         #expect(throws: RuntimeError.self) { try OperatorConfig.isDispatcherConfig(directory.path) }
     }
 
+    /// A host config or a policy named on the command line that cannot be
+    /// read was never judged: a runtime error naming it (exit 3, no code),
+    /// not `policy_malformed`, which judges bytes that were read.
+    @Test func inputFilesThatCannotBeReadAreRuntimeErrorsNotPolicyMalformed() throws {
+        let directory = try GitTestSupport.scratch()
+        defer { GitTestSupport.remove(directory) }
+        let missing = directory.appendingPathComponent("none.toml").path
+        let dispatch = try CLI.run("dispatch", "--once", "--config", missing)
+        #expect(dispatch.status == 3, "\(dispatch.stderr)")
+        #expect(dispatch.stderr.contains("writ: error: no such file: \(missing)"), "\(dispatch.stderr)")
+        #expect(!dispatch.stderr.contains("policy_malformed"), "\(dispatch.stderr)")
+        let classify = try CLI.run("classify", "triage", "--policy", missing, "--json")
+        #expect(classify.status == 3, "\(classify.stderr)")
+        #expect(try classify.jsonObject()["reason"] is NSNull, "\(classify.stdout)")
+        let digest = try CLI.run("governance", "digest", "--policy", missing, "--signers", missing)
+        #expect(digest.status == 3, "\(digest.stderr)")
+        #expect(!digest.stderr.contains("policy_malformed"), "\(digest.stderr)")
+    }
+
     /// A profile lock file that is there and cannot be read is a state-dir
     /// error: never taken for a stale lock (replaced) nor reported as
     /// `lock_contended`, which a service manager may read as "someone else
