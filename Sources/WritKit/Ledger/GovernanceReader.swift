@@ -111,14 +111,34 @@ struct GovernanceReader {
 
 extension GovernanceCommit {
     /// `commit`'s `policy.toml` and `allowed_signers`, each read with its
-    /// size limit; a file that is absent (or too large) is nil.
+    /// size limit (a file over it reads as more bytes than the limit); a
+    /// file that is absent, or no file (``file(_:in:limit:repository:)``),
+    /// is nil. A repository that cannot be read throws: that is no
+    /// governance decision.
     static func read(_ commit: ObjectID, in repository: Repository) throws -> GovernanceCommit {
         let tree = try repository.commitTree(commit)
         return GovernanceCommit(
             commit: commit,
-            policyBytes: try? repository.blob(
-                at: GovernancePath.policy.path, inTree: tree, limit: RecordBytes.maximumSize),
-            signersBytes: try? repository.blob(
-                at: GovernancePath.allowedSigners.path, inTree: tree, limit: GovernanceState.maximumSignersSize))
+            policyBytes: try file(
+                GovernancePath.policy.path, in: tree, limit: RecordBytes.maximumSize, repository: repository),
+            signersBytes: try file(
+                GovernancePath.allowedSigners.path, in: tree, limit: GovernanceState.maximumSignersSize,
+                repository: repository))
+    }
+
+    /// The bytes at `path`; nil when nothing is there or what is there is
+    /// no file a governance commit can hold (a folder or a submodule at the
+    /// name, a tree with twin entries): the reader then judges the commit's
+    /// governance malformed, as for a missing file. A failure to read the
+    /// object store (a corrupt or missing object) throws.
+    private static func file(_ path: String, in tree: ObjectID, limit: Int, repository: Repository) throws -> Data? {
+        do {
+            return try repository.blob(at: path, inTree: tree, limit: limit)
+        } catch let error as GitUsageError {
+            switch error {
+            case .notABlob, .malformedTree: return nil
+            default: throw error
+            }
+        }
     }
 }

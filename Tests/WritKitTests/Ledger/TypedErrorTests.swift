@@ -100,6 +100,32 @@ import Testing
         #expect(throws: RuntimeError.self) { try OperatorConfig.isDispatcherConfig(directory.path) }
     }
 
+    /// A governance file whose object cannot be read (a corrupt object
+    /// store) is a failure of the repository, not a governance commit that
+    /// lacks the file (which would be judged `policy_malformed`).
+    @Test func unreadableGovernanceObjectIsAnErrorNotAMissingPolicy() throws {
+        let fixture = try DispatchFixture()
+        defer { fixture.remove() }
+        let git = URL(fileURLWithPath: fixture.sandbox.ops.repository.gitDirectory)
+        let root = fixture.sandbox.trustRoot
+        let blob = try GitTestSupport.git(git, "rev-parse", "\(root.hex):\(GovernancePath.policy.path)")
+        let loose = git.appendingPathComponent("objects/\(blob.prefix(2))/\(blob.dropFirst(2))")
+        try #require(FileManager.default.fileExists(atPath: loose.path), "the policy blob is a loose object")
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: loose.path)
+        try Data("not a zlib stream".utf8).write(to: loose)
+
+        let repository = try Repository.open(at: git.path)
+        #expect(throws: (any Error).self) { try GovernanceCommit.read(root, in: repository) }
+        #expect(throws: (any Error).self) {
+            try GovernanceTimeline(ops: OpsRepo(repository: repository), trustRoot: root, now: Date())
+        }
+        do {
+            _ = try GovernanceTimeline(ops: OpsRepo(repository: repository), trustRoot: root, now: Date())
+        } catch let error as WritError {
+            Issue.record("an unreadable object became a reason code: \(error)")
+        } catch {}
+    }
+
     /// A host config or a policy named on the command line that cannot be
     /// read was never judged: a runtime error naming it (exit 3, no code),
     /// not `policy_malformed`, which judges bytes that were read.
