@@ -126,6 +126,25 @@ import Testing
         } catch {}
     }
 
+    /// An intent file on the ledger whose object cannot be read stops the
+    /// dispatcher's poll: read as absent, it would leave its idempotency
+    /// key free and, for an event, could make a claimed intent look ready.
+    @Test func unreadableLedgerObjectStopsThePollInsteadOfReadingAsAbsent() throws {
+        let fixture = try DispatchFixture()
+        defer { fixture.remove() }
+        try fixture.proposeLow("triage-rot")
+        let git = URL(fileURLWithPath: fixture.sandbox.ops.repository.gitDirectory)
+        let path = LedgerPath.intent(try #require(IntentID("triage-rot"))).path
+        let blob = try GitTestSupport.git(git, "rev-parse", "refs/heads/\(fixture.sandbox.ops.ledgerRef):\(path)")
+        let loose = git.appendingPathComponent("objects/\(blob.prefix(2))/\(blob.dropFirst(2))")
+        try #require(FileManager.default.fileExists(atPath: loose.path), "the intent blob is a loose object")
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: loose.path)
+        try Data("not a zlib stream".utf8).write(to: loose)
+
+        #expect(throws: (any Error).self) { try fixture.dispatcher().poll() }
+        #expect(fixture.runs().isEmpty)
+    }
+
     /// A host config or a policy named on the command line that cannot be
     /// read was never judged: a runtime error naming it (exit 3, no code),
     /// not `policy_malformed`, which judges bytes that were read.
