@@ -61,8 +61,14 @@ enum Main {
                 try command.run()
             }
         } catch let error as WritError {
-            if json { Output.printJSONError(error.detail, reason: error.reason.rawValue) }
-            fail("\(error.reason.rawValue): \(error.detail)", status: ExitStatus.code(for: error.reason))
+            refuse(error, json: json)
+        } catch let error as OpsRepoError {
+            guard let refusal = contractRefusal(for: error) else {
+                // How the command was called (`writ init` on an ops repo): usage.
+                if json { Output.printJSONError(error.description, reason: nil) }
+                fail("error: \(error.description)", status: ExitStatus.usage)
+            }
+            refuse(refusal, json: json)
         } catch let refusal as WriteRefused {
             // A record that would not count: a finding, like a rejected `validate` input.
             if json { Output.printJSONError(refusal.description, reason: refusal.finding.reason.rawValue) }
@@ -88,6 +94,29 @@ enum Main {
             // Parse errors are usage (2); anything else that escaped a command is a
             // runtime error (3), never "findings" (1).
             exit(code == .validationFailure ? ExitStatus.usage : ExitStatus.runtime)
+        }
+    }
+
+    /// Prints a refusal with its reason code (and as JSON with `--json`),
+    /// then exits 3, or 4 for `lock_contended`.
+    private static func refuse(_ error: WritError, json: Bool) -> Never {
+        if json { Output.printJSONError(error.detail, reason: error.reason.rawValue) }
+        fail("\(error.reason.rawValue): \(error.detail)", status: ExitStatus.code(for: error.reason))
+    }
+
+    /// The one place a typed error of the library becomes a reason code for
+    /// the command line: a command cannot go on without both branches of
+    /// the ops repo, and SPEC §8 makes that a contract error with its code
+    /// (exit 3): no governance branch is `trust_root_missing` (there is
+    /// nothing to trust), no ledger branch `ledger_violation`. The
+    /// library's judges (status, verify, the dispatcher's trust check) make
+    /// the same decision where they report it.
+    /// nil for a refusal about how the command was called, which has no code.
+    static func contractRefusal(for error: OpsRepoError) -> WritError? {
+        switch error {
+        case .branchMissing(.governance, _): WritError(.trustRootMissing, error.description)
+        case .branchMissing(.ledger, _): WritError(.ledgerViolation, error.description)
+        case .alreadyInitialized: nil
         }
     }
 

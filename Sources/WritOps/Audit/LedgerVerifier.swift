@@ -33,7 +33,7 @@ public struct LedgerVerifier {
     /// history rewritten, governance not trusted, no ledger branch).
     public func verify(trustRoot: ObjectID, now: Date) throws -> VerifyReport {
         let governance = try GovernanceTimeline(ops: ops, trustRoot: trustRoot, now: now)
-        let head = try ops.ledgerHead()
+        let head = try LedgerFiles.head(of: ops)
         // Approval records are attributed over the whole first-parent
         // history, so a record merged before the trust root keeps its commit.
         let approvals = try ApprovalIndex(repository: ops.repository, head: governance.head.commit)

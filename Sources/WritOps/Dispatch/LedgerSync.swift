@@ -49,8 +49,10 @@ package struct LedgerSync {
 
     package func sync(_ state: inout DispatchState, now: Date) throws -> View {
         let repository = ops.repository
-        let governanceTip = try ops.governanceHead()
-        let ledgerTip = try ops.ledgerHead()
+        // The dispatcher's judgment of both branches: one that is missing
+        // is a contract error with its code, as for status and verify.
+        let governanceTip = try GovernanceReader.head(of: ops)
+        let ledgerTip = try LedgerFiles.head(of: ops)
         // Descent through any parents (SPEC §5): a tip that does not
         // descend from the one processed before is a rewrite.
         for (name, previous, tip) in [
@@ -257,12 +259,12 @@ package struct LedgerSync {
 
     /// Binds the idempotency key of an intent file the walk found, in
     /// ledger order (`IdempotencyKeys`); a signature file or a file that is
-    /// no intent binds nothing.
+    /// no intent binds nothing. An intent whose bytes cannot be read
+    /// throws: skipping it would leave its key free for a later intent.
     private func bindKey(_ file: LedgerAddition) throws {
-        guard case .intent = file.ledgerPath,
-            let bytes = file.bytes ?? (try? ops.repository.blob(file.blob, limit: RecordBytes.maximumSize)),
-            let (key, binding) = IdempotencyKeys.candidate(fileBytes: bytes, path: file.path)
-        else { return }
+        guard case .intent = file.ledgerPath else { return }
+        let bytes = try file.bytes ?? ops.repository.blob(file.blob, limit: RecordBytes.maximumSize)
+        guard let (key, binding) = IdempotencyKeys.candidate(fileBytes: bytes, path: file.path) else { return }
         try store.bindKey(key, binding)
     }
 
@@ -291,8 +293,9 @@ package struct LedgerSync {
         }
         guard !outcomes.isEmpty else { return [] }
         let ledgerTree = try repository.commitTree(view.ledgerTip)
-        let evidence = outcomes.compactMap { event -> EventEvidence? in
-            guard let bytes = try? repository.blob(at: event.path, inTree: ledgerTree, limit: RecordBytes.maximumSize)
+        // An outcome that cannot be read throws rather than reading as none.
+        let evidence = try outcomes.compactMap { event -> EventEvidence? in
+            guard let bytes = try repository.blob(at: event.path, inTree: ledgerTree, limit: RecordBytes.maximumSize)
             else { return nil }
             return EventEvidence(
                 path: event.path, bytes: bytes, commit: event.commit, signers: Set(event.signers), counts: true)
@@ -321,11 +324,14 @@ package struct LedgerSync {
         let repository = ops.repository
         let ledgerTree = try repository.commitTree(view.ledgerTip)
         let governanceTree = try repository.commitTree(view.governanceTip)
+        // Absent is nil; a file that cannot be read throws and stops the
+        // poll. Read as absent, an unreadable `claimed` event would make
+        // a claimed intent look ready to run again.
         guard
-            let bytes = try? repository.blob(
+            let bytes = try repository.blob(
                 at: LedgerPath.intent(id).path, inTree: ledgerTree, limit: RecordBytes.maximumSize)
         else { return nil }
-        let signature = try? repository.blob(
+        let signature = try repository.blob(
             at: LedgerPath.intentSignature(id).path, inTree: ledgerTree, limit: RecordBytes.maximumSize)
         let record = try store.loadIntent(id)
         // The one folder reader status and verify use, with the remembered
@@ -334,8 +340,8 @@ package struct LedgerSync {
         let approvals = try ApprovalFolder.read(
             id, inTree: governanceTree, repository: repository, introducedBy: { record.approvals[$0] },
             fallback: view.governanceTip)
-        let events = record.events.compactMap { event -> EventEvidence? in
-            guard let bytes = try? repository.blob(at: event.path, inTree: ledgerTree, limit: RecordBytes.maximumSize)
+        let events = try record.events.compactMap { event -> EventEvidence? in
+            guard let bytes = try repository.blob(at: event.path, inTree: ledgerTree, limit: RecordBytes.maximumSize)
             else { return nil }
             return EventEvidence(
                 path: event.path, bytes: bytes, commit: event.commit, signers: Set(event.signers),

@@ -86,7 +86,7 @@ package final class ProfileLock {
                 return ProfileLock(
                     path: path, holder: me, acquisition: Acquisition(recovered: false, previous: nil, path: path))
             }
-            let existing = read(path)
+            let existing = try holder(at: path)
             if let existing, isLive(existing, now: now) {
                 throw WritError(
                     .lockContended,
@@ -114,7 +114,7 @@ package final class ProfileLock {
     /// only when the last renewal is `rewriteInterval` old or more.
     func renew(now: Date = Date()) throws {
         try Self.withGuard(path) {
-            guard let current = Self.read(path), current.pid == holder.pid, current.host == holder.host,
+            guard let current = try Self.holder(at: path), current.pid == holder.pid, current.host == holder.host,
                 current.startedAt == holder.startedAt
             else {
                 throw RuntimeError(
@@ -134,6 +134,8 @@ package final class ProfileLock {
     func release() {
         guard !released else { return }
         released = true
+        // Runs from deinit, so it cannot throw: a lock file that cannot be
+        // read is left where it is, since only a file provably ours is removed.
         if let current = Self.read(path), current.pid == holder.pid, current.host == holder.host,
             current.startedAt == holder.startedAt
         {
@@ -198,9 +200,23 @@ package final class ProfileLock {
         try StateFiles.write(try encode(holder), to: path)
     }
 
-    package static func read(_ path: String) -> Holder? {
-        guard let data = FileManager.default.contents(atPath: path), data.count < 4096 else { return nil }
+    /// The holder the lock file at `path` names; nil when there is no lock
+    /// file, or when what it holds is no holder (torn by a crash
+    /// mid-write, or garbage): such a lock is stale and is replaced. A lock
+    /// file that is there and cannot be read throws a `RuntimeError`: a
+    /// state dir that cannot be used is never taken for a stale lock, nor
+    /// reported as `lock_contended`.
+    static func holder(at path: String) throws -> Holder? {
+        guard let data = try StateFiles.read(path), data.count < 4096 else { return nil }
+        // Bytes that are no holder are the stale case above, not an error.
         return try? JSONDecoder().decode(Holder.self, from: data)
+    }
+
+    /// ``holder(at:)``, nil also when the file cannot be read: for
+    /// `release`, which runs from deinit and cannot throw, and only ever
+    /// removes a lock file it can read and prove its own.
+    static func read(_ path: String) -> Holder? {
+        try? holder(at: path)
     }
 
     /// Field 22 of `/proc/<pid>/stat`, the process start time; nil where

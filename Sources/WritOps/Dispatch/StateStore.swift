@@ -32,6 +32,8 @@ struct StateStore {
     /// reported back rather than stopping the poll.
     func pruneReports(before cutoff: Date, keeping current: String) -> [String] {
         let directory = reportsDirectory
+        // Best effort by design (above): a folder that cannot be listed
+        // deletes nothing, and this poll's report was just written into it.
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [] }
         var failed: [String] = []
         for name in names.sorted() where name.hasPrefix("run-") && !name.hasPrefix(current + ".") {
@@ -49,6 +51,7 @@ struct StateStore {
         return Date(timeIntervalSince1970: TimeInterval(seconds))
     }
 
+    /// nil when it cannot be read: the report is then kept, never deleted.
     private static func modificationTime(_ path: String) -> Date? {
         (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date
     }
@@ -174,6 +177,9 @@ struct StateStore {
     /// holds one that parses and names that intent.
     func journalledOutcome(_ id: IntentID, run: String) throws -> AuditEvent? {
         let line = try journal(id).last { $0.kind == .outcome && $0.runID == run }
+        // The journal was read (a read error throws above); bytes that are
+        // no event of this intent are no outcome to recover: nothing is
+        // published from them, and the claim is never run again.
         guard let bytes = line?.event, let event = try? AuditEvent.parse(bytes), event.intent == id else { return nil }
         return event
     }

@@ -28,7 +28,7 @@ struct GovernanceReader {
     /// pinned trust root, or the commit a dispatcher last trusted.
     package func evaluate(trustRoot: ObjectID, now: Date, describe: ((ObjectID) -> String)? = nil) throws -> Result {
         let repository = ops.repository
-        let head = try ops.governanceHead()
+        let head = try Self.head(of: ops)
         try Self.requireDescendant(head, of: trustRoot, in: repository)
         let chain: [ObjectID]
         do {
@@ -47,6 +47,18 @@ struct GovernanceReader {
             records: { commit, digest in try records(in: commit, for: digest) },
             now: now, cache: ops.verificationCache)
         return Result(head: head, verdict: verdict)
+    }
+
+    /// The governance head that trust is judged at. Without a governance
+    /// branch nothing can be trusted: that is the decision
+    /// `trust_root_missing` (SPEC §5), made here rather than by ``OpsRepo``,
+    /// which only reports the branch missing (``OpsRepoError``).
+    static func head(of ops: OpsRepo) throws -> ObjectID {
+        do {
+            return try ops.governanceHead()
+        } catch let missing as OpsRepoError {
+            throw WritError(.trustRootMissing, missing.description)
+        }
     }
 
     /// Throws `trust_root_missing` when `trustRoot` is not a commit here,
@@ -101,14 +113,34 @@ struct GovernanceReader {
 
 extension GovernanceCommit {
     /// `commit`'s `policy.toml` and `allowed_signers`, each read with its
-    /// size limit; a file that is absent (or too large) is nil.
-    package static func read(_ commit: ObjectID, in repository: Repository) throws -> GovernanceCommit {
+    /// size limit (a file over it reads as more bytes than the limit); a
+    /// file that is absent, or no file (``file(_:in:limit:repository:)``),
+    /// is nil. A repository that cannot be read throws: that is no
+    /// governance decision.
+    static func read(_ commit: ObjectID, in repository: Repository) throws -> GovernanceCommit {
         let tree = try repository.commitTree(commit)
         return GovernanceCommit(
             commit: commit,
-            policyBytes: try? repository.blob(
-                at: GovernancePath.policy.path, inTree: tree, limit: RecordBytes.maximumSize),
-            signersBytes: try? repository.blob(
-                at: GovernancePath.allowedSigners.path, inTree: tree, limit: GovernanceState.maximumSignersSize))
+            policyBytes: try file(
+                GovernancePath.policy.path, in: tree, limit: RecordBytes.maximumSize, repository: repository),
+            signersBytes: try file(
+                GovernancePath.allowedSigners.path, in: tree, limit: GovernanceState.maximumSignersSize,
+                repository: repository))
+    }
+
+    /// The bytes at `path`; nil when nothing is there or what is there is
+    /// no file a governance commit can hold (a folder or a submodule at the
+    /// name, a tree with twin entries): the reader then judges the commit's
+    /// governance malformed, as for a missing file. A failure to read the
+    /// object store (a corrupt or missing object) throws.
+    private static func file(_ path: String, in tree: ObjectID, limit: Int, repository: Repository) throws -> Data? {
+        do {
+            return try repository.blob(at: path, inTree: tree, limit: limit)
+        } catch let error as GitUsageError {
+            switch error {
+            case .notABlob, .malformedTree: return nil
+            default: throw error
+            }
+        }
     }
 }

@@ -44,7 +44,7 @@ package struct GovernanceTimeline {
     /// (`policy_unapproved`) when the head is not trusted at `now`.
     package init(ops: OpsRepo, trustRoot: ObjectID, now: Date, requireTrustedHead: Bool = true) throws {
         let repository = ops.repository
-        let head = try ops.governanceHead()
+        let head = try GovernanceReader.head(of: ops)
         try GovernanceReader.requireDescendant(head, of: trustRoot, in: repository)
         let files = try Self.files(trustRoot, in: repository)
         let root: GovernanceState

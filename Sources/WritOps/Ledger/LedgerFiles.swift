@@ -8,6 +8,19 @@ import WritGit
 /// ledger walk. Bytes are read when an intent is decided, so memory does
 /// not hold the history's events.
 struct LedgerFiles: Sendable {
+    /// The ledger head that the ledger is judged at. A ledger that is not
+    /// there cannot be append-only: the judges of the ledger (status,
+    /// verify) decide that is `ledger_violation` (SPEC §3), here rather
+    /// than in ``OpsRepo``, which only reports the branch missing
+    /// (``OpsRepoError``).
+    static func head(of ops: OpsRepo) throws -> ObjectID {
+        do {
+            return try ops.ledgerHead()
+        } catch let missing as OpsRepoError {
+            throw WritError(.ledgerViolation, missing.description)
+        }
+    }
+
     struct IntentFiles: Sendable {
         package var intent: ObjectID?
         package var signature: ObjectID?

@@ -94,6 +94,8 @@ package struct OperatorConfig: Sendable, Equatable {
     /// accept either kind through one `--config`.
     package static func isDispatcherConfig(_ path: String) throws -> Bool {
         let bytes = try read(path)
+        // Bytes that do not parse are no dispatcher config; the caller then
+        // reads them as an operator config, whose parse reports the error.
         guard let reader = try? TOMLRecordReader.parse(bytes, reason: .policyMalformed, record: path, hostConfig: true)
         else {
             return false
@@ -105,8 +107,17 @@ package struct OperatorConfig: Sendable, Equatable {
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw RuntimeError("cannot read the config file \(path)", fix: "--config (\(path))")
         }
+        // Closing a file only read from loses nothing.
         defer { try? handle.close() }
-        let bytes = (try? handle.read(upToCount: limit + 1)) ?? Data()
+        // A read that fails (a directory, an I/O error) is an error, never
+        // an empty config that would silently drop every setting.
+        let bytes: Data
+        do {
+            bytes = try handle.read(upToCount: limit + 1) ?? Data()
+        } catch {
+            throw RuntimeError(
+                "cannot read the config file \(path): \(StateFiles.describe(error))", fix: "--config (\(path))")
+        }
         guard bytes.count <= limit else {
             throw RuntimeError("the config file \(path) is larger than \(limit) bytes", fix: "--config (\(path))")
         }

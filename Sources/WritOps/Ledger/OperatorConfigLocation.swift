@@ -154,7 +154,13 @@ package struct OperatorConfigLocation: Sendable, Equatable {
         guard info.st_mode & S_IWOTH == 0 else {
             throw RuntimeError("the config file \(path) is writable by everyone", fix: "chmod o-w \(path)")
         }
-        let bytes = (try? handle.read(upToCount: limit + 1)) ?? Data()
+        // A read that fails is an error, never an empty config.
+        let bytes: Data
+        do {
+            bytes = try handle.read(upToCount: limit + 1) ?? Data()
+        } catch {
+            throw RuntimeError("cannot read the config file \(path): \(StateFiles.describe(error))", fix: fix)
+        }
         guard bytes.count <= limit else {
             throw RuntimeError("the config file \(path) is larger than \(limit) bytes", fix: fix)
         }

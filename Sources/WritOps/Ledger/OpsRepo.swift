@@ -56,18 +56,21 @@ public struct OpsRepo {
             verificationCache: verificationCache)
     }
 
-    /// The governance branch tip, or `trust_root_missing` when the branch is absent.
+    /// The governance branch tip; `OpsRepoError.branchMissing` when the
+    /// branch is absent (governance trust decides what that means:
+    /// `trust_root_missing`).
     public func governanceHead() throws -> ObjectID {
         guard let head = try tip(of: governanceRef)?.commit else {
-            throw WritError(.trustRootMissing, "governance branch '\(governanceRef)' does not exist")
+            throw OpsRepoError.branchMissing(.governance, ref: governanceRef)
         }
         return head
     }
 
-    /// The ledger branch tip, or `ledger_violation` when the branch is absent.
+    /// The ledger branch tip; `OpsRepoError.branchMissing` when the branch
+    /// is absent (the ledger's judges make that `ledger_violation`).
     public func ledgerHead() throws -> ObjectID {
         guard let head = try tip(of: ledgerRef)?.commit else {
-            throw WritError(.ledgerViolation, "ledger branch '\(ledgerRef)' does not exist")
+            throw OpsRepoError.branchMissing(.ledger, ref: ledgerRef)
         }
         return head
     }
@@ -116,6 +119,9 @@ public struct OpsRepo {
     /// without a word: there is nothing stale to warn about.
     public func remoteTrackingNotice() -> String? {
         guard let remote else { return nil }
+        // A notice, not a judgment: a branch that cannot be read here is
+        // reported by the command's own reading of it, so nothing is lost
+        // by leaving it out of this line.
         let read = [governanceRef, ledgerRef].filter { branch in
             (try? tip(of: branch))??.fromRemoteTracking == true
                 && (try? repository.resolve(Self.refName(branch))) != nil

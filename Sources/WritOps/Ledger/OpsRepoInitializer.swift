@@ -107,15 +107,36 @@ public enum OpsRepoDefaults {
     public static let ledgerRef = "writ/ledger"
 }
 
-/// Refusals of `writ init` that are about how it was called, not about a
-/// record: they exit with the usage code.
-package enum OpsRepoError: Error, Sendable, Hashable, CustomStringConvertible {
+/// What an ops repository does not hold (or holds already), as distinct
+/// from a decision about it.
+///
+/// Reason codes (`ReasonCode`, SPEC §10) are decisions about intents and
+/// repositories; a branch that is or is not there is a fact about the
+/// clone. The places that decide on it say which code it becomes:
+/// governance trust (``GovernanceReader/head(of:)``) makes a missing
+/// governance branch `trust_root_missing`, the ledger's judges
+/// (``LedgerFiles/head(of:)``) make a missing ledger branch
+/// `ledger_violation`, and the command line maps whatever reaches it the
+/// same way, in one place.
+public enum OpsRepoError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// Which of the two branches writ reads (SPEC §1).
+    public enum Branch: String, Sendable, Hashable {
+        case governance
+        case ledger
+    }
+
+    /// A refusal of `writ init`, about how it was called: it exits with the
+    /// usage code.
     case alreadyInitialized(branch: String)
+    /// `branch` (named `ref`) exists neither as a local branch nor as the
+    /// remote-tracking ref that stands in for it.
+    case branchMissing(Branch, ref: String)
 
     package var description: String {
         switch self {
         case .alreadyInitialized(let branch):
             "branch '\(branch)' already exists; writ init only creates new ops repos"
+        case .branchMissing(let branch, let ref): "\(branch.rawValue) branch '\(ref)' does not exist"
         }
     }
 }

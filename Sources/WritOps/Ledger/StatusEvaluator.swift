@@ -37,7 +37,9 @@ package struct StatusEvaluator {
         // readies one.
         var lastTrusted: GovernanceState?
         let governance: OpsStatus.Governance
-        let governanceHead = try? ops.governanceHead()
+        // Absent only when the branch is: any other failure to read it
+        // (diverged tips, an unreadable ref) is reported, not shown as "no head".
+        let governanceHead = try ops.tip(of: ops.governanceRef)?.commit
         do {
             guard let trustRoot else {
                 throw WritError(.trustRootMissing, "no trust root given (--trust or trust_root in the config)")
@@ -68,8 +70,14 @@ package struct StatusEvaluator {
         }
         var prior: StatusSnapshot?
         if let snapshot, let key { prior = StatusSnapshot.load(from: snapshot, key: key) }
+        // The head the failed walk below started from, for its report.
+        var walkedHead: ObjectID?
         do {
-            ledgerHead = try ops.ledgerHead()
+            ledgerHead = try LedgerFiles.head(of: ops)
+            walkedHead = ledgerHead
+            // A snapshot that cannot be resumed (any error) is only a cache
+            // lost: the full walk below reads everything again and reports
+            // whatever the repository itself cannot give.
             if let resumed = prior.flatMap({ try? LedgerFiles.resume($0, to: ledgerHead, ops: ops, timeline: timeline) }
             ) {
                 read = resumed
@@ -78,8 +86,7 @@ package struct StatusEvaluator {
                 read = try LedgerFiles.walk(ops: ops, timeline: timeline, to: ledgerHead)
             }
         } catch let error as WritError {
-            let ledger = OpsStatus.Ledger(
-                ok: false, reason: error.reason, detail: error.detail, commit: try? ops.ledgerHead())
+            let ledger = OpsStatus.Ledger(ok: false, reason: error.reason, detail: error.detail, commit: walkedHead)
             return OpsStatus(
                 governance: governance, ledger: ledger, intents: [], verdicts: [:], events: [:], policy: trusted?.policy
             )

@@ -19,15 +19,19 @@ package struct UnknownIntent: Error, Sendable, Equatable, CustomStringConvertibl
 
 extension OpsRepo {
     /// Whether the ledger branch's tip holds the intent file of `id`
-    /// (whatever it holds); false when it does not or cannot be read.
-    public func holdsIntent(_ id: IntentID) -> Bool {
-        guard let head = try? ledgerHead() else { return false }
-        return ((try? blob(LedgerPath.intent(id).path, in: head)) ?? nil) != nil
+    /// (whatever it holds: any entry at its path); false when the branch or
+    /// the path is absent. A ledger that cannot be read throws: it is not
+    /// the same as an intent that is not there.
+    public func holdsIntent(_ id: IntentID) throws -> Bool {
+        guard let head = try tip(of: ledgerRef)?.commit else { return false }
+        return try repository.entry(at: LedgerPath.intent(id).path, inTree: repository.commitTree(head)) != nil
     }
 
     /// The refusal for `id` when the ledger does not hold it, with the
     /// nearest id the ledger (local or remote-tracking) does hold.
-    package func unknownIntent(_ id: IntentID) -> UnknownIntent {
+    public func unknownIntent(_ id: IntentID) -> UnknownIntent {
+        // Only the suggestion is lost when the ids cannot be listed: the
+        // refusal itself stands on the read that found no intent.
         let known = ((try? intentIDs(remotes: remote.map { [$0] } ?? ["origin"])) ?? []).map(\.rawValue)
         let typed = id.rawValue
         let prefixed = known.filter { $0.hasPrefix(typed) }

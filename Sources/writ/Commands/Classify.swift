@@ -19,7 +19,9 @@ struct Classify: ParsableCommand {
     var json = false
 
     func run() throws {
-        let parsed = try Policy.parse(try FileInput.read(policy, as: .policyMalformed))
+        // A policy that cannot be read was never judged: a runtime error;
+        // one that does not parse is `policy_malformed`.
+        let parsed = try Policy.parse(try FileInput.readRequired(policy, option: "--policy"))
         var tier = parsed.tier(forKind: kind)
         if let blastRadius {
             guard let override = Tier(parsing: blastRadius) else {

@@ -7,10 +7,13 @@ import WritGit
 
 /// Loads `dispatcher.toml`.
 enum ConfigFile {
+    /// A config that is missing or cannot be read is a runtime error naming
+    /// it, like one that does not parse: it is the host's setting, not
+    /// governance, so never `policy_malformed`.
     static func load(_ path: String) throws -> DispatcherConfig {
         try DispatcherConfig.parse(
-            try FileInput.read(path, as: .policyMalformed), directory: (path as NSString).deletingLastPathComponent,
-            path: path)
+            try FileInput.readRequired(path, option: "--config"),
+            directory: (path as NSString).deletingLastPathComponent, path: path)
     }
 }
 

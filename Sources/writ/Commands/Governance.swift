@@ -66,8 +66,10 @@ struct Governance: ParsableCommand {
             let signersBytes: Data
             let source: String
             if let policy, let signers {
-                policyBytes = try FileInput.read(policy, as: .policyMalformed)
-                signersBytes = try FileInput.read(signers, as: .policyMalformed, limit: AllowedSignersFile.limit)
+                // Files that cannot be read were never judged: runtime errors.
+                policyBytes = try FileInput.readRequired(policy, option: "--policy")
+                signersBytes = try FileInput.readRequired(
+                    signers, option: "--signers", limit: AllowedSignersFile.limit)
                 source = "\(policy), \(signers)"
             } else {
                 let ops = try repoOptions.open()
@@ -132,8 +134,8 @@ struct Governance: ParsableCommand {
             var writer = GovernanceWriter(ops: ops)
             writer.pushes = pushOptions.push
             let proposal = try writer.propose(
-                policy: try FileInput.read(policy, as: .policyMalformed),
-                signers: try FileInput.read(signers, as: .policyMalformed, limit: AllowedSignersFile.limit),
+                policy: try FileInput.readRequired(policy, option: "--policy"),
+                signers: try FileInput.readRequired(signers, option: "--signers", limit: AllowedSignersFile.limit),
                 trustRoot: trustRoot, note: note, as: try signer.identity(try repoOptions.operatorConfig()), now: Date()
             )
             let request = proposal.request
@@ -160,6 +162,7 @@ struct Governance: ParsableCommand {
             } else {
                 print("Publish it:  \(push)")
             }
+            // A hint only, printed after the write; the config was read above.
             let flags = SignerOptions.flagsHint(try? repoOptions.operatorConfig())
             print("Approve it:  writ governance approve \(request.governanceDigest)" + flags)
         }

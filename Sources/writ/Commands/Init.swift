@@ -44,8 +44,8 @@ struct Init: ParsableCommand {
         let result: OpsRepoInitializer.Result
         do {
             result = try initializer.initialize(at: dir, bare: bare)
-        } catch let error as OpsRepoError {
-            throw ValidationError(error.description)
+        } catch OpsRepoError.alreadyInitialized(let branch) {
+            throw ValidationError(OpsRepoError.alreadyInitialized(branch: branch).description)
         }
         if json {
             try Output.printJSON([

@@ -30,14 +30,20 @@ struct Show: ParsableCommand {
         let status = try StatusEvaluator(ops: ops).evaluate(trustRoot: trustRoot, now: Date())
         guard let summary = status.intents.first(where: { $0.id == intentID }) else {
             // On the ledger but not judged: the ledger could not be read.
-            guard !ops.holdsIntent(intentID) else {
-                throw WritError(
-                    status.ledger.reason ?? .ledgerViolation,
-                    "intent \(intentID) is on the ledger but was not judged: \(status.ledger.detail)")
+            guard try !ops.holdsIntent(intentID) else {
+                let detail = "intent \(intentID) is on the ledger but was not judged: \(status.ledger.detail)"
+                // The ledger's own verdict explains it; without one nothing
+                // was decided, and no reason code may stand in for that.
+                guard let reason = status.ledger.reason else {
+                    throw RuntimeError(detail, fix: "the ledger branch '\(ops.ledgerRef)' (writ verify)")
+                }
+                throw WritError(reason, detail)
             }
             throw ops.unknownIntent(intentID)
         }
         // A dispatcher.toml as --config supplies no signer: the flags stay.
+        // Only a hint is lost on an error: the config was read without one
+        // to find the repo and the trust root above.
         let settings = try? repoOptions.operatorConfig()
         let shown = ShownIntent(
             status: status, summary: summary, signerFlags: SignerOptions.flagsHint(settings),

@@ -118,6 +118,7 @@ struct Status: ParsableCommand {
         } else {
             try StatusTable.print(status)
             if waitingFor == nil, status.intentCount == 0 {
+                // A hint only; the config was already read without error above.
                 let flags = SignerOptions.flagsHint(try? repoOptions.operatorConfig())
                 print(
                     "no intents yet: propose one with writ propose --kind KIND --target REPO" + flags
