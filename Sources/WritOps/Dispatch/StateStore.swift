@@ -134,7 +134,7 @@ struct StateStore {
     // - `outcome <run> <commit> <base64 event>` when the executor ended,
     //   before the outcome is published; flushed (the directory entry is
     //   durable since `published`). It is what the next poll publishes when
-    //   this one died before it could (`Session.recoverJournalledOutcome`).
+    //   this one died before it could (`OutcomeRecovery.recover`).
     // The journal is what keeps "at most once" when the ledger forgets:
     // events deleted by a rewrite, or a state dir restored from a backup of
     // the ledger cache.
