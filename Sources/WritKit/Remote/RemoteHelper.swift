@@ -65,19 +65,13 @@ public struct RemoteHelper {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let input = try encoder.encode(request)
-        let output: ProcessRunner.Output
+        let output: Subprocess.Output
         do {
-            output = try ProcessRunner.run(
+            output = try Subprocess.run(
                 executable, [Self.subcommand], stdin: input, environment: Self.childEnvironment(),
                 session: .detached(timeout: access.timeout))
-        } catch ProcessRunnerError.timedOut {
-            let what =
-                request.operation == .fetch
-                ? "the fetch from \(request.remote) was abandoned; nothing was read"
-                : "the push of \(request.branch ?? "") to \(request.remote) was abandoned and is not counted as done"
-            throw WritError(.timeout, "the remote did not finish within \(access.timeout.text) (timeout); \(what)")
-        } catch let error as ProcessRunnerError {
-            throw RuntimeError("cannot start the remote helper: \(error)", fix: "the writ binary (\(executable))")
+        } catch {
+            throw Self.failure(error, request: request, executable: executable, timeout: access.timeout)
         }
         guard output.status == 0, let outcome = try? JSONDecoder().decode(Outcome.self, from: output.stdout) else {
             let stderr = access.redact(String(decoding: output.stderr.suffix(2_000), as: UTF8.self))
@@ -88,6 +82,20 @@ public struct RemoteHelper {
         }
         if let failure = outcome.failure { throw failure.error }
         return outcome
+    }
+
+    /// The error for a helper that did not run or did not finish in time.
+    private static func failure(
+        _ error: SubprocessError, request: Request, executable: String, timeout: Duration
+    ) -> any Error {
+        guard case .timedOut = error else {
+            return RuntimeError("cannot start the remote helper: \(error)", fix: "the writ binary (\(executable))")
+        }
+        let what =
+            request.operation == .fetch
+            ? "the fetch from \(request.remote) was abandoned; nothing was read"
+            : "the push of \(request.branch ?? "") to \(request.remote) was abandoned and is not counted as done"
+        return WritError(.timeout, "the remote did not finish within \(timeout.text) (timeout); \(what)")
     }
 
     /// This process's environment for the child, with `HOME` set: libgit2

@@ -137,7 +137,7 @@ struct SecretRedactorTests {
             """)
         var environment = ExecFixtures.environment
         environment["SECRET"] = secret
-        let result = try ProcessGroupRunner.run(
+        let result = try Subprocess.run(
             try ExecFixtures.plan(
                 scratch, ExecFixtures.executor(command: ["/bin/sh", script], secrets: ["SECRET"]),
                 environment: environment))
