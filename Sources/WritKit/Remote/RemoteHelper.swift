@@ -84,7 +84,8 @@ public struct RemoteHelper {
         return outcome
     }
 
-    /// The error for a helper that did not run or did not finish in time.
+    /// The error for a helper that did not run or did not finish in time
+    /// (a `RemoteRefusal`, coded by the runner like any other).
     private static func failure(
         _ error: SubprocessError, request: Request, executable: String, timeout: Duration
     ) -> any Error {
@@ -95,7 +96,7 @@ public struct RemoteHelper {
             request.operation == .fetch
             ? "the fetch from \(request.remote) was abandoned; nothing was read"
             : "the push of \(request.branch ?? "") to \(request.remote) was abandoned and is not counted as done"
-        return WritError(.timeout, "the remote did not finish within \(timeout.text) (timeout); \(what)")
+        return RemoteRefusal.timedOut("the remote did not finish within \(timeout.text) (timeout); \(what)")
     }
 
     /// This process's environment for the child, with `HOME` set: libgit2
@@ -114,8 +115,10 @@ public struct RemoteHelper {
     // MARK: The child's side
 
     /// Answers one request read from standard input (the `writ _remote`
-    /// subcommand): the operation runs in this process, and every outcome,
-    /// failures included, is one JSON object on standard output.
+    /// subcommand): the operation runs in this process, through the git
+    /// layer directly (never back through a helper), and every outcome,
+    /// failures included, is one JSON object on standard output; a refusal
+    /// goes back typed, for the parent's runner to code.
     public static func serve(_ input: Data) -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -135,10 +138,11 @@ public struct RemoteHelper {
             let repository = try Repository.open(at: request.repository)
             // An https operation loads the trust store (system CAs and
             // ca_file) when its session is set up.
-            repository.remoteAccess = access
+            let credentials = access.credentials
             switch request.operation {
             case .fetch:
-                let tips = try repository.fetch(remote: request.remote, refs: request.branches ?? [])
+                let tips = try repository.fetch(
+                    remote: request.remote, refs: request.branches ?? [], using: credentials)
                 return Outcome(tips: tips.mapValues { $0?.hex })
             case .push:
                 guard let branch = request.branch, let commitHex = request.commit,
@@ -150,7 +154,8 @@ public struct RemoteHelper {
                     guard let id = ObjectID(hex: hex) else { throw RuntimeError("malformed push request", fix: "writ") }
                     return id
                 }
-                try repository.push(remote: request.remote, branch: branch, from: commit, expecting: expected)
+                try repository.push(
+                    remote: request.remote, branch: branch, from: commit, expecting: expected, using: credentials)
                 return Outcome()
             }
         } catch {
@@ -213,7 +218,7 @@ public struct RemoteHelper {
     /// A failure in the child, carried back as the same Swift error.
     struct Failure: Codable {
         enum Kind: String, Codable {
-            case reason, runtime, conflict, rejected, notFastForward, locked, usage
+            case reason, runtime, conflict, rejected, notFastForward, locked, usage, refusal
         }
         var kind: Kind
         var reason: ReasonCode?
@@ -221,6 +226,7 @@ public struct RemoteHelper {
         var fix: String?
         var current: String?
         var reference: String?
+        var refusal: RemoteRefusal?
 
         init(
             kind: Kind, reason: ReasonCode? = nil, detail: String, fix: String? = nil, current: String? = nil,
@@ -236,6 +242,9 @@ public struct RemoteHelper {
 
         init(_ error: any Error, redacting access: RemoteAccess) {
             switch error {
+            case let refusal as RemoteRefusal:
+                self.init(kind: .refusal, detail: "")
+                self.refusal = refusal.redacted(by: access.credentials)
             case let error as WritError:
                 self.init(kind: .reason, reason: error.reason, detail: access.redact(error.detail))
             case let error as RuntimeError:
@@ -264,6 +273,7 @@ public struct RemoteHelper {
             case .notFastForward: return PushError.notFastForward
             case .locked: return PushError.locked
             case .usage: return RuntimeError(detail, fix: "the ops repo's remote")
+            case .refusal: return refusal ?? RemoteRefusal.transport(detail)
             }
         }
     }
