@@ -41,7 +41,6 @@ final class FetchQuarantine {
                 throw Self.failure("cannot create \(folder)/pack: \(String(cString: strerror(errno)))")
             }
             repository = try Repository.open(at: main.gitDirectory)
-            repository.remoteAccess = main.remoteAccess
             try Self.addPackBackend(folder, to: repository)
         } catch {
             Self.removeFolder(folder)

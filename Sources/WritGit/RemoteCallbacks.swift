@@ -8,22 +8,22 @@ import WritCore
 /// this object through the callbacks' payload pointer.
 ///
 /// libgit2 reports a refusal made here only as a failed call; the refusal
-/// itself, with its reason code, is kept in `refusal` and wins over
-/// whatever libgit2 says (`failure(for:)`).
+/// itself, typed, is kept in `refusal` and wins over whatever libgit2 says
+/// (`failure(for:)`).
 final class RemoteCallbacks {
-    package let access: RemoteAccess
-    package let endpoint: RemoteEndpoint
+    let access: RemoteCredentials
+    let endpoint: RemoteEndpoint
     /// The push observer, for a push; nil for a connect or fetch.
     package var push: PushObserver?
 
     /// Why a callback stopped the operation.
-    package private(set) var refusal: WritError?
+    private(set) var refusal: RemoteRefusal?
 
     private var offeredAgent = false
     private var offeredKey = false
     private var offeredToken = false
 
-    package init(access: RemoteAccess, endpoint: RemoteEndpoint) {
+    init(access: RemoteCredentials, endpoint: RemoteEndpoint) {
         self.access = access
         self.endpoint = endpoint
     }
@@ -54,14 +54,16 @@ final class RemoteCallbacks {
         case .ssh:
             guard let user = userFromURL ?? endpoint.user, !user.isEmpty else {
                 return refuse(
-                    .authInsufficient,
+                    RemoteRefusal.credentialsRefused,
                     "the ssh URL names no user (write it as user@host, e.g. git@\(endpoint.host):org/ops.git)")
             }
             if allows(GIT_CREDENTIAL_USERNAME), !allows(GIT_CREDENTIAL_SSH_KEY) {
                 return git_credential_username_new(out, user)
             }
             guard allows(GIT_CREDENTIAL_SSH_KEY) else {
-                return refuse(.authInsufficient, "the ssh server at \(endpoint.knownHostsName) accepts no public key")
+                return refuse(
+                    RemoteRefusal.credentialsRefused,
+                    "the ssh server at \(endpoint.knownHostsName) accepts no public key")
             }
             if access.useAgent, !offeredAgent {
                 offeredAgent = true
@@ -75,7 +77,7 @@ final class RemoteCallbacks {
             if offeredAgent { offered.append("the ssh-agent's keys") }
             if offeredKey { offered.append("ssh_key \(access.sshKeyPath ?? "")") }
             return refuse(
-                .authInsufficient,
+                RemoteRefusal.credentialsRefused,
                 offered.isEmpty
                     ? "no ssh credential to offer \(endpoint.knownHostsName): set ssh_key in [remote] or start an "
                         + "ssh-agent (SSH_AUTH_SOCK)"
@@ -84,29 +86,33 @@ final class RemoteCallbacks {
         case .https, .http:
             guard allows(GIT_CREDENTIAL_USERPASS_PLAINTEXT) else {
                 return refuse(
-                    .authInsufficient, "the server at \(endpoint.host) asks for an unsupported authentication")
+                    RemoteRefusal.credentialsRefused,
+                    "the server at \(endpoint.host) asks for an unsupported authentication")
             }
             guard let token = access.token else {
                 return refuse(
-                    .authInsufficient, "the server at \(endpoint.host) asks for a login: set token_secret in [remote]")
+                    RemoteRefusal.credentialsRefused,
+                    "the server at \(endpoint.host) asks for a login: set token_secret in [remote]")
             }
             // A token crosses plain http only to this machine (as the
             // forge client's api_url rule says): anywhere else, anyone on
             // the path reads it.
             guard endpoint.scheme == .https || endpoint.isLoopback else {
                 return refuse(
-                    .authInsufficient,
+                    RemoteRefusal.credentialsRefused,
                     "the server at \(endpoint.host) asks for the token over plain http; writ sends a token over "
                         + "http only to 127.0.0.1, ::1 or localhost: use an https URL")
             }
             guard !offeredToken else {
                 return refuse(
-                    .authInsufficient, "the server at \(endpoint.host) refused the token for user \(access.username)")
+                    RemoteRefusal.credentialsRefused,
+                    "the server at \(endpoint.host) refused the token for user \(access.username)")
             }
             offeredToken = true
             return git_credential_userpass_plaintext_new(out, access.username, token)
         case .git:
-            return refuse(.authInsufficient, "the git:// server at \(endpoint.host) asks for credentials")
+            return refuse(
+                RemoteRefusal.credentialsRefused, "the git:// server at \(endpoint.host) asks for credentials")
         }
     }
 
@@ -121,61 +127,68 @@ final class RemoteCallbacks {
             guard hostKey.type.rawValue & GIT_CERT_SSH_RAW.rawValue != 0, let raw = hostKey.hostkey,
                 hostKey.hostkey_len > 0
             else {
-                return refuse(.remoteMismatch, "the ssh server at \(endpoint.knownHostsName) offered no host key")
+                return refuse(
+                    RemoteRefusal.hostKeyMismatch, "the ssh server at \(endpoint.knownHostsName) offered no host key")
             }
             let blob = [UInt8](UnsafeRawBufferPointer(start: raw, count: hostKey.hostkey_len))
             let knownHosts: KnownHosts
             do {
                 knownHosts = try KnownHosts.load(access.knownHostsPath)
             } catch {
-                return refuse(.remoteMismatch, "\(error)")
+                return refuse(RemoteRefusal.hostKeyMismatch, "\(error)")
             }
             let name = endpoint.knownHostsName
             let verdict = knownHosts.check(name: name, key: blob)
             if let message = verdict.message(for: name) {
-                return refuse(.remoteMismatch, message)
+                if case .refused(_, .unknownHost) = verdict { return refuse(RemoteRefusal.hostKeyUnknown, message) }
+                return refuse(RemoteRefusal.hostKeyMismatch, message)
             }
             return 0
         case GIT_CERT_X509:
             guard valid else {
                 let trust = access.caFile.map { "the system CAs and ca_file \($0)" } ?? "the system CAs"
                 return refuse(
-                    .remoteMismatch,
+                    RemoteRefusal.certificateUntrusted,
                     "the TLS certificate of \(endpoint.host):\(endpoint.effectivePort) does not verify against "
                         + "\(trust) for that name; writ never skips verification (add the server's CA with ca_file)")
             }
             return 0
         default:
-            return refuse(.remoteMismatch, "the server at \(endpoint.host) offered no certificate writ can check")
+            return refuse(
+                RemoteRefusal.certificateUntrusted,
+                "the server at \(endpoint.host) offered no certificate writ can check")
         }
     }
 
-    private func refuse(_ reason: ReasonCode, _ detail: String) -> Int32 {
-        if refusal == nil { refusal = WritError(reason, detail) }
-        return reason == .authInsufficient ? GIT_EAUTH.rawValue : GIT_ECERTIFICATE.rawValue
+    /// Keeps the first refusal and returns the libgit2 code that stops
+    /// the operation.
+    private func refuse(_ kind: (String) -> RemoteRefusal, _ detail: String) -> Int32 {
+        let why = kind(detail)
+        if refusal == nil { refusal = why }
+        if case .credentialsRefused = why { return GIT_EAUTH.rawValue }
+        return GIT_ECERTIFICATE.rawValue
     }
 
     // MARK: Classifying failures
 
-    /// The reason-coded failure for a libgit2 error of this operation:
-    /// the callbacks' own refusal when there was one, else what libgit2's
-    /// code, class and message say (SPEC §11). Secrets are masked.
-    package func failure(for error: GitError) -> WritError {
-        if let refusal { return WritError(refusal.reason, access.redact(refusal.detail)) }
+    /// The typed refusal for a libgit2 error of this operation: the
+    /// callbacks' own refusal when there was one, else what libgit2's code,
+    /// class and message say (SPEC §11). Secrets are masked.
+    func failure(for error: GitError) -> RemoteRefusal {
+        if let refusal { return refusal.redacted(by: access) }
         let message = access.redact(error.message)
         let place = "\(endpoint.scheme.rawValue) remote \(endpoint.host):\(endpoint.effectivePort)"
         let lowered = message.lowercased()
         if error.code.rawValue == GIT_EAUTH.rawValue {
-            return WritError(.authInsufficient, "\(place) refused the credentials: \(message)")
+            return .credentialsRefused("\(place) refused the credentials: \(message)")
         }
         if error.code.rawValue == GIT_ECERTIFICATE.rawValue || error.errorClass == Int32(GIT_ERROR_SSL.rawValue) {
-            return WritError(.remoteMismatch, "TLS with \(place) failed: \(message)")
+            return .certificateUntrusted("TLS with \(place) failed: \(message)")
         }
         if error.errorClass == Int32(GIT_ERROR_HTTP.rawValue),
             lowered.contains("401") || lowered.contains("403")
         {
-            return WritError(
-                .authInsufficient,
+            return .credentialsRefused(
                 "\(place) refused the request (\(message)); the token needs write access to the repository")
         }
         if error.errorClass == Int32(GIT_ERROR_SSH.rawValue),
@@ -183,9 +196,24 @@ final class RemoteCallbacks {
                 lowered.contains($0)
             })
         {
-            return WritError(.authInsufficient, "\(place) refused the credentials: \(message)")
+            return .credentialsRefused("\(place) refused the credentials: \(message)")
         }
-        return WritError(.remoteError, "\(place) failed: \(message)")
+        return .transport("\(place) failed: \(message)")
+    }
+}
+
+extension RemoteRefusal {
+    /// The same refusal with every secret of `credentials` masked.
+    func redacted(by credentials: RemoteCredentials) -> RemoteRefusal {
+        let masked = credentials.redact(detail)
+        switch self {
+        case .credentialsRefused: return .credentialsRefused(masked)
+        case .hostKeyUnknown: return .hostKeyUnknown(masked)
+        case .hostKeyMismatch: return .hostKeyMismatch(masked)
+        case .certificateUntrusted: return .certificateUntrusted(masked)
+        case .timedOut: return .timedOut(masked)
+        case .transport: return .transport(masked)
+        }
     }
 }
 

@@ -12,31 +12,35 @@ extension Repository {
 
     /// Fetches branches `branches` (plain names such as `main` or
     /// `writ/ledger`) from remote `name` into `refs/remotes/<name>/<branch>`
-    /// and returns the tip the remote advertised for each, nil for a branch
-    /// the remote does not have.
+    /// in this process, offering `credentials` to a network remote, and
+    /// returns the tip the remote advertised for each, nil for a branch the
+    /// remote does not have.
     ///
     /// The remote-tracking refs are overwritten (a forced update), so a
     /// rewritten remote branch is accepted here: the caller detects rewrites
     /// by comparing the returned tips with the tips it persisted. A branch
     /// the remote lacks leaves its remote-tracking ref untouched. Tags and
     /// `FETCH_HEAD` are not written.
-    package func fetch(remote name: String, refs branches: [String]) throws -> [String: ObjectID?] {
+    ///
+    /// Throws `RemoteRefusal` when a network remote refused or failed,
+    /// `RemoteUsageError` for bad names or URLs. There is no timeout here
+    /// (libgit2 1.5 has none): a caller that must abandon a server that
+    /// never answers runs this in a process it can kill.
+    public func fetch(remote name: String, refs branches: [String], using credentials: RemoteCredentials) throws
+        -> [String: ObjectID?]
+    {
+        _ = try checkFetch(remote: name, refs: branches)
+        return try fetchInProcess(remote: name, branches: branches, credentials: credentials)
+    }
+
+    /// Checks a fetch's names and remote before any transfer; returns
+    /// whether the remote is a network one (`RemoteLocation.network`).
+    func checkFetch(remote name: String, refs branches: [String]) throws -> Bool {
         try validateRemoteName(name)
         for branch in branches {
             try validateBranch(branch, remote: name)
         }
-        let remote = try requireRemote(name)
-        let session = try networkSession(remote, push: false)
-        if session != nil, let problem = remoteAccess.unavailable { throw problem }
-        if session != nil, let helper = remoteAccess.helper {
-            let tips = try RemoteHelper(executable: helper, access: remoteAccess).fetch(
-                repository: gitDirectory, remote: name, branches: branches)
-            // The helper wrote the objects and the remote-tracking refs;
-            // seeing the tips here also makes this handle pick up its pack.
-            try requireFetched(tips)
-            return tips
-        }
-        return try fetchInProcess(remote: name, branches: branches)
+        return try networkEndpoint(try requireRemote(name), push: false) != nil
     }
 
     /// The fetch itself, in this process: the pack is downloaded into a
@@ -44,11 +48,13 @@ extension Repository {
     /// `.keep`, and kept until the remote-tracking refs name its tips, so
     /// `git gc` or `git repack -a -d` beside writ never deletes it in
     /// between.
-    private func fetchInProcess(remote name: String, branches: [String]) throws -> [String: ObjectID?] {
+    private func fetchInProcess(remote name: String, branches: [String], credentials: RemoteCredentials) throws
+        -> [String: ObjectID?]
+    {
         let quarantine = try FetchQuarantine(for: self)
         let downloader = quarantine.repository
         let remote = try downloader.requireRemote(name)
-        let session = try downloader.networkSession(remote, push: false)
+        let session = try downloader.networkSession(remote, push: false, credentials: credentials)
         try downloader.connect(remote, GIT_DIRECTION_FETCH, session)
         defer { git_remote_disconnect(remote.raw) }
         let advertised = try network(session) { () throws(GitError) in try advertisedHeads(remote) }
@@ -89,7 +95,7 @@ extension Repository {
     }
 
     /// Every fetched tip is now in the object database.
-    private func requireFetched(_ tips: [String: ObjectID?]) throws {
+    func requireFetched(_ tips: [String: ObjectID?]) throws {
         for (branch, tip) in tips {
             guard let tip else { continue }
             guard try objectExists(tip) else {
@@ -121,17 +127,37 @@ extension Repository {
     /// On success `refs/remotes/<name>/<branch>` is set to `localCommit`.
     /// There is deliberately no way to force a push or delete a branch.
     ///
+    /// Runs in this process, offering `credentials` to a network remote
+    /// (there is no timeout here: see `fetch(remote:refs:using:)`).
     /// Throws `PushError.conflict` when the remote held another value (fetch,
     /// rebuild, retry), `.rejected` when the server refused, `.notFastForward`
     /// when `localCommit` does not descend from `remoteOld`, `.locked` for a
     /// stuck local ref lock, `RemoteUsageError` for bad names or URLs and
-    /// `GitError` for transport failures.
-    package func push(remote name: String, branch: String, from localCommit: ObjectID, expecting remoteOld: ObjectID?)
-        throws
+    /// `RemoteRefusal` when a network remote refused or failed.
+    public func push(
+        remote name: String, branch: String, from localCommit: ObjectID, expecting remoteOld: ObjectID?,
+        using credentials: RemoteCredentials
+    ) throws {
+        let location = try checkPush(remote: name, branch: branch, from: localCommit, expecting: remoteOld)
+        let reference = "refs/heads/" + branch
+        switch location {
+        case .localPath(let path):
+            try pushToLocalRepository(at: path, reference: reference, commit: localCommit, expecting: remoteOld)
+        case .network:
+            try pushOverNetwork(
+                try requireRemote(name), name: name, reference: reference, commit: localCommit, expecting: remoteOld,
+                credentials: credentials)
+        }
+        try setTrackingRef(remote: name, branch: branch, to: localCommit, message: "writ: push")
+    }
+
+    /// Checks a push before any transfer: the names, that the commit is
+    /// here and fast-forwards `remoteOld`, and where the remote leads.
+    func checkPush(remote name: String, branch: String, from localCommit: ObjectID, expecting remoteOld: ObjectID?)
+        throws -> RemoteLocation
     {
         try validateRemoteName(name)
         try validateBranch(branch, remote: name)
-        let reference = "refs/heads/" + branch
         // The commit must be here; pushing an id that is not a local commit
         // would transfer nothing meaningful.
         _ = try lookupCommit(localCommit)
@@ -145,36 +171,24 @@ extension Repository {
         guard let url, let location = RemoteLocation.classify(url) else {
             throw RemoteUsageError.unsupportedURL(url ?? "")
         }
-        switch location {
-        case .localPath(let path):
-            try pushToLocalRepository(at: path, reference: reference, commit: localCommit, expecting: remoteOld)
-        case .network:
-            if let problem = remoteAccess.unavailable { throw problem }
-            if let helper = remoteAccess.helper {
-                // The helper also moves the remote-tracking ref.
-                try RemoteHelper(executable: helper, access: remoteAccess).push(
-                    repository: gitDirectory, remote: name, branch: branch, commit: localCommit, expecting: remoteOld)
-                return
-            }
-            try pushOverNetwork(remote, name: name, reference: reference, commit: localCommit, expecting: remoteOld)
-        }
-        try setTrackingRef(remote: name, branch: branch, to: localCommit, message: "writ: push")
+        return location
     }
 
     // MARK: Network push
 
     private func pushOverNetwork(
-        _ remote: GitHandle, name: String, reference: String, commit: ObjectID, expecting remoteOld: ObjectID?
+        _ remote: GitHandle, name: String, reference: String, commit: ObjectID, expecting remoteOld: ObjectID?,
+        credentials: RemoteCredentials
     ) throws {
         if commit == remoteOld {
             // Nothing to send, and libgit2 reports no status for an
             // up-to-date ref: check the advertised value instead.
-            let current = try currentRemoteValue(name, reference: reference)
+            let current = try currentRemoteValue(name, reference: reference, credentials: credentials)
             guard current == remoteOld else { throw PushError.conflict(current: current) }
             return
         }
         let observer = PushObserver(reference: reference, expected: remoteOld)
-        let session = try networkSession(remote, push: true)
+        let session = try networkSession(remote, push: true, credentials: credentials)
         session?.push = observer
         var options = git_push_options()
         try check(git_push_options_init(&options, UInt32(GIT_PUSH_OPTIONS_VERSION)), "git_push_options_init")
@@ -211,7 +225,7 @@ extension Repository {
             // (a pusher that won between our check and its lock) with a
             // plain status text. A moved ref tells that lost race apart
             // from a refusal by a hook or a server rule.
-            let current = try currentRemoteValue(name, reference: reference)
+            let current = try currentRemoteValue(name, reference: reference, credentials: credentials)
             if current != remoteOld {
                 throw PushError.conflict(current: current)
             }
@@ -221,9 +235,11 @@ extension Repository {
 
     /// The value the remote advertises for `reference` on a fresh push
     /// connection, nil when absent.
-    private func currentRemoteValue(_ name: String, reference: String) throws -> ObjectID? {
+    private func currentRemoteValue(_ name: String, reference: String, credentials: RemoteCredentials) throws
+        -> ObjectID?
+    {
         let remote = try requireRemote(name)
-        let session = try networkSession(remote, push: true)
+        let session = try networkSession(remote, push: true, credentials: credentials)
         try connect(remote, GIT_DIRECTION_PUSH, session)
         defer { git_remote_disconnect(remote.raw) }
         return try network(session) { () throws(GitError) in try advertisedHeads(remote)[reference] }
@@ -302,29 +318,36 @@ extension Repository {
         try network(session) { () throws(GitError) in _ = try check(result, "git_remote_connect_ext") }
     }
 
-    /// The callbacks for an operation on `remote` when its URL is a network
-    /// one; nil for a repository on this machine, which needs none. For a
-    /// push the push URL counts, as libgit2 uses it.
-    fileprivate func networkSession(_ remote: GitHandle, push: Bool) throws -> RemoteCallbacks? {
+    /// The endpoint of `remote` when its URL is a network one; nil for a
+    /// repository on this machine. For a push the push URL counts, as
+    /// libgit2 uses it.
+    fileprivate func networkEndpoint(_ remote: GitHandle, push: Bool) throws -> RemoteEndpoint? {
         let pushURL = push ? git_remote_pushurl(remote.raw) : nil
         guard let url = (pushURL ?? git_remote_url(remote.raw)).map({ String(cString: $0) }),
             RemoteLocation.classify(url) == .network
         else { return nil }
-        let endpoint: RemoteEndpoint
         do {
-            endpoint = try RemoteEndpoint.parse(url)
+            return try RemoteEndpoint.parse(url)
         } catch {
             throw RemoteUsageError.unusableURL(RemoteEndpoint.redactingUserInfo(url), problem: error.description)
         }
-        if endpoint.scheme == .https, remoteAccess.helper == nil {
-            try TrustStore.ensure(extra: remoteAccess.caFile)
+    }
+
+    /// The callbacks for an operation on `remote` when its URL is a network
+    /// one; nil for a repository on this machine, which needs none.
+    fileprivate func networkSession(_ remote: GitHandle, push: Bool, credentials: RemoteCredentials) throws
+        -> RemoteCallbacks?
+    {
+        guard let endpoint = try networkEndpoint(remote, push: push) else { return nil }
+        if endpoint.scheme == .https {
+            try TrustStore.ensure(extra: credentials.caFile)
         }
-        return RemoteCallbacks(access: remoteAccess, endpoint: endpoint)
+        return RemoteCallbacks(access: credentials, endpoint: endpoint)
     }
 
     /// Runs a network step, turning its libgit2 error into the operation's
-    /// reason-coded failure (`RemoteCallbacks.failure(for:)`); a local
-    /// remote's errors pass through unchanged.
+    /// typed refusal (`RemoteCallbacks.failure(for:)`); a local remote's
+    /// errors pass through unchanged.
     private func network<T>(_ session: RemoteCallbacks?, _ body: () throws(GitError) -> T) throws -> T {
         do {
             return try body()

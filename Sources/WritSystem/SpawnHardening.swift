@@ -4,15 +4,13 @@ import Foundation
     import Glibc
 #endif
 
-/// What every child process writ starts gets, whichever runner starts it
-/// (`ProcessGroupRunner` for executors, `ProcessRunner` for ssh-keygen and
-/// the remote helper): pipes close-on-exec from birth, no file descriptor
-/// of ours from 3 up, an empty signal mask and every catchable signal at
-/// its default (a parent ignoring SIGPIPE or SIGINT must not make the child
-/// ignore it), and its own process group or session unless it must share
-/// the caller's terminal. The runners differ only in what they need beyond
-/// that: a timeout and output capture of their own.
-package enum SpawnHardening {
+/// What every child process writ starts gets (`Subprocess` is the one
+/// runner, for executors, ssh-keygen and the remote helper alike): pipes
+/// close-on-exec from birth, no file descriptor of ours from 3 up, an empty
+/// signal mask and every catchable signal at its default (a parent ignoring
+/// SIGPIPE or SIGINT must not make the child ignore it), and its own process
+/// group or session unless it must share the caller's terminal.
+enum SpawnHardening {
     /// Where the child runs, as to process groups and the terminal.
     package enum Group {
         /// A new process group led by the child, in the caller's session:

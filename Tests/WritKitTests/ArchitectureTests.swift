@@ -81,6 +81,16 @@ import Testing
         }
     }
 
+    @Test func theGitLayerThrowsNoReasonCodes() throws {
+        // Reason codes are decisions about intents and repos; the git layer
+        // reports what happened, and the code above it decides what it means.
+        for (path, text) in try Self.sources(of: "WritGit") {
+            for name in ["ReasonCode", "WritError"] {
+                #expect(!text.contains(name), "\(path) uses \(name)")
+            }
+        }
+    }
+
     @Test func theCoreDoesNoIO() throws {
         // The names through which Swift code reaches files, processes and
         // the network; the core takes bytes and time as arguments instead.

@@ -63,14 +63,16 @@ package struct RemoteAccess: Sendable {
         self.helper = helper
     }
 
-    /// The secrets this access holds, for masking any text that might echo
-    /// them (a server's error message, a helper's stderr).
-    var secrets: [String] { [token, sshKeyPassphrase].compactMap { $0 }.filter { !$0.isEmpty } }
-
-    /// Removes every secret from `text`.
-    func redact(_ text: String) -> String {
-        secrets.reduce(text) { $0.replacingOccurrences(of: $1, with: "[redacted]") }
+    /// What the git layer offers the remote and trusts of it.
+    var credentials: RemoteCredentials {
+        RemoteCredentials(
+            knownHostsPath: knownHostsPath, sshKeyPath: sshKeyPath, sshKeyPassphrase: sshKeyPassphrase,
+            useAgent: useAgent, username: username, token: token, caFile: caFile)
     }
+
+    /// Removes every secret from `text` (a server's error message, a
+    /// helper's stderr).
+    func redact(_ text: String) -> String { credentials.redact(text) }
 }
 
 extension RemoteAccess: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {

@@ -31,7 +31,7 @@ struct ClaimedRun: Sendable {
         FinishedRun(
             run: self,
             outcome: Result {
-                let result = try ProcessGroupRunner.run(plan)
+                let result = try Subprocess.run(plan)
                 let outcome = AuditEvent.Outcome(
                     exitCode: result.exitCode, durationMs: result.durationMs, stdoutSHA256: result.stdoutSHA256,
                     stderrSHA256: result.stderrSHA256, stdoutTail: result.stdoutTail, stderrTail: result.stderrTail)

@@ -12,7 +12,7 @@ import WritSystem
 /// - an unencrypted OpenSSH ed25519 key signs in process;
 /// - an unencrypted key of another type (ECDSA, RSA; OpenSSH or PEM) is
 ///   handed to `ssh-keygen -Y sign`, detached from any terminal and killed
-///   after `ProcessRunner.defaultTimeout`;
+///   after `Subprocess.defaultTimeout`;
 /// - a passphrase-protected key, or a public key (`.pub`) naming a private
 ///   half elsewhere, signs through ssh-agent (`SSH_AUTH_SOCK`) when the agent
 ///   holds it, in process over the agent protocol;
@@ -117,7 +117,7 @@ struct SSHSigningKey: Sendable, CustomStringConvertible {
                 SSHSignature.blob(publicKey: publicKey, namespace: namespace, hash: hash, signature: signature))
         case .sshKeygen:
             armored = try runSSHKeygen(
-                message: message, namespace: namespace, session: .detached(timeout: ProcessRunner.defaultTimeout))
+                message: message, namespace: namespace, session: .detached(timeout: Subprocess.defaultTimeout))
         case .terminalPrompt:
             armored = try runSSHKeygen(message: message, namespace: namespace, session: .terminal)
         }
@@ -134,12 +134,12 @@ struct SSHSigningKey: Sendable, CustomStringConvertible {
         return armored
     }
 
-    private func runSSHKeygen(message: Data, namespace: String, session: ProcessRunner.Session) throws(SSHSignerError)
+    private func runSSHKeygen(message: Data, namespace: String, session: Subprocess.Session) throws(SSHSignerError)
         -> String
     {
-        let result: ProcessRunner.Output
+        let result: Subprocess.Output
         do {
-            result = try ProcessRunner.run(
+            result = try Subprocess.run(
                 Self.sshKeygenPath, ["-q", "-Y", "sign", "-f", path, "-n", namespace], stdin: message, session: session)
         } catch {
             throw .sshKeygenFailed(path: path, "\(error)")

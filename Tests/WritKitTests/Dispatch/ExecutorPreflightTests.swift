@@ -318,7 +318,7 @@ struct ExecutorPreflightTests {
         let relative = try ExecFixtures.plan(
             scratch, ExecFixtures.executor(command: ["./run.sh"], workdir: "{clone}"))
         #expect(relative.executable == clone + "/./run.sh")
-        let ran = try ProcessGroupRunner.run(relative)
+        let ran = try Subprocess.run(relative)
         #expect(ran.exitCode == 0 && ran.stdoutTail == "ran\n")
     }
 

@@ -36,7 +36,7 @@ struct ProcessGroupRunnerTests {
                 command: ["/bin/sh", script] + hostile.indices.map { "{param.p\($0)}" }),
             intent: try ExecFixtures.intent(params: params))
         for plan in [plan, viaScript] {
-            let result = try ProcessGroupRunner.run(plan)
+            let result = try Subprocess.run(plan)
             #expect(result.exitCode == 0)
             #expect(result.stdoutTail == hostile.map { $0 + "\n" }.joined())
         }
@@ -52,7 +52,7 @@ struct ProcessGroupRunnerTests {
         let executor = ExecFixtures.executor(
             command: ["env"], envAllowlist: ["PATH", "HOME", "ABSENT"],
             secrets: ["GH_TOKEN", "FILE_SECRET"], envFile: envFile)
-        let result = try ProcessGroupRunner.run(
+        let result = try Subprocess.run(
             try ExecFixtures.plan(scratch, executor, environment: environment, tier: .high))
         #expect(result.exitCode == 0)
         var seen: [String: String] = [:]
@@ -82,7 +82,7 @@ struct ProcessGroupRunnerTests {
         let plan = try ExecFixtures.plan(
             scratch, ExecFixtures.executor(command: ["/bin/sh", script], timeout: 1))
         let began = Date()
-        let result = try ProcessGroupRunner.run(plan)
+        let result = try Subprocess.run(plan)
         let elapsed = Date().timeIntervalSince(began)
         #expect(result.timedOut)
         #expect(result.exitCode == ExecutionResult.timeoutExitCode)
@@ -100,12 +100,12 @@ struct ProcessGroupRunnerTests {
         let scratch = try ExecScratch()
         let script = try scratch.script("stubborn.sh", "trap '' TERM\nwhile :; do sleep 0.1; done")
         let began = Date()
-        let result = try ProcessGroupRunner.run(
+        let result = try Subprocess.run(
             try ExecFixtures.plan(
                 scratch, ExecFixtures.executor(command: ["/bin/sh", script], timeout: 1)))
         #expect(result.timedOut)
         #expect(result.exitCode == ExecutionResult.timeoutExitCode)
-        #expect(Date().timeIntervalSince(began) < 1 + Double(ProcessGroupRunner.graceSeconds) + 3)
+        #expect(Date().timeIntervalSince(began) < 1 + Double(Subprocess.graceSeconds) + 3)
     }
 
     @Test("what a child leaves behind is killed when it exits, without waiting for the timeout")
@@ -114,7 +114,7 @@ struct ProcessGroupRunnerTests {
         let pidFile = scratch.root + "/leftover.pid"
         let script = try scratch.script("leave.sh", "sleep 300 &\necho $! > '\(pidFile)'\nexit 0")
         let began = Date()
-        let result = try ProcessGroupRunner.run(
+        let result = try Subprocess.run(
             try ExecFixtures.plan(
                 scratch, ExecFixtures.executor(command: ["/bin/sh", script], timeout: 60)))
         #expect(result.exitCode == 0)
@@ -148,7 +148,7 @@ struct ProcessGroupRunnerTests {
         let plan = try ExecFixtures.plan(
             scratch, ExecFixtures.executor(command: ["/bin/sh", script], secrets: ["GH_TOKEN"]),
             environment: environment)
-        let result = try ProcessGroupRunner.run(plan)
+        let result = try Subprocess.run(plan)
         // The digest covers the stream with whole secrets redacted; the
         // published tail also loses the secret's prefix left at its end.
         let redactedOut = "whole: [REDACTED]\nsplit: [REDACTED] done\ntail-s3cr3t"
@@ -170,7 +170,7 @@ struct ProcessGroupRunnerTests {
             scratch, ExecFixtures.executor(command: ["/bin/sh", script], secrets: ["TOKEN"]),
             environment: ExecFixtures.environment.merging(["TOKEN": "never-printed"]) { $1 })
         let began = Date()
-        let result = try ProcessGroupRunner.run(plan)
+        let result = try Subprocess.run(plan)
         let seconds = Date().timeIntervalSince(began)
         #expect(result.exitCode == 0)
         #expect(result.stdoutTail.utf8.count == OutputCapture.tailLimit)
@@ -184,19 +184,19 @@ struct ProcessGroupRunnerTests {
     func workdirAndExitCodes() throws {
         let scratch = try ExecScratch()
         let clone = try scratch.makeClone("acme/widgets")
-        let pwd = try ProcessGroupRunner.run(
+        let pwd = try Subprocess.run(
             try ExecFixtures.plan(
                 scratch, ExecFixtures.executor(command: ["/bin/pwd"], workdir: "{clone}")))
         #expect(pwd.stdoutTail == clone + "\n")
         let exit3 = try scratch.script("exit3.sh", "echo oops >&2\nexit 3")
-        let failed = try ProcessGroupRunner.run(
+        let failed = try Subprocess.run(
             try ExecFixtures.plan(scratch, ExecFixtures.executor(command: ["/bin/sh", exit3])))
         #expect(failed.exitCode == 3)
         #expect(!failed.timedOut)
         #expect(failed.stderrTail == "oops\n")
         let killed = try scratch.script("kill9.sh", "kill -9 $$")
         #expect(
-            try ProcessGroupRunner.run(
+            try Subprocess.run(
                 try ExecFixtures.plan(scratch, ExecFixtures.executor(command: ["/bin/sh", killed]))
             ).exitCode == 137)
     }
@@ -206,7 +206,7 @@ struct ProcessGroupRunnerTests {
         signal(SIGPIPE, SIG_IGN)
         let scratch = try ExecScratch()
         let script = try scratch.script("pipe.sh", "yes | head -n 1")
-        let result = try ProcessGroupRunner.run(
+        let result = try Subprocess.run(
             try ExecFixtures.plan(scratch, ExecFixtures.executor(command: ["/bin/sh", script])))
         #expect(result.exitCode == 0)
         #expect(result.stdoutTail == "y\n")
@@ -223,20 +223,20 @@ struct ProcessGroupRunnerTests {
                 argv: argv, workdir: nil, environment: path.map { ["PATH": $0] } ?? [:], secretValues: [],
                 timeoutSeconds: 5)
         }
-        let missing = try ProcessGroupRunner.run(handmade([scratch.root + "/no-such-program"]))
+        let missing = try Subprocess.run(handmade([scratch.root + "/no-such-program"]))
         #expect(missing.exitCode == 127)
         #expect(missing.stderrTail.contains("no-such-program"))
-        let notOnPath = try ProcessGroupRunner.run(handmade(["no-such-program-anywhere"]))
+        let notOnPath = try Subprocess.run(handmade(["no-such-program-anywhere"]))
         #expect(notOnPath.exitCode == 127)
-        let noPath = try ProcessGroupRunner.run(handmade(["env"], path: nil))
+        let noPath = try Subprocess.run(handmade(["env"], path: nil))
         #expect(noPath.exitCode == 127)
         #expect(noPath.stderrTail.contains("no PATH"))
         // A bare name is found through the plan's PATH.
-        let found = try ProcessGroupRunner.run(handmade(["true"]))
+        let found = try Subprocess.run(handmade(["true"]))
         #expect(found.exitCode == 0)
         let badWorkdir = ExecutionPlan(
             argv: ["/bin/true"], workdir: scratch.root + "/gone", environment: [:], secretValues: [],
             timeoutSeconds: 5)
-        #expect(try ProcessGroupRunner.run(badWorkdir).exitCode == 127)
+        #expect(try Subprocess.run(badWorkdir).exitCode == 127)
     }
 }

@@ -141,7 +141,7 @@ struct SecretRedactorTests {
             """)
         var environment = ExecFixtures.environment
         environment["SECRET"] = secret
-        let result = try ProcessGroupRunner.run(
+        let result = try Subprocess.run(
             try ExecFixtures.plan(
                 scratch, ExecFixtures.executor(command: ["/bin/sh", script], secrets: ["SECRET"]),
                 environment: environment))

@@ -176,7 +176,7 @@ import Testing
         let repo = sandbox.ops.repository.gitDirectory
         let start = ContinuousClock.now
         // Not on a pty: stdin is a pipe, and no agent.
-        let out = try ProcessRunner.run(
+        let out = try Subprocess.run(
             CLI.binary,
             [
                 "approve", id.rawValue, "--repo", repo, "--as", "bob@example.com", "--key", key, "--trust",

@@ -81,7 +81,7 @@ import Testing
         var environment = ProcessInfo.processInfo.environment
         environment["SSH_AUTH_SOCK"] = nil
         let cliStart = ContinuousClock.now
-        let out = try ProcessRunner.run(
+        let out = try Subprocess.run(
             CLI.binary, ["sig", "sign", "--key", encrypted, "--namespace", "writ-approval", file.path],
             environment: environment)
         #expect(ContinuousClock.now - cliStart < .seconds(2))
@@ -118,7 +118,7 @@ import Testing
         func add(_ keyPath: String) throws {
             var environment = ProcessInfo.processInfo.environment
             environment["SSH_AUTH_SOCK"] = socket
-            let out = try ProcessRunner.run("/usr/bin/ssh-add", ["-q", keyPath], environment: environment)
+            let out = try Subprocess.run("/usr/bin/ssh-add", ["-q", keyPath], environment: environment)
             #expect(out.status == 0, "ssh-add: \(String(decoding: out.stderr, as: UTF8.self))")
         }
 
@@ -172,17 +172,17 @@ import Testing
 
     @Test func detachedChildrenAreKilledAtTheirTimeout() throws {
         let start = ContinuousClock.now
-        #expect(throws: ProcessRunnerError.timedOut(path: "/bin/sleep", after: .milliseconds(300))) {
-            try ProcessRunner.run("/bin/sleep", ["30"], session: .detached(timeout: .milliseconds(300)))
+        #expect(throws: SubprocessError.timedOut(path: "/bin/sleep", after: .milliseconds(300))) {
+            try Subprocess.run("/bin/sleep", ["30"], session: .detached(timeout: .milliseconds(300)))
         }
         #expect(ContinuousClock.now - start < .seconds(5))
         // A detached child has no controlling terminal to prompt on.
-        let tty = try ProcessRunner.run(
+        let tty = try Subprocess.run(
             "/bin/sh", ["-c", "(exec 3</dev/tty) 2>/dev/null && echo attached || echo detached"])
         #expect(String(decoding: tty.stdout, as: UTF8.self).contains("detached"))
         // Input is delivered and output drained, larger than a pipe holds.
         let big = Data(repeating: 0x61, count: 1_000_000)
-        let cat = try ProcessRunner.run("/bin/cat", [], stdin: big)
+        let cat = try Subprocess.run("/bin/cat", [], stdin: big)
         #expect(cat.status == 0 && cat.stdout == big)
     }
 
@@ -196,8 +196,8 @@ import Testing
         defer { close(leaked) }
         #expect(fcntl(leaked, F_GETFD) & FD_CLOEXEC == 0, "inheritable, as a careless library might leave one")
         let probe = "test -e /proc/$$/fd/\(leaked) && echo open || echo closed; grep '^SigIgn:' /proc/$$/status"
-        for session in [ProcessRunner.Session.detached(timeout: .seconds(30)), .terminal] {
-            let out = try ProcessRunner.run("/bin/sh", ["-c", probe], session: session)
+        for session in [Subprocess.Session.detached(timeout: .seconds(30)), .terminal] {
+            let out = try Subprocess.run("/bin/sh", ["-c", probe], session: session)
             let said = String(decoding: out.stdout, as: UTF8.self)
             #expect(said.hasPrefix("closed\n"), "\(said)")
             // Signals 1 to 31 (the C library keeps 32 and 33 for itself).

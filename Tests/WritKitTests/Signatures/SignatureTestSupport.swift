@@ -18,8 +18,8 @@ enum SigTest {
     }
 
     @discardableResult
-    static func keygen(_ args: [String], stdin: Data = Data()) throws -> ProcessRunner.Output {
-        try ProcessRunner.run(sshKeygen, args, stdin: stdin)
+    static func keygen(_ args: [String], stdin: Data = Data()) throws -> Subprocess.Output {
+        try Subprocess.run(sshKeygen, args, stdin: stdin)
     }
 
     /// Makes a key pair with the reference tool; returns the private key path.

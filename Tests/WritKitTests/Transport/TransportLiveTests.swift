@@ -441,6 +441,48 @@ import Testing
         #expect(try rig.forge.writes().isEmpty)
     }
 
+    /// The head-branch push gets what is left of the forge write's deadline
+    /// (the executor's timeout), not a remote timeout of its own: against
+    /// a git server that accepts and never answers, the write fails with
+    /// `timeout`, abandoned within the executor's 4 s, and nothing is
+    /// written to the forge.
+    @Test func aHeadBranchPushToASilentServerEndsAtTheWritesDeadline() throws {
+        let rig = try Rig(.github, .pullRequest)
+        defer { rig.remove() }
+        let silent = try PythonServers.silent(in: rig.fixture.directory)
+        defer { silent.stop() }
+        // The same repository, bound to the silent server's host.
+        let slug = "127.0.0.1:\(silent.port)/acme/sandbox"
+        let clones = rig.fixture.directory.appendingPathComponent("clones")
+        let clone = clones.appendingPathComponent(slug)
+        try FileManager.default.createDirectory(
+            at: clone.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: clones.appendingPathComponent(rig.target), to: clone)
+        try GitTestSupport.git(
+            clone, "remote", "set-url", "origin", "https://127.0.0.1:\(silent.port)/acme/sandbox.git")
+        let config = try String(contentsOfFile: rig.fixture.configPath, encoding: .utf8)
+            .replacingOccurrences(of: "\"\(rig.target)\"", with: "\"\(slug)\"")
+        try Data(config.utf8).write(to: URL(fileURLWithPath: rig.fixture.configPath))
+        try rig.propose("pr-1", ["head": "fix-1", "base": "main", "title": "Fix it", "body": "b"], repo: slug)
+
+        // The helper process is what can abandon a server that never answers.
+        var dispatcher = try rig.fixture.dispatcher(
+            environment: ["PATH": "/usr/bin:/bin", "WRIT_FORGE_TOKEN": TransportLiveTests.token])
+        dispatcher.remoteHelper = CLI.binary
+        let entry = try dispatcher.poll().intents.first { $0.id.rawValue == "pr-1" }
+        #expect(entry?.result == .failed && entry?.reason == .timeout, "\(String(describing: entry))")
+        let failed = try #require(try rig.events("pr-1").last { $0.0 == "failed" }?.1)
+        #expect(failed["reason"] as? String == "timeout")
+        // The time the push was given, as its message states it: the share
+        // of the executor's 4 s left when the push began.
+        let tail = failed["stderr_tail"] as? String ?? ""
+        let stated = tail.range(of: #"within [0-9.]+s"#, options: .regularExpression).flatMap {
+            Double(tail[$0].dropFirst("within ".count).dropLast())
+        }
+        #expect(stated.map { $0 > 0 && $0 <= 4 } == true, "\(tail)")
+        #expect(try rig.forge.writes().isEmpty)
+    }
+
     /// `head` = `base` is refused before the claim, with the same code.
     @Test func aHeadThatIsTheBaseIsForbidden() throws {
         let rig = try Rig(.github, .pullRequest)

@@ -68,19 +68,13 @@ package struct RemoteHelper {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let input = try encoder.encode(request)
-        let output: ProcessRunner.Output
+        let output: Subprocess.Output
         do {
-            output = try ProcessRunner.run(
+            output = try Subprocess.run(
                 executable, [Self.subcommand], stdin: input, environment: Self.childEnvironment(),
                 session: .detached(timeout: access.timeout))
-        } catch ProcessRunnerError.timedOut {
-            let what =
-                request.operation == .fetch
-                ? "the fetch from \(request.remote) was abandoned; nothing was read"
-                : "the push of \(request.branch ?? "") to \(request.remote) was abandoned and is not counted as done"
-            throw WritError(.timeout, "the remote did not finish within \(access.timeout.text) (timeout); \(what)")
-        } catch let error as ProcessRunnerError {
-            throw RuntimeError("cannot start the remote helper: \(error)", fix: "the writ binary (\(executable))")
+        } catch {
+            throw Self.failure(error, request: request, executable: executable, timeout: access.timeout)
         }
         guard output.status == 0, let outcome = try? JSONDecoder().decode(Outcome.self, from: output.stdout) else {
             let stderr = access.redact(String(decoding: output.stderr.suffix(2_000), as: UTF8.self))
@@ -91,6 +85,21 @@ package struct RemoteHelper {
         }
         if let failure = outcome.failure { throw failure.error }
         return outcome
+    }
+
+    /// The error for a helper that did not run or did not finish in time
+    /// (a `RemoteRefusal`, coded by the runner like any other).
+    private static func failure(
+        _ error: SubprocessError, request: Request, executable: String, timeout: Duration
+    ) -> any Error {
+        guard case .timedOut = error else {
+            return RuntimeError("cannot start the remote helper: \(error)", fix: "the writ binary (\(executable))")
+        }
+        let what =
+            request.operation == .fetch
+            ? "the fetch from \(request.remote) was abandoned; nothing was read"
+            : "the push of \(request.branch ?? "") to \(request.remote) was abandoned and is not counted as done"
+        return RemoteRefusal.timedOut("the remote did not finish within \(timeout.text) (timeout); \(what)")
     }
 
     /// This process's environment for the child, with `HOME` set: libgit2
@@ -109,9 +118,11 @@ package struct RemoteHelper {
     // MARK: The child's side
 
     /// Answers one request read from standard input (the `writ _remote`
-    /// subcommand): the operation runs in this process, and every outcome,
-    /// failures included, is one JSON object on standard output.
-    package static func serve(_ input: Data) -> Data {
+    /// subcommand): the operation runs in this process, through the git
+    /// layer directly (never back through a helper), and every outcome,
+    /// failures included, is one JSON object on standard output; a refusal
+    /// goes back typed, for the parent's runner to code.
+    public static func serve(_ input: Data) -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let outcome: Outcome
@@ -130,10 +141,11 @@ package struct RemoteHelper {
             let repository = try Repository.open(at: request.repository)
             // An https operation loads the trust store (system CAs and
             // ca_file) when its session is set up.
-            repository.remoteAccess = access
+            let credentials = access.credentials
             switch request.operation {
             case .fetch:
-                let tips = try repository.fetch(remote: request.remote, refs: request.branches ?? [])
+                let tips = try repository.fetch(
+                    remote: request.remote, refs: request.branches ?? [], using: credentials)
                 return Outcome(tips: tips.mapValues { $0?.hex })
             case .push:
                 guard let branch = request.branch, let commitHex = request.commit,
@@ -145,7 +157,8 @@ package struct RemoteHelper {
                     guard let id = ObjectID(hex: hex) else { throw RuntimeError("malformed push request", fix: "writ") }
                     return id
                 }
-                try repository.push(remote: request.remote, branch: branch, from: commit, expecting: expected)
+                try repository.push(
+                    remote: request.remote, branch: branch, from: commit, expecting: expected, using: credentials)
                 return Outcome()
             }
         } catch {
@@ -208,7 +221,7 @@ package struct RemoteHelper {
     /// A failure in the child, carried back as the same Swift error.
     struct Failure: Codable {
         enum Kind: String, Codable {
-            case reason, runtime, conflict, rejected, notFastForward, locked, usage
+            case reason, runtime, conflict, rejected, notFastForward, locked, usage, refusal
         }
         package var kind: Kind
         package var reason: ReasonCode?
@@ -216,6 +229,7 @@ package struct RemoteHelper {
         package var fix: String?
         package var current: String?
         var reference: String?
+        var refusal: RemoteRefusal?
 
         package init(
             kind: Kind, reason: ReasonCode? = nil, detail: String, fix: String? = nil, current: String? = nil,
@@ -231,6 +245,9 @@ package struct RemoteHelper {
 
         package init(_ error: any Error, redacting access: RemoteAccess) {
             switch error {
+            case let refusal as RemoteRefusal:
+                self.init(kind: .refusal, detail: "")
+                self.refusal = refusal.redacted(by: access.credentials)
             case let error as WritError:
                 self.init(kind: .reason, reason: error.reason, detail: access.redact(error.detail))
             case let error as RuntimeError:
@@ -259,6 +276,7 @@ package struct RemoteHelper {
             case .notFastForward: return PushError.notFastForward
             case .locked: return PushError.locked
             case .usage: return RuntimeError(detail, fix: "the ops repo's remote")
+            case .refusal: return refusal ?? RemoteRefusal.transport(detail)
             }
         }
     }
