@@ -19,10 +19,17 @@ let package = Package(
             pkgConfig: "libgit2",
             providers: [.apt(["libgit2-dev"])]
         ),
+        // writ's C code around libgit2: option wrappers, the counting
+        // allocator, the staging object database backend.
+        .target(
+            name: "CWritGit",
+            dependencies: ["Clibgit2"]
+        ),
         .target(
             name: "WritKit",
             dependencies: [
                 "Clibgit2",
+                "CWritGit",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,3 +1,4 @@
+internal import CWritGit
 internal import Clibgit2
 
 /// A failure reported by libgit2: its error code and class, its message and
@@ -12,6 +13,10 @@ public struct GitError: Error, Sendable, Hashable, CustomStringConvertible {
         static let locked = Code(rawValue: GIT_ELOCKED.rawValue)
         static let modified = Code(rawValue: GIT_EMODIFIED.rawValue)
         static let invalid = Code(rawValue: GIT_EINVALID.rawValue)
+        /// An object larger than the staging backend holds (CWritGit).
+        static let objectTooLarge = Code(rawValue: WRIT_ETOOBIG)
+        /// An index past the staged objects (CWritGit).
+        static let indexOutOfRange = Code(rawValue: WRIT_ERANGE)
     }
 
     let code: Code
