@@ -21,7 +21,7 @@ trap 'rm -rf "$work"' EXIT
 # WritKit's objects plus those of the library targets it may depend on,
 # passed through a response file because some object names hold spaces.
 : >"$work/objects"
-for target in WritKit Crypto _CryptoExtras CCryptoBoringSSL CCryptoBoringSSLShims CryptoBoringWrapper SwiftASN1 Logging TOMLKit CTOML; do
+for target in WritKit CWritGit Crypto _CryptoExtras CCryptoBoringSSL CCryptoBoringSSLShims CryptoBoringWrapper SwiftASN1 Logging TOMLKit CTOML; do
     if [ -d "$bin_path/$target.build" ]; then
         find "$bin_path/$target.build" -name '*.o' | sed 's/.*/"&"/' >>"$work/objects"
     fi

@@ -1,3 +1,4 @@
+internal import CWritGit
 internal import Clibgit2
 import Foundation
 

@@ -1,3 +1,4 @@
+internal import CWritGit
 internal import Clibgit2
 import Foundation
 import WritCore
@@ -50,15 +51,29 @@ package final class ObjectStage {
     /// pack, and a poll may write one per intent.
     static let mergeEvery = 64
 
+    /// The most bytes one staged object may hold (its size is kept in 32
+    /// bits): a larger one is refused with `GitError.Code.objectTooLarge`.
+    static let maximumObjectBytes = UInt64(WRIT_STAGE_MAX_OBJECT_BYTES)
+    /// This stage's limit: `maximumObjectBytes` but in tests.
+    private let objectLimit: UInt64
+
     /// A stage over `main`, whose object database receives the packs.
-    package init(over main: Repository) throws {
+    public convenience init(over main: Repository) throws {
+        try self.init(over: main, maximumObjectBytes: Self.maximumObjectBytes)
+    }
+
+    /// A stage refusing objects over `maximumObjectBytes` (lowered to
+    /// `ObjectStage.maximumObjectBytes`), which tests set low to see the
+    /// refusal without building gigabytes.
+    init(over main: Repository, maximumObjectBytes: UInt64) throws {
         self.main = main
+        objectLimit = maximumObjectBytes
         packDirectory = try main.objectsDirectory() + "pack"
         // git and libgit2 make it with the repository; a copy may lack it.
         if mkdir(packDirectory, 0o755) != 0, errno != EEXIST {
             throw Self.failure("cannot create \(packDirectory): \(String(cString: strerror(errno)))")
         }
-        (repository, backend) = try Self.stagingRepository(over: main)
+        (repository, backend) = try Self.stagingRepository(over: main, objectLimit: objectLimit)
         PackKeep.removeAbandoned(in: packDirectory)
     }
 
@@ -68,7 +83,7 @@ package final class ObjectStage {
         for entry in kept { PackKeep.remove(entry.pack, in: packDirectory) }
     }
 
-    private static func stagingRepository(over main: Repository) throws(GitError)
+    private static func stagingRepository(over main: Repository, objectLimit: UInt64) throws(GitError)
         -> (Repository, UnsafeMutablePointer<git_odb_backend>)
     {
         var out: OpaquePointer?
@@ -78,9 +93,11 @@ package final class ObjectStage {
         var target: OpaquePointer?
         try check(git_repository_odb(&target, main.raw), "git_repository_odb")
         var backend: UnsafeMutablePointer<git_odb_backend>?
-        guard writ_stage_backend_new(&backend, target) == 0, let backend else {
+        let created = writ_stage_backend_new(&backend, target, objectLimit)
+        guard created == 0, let backend else {
             git_odb_free(target)
-            throw failure("out of memory for the staging backend")
+            try check(created < 0 ? created : WRIT_ENOMEM, "writ_stage_backend_new")
+            throw failure("no staging backend")
         }
         // Once added, the object database owns the backend (and its target).
         let added = git_odb_add_backend(odb, backend, 1_000)
@@ -96,6 +113,30 @@ package final class ObjectStage {
     /// How many objects are staged.
     package var stagedCount: Int { writ_stage_count(backend) }
 
+    /// Whether `id` is staged (not asking the main repository).
+    func holds(_ id: ObjectID) -> Bool {
+        var oid = id.oid
+        return writ_stage_holds(backend, &oid) == 1
+    }
+
+    /// Throws `GitError.Code.objectTooLarge` when an object of `bytes`
+    /// would be refused: the check every staged write makes first.
+    func checkSize(_ bytes: UInt64) throws(GitError) {
+        try check(writ_stage_check_size(backend, bytes), "writ_stage_check_size")
+    }
+
+    /// The staged object at `index`, in the order written; its bytes stay
+    /// valid until the stage is reset. Throws `indexOutOfRange` past the end.
+    func stagedObject(at index: Int) throws(GitError) -> PackWriter.Object {
+        var oid = git_oid()
+        var type = GIT_OBJECT_INVALID
+        var bytes: UnsafePointer<UInt8>?
+        var size = 0
+        try check(writ_stage_object(backend, index, &oid, &type, &bytes, &size), "writ_stage_object")
+        return PackWriter.Object(
+            id: ObjectID(oid), type: type.rawValue, bytes: UnsafeRawBufferPointer(start: bytes, count: size))
+    }
+
     /// Writes the staged objects into the main repository as one kept
     /// pack, durable on return, and forgets them; nothing when none are
     /// staged. `commit` is the commit the pack carries: its `.keep` goes
@@ -104,15 +145,7 @@ package final class ObjectStage {
         let count = writ_stage_count(backend)
         guard count > 0 else { return }
         let writer = try PackWriter(count: count, in: packDirectory)
-        for index in 0..<count {
-            var type = GIT_OBJECT_INVALID
-            var size = 0
-            let bytes = writ_stage_object(backend, index, &type, &size)
-            try writer.append(
-                PackWriter.Object(
-                    id: ObjectID(writ_stage_id(backend, index)), type: type.rawValue,
-                    bytes: UnsafeRawBufferPointer(start: bytes, count: size)))
-        }
+        for index in 0..<count { try writer.append(stagedObject(at: index)) }
         let name = try writer.finish(keep: PackKeep.text)
         kept.append((name, commit))
         written.insert(name)
@@ -234,7 +267,7 @@ package final class ObjectStage {
         }
         // Handles forget deleted packs only when reopened.
         try main.reopenObjectDatabase()
-        (repository, backend) = try Self.stagingRepository(over: main)
+        (repository, backend) = try Self.stagingRepository(over: main, objectLimit: objectLimit)
     }
 
     private static func failure(_ message: String) -> GitError {

@@ -47,7 +47,9 @@ final class PackWriter {
     /// A pack of exactly `count` objects (the count leads the pack), begun
     /// in a temporary file in `directory` (the repository's
     /// `objects/pack`); `finish()` places it and returns its name.
-    package init(count: Int, in directory: String) throws {
+    init(count: Int, in directory: String) throws {
+        // The pack header holds the count in 32 bits.
+        guard count >= 0, count <= Int(UInt32.max) else { throw Self.failure("a pack of \(count) objects") }
         var template = Array((directory + "/tmp_pack_writ_XXXXXX").utf8CString)
         let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard descriptor >= 0 else {
@@ -75,6 +77,13 @@ final class PackWriter {
     /// Appends one object.
     package func append(_ object: Object) throws {
         guard entries.count < declared else { throw Self.failure("more objects than the \(declared) declared") }
+        // An object that cannot fit refused before it is compressed: this
+        // also keeps every length handed to zlib's 32-bit counts in range.
+        guard object.bytes.count < Self.maximumPackBytes else {
+            throw Self.failure(
+                "an object of \(object.bytes.count) bytes is too large for a pack (at most \(Self.maximumPackBytes) bytes in all)"
+            )
+        }
         let header = Self.entryHeader(type: object.type, size: object.bytes.count)
         let compressed = try Self.deflate(object.bytes)
         var crc = header.withUnsafeBytes { crc32(0, $0.bindMemory(to: Bytef.self).baseAddress, uInt($0.count)) }
