@@ -25,11 +25,36 @@ let package = Package(
             name: "CWritGit",
             dependencies: ["Clibgit2"]
         ),
+        // The layers, bottom up; a target sees only what it depends on, so
+        // a dependency pointing the wrong way does not compile
+        // (docs/architecture.md).
+        //
+        // Records, TOML and JSON readers, signatures, policy and decisions:
+        // values and pure functions, no file, process or network I/O.
         .target(
             name: "WritCore",
             dependencies: [
-                "Clibgit2",
-                "CWritGit",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
+        // The host: files with fsync discipline, subprocesses, env files,
+        // parallel work.
+        .target(
+            name: "WritSystem",
+            dependencies: ["WritCore"]
+        ),
+        // libgit2 behind Swift types, with errors of its own.
+        .target(
+            name: "WritGit",
+            dependencies: ["Clibgit2", "CWritGit", "WritCore", "WritSystem"]
+        ),
+        // What writ does with an ops repo: ledger, governance, dispatch,
+        // audit, transport, remotes, signing with keys and agents.
+        .target(
+            name: "WritOps",
+            dependencies: [
+                "WritCore", "WritSystem", "WritGit",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
