@@ -11,10 +11,10 @@ package struct GitError: Error, Sendable, Hashable, CustomStringConvertible {
         package init(rawValue: Int32) { self.rawValue = rawValue }
 
         static let generic = Code(rawValue: GIT_ERROR.rawValue)
-        static let notFound = Code(rawValue: GIT_ENOTFOUND.rawValue)
-        static let locked = Code(rawValue: GIT_ELOCKED.rawValue)
-        static let modified = Code(rawValue: GIT_EMODIFIED.rawValue)
-        static let invalid = Code(rawValue: GIT_EINVALID.rawValue)
+        package static let notFound = Code(rawValue: GIT_ENOTFOUND.rawValue)
+        package static let locked = Code(rawValue: GIT_ELOCKED.rawValue)
+        package static let modified = Code(rawValue: GIT_EMODIFIED.rawValue)
+        package static let invalid = Code(rawValue: GIT_EINVALID.rawValue)
         /// An object larger than the staging backend holds (CWritGit).
         static let objectTooLarge = Code(rawValue: WRIT_ETOOBIG)
         /// An index past the staged objects (CWritGit).

@@ -58,14 +58,14 @@ package final class ObjectStage {
     private let objectLimit: UInt64
 
     /// A stage over `main`, whose object database receives the packs.
-    public convenience init(over main: Repository) throws {
+    package convenience init(over main: Repository) throws {
         try self.init(over: main, maximumObjectBytes: Self.maximumObjectBytes)
     }
 
     /// A stage refusing objects over `maximumObjectBytes` (lowered to
     /// `ObjectStage.maximumObjectBytes`), which tests set low to see the
     /// refusal without building gigabytes.
-    init(over main: Repository, maximumObjectBytes: UInt64) throws {
+    package init(over main: Repository, maximumObjectBytes: UInt64) throws {
         self.main = main
         objectLimit = maximumObjectBytes
         packDirectory = try main.objectsDirectory() + "pack"
@@ -114,7 +114,7 @@ package final class ObjectStage {
     package var stagedCount: Int { writ_stage_count(backend) }
 
     /// Whether `id` is staged (not asking the main repository).
-    func holds(_ id: ObjectID) -> Bool {
+    package func holds(_ id: ObjectID) -> Bool {
         var oid = id.oid
         return writ_stage_holds(backend, &oid) == 1
     }

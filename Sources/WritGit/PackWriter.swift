@@ -47,7 +47,7 @@ final class PackWriter {
     /// A pack of exactly `count` objects (the count leads the pack), begun
     /// in a temporary file in `directory` (the repository's
     /// `objects/pack`); `finish()` places it and returns its name.
-    init(count: Int, in directory: String) throws {
+    package init(count: Int, in directory: String) throws {
         // The pack header holds the count in 32 bits.
         guard count >= 0, count <= Int(UInt32.max) else { throw Self.failure("a pack of \(count) objects") }
         var template = Array((directory + "/tmp_pack_writ_XXXXXX").utf8CString)

@@ -11,19 +11,19 @@ import WritCore
 /// itself, typed, is kept in `refusal` and wins over whatever libgit2 says
 /// (`failure(for:)`).
 final class RemoteCallbacks {
-    let access: RemoteCredentials
-    let endpoint: RemoteEndpoint
+    package let access: RemoteCredentials
+    package let endpoint: RemoteEndpoint
     /// The push observer, for a push; nil for a connect or fetch.
     package var push: PushObserver?
 
     /// Why a callback stopped the operation.
-    private(set) var refusal: RemoteRefusal?
+    package private(set) var refusal: RemoteRefusal?
 
     private var offeredAgent = false
     private var offeredKey = false
     private var offeredToken = false
 
-    init(access: RemoteCredentials, endpoint: RemoteEndpoint) {
+    package init(access: RemoteCredentials, endpoint: RemoteEndpoint) {
         self.access = access
         self.endpoint = endpoint
     }
@@ -174,7 +174,7 @@ final class RemoteCallbacks {
     /// The typed refusal for a libgit2 error of this operation: the
     /// callbacks' own refusal when there was one, else what libgit2's code,
     /// class and message say (SPEC §11). Secrets are masked.
-    func failure(for error: GitError) -> RemoteRefusal {
+    package func failure(for error: GitError) -> RemoteRefusal {
         if let refusal { return refusal.redacted(by: access) }
         let message = access.redact(error.message)
         let place = "\(endpoint.scheme.rawValue) remote \(endpoint.host):\(endpoint.effectivePort)"
@@ -204,7 +204,7 @@ final class RemoteCallbacks {
 
 extension RemoteRefusal {
     /// The same refusal with every secret of `credentials` masked.
-    func redacted(by credentials: RemoteCredentials) -> RemoteRefusal {
+    package func redacted(by credentials: RemoteCredentials) -> RemoteRefusal {
         let masked = credentials.redact(detail)
         switch self {
         case .credentialsRefused: return .credentialsRefused(masked)

@@ -3,7 +3,7 @@ import Foundation
 /// Where a remote URL leads, decided the way libgit2 picks its transport
 /// (on non-Windows systems), so that writ knows which pushes get a
 /// server-side compare-and-swap and which must do it themselves.
-enum RemoteLocation: Equatable {
+package enum RemoteLocation: Equatable {
     /// A repository on this machine (a plain path or a `file://` URL):
     /// libgit2 would write its refs directly, with no compare-and-swap.
     case localPath(String)

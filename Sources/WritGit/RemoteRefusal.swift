@@ -5,7 +5,7 @@
 ///
 /// A push that reached the server and was refused there is a `PushError`,
 /// not one of these.
-public enum RemoteRefusal: Error, Sendable, Hashable, Codable {
+package enum RemoteRefusal: Error, Sendable, Hashable, Codable {
     /// No credential to offer, or the server refused every one offered
     /// (ssh keys, the token), or a login the policy will not send (a token
     /// over plain http to another machine).
@@ -24,7 +24,7 @@ public enum RemoteRefusal: Error, Sendable, Hashable, Codable {
     case transport(String)
 
     /// What went wrong, for a person.
-    public var detail: String {
+    package var detail: String {
         switch self {
         case .credentialsRefused(let detail), .hostKeyUnknown(let detail), .hostKeyMismatch(let detail),
             .certificateUntrusted(let detail), .timedOut(let detail), .transport(let detail):

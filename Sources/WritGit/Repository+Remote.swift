@@ -26,7 +26,7 @@ extension Repository {
     /// `RemoteUsageError` for bad names or URLs. There is no timeout here
     /// (libgit2 1.5 has none): a caller that must abandon a server that
     /// never answers runs this in a process it can kill.
-    public func fetch(remote name: String, refs branches: [String], using credentials: RemoteCredentials) throws
+    package func fetch(remote name: String, refs branches: [String], using credentials: RemoteCredentials) throws
         -> [String: ObjectID?]
     {
         _ = try checkFetch(remote: name, refs: branches)
@@ -35,7 +35,7 @@ extension Repository {
 
     /// Checks a fetch's names and remote before any transfer; returns
     /// whether the remote is a network one (`RemoteLocation.network`).
-    func checkFetch(remote name: String, refs branches: [String]) throws -> Bool {
+    package func checkFetch(remote name: String, refs branches: [String]) throws -> Bool {
         try validateRemoteName(name)
         for branch in branches {
             try validateBranch(branch, remote: name)
@@ -95,7 +95,7 @@ extension Repository {
     }
 
     /// Every fetched tip is now in the object database.
-    func requireFetched(_ tips: [String: ObjectID?]) throws {
+    package func requireFetched(_ tips: [String: ObjectID?]) throws {
         for (branch, tip) in tips {
             guard let tip else { continue }
             guard try objectExists(tip) else {
@@ -134,7 +134,7 @@ extension Repository {
     /// when `localCommit` does not descend from `remoteOld`, `.locked` for a
     /// stuck local ref lock, `RemoteUsageError` for bad names or URLs and
     /// `RemoteRefusal` when a network remote refused or failed.
-    public func push(
+    package func push(
         remote name: String, branch: String, from localCommit: ObjectID, expecting remoteOld: ObjectID?,
         using credentials: RemoteCredentials
     ) throws {
@@ -153,7 +153,7 @@ extension Repository {
 
     /// Checks a push before any transfer: the names, that the commit is
     /// here and fast-forwards `remoteOld`, and where the remote leads.
-    func checkPush(remote name: String, branch: String, from localCommit: ObjectID, expecting remoteOld: ObjectID?)
+    package func checkPush(remote name: String, branch: String, from localCommit: ObjectID, expecting remoteOld: ObjectID?)
         throws -> RemoteLocation
     {
         try validateRemoteName(name)

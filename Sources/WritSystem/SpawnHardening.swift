@@ -10,7 +10,7 @@ import Foundation
 /// signal mask and every catchable signal at its default (a parent ignoring
 /// SIGPIPE or SIGINT must not make the child ignore it), and its own process
 /// group or session unless it must share the caller's terminal.
-enum SpawnHardening {
+package enum SpawnHardening {
     /// Where the child runs, as to process groups and the terminal.
     package enum Group {
         /// A new process group led by the child, in the caller's session:

@@ -25,21 +25,21 @@ import Foundation
 /// while the exited child is still a zombie (so its pid, and hence the group
 /// id, cannot have been reused); the pipes are then drained until end of
 /// file or a grace of `graceSeconds` for processes that left the group.
-enum Subprocess {
+package enum Subprocess {
     /// Time between SIGTERM and SIGKILL for `.terminate`, and the longest
     /// wait for the pipes to close once the child has exited.
     static let graceSeconds: Int64 = 2
 
     /// How long a signing or key tool may run when nobody is prompted.
-    static let defaultTimeout: Duration = .seconds(30)
+    package static let defaultTimeout: Duration = .seconds(30)
 
     /// Which output pipe bytes came from.
-    enum Stream: Sendable, Equatable {
+    package enum Stream: Sendable, Equatable {
         case stdout, stderr
     }
 
     /// What the child reads on standard input.
-    enum Input: Sendable {
+    package enum Input: Sendable {
         /// `/dev/null`.
         case null
         /// These bytes, then end of file; a child that exits before reading
@@ -49,7 +49,7 @@ enum Subprocess {
 
     /// How a child that passes its deadline is stopped (its whole group
     /// when it leads one).
-    enum Stop: Sendable {
+    package enum Stop: Sendable {
         /// SIGKILL at once: a tool with nothing to clean up.
         case kill
         /// SIGTERM, then SIGKILL `graceSeconds` later: a program that may
@@ -58,26 +58,26 @@ enum Subprocess {
     }
 
     /// Everything about one run but the program and its arguments.
-    struct Options: Sendable {
+    package struct Options: Sendable {
         /// Where the child runs as to process groups and the terminal.
-        var placement: SpawnHardening.Group = .ownSession
+        package var placement: SpawnHardening.Group = .ownSession
         /// How long the child may run; nil: no limit (a person may be
         /// typing at a prompt).
-        var timeout: Duration?
+        package var timeout: Duration?
         /// How a child is stopped at its deadline.
-        var stop: Stop = .kill
+        package var stop: Stop = .kill
         /// Standard input.
-        var input: Input = .null
+        package var input: Input = .null
         /// The child's whole environment; nil: this process's.
-        var environment: [String: String]?
+        package var environment: [String: String]?
         /// The child's working directory; nil: this process's.
-        var workdir: String?
+        package var workdir: String?
         /// The most bytes of each output stream `collect` keeps; the rest
         /// is read and dropped, so a child cannot fill this process's memory.
         /// Nil: no cap.
         var outputLimit: Int?
 
-        init(
+        package init(
             placement: SpawnHardening.Group = .ownSession, timeout: Duration? = nil, stop: Stop = .kill,
             input: Input = .null, environment: [String: String]? = nil, workdir: String? = nil,
             outputLimit: Int? = nil
@@ -93,27 +93,27 @@ enum Subprocess {
     }
 
     /// How a run ended.
-    struct Termination: Sendable, Equatable {
+    package struct Termination: Sendable, Equatable {
         /// The exit status, or 128 plus the signal that ended the child;
         /// nil when the status was lost (someone else reaped the child).
-        let exitCode: Int32?
+        package let exitCode: Int32?
         /// Whether the deadline passed and the child was stopped.
-        let timedOut: Bool
+        package let timedOut: Bool
         /// From the spawn to the end of the drain.
-        let duration: Duration
+        package let duration: Duration
     }
 
     /// A run's collected output (`collect`, `run(_:_:...)`).
-    struct Output: Sendable {
-        let status: Int32
-        let stdout: Data
-        let stderr: Data
+    package struct Output: Sendable {
+        package let status: Int32
+        package let stdout: Data
+        package let stderr: Data
         /// Whether `outputLimit` dropped bytes of either stream.
         var truncated = false
     }
 
     /// The two ways the convenience `run(_:_:...)` places a child.
-    enum Session: Sendable {
+    package enum Session: Sendable {
         /// In a new session with no controlling terminal, so it cannot
         /// prompt, and killed with its whole process group when the timeout
         /// passes.
@@ -133,7 +133,7 @@ enum Subprocess {
     /// Runs `path` with `arguments` (`argv[0]` is `path`), feeding it
     /// `stdin` and collecting both outputs whole. Throws `.timedOut` when a
     /// detached child passes its timeout.
-    static func run(
+    package static func run(
         _ path: String, _ arguments: [String], stdin: Data = Data(), environment: [String: String]? = nil,
         session: Session = .detached(timeout: defaultTimeout)
     ) throws(SubprocessError) -> Output {
@@ -180,7 +180,7 @@ enum Subprocess {
     /// `.cannotPrepare`: nothing ran) or the runner itself cannot work
     /// (`.runnerFailed`: no pipes, no poll); a child that runs is always a
     /// `Termination`, timed out or not.
-    static func run(
+    package static func run(
         executable: String, argv: [String], options: Options,
         output: (Stream, ArraySlice<UInt8>) -> Void
     ) throws(SubprocessError) -> Termination {
@@ -325,9 +325,9 @@ enum Subprocess {
     // MARK: Spawning
 
     private struct Pipes {
-        let input: (read: Int32, write: Int32)?
-        let stdout: (read: Int32, write: Int32)
-        let stderr: (read: Int32, write: Int32)
+        package let input: (read: Int32, write: Int32)?
+        package let stdout: (read: Int32, write: Int32)
+        package let stderr: (read: Int32, write: Int32)
 
         var childEnds: [Int32] { [input?.read, stdout.write, stderr.write].compactMap { $0 } }
         var ourEnds: [Int32] { [input?.write, stdout.read, stderr.read].compactMap { $0 } }
@@ -425,7 +425,7 @@ enum Subprocess {
 
 /// A child process that could not be started, could not be run, or did not
 /// finish in time.
-enum SubprocessError: Error, Sendable, Equatable, CustomStringConvertible {
+package enum SubprocessError: Error, Sendable, Equatable, CustomStringConvertible {
     /// `posix_spawn` failed: nothing ran.
     case spawnFailed(path: String, errno: Int32)
     /// The child could not be prepared (working directory, hardening,
@@ -436,7 +436,7 @@ enum SubprocessError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The child passed its timeout and was killed (`Subprocess.run(_:_:...)` only).
     case timedOut(path: String, after: Duration)
 
-    var description: String {
+    package var description: String {
         switch self {
         case .spawnFailed(let path, let code): "cannot run \(path): \(String(cString: strerror(code)))"
         case .cannotPrepare(let problem): problem

@@ -74,7 +74,7 @@ extension PullRequestCheck {
 
     /// What `parse` reads, or nil after one `approval_malformed` finding
     /// (closing recommended: an unparseable record is a deterministic denial).
-    static func parsed<Record>(
+    package static func parsed<Record>(
         _ path: String, deny: (ReasonCode, String, String, Bool) -> Void, _ parse: () throws -> Record
     ) -> Record? {
         do {

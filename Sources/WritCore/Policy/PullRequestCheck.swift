@@ -379,7 +379,7 @@ package enum PullRequestCheck {
     }
 
     /// "a symlink", "a submodule", ... for a finding's sentence.
-    private static func describe(_ kind: TreeEntry.Kind) -> String {
+    static func describe(_ kind: TreeEntry.Kind) -> String {
         switch kind {
         case .symlink: "a symlink"
         case .gitlink: "a submodule (gitlink)"

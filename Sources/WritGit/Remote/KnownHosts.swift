@@ -31,7 +31,7 @@ package struct KnownHosts: Sendable {
         }
         package let line: Int
         package let names: Names
-        let revoked: Bool
+        package let revoked: Bool
         package let keyType: String
         package let blob: [UInt8]
     }

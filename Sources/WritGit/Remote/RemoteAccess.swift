@@ -16,13 +16,13 @@ package struct RemoteAccess: Sendable {
     /// ssh-agent's keys.
     package var sshKeyPath: String?
     /// The key file's passphrase, from a declared secret.
-    var sshKeyPassphrase: String?
+    package var sshKeyPassphrase: String?
     /// Whether an ssh-agent is offered first (`SSH_AUTH_SOCK` is set).
     package var useAgent: Bool
     /// The user for HTTP basic auth (`x-access-token` unless configured).
     package var username: String
     /// The token sent as the basic-auth password over https.
-    var token: String?
+    package var token: String?
     /// A PEM bundle trusted in addition to the system's CAs.
     package var caFile: String?
     /// Connect and transfer, for one fetch or push.
@@ -64,7 +64,7 @@ package struct RemoteAccess: Sendable {
     }
 
     /// What the git layer offers the remote and trusts of it.
-    var credentials: RemoteCredentials {
+    package var credentials: RemoteCredentials {
         RemoteCredentials(
             knownHostsPath: knownHostsPath, sshKeyPath: sshKeyPath, sshKeyPassphrase: sshKeyPassphrase,
             useAgent: useAgent, username: username, token: token, caFile: caFile)
@@ -72,7 +72,7 @@ package struct RemoteAccess: Sendable {
 
     /// Removes every secret from `text` (a server's error message, a
     /// helper's stderr).
-    func redact(_ text: String) -> String { credentials.redact(text) }
+    package func redact(_ text: String) -> String { credentials.redact(text) }
 }
 
 extension RemoteAccess: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {

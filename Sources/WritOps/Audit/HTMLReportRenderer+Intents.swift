@@ -4,7 +4,7 @@ import WritCore
 /// The intents section of the report: one entry per intent, its timeline
 /// from proposal to outcome.
 extension HTMLReportRenderer {
-    static func intents(_ report: AuditReport, _ html: inout Builder) {
+    package static func intents(_ report: AuditReport, _ html: inout Builder) {
         html.raw("<section id=\"intents\">\n<h2>Intents</h2>\n<form class=\"filters\" id=\"filters\">\n")
         filter("state", "State", IntentState.allCases.map(\.rawValue), &html)
         filter("tier", "Tier", Tier.allCases.map(\.rawValue) + ["unknown"], &html)
@@ -21,7 +21,7 @@ extension HTMLReportRenderer {
         html.raw("</div>\n</section>\n")
     }
 
-    static func filter(_ name: String, _ label: String, _ values: [String], _ html: inout Builder) {
+    package static func filter(_ name: String, _ label: String, _ values: [String], _ html: inout Builder) {
         html.raw("<label>")
         html.text(label)
         html.raw(" <select data-filter=\"\(name)\" id=\"filter-\(name)\"><option value=\"\">all</option>")
@@ -33,7 +33,7 @@ extension HTMLReportRenderer {
         html.raw("</select></label>\n")
     }
 
-    static func intent(_ entry: AuditReport.IntentEntry, _ html: inout Builder) {
+    package static func intent(_ entry: AuditReport.IntentEntry, _ html: inout Builder) {
         let flagged = !entry.findings.isEmpty
         html.raw(
             "<details class=\"intent\(flagged ? " flagged" : "")\" id=\"\(anchor(entry.id))\" data-intent=\"\(escape(entry.id.rawValue))\""
@@ -106,7 +106,7 @@ extension HTMLReportRenderer {
         html.raw("</li>\n")
     }
 
-    static func approvals(_ entry: AuditReport.IntentEntry, _ html: inout Builder) {
+    package static func approvals(_ entry: AuditReport.IntentEntry, _ html: inout Builder) {
         html.raw("<li class=\"step approvals\"><h4>Approvals ")
         html.text(
             "\(entry.approvalsCounted) of \(entry.approvalsRequired)" + (entry.countedAtClaim ? " at the claim" : ""))
@@ -195,7 +195,7 @@ extension HTMLReportRenderer {
         html.raw("</li>\n")
     }
 
-    static func events(_ entry: AuditReport.IntentEntry, _ html: inout Builder) {
+    package static func events(_ entry: AuditReport.IntentEntry, _ html: inout Builder) {
         guard !entry.events.isEmpty else { return }
         html.raw("<h4>Ledger events</h4>\n<table class=\"events\"><tr><th>event</th><th>at</th><th>signed by</th>")
         html.raw("<th>commit</th><th>counts</th></tr>\n")

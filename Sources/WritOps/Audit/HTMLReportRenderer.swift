@@ -64,7 +64,7 @@ package enum HTMLReportRenderer {
     }
 
     /// Accumulates the page; `text` escapes, `raw` is for the renderer's own markup.
-    struct Builder {
+    package struct Builder {
         package private(set) var output = ""
         package mutating func raw(_ markup: String) { output += markup }
         package mutating func text(_ value: String) { output += HTMLReportRenderer.escape(value) }
@@ -78,7 +78,7 @@ package enum HTMLReportRenderer {
 
     // MARK: Sections
 
-    static func header(_ report: AuditReport, _ html: inout Builder) {
+    package static func header(_ report: AuditReport, _ html: inout Builder) {
         html.raw("<header>\n<h1>writ audit report</h1>\n<p class=\"meta\">Generated ")
         html.text(report.window.generatedAt.rfc3339)
         html.raw(" · trust root ")
@@ -136,7 +136,7 @@ package enum HTMLReportRenderer {
         html.raw("</span></div>\n")
     }
 
-    static func summary(_ report: AuditReport, _ html: inout Builder) {
+    package static func summary(_ report: AuditReport, _ html: inout Builder) {
         let summary = report.summary
         html.raw("<section id=\"summary\">\n<h2>Summary</h2>\n<p class=\"window\" id=\"window\">")
         if let since = report.window.since {
@@ -188,7 +188,7 @@ package enum HTMLReportRenderer {
         html.raw("</div>\n</div>\n</section>\n")
     }
 
-    static func findings(_ report: AuditReport, _ html: inout Builder) {
+    package static func findings(_ report: AuditReport, _ html: inout Builder) {
         let all = report.verification.findings
         guard !all.isEmpty else { return }
         html.raw("<section id=\"findings\">\n<h2>Findings</h2>\n<ul class=\"findings\">\n")
@@ -214,7 +214,7 @@ package enum HTMLReportRenderer {
         html.raw("</ul>\n</section>\n")
     }
 
-    static func governance(_ report: AuditReport, _ html: inout Builder) {
+    package static func governance(_ report: AuditReport, _ html: inout Builder) {
         html.raw("<section id=\"governance\">\n<h2>Governance changes</h2>\n")
         if report.governanceChanges.isEmpty {
             html.raw(
@@ -287,7 +287,7 @@ package enum HTMLReportRenderer {
     /// The allowed_signers the report was decided under, one row per key:
     /// principals, options, type, `SHA256:` fingerprint (as `ssh-keygen
     /// -lf` prints it) and comment.
-    static func signers(_ report: AuditReport, _ html: inout Builder) {
+    package static func signers(_ report: AuditReport, _ html: inout Builder) {
         html.raw("<section id=\"signers\">\n<h2>Allowed signers</h2>\n")
         guard let commit = report.signersCommit else {
             html.raw("<p class=\"note\">No governance state is trusted: no signer list to show.</p>\n</section>\n")
@@ -313,7 +313,7 @@ package enum HTMLReportRenderer {
         html.raw("</table>\n</section>\n")
     }
 
-    static func diff(_ file: String, removed: [String], added: [String], _ html: inout Builder) {
+    package static func diff(_ file: String, removed: [String], added: [String], _ html: inout Builder) {
         guard !removed.isEmpty || !added.isEmpty else { return }
         html.raw("<p class=\"file\">")
         html.text(file)
@@ -341,7 +341,7 @@ package enum HTMLReportRenderer {
         html.raw("<code class=\"reason\" title=\"\(escape(reason.summary))\">\(reason.rawValue)</code>")
     }
 
-    static func code(_ text: String, _ html: inout Builder) {
+    package static func code(_ text: String, _ html: inout Builder) {
         html.element("code", text)
     }
 

@@ -1,5 +1,7 @@
 import Foundation
 import Logging
+import WritCore
+import WritGit
 
 /// Makes claims: the `auto_approved` (low) and `claimed` events of one
 /// intent, in one ledger commit, journalled before they are published.
@@ -15,9 +17,9 @@ import Logging
 /// entitled `resolved(retry)` follows that claim (`blockingClaim`).
 struct ClaimPublisher {
     let store: StateStore
-    let signer: SigningIdentity
-    let identity: Principal
-    let logger: Logger
+    package let signer: SigningIdentity
+    package let identity: Principal
+    package let logger: Logger
     /// The governance commit and time of the last entitlement check that passed.
     private(set) var entitlementChecked: (governance: ObjectID, at: Date)?
 
@@ -34,7 +36,7 @@ struct ClaimPublisher {
     /// stopped being ready (someone else claimed it) or every attempt lost
     /// its race. `reopensInDoubt`: an intent in doubt may be claimed again
     /// (its executor is idempotent).
-    mutating func claim(
+    package mutating func claim(
         _ id: IntentID, verdict: Verdict, intent: Intent, tier: Tier, numberAfter: Int, reopensInDoubt: Bool,
         on ledger: inout PollLedger
     ) throws -> (commit: ObjectID, sequence: Int)? {

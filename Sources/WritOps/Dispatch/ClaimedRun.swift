@@ -1,5 +1,6 @@
 import Foundation
 import WritCore
+import WritSystem
 
 /// One execution whose claim is journalled and durable: everything the
 /// thread that runs it needs, and nothing it must not touch (no repository,

@@ -1,4 +1,6 @@
 import Foundation
+import WritCore
+import WritGit
 
 /// Built-in remote writes (SPEC §7): the transport gates, the `record`
 /// mode's projection, and the live write's claim, projection and outcome

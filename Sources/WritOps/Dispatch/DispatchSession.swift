@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import WritCore
 
 /// The work of one poll, intent by intent: decides each intent in play and
 /// acts on what the decision says — runs a ready one, reopens one in doubt
@@ -15,10 +16,10 @@ import Logging
 /// claim is journalled and durable on the ledger, and an outcome is
 /// journalled before it is published.
 struct DispatchSession {
-    let dispatcher: Dispatcher
+    package let dispatcher: Dispatcher
     let store: StateStore
-    var ledger: PollLedger
-    var claims: ClaimPublisher
+    package var ledger: PollLedger
+    package var claims: ClaimPublisher
     let scheduler: ExecutionScheduler<FinishedRun>
     let recovery: OutcomeRecovery
     var recorder: RunRecorder
@@ -26,9 +27,9 @@ struct DispatchSession {
     /// Medium and high intents waiting for approval, for the approval PRs.
     var awaitingApproval: [ApprovalNotifier.Waiting] = []
 
-    var config: DispatcherConfig { dispatcher.config }
-    var now: Date { dispatcher.clock() }
-    var runID: String { ledger.runID }
+    package var config: DispatcherConfig { dispatcher.config }
+    package var now: Date { dispatcher.clock() }
+    package var runID: String { ledger.runID }
 
     init(
         dispatcher: Dispatcher, store: StateStore, sync: LedgerSync, publisher: LedgerPublisher,
@@ -254,7 +255,7 @@ struct DispatchSession {
 
     /// `ClaimPublisher.claim`, an intent in doubt reopening when its
     /// executor is idempotent.
-    mutating func claim(_ id: IntentID, verdict: Verdict, intent: Intent, tier: Tier, numberAfter: Int) throws
+    package mutating func claim(_ id: IntentID, verdict: Verdict, intent: Intent, tier: Tier, numberAfter: Int) throws
         -> (commit: ObjectID, sequence: Int)?
     {
         try claims.claim(

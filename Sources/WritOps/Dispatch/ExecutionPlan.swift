@@ -6,7 +6,7 @@ import WritCore
 /// It holds secret values (in `environment` and `secretValues`), so its
 /// `description`, `debugDescription` and mirror (what `print`, `dump` and
 /// string interpolation show) list variable names and counts, never values.
-struct ExecutionPlan: Sendable, CustomStringConvertible, CustomDebugStringConvertible,
+package struct ExecutionPlan: Sendable, CustomStringConvertible, CustomDebugStringConvertible,
     CustomReflectable
 {
     /// The program and its arguments, placeholders already replaced;
@@ -46,9 +46,9 @@ struct ExecutionPlan: Sendable, CustomStringConvertible, CustomDebugStringConver
             + "secrets: \(secretValues.count), timeout: \(timeoutSeconds)s)"
     }
 
-    var debugDescription: String { description }
+    package var debugDescription: String { description }
 
-    var customMirror: Mirror {
+    package var customMirror: Mirror {
         Mirror(
             self,
             children: [
@@ -61,7 +61,7 @@ struct ExecutionPlan: Sendable, CustomStringConvertible, CustomDebugStringConver
 
 /// How one execution ended. Output is recorded only redacted: a digest of
 /// each whole stream and its last few KiB.
-struct ExecutionResult: Sendable, Equatable {
+package struct ExecutionResult: Sendable, Equatable {
     /// The exit code `run` reports when the timeout fired, whatever signal
     /// finally ended the process.
     static let timeoutExitCode = 124

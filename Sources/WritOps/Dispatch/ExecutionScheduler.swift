@@ -37,7 +37,7 @@ struct ExecutionScheduler<Finished: Sendable> {
     var isParallel: Bool { pool != nil }
 
     /// Starts `work` on a worker; only when `isParallel`.
-    func start(_ work: @escaping @Sendable () -> Finished) {
+    package func start(_ work: @escaping @Sendable () -> Finished) {
         pool?.start(work)
     }
 

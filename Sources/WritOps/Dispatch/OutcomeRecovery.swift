@@ -1,4 +1,6 @@
 import Foundation
+import WritCore
+import WritSystem
 
 /// Finds and publishes the outcomes of claims made earlier that a poll
 /// which died could not publish: those this dispatcher journalled

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import WritCore
 
 /// The poll's place on the ledger: the view it decides on, the dispatch
 /// state that view was derived from, the tip its own commits made, and the
@@ -15,13 +16,13 @@ struct PollLedger {
     /// The evidence `LedgerSync.evidence` returns for one intent.
     typealias Evidence = (intent: IntentEvidence, approvals: [ApprovalEvidence], events: [EventEvidence])
 
-    let sync: LedgerSync
+    package let sync: LedgerSync
     let publisher: LedgerPublisher
-    let lock: ProfileLock
-    let runID: String
-    let logger: Logger
-    let clock: @Sendable () -> Date
-    var state: DispatchState
+    package let lock: ProfileLock
+    package let runID: String
+    package let logger: Logger
+    package let clock: @Sendable () -> Date
+    package var state: DispatchState
     var view: LedgerSync.View {
         didSet {
             ownTip = nil
@@ -62,8 +63,8 @@ struct PollLedger {
         offChain = view.offChain.map { [$0] } ?? []
     }
 
-    var ops: OpsRepo { sync.ops }
-    var now: Date { clock() }
+    package var ops: OpsRepo { sync.ops }
+    package var now: Date { clock() }
 
     /// Brings the view up to the branches' tips.
     mutating func resync() throws {
@@ -72,7 +73,7 @@ struct PollLedger {
 
     /// The intent's evidence at the view's tips, nil when the ledger holds
     /// no such intent.
-    func evidence(for id: IntentID) throws -> Evidence? {
+    package func evidence(for id: IntentID) throws -> Evidence? {
         try sync.evidence(for: id, in: view)
     }
 

@@ -215,7 +215,7 @@ package final class ProfileLock {
     /// ``holder(at:)``, nil also when the file cannot be read: for
     /// `release`, which runs from deinit and cannot throw, and only ever
     /// removes a lock file it can read and prove its own.
-    static func read(_ path: String) -> Holder? {
+    package static func read(_ path: String) -> Holder? {
         try? holder(at: path)
     }
 

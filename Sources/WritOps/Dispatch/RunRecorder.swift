@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import WritCore
 
 /// What a poll says about the intents it acted on: the run report's
 /// entries, each logged as it is added, and the `blocked` events to publish
@@ -11,11 +12,11 @@ import Logging
 /// reason is reported again only when it is a host reason, which nobody
 /// approving will ever fix.
 struct RunRecorder {
-    let runID: String
-    let identity: Principal
-    let dryRun: Bool
-    let logger: Logger
-    private(set) var entries: [RunReport.Entry] = []
+    package let runID: String
+    package let identity: Principal
+    package let dryRun: Bool
+    package let logger: Logger
+    package private(set) var entries: [RunReport.Entry] = []
     /// Blocked events to publish at the end of the poll, each with the
     /// sequence number its intent's counting events reached.
     private(set) var blockedEvents: [(event: AuditEvent, after: Int)] = []
@@ -28,7 +29,7 @@ struct RunRecorder {
     }
 
     /// Adds `entry` to the run report and logs it.
-    mutating func record(_ entry: RunReport.Entry) {
+    package mutating func record(_ entry: RunReport.Entry) {
         entries.append(entry)
         var metadata: Logger.Metadata = ["intent": "\(entry.id)", "run": "\(runID)"]
         if let reason = entry.reason { metadata["reason"] = "\(reason.rawValue)" }

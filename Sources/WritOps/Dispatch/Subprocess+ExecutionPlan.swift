@@ -1,4 +1,5 @@
 import Foundation
+import WritSystem
 
 extension Subprocess {
     /// Runs an `ExecutionPlan` as its own process group and collects its
@@ -14,7 +15,7 @@ extension Subprocess {
     /// Throws only when the runner itself cannot work (no pipes); a program
     /// that cannot be started is a result with exit code 127 and the reason
     /// in `stderrTail`.
-    static func run(_ plan: ExecutionPlan) throws -> ExecutionResult {
+    package static func run(_ plan: ExecutionPlan) throws -> ExecutionResult {
         let clock = ContinuousClock()
         let start = clock.now
         var stdoutCapture = OutputCapture(secrets: plan.secretValues)

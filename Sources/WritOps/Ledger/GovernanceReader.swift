@@ -53,7 +53,7 @@ struct GovernanceReader {
     /// branch nothing can be trusted: that is the decision
     /// `trust_root_missing` (SPEC §5), made here rather than by ``OpsRepo``,
     /// which only reports the branch missing (``OpsRepoError``).
-    static func head(of ops: OpsRepo) throws -> ObjectID {
+    package static func head(of ops: OpsRepo) throws -> ObjectID {
         do {
             return try ops.governanceHead()
         } catch let missing as OpsRepoError {
@@ -117,7 +117,7 @@ extension GovernanceCommit {
     /// file that is absent, or no file (``file(_:in:limit:repository:)``),
     /// is nil. A repository that cannot be read throws: that is no
     /// governance decision.
-    static func read(_ commit: ObjectID, in repository: Repository) throws -> GovernanceCommit {
+    package static func read(_ commit: ObjectID, in repository: Repository) throws -> GovernanceCommit {
         let tree = try repository.commitTree(commit)
         return GovernanceCommit(
             commit: commit,

@@ -13,7 +13,7 @@ struct LedgerFiles: Sendable {
     /// verify) decide that is `ledger_violation` (SPEC §3), here rather
     /// than in ``OpsRepo``, which only reports the branch missing
     /// (``OpsRepoError``).
-    static func head(of ops: OpsRepo) throws -> ObjectID {
+    package static func head(of ops: OpsRepo) throws -> ObjectID {
         do {
             return try ops.ledgerHead()
         } catch let missing as OpsRepoError {

@@ -1,6 +1,7 @@
 import Foundation
 import WritCore
 import WritGit
+import WritSystem
 
 /// An operator's `.writ.toml`: the settings everyday commands would
 /// otherwise need as flags (docs/operators.md).

@@ -1,6 +1,7 @@
 import Foundation
 import WritCore
 import WritGit
+import WritSystem
 
 #if canImport(Glibc)
     import Glibc

@@ -118,9 +118,9 @@ public enum OpsRepoDefaults {
 /// (``LedgerFiles/head(of:)``) make a missing ledger branch
 /// `ledger_violation`, and the command line maps whatever reaches it the
 /// same way, in one place.
-public enum OpsRepoError: Error, Sendable, Hashable, CustomStringConvertible {
+package enum OpsRepoError: Error, Sendable, Hashable, CustomStringConvertible {
     /// Which of the two branches writ reads (SPEC §1).
-    public enum Branch: String, Sendable, Hashable {
+    package enum Branch: String, Sendable, Hashable {
         case governance
         case ledger
     }

@@ -29,7 +29,7 @@ extension OpsRepo {
 
     /// The refusal for `id` when the ledger does not hold it, with the
     /// nearest id the ledger (local or remote-tracking) does hold.
-    public func unknownIntent(_ id: IntentID) -> UnknownIntent {
+    package func unknownIntent(_ id: IntentID) -> UnknownIntent {
         // Only the suggestion is lost when the ids cannot be listed: the
         // refusal itself stands on the read that found no intent.
         let known = ((try? intentIDs(remotes: remote.map { [$0] } ?? ["origin"])) ?? []).map(\.rawValue)

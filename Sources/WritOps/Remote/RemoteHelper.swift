@@ -122,7 +122,7 @@ package struct RemoteHelper {
     /// layer directly (never back through a helper), and every outcome,
     /// failures included, is one JSON object on standard output; a refusal
     /// goes back typed, for the parent's runner to code.
-    public static func serve(_ input: Data) -> Data {
+    package static func serve(_ input: Data) -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let outcome: Outcome
@@ -229,7 +229,7 @@ package struct RemoteHelper {
         package var fix: String?
         package var current: String?
         var reference: String?
-        var refusal: RemoteRefusal?
+        package var refusal: RemoteRefusal?
 
         package init(
             kind: Kind, reason: ReasonCode? = nil, detail: String, fix: String? = nil, current: String? = nil,

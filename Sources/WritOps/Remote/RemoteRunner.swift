@@ -1,4 +1,6 @@
 import Foundation
+import WritCore
+import WritGit
 
 /// The one way writ reaches a remote: every fetch and push goes through
 /// here, whatever the caller (ledger sync, publishing, the head-branch
@@ -15,7 +17,7 @@ extension Repository {
     /// Fetches branches `branches` from remote `name` (see
     /// `fetch(remote:refs:using:)`), through the helper when one is named.
     /// A refusal is a `WritError` with its reason code.
-    public func fetch(remote name: String, refs branches: [String]) throws -> [String: ObjectID?] {
+    package func fetch(remote name: String, refs branches: [String]) throws -> [String: ObjectID?] {
         let access = remoteAccess
         return try RemoteRefusal.coded(redacting: access) {
             guard try checkFetch(remote: name, refs: branches) else {
@@ -38,7 +40,7 @@ extension Repository {
     /// compare-and-swap against `remoteOld` (see
     /// `push(remote:branch:from:expecting:using:)`), through the helper
     /// when one is named. A refusal is a `WritError` with its reason code.
-    public func push(remote name: String, branch: String, from localCommit: ObjectID, expecting remoteOld: ObjectID?)
+    package func push(remote name: String, branch: String, from localCommit: ObjectID, expecting remoteOld: ObjectID?)
         throws
     {
         let access = remoteAccess
@@ -65,7 +67,7 @@ extension RemoteRefusal {
     /// certificate that does not verify are `remote_mismatch`; a remote
     /// that did not finish in time is `timeout`; anything else
     /// `remote_error`.
-    var reason: ReasonCode {
+    package var reason: ReasonCode {
         switch self {
         case .credentialsRefused: .authInsufficient
         case .hostKeyUnknown, .hostKeyMismatch, .certificateUntrusted: .remoteMismatch
@@ -76,7 +78,7 @@ extension RemoteRefusal {
 
     /// The refusal as the contract's failure, its detail with `access`'s
     /// secrets masked.
-    func writError(redacting access: RemoteAccess) -> WritError {
+    package func writError(redacting access: RemoteAccess) -> WritError {
         WritError(reason, access.redact(detail))
     }
 

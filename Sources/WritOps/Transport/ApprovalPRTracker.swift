@@ -1,5 +1,7 @@
 import Foundation
 import Logging
+import WritCore
+import WritSystem
 
 /// Keeps an approval pull request on the ops repo's forge for each intent
 /// waiting for approval (`approval_prs`, live mode): opens or adopts it with
@@ -13,23 +15,23 @@ import Logging
 /// idempotent), so losing it duplicates nothing.
 struct ApprovalPRTracker {
     let transport: TransportConfig
-    let governanceRef: String
+    package let governanceRef: String
     /// The ops repo's remote the approval branches are fetched from.
-    let remote: String?
+    package let remote: String?
     /// `approval-prs.json` in the profile's state directory.
     let statePath: String
-    let logger: Logger
+    package let logger: Logger
 
     /// What this dispatcher opened on the forge for one intent: the pull
     /// request, the approvals count its body shows, and whether the final
     /// comment was made.
     struct ApprovalPR: Codable {
-        var number: Int
-        var counted: Int
-        var settled: Bool
+        package var number: Int
+        package var counted: Int
+        package var settled: Bool
         /// sha256 of the title and body last written: the body is
         /// recomputed every poll and sent only when it changed.
-        var body: String?
+        package var body: String?
     }
 
     /// Opens (or adopts) the approval PR for each of `waiting` whose body

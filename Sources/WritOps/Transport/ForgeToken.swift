@@ -1,4 +1,5 @@
 import Foundation
+import WritSystem
 
 /// The forge token of `[transport]`: the secret `token_secret` names, from
 /// the environment or the top-level env_file, read once and then kept for
@@ -8,8 +9,8 @@ import Foundation
 /// as unset.
 struct ForgeToken {
     let secretName: String?
-    let environment: [String: String]
-    let envFile: String?
+    package let environment: [String: String]
+    package let envFile: String?
     /// The token once read; nil before.
     private var cached: String??
 
@@ -20,7 +21,7 @@ struct ForgeToken {
     }
 
     /// The token, nil when it is not set.
-    mutating func value() -> String? {
+    package mutating func value() -> String? {
         if let cached { return cached }
         var token: String?
         if let name = secretName {

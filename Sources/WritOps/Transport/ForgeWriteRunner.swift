@@ -1,4 +1,6 @@
 import Foundation
+import WritCore
+import WritGit
 
 /// Makes one built-in remote write (SPEC §7) whose claim is already
 /// durable, and turns what happened into the outcome event's payload: the
@@ -14,20 +16,20 @@ struct ForgeWriteRunner {
     let cloneRoot: String
     /// The `writ` binary that runs the head branch's push under the
     /// timeout; nil pushes in this process.
-    let remoteHelper: String?
-    let environment: [String: String]
+    package let remoteHelper: String?
+    package let environment: [String: String]
 
     /// What one write did, for the ledger and the run report.
     struct Attempt {
-        let payload: AuditEvent.Payload
-        let durationMs: Int
+        package let payload: AuditEvent.Payload
+        package let durationMs: Int
         /// The failure's reason code; nil when the write succeeded.
-        let reason: ReasonCode?
+        package let reason: ReasonCode?
     }
 
     /// Makes the write, within `timeout` for all its calls and the push;
     /// its duration counts from `started`.
-    func run(
+    package func run(
         _ request: ForgeRequest, intent id: IntentID, token: String, timeout: Duration,
         started: ContinuousClock.Instant = ContinuousClock.now
     ) -> Attempt {

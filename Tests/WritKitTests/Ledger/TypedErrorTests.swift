@@ -1,7 +1,11 @@
 import Foundation
 import Testing
+@testable import WritCore
+@testable import WritSystem
+@testable import WritGit
+@testable import WritOps
+@testable import WritTestSupport
 
-@testable import WritKit
 
 /// Reason codes are decisions about intents and repositories: a branch
 /// that is missing, or a file that is there and cannot be read, is an
