@@ -56,7 +56,7 @@ import WritKit
         var all: [String] { lock.withLock { values } }
     }
 
-    @Test func concurrentUpdatesFromSameOldValueHaveExactlyOneWinner() throws {
+    @Test func concurrentUpdatesFromSameOldValueHaveExactlyOneWinner() async throws {
         let dir = try S.scratch()
         defer { S.remove(dir) }
         let repo = try Repository.create(at: dir.path, bare: true)
@@ -92,7 +92,7 @@ import WritKit
             }
             start.signal()
             start.signal()
-            group.wait()
+            await group.waitOffPool()
             let results = outcomes.all
             let winners = results.filter { $0.hasPrefix("won ") }
             try #require(winners.count == 1, "round \(round): \(results)")
