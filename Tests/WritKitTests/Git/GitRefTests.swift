@@ -60,7 +60,7 @@ import Testing
         var all: [String] { lock.withLock { values } }
     }
 
-    @Test func concurrentUpdatesFromSameOldValueHaveExactlyOneWinner() throws {
+    @Test func concurrentUpdatesFromSameOldValueHaveExactlyOneWinner() async throws {
         let dir = try S.scratch()
         defer { S.remove(dir) }
         let repo = try Repository.create(at: dir.path, bare: true)
@@ -96,7 +96,7 @@ import Testing
             }
             start.signal()
             start.signal()
-            group.wait()
+            await group.waitOffPool()
             let results = outcomes.all
             let winners = results.filter { $0.hasPrefix("won ") }
             try #require(winners.count == 1, "round \(round): \(results)")

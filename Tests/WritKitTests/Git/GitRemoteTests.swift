@@ -264,11 +264,11 @@ import Testing
                 .status != 0)
     }
 
-    @Test func concurrentLocalPushesHaveExactlyOneWinnerPerRound() throws {
+    @Test func concurrentLocalPushesHaveExactlyOneWinnerPerRound() async throws {
         let dir = try S.scratch()
         defer { S.remove(dir) }
         let remote = try Self.bareRemote(in: dir)
-        try Self.race(dir: dir, remote: remote, url: remote.path, rounds: 20)
+        try await Self.race(dir: dir, remote: remote, url: remote.path, rounds: 20)
     }
 
     // MARK: Smart protocol (git daemon)
@@ -347,13 +347,13 @@ import Testing
         try Self.fsck(remote)
     }
 
-    @Test func concurrentSmartProtocolPushesHaveExactlyOneWinnerPerRound() throws {
+    @Test func concurrentSmartProtocolPushesHaveExactlyOneWinnerPerRound() async throws {
         let dir = try S.scratch()
         defer { S.remove(dir) }
         let remote = try Self.bareRemote(in: dir)
         let daemon = try GitDaemon.start(basePath: dir, log: dir.appendingPathComponent("daemon.log"))
         defer { daemon.stop() }
-        try Self.race(dir: dir, remote: remote, url: daemon.url("remote.git"), rounds: 12)
+        try await Self.race(dir: dir, remote: remote, url: daemon.url("remote.git"), rounds: 12)
     }
 
     /// Fetches and pushes (won, lost and refused) over both transports free
@@ -412,7 +412,7 @@ import Testing
     /// same tip, build different commits on it and push expecting that tip.
     /// Exactly one wins; the loser sees a conflict, fetches the winner's
     /// commit, rebuilds on it and wins in turn.
-    private static func race(dir: URL, remote: URL, url: String, rounds: Int) throws {
+    private static func race(dir: URL, remote: URL, url: String, rounds: Int) async throws {
         let clones = try (0..<2).map { try clone(in: dir, "racer\($0)", url: url).path }
         let seed = try Repository.open(at: clones[0])
         let root = try commit(seed, on: nil, "root")
@@ -460,11 +460,11 @@ import Testing
                     }
                 }
             }
-            fetched.wait()
-            fetched.wait()
+            await fetched.waitOffPool()
+            await fetched.waitOffPool()
             go.signal()
             go.signal()
-            group.wait()
+            await group.waitOffPool()
 
             let results = outcomes.all
             let description = results.map { "\($0.pusher): \($0.outcome)" }.joined(separator: ", ")

@@ -6,72 +6,26 @@ import Testing
 @testable import WritOps
 @testable import WritTestSupport
 
-/// Scratch directories and the `git` / `ssh-keygen` command-line tools used
-/// as independent witnesses by the Git layer's tests.
+/// The `git` / `ssh-keygen` command-line tools used as independent
+/// witnesses by the Git layer's tests, over `TestProcess` and `Scratch`.
 enum GitTestSupport {
-    struct Output {
-        let status: Int32
-        let stdout: String
-        let stderr: String
-        var trimmed: String { stdout.trimmingCharacters(in: .whitespacesAndNewlines) }
-    }
+    typealias Output = TestProcess.Output
 
-    /// A fresh directory under the system temporary directory.
+    /// A fresh scratch directory (see `Scratch`).
     static func scratch(_ name: String = #function) throws -> URL {
-        let safe = name.filter { $0.isLetter || $0.isNumber }
-        let url = FileManager.default.temporaryDirectory
-            .appendingPathComponent("writ-git-\(safe)-\(UUID().uuidString)", isDirectory: true)
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
+        try Scratch.make("git-" + name)
     }
 
     static func remove(_ url: URL) {
-        try? FileManager.default.removeItem(at: url)
+        Scratch.remove(url)
     }
 
-    /// Runs a tool with its output captured in files (no pipe can fill up
-    /// and block the child).
+    /// Runs a tool to completion (see `TestProcess`).
     @discardableResult
     static func run(_ executable: String, _ arguments: [String], in directory: URL? = nil, stdin: Data? = nil) throws
         -> Output
     {
-        let box = try scratch("io")
-        defer { remove(box) }
-        let outURL = box.appendingPathComponent("out")
-        let errURL = box.appendingPathComponent("err")
-        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if let directory { process.currentDirectoryURL = directory }
-        var environment = ProcessInfo.processInfo.environment
-        environment["GIT_CONFIG_NOSYSTEM"] = "1"
-        environment["GIT_CONFIG_GLOBAL"] = "/dev/null"
-        environment["GIT_AUTHOR_NAME"] = "Test Author"
-        environment["GIT_AUTHOR_EMAIL"] = "author@example.com"
-        environment["GIT_COMMITTER_NAME"] = "Test Committer"
-        environment["GIT_COMMITTER_EMAIL"] = "committer@example.com"
-        process.environment = environment
-        let outHandle = try FileHandle(forWritingTo: outURL)
-        let errHandle = try FileHandle(forWritingTo: errURL)
-        process.standardOutput = outHandle
-        process.standardError = errHandle
-        if let stdin {
-            let inURL = box.appendingPathComponent("in")
-            try stdin.write(to: inURL)
-            process.standardInput = try FileHandle(forReadingFrom: inURL)
-        } else {
-            process.standardInput = FileHandle.nullDevice
-        }
-        try process.run()
-        process.waitUntilExit()
-        try outHandle.close()
-        try errHandle.close()
-        return Output(
-            status: process.terminationStatus,
-            stdout: String(decoding: try Data(contentsOf: outURL), as: UTF8.self),
-            stderr: String(decoding: try Data(contentsOf: errURL), as: UTF8.self))
+        try TestProcess.run(executable, arguments, in: directory, stdin: stdin)
     }
 
     /// Runs `git -C directory ...` and requires success.

@@ -191,22 +191,28 @@ import Testing
         #expect(written.split(separator: "\n").last.map(String.init) == id.description)
         return id
     }
+}
+
+/// Tree depth: 10,000 nested trees written as loose objects, too many
+/// files for the fast tier (docs/testing.md), so a suite of its own.
+@Suite struct TreeDepthTests {
+    typealias Fixture = TreeIntegrityTests
 
     @Test func nestingIsBoundedAndDeepTreesAreRefusedNotFollowed() throws {
-        let (dir, repo, one, _) = try Self.fixture()
+        let (dir, repo, one, _) = try Fixture.fixture()
         defer { GitTestSupport.remove(dir) }
         // The root plus 64 nested trees: the deepest writ reads.
-        let deepest = try Self.chain(dir, depth: TreeIntegrity.maximumDepth + 1, leaf: one)
+        let deepest = try Fixture.chain(dir, depth: TreeIntegrity.maximumDepth + 1, leaf: one)
         let changes = try repo.diffTrees(nil, deepest)
         #expect(changes.count == 1)
         #expect(changes.first?.path.split(separator: "/").count == TreeIntegrity.maximumDepth + 1)
-        let tooDeep = try Self.chain(dir, depth: TreeIntegrity.maximumDepth + 2, leaf: one)
+        let tooDeep = try Fixture.chain(dir, depth: TreeIntegrity.maximumDepth + 2, leaf: one)
         #expect(throws: GitUsageError.self) { try repo.diffTrees(nil, tooDeep) }
         // Compared against the legal one, the walk goes down the shared
         // path and still stops at the bound.
         #expect(throws: GitUsageError.self) { try repo.diffTrees(deepest, tooDeep) }
         // 10,000 levels overflowed the recursive diff's stack (as did 40,000).
-        let abyss = try Self.chain(dir, depth: 10_000, leaf: one)
+        let abyss = try Fixture.chain(dir, depth: 10_000, leaf: one)
         #expect(throws: GitUsageError.self) { try repo.diffTrees(nil, abyss) }
         #expect(throws: GitUsageError.self) { try repo.diffTrees(deepest, abyss) }
     }

@@ -35,19 +35,7 @@ enum RecordFixtures {
 
     /// Runs a program with an absolute path and returns its standard output.
     static func run(_ program: String, _ arguments: [String], stdin: [UInt8] = []) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: program)
-        process.arguments = arguments
-        let input = Pipe()
-        let output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        try process.run()
-        input.fileHandleForWriting.write(Data(stdin))
-        try input.fileHandleForWriting.close()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+        try TestProcess.run(program, arguments, stdin: Data(stdin)).stdout
     }
 
     static let policy = """

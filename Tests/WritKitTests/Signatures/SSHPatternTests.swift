@@ -33,15 +33,12 @@ import Testing
     @Test(.timeLimit(.minutes(1))) func manyStarsDoNotBacktrackExponentially() {
         let pattern = String(repeating: "*a", count: 30) + "b"
         let principal = String(repeating: "a", count: 100)
-        let start = ContinuousClock.now
+        // Exponential backtracking would not finish within the time limit.
         #expect(SSHPattern.matchList(principal, list: pattern) == .noMatch)
         #expect(SSHPattern.matchList(principal, list: "!" + pattern + ",*") == .match)
         #expect(
             !SSHPattern.match(
                 Array(principal.utf8), pattern: Array(String(repeating: "*a", count: 30).utf8) + [UInt8(ascii: "c")]))
-        let elapsed = ContinuousClock.now - start
-        print("30-star patterns against a 100-byte principal: \(elapsed)")
-        #expect(elapsed < .milliseconds(100))
         // And a matching principal is still found.
         #expect(SSHPattern.matchList(principal + "b", list: pattern) == .match)
     }

@@ -108,23 +108,17 @@ import Testing
         }
     }
 
-    @Test func ed25519VerificationThroughput() throws {
+    /// The signature writ-bench times (verifications per second): it
+    /// verifies, for the principal and namespace it was made for.
+    @Test func ed25519SignatureVerifies() throws {
         let key = SSHEd25519PrivateKey.generate()
         let message = Data(repeating: 0x61, count: 512)
         let armored = Array(try key.sign(message: message, namespace: "writ-approval").utf8)
         let signers = try AllowedSigners(parsing: "bench@example.com " + key.publicKey.openSSHLine + "\n")
-        let iterations = 2000
-        let start = ContinuousClock.now
-        for _ in 0..<iterations {
-            _ = try SignatureVerifier.verify(
-                armored: armored, message: message, principal: "bench@example.com", namespace: "writ-approval",
-                allowedSigners: signers, at: Date())
-        }
-        let elapsed = ContinuousClock.now - start
-        let rate =
-            Double(iterations) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
-        print("ed25519 verifications per second (this build): \(Int(rate))")
-        #expect(rate > 100)
+        let verified = try SignatureVerifier.verify(
+            armored: armored, message: message, principal: "bench@example.com", namespace: "writ-approval",
+            allowedSigners: signers, at: Date())
+        #expect(verified.key.openSSHLine == key.publicKey.openSSHLine)
     }
 }
 

@@ -41,7 +41,7 @@ import Testing
     static let clock = Date(timeIntervalSince1970: 1_907_755_200)
     static let clockText = "20300615120000Z"
 
-    @Test func corpusAgreesWithSSHKeygen() throws {
+    @Test func corpusAgreesWithSSHKeygen() async throws {
         let dir = try SigTest.scratch()
         defer { try? FileManager.default.removeItem(at: dir) }
         #expect(AllowedSigners.parseTime(Self.clockText, timeZone: .current) == Self.clock)
@@ -276,7 +276,7 @@ import Testing
         for (index, item) in cases.enumerated() {
             let caseDir = dir.appendingPathComponent("case-\(index)")
             try FileManager.default.createDirectory(at: caseDir, withIntermediateDirectories: true)
-            lanes.wait()
+            await lanes.waitOffPool()
             DispatchQueue.global().async(group: group) {
                 defer { lanes.signal() }
                 let ref =
@@ -300,7 +300,7 @@ import Testing
         for item in cases {
             writVerdicts.append(Self.writVerdict(item))
         }
-        group.wait()
+        await group.waitOffPool()
 
         var accepted = 0
         var differences: [Difference: Int] = [:]

@@ -12,9 +12,7 @@ enum SigTest {
     static let sshKeygen = "/usr/bin/ssh-keygen"
 
     static func scratch() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("writ-sig-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
+        try Scratch.make("sig")
     }
 
     @discardableResult

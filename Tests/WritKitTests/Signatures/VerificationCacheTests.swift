@@ -31,9 +31,7 @@ struct VerificationCacheTests {
     }
 
     private func temporaryDirectory() throws -> URL {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("writ-cache-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        return directory
+        try Scratch.make("cache")
     }
 
     @Test func aValidSignatureIsRememberedAndAForgedOneIsNot() throws {
