@@ -81,7 +81,7 @@ struct ProcessGroupRunnerTests {
             "slow.sh", "sleep 300 &\necho $! > '\(pidFile)'\necho started\nsleep 300\necho never")
         let plan = try ExecFixtures.plan(
             scratch, ExecFixtures.executor(command: ["/bin/sh", script], timeout: 1))
-        let result = try ProcessGroupRunner.run(plan)
+        let result = try Subprocess.run(plan)
         // The runner returned on the timeout, not when the 300 s sleep ended.
         #expect(result.timedOut)
         #expect(result.exitCode == ExecutionResult.timeoutExitCode)
@@ -99,7 +99,7 @@ struct ProcessGroupRunnerTests {
         let script = try scratch.script("stubborn.sh", "trap '' TERM\nwhile :; do sleep 0.1; done")
         // The loop never ends on its own: that the runner returns at all
         // shows the child was killed after SIGTERM was ignored.
-        let result = try ProcessGroupRunner.run(
+        let result = try Subprocess.run(
             try ExecFixtures.plan(
                 scratch, ExecFixtures.executor(command: ["/bin/sh", script], timeout: 1)))
         #expect(result.timedOut)
@@ -111,7 +111,7 @@ struct ProcessGroupRunnerTests {
         let scratch = try ExecScratch()
         let pidFile = scratch.root + "/leftover.pid"
         let script = try scratch.script("leave.sh", "sleep 300 &\necho $! > '\(pidFile)'\nexit 0")
-        let result = try ProcessGroupRunner.run(
+        let result = try Subprocess.run(
             try ExecFixtures.plan(
                 scratch, ExecFixtures.executor(command: ["/bin/sh", script], timeout: 60)))
         #expect(result.exitCode == 0)
@@ -166,7 +166,7 @@ struct ProcessGroupRunnerTests {
         let plan = try ExecFixtures.plan(
             scratch, ExecFixtures.executor(command: ["/bin/sh", script], secrets: ["TOKEN"]),
             environment: ExecFixtures.environment.merging(["TOKEN": "never-printed"]) { $1 })
-        let result = try ProcessGroupRunner.run(plan)
+        let result = try Subprocess.run(plan)
         #expect(result.exitCode == 0)
         #expect(result.stdoutTail.utf8.count == OutputCapture.tailLimit)
         #expect(result.stdoutTail.hasSuffix("aaaaend\n"))

@@ -177,7 +177,7 @@ import Testing
         // Not on a pty: stdin is a pipe, and no agent. The runner's own
         // timeout is the deadline: a prompt waiting for input would be
         // killed and this would throw, not return.
-        let out = try ProcessRunner.run(
+        let out = try Subprocess.run(
             CLI.binary,
             [
                 "approve", id.rawValue, "--repo", repo, "--as", "bob@example.com", "--key", key, "--trust",

@@ -79,7 +79,7 @@ import Testing
         environment["SSH_AUTH_SOCK"] = nil
         // The runner's own timeout is the deadline: a command waiting for a
         // passphrase would be killed and this would throw, not return.
-        let out = try ProcessRunner.run(
+        let out = try Subprocess.run(
             CLI.binary, ["sig", "sign", "--key", encrypted, "--namespace", "writ-approval", file.path],
             environment: environment)
         #expect(out.status != 0)
@@ -169,8 +169,8 @@ import Testing
 
     @Test func detachedChildrenAreKilledAtTheirTimeout() throws {
         // The error names the 300 ms timeout: the runner ended the 30 s sleep.
-        #expect(throws: ProcessRunnerError.timedOut(path: "/bin/sleep", after: .milliseconds(300))) {
-            try ProcessRunner.run("/bin/sleep", ["30"], session: .detached(timeout: .milliseconds(300)))
+        #expect(throws: SubprocessError.timedOut(path: "/bin/sleep", after: .milliseconds(300))) {
+            try Subprocess.run("/bin/sleep", ["30"], session: .detached(timeout: .milliseconds(300)))
         }
         // A detached child has no controlling terminal to prompt on.
         let tty = try Subprocess.run(
