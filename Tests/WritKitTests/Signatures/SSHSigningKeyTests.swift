@@ -106,10 +106,24 @@ import Testing
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()
-            let deadline = ContinuousClock.now + .seconds(10)
-            while !FileManager.default.fileExists(atPath: socket), ContinuousClock.now < deadline {
+            // The socket file appears at bind(), before the agent listens:
+            // poll until it answers (a deadline, not a guess at how long
+            // a loaded machine takes).
+            let deadline = ContinuousClock.now + .seconds(30)
+            while !Self.answers(socket), ContinuousClock.now < deadline {
                 usleep(10_000)
             }
+        }
+
+        /// Whether an agent answers on `socket` (`ssh-add -l` exits 2 when it cannot connect).
+        static func answers(_ socket: String) -> Bool {
+            guard FileManager.default.fileExists(atPath: socket) else { return false }
+            var environment = ProcessInfo.processInfo.environment
+            environment["SSH_AUTH_SOCK"] = socket
+            guard let out = try? Subprocess.run("/usr/bin/ssh-add", ["-l"], environment: environment) else {
+                return false
+            }
+            return out.status != 2
         }
 
         func add(_ keyPath: String) throws {
