@@ -1,4 +1,5 @@
 import WritCore
+
 /// A request the Git layer refuses before or instead of calling libgit2.
 package enum GitUsageError: Error, Sendable, Hashable {
     /// A path component is empty, `.`, `..`, contains `/` or NUL, or is

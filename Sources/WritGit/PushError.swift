@@ -1,4 +1,5 @@
 import WritCore
+
 /// Why a push did not move the remote branch.
 ///
 /// Every case means the remote branch was left as it was (or moved by

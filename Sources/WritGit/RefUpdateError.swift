@@ -1,4 +1,5 @@
 import WritCore
+
 /// Why a compare-and-swap reference update did not happen.
 package enum RefUpdateError: Error, Sendable, Hashable {
     /// The reference did not hold the expected value (or existed when it

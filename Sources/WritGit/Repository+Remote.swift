@@ -153,7 +153,9 @@ extension Repository {
 
     /// Checks a push before any transfer: the names, that the commit is
     /// here and fast-forwards `remoteOld`, and where the remote leads.
-    package func checkPush(remote name: String, branch: String, from localCommit: ObjectID, expecting remoteOld: ObjectID?)
+    package func checkPush(
+        remote name: String, branch: String, from localCommit: ObjectID, expecting remoteOld: ObjectID?
+    )
         throws -> RemoteLocation
     {
         try validateRemoteName(name)

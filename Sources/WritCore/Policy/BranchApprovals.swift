@@ -27,7 +27,9 @@ package struct BranchApprovals: Sendable, Equatable, Codable {
         package let reason: ReasonCode?
         package let detail: String
 
-        package enum CodingKeys: String, CodingKey { case principal, decision, path, ref, commit, counts, reason, detail }
+        package enum CodingKeys: String, CodingKey {
+            case principal, decision, path, ref, commit, counts, reason, detail
+        }
 
         package func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)

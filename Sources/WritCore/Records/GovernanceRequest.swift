@@ -67,7 +67,8 @@ package struct GovernanceRequest: Sendable, Equatable {
     ///
     /// With `expectedPath`, the path must be `approvals/_governance/<digest-hex>/request.toml`
     /// for this request's digest.
-    package static func parse(_ bytes: some Collection<UInt8>, expectedPath: String? = nil) throws -> GovernanceRequest {
+    package static func parse(_ bytes: some Collection<UInt8>, expectedPath: String? = nil) throws -> GovernanceRequest
+    {
         let root = try TOMLRecordReader.parse(bytes, reason: .approvalMalformed, record: "governance request")
         try root.rejectUnknownKeys(allowing: [
             "schema", "governance_digest", "replaces", "replaces_commit", "policy_digest", "allowed_signers_digest",

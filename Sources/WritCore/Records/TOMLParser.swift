@@ -1074,7 +1074,8 @@ private struct TOMLReader {
     }
 
     /// Moves a finished child out of `built`; children are always created after their parent.
-    package func take(_ child: Int, builtAfter parent: Int, root: Int, from built: inout [TOMLTable?]) throws(TOMLParseError)
+    package func take(_ child: Int, builtAfter parent: Int, root: Int, from built: inout [TOMLTable?])
+        throws(TOMLParseError)
         -> TOMLTable
     {
         guard child > parent, child - root < built.count, let table = built[child - root] else {

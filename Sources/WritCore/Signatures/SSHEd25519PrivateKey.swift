@@ -6,7 +6,8 @@ import Foundation
 ///
 /// Its description and mirror show only the public fingerprint, so the
 /// secret never reaches a log through string interpolation or `dump`.
-package struct SSHEd25519PrivateKey: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+package struct SSHEd25519PrivateKey: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable
+{
     let seed: [UInt8]
     /// The matching public key.
     package let publicKey: SSHPublicKey

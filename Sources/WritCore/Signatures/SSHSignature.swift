@@ -174,7 +174,8 @@ extension SSHSignature {
     /// signature encoding: version 1, the public key, the namespace, an
     /// empty reserved field and the hash name. Every signature writ makes
     /// (in process or through the agent) is wrapped here.
-    package static func blob(publicKey: SSHPublicKey, namespace: String, hash: SSHSignatureHash, signature: [UInt8]) -> [UInt8]
+    package static func blob(publicKey: SSHPublicKey, namespace: String, hash: SSHSignatureHash, signature: [UInt8])
+        -> [UInt8]
     {
         var blob = SSHWireWriter()
         blob.writeBytes(magic)

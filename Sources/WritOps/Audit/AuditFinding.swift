@@ -1,4 +1,5 @@
 import WritCore
+
 /// One thing `writ verify` found wrong with the history: exactly one reason
 /// code, the commit and path it is about (nil when it concerns a whole
 /// commit, such as a merge), and a sentence.

@@ -1,4 +1,5 @@
 import WritCore
+
 /// Something `writ verify` reports as information about an honest history:
 /// not a finding, so it never fails verify, and not a reason code.
 package struct AuditNote: Sendable, Equatable, Encodable {

@@ -447,7 +447,9 @@ extension AuditReport {
     /// Every commit of the governance chain after the trust root whose
     /// files differ from the state trusted before it, with both quorums as
     /// `writ governance status` counts them.
-    package static func governanceChanges(ops: OpsRepo, timeline: GovernanceTimeline, now: Date) throws -> [GovernanceChange] {
+    package static func governanceChanges(ops: OpsRepo, timeline: GovernanceTimeline, now: Date) throws
+        -> [GovernanceChange]
+    {
         var changes: [GovernanceChange] = []
         for (previous, point) in zip(timeline.points, timeline.points.dropFirst()) {
             let before = previous.trusted

@@ -1,4 +1,5 @@
 import WritCore
+
 /// What `writ verify` proved, or the findings that stop it from proving it.
 public struct VerifyReport: Sendable, Encodable {
     public let ledgerHead: ObjectID

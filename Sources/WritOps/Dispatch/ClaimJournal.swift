@@ -1,4 +1,5 @@
 import WritCore
+
 /// When a dispatcher's own claim journal forbids claiming an intent again
 /// (SPEC §6, docs/dispatch.md): the rule, apart from the files.
 enum ClaimJournal {

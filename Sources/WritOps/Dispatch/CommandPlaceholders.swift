@@ -1,4 +1,5 @@
 import WritCore
+
 /// The placeholders an executor's `command` (and `workdir`) may use, checked
 /// when `dispatcher.toml` is loaded.
 ///

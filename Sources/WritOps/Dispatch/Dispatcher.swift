@@ -1,8 +1,8 @@
 import Foundation
 import Logging
 import WritCore
-import WritSystem
 import WritGit
+import WritSystem
 
 /// One dispatcher: polls the ops repo and executes exactly the intents that
 /// may run, at most once, recording every claim and outcome as signed

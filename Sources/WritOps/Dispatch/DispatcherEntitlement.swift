@@ -19,7 +19,9 @@ enum DispatcherEntitlement {
     /// Throws a `RuntimeError` naming what to fix when the dispatcher's
     /// events would not count under `trusted` at `now`; `cache` is the
     /// poll's ``VerificationCache``.
-    package static func check(signer: SigningIdentity, trusted: GovernanceState, now: Date, cache: VerificationCache?) throws {
+    package static func check(signer: SigningIdentity, trusted: GovernanceState, now: Date, cache: VerificationCache?)
+        throws
+    {
         let identity = signer.principal
         let armored: String
         do {

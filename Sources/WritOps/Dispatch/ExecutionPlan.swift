@@ -1,4 +1,5 @@
 import WritCore
+
 /// Exactly what one execution will run, built by `ExecutorPreflight.plan`
 /// after every check has passed: the expanded argv, the working directory,
 /// the complete child environment and the values to redact.

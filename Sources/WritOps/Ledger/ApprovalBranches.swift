@@ -42,7 +42,9 @@ package struct ApprovalBranches: Sendable {
     /// The records on `id`'s approval branch, local first; the same record
     /// (path and bytes) on both references is read once. A reference that
     /// does not name a readable commit is skipped.
-    package func records(of id: IntentID, in repository: Repository) throws -> [(evidence: ApprovalEvidence, ref: String)] {
+    package func records(of id: IntentID, in repository: Repository) throws -> [(
+        evidence: ApprovalEvidence, ref: String
+    )] {
         var seen = Set<String>()
         var records: [(evidence: ApprovalEvidence, ref: String)] = []
         for tip in try tips(of: id, in: repository) {

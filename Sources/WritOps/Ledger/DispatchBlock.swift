@@ -1,4 +1,5 @@
 import WritCore
+
 /// Why a dispatcher did not run an intent that the policy holds ready: the
 /// latest counting `blocked` event since the latest counting claim, when its
 /// reason is one only a dispatcher can see (a host's executor, environment,

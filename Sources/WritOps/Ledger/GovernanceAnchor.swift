@@ -1,5 +1,6 @@
 import WritCore
 import WritGit
+
 /// The `Writ-Governance: <commit>` trailer every ledger commit writ writes
 /// carries: the governance commit its writer read and trusted when it
 /// decided to write. `LedgerWalk` turns anchors into ledger positions.

@@ -1,4 +1,5 @@
 import WritCore
+
 extension OpsRepo {
     /// The ids of the intents on the ledger branch, for shell completion and
     /// scripts: the local branch and the remote-tracking copies of it

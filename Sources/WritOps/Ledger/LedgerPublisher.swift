@@ -77,7 +77,9 @@ struct LedgerPublisher {
 
     /// Builds the event files for `events` on `tree`, numbering each
     /// intent's events after `after[id]` (see `nextSequence`).
-    package func files(for events: [AuditEvent], onTree tree: ObjectID, after: [IntentID: Int] = [:]) throws -> [String: Data] {
+    package func files(for events: [AuditEvent], onTree tree: ObjectID, after: [IntentID: Int] = [:]) throws -> [String:
+        Data]
+    {
         var next: [IntentID: Int] = [:]
         var files: [String: Data] = [:]
         for event in events {
@@ -106,7 +108,8 @@ struct LedgerPublisher {
     /// governance tip the events were decided on; the commit names a newer
     /// one that `tip` already stands at instead (`GovernanceAnchor.anchor`),
     /// so that its anchor never moves back.
-    package func build(files: [String: Data], on tip: ObjectID, message: String, anchoredAt anchor: ObjectID, now: Date) throws
+    package func build(files: [String: Data], on tip: ObjectID, message: String, anchoredAt anchor: ObjectID, now: Date)
+        throws
         -> ObjectID?
     {
         try stage?.mergeSmallPacksWhenDue()

@@ -1,4 +1,5 @@
 import WritCore
+
 /// The linear way to merge an approval branch with stock git (SPEC §5,
 /// docs/operators.md): start from the remote's governance tip, merge the
 /// remote's approval branch with a merge commit, push; if the push is

@@ -1,4 +1,5 @@
 import WritCore
+
 /// An intent id that names no intent on the ledger branch: the command line
 /// named nothing, so `writ` treats it as a usage error (exit 2, no reason
 /// code; docs/reasons.md). It is not `intent_malformed`, which judges an

@@ -1,7 +1,7 @@
 import Foundation
 import WritCore
-import WritSystem
 import WritGit
+import WritSystem
 
 /// Runs one fetch or push against a network remote in a child process
 /// (`writ _remote`), and kills it when the configured timeout passes.
@@ -57,7 +57,8 @@ package struct RemoteHelper {
         return result
     }
 
-    package func push(repository: String, remote: String, branch: String, commit: ObjectID, expecting: ObjectID?) throws {
+    package func push(repository: String, remote: String, branch: String, commit: ObjectID, expecting: ObjectID?) throws
+    {
         _ = try run(
             Request(
                 operation: .push, repository: repository, remote: remote, branches: nil, branch: branch,

@@ -1,7 +1,7 @@
 import Foundation
 import WritCore
-import WritSystem
 import WritGit
+import WritSystem
 
 /// The `[remote]` table of `dispatcher.toml` and the operator config (SPEC §11):
 /// which remote of the ops repo to use and how to reach it. Credentials and

@@ -49,7 +49,9 @@ struct SSHSigningKey: Sendable, CustomStringConvertible {
     }
 
     /// `load(path:)` with the agent and terminal given explicitly.
-    package static func load(path: String, agent: SSHAgentClient?, terminal: Bool) throws(SSHSignerError) -> SSHSigningKey {
+    package static func load(path: String, agent: SSHAgentClient?, terminal: Bool) throws(SSHSignerError)
+        -> SSHSigningKey
+    {
         let text = try readKeyFile(path)
         let kind: SSHKeyFile
         do {

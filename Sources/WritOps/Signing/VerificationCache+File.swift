@@ -1,7 +1,7 @@
 import Foundation
 import WritCore
-import WritSystem
 import WritGit
+import WritSystem
 
 #if canImport(Glibc)
     import Glibc

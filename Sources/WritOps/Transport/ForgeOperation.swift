@@ -1,4 +1,5 @@
 import WritCore
+
 /// The remote writes a built-in executor can make (SPEC §7), and nothing
 /// else: merging, closing, reopening, deleting a branch, force pushing and
 /// moving issues between states or projects have no case here, so no code

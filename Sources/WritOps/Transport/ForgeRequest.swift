@@ -1,4 +1,5 @@
 import WritCore
+
 /// One remote write, built from an intent's `[target] repo` and `[params]`
 /// (SPEC §7), validated strictly: a missing or unknown param, or a value of
 /// the wrong shape, is `intent_malformed`, and a pull request whose head is

@@ -167,7 +167,9 @@ extension ForgeClient {
 
     /// Writ's own comment on issue `number` for `intent` and `key`
     /// (`ForgeAdoption`), nil when there is none (every page read).
-    package func comment(of intent: IntentID, key: String, on repo: RepoSlug, issue number: Int) throws(WritError) -> Object? {
+    package func comment(of intent: IntentID, key: String, on repo: RepoSlug, issue number: Int) throws(WritError)
+        -> Object?
+    {
         let me = try account()
         return try comments(repo, issue: number).first {
             ForgeAdoption.adopts(comment: $0, by: me, intent: intent, key: key)

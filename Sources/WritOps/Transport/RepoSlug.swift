@@ -1,4 +1,5 @@
 import WritGit
+
 /// A forge repository as SPEC §7 names it: `HOST[:PORT]/OWNER/NAME`
 /// (`github.com/acme/app`), lower-cased host, no `.git` suffix.
 package struct RepoSlug: Sendable, Hashable, CustomStringConvertible {

@@ -15,7 +15,8 @@ import WritGit
 /// The intent's own gates and approvals (SPEC §4) come after these; a
 /// `projection` event is pushed before any request.
 enum TransportGate {
-    package static func check(_ request: ForgeRequest, transport: TransportConfig, cloneRoot: String) throws(WritError) {
+    package static func check(_ request: ForgeRequest, transport: TransportConfig, cloneRoot: String) throws(WritError)
+    {
         guard transport.mode != .off else {
             throw WritError(
                 .transportDisabled,

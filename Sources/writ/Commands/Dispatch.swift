@@ -2,8 +2,8 @@ import ArgumentParser
 import Foundation
 import Logging
 import WritCore
-import WritOps
 import WritGit
+import WritOps
 
 /// Loads `dispatcher.toml`.
 enum ConfigFile {

@@ -2,8 +2,8 @@ import ArgumentParser
 import Foundation
 import Synchronization
 import WritCore
-import WritOps
 import WritGit
+import WritOps
 
 /// Where the ops repo is, which branches and remote it uses, and the
 /// operator config (`<git dir>/writ.toml`, docs/operators.md) that supplies

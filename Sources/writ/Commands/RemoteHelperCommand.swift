@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
-import WritOps
 import WritGit
+import WritOps
 
 /// `writ _remote`: one fetch or push against a network remote, read as a
 /// JSON request on standard input and answered as one JSON object on

@@ -1,10 +1,10 @@
 import Testing
+
 @testable import WritCore
-@testable import WritSystem
 @testable import WritGit
 @testable import WritOps
+@testable import WritSystem
 @testable import WritTestSupport
-
 
 /// `writ log` prints one line per event, whatever an event's free text holds.
 @Suite struct AuditedEventSummaryTests {

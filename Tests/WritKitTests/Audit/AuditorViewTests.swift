@@ -1,11 +1,11 @@
 import Foundation
 import Testing
+
 @testable import WritCore
-@testable import WritSystem
 @testable import WritGit
 @testable import WritOps
+@testable import WritSystem
 @testable import WritTestSupport
-
 
 /// The auditor's view: allowed_signers keys by the fingerprint
 /// `ssh-keygen -lf` prints, who committed each governance adoption and

@@ -1,11 +1,11 @@
 import Foundation
 import Testing
+
 @testable import WritCore
-@testable import WritSystem
 @testable import WritGit
 @testable import WritOps
+@testable import WritSystem
 @testable import WritTestSupport
-
 
 /// One history with forged, unsigned, wrong-role and rotated-key events of
 /// every kind: `writ status`, `writ show`, `writ log`, `writ verify` and a

@@ -1,11 +1,11 @@
 import Foundation
 import Testing
+
 @testable import WritCore
-@testable import WritSystem
 @testable import WritGit
 @testable import WritOps
+@testable import WritSystem
 @testable import WritTestSupport
-
 
 /// Once governance has rotated a key out, no event that key writes counts,
 /// whatever the commit's date or anchor (docs/audit.md, "Which governance

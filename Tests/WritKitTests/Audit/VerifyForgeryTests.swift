@@ -1,9 +1,10 @@
 import Foundation
 import Testing
+
 @testable import WritCore
-@testable import WritSystem
 @testable import WritGit
 @testable import WritOps
+@testable import WritSystem
 @testable import WritTestSupport
 
 /// `writ verify` catches what a dishonest writer can put on the ledger,

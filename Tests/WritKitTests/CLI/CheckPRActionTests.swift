@@ -1,11 +1,11 @@
 import Foundation
 import Testing
+
 @testable import WritCore
-@testable import WritSystem
 @testable import WritGit
 @testable import WritOps
+@testable import WritSystem
 @testable import WritTestSupport
-
 
 /// The composite actions and example workflows: they parse as YAML and name
 /// only inputs that exist, and `action/check-pr` runs end to end as a runner

@@ -1,11 +1,11 @@
 import Foundation
 import Testing
+
 @testable import WritCore
-@testable import WritSystem
 @testable import WritGit
 @testable import WritOps
+@testable import WritSystem
 @testable import WritTestSupport
-
 
 /// `writ check-pr` on the approval pull requests of SPEC §7 and §9: records
 /// judged by their signatures, not by who opened the pull request, a

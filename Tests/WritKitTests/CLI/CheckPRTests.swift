@@ -1,11 +1,11 @@
 import Foundation
 import Testing
+
 @testable import WritCore
-@testable import WritSystem
 @testable import WritGit
 @testable import WritOps
+@testable import WritSystem
 @testable import WritTestSupport
-
 
 /// `writ check-pr` over real repositories built with stock git, records
 /// signed with `ssh-keygen -Y sign`: roles × path classes, records that do

@@ -1,11 +1,11 @@
 import Foundation
 import Testing
+
 @testable import WritCore
-@testable import WritSystem
 @testable import WritGit
 @testable import WritOps
+@testable import WritSystem
 @testable import WritTestSupport
-
 
 /// The first hour of a team adopting writ, through the built binary and
 /// stock git: `writ init` that cannot freeze governance, quiet reads in a

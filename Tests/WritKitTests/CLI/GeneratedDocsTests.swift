@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import WritGit
 
 /// `docs/writ.1` and `docs/completions/*` are generated from the argument

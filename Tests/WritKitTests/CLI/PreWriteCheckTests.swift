@@ -1,11 +1,11 @@
 import Foundation
 import Testing
+
 @testable import WritCore
-@testable import WritSystem
 @testable import WritGit
 @testable import WritOps
+@testable import WritSystem
 @testable import WritTestSupport
-
 
 /// `writ propose`, `approve`, `resolve` and `gate` check, under the trusted
 /// governance and before anything is written, that the record would count;

@@ -1,11 +1,11 @@
 import Foundation
 import Testing
+
 @testable import WritCore
-@testable import WritSystem
 @testable import WritGit
 @testable import WritOps
+@testable import WritSystem
 @testable import WritTestSupport
-
 
 /// One governance history where approval records arrive in every way that
 /// moves their attribution: `writ status`, the dispatcher's `claimed` events

@@ -1,12 +1,12 @@
 import Foundation
 import Logging
 import Testing
+
 @testable import WritCore
-@testable import WritSystem
 @testable import WritGit
 @testable import WritOps
+@testable import WritSystem
 @testable import WritTestSupport
-
 
 /// `ClaimPublisher` driven directly on a sandbox ops repo, without a poll:
 /// a claim on the tip it was decided on, a claim that loses its race to

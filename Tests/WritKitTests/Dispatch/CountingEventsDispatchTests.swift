@@ -1,11 +1,11 @@
 import Foundation
 import Testing
+
 @testable import WritCore
-@testable import WritSystem
 @testable import WritGit
 @testable import WritOps
+@testable import WritSystem
 @testable import WritTestSupport
-
 
 /// The dispatcher acts only on events that count (SPEC §3): its lease
 /// check, its "reason changed" check for blocked events, its auto-approval

@@ -1,11 +1,11 @@
 import Foundation
 import Testing
+
 @testable import WritCore
-@testable import WritSystem
 @testable import WritGit
 @testable import WritOps
+@testable import WritSystem
 @testable import WritTestSupport
-
 
 /// What a batch costs on the ledger: with executors run one at a time, each
 /// claim's commit also carries the outcome of the run before it, so a batch

@@ -1,11 +1,11 @@
 import Foundation
 import Testing
+
 @testable import WritCore
-@testable import WritSystem
 @testable import WritGit
 @testable import WritOps
+@testable import WritSystem
 @testable import WritTestSupport
-
 
 /// kill -9 at random points (issue acceptance): during the executor, between
 /// claim and outcome, mid-commit. No intent may ever run twice, every claim

@@ -1,11 +1,11 @@
 import Foundation
 import Testing
+
 @testable import WritCore
-@testable import WritSystem
 @testable import WritGit
 @testable import WritOps
+@testable import WritSystem
 @testable import WritTestSupport
-
 
 /// A sandbox ops repo plus a dispatcher host config pointing at it, with
 /// executors that append the intent id to a file (so every run is counted)

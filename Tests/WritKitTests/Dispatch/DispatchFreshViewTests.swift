@@ -1,11 +1,11 @@
 import Foundation
 import Testing
+
 @testable import WritCore
-@testable import WritSystem
 @testable import WritGit
 @testable import WritOps
+@testable import WritSystem
 @testable import WritTestSupport
-
 
 /// The dispatcher decides every claim on a fresh view of the remote: what
 /// was merged while an earlier executor ran is seen, and a claim the remote

@@ -1,11 +1,11 @@
 import Foundation
 import Testing
+
 @testable import WritCore
-@testable import WritSystem
 @testable import WritGit
 @testable import WritOps
+@testable import WritSystem
 @testable import WritTestSupport
-
 
 /// `writ dispatch --interval D` prints one heartbeat line per poll (time,
 /// run id, counts by result); with `--json`, one JSON line per poll.

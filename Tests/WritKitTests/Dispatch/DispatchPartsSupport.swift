@@ -1,11 +1,11 @@
 import Foundation
 import Testing
+
 @testable import WritCore
-@testable import WritSystem
 @testable import WritGit
 @testable import WritOps
+@testable import WritSystem
 @testable import WritTestSupport
-
 
 /// Hand-made counting events and verdicts for driving the dispatcher's
 /// parts (`OutcomeRecovery`, `RunRecorder`, `ClaimPublisher`) without a

@@ -1,11 +1,11 @@
 import Foundation
 import Testing
+
 @testable import WritCore
-@testable import WritSystem
 @testable import WritGit
 @testable import WritOps
+@testable import WritSystem
 @testable import WritTestSupport
-
 
 /// At most once with many dispatchers racing (issue acceptance): four
 /// dispatcher processes, each with its own clone and state dir, against one

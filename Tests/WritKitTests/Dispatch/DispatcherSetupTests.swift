@@ -1,11 +1,11 @@
 import Foundation
 import Testing
+
 @testable import WritCore
-@testable import WritSystem
 @testable import WritGit
 @testable import WritOps
+@testable import WritSystem
 @testable import WritTestSupport
-
 
 /// A dispatcher refuses to run anything unless what it writes would count:
 /// its key is listed for its identity (namespace `git`) in the trusted

@@ -1,11 +1,11 @@
 import Foundation
 import Testing
+
 @testable import WritCore
-@testable import WritSystem
 @testable import WritGit
 @testable import WritOps
+@testable import WritSystem
 @testable import WritTestSupport
-
 
 @Suite struct DispatcherTests {
     @Test func runsReadyIntentsOnceAndRecordsSignedOutcomes() throws {

@@ -2,12 +2,12 @@ import Dispatch
 import Foundation
 import Synchronization
 import Testing
+
 @testable import WritCore
-@testable import WritSystem
 @testable import WritGit
 @testable import WritOps
+@testable import WritSystem
 @testable import WritTestSupport
-
 
 /// `ExecutionScheduler` on its own, with work that waits on semaphores
 /// instead of executors: at most `maxParallel` at once, every finished run

@@ -1,11 +1,11 @@
 import Foundation
 import Testing
+
 @testable import WritCore
-@testable import WritSystem
 @testable import WritGit
 @testable import WritOps
+@testable import WritSystem
 @testable import WritTestSupport
-
 
 /// Placeholders in an executor's command and workdir are checked when
 /// `dispatcher.toml` is loaded: a misspelt one would otherwise block every

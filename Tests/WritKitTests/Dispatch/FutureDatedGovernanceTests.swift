@@ -1,11 +1,11 @@
 import Foundation
 import Testing
+
 @testable import WritCore
-@testable import WritSystem
 @testable import WritGit
 @testable import WritOps
+@testable import WritSystem
 @testable import WritTestSupport
-
 
 /// One governance commit dated far ahead (a merge made on a machine whose
 /// clock said 2099) must not move the clock writ checks key validity at

@@ -1,11 +1,11 @@
 import Foundation
 import Testing
+
 @testable import WritCore
-@testable import WritSystem
 @testable import WritGit
 @testable import WritOps
+@testable import WritSystem
 @testable import WritTestSupport
-
 
 /// The dispatcher's view after a merge took the governance tip it processed
 /// off the first-parent chain (SPEC §5, "Non-linear updates"): where the

@@ -1,11 +1,11 @@
 import Foundation
 import Testing
+
 @testable import WritCore
-@testable import WritSystem
 @testable import WritGit
 @testable import WritOps
+@testable import WritSystem
 @testable import WritTestSupport
-
 
 /// A key is bound to the first intent on the ledger that used it, for
 /// every executor (a command gets it as `WRIT_IDEMPOTENCY_KEY`), and the

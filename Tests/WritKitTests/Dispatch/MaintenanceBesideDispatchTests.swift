@@ -1,11 +1,11 @@
 import Foundation
 import Testing
+
 @testable import WritCore
-@testable import WritSystem
 @testable import WritGit
 @testable import WritOps
+@testable import WritSystem
 @testable import WritTestSupport
-
 
 /// Stock git maintenance on the dispatcher's own clone while it claims and
 /// publishes (SPEC §6, docs/dispatch.md "Beside stock git maintenance"):

@@ -1,11 +1,11 @@
 import Foundation
 import Testing
+
 @testable import WritCore
-@testable import WritSystem
 @testable import WritGit
 @testable import WritOps
+@testable import WritSystem
 @testable import WritTestSupport
-
 
 /// Outcomes a crash left unpublished, in the intent's journal (or, from a
 /// dispatcher of before, in `outbox/`), are published on the next poll, but

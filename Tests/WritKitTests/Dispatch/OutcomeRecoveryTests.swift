@@ -1,11 +1,11 @@
 import Foundation
 import Testing
+
 @testable import WritCore
-@testable import WritSystem
 @testable import WritGit
 @testable import WritOps
+@testable import WritSystem
 @testable import WritTestSupport
-
 
 /// `OutcomeRecovery` on its own: which journalled outcome of an earlier
 /// claim is still to be published, judged from the journal and the

@@ -1,11 +1,11 @@
 import Foundation
 import Testing
+
 @testable import WritCore
-@testable import WritSystem
 @testable import WritGit
 @testable import WritOps
+@testable import WritSystem
 @testable import WritTestSupport
-
 
 /// Run reports older than `report_retention` (default 14d) are deleted at
 /// the end of a poll; younger ones, the poll's own and files writ did not

@@ -1,12 +1,12 @@
 import Foundation
 import Logging
 import Testing
+
 @testable import WritCore
-@testable import WritSystem
 @testable import WritGit
 @testable import WritOps
+@testable import WritSystem
 @testable import WritTestSupport
-
 
 /// `RunRecorder` on its own: a `blocked` event only when the reason
 /// changes, host reasons reported every poll, nothing written in a dry run.

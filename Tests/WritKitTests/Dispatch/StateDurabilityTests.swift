@@ -1,11 +1,11 @@
 import Foundation
 import Testing
+
 @testable import WritCore
-@testable import WritSystem
 @testable import WritGit
 @testable import WritOps
+@testable import WritSystem
 @testable import WritTestSupport
-
 
 /// Every state file is renamed into place and then its directory is
 /// flushed, so a power loss cannot lose the rename (docs/dispatch.md); the

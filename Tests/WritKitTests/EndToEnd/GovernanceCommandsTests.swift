@@ -1,9 +1,10 @@
 import Foundation
 import Testing
+
 @testable import WritCore
-@testable import WritSystem
 @testable import WritGit
 @testable import WritOps
+@testable import WritSystem
 @testable import WritTestSupport
 
 /// Issue 8's governance commands end to end, with the built `writ` binary

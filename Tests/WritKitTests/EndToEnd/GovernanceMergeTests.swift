@@ -1,11 +1,11 @@
 import Foundation
 import Testing
+
 @testable import WritCore
-@testable import WritSystem
 @testable import WritGit
 @testable import WritOps
+@testable import WritSystem
 @testable import WritTestSupport
-
 
 /// Governance history as people make it (SPEC §5, "Non-linear updates"),
 /// through the `writ` binary and stock `git` only: two operators merge two

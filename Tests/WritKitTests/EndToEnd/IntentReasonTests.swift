@@ -1,9 +1,10 @@
 import Foundation
 import Testing
+
 @testable import WritCore
-@testable import WritSystem
 @testable import WritGit
 @testable import WritOps
+@testable import WritSystem
 @testable import WritTestSupport
 
 /// SPEC §4 rule 2, end to end: intents in a real ledger, each reason code

@@ -1,11 +1,11 @@
 import Foundation
 import Testing
+
 @testable import WritCore
-@testable import WritSystem
 @testable import WritGit
 @testable import WritOps
+@testable import WritSystem
 @testable import WritTestSupport
-
 
 /// Records signed on `approval/<id>` and not merged yet: `status`, `show`
 /// and `approve` show them, judged as if merged, and never count them.

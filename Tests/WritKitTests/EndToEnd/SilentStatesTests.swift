@@ -1,11 +1,11 @@
 import Foundation
 import Testing
+
 @testable import WritCore
-@testable import WritSystem
 @testable import WritGit
 @testable import WritOps
+@testable import WritSystem
 @testable import WritTestSupport
-
 
 /// No silent states: a host-preflight block is counted on every poll and
 /// shown in `status` and `show` while it lasts; a settled intent keeps the

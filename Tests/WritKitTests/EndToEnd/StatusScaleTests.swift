@@ -1,10 +1,11 @@
 import Foundation
 import Testing
 import WritBulkLoad
+
 @testable import WritCore
-@testable import WritSystem
 @testable import WritGit
 @testable import WritOps
+@testable import WritSystem
 @testable import WritTestSupport
 
 /// `writ status` over a ledger built in bulk (the same builder writ-bench

@@ -1,11 +1,11 @@
 import Foundation
 import Testing
+
 @testable import WritCore
-@testable import WritSystem
 @testable import WritGit
 @testable import WritOps
+@testable import WritSystem
 @testable import WritTestSupport
-
 
 /// The approval loop as a team lives it, end to end through the `writ`
 /// binary, stock git and the fake forge: `writ init --bare`, two admins, an

@@ -1,9 +1,10 @@
 import Crypto
 import Foundation
+
 @testable import WritCore
-@testable import WritSystem
 @testable import WritGit
 @testable import WritOps
+@testable import WritSystem
 @testable import WritTestSupport
 
 /// Ledger-shaped writes (SPEC §3) built from the Git layer's public API,

@@ -1,11 +1,11 @@
 import Foundation
 import Testing
+
 @testable import WritCore
-@testable import WritSystem
 @testable import WritGit
 @testable import WritOps
+@testable import WritSystem
 @testable import WritTestSupport
-
 
 /// `ObjectStage` and `PackWriter`: objects built in memory reach the disk
 /// as one pack, byte for byte what `git index-pack` makes of it, before any

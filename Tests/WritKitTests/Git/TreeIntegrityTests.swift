@@ -1,11 +1,11 @@
 import Foundation
 import Testing
+
 @testable import WritCore
-@testable import WritSystem
 @testable import WritGit
 @testable import WritOps
+@testable import WritSystem
 @testable import WritTestSupport
-
 
 /// Trees `git fsck` refuses are refused wherever writ reads a tree: the
 /// entry list, path lookups, and the diff. The trees are written raw

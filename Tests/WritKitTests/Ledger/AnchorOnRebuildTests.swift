@@ -1,11 +1,11 @@
 import Foundation
 import Testing
+
 @testable import WritCore
-@testable import WritSystem
 @testable import WritGit
 @testable import WritOps
+@testable import WritSystem
 @testable import WritTestSupport
-
 
 /// An operator command that loses its ledger push to a writer with a newer
 /// governance view rebuilds its commit on the winner's, and anchors it

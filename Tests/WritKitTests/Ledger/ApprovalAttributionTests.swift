@@ -1,11 +1,11 @@
 import Foundation
 import Testing
+
 @testable import WritCore
-@testable import WritSystem
 @testable import WritGit
 @testable import WritOps
+@testable import WritSystem
 @testable import WritTestSupport
-
 
 /// The attribution rule itself (docs/decisions.md, "Which commit brought a
 /// record in"): which files belong to a record, that a walk resumed from

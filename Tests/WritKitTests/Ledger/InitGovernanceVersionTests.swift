@@ -1,11 +1,11 @@
 import Foundation
 import Testing
+
 @testable import WritCore
-@testable import WritSystem
 @testable import WritGit
 @testable import WritOps
+@testable import WritSystem
 @testable import WritTestSupport
-
 
 /// `writ init` starts a repository at `[governance] version` 1 (SPEC §5),
 /// so its first change is adopted at 2; a version the policy states is kept.

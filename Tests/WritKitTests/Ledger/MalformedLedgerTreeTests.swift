@@ -1,11 +1,11 @@
 import Foundation
 import Testing
+
 @testable import WritCore
-@testable import WritSystem
 @testable import WritGit
 @testable import WritOps
+@testable import WritSystem
 @testable import WritTestSupport
-
 
 /// A ledger commit whose tree git itself would refuse (duplicate entries:
 /// libgit2 finds the second twin, stock git the first) is a

@@ -1,11 +1,11 @@
 import Foundation
 import Testing
+
 @testable import WritCore
-@testable import WritSystem
 @testable import WritGit
 @testable import WritOps
+@testable import WritSystem
 @testable import WritTestSupport
-
 
 /// A bare server repository with `writ hook pre-receive` (the built binary)
 /// installed as its `hooks/pre-receive`, seeded with a governance branch

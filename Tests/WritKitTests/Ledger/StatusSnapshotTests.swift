@@ -1,11 +1,11 @@
 import Foundation
 import Testing
+
 @testable import WritCore
-@testable import WritSystem
 @testable import WritGit
 @testable import WritOps
+@testable import WritSystem
 @testable import WritTestSupport
-
 
 /// The status snapshot (`.git/writ/status`): a warm `writ status` says
 /// exactly what a cold one says, reads only what is new, and drops the

@@ -1,11 +1,11 @@
 import Foundation
 import Testing
+
 @testable import WritCore
-@testable import WritSystem
 @testable import WritGit
 @testable import WritOps
+@testable import WritSystem
 @testable import WritTestSupport
-
 
 /// Every reason code of SPEC §4 has a case producing exactly it and a near
 /// miss that does not. The default intent is `release` (high: two of the

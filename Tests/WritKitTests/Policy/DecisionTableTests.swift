@@ -1,11 +1,11 @@
 import Foundation
 import Testing
+
 @testable import WritCore
-@testable import WritSystem
 @testable import WritGit
 @testable import WritOps
+@testable import WritSystem
 @testable import WritTestSupport
-
 
 /// Tiers × quorum (0, 1, 2) × two approver slots, each slot one of eight
 /// record shapes (none, approve, deny, by a principal without a tier role,

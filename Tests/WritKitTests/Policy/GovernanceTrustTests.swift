@@ -1,11 +1,11 @@
 import Foundation
 import Testing
+
 @testable import WritCore
-@testable import WritSystem
 @testable import WritGit
 @testable import WritOps
+@testable import WritSystem
 @testable import WritTestSupport
-
 
 /// SPEC §5: rotation of policy and signers needs the old and the new quorum.
 @Suite("Governance trust")

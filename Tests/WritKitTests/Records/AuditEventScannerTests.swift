@@ -1,11 +1,11 @@
 import Foundation
 import Testing
+
 @testable import WritCore
-@testable import WritSystem
 @testable import WritGit
 @testable import WritOps
+@testable import WritSystem
 @testable import WritTestSupport
-
 
 /// `AuditEventScanner`, the one-pass reader `AuditEvent.parse` tries first,
 /// must never accept what the full reader refuses, nor read anything

@@ -1,10 +1,10 @@
 import Testing
+
 @testable import WritCore
-@testable import WritSystem
 @testable import WritGit
 @testable import WritOps
+@testable import WritSystem
 @testable import WritTestSupport
-
 
 /// `LedgerPath.exact`, the one-pass parser every reader hits first, must
 /// give exactly the answers of `LedgerPath.explain`, the parser that says

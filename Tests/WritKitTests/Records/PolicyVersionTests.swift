@@ -1,11 +1,11 @@
 import Foundation
 import Testing
+
 @testable import WritCore
-@testable import WritSystem
 @testable import WritGit
 @testable import WritOps
+@testable import WritSystem
 @testable import WritTestSupport
-
 
 /// `PolicyVersion.setting`: the textual edit `writ governance propose` and
 /// `writ init` make to `[governance] version` (SPEC §5).

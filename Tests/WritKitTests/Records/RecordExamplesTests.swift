@@ -1,11 +1,11 @@
 import Foundation
 import Testing
+
 @testable import WritCore
-@testable import WritSystem
 @testable import WritGit
 @testable import WritOps
+@testable import WritSystem
 @testable import WritTestSupport
-
 
 /// Every example committed under approvals/examples and audit/examples
 /// parses, sits at its layout path, and is byte-for-byte what writ's own

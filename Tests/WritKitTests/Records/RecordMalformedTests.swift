@@ -1,10 +1,10 @@
 import Testing
+
 @testable import WritCore
-@testable import WritSystem
 @testable import WritGit
 @testable import WritOps
+@testable import WritSystem
 @testable import WritTestSupport
-
 
 /// One malformed input and the reason code it must be rejected with.
 struct MalformedCase: Sendable, CustomTestStringConvertible {

@@ -1,10 +1,10 @@
 import Testing
+
 @testable import WritCore
-@testable import WritSystem
 @testable import WritGit
 @testable import WritOps
+@testable import WritSystem
 @testable import WritTestSupport
-
 
 @Suite struct RecordPathTests {
     /// The fan-out agrees with `printf %s id | sha256sum | cut -c1-2`.

@@ -1,11 +1,11 @@
 import Foundation
 import Testing
+
 @testable import WritCore
-@testable import WritSystem
 @testable import WritGit
 @testable import WritOps
+@testable import WritSystem
 @testable import WritTestSupport
-
 
 /// writ's TOML parser against Python's `tomllib` on every TOML document the
 /// repository holds: the record examples, the fuzz corpora (fuzz/corpus/toml

@@ -1,11 +1,11 @@
 import Foundation
 import Testing
+
 @testable import WritCore
-@testable import WritSystem
 @testable import WritGit
 @testable import WritOps
+@testable import WritSystem
 @testable import WritTestSupport
-
 
 /// The dispatcher over a real https git server (`git http-backend` behind
 /// TLS with a test CA, basic auth required), and over servers that never

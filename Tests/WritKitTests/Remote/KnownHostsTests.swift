@@ -1,11 +1,11 @@
 import Foundation
 import Testing
+
 @testable import WritCore
-@testable import WritSystem
 @testable import WritGit
 @testable import WritOps
+@testable import WritSystem
 @testable import WritTestSupport
-
 
 /// known_hosts as OpenSSH writes and reads it, with `ssh-keygen` as the
 /// independent witness for hashing and fingerprints.

@@ -1,11 +1,11 @@
 import Foundation
 import Testing
+
 @testable import WritCore
-@testable import WritSystem
 @testable import WritGit
 @testable import WritOps
+@testable import WritSystem
 @testable import WritTestSupport
-
 
 /// `writ hook pre-receive` on a bare repository served by OpenSSH's sshd,
 /// as a self-hosted ops repository is (docs/forge-setup.md): operators push

@@ -1,11 +1,11 @@
 import Foundation
 import Testing
+
 @testable import WritCore
-@testable import WritSystem
 @testable import WritGit
 @testable import WritOps
+@testable import WritSystem
 @testable import WritTestSupport
-
 
 /// A `DispatchFixture`'s ops repo published as a bare remote, and
 /// dispatcher lanes: each a bare clone of it whose `origin` is a network

@@ -1,11 +1,11 @@
 import Foundation
 import Testing
+
 @testable import WritCore
-@testable import WritSystem
 @testable import WritGit
 @testable import WritOps
+@testable import WritSystem
 @testable import WritTestSupport
-
 
 /// One way to reach a remote: the git layer reports a refusal typed, with
 /// no reason code; the runner above it codes it, once, whether the

@@ -1,11 +1,11 @@
 import Foundation
 import Testing
+
 @testable import WritCore
-@testable import WritSystem
 @testable import WritGit
 @testable import WritOps
+@testable import WritSystem
 @testable import WritTestSupport
-
 
 /// Real servers for the remote tests, each on 127.0.0.1 on a port the
 /// kernel chose, started by the test that needs it and killed by `stop()`:

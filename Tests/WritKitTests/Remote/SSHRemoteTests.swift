@@ -1,11 +1,11 @@
 import Foundation
 import Testing
+
 @testable import WritCore
-@testable import WritSystem
 @testable import WritGit
 @testable import WritOps
+@testable import WritSystem
 @testable import WritTestSupport
-
 
 /// The dispatcher and the operator commands over a real OpenSSH server
 /// (SPEC §11): credentials in their order, host keys checked against the

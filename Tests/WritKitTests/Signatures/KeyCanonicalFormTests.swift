@@ -1,11 +1,11 @@
 import Foundation
 import Testing
+
 @testable import WritCore
-@testable import WritSystem
 @testable import WritGit
 @testable import WritOps
+@testable import WritSystem
 @testable import WritTestSupport
-
 
 /// Keys are compared in canonical form, as OpenSSH compares them: one RSA
 /// key written with a redundant leading zero byte in `e` is the same key.

@@ -1,11 +1,11 @@
 import Foundation
 import Testing
+
 @testable import WritCore
-@testable import WritSystem
 @testable import WritGit
 @testable import WritOps
+@testable import WritSystem
 @testable import WritTestSupport
-
 
 /// A passphrase-protected key as people keep it, through the built binary:
 /// on a terminal (a pty made by util-linux `script`) `ssh-keygen` asks for

@@ -1,11 +1,11 @@
 import Foundation
 import Testing
+
 @testable import WritCore
-@testable import WritSystem
 @testable import WritGit
 @testable import WritOps
+@testable import WritSystem
 @testable import WritTestSupport
-
 
 /// Principal patterns match as OpenSSH's `match_pattern` does, in time
 /// bounded by string × pattern length whatever the number of stars.
@@ -43,7 +43,8 @@ import Testing
                 SSHPattern.matchList(principal, list: pattern) == .noMatch,
                 SSHPattern.matchList(principal, list: "!" + pattern + ",*") == .match,
                 !SSHPattern.match(
-                    Array(principal.utf8), pattern: Array(String(repeating: "*a", count: 30).utf8) + [UInt8(ascii: "c")]),
+                    Array(principal.utf8), pattern: Array(String(repeating: "*a", count: 30).utf8) + [UInt8(ascii: "c")]
+                ),
                 // And a matching principal is still found.
                 SSHPattern.matchList(principal + "b", list: pattern) == .match,
             ]

@@ -1,11 +1,11 @@
 import Foundation
 import Testing
+
 @testable import WritCore
-@testable import WritSystem
 @testable import WritGit
 @testable import WritOps
+@testable import WritSystem
 @testable import WritTestSupport
-
 
 /// How a key is signed with is decided when it is loaded, and no way of
 /// signing can hang: malformed keys fail at once, encrypted keys go through

@@ -1,12 +1,12 @@
 import Crypto
 import Foundation
 import Testing
+
 @testable import WritCore
-@testable import WritSystem
 @testable import WritGit
 @testable import WritOps
+@testable import WritSystem
 @testable import WritTestSupport
-
 
 /// writ's in-process verifier against `ssh-keygen -Y verify` on a corpus of
 /// valid and mutated signatures, built at test time.

@@ -1,11 +1,11 @@
 import Foundation
 import Testing
+
 @testable import WritCore
-@testable import WritSystem
 @testable import WritGit
 @testable import WritOps
+@testable import WritSystem
 @testable import WritTestSupport
-
 
 /// The verification cache remembers cryptographic successes only: trust is
 /// decided afresh on every use, failures are never remembered, and a cache

@@ -1,11 +1,11 @@
 import Foundation
 import Testing
+
 @testable import WritCore
-@testable import WritSystem
 @testable import WritGit
 @testable import WritOps
+@testable import WritSystem
 @testable import WritTestSupport
-
 
 /// The approval PR body and the escaping routine every forge view uses:
 /// hostile record text (backticks, HTML, mentions, table breaks, control

@@ -1,11 +1,11 @@
 import Foundation
 import Testing
+
 @testable import WritCore
-@testable import WritSystem
 @testable import WritGit
 @testable import WritOps
+@testable import WritSystem
 @testable import WritTestSupport
-
 
 /// The fake forge of `Servers/fake_forge.py`: real HTTP and JSON on
 /// 127.0.0.1, every request logged with the projection events the ledger

@@ -1,11 +1,11 @@
 import Foundation
 import Testing
+
 @testable import WritCore
-@testable import WritSystem
 @testable import WritGit
 @testable import WritOps
+@testable import WritSystem
 @testable import WritTestSupport
-
 
 /// SPEC §7's gates for built-in executors, each with its exact reason
 /// code, in their order, and `record` mode: the projection on the ledger,

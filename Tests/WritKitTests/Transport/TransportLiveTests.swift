@@ -1,11 +1,11 @@
 import Foundation
 import Testing
+
 @testable import WritCore
-@testable import WritSystem
 @testable import WritGit
 @testable import WritOps
+@testable import WritSystem
 @testable import WritTestSupport
-
 
 /// `[transport] mode = "live"` against the fake forge, for GitHub and for
 /// Forgejo: each built-in executor creates and then updates (adopting by
