@@ -5,7 +5,7 @@
 # Usage: scripts/leakcheck.sh [COMMITS]   (default 300; valgrind is slow)
 #
 # The workload is scripts/leakcheck/main.swift, compiled against the
-# WritKit objects of a debug build. (The swift-testing runner itself cannot
+# library objects of a debug build. (The swift-testing runner itself cannot
 # run under valgrind 3.19: it dies inside the concurrency runtime.)
 set -eu
 
@@ -13,27 +13,31 @@ commits="${1:-300}"
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 
-swift build --target WritKit >/dev/null
+swift build --target WritOps >/dev/null
 bin_path="$(swift build --show-bin-path)"
 work="$(mktemp -d -t writ-leakcheck.XXXXXX)"
 trap 'rm -rf "$work"' EXIT
 
-# WritKit's objects plus those of the library targets it may depend on,
+# The library targets' objects plus those of the packages they depend on,
 # passed through a response file because some object names hold spaces.
 : >"$work/objects"
-for target in WritKit CWritGit Crypto _CryptoExtras CCryptoBoringSSL CCryptoBoringSSLShims CryptoBoringWrapper SwiftASN1 Logging TOMLKit CTOML; do
+for target in WritCore WritSystem WritGit WritOps CWritGit Crypto _CryptoExtras CCryptoBoringSSL CCryptoBoringSSLShims CryptoBoringWrapper SwiftASN1 Logging; do
     if [ -d "$bin_path/$target.build" ]; then
         find "$bin_path/$target.build" -name '*.o' | sed 's/.*/"&"/' >>"$work/objects"
     fi
 done
-# C modules of dependencies (TOMLKit's CTOML) are found through their
+# C modules (CWritGit and those of dependencies) are found through their
 # generated module maps.
 module_maps=""
 for map in "$bin_path"/*.build/module.modulemap; do
     [ -f "$map" ] && module_maps="$module_maps -Xcc -fmodule-map-file=$map"
 done
+# The workload uses the git layer's `package` API, so it is compiled as a
+# member of the package: SwiftPM names the package after its directory.
+package_name="$(basename "$root" | sed 's/[^A-Za-z0-9_]/_/g')"
 # shellcheck disable=SC2086
-swiftc -I "$bin_path/Modules" -I Sources/Clibgit2 $module_maps scripts/leakcheck/main.swift "@$work/objects" \
+swiftc -package-name "$package_name" -I "$bin_path/Modules" -I Sources/Clibgit2 $module_maps \
+    scripts/leakcheck/main.swift "@$work/objects" \
     -lgit2 -lstdc++ -o "$work/leakcheck"
 # valgrind 3.19 cannot read the DWARF 5 debug info Swift emits; the symbol
 # table stays, so frames still carry function names.

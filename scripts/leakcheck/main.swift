@@ -5,7 +5,8 @@
 // previous commit, ref moved by compare-and-swap), then diffs it and reads
 // its signature state, exercising the read paths too.
 import Foundation
-import WritKit
+import WritCore
+import WritGit
 
 let count = CommandLine.arguments.dropFirst().first.flatMap { Int($0) } ?? 300
 let directory = FileManager.default.temporaryDirectory.appendingPathComponent("writ-leakcheck-\(UUID().uuidString)").path

@@ -1,7 +1,6 @@
 import Crypto
 import Foundation
 import WritCore
-import WritGit
 
 /// An OpenSSH `known_hosts` file, read the way `ssh` reads it
 /// (sshd(8), "SSH_KNOWN_HOSTS FILE FORMAT"), to decide whether the host key

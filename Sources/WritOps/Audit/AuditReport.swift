@@ -13,15 +13,15 @@ import WritCore
 /// nothing on its own. Rendering is `HTMLReportRenderer`'s, a pure function
 /// of this value. Nothing is read from a dispatcher's state dir: output
 /// tails there may hold what the ledger's redacted tails leave out.
-public struct AuditReport: Sendable {
+package struct AuditReport: Sendable {
     /// Which intents the report covers.
-    public struct Window: Sendable, Equatable {
+    package struct Window: Sendable, Equatable {
         /// Intents proposed at or after this instant; nil: all of them.
-        public let since: Timestamp?
+        package let since: Timestamp?
         /// When the report was made; durations such as `7d` count back from it.
-        public let generatedAt: Timestamp
+        package let generatedAt: Timestamp
 
-        public init(since: Timestamp?, generatedAt: Timestamp) {
+        package init(since: Timestamp?, generatedAt: Timestamp) {
             self.since = since
             self.generatedAt = generatedAt
         }
@@ -36,119 +36,119 @@ public struct AuditReport: Sendable {
     }
 
     /// The trust walk's verdict on the governance head, as `writ status` has it.
-    public struct GovernanceHead: Sendable {
-        public let trusted: Bool
-        public let reason: ReasonCode?
-        public let detail: String
-        public let commit: ObjectID?
-        public let trustRoot: ObjectID
+    package struct GovernanceHead: Sendable {
+        package let trusted: Bool
+        package let reason: ReasonCode?
+        package let detail: String
+        package let commit: ObjectID?
+        package let trustRoot: ObjectID
     }
 
     /// The ledger's state, as `writ status` has it.
-    public struct LedgerHead: Sendable {
-        public let ok: Bool
-        public let reason: ReasonCode?
-        public let detail: String
-        public let commit: ObjectID?
+    package struct LedgerHead: Sendable {
+        package let ok: Bool
+        package let reason: ReasonCode?
+        package let detail: String
+        package let commit: ObjectID?
     }
 
     /// One approval or denial record that verified, with the first-parent
     /// governance commit that brought its version in (`ApprovalAttribution`).
-    public struct Approval: Sendable {
-        public let approver: Principal
+    package struct Approval: Sendable {
+        package let approver: Principal
         /// The merge commit on the governance branch that brought the record in.
-        public let commit: ObjectID
+        package let commit: ObjectID
         /// That commit's committer time: when the record took effect.
-        public let mergedAt: Timestamp?
-        public let recordDigest: ContentDigest?
+        package let mergedAt: Timestamp?
+        package let recordDigest: ContentDigest?
         /// For an approval a claim counted: the `SHA256:` fingerprint of the
         /// key that signed the record.
-        public var keyFingerprint: String? = nil
+        package var keyFingerprint: String? = nil
         /// For an approval a claim counted: "bob's key was rotated later in
         /// <commit>" when the trusted allowed_signers no longer lists it.
-        public var keyNote: String? = nil
+        package var keyNote: String? = nil
         /// Who committed the merge and whether it is signed.
         package var merge: CommitAttestation? = nil
     }
 
     /// One audit event read for an intent, counting or not.
-    public struct Event: Sendable {
-        public let path: String
+    package struct Event: Sendable {
+        package let path: String
         /// The parsed event; nil when the file is malformed.
-        public let kind: AuditEventKind?
-        public let at: Timestamp?
-        public let actor: Principal?
+        package let kind: AuditEventKind?
+        package let at: Timestamp?
+        package let actor: Principal?
         /// `writ log`'s one-line summary.
-        public let summary: String
-        public let commit: ObjectID
+        package let summary: String
+        package let commit: ObjectID
         /// Principals whose trusted key signed the ledger commit.
-        public let signers: [Principal]
+        package let signers: [Principal]
         /// Whether the event counts, as the one ledger walk judged it.
-        public let counts: Bool
+        package let counts: Bool
     }
 
     /// The claim that counts: who dispatched it and when.
-    public struct Claim: Sendable {
-        public let dispatcher: Principal
-        public let at: Timestamp
-        public let runID: String
-        public let commit: ObjectID
+    package struct Claim: Sendable {
+        package let dispatcher: Principal
+        package let at: Timestamp
+        package let runID: String
+        package let commit: ObjectID
     }
 
     /// The outcome that counts: `succeeded` or `failed` with its exit code.
     /// Output tails are left out on purpose (they are in `writ show`).
-    public struct Outcome: Sendable {
-        public let kind: AuditEventKind
-        public let at: Timestamp
-        public let actor: Principal
-        public let exitCode: Int
-        public let durationMs: Int
+    package struct Outcome: Sendable {
+        package let kind: AuditEventKind
+        package let at: Timestamp
+        package let actor: Principal
+        package let exitCode: Int
+        package let durationMs: Int
         /// A remote write's failure reason, when it carries one.
-        public let reason: ReasonCode?
-        public let commit: ObjectID
+        package let reason: ReasonCode?
+        package let commit: ObjectID
     }
 
     /// One intent and its timeline.
-    public struct IntentEntry: Sendable {
-        public let id: IntentID
-        public let kind: String?
-        public let tier: Tier?
-        public let state: IntentState
-        public let reason: ReasonCode?
-        public let detail: String
-        public let approvalsCounted: Int
-        public let approvalsRequired: Int
-        public let proposer: Principal?
-        public let proposedAt: Timestamp?
-        public let summary: String?
-        public let target: Intent.Target?
-        public let params: [String: String]
-        public let expiresAt: Timestamp?
+    package struct IntentEntry: Sendable {
+        package let id: IntentID
+        package let kind: String?
+        package let tier: Tier?
+        package let state: IntentState
+        package let reason: ReasonCode?
+        package let detail: String
+        package let approvalsCounted: Int
+        package let approvalsRequired: Int
+        package let proposer: Principal?
+        package let proposedAt: Timestamp?
+        package let summary: String?
+        package let target: Intent.Target?
+        package let params: [String: String]
+        package let expiresAt: Timestamp?
         /// The approvals that count, oldest merge first.
-        public let counted: [Approval]
+        package let counted: [Approval]
         /// Denials that verified (any one blocks the intent).
-        public let denials: [Approval]
+        package let denials: [Approval]
         /// Records and events read that do not count, with their reason codes.
         package let discarded: [DiscardedRecord]
-        public let claim: Claim?
-        public let outcome: Outcome?
+        package let claim: Claim?
+        package let outcome: Outcome?
         /// Every event read for the intent, in ledger order.
-        public let events: [Event]
+        package let events: [Event]
         /// `writ verify` findings about this intent's files.
         package let findings: [AuditFinding]
         /// From the proposal to the merge of the approval that completed
         /// the quorum; nil when the intent needed none or is not past it.
-        public let timeToReady: TimeInterval?
+        package let timeToReady: TimeInterval?
         /// Whether `counted` is the claim's list (a claimed or settled
         /// intent), not a tally under today's governance.
-        public var countedAtClaim = false
+        package var countedAtClaim = false
         /// For a remote write made in record mode: what was recorded, and
         /// that nothing is sent until live.
-        public var recorded: String? = nil
+        package var recorded: String? = nil
 
         /// The principals the principal filter matches: the proposer and
         /// everyone who filed an approval or denial, counted or not.
-        public var principals: [Principal] {
+        package var principals: [Principal] {
             var all = Set(counted.map(\.approver) + denials.map(\.approver))
             if let proposer { all.insert(proposer) }
             for record in discarded where record.kind == .approval {
@@ -159,80 +159,80 @@ public struct AuditReport: Sendable {
     }
 
     /// One governance commit that changed `policy.toml` or `allowed_signers`.
-    public struct GovernanceChange: Sendable {
-        public let commit: ObjectID
-        public let time: Timestamp
+    package struct GovernanceChange: Sendable {
+        package let commit: ObjectID
+        package let time: Timestamp
         /// Whether the trust walk adopted this commit's files.
-        public let adopted: Bool
+        package let adopted: Bool
         /// The governance digest proposed; nil when a file is missing.
-        public let digest: ContentDigest?
+        package let digest: ContentDigest?
         /// The digest of the state it would replace (the one trusted before it).
-        public let replaces: ContentDigest
+        package let replaces: ContentDigest
         /// Lines removed from and added to `policy.toml`.
-        public let policyRemoved: [String]
-        public let policyAdded: [String]
+        package let policyRemoved: [String]
+        package let policyAdded: [String]
         /// `allowed_signers` lines removed and added, each key by its
         /// `SHA256:` fingerprint (`SignerListing`).
-        public let signersRemoved: [String]
-        public let signersAdded: [String]
+        package let signersRemoved: [String]
+        package let signersAdded: [String]
         /// The trusted policy's quorum, then the new policy's.
         package let quorums: [GovernanceProgress.Quorum]
         /// Governance records that did not count, with their reason codes.
         package let discarded: [DiscardedRecord]
         /// Why the change could not be judged, when it could not.
-        public let malformed: String?
+        package let malformed: String?
         /// Why it is pending, from the trust walk; empty when adopted.
-        public let detail: String
+        package let detail: String
         /// Who committed it and whether it is signed; nil when the commit
         /// cannot be read.
         package var attestation: CommitAttestation? = nil
     }
 
     /// What `writ verify` found, or why it could not run.
-    public struct Verification: Sendable {
+    package struct Verification: Sendable {
         /// Nil when verify could not run (a contract error, see `error`).
-        public let report: VerifyReport?
+        package let report: VerifyReport?
         /// The contract error that stopped verify.
-        public let error: WritError?
+        package let error: WritError?
 
         package var findings: [AuditFinding] { report?.findings ?? [] }
     }
 
     /// The summary line block at the top of the report, over the intents shown.
-    public struct Summary: Sendable {
+    package struct Summary: Sendable {
         /// Every state, in `IntentState.allCases` order, with its count (zeros included).
-        public let byState: [(state: IntentState, count: Int)]
+        package let byState: [(state: IntentState, count: Int)]
         /// Every tier, low to high, with its count; intents of unknown tier last.
-        public let byTier: [(tier: Tier?, count: Int)]
+        package let byTier: [(tier: Tier?, count: Int)]
         /// The median of `IntentEntry.timeToReady`; nil when no intent has one.
-        public let medianTimeToReady: TimeInterval?
+        package let medianTimeToReady: TimeInterval?
         /// How many intents shown each principal of an approving role could
         /// approve now (`OpsStatus.waiting(for:)`), sorted by principal.
-        public let pendingByApprover: [(principal: Principal, count: Int)]
+        package let pendingByApprover: [(principal: Principal, count: Int)]
     }
 
-    public let window: Window
-    public let governance: GovernanceHead
-    public let ledger: LedgerHead
+    package let window: Window
+    package let governance: GovernanceHead
+    package let ledger: LedgerHead
     /// The intents shown, sorted by id.
-    public let intents: [IntentEntry]
+    package let intents: [IntentEntry]
     /// How many intents the ledger holds in all (the window may show fewer).
-    public let totalIntents: Int
+    package let totalIntents: Int
     /// Governance changes on the chain from the trust root, oldest first.
-    public let governanceChanges: [GovernanceChange]
-    public let verification: Verification
+    package let governanceChanges: [GovernanceChange]
+    package let verification: Verification
     /// Findings that concern no intent of the ledger (a merge commit, a foreign path).
     package let repoFindings: [AuditFinding]
-    public let summary: Summary
+    package let summary: Summary
     /// The allowed_signers the report was decided under (the governance
     /// head when trusted, else the last trusted state), key by key.
     package var signers: [SignerListing] = []
     /// The governance commit those signers are from.
-    public var signersCommit: ObjectID? = nil
+    package var signersCommit: ObjectID? = nil
 
     /// Whether anything may run: governance trusted and the ledger append-only,
     /// as `OpsStatus.isHealthy`.
-    public var isHealthy: Bool { governance.trusted && ledger.ok }
+    package var isHealthy: Bool { governance.trusted && ledger.ok }
 }
 
 extension AuditReport {
@@ -245,7 +245,7 @@ extension AuditReport {
     /// `idempotentKinds` is what `writ verify` takes from a dispatcher.toml.
     /// Throws I/O errors only: an untrusted governance head, a violated
     /// ledger or a verify contract error are part of the report.
-    public static func build(
+    package static func build(
         ops: OpsRepo, trustRoot: ObjectID, since: Timestamp?, now: Date, idempotentKinds: Set<String> = []
     ) throws -> AuditReport {
         let window = Window(since: since, generatedAt: Timestamp(now))

@@ -12,7 +12,7 @@ import WritGit
 /// blobs of its intent file and signature, and references to its events
 /// until it is settled; bytes are read again from the object store when a
 /// claim is re-decided. Claims are re-decided in batches, on every core.
-public struct LedgerVerifier {
+package struct LedgerVerifier {
     package let ops: OpsRepo
     /// Kinds whose executor is `idempotent = true` on the host (known only
     /// from a dispatcher.toml): for them a claim after an entitled
@@ -23,7 +23,7 @@ public struct LedgerVerifier {
     /// Claims re-decided together, side by side on every core.
     static let claimBatch = 2_048
 
-    public init(ops: OpsRepo, idempotentKinds: Set<String> = []) {
+    package init(ops: OpsRepo, idempotentKinds: Set<String> = []) {
         self.ops = ops
         self.idempotentKinds = idempotentKinds
     }
@@ -31,7 +31,7 @@ public struct LedgerVerifier {
     /// Verifies everything from `trustRoot`; governance trust at the head is
     /// judged at `now`. Throws only contract errors (trust root missing,
     /// history rewritten, governance not trusted, no ledger branch).
-    public func verify(trustRoot: ObjectID, now: Date) throws -> VerifyReport {
+    package func verify(trustRoot: ObjectID, now: Date) throws -> VerifyReport {
         let governance = try GovernanceTimeline(ops: ops, trustRoot: trustRoot, now: now)
         let head = try LedgerFiles.head(of: ops)
         // Approval records are attributed over the whole first-parent

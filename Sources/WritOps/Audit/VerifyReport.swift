@@ -1,32 +1,32 @@
 import WritCore
 
 /// What `writ verify` proved, or the findings that stop it from proving it.
-public struct VerifyReport: Sendable, Encodable {
-    public let ledgerHead: ObjectID
-    public let governanceHead: ObjectID
+package struct VerifyReport: Sendable, Encodable {
+    package let ledgerHead: ObjectID
+    package let governanceHead: ObjectID
     /// Ledger commits replayed.
-    public let commits: Int
+    package let commits: Int
     /// Governance commits replayed (the whole first-parent history).
-    public let governanceCommits: Int
+    package let governanceCommits: Int
     /// Audit events read.
-    public let events: Int
+    package let events: Int
     /// `claimed` events that count.
-    public let claims: Int
+    package let claims: Int
     /// Every violation, in ledger order; empty when the history is clean.
     package let findings: [AuditFinding]
     /// Information about an honest history (`anchor_off_chain`), in ledger
     /// order; notes never make the history unclean.
     package var notes: [AuditNote] = []
 
-    public var isClean: Bool { findings.isEmpty }
+    package var isClean: Bool { findings.isEmpty }
 
     /// One line per note: "note: anchor_off_chain <commit> <path> <detail>".
-    public var noteLines: [String] {
+    package var noteLines: [String] {
         notes.map { "note: \($0.kind.rawValue)  \($0.commit.hex)  \($0.path ?? "-")  \($0.detail)" }
     }
 
     /// "verified: N commits, M events, K claims".
-    public var summaryLine: String { "verified: \(commits) commits, \(events) events, \(claims) claims" }
+    package var summaryLine: String { "verified: \(commits) commits, \(events) events, \(claims) claims" }
 
     private enum Keys: String, CodingKey {
         case ok, commits, events, claims, findings, notes
@@ -35,7 +35,7 @@ public struct VerifyReport: Sendable, Encodable {
         case governanceCommits = "governance_commits"
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: Keys.self)
         try container.encode(isClean, forKey: .ok)
         try container.encode(ledgerHead, forKey: .ledgerHead)

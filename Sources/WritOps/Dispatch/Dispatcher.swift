@@ -12,27 +12,27 @@ import WritSystem
 /// the new tips (rewrite, trust and append-only checks); then, for each
 /// intent still in play, in id order, decide and act. A claim is journalled
 /// in the state dir, then published durably, and only then executed.
-public struct Dispatcher {
+package struct Dispatcher {
     package let config: DispatcherConfig
     /// The dispatcher's environment: the source of allowlisted variables and secrets.
     package var environment: [String: String]
     package var clock: @Sendable () -> Date
-    public var dryRun = false
+    package var dryRun = false
     /// Where the poll says what it does: one line per lock recovery, claim
     /// and intent acted on, with ids, commits and reason codes only (never
     /// executor output or a secret).
-    public var logger = Logger(label: "writ.dispatch")
+    package var logger = Logger(label: "writ.dispatch")
     /// The `writ` binary that runs each network fetch and push under the
     /// `[remote]` timeout (`RemoteAccess.helper`); nil runs them in this
     /// process, where a server that never answers cannot be abandoned.
-    public var remoteHelper: String?
+    package var remoteHelper: String?
     /// The signatures found valid so far, kept across polls (its file is
     /// read by the first and appended to by each): the ops repo of every
     /// poll carries it, so the verifications of a poll consult it and no
     /// other.
     package let verificationCache = VerificationCache()
 
-    public init(
+    package init(
         config: DispatcherConfig, environment: [String: String] = ProcessInfo.processInfo.environment,
         clock: @escaping @Sendable () -> Date = { Date() }
     ) {
@@ -42,7 +42,7 @@ public struct Dispatcher {
     }
 
     /// Runs one poll and returns its report (also written to the state dir).
-    public func poll() throws -> RunReport {
+    package func poll() throws -> RunReport {
         let started = clock()
         let lock = try ProfileLock.acquire(
             stateDir: config.stateDir, profile: config.profile, ttlSeconds: config.lockTTLSeconds, now: started)
@@ -155,13 +155,13 @@ public struct Dispatcher {
     }
 
     /// What `forgetView` forgot and kept.
-    public struct ForgottenView: Sendable {
+    package struct ForgottenView: Sendable {
         /// The profile's directory in the state dir.
-        public let stateDirectory: String
-        public let governanceTip: ObjectID?
-        public let ledgerTip: ObjectID?
+        package let stateDirectory: String
+        package let governanceTip: ObjectID?
+        package let ledgerTip: ObjectID?
         /// Intents the at-most-once journal holds lines for, all kept.
-        public let journalledIntents: Int
+        package let journalledIntents: Int
     }
 
     /// The recovery from a real rewrite (docs/dispatch.md, "History
@@ -175,7 +175,7 @@ public struct Dispatcher {
     /// governance or ledger tip the view remembers, the one the
     /// `history_rewritten` message named, so the view is never forgotten
     /// by accident. Takes the profile lock like a poll.
-    public func forgetView(naming commit: String) throws -> ForgottenView {
+    package func forgetView(naming commit: String) throws -> ForgottenView {
         let lock = try ProfileLock.acquire(
             stateDir: config.stateDir, profile: config.profile, ttlSeconds: config.lockTTLSeconds, now: clock())
         defer { lock.release() }

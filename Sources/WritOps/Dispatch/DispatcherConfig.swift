@@ -11,31 +11,31 @@ import WritSystem
 /// are refused with a `RuntimeError` naming the setting (a host problem, not
 /// a decision about an intent), except a missing or empty `trust_root`,
 /// which is the contract's `trust_root_missing`.
-public struct DispatcherConfig: Sendable, Equatable {
-    public let opsRepo: String
+package struct DispatcherConfig: Sendable, Equatable {
+    package let opsRepo: String
     /// The remote to fetch from and push to, and how to reach it
     /// (`remote = "origin"` or `[remote]`, SPEC §11); nil works locally.
     package let remoteSettings: RemoteSettings?
     /// The top-level `env_file`, where `[remote]`'s secrets may come from.
-    public let envFile: String?
-    public let governanceRef: String
-    public let ledgerRef: String
+    package let envFile: String?
+    package let governanceRef: String
+    package let ledgerRef: String
     package let identity: Principal
     let signingKey: String
     let stateDir: String
     let profile: String
-    public let trustRoot: ObjectID
-    public let cloneRoot: String
-    public let lockTTLSeconds: Int64
-    public let claimLeaseSeconds: Int64
+    package let trustRoot: ObjectID
+    package let cloneRoot: String
+    package let lockTTLSeconds: Int64
+    package let claimLeaseSeconds: Int64
     /// How long run reports are kept in `{state_dir}/{profile}/runs/`
     /// (`report_retention`, default 14d); older ones are deleted at the end
     /// of a poll.
-    public let reportRetentionSeconds: Int64
+    package let reportRetentionSeconds: Int64
     /// How many executors may run at once (`max_parallel`, 1...64, default
     /// 1). Claims and ledger writes stay serial on the poll's thread; only
     /// the executors themselves run side by side (docs/dispatch.md).
-    public let maxParallel: Int
+    package let maxParallel: Int
     package let executors: [String: ExecutorConfig]
     /// `[transport]`: whether built-in executors may write to a forge (SPEC §7).
     package let transport: TransportConfig
@@ -44,7 +44,7 @@ public struct DispatcherConfig: Sendable, Equatable {
     var hasBuiltins: Bool { executors.values.contains { $0.builtin != nil } }
 
     /// The name of the remote, nil without one.
-    public var remote: String? { remoteSettings?.name }
+    package var remote: String? { remoteSettings?.name }
 
     /// How much longer than the longest executor timeout the profile lock
     /// must live: time to fetch, claim, publish the outcome and renew.
@@ -57,7 +57,7 @@ public struct DispatcherConfig: Sendable, Equatable {
     /// Parses the bytes of a dispatcher.toml; relative paths in `[remote]`
     /// are taken from `directory`. `path` names the file in errors, with the
     /// line of the setting when it can be found.
-    public static func parse(
+    package static func parse(
         _ bytes: some Collection<UInt8>, directory: String = "/", path: String = "dispatcher.toml"
     ) throws -> DispatcherConfig {
         do {

@@ -3,10 +3,10 @@ import WritCore
 
 /// What one poll did (issue contract shape), written to
 /// `{state_dir}/{profile}/runs/<run_id>.json` and printed with `--json`.
-public struct RunReport: Sendable, Encodable {
+package struct RunReport: Sendable, Encodable {
     /// One intent the poll acted on.
-    public struct Entry: Sendable, Encodable, Equatable {
-        public enum Result: String, Sendable, Encodable {
+    package struct Entry: Sendable, Encodable, Equatable {
+        package enum Result: String, Sendable, Encodable {
             case succeeded, failed, blocked
             case inDoubt = "in_doubt"
             /// Only with `--dry-run`: would have been claimed and run.
@@ -16,18 +16,18 @@ public struct RunReport: Sendable, Encodable {
             case recorded
         }
 
-        public let id: IntentID
+        package let id: IntentID
         package let tier: Tier?
-        public let result: Result
-        public let reason: ReasonCode?
-        public let durationMs: Int?
+        package let result: Result
+        package let reason: ReasonCode?
+        package let durationMs: Int?
 
         private enum Keys: String, CodingKey {
             case id, tier, result, reason
             case durationMs = "duration_ms"
         }
 
-        public func encode(to encoder: any Encoder) throws {
+        package func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: Keys.self)
             try container.encode(id, forKey: .id)
             try container.encode(tier, forKey: .tier)
@@ -51,7 +51,7 @@ public struct RunReport: Sendable, Encodable {
     /// left in doubt, or an intent the host cannot run. `writ dispatch
     /// --once` exits 1 when there is any, so cron and systemd `OnFailure=`
     /// alert on them.
-    public var needsAttention: [Entry] {
+    package var needsAttention: [Entry] {
         intents.filter { entry in
             switch entry.result {
             case .failed, .inDoubt: true
@@ -61,19 +61,19 @@ public struct RunReport: Sendable, Encodable {
         }
     }
 
-    public let runID: String
+    package let runID: String
     let profile: String
     let startedAt: Timestamp
-    public var finishedAt: Timestamp
+    package var finishedAt: Timestamp
     package let lock: ProfileLock.Acquisition
     package var dryRun: Bool
-    public var intents: [Entry]
+    package var intents: [Entry]
     /// Governance tips this poll found a merge had taken off the
     /// first-parent chain (SPEC §5, "Non-linear updates"), each said once.
     var governanceOffChain: [LedgerSync.OffChain] = []
 
     /// One line per `governanceOffChain` entry, for the text output.
-    public var governanceNotes: [String] {
+    package var governanceNotes: [String] {
         governanceOffChain.map {
             "governance commit \($0.commit.hex) fell off the first-parent chain of \($0.head.hex) (a merge such as "
                 + "`git pull`); still reachable, so dispatch goes on (docs/dispatch.md, \"History rewritten\")"
@@ -91,7 +91,7 @@ public struct RunReport: Sendable, Encodable {
         case governanceOffChain = "governance_off_chain"
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: Keys.self)
         try container.encode(runID, forKey: .runID)
         try container.encode(profile, forKey: .profile)
