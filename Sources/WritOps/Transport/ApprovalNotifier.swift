@@ -58,8 +58,9 @@ struct ApprovalNotifier {
     }
 
     /// Opens or adopts the pull request (updating its body when it changed)
-    /// and its notification; returns the pull request's number.
-    package func open(_ waiting: Waiting) throws(WritError) -> Int {
+    /// and its notification; returns the pull request's number. Throws a
+    /// `ForgeError`, or the test process guard's `WritError`.
+    package func open(_ waiting: Waiting) throws -> Int {
         try TestProcessGuard.check(opsRepo, sandbox: transport.sandboxRepos, operation: .pullRequest)
         let key = "approval:\(waiting.id.rawValue)"
         let body = ForgeWriter.marked(Self.body(waiting, governanceRef: governanceRef), intent: waiting.id, key: key)
@@ -67,7 +68,7 @@ struct ApprovalNotifier {
             opsRepo, head: Self.branch(waiting.id), base: governanceRef, title: Self.title(waiting), body: body,
             intent: waiting.id, key: key)
         guard let number = pull["number"] as? Int else {
-            throw WritError(.remoteError, "the forge's pull request for \(Self.branch(waiting.id)) has no number")
+            throw ForgeError.malformedReply("the forge's pull request for \(Self.branch(waiting.id)) has no number")
         }
         let noticeKey = key + ":notice"
         if try client.comment(of: waiting.id, key: noticeKey, on: opsRepo, issue: number) == nil {
@@ -83,7 +84,7 @@ struct ApprovalNotifier {
     }
 
     /// The final comment on settling, once.
-    func settle(_ settled: Settled, number: Int) throws(WritError) {
+    func settle(_ settled: Settled, number: Int) throws {
         try TestProcessGuard.check(opsRepo, sandbox: transport.sandboxRepos, operation: .comment)
         let key = "approval:\(settled.id.rawValue):outcome"
         guard try client.comment(of: settled.id, key: key, on: opsRepo, issue: number) == nil else { return }

@@ -71,7 +71,7 @@ struct ApprovalPRTracker {
             } catch {
                 logger.warning(
                     "approval PR not opened",
-                    metadata: ["intent": "\(waiting.id)", "reason": "\(error.reason.rawValue)"])
+                    metadata: ["intent": "\(waiting.id)", "reason": "\(ForgeError.failure(of: error).reason.rawValue)"])
             }
         }
         for (id, entry) in settling {
@@ -82,7 +82,7 @@ struct ApprovalPRTracker {
             } catch {
                 logger.warning(
                     "approval PR final comment not posted",
-                    metadata: ["intent": "\(id)", "reason": "\(error.reason.rawValue)"])
+                    metadata: ["intent": "\(id)", "reason": "\(ForgeError.failure(of: error).reason.rawValue)"])
             }
         }
         try StateFiles.writeJSON(known, to: statePath)

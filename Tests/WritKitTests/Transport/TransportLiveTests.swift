@@ -647,7 +647,7 @@ import Testing
         var transport = TransportConfig()
         transport.apiURL = rig.forge.apiURL
         let client = try ForgeClient(transport: transport, token: Self.token, timeout: .seconds(20))
-        let error = try #require(throws: WritError.self) { try client.account() }
+        let error = try #require(throws: ForgeError.self) { try client.account() }.failure
         #expect(error.reason == .authInsufficient)
         #expect(error.detail.contains("denied for Bearer"), "\(error.detail)")
         #expect(
