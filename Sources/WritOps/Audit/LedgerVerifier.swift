@@ -218,7 +218,7 @@ private struct ClaimReplay {
         switch event.payload {
         case .claimed(let claim):
             claims += 1
-            let rerun = track.state == .inDoubt && idempotentKind(track.intent, id)
+            let rerun = try track.state == .inDoubt && idempotentKind(track.intent, id)
             if track.state != nil && !rerun {
                 let earlier = track.lastClaim.map { " (claimed before in ledger commit \($0.hex))" } ?? ""
                 note(
@@ -287,16 +287,16 @@ private struct ClaimReplay {
         if let known = anchorings[anchor] { return known }
         let head = governance.head.commit
         let answer: Anchoring?
-        let reachable =
-            (try? repository.objectExists(anchor)) == true && (try? repository.commit(anchor)) != nil
-            && (try? repository.isDescendant(head, of: anchor)) == true
-        if reachable, (try? repository.isDescendant(governance.start.commit, of: anchor)) == true {
+        // An anchor naming no commit here is unreachable; a repository that
+        // cannot be read throws, never taken for a rewritten history.
+        let reachable = try repository.commitIfPresent(anchor) != nil && repository.isDescendant(head, of: anchor)
+        if reachable, try repository.isDescendant(governance.start.commit, of: anchor) {
             answer = nil
         } else if !reachable {
             answer = .unreachable(
                 "claimed under governance commit \(anchor.hex) (its Writ-Governance anchor), which the governance "
                     + "head \(head.hex) does not reach: the governance branch was rewritten after the claim")
-        } else if let junction = governance.projection(of: anchor, in: repository, memo: &projections) {
+        } else if let junction = try governance.projection(of: anchor, in: repository, memo: &projections) {
             let side = try GovernanceTimeline(
                 ops: ops, start: junction.commit, trusted: junction.trusted, head: anchor, now: now)
             let base = approvalsOffset + junction.index
@@ -311,10 +311,13 @@ private struct ClaimReplay {
         return answer
     }
 
-    private func idempotentKind(_ file: Addition?, _ id: IntentID) -> Bool {
-        guard let file, let bytes = try? repository.blob(file.blob, limit: RecordBytes.maximumSize),
-            let intent = try? Intent.parse(bytes, expectedPath: LedgerPath.intent(id).path)
-        else { return false }
+    /// Whether the intent's kind is idempotent: no intent file, or one that
+    /// does not parse, is not; one the ledger lists and that cannot be read
+    /// throws.
+    private func idempotentKind(_ file: Addition?, _ id: IntentID) throws -> Bool {
+        guard let file else { return false }
+        let bytes = try repository.blob(file.blob, limit: RecordBytes.maximumSize)
+        guard let intent = try? Intent.parse(bytes, expectedPath: LedgerPath.intent(id).path) else { return false }
         return idempotentKinds.contains(intent.kind)
     }
 
@@ -386,13 +389,14 @@ private struct ClaimContext: Sendable {
                 "\(id) was claimed while governance commit \(point.commit.hex) was pending, so nothing could run: \(point.detail)"
             )
         }
-        guard let file = pending.intent, file.index < audited.commitIndex,
-            let bytes = try? repository.blob(file.blob, limit: RecordBytes.maximumSize)
-        else {
+        guard let file = pending.intent, file.index < audited.commitIndex else {
             return finding(.ledgerViolation, "\(id) was claimed before its intent file was on the ledger")
         }
-        let signature = pending.signature.flatMap {
-            $0.index < audited.commitIndex ? try? repository.blob($0.blob, limit: RecordBytes.maximumSize) : nil
+        // On the ledger before the claim: one that cannot be read throws,
+        // never a finding about the intent.
+        let bytes = try repository.blob(file.blob, limit: RecordBytes.maximumSize)
+        let signature = try pending.signature.flatMap {
+            $0.index < audited.commitIndex ? try repository.blob($0.blob, limit: RecordBytes.maximumSize) : nil
         }
         let intent = IntentEvidence(path: LedgerPath.intent(id).path, bytes: bytes, signature: signature)
         let before = try pending.before.map {

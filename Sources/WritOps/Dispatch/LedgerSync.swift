@@ -158,7 +158,7 @@ package struct LedgerSync {
         // clock is kept, so it never moves backwards.
         if let reshaped, var cursor = state.ledgerCursor, reshaped.point(cursor.position) == nil {
             var memo: [ObjectID: GovernanceTimeline.Projection] = [:]
-            guard let point = reshaped.projection(of: cursor.position, in: repository, memo: &memo) else {
+            guard let point = try reshaped.projection(of: cursor.position, in: repository, memo: &memo) else {
                 throw WritError(
                     .historyRewritten,
                     "the ledger position this dispatcher remembers, governance commit \(cursor.position.hex), from "

@@ -226,7 +226,7 @@ package struct LedgerWalk {
             anchored = timeline.point(anchor)
             if anchored == nil {
                 anchorOffChain = true
-                anchored = timeline.projection(
+                anchored = try timeline.projection(
                     of: anchor, in: repository, reach: GovernanceTimeline.anchorReach, memo: &projections)
             }
             if let point = anchored {
@@ -316,7 +316,9 @@ package struct LedgerWalk {
         var tier: Tier?
         if kind == .resolved {
             let path = LedgerPath.intent(intent).path
-            tier = (try? repository.blob(at: path, inTree: commit.tree, limit: RecordBytes.maximumSize))
+            // No intent file, or one that does not parse, is no tier; one
+            // that cannot be read throws.
+            tier = try repository.recordIfPresent(at: path, inTree: commit.tree)
                 .flatMap { try? Intent.parse($0, expectedPath: path) }
                 .map { $0.effectiveTier(policy) }
         }

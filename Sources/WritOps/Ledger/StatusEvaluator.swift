@@ -158,7 +158,7 @@ package struct StatusEvaluator {
         var claims: [IntentID: ClaimApprovals] = [:]
         if keepEverything, let timeline, let current = trusted ?? lastTrusted {
             for (id, verdict) in verdicts {
-                claims[id] = ClaimApprovals.read(
+                claims[id] = try ClaimApprovals.read(
                     verdict, id: id, repository: ops.repository, timeline: timeline, current: current)
             }
         }
