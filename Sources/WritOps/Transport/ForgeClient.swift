@@ -146,7 +146,8 @@ struct ForgeClient {
     func updateComment(_ repo: RepoSlug, id: String, body: String) throws(ForgeError) -> Object {
         let segment: String
         do { segment = try Self.segment(id) } catch {
-            throw .malformedReply("the forge listed a comment whose id \(quoted: id) cannot be a segment of a URL path")
+            throw .malformedReply(
+                "the forge listed a comment whose id \(quoted: http.untrusted(id)) cannot be a segment of a URL path")
         }
         return try object(
             try http.send(
