@@ -11,7 +11,9 @@ struct Sig: ParsableCommand {
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Verify an SSH signature over FILE, in process (like ssh-keygen -Y verify).",
-            discussion: "Exit 0 when the signature is good; otherwise prints the reason code and exits 1.")
+            discussion:
+                "Exit 0 when the signature is good; otherwise prints the reason code and exits 1. A file that is "
+                + "missing or cannot be read (FILE, --signers, --signature) is a runtime error, exit 3.")
 
         @Option(help: "The allowed_signers file.")
         var signers: String

@@ -12,7 +12,9 @@ struct Validate: ParsableCommand {
             namespace (writ-intent, writ-approval, writ-governance). For a governance record, FILE.next.sig \
             (the record signed with the principal's new key when the change rotates it) is checked too when it \
             exists, and the output says whether it verifies; FILE.sig alone decides the exit status. A rejected \
-            record prints its reason code and exits 1.
+            record prints its reason code and exits 1; a record with no FILE.sig is unsigned, a rejection. A \
+            file that is missing or cannot be read (FILE, --signers) is a runtime error, exit 3, and so is a \
+            FILE.sig or FILE.next.sig that is there and cannot be read.
 
             A file named allowed_signers (or --kind allowed_signers) is linted: every line that does not parse \
             (unknown option, bad validity window, cert-authority, ...) with its line number, the same key \
