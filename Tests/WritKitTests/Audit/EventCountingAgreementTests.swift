@@ -39,6 +39,7 @@ struct EventCountingAgreementTests {
         case .resolved: payload = .resolved(resolution: .retry, note: "by hand")
         case .gate: payload = .gate(name: "verification", status: .pass)
         case .projection: payload = .projection(operation: "comment", target: "github.com/example/app", key: "k")
+        case .withdrawn: payload = .withdrawn(note: "by hand")
         }
         return try AuditEvent(
             intent: id, intentDigest: digest, at: Timestamp(date), actor: try #require(Principal(actor)),
