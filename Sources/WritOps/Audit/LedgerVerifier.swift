@@ -226,6 +226,8 @@ private struct ClaimReplay {
                     .withdrawn,
                     "claim of \(id) after it was withdrawn\(track.withdrawal.map { " in ledger commit \($0.hex)" } ?? ""); "
                         + "a withdrawn intent never runs")
+                // As the replay does: the intent stays withdrawn.
+                return
             } else if track.state != nil && !rerun {
                 let earlier = track.lastClaim.map { " (claimed before in ledger commit \($0.hex))" } ?? ""
                 note(

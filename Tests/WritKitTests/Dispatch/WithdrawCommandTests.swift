@@ -100,6 +100,54 @@ import Testing
         #expect(try Self.ledgerTip(fixture) == tip)
     }
 
+    /// Exactly one of a claim and a withdrawal counts, by ledger order,
+    /// whatever a writer forced onto the ledger: status, the dispatcher and
+    /// verify agree, and verify reports the event that came second.
+    @Test func theSecondOfAClaimAndAWithdrawalIsDiscardedAndReported() throws {
+        let fixture = try DispatchFixture()
+        defer { fixture.remove() }
+        let sandbox = fixture.sandbox
+        let withdrawnFirst = try fixture.proposeLow("triage-1")
+        try OperatorEvents(ops: sandbox.ops).withdraw(
+            withdrawnFirst.intent.id, note: "", as: try sandbox.identity(Self.agent), now: Date())
+        // A dispatcher's claim lands after it (a hand-made one: writ's own
+        // dispatcher re-decides on the tip it claims on and never makes it).
+        let claim = try AuditEvent(
+            intent: withdrawnFirst.intent.id, intentDigest: withdrawnFirst.digest, at: Timestamp(Date()),
+            actor: try #require(Principal("dispatch-1@example.com")),
+            payload: .claimed(.init(tier: .low, runID: "run-late", idempotencyKey: "triage-1", approvals: [])))
+        try sandbox.appendToLedger(
+            [claim.path(sequence: 2).path: Data(claim.canonicalJSON())], as: "dispatch-1@example.com",
+            message: "writ: claim triage-1\n")
+
+        // The other way round: claimed and run, then a withdrawal written
+        // unchecked (a library caller passing no guard).
+        let claimedFirst = try fixture.proposeLow("triage-2")
+        let poll = try CLI.run("dispatch", "--config", fixture.configPath, "--once")
+        #expect(poll.status == 0, "\(poll.stderr)")
+        #expect(fixture.runs() == ["triage-2"])
+        try OperatorEvents(ops: sandbox.ops).withdraw(
+            claimedFirst.intent.id, note: "too late", as: try sandbox.identity(Self.agent), now: Date())
+
+        let again = try CLI.run("dispatch", "--config", fixture.configPath, "--once")
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(fixture.runs() == ["triage-2"], "the withdrawn intent never runs")
+        let status = try sandbox.status()
+        #expect(status.intents.first { $0.id.rawValue == "triage-1" }?.state == .withdrawn)
+        #expect(status.intents.first { $0.id.rawValue == "triage-2" }?.state == .succeeded)
+
+        let verify = try CLI.run("verify", "--config", fixture.configPath, "--json")
+        #expect(verify.status == 1, "\(verify.stdout)")
+        let findings = try verify.jsonLines().filter { $0["type"] as? String == "finding" }
+        let late = findings.filter { ($0["path"] as? String)?.hasSuffix("triage-1/0002-claimed.json") == true }
+        #expect(late.map { $0["reason"] as? String } == ["withdrawn"], "\(findings)")
+        let tooLate = findings.filter { ($0["path"] as? String)?.contains("triage-2/") == true }
+        #expect(tooLate.map { $0["reason"] as? String } == ["ledger_violation"], "\(findings)")
+        #expect(
+            (tooLate.first?["detail"] as? String)?.contains("withdrawn for triage-2 after it was already succeeded")
+                == true, "\(tooLate)")
+    }
+
     @Test func whatWouldNotCountIsRefusedBeforeWriting() throws {
         let fixture = try DispatchFixture()
         defer { fixture.remove() }
