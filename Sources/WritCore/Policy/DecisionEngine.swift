@@ -37,7 +37,8 @@ package enum DecisionEngine {
             }
             if let replay, let state = replay.state {
                 return Verdict(
-                    state: state, reason: nil, detail: settledDetail(state, replay), intent: nil, intentDigest: digest,
+                    state: state, reason: settledReason(state), detail: settledDetail(state, replay), intent: nil,
+                    intentDigest: digest,
                     tier: nil,
                     approvalsCounted: 0, approvalsRequired: 0, counted: [], discarded: replay.discarded,
                     events: replay.counting)
@@ -51,7 +52,8 @@ package enum DecisionEngine {
         let tier = intent.effectiveTier(policy)
         let rule = policy.rule(for: tier)
         let required = rule?.approvals ?? 0
-        let replay = EventAuthority.replay(events, id: intent.id, intentDigest: digest, tier: tier, policy: policy)
+        let replay = EventAuthority.replay(
+            events, id: intent.id, intentDigest: digest, tier: tier, proposer: intent.proposer, policy: policy)
         let tally = tallyApprovals(
             approvals, intent: intent, intentDigest: digest, tier: tier, governance: governance, now: now,
             cache: cache)
@@ -68,7 +70,7 @@ package enum DecisionEngine {
 
         // The ledger first: a settled intent is never judged ready again.
         if let state = replay.state {
-            return verdict(state, nil, settledDetail(state, replay))
+            return verdict(state, settledReason(state), settledDetail(state, replay))
         }
 
         // Rule 2b–d.
@@ -139,8 +141,22 @@ package enum DecisionEngine {
         }
     }
 
+    /// A settled intent's reason: none for a run that happened, `withdrawn`
+    /// for the one settled state that is a non-success without a run.
+    private static func settledReason(_ state: IntentState) -> ReasonCode? {
+        state == .withdrawn ? .withdrawn : nil
+    }
+
     private static func settledDetail(_ state: IntentState, _ replay: EventAuthority.Replay) -> String {
-        "\(state.rawValue) per \(replay.lastPath ?? "the ledger")"
+        if state == .withdrawn, let withdrawal = replay.withdrawal {
+            // The note is untrusted text: quoted, control characters escaped
+            // (the event's reader refuses them anyway), and every view
+            // escapes the detail again for its medium.
+            let note = withdrawal.event.payload.withdrawnNote ?? ""
+            return "withdrawn by \(quoted: withdrawal.event.actor.rawValue) at \(withdrawal.event.at) per "
+                + "\(withdrawal.path)" + (note.isEmpty ? "" : ": \(quoted: note)")
+        }
+        return "\(state.rawValue) per \(replay.lastPath ?? "the ledger")"
     }
 
     /// Every approval and denial, checked, with the approvals counted.

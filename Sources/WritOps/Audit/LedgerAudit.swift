@@ -163,6 +163,14 @@ package struct LedgerAudit {
             event = nil
             whyNot = "malformed \(judged.kind) event: " + ((error as? WritError)?.detail ?? "does not parse")
         }
+        // As `EventAuthority.counting` judges it: a withdrawal names its own
+        // signer, never someone else.
+        if whyNot == nil, let event, event.kind == .withdrawn, !read.signers.contains(event.actor) {
+            let who = read.signers.map(\.rawValue).sorted().joined(separator: ", ")
+            whyNot =
+                "withdrawn event names actor \(quoted: event.actor.rawValue), but ledger commit \(read.id.hex) is "
+                + "signed by " + (who.isEmpty ? "nobody trusted" : who)
+        }
         return AuditedEvent(
             path: judged.file.path, intent: judged.intent, kind: judged.kind, sequence: judged.sequence,
             commit: read.id, commitTime: Timestamp(read.committerTime), signature: read.signature,

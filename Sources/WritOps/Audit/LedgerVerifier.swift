@@ -122,7 +122,9 @@ private struct ClaimReplay {
         /// Every event so far, emptied once the intent is settled: a claim
         /// after `succeeded` or `failed` is a second run without re-deciding.
         package var events: [EventReference] = []
-        package var settled: Bool { state == .succeeded || state == .failed }
+        /// The ledger commit of the `withdrawn` event that settled it.
+        package var withdrawal: ObjectID?
+        package var settled: Bool { state == .succeeded || state == .failed || state == .withdrawn }
     }
 
     /// A claim to re-decide, with what the replay knew when it was made.
@@ -219,7 +221,14 @@ private struct ClaimReplay {
         case .claimed(let claim):
             claims += 1
             let rerun = try track.state == .inDoubt && idempotentKind(track.intent, id)
-            if track.state != nil && !rerun {
+            if track.state == .withdrawn {
+                note(
+                    .withdrawn,
+                    "claim of \(id) after it was withdrawn\(track.withdrawal.map { " in ledger commit \($0.hex)" } ?? ""); "
+                        + "a withdrawn intent never runs")
+                // As the replay does: the intent stays withdrawn.
+                return
+            } else if track.state != nil && !rerun {
                 let earlier = track.lastClaim.map { " (claimed before in ledger commit \($0.hex))" } ?? ""
                 note(
                     .alreadyExecuted,
@@ -270,6 +279,17 @@ private struct ClaimReplay {
                     .ledgerViolation, "resolved(\(resolution.rawValue)) does not apply to \(id), which is \(current)")
             }
             if track.settled { track.events = [] }
+        case .withdrawn:
+            guard track.state == nil else {
+                note(
+                    .ledgerViolation,
+                    "withdrawn for \(id) after it was already \(current); only an intent not yet claimed (or "
+                        + "re-opened by resolved(retry)) can be withdrawn")
+                return
+            }
+            track.state = .withdrawn
+            track.withdrawal = audited.commit
+            track.events = []
         case .autoApproved, .blocked, .projection, .gate:
             return
         }
@@ -427,6 +447,8 @@ private struct ClaimContext: Sendable {
             return finding(verdict.reason ?? .notApproved, "\(context) while not ready: \(verdict.detail)")
         case .claimed, .succeeded, .failed, .inDoubt:
             return finding(.alreadyExecuted, "\(context) while the ledger already showed it \(verdict.state.rawValue)")
+        case .withdrawn:
+            return finding(.withdrawn, "\(context) after it was withdrawn: \(verdict.detail)")
         }
     }
 }

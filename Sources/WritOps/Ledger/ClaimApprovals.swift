@@ -60,7 +60,7 @@ package struct ClaimApprovals: Sendable, Equatable {
     static func latestClaim(_ verdict: Verdict) -> (event: CountingEvent, claim: AuditEvent.Claim)? {
         switch verdict.state {
         case .claimed, .succeeded, .failed, .inDoubt: break
-        case .ready, .blocked: return nil
+        case .ready, .blocked, .withdrawn: return nil
         }
         for counting in verdict.events.reversed() {
             if case .claimed(let claim) = counting.event.payload { return (counting, claim) }

@@ -171,11 +171,11 @@ package struct StatusEvaluator {
     static let decisionChunk = 4_096
 
     /// Under untrusted governance: the verdict when the ledger settled the
-    /// intent as succeeded or failed (the trail is still true), else the
+    /// intent as succeeded, failed or withdrawn (the trail is still true), else the
     /// same verdict blocked by the governance problem, with no approvals
     /// counted (none count while governance is untrusted).
     package static func settled(_ verdict: Verdict, or untrusted: WritError) -> Verdict {
-        if verdict.state == .succeeded || verdict.state == .failed { return verdict }
+        if verdict.state == .succeeded || verdict.state == .failed || verdict.state == .withdrawn { return verdict }
         return Verdict(
             state: .blocked, reason: untrusted.reason, detail: untrusted.detail, intent: verdict.intent,
             intentDigest: verdict.intentDigest, tier: verdict.tier, approvalsCounted: 0,

@@ -59,6 +59,25 @@ package struct WriteGuard: Sendable {
             .resolve(signer.principal, verdict), governance)
     }
 
+    /// Refuses (or, forced, warns about) a `withdrawn` event by `signer`.
+    func checkWithdrawal(_ id: IntentID, signer: SigningIdentity, ops: OpsRepo, now: Date) throws {
+        guard let (governance, verdict) = try judge(id, ops: ops, now: now) else { return }
+        let probe = try signer.sign(WriteCheck.probe, namespace: SignatureNamespace.commit)
+        try enforce(
+            WriteCheck.withdraw(
+                by: signer.principal, probeSignature: probe, verdict: verdict, governance: governance, now: now,
+                cache: ops.verificationCache),
+            .withdraw(signer.principal, verdict), governance)
+    }
+
+    /// A withdrawal being rebuilt after a lost race found `finding` on the
+    /// new tip (a claim that won): refused, or under `force` a warning.
+    func raceLost(_ finding: WritError, advice: String) throws {
+        guard force else { throw WriteRefused(finding: finding, advice: advice) }
+        warn(
+            "warning: --force: writing a record that will not count (\(finding.reason.rawValue): \(finding.detail))")
+    }
+
     /// Refuses (or, forced, warns about) a `gate` event by `signer`.
     func checkGate(_ id: IntentID, signer: SigningIdentity, ops: OpsRepo, now: Date) throws {
         guard let governance = try trusted(ops: ops, now: now) else { return }

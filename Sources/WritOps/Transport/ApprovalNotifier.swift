@@ -39,16 +39,20 @@ struct ApprovalNotifier {
     }
 
     /// What the final comment reports: the run that executed the intent
-    /// (its claim's `run_id`) and its outcome event.
+    /// (its claim's `run_id`) and its outcome event, or who withdrew it.
     struct Settled {
         package let id: IntentID
-        /// `succeeded` or `failed`.
+        /// `succeeded`, `failed` or `withdrawn`.
         package let outcome: String
         package let runID: String?
         package let exitCode: Int?
         package let durationMs: Int?
-        /// The ledger commit that recorded the outcome.
+        /// The ledger commit that recorded the outcome (or the withdrawal).
         package let commit: ObjectID?
+        /// Who withdrew the intent, when it was withdrawn.
+        package var withdrawnBy: Principal? = nil
+        /// The withdrawal's note (untrusted text).
+        package var note: String? = nil
     }
 
     package static func branch(_ id: IntentID) -> String { "approval/\(id.rawValue)" }
@@ -97,7 +101,9 @@ struct ApprovalNotifier {
     package static func comment(_ settled: Settled) -> String {
         var text = "writ: \(UntrustedText.markdownCode(settled.id.rawValue)) **\(settled.outcome)**"
         if let runID = settled.runID { text += " in run \(UntrustedText.markdownCode(runID))" }
+        if let who = settled.withdrawnBy { text += " by \(UntrustedText.markdownCode(who.rawValue)), never run" }
         var facts: [String] = []
+        if let note = settled.note, !note.isEmpty { facts.append("note " + UntrustedText.markdown(note)) }
         if let exitCode = settled.exitCode { facts.append("exit code \(exitCode)") }
         if let durationMs = settled.durationMs { facts.append("\(durationMs) ms") }
         if let commit = settled.commit { facts.append("ledger commit \(UntrustedText.markdownCode(commit.hex))") }

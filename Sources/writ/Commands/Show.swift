@@ -113,6 +113,15 @@ struct ShownIntent: Encodable {
         }
     }
 
+    /// Who took the intent back: the `withdrawn` event that settled it.
+    struct Withdrawal: Encodable {
+        let by: String
+        let at: String
+        let commit: String
+        /// Untrusted text: escaped wherever it is printed.
+        let note: String
+    }
+
     struct Governance: Encodable {
         let trusted: Bool
         let reason: String?
@@ -156,6 +165,8 @@ struct ShownIntent: Encodable {
     let approvalBranch: BranchApprovals?
     let events: [Event]
     let outcome: Outcome?
+    /// For a withdrawn intent: who withdrew it, when, and why.
+    let withdrawal: Withdrawal?
     /// For a claimed or settled intent: the approvals its claim counted.
     let claimApprovals: ClaimApprovalsJSON?
     /// For a ready intent: why a dispatcher did not run it.
@@ -167,7 +178,7 @@ struct ShownIntent: Encodable {
 
     enum CodingKeys: String, CodingKey {
         case id, summary, kind, tier, proposer, target, params, state, reason, detail, governance, gates
-        case approvals, required, counted, discarded, events, outcome, next, recorded
+        case approvals, required, counted, discarded, events, outcome, next, recorded, withdrawal
         case claimApprovals = "claim_approvals"
         case dispatchBlocked = "dispatch_blocked"
         case createdAt = "created_at"
@@ -250,6 +261,13 @@ struct ShownIntent: Encodable {
                 default: nil
                 }
             }.first
+        withdrawal =
+            line.state == .withdrawn
+            ? counting.last { $0.event.kind == .withdrawn }.map { event in
+                Withdrawal(
+                    by: event.event.actor.rawValue, at: event.event.at.rfc3339, commit: event.commit.hex,
+                    note: event.event.payload.withdrawnNote ?? "")
+            } : nil
         claimApprovals = status.claims[line.id].map(ClaimApprovalsJSON.init)
         dispatchBlocked = status.dispatchBlock(line.id).map(DispatchBlockJSON.init)
         recorded = outcome == nil ? status.recordedProjection(line.id).map(RecordedJSON.init) : nil
@@ -274,7 +292,7 @@ struct ShownIntent: Encodable {
         missingGate: String?, signerFlags: String = " --as PRINCIPAL --key KEY"
     ) -> String? {
         switch state {
-        case .succeeded, .failed:
+        case .succeeded, .failed, .withdrawn:
             return nil
         case .inDoubt:
             return "writ resolve \(id) --retry|--succeeded|--failed --note WHY" + signerFlags
