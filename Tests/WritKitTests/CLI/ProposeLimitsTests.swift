@@ -61,6 +61,12 @@ import Testing
         #expect(try world.ref("writ/ledger") != ledger)
         let row = try world.sandbox.status().intents.first { $0.id.rawValue == "dev-2" }
         #expect(row?.state == .blocked && row?.reason == .quotaExceeded, "\(String(describing: row))")
+        // writ show says why, and does not send anyone to approve it.
+        let shown = try CLI.run(
+            "show", "dev-2", "--repo", world.repo, "--trust", world.sandbox.trustRoot.hex, "--json"
+        ).jsonObject()
+        #expect(shown["reason"] as? String == "quota_exceeded")
+        #expect((shown["next"] as? String)?.contains("never runs") == true, "\(String(describing: shown["next"]))")
     }
 
     @Test func proposeRefusalPastMaxPerDaySaysWhenTheWindowFrees() throws {

@@ -146,6 +146,11 @@ import Testing
             #expect(line["state"] as? String == "blocked")
             #expect((line["detail"] as? String)?.contains("agent-1@example.com") == true, "\(line)")
         }
+        // writ show says the same of each, with the counts.
+        for id in row.refused.sorted() {
+            let shown = try CLI.run("show", id, "--repo", repo, "--trust", trust, "--json").jsonObject()
+            #expect(shown["reason"] as? String == "quota_exceeded", "show \(id): \(shown)")
+        }
         // A second status resumes from its snapshot and says the same.
         let again = try CLI.run("status", "--repo", repo, "--trust", trust, "--json")
         #expect(again.stdout == status.stdout, "a warm status differs from a cold one")
