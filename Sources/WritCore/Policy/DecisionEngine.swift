@@ -13,10 +13,12 @@ package enum DecisionEngine {
     package static let intentNamespace = SignatureNamespace.intent
 
     /// Decides one intent. See docs/decisions.md for the order of checks
-    /// and the state machine.
+    /// and the state machine. `quota` is the intent's `[limits]` finding,
+    /// made at its proposal commit by the reader's ledger walk
+    /// (``ProposerQuota``); nil when it is within the limits.
     package static func decide(
         governance: GovernanceState, intent evidence: IntentEvidence, approvals: [ApprovalEvidence],
-        events: [EventEvidence], now: Date, cache: VerificationCache? = nil
+        events: [EventEvidence], now: Date, cache: VerificationCache? = nil, quota: WritError? = nil
     ) -> Verdict {
         let policy = governance.policy
         let digest = Intent.digest(ofFileBytes: evidence.bytes)
@@ -86,6 +88,11 @@ package enum DecisionEngine {
             return verdict(
                 .blocked, .proposerNotAuthorized,
                 "proposer \(quoted: intent.proposer.rawValue) holds no [proposers] role")
+        }
+
+        // SPEC §4.8: over a limit at its proposal commit, it never runs.
+        if let quota {
+            return verdict(.blocked, .quotaExceeded, quota.detail)
         }
 
         // Rule 3.

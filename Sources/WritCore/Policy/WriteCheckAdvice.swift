@@ -45,6 +45,9 @@ package enum WriteCheckAdvice {
             return "nothing is left to do: writ show \(attempt.intentID?.rawValue ?? "ID") shows who withdrew it"
         case .alreadyExecuted:
             return "nothing is left to decide: writ show \(attempt.intentID?.rawValue ?? "ID") shows the outcome"
+        case .quotaExceeded:
+            return "wait until a pending intent is claimed, settled or withdrawn (writ withdraw ID takes one back) "
+                + "or until the window frees, as the detail says; --force writes the intent anyway, and it never runs"
         case .ledgerViolation:
             return "writ show \(attempt.intentID?.rawValue ?? "ID") shows its state; only an intent in doubt "
                 + "(or, with --succeeded or --failed, a claimed one) can be resolved"

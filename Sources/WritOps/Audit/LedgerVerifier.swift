@@ -44,7 +44,20 @@ package struct LedgerVerifier {
         var commits = 0
         var events = 0
         var auditFindings: [OrderedFinding] = []
-        try LedgerAudit.replay(ops: ops, governance: governance, to: head) { step in
+        // `[limits]`: a claim is judged under the limits of the governance
+        // it was decided under, so the count runs once for each distinct
+        // limits the timeline trusts (docs/limits.md).
+        for limits in Set(governance.points.compactMap { $0.trusted.policy.limits }) {
+            replay.quotas[limits] = ProposerQuota(limits: limits)
+        }
+        let repository = ops.repository
+        let cache = ops.verificationCache
+        func count(_ read: LedgerCommitRead) throws {
+            for limits in replay.quotas.keys {
+                try QuotaWalk.take(read, into: &replay.quotas[limits], repository: repository, cache: cache)
+            }
+        }
+        try LedgerAudit.replay(ops: ops, governance: governance, to: head, walked: count) { step in
             if step.first { commits += 1 }
             events += step.events.count
             auditFindings += step.findings.map {
@@ -163,6 +176,9 @@ private struct ClaimReplay {
     package var claims = 0
     /// Events taken in so far: each event's place in the walk.
     package var order = 0
+    /// The `[limits]` counts up to the commit being taken in, one per
+    /// distinct limits the timeline trusts.
+    var quotas: [Policy.Limits: ProposerQuota] = [:]
 
     init(
         ops: OpsRepo, governance: GovernanceTimeline, idempotentKinds: Set<String>,
@@ -346,7 +362,7 @@ private struct ClaimReplay {
         guard !pending.isEmpty else { return }
         let context = ClaimContext(
             points: governance.points, approvals: approvals.shape, approvalsOffset: approvalsOffset,
-            cache: ops.verificationCache)
+            cache: ops.verificationCache, quotas: quotas)
         let decided = try workers.map(pending, minimumPerWorker: 32) { claim, repository in
             try context.check(claim, in: repository)
         }
@@ -370,6 +386,8 @@ private struct ClaimContext: Sendable {
     let approvalsOffset: Int
     /// The run's verification cache (the ops repo's).
     package let cache: VerificationCache?
+    /// The `[limits]` counts so far, by the limits they count under.
+    let quotas: [Policy.Limits: ProposerQuota]
 
     /// Re-decides a claim as the dispatcher should have: with the governance
     /// trusted at the claim commit's ledger position P, the approvals merged
@@ -428,7 +446,8 @@ private struct ClaimContext: Sendable {
         let verdict = DecisionEngine.decide(
             governance: point.trusted, intent: intent,
             approvals: try index.approvals(for: id, asOf: approvalsIndex),
-            events: before, now: max(event.at.date, clock), cache: cache)
+            events: before, now: max(event.at.date, clock), cache: cache,
+            quota: point.trusted.policy.limits.flatMap { quotas[$0]?.finding(for: id) })
         let context =
             "claimed at \(event.at) (ledger clock \(Timestamp(clock))) under governance \(point.commit.hex)"
         switch verdict.state {

@@ -75,7 +75,7 @@ struct DecisionInputs: Sendable {
         let intentApprovals = try index.approvals(for: id)
         var verdict = DecisionEngine.decide(
             governance: trusted, intent: evidence, approvals: intentApprovals, events: events, now: now,
-            cache: cache)
+            cache: cache, quota: files.quota?.finding(for: id))
         if verdict.state == .ready, let violation {
             verdict = verdict.blocked(by: violation)
         }

@@ -307,6 +307,10 @@ struct ShownIntent: Encodable {
                 return "writ gate \(id) --name \(missingGate ?? "GATE") --status pass" + signerFlags
             case .intentExpired, .denied, .intentMalformed, .intentSignatureInvalid, .proposerNotAuthorized:
                 return nil
+            case .quotaExceeded:
+                // Approving it changes nothing: the count at its proposal commit stands.
+                return "it never runs: it was over [limits] when proposed; propose it again once a slot or the "
+                    + "window frees (the detail says when; docs/limits.md)"
             default:
                 return missingApprovals ? "writ approve \(id)" + signerFlags : nil
             }
