@@ -51,7 +51,7 @@ package struct ProposerQuota: Sendable, Equatable, Codable {
     /// place that says so; a `resolved(retry)` does not take a slot back.
     package static func freesSlot(_ kind: AuditEventKind) -> Bool {
         switch kind {
-        case .claimed, .succeeded, .failed, .inDoubt: true
+        case .claimed, .succeeded, .failed, .inDoubt, .withdrawn: true
         case .autoApproved, .blocked, .resolved, .projection, .gate: false
         }
     }
