@@ -23,6 +23,8 @@ import Testing
         case propose(String, at: Int64, expires: Int64? = nil)
         /// An intent in the agent's name with no `.sig`, committed by a stranger.
         case unsigned(String, at: Int64)
+        /// The agent withdraws its intent (a `withdrawn` event it signs).
+        case withdraw(String)
         /// One dispatcher poll: ready intents are claimed and run.
         case dispatch
     }
@@ -64,6 +66,14 @@ import Testing
                 .propose("e", at: 4),
             ],
             refused: ["c"], ran: ["a", "b", "d", "e"]),
+        Row(
+            name: "a withdrawn intent frees its slot, in ledger order", limits: "max_pending = 1",
+            steps: [
+                .propose("a", at: 0), .propose("b", at: 1), .withdraw("a"), .propose("c", at: 2),
+                .propose("d", at: 3),
+            ],
+            // b is over (a still pending); a's withdrawal frees the one slot for c; d is over again.
+            refused: ["b", "d"], ran: ["c"]),
         Row(
             name: "an unsigned intent in the agent's name uses none of its quota", limits: "max_pending = 1",
             steps: [.unsigned("forged", at: 0), .propose("a", at: 1), .propose("b", at: 2)],
@@ -120,6 +130,10 @@ import Testing
                 try sandbox.appendToLedger(
                     [intent.path.path: Data(intent.canonicalBytes())], as: "mallory@example.com",
                     message: "writ: propose \(id)\n", at: date(at))
+            case .withdraw(let id):
+                try OperatorEvents(ops: sandbox.ops).withdraw(
+                    #require(IntentID(id)), note: "taken back", as: sandbox.identity("agent-1@example.com"),
+                    now: Date())
             case .dispatch:
                 try poll()
             }
