@@ -8,17 +8,20 @@ import Testing
 @testable import WritTestSupport
 
 /// A withdrawal racing a claim over a real remote (issue acceptance), 50
-/// times: 50 low intents in rounds of ten, each round a dispatcher poll
+/// times: 50 low intents in rounds of five, each round a dispatcher poll
 /// (`writ dispatch --once`, an executor that appends the intent's id to a
-/// file) started together with ten `writ withdraw --push` processes, every
-/// process with its own clone of one ops repo served by git daemon. By
+/// file) started together with five `writ withdraw --push` processes, every
+/// process with its own clone of one ops repo served by git daemon (a
+/// fresh one per round for the withdrawals). Five, not more: the race under
+/// test is a withdrawal against a claim, and ten withdrawals pushing the
+/// same branch at once mostly race each other. By
 /// ledger order exactly one of the claim and the withdrawal counts: each
 /// intent ran exactly once and succeeded (and its withdrawal was refused),
 /// or never ran and is withdrawn (and its withdrawal was written); never
 /// both.
 @Suite(.serialized) struct WithdrawRaceTests {
-    static let rounds = 5
-    static let perRound = 10
+    static let rounds = 10
+    static let perRound = 5
     static let agent = "agent-1@example.com"
 
     @Test func aWithdrawalRacingAClaimOverGitDaemonCountsOrIsRefused() throws {
@@ -48,9 +51,9 @@ import Testing
                 with: "ops_repo = \"\(dispatcherClone)\"")
         let configPath = base.appendingPathComponent("race-dispatcher.toml").path
         try Data(config.utf8).write(to: URL(fileURLWithPath: configPath))
-        // The agent proposes through one clone and withdraws through one per lane.
+        // The agent proposes through one clone and withdraws through one per
+        // lane and round.
         let proposerClone = try clone("proposer.git")
-        let lanes = try (0..<Self.perRound).map { try clone("agent-\($0).git") }
         let key = fixture.sandbox.keyPath(Self.agent)
         let trust = fixture.sandbox.trustRoot.hex
 
@@ -83,7 +86,8 @@ import Testing
                 try #require(proposed.status == 0, "\(proposed.stderr)")
             }
             ids += batch
-            // The poll and the ten withdrawals start together.
+            let lanes = try (0..<Self.perRound).map { try clone("agent-\(round)-\($0).git") }
+            // The poll and the withdrawals start together.
             let poll = try launch(
                 ["dispatch", "--config", configPath, "--once"],
                 log: base.appendingPathComponent("poll-\(round).log").path)
