@@ -12,7 +12,7 @@
 /// from the intents' own `created_at` and `expires_at`. What it keeps is
 /// small: per proposer, the intents it counts that are still pending and
 /// the `max_per_day` newest `created_at` values it counts, plus the ids it
-/// refused.
+/// refused that no event has settled since.
 package struct ProposerQuota: Sendable, Equatable, Codable {
     /// The window of `max_per_day`, in seconds.
     package static let day: Int64 = 86_400
@@ -23,8 +23,16 @@ package struct ProposerQuota: Sendable, Equatable, Codable {
     private var proposers: [Principal: Counted] = [:]
     /// Each pending counted intent's proposer, to free its slot by id.
     private var owners: [IntentID: Principal] = [:]
-    /// Intents over a limit, with the finding's detail.
+    /// Intents over a limit, with the finding's detail. One that an event
+    /// settles since is dropped (the ledger's state wins over any finding),
+    /// unless `keepsSettledRefusals`.
     private var refusals: [IntentID: String] = [:]
+    /// Whether a refused intent's finding outlives a claim or outcome:
+    /// `writ verify` judges such a claim after the walk has passed it.
+    /// Never saved: each reader sets it.
+    package var keepsSettledRefusals = false
+
+    private enum CodingKeys: String, CodingKey { case limits, proposers, owners, refusals }
 
     /// What is counted of one proposer.
     private struct Counted: Sendable, Equatable, Codable {
@@ -58,7 +66,9 @@ package struct ProposerQuota: Sendable, Equatable, Codable {
 
     /// A counting event of `kind` for `id`, met in ledger order.
     package mutating func take(_ kind: AuditEventKind, for id: IntentID) {
-        guard Self.freesSlot(kind), let proposer = owners.removeValue(forKey: id) else { return }
+        guard Self.freesSlot(kind) else { return }
+        if !keepsSettledRefusals { refusals.removeValue(forKey: id) }
+        guard let proposer = owners.removeValue(forKey: id) else { return }
         proposers[proposer]?.pending.removeAll { $0.id == id }
     }
 

@@ -48,7 +48,9 @@ package struct LedgerVerifier {
         // it was decided under, so the count runs once for each distinct
         // limits the timeline trusts (docs/limits.md).
         for limits in Set(governance.points.compactMap { $0.trusted.policy.limits }) {
-            replay.quotas[limits] = ProposerQuota(limits: limits)
+            var quota = ProposerQuota(limits: limits)
+            quota.keepsSettledRefusals = true
+            replay.quotas[limits] = quota
         }
         let repository = ops.repository
         let cache = ops.verificationCache

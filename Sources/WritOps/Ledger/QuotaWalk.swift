@@ -31,6 +31,12 @@ package enum QuotaWalk {
         }
         let files = read.intents.filter { if case .intent = $0.ledgerPath { true } else { false } }
         guard !files.isEmpty else { return }
+        // Signatures the commit adds itself (how `writ propose` writes
+        // them), read by blob; any other is looked up in its tree.
+        var added: [IntentID: LedgerAddition] = [:]
+        for file in read.intents {
+            if case .intentSignature(let id) = file.ledgerPath { added[id] = file }
+        }
         var tree: ObjectID?
         for file in files.sorted(by: { $0.ledgerPath.intentID < $1.ledgerPath.intentID }) {
             let id = file.ledgerPath.intentID
@@ -38,10 +44,15 @@ package enum QuotaWalk {
             guard let intent = try? Intent.parse(bytes, expectedPath: file.path) else { continue }
             var signed = false
             if let trusted = read.position?.trusted {
-                if tree == nil { tree = try repository.commitTree(read.id) }
-                let signature = try tree.flatMap {
-                    try repository.blob(
-                        at: LedgerPath.intentSignature(id).path, inTree: $0, limit: RecordBytes.maximumSize)
+                let signature: Data?
+                if let addition = added[id] {
+                    signature = try addition.bytes ?? repository.blob(addition.blob, limit: RecordBytes.maximumSize)
+                } else {
+                    if tree == nil { tree = try repository.commitTree(read.id) }
+                    signature = try tree.flatMap {
+                        try repository.blob(
+                            at: LedgerPath.intentSignature(id).path, inTree: $0, limit: RecordBytes.maximumSize)
+                    }
                 }
                 if let signature {
                     signed =

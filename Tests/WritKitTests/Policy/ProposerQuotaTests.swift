@@ -184,6 +184,22 @@ import Testing
         #expect(daily.check(Self.agent, createdAt: Self.t0.adding(seconds: Self.day)) == nil)
     }
 
+    /// A refusal is dropped once an event settles the intent (the ledger's
+    /// state wins), unless the reader keeps them to judge claims (verify).
+    @Test func aSettledRefusalIsForgottenUnlessKept() throws {
+        for keeps in [false, true] {
+            var quota = ProposerQuota(limits: .init(maxPending: 1))
+            quota.keepsSettledRefusals = keeps
+            quota.propose(try Self.intent("a", at: 0), signed: true)
+            #expect(quota.propose(try Self.intent("b", at: 1), signed: true)?.reason == .quotaExceeded)
+            let b = try #require(IntentID("b"))
+            quota.take(.blocked, for: b)
+            #expect(quota.finding(for: b) != nil)
+            quota.take(.claimed, for: b)
+            #expect((quota.finding(for: b) != nil) == keeps)
+        }
+    }
+
     @Test func onlyTheNewestMaxPerDayCreatedAtValuesAreKept() throws {
         var quota = ProposerQuota(limits: .init(maxPerDay: 3))
         for index in 0..<50 {
@@ -191,5 +207,6 @@ import Testing
         }
         let encoded = try JSONEncoder().encode(quota)
         #expect(encoded.count < 1_000, "the state grew with the history: \(encoded.count) bytes")
+        #expect(try JSONDecoder().decode(ProposerQuota.self, from: encoded) == quota)
     }
 }
