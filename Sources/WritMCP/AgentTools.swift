@@ -170,6 +170,8 @@ extension AgentDesk {
                 "may_propose": .bool(policy.mayPropose(me)),
                 "proposer_roles": .array(policy.proposingRoles.map(Value.string)),
             ]),
+            // TODO(limits): the policy's [limits] (max_pending, max_per_day) once the
+            // policy reader has them; null means no limit is known here.
             "limits": .null,
         ]
         var lines = ["policy of governance \(governance.state.commit.hex.prefix(12))"]
