@@ -117,6 +117,25 @@ import Testing
         return try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: resultFile)) as? [String: Any])
     }
 
+    /// The results of `calls` (tool name and arguments), made in order by
+    /// the client against `writ mcp` in `clone`.
+    static func runCalls(_ calls: [(String, [String: Any])], in clone: URL, scratch: URL) throws -> [[String: Any]] {
+        let scenario: [String: Any] = [
+            "writ": CLI.binary, "args": ["mcp"], "cwd": clone.path,
+            "stderr": scratch.appendingPathComponent("mcp.stderr").path,
+            "env": ["GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": "/dev/null"],
+            "calls": calls.map { ["tool": $0.0, "arguments": $0.1] },
+        ]
+        let scenarioFile = scratch.appendingPathComponent("calls.json")
+        let resultFile = scratch.appendingPathComponent("calls-result.json")
+        try JSONSerialization.data(withJSONObject: scenario).write(to: scenarioFile)
+        let client = try TestProcess.run(try python(), [script, scenarioFile.path, resultFile.path])
+        try #require(client.status == 0, "the MCP client failed:\n\(client.stderr)")
+        let result = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: resultFile)) as? [String: Any])
+        return try #require(result["calls"] as? [[String: Any]])
+    }
+
     /// A tool result's structured content.
     static func content(_ result: [String: Any], _ key: String) throws -> [String: Any] {
         let call = try #require(result[key] as? [String: Any], "no \(key) in the result")
@@ -289,6 +308,46 @@ import Testing
         // The agent's own key starts (and ends when its input closes).
         let served = try TestProcess.run(CLI.binary, ["mcp"], in: agent, environment: environment)
         #expect(served.status == 0, "\(served.stderr)")
-        #expect(served.stderr.contains("serving \(TeamFlowTests.agent)"), "\(served.stderr)")
+        #expect(served.stderr.contains("serving \(TeamFlowTests.agent) (signing in process)"), "\(served.stderr)")
+    }
+
+    /// `[limits] max_pending`: the proposal past it is refused before
+    /// writing, through the same check as `writ propose` (SPEC §4.8). Runs
+    /// once this build's policy reader knows `[limits]`.
+    @Test(.enabled(if: ReasonCode(rawValue: "quota_exceeded") != nil))
+    func aProposalPastMaxPendingIsRefusedWithQuotaExceeded() throws {
+        let team = try TeamFlowTests.Team(policy: OpsSandbox.demoPolicy + "\n[limits]\nmax_pending = 1\n")
+        defer { team.remove() }
+        let agent = try team.clone("agent", as: TeamFlowTests.agent)
+        let results = try Self.runCalls(
+            [
+                ("writ_propose", ["kind": "dev", "target": "example/app", "id": "dev-1"]),
+                ("writ_propose", ["kind": "dev", "target": "example/app", "id": "dev-2"]),
+            ], in: agent, scratch: team.root)
+        #expect(results.count == 2)
+        #expect(results.first?["is_error"] as? Bool == false, "\(results)")
+        #expect(results.last?["is_error"] as? Bool == true, "\(results)")
+        let refused = try #require(results.last?["structured"] as? [String: Any])
+        #expect(refused["reason"] as? String == "quota_exceeded", "\(refused)")
+        let ledger = try GitTestSupport.git(team.central, "ls-tree", "-r", "--name-only", "writ/ledger")
+        #expect(!ledger.contains("dev-2"), "\(ledger)")
+    }
+
+    /// ssh-agent first: a key the agent holds signs there, whether the
+    /// config names its unencrypted file or only its `.pub`.
+    @Test func aKeyInSSHAgentSignsThroughTheAgent() throws {
+        let team = try TeamFlowTests.Team()
+        defer { team.remove() }
+        let agent = try team.clone("agent", as: TeamFlowTests.agent)
+        let sshAgent = try SSHSigningKeyTests.Agent(team.root)
+        let key = try #require(team.keys[TeamFlowTests.agent])
+        try sshAgent.add(key)
+        var environment = TestProcess.defaultEnvironment
+        environment["SSH_AUTH_SOCK"] = sshAgent.socket
+        for named in [key, key + ".pub"] {
+            let served = try TestProcess.run(CLI.binary, ["mcp", "--key", named], in: agent, environment: environment)
+            #expect(served.status == 0, "\(named): \(served.stderr)")
+            #expect(served.stderr.contains("(signing ssh-agent)"), "\(named): \(served.stderr)")
+        }
     }
 }

@@ -3,7 +3,8 @@
 Usage: python mcp_client.py SCENARIO.json RESULT.json
 
 SCENARIO.json names the `writ` binary, the agent's clone and config, and
-the commands the scenario runs between tool calls (a dispatcher poll, an
+either a plain list of tool calls ("calls") or the commands the full
+scenario runs between its tool calls (a dispatcher poll, an
 approver's `writ approve --push`, the merge of the approval branch), each
 an argv list with its working directory. The script writes everything it
 saw to RESULT.json for the Swift test to judge; it judges nothing itself
@@ -54,6 +55,12 @@ async def main(scenario_path, result_path):
             async def call(name, arguments, **options):
                 result = await session.call_tool(name, arguments, **options)
                 return structured(result)
+
+            if "calls" in scenario:
+                # A plain list of tool calls, each result kept in order.
+                out["calls"] = [await call(entry["tool"], entry["arguments"]) for entry in scenario["calls"]]
+                save()
+                return
 
             out["policy"] = await call("writ_policy", {"kind": "dev"})
             out["policy_unknown_kind"] = await call("writ_policy", {"kind": "relase"})
