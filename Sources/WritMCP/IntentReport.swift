@@ -50,10 +50,11 @@ struct IntentReport: Sendable {
         branchHoldsQuorum = line.approvalBranch?.holdsQuorum ?? false
         let rule = tier.flatMap { status.policy?.rule(for: $0) }
         approverRoles = rule?.roles ?? []
-        let signed = Set(counted + signedNotMerged)
-        let proposer = verdict?.intent?.proposer.rawValue
-        mayApprove = Set(approverRoles.flatMap { status.policy?.principals(inRole: $0) ?? [] }).map(\.rawValue)
-            .filter { !signed.contains($0) && $0 != proposer }.sorted()
+        let signed = Set((verdict?.counted ?? []).map(\.approver) + (line.approvalBranch?.signers ?? []))
+        mayApprove =
+            tier.flatMap { tier in
+                status.policy?.mayStillApprove(tier: tier, proposer: verdict?.intent?.proposer, signed: signed)
+            }?.map(\.rawValue) ?? []
         outcome = verdict?.outcome
         governanceTrusted = status.governance.trusted
         self.governanceRef = governanceRef

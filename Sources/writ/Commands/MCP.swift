@@ -33,6 +33,9 @@ struct MCPServe: AsyncParsableCommand {
     var logLevel: String = "warning"
 
     func run() async throws {
+        // Standard output is the protocol: whatever logs, in this process or
+        // a library it uses, writes to standard error.
+        LoggingSystem.bootstrap { label in StreamLogHandler.standardError(label: label) }
         let settings = try repoOptions.operatorConfig()
         let ops = try repoOptions.open(settings)
         guard let remote = ops.remote else {

@@ -333,6 +333,27 @@ import Testing
         #expect(!ledger.contains("dev-2"), "\(ledger)")
     }
 
+    /// An agent withdraws only what it proposed: another proposer's intent
+    /// is refused with its reason code, and nothing is written.
+    @Test func anAgentCannotWithdrawAnothersIntent() throws {
+        let team = try TeamFlowTests.Team()
+        defer { team.remove() }
+        let agent = try team.clone("agent", as: TeamFlowTests.agent)
+        let alice = try team.clone("alice", as: TeamFlowTests.alice)
+        let proposed = try CLI.run(
+            "propose", "--kind", "dev", "--target", "example/app", "--id", "dev-alice", "--push", in: alice)
+        try #require(proposed.status == 0, "\(proposed.stderr)")
+        let before = try GitTestSupport.git(team.central, "rev-parse", "writ/ledger")
+        let results = try Self.runCalls(
+            [("writ_withdraw", ["id": "dev-alice", "note": "not mine"]), ("writ_status", ["id": "dev-alice"])],
+            in: agent, scratch: team.root)
+        #expect(results.first?["is_error"] as? Bool == true, "\(results)")
+        let refused = try #require(results.first?["structured"] as? [String: Any])
+        #expect(refused["reason"] as? String == "signer_not_authorized", "\(refused)")
+        #expect((results.last?["structured"] as? [String: Any])?["state"] as? String == "blocked")
+        #expect(try GitTestSupport.git(team.central, "rev-parse", "writ/ledger") == before)
+    }
+
     /// ssh-agent first: a key the agent holds signs there, whether the
     /// config names its unencrypted file or only its `.pub`.
     @Test func aKeyInSSHAgentSignsThroughTheAgent() throws {
