@@ -240,8 +240,9 @@ import Testing
             (result["intent_resource"] as? String)?.trimmingCharacters(in: .whitespacesAndNewlines) == intentBytes)
 
         // Withdraw: settled as withdrawn and never run, once the withdrawn
-        // event exists in this build; until then the tool refuses.
-        if ReasonCode(rawValue: "withdrawn") != nil {
+        // state exists in this build (and the tool is compiled in with it:
+        // WRIT_OPERATOR_WITHDRAW in AgentTools.swift); until then it refuses.
+        if IntentState(rawValue: "withdrawn") != nil {
             #expect(!Self.isError(result, "withdraw"), "\(result["withdraw"] ?? "")")
             #expect(try Self.content(result, "withdrawn_status")["state"] as? String == "withdrawn")
         } else {
@@ -311,12 +312,16 @@ import Testing
         #expect(served.stderr.contains("serving \(TeamFlowTests.agent) (signing in process)"), "\(served.stderr)")
     }
 
+    /// Whether this build's policy reader takes `[limits]` (SPEC §4.8).
+    static let limitsAreRead = (try? Policy.parse(Data(limitedPolicy.utf8))) != nil
+    static let limitedPolicy = OpsSandbox.demoPolicy + "\n[limits]\nmax_pending = 1\n"
+
     /// `[limits] max_pending`: the proposal past it is refused before
     /// writing, through the same check as `writ propose` (SPEC §4.8). Runs
     /// once this build's policy reader knows `[limits]`.
-    @Test(.enabled(if: ReasonCode(rawValue: "quota_exceeded") != nil))
+    @Test(.enabled(if: limitsAreRead))
     func aProposalPastMaxPendingIsRefusedWithQuotaExceeded() throws {
-        let team = try TeamFlowTests.Team(policy: OpsSandbox.demoPolicy + "\n[limits]\nmax_pending = 1\n")
+        let team = try TeamFlowTests.Team(policy: Self.limitedPolicy)
         defer { team.remove() }
         let agent = try team.clone("agent", as: TeamFlowTests.agent)
         let results = try Self.runCalls(
