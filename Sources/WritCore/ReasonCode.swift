@@ -54,6 +54,10 @@ public enum ReasonCode: String, CaseIterable, Sendable, Codable, Hashable {
     case pathAdminOnly = "path_admin_only"
     case recordNotOwn = "record_not_own"
 
+    // Limits and withdrawal (SPEC §4.8).
+    case quotaExceeded = "quota_exceeded"
+    case withdrawn = "withdrawn"
+
     /// One sentence for humans: what the code means and what to look at.
     public var summary: String {
         switch self {
@@ -112,6 +116,11 @@ public enum ReasonCode: String, CaseIterable, Sendable, Codable, Hashable {
                 + "accepted), or who made a commit of it is not known"
         case .pathAdminOnly: "the pull request changes a path only an admin may change"
         case .recordNotOwn: "a record in the pull request is filed or signed in another principal's name"
+        case .quotaExceeded:
+            "the proposer already has max_pending intents open, or proposed max_per_day in the last day ([limits]); "
+                + "the intent never runs"
+        case .withdrawn:
+            "the proposer or a role of the intent's tier withdrew it before it was claimed; it never runs"
         }
     }
 }

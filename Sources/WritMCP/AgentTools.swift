@@ -170,9 +170,13 @@ extension AgentDesk {
                 "may_propose": .bool(policy.mayPropose(me)),
                 "proposer_roles": .array(policy.proposingRoles.map(Value.string)),
             ]),
-            // TODO(limits): the policy's [limits] (max_pending, max_per_day) once the
-            // policy reader has them; null means no limit is known here.
-            "limits": .null,
+            // Null: the policy sets no [limits].
+            "limits": policy.limits.map { limits in
+                .object([
+                    "max_pending": limits.maxPending.map(Value.int) ?? .null,
+                    "max_per_day": limits.maxPerDay.map(Value.int) ?? .null,
+                ])
+            } ?? .null,
         ]
         var lines = ["policy of governance \(governance.state.commit.hex.prefix(12))"]
         if let kind {
@@ -347,27 +351,17 @@ extension AgentDesk {
                     + "its own intents",
                 next: "ask its proposer or an approver of its tier")
         }
-        #if WRIT_OPERATOR_WITHDRAW
-            // TODO(withdraw): enabled once `OperatorEvents.withdraw(_:note:as:now:check:)` is on main.
-            var events = OperatorEvents(ops: ops)
-            events.pushes = true
-            let commit = try events.withdraw(
-                id, note: note, as: identity, now: clock(),
-                check: WriteGuard(trustRoot: trustRoot, force: false, warn: warn))
-            let report = try report(id)
-            var value = report.value(full: false)
-            if case .object(var fields) = value {
-                fields["ledger_commit"] = .string(commit.hex)
-                value = .object(fields)
-            }
-            return ToolAnswer(structured: value, text: report.text, isError: false)
-        #else
-            // TODO(withdraw): the `withdrawn` event is not in this build yet; until
-            // `OperatorEvents.withdraw` lands, the tool refuses rather than pretend.
-            _ = note
-            return ToolAnswer.refused(
-                "error", reason: nil, detail: "this build of writ cannot record a withdrawn event yet",
-                next: "tell your operator")
-        #endif
+        var events = OperatorEvents(ops: ops)
+        events.pushes = true
+        let commit = try events.withdraw(
+            id, note: note, as: identity, now: clock(),
+            check: WriteGuard(trustRoot: trustRoot, force: false, warn: warn))
+        let report = try report(id)
+        var value = report.value(full: false)
+        if case .object(var fields) = value {
+            fields["ledger_commit"] = .string(commit.hex)
+            value = .object(fields)
+        }
+        return ToolAnswer(structured: value, text: report.text, isError: false)
     }
 }

@@ -24,6 +24,7 @@ struct Writ: AsyncParsableCommand {
             Report.self,
             Dispatch.self,
             Resolve.self,
+            Withdraw.self,
             Gate.self,
             CheckPR.self,
             Hook.self,

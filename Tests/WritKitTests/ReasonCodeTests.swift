@@ -42,6 +42,8 @@ import Testing
             "approval_malformed", "trust_root_missing", "already_executed",
             // SPEC §9: these join the vocabulary.
             "actor_blocked", "actor_unknown", "path_admin_only", "record_not_own",
+            // SPEC §4.8: limits and withdrawal.
+            "quota_exceeded", "withdrawn",
         ]
         #expect(Set(ReasonCode.allCases.map(\.rawValue)) == spec)
     }

@@ -173,13 +173,13 @@ _writ() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    init|propose|approve|status|show|log|verify|report|dispatch|resolve|gate|check-pr|hook|validate|governance|classify|reasons|sig|demo|mcp|help)
+    init|propose|approve|status|show|log|verify|report|dispatch|resolve|withdraw|gate|check-pr|hook|validate|governance|classify|reasons|sig|demo|mcp|help)
         # Offer subcommand argument completions
         "_writ_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'init propose approve status show log verify report dispatch resolve gate check-pr hook validate governance classify reasons sig demo mcp help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'init propose approve status show log verify report dispatch resolve withdraw gate check-pr hook validate governance classify reasons sig demo mcp help' -- "${cur}"))
         ;;
     esac
 }
@@ -560,6 +560,53 @@ _writ_resolve() {
     case "${positional_number}" in
     1)
         __writ_add_completions -W "$(__writ_custom_complete ---completion resolve -- positional@0 "${COMP_CWORD}" "$(__writ_cursor_index_in_current_word)")"
+        return
+        ;;
+    esac
+}
+
+_writ_withdraw() {
+    repeating_flags=()
+    non_repeating_flags=(--push --force --json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--repo --governance-ref --ledger-ref --remote --config --as --key --trust --note)
+    __writ_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--repo')
+        return
+        ;;
+    '--governance-ref')
+        return
+        ;;
+    '--ledger-ref')
+        return
+        ;;
+    '--remote')
+        return
+        ;;
+    '--config')
+        return
+        ;;
+    '--as')
+        return
+        ;;
+    '--key')
+        return
+        ;;
+    '--trust')
+        return
+        ;;
+    '--note')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __writ_add_completions -W "$(__writ_custom_complete ---completion withdraw -- positional@0 "${COMP_CWORD}" "$(__writ_cursor_index_in_current_word)")"
         return
         ;;
     esac

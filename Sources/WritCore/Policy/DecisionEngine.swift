@@ -13,10 +13,12 @@ package enum DecisionEngine {
     package static let intentNamespace = SignatureNamespace.intent
 
     /// Decides one intent. See docs/decisions.md for the order of checks
-    /// and the state machine.
+    /// and the state machine. `quota` is the intent's `[limits]` finding,
+    /// made at its proposal commit by the reader's ledger walk
+    /// (``ProposerQuota``); nil when it is within the limits.
     package static func decide(
         governance: GovernanceState, intent evidence: IntentEvidence, approvals: [ApprovalEvidence],
-        events: [EventEvidence], now: Date, cache: VerificationCache? = nil
+        events: [EventEvidence], now: Date, cache: VerificationCache? = nil, quota: WritError? = nil
     ) -> Verdict {
         let policy = governance.policy
         let digest = Intent.digest(ofFileBytes: evidence.bytes)
@@ -37,7 +39,8 @@ package enum DecisionEngine {
             }
             if let replay, let state = replay.state {
                 return Verdict(
-                    state: state, reason: nil, detail: settledDetail(state, replay), intent: nil, intentDigest: digest,
+                    state: state, reason: settledReason(state), detail: settledDetail(state, replay), intent: nil,
+                    intentDigest: digest,
                     tier: nil,
                     approvalsCounted: 0, approvalsRequired: 0, counted: [], discarded: replay.discarded,
                     events: replay.counting)
@@ -51,7 +54,8 @@ package enum DecisionEngine {
         let tier = intent.effectiveTier(policy)
         let rule = policy.rule(for: tier)
         let required = rule?.approvals ?? 0
-        let replay = EventAuthority.replay(events, id: intent.id, intentDigest: digest, tier: tier, policy: policy)
+        let replay = EventAuthority.replay(
+            events, id: intent.id, intentDigest: digest, tier: tier, proposer: intent.proposer, policy: policy)
         let tally = tallyApprovals(
             approvals, intent: intent, intentDigest: digest, tier: tier, governance: governance, now: now,
             cache: cache)
@@ -68,7 +72,7 @@ package enum DecisionEngine {
 
         // The ledger first: a settled intent is never judged ready again.
         if let state = replay.state {
-            return verdict(state, nil, settledDetail(state, replay))
+            return verdict(state, settledReason(state), settledDetail(state, replay))
         }
 
         // Rule 2b–d.
@@ -84,6 +88,11 @@ package enum DecisionEngine {
             return verdict(
                 .blocked, .proposerNotAuthorized,
                 "proposer \(quoted: intent.proposer.rawValue) holds no [proposers] role")
+        }
+
+        // SPEC §4.8: over a limit at its proposal commit, it never runs.
+        if let quota {
+            return verdict(.blocked, .quotaExceeded, quota.detail)
         }
 
         // Rule 3.
@@ -139,8 +148,22 @@ package enum DecisionEngine {
         }
     }
 
+    /// A settled intent's reason: none for a run that happened, `withdrawn`
+    /// for the one settled state that is a non-success without a run.
+    private static func settledReason(_ state: IntentState) -> ReasonCode? {
+        state == .withdrawn ? .withdrawn : nil
+    }
+
     private static func settledDetail(_ state: IntentState, _ replay: EventAuthority.Replay) -> String {
-        "\(state.rawValue) per \(replay.lastPath ?? "the ledger")"
+        if state == .withdrawn, let withdrawal = replay.withdrawal {
+            // The note is untrusted text: quoted, control characters escaped
+            // (the event's reader refuses them anyway), and every view
+            // escapes the detail again for its medium.
+            let note = withdrawal.event.payload.withdrawnNote ?? ""
+            return "withdrawn by \(quoted: withdrawal.event.actor.rawValue) at \(withdrawal.event.at) per "
+                + "\(withdrawal.path)" + (note.isEmpty ? "" : ": \(quoted: note)")
+        }
+        return "\(state.rawValue) per \(replay.lastPath ?? "the ledger")"
     }
 
     /// Every approval and denial, checked, with the approvals counted.

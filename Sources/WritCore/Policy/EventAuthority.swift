@@ -5,10 +5,12 @@ package enum EventAuthority {
     package static let dispatcherRole = "dispatcher"
 
     /// Whether a commit signed by `signers` may write `kind` for an intent of
-    /// `tier` (nil when the intent is malformed: then nobody may resolve it).
-    package static func isEntitled(_ signers: Set<Principal>, toWrite kind: AuditEventKind, tier: Tier?, policy: Policy)
-        -> Bool
-    {
+    /// `tier` proposed by `proposer` (both nil when the intent is malformed:
+    /// then nobody may resolve or withdraw it).
+    package static func isEntitled(
+        _ signers: Set<Principal>, toWrite kind: AuditEventKind, tier: Tier?, proposer: Principal? = nil,
+        policy: Policy
+    ) -> Bool {
         signers.contains { principal in
             switch kind {
             case .autoApproved, .claimed, .succeeded, .failed, .inDoubt, .blocked, .projection:
@@ -17,6 +19,8 @@ package enum EventAuthority {
                 policy.isGateAttester(principal)
             case .resolved:
                 tier.map { policy.acceptsForTier(principal, $0) } ?? false
+            case .withdrawn:
+                principal == proposer || (tier.map { policy.acceptsForTier(principal, $0) } ?? false)
             }
         }
     }
@@ -36,6 +40,8 @@ package enum EventAuthority {
         /// any reader may act on.
         package var counting: [CountingEvent] = []
         package var discarded: [DiscardedRecord] = []
+        /// The `withdrawn` event that settled the intent, when one did.
+        package var withdrawal: CountingEvent?
     }
 
     /// The events of intent `id` that count, in sequence order (ties by
@@ -46,8 +52,10 @@ package enum EventAuthority {
     /// This is the one place that decides which events count; the state
     /// machine (`replay`), the dispatcher's lease, blocked-event, outbox and
     /// final-outcome checks and its claim journal all read its answer.
+    /// `proposer` is the intent's, nil when it is malformed (a `withdrawn`
+    /// event then counts for nobody).
     package static func counting(
-        _ events: [EventEvidence], id: IntentID, tier: Tier?, policy: Policy
+        _ events: [EventEvidence], id: IntentID, tier: Tier?, proposer: Principal? = nil, policy: Policy
     ) -> (counting: [CountingEvent], discarded: [DiscardedRecord]) {
         var discarded: [DiscardedRecord] = []
         func discard(_ evidence: EventEvidence, _ principal: Principal?, _ reason: ReasonCode, _ detail: String) {
@@ -86,7 +94,9 @@ package enum EventAuthority {
                 discard(evidence, nil, .ledgerViolation, "audit event does not parse")
                 continue
             }
-            guard evidence.counts ?? isEntitled(evidence.signers, toWrite: event.kind, tier: tier, policy: policy)
+            guard
+                evidence.counts
+                    ?? isEntitled(evidence.signers, toWrite: event.kind, tier: tier, proposer: proposer, policy: policy)
             else {
                 let who =
                     evidence.signers.isEmpty
@@ -97,6 +107,17 @@ package enum EventAuthority {
                     "\(event.kind) event in \(who), which is not entitled to write it")
                 continue
             }
+            // A withdrawal names who took the intent back, and every view
+            // repeats that name: it must be the commit's own signer, never a
+            // name an entitled signer put in someone else's mouth.
+            if event.kind == .withdrawn, !evidence.signers.contains(event.actor) {
+                let who = evidence.signers.map(\.rawValue).sorted().joined(separator: ", ")
+                discard(
+                    evidence, event.actor, .ledgerViolation,
+                    "withdrawn event names actor \(quoted: event.actor.rawValue), but its commit is signed by "
+                        + (who.isEmpty ? "nobody trusted" : who))
+                continue
+            }
             counting.append(
                 CountingEvent(path: evidence.path, sequence: sequence, commit: evidence.commit, event: event))
         }
@@ -105,7 +126,8 @@ package enum EventAuthority {
 
     /// Replays `events` for intent `id`, in sequence order (ties by path).
     package static func replay(
-        _ events: [EventEvidence], id: IntentID, intentDigest: ContentDigest, tier: Tier?, policy: Policy
+        _ events: [EventEvidence], id: IntentID, intentDigest: ContentDigest, tier: Tier?, proposer: Principal? = nil,
+        policy: Policy
     ) -> Replay {
         var replay = Replay()
         var accepted = true
@@ -116,7 +138,7 @@ package enum EventAuthority {
                     kind: .event, path: evidence.path, commit: evidence.commit, principal: principal, reason: reason,
                     detail: detail))
         }
-        let sorted = counting(events, id: id, tier: tier, policy: policy)
+        let sorted = counting(events, id: id, tier: tier, proposer: proposer, policy: policy)
         replay.discarded = sorted.discarded
 
         for evidence in sorted.counting {
@@ -134,6 +156,25 @@ package enum EventAuthority {
                     continue
                 }
                 replay.gates[name] = status
+            case .withdrawn:
+                // By ledger order, exactly one of a claim and a withdrawal
+                // counts: a withdrawal only takes back an open intent.
+                guard replay.state == nil else {
+                    discard(
+                        evidence, event.actor, .ledgerViolation,
+                        "withdrawn after the intent was already \(replay.state?.rawValue ?? ""): only an intent not "
+                            + "yet claimed (or re-opened by resolved(retry)) can be withdrawn")
+                    continue
+                }
+                guard event.intentDigest == intentDigest else {
+                    discard(
+                        evidence, event.actor, .digestMismatch,
+                        "withdrawn names \(event.intentDigest), the intent is \(intentDigest)")
+                    continue
+                }
+                replay.state = .withdrawn
+                replay.lastPath = evidence.path
+                replay.withdrawal = evidence
             case .claimed:
                 if let refusal = refuseAfterOutcome(replay.state) {
                     discard(evidence, event.actor, .ledgerViolation, "claimed \(refusal)")
@@ -177,10 +218,11 @@ package enum EventAuthority {
     }
 
     /// Why a dispatcher event cannot follow `state`, or nil when it can:
-    /// succeeded and failed are final.
+    /// succeeded and failed are final, and a withdrawn intent never runs.
     private static func refuseAfterOutcome(_ state: IntentState?) -> String? {
         switch state {
         case .succeeded, .failed: "after the intent already \(state?.rawValue ?? "")"
+        case .withdrawn: "after the intent was withdrawn: a withdrawn intent never runs"
         default: nil
         }
     }

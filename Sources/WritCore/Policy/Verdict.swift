@@ -1,7 +1,8 @@
 /// What the engine decided about one intent, and everything it based that on.
 public struct Verdict: Sendable, Equatable {
     public let state: IntentState
-    /// Nil when ready or settled; otherwise the one reason code blocking it.
+    /// Nil when ready or settled by a run; `withdrawn` when withdrawn;
+    /// otherwise the one reason code blocking it.
     package let reason: ReasonCode?
     /// A human sentence.
     package let detail: String

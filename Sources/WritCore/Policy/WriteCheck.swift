@@ -113,6 +113,44 @@ package enum WriteCheck {
         return nil
     }
 
+    /// A `withdrawn` event `writ withdraw` is about to append, by the holder
+    /// of the key that made `probeSignature` over ``probe``: it counts only
+    /// from the intent's proposer or a role of its tier, and only while the
+    /// intent is open (never claimed, or re-opened by `resolved(retry)`).
+    package static func withdraw(
+        by who: Principal, probeSignature: String, verdict: Verdict, governance: GovernanceState, now: Date,
+        cache: VerificationCache? = nil
+    ) -> WritError? {
+        if let problem = keyProblem(
+            who, signature: probeSignature, message: probe, namespace: SignatureNamespace.commit,
+            governance: governance, now: now, cache: cache)
+        {
+            return problem
+        }
+        guard let intent = verdict.intent, let tier = verdict.tier else {
+            return WritError(
+                .intentMalformed, "the intent is malformed, so it has no proposer or tier: \(verdict.detail)")
+        }
+        guard who == intent.proposer || governance.policy.acceptsForTier(who, tier) else {
+            let roles = governance.policy.rule(for: tier)?.roles.joined(separator: ", ") ?? "none"
+            return WritError(
+                .signerNotAuthorized,
+                "\(quoted: who.rawValue) is neither the proposer of \(intent.id) (\(quoted: intent.proposer.rawValue)) "
+                    + "nor holds a role tier \(tier) accepts (\(roles)) in the trusted policy")
+        }
+        switch verdict.state {
+        case .ready, .blocked:
+            return nil
+        case .withdrawn:
+            return WritError(.withdrawn, "\(intent.id) is already withdrawn: \(verdict.detail)")
+        case .claimed, .succeeded, .failed, .inDoubt:
+            return WritError(
+                .alreadyExecuted,
+                "\(intent.id) is already \(verdict.state.rawValue) (\(verdict.detail)); only an intent not yet "
+                    + "claimed can be withdrawn")
+        }
+    }
+
     /// A `gate` event `writ gate` is about to append, by the holder of the
     /// key that made `probeSignature` over ``probe``.
     package static func gate(

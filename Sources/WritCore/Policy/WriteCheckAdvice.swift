@@ -12,6 +12,7 @@ package enum WriteCheckAdvice {
         case approve(ApprovalRecord, Verdict)
         case resolve(Principal, Verdict)
         case gate(Principal, IntentID)
+        case withdraw(Principal, Verdict)
     }
 
     /// One sentence saying what to do next.
@@ -37,8 +38,16 @@ package enum WriteCheckAdvice {
             return "git fetch and run the command again; if it is refused the same way, "
                 + "check that trust_root is the one your dispatcher pins (writ governance status) or "
                 + repropose(attempt)
+        case .alreadyExecuted where attempt.isWithdrawal:
+            return "the claim counts and the intent runs (or ran); writ show \(attempt.intentID?.rawValue ?? "ID") "
+                + "shows it. A run is settled only by its outcome or by writ resolve"
+        case .withdrawn:
+            return "nothing is left to do: writ show \(attempt.intentID?.rawValue ?? "ID") shows who withdrew it"
         case .alreadyExecuted:
             return "nothing is left to decide: writ show \(attempt.intentID?.rawValue ?? "ID") shows the outcome"
+        case .quotaExceeded:
+            return "wait until a pending intent is claimed, settled or withdrawn (writ withdraw ID takes one back) "
+                + "or until the window frees, as the detail says; --force writes the intent anyway, and it never runs"
         case .ledgerViolation:
             return "writ show \(attempt.intentID?.rawValue ?? "ID") shows its state; only an intent in doubt "
                 + "(or, with --succeeded or --failed, a claimed one) can be resolved"
@@ -66,6 +75,18 @@ package enum WriteCheckAdvice {
             }
             return "a resolution of a \(tier) intent comes from role(s) " + list(rule.roles) + ": "
                 + holders(rule.roles, policy, excluding: [who], verb: "can resolve it")
+        case .withdraw(let who, let verdict):
+            guard let intent = verdict.intent, let tier = verdict.tier else {
+                return "a malformed intent has no proposer or tier: nobody can withdraw it"
+            }
+            let roles = policy.rule(for: tier)?.roles ?? []
+            var others = Set(roles.flatMap { policy.principals(inRole: $0) })
+            others.insert(intent.proposer)
+            others.remove(who)
+            return "a \(tier) intent is withdrawn by its proposer \(quoted: intent.proposer.rawValue) or by role(s) "
+                + list(roles) + ": "
+                + (others.isEmpty
+                    ? "nobody else can" : others.sorted().map(\.rawValue).joined(separator: ", ") + " can withdraw it")
         case .gate(let who, _):
             return "gate results come from [gates] role(s) " + list(policy.gateRoles) + ": "
                 + holders(policy.gateRoles, policy, excluding: [who], verb: "can attest it")
@@ -100,14 +121,14 @@ extension WriteCheckAdvice.Attempt {
         switch self {
         case .propose(let intent): intent.proposer
         case .approve(let record, _): record.approver
-        case .resolve(let who, _), .gate(let who, _): who
+        case .resolve(let who, _), .gate(let who, _), .withdraw(let who, _): who
         }
     }
 
     package var intent: Intent? {
         switch self {
         case .propose(let intent): intent
-        case .approve(_, let verdict), .resolve(_, let verdict): verdict.intent
+        case .approve(_, let verdict), .resolve(_, let verdict), .withdraw(_, let verdict): verdict.intent
         case .gate: nil
         }
     }
@@ -116,8 +137,13 @@ extension WriteCheckAdvice.Attempt {
         switch self {
         case .propose(let intent): intent.id
         case .approve(let record, _): record.intent
-        case .resolve(_, let verdict): verdict.intent?.id
+        case .resolve(_, let verdict), .withdraw(_, let verdict): verdict.intent?.id
         case .gate(_, let id): id
         }
+    }
+
+    /// Whether the refused write is a withdrawal.
+    package var isWithdrawal: Bool {
+        if case .withdraw = self { true } else { false }
     }
 }

@@ -116,6 +116,9 @@ public struct AuditEvent: Sendable, Equatable {
         /// A remote write about to be made.
         case projection(operation: String, target: String, key: String)
         case gate(name: String, status: GateStatus)
+        /// The proposer, or a role of the intent's tier, takes the intent
+        /// back before it is claimed; `note` is record text (SPEC §3).
+        case withdrawn(note: String)
 
         /// The payload with every free-text field as `storableText` makes it.
         var storable: Payload {
@@ -140,8 +143,13 @@ public struct AuditEvent: Sendable, Equatable {
             case .resolved(let resolution, let note): return .resolved(resolution: resolution, note: text(note))
             case .projection(let operation, let target, let key):
                 return .projection(operation: text(operation), target: text(target), key: text(key))
-            case .gate: return self
+            case .gate, .withdrawn: return self
             }
+        }
+
+        /// The note of a `withdrawn` event; nil for every other event.
+        package var withdrawnNote: String? {
+            if case .withdrawn(let note) = self { note } else { nil }
         }
 
         package var kind: AuditEventKind {
@@ -155,6 +163,7 @@ public struct AuditEvent: Sendable, Equatable {
             case .resolved: .resolved
             case .projection: .projection
             case .gate: .gate
+            case .withdrawn: .withdrawn
             }
         }
     }
@@ -178,6 +187,11 @@ public struct AuditEvent: Sendable, Equatable {
         }
         if case .gate(let name, _) = payload, !RecordName.isValid(name) {
             throw WritError(.ledgerViolation, "audit event: field 'name' is not a valid gate name: \(quoted: name)")
+        }
+        if case .withdrawn(let note) = payload, let problem = RecordText.problem(in: note) {
+            // Typed by a person and shown to approvers: record text, held to
+            // the rule of the intent's own strings, not to an output tail's.
+            throw WritError(.ledgerViolation, "audit event: field 'note' of withdrawn \(problem)")
         }
         self.schema = 1
         self.intent = intent
@@ -384,6 +398,8 @@ extension AuditEvent: Codable {
             payload = .projection(operation: try string(.operation), target: try string(.target), key: try string(.key))
         case .gate:
             payload = .gate(name: try string(.name), status: try c.decode(GateStatus.self, forKey: .status))
+        case .withdrawn:
+            payload = .withdrawn(note: try string(.note))
         }
         try self.init(
             intent: try c.decode(IntentID.self, forKey: .intent),
@@ -439,6 +455,8 @@ extension AuditEvent: Codable {
         case .gate(let name, let status):
             try c.encode(name, forKey: .name)
             try c.encode(status, forKey: .status)
+        case .withdrawn(let note):
+            try c.encode(note, forKey: .note)
         }
     }
 }

@@ -12,6 +12,7 @@ public enum AuditEventKind: String, Sendable, Hashable, CaseIterable, Codable, C
     case resolved
     case projection
     case gate
+    case withdrawn
 
     public var description: String { rawValue }
 }

@@ -325,6 +325,9 @@ struct AuditEventScanner {
             guard let name = string(.name), let status = string(.status).flatMap(AuditEvent.GateStatus.init(rawValue:))
             else { return nil }
             return .gate(name: name, status: status)
+        case .withdrawn:
+            guard let note = string(.note) else { return nil }
+            return .withdrawn(note: note)
         }
     }
 

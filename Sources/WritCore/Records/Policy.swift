@@ -12,13 +12,34 @@
 ///   intents are never approved (no default could be safer);
 /// - `[kinds]`, `[roles]`, `[proposers]`, `[gates]`, `[members]` may be
 ///   absent and then are empty; `roles` in a tier may be absent and then is
-///   empty.
+///   empty;
+/// - `[limits]` may be absent (no limit), and each of its keys too; a key
+///   that is there is a positive integer (docs/limits.md).
 public struct Policy: Sendable, Equatable {
     /// What a tier (or a governance change) needs: `approvals` distinct
     /// principals holding one of `roles`.
     public struct Rule: Sendable, Equatable {
         public let approvals: Int
         public let roles: [String]
+    }
+
+    /// `[limits]` (SPEC §4.8): per proposer principal, how many intents may
+    /// be pending at once and how many proposed in any 24 h. Nil is no limit.
+    public struct Limits: Sendable, Equatable, Hashable, Codable {
+        /// Intents proposed and not yet settled, withdrawn or expired.
+        public let maxPending: Int?
+        /// Proposals in any 24 h, by ledger order and `created_at`.
+        public let maxPerDay: Int?
+
+        package init(maxPending: Int? = nil, maxPerDay: Int? = nil) {
+            self.maxPending = maxPending
+            self.maxPerDay = maxPerDay
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case maxPending = "max_pending"
+            case maxPerDay = "max_per_day"
+        }
     }
 
     /// A `[members]` entry: a forge login's principal, or blocked.
@@ -47,6 +68,9 @@ public struct Policy: Sendable, Equatable {
     public let governanceVersion: Int
     /// `[members]`: forge login → principal or blocked.
     let members: [String: Member]
+    /// `[limits]`, nil when the table is absent or sets no limit: then no
+    /// proposer is counted at all.
+    public let limits: Limits?
 
     /// The `[members]` value that marks a login as blocked.
     static let blockedMarker = "blocked"
@@ -54,7 +78,8 @@ public struct Policy: Sendable, Equatable {
     /// Builds a policy, checking the same invariants as parsing.
     package init(
         kinds: [String: Tier] = [:], tiers: [Tier: Rule], roles: [String: [Principal]], proposerRoles: [String] = [],
-        gateRoles: [String] = [], governance: Rule, governanceVersion: Int = 0, members: [String: Member] = [:]
+        gateRoles: [String] = [], governance: Rule, governanceVersion: Int = 0, members: [String: Member] = [:],
+        limits: Limits? = nil
     ) throws {
         self.schema = 1
         self.governanceVersion = governanceVersion
@@ -65,6 +90,7 @@ public struct Policy: Sendable, Equatable {
         self.gateRoles = gateRoles
         self.governance = governance
         self.members = members
+        self.limits = limits.flatMap { $0.maxPending == nil && $0.maxPerDay == nil ? nil : $0 }
         try validate()
     }
 
@@ -93,6 +119,9 @@ public struct Policy: Sendable, Equatable {
         for login in members.keys.sorted() where !Self.isForgeLogin(login) {
             throw fail("member login \(quoted: login) is not a valid login")
         }
+        for (field, value) in [("max_pending", limits?.maxPending), ("max_per_day", limits?.maxPerDay)] {
+            if let value, value < 1 { throw fail("field 'limits.\(field)' must be 1 or more") }
+        }
     }
 
     /// A forge login as the forge spells it (SPEC §9): 1 to 100 printable
@@ -107,7 +136,7 @@ public struct Policy: Sendable, Equatable {
     public static func parse(_ bytes: some Collection<UInt8>) throws -> Policy {
         let root = try TOMLRecordReader.parse(bytes, reason: .policyMalformed, record: "policy.toml")
         try root.rejectUnknownKeys(allowing: [
-            "schema", "kinds", "tiers", "roles", "proposers", "gates", "governance", "members",
+            "schema", "kinds", "tiers", "roles", "proposers", "gates", "governance", "members", "limits",
         ])
         try root.requireSchemaOne()
 
@@ -185,9 +214,19 @@ public struct Policy: Sendable, Equatable {
                 }
             }
         }
+        var limits: Limits?
+        if let table = try root.table("limits") {
+            try table.rejectUnknownKeys(allowing: ["max_pending", "max_per_day"])
+            let maxPending = try table.int("max_pending")
+            let maxPerDay = try table.int("max_per_day")
+            for (key, value) in [("max_pending", maxPending), ("max_per_day", maxPerDay)] {
+                if let value, value < 1 { throw table.fail(key, "must be a positive integer, found \(value)") }
+            }
+            limits = Limits(maxPending: maxPending, maxPerDay: maxPerDay)
+        }
         return try Policy(
             kinds: kinds, tiers: tiers, roles: roles, proposerRoles: proposerRoles, gateRoles: gateRoles,
-            governance: governance, governanceVersion: governanceVersion, members: members)
+            governance: governance, governanceVersion: governanceVersion, members: members, limits: limits)
     }
 
     // MARK: Lookups

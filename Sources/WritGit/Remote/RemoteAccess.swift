@@ -10,21 +10,10 @@ import WritCore
 /// are never part of a description, a log line or an error; they leave the
 /// process only on the helper's standard input.
 package struct RemoteAccess: Sendable {
-    /// The known_hosts file ssh host keys are checked against.
-    package var knownHostsPath: String
-    /// The private key file offered to ssh servers; nil offers only the
-    /// ssh-agent's keys.
-    package var sshKeyPath: String?
-    /// The key file's passphrase, from a declared secret.
-    package var sshKeyPassphrase: String?
-    /// Whether an ssh-agent is offered first (`SSH_AUTH_SOCK` is set).
-    package var useAgent: Bool
-    /// The user for HTTP basic auth (`x-access-token` unless configured).
-    package var username: String
-    /// The token sent as the basic-auth password over https.
-    package var token: String?
-    /// A PEM bundle trusted in addition to the system's CAs.
-    package var caFile: String?
+    /// What is offered to the remote and trusted of it: the known_hosts
+    /// file, the ssh key and agent, the token for https, the extra CA
+    /// bundle. The git layer's in-process fetch and push take exactly this.
+    package var credentials: RemoteCredentials
     /// Connect and transfer, for one fetch or push.
     package var timeout: Duration
     /// The `writ` executable that runs each network operation in a child
@@ -45,6 +34,15 @@ package struct RemoteAccess: Sendable {
     package static let defaultTimeout: Duration = .seconds(60)
     package static let defaultUsername = "x-access-token"
 
+    package init(credentials: RemoteCredentials, timeout: Duration = defaultTimeout, helper: String? = nil) {
+        self.credentials = credentials
+        self.timeout = timeout
+        self.helper = helper
+    }
+
+    /// Credentials with the defaults filled in from `environment`: the
+    /// known_hosts file under `$HOME/.ssh`, the ssh-agent offered when
+    /// `SSH_AUTH_SOCK` is set, the user `x-access-token`.
     package init(
         knownHostsPath: String? = nil, sshKeyPath: String? = nil, sshKeyPassphrase: String? = nil,
         useAgent: Bool? = nil, username: String? = nil, token: String? = nil, caFile: String? = nil,
@@ -52,22 +50,13 @@ package struct RemoteAccess: Sendable {
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) {
         let home = environment["HOME"] ?? NSHomeDirectory()
-        self.knownHostsPath = knownHostsPath ?? (home as NSString).appendingPathComponent(".ssh/known_hosts")
-        self.sshKeyPath = sshKeyPath
-        self.sshKeyPassphrase = sshKeyPassphrase
-        self.useAgent = useAgent ?? !(environment["SSH_AUTH_SOCK"] ?? "").isEmpty
-        self.username = username ?? Self.defaultUsername
-        self.token = token
-        self.caFile = caFile
-        self.timeout = timeout
-        self.helper = helper
-    }
-
-    /// What the git layer offers the remote and trusts of it.
-    package var credentials: RemoteCredentials {
-        RemoteCredentials(
-            knownHostsPath: knownHostsPath, sshKeyPath: sshKeyPath, sshKeyPassphrase: sshKeyPassphrase,
-            useAgent: useAgent, username: username, token: token, caFile: caFile)
+        self.init(
+            credentials: RemoteCredentials(
+                knownHostsPath: knownHostsPath ?? (home as NSString).appendingPathComponent(".ssh/known_hosts"),
+                sshKeyPath: sshKeyPath, sshKeyPassphrase: sshKeyPassphrase,
+                useAgent: useAgent ?? !(environment["SSH_AUTH_SOCK"] ?? "").isEmpty,
+                username: username ?? Self.defaultUsername, token: token, caFile: caFile),
+            timeout: timeout, helper: helper)
     }
 
     /// Removes every secret from `text` (a server's error message, a
@@ -77,9 +66,7 @@ package struct RemoteAccess: Sendable {
 
 extension RemoteAccess: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     package var description: String {
-        "RemoteAccess(known_hosts: \(knownHostsPath), ssh_key: \(sshKeyPath ?? "none"), agent: \(useAgent), "
-            + "username: \(username), token: \(token == nil ? "none" : "[redacted]"), ca_file: \(caFile ?? "none"), "
-            + "timeout: \(timeout))"
+        "RemoteAccess(\(credentials), timeout: \(timeout))"
     }
 
     package var debugDescription: String { description }

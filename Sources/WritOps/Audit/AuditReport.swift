@@ -263,7 +263,15 @@ extension AuditReport {
 
         // The timeline again, for the governance changes and the state the
         // verdicts were decided under (status does not keep it).
-        let timeline = try? GovernanceTimeline(ops: ops, trustRoot: trustRoot, now: now, requireTrustedHead: false)
+        // A governance history that cannot be trusted (a `WritError`) is
+        // the verification's finding above, and leaves no timeline; a
+        // repository that cannot be read throws.
+        let timeline: GovernanceTimeline?
+        do {
+            timeline = try GovernanceTimeline(ops: ops, trustRoot: trustRoot, now: now, requireTrustedHead: false)
+        } catch is WritError {
+            timeline = nil
+        }
         let changes = try timeline.map { try governanceChanges(ops: ops, timeline: $0, now: now) } ?? []
         let deciding = status.governance.trusted ? timeline?.head.trusted : nil
         let index = try deciding.map { _ in
@@ -273,21 +281,27 @@ extension AuditReport {
         // Who committed each merge that brought a record in, and its
         // signature, judged against the signers trusted before and at it.
         var attestations: [ObjectID: CommitAttestation?] = [:]
-        func merge(_ commit: ObjectID) -> CommitAttestation? {
+        func merge(_ commit: ObjectID) throws -> CommitAttestation? {
             if let known = attestations[commit] { return known }
             let point = timeline?.point(commit)
             let before = point.flatMap { timeline?.points[max(0, $0.index - 1)].trusted } ?? timeline?.start.trusted
             let signers = [before?.signers, point?.trusted.signers].compactMap { $0 }
-            let attested = try? CommitAttestation.read(
-                commit, in: repository, signers: signers, cache: ops.verificationCache)
+            // The commit an approval names may come from a claim's payload:
+            // one this repository does not hold has no attestation; one that
+            // cannot be read throws.
+            var attested: CommitAttestation?
+            if try repository.commitIfPresent(commit) != nil {
+                attested = try CommitAttestation.read(
+                    commit, in: repository, signers: signers, cache: ops.verificationCache)
+            }
             attestations[commit] = attested
             return attested
         }
 
         var commitTimes: [ObjectID: Timestamp] = [:]
-        func mergedAt(_ commit: ObjectID) -> Timestamp? {
+        func mergedAt(_ commit: ObjectID) throws -> Timestamp? {
             if let known = commitTimes[commit] { return known }
-            let time = (try? repository.commit(commit)).map { Timestamp($0.committer.date) }
+            let time = try repository.commitIfPresent(commit).map { Timestamp($0.committer.date) }
             commitTimes[commit] = time
             return time
         }
@@ -312,18 +326,18 @@ extension AuditReport {
             // status and show do: a key rotated since does not undo them.
             let atClaim = status.claims[line.id]
             let counted =
-                (atClaim.map { claim in
-                    claim.entries.map {
+                (try atClaim.map { claim in
+                    try claim.entries.map {
                         Approval(
-                            approver: $0.approver, commit: $0.commit, mergedAt: mergedAt($0.commit),
+                            approver: $0.approver, commit: $0.commit, mergedAt: try mergedAt($0.commit),
                             recordDigest: $0.recordDigest, keyFingerprint: $0.keyFingerprint,
-                            keyNote: $0.keyChange?.sentence(for: $0.approver), merge: merge($0.commit))
+                            keyNote: $0.keyChange?.sentence(for: $0.approver), merge: try merge($0.commit))
                     }
                 }
                 ?? (verdict?.counted ?? []).map {
                     Approval(
-                        approver: $0.approver, commit: $0.commit, mergedAt: mergedAt($0.commit),
-                        recordDigest: $0.recordDigest, merge: merge($0.commit))
+                        approver: $0.approver, commit: $0.commit, mergedAt: try mergedAt($0.commit),
+                        recordDigest: $0.recordDigest, merge: try merge($0.commit))
                 }).sorted { ($0.mergedAt ?? Self.never, $0.approver) < ($1.mergedAt ?? Self.never, $1.approver) }
             let claimApprovers = Set(atClaim?.entries.map(\.approver) ?? [])
             var denials: [Approval] = []
@@ -334,11 +348,11 @@ extension AuditReport {
                 let tally = DecisionEngine.tallyApprovals(
                     try index.approvals(for: line.id), intent: intent, intentDigest: verdict.intentDigest, tier: tier,
                     governance: deciding, now: now, cache: ops.verificationCache)
-                denials = tally.denials.map {
+                denials = try tally.denials.map {
                     Approval(
                         approver: $0.record.approver, commit: $0.evidence.commit,
-                        mergedAt: mergedAt($0.evidence.commit),
-                        recordDigest: $0.recordDigest, merge: merge($0.evidence.commit))
+                        mergedAt: try mergedAt($0.evidence.commit),
+                        recordDigest: $0.recordDigest, merge: try merge($0.evidence.commit))
                 }
             }
             let events = (status.events[line.id] ?? []).map(Self.event)
@@ -470,7 +484,7 @@ extension AuditReport {
                     signersAdded: signers.added.map(SignerListing.describe),
                     quorums: progress.quorums, discarded: progress.discarded, malformed: progress.malformed,
                     detail: point.detail,
-                    attestation: try? CommitAttestation.read(
+                    attestation: try CommitAttestation.read(
                         point.commit, in: ops.repository, signers: [before.signers, point.trusted.signers],
                         cache: ops.verificationCache)))
         }

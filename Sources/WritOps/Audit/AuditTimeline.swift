@@ -248,8 +248,10 @@ package enum AuditTimeline {
         }
         for commit in chain {
             for arrival in arrivals[commit] ?? [] {
-                let bytes = try? repository.blob(
-                    at: arrival.record, inTree: try repository.commitTree(commit), limit: RecordBytes.maximumSize)
+                // Absent at the merge is a removal; a record that cannot be
+                // read throws, never reported as removed.
+                let bytes = try repository.recordIfPresent(
+                    at: arrival.record, inTree: try repository.commitTree(commit))
                 let record = bytes.flatMap { try? ApprovalRecord.parse($0, expectedPath: arrival.record) }
                 let name = arrival.record.split(separator: "/").last.map { String($0.dropLast(".toml".count)) } ?? ""
                 governance.append(

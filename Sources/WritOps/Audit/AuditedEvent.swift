@@ -98,6 +98,8 @@ package struct AuditedEvent: Sendable, Encodable {
             fields = "\(operation) \(target) key \(key)"
         case .gate(let name, let status):
             fields = "\(name) \(status.rawValue)"
+        case .withdrawn(let note):
+            fields = note.isEmpty ? "taken back before a claim" : note
         }
         return oneLine("\(event.kind) \(event.intent) by \(event.actor): \(fields)")
     }

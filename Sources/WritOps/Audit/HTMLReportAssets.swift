@@ -33,6 +33,7 @@ extension HTMLReportRenderer {
         .state-succeeded{background:var(--okbg);color:var(--ok);border-color:#aceebb}
         .state-failed{background:var(--badbg);color:var(--bad);border-color:#ffcecb}
         .state-in_doubt{background:#fff1e5;color:#bc4c00;border-color:#ffd8b5}
+        .state-withdrawn{background:#f6f8fa;color:#59636e;border-color:#d1d9e0}
         .tier{display:inline-block;min-width:60px;font-size:12px;color:var(--muted);text-transform:uppercase;\
         letter-spacing:.04em}.tier-high{color:var(--bad)}.tier-medium{color:var(--warn)}
         code.reason{color:var(--bad);background:var(--badbg);margin-left:6px}

@@ -185,6 +185,13 @@ extension HTMLReportRenderer {
             html.raw(" · ledger commit ")
             code(outcome.commit.hex, &html)
             html.raw("</p>")
+        } else if entry.state == .withdrawn {
+            // Settled without a run: who took it back and why, escaped.
+            html.raw("<p>")
+            stateBadge(.withdrawn, &html)
+            html.raw(" ")
+            html.text("never run: \(entry.detail)")
+            html.raw("</p>")
         } else if let recorded = entry.recorded {
             html.raw("<p class=\"note recorded\">")
             html.text(recorded)

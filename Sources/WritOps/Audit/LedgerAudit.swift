@@ -101,11 +101,14 @@ package struct LedgerAudit {
     /// Walks the ledger from its first commit to `head` through the one
     /// `LedgerWalk`, handing `visit` each commit's audit. Events are read
     /// and parsed on every core, each worker through a repository of its own.
+    /// `walked` sees each commit as the walk read it, before its steps.
     static func replay(
-        ops: OpsRepo, governance: GovernanceTimeline, to head: ObjectID, _ visit: (Step) throws -> Void
+        ops: OpsRepo, governance: GovernanceTimeline, to head: ObjectID,
+        walked: (LedgerCommitRead) throws -> Void = { _ in }, _ visit: (Step) throws -> Void
     ) throws {
         let workers = RepositoryWorkers(ops.repository)
         try LedgerWalk(ops: ops, timeline: governance).walk(after: nil, to: head, readBytes: false) { read in
+            try walked(read)
             var findings = read.problems.map {
                 AuditFinding(reason: .ledgerViolation, commit: read.id, path: $0.path, detail: $0.detail)
             }
@@ -162,6 +165,14 @@ package struct LedgerAudit {
         } catch {
             event = nil
             whyNot = "malformed \(judged.kind) event: " + ((error as? WritError)?.detail ?? "does not parse")
+        }
+        // As `EventAuthority.counting` judges it: a withdrawal names its own
+        // signer, never someone else.
+        if whyNot == nil, let event, event.kind == .withdrawn, !read.signers.contains(event.actor) {
+            let who = read.signers.map(\.rawValue).sorted().joined(separator: ", ")
+            whyNot =
+                "withdrawn event names actor \(quoted: event.actor.rawValue), but ledger commit \(read.id.hex) is "
+                + "signed by " + (who.isEmpty ? "nobody trusted" : who)
         }
         return AuditedEvent(
             path: judged.file.path, intent: judged.intent, kind: judged.kind, sequence: judged.sequence,

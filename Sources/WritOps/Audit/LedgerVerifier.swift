@@ -44,7 +44,20 @@ package struct LedgerVerifier {
         var commits = 0
         var events = 0
         var auditFindings: [OrderedFinding] = []
-        try LedgerAudit.replay(ops: ops, governance: governance, to: head) { step in
+        // `[limits]`: a claim is judged under the limits of the governance
+        // it was decided under, so the count runs once for each distinct
+        // limits the timeline trusts (docs/limits.md).
+        for limits in Set(governance.points.compactMap { $0.trusted.policy.limits }) {
+            replay.quotas[limits] = ProposerQuota(limits: limits)
+        }
+        let repository = ops.repository
+        let cache = ops.verificationCache
+        func count(_ read: LedgerCommitRead) throws {
+            for limits in replay.quotas.keys {
+                try QuotaWalk.take(read, into: &replay.quotas[limits], repository: repository, cache: cache)
+            }
+        }
+        try LedgerAudit.replay(ops: ops, governance: governance, to: head, walked: count) { step in
             if step.first { commits += 1 }
             events += step.events.count
             auditFindings += step.findings.map {
@@ -122,7 +135,9 @@ private struct ClaimReplay {
         /// Every event so far, emptied once the intent is settled: a claim
         /// after `succeeded` or `failed` is a second run without re-deciding.
         package var events: [EventReference] = []
-        package var settled: Bool { state == .succeeded || state == .failed }
+        /// The ledger commit of the `withdrawn` event that settled it.
+        package var withdrawal: ObjectID?
+        package var settled: Bool { state == .succeeded || state == .failed || state == .withdrawn }
     }
 
     /// A claim to re-decide, with what the replay knew when it was made.
@@ -161,6 +176,9 @@ private struct ClaimReplay {
     package var claims = 0
     /// Events taken in so far: each event's place in the walk.
     package var order = 0
+    /// The `[limits]` counts up to the commit being taken in, one per
+    /// distinct limits the timeline trusts.
+    var quotas: [Policy.Limits: ProposerQuota] = [:]
 
     init(
         ops: OpsRepo, governance: GovernanceTimeline, idempotentKinds: Set<String>,
@@ -218,8 +236,15 @@ private struct ClaimReplay {
         switch event.payload {
         case .claimed(let claim):
             claims += 1
-            let rerun = track.state == .inDoubt && idempotentKind(track.intent, id)
-            if track.state != nil && !rerun {
+            let rerun = try track.state == .inDoubt && idempotentKind(track.intent, id)
+            if track.state == .withdrawn {
+                note(
+                    .withdrawn,
+                    "claim of \(id) after it was withdrawn\(track.withdrawal.map { " in ledger commit \($0.hex)" } ?? ""); "
+                        + "a withdrawn intent never runs")
+                // As the replay does: the intent stays withdrawn.
+                return
+            } else if track.state != nil && !rerun {
                 let earlier = track.lastClaim.map { " (claimed before in ledger commit \($0.hex))" } ?? ""
                 note(
                     .alreadyExecuted,
@@ -270,6 +295,17 @@ private struct ClaimReplay {
                     .ledgerViolation, "resolved(\(resolution.rawValue)) does not apply to \(id), which is \(current)")
             }
             if track.settled { track.events = [] }
+        case .withdrawn:
+            guard track.state == nil else {
+                note(
+                    .ledgerViolation,
+                    "withdrawn for \(id) after it was already \(current); only an intent not yet claimed (or "
+                        + "re-opened by resolved(retry)) can be withdrawn")
+                return
+            }
+            track.state = .withdrawn
+            track.withdrawal = audited.commit
+            track.events = []
         case .autoApproved, .blocked, .projection, .gate:
             return
         }
@@ -287,16 +323,16 @@ private struct ClaimReplay {
         if let known = anchorings[anchor] { return known }
         let head = governance.head.commit
         let answer: Anchoring?
-        let reachable =
-            (try? repository.objectExists(anchor)) == true && (try? repository.commit(anchor)) != nil
-            && (try? repository.isDescendant(head, of: anchor)) == true
-        if reachable, (try? repository.isDescendant(governance.start.commit, of: anchor)) == true {
+        // An anchor naming no commit here is unreachable; a repository that
+        // cannot be read throws, never taken for a rewritten history.
+        let reachable = try repository.commitIfPresent(anchor) != nil && repository.isDescendant(head, of: anchor)
+        if reachable, try repository.isDescendant(governance.start.commit, of: anchor) {
             answer = nil
         } else if !reachable {
             answer = .unreachable(
                 "claimed under governance commit \(anchor.hex) (its Writ-Governance anchor), which the governance "
                     + "head \(head.hex) does not reach: the governance branch was rewritten after the claim")
-        } else if let junction = governance.projection(of: anchor, in: repository, memo: &projections) {
+        } else if let junction = try governance.projection(of: anchor, in: repository, memo: &projections) {
             let side = try GovernanceTimeline(
                 ops: ops, start: junction.commit, trusted: junction.trusted, head: anchor, now: now)
             let base = approvalsOffset + junction.index
@@ -311,10 +347,13 @@ private struct ClaimReplay {
         return answer
     }
 
-    private func idempotentKind(_ file: Addition?, _ id: IntentID) -> Bool {
-        guard let file, let bytes = try? repository.blob(file.blob, limit: RecordBytes.maximumSize),
-            let intent = try? Intent.parse(bytes, expectedPath: LedgerPath.intent(id).path)
-        else { return false }
+    /// Whether the intent's kind is idempotent: no intent file, or one that
+    /// does not parse, is not; one the ledger lists and that cannot be read
+    /// throws.
+    private func idempotentKind(_ file: Addition?, _ id: IntentID) throws -> Bool {
+        guard let file else { return false }
+        let bytes = try repository.blob(file.blob, limit: RecordBytes.maximumSize)
+        guard let intent = try? Intent.parse(bytes, expectedPath: LedgerPath.intent(id).path) else { return false }
         return idempotentKinds.contains(intent.kind)
     }
 
@@ -323,7 +362,7 @@ private struct ClaimReplay {
         guard !pending.isEmpty else { return }
         let context = ClaimContext(
             points: governance.points, approvals: approvals.shape, approvalsOffset: approvalsOffset,
-            cache: ops.verificationCache)
+            cache: ops.verificationCache, quotas: quotas)
         let decided = try workers.map(pending, minimumPerWorker: 32) { claim, repository in
             try context.check(claim, in: repository)
         }
@@ -347,6 +386,8 @@ private struct ClaimContext: Sendable {
     let approvalsOffset: Int
     /// The run's verification cache (the ops repo's).
     package let cache: VerificationCache?
+    /// The `[limits]` counts so far, by the limits they count under.
+    let quotas: [Policy.Limits: ProposerQuota]
 
     /// Re-decides a claim as the dispatcher should have: with the governance
     /// trusted at the claim commit's ledger position P, the approvals merged
@@ -386,13 +427,14 @@ private struct ClaimContext: Sendable {
                 "\(id) was claimed while governance commit \(point.commit.hex) was pending, so nothing could run: \(point.detail)"
             )
         }
-        guard let file = pending.intent, file.index < audited.commitIndex,
-            let bytes = try? repository.blob(file.blob, limit: RecordBytes.maximumSize)
-        else {
+        guard let file = pending.intent, file.index < audited.commitIndex else {
             return finding(.ledgerViolation, "\(id) was claimed before its intent file was on the ledger")
         }
-        let signature = pending.signature.flatMap {
-            $0.index < audited.commitIndex ? try? repository.blob($0.blob, limit: RecordBytes.maximumSize) : nil
+        // On the ledger before the claim: one that cannot be read throws,
+        // never a finding about the intent.
+        let bytes = try repository.blob(file.blob, limit: RecordBytes.maximumSize)
+        let signature = try pending.signature.flatMap {
+            $0.index < audited.commitIndex ? try repository.blob($0.blob, limit: RecordBytes.maximumSize) : nil
         }
         let intent = IntentEvidence(path: LedgerPath.intent(id).path, bytes: bytes, signature: signature)
         let before = try pending.before.map {
@@ -404,7 +446,8 @@ private struct ClaimContext: Sendable {
         let verdict = DecisionEngine.decide(
             governance: point.trusted, intent: intent,
             approvals: try index.approvals(for: id, asOf: approvalsIndex),
-            events: before, now: max(event.at.date, clock), cache: cache)
+            events: before, now: max(event.at.date, clock), cache: cache,
+            quota: point.trusted.policy.limits.flatMap { quotas[$0]?.finding(for: id) })
         let context =
             "claimed at \(event.at) (ledger clock \(Timestamp(clock))) under governance \(point.commit.hex)"
         switch verdict.state {
@@ -423,6 +466,8 @@ private struct ClaimContext: Sendable {
             return finding(verdict.reason ?? .notApproved, "\(context) while not ready: \(verdict.detail)")
         case .claimed, .succeeded, .failed, .inDoubt:
             return finding(.alreadyExecuted, "\(context) while the ledger already showed it \(verdict.state.rawValue)")
+        case .withdrawn:
+            return finding(.withdrawn, "\(context) after it was withdrawn: \(verdict.detail)")
         }
     }
 }

@@ -114,7 +114,8 @@ struct DispatchSession {
         let verdict = ledger.decide(evidence)
         let executor = verdict.intent.flatMap { config.executors[$0.kind] }
         switch verdict.state {
-        case .succeeded:
+        case .succeeded, .withdrawn:
+            // A withdrawn intent never runs: it leaves play like a success.
             ledger.state.pending.remove(id)
         case .failed:
             guard executor?.builtin != nil else {
@@ -321,7 +322,12 @@ struct DispatchSession {
         recorder.noteBlocked(id, verdict: verdict, reason: reason, detail: detail, now: clock())
     }
 
+    /// The events a re-opened intent is decided without: its claims and
+    /// doubts, and any withdrawal. A failed or in-doubt intent has no
+    /// withdrawal that counts (one after its claim is discarded), and
+    /// without the claim it follows, it must not start counting.
     static func isClaimOrDoubt(_ evidence: EventEvidence) -> Bool {
         evidence.path.hasSuffix("-claimed.json") || evidence.path.hasSuffix("-in_doubt.json")
+            || evidence.path.hasSuffix("-withdrawn.json")
     }
 }

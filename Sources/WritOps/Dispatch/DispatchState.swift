@@ -25,6 +25,9 @@ package struct DispatchState: Codable, Sendable, Equatable {
     /// (`IdempotencyKeys`); a state from before bindings existed is read
     /// again from the trust root.
     var keysBound: Bool?
+    /// The `[limits]` count (``ProposerQuota``) up to `ledgerTip`, under
+    /// the limits it names; nil when the trusted policy has none.
+    var quota: ProposerQuota?
 
     package enum CodingKeys: String, CodingKey {
         case trustRoot = "trust_root"
@@ -34,6 +37,7 @@ package struct DispatchState: Codable, Sendable, Equatable {
         case pending
         case ledgerCursor = "ledger_cursor"
         case keysBound = "keys_bound"
+        case quota
     }
 
     init(trustRoot: ObjectID) {

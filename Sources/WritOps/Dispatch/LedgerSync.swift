@@ -24,6 +24,9 @@ package struct LedgerSync {
         let ledgerTip: ObjectID
         /// Intents whose events or approvals changed in this sync.
         package let touched: Set<IntentID>
+        /// The `[limits]` count at `ledgerTip` under the trusted policy's
+        /// limits; nil when it has none.
+        var quota: ProposerQuota? = nil
         /// Set when the governance tip processed before is no longer on the
         /// head's first-parent chain (SPEC §5, "Non-linear updates").
         var offChain: OffChain? = nil
@@ -80,6 +83,8 @@ package struct LedgerSync {
             state.ledgerCursor = nil
             state.trustedCommit = state.trustRoot
         }
+        // A walk from the ledger's start counts from nothing.
+        if state.ledgerCursor == nil { state.quota = nil }
 
         // Did the governance chain change shape? The head descends from the
         // tip processed before; when that tip is no longer on the head's
@@ -153,12 +158,28 @@ package struct LedgerSync {
             }
         }
 
+        // `[limits]`: the count advances with the walk below, under the
+        // trusted head's limits. Counted under other limits (or never), it
+        // is counted again from the ledger's start, once (docs/limits.md).
+        let limits = trusted.policy.limits
+        var quota = state.quota
+        // Whether the walk below continues the count (false: the count
+        // already reaches the ledger tip).
+        var feeding = true
+        if quota?.limits != limits {
+            quota = limits.map { ProposerQuota(limits: $0) }
+            if let limits, state.ledgerCursor != nil {
+                quota = try recount(limits: limits, to: ledgerTip, trustRoot: state.trustRoot, now: now)
+                feeding = false
+            }
+        }
+
         // A ledger position the new chain no longer holds resumes from
         // where its own first-parent chain joins the new chain; the ledger
         // clock is kept, so it never moves backwards.
         if let reshaped, var cursor = state.ledgerCursor, reshaped.point(cursor.position) == nil {
             var memo: [ObjectID: GovernanceTimeline.Projection] = [:]
-            guard let point = reshaped.projection(of: cursor.position, in: repository, memo: &memo) else {
+            guard let point = try reshaped.projection(of: cursor.position, in: repository, memo: &memo) else {
                 throw WritError(
                     .historyRewritten,
                     "the ledger position this dispatcher remembers, governance commit \(cursor.position.hex), from "
@@ -197,6 +218,9 @@ package struct LedgerSync {
                 if let problem = read.problems.first {
                     throw WritError(.ledgerViolation, problem.detail)
                 }
+                if feeding {
+                    try QuotaWalk.take(read, into: &quota, repository: repository, cache: ops.verificationCache)
+                }
                 for file in read.intents {
                     try update(file.ledgerPath.intentID) { $0.proposed = true }
                     try bindKey(file)
@@ -217,8 +241,24 @@ package struct LedgerSync {
         state.ledgerTip = ledgerTip
         state.trustedCommit = governanceTip
         state.keysBound = true
+        state.quota = quota
         return View(
-            trusted: trusted, governanceTip: governanceTip, ledgerTip: ledgerTip, touched: touched, offChain: offChain)
+            trusted: trusted, governanceTip: governanceTip, ledgerTip: ledgerTip, touched: touched, quota: quota,
+            offChain: offChain)
+    }
+
+    /// The `[limits]` count under `limits` from the ledger's start to `tip`,
+    /// through the one walk with governance trusted from the trust root:
+    /// what a dispatcher does once when the trusted limits change.
+    private func recount(limits: Policy.Limits, to tip: ObjectID, trustRoot: ObjectID, now: Date) throws
+        -> ProposerQuota
+    {
+        var quota = ProposerQuota(limits: limits)
+        let timeline = try GovernanceTimeline(ops: ops, trustRoot: trustRoot, now: now, requireTrustedHead: false)
+        try LedgerWalk(ops: ops, timeline: timeline).walk(after: nil, to: tip, readBytes: false) { read in
+            try QuotaWalk.take(read, into: &quota, repository: ops.repository, cache: ops.verificationCache)
+        }
+        return quota
     }
 
     /// Attributes approval records again after the governance chain

@@ -80,9 +80,11 @@ struct PollLedger {
     /// The decision on `evidence` under the view's governance, with
     /// `events` in place of its events when given.
     func decide(_ evidence: Evidence, events: [EventEvidence]? = nil) -> Verdict {
-        DecisionEngine.decide(
+        // `[limits]`: the finding the sync's count made at the intent's proposal commit.
+        let quota = LedgerPath(evidence.intent.path).flatMap { view.quota?.finding(for: $0.intentID) }
+        return DecisionEngine.decide(
             governance: view.trusted, intent: evidence.intent, approvals: evidence.approvals,
-            events: events ?? evidence.events, now: now, cache: ops.verificationCache)
+            events: events ?? evidence.events, now: now, cache: ops.verificationCache, quota: quota)
     }
 
     /// Publishes `events` in a commit of their own, renumbered on whatever

@@ -48,7 +48,9 @@ package struct ApprovalBranches: Sendable {
         var seen = Set<String>()
         var records: [(evidence: ApprovalEvidence, ref: String)] = []
         for tip in try tips(of: id, in: repository) {
-            guard let tree = try? repository.commitTree(tip.commit) else { continue }
+            // A reference to no commit here (another kind of object) is
+            // skipped; a commit that cannot be read throws.
+            guard let tree = try repository.commitIfPresent(tip.commit)?.tree else { continue }
             let read = try ApprovalFolder.read(
                 id, inTree: tree, repository: repository, introducedBy: { _ in tip.commit }, fallback: tip.commit)
             for evidence in read {

@@ -60,7 +60,7 @@ package struct ClaimApprovals: Sendable, Equatable {
     static func latestClaim(_ verdict: Verdict) -> (event: CountingEvent, claim: AuditEvent.Claim)? {
         switch verdict.state {
         case .claimed, .succeeded, .failed, .inDoubt: break
-        case .ready, .blocked: return nil
+        case .ready, .blocked, .withdrawn: return nil
         }
         for counting in verdict.events.reversed() {
             if case .claimed(let claim) = counting.event.payload { return (counting, claim) }
@@ -74,24 +74,23 @@ package struct ClaimApprovals: Sendable, Equatable {
     package static func counts(
         _ verdict: Verdict, repository: Repository, governance: (ObjectID) -> GovernanceState?,
         fallback: GovernanceState?
-    ) -> (counted: Int, required: Int)? {
+    ) throws -> (counted: Int, required: Int)? {
         guard let (event, claim) = latestClaim(verdict) else { return nil }
         // A claim that lists no approval needed none (low) or is a finding
         // of verify: no commit is read for it.
         guard !claim.approvals.isEmpty else { return (0, verdict.approvalsRequired) }
-        let state = anchoredState(event.commit, repository: repository, governance: governance) ?? fallback
+        let state = try anchoredState(event.commit, repository: repository, governance: governance) ?? fallback
         let required = state?.policy.rule(for: claim.tier)?.approvals ?? verdict.approvalsRequired
         return (Set(claim.approvals.map(\.approver)).count, required)
     }
 
     /// The governance state the claim commit's anchor names, when the
-    /// timeline knows it.
+    /// timeline knows it. The claim commit is on the ledger: one that
+    /// cannot be read throws.
     private static func anchoredState(
         _ commit: ObjectID, repository: Repository, governance: (ObjectID) -> GovernanceState?
-    ) -> GovernanceState? {
-        guard let message = try? repository.commit(commit).message, let anchor = GovernanceAnchor.parse(message) else {
-            return nil
-        }
+    ) throws -> GovernanceState? {
+        guard let anchor = GovernanceAnchor.parse(try repository.commit(commit).message) else { return nil }
         return governance(anchor)
     }
 
@@ -101,20 +100,21 @@ package struct ClaimApprovals: Sendable, Equatable {
     package static func read(
         _ verdict: Verdict, id: IntentID, repository: Repository, timeline: GovernanceTimeline,
         current: GovernanceState
-    ) -> ClaimApprovals? {
+    ) throws -> ClaimApprovals? {
         guard let (event, claim) = latestClaim(verdict) else { return nil }
         // As in `counts`: a claim that lists no approval reads no commit.
         let state =
             claim.approvals.isEmpty
-            ? nil : anchoredState(event.commit, repository: repository) { timeline.point($0)?.trusted }
+            ? nil : try anchoredState(event.commit, repository: repository) { timeline.point($0)?.trusted }
         let required =
             claim.approvals.isEmpty
             ? verdict.approvalsRequired
             : (state ?? current).policy.rule(for: claim.tier)?.approvals ?? verdict.approvalsRequired
-        let entries = claim.approvals.map { approval -> Entry in
+        let entries = try claim.approvals.map { approval -> Entry in
             let commit = ObjectID(hex: approval.commit)
-            let key = commit.flatMap {
-                signingKey(id: id, approver: approval.approver, digest: approval.recordDigest, at: $0, in: repository)
+            let key = try commit.flatMap {
+                try signingKey(
+                    id: id, approver: approval.approver, digest: approval.recordDigest, at: $0, in: repository)
             }
             return Entry(
                 approver: approval.approver, commit: commit ?? current.commit, recordDigest: approval.recordDigest,
@@ -126,15 +126,20 @@ package struct ClaimApprovals: Sendable, Equatable {
     }
 
     /// The key whose signature sits beside the record at `commit`, when the
-    /// record there is the version the claim names.
+    /// record there is the version the claim names. The commit comes from
+    /// the claim's payload: one this repository does not hold, a record or
+    /// signature not there, or a signature that does not parse is no key;
+    /// one that is there and cannot be read throws.
     private static func signingKey(
         id: IntentID, approver: Principal, digest: ContentDigest, at commit: ObjectID, in repository: Repository
-    ) -> SSHPublicKey? {
+    ) throws -> SSHPublicKey? {
         let path = ApprovalFolder.path(of: id) + "/" + approver.rawValue + ".toml"
-        guard let tree = try? repository.commitTree(commit),
-            let record = try? repository.blob(at: path, inTree: tree, limit: RecordBytes.maximumSize),
+        guard let tree = try repository.commitIfPresent(commit)?.tree,
+            let record = try repository.recordIfPresent(at: path, inTree: tree),
             ContentDigest.sha256(of: record) == digest,
-            let signature = try? repository.blob(at: path + ".sig", inTree: tree, limit: RecordBytes.maximumSize),
+            let signature = try repository.recordIfPresent(at: path + ".sig", inTree: tree),
+            // A signature that does not parse names no key: a verdict
+            // elsewhere, nothing to show here.
             let parsed = try? SSHSignature(armored: Array(signature))
         else { return nil }
         return parsed.publicKey

@@ -42,7 +42,7 @@ package struct DispatchBlock: Sendable, Equatable {
                 return DispatchBlock(
                     actor: counting.event.actor, reason: reason, detail: detail, at: counting.event.at,
                     commit: counting.commit)
-            case .claimed, .resolved, .succeeded, .failed, .inDoubt:
+            case .claimed, .resolved, .succeeded, .failed, .inDoubt, .withdrawn:
                 return nil
             default:
                 continue

@@ -182,7 +182,7 @@ package struct GovernanceTimeline {
     /// commits sharing a chain are walked once.
     func projection(
         of commit: ObjectID, in repository: Repository, reach: Int? = nil, memo: inout [ObjectID: Projection]
-    ) -> Point? {
+    ) throws -> Point? {
         var walked: [ObjectID] = []
         var current: ObjectID? = commit
         var answer: Projection?
@@ -198,7 +198,9 @@ package struct GovernanceTimeline {
             // Too far to decide within the reach: nothing is remembered.
             if let reach, walked.count > reach { return nil }
             walked.append(id)
-            current = (try? repository.commitParents(id))?.first
+            // An id that names no commit here ends the walk; a commit that
+            // cannot be read throws, never taken for a root.
+            current = try repository.commitParentsIfPresent(id)?.first
         }
         // The walk ended at a root commit (or at no commit): never meets.
         let found = answer ?? Projection(index: nil, distance: 0)

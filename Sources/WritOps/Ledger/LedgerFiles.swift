@@ -84,6 +84,9 @@ struct LedgerFiles: Sendable {
     var cursor: LedgerCursor?
     /// Whether a commit walked touched an intent the caller refused.
     var touchedRefused = false
+    /// The `[limits]` count up to `cursor` (docs/limits.md); nil when the
+    /// trusted policy has no limits.
+    var quota: ProposerQuota?
 
     /// The ids with an intent file or a signature, sorted: the intents to decide.
     package var intentIDs: [IntentID] {
@@ -138,9 +141,14 @@ struct LedgerFiles: Sendable {
         lastEvent[at] = index
     }
 
-    /// Walks the whole ledger up to `tip`.
-    static func walk(ops: OpsRepo, timeline: GovernanceTimeline?, to tip: ObjectID) throws -> LedgerFiles {
+    /// Walks the whole ledger up to `tip`, counting proposals under `limits`.
+    static func walk(
+        ops: OpsRepo, timeline: GovernanceTimeline?, to tip: ObjectID, limits: Policy.Limits? = nil
+    ) throws
+        -> LedgerFiles
+    {
         var files = LedgerFiles()
+        files.quota = limits.map { ProposerQuota(limits: $0) }
         files.cursor = try files.add(ops: ops, timeline: timeline, after: nil, to: tip) { _ in true }
         return files
     }
@@ -150,9 +158,13 @@ struct LedgerFiles: Sendable {
     /// snapshot stores, or breaks the append-only rule (the caller then
     /// walks everything).
     static func resume(
-        _ snapshot: StatusSnapshot, to tip: ObjectID, ops: OpsRepo, timeline: GovernanceTimeline?
+        _ snapshot: StatusSnapshot, to tip: ObjectID, ops: OpsRepo, timeline: GovernanceTimeline?,
+        limits: Policy.Limits? = nil
     ) throws -> LedgerFiles? {
+        // The count continues only under the limits it was made under.
+        guard snapshot.header.quota?.limits == limits else { return nil }
         var files = LedgerFiles()
+        files.quota = snapshot.header.quota
         for live in snapshot.header.live {
             guard files.addLive(live) else { return nil }
         }
@@ -174,6 +186,7 @@ struct LedgerFiles: Sendable {
             if violation == nil, let problem = read.problems.first {
                 violation = WritError(.ledgerViolation, problem.detail)
             }
+            try QuotaWalk.take(read, into: &quota, repository: ops.repository, cache: ops.verificationCache)
             var commit: Int?
             for file in read.intents {
                 let id = file.ledgerPath.intentID

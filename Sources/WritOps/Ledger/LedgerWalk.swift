@@ -226,7 +226,7 @@ package struct LedgerWalk {
             anchored = timeline.point(anchor)
             if anchored == nil {
                 anchorOffChain = true
-                anchored = timeline.projection(
+                anchored = try timeline.projection(
                     of: anchor, in: repository, reach: GovernanceTimeline.anchorReach, memo: &projections)
             }
             if let point = anchored {
@@ -311,16 +311,23 @@ package struct LedgerWalk {
             return "\(kind) event in ledger commit \(commit.id.hex) does not count: no governance state is trusted"
         }
         let policy = position.trusted.policy
-        // Only `resolved` depends on the intent's tier: read the intent as it
-        // stood in the commit's own tree, under the policy of its position.
+        // Only `resolved` and `withdrawn` depend on the intent (its tier, its
+        // proposer): read it as it stood in the commit's own tree, under the
+        // policy of its position. A malformed intent has neither: nobody.
         var tier: Tier?
-        if kind == .resolved {
+        var proposer: Principal?
+        if kind == .resolved || kind == .withdrawn {
             let path = LedgerPath.intent(intent).path
-            tier = (try? repository.blob(at: path, inTree: commit.tree, limit: RecordBytes.maximumSize))
+            // No intent file, or one that does not parse, is neither; one
+            // that cannot be read throws.
+            let parsed = try repository.recordIfPresent(at: path, inTree: commit.tree)
                 .flatMap { try? Intent.parse($0, expectedPath: path) }
-                .map { $0.effectiveTier(policy) }
+            tier = parsed?.effectiveTier(policy)
+            proposer = parsed?.proposer
         }
-        guard !EventAuthority.isEntitled(signers, toWrite: kind, tier: tier, policy: policy) else { return nil }
+        guard !EventAuthority.isEntitled(signers, toWrite: kind, tier: tier, proposer: proposer, policy: policy) else {
+            return nil
+        }
         let under =
             unanchored
             ? "under governance \(position.commit.hex), the newest trusted (the commit has no usable Writ-Governance "

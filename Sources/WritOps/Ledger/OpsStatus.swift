@@ -53,6 +53,9 @@ public struct OpsStatus: Sendable, Encodable {
     /// The approvals each claimed or settled intent's claim counted, with
     /// what became of their keys; only when every verdict is kept.
     package let claims: [IntentID: ClaimApprovals]
+    /// The `[limits]` count at the ledger head under the trusted policy's
+    /// limits (docs/limits.md); nil when it has none or nothing is trusted.
+    package var quota: ProposerQuota? = nil
 
     /// How many intents the status lists: `intents` and `stored`.
     public var intentCount: Int { intents.count + stored.count }

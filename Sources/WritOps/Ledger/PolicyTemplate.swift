@@ -56,6 +56,12 @@ enum PolicyTemplate {
         # forge login -> principal (or "blocked"), for writ check-pr.
         [members]
 
+        # Per proposer principal (docs/limits.md): intents pending at once and
+        # proposals in any 24 h. Both optional; absent is no limit.
+        # [limits]
+        # max_pending = 20
+        # max_per_day = 200
+
         """
 
     static let allowedSignersHeader = """

@@ -42,7 +42,7 @@ package enum PullRequestReview {
         remote: String? = "origin"
     ) throws -> Review {
         func commit(_ revision: String, _ flag: String) throws -> ObjectID {
-            guard let id = try repository.resolve(revision), (try? repository.commit(id)) != nil else {
+            guard let id = try repository.resolve(revision), try repository.commitIfPresent(id) != nil else {
                 throw RuntimeError("\(flag) \(revision) names no commit in the repository", fix: flag)
             }
             return id
@@ -93,7 +93,13 @@ package enum PullRequestReview {
         let ledgerTree: ObjectID? = try {
             // Two tips on different lines of history leave the ledger
             // unreadable here: which one is true is not check-pr's call.
-            guard let tip = try? ops.tip(of: ledgerRef) else { return nil }
+            let tip: OpsRepo.BranchTip?
+            do {
+                tip = try ops.tip(of: ledgerRef)
+            } catch is RuntimeError {
+                return nil
+            }
+            guard let tip else { return nil }
             return try repository.commitTree(tip.commit)
         }()
         let verdict = try PullRequestCheck.judge(

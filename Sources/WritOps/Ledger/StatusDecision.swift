@@ -44,7 +44,7 @@ struct DecisionInputs: Sendable {
     /// Decides `id`, reading through `repository`; nil when the intent
     /// file cannot be read.
     func decide(_ id: IntentID, in repository: Repository) throws -> Decision? {
-        guard let evidence = evidence(id, in: repository) else { return nil }
+        guard let evidence = try evidence(id, in: repository) else { return nil }
         let events = try files.events(of: id).map { try $0.evidence(in: repository) }
         let kept = keepEverything ? events : []
         let index = approvals.map { ApprovalIndex(repository: repository, shape: $0) }
@@ -65,7 +65,7 @@ struct DecisionInputs: Sendable {
                 return Decision(row: row, verdict: nil, events: kept, stableLine: nil)
             }
             // What ran is shown with the approvals its claim counted.
-            let atClaim = ClaimApprovals.counts(
+            let atClaim = try ClaimApprovals.counts(
                 settled, repository: repository, governance: { anchored[$0] }, fallback: lastTrusted)
             let row = OpsStatus.IntentStatus(
                 id: id, kind: intent?.kind, tier: settled.tier, state: settled.state, reason: settled.reason,
@@ -75,14 +75,14 @@ struct DecisionInputs: Sendable {
         let intentApprovals = try index.approvals(for: id)
         var verdict = DecisionEngine.decide(
             governance: trusted, intent: evidence, approvals: intentApprovals, events: events, now: now,
-            cache: cache)
+            cache: cache, quota: files.quota?.finding(for: id))
         if verdict.state == .ready, let violation {
             verdict = verdict.blocked(by: violation)
         }
         // A claimed or settled intent counts the approvals its claim
         // relied on, not today's tally (a key rotated since would make
         // that "0 of 1"); a ready one a dispatcher would not run says why.
-        let atClaim = ClaimApprovals.counts(
+        let atClaim = try ClaimApprovals.counts(
             verdict, repository: repository, governance: { anchored[$0] }, fallback: trusted)
         var row = OpsStatus.IntentStatus(
             id: id, kind: verdict.intent?.kind, tier: verdict.tier, state: verdict.state, reason: verdict.reason,
@@ -106,20 +106,21 @@ struct DecisionInputs: Sendable {
         return Decision(row: row, verdict: verdict, events: kept, stableLine: nil)
     }
 
-    /// The intent file and signature of `id`.
-    private func evidence(_ id: IntentID, in repository: Repository) -> IntentEvidence? {
+    /// The intent file and signature of `id`; nil when there is no intent
+    /// file. A file the ledger holds that cannot be read throws: an
+    /// unreadable signature is never shown as a missing one
+    /// (`intent_signature_invalid`).
+    private func evidence(_ id: IntentID, in repository: Repository) throws -> IntentEvidence? {
         let path = LedgerPath.intent(id).path
         let limit = RecordBytes.maximumSize
         if let headTree {
-            guard let bytes = try? repository.blob(at: path, inTree: headTree, limit: limit) else { return nil }
-            let signature = try? repository.blob(
-                at: LedgerPath.intentSignature(id).path, inTree: headTree, limit: limit)
+            guard let bytes = try repository.recordIfPresent(at: path, inTree: headTree) else { return nil }
+            let signature = try repository.recordIfPresent(at: LedgerPath.intentSignature(id).path, inTree: headTree)
             return IntentEvidence(path: path, bytes: bytes, signature: signature)
         }
-        guard let blobs = files.files(of: id), let blob = blobs.intent,
-            let bytes = try? repository.blob(blob, limit: limit)
-        else { return nil }
-        let signature = blobs.signature.flatMap { try? repository.blob($0, limit: limit) }
+        guard let blobs = files.files(of: id), let blob = blobs.intent else { return nil }
+        let bytes = try repository.blob(blob, limit: limit)
+        let signature = try blobs.signature.map { try repository.blob($0, limit: limit) }
         return IntentEvidence(path: path, bytes: bytes, signature: signature)
     }
 }

@@ -78,12 +78,15 @@ package struct StatusEvaluator {
             // A snapshot that cannot be resumed (any error) is only a cache
             // lost: the full walk below reads everything again and reports
             // whatever the repository itself cannot give.
-            if let resumed = prior.flatMap({ try? LedgerFiles.resume($0, to: ledgerHead, ops: ops, timeline: timeline) }
-            ) {
+            // `[limits]` are the trusted head's, as the tiers are (docs/limits.md).
+            let limits = trusted?.policy.limits
+            if let resumed = prior.flatMap({
+                try? LedgerFiles.resume($0, to: ledgerHead, ops: ops, timeline: timeline, limits: limits)
+            }) {
                 read = resumed
             } else {
                 prior = nil
-                read = try LedgerFiles.walk(ops: ops, timeline: timeline, to: ledgerHead)
+                read = try LedgerFiles.walk(ops: ops, timeline: timeline, to: ledgerHead, limits: limits)
             }
         } catch let error as WritError {
             let ledger = OpsStatus.Ledger(ok: false, reason: error.reason, detail: error.detail, commit: walkedHead)
@@ -150,7 +153,9 @@ package struct StatusEvaluator {
             let unchanged = prior != nil && prior?.header.cursor == cursor && settled.count == 0
             if !unchanged {
                 StatusSnapshot(
-                    header: .init(key: key, cursor: cursor, live: live, rowBytes: stored.byteCount), rows: stored
+                    header: .init(
+                        key: key, cursor: cursor, live: live, rowBytes: stored.byteCount, quota: read.quota),
+                    rows: stored
                 ).save(to: snapshot)
             }
         }
@@ -158,24 +163,26 @@ package struct StatusEvaluator {
         var claims: [IntentID: ClaimApprovals] = [:]
         if keepEverything, let timeline, let current = trusted ?? lastTrusted {
             for (id, verdict) in verdicts {
-                claims[id] = ClaimApprovals.read(
+                claims[id] = try ClaimApprovals.read(
                     verdict, id: id, repository: ops.repository, timeline: timeline, current: current)
             }
         }
-        return OpsStatus(
+        var status = OpsStatus(
             governance: governance, ledger: ledger, intents: intents, verdicts: verdicts, events: keptEvents,
             policy: trusted?.policy, stored: keepEverything ? .empty : stored, claims: claims)
+        status.quota = read.quota
+        return status
     }
 
     /// Intents decided together: the most whose bytes are held at once.
     static let decisionChunk = 4_096
 
     /// Under untrusted governance: the verdict when the ledger settled the
-    /// intent as succeeded or failed (the trail is still true), else the
+    /// intent as succeeded, failed or withdrawn (the trail is still true), else the
     /// same verdict blocked by the governance problem, with no approvals
     /// counted (none count while governance is untrusted).
     package static func settled(_ verdict: Verdict, or untrusted: WritError) -> Verdict {
-        if verdict.state == .succeeded || verdict.state == .failed { return verdict }
+        if verdict.state == .succeeded || verdict.state == .failed || verdict.state == .withdrawn { return verdict }
         return Verdict(
             state: .blocked, reason: untrusted.reason, detail: untrusted.detail, intent: verdict.intent,
             intentDigest: verdict.intentDigest, tier: verdict.tier, approvalsCounted: 0,

@@ -49,6 +49,9 @@ struct StatusSnapshot: Sendable {
         var live: [LiveIntent]
         /// The byte count of the stored rows after the header line.
         var rowBytes: Int
+        /// The `[limits]` count up to `cursor`, so a resumed walk continues
+        /// it; absent when the policy has no limits.
+        var quota: ProposerQuota? = nil
     }
 
     package var header: Header

@@ -29,11 +29,32 @@ package struct WriteGuard: Sendable {
     /// with `signature` as its `.sig`.
     func checkProposal(_ intent: Intent, bytes: Data, signature: String, ops: OpsRepo, now: Date) throws {
         guard let governance = try trusted(ops: ops, now: now) else { return }
-        try enforce(
-            WriteCheck.propose(
+        let finding =
+            try WriteCheck.propose(
                 intent: intent, bytes: bytes, signature: signature, governance: governance, now: now,
-                cache: ops.verificationCache),
-            .propose(intent), governance)
+                cache: ops.verificationCache) ?? quotaFinding(intent, governance: governance, ops: ops, now: now)
+        try enforce(finding, .propose(intent), governance)
+    }
+
+    /// `[limits]` (SPEC §4.8): whether the intent would be over a limit as
+    /// the next proposal on the ledger, by the count `writ status` makes
+    /// (resumed from its snapshot, so this reads what is new); nil when the
+    /// trusted policy has no limits.
+    private func quotaFinding(_ intent: Intent, governance: GovernanceState, ops: OpsRepo, now: Date) throws
+        -> WritError?
+    {
+        guard governance.policy.limits != nil else { return nil }
+        let status = try StatusEvaluator(ops: ops).evaluate(
+            trustRoot: trustRoot, now: now, snapshot: StatusEvaluator.snapshotFile(of: ops))
+        guard let quota = status.quota, quota.limits == governance.policy.limits else {
+            // The ledger could not be counted (its own problem is reported by status).
+            try unchecked(
+                WritError(
+                    status.ledger.reason ?? .ledgerViolation,
+                    "the ledger cannot be counted for [limits]: \(status.ledger.detail)"))
+            return nil
+        }
+        return quota.check(intent.proposer, createdAt: intent.createdAt)
     }
 
     /// Refuses (or, forced, warns about) an approval or denial record.
@@ -57,6 +78,25 @@ package struct WriteGuard: Sendable {
                 resolution, by: signer.principal, probeSignature: probe, verdict: verdict, governance: governance,
                 now: now, cache: ops.verificationCache),
             .resolve(signer.principal, verdict), governance)
+    }
+
+    /// Refuses (or, forced, warns about) a `withdrawn` event by `signer`.
+    func checkWithdrawal(_ id: IntentID, signer: SigningIdentity, ops: OpsRepo, now: Date) throws {
+        guard let (governance, verdict) = try judge(id, ops: ops, now: now) else { return }
+        let probe = try signer.sign(WriteCheck.probe, namespace: SignatureNamespace.commit)
+        try enforce(
+            WriteCheck.withdraw(
+                by: signer.principal, probeSignature: probe, verdict: verdict, governance: governance, now: now,
+                cache: ops.verificationCache),
+            .withdraw(signer.principal, verdict), governance)
+    }
+
+    /// A withdrawal being rebuilt after a lost race found `finding` on the
+    /// new tip (a claim that won): refused, or under `force` a warning.
+    func raceLost(_ finding: WritError, advice: String) throws {
+        guard force else { throw WriteRefused(finding: finding, advice: advice) }
+        warn(
+            "warning: --force: writing a record that will not count (\(finding.reason.rawValue): \(finding.detail))")
     }
 
     /// Refuses (or, forced, warns about) a `gate` event by `signer`.

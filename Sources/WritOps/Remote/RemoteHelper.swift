@@ -193,19 +193,22 @@ package struct RemoteHelper {
         let caFile: String?
 
         package init(_ access: RemoteAccess) {
-            knownHosts = access.knownHostsPath
-            sshKey = access.sshKeyPath
-            sshKeyPassphrase = access.sshKeyPassphrase
-            useAgent = access.useAgent
-            username = access.username
-            token = access.token
-            caFile = access.caFile
+            let credentials = access.credentials
+            knownHosts = credentials.knownHostsPath
+            sshKey = credentials.sshKeyPath
+            sshKeyPassphrase = credentials.sshKeyPassphrase
+            useAgent = credentials.useAgent
+            username = credentials.username
+            token = credentials.token
+            caFile = credentials.caFile
         }
 
         package var access: RemoteAccess {
             RemoteAccess(
-                knownHostsPath: knownHosts, sshKeyPath: sshKey, sshKeyPassphrase: sshKeyPassphrase,
-                useAgent: useAgent, username: username, token: token, caFile: caFile, helper: nil)
+                credentials: RemoteCredentials(
+                    knownHostsPath: knownHosts, sshKeyPath: sshKey, sshKeyPassphrase: sshKeyPassphrase,
+                    useAgent: useAgent, username: username, token: token, caFile: caFile),
+                helper: nil)
         }
     }
 

@@ -39,16 +39,20 @@ struct ApprovalNotifier {
     }
 
     /// What the final comment reports: the run that executed the intent
-    /// (its claim's `run_id`) and its outcome event.
+    /// (its claim's `run_id`) and its outcome event, or who withdrew it.
     struct Settled {
         package let id: IntentID
-        /// `succeeded` or `failed`.
+        /// `succeeded`, `failed` or `withdrawn`.
         package let outcome: String
         package let runID: String?
         package let exitCode: Int?
         package let durationMs: Int?
-        /// The ledger commit that recorded the outcome.
+        /// The ledger commit that recorded the outcome (or the withdrawal).
         package let commit: ObjectID?
+        /// Who withdrew the intent, when it was withdrawn.
+        package var withdrawnBy: Principal? = nil
+        /// The withdrawal's note (untrusted text).
+        package var note: String? = nil
     }
 
     package static func branch(_ id: IntentID) -> String { "approval/\(id.rawValue)" }
@@ -58,8 +62,9 @@ struct ApprovalNotifier {
     }
 
     /// Opens or adopts the pull request (updating its body when it changed)
-    /// and its notification; returns the pull request's number.
-    package func open(_ waiting: Waiting) throws(WritError) -> Int {
+    /// and its notification; returns the pull request's number. Throws a
+    /// `ForgeError`, or the test process guard's `WritError`.
+    package func open(_ waiting: Waiting) throws -> Int {
         try TestProcessGuard.check(opsRepo, sandbox: transport.sandboxRepos, operation: .pullRequest)
         let key = "approval:\(waiting.id.rawValue)"
         let body = ForgeWriter.marked(Self.body(waiting, governanceRef: governanceRef), intent: waiting.id, key: key)
@@ -67,7 +72,7 @@ struct ApprovalNotifier {
             opsRepo, head: Self.branch(waiting.id), base: governanceRef, title: Self.title(waiting), body: body,
             intent: waiting.id, key: key)
         guard let number = pull["number"] as? Int else {
-            throw WritError(.remoteError, "the forge's pull request for \(Self.branch(waiting.id)) has no number")
+            throw ForgeError.malformedReply("the forge's pull request for \(Self.branch(waiting.id)) has no number")
         }
         let noticeKey = key + ":notice"
         if try client.comment(of: waiting.id, key: noticeKey, on: opsRepo, issue: number) == nil {
@@ -83,7 +88,7 @@ struct ApprovalNotifier {
     }
 
     /// The final comment on settling, once.
-    func settle(_ settled: Settled, number: Int) throws(WritError) {
+    func settle(_ settled: Settled, number: Int) throws {
         try TestProcessGuard.check(opsRepo, sandbox: transport.sandboxRepos, operation: .comment)
         let key = "approval:\(settled.id.rawValue):outcome"
         guard try client.comment(of: settled.id, key: key, on: opsRepo, issue: number) == nil else { return }
@@ -96,7 +101,9 @@ struct ApprovalNotifier {
     package static func comment(_ settled: Settled) -> String {
         var text = "writ: \(UntrustedText.markdownCode(settled.id.rawValue)) **\(settled.outcome)**"
         if let runID = settled.runID { text += " in run \(UntrustedText.markdownCode(runID))" }
+        if let who = settled.withdrawnBy { text += " by \(UntrustedText.markdownCode(who.rawValue)), never run" }
         var facts: [String] = []
+        if let note = settled.note, !note.isEmpty { facts.append("note " + UntrustedText.markdown(note)) }
         if let exitCode = settled.exitCode { facts.append("exit code \(exitCode)") }
         if let durationMs = settled.durationMs { facts.append("\(durationMs) ms") }
         if let commit = settled.commit { facts.append("ledger commit \(UntrustedText.markdownCode(commit.hex))") }

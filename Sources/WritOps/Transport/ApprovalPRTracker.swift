@@ -43,11 +43,15 @@ struct ApprovalPRTracker {
         var known = (try? StateFiles.readJSON([String: ApprovalPR].self, from: statePath) ?? [:]) ?? [:]
         let bodies = approvalBodies(waiting, ledger: ledger)
         let pending = bodies.filter { known[$0.waiting.id.rawValue]?.body != $0.digest }
-        let settling = try known.filter { !$0.value.settled }.compactMap { entry -> (IntentID, ApprovalPR)? in
-            guard let id = IntentID(entry.key), try ledger.sync.hasFinalOutcome(id, in: ledger.view) else {
-                return nil
+        let settling = try known.filter { !$0.value.settled }.compactMap {
+            entry -> (IntentID, ApprovalPR, ApprovalNotifier.Settled)? in
+            guard let id = IntentID(entry.key) else { return nil }
+            if try ledger.sync.hasFinalOutcome(id, in: ledger.view) {
+                return (id, entry.value, try Self.settledRun(id, ledger: ledger))
             }
-            return (id, entry.value)
+            // Withdrawn (SPEC §4.8): settled without a run, and its pull
+            // request gets its final comment all the same.
+            return try Self.withdrawal(id, ledger: ledger).map { (id, entry.value, $0) }
         }
         guard !pending.isEmpty || !settling.isEmpty else { return }
         guard let token = token() else {
@@ -71,18 +75,17 @@ struct ApprovalPRTracker {
             } catch {
                 logger.warning(
                     "approval PR not opened",
-                    metadata: ["intent": "\(waiting.id)", "reason": "\(error.reason.rawValue)"])
+                    metadata: ["intent": "\(waiting.id)", "reason": "\(ForgeError.failure(of: error).reason.rawValue)"])
             }
         }
-        for (id, entry) in settling {
-            let settled = try Self.settledRun(id, ledger: ledger)
+        for (id, entry, settled) in settling {
             do {
                 try notifier.settle(settled, number: entry.number)
                 known[id.rawValue]?.settled = true
             } catch {
                 logger.warning(
                     "approval PR final comment not posted",
-                    metadata: ["intent": "\(id)", "reason": "\(error.reason.rawValue)"])
+                    metadata: ["intent": "\(id)", "reason": "\(ForgeError.failure(of: error).reason.rawValue)"])
             }
         }
         try StateFiles.writeJSON(known, to: statePath)
@@ -125,6 +128,19 @@ struct ApprovalPRTracker {
                 ApprovalNotifier.title(waiting) + "\n" + ApprovalNotifier.body(waiting, governanceRef: governanceRef)
             return (waiting, ContentDigest.sha256(of: Array(text.utf8)).description)
         }
+    }
+
+    /// What the final comment of a withdrawn intent reports: who withdrew
+    /// it, their note and the ledger commit; nil when it is not withdrawn.
+    static func withdrawal(_ id: IntentID, ledger: PollLedger) throws -> ApprovalNotifier.Settled? {
+        guard let evidence = try ledger.evidence(for: id) else { return nil }
+        let verdict = ledger.decide(evidence)
+        guard verdict.state == .withdrawn,
+            let withdrawn = verdict.events.last(where: { $0.event.kind == .withdrawn })
+        else { return nil }
+        return ApprovalNotifier.Settled(
+            id: id, outcome: "withdrawn", runID: nil, exitCode: nil, durationMs: nil, commit: withdrawn.commit,
+            withdrawnBy: withdrawn.event.actor, note: withdrawn.event.payload.withdrawnNote)
     }
 
     /// What the final comment of a settled intent reports: its last

@@ -10,7 +10,8 @@ import WritGit
 /// body only, never `state`), listing, creating and updating comments,
 /// adding and removing labels on an issue, and setting a commit status.
 /// There is no code path for merging, closing, reopening, deleting a
-/// branch or moving a state.
+/// branch or moving a state. Every failure is a `ForgeError`; which reason
+/// code it is, the transport decides (`ForgeError.failure`).
 struct ForgeClient {
     let forge: TransportConfig.Forge
     let apiURL: String
@@ -49,15 +50,15 @@ struct ForgeClient {
 
     /// The account the token belongs to, as the forge says (`GET /user`;
     /// Forgejo's `/api/v1/user`), asked once and then remembered. A failure
-    /// is the write's failure, with the reply's reason code: writ adopts
-    /// nothing without knowing whose objects are its own.
-    package func account() throws(WritError) -> ForgeAccount {
+    /// is the write's failure: writ adopts nothing without knowing whose
+    /// objects are its own.
+    package func account() throws(ForgeError) -> ForgeAccount {
         if let known = accountCache.value.withLock({ $0 }) { return known }
         let reply = try http.send(.GET, url("/user"))
         try check(reply, expecting: [200])
         guard let object = try? JSONSerialization.jsonObject(with: reply.body), let account = ForgeAccount(object)
         else {
-            throw WritError(.remoteError, "the forge's /user reply names no login for the token's account")
+            throw .malformedReply("the forge's /user reply names no login for the token's account")
         }
         accountCache.value.withLock { $0 = account }
         return account
@@ -67,10 +68,10 @@ struct ForgeClient {
 
     /// The repository's default branch, as the forge says
     /// (`GET /repos/OWNER/NAME` → `default_branch`, both forges).
-    func defaultBranch(_ repo: RepoSlug) throws(WritError) -> String {
+    func defaultBranch(_ repo: RepoSlug) throws(ForgeError) -> String {
         let object = try object(try http.send(.GET, url(Self.repoPath(repo))), expecting: [200])
         guard let branch = object["default_branch"] as? String, !branch.isEmpty else {
-            throw WritError(.remoteError, "the forge names no default branch for \(repo)")
+            throw .malformedReply("the forge names no default branch for \(repo)")
         }
         return branch
     }
@@ -79,7 +80,7 @@ struct ForgeClient {
 
     /// The open pull requests whose head branch is named `branch` (from
     /// any repository; `ForgeAdoption` judges which one, if any, is writ's).
-    func pullRequests(_ repo: RepoSlug, head branch: String) throws(WritError) -> [Object] {
+    func pullRequests(_ repo: RepoSlug, head branch: String) throws(ForgeError) -> [Object] {
         switch forge {
         case .github:
             return try list(
@@ -102,7 +103,7 @@ struct ForgeClient {
 
     /// Creates a pull request.
     func createPullRequest(_ repo: RepoSlug, head: String, base: String, title: String, body: String)
-        throws(WritError) -> Created
+        throws(ForgeError) -> Created
     {
         let reply = try http.send(
             .POST, url("\(Self.repoPath(repo))/pulls"),
@@ -118,7 +119,7 @@ struct ForgeClient {
     }
 
     /// Changes the title and body of pull request `number`; nothing else.
-    func updatePullRequest(_ repo: RepoSlug, number: Int, title: String, body: String) throws(WritError) -> Object {
+    func updatePullRequest(_ repo: RepoSlug, number: Int, title: String, body: String) throws(ForgeError) -> Object {
         try object(
             try http.send(
                 .PATCH, url("\(Self.repoPath(repo))/pulls/\(number)"),
@@ -128,29 +129,35 @@ struct ForgeClient {
 
     // MARK: Comments
 
-    func comments(_ repo: RepoSlug, issue number: Int) throws(WritError) -> [Object] {
+    func comments(_ repo: RepoSlug, issue number: Int) throws(ForgeError) -> [Object] {
         try list(
             "\(Self.repoPath(repo))/issues/\(number)/comments?" + (forge == .github ? "per_page=100" : "limit=50"))
     }
 
-    func createComment(_ repo: RepoSlug, issue number: Int, body: String) throws(WritError) -> Object {
+    func createComment(_ repo: RepoSlug, issue number: Int, body: String) throws(ForgeError) -> Object {
         try object(
             try http.send(
                 .POST, url("\(Self.repoPath(repo))/issues/\(number)/comments"), json: try Self.json(["body": body])),
             expecting: [201, 200])
     }
 
-    func updateComment(_ repo: RepoSlug, id: String, body: String) throws(WritError) -> Object {
-        try object(
+    /// Changes the body of comment `id`, an id the forge listed: one that
+    /// cannot be a URL path segment is the forge's malformed reply.
+    func updateComment(_ repo: RepoSlug, id: String, body: String) throws(ForgeError) -> Object {
+        let segment: String
+        do { segment = try Self.segment(id) } catch {
+            throw .malformedReply(
+                "the forge listed a comment whose id \(quoted: http.untrusted(id)) cannot be a segment of a URL path")
+        }
+        return try object(
             try http.send(
-                .PATCH, url("\(Self.repoPath(repo))/issues/comments/\(try Self.segment(id))"),
-                json: try Self.json(["body": body])),
+                .PATCH, url("\(Self.repoPath(repo))/issues/comments/\(segment)"), json: try Self.json(["body": body])),
             expecting: [200, 201])
     }
 
     // MARK: Labels
 
-    func addLabels(_ repo: RepoSlug, issue number: Int, names: [String]) throws(WritError) {
+    func addLabels(_ repo: RepoSlug, issue number: Int, names: [String]) throws(ForgeError) {
         guard !names.isEmpty else { return }
         let labels: [Any]
         switch forge {
@@ -165,7 +172,7 @@ struct ForgeClient {
 
     /// Takes one label off an issue (the label itself stays); a label the
     /// issue does not carry is already removed.
-    func removeLabel(_ repo: RepoSlug, issue number: Int, name: String) throws(WritError) {
+    func removeLabel(_ repo: RepoSlug, issue number: Int, name: String) throws(ForgeError) {
         let label: String
         switch forge {
         case .github: label = try Self.segment(name)
@@ -177,14 +184,14 @@ struct ForgeClient {
     }
 
     /// Forgejo labels by name → id; a name the repository does not define
-    /// is `remote_error` (writ never creates labels).
-    private func labelIDs(_ repo: RepoSlug, names: [String]) throws(WritError) -> [Int] {
+    /// is `missingLabel` (writ never creates labels).
+    private func labelIDs(_ repo: RepoSlug, names: [String]) throws(ForgeError) -> [Int] {
         let defined = try list("\(Self.repoPath(repo))/labels?limit=50")
         var ids: [Int] = []
         for name in names {
             guard let label = defined.first(where: { ($0["name"] as? String) == name }), let id = label["id"] as? Int
             else {
-                throw WritError(.remoteError, "the repository \(repo) has no label \(quoted: name)")
+                throw .missingLabel(repo: repo, name: name)
             }
             ids.append(id)
         }
@@ -195,7 +202,7 @@ struct ForgeClient {
 
     func setStatus(
         _ repo: RepoSlug, sha: String, state: String, context: String, description: String, targetURL: String?
-    ) throws(WritError) -> Object {
+    ) throws(ForgeError) -> Object {
         var fields: [String: Any] = ["state": state, "context": context, "description": description]
         if let targetURL, !targetURL.isEmpty { fields["target_url"] = targetURL }
         return try object(
@@ -210,7 +217,7 @@ struct ForgeClient {
 
     /// Every page of a list, following `Link: <...>; rel="next"` on the
     /// same origin only.
-    private func list(_ path: String) throws(WritError) -> [Object] {
+    private func list(_ path: String) throws(ForgeError) -> [Object] {
         var next: String? = url(path)
         var items: [Object] = []
         var pages = 0
@@ -218,18 +225,16 @@ struct ForgeClient {
         while let current = next {
             pages += 1
             guard pages <= Self.maximumPages else {
-                throw WritError(.remoteError, "the forge listed more than \(Self.maximumPages) pages")
+                throw .tooManyPages(Self.maximumPages)
             }
             let reply = try http.send(.GET, current)
             try check(reply, expecting: [200])
             bytes += reply.body.count
             guard bytes <= Self.maximumListBytes else {
-                throw WritError(
-                    .remoteError,
-                    "the forge's list \(path) ran past \(Self.maximumListBytes >> 20) MiB; writ stopped reading it")
+                throw .listTooLarge(path: path, limit: Self.maximumListBytes)
             }
             guard let page = try? JSONSerialization.jsonObject(with: reply.body) as? [Object] else {
-                throw WritError(.remoteError, "the forge answered \(path) with something that is not a JSON list")
+                throw .malformedReply("the forge answered \(path) with something that is not a JSON list")
             }
             items += page
             next = Self.nextLink(reply.header("Link")).flatMap { link in
@@ -239,37 +244,38 @@ struct ForgeClient {
         return items
     }
 
-    private func object(_ reply: ForgeHTTP.Reply, expecting codes: Set<Int>, array: Bool = false) throws(WritError)
+    private func object(_ reply: ForgeHTTP.Reply, expecting codes: Set<Int>, array: Bool = false) throws(ForgeError)
         -> Object
     {
         try check(reply, expecting: codes)
         let parsed = try? JSONSerialization.jsonObject(with: reply.body)
         if array, parsed is [Any] { return [:] }
         guard let object = parsed as? Object else {
-            throw WritError(.remoteError, "the forge answered \(reply.status) with a body that is not a JSON object")
+            throw .malformedReply("the forge answered \(reply.status) with a body that is not a JSON object")
         }
         return object
     }
 
-    /// Maps a status to its reason code (SPEC §7): 401 and 403
-    /// `auth_insufficient`, but 429, a secondary rate limit or a 403 with
-    /// `x-ratelimit-remaining: 0` `rate_limited`; 5xx and anything else
-    /// unexpected `remote_error`.
-    private func check(_ reply: ForgeHTTP.Reply, expecting codes: Set<Int>) throws(WritError) {
+    /// Sorts an unexpected status (SPEC §7): 429, a secondary rate limit
+    /// or a 403 with `x-ratelimit-remaining: 0` is `rateLimited`; 401 and
+    /// any other 403 `tokenRefused`; 5xx and anything else
+    /// `unexpectedStatus`. The forge's message goes along, redacted.
+    private func check(_ reply: ForgeHTTP.Reply, expecting codes: Set<Int>) throws(ForgeError) {
         guard !codes.contains(reply.status) else { return }
-        let retry = reply.header("Retry-After").map { "; retry after \(http.untrusted($0)) s" } ?? ""
+        // A body that is not JSON is an answer with no message, not an error
+        // of its own: the status already says what happened.
         let message = (try? JSONSerialization.jsonObject(with: reply.body) as? Object)?["message"] as? String ?? ""
-        let said = message.isEmpty ? "" : ": \(http.untrusted(message))"
+        let said = message.isEmpty ? "" : http.untrusted(message)
         if reply.status == 429 || (reply.status == 403 && reply.header("x-ratelimit-remaining") == "0")
             || (reply.status == 403 && message.lowercased().contains("rate limit"))
         {
-            throw WritError(.rateLimited, "the forge is rate limiting (\(reply.status))\(retry)\(said)")
+            throw .rateLimited(
+                status: reply.status, retryAfter: reply.header("Retry-After").map { http.untrusted($0) }, said: said)
         }
         if reply.status == 401 || reply.status == 403 {
-            throw WritError(
-                .authInsufficient, "the forge refused the token (\(reply.status))\(said); check its scopes")
+            throw .tokenRefused(status: reply.status, said: said)
         }
-        throw WritError(.remoteError, "the forge answered \(reply.status)\(said)")
+        throw .unexpectedStatus(reply.status, said: said)
     }
 
     static func nextLink(_ header: String?) -> String? {
@@ -284,11 +290,11 @@ struct ForgeClient {
         return nil
     }
 
-    package static func json(_ object: [String: Any]) throws(WritError) -> Data {
+    package static func json(_ object: [String: Any]) throws(ForgeError) -> Data {
         do {
             return try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
         } catch {
-            throw WritError(.intentMalformed, "the request body cannot be encoded as JSON")
+            throw .unencodableBody
         }
     }
 
@@ -305,12 +311,12 @@ struct ForgeClient {
 
     /// One URL path segment from a value (a label name, an id, a commit):
     /// percent-encoded like a query value, so a `/`, `?`, `#` or `%` stays
-    /// inside the segment. `.` and `..` are refused (`intent_malformed`):
+    /// inside the segment. `.` and `..` are refused (`unsafePathSegment`):
     /// a URL parser, a proxy or the forge resolves them as "this" and
     /// "parent" path, and would send the request to another endpoint.
-    static func segment(_ text: String) throws(WritError) -> String {
+    static func segment(_ text: String) throws(ForgeError) -> String {
         guard !text.isEmpty, text != ".", text != ".." else {
-            throw WritError(.intentMalformed, "\(quoted: text) cannot be a segment of a forge URL path")
+            throw .unsafePathSegment(text)
         }
         return query(text)
     }

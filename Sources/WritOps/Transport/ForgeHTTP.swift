@@ -11,7 +11,8 @@ import WritCore
 /// overall deadline (the executor's timeout, from when the client is made),
 /// reply bodies capped while they are read (`maximumBodySize`),
 /// forge text redacted and capped before it reaches any message
-/// (`untrusted`), and every failure mapped to one reason code (SPEC §7).
+/// (`untrusted`), and every failure a `ForgeError` (`ForgeError.failure`
+/// maps it to its reason code, SPEC §7).
 ///
 /// Synchronous on purpose: the dispatcher is a sequential program, and a
 /// remote write is one step of a poll.
@@ -67,11 +68,9 @@ final class ForgeHTTP {
     /// What is left of the overall deadline; `timeout` when none is. Other
     /// network steps of the same write (the head-branch push) get this, so
     /// the whole write stays within the executor's timeout.
-    func remaining() throws(WritError) -> Duration {
+    func remaining() throws(ForgeError) -> Duration {
         let left = deadline - ContinuousClock.now
-        guard left > .zero else {
-            throw WritError(.timeout, "the forge write did not finish within \(requestTimeout.text) (timeout)")
-        }
+        guard left > .zero else { throw .deadlinePassed(requestTimeout) }
         return left
     }
 
@@ -79,10 +78,10 @@ final class ForgeHTTP {
     /// overall one when it starts, covering connecting, sending and reading
     /// the whole reply (a read timeout alone restarts with every byte, so a
     /// forge that trickles would never time out). Transport failures are
-    /// `timeout` (no whole answer in time), `remote_mismatch` (TLS did not
-    /// verify) or `remote_error`; a reply with any status is returned for
-    /// the caller to judge.
-    func send(_ method: HTTPMethod, _ url: String, json body: Data? = nil) throws(WritError) -> Reply {
+    /// `noAnswer` (no whole answer in time), `tlsFailed`, `replyTooLarge` or
+    /// `exchangeFailed`; a reply with any status is returned for the caller
+    /// to judge.
+    func send(_ method: HTTPMethod, _ url: String, json body: Data? = nil) throws(ForgeError) -> Reply {
         let remaining = try remaining()
         do {
             var request = try HTTPClient.Request(url: url, method: method)
@@ -101,23 +100,20 @@ final class ForgeHTTP {
             let bytes = response.body.map { Data($0.readableBytesView) } ?? Data()
             return Reply(status: Int(response.status.code), headers: response.headers, body: bytes)
         } catch is ResponseAccumulator.ResponseTooBigError {
-            throw WritError(
-                .remoteError,
-                "the forge at \(Self.origin(url)) sent a reply larger than \(Self.maximumBodySize >> 20) MiB; "
-                    + "writ stopped reading it")
+            throw .replyTooLarge(origin: Self.origin(url), limit: Self.maximumBodySize)
         } catch let error as HTTPClientError {
             switch error {
             case .deadlineExceeded, .readTimeout, .connectTimeout, .writeTimeout:
-                throw WritError(.timeout, "the forge at \(Self.origin(url)) did not answer in time (timeout)")
+                throw .noAnswer(origin: Self.origin(url))
             default:
-                throw WritError(.remoteError, "the forge at \(Self.origin(url)) failed: \(untrusted("\(error)"))")
+                throw .exchangeFailed(origin: Self.origin(url), error: untrusted("\(error)"))
             }
         } catch let error as NIOSSLError {
-            throw WritError(.remoteMismatch, "TLS with the forge at \(Self.origin(url)) failed: \(error)")
+            throw .tlsFailed(origin: Self.origin(url), error: "\(error)")
         } catch let error as BoringSSLError {
-            throw WritError(.remoteMismatch, "TLS with the forge at \(Self.origin(url)) failed: \(error)")
+            throw .tlsFailed(origin: Self.origin(url), error: "\(error)")
         } catch {
-            throw WritError(.remoteError, "the forge at \(Self.origin(url)) failed: \(untrusted("\(error)"))")
+            throw .exchangeFailed(origin: Self.origin(url), error: untrusted("\(error)"))
         }
     }
 

@@ -34,7 +34,7 @@ struct ForgeWriteRunner {
         started: ContinuousClock.Instant = ContinuousClock.now
     ) -> Attempt {
         let result: Result<ForgeClient.Written, WritError>
-        do throws(WritError) {
+        do {
             let client: ForgeClient
             do {
                 client = try ForgeClient(transport: transport, token: token, timeout: timeout)
@@ -47,7 +47,6 @@ struct ForgeWriteRunner {
             // the base or the repository's default branch.
             result = .success(
                 try ForgeWriter(client: client, transport: transport).perform(request, intent: id) {
-                    () throws(WritError) in
                     guard request.operation == .pullRequest, let head = request.params["head"] else { return }
                     let clone = try ExecutorPreflight.clonePath(root: cloneRoot, repo: request.repo.description)
                     // Within what is left of the executor's timeout.
@@ -57,7 +56,8 @@ struct ForgeWriteRunner {
                     try HeadBranchPush.push(head, clone: clone, access: access)
                 })
         } catch {
-            result = .failure(error)
+            // The one place a write's failure becomes its reason code.
+            result = .failure(ForgeError.failure(of: error))
         }
         let elapsed = ContinuousClock.now - started
         let durationMs = Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)

@@ -53,10 +53,12 @@ struct ForgeWriter {
     /// process guard is checked first, before any byte is sent. For a pull
     /// request, `pushHead` publishes the head branch once the head is known
     /// not to be the base or the repository's default branch, before the
-    /// pull request is looked up.
+    /// pull request is looked up. Throws the forge's `ForgeError`, or the
+    /// `WritError` of a decision (the guard, a protected head, the push);
+    /// `ForgeError.failure(of:)` makes either the write's one failure.
     func perform(
-        _ request: ForgeRequest, intent: IntentID, pushHead: () throws(WritError) -> Void = {}
-    ) throws(WritError) -> ForgeClient.Written {
+        _ request: ForgeRequest, intent: IntentID, pushHead: () throws -> Void = {}
+    ) throws -> ForgeClient.Written {
         try TestProcessGuard.check(request.repo, sandbox: transport.sandboxRepos, operation: request.operation)
         let repo = request.repo
         let params = request.params
@@ -75,7 +77,7 @@ struct ForgeWriter {
             let body = Self.marked(params["body"] ?? "", intent: intent, key: request.key)
             if let comment = try client.comment(of: intent, key: request.key, on: repo, issue: number) {
                 guard let id = Self.id(comment) else {
-                    throw WritError(.remoteError, "the forge listed a comment without an id")
+                    throw ForgeError.malformedReply("the forge listed a comment without an id")
                 }
                 return try written(client.updateComment(repo, id: id, body: body))
             }
@@ -111,8 +113,8 @@ struct ForgeWriter {
         }
     }
 
-    private func written(_ object: ForgeClient.Object) throws(WritError) -> ForgeClient.Written {
-        guard let id = Self.id(object) else { throw WritError(.remoteError, "the forge's reply names no id") }
+    private func written(_ object: ForgeClient.Object) throws(ForgeError) -> ForgeClient.Written {
+        guard let id = Self.id(object) else { throw .malformedReply("the forge's reply names no id") }
         let url = object["html_url"] as? String ?? object["url"] as? String ?? ""
         return ForgeClient.Written(id: id, url: url)
     }
@@ -133,19 +135,19 @@ extension ForgeClient {
     /// reply lost after the create) lists again once: writ's own pull
     /// request is adopted; one that is not writ's (another account's, or
     /// one without the marker) holds the branch, and the write fails
-    /// (`remote_mismatch`) rather than take it over.
+    /// (`pullRequestNotOwn`) rather than take it over.
     func adoptOrCreatePullRequest(
         _ repo: RepoSlug, head: String, base: String, title: String, body: String, intent: IntentID, key: String
-    ) throws(WritError) -> Object {
+    ) throws(ForgeError) -> Object {
         let me = try account()
-        func own() throws(WritError) -> Object? {
+        func own() throws(ForgeError) -> Object? {
             try pullRequests(repo, head: head).first {
                 ForgeAdoption.adopts(pull: $0, by: me, repo: repo, head: head, base: base, intent: intent, key: key)
             }
         }
-        func adopt(_ pull: Object) throws(WritError) -> Object {
+        func adopt(_ pull: Object) throws(ForgeError) -> Object {
             guard let number = pull["number"] as? Int else {
-                throw WritError(.remoteError, "the forge listed a pull request without a number")
+                throw .malformedReply("the forge listed a pull request without a number")
             }
             guard pull["body"] as? String != body || pull["title"] as? String != title else { return pull }
             return try updatePullRequest(repo, number: number, title: title, body: body)
@@ -157,17 +159,13 @@ extension ForgeClient {
         case .refused(let said): refusal = said
         }
         if let pull = try own() { return try adopt(pull) }
-        throw WritError(
-            .remoteMismatch,
-            "the forge refused to open a pull request from \(quoted: head) into \(quoted: base) on \(repo) "
-                + "(\(quoted: refusal)), and none from there is writ's own (opened by "
-                + "\(quoted: http.untrusted(me.login)) from \(repo.apiPath), open, carrying the marker of "
-                + "\(intent.rawValue)); writ never adopts another's pull request: close it or use another head")
+        throw .pullRequestNotOwn(
+            repo: repo, head: head, base: base, refusal: refusal, login: http.untrusted(me.login), intent: intent)
     }
 
     /// Writ's own comment on issue `number` for `intent` and `key`
     /// (`ForgeAdoption`), nil when there is none (every page read).
-    package func comment(of intent: IntentID, key: String, on repo: RepoSlug, issue number: Int) throws(WritError)
+    package func comment(of intent: IntentID, key: String, on repo: RepoSlug, issue number: Int) throws(ForgeError)
         -> Object?
     {
         let me = try account()

@@ -44,7 +44,17 @@ enum TransportGate {
                     + "\(request.repo)")
         }
         if request.operation == .pullRequest, let head = request.params["head"] {
-            let exists = (try? repository.resolve("refs/heads/" + head)) != nil
+            // Absent is a refusal about the intent; a branch that cannot be
+            // read is a clone that cannot be read, never "absent".
+            let exists: Bool
+            do {
+                exists = try repository.resolve("refs/heads/" + head) != nil
+            } catch GitUsageError.invalidRevision {
+                // A name git refuses as a ref cannot be a branch of the clone.
+                exists = false
+            } catch {
+                throw WritError(.cloneMissing, "the clone \(clone) cannot be read: \(error)")
+            }
             guard exists else {
                 throw WritError(
                     .remoteMismatch,

@@ -113,6 +113,15 @@ struct ShownIntent: Encodable {
         }
     }
 
+    /// Who took the intent back: the `withdrawn` event that settled it.
+    struct Withdrawal: Encodable {
+        let by: String
+        let at: String
+        let commit: String
+        /// Untrusted text: escaped wherever it is printed.
+        let note: String
+    }
+
     struct Governance: Encodable {
         let trusted: Bool
         let reason: String?
@@ -156,6 +165,8 @@ struct ShownIntent: Encodable {
     let approvalBranch: BranchApprovals?
     let events: [Event]
     let outcome: Outcome?
+    /// For a withdrawn intent: who withdrew it, when, and why.
+    let withdrawal: Withdrawal?
     /// For a claimed or settled intent: the approvals its claim counted.
     let claimApprovals: ClaimApprovalsJSON?
     /// For a ready intent: why a dispatcher did not run it.
@@ -167,7 +178,7 @@ struct ShownIntent: Encodable {
 
     enum CodingKeys: String, CodingKey {
         case id, summary, kind, tier, proposer, target, params, state, reason, detail, governance, gates
-        case approvals, required, counted, discarded, events, outcome, next, recorded
+        case approvals, required, counted, discarded, events, outcome, next, recorded, withdrawal
         case claimApprovals = "claim_approvals"
         case dispatchBlocked = "dispatch_blocked"
         case createdAt = "created_at"
@@ -244,6 +255,13 @@ struct ShownIntent: Encodable {
                 event: ran.event, at: ran.at.rfc3339, commit: ran.commit.hex, exitCode: ran.exitCode,
                 durationMs: ran.durationMs, stdoutTail: ran.stdoutTail, stderrTail: ran.stderrTail)
         }
+        withdrawal =
+            line.state == .withdrawn
+            ? counting.last { $0.event.kind == .withdrawn }.map { event in
+                Withdrawal(
+                    by: event.event.actor.rawValue, at: event.event.at.rfc3339, commit: event.commit.hex,
+                    note: event.event.payload.withdrawnNote ?? "")
+            } : nil
         claimApprovals = status.claims[line.id].map(ClaimApprovalsJSON.init)
         dispatchBlocked = status.dispatchBlock(line.id).map(DispatchBlockJSON.init)
         recorded = outcome == nil ? status.recordedProjection(line.id).map(RecordedJSON.init) : nil
@@ -268,7 +286,7 @@ struct ShownIntent: Encodable {
         missingGate: String?, signerFlags: String = " --as PRINCIPAL --key KEY"
     ) -> String? {
         switch state {
-        case .succeeded, .failed:
+        case .succeeded, .failed, .withdrawn:
             return nil
         case .inDoubt:
             return "writ resolve \(id) --retry|--succeeded|--failed --note WHY" + signerFlags
@@ -283,6 +301,10 @@ struct ShownIntent: Encodable {
                 return "writ gate \(id) --name \(missingGate ?? "GATE") --status pass" + signerFlags
             case .intentExpired, .denied, .intentMalformed, .intentSignatureInvalid, .proposerNotAuthorized:
                 return nil
+            case .quotaExceeded:
+                // Approving it changes nothing: the count at its proposal commit stands.
+                return "it never runs: it was over [limits] when proposed; propose it again once a slot or the "
+                    + "window frees (the detail says when; docs/limits.md)"
             default:
                 return missingApprovals ? "writ approve \(id)" + signerFlags : nil
             }

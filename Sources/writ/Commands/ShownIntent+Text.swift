@@ -107,6 +107,14 @@ extension ShownIntent {
     }
 
     private var outcomeLines: [String] {
+        if let withdrawal {
+            // The note is untrusted: no control character reaches the terminal.
+            return [
+                "  outcome:  withdrawn by \(TerminalText.escape(withdrawal.by)) at \(withdrawal.at) (commit "
+                    + "\(withdrawal.commit.prefix(12))); never run"
+                    + (withdrawal.note.isEmpty ? "" : ": \(TerminalText.escape(withdrawal.note))")
+            ]
+        }
         if outcome == nil, let recorded {
             return [
                 "  outcome:  \(RecordedProjection.notice) (\(TerminalText.escape(recorded.operation)) on "

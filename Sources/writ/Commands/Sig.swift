@@ -11,7 +11,9 @@ struct Sig: ParsableCommand {
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Verify an SSH signature over FILE, in process (like ssh-keygen -Y verify).",
-            discussion: "Exit 0 when the signature is good; otherwise prints the reason code and exits 1.")
+            discussion:
+                "Exit 0 when the signature is good; otherwise prints the reason code and exits 1. A file that is "
+                + "missing or cannot be read (FILE, --signers, --signature) is a runtime error, exit 3.")
 
         @Option(help: "The allowed_signers file.")
         var signers: String
@@ -45,15 +47,14 @@ struct Sig: ParsableCommand {
                 }
                 clock = parsed
             }
-            let invalid: ReasonCode =
-                namespace == SignatureNamespace.intent ? .intentSignatureInvalid : .approvalSignatureInvalid
             var outcome = Outcome(valid: false, reason: nil, detail: nil, principal: principal, key: nil)
+            // Files that cannot be read were never judged: a runtime error
+            // (exit 3), not a signature verdict.
+            let message = try FileInput.readRequired(file, limit: nil)
+            let armored = try FileInput.readRequired(signature, option: "--signature")
             do {
-                guard let message = FileManager.default.contents(atPath: file) else {
-                    throw WritError(invalid, "cannot read \(file)")
-                }
+                // An allowed_signers file that does not parse is a finding.
                 let allowed = try AllowedSignersFile.load(signers)
-                let armored = try FileInput.read(signature, as: invalid)
                 let verified = try SignatureVerifier.verifyOrWritError(
                     armored: armored, message: message, principal: principal, namespace: namespace,
                     allowedSigners: allowed, at: clock)
@@ -132,8 +133,11 @@ struct Sig: ParsableCommand {
 enum AllowedSignersFile {
     static let limit = 16 * 1024 * 1024
 
+    /// The file `--signers` names: one that is missing or cannot be read is
+    /// a runtime error (nothing was judged); what it holds that does not
+    /// parse is `policy_malformed`.
     static func load(_ path: String) throws -> AllowedSigners {
-        let data = try FileInput.read(path, as: .policyMalformed, limit: limit)
+        let data = try FileInput.readRequired(path, option: "--signers", limit: limit)
         guard data.count <= limit else { throw WritError(.policyMalformed, "\(path): larger than 16 MiB") }
         guard let text = String(data: data, encoding: .utf8) else {
             throw WritError(.policyMalformed, "\(path): not valid UTF-8")

@@ -12,7 +12,9 @@ struct Validate: ParsableCommand {
             namespace (writ-intent, writ-approval, writ-governance). For a governance record, FILE.next.sig \
             (the record signed with the principal's new key when the change rotates it) is checked too when it \
             exists, and the output says whether it verifies; FILE.sig alone decides the exit status. A rejected \
-            record prints its reason code and exits 1.
+            record prints its reason code and exits 1; a record with no FILE.sig is unsigned, a rejection. A \
+            file that is missing or cannot be read (FILE, --signers) is a runtime error, exit 3, and so is a \
+            FILE.sig or FILE.next.sig that is there and cannot be read.
 
             A file named allowed_signers (or --kind allowed_signers) is linted: every line that does not parse \
             (unknown option, bad validity window, cert-authority, ...) with its line number, the same key \
@@ -92,11 +94,17 @@ struct Validate: ParsableCommand {
         }
     }
 
-    /// Verifies `FILE.sig` for the principal the record names, under its kind's namespace.
+    /// Verifies `FILE.sig` for the principal the record names, under its
+    /// kind's namespace. No `FILE.sig` is a verdict (the record is unsigned,
+    /// as the ledger would judge it); one that is there and cannot be read
+    /// a runtime error.
     private func verifySignature(bytes: Data, principal: Principal, namespace: String, allowed: AllowedSigners) throws {
-        let signature = try FileInput.read(
-            file + ".sig",
-            as: namespace == SignatureNamespace.intent ? .intentSignatureInvalid : .approvalSignatureInvalid)
+        let path = file + ".sig"
+        guard let signature = try FileInput.readIfPresent(path) else {
+            throw WritError(
+                namespace == SignatureNamespace.intent ? .intentSignatureInvalid : .approvalSignatureInvalid,
+                "no signature: \(path) does not exist")
+        }
         _ = try SignatureVerifier.verifyOrWritError(
             armored: signature, message: bytes, principal: principal.rawValue, namespace: namespace,
             allowedSigners: allowed, at: Date())
@@ -107,9 +115,7 @@ struct Validate: ParsableCommand {
     /// It never decides the exit status; a quorum accepts whichever of the
     /// two signatures verifies under its own allowed_signers (SPEC §5).
     private func verifyNextSignature(bytes: Data, principal: Principal, allowed: AllowedSigners) throws -> String? {
-        let path = file + ".next.sig"
-        guard FileManager.default.fileExists(atPath: path) else { return nil }
-        let signature = try FileInput.read(path, as: .approvalSignatureInvalid)
+        guard let signature = try FileInput.readIfPresent(file + ".next.sig") else { return nil }
         do {
             _ = try SignatureVerifier.verifyOrWritError(
                 armored: signature, message: bytes, principal: principal.rawValue,

@@ -15,7 +15,7 @@ import Testing
 struct EventCountingAgreementTests {
     static let successor = "dispatch-2@example.com"
     static let kinds: [AuditEventKind] = [
-        .claimed, .succeeded, .failed, .inDoubt, .blocked, .autoApproved, .resolved, .gate,
+        .claimed, .succeeded, .failed, .inDoubt, .blocked, .autoApproved, .resolved, .gate, .withdrawn,
     ]
 
     /// An event of `kind` for `id` with plausible fields.
@@ -39,6 +39,7 @@ struct EventCountingAgreementTests {
         case .resolved: payload = .resolved(resolution: .retry, note: "by hand")
         case .gate: payload = .gate(name: "verification", status: .pass)
         case .projection: payload = .projection(operation: "comment", target: "github.com/example/app", key: "k")
+        case .withdrawn: payload = .withdrawn(note: "by hand")
         }
         return try AuditEvent(
             intent: id, intentDigest: digest, at: Timestamp(date), actor: try #require(Principal(actor)),
@@ -149,7 +150,11 @@ struct EventCountingAgreementTests {
         }
         // Before the rotation: honest events by entitled writers count ...
         for kind in Self.kinds {
-            let honest = kind == .resolved ? AuditTestSupport.operatorPrincipal : AuditTestSupport.dispatcher
+            // A withdrawal comes from the proposer (or a role of the tier).
+            let honest =
+                kind == .resolved
+                ? AuditTestSupport.operatorPrincipal
+                : kind == .withdrawn ? AuditTestSupport.agent : AuditTestSupport.dispatcher
             expected[try Self.plant(sandbox, kind, target, signer: honest, message: anchoredAtRoot, at: tick())] = true
         }
         // ... unsigned, unknown-key and wrong-role events do not.
@@ -159,8 +164,12 @@ struct EventCountingAgreementTests {
                 try Self.plant(
                     sandbox, kind, target, signer: AuditTestSupport.stranger, message: anchoredAtRoot, at: tick())] =
                 false
-            // An agent may write none of them; an operator may not claim.
-            let wrongRole = kind == .claimed ? AuditTestSupport.operatorPrincipal : AuditTestSupport.agent
+            // An agent may write none of them but its own withdrawal; an
+            // operator may not claim; a dispatcher may not withdraw.
+            let wrongRole =
+                kind == .claimed
+                ? AuditTestSupport.operatorPrincipal
+                : kind == .withdrawn ? AuditTestSupport.dispatcher : AuditTestSupport.agent
             expected[try Self.plant(sandbox, kind, target, signer: wrongRole, message: anchoredAtRoot, at: tick())] =
                 false
         }

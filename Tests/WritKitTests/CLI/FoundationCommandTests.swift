@@ -110,6 +110,95 @@ import Testing
         }
     }
 
+    /// A file `writ sig verify` reads (FILE, `--signers`, `--signature`)
+    /// that is missing or cannot be read (here a directory) was never
+    /// judged: a runtime error naming it, exit 3, no reason code, not a
+    /// signature verdict or `policy_malformed`. The near miss: the same
+    /// command with every file readable verifies, exit 0.
+    @Test func sigVerifyInputsThatCannotBeReadAreRuntimeErrorsNotVerdicts() throws {
+        let dir = try GitTestSupport.scratch()
+        defer { GitTestSupport.remove(dir) }
+        let file = dir.appendingPathComponent("record.toml").path
+        try Data("schema = 1\nmessage = \"hello\"\n".utf8).write(to: URL(fileURLWithPath: file))
+        let key = try CLI.makeKey(in: dir, name: "key")
+        let signers = dir.appendingPathComponent("signers").path
+        try Data("alice@example.com \(try CLI.publicKey(key))\n".utf8).write(to: URL(fileURLWithPath: signers))
+        #expect(try CLI.run("sig", "sign", "--key", key, "--namespace", "writ-intent", file).status == 0)
+        let missing = dir.appendingPathComponent("missing").path
+        let directory = dir.appendingPathComponent("a-directory").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        func verify(
+            signers: String = signers, signature: String = file + ".sig", file: String = file, json: Bool = false
+        )
+            throws -> GitTestSupport.Output
+        {
+            try CLI.runArgs(
+                [
+                    "sig", "verify", "--signers", signers, "--principal", "alice@example.com", "--namespace",
+                    "writ-intent", "--signature", signature, file,
+                ] + (json ? ["--json"] : []))
+        }
+        #expect(try verify().status == 0)
+        for bad in [missing, directory] {
+            let cases: [(String, GitTestSupport.Output, GitTestSupport.Output)] = [
+                ("--signers", try verify(signers: bad), try verify(signers: bad, json: true)),
+                ("--signature", try verify(signature: bad), try verify(signature: bad, json: true)),
+                ("FILE", try verify(file: bad), try verify(file: bad, json: true)),
+            ]
+            for (input, out, json) in cases {
+                #expect(out.status == 3, "\(input) \(bad): exit \(out.status): \(out.stdout) \(out.stderr)")
+                #expect(out.stderr.contains("writ: error: ") && out.stderr.contains(bad), "\(input): \(out.stderr)")
+                #expect(
+                    !(out.stdout + out.stderr).contains("_invalid") && !out.stderr.contains("_malformed"),
+                    "\(input): \(out.stdout) \(out.stderr)")
+                #expect(json.status == 3)
+                #expect(try json.jsonObject()["reason"] is NSNull, "\(input): \(json.stdout)")
+            }
+        }
+    }
+
+    /// `writ validate --signers`: a signers file or a `FILE.sig` that is
+    /// there and cannot be read is a runtime error (exit 3, no reason code),
+    /// and so is a missing signers file; a record with no `FILE.sig` at all
+    /// is unsigned, which is a verdict: its kind's signature code, exit 1.
+    @Test func validateSignatureInputsThatCannotBeReadAreRuntimeErrors() throws {
+        let examples = RepoRoot.url.appendingPathComponent("audit/examples")
+        let signers = RepoRoot.url.appendingPathComponent("approvals/examples/allowed_signers").path
+        let relative = "intents/4a/dev-build-9c1.toml"
+        let dir = try GitTestSupport.scratch()
+        defer { GitTestSupport.remove(dir) }
+        let record = dir.appendingPathComponent(relative)
+        try FileManager.default.createDirectory(
+            at: record.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: examples.appendingPathComponent(relative), to: record)
+        let signature = record.path + ".sig"
+        try FileManager.default.copyItem(
+            atPath: examples.appendingPathComponent(relative).path + ".sig", toPath: signature)
+        #expect(try CLI.run("validate", record.path, "--signers", signers).status == 0)
+
+        for bad in [dir.appendingPathComponent("missing").path, dir.path] {
+            let out = try CLI.run("validate", record.path, "--signers", bad)
+            #expect(out.status == 3, "--signers \(bad): exit \(out.status): \(out.stdout) \(out.stderr)")
+            #expect(out.stderr.contains("writ: error: ") && out.stderr.contains(bad), "\(out.stderr)")
+            #expect(!(out.stdout + out.stderr).contains("policy_malformed"), "\(out.stdout) \(out.stderr)")
+            #expect(try CLI.run("validate", record.path, "--signers", bad, "--json").jsonObject()["reason"] is NSNull)
+        }
+
+        // FILE.sig there but unreadable (a directory): a runtime error.
+        try FileManager.default.removeItem(atPath: signature)
+        try FileManager.default.createDirectory(atPath: signature, withIntermediateDirectories: false)
+        let unreadable = try CLI.run("validate", record.path, "--signers", signers)
+        #expect(unreadable.status == 3, "\(unreadable.stdout) \(unreadable.stderr)")
+        #expect(unreadable.stderr.contains("cannot read \(signature): it is a directory"), "\(unreadable.stderr)")
+        #expect(!unreadable.stdout.contains("intent_signature_invalid"), "\(unreadable.stdout)")
+
+        // No FILE.sig: the record is unsigned, a verdict.
+        try FileManager.default.removeItem(atPath: signature)
+        let unsigned = try CLI.run("validate", record.path, "--signers", signers)
+        #expect(unsigned.status == 1, "\(unsigned.stdout) \(unsigned.stderr)")
+        #expect(unsigned.stdout.hasPrefix("intent_signature_invalid: no signature: \(signature)"), "\(unsigned.stdout)")
+    }
+
     /// Every signed example record verifies with `--signers`, and a tampered
     /// copy is rejected with its record kind's signature reason.
     @Test func signedExamplesValidateAndTamperedCopiesDoNot() throws {

@@ -102,6 +102,28 @@ import Testing
         #expect(rig.ledger.view.ledgerTip == rivalTip, "the view caught up with the rival's claim")
     }
 
+    /// The proposer withdraws the intent after this run decided it ready:
+    /// the claim is decided again on the new tip, finds it withdrawn, and is
+    /// not made, so no executor starts (SPEC §4.8).
+    @Test func aClaimThatLostItsRaceToAWithdrawalIsNotMade() throws {
+        let fixture = try DispatchFixture()
+        defer { fixture.remove() }
+        let id = try fixture.proposeLow("triage-withdrawn").intent.id
+        var rig = try Rig(fixture)
+        defer { rig.lock.release() }
+        let verdict = try rig.verdict(id)
+        #expect(verdict.state == .ready)
+
+        try OperatorEvents(ops: fixture.sandbox.ops).withdraw(
+            id, note: "", as: try fixture.sandbox.identity("agent-1@example.com"), now: Date())
+        let withdrawnTip = try fixture.sandbox.ops.ledgerHead()
+
+        #expect(try rig.claim(id, verdict) == nil)
+        #expect(try fixture.sandbox.ops.ledgerHead() == withdrawnTip, "nothing was written")
+        #expect(try rig.store.claims(id).isEmpty)
+        #expect(try rig.verdict(id).state == .withdrawn)
+    }
+
     /// A claim followed by an entitled `resolved(retry)` no longer blocks.
     @Test func aRetriedClaimNoLongerBlocks() throws {
         let id = try DispatchParts.id()

@@ -22,11 +22,11 @@ struct DispatchFixture {
     /// key out (the default, one executor at a time).
     init(
         _ name: String = #function, executors extra: String = "", claimLease: String = "30m", remote: String? = nil,
-        maxParallel: Int? = nil, signerOptions: [String: String] = [:]
+        maxParallel: Int? = nil, signerOptions: [String: String] = [:], policy: String = OpsSandbox.demoPolicy
     ) throws {
         directory = try GitTestSupport.scratch(name)
         sandbox = try OpsSandbox(
-            at: directory, policy: OpsSandbox.demoPolicy, principals: OpsSandbox.demoPrincipals,
+            at: directory, policy: policy, principals: OpsSandbox.demoPrincipals,
             unlisted: ["mallory@example.com"], signerOptions: signerOptions)
         runsFile = directory.appendingPathComponent("runs.txt")
         // A real (empty) clone: preflight accepts only a work tree root.

@@ -133,6 +133,48 @@ import Testing
         #expect(try Self.packFiles(dir).isEmpty)
     }
 
+    /// A pack writer refuses a count its header cannot hold, and an object
+    /// that cannot fit in a pack (index offsets stay 31-bit, which also keeps
+    /// every length zlib counts in 32 bits) before it compresses a byte of
+    /// it, naming its size and the limit; nothing is left behind. The object
+    /// is 2 GiB of address space mapped read-only and never touched: mapped,
+    /// not allocated.
+    @Test func aPackRefusesWhatItCannotHoldBeforeReadingIt() throws {
+        let dir = try S.scratch()
+        defer { S.remove(dir) }
+        _ = try Repository.create(at: dir.path, bare: true)
+        let packs = dir.appendingPathComponent("objects/pack").path
+        for count in [Int(UInt32.max) + 1, -1] {
+            do {
+                _ = try PackWriter(count: count, in: packs)
+                Issue.record("a pack of \(count) objects was begun")
+            } catch let error as GitError {
+                #expect(error.message == "a pack of \(count) objects")
+            }
+        }
+        let length = PackWriter.maximumPackBytes
+        let mapped = try #require(
+            mmap(nil, length, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0), "mmap returned NULL")
+        try #require(mapped != MAP_FAILED, "mmap of \(length) bytes: \(String(cString: strerror(errno)))")
+        defer { munmap(mapped, length) }
+        do {
+            let writer = try PackWriter(count: 1, in: packs)
+            let object = PackWriter.Object(
+                id: try S.id("0123456789abcdef0123456789abcdef01234567"), type: 3,
+                bytes: UnsafeRawBufferPointer(start: mapped, count: length))
+            do {
+                try writer.append(object)
+                Issue.record("an object of \(length) bytes was packed")
+            } catch let error as GitError {
+                #expect(
+                    error.message
+                        == "an object of 2147483647 bytes is too large for a pack (at most 2147483647 bytes in all)")
+            }
+        }
+        // The abandoned pack's temporary file is gone with its writer.
+        #expect(try Self.packFiles(dir).isEmpty)
+    }
+
     @Test func smallPacksAreMergedIntoOneAndEveryObjectStaysReadable() throws {
         let dir = try S.scratch()
         defer { S.remove(dir) }

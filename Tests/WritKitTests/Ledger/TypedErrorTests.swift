@@ -130,6 +130,38 @@ import Testing
         } catch {}
     }
 
+    /// An intent signature on the ledger whose object cannot be read is an
+    /// error of status, not a missing signature: read as absent it would
+    /// show the intent as `intent_signature_invalid`.
+    @Test func unreadableIntentSignatureIsAnErrorOfStatusNotAnUnsignedIntent() throws {
+        let fixture = try DispatchFixture()
+        defer { fixture.remove() }
+        try fixture.proposeLow("triage-sig")
+        let ops = fixture.sandbox.ops
+        let id = try #require(IntentID("triage-sig"))
+        let before = try StatusEvaluator(ops: ops).evaluate(trustRoot: fixture.sandbox.trustRoot, now: Date())
+        let row = try #require(before.intents.first { $0.id == id })
+        #expect(row.reason != .intentSignatureInvalid, "\(row)")
+
+        let git = URL(fileURLWithPath: ops.repository.gitDirectory)
+        let path = LedgerPath.intentSignature(id).path
+        let blob = try GitTestSupport.git(git, "rev-parse", "refs/heads/\(ops.ledgerRef):\(path)")
+        let loose = git.appendingPathComponent("objects/\(blob.prefix(2))/\(blob.dropFirst(2))")
+        try #require(FileManager.default.fileExists(atPath: loose.path), "the signature blob is a loose object")
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: loose.path)
+        try Data("not a zlib stream".utf8).write(to: loose)
+
+        let reopened = OpsRepo(repository: try Repository.open(at: git.path))
+        do {
+            let after = try StatusEvaluator(ops: reopened).evaluate(
+                trustRoot: fixture.sandbox.trustRoot, now: Date())
+            Issue.record(
+                "status read an unreadable signature: \(after.intents.first { $0.id == id }.map { "\($0)" } ?? "")")
+        } catch let error as WritError {
+            Issue.record("an unreadable object became a reason code: \(error)")
+        } catch {}
+    }
+
     /// An intent file on the ledger whose object cannot be read stops the
     /// dispatcher's poll: read as absent, it would leave its idempotency
     /// key free and, for an event, could make a claimed intent look ready.

@@ -239,16 +239,10 @@ import Testing
         #expect(
             (result["intent_resource"] as? String)?.trimmingCharacters(in: .whitespacesAndNewlines) == intentBytes)
 
-        // Withdraw: settled as withdrawn and never run, once the withdrawn
-        // state exists in this build (and the tool is compiled in with it:
-        // WRIT_OPERATOR_WITHDRAW in AgentTools.swift); until then it refuses.
-        if IntentState(rawValue: "withdrawn") != nil {
-            #expect(!Self.isError(result, "withdraw"), "\(result["withdraw"] ?? "")")
-            #expect(try Self.content(result, "withdrawn_status")["state"] as? String == "withdrawn")
-        } else {
-            #expect(Self.isError(result, "withdraw"))
-            #expect(try Self.content(result, "withdrawn_status")["state"] as? String == "blocked")
-        }
+        // Withdraw: settled as withdrawn, and a dispatcher poll never runs it.
+        #expect(!Self.isError(result, "withdraw"), "\(result["withdraw"] ?? "")")
+        #expect(try Self.content(result, "withdraw")["state"] as? String == "withdrawn")
+        #expect(try Self.content(result, "withdrawn_status")["state"] as? String == "withdrawn")
         #expect(!setup.runs().contains("dev-2"))
 
         // The commits the server made verify with stock git and writ verify.
@@ -312,15 +306,12 @@ import Testing
         #expect(served.stderr.contains("serving \(TeamFlowTests.agent) (signing in process)"), "\(served.stderr)")
     }
 
-    /// Whether this build's policy reader takes `[limits]` (SPEC §4.8).
-    static let limitsAreRead = (try? Policy.parse(Data(limitedPolicy.utf8))) != nil
     static let limitedPolicy = OpsSandbox.demoPolicy + "\n[limits]\nmax_pending = 1\n"
 
     /// `[limits] max_pending`: the proposal past it is refused before
-    /// writing, through the same check as `writ propose` (SPEC §4.8). Runs
-    /// once this build's policy reader knows `[limits]`.
-    @Test(.enabled(if: limitsAreRead))
-    func aProposalPastMaxPendingIsRefusedWithQuotaExceeded() throws {
+    /// writing, through the same check as `writ propose` (SPEC §4.8), and
+    /// `writ_policy` shows the limits.
+    @Test func aProposalPastMaxPendingIsRefusedWithQuotaExceeded() throws {
         let team = try TeamFlowTests.Team(policy: Self.limitedPolicy)
         defer { team.remove() }
         let agent = try team.clone("agent", as: TeamFlowTests.agent)
@@ -328,11 +319,14 @@ import Testing
             [
                 ("writ_propose", ["kind": "dev", "target": "example/app", "id": "dev-1"]),
                 ("writ_propose", ["kind": "dev", "target": "example/app", "id": "dev-2"]),
+                ("writ_policy", [:]),
             ], in: agent, scratch: team.root)
-        #expect(results.count == 2)
+        #expect(results.count == 3)
+        let limits = (results.last?["structured"] as? [String: Any])?["limits"] as? [String: Any]
+        #expect(limits?["max_pending"] as? Int == 1 && limits?["max_per_day"] is NSNull, "\(results)")
         #expect(results.first?["is_error"] as? Bool == false, "\(results)")
-        #expect(results.last?["is_error"] as? Bool == true, "\(results)")
-        let refused = try #require(results.last?["structured"] as? [String: Any])
+        #expect(results[1]["is_error"] as? Bool == true, "\(results)")
+        let refused = try #require(results[1]["structured"] as? [String: Any])
         #expect(refused["reason"] as? String == "quota_exceeded", "\(refused)")
         let ledger = try GitTestSupport.git(team.central, "ls-tree", "-r", "--name-only", "writ/ledger")
         #expect(!ledger.contains("dev-2"), "\(ledger)")

@@ -47,6 +47,7 @@ import Testing
             .inDoubt(claimedAt: when, detail: "d"), .resolved(resolution: .retry, note: tail),
             .projection(operation: "forge.comment", target: "github.com/org/app", key: tail),
             .gate(name: "verification", status: .fail),
+            .withdrawn(note: "taken back: é 😀 \"quoted\" a/b"), .withdrawn(note: ""),
         ]
         return try payloads.map {
             try AuditEvent(intent: id, intentDigest: digest, at: when, actor: actor, payload: $0)
@@ -128,6 +129,10 @@ import Testing
             ),
             ("{\(head),\"event\":\"claimed\",\"tier\":\"high\",\"run_id\":\"r\",\"idempotency_key\":\"k\"}", false),
             ("{\(head),\"event\":\"gate\",\"name\":\"Bad Name\",\"status\":\"PASS\"}", false),
+            ("{\(head),\"event\":\"withdrawn\",\"note\":\"changed my mind\"}", true),
+            ("{\(head),\"event\":\"withdrawn\",\"note\":\"a\\u001bb\"}", false),
+            ("{\(head),\"event\":\"withdrawn\",\"note\":\"a\u{202E}b\"}", false),
+            ("{\(head),\"event\":\"withdrawn\"}", false),
             ("{\(head),\"event\":\"nonsense\"}", false),
             ("{}", false),
         ]

@@ -205,7 +205,7 @@ import Testing
             .succeeded(outcome), .failed(outcome), .blocked(reason: .notApproved, detail: "d"),
             .inDoubt(claimedAt: when, detail: "d"), .resolved(resolution: .retry, note: "n"),
             .projection(operation: "forge.comment", target: "github.com/org/app", key: "k"),
-            .gate(name: "verification", status: .fail),
+            .gate(name: "verification", status: .fail), .withdrawn(note: "taken back"),
         ]
         return try payloads.map {
             try AuditEvent(intent: id, intentDigest: digest, at: when, actor: dispatcher, payload: $0)

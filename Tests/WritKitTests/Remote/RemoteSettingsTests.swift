@@ -179,12 +179,12 @@ struct RemoteSettingsTests {
         let fromEnvironment = try settings.access(
             environment: ["WRIT_REMOTE_TOKEN": "from-env-token", "HOME": "/root"], envFile: envFile, helper: nil,
             config: "dispatcher.toml")
-        #expect(fromEnvironment.token == "from-env-token")
+        #expect(fromEnvironment.credentials.token == "from-env-token")
         let fromFile = try settings.access(
             environment: ["HOME": "/root"], envFile: envFile, helper: nil, config: "dispatcher.toml")
-        #expect(fromFile.token == "from-file-token")
-        #expect(fromFile.knownHostsPath == "/root/.ssh/known_hosts")
-        #expect(fromFile.username == "x-access-token")
+        #expect(fromFile.credentials.token == "from-file-token")
+        #expect(fromFile.credentials.knownHostsPath == "/root/.ssh/known_hosts")
+        #expect(fromFile.credentials.username == "x-access-token")
         // Neither the description nor reflection shows a secret.
         var dumped = ""
         dump(fromFile, to: &dumped)

@@ -78,7 +78,7 @@ struct ForgeAdoptionTests {
         #expect(try ForgeClient.segment("caf\u{E9}") == "caf%C3%A9")
         #expect(try ForgeClient.segment("v1.2") == "v1.2")
         for dots in [".", "..", ""] {
-            #expect(throws: WritError.self) { try ForgeClient.segment(dots) }
+            #expect(throws: ForgeError.unsafePathSegment(dots)) { try ForgeClient.segment(dots) }
         }
         #expect(ForgeClient.repoPath(Self.repo) == "/repos/acme/app")
     }

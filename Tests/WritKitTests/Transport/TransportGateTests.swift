@@ -86,6 +86,43 @@ import Testing
         #expect(try events(fixture, "comment-1").contains("blocked.json"))
     }
 
+    /// A pull request's head branch that the clone does not hold is
+    /// `remote_mismatch` (writ never creates it); one whose ref cannot be
+    /// read is a clone that cannot be read, `clone_missing`, never taken
+    /// for absent; one that is there passes.
+    @Test func aHeadBranchThatCannotBeReadIsCloneMissingNotAbsent() throws {
+        let root = try GitTestSupport.scratch()
+        defer { GitTestSupport.remove(root) }
+        let clone = root.appendingPathComponent("github.com/example/app")
+        try FileManager.default.createDirectory(at: clone, withIntermediateDirectories: true)
+        try GitTestSupport.git(clone, "init", "-q", "-b", "main")
+        try GitTestSupport.git(clone, "remote", "add", "origin", "git@github.com:example/app.git")
+        try GitTestSupport.git(
+            clone, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "--allow-empty", "-m", "one")
+        let intent = try ExecFixtures.intent(
+            kind: "open-pr", repo: "github.com/example/app",
+            params: ["head": "fix", "base": "main", "title": "Fix", "body": "b"])
+        let request = try ForgeRequest(operation: .pullRequest, intent: intent)
+        var transport = TransportConfig()
+        transport.mode = .record
+        transport.allowRepos = [try #require(RepoSlug("github.com/example/app"))]
+        func reason() -> ReasonCode? {
+            do {
+                try TransportGate.check(request, transport: transport, cloneRoot: root.path)
+                return nil
+            } catch {
+                return error.reason
+            }
+        }
+        #expect(reason() == .remoteMismatch)
+        let ref = clone.appendingPathComponent(".git/refs/heads/fix")
+        try Data("not an object id\n".utf8).write(to: ref)
+        #expect(reason() == .cloneMissing)
+        try FileManager.default.removeItem(at: ref)
+        try GitTestSupport.git(clone, "branch", "fix")
+        #expect(reason() == nil)
+    }
+
     @Test func aMissingRequiredGateIsGateMissingAndAMissingApprovalNotApproved() throws {
         let fixture = try fixture("mode = \"record\"\nallow_repos = [\"\(Self.repo)\"]")
         defer { fixture.remove() }

@@ -647,7 +647,7 @@ import Testing
         var transport = TransportConfig()
         transport.apiURL = rig.forge.apiURL
         let client = try ForgeClient(transport: transport, token: Self.token, timeout: .seconds(20))
-        let error = try #require(throws: WritError.self) { try client.account() }
+        let error = try #require(throws: ForgeError.self) { try client.account() }.failure
         #expect(error.reason == .authInsufficient)
         #expect(error.detail.contains("denied for Bearer"), "\(error.detail)")
         #expect(
@@ -791,6 +791,43 @@ import Testing
         }
         #expect(finals.count == 1, "\(comments)")
         #expect(pulls.allSatisfy { ($0["state"] as? String) == "open" }, "writ never closes or merges")
+    }
+
+    /// A withdrawn intent's approval PR gets its final comment like a run's
+    /// (SPEC §4.8): who withdrew it and the note, escaped; it never runs.
+    @Test func aWithdrawnIntentsApprovalPullRequestGetsItsFinalComment() throws {
+        let rig = try Rig(
+            .github, .comment,
+            extraTransport: "approval_prs = true\nops_repo_slug = \"github.com/acme/ops\"\n"
+                + "sandbox_repos = [\"\(Self.sandbox)\", \"github.com/acme/ops\"]")
+        defer { rig.remove() }
+        let config = try String(contentsOfFile: rig.fixture.configPath, encoding: .utf8)
+            .replacingOccurrences(of: "sandbox_repos = [\"\(Self.sandbox)\"]\n", with: "")
+        try Data(config.utf8).write(to: URL(fileURLWithPath: rig.fixture.configPath))
+        try rig.fixture.sandbox.propose(try rig.fixture.request("dev", "change-1"), as: "agent-1@example.com")
+        _ = try rig.poll()
+        func comments() throws -> [String] {
+            (try rig.forge.state("acme/ops")["comments"] as? [[String: Any]] ?? []).compactMap { $0["body"] as? String }
+        }
+        #expect(try comments().count == 1, "the notice")
+
+        let note = "wrong *target* @team"
+        try OperatorEvents(ops: rig.fixture.sandbox.ops).withdraw(
+            try #require(IntentID("change-1")), note: note, as: try rig.fixture.sandbox.identity("agent-1@example.com"),
+            now: Date())
+        _ = try rig.poll()
+        _ = try rig.poll()
+        let all = try comments()
+        let finals = all.filter { $0.contains("**withdrawn**") }
+        #expect(finals.count == 1, "\(all)")
+        let final = try #require(finals.first)
+        #expect(final.contains("by \(UntrustedText.markdownCode("agent-1@example.com"))"), "\(final)")
+        #expect(final.contains(UntrustedText.markdown(note)), "\(final)")
+        #expect(!final.contains("*target*") && !final.contains("@team"), "the note is escaped: \(final)")
+        #expect(rig.fixture.runs().isEmpty)
+        // Once: a later poll adds nothing.
+        _ = try rig.poll()
+        #expect(try comments().filter { $0.contains("**withdrawn**") }.count == 1)
     }
 
     /// The approval PR body follows the branch: two admins sign on
