@@ -12,6 +12,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk", exact: "0.12.1"),
     ],
     targets: [
         .systemLibrary(
@@ -61,6 +62,16 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
+        // The Model Context Protocol server `writ mcp` runs: an agent's
+        // tools over the same propose, status and withdraw paths as the CLI.
+        .target(
+            name: "WritMCP",
+            dependencies: [
+                "WritCore", "WritSystem", "WritGit", "WritOps",
+                .product(name: "MCP", package: "swift-sdk"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // The sandbox ops repo the demo and the tests build.
         .target(
             name: "WritTestSupport",
@@ -69,7 +80,7 @@ let package = Package(
         .executableTarget(
             name: "writ",
             dependencies: [
-                "WritCore", "WritSystem", "WritGit", "WritOps", "WritTestSupport",
+                "WritCore", "WritSystem", "WritGit", "WritOps", "WritMCP", "WritTestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -89,10 +100,10 @@ let package = Package(
             // The executable is a dependency so that `swift test` builds the
             // `writ` binary the end-to-end tests run.
             dependencies: [
-                "WritCore", "WritSystem", "WritGit", "WritOps", "WritTestSupport", "WritBulkLoad", "writ",
+                "WritCore", "WritSystem", "WritGit", "WritOps", "WritMCP", "WritTestSupport", "WritBulkLoad", "writ",
             ],
             // Golden output files, read from the source tree by the tests.
-            exclude: ["CLI/Golden", "Remote/Servers", "Transport/Servers"]
+            exclude: ["CLI/Golden", "MCP/Client", "Remote/Servers", "Transport/Servers"]
         ),
     ]
 )

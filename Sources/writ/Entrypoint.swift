@@ -34,6 +34,7 @@ struct Writ: AsyncParsableCommand {
             Reasons.self,
             Sig.self,
             Demo.self,
+            MCPServe.self,
             IntentIDs.self,
             RemoteHelperCommand.self,
         ]

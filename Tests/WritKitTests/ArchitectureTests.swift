@@ -17,14 +17,16 @@ import Testing
         "CWritGit": [],
         "WritGit": ["WritCore", "WritSystem", "Clibgit2", "CWritGit"],
         "WritOps": ["WritCore", "WritSystem", "WritGit"],
+        "WritMCP": ["WritCore", "WritSystem", "WritGit", "WritOps"],
         "WritTestSupport": ["WritCore", "WritSystem", "WritGit", "WritOps"],
         "WritBulkLoad": ["WritCore", "WritSystem", "WritGit", "WritOps", "WritTestSupport"],
-        "writ": ["WritCore", "WritSystem", "WritGit", "WritOps", "WritTestSupport"],
+        "writ": ["WritCore", "WritSystem", "WritGit", "WritOps", "WritMCP", "WritTestSupport"],
         "writ-bench": ["WritCore", "WritSystem", "WritGit", "WritOps", "WritTestSupport", "WritBulkLoad"],
     ]
 
     static let writModules: Set<String> = [
-        "WritCore", "WritSystem", "WritGit", "WritOps", "WritTestSupport", "WritBulkLoad", "Clibgit2", "CWritGit",
+        "WritCore", "WritSystem", "WritGit", "WritOps", "WritMCP", "WritTestSupport", "WritBulkLoad", "Clibgit2",
+        "CWritGit",
     ]
 
     /// The Swift files of `target`, with their text.

@@ -173,13 +173,13 @@ _writ() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    init|propose|approve|status|show|log|verify|report|dispatch|resolve|withdraw|gate|check-pr|hook|validate|governance|classify|reasons|sig|demo|help)
+    init|propose|approve|status|show|log|verify|report|dispatch|resolve|withdraw|gate|check-pr|hook|validate|governance|classify|reasons|sig|demo|mcp|help)
         # Offer subcommand argument completions
         "_writ_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'init propose approve status show log verify report dispatch resolve withdraw gate check-pr hook validate governance classify reasons sig demo help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'init propose approve status show log verify report dispatch resolve withdraw gate check-pr hook validate governance classify reasons sig demo mcp help' -- "${cur}"))
         ;;
     esac
 }
@@ -1049,6 +1049,45 @@ _writ_demo() {
     # Offer option value completions
     case "${prev}" in
     '--dir')
+        return
+        ;;
+    esac
+}
+
+_writ_mcp() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--repo --governance-ref --ledger-ref --remote --config --as --key --trust --log-level)
+    __writ_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--repo')
+        return
+        ;;
+    '--governance-ref')
+        return
+        ;;
+    '--ledger-ref')
+        return
+        ;;
+    '--remote')
+        return
+        ;;
+    '--config')
+        return
+        ;;
+    '--as')
+        return
+        ;;
+    '--key')
+        return
+        ;;
+    '--trust')
+        return
+        ;;
+    '--log-level')
         return
         ;;
     esac

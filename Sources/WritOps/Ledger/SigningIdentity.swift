@@ -28,6 +28,39 @@ public struct SigningIdentity: Sendable, CustomStringConvertible {
         }
     }
 
+    /// Loads the key at `keyPath` for `principal` in a process with no
+    /// person at its standard input (``SSHSigningKey/loadUnattended(path:)``):
+    /// ssh-agent first, never a passphrase prompt.
+    package init(principal: Principal, unattendedKeyPath keyPath: String) throws {
+        self.principal = principal
+        do {
+            self.key = .file(try SSHSigningKey.loadUnattended(path: keyPath))
+        } catch {
+            throw error.writError
+        }
+    }
+
+    /// How the key signs, in words (in process, ssh-agent, ssh-keygen),
+    /// for a start-up line; never the key material.
+    package var signingMethod: String {
+        switch key {
+        case .inMemory: "in process"
+        case .file(let key): key.methodDescription
+        }
+    }
+
+    /// The public key this identity signs with, read from a signature it
+    /// makes over a fixed probe: whatever signs (a file, an agent), the
+    /// key is the one its signatures carry.
+    package func publicKey() throws -> SSHPublicKey {
+        let armored = try sign(WriteCheck.probe, namespace: SignatureNamespace.commit)
+        do {
+            return try SSHSignature(armored: armored).publicKey
+        } catch {
+            throw WritError(.signerUnknown, "the key of \(principal) gave an unreadable signature: \(error)")
+        }
+    }
+
     /// An identity with an in-memory ed25519 key (demo and benchmarks).
     package init(principal: Principal, key: SSHEd25519PrivateKey) {
         self.principal = principal

@@ -48,6 +48,27 @@ struct SSHSigningKey: Sendable, CustomStringConvertible {
         try load(path: path, agent: SSHAgentClient.fromEnvironment(), terminal: isatty(STDIN_FILENO) == 1)
     }
 
+    /// Loads the key at `path` for a process whose standard input is not a
+    /// person (an MCP server's is its protocol): ssh-agent first, so a key
+    /// the agent holds signs there even when its file is unencrypted, and
+    /// never a passphrase prompt, so an encrypted key no agent holds fails
+    /// here at once rather than hanging on a read of standard input.
+    package static func loadUnattended(path: String) throws(SSHSignerError) -> SSHSigningKey {
+        let agent = SSHAgentClient.fromEnvironment()
+        let key: SSHSigningKey
+        do throws(SSHSignerError) {
+            key = try load(path: path, agent: agent, terminal: false)
+        } catch {
+            if case .encrypted(let path) = error { throw .encryptedUnattended(path: path) }
+            throw error
+        }
+        if case .agent = key.method { return key }
+        if let agent, let publicKey = key.publicKey, agent.holds(publicKey) {
+            return SSHSigningKey(path: path, publicKey: publicKey, method: .agent(agent))
+        }
+        return key
+    }
+
     /// `load(path:)` with the agent and terminal given explicitly.
     package static func load(path: String, agent: SSHAgentClient?, terminal: Bool) throws(SSHSignerError)
         -> SSHSigningKey
@@ -170,15 +191,18 @@ struct SSHSigningKey: Sendable, CustomStringConvertible {
         return text
     }
 
+    /// How this key signs, in words.
+    package var methodDescription: String {
+        switch method {
+        case .inProcess: "in process"
+        case .sshKeygen: "ssh-keygen"
+        case .agent: "ssh-agent"
+        case .terminalPrompt: "ssh-keygen, passphrase from the terminal"
+        }
+    }
+
     package var description: String {
-        let how =
-            switch method {
-            case .inProcess: "in process"
-            case .sshKeygen: "ssh-keygen"
-            case .agent: "ssh-agent"
-            case .terminalPrompt: "ssh-keygen, passphrase from the terminal"
-            }
-        return "SSHSigningKey(\(path), \(publicKey?.fingerprint ?? "PEM"), \(how))"
+        "SSHSigningKey(\(path), \(publicKey?.fingerprint ?? "PEM"), \(methodDescription))"
     }
 }
 
@@ -200,6 +224,9 @@ package enum SSHSignerError: Error, Sendable, Equatable, CustomStringConvertible
     case unsupportedKey(path: String, String)
     /// Passphrase-protected, no agent holds it, and no terminal to ask on.
     case encrypted(path: String)
+    /// Passphrase-protected and no agent holds it, where no passphrase may
+    /// ever be asked for (standard input is not a person's).
+    case encryptedUnattended(path: String)
     /// A public key whose private half no agent holds.
     case notInAgent(path: String)
     case agentFailed(path: String, String)
@@ -215,6 +242,9 @@ package enum SSHSignerError: Error, Sendable, Equatable, CustomStringConvertible
         case .unsupportedKey(let path, let what): "\(path): unsupported key type \(what)"
         case .encrypted(let path):
             "\(path): the key is encrypted: add it to ssh-agent (ssh-add \(path)), or run on a terminal to be asked for its passphrase"
+        case .encryptedUnattended(let path):
+            "\(path): the key is encrypted and no ssh-agent (SSH_AUTH_SOCK) holds it: add it with ssh-add \(path); "
+                + "no passphrase is ever asked for here (standard input is the protocol, not a terminal)"
         case .notInAgent(let path): "\(path) is a public key and no ssh-agent (SSH_AUTH_SOCK) holds its private half"
         case .agentFailed(let path, let why): "signing with \(path) through ssh-agent failed: \(why)"
         case .sshKeygenFailed(let path, let why): "ssh-keygen -Y sign with \(path) failed: \(why)"

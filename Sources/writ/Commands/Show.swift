@@ -250,17 +250,11 @@ struct ShownIntent: Encodable {
                 signers: evidence.signers.map(\.rawValue).sorted(), counts: evidence.counts ?? false,
                 event: try? AuditEvent.parse(evidence.bytes, expectedPath: evidence.path))
         }
-        outcome =
-            counting.reversed().lazy.compactMap { event -> Outcome? in
-                switch event.event.payload {
-                case .succeeded(let ran), .failed(let ran):
-                    Outcome(
-                        event: event.event.kind.rawValue, at: event.event.at.rfc3339, commit: event.commit.hex,
-                        exitCode: ran.exitCode, durationMs: ran.durationMs, stdoutTail: ran.stdoutTail,
-                        stderrTail: ran.stderrTail)
-                default: nil
-                }
-            }.first
+        outcome = verdict?.outcome.map { ran in
+            Outcome(
+                event: ran.event, at: ran.at.rfc3339, commit: ran.commit.hex, exitCode: ran.exitCode,
+                durationMs: ran.durationMs, stdoutTail: ran.stdoutTail, stderrTail: ran.stderrTail)
+        }
         withdrawal =
             line.state == .withdrawn
             ? counting.last { $0.event.kind == .withdrawn }.map { event in
