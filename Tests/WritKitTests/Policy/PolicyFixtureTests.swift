@@ -11,10 +11,10 @@ import Testing
     static func expected(_ fixture: PolicyFixture) throws -> Policy {
         func principal(_ text: String) throws -> Principal { try #require(Principal(text)) }
         var kinds: [String: Tier] = [:]
-        for entry in fixture.kinds { kinds[entry.key] = try #require(Tier(rawValue: entry.value)) }
+        for entry in fixture.kinds { kinds[entry.key] = try #require(Tier(parsing: entry.value)) }
         var tiers: [Tier: Policy.Rule] = [:]
         for tier in fixture.tiers {
-            tiers[try #require(Tier(rawValue: tier.name))] = Policy.Rule(
+            tiers[try #require(Tier(parsing: tier.name))] = Policy.Rule(
                 approvals: tier.approvals, roles: tier.roles ?? [])
         }
         var roles: [String: [Principal]] = [:]
