@@ -130,50 +130,7 @@ package final class OpsSandbox {
     }
 
     /// The policy `writ demo` uses: two admins, an operator, an agent and a dispatcher.
-    package static let demoPolicy = """
-        schema = 1
-
-        [kinds]
-        groom-backlog = "low"
-        triage = "low"
-        dev = "medium"
-        release = "high"
-
-        [tiers.low]
-        approvals = 0
-        roles = ["operator", "admin"]    # who may deny or resolve low intents
-
-        [tiers.medium]
-        approvals = 1
-        roles = ["operator", "admin"]
-
-        [tiers.high]
-        approvals = 2
-        roles = ["admin"]
-
-        [roles]
-        admin = ["alice@example.com", "carol@example.com"]
-        operator = ["bob@example.com"]
-        agent = ["agent-1@example.com"]
-        dispatcher = ["dispatch-1@example.com"]
-
-        [proposers]
-        roles = ["agent", "operator", "admin"]
-
-        [gates]
-        roles = ["dispatcher"]
-
-        [governance]
-        approvals = 2
-        roles = ["admin"]
-        version = 1
-
-        [members]
-        alice = "alice@example.com"
-        carol = "carol@example.com"
-        bob = "bob@example.com"
-
-        """
+    package static let demoPolicy = PolicyFixture.demo.text
 
     package static let demoPrincipals = [
         "alice@example.com", "carol@example.com", "bob@example.com", "agent-1@example.com", "dispatch-1@example.com",

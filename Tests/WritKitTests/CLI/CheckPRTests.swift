@@ -12,13 +12,12 @@ import Testing
 /// not verify, governance quorums, and a head that tries to rewrite the
 /// rules it is judged by.
 @Suite struct CheckPRTests {
-    static let policy =
-        OpsSandbox.demoPolicy + """
-            "writ-agent[bot]" = "agent-1@example.com"
-            "writ-dispatch[bot]" = "dispatch-1@example.com"
-            mallory = "blocked"
-
-            """
+    static let policy = PolicyFixture(
+        members: PolicyFixture.demoMembers + [
+            .init("writ-agent[bot]", "agent-1@example.com"), .init("writ-dispatch[bot]", "dispatch-1@example.com"),
+            .init("mallory", "blocked"),
+        ]
+    ).text
 
     /// A repository whose `main` holds the policy and signers; each case
     /// branches off it with stock git.

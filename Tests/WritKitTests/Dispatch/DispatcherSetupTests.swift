@@ -120,7 +120,7 @@ import Testing
     /// One dispatcher: its executor is killed, the claim goes in doubt, an
     /// operator resolves it with retry, and the same dispatcher runs it
     /// again, exactly once.
-    @Test func resolveRetryReachesTheDispatcherThatClaimed() throws {
+    @Test func resolveRetryReachesTheDispatcherThatClaimed() async throws {
         let marker = "hang-first-run"
         let fixture = try DispatchFixture(claimLease: "1s")
         defer { fixture.remove() }
@@ -130,18 +130,12 @@ import Testing
         try fixture.thenRun("[ -f \(hang.path) ] && { echo $$ > \(pidFile.path); exec sleep 30; }; true")
         try fixture.proposeLow("triage-retry")
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CLI.binary)
-        process.arguments = ["dispatch", "--config", fixture.configPath, "--once"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let deadline = Date().addingTimeInterval(20)
-        while fixture.runs().isEmpty || !FileManager.default.fileExists(atPath: pidFile.path), Date() < deadline {
-            usleep(20_000)
+        let child = try TestProcess.start(CLI.binary, ["dispatch", "--config", fixture.configPath, "--once"])
+        defer { child.removeFiles() }
+        _ = await child.waitUntil {
+            !fixture.runs().isEmpty && FileManager.default.fileExists(atPath: pidFile.path)
         }
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        await child.killAndReap()
         // The executor's process group outlived the dispatcher; end it too
         // (that group only: a pattern would match other tests' sleeps).
         if let text = try? String(contentsOf: pidFile, encoding: .utf8),
@@ -153,18 +147,22 @@ import Testing
         try FileManager.default.removeItem(at: hang)
         #expect(fixture.runs() == ["triage-retry"])
 
-        sleep(2)
-        let doubt = try fixture.dispatcher().poll()
+        // The lease runs out: from here on the dispatcher, the operator and
+        // status all see a clock two seconds on, past the one-second lease
+        // of the claim the killed process made (well within the skew a
+        // ledger tolerates), so no test waits for it.
+        let later: @Sendable () -> Date = { Date().addingTimeInterval(2) }
+        let doubt = try fixture.dispatcher(clock: later).poll()
         #expect(doubt.intents.map(\.result) == [.inDoubt])
         try OperatorEvents(ops: fixture.sandbox.ops).resolve(
             try #require(IntentID("triage-retry")), resolution: .retry, note: "the executor was killed",
-            as: try fixture.sandbox.identity("bob@example.com"), now: Date())
-        #expect(try fixture.sandbox.status().intents.first?.state == .ready)
+            as: try fixture.sandbox.identity("bob@example.com"), now: later())
+        #expect(try fixture.sandbox.status(at: later()).intents.first?.state == .ready)
 
-        let rerun = try fixture.dispatcher().poll()
+        let rerun = try fixture.dispatcher(clock: later).poll()
         #expect(rerun.intents.map(\.result) == [.succeeded])
         #expect(fixture.runs() == ["triage-retry", "triage-retry"])
-        _ = try fixture.dispatcher().poll()
+        _ = try fixture.dispatcher(clock: later).poll()
         #expect(fixture.runs() == ["triage-retry", "triage-retry"], "never a third time")
     }
 }

@@ -14,7 +14,9 @@ import Testing
 /// example workflow runs it, passes the pull request whoever opened it: the
 /// dispatcher's forge account (mapped in `[members]`) or an operator.
 @Suite struct ApprovalPRCheckTests {
-    static let policy = OpsSandbox.demoPolicy + "\"writ-dispatch[bot]\" = \"\(TeamFlowTests.dispatcher)\"\n"
+    static let policy = PolicyFixture(
+        members: PolicyFixture.demoMembers + [.init("writ-dispatch[bot]", TeamFlowTests.dispatcher)]
+    ).text
 
     @Test func theDispatchersApprovalPRWithBothAdminsRecordsPassesCheckPR() throws {
         let team = try TeamFlowTests.Team(policy: Self.policy)

@@ -29,42 +29,24 @@ struct PolicyWorld {
         return principal
     }
 
-    static let defaultPolicy = """
-        schema = 1
-
-        [kinds]
-        triage = "low"
-        dev = "medium"
-        release = "high"
-
-        [tiers.low]
-        approvals = 0
-        roles = ["operator"]
-        [tiers.medium]
-        approvals = 1
-        roles = ["operator", "admin"]
-        [tiers.high]
-        approvals = 2
-        roles = ["admin"]
-
-        [roles]
-        admin = ["alice@example.com", "carol@example.com"]
-        operator = ["bob@example.com", "dave@example.com"]
-        agent = ["agent-1@example.com"]
-        dispatcher = ["dispatch-1@example.com"]
-        gatekeeper = ["gate-1@example.com"]
-
-        [proposers]
-        roles = ["agent", "operator", "admin"]
-
-        [gates]
-        roles = ["gatekeeper"]
-
-        [governance]
-        approvals = 2
-        roles = ["admin"]
-
-        """
+    /// The decision tests' policy: two operators, only operators decide low
+    /// intents, gates are a gatekeeper's, no `[members]` and no governance version.
+    static let defaultPolicy = PolicyFixture(
+        kinds: [.init("triage", "low"), .init("dev", "medium"), .init("release", "high")],
+        tiers: [
+            .init("low", approvals: 0, roles: ["operator"]),
+            .init("medium", approvals: 1, roles: ["operator", "admin"]),
+            .init("high", approvals: 2, roles: ["admin"]),
+        ],
+        roles: [
+            .init("admin", ["alice@example.com", "carol@example.com"]),
+            .init("operator", ["bob@example.com", "dave@example.com"]), .init("agent", ["agent-1@example.com"]),
+            .init("dispatcher", ["dispatch-1@example.com"]), .init("gatekeeper", ["gate-1@example.com"]),
+        ],
+        gates: ["gatekeeper"],
+        governanceVersion: nil,
+        members: nil
+    ).text
 
     var keys: [Principal: SSHEd25519PrivateKey]
     var policyText: String

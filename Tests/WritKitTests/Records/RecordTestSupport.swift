@@ -38,44 +38,21 @@ enum RecordFixtures {
         try TestProcess.run(program, arguments, stdin: Data(stdin)).stdout
     }
 
-    static let policy = """
-        schema = 1
-
-        [kinds]
-        triage = "low"
-        dev = "medium"
-        release = "high"
-
-        [tiers.low]
-        approvals = 0
-        [tiers.medium]
-        approvals = 1
-        roles = ["operator", "admin"]
-        [tiers.high]
-        approvals = 1
-        roles = ["admin"]
-
-        [roles]
-        admin = ["alice@example.com"]
-        operator = ["bob@example.com"]
-        agent = ["agent-1@example.com"]
-        dispatcher = ["dispatch-1@example.com"]
-
-        [proposers]
-        roles = ["agent", "operator", "admin"]
-
-        [gates]
-        roles = ["dispatcher"]
-
-        [governance]
-        approvals = 2
-        roles = ["admin"]
-
-        [members]
-        alice = "alice@example.com"
-        mallory = "blocked"
-
-        """
+    /// The record tests' policy: one admin who alone meets the high tier, a low
+    /// tier with no deciding roles, and a blocked forge login.
+    static let policy = PolicyFixture(
+        kinds: [.init("triage", "low"), .init("dev", "medium"), .init("release", "high")],
+        tiers: [
+            .init("low", approvals: 0, roles: nil), .init("medium", approvals: 1, roles: ["operator", "admin"]),
+            .init("high", approvals: 1, roles: ["admin"]),
+        ],
+        roles: [
+            .init("admin", ["alice@example.com"]), .init("operator", ["bob@example.com"]),
+            .init("agent", ["agent-1@example.com"]), .init("dispatcher", ["dispatch-1@example.com"]),
+        ],
+        governanceVersion: nil,
+        members: [.init("alice", "alice@example.com"), .init("mallory", "blocked")]
+    ).text
 
     static let intentID = "rotate-db-password-7f3a"
     static let intentPath = "intents/eb/rotate-db-password-7f3a.toml"
