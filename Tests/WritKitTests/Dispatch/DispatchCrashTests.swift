@@ -15,7 +15,7 @@ import Testing
 @Suite(.serialized) struct DispatchCrashTests {
     static let kills = 50
 
-    @Test(arguments: [1, 4]) func killNineAtRandomPointsNeverRunsTwiceAndLosesNothing(maxParallel: Int) async throws {
+    @Test(arguments: [1, 4]) func killNineAtRandomPointsNeverRunsTwiceAndLosesNothing(maxParallel: Int) throws {
         let fixture = try DispatchFixture(claimLease: "1s", maxParallel: maxParallel == 1 ? nil : maxParallel)
         defer { fixture.remove() }
         // A slow executor, so that kills land inside it too.
@@ -32,14 +32,18 @@ import Testing
                 try fixture.proposeLow(id)
                 proposed.append(id)
             }
-            if try await Self.dispatchAndKill(fixture, after: UInt32.random(in: 0...250_000, using: &random)) {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: CLI.binary)
+            process.arguments = ["dispatch", "--config", fixture.configPath, "--once"]
+            process.environment = ["PATH": "/usr/bin:/bin"]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            if try Self.dispatchAndKill(fixture, after: UInt32.random(in: 0...250_000, using: &random)) {
                 killedRunning += 1
             }
         }
-        // Let every orphaned claim's lease run out, then settle. (A sleep, not
-        // a clock moved forward: the claims were dated by `writ` processes on
-        // the real clock and the settling poll is the command line's.)
-        try await Task.sleep(for: .seconds(2))
+        // Let every orphaned claim's lease run out, then settle.
+        sleep(2)
         // The first settling poll declares orphaned claims in doubt, which
         // exits 1 (a person must look); after that there is nothing to do.
         for round in 0..<3 {
@@ -74,12 +78,12 @@ import Testing
     /// Starts `writ dispatch --once`, kills it with SIGKILL after
     /// `microseconds` if it is still running, and reaps it; true when it was
     /// killed.
-    static func dispatchAndKill(_ fixture: DispatchFixture, after microseconds: UInt32) async throws -> Bool {
-        let child = try startDispatch(fixture)
-        defer { child.removeFiles() }
-        try await Task.sleep(for: .microseconds(microseconds))
-        let killed = child.isRunning
-        await child.killAndReap()
+    static func dispatchAndKill(_ fixture: DispatchFixture, after microseconds: UInt32) throws -> Bool {
+        let process = try startDispatch(fixture)
+        usleep(microseconds)
+        let killed = process.isRunning
+        if killed { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
         // A dispatcher killed inside a ref update leaves the ledger's ref
         // lock behind. Operator commands never take a lock (they wait, then
         // name the file); the writer is dead and reaped, so the test removes
@@ -94,8 +98,7 @@ import Testing
     /// re-runs too: each intent runs at most once per claim an operator
     /// allowed (never twice for one), and once the kills stop every intent
     /// ends succeeded.
-    @Test(arguments: [1, 4]) func killNineWithResolveRetryRunsEachIntentOnceMorePerRetry(maxParallel: Int) async throws
-    {
+    @Test(arguments: [1, 4]) func killNineWithResolveRetryRunsEachIntentOnceMorePerRetry(maxParallel: Int) throws {
         let fixture = try DispatchFixture(claimLease: "1s", maxParallel: maxParallel == 1 ? nil : maxParallel)
         defer { fixture.remove() }
         try fixture.thenRun("sleep 0.05")
@@ -108,8 +111,8 @@ import Testing
         let operatorIdentity = try fixture.sandbox.identity("bob@example.com")
         var retries: [IntentID: Int] = [:]
 
-        func settleAndRetry() async throws -> Int {
-            try await Task.sleep(for: .seconds(2))  // the lease runs out (see above)
+        func settleAndRetry() throws -> Int {
+            sleep(2)
             _ = try CLI.run("dispatch", "--config", fixture.configPath, "--once")
             var retried = 0
             for intent in try fixture.sandbox.status().intents where intent.state == .inDoubt {
@@ -123,15 +126,15 @@ import Testing
 
         for _ in 0..<3 {
             for _ in 0..<8 {
-                _ = try await Self.dispatchAndKill(fixture, after: UInt32.random(in: 0...300_000, using: &random))
+                _ = try Self.dispatchAndKill(fixture, after: UInt32.random(in: 0...300_000, using: &random))
             }
-            _ = try await settleAndRetry()
+            _ = try settleAndRetry()
         }
         // The kills stop: every retried intent runs (once more) and settles.
         for _ in 0..<4 {
             let poll = try CLI.run("dispatch", "--config", fixture.configPath, "--once")
             #expect([0, 1].contains(poll.status), "\(poll.stderr)")
-            if try await settleAndRetry() == 0 { break }
+            if try settleAndRetry() == 0 { break }
         }
 
         let counts = Dictionary(fixture.runs().map { ($0, 1) }, uniquingKeysWith: +)
@@ -153,9 +156,15 @@ import Testing
         )
     }
 
-    /// Starts `writ dispatch --once` on the fixture.
-    static func startDispatch(_ fixture: DispatchFixture) throws -> TestProcess.Running {
-        try TestProcess.start(
-            CLI.binary, ["dispatch", "--config", fixture.configPath, "--once"], environment: ["PATH": "/usr/bin:/bin"])
+    /// Starts `writ dispatch --once` on the fixture, output discarded.
+    static func startDispatch(_ fixture: DispatchFixture) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CLI.binary)
+        process.arguments = ["dispatch", "--config", fixture.configPath, "--once"]
+        process.environment = ["PATH": "/usr/bin:/bin"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
     }
 }

@@ -56,7 +56,7 @@ import Testing
     /// lost race). Intents run one after another, so a deny merged while an
     /// earlier executor ran for minutes was not seen, and the denied intent
     /// was claimed and run on governance as it stood when the poll began.
-    @Test func denyMergedDuringAnEarlierRunIsSeenBeforeTheNextClaim() async throws {
+    @Test func denyMergedDuringAnEarlierRunIsSeenBeforeTheNextClaim() throws {
         // Side files the slow executor uses to signal it started and to wait.
         let side = try GitTestSupport.scratch("review-deny-mid-poll")
         let started = side.appendingPathComponent("started").path
@@ -78,21 +78,23 @@ import Testing
         try fixture.proposeApprovedHigh("b-release")
         let remote = try withRemote(fixture)
 
-        let child = try TestProcess.start(
-            CLI.binary, ["dispatch", "--config", remote.configPath, "--once"], environment: ["PATH": "/usr/bin:/bin"])
-        defer { child.removeFiles() }
-        let began = await child.waitUntil { FileManager.default.fileExists(atPath: started) }
-        if !began {
-            _ = FileManager.default.createFile(atPath: go, contents: Data())
-            await child.killAndReap()
-        }
-        try #require(began, "the slow executor never started")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CLI.binary)
+        process.arguments = ["dispatch", "--config", remote.configPath, "--once"]
+        process.environment = ["PATH": "/usr/bin:/bin"]
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(60)
+        while !FileManager.default.fileExists(atPath: started), Date() < deadline, process.isRunning { usleep(20_000) }
+        try #require(FileManager.default.fileExists(atPath: started), "the slow executor never started")
 
         // While a-slow runs, an admin's deny of b-release is merged on the remote.
         try fixture.sandbox.approve(try #require(IntentID("b-release")), as: "alice@example.com", decision: .deny)
         try pushGovernance(fixture, to: remote)
         _ = FileManager.default.createFile(atPath: go, contents: Data())
-        await child.exit()
+        process.waitUntilExit()
 
         let slowRuns = (try? String(contentsOfFile: slowRunsFile, encoding: .utf8)) ?? ""
         #expect(slowRuns == "a-slow\n")

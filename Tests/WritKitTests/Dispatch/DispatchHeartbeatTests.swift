@@ -12,28 +12,43 @@ import Testing
 @Suite struct DispatchHeartbeatTests {
     /// Runs `writ dispatch --interval 1s` until it printed `polls` lines of
     /// standard output (or a minute passed), stops it, and returns the lines.
-    static func heartbeats(_ fixture: DispatchFixture, json: Bool, polls: Int) async throws -> [String] {
-        let child = try TestProcess.start(
-            CLI.binary,
-            ["dispatch", "--config", fixture.configPath, "--interval", "1s"] + (json ? ["--json"] : []),
-            environment: ["PATH": "/usr/bin:/bin"])
-        defer { child.removeFiles() }
-        func lines() -> [String] {
-            child.stdoutSoFar.split(separator: "\n").map(String.init).filter { !$0.hasPrefix("  ") }
+    static func heartbeats(_ fixture: DispatchFixture, json: Bool, polls: Int) throws -> [String] {
+        let output = fixture.directory.appendingPathComponent("heartbeat-\(json).out")
+        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: output)
+        defer { try? handle.close() }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CLI.binary)
+        process.arguments = ["dispatch", "--config", fixture.configPath, "--interval", "1s"] + (json ? ["--json"] : [])
+        process.environment = ["PATH": "/usr/bin:/bin"]
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = handle
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer {
+            // SIGKILL: a child of the test runner may inherit a signal mask
+            // that blocks SIGTERM, so `terminate()` would not end it.
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            process.waitUntilExit()
         }
-        _ = await child.waitUntil(every: 0.1) { lines().count >= polls }
-        #expect(child.isRunning, "the loop stopped early")
-        await child.killAndReap()
-        return lines()
+        let deadline = Date().addingTimeInterval(60)
+        var lines: [String] = []
+        repeat {
+            usleep(100_000)
+            let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
+            lines = text.split(separator: "\n").map(String.init).filter { !$0.hasPrefix("  ") }
+        } while lines.count < polls && process.isRunning && Date() < deadline
+        #expect(process.isRunning, "the loop stopped early")
+        return lines
     }
 
-    @Test func jsonHeartbeatIsOneLinePerPoll() async throws {
+    @Test func jsonHeartbeatIsOneLinePerPoll() throws {
         let fixture = try DispatchFixture()
         defer { fixture.remove() }
         try fixture.proposeLow("2026-04-01-beat")
         try fixture.sandbox.propose(try fixture.request("release", "2026-04-02-waiting"), as: "agent-1@example.com")
 
-        let lines = try await Self.heartbeats(fixture, json: true, polls: 2)
+        let lines = try Self.heartbeats(fixture, json: true, polls: 2)
         try #require(lines.count >= 2, "\(lines)")
         var runIDs: [String] = []
         for (index, line) in lines.prefix(2).enumerated() {
@@ -61,12 +76,12 @@ import Testing
         }
     }
 
-    @Test func textHeartbeatNamesTimeRunAndCounts() async throws {
+    @Test func textHeartbeatNamesTimeRunAndCounts() throws {
         let fixture = try DispatchFixture()
         defer { fixture.remove() }
         try fixture.proposeLow("2026-04-03-beat")
 
-        let lines = try await Self.heartbeats(fixture, json: false, polls: 2)
+        let lines = try Self.heartbeats(fixture, json: false, polls: 2)
         try #require(lines.count >= 2, "\(lines)")
         let pattern = #/^(\S+) (run-\d+-[0-9a-f]{8}): succeeded (\d), failed 0, blocked 0, in_doubt 0, ready 0$/#
         let first = try #require(lines[0].wholeMatch(of: pattern), "\(lines[0])")

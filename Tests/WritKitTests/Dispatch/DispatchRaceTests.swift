@@ -16,18 +16,18 @@ import Testing
     static let intents = 300
     static let dispatchers = 4
 
-    @Test(arguments: [1, 4]) func fourDispatchersOverGitDaemonRunEachIntentOnce(maxParallel: Int) async throws {
-        try await race(maxParallel: maxParallel) { base in
+    @Test(arguments: [1, 4]) func fourDispatchersOverGitDaemonRunEachIntentOnce(maxParallel: Int) throws {
+        try race(maxParallel: maxParallel) { base in
             let daemon = try GitDaemon.start(basePath: base, log: base.appendingPathComponent("daemon.log"))
             return (daemon.url("remote.git"), { daemon.stop() })
         }
     }
 
-    @Test(arguments: [1, 4]) func fourDispatchersOverALocalBareRemoteRunEachIntentOnce(maxParallel: Int) async throws {
-        try await race(maxParallel: maxParallel) { base in (base.appendingPathComponent("remote.git").path, {}) }
+    @Test(arguments: [1, 4]) func fourDispatchersOverALocalBareRemoteRunEachIntentOnce(maxParallel: Int) throws {
+        try race(maxParallel: maxParallel) { base in (base.appendingPathComponent("remote.git").path, {}) }
     }
 
-    private func race(maxParallel: Int, serve: (URL) throws -> (url: String, stop: () -> Void)) async throws {
+    private func race(maxParallel: Int, serve: (URL) throws -> (url: String, stop: () -> Void)) throws {
         let fixture = try DispatchFixture(maxParallel: maxParallel == 1 ? nil : maxParallel)
         defer { fixture.remove() }
         let base = fixture.directory
@@ -69,19 +69,20 @@ import Testing
 
         // Each dispatcher polls a few times, all at once.
         let started = Date()
-        let children = try configs.map { config in
-            try TestProcess.start(
-                "/bin/sh",
-                [
-                    "-c", "for i in 1 2 3; do \"$0\" dispatch --config \"$1\" --once >/dev/null 2>>\"$1.err\"; done",
-                    CLI.binary, config,
-                ],
-                environment: ["PATH": "/usr/bin:/bin"])
+        let processes = try configs.map { config -> Process in
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = [
+                "-c", "for i in 1 2 3; do \"$0\" dispatch --config \"$1\" --once >/dev/null 2>>\"$1.err\"; done",
+                CLI.binary,
+                config,
+            ]
+            process.environment = ["PATH": "/usr/bin:/bin"]
+            process.standardInput = FileHandle.nullDevice
+            try process.run()
+            return process
         }
-        for child in children {
-            await child.exit()
-            child.removeFiles()
-        }
+        for process in processes { process.waitUntilExit() }
         // One last poll per lane settles anything a lane left in its outbox.
         for config in configs {
             let last = try CLI.run("dispatch", "--config", config, "--once")

@@ -120,7 +120,7 @@ import Testing
     /// One dispatcher: its executor is killed, the claim goes in doubt, an
     /// operator resolves it with retry, and the same dispatcher runs it
     /// again, exactly once.
-    @Test func resolveRetryReachesTheDispatcherThatClaimed() async throws {
+    @Test func resolveRetryReachesTheDispatcherThatClaimed() throws {
         let marker = "hang-first-run"
         let fixture = try DispatchFixture(claimLease: "1s")
         defer { fixture.remove() }
@@ -130,12 +130,18 @@ import Testing
         try fixture.thenRun("[ -f \(hang.path) ] && { echo $$ > \(pidFile.path); exec sleep 30; }; true")
         try fixture.proposeLow("triage-retry")
 
-        let child = try TestProcess.start(CLI.binary, ["dispatch", "--config", fixture.configPath, "--once"])
-        defer { child.removeFiles() }
-        _ = await child.waitUntil {
-            !fixture.runs().isEmpty && FileManager.default.fileExists(atPath: pidFile.path)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CLI.binary)
+        process.arguments = ["dispatch", "--config", fixture.configPath, "--once"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(20)
+        while fixture.runs().isEmpty || !FileManager.default.fileExists(atPath: pidFile.path), Date() < deadline {
+            usleep(20_000)
         }
-        await child.killAndReap()
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
         // The executor's process group outlived the dispatcher; end it too
         // (that group only: a pattern would match other tests' sleeps).
         if let text = try? String(contentsOf: pidFile, encoding: .utf8),
@@ -147,10 +153,7 @@ import Testing
         try FileManager.default.removeItem(at: hang)
         #expect(fixture.runs() == ["triage-retry"])
 
-        // The lease runs out. (A sleep, not the dispatcher's clock moved on:
-        // the claim is dated on the real clock by the killed process, and the
-        // resolve and status below judge against the real clock too.)
-        try await Task.sleep(for: .seconds(2))
+        sleep(2)
         let doubt = try fixture.dispatcher().poll()
         #expect(doubt.intents.map(\.result) == [.inDoubt])
         try OperatorEvents(ops: fixture.sandbox.ops).resolve(

@@ -48,33 +48,43 @@ import Testing
         // The maintenance loop, until told to stop; git may fail a round
         // while writ holds the multi-pack-index lock, and tries again.
         let stop = base.appendingPathComponent("stop-maintenance")
-        let maintenance = try TestProcess.start(
-            "/bin/sh",
-            [
-                "-c",
-                """
-                while [ ! -e "$1" ]; do
-                  git -C "$0" repack -a -d -q
-                  git -C "$0" gc -q --prune=now
-                  git -C "$0" repack -d -q --write-midx --write-bitmap-index
-                  git -C "$0" prune --expire=now
-                done >/dev/null 2>&1
-                """,
-                clone.path, stop.path,
-            ], environment: ProcessInfo.processInfo.environment)
+        let maintenance = Process()
+        maintenance.executableURL = URL(fileURLWithPath: "/bin/sh")
+        maintenance.arguments = [
+            "-c",
+            """
+            while [ ! -e "$1" ]; do
+              git -C "$0" repack -a -d -q
+              git -C "$0" gc -q --prune=now
+              git -C "$0" repack -d -q --write-midx --write-bitmap-index
+              git -C "$0" prune --expire=now
+            done >/dev/null 2>&1
+            """,
+            clone.path, stop.path,
+        ]
+        maintenance.standardInput = FileHandle.nullDevice
+        maintenance.standardOutput = FileHandle.nullDevice
+        maintenance.standardError = FileHandle.nullDevice
+        try maintenance.run()
         defer {
-            _ = FileManager.default.createFile(atPath: stop.path, contents: nil)
-            if maintenance.isRunning { maintenance.kill() }
-            maintenance.removeFiles()
+            FileManager.default.createFile(atPath: stop.path, contents: nil)
+            if maintenance.isRunning { kill(maintenance.processIdentifier, SIGKILL) }
         }
 
-        let dispatcher = try TestProcess.start(
-            CLI.binary, ["dispatch", "--config", fixture.configPath, "--interval", "1s"],
-            environment: ["PATH": "/usr/bin:/bin"])
-        defer {
-            if dispatcher.isRunning { dispatcher.kill() }
-            dispatcher.removeFiles()
-        }
+        let dispatcher = Process()
+        dispatcher.executableURL = URL(fileURLWithPath: CLI.binary)
+        dispatcher.arguments = ["dispatch", "--config", fixture.configPath, "--interval", "1s"]
+        dispatcher.environment = ["PATH": "/usr/bin:/bin"]
+        dispatcher.standardInput = FileHandle.nullDevice
+        dispatcher.standardOutput = FileHandle.nullDevice
+        dispatcher.standardError = try FileHandle(
+            forWritingTo: {
+                let log = base.appendingPathComponent("dispatch.log")
+                FileManager.default.createFile(atPath: log.path, contents: nil)
+                return log
+            }())
+        try dispatcher.run()
+        defer { if dispatcher.isRunning { kill(dispatcher.processIdentifier, SIGKILL) } }
 
         // Intents arrive in batches while both run.
         var expected: [String] = []
@@ -86,11 +96,15 @@ import Testing
             }
             try await Task.sleep(for: .milliseconds(700))
         }
-        _ = await dispatcher.waitUntil(every: 0.2, for: 300) { fixture.runs().count >= expected.count }
-        _ = FileManager.default.createFile(atPath: stop.path, contents: nil)
-        await maintenance.exit()
-        await dispatcher.killAndReap()
-        let log = (try? dispatcher.output().stderr) ?? ""
+        let deadline = Date().addingTimeInterval(300)
+        while fixture.runs().count < expected.count, Date() < deadline, dispatcher.isRunning {
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        FileManager.default.createFile(atPath: stop.path, contents: nil)
+        while maintenance.isRunning { try await Task.sleep(for: .milliseconds(100)) }
+        if dispatcher.isRunning { kill(dispatcher.processIdentifier, SIGKILL) }
+        dispatcher.waitUntilExit()
+        let log = (try? String(contentsOf: base.appendingPathComponent("dispatch.log"), encoding: .utf8)) ?? ""
 
         // A last poll after the storm: the clone still works.
         let last = try CLI.run("dispatch", "--config", fixture.configPath, "--once")

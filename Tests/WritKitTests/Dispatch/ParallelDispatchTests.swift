@@ -181,7 +181,7 @@ import Testing
     /// claims without an outcome go in doubt after the lease and are never
     /// run again, the intents that were never claimed run on the next
     /// poll, and `writ resolve --retry` lets exactly one more run happen.
-    @Test func killNineWithFourExecutorsRunningLeavesEachClaimInDoubtAndRunsNothingTwice() async throws {
+    @Test func killNineWithFourExecutorsRunningLeavesEachClaimInDoubtAndRunsNothingTwice() throws {
         let fixture = try DispatchFixture(claimLease: "1s", maxParallel: 4)
         defer { fixture.remove() }
         let marks = fixture.directory.appendingPathComponent("started")
@@ -190,16 +190,17 @@ import Testing
         let ids = (0..<6).map { String(format: "triage-kill-%02d", $0) }
         for id in ids { try fixture.proposeLow(id) }
 
-        let child = try DispatchCrashTests.startDispatch(fixture)
-        defer { child.removeFiles() }
+        let process = try DispatchCrashTests.startDispatch(fixture)
+        let deadline = Date().addingTimeInterval(60)
         var running: [String] = []
-        _ = await child.waitUntil {
+        while Date() < deadline, process.isRunning {
             running = (try? FileManager.default.contentsOfDirectory(atPath: marks.path)) ?? []
-            return running.count >= 4
+            if running.count >= 4 { break }
+            usleep(20_000)
         }
-        if running.count != 4 { await child.killAndReap() }
         try #require(running.count == 4, "four executors should be running, found \(running)")
-        await child.killAndReap()
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
         try? FileManager.default.removeItem(
             atPath: fixture.sandbox.ops.repository.gitDirectory + "/refs/heads/writ/ledger.lock")
         // Each of the four had its claim durable on the ledger before it started.
@@ -207,10 +208,8 @@ import Testing
             try Self.auditFiles(fixture).filter { $0.value.contains { $0.hasSuffix("-claimed.json") } }.keys)
         #expect(claimed == Set(running), "claimed \(claimed.sorted()), running \(running.sorted())")
 
-        // The orphaned executors finish, the lease passes; then settle. (A
-        // sleep: the orphans' three seconds are real time, and the settling
-        // poll is the command line's, which takes no clock.)
-        try await Task.sleep(for: .seconds(4))
+        // The orphaned executors finish, the lease passes; then settle.
+        sleep(4)
         let settle = try CLI.run("dispatch", "--config", fixture.configPath, "--once")
         #expect(settle.status == 1, "claims went in doubt: \(settle.stderr)")
         let again = try CLI.run("dispatch", "--config", fixture.configPath, "--once")
@@ -264,9 +263,11 @@ import Testing
         let lockPath = fixture.directory.appendingPathComponent("state/writ.default.lock").path
         let marksPath = marks.path
         let takeover = Thread {
-            _ = TestProcess.pollBlocking(every: 0.01, for: 30) {
+            let deadline = Date().addingTimeInterval(30)
+            while Date() < deadline {
                 let names = (try? FileManager.default.contentsOfDirectory(atPath: marksPath)) ?? []
-                return names.filter({ $0.hasSuffix(".started") }).count >= 2
+                if names.filter({ $0.hasSuffix(".started") }).count >= 2 { break }
+                usleep(10_000)
             }
             let other = #"{"host":"another-host","pid":1,"started_at":"2026-01-01T00:00:00Z","ttl_seconds":3600}"#
             try? Data(other.utf8).write(to: URL(fileURLWithPath: lockPath), options: .atomic)

@@ -493,9 +493,9 @@ import Testing
 /// pushes enabled, stopped by `stop()`.
 final class GitDaemon {
     let port: Int
-    private let process: TestProcess.Running
+    private let process: Process
 
-    private init(port: Int, process: TestProcess.Running) {
+    private init(port: Int, process: Process) {
         self.port = port
         self.process = process
     }
@@ -507,9 +507,10 @@ final class GitDaemon {
     /// Kills the daemon with SIGKILL: a child started by `Process` inherits
     /// a signal mask that blocks SIGTERM, so `terminate()` would not end it.
     func stop() {
-        if process.isRunning { process.kill() }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+        }
         process.waitUntilExit()
-        process.removeFiles()
     }
 
     /// Starts a daemon on a free port and waits until it answers; retries
@@ -518,22 +519,31 @@ final class GitDaemon {
         var lastError = ""
         for _ in 0..<5 {
             let port = try freePort()
-            let process = try TestProcess.start(
-                "/usr/lib/git-core/git-daemon",
-                [
-                    "--reuseaddr", "--base-path=\(basePath.path)", "--export-all", "--enable=receive-pack",
-                    "--informative-errors", "--listen=127.0.0.1", "--port=\(port)",
-                ], log: log)
+            _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+            let output = try FileHandle(forWritingTo: log)
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/lib/git-core/git-daemon")
+            process.arguments = [
+                "--reuseaddr", "--base-path=\(basePath.path)", "--export-all", "--enable=receive-pack",
+                "--informative-errors", "--listen=127.0.0.1", "--port=\(port)",
+            ]
+            var environment = ProcessInfo.processInfo.environment
+            environment["GIT_CONFIG_NOSYSTEM"] = "1"
+            environment["GIT_CONFIG_GLOBAL"] = "/dev/null"
+            process.environment = environment
+            process.standardInput = FileHandle.nullDevice
+            process.standardOutput = output
+            process.standardError = output
+            try process.run()
+            try output.close()
             let daemon = GitDaemon(port: port, process: process)
-            var answers = false
-            _ = try TestProcess.pollBlocking(every: 0.05, for: 10) {
-                guard process.isRunning else { return true }
+            let deadline = Date().addingTimeInterval(10)
+            while process.isRunning, Date() < deadline {
                 let probe = try GitTestSupport.run("/usr/bin/git", ["ls-remote", daemon.url("remote.git")])
+                if probe.status == 0 { return daemon }
                 lastError = probe.stderr
-                answers = probe.status == 0
-                return answers
+                usleep(50_000)
             }
-            if answers { return daemon }
             daemon.stop()
             lastError += String(decoding: (try? Data(contentsOf: log)) ?? Data(), as: UTF8.self)
         }

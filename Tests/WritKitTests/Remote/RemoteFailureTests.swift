@@ -63,7 +63,7 @@ import Testing
 
     /// `--interval` against a server that never answers: every poll gives
     /// up with `timeout`, says so in its heartbeat, and the loop goes on.
-    @Test func intervalModeSkipsATimedOutPollAndGoesOn() async throws {
+    @Test func intervalModeSkipsATimedOutPollAndGoesOn() throws {
         let fixture = try DispatchFixture()
         defer { fixture.remove() }
         try fixture.proposeLow("triage-0001")
@@ -75,16 +75,30 @@ import Testing
         let config = try lanes.lane(
             0, url: "ssh://git@127.0.0.1:\(silent.port)/ops.git",
             remoteTable: "known_hosts = \"\(knownHosts)\"\ntimeout = \"1s\"")
-        let child = try TestProcess.start(
-            CLI.binary, ["dispatch", "--config", config, "--interval", "1s"], environment: ["PATH": "/usr/bin:/bin"])
-        defer { child.removeFiles() }
-        func timeoutBeats() -> [Substring] {
-            child.stdoutSoFar.split(separator: "\n").filter { $0.contains("skipped: timeout") }
+        let output = fixture.directory.appendingPathComponent("interval.out")
+        FileManager.default.createFile(atPath: output.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: output)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [
+            "-i", "PATH=/usr/bin:/bin", CLI.binary, "dispatch", "--config", config, "--interval", "1s",
+        ]
+        process.standardOutput = handle
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(15)
+        var beats: [Substring] = []
+        while Date() < deadline, process.isRunning {
+            let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
+            beats = text.split(separator: "\n").filter { $0.contains("skipped: timeout") }
+            if beats.count >= 3 { break }
+            usleep(100_000)
         }
-        _ = await child.waitUntil(every: 0.1) { timeoutBeats().count >= 3 }
-        let stillRunning = child.isRunning
-        await child.killAndReap()
-        let beats = timeoutBeats()
+        let stillRunning = process.isRunning
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        try handle.close()
         #expect(stillRunning, "the loop ended on a timeout")
         #expect(beats.count >= 3, "\(beats)")
         #expect(fixture.runs().isEmpty)

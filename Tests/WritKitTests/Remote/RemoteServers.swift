@@ -16,9 +16,9 @@ import Testing
 final class BackgroundServer {
     let port: Int
     let log: URL
-    private let process: TestProcess.Running
+    private let process: Process
 
-    fileprivate init(port: Int, log: URL, process: TestProcess.Running) {
+    fileprivate init(port: Int, log: URL, process: Process) {
         self.port = port
         self.log = log
         self.process = process
@@ -35,9 +35,8 @@ final class BackgroundServer {
         {
             kill(pid, SIGKILL)
         }
-        if process.isRunning { process.kill() }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
-        process.removeFiles()
     }
 
     var logText: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
@@ -51,18 +50,26 @@ final class BackgroundServer {
     static func launch(
         _ executable: String, _ arguments: [String], log: URL, portFile: URL? = nil, port fixed: Int? = nil
     ) throws -> BackgroundServer {
-        let process = try TestProcess.start(
-            executable, arguments, environment: ProcessInfo.processInfo.environment, log: log)
-        var port: Int?
-        _ = TestProcess.pollBlocking(for: 20) {
-            if let portFile, let text = try? String(contentsOf: portFile, encoding: .utf8), let written = Int(text) {
-                port = written
-            } else if let fixed, accepts(port: fixed) {
-                port = fixed
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+        let output = try FileHandle(forWritingTo: log)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        try output.close()
+        let deadline = Date().addingTimeInterval(20)
+        while process.isRunning, Date() < deadline {
+            if let portFile, let text = try? String(contentsOf: portFile, encoding: .utf8), let port = Int(text) {
+                return BackgroundServer(port: port, log: log, process: process)
             }
-            return port != nil || !process.isRunning
+            if let fixed, accepts(port: fixed) {
+                return BackgroundServer(port: fixed, log: log, process: process)
+            }
+            usleep(20_000)
         }
-        if let port, process.isRunning { return BackgroundServer(port: port, log: log, process: process) }
         let server = BackgroundServer(port: 0, log: log, process: process)
         server.stop()
         throw StartFailure(description: "\(executable) did not start: \(server.logText)")

@@ -185,7 +185,7 @@ import Testing
 
     /// Two dispatchers, each with its own clone and state, race over one
     /// ssh remote: 100 approved intents, each run exactly once.
-    @Test func twoDispatchersRacingOverSSHRunEachIntentOnce() async throws {
+    @Test func twoDispatchersRacingOverSSHRunEachIntentOnce() throws {
         let rig = try Rig()
         defer { rig.remove() }
         let (keys, server) = (rig.keys, rig.server)
@@ -207,19 +207,19 @@ import Testing
                 remoteTable: "known_hosts = \"\(pinned)\"\nssh_key = \"\(keys.plain)\"")
         }
         let started = Date()
-        let children = try configs.map { config in
-            try TestProcess.start(
-                "/bin/sh",
-                [
-                    "-c", "for i in 1 2 3; do \"$0\" dispatch --config \"$1\" --once >/dev/null 2>>\"$1.err\"; done",
-                    CLI.binary, config,
-                ],
-                environment: ["PATH": "/usr/bin:/bin", "HOME": ProcessInfo.processInfo.environment["HOME"] ?? "/root"])
+        let processes = try configs.map { config -> Process in
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = [
+                "-i", "PATH=/usr/bin:/bin", "HOME=\(ProcessInfo.processInfo.environment["HOME"] ?? "/root")", "/bin/sh",
+                "-c", "for i in 1 2 3; do \"$0\" dispatch --config \"$1\" --once >/dev/null 2>>\"$1.err\"; done",
+                CLI.binary, config,
+            ]
+            process.standardInput = FileHandle.nullDevice
+            try process.run()
+            return process
         }
-        for child in children {
-            await child.exit()
-            child.removeFiles()
-        }
+        for process in processes { process.waitUntilExit() }
         for config in configs {
             let last = try IsolatedCLI.run(["dispatch", "--config", config, "--once"])
             #expect(last.status == 0, "\(last.stderr)")

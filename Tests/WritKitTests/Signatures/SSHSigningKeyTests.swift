@@ -91,7 +91,7 @@ import Testing
     /// A real ssh-agent on a private socket, stopped when the test ends.
     final class Agent {
         let socket: String
-        private let process: TestProcess.Running
+        private let process: Process
 
         init(_ dir: URL) throws {
             // A Unix socket path holds at most 107 bytes; a scratch directory
@@ -100,11 +100,19 @@ import Testing
             let short = URL(fileURLWithPath: "/tmp/writ-agent-\(UInt32.random(in: .min ... .max))")
             try FileManager.default.createDirectory(at: short, withIntermediateDirectories: true)
             socket = short.appendingPathComponent("s").path
-            process = try TestProcess.start("/usr/bin/ssh-agent", ["-D", "-a", socket])
+            process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/ssh-agent")
+            process.arguments = ["-D", "-a", socket]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
             // The socket file appears at bind(), before the agent listens:
             // poll until it answers (a deadline, not a guess at how long
             // a loaded machine takes).
-            _ = TestProcess.pollBlocking(every: 0.01, for: 30) { Self.answers(socket) }
+            let deadline = ContinuousClock.now + .seconds(30)
+            while !Self.answers(socket), ContinuousClock.now < deadline {
+                usleep(10_000)
+            }
         }
 
         /// Whether an agent answers on `socket` (`ssh-add -l` exits 2 when it cannot connect).
@@ -130,9 +138,8 @@ import Testing
         deinit {
             // SIGKILL: the agent inherits the test thread's blocked signals,
             // SIGTERM among them.
-            process.kill()
+            kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
-            process.removeFiles()
             try? FileManager.default.removeItem(atPath: (socket as NSString).deletingLastPathComponent)
         }
     }

@@ -48,16 +48,14 @@ enum TestProcess {
 
     /// Starts `executable` and returns while it runs. The caller ends it
     /// (`terminate`, `kill`) or waits for it, then reads `output()` and calls
-    /// `removeFiles()`. With `log`, standard output and error both go to that
-    /// file (a server's log, which outlives `removeFiles()`), and `output()`
-    /// returns its text as both.
+    /// `removeFiles()`.
     static func start(
         _ executable: String, _ arguments: [String], in directory: URL? = nil, stdin: Data? = nil,
-        environment: [String: String]? = nil, log: URL? = nil
+        environment: [String: String]? = nil
     ) throws -> Running {
         let box = try Scratch.make("process")
-        let outURL = log ?? box.appendingPathComponent("out")
-        let errURL = log ?? box.appendingPathComponent("err")
+        let outURL = box.appendingPathComponent("out")
+        let errURL = box.appendingPathComponent("err")
         _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
         _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
         let process = Process()
@@ -66,7 +64,7 @@ enum TestProcess {
         if let directory { process.currentDirectoryURL = directory }
         process.environment = environment ?? defaultEnvironment
         let outHandle = try FileHandle(forWritingTo: outURL)
-        let errHandle = log == nil ? try FileHandle(forWritingTo: errURL) : outHandle
+        let errHandle = try FileHandle(forWritingTo: errURL)
         process.standardOutput = outHandle
         process.standardError = errHandle
         if let stdin {
@@ -84,49 +82,8 @@ enum TestProcess {
         }
         // The child holds its own copies of the descriptors.
         try outHandle.close()
-        if log == nil { try errHandle.close() }
+        try errHandle.close()
         return Running(process: process, box: box, outURL: outURL, errURL: errURL)
-    }
-
-    /// Polls `condition` every `interval` on a thread of its own until it
-    /// holds or `limit` has passed, and returns whether it held. The test
-    /// awaits meanwhile, holding no thread of the cooperative pool, and does
-    /// nothing else, so `condition` may read the test's own state.
-    static func poll(
-        every interval: TimeInterval = 0.02, for limit: TimeInterval = 60, until condition: @escaping () -> Bool
-    ) async -> Bool {
-        let box = Unchecked(condition)
-        return await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
-            Thread.detachNewThread {
-                let end = Date().addingTimeInterval(limit)
-                var held = box.value()
-                while !held, Date() < end {
-                    Thread.sleep(forTimeInterval: interval)
-                    held = box.value()
-                }
-                continuation.resume(returning: held)
-            }
-        }
-    }
-
-    /// The same poll for a synchronous caller (a fixture's initialiser
-    /// starting a server): it blocks the calling thread, so an async test
-    /// uses `poll` instead.
-    static func pollBlocking(
-        every interval: TimeInterval = 0.02, for limit: TimeInterval = 60, until condition: () throws -> Bool
-    ) rethrows -> Bool {
-        let end = Date().addingTimeInterval(limit)
-        while Date() < end {
-            if try condition() { return true }
-            Thread.sleep(forTimeInterval: interval)
-        }
-        return try condition()
-    }
-
-    /// A value handed to the polling thread while its owner is suspended.
-    private struct Unchecked<Value>: @unchecked Sendable {
-        let value: Value
-        init(_ value: Value) { self.value = value }
     }
 
     /// A flag set once from another thread.
@@ -186,26 +143,6 @@ enum TestProcess {
                     continuation.resume()
                 }
             }
-        }
-
-        /// Polls `condition` off the pool (see `TestProcess.poll`) until it
-        /// holds, the child exits or `limit` passes; returns whether it held.
-        func waitUntil(
-            every interval: TimeInterval = 0.02, for limit: TimeInterval = 60, _ condition: @escaping () -> Bool
-        ) async -> Bool {
-            await TestProcess.poll(every: interval, for: limit) { condition() || !self.isRunning }
-                && condition()
-        }
-
-        /// What the child wrote to standard output so far.
-        var stdoutSoFar: String { String(decoding: (try? Data(contentsOf: outURL)) ?? Data(), as: UTF8.self) }
-
-        /// Ends the child with SIGKILL (a child of the test runner may
-        /// inherit a signal mask that blocks SIGTERM) and waits for it off
-        /// the pool.
-        func killAndReap() async {
-            if isRunning { kill() }
-            await exit()
         }
 
         func terminate() { process.terminate() }

@@ -244,7 +244,7 @@ import Testing
     /// A dispatcher killed between the request and its outcome: the claim
     /// goes in doubt, the re-run adopts the pull request it made, and there
     /// is still exactly one.
-    @Test func aCrashBetweenRequestAndOutcomeNeverMakesASecondPullRequest() async throws {
+    @Test func aCrashBetweenRequestAndOutcomeNeverMakesASecondPullRequest() throws {
         let rig = try Rig(.github, .pullRequest)
         defer { rig.remove() }
         let config = try String(contentsOfFile: rig.fixture.configPath, encoding: .utf8)
@@ -253,18 +253,24 @@ import Testing
         // The create is answered only after a while: time to kill the dispatcher.
         try rig.forge.inject([["method": "POST", "path": "/pulls$", "delay": 2]])
         try rig.propose("pr-1", ["head": "fix-1", "base": "main", "title": "Fix it", "body": "b"], key: "k")
-        let child = try TestProcess.start(
-            CLI.binary, ["dispatch", "--config", rig.fixture.configPath, "--once"],
-            environment: ["PATH": "/usr/bin:/bin", "HOME": "/root", "WRIT_FORGE_TOKEN": Self.token])
-        defer { child.removeFiles() }
-        _ = await child.waitUntil {
-            ((try? rig.forge.writes()) ?? []).contains { ($0["path"] as? String ?? "").hasSuffix("/pulls") }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [
+            "-i", "PATH=/usr/bin:/bin", "HOME=/root", "WRIT_FORGE_TOKEN=\(Self.token)", CLI.binary, "dispatch",
+            "--config", rig.fixture.configPath, "--once",
+        ]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline,
+            try !rig.forge.writes().contains(where: { ($0["path"] as? String ?? "").hasSuffix("/pulls") })
+        {
+            usleep(20_000)
         }
-        await child.killAndReap()
-        // The forge finishes the create; the lease runs out. (A sleep: the
-        // forge's two-second delay is real time, and the claim was dated by
-        // the killed process on the real clock.)
-        try await Task.sleep(for: .seconds(3))
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        sleep(3)  // the forge finishes the create; the lease runs out
         #expect(try !rig.events("pr-1").contains { $0.0 == "succeeded" })
         // In doubt, then retried: built-ins are idempotent by their marker.
         _ = try rig.poll()
