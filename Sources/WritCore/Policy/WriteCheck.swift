@@ -85,10 +85,7 @@ package enum WriteCheck {
         _ resolution: AuditEvent.Resolution, by who: Principal, probeSignature: String, verdict: Verdict,
         governance: GovernanceState, now: Date, cache: VerificationCache? = nil
     ) -> WritError? {
-        if let problem = keyProblem(
-            who, signature: probeSignature, message: probe, namespace: SignatureNamespace.commit,
-            governance: governance, now: now, cache: cache)
-        {
+        if let problem = ledgerKeyProblem(who, probeSignature, governance: governance, now: now, cache: cache) {
             return problem
         }
         guard let intent = verdict.intent, let tier = verdict.tier else {
@@ -121,10 +118,7 @@ package enum WriteCheck {
         by who: Principal, probeSignature: String, verdict: Verdict, governance: GovernanceState, now: Date,
         cache: VerificationCache? = nil
     ) -> WritError? {
-        if let problem = keyProblem(
-            who, signature: probeSignature, message: probe, namespace: SignatureNamespace.commit,
-            governance: governance, now: now, cache: cache)
-        {
+        if let problem = ledgerKeyProblem(who, probeSignature, governance: governance, now: now, cache: cache) {
             return problem
         }
         guard let intent = verdict.intent, let tier = verdict.tier else {
@@ -157,10 +151,7 @@ package enum WriteCheck {
         by who: Principal, probeSignature: String, governance: GovernanceState, now: Date,
         cache: VerificationCache? = nil
     ) -> WritError? {
-        if let problem = keyProblem(
-            who, signature: probeSignature, message: probe, namespace: SignatureNamespace.commit,
-            governance: governance, now: now, cache: cache)
-        {
+        if let problem = ledgerKeyProblem(who, probeSignature, governance: governance, now: now, cache: cache) {
             return problem
         }
         guard governance.policy.isGateAttester(who) else {
@@ -169,6 +160,18 @@ package enum WriteCheck {
                 "\(quoted: who.rawValue) holds no [gates] role in the trusted policy; its gate events would not count")
         }
         return nil
+    }
+
+    /// Why the key that made `probeSignature` over ``probe`` could not sign
+    /// a ledger commit (namespace `git`) as `who`: the check every ledger
+    /// event a person appends (`resolved`, `withdrawn`, `gate`) starts with.
+    private static func ledgerKeyProblem(
+        _ who: Principal, _ probeSignature: String, governance: GovernanceState, now: Date,
+        cache: VerificationCache?
+    ) -> WritError? {
+        keyProblem(
+            who, signature: probeSignature, message: probe, namespace: SignatureNamespace.commit,
+            governance: governance, now: now, cache: cache)
     }
 
     /// Why `signature` does not show a key the trusted `allowed_signers`
