@@ -58,6 +58,11 @@ public enum ReasonCode: String, CaseIterable, Sendable, Codable, Hashable {
     case quotaExceeded = "quota_exceeded"
     case withdrawn = "withdrawn"
 
+    // Freezes, waiting periods and break-glass review (SPEC §4.6–4.7).
+    case frozen = "frozen"
+    case waitingPeriod = "waiting_period"
+    case reviewOverdue = "review_overdue"
+
     /// One sentence for humans: what the code means and what to look at.
     public var summary: String {
         switch self {
@@ -121,6 +126,11 @@ public enum ReasonCode: String, CaseIterable, Sendable, Codable, Hashable {
                 + "the intent never runs"
         case .withdrawn:
             "the proposer or a role of the intent's tier withdrew it before it was claimed; it never runs"
+        case .frozen: "a [[freeze]] window of the policy covers the intent's tier or kind at the dispatcher's clock"
+        case .waitingPeriod:
+            "the quorum is met, but the tier's wait after the governance commit that completed it has not passed"
+        case .reviewOverdue:
+            "a break-glass run has not had its review_approvals ratify or reject records by its review_by time"
         }
     }
 }

@@ -6,8 +6,8 @@ import Foundation
 /// so a fixture that differs from the demo names only where it differs and
 /// the TOML layout lives here alone. `text` renders the parts in a fixed
 /// order: `schema`, `[kinds]`, one `[tiers.NAME]` table a tier, `[roles]`,
-/// `[proposers]`, `[gates]`, `[governance]`, then `[members]` last, so a test
-/// may append member lines to `text`.
+/// `[proposers]`, `[gates]`, `[governance]`, `[[freeze]]`, `[break_glass]`,
+/// then `[members]` last, so a test may append member lines to `text`.
 package struct PolicyFixture: Sendable, Equatable {
     /// One `[tiers.NAME]` table.
     package struct Tier: Sendable, Equatable {
@@ -17,12 +17,64 @@ package struct PolicyFixture: Sendable, Equatable {
         package var roles: [String]?
         /// A comment after the `roles` line, for a human reading the file.
         package var note: String?
+        /// `require` groups (SPEC §4.6); empty leaves the line out.
+        package var require: [Group]
+        /// `wait` as written (`"30m"`); nil leaves the line out.
+        package var wait: String?
 
-        package init(_ name: String, approvals: Int, roles: [String]?, note: String? = nil) {
+        package init(
+            _ name: String, approvals: Int, roles: [String]?, note: String? = nil, require: [Group] = [],
+            wait: String? = nil
+        ) {
             self.name = name
             self.approvals = approvals
             self.roles = roles
             self.note = note
+            self.require = require
+            self.wait = wait
+        }
+    }
+
+    /// One `require` group of a tier.
+    package struct Group: Sendable, Equatable {
+        package var approvals: Int
+        package var roles: [String]
+
+        package init(_ approvals: Int, of roles: [String]) {
+            self.approvals = approvals
+            self.roles = roles
+        }
+    }
+
+    /// One `[[freeze]]` window; times as written (RFC 3339).
+    package struct Freeze: Sendable, Equatable {
+        package var name: String
+        package var start: String
+        package var end: String
+        package var tiers: [String]
+        package var kinds: [String]
+
+        package init(_ name: String, start: String, end: String, tiers: [String] = [], kinds: [String] = []) {
+            self.name = name
+            self.start = start
+            self.end = end
+            self.tiers = tiers
+            self.kinds = kinds
+        }
+    }
+
+    /// `[break_glass]`.
+    package struct BreakGlass: Sendable, Equatable {
+        package var roles: [String]
+        package var reviewWithin: String
+        package var reviewApprovals: Int
+        package var reviewRoles: [String]
+
+        package init(roles: [String], reviewWithin: String, reviewApprovals: Int, reviewRoles: [String]) {
+            self.roles = roles
+            self.reviewWithin = reviewWithin
+            self.reviewApprovals = reviewApprovals
+            self.reviewRoles = reviewRoles
         }
     }
 
@@ -48,6 +100,10 @@ package struct PolicyFixture: Sendable, Equatable {
     package var governanceVersion: Int?
     /// `[members]`: forge login to principal (or `"blocked"`); nil leaves the table out.
     package var members: [Entry<String>]?
+    /// `[[freeze]]` windows, in order.
+    package var freezes: [Freeze]
+    /// `[break_glass]`; nil leaves the table out.
+    package var breakGlass: BreakGlass?
 
     package init(
         kinds: [Entry<String>] = PolicyFixture.demoKinds,
@@ -58,7 +114,9 @@ package struct PolicyFixture: Sendable, Equatable {
         governanceApprovals: Int = 2,
         governanceRoles: [String] = ["admin"],
         governanceVersion: Int? = 1,
-        members: [Entry<String>]? = PolicyFixture.demoMembers
+        members: [Entry<String>]? = PolicyFixture.demoMembers,
+        freezes: [Freeze] = [],
+        breakGlass: BreakGlass? = nil
     ) {
         self.kinds = kinds
         self.tiers = tiers
@@ -69,6 +127,8 @@ package struct PolicyFixture: Sendable, Equatable {
         self.governanceRoles = governanceRoles
         self.governanceVersion = governanceVersion
         self.members = members
+        self.freezes = freezes
+        self.breakGlass = breakGlass
     }
 
     package static let demoKinds: [Entry<String>] = [
@@ -105,6 +165,11 @@ package struct PolicyFixture: Sendable, Equatable {
                 let line = "roles = \(Self.array(roles))"
                 lines.append(tier.note.map { "\(line)    # \($0)" } ?? line)
             }
+            if !tier.require.isEmpty {
+                let groups = tier.require.map { "{ approvals = \($0.approvals), roles = \(Self.array($0.roles)) }" }
+                lines.append("require = [" + groups.joined(separator: ", ") + "]")
+            }
+            if let wait = tier.wait { lines.append("wait = \(Self.string(wait))") }
         }
         lines += ["", "[roles]"]
         lines += roles.map { "\(Self.key($0.key)) = \(Self.array($0.value))" }
@@ -112,6 +177,20 @@ package struct PolicyFixture: Sendable, Equatable {
         lines += ["", "[gates]", "roles = \(Self.array(gates))"]
         lines += ["", "[governance]", "approvals = \(governanceApprovals)", "roles = \(Self.array(governanceRoles))"]
         if let governanceVersion { lines.append("version = \(governanceVersion)") }
+        for window in freezes {
+            lines += ["", "[[freeze]]", "name = \(Self.string(window.name))"]
+            lines += ["start = \(Self.string(window.start))", "end = \(Self.string(window.end))"]
+            if !window.tiers.isEmpty { lines.append("tiers = \(Self.array(window.tiers))") }
+            if !window.kinds.isEmpty { lines.append("kinds = \(Self.array(window.kinds))") }
+        }
+        if let breakGlass {
+            lines += ["", "[break_glass]", "roles = \(Self.array(breakGlass.roles))"]
+            lines += [
+                "review_within = \(Self.string(breakGlass.reviewWithin))",
+                "review_approvals = \(breakGlass.reviewApprovals)",
+                "review_roles = \(Self.array(breakGlass.reviewRoles))",
+            ]
+        }
         if let members {
             lines += ["", "[members]"]
             lines += members.map { "\(Self.key($0.key)) = \(Self.string($0.value))" }

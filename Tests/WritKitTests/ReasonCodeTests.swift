@@ -44,6 +44,8 @@ import Testing
             "actor_blocked", "actor_unknown", "path_admin_only", "record_not_own",
             // SPEC §4.8: limits and withdrawal.
             "quota_exceeded", "withdrawn",
+            // SPEC §4.6–4.7: freezes, waiting periods, break-glass review.
+            "frozen", "waiting_period", "review_overdue",
         ]
         #expect(Set(ReasonCode.allCases.map(\.rawValue)) == spec)
     }

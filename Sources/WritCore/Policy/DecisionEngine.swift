@@ -202,6 +202,9 @@ package enum DecisionEngine {
                 switch record.record.decision {
                 case .deny:
                     tally.denials.append(record)
+                case .breakGlass, .ratify, .reject:
+                    // Break-glass and its review (SPEC §4.7) never count toward a quorum.
+                    continue
                 case .approve:
                     let identity = record.key.blob + Array(record.recordDigest.hex.utf8)
                     guard seen.insert(identity).inserted else { continue }

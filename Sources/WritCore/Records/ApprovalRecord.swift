@@ -29,6 +29,13 @@ public struct ApprovalRecord: Sendable, Equatable {
         if let note, let problem = RecordText.problem(in: note) {
             throw WritError(.approvalMalformed, "approval record: field 'note' \(problem)")
         }
+        // SPEC §4.7: a break-glass record states its reason, which the
+        // `break_glass` event and every view repeat.
+        if decision == .breakGlass, note?.allSatisfy(\.isWhitespace) ?? true {
+            throw WritError(
+                .approvalMalformed,
+                "approval record: a break_glass decision needs a non-empty 'note' stating its reason")
+        }
         self.schema = 1
         self.intent = intent
         self.intentDigest = intentDigest

@@ -34,6 +34,11 @@ package struct GovernanceRecord: Sendable, Equatable {
         if let note, let problem = RecordText.problem(in: note) {
             throw WritError(.approvalMalformed, "governance record: field 'note' \(problem)")
         }
+        // Break-glass and its review are decisions about an intent, never about governance.
+        guard decision == .approve || decision == .deny else {
+            throw WritError(
+                .approvalMalformed, "governance record: field 'decision' must be approve or deny, found \(decision)")
+        }
         self.schema = 1
         self.governanceDigest = governanceDigest
         self.replaces = replaces
@@ -66,7 +71,7 @@ package struct GovernanceRecord: Sendable, Equatable {
         let record = try GovernanceRecord(
             governanceDigest: try root.requiredDigest("governance_digest"),
             replaces: try root.requiredDigest("replaces"),
-            decision: try root.requiredDecision("decision"),
+            decision: try root.requiredDecision("decision", allowing: [.approve, .deny]),
             approver: try root.requiredPrincipal("approver"),
             createdAt: try root.requiredTimestamp("created_at"),
             note: try root.string("note"))

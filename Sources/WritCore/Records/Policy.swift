@@ -14,13 +14,37 @@
 ///   absent and then are empty; `roles` in a tier may be absent and then is
 ///   empty;
 /// - `[limits]` may be absent (no limit), and each of its keys too; a key
-///   that is there is a positive integer (docs/limits.md).
+///   that is there is a positive integer (docs/limits.md);
+/// - `require`, `wait`, `[[freeze]]` and `[break_glass]` (SPEC §4.6–4.7)
+///   may be absent; what is there must be able to take effect: a group or
+///   review that more principals must give than its roles hold, a freeze
+///   that ends before it starts, two freezes of one name, or a group or
+///   wait on a tier that needs no approval are refused (docs/policy.md).
 public struct Policy: Sendable, Equatable {
     /// What a tier (or a governance change) needs: `approvals` distinct
     /// principals holding one of `roles`.
     public struct Rule: Sendable, Equatable {
         public let approvals: Int
         public let roles: [String]
+        /// `require`: groups that must each be met too (SPEC §4.6); empty when absent.
+        public let require: [RoleGroup]
+        /// `wait`, in seconds: the intent is ready only this long after the
+        /// governance commit that completed its quorum; nil when absent.
+        public let wait: Int64?
+
+        package init(approvals: Int, roles: [String], require: [RoleGroup] = [], wait: Int64? = nil) {
+            self.approvals = approvals
+            self.roles = roles
+            self.require = require
+            self.wait = wait
+        }
+
+        /// Every role whose principals may approve or deny for the tier:
+        /// its own roles, then its groups' roles, each once.
+        package var acceptedRoles: [String] {
+            var seen = Set<String>()
+            return (roles + require.flatMap(\.roles)).filter { seen.insert($0).inserted }
+        }
     }
 
     /// `[limits]` (SPEC §4.8): per proposer principal, how many intents may
@@ -71,6 +95,10 @@ public struct Policy: Sendable, Equatable {
     /// `[limits]`, nil when the table is absent or sets no limit: then no
     /// proposer is counted at all.
     public let limits: Limits?
+    /// `[[freeze]]` windows, in file order; empty when there are none.
+    public let freezes: [FreezeWindow]
+    /// `[break_glass]`, nil when the table is absent: then nobody may break glass.
+    public let breakGlass: BreakGlassRule?
 
     /// The `[members]` value that marks a login as blocked.
     static let blockedMarker = "blocked"
@@ -79,7 +107,7 @@ public struct Policy: Sendable, Equatable {
     package init(
         kinds: [String: Tier] = [:], tiers: [Tier: Rule], roles: [String: [Principal]], proposerRoles: [String] = [],
         gateRoles: [String] = [], governance: Rule, governanceVersion: Int = 0, members: [String: Member] = [:],
-        limits: Limits? = nil
+        limits: Limits? = nil, freezes: [FreezeWindow] = [], breakGlass: BreakGlassRule? = nil
     ) throws {
         self.schema = 1
         self.governanceVersion = governanceVersion
@@ -91,6 +119,8 @@ public struct Policy: Sendable, Equatable {
         self.governance = governance
         self.members = members
         self.limits = limits.flatMap { $0.maxPending == nil && $0.maxPerDay == nil ? nil : $0 }
+        self.freezes = freezes
+        self.breakGlass = breakGlass
         try validate()
     }
 
@@ -122,6 +152,79 @@ public struct Policy: Sendable, Equatable {
         for (field, value) in [("max_pending", limits?.maxPending), ("max_per_day", limits?.maxPerDay)] {
             if let value, value < 1 { throw fail("field 'limits.\(field)' must be 1 or more") }
         }
+        try validateSchedule(fail: fail, checkRoles: checkRoles)
+    }
+
+    /// The SPEC §4.6–4.7 tables: each must be able to take effect.
+    private func validateSchedule(
+        fail: (String) -> WritError, checkRoles: ([String], String) throws -> Void
+    ) throws {
+        func principals(of roleNames: [String]) -> Set<Principal> {
+            Set(roleNames.flatMap { roles[$0] ?? [] })
+        }
+        for tier in Tier.allCases {
+            guard let rule = tiers[tier], !rule.require.isEmpty || rule.wait != nil else { continue }
+            guard rule.approvals >= 1 else {
+                throw fail("[tiers.\(tier)] needs no approval, so it can have no 'require' group or 'wait'")
+            }
+            if let wait = rule.wait, wait < 1 { throw fail("field 'tiers.\(tier).wait' must be a positive duration") }
+            for (index, group) in rule.require.enumerated() {
+                let field = "tiers.\(tier).require[\(index)]"
+                guard group.approvals >= 1 else { throw fail("field '\(field).approvals' must be 1 or more") }
+                guard !group.roles.isEmpty else { throw fail("field '\(field).roles' must name at least one role") }
+                try checkRoles(group.roles, "\(field).roles")
+                let holders = principals(of: group.roles).count
+                guard group.approvals <= holders else {
+                    throw fail(
+                        "field '\(field).approvals' asks for \(group.approvals) but its roles hold \(holders) "
+                            + "principal(s): the group could never be met")
+                }
+            }
+        }
+        var names = Set<String>()
+        for (index, window) in freezes.enumerated() {
+            let field = "freeze[\(index)]"
+            guard !window.name.isEmpty, RecordText.problem(in: window.name) == nil else {
+                throw fail("field '\(field).name' must be a non-empty line of text")
+            }
+            guard names.insert(window.name).inserted else {
+                throw fail("two [[freeze]] windows are named \(quoted: window.name): names must be unique")
+            }
+            guard window.start < window.end else {
+                throw fail(
+                    "[[freeze]] \(quoted: window.name) ends at \(window.end), not after its start \(window.start)")
+            }
+            guard !window.tiers.isEmpty || !window.kinds.isEmpty else {
+                throw fail("[[freeze]] \(quoted: window.name) names no tier and no kind: it would freeze nothing")
+            }
+            for kind in window.kinds where !RecordName.isValid(kind) {
+                throw fail("[[freeze]] \(quoted: window.name) names kind \(quoted: kind), which is not a valid name")
+            }
+        }
+        if let breakGlass {
+            guard !breakGlass.roles.isEmpty else { throw fail("field 'break_glass.roles' must name at least one role") }
+            try checkRoles(breakGlass.roles, "break_glass.roles")
+            guard !breakGlass.reviewRoles.isEmpty else {
+                throw fail("field 'break_glass.review_roles' must name at least one role")
+            }
+            try checkRoles(breakGlass.reviewRoles, "break_glass.review_roles")
+            guard breakGlass.reviewWithin >= 1 else {
+                throw fail("field 'break_glass.review_within' must be a positive duration")
+            }
+            guard breakGlass.reviewApprovals >= 1 else {
+                throw fail("field 'break_glass.review_approvals' must be 1 or more")
+            }
+            // The break-glass approver never reviews their own run, so the
+            // review must be possible without whichever of them broke glass.
+            let reviewers = principals(of: breakGlass.reviewRoles)
+            let fewest = principals(of: breakGlass.roles).map { reviewers.subtracting([$0]).count }.min() ?? 0
+            guard breakGlass.reviewApprovals <= fewest else {
+                throw fail(
+                    "field 'break_glass.review_approvals' asks for \(breakGlass.reviewApprovals) but the review roles "
+                        + "can give at most \(fewest) without the principal who broke glass: the review could never be met"
+                )
+            }
+        }
     }
 
     /// A forge login as the forge spells it (SPEC §9): 1 to 100 printable
@@ -136,7 +239,8 @@ public struct Policy: Sendable, Equatable {
     public static func parse(_ bytes: some Collection<UInt8>) throws -> Policy {
         let root = try TOMLRecordReader.parse(bytes, reason: .policyMalformed, record: "policy.toml")
         try root.rejectUnknownKeys(allowing: [
-            "schema", "kinds", "tiers", "roles", "proposers", "gates", "governance", "members", "limits",
+            "schema", "kinds", "tiers", "roles", "proposers", "gates", "governance", "members", "limits", "freeze",
+            "break_glass",
         ])
         try root.requireSchemaOne()
 
@@ -148,10 +252,18 @@ public struct Policy: Sendable, Equatable {
             }
         }
 
-        func rule(_ table: TOMLRecordReader, approvalsRequired: Bool) throws -> Rule {
-            try table.rejectUnknownKeys(allowing: ["approvals", "roles"])
-            let approvals = approvalsRequired ? try table.requiredInt("approvals") : try table.int("approvals") ?? 0
-            return Rule(approvals: approvals, roles: try table.stringArray("roles") ?? [])
+        func rule(_ table: TOMLRecordReader) throws -> Rule {
+            try table.rejectUnknownKeys(allowing: ["approvals", "roles", "require", "wait"])
+            var groups: [RoleGroup] = []
+            for group in try table.tableArray("require") ?? [] {
+                try group.rejectUnknownKeys(allowing: ["approvals", "roles"])
+                groups.append(
+                    RoleGroup(
+                        approvals: try group.requiredInt("approvals"), roles: try group.stringArray("roles") ?? []))
+            }
+            return Rule(
+                approvals: try table.requiredInt("approvals"), roles: try table.stringArray("roles") ?? [],
+                require: groups, wait: try table.positiveDuration("wait"))
         }
 
         var tiers: [Tier: Rule] = [:]
@@ -160,7 +272,7 @@ public struct Policy: Sendable, Equatable {
                 guard let tier = Tier(parsing: name) else {
                     throw table.fail("unknown tier '\(table.fieldName(name))': tiers are low, medium and high")
                 }
-                tiers[tier] = try rule(try table.requiredTable(name), approvalsRequired: true)
+                tiers[tier] = try rule(try table.requiredTable(name))
             }
         }
 
@@ -224,9 +336,37 @@ public struct Policy: Sendable, Equatable {
             }
             limits = Limits(maxPending: maxPending, maxPerDay: maxPerDay)
         }
+        var freezes: [FreezeWindow] = []
+        for window in try root.tableArray("freeze") ?? [] {
+            try window.rejectUnknownKeys(allowing: ["name", "start", "end", "tiers", "kinds"])
+            var windowTiers: [Tier] = []
+            for (index, name) in (try window.stringArray("tiers") ?? []).enumerated() {
+                guard let tier = Tier(parsing: name) else {
+                    throw window.fail("tiers[\(index)]", "must be low, medium or high, found \(quoted: name)")
+                }
+                windowTiers.append(tier)
+            }
+            freezes.append(
+                FreezeWindow(
+                    name: try window.requiredString("name"), start: try window.requiredTimestamp("start"),
+                    end: try window.requiredTimestamp("end"), tiers: windowTiers,
+                    kinds: try window.stringArray("kinds") ?? []))
+        }
+        var breakGlass: BreakGlassRule?
+        if let table = try root.table("break_glass") {
+            try table.rejectUnknownKeys(allowing: ["roles", "review_within", "review_approvals", "review_roles"])
+            guard let within = try table.positiveDuration("review_within") else {
+                throw table.fail("review_within", "is missing")
+            }
+            breakGlass = BreakGlassRule(
+                roles: try table.stringArray("roles") ?? [], reviewWithin: within,
+                reviewApprovals: try table.requiredInt("review_approvals"),
+                reviewRoles: try table.stringArray("review_roles") ?? [])
+        }
         return try Policy(
             kinds: kinds, tiers: tiers, roles: roles, proposerRoles: proposerRoles, gateRoles: gateRoles,
-            governance: governance, governanceVersion: governanceVersion, members: members, limits: limits)
+            governance: governance, governanceVersion: governanceVersion, members: members, limits: limits,
+            freezes: freezes, breakGlass: breakGlass)
     }
 
     // MARK: Lookups
@@ -255,7 +395,25 @@ public struct Policy: Sendable, Equatable {
     /// Whether `principal` holds a role that `tier` accepts; false when the tier has no table.
     func acceptsForTier(_ principal: Principal, _ tier: Tier) -> Bool {
         guard let rule = tiers[tier] else { return false }
-        return holdsAny(principal, of: rule.roles)
+        return holdsAny(principal, of: rule.acceptedRoles)
+    }
+
+    /// Whether `principal` holds a `[break_glass]` role; false when the table is absent.
+    package func mayBreakGlass(_ principal: Principal) -> Bool {
+        breakGlass.map { holdsAny(principal, of: $0.roles) } ?? false
+    }
+
+    /// Whether `principal` holds a `[break_glass]` review role; false when the table is absent.
+    package func mayReviewBreakGlass(_ principal: Principal) -> Bool {
+        breakGlass.map { holdsAny(principal, of: $0.reviewRoles) } ?? false
+    }
+
+    /// The freeze that blocks an intent of `tier` and `kind` at `instant`, or
+    /// nil. When several cover it, the one that ends last (then by name),
+    /// since that is when dispatch may resume.
+    package func activeFreeze(tier: Tier, kind: String, at instant: Timestamp) -> FreezeWindow? {
+        freezes.filter { $0.covers(tier: tier, kind: kind) && $0.isActive(at: instant) }
+            .max { ($0.end, $1.name) < ($1.end, $0.name) }
     }
 
     /// Whether `principal` holds a `[proposers]` role.

@@ -178,6 +178,32 @@ package struct TOMLRecordReader {
             untrustedText: untrustedText)
     }
 
+    /// An array of tables, `[[key]]` or `key = [{ ... }, ...]`, each read by
+    /// a reader of its own whose errors name `key[INDEX].field`.
+    package func tableArray(_ key: String) throws -> [TOMLRecordReader]? {
+        guard let value = value(key) else { return nil }
+        guard case .array(let array) = value else {
+            throw fail(key, "must be an array of tables, found \(typeName(value))")
+        }
+        return try array.enumerated().map { index, element in
+            guard case .table(let table) = element else {
+                throw fail("\(key)[\(index)]", "must be a table, found \(typeName(element))")
+            }
+            return TOMLRecordReader(
+                table: table, tablePath: fieldName("\(key)[\(index)]"), reason: reason, record: record, source: source,
+                untrustedText: untrustedText)
+        }
+    }
+
+    /// A duration as `DurationText` reads it (`30m`, `72h`, `1h30m`), in seconds, at least one second.
+    package func positiveDuration(_ key: String) throws -> Int64? {
+        guard let text = try string(key) else { return nil }
+        guard let seconds = DurationText.seconds(text), seconds > 0 else {
+            throw fail(key, "must be a positive duration such as \"30m\", \"72h\" or \"1h30m\", found \(quoted: text)")
+        }
+        return seconds
+    }
+
     /// Whether `key` holds a table (for a setting with a short and a long form).
     package func holdsTable(_ key: String) -> Bool {
         if case .table? = value(key) { return true }
@@ -243,10 +269,13 @@ package struct TOMLRecordReader {
         return digest
     }
 
-    func requiredDecision(_ key: String) throws -> Decision {
+    /// A decision among `allowed` (all of them by default); the error lists them.
+    func requiredDecision(_ key: String, allowing allowed: [Decision] = Decision.allCases) throws -> Decision {
         let text = try requiredString(key)
-        guard let decision = Decision(rawValue: text) else {
-            throw fail(key, "must be approve or deny, found \(quoted: text)")
+        guard let decision = Decision(rawValue: text), allowed.contains(decision) else {
+            let names = allowed.map(\.rawValue)
+            let list = names.dropLast().joined(separator: ", ") + (names.count > 1 ? " or " : "") + (names.last ?? "")
+            throw fail(key, "must be \(list), found \(quoted: text)")
         }
         return decision
     }
