@@ -25,11 +25,19 @@ package struct ApprovalEvidence: Sendable, Equatable {
     package let signature: Data?
     /// The first-parent governance commit that introduced this record version.
     package let commit: ObjectID
-    package init(path: String, bytes: Data, signature: Data?, commit: ObjectID) {
+    /// When `commit` landed, by the governance clock of a wait or a
+    /// break-glass review (SPEC §4.6–4.7): its committer date, never earlier
+    /// than its first parent's (docs/policy.md). Nil when the reader does
+    /// not know it (evidence built by hand); then no wait can be shown to
+    /// have passed and no review deadline can be computed from it.
+    package let committedAt: Date?
+
+    package init(path: String, bytes: Data, signature: Data?, commit: ObjectID, committedAt: Date? = nil) {
         self.path = path
         self.bytes = bytes
         self.signature = signature
         self.commit = commit
+        self.committedAt = committedAt
     }
 }
 

@@ -42,6 +42,13 @@ enum ApprovalFolder {
         let folder = path(of: id)
         guard let entry = try repository.entry(at: folder, inTree: tree), entry.kind == .tree else { return [] }
         let entries = try repository.tree(entry.id)
+        var times: [ObjectID: Date] = [:]
+        func time(of commit: ObjectID) throws -> Date {
+            if let known = times[commit] { return known }
+            let time = try repository.governanceTime(of: commit)
+            times[commit] = time
+            return time
+        }
         let signatures = Dictionary(
             entries.filter { $0.kind == .blob && $0.name.hasSuffix(".toml.sig") }.map { ($0.name, $0.id) },
             uniquingKeysWith: { first, _ in first })
@@ -57,7 +64,7 @@ enum ApprovalFolder {
                 signature: try signatures[entry.name + ".sig"].map {
                     try repository.blob($0, limit: RecordBytes.maximumSize)
                 },
-                commit: commit)
+                commit: commit, committedAt: try time(of: commit))
         }
     }
 }

@@ -31,6 +31,18 @@ extension Repository {
         }
     }
 
+    /// When governance commit `id` landed, for a wait or a break-glass
+    /// review (SPEC §4.6–4.7): its committer date, never earlier than its
+    /// first parent's. A merge dated back before the commit it merges onto
+    /// cannot shorten a wait that way; a date in the future only makes the
+    /// wait longer. The answer depends on the two commits alone, so every
+    /// reader (dispatcher, status, show, verify) gives the same one.
+    func governanceTime(of id: ObjectID) throws -> Date {
+        let commit = try commit(id)
+        guard let parent = commit.parents.first else { return commit.committer.date }
+        return max(commit.committer.date, try self.commit(parent).committer.date)
+    }
+
     /// The parents of commit `id`; nil when `id` names no commit here.
     func commitParentsIfPresent(_ id: ObjectID) throws -> [ObjectID]? {
         do {
