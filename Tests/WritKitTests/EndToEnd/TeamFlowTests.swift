@@ -24,11 +24,16 @@ import Testing
         let trustRoot: String
         let keys: [String: String]
 
-        init(_ name: String = #function, policy: String = OpsSandbox.demoPolicy) throws {
+        init(
+            _ name: String = #function, policy: String = OpsSandbox.demoPolicy,
+            principals: [String] = [
+                TeamFlowTests.agent, TeamFlowTests.alice, TeamFlowTests.carol, TeamFlowTests.dispatcher,
+            ]
+        ) throws {
             root = try GitTestSupport.scratch(name)
             var keys: [String: String] = [:]
             var signers = ""
-            for principal in [TeamFlowTests.agent, TeamFlowTests.alice, TeamFlowTests.carol, TeamFlowTests.dispatcher] {
+            for principal in principals {
                 let key = try CLI.makeKey(in: root, name: principal)
                 keys[principal] = key
                 signers += "\(principal) \(try CLI.publicKey(key))\n"
