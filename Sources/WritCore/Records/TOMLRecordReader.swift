@@ -67,10 +67,20 @@ package struct TOMLRecordReader {
         WritError(reason, "\(located(key)): field '\(fieldName(key))' \(message)")
     }
 
-    /// `record`, or `record:LINE` when the source is kept and `key`'s line is found.
+    /// `record`, or `record:LINE` when the source is kept and `key`'s line
+    /// is found. A field inside an element of an array of tables that the
+    /// locator cannot follow (an inline `[{ ... }]`) names the line of the
+    /// nearest enclosing field it finds: the array's own key.
     package func located(_ key: String) -> String {
-        guard let source, let line = TOMLKeyLocator.line(of: fieldName(key), in: source) else { return record }
-        return "\(record):\(line)"
+        guard let source else { return record }
+        var field = fieldName(key)
+        while true {
+            if let line = TOMLKeyLocator.line(of: field, in: source) { return "\(record):\(line)" }
+            guard field.contains("["), let cut = field.lastIndex(where: { $0 == "." || $0 == "[" }) else {
+                return record
+            }
+            field = String(field[..<cut])
+        }
     }
 
     /// Keys present in this table, in sorted order.
