@@ -68,17 +68,15 @@ package struct TOMLRecordReader {
     }
 
     /// `record`, or `record:LINE` when the source is kept and `key`'s line
-    /// is found. A field inside an element of an array of tables that the
-    /// locator cannot follow (an inline `[{ ... }]`) names the line of the
-    /// nearest enclosing field it finds: the array's own key.
+    /// is found. A key that is not there (a missing field), or that the
+    /// locator cannot follow (inside an inline `[{ ... }]`), names the line
+    /// of the nearest enclosing table or array it finds, the one to fix.
     package func located(_ key: String) -> String {
         guard let source else { return record }
         var field = fieldName(key)
         while true {
             if let line = TOMLKeyLocator.line(of: field, in: source) { return "\(record):\(line)" }
-            guard field.contains("["), let cut = field.lastIndex(where: { $0 == "." || $0 == "[" }) else {
-                return record
-            }
+            guard let cut = field.lastIndex(where: { $0 == "." || $0 == "[" }) else { return record }
             field = String(field[..<cut])
         }
     }

@@ -317,6 +317,14 @@ import Testing
             Self.refusal(review)?.hasPrefix(
                 "p.toml:\(try Self.line(of: "review_approvals", in: text)): field 'break_glass.review_approvals' asks for 2"
             ) == true)
+        // A missing key names the table that lacks it.
+        let unreviewed = try Self.edit(text, "review_within = \"72h\"\n", "")
+        #expect(
+            Self.refusal(unreviewed)
+                == "p.toml:\(try Self.line(of: "[break_glass]", in: text)): field 'break_glass.review_within' is missing"
+        )
+        let endless = try Self.edit(text, "end = \"2027-03-08T00:00:00Z\"\n", "")
+        #expect(Self.refusal(endless) == "p.toml:\(secondFreeze): field 'freeze[1].end' is missing")
         // Without `locating`, the detail names the record alone, as before.
         let plain = #expect(throws: WritError.self) { try Policy.parse(Data(unknownRole.utf8)) }
         #expect(plain?.detail.hasPrefix("policy.toml: field 'tiers.high.require[0].roles'") == true)
