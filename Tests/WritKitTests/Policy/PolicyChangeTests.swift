@@ -317,6 +317,16 @@ import Testing
             Self.refusal(review)?.hasPrefix(
                 "p.toml:\(try Self.line(of: "review_approvals", in: text)): field 'break_glass.review_approvals' asks for 2"
             ) == true)
+        // Written as [[tiers.high.require]] tables, a group's key is found on its own line.
+        let tables =
+            try Self.edit(
+                unknownRole, "require = [{ approvals = 1, roles = [\"secuirty\"] }]\n", "")
+            + "\n[[tiers.high.require]]\napprovals = 1\nroles = [\"secuirty\"]\n"
+        #expect(
+            Self.refusal(tables)?.hasPrefix(
+                "p.toml:\(try Self.line(of: "roles = [\"secuirty\"]", in: tables)): field 'tiers.high.require[0].roles'"
+            )
+                == true, "\(Self.refusal(tables) ?? "")")
         // A missing key names the table that lacks it.
         let unreviewed = try Self.edit(text, "review_within = \"72h\"\n", "")
         #expect(
