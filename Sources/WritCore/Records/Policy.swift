@@ -109,6 +109,19 @@ public struct Policy: Sendable, Equatable {
         gateRoles: [String] = [], governance: Rule, governanceVersion: Int = 0, members: [String: Member] = [:],
         limits: Limits? = nil, freezes: [FreezeWindow] = [], breakGlass: BreakGlassRule? = nil
     ) throws {
+        try self.init(
+            kinds: kinds, tiers: tiers, roles: roles, proposerRoles: proposerRoles, gateRoles: gateRoles,
+            governance: governance, governanceVersion: governanceVersion, members: members, limits: limits,
+            freezes: freezes, breakGlass: breakGlass, locate: { _ in "policy.toml" })
+    }
+
+    /// Builds and checks a policy; `locate` names where a field is (`policy.toml`
+    /// or, when parsing with `locating`, `FILE:LINE`) for the refusal's detail.
+    private init(
+        kinds: [String: Tier], tiers: [Tier: Rule], roles: [String: [Principal]], proposerRoles: [String],
+        gateRoles: [String], governance: Rule, governanceVersion: Int, members: [String: Member],
+        limits: Limits?, freezes: [FreezeWindow], breakGlass: BreakGlassRule?, locate: (String) -> String
+    ) throws {
         self.schema = 1
         self.governanceVersion = governanceVersion
         self.kinds = kinds
@@ -121,43 +134,50 @@ public struct Policy: Sendable, Equatable {
         self.limits = limits.flatMap { $0.maxPending == nil && $0.maxPerDay == nil ? nil : $0 }
         self.freezes = freezes
         self.breakGlass = breakGlass
-        try validate()
+        try validate(locate: locate)
     }
 
-    private func validate() throws {
-        func fail(_ message: String) -> WritError { WritError(.policyMalformed, "policy.toml: \(message)") }
+    private func validate(locate: (String) -> String) throws {
+        /// A refusal about `field`, located at its line when the source is known.
+        func fail(_ field: String, _ message: String) -> WritError {
+            WritError(.policyMalformed, "\(locate(field)): \(message)")
+        }
         for kind in kinds.keys.sorted() where !RecordName.isValid(kind) {
-            throw fail("kind name \(quoted: kind) is not a valid name")
+            throw fail("kinds.\(kind)", "kind name \(quoted: kind) is not a valid name")
         }
         for role in roles.keys.sorted() where !RecordName.isValid(role) {
-            throw fail("role name \(quoted: role) is not a valid name")
+            throw fail("roles.\(role)", "role name \(quoted: role) is not a valid name")
         }
         func checkRoles(_ list: [String], _ field: String) throws {
             for role in list where roles[role] == nil {
-                throw fail("field '\(field)' names role \(quoted: role), which [roles] does not define")
+                throw fail(field, "field '\(field)' names role \(quoted: role), which [roles] does not define")
             }
         }
         for tier in Tier.allCases {
             guard let rule = tiers[tier] else { continue }
-            guard rule.approvals >= 0 else { throw fail("field 'tiers.\(tier).approvals' must be 0 or more") }
+            guard rule.approvals >= 0 else {
+                throw fail("tiers.\(tier).approvals", "field 'tiers.\(tier).approvals' must be 0 or more")
+            }
             try checkRoles(rule.roles, "tiers.\(tier).roles")
         }
         try checkRoles(proposerRoles, "proposers.roles")
         try checkRoles(gateRoles, "gates.roles")
-        guard governance.approvals >= 1 else { throw fail("field 'governance.approvals' must be 1 or more") }
+        guard governance.approvals >= 1 else {
+            throw fail("governance.approvals", "field 'governance.approvals' must be 1 or more")
+        }
         try checkRoles(governance.roles, "governance.roles")
         for login in members.keys.sorted() where !Self.isForgeLogin(login) {
-            throw fail("member login \(quoted: login) is not a valid login")
+            throw fail("members", "member login \(quoted: login) is not a valid login")
         }
         for (field, value) in [("max_pending", limits?.maxPending), ("max_per_day", limits?.maxPerDay)] {
-            if let value, value < 1 { throw fail("field 'limits.\(field)' must be 1 or more") }
+            if let value, value < 1 { throw fail("limits.\(field)", "field 'limits.\(field)' must be 1 or more") }
         }
         try validateSchedule(fail: fail, checkRoles: checkRoles)
     }
 
     /// The SPEC §4.6–4.7 tables: each must be able to take effect.
     private func validateSchedule(
-        fail: (String) -> WritError, checkRoles: ([String], String) throws -> Void
+        fail: (String, String) -> WritError, checkRoles: ([String], String) throws -> Void
     ) throws {
         func principals(of roleNames: [String]) -> Set<Principal> {
             Set(roleNames.flatMap { roles[$0] ?? [] })
@@ -165,17 +185,27 @@ public struct Policy: Sendable, Equatable {
         for tier in Tier.allCases {
             guard let rule = tiers[tier], !rule.require.isEmpty || rule.wait != nil else { continue }
             guard rule.approvals >= 1 else {
-                throw fail("[tiers.\(tier)] needs no approval, so it can have no 'require' group or 'wait'")
+                let field = "tiers.\(tier).\(rule.require.isEmpty ? "wait" : "require")"
+                throw fail(
+                    field,
+                    "field '\(field)': [tiers.\(tier)] needs no approval, so it can have no 'require' group or 'wait'")
             }
-            if let wait = rule.wait, wait < 1 { throw fail("field 'tiers.\(tier).wait' must be a positive duration") }
+            if let wait = rule.wait, wait < 1 {
+                throw fail("tiers.\(tier).wait", "field 'tiers.\(tier).wait' must be a positive duration")
+            }
             for (index, group) in rule.require.enumerated() {
                 let field = "tiers.\(tier).require[\(index)]"
-                guard group.approvals >= 1 else { throw fail("field '\(field).approvals' must be 1 or more") }
-                guard !group.roles.isEmpty else { throw fail("field '\(field).roles' must name at least one role") }
+                guard group.approvals >= 1 else {
+                    throw fail("\(field).approvals", "field '\(field).approvals' must be 1 or more")
+                }
+                guard !group.roles.isEmpty else {
+                    throw fail("\(field).roles", "field '\(field).roles' must name at least one role")
+                }
                 try checkRoles(group.roles, "\(field).roles")
                 let holders = principals(of: group.roles).count
                 guard group.approvals <= holders else {
                     throw fail(
+                        "\(field).approvals",
                         "field '\(field).approvals' asks for \(group.approvals) but its roles hold \(holders) "
                             + "principal(s): the group could never be met")
                 }
@@ -185,34 +215,46 @@ public struct Policy: Sendable, Equatable {
         for (index, window) in freezes.enumerated() {
             let field = "freeze[\(index)]"
             guard !window.name.isEmpty, RecordText.problem(in: window.name) == nil else {
-                throw fail("field '\(field).name' must be a non-empty line of text")
+                throw fail("\(field).name", "field '\(field).name' must be a non-empty line of text")
             }
             guard names.insert(window.name).inserted else {
-                throw fail("two [[freeze]] windows are named \(quoted: window.name): names must be unique")
+                throw fail(
+                    "\(field).name",
+                    "field '\(field).name': two [[freeze]] windows are named \(quoted: window.name): names must be unique"
+                )
             }
             guard window.start < window.end else {
                 throw fail(
-                    "[[freeze]] \(quoted: window.name) ends at \(window.end), not after its start \(window.start)")
+                    "\(field).end",
+                    "field '\(field).end': [[freeze]] \(quoted: window.name) ends at \(window.end), "
+                        + "not after its start \(window.start)")
             }
             guard !window.tiers.isEmpty || !window.kinds.isEmpty else {
-                throw fail("[[freeze]] \(quoted: window.name) names no tier and no kind: it would freeze nothing")
+                throw fail(
+                    field,
+                    "[[freeze]] \(quoted: window.name) (\(field)) names no tier and no kind: it would freeze nothing")
             }
             for kind in window.kinds where !RecordName.isValid(kind) {
-                throw fail("[[freeze]] \(quoted: window.name) names kind \(quoted: kind), which is not a valid name")
+                throw fail(
+                    "\(field).kinds",
+                    "field '\(field).kinds': [[freeze]] \(quoted: window.name) names kind \(quoted: kind), "
+                        + "which is not a valid name")
             }
         }
         if let breakGlass {
-            guard !breakGlass.roles.isEmpty else { throw fail("field 'break_glass.roles' must name at least one role") }
+            guard !breakGlass.roles.isEmpty else {
+                throw fail("break_glass.roles", "field 'break_glass.roles' must name at least one role")
+            }
             try checkRoles(breakGlass.roles, "break_glass.roles")
             guard !breakGlass.reviewRoles.isEmpty else {
-                throw fail("field 'break_glass.review_roles' must name at least one role")
+                throw fail("break_glass.review_roles", "field 'break_glass.review_roles' must name at least one role")
             }
             try checkRoles(breakGlass.reviewRoles, "break_glass.review_roles")
             guard breakGlass.reviewWithin >= 1 else {
-                throw fail("field 'break_glass.review_within' must be a positive duration")
+                throw fail("break_glass.review_within", "field 'break_glass.review_within' must be a positive duration")
             }
             guard breakGlass.reviewApprovals >= 1 else {
-                throw fail("field 'break_glass.review_approvals' must be 1 or more")
+                throw fail("break_glass.review_approvals", "field 'break_glass.review_approvals' must be 1 or more")
             }
             // The break-glass approver never reviews their own run, so the
             // review must be possible without whichever of them broke glass.
@@ -220,6 +262,7 @@ public struct Policy: Sendable, Equatable {
             let fewest = principals(of: breakGlass.roles).map { reviewers.subtracting([$0]).count }.min() ?? 0
             guard breakGlass.reviewApprovals <= fewest else {
                 throw fail(
+                    "break_glass.review_approvals",
                     "field 'break_glass.review_approvals' asks for \(breakGlass.reviewApprovals) but the review roles "
                         + "can give at most \(fewest) without the principal who broke glass: the review could never be met"
                 )
@@ -235,9 +278,13 @@ public struct Policy: Sendable, Equatable {
             && login.unicodeScalars.allSatisfy { $0.value > 0x20 && $0.value < 0x7F && $0 != "/" && $0 != "\\" }
     }
 
-    /// Parses `policy.toml` bytes; throws `WritError(.policyMalformed, ...)`.
-    public static func parse(_ bytes: some Collection<UInt8>) throws -> Policy {
-        let root = try TOMLRecordReader.parse(bytes, reason: .policyMalformed, record: "policy.toml")
+    /// Parses `policy.toml` bytes; throws `WritError(.policyMalformed, ...)`
+    /// whose detail begins with `record`. With `locating` (`writ validate`),
+    /// a refusal about a field names its line too: `record:LINE: ...`.
+    public static func parse(_ bytes: some Collection<UInt8>, record: String = "policy.toml", locating: Bool = false)
+        throws -> Policy
+    {
+        let root = try TOMLRecordReader.parse(bytes, reason: .policyMalformed, record: record, locating: locating)
         try root.rejectUnknownKeys(allowing: [
             "schema", "kinds", "tiers", "roles", "proposers", "gates", "governance", "members", "limits", "freeze",
             "break_glass",
@@ -366,7 +413,7 @@ public struct Policy: Sendable, Equatable {
         return try Policy(
             kinds: kinds, tiers: tiers, roles: roles, proposerRoles: proposerRoles, gateRoles: gateRoles,
             governance: governance, governanceVersion: governanceVersion, members: members, limits: limits,
-            freezes: freezes, breakGlass: breakGlass)
+            freezes: freezes, breakGlass: breakGlass, locate: root.located)
     }
 
     // MARK: Lookups

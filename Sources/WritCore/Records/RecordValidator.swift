@@ -110,7 +110,8 @@ package enum RecordValidator {
         }
         let layoutPath = detected?.kind == kind ? detected?.layoutPath : nil
         switch kind {
-        case .policy: return .policy(try Policy.parse(bytes))
+        // A policy is the one record people write by hand: its refusals name the line.
+        case .policy: return .policy(try Policy.parse(bytes, record: path, locating: true))
         case .intent: return .intent(try Intent.parse(bytes, expectedPath: layoutPath))
         case .approval: return .approval(try ApprovalRecord.parse(bytes, expectedPath: layoutPath))
         case .governance: return .governance(try GovernanceRecord.parse(bytes, expectedPath: layoutPath))

@@ -3,19 +3,30 @@
 /// `[[array]]` headers and `a.b = ...` dotted keys, skips comments, and
 /// gives up (nil) on what it does not follow, such as keys inside inline
 /// tables or multi-line strings; the error then names the file alone.
+/// The n-th `[[name]]` header (from 0) is the table `name[n]`, as
+/// `TOMLRecordReader.tableArray` names its elements.
 enum TOMLKeyLocator {
-    /// The 1-based line where `dotted` (`remote.ssh_key`, `executors.dev`) is
-    /// defined: as a key, or as a table header.
+    /// The 1-based line where `dotted` (`remote.ssh_key`, `executors.dev`,
+    /// `freeze[1].end`) is defined: as a key, or as a table header.
     package static func line(of dotted: String, in text: String) -> Int? {
         let target = normalize(dotted)
         var table = ""
+        var arrayCounts: [String: Int] = [:]
         for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = raw.trimmingSpaces()
             if line.isEmpty || line.hasPrefix("#") { continue }
             if line.hasPrefix("[") {
                 let inner = line.drop { $0 == "[" }
                 guard let close = inner.firstIndex(of: "]") else { continue }
-                table = normalize(String(inner[..<close]))
+                let name = normalize(String(inner[..<close]))
+                if line.hasPrefix("[[") {
+                    let position = arrayCounts[name, default: 0]
+                    arrayCounts[name] = position + 1
+                    if name == target { return index + 1 }
+                    table = "\(name)[\(position)]"
+                } else {
+                    table = name
+                }
                 if table == target { return index + 1 }
                 continue
             }

@@ -67,10 +67,18 @@ package struct TOMLRecordReader {
         WritError(reason, "\(located(key)): field '\(fieldName(key))' \(message)")
     }
 
-    /// `record`, or `record:LINE` when the source is kept and `key`'s line is found.
+    /// `record`, or `record:LINE` when the source is kept and `key`'s line
+    /// is found. A key that is not there (a missing field), or that the
+    /// locator cannot follow (inside an inline `[{ ... }]`), names the line
+    /// of the nearest enclosing table or array it finds, the one to fix.
     package func located(_ key: String) -> String {
-        guard let source, let line = TOMLKeyLocator.line(of: fieldName(key), in: source) else { return record }
-        return "\(record):\(line)"
+        guard let source else { return record }
+        var field = fieldName(key)
+        while true {
+            if let line = TOMLKeyLocator.line(of: field, in: source) { return "\(record):\(line)" }
+            guard let cut = field.lastIndex(where: { $0 == "." || $0 == "[" }) else { return record }
+            field = String(field[..<cut])
+        }
     }
 
     /// Keys present in this table, in sorted order.

@@ -44,6 +44,10 @@ package struct GovernanceProgress: Sendable {
         /// Records that count in neither or only one quorum, with the reason
         /// each quorum discards them (one entry per distinct path and reason).
         package let discarded: [DiscardedRecord]
+        /// What the proposed policy changes against the trusted one, in
+        /// words (`PolicyChange`); empty when malformed or when only
+        /// `allowed_signers` changes.
+        package var policyChanges: [String] = []
 
         /// Whether merging this commit (or its being the head) adopts it.
         package var adoptable: Bool { malformed == nil && versionProblem == nil && quorums.allSatisfy(\.met) }
@@ -139,6 +143,7 @@ package struct GovernanceProgress: Sendable {
             commit: commit, branch: branch, digest: digest, replaces: trusted.digest, malformed: nil,
             version: candidate.policy.governanceVersion,
             versionProblem: GovernanceTrust.versionProblem(candidate, after: trusted), quorums: quorums,
-            discarded: discarded.sorted { ($0.path, $0.reason.rawValue) < ($1.path, $1.reason.rawValue) })
+            discarded: discarded.sorted { ($0.path, $0.reason.rawValue) < ($1.path, $1.reason.rawValue) },
+            policyChanges: PolicyChange(from: trusted.policy, to: candidate.policy).sentences)
     }
 }

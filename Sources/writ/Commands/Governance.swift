@@ -247,7 +247,9 @@ struct Governance: ParsableCommand {
                 The pending change is the governance head when it is not trusted, or --branch's tip. For each \
                 quorum (the trusted policy's, the new policy's): met or not, who is counted, and who of the \
                 policy's [governance] roles has still to sign; then every record that does not count, with its \
-                reason code. A change whose [governance] version is not the trusted version + 1 is never \
+                reason code; and what the change does to the policy, one sentence a difference (a kind \
+                retiered, a role gaining a principal, a freeze window added with its times, ...). A change whose \
+                [governance] version is not the trusted version + 1 is never \
                 adopted, whatever records it holds; status says so. Exits 3 (still printing) when the governance \
                 head is not trusted.
                 """)
@@ -289,6 +291,8 @@ private struct GovernanceStatusJSON: Encodable {
         let commit: String, branch: String?, digest: String?, replaces: String, malformed: String?
         let version: Int?, version_problem: String?
         let adoptable: Bool, quorums: [Quorum], discarded: [Discarded]
+        /// The policy diff in words, one sentence a difference.
+        let policy_changes: [String]
     }
     struct Signer: Encodable {
         let line: Int, principals: String, options: String?, key_type: String, fingerprint: String, comment: String
@@ -328,7 +332,7 @@ private struct GovernanceStatusJSON: Encodable {
                 discarded: pending.discarded.map {
                     Discarded(
                         path: $0.path, principal: $0.principal?.rawValue, reason: $0.reason.rawValue, detail: $0.detail)
-                })
+                }, policy_changes: pending.policyChanges)
         }
     }
 }
@@ -384,6 +388,13 @@ private enum GovernanceStatusText {
         }
         if let problem = pending.versionProblem {
             Swift.print("  cannot be adopted whatever it holds: \(problem)")
+        }
+        // Policy text (freeze names) is untrusted until adopted: escaped.
+        if pending.policyChanges.isEmpty {
+            Swift.print("  policy: no change in what it means")
+        } else {
+            Swift.print("  policy changes:")
+            for sentence in pending.policyChanges { Swift.print("    - \(TerminalText.escape(sentence))") }
         }
         for quorum in pending.quorums {
             let counted = quorum.counted.map(\.rawValue).joined(separator: ", ")

@@ -20,6 +20,10 @@ struct Validate: ParsableCommand {
             (unknown option, bad validity window, cert-authority, ...) with its line number, the same key \
             listed twice for one principal, a key listed for several principals (warning) and a valid-before \
             already past. Any finding exits 1; a clean file exits 0.
+
+            A policy's refusal names the field and, where it can be found, its line (FILE:LINE: ...). A valid \
+            policy that uses require groups, wait, [[freeze]] or [break_glass] prints one line for each \
+            (docs/policy.md).
             """)
 
     @Argument(help: "The record file.")
@@ -36,7 +40,7 @@ struct Validate: ParsableCommand {
 
     @Flag(
         help:
-            "Print JSON: {\"file\", \"kind\", \"valid\", \"reason\", \"detail\", \"signer\", \"next_signature\"}; next_signature is null, \"verified\" or the reason code FILE.next.sig fails with; a valid policy adds \"governance_version\"."
+            "Print JSON: {\"file\", \"kind\", \"valid\", \"reason\", \"detail\", \"signer\", \"next_signature\"}; next_signature is null, \"verified\" or the reason code FILE.next.sig fails with; a valid policy adds \"governance_version\" and \"policy_summary\" (its require groups, waits, freeze windows and break-glass, one line each)."
     )
     var json = false
 
@@ -63,7 +67,10 @@ struct Validate: ParsableCommand {
             let bytes = try FileInput.readRequired(file)
             let record = try RecordValidator.validate(path: file, bytes: bytes, as: forcedKind)
             report.kind = record.kind.rawValue
-            if case .policy(let policy) = record { report.governanceVersion = policy.governanceVersion }
+            if case .policy(let policy) = record {
+                report.governanceVersion = policy.governanceVersion
+                report.policySummary = PolicySummary.schedule(of: policy)
+            }
             if let signers {
                 let (principal, namespace) = try signatureSubject(of: record)
                 let allowed = try AllowedSignersFile.load(signers)
@@ -136,6 +143,8 @@ struct Validate: ParsableCommand {
         var nextSignature: String?
         /// A policy's `[governance] version`; only policies carry the key.
         var governanceVersion: Int?
+        /// A valid policy's require groups, waits, freezes and break-glass, a line each.
+        var policySummary: [String]?
 
         func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
@@ -147,11 +156,13 @@ struct Validate: ParsableCommand {
             try container.encode(signer, forKey: .signer)
             try container.encode(nextSignature, forKey: .nextSignature)
             try container.encodeIfPresent(governanceVersion, forKey: .governanceVersion)
+            try container.encodeIfPresent(policySummary, forKey: .policySummary)
         }
         enum CodingKeys: String, CodingKey {
             case file, kind, valid, reason, detail, signer
             case nextSignature = "next_signature"
             case governanceVersion = "governance_version"
+            case policySummary = "policy_summary"
         }
     }
 
@@ -163,6 +174,8 @@ struct Validate: ParsableCommand {
                 "ok: \(file) is a valid \(report.kind ?? "record")" + (report.signer.map { ", signed by \($0)" } ?? "")
                     + (report.governanceVersion.map { ", [governance] version \($0)" } ?? "")
                     + nextSignatureNote(report))
+            // A freeze name is policy text: escaped like every record's text.
+            for line in report.policySummary ?? [] { print("  \(TerminalText.escape(line))") }
         } else {
             print("\(report.reason ?? "invalid"): \(report.detail ?? file)" + nextSignatureNote(report))
         }

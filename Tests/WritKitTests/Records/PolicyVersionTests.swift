@@ -49,6 +49,22 @@ import Testing
         }
     }
 
+    /// The edit keeps `[limits]`, `[[freeze]]` and `[break_glass]`: the
+    /// check that it changed nothing else compares every table.
+    @Test func keepsLimitsFreezesAndBreakGlass() throws {
+        var fixture = PolicyFixture.demo
+        fixture.freezes = [
+            .init("year-end", start: "2026-12-20T00:00:00Z", end: "2027-01-04T00:00:00Z", tiers: ["medium", "high"])
+        ]
+        fixture.breakGlass = PolicyFixture.BreakGlass(
+            roles: ["admin"], reviewWithin: "72h", reviewApprovals: 1, reviewRoles: ["admin"])
+        let text = fixture.text + "\n[limits]\nmax_pending = 20\n"
+        let result = try Policy.parse(Data(try Self.set(2, text).utf8))
+        #expect(result.governanceVersion == 2)
+        #expect(result == (try Policy.parse(Data(text.utf8)).withGovernanceVersion(2)))
+        #expect(result.freezes.count == 1 && result.breakGlass != nil && result.limits?.maxPending == 20)
+    }
+
     @Test func replacesAnExistingVersionAndKeepsItsComment() throws {
         let at4 = Self.policy.replacingOccurrences(
             of: "# keep this comment", with: "version   =  4   # +1 with every adopted change")
