@@ -18,7 +18,7 @@ import Testing
     static let workflows = ["docs/workflows/writ-dispatch.yml", "docs/workflows/forgejo/writ-dispatch.yml"]
     static let executors = """
         [executors.release]
-        command = ["/bin/sh", "-c", "echo \\"$WRIT_INTENT_ID\\" >> RUNS"]
+        command = ["/bin/sh", "-c", "echo \\"$WRIT_INTENT_ID\\" >> RUNS; THEN"]
         timeout = "1m"
         env_allowlist = ["PATH"]
         """
@@ -130,15 +130,19 @@ import Testing
         let runs: URL
         let stop: () -> Void
 
-        init(scheme: String, _ name: String) throws {
+        /// `then`: shell the executor runs after recording its run;
+        /// over ssh the executors come from a file (an absolute path),
+        /// over https inline.
+        init(scheme: String, _ name: String, then: String = "true") throws {
             fixture = try DispatchFixture(name)
             try fixture.proposeApprovedHigh("release-0001")
             lanes = try RemoteLanes(fixture)
             runs = fixture.directory.appendingPathComponent("action-runs.txt")
+            let executors = DispatchActionTests.executors.replacingOccurrences(of: "RUNS", with: runs.path)
+                .replacingOccurrences(of: "THEN", with: then)
             var inputs = [
                 "trust-root": fixture.sandbox.trustRoot.hex, "identity": "dispatch-1@example.com",
-                "executors": DispatchActionTests.executors.replacingOccurrences(of: "RUNS", with: runs.path),
-                "clone-root": fixture.directory.appendingPathComponent("clones").path,
+                "executors": executors, "clone-root": fixture.directory.appendingPathComponent("clones").path,
             ]
             var secrets = [
                 "WRIT_DISPATCH_KEY": try String(
@@ -163,6 +167,9 @@ import Testing
                     in: fixture.directory.appendingPathComponent("sshd"), authorizedKeys: [try CLI.publicKey(deploy)])
                 inputs["ops-repo"] = server.url(lanes.remote.path)
                 inputs["known-hosts"] = server.knownHostsLine
+                let file = fixture.directory.appendingPathComponent("executors.toml")
+                try Data(executors.utf8).write(to: file)
+                inputs["executors"] = file.path
                 secrets["WRIT_DEPLOY_KEY"] = try String(contentsOfFile: deploy, encoding: .utf8)
                 stop = { server.stop() }
             }
@@ -190,8 +197,9 @@ import Testing
     /// Two (with the cache, three) scheduled runs, each a fresh runner and
     /// clone: the executor ran exactly once, every later run has nothing to
     /// do; with the cache each run restores the newest saved state (the
-    /// journal is there), without it none does and the ledger's claim alone
-    /// keeps the intent from running again.
+    /// journal is there, and a lock a killed job left in the saved state
+    /// does not hold the next run), without it none does and the ledger's
+    /// claim alone keeps the intent from running again.
     @Test(arguments: ["https", "ssh"], [true, false])
     func anApprovedIntentRunsOnceAcrossScheduledRuns(scheme: String, cached: Bool) throws {
         let setup = try Setup(scheme: scheme, "dispatch-action-\(scheme)-\(cached)")
@@ -214,6 +222,15 @@ import Testing
         #expect(setup.journal(first))
         try Self.expectNoSecret(first, setup.secrets, cache: cache)
 
+        if let cache {
+            // A lock a killed job left in its saved state: held, by another
+            // host, for a long TTL. The action drops it before the run.
+            let newest = try #require(
+                try FileManager.default.contentsOfDirectory(atPath: cache.path).compactMap(Int.init).max())
+            let lock = #"{"host":"a-runner-gone","pid":1,"started_at":"\#(Timestamp(Date()))","ttl_seconds":86400}"#
+            try Data(lock.utf8).write(
+                to: cache.appendingPathComponent("\(newest)/0/writ.default.lock"))
+        }
         var jobs = [first]
         for (index, runID) in runIDs.enumerated().dropFirst() where cached || index < 2 {
             let job = try Self.runJob(
@@ -241,7 +258,54 @@ import Testing
         #expect(audit.findings.isEmpty, "\(audit.findings.prefix(5))")
     }
 
-    /// A missing secret, a missing host key pin or a credential in the URL
+    /// An executor that fails: the job fails with writ's exit code, the
+    /// summary says so, and the state is saved all the same (its journal
+    /// records the run); the next run does not run it again.
+    @Test func aFailingExecutorFailsTheJobAndTheStateIsStillSaved() throws {
+        let setup = try Setup(scheme: "https", "dispatch-action-failing", then: "exit 3")
+        defer { setup.remove() }
+        let cache = setup.fixture.directory.appendingPathComponent("cache")
+        try FileManager.default.createDirectory(at: cache, withIntermediateDirectories: true)
+        let base = setup.fixture.directory.appendingPathComponent("runner")
+        let failed = try Self.runJob(
+            "1", in: base, runID: 31, inputs: setup.inputs, secrets: setup.secrets, cache: cache)
+        #expect(failed.status == 1, "\(failed.log)")
+        #expect(failed.outputs["exit-code"] as? String == "1")
+        #expect(failed.stdout.contains("::error::writ dispatch exited 1"), "\(failed.stdout)")
+        #expect(failed.summary.contains("### writ dispatch: exit 1 (attention needed)"), "\(failed.summary)")
+        #expect(failed.summary.contains("| release-0001 | high | failed |"), "\(failed.summary)")
+        #expect(failed.stderr.contains("cache saved under key writ-dispatch-state-default-writ-31-1\n"))
+        #expect(setup.executed() == ["release-0001"])
+        try Self.expectNoSecret(failed, setup.secrets, cache: cache)
+        let next = try Self.runJob("2", in: base, runID: 32, inputs: setup.inputs, secrets: setup.secrets, cache: cache)
+        #expect(next.status == 0, "\(next.log)")
+        #expect(setup.executed() == ["release-0001"])
+    }
+
+    /// An ssh server whose host key is not the pinned one: the clone is
+    /// refused, the dispatcher never runs, nothing is claimed, and the
+    /// keys are removed all the same.
+    @Test func aHostKeyThatIsNotPinnedStopsTheClone() throws {
+        let setup = try Setup(scheme: "ssh", "dispatch-action-hostkey")
+        defer { setup.remove() }
+        let other = try CLI.makeKey(in: setup.fixture.directory, name: "other-host")
+        var inputs = setup.inputs
+        let pinned = try #require(inputs["known-hosts"])
+        let hostPart = try #require(pinned.split(separator: " ").first)
+        inputs["known-hosts"] = "\(hostPart) \(try CLI.publicKey(other))"
+        let base = setup.fixture.directory.appendingPathComponent("runner")
+        let job = try Self.runJob("1", in: base, runID: 41, inputs: inputs, secrets: setup.secrets, cache: nil)
+        #expect(job.status == 1, "\(job.log)")
+        #expect(job.stdout.contains("::error::could not clone the ops repository"), "\(job.log)")
+        #expect(job.stderr.contains("Host key verification failed"), "\(job.stderr)")
+        #expect(job.stderr.contains("skipped (if: success()): Run the dispatcher once"))
+        #expect(setup.executed().isEmpty)
+        #expect(try setup.lanes.claimsOnRemote().isEmpty)
+        try Self.expectNoSecret(job, setup.secrets, cache: nil)
+    }
+
+    /// A missing secret, a missing host key pin, a credential in the URL or
+    /// an executors file that is not there
     /// fails the first step with a message naming it: nothing is cloned,
     /// no key is written, and a credential in the URL is not echoed.
     @Test(arguments: [
@@ -250,6 +314,7 @@ import Testing
         ("ssh", "WRIT_DEPLOY_KEY", "::error::the secret WRIT_DEPLOY_KEY"),
         ("ssh", "known-hosts", "::error::known-hosts is empty"),
         ("https-userinfo", "", "::error::ops-repo must not hold a user or a token"),
+        ("https", "executors-file", "::error::executors: no file ci/executors.toml"),
     ])
     func aMissingSecretFailsBeforeTheClone(scheme: String, missing: String, message: String) throws {
         let base = try GitTestSupport.scratch("dispatch-action-missing-\(scheme)-\(missing)")
@@ -274,6 +339,7 @@ import Testing
         }
         secrets[missing] = nil
         inputs[missing] = nil
+        if missing == "executors-file" { inputs["executors"] = "ci/executors.toml" }
         let job = try Self.runJob("missing", in: base, runID: 1, inputs: inputs, secrets: secrets, cache: nil)
         #expect(job.status == 1, "\(job.log)")
         #expect(job.stdout.contains(message), "\(job.log)")
