@@ -205,6 +205,11 @@ import Testing
             return nil
         }.first
         #expect(claim?.approvals.map(\.approver.rawValue) == ["alice@example.com", "bob@example.com"])
+        // verify replays the same ledger and agrees: nothing to report.
+        let verified = try LedgerVerifier(ops: fixture.sandbox.ops).verify(
+            trustRoot: fixture.sandbox.trustRoot, now: Date())
+        #expect(verified.findings.isEmpty, "\(verified.findings)")
+        #expect(verified.claims == 1)
     }
 
 }
