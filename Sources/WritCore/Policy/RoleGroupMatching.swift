@@ -87,7 +87,10 @@ package enum RoleGroupMatching {
         // from its first candidate.
         var keyNode: [[UInt8]: Int] = [:]
         var pairEdges: [(edge: Int, candidate: Int, principal: Int)] = []
-        var pairSeen = Set<[Int]>()
+        // A (principal, key node) pair as one number: no key node's index
+        // reaches `stride` (the source, the sink, two nodes a principal, one a key).
+        let stride = 2 * principals.count + candidates.count + 2
+        var pairSeen = Set<Int>()
         for (index, candidate) in candidates.enumerated() {
             let node: Int
             if let existing = keyNode[candidate.key] {
@@ -97,7 +100,8 @@ package enum RoleGroupMatching {
                 keyNode[candidate.key] = node
                 network.addEdge(node, sink, capacity: 1)
             }
-            guard let principal = principalIndex[candidate.principal], pairSeen.insert([principal, node]).inserted
+            guard let principal = principalIndex[candidate.principal],
+                pairSeen.insert(principal * stride + node).inserted
             else { continue }
             pairEdges.append((network.addEdge(principalOut[principal], node, capacity: 1), index, principal))
         }

@@ -141,13 +141,13 @@ struct RoleGroupMatchingTests {
     /// Keys shared between principals: a key listed under two principals
     /// counts in at most one group, whichever principals signed with it.
     /// Every eligibility of 4 principals over 2 groups (every count) and of
-    /// 3 principals over 3 groups (every count), with every partition of
-    /// the principals into key holders.
+    /// 3 principals over 3 groups (all counts 1, or all 2), with every
+    /// partition of the principals into key holders.
     @Test func everySharingOfKeysAgreesWithTheOracle() {
         var cases = 0
         for (groupCount, people) in [(2, 4), (3, 3)] {
             let masks = 1 << groupCount
-            for needBits in 0..<(1 << groupCount) {
+            for needBits in groupCount == 2 ? [0, 1, 2, 3] : [0, 7] {
                 let needs = (0..<groupCount).map { (needBits >> $0) & 1 == 1 ? 2 : 1 }
                 for partition in Self.partitions(of: people) {
                     for combination in 0..<Int(pow(Double(masks), Double(people))) {
@@ -166,7 +166,7 @@ struct RoleGroupMatchingTests {
             }
         }
         // Bell numbers: 15 partitions of 4, 5 of 3.
-        #expect(cases == 4 * 15 * 256 + 8 * 5 * 512)
+        #expect(cases == 4 * 15 * 256 + 2 * 5 * 512)
     }
 
     /// Every partition of `n` items as a restricted growth string.
