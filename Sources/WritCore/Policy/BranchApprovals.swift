@@ -57,12 +57,41 @@ package struct BranchApprovals: Sendable, Equatable, Codable {
     package let readyIfMerged: Bool
     /// What would still block it after the merge; nil when it would be ready.
     package let reasonIfMerged: ReasonCode?
+    /// The tier's `require` groups as they would be counted once the branch
+    /// is merged (SPEC §4.6); empty when the tier has none.
+    package var groupsIfMerged: [GroupTally] = []
 
     package enum CodingKeys: String, CodingKey {
         case branch, records, required
         case approvalsIfMerged = "approvals_if_merged"
         case readyIfMerged = "ready_if_merged"
         case reasonIfMerged = "reason_if_merged"
+        case groupsIfMerged = "groups_if_merged"
+    }
+
+    package init(
+        branch: String, records: [Record], approvalsIfMerged: Int, required: Int, readyIfMerged: Bool,
+        reasonIfMerged: ReasonCode?, groupsIfMerged: [GroupTally] = []
+    ) {
+        self.branch = branch
+        self.records = records
+        self.approvalsIfMerged = approvalsIfMerged
+        self.required = required
+        self.readyIfMerged = readyIfMerged
+        self.reasonIfMerged = reasonIfMerged
+        self.groupsIfMerged = groupsIfMerged
+    }
+
+    package init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        branch = try container.decode(String.self, forKey: .branch)
+        records = try container.decode([Record].self, forKey: .records)
+        approvalsIfMerged = try container.decode(Int.self, forKey: .approvalsIfMerged)
+        required = try container.decode(Int.self, forKey: .required)
+        readyIfMerged = try container.decode(Bool.self, forKey: .readyIfMerged)
+        reasonIfMerged = try container.decodeIfPresent(ReasonCode.self, forKey: .reasonIfMerged)
+        // A status snapshot written before groups existed has none.
+        groupsIfMerged = try container.decodeIfPresent([GroupTally].self, forKey: .groupsIfMerged) ?? []
     }
 
     package func encode(to encoder: any Encoder) throws {
@@ -73,10 +102,16 @@ package struct BranchApprovals: Sendable, Equatable, Codable {
         try container.encode(required, forKey: .required)
         try container.encode(readyIfMerged, forKey: .readyIfMerged)
         try container.encode(reasonIfMerged, forKey: .reasonIfMerged)
+        try container.encode(groupsIfMerged, forKey: .groupsIfMerged)
     }
 
-    /// Whether the branch holds the quorum: merging it completes the approvals.
-    package var holdsQuorum: Bool { approvalsIfMerged >= required }
+    /// Whether the branch holds the quorum: merging it completes the
+    /// approvals, the tier's own count and every `require` group.
+    package var holdsQuorum: Bool { approvalsIfMerged >= required && groupsIfMerged.allSatisfy(\.met) }
+
+    /// The groups merging the branch would still leave unmet, as
+    /// `1 of [security]`, in policy order.
+    package var unmetGroupsIfMerged: [String] { groupsIfMerged.filter { !$0.met }.map(\.group.label) }
 
     /// The principals whose records on the branch would count once merged.
     package var signers: [Principal] { records.filter(\.counts).compactMap(\.principal) }
@@ -102,7 +137,10 @@ package struct BranchApprovals: Sendable, Equatable, Codable {
             return "merging completes the approvals (\(approvalsIfMerged) of \(required)); then still "
                 + (reasonIfMerged?.rawValue ?? "blocked")
         }
+        let groups = unmetGroupsIfMerged
         return "merging gives \(approvalsIfMerged) of \(required) approvals"
+            + (groups.isEmpty
+                ? "" : "; group(s) still unmet: " + UntrustedText.terminal(groups.joined(separator: ", ")))
     }
 }
 
@@ -162,6 +200,7 @@ extension DecisionEngine {
         return BranchApprovals(
             branch: "approval/\(id.rawValue)", records: records, approvalsIfMerged: projected.approvalsCounted,
             required: projected.approvalsRequired, readyIfMerged: projected.state == .ready,
-            reasonIfMerged: projected.state == .ready ? nil : projected.reason)
+            reasonIfMerged: projected.state == .ready ? nil : projected.reason,
+            groupsIfMerged: projected.groupTallies)
     }
 }

@@ -65,9 +65,9 @@ package enum DecisionEngine {
         func verdict(_ state: IntentState, _ reason: ReasonCode?, _ detail: String) -> Verdict {
             Verdict(
                 state: state, reason: reason, detail: detail, intent: intent, intentDigest: digest, tier: tier,
-                approvalsCounted: tally.counted.count, approvalsRequired: required, counted: counted,
+                approvalsCounted: tally.tierCounted, approvalsRequired: required, counted: counted,
                 discarded: discarded,
-                events: replay.counting)
+                events: replay.counting, groupTallies: tally.groups)
         }
 
         // The ledger first: a settled intent is never judged ready again.
@@ -107,13 +107,19 @@ package enum DecisionEngine {
             return verdict(
                 .blocked, reason, "the policy has no [tiers.\(tier)] table: a \(tier) intent can never be approved")
         }
-        if tally.counted.count < rule.approvals {
+        let summary = "\(tally.tierCounted) of \(rule.approvals) approvals for tier \(tier)"
+        if tally.tierCounted < rule.approvals {
             let first = tally.firstDiscardedApproval
-            let summary = "\(tally.counted.count) of \(rule.approvals) approvals for tier \(tier)"
             if let first {
                 return verdict(.blocked, first.reason, "\(summary); \(first.path): \(first.detail)")
             }
             return verdict(.blocked, .notApproved, summary)
+        }
+        // SPEC §4.6: then every `require` group, assigned as a whole; the
+        // first group that cannot be met with those before it is named.
+        if let unmet = tally.firstUnmetGroup {
+            let sentence = tally.groups[unmet].unmetSentence(index: unmet, of: tally.groups.count)
+            return verdict(.blocked, .notApproved, "\(summary); \(sentence)")
         }
 
         // Rule 5, the gate part.
@@ -127,7 +133,7 @@ package enum DecisionEngine {
         let how =
             rule.approvals == 0
             ? "tier \(tier) needs no approval"
-            : "\(tally.counted.count) of \(rule.approvals) approvals for tier \(tier)"
+            : summary + (tally.groups.isEmpty ? "" : ", and its \(tally.groups.count) require group(s) met")
         return verdict(.ready, nil, how)
     }
 
@@ -168,7 +174,22 @@ package enum DecisionEngine {
 
     /// Every approval and denial, checked, with the approvals counted.
     package struct Tally {
+        /// What a `claimed` event lists: the approvals counted towards the
+        /// tier's own count and those assigned to its `require` groups,
+        /// each record version once, sorted by principal then path.
         package var counted: [CountedApproval] = []
+        /// The tier's own count: distinct principals (and keys) holding one
+        /// of the tier's own `roles` (SPEC §4 rule 4); a principal who holds
+        /// only a group's role counts in that group, not here.
+        package var tierCounted = 0
+        /// Each `require` group of the tier, in policy order (SPEC §4.6).
+        package var groups: [GroupTally] = []
+        /// The first group, in policy order, that cannot be met together
+        /// with the groups before it; nil when every group is met.
+        package var firstUnmetGroup: Int?
+        /// Every valid `approve` record, each record version once, sorted
+        /// by principal then path: what ``DecisionEngine/quorumMet(_:rule:policy:)`` takes.
+        package var valid: [ApprovalCheck.Valid] = []
         package var denials: [ApprovalCheck.Valid] = []
         package var discarded: [DiscardedRecord] = []
 
@@ -215,8 +236,14 @@ package enum DecisionEngine {
         tally.denials.sort { ($0.record.approver, $0.evidence.path) < ($1.record.approver, $1.evidence.path) }
         valid.sort { ($0.record.approver, $0.evidence.path) < ($1.record.approver, $1.evidence.path) }
 
-        let chosen = Set(
-            DistinctSignerMatching.match(valid.map { .init(principal: $0.record.approver, key: $0.key.blob) }))
+        tally.valid = valid
+
+        let rule = governance.policy.rule(for: tier)
+        let quorum = countQuorum(
+            valid, rule: rule ?? Policy.Rule(approvals: 0, roles: []), policy: governance.policy)
+        tally.tierCounted = quorum.tier.count
+        tally.firstUnmetGroup = quorum.groups.firstUnmet
+        let chosen = Set(quorum.tier + quorum.groups.groups.joined())
         let countedPrincipals = Set(chosen.map { valid[$0].record.approver })
         for (index, record) in valid.enumerated() {
             if chosen.contains(index) {
@@ -234,6 +261,69 @@ package enum DecisionEngine {
                 )
             }
         }
+        for (group, assigned) in zip(rule?.require ?? [], quorum.groups.groups) {
+            let holders = Set(group.roles.flatMap { governance.policy.principals(inRole: $0) })
+            tally.groups.append(
+                GroupTally(
+                    group: group, counted: assigned.map { valid[$0].record.approver }.sorted(),
+                    mayApprove: holders.filter { !countedPrincipals.contains($0) && $0 != intent.proposer }.sorted()))
+        }
         return tally
     }
+
+    /// A quorum as counted from valid approvals (SPEC §4 rule 4, §4.6).
+    package struct Quorum: Sendable, Equatable {
+        /// Indices (into the approvals given) counted towards the tier's own count.
+        package let tier: [Int]
+        /// Indices assigned to each `require` group, and the first unmet group.
+        package let groups: RoleGroupMatching.Assignment
+        /// The rule's own count.
+        package let required: Int
+
+        /// Whether the tier's own count and every group are met.
+        package var met: Bool { tier.count >= required && groups.met }
+    }
+
+    /// Counts `valid` (valid `approve` records, each record version once)
+    /// against `rule`: the tier's own count is distinct principals with
+    /// distinct keys among those holding one of `rule.roles`
+    /// (``DistinctSignerMatching``); each `require` group is then filled by
+    /// ``RoleGroupMatching`` from the principals holding one of its roles.
+    /// The two counts are independent: a principal (or key) may count once
+    /// towards the tier and once in at most one group, so one person who
+    /// holds both `admin` and `security` meets "1 admin, require 1 of
+    /// [security]", and two groups always need two people. With `extras`
+    /// false, groups take no more than they need (enough to answer "met?").
+    package static func countQuorum(
+        _ valid: [ApprovalCheck.Valid], rule: Policy.Rule, policy: Policy, extras: Bool = true
+    ) -> Quorum {
+        // Deterministic whatever order the caller gives: principal, then path.
+        let order = valid.indices.sorted {
+            (valid[$0].record.approver, valid[$0].evidence.path, $0)
+                < (valid[$1].record.approver, valid[$1].evidence.path, $1)
+        }
+        func holders(_ roles: [String]) -> Set<Principal> { Set(roles.flatMap { policy.principals(inRole: $0) }) }
+        let tierHolders = holders(rule.roles)
+        let tierOrder = order.filter { tierHolders.contains(valid[$0].record.approver) }
+        let tier = DistinctSignerMatching.match(
+            tierOrder.map { .init(principal: valid[$0].record.approver, key: valid[$0].key.blob) }
+        ).map { tierOrder[$0] }.sorted()
+        let assignment = RoleGroupMatching.assign(
+            order.map { .init(principal: valid[$0].record.approver, key: valid[$0].key.blob) },
+            to: rule.require.map { .init(approvals: $0.approvals, eligible: holders($0.roles)) }, extras: extras)
+        return Quorum(
+            tier: tier,
+            groups: RoleGroupMatching.Assignment(
+                groups: assignment.groups.map { $0.map { order[$0] }.sorted() }, firstUnmet: assignment.firstUnmet),
+            required: rule.approvals)
+    }
+
+    /// Whether `valid` (valid `approve` records, each record version once,
+    /// in any order) meets `rule`: its own count and every `require` group.
+    /// The one question a caller asks of a subset of approvals, such as
+    /// "which governance commit completed the quorum" (SPEC §4.6 `wait`).
+    package static func quorumMet(_ valid: [ApprovalCheck.Valid], rule: Policy.Rule, policy: Policy) -> Bool {
+        countQuorum(valid, rule: rule, policy: policy, extras: false).met
+    }
+
 }

@@ -24,12 +24,19 @@ public struct Verdict: Sendable, Equatable {
     /// The intent's events that count, in sequence order
     /// (`EventAuthority.counting`); whatever acts on events reads these.
     package let events: [CountingEvent]
+    // SPEC §4.6 role groups: each `require` group of the tier, in policy order.
+    /// Who counted in each of the tier's `require` groups and who may still
+    /// fill it; empty when the tier has no groups (or the intent is
+    /// malformed or settled without a tier).
+    package let groupTallies: [GroupTally]
 
     package init(
         state: IntentState, reason: ReasonCode?, detail: String, intent: Intent?, intentDigest: ContentDigest,
         tier: Tier?,
         approvalsCounted: Int, approvalsRequired: Int, counted: [CountedApproval], discarded: [DiscardedRecord],
-        events: [CountingEvent] = []
+        events: [CountingEvent] = [],
+        // SPEC §4.6 role groups.
+        groupTallies: [GroupTally] = []
     ) {
         self.state = state
         self.reason = reason
@@ -42,5 +49,64 @@ public struct Verdict: Sendable, Equatable {
         self.counted = counted
         self.discarded = discarded
         self.events = events
+        self.groupTallies = groupTallies
+    }
+
+    /// Whether every `require` group of the tier is met (true when it has none).
+    package var groupsMet: Bool { groupTallies.allSatisfy(\.met) }
+}
+
+/// One `require` group of a tier as the engine counted it (SPEC §4.6).
+package struct GroupTally: Sendable, Equatable, Codable {
+    /// The group as the policy states it.
+    package let group: Policy.RoleGroup
+    /// The principals whose approvals the assignment gave this group,
+    /// sorted; none of them counts in another group.
+    package let counted: [Principal]
+    /// The principals holding one of the group's roles who have no
+    /// counting approval yet and are not the proposer, sorted.
+    package let mayApprove: [Principal]
+
+    package init(group: Policy.RoleGroup, counted: [Principal], mayApprove: [Principal]) {
+        self.group = group
+        self.counted = counted
+        self.mayApprove = mayApprove
+    }
+
+    /// Whether the group has its count.
+    package var met: Bool { counted.count >= group.approvals }
+
+    /// The JSON shape (docs/json.md): `{"roles":[...],"approvals":1,"met":false,"counted":[...],"may_approve":[...]}`.
+    package enum CodingKeys: String, CodingKey {
+        case roles, approvals, met, counted
+        case mayApprove = "may_approve"
+    }
+
+    package init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        group = Policy.RoleGroup(
+            approvals: try container.decode(Int.self, forKey: .approvals),
+            roles: try container.decode([String].self, forKey: .roles))
+        counted = try container.decode([Principal].self, forKey: .counted)
+        mayApprove = try container.decode([Principal].self, forKey: .mayApprove)
+    }
+
+    package func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(group.roles, forKey: .roles)
+        try container.encode(group.approvals, forKey: .approvals)
+        try container.encode(met, forKey: .met)
+        try container.encode(counted, forKey: .counted)
+        try container.encode(mayApprove, forKey: .mayApprove)
+    }
+
+    /// `group 2 of 2 (1 of [security]) is not met: 0 counted; may still
+    /// approve: sam@example.com` (principals are validated names; role
+    /// names come from the trusted policy and views escape them).
+    package func unmetSentence(index: Int, of total: Int) -> String {
+        "group \(index + 1) of \(total) (\(group.label)) is not met: \(counted.count) counted"
+            + (counted.isEmpty ? "" : " (\(counted.map(\.rawValue).joined(separator: ", ")))")
+            + "; may still approve: "
+            + (mayApprove.isEmpty ? "nobody" : mayApprove.map(\.rawValue).joined(separator: ", "))
     }
 }

@@ -1,9 +1,11 @@
 extension Policy {
     /// One `require` group of a tier (SPEC §4.6): `approvals` distinct
     /// principals (and keys) holding one of `roles`, on top of the tier's
-    /// own count. A principal or key counts in at most one group, so
-    /// "one admin and one from security" needs two people even when one of
-    /// them holds both roles (docs/policy.md).
+    /// own count. A principal or key counts in at most one group (so two
+    /// groups always need two people, even when one holds both roles), and
+    /// may count towards the tier's own count as well (so one person
+    /// holding the tier's role and the group's meets both); see
+    /// ``RoleGroupMatching`` and docs/decisions.md.
     public struct RoleGroup: Sendable, Equatable, Hashable {
         public let approvals: Int
         public let roles: [String]

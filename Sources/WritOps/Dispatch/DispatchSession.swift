@@ -145,11 +145,13 @@ struct DispatchSession {
             try checkLease(id, verdict: verdict, executor: executor)
         case .blocked:
             if verdict.reason == .notApproved, let tier = verdict.tier, tier != .low, let intent = verdict.intent {
-                awaitingApproval.append(
-                    .init(
-                        id: id, intent: intent, tier: tier, digest: verdict.intentDigest, counted: verdict.counted,
-                        required: verdict.approvalsRequired, roles: ledger.view.trusted.policy.tiers[tier]?.roles ?? [],
-                        evidence: evidence))
+                var waiting = ApprovalNotifier.Waiting(
+                    id: id, intent: intent, tier: tier, digest: verdict.intentDigest, counted: verdict.counted,
+                    required: verdict.approvalsRequired, roles: ledger.view.trusted.policy.tiers[tier]?.roles ?? [],
+                    evidence: evidence)
+                waiting.tierCounted = verdict.approvalsCounted
+                waiting.groups = verdict.groupTallies
+                awaitingApproval.append(waiting)
             }
             // A remote write's own gates come before the intent's gates and
             // approvals (SPEC §7): transport off is said first.

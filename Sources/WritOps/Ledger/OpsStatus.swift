@@ -146,23 +146,29 @@ extension OpsStatus.IntentStatus {
 
 extension OpsStatus {
     /// The intents `principal` could approve now (`writ status --waiting-for`):
-    /// waiting for approvals (`not_approved`), of a tier whose roles include
-    /// one `principal` holds, proposed by someone else, and not signed by
-    /// `principal` yet: neither counted (merged) nor signed on the approval
-    /// branch with a record that would count or deny once merged. Empty
-    /// under untrusted governance.
+    /// waiting for approvals (`not_approved`), where `principal` could fill
+    /// what is missing: it holds one of the tier's own roles while the
+    /// tier's own count is short, or one of the roles of a `require` group
+    /// that is not met (SPEC §4.6); proposed by someone else, and not
+    /// signed by `principal` yet: neither counted (merged) nor signed on
+    /// the approval branch with a record that would count or deny once
+    /// merged. Empty under untrusted governance.
     public func waiting(for principal: Principal) -> [IntentStatus] {
         guard let policy else { return [] }
         return intents.filter { line in
             guard line.state == .blocked, line.reason == .notApproved, let tier = line.tier,
                 let rule = policy.rule(for: tier), let verdict = verdicts[line.id]
             else { return false }
-            let holds = rule.roles.contains { policy.principals(inRole: $0).contains(principal) }
+            func holds(_ roles: [String]) -> Bool {
+                roles.contains { policy.principals(inRole: $0).contains(principal) }
+            }
+            let fillsTier = verdict.approvalsCounted < verdict.approvalsRequired && holds(rule.roles)
+            let fillsGroup = verdict.groupTallies.contains { !$0.met && holds($0.group.roles) }
             let counted = verdict.counted.contains { $0.approver == principal }
             let signed = (line.approvalBranch?.records ?? []).contains { record in
                 record.principal == principal && (record.counts || record.reason == .denied)
             }
-            return holds && !counted && !signed && verdict.intent?.proposer != principal
+            return (fillsTier || fillsGroup) && !counted && !signed && verdict.intent?.proposer != principal
         }
     }
 

@@ -36,6 +36,15 @@ struct ApprovalNotifier {
         package var branch: BranchApprovals? = nil
         /// Who may still approve, each with their `[members]` forge logins.
         package var mayApprove: [(principal: Principal, logins: [String])] = []
+        /// The tier's own count (SPEC §4 rule 4), when it differs from
+        /// `counted.count` (approvals assigned only to a group are listed
+        /// in `counted` too); nil: `counted.count`.
+        package var tierCounted: Int? = nil
+        // SPEC §4.6 role groups.
+        /// The tier's `require` groups as the merged records count them.
+        package var groups: [GroupTally] = []
+        /// `[members]` forge logins of the principals the groups name.
+        package var logins: [Principal: [String]] = [:]
     }
 
     /// What the final comment reports: the run that executed the intent
@@ -114,6 +123,39 @@ struct ApprovalNotifier {
     /// The pull request body: everything the approvers sign, who has signed
     /// (counted, and on the branch but not merged yet), who may still
     /// approve, the command, and what a forge review is worth.
+    /// One line per `require` group (SPEC §4.6): who counted (merged), who
+    /// signed on the branch and would count in it once merged, and who may
+    /// still fill it, with their forge logins. Empty without groups.
+    static func groupLines(_ waiting: Waiting) -> [String] {
+        guard !waiting.groups.isEmpty else { return [] }
+        let code = UntrustedText.markdownCode
+        var lines = [
+            "", "Role groups: each must be met too, and one person counts in at most one group:",
+        ]
+        for (index, group) in waiting.groups.enumerated() {
+            let merged = Set(group.counted)
+            let onBranch =
+                index < (waiting.branch?.groupsIfMerged.count ?? 0)
+                ? (waiting.branch?.groupsIfMerged[index].counted ?? []).filter { !merged.contains($0) } : []
+            let signers = Set(waiting.branch?.signers ?? [])
+            let still = group.mayApprove.filter { !signers.contains($0) }
+            func who(_ principals: [Principal]) -> String {
+                principals.isEmpty ? "none" : principals.map { code($0.rawValue) }.joined(separator: ", ")
+            }
+            let forge = still.map { principal -> String in
+                let logins = waiting.logins[principal] ?? []
+                return code(principal.rawValue)
+                    + (logins.isEmpty ? "" : " (forge login " + logins.map(code).joined(separator: ", ") + ")")
+            }
+            lines.append(
+                "- group \(index + 1) of \(waiting.groups.count), \(UntrustedText.markdown(group.group.label)): "
+                    + (group.met ? "**met**" : "**not met**") + "; counted: \(who(group.counted))"
+                    + "; signed on the branch: \(who(onBranch))"
+                    + "; may still approve: " + (forge.isEmpty ? "none" : forge.joined(separator: ", ")))
+        }
+        return lines
+    }
+
     package static func body(_ waiting: Waiting, governanceRef: String) -> String {
         let intent = waiting.intent
         let code = UntrustedText.markdownCode
@@ -141,8 +183,8 @@ struct ApprovalNotifier {
 
         let roles = waiting.roles.isEmpty ? "no role" : waiting.roles.map(code).joined(separator: " or ")
         lines.append(
-            "Approvals: \(waiting.counted.count) of \(waiting.required) counted (merged into \(code(governanceRef))), "
-                + "from \(roles).")
+            "Approvals: \(waiting.tierCounted ?? waiting.counted.count) of \(waiting.required) counted (merged into "
+                + "\(code(governanceRef))), from \(roles).")
         for approval in waiting.counted.sorted(by: { $0.approver < $1.approver }) {
             lines.append("- ✓ \(code(approval.approver.rawValue)), merged in \(code(approval.commit.hex))")
         }
@@ -158,7 +200,8 @@ struct ApprovalNotifier {
                 }
             }
         }
-        let signed = waiting.branch?.approvalsIfMerged ?? waiting.counted.count
+        lines += groupLines(waiting)
+        let signed = waiting.branch?.approvalsIfMerged ?? waiting.tierCounted ?? waiting.counted.count
         lines.append("")
         if let branch = waiting.branch, branch.holdsQuorum {
             lines.append(
@@ -169,7 +212,11 @@ struct ApprovalNotifier {
                         + "the intent then still waits (\(code(branch.reasonIfMerged?.rawValue ?? "blocked")))."
             )
         } else {
-            lines.append("**\(signed) of \(waiting.required) signed**: more approvals are needed before merging.")
+            let groups = waiting.branch?.groupsIfMerged ?? waiting.groups
+            let unmet = groups.filter { !$0.met }.map { text($0.group.label) }
+            lines.append(
+                "**\(signed) of \(waiting.required) signed**: more approvals are needed before merging"
+                    + (unmet.isEmpty ? "." : " (group(s) not met: " + unmet.joined(separator: ", ") + ")."))
         }
         if !waiting.mayApprove.isEmpty {
             lines += ["", "Who may still approve:"]

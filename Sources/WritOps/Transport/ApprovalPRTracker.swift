@@ -124,6 +124,9 @@ struct ApprovalPRTracker {
             waiting.mayApprove = policy.mayStillApprove(
                 tier: waiting.tier, proposer: waiting.intent.proposer, signed: signed
             ).map { ($0, policy.logins(of: $0)) }
+            for principal in Set(waiting.groups.flatMap(\.mayApprove)) {
+                waiting.logins[principal] = policy.logins(of: principal)
+            }
             let text =
                 ApprovalNotifier.title(waiting) + "\n" + ApprovalNotifier.body(waiting, governanceRef: governanceRef)
             return (waiting, ContentDigest.sha256(of: Array(text.utf8)).description)

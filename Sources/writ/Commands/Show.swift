@@ -159,6 +159,10 @@ struct ShownIntent: Encodable {
     /// Members of those roles whose approval does not count yet.
     let mayApprove: [String]
     let counted: [CountedApproval]
+    /// The tier's `require` groups (SPEC §4.6), in policy order: each with
+    /// who counted in it and who may still fill it (not the proposer, nor
+    /// anyone who counts or has signed on the approval branch).
+    let groups: [GroupTally]
     let discarded: [DiscardedRecord]
     /// Records signed on the approval branch and not merged yet, judged as
     /// if merged (never counted until merged); nil when there are none.
@@ -178,7 +182,7 @@ struct ShownIntent: Encodable {
 
     enum CodingKeys: String, CodingKey {
         case id, summary, kind, tier, proposer, target, params, state, reason, detail, governance, gates
-        case approvals, required, counted, discarded, events, outcome, next, recorded, withdrawal
+        case approvals, required, counted, groups, discarded, events, outcome, next, recorded, withdrawal
         case claimApprovals = "claim_approvals"
         case dispatchBlocked = "dispatch_blocked"
         case createdAt = "created_at"
@@ -243,6 +247,11 @@ struct ShownIntent: Encodable {
         let approved = Set(counted.map(\.approver) + (approvalBranch?.signers ?? []))
         mayApprove = Set(approverRoles.flatMap { status.policy?.principals(inRole: $0) ?? [] })
             .filter { !approved.contains($0) && $0 != intent?.proposer }.map(\.rawValue).sorted()
+        groups = (verdict?.groupTallies ?? []).map { tally in
+            GroupTally(
+                group: tally.group, counted: tally.counted,
+                mayApprove: tally.mayApprove.filter { !approved.contains($0) })
+        }
 
         events = (status.events[line.id] ?? []).map { evidence in
             Event(
@@ -273,7 +282,7 @@ struct ShownIntent: Encodable {
         } else {
             next = Self.nextStep(
                 id: line.id.rawValue, state: line.state, reason: line.reason, trusted: status.governance.trusted,
-                missingApprovals: line.approvals < line.required,
+                missingApprovals: line.approvals < line.required || groups.contains { !$0.met },
                 missingGate: gates.first { $0.status != "PASS" }?.name,
                 signerFlags: signerFlags)
         }

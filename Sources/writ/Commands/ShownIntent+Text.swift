@@ -73,12 +73,29 @@ extension ShownIntent {
         if approvals < required, state == IntentState.blocked.rawValue {
             let who = mayApprove.isEmpty ? "" : ": " + mayApprove.joined(separator: ", ")
             lines.append(
-                "    still needed: \(required - approvals) more from \(approverRoles.joined(separator: ", "))\(who)")
+                "    still needed: \(required - approvals) more from "
+                    + TerminalText.escape(approverRoles.joined(separator: ", ")) + who)
         }
+        lines.append(contentsOf: groupLines)
         for record in discarded {
             lines.append("    ✗ \(record.kind.rawValue) \(record.path): \(record.reason.rawValue) — \(record.detail)")
         }
         return lines
+    }
+
+    /// Each `require` group (SPEC §4.6): who counted in it, and while the
+    /// intent waits, who may still fill it. Role names are escaped.
+    private var groupLines: [String] {
+        groups.enumerated().map { index, group in
+            let head =
+                "  group \(index + 1) of \(groups.count): \(TerminalText.escape(group.group.label)), "
+                + "\(group.counted.count) counted"
+                + (group.counted.isEmpty ? "" : " (" + group.counted.map { "\($0) ✓" }.joined(separator: ", ") + ")")
+            guard !group.met else { return head + ": met" }
+            let who = group.mayApprove.isEmpty ? "nobody" : group.mayApprove.map(\.rawValue).joined(separator: ", ")
+            return head + ": not met"
+                + (state == IntentState.blocked.rawValue ? "; may still approve: \(who)" : "")
+        }
     }
 
     /// A claimed or settled intent: the approvals its claim counted, each

@@ -120,6 +120,53 @@ import Testing
         #expect(text.contains("still needed: 1 more from admin: \(E2ERepo.carol)"), "\(text)")
     }
 
+    /// The demo policy with high needing 1 admin and `require` 1 of
+    /// [security], which bob (an operator) holds (SPEC §4.6).
+    static var groupPolicy: String {
+        var tiers = PolicyFixture.demoTiers
+        tiers[2] = .init("high", approvals: 1, roles: ["admin"], require: [.init(1, of: ["security"])])
+        return PolicyFixture(tiers: tiers, roles: PolicyFixture.demoRoles + [.init("security", [E2ERepo.bob])]).text
+    }
+
+    @Test func aRequireGroupShowsWhoCountedAndWhoMayStillApprove() throws {
+        let repo = try E2ERepo(policy: Self.groupPolicy)
+        defer { repo.remove() }
+        try repo.propose("release", Self.id)
+        try repo.approve(Self.id, as: E2ERepo.alice)
+        var shown = try Self.show(repo, "--json").jsonObject()
+        #expect(shown["state"] as? String == "blocked" && shown["reason"] as? String == "not_approved")
+        #expect(shown["approvals"] as? Int == 1 && shown["required"] as? Int == 1)
+        #expect(
+            shown["detail"] as? String
+                == "1 of 1 approvals for tier high; group 1 of 1 (1 of [security]) is not met: 0 counted; "
+                + "may still approve: bob@example.com")
+        var group = (shown["groups"] as? [[String: Any]])?.first
+        #expect((shown["groups"] as? [[String: Any]])?.count == 1)
+        #expect(group?["roles"] as? [String] == ["security"] && group?["approvals"] as? Int == 1)
+        #expect(group?["met"] as? Bool == false)
+        #expect(group?["counted"] as? [String] == [])
+        #expect(group?["may_approve"] as? [String] == [E2ERepo.bob])
+        #expect(shown["next"] as? String == "writ approve \(Self.id) --as PRINCIPAL --key KEY")
+        var text = try Self.show(repo).stdout
+        #expect(
+            text.contains("  group 1 of 1: 1 of [security], 0 counted: not met; may still approve: bob@example.com"),
+            "\(text)")
+
+        // bob counts in the group, not towards the tier's own count.
+        try repo.approve(Self.id, as: E2ERepo.bob)
+        shown = try Self.show(repo, "--json").jsonObject()
+        #expect(shown["state"] as? String == "ready", "\(shown)")
+        #expect(shown["approvals"] as? Int == 1)
+        group = (shown["groups"] as? [[String: Any]])?.first
+        #expect(group?["met"] as? Bool == true && group?["counted"] as? [String] == [E2ERepo.bob])
+        #expect(
+            (shown["counted"] as? [[String: Any]])?.compactMap { $0["approver"] as? String }
+                == [E2ERepo.alice, E2ERepo.bob])
+        #expect((shown["discarded"] as? [Any])?.isEmpty == true)
+        text = try Self.show(repo).stdout
+        #expect(text.contains("  group 1 of 1: 1 of [security], 1 counted (bob@example.com ✓): met"), "\(text)")
+    }
+
     /// An unreviewed policy change makes governance untrusted; what ran is still true.
     static func untrust(_ repo: E2ERepo) throws {
         try BranchAppender(repository: repo.sandbox.ops.repository).append(

@@ -182,4 +182,34 @@ import Testing
         _ = try second.poll()
         #expect(second.verificationCache.count >= learnt, "the first one's file was read")
     }
+
+    /// A tier needing an admin and, in a `require` group, a security
+    /// approver (SPEC §4.6) runs only once both are merged; the claim lists
+    /// both, the group's approver counting in the group only.
+    @Test func aRequireGroupRunsOnlyOnceTheGroupIsMetAndTheClaimListsBoth() throws {
+        let fixture = try DispatchFixture(policy: ShowGoldenTests.groupPolicy)
+        defer { fixture.remove() }
+        let id = try #require(IntentID("release-1"))
+        try fixture.sandbox.propose(try fixture.request("release", "release-1"), as: "agent-1@example.com")
+        try fixture.sandbox.approve(id, as: "alice@example.com")
+        let first = try fixture.dispatcher().poll()
+        #expect(first.intents.first { $0.id == id }?.reason == .notApproved)
+        #expect(fixture.runs().isEmpty)
+        try fixture.sandbox.approve(id, as: "bob@example.com")
+        let second = try fixture.dispatcher().poll()
+        #expect(second.intents.first { $0.id == id }?.result == .succeeded)
+        #expect(fixture.runs() == ["release-1"])
+        let verdict = try #require(try fixture.sandbox.status().verdicts[id])
+        let claim = verdict.events.lazy.compactMap { event -> AuditEvent.Claim? in
+            if case .claimed(let claim) = event.event.payload { return claim }
+            return nil
+        }.first
+        #expect(claim?.approvals.map(\.approver.rawValue) == ["alice@example.com", "bob@example.com"])
+        // verify replays the same ledger and agrees: nothing to report.
+        let verified = try LedgerVerifier(ops: fixture.sandbox.ops).verify(
+            trustRoot: fixture.sandbox.trustRoot, now: Date())
+        #expect(verified.findings.isEmpty, "\(verified.findings)")
+        #expect(verified.claims == 1)
+    }
+
 }

@@ -35,6 +35,29 @@ struct WaitingForTests {
         #expect(invalid.status == 2)
     }
 
+    /// A `require` group (SPEC §4.6): once the tier's own count is met,
+    /// only a holder of the unmet group's role is waited for.
+    @Test func waitsForWhoCouldFillAnUnmetGroup() throws {
+        let repo = try E2ERepo(policy: ShowGoldenTests.groupPolicy)
+        defer { repo.remove() }
+        try repo.propose("release", "release-1")
+        func waiting(_ principal: String) throws -> [String] {
+            let run = try CLI.run(
+                "status", "--repo", repo.gitDir, "--trust", repo.sandbox.trustRoot.hex, "--waiting-for", principal,
+                "--json")
+            #expect(run.status == 0, "\(run.stderr)")
+            return try run.jsonLines().filter { $0["type"] as? String == "intent" }.compactMap { $0["id"] as? String }
+        }
+        // Nothing counted yet: the admins for the tier, bob for the group.
+        #expect(try waiting(E2ERepo.carol) == ["release-1"])
+        #expect(try waiting(E2ERepo.bob) == ["release-1"])
+        try repo.approve("release-1", as: E2ERepo.alice)
+        // The tier's count is met: carol is no longer waited for, bob still is.
+        #expect(try waiting(E2ERepo.carol) == [])
+        #expect(try waiting(E2ERepo.bob) == ["release-1"])
+        #expect(try waiting(E2ERepo.alice) == [])
+    }
+
     /// A `[members]` login stands for its principal; with no value the
     /// operator config's principal is meant; a record signed on the approval
     /// branch leaves the intent out; an unknown name is a usage error with

@@ -112,6 +112,60 @@ import Testing
         #expect(!body.contains("ready to merge"))
     }
 
+    /// A tier with `require` groups (SPEC §4.6): each group with who
+    /// counted, who signed on the branch and who may still approve; "ready
+    /// to merge" only once the branch meets the tier's count and every group.
+    @Test func aBodyListsEachGroupAndIsReadyToMergeOnlyWhenEveryGroupIsMet() throws {
+        let sam = try #require(Principal("sam@example.com"))
+        let sec = try #require(Principal("sec@example.com"))
+        let security = Policy.RoleGroup(approvals: 1, roles: ["security", "x`<b>y"])
+        var waiting = try Self.hostileWaiting()
+        waiting.tierCounted = 2
+        waiting.groups = [GroupTally(group: security, counted: [], mayApprove: [sam, sec])]
+        waiting.logins = [sam: ["sam-gh"]]
+        waiting.mayApprove = []
+        // The branch holds the tier's count but leaves the group unmet.
+        let branch = try #require(waiting.branch)
+        waiting.branch = BranchApprovals(
+            branch: branch.branch, records: branch.records, approvalsIfMerged: 2, required: 2, readyIfMerged: false,
+            reasonIfMerged: .notApproved,
+            groupsIfMerged: [GroupTally(group: security, counted: [], mayApprove: [sam, sec])])
+        var body = ApprovalNotifier.body(waiting, governanceRef: "main")
+        #expect(!body.contains("ready to merge"), "\(body)")
+        #expect(
+            body.contains("**2 of 2 signed**: more approvals are needed before merging (group(s) not met: 1 of "),
+            "\(body)")
+        #expect(
+            body.contains(
+                "- group 1 of 1, 1 of &#91;security&#44; x&#96;&#60;b&#62;y&#93;: **not met**; counted: none; "
+                    + "signed on the branch: none; may still approve: <code>sam&#64;example&#46;com</code> (forge login "
+                    + "<code>sam&#45;gh</code>), <code>sec&#64;example&#46;com</code>"), "\(body)")
+        #expect(!body.contains("<b>"))
+
+        // sam signs on the branch: the group would be met once merged.
+        waiting.branch = BranchApprovals(
+            branch: branch.branch,
+            records: branch.records + [
+                .init(
+                    principal: sam, decision: .approve, path: "approvals/xx/release-1/sam@example.com.toml",
+                    ref: "refs/heads/approval/release-1", commit: branch.records[0].commit, counts: true, reason: nil,
+                    detail: "signature verified; counts once merged")
+            ], approvalsIfMerged: 2, required: 2, readyIfMerged: true, reasonIfMerged: nil,
+            groupsIfMerged: [GroupTally(group: security, counted: [sam], mayApprove: [sec])])
+        body = ApprovalNotifier.body(waiting, governanceRef: "main")
+        #expect(body.contains("**2 of 2 signed, ready to merge**"), "\(body)")
+        #expect(
+            body.contains(
+                "**not met**; counted: none; signed on the branch: <code>sam&#64;example&#46;com</code>; "
+                    + "may still approve: <code>sec&#64;example&#46;com</code>"), "\(body)")
+
+        // Merged, counted: the group is met.
+        waiting.branch = nil
+        waiting.groups = [GroupTally(group: security, counted: [sam], mayApprove: [sec])]
+        body = ApprovalNotifier.body(waiting, governanceRef: "main")
+        #expect(body.contains("**met**; counted: <code>sam&#64;example&#46;com</code>"), "\(body)")
+    }
+
     @Test func theFinalCommentNamesTheRunThatExecuted() throws {
         let comment = ApprovalNotifier.comment(
             .init(

@@ -29,9 +29,9 @@ import Testing
 
         init(
             _ flavor: TransportConfig.Forge, _ builtin: ForgeOperation, target: String = TransportLiveTests.sandbox,
-            extraTransport: String = "", name: String = #function
+            extraTransport: String = "", policy: String = OpsSandbox.demoPolicy, name: String = #function
         ) throws {
-            fixture = try DispatchFixture("\(name)-\(flavor)")
+            fixture = try DispatchFixture("\(name)-\(flavor)", policy: policy)
             self.builtin = builtin
             forge = try FakeForge(
                 flavor, token: TransportLiveTests.token, ledger: fixture.sandbox.ops.repository.gitDirectory,
@@ -791,6 +791,47 @@ import Testing
         }
         #expect(finals.count == 1, "\(comments)")
         #expect(pulls.allSatisfy { ($0["state"] as? String) == "open" }, "writ never closes or merges")
+    }
+
+    /// A tier with a `require` group (SPEC §4.6), through the dispatcher:
+    /// the body shows the group unmet with who may still fill it; a
+    /// record signed on the branch that fills it makes it ready to merge.
+    @Test func anApprovalPullRequestShowsEachRequireGroup() throws {
+        let rig = try Rig(
+            .github, .comment,
+            extraTransport: "approval_prs = true\nops_repo_slug = \"github.com/acme/ops\"\n"
+                + "sandbox_repos = [\"\(Self.sandbox)\", \"github.com/acme/ops\"]", policy: ShowGoldenTests.groupPolicy)
+        defer { rig.remove() }
+        let config = try String(contentsOfFile: rig.fixture.configPath, encoding: .utf8)
+            .replacingOccurrences(of: "sandbox_repos = [\"\(Self.sandbox)\"]\n", with: "")
+        try Data(config.utf8).write(to: URL(fileURLWithPath: rig.fixture.configPath))
+        let id = try #require(IntentID("release-1"))
+        try rig.fixture.sandbox.propose(try rig.fixture.request("release", "release-1"), as: "agent-1@example.com")
+        try rig.fixture.sandbox.approve(id, as: "alice@example.com")
+        _ = try rig.poll()
+        func body() throws -> String {
+            let pulls = try rig.forge.state("acme/ops")["pulls"] as? [[String: Any]] ?? []
+            let pull = pulls.first { ($0["head"] as? [String: Any])?["ref"] as? String == "approval/release-1" }
+            return pull?["body"] as? String ?? ""
+        }
+        var text = try body()
+        #expect(text.contains("Approvals: 1 of 1 counted"), "\(text)")
+        #expect(
+            text.contains(
+                "- group 1 of 1, 1 of &#91;security&#93;: **not met**; counted: none; signed on the branch: none; "
+                    + "may still approve: <code>bob&#64;example&#46;com</code> (forge login <code>bob</code>)"),
+            "\(text)")
+        #expect(!text.contains("ready to merge"), "\(text)")
+
+        // bob signs on the approval branch, not merged: it would fill the group.
+        try rig.fixture.sandbox.approve(id, as: "bob@example.com", merge: false)
+        _ = try rig.poll()
+        text = try body()
+        #expect(
+            text.contains(
+                "**not met**; counted: none; signed on the branch: <code>bob&#64;example&#46;com</code>; "
+                    + "may still approve: none"), "\(text)")
+        #expect(text.contains("signed, ready to merge**"), "\(text)")
     }
 
     /// A withdrawn intent's approval PR gets its final comment like a run's
