@@ -24,12 +24,21 @@ public struct Verdict: Sendable, Equatable {
     /// The intent's events that count, in sequence order
     /// (`EventAuthority.counting`); whatever acts on events reads these.
     package let events: [CountingEvent]
+    // SPEC §4.6 wait: when the tier's wait ends (`wait` after the governance
+    // commit that completed the quorum), set whenever a wait applies and the
+    // quorum is met, passed or not; nil otherwise or when unknown.
+    package let readyAt: Timestamp?
+    // SPEC §4.6 freeze: the `[[freeze]]` window blocking the intent, when
+    // the verdict is `frozen`.
+    package let freeze: FreezeWindow?
 
     package init(
         state: IntentState, reason: ReasonCode?, detail: String, intent: Intent?, intentDigest: ContentDigest,
         tier: Tier?,
         approvalsCounted: Int, approvalsRequired: Int, counted: [CountedApproval], discarded: [DiscardedRecord],
-        events: [CountingEvent] = []
+        events: [CountingEvent] = [],
+        // SPEC §4.6 wait and freeze.
+        readyAt: Timestamp? = nil, freeze: FreezeWindow? = nil
     ) {
         self.state = state
         self.reason = reason
@@ -42,5 +51,7 @@ public struct Verdict: Sendable, Equatable {
         self.counted = counted
         self.discarded = discarded
         self.events = events
+        self.readyAt = readyAt
+        self.freeze = freeze
     }
 }
