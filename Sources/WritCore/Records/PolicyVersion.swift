@@ -88,6 +88,7 @@ extension Policy {
     func withGovernanceVersion(_ version: Int) throws -> Policy {
         try Policy(
             kinds: kinds, tiers: tiers, roles: roles, proposerRoles: proposerRoles, gateRoles: gateRoles,
-            governance: governance, governanceVersion: version, members: members)
+            governance: governance, governanceVersion: version, members: members, limits: limits,
+            freezes: freezes, breakGlass: breakGlass)
     }
 }

@@ -49,6 +49,23 @@ import Testing
         }
     }
 
+    /// `[limits]`, `[[freeze]]` and `[break_glass]` are kept: a policy
+    /// with any of them can be proposed at its next version.
+    @Test func keepsLimitsFreezesAndBreakGlass() throws {
+        let text =
+            Self.policy.replacingOccurrences(
+                of: "admin = [\"alice@example.com\"]", with: "admin = [\"alice@example.com\", \"carol@example.com\"]")
+            + "[limits]\nmax_pending = 3\n\n[[freeze]]\nname = \"year-end\"\nstart = \"2026-12-20T00:00:00Z\"\n"
+            + "end = \"2027-01-04T00:00:00Z\"\ntiers = [\"high\"]\n\n[break_glass]\nroles = [\"admin\"]\n"
+            + "review_within = \"72h\"\nreview_approvals = 1\nreview_roles = [\"admin\"]\n"
+        let result = try Policy.parse(Data(try Self.set(1, text).utf8))
+        let original = try Policy.parse(Data(text.utf8))
+        #expect(result.governanceVersion == 1)
+        #expect(result.freezes == original.freezes && result.freezes.count == 1)
+        #expect(result.limits == original.limits && result.limits != nil)
+        #expect(result.breakGlass == original.breakGlass && result.breakGlass != nil)
+    }
+
     @Test func replacesAnExistingVersionAndKeepsItsComment() throws {
         let at4 = Self.policy.replacingOccurrences(
             of: "# keep this comment", with: "version   =  4   # +1 with every adopted change")
