@@ -65,12 +65,16 @@ import Testing
             records: [("alice@example.com", .approve, 0), ("carol@example.com", .approve, 600)],
             polls: [(4_200, .runs)]),
         Row(
-            name: "wait: a deny merged inside the window wins", wait: "1h",
+            name: "wait: a deny merged inside the window wins after it", wait: "1h",
             records: [
                 ("alice@example.com", .approve, 0), ("carol@example.com", .approve, 0),
                 ("bob@example.com", .deny, 120),
             ],
-            polls: [(3_700, .blocked(.denied))]),
+            polls: [(60, .blocked(.waitingPeriod)), (3_700, .blocked(.denied))]),
+        Row(
+            name: "wait: it starts when the quorum completes, with no poll in between", wait: "1h",
+            records: [("alice@example.com", .approve, 0), ("carol@example.com", .approve, 600)],
+            polls: [(30, .blocked(.notApproved)), (700, .blocked(.waitingPeriod)), (4_200, .runs)]),
         Row(name: "freeze: before it starts", freezes: ahead, polls: [(999, .runs)]),
         Row(name: "freeze: at its start", freezes: ahead, polls: [(1_000, .blocked(.frozen))], realClockAgrees: false),
         Row(
@@ -121,8 +125,14 @@ import Testing
         let sandbox = fixture.sandbox
         let id = try #require(IntentID("release-1"))
         let proposal = try sandbox.propose(fixture.request("release", id.rawValue), as: "agent-1@example.com")
-        for record in row.records.sorted(by: { $0.at < $1.at }) {
-            try sandbox.approve(id, as: record.principal, decision: record.decision, at: date(record.at))
+        // Records land in time order, between the polls: each one before
+        // the first poll at or after its time.
+        var waiting = row.records.sorted { $0.at < $1.at }[...]
+        func land(until offset: Int64) throws {
+            while let record = waiting.first, record.at <= offset {
+                try sandbox.approve(id, as: record.principal, decision: record.decision, at: date(record.at))
+                waiting = waiting.dropFirst()
+            }
         }
 
         // The dispatcher, poll by poll, its clock at each instant.
@@ -130,6 +140,7 @@ import Testing
         // Before the first poll: nothing reported yet.
         var last: Expect = .runs
         for poll in row.polls {
+            try land(until: poll.at)
             let instant = date(poll.at)
             let report = try fixture.dispatcher(clock: { instant }).poll()
             let entry = report.intents.first { $0.id == id }
@@ -199,7 +210,18 @@ import Testing
                     #expect(shown["freeze"] == nil)
                 }
                 if reason == .waitingPeriod {
-                    #expect(shown["ready_at"] as? String == verdict.readyAt?.rfc3339, "\(shown)")
+                    let readyAt = try #require(verdict.readyAt?.rfc3339)
+                    #expect(shown["ready_at"] as? String == readyAt, "\(shown)")
+                    #expect((shown["next"] as? String)?.contains("at or after \(readyAt)") == true, "\(shown)")
+                }
+                // The human view says the same.
+                let text = try CLI.run("show", "release-1", "--repo", repo, "--trust", trust).stdout
+                #expect(text.contains("  state:    blocked (\(reason.rawValue))"), "\(text)")
+                if reason == .frozen, let freeze = verdict.freeze {
+                    #expect(text.contains("  frozen:   by \"\(freeze.name)\" until \(freeze.end)"), "\(text)")
+                }
+                if reason == .waitingPeriod, let readyAt = verdict.readyAt {
+                    #expect(text.contains("  wait:     ends at \(readyAt)"), "\(text)")
                 }
             }
         }

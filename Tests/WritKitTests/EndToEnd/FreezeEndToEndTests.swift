@@ -60,6 +60,8 @@ import Testing
         let shown = try setup.json(["show", "release-1", "--repo", setup.ops, "--trust", setup.root])
         #expect(shown["reason"] as? String == "frozen", "\(shown)")
         #expect((shown["freeze"] as? [String: Any])?["end"] as? String == end.rfc3339)
+        let shownText = try setup.writ(["show", "release-1", "--repo", setup.ops, "--trust", setup.root]).stdout
+        #expect(shownText.contains("  frozen:   by \"release-freeze\" until \(end) (tiers high)"), "\(shownText)")
         let html = setup.files.appendingPathComponent("report.html").path
         try setup.writ(["report", "--html", html, "--repo", setup.ops, "--trust", setup.root])
         let page = try String(contentsOfFile: html, encoding: .utf8)
