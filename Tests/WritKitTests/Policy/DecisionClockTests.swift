@@ -175,6 +175,25 @@ import Testing
         #expect(verdict.readyAt == Self.time(3400))
     }
 
+    /// Signed on the approval branch long ago and merged now, the quorum's
+    /// wait starts now: status says merging completes the approvals and
+    /// the intent then waits, never that merging makes it ready.
+    @Test func aBranchProjectionWaitsFromTheMergeNotTheBranchCommit() throws {
+        let world = PolicyWorld(policy: Self.policy(wait: "30m"))
+        let intent = try world.intent()
+        let alice = Self.landed(try world.approval(of: intent, by: PolicyWorld.alice, commit: 101), 0)
+        let carol = Self.landed(try world.approval(of: intent, by: PolicyWorld.carol, commit: 102), 0)
+        let id = try #require(IntentID("deploy-1"))
+        let projected = try #require(
+            DecisionEngine.projectMerge(
+                id, governance: try world.governance(), intent: intent,
+                merged: [alice], branch: [(carol, "refs/heads/approval/deploy-1")], events: [], now: Self.at(9_000)))
+        #expect(projected.holdsQuorum)
+        #expect(!projected.readyIfMerged)
+        #expect(projected.reasonIfMerged == .waitingPeriod)
+        #expect(projected.outcome.hasSuffix("then still waiting_period"), "\(projected.outcome)")
+    }
+
     @Test func durationsAreWrittenAsTheyAreRead() {
         for (seconds, text) in [(0, "0s"), (59, "59s"), (1800, "30m"), (5400, "1h30m"), (90_061, "1d1h1m1s")] {
             #expect(DurationText.text(seconds: Int64(seconds)) == text)
