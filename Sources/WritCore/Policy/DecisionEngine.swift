@@ -128,7 +128,8 @@ package enum DecisionEngine {
                 return verdict(.blocked, .waitingPeriod, detail)
             case .known(let end, let detail):
                 readyAt = end
-                if Timestamp(secondsSinceEpochOf: now) < end {
+                // At the whole second a claim records, as the freeze below.
+                if Timestamp(now) < end {
                     return verdict(.blocked, .waitingPeriod, detail)
                 }
             }

@@ -194,6 +194,33 @@ import Testing
         #expect(projected.outcome.hasSuffix("then still waiting_period"), "\(projected.outcome)")
     }
 
+    /// Both are judged at the whole second a `claimed` event records (its
+    /// `at`, which verify re-decides at): an end at a fraction of a second
+    /// holds until the next whole second, so no claim is stamped before it.
+    @Test func endsAtAFractionOfASecondHoldUntilTheNextWholeSecond() throws {
+        let half = Timestamp(secondsSinceEpoch: Self.base + 20_000, nanoseconds: 500_000_000)
+        let freezes = [
+            PolicyFixture.Freeze("half", start: Self.time(10_000).rfc3339, end: half.rfc3339, tiers: ["high"])
+        ]
+        let world = PolicyWorld(policy: Self.policy(wait: "30m", freezes: freezes))
+        let intent = try world.intent()
+        let carol = try world.approval(of: intent, by: PolicyWorld.carol, commit: 102)
+        let approvals = [
+            Self.landed(try world.approval(of: intent, by: PolicyWorld.alice, commit: 101), 0),
+            // Landed half a second past a whole second: its wait ends at a fraction too.
+            ApprovalEvidence(
+                path: carol.path, bytes: carol.bytes, signature: carol.signature, commit: carol.commit,
+                committedAt: Self.at(0).addingTimeInterval(0.5)),
+        ]
+        func decide(_ seconds: Double) throws -> Verdict {
+            try world.decide(intent, approvals, now: Date(timeIntervalSince1970: TimeInterval(Self.base) + seconds))
+        }
+        #expect(try decide(1_800.7).reason == .waitingPeriod)
+        #expect(try decide(1_801).state == .ready)
+        #expect(try decide(20_000.7).reason == .frozen)
+        #expect(try decide(20_001).state == .ready)
+    }
+
     @Test func durationsAreWrittenAsTheyAreRead() {
         for (seconds, text) in [(0, "0s"), (59, "59s"), (1800, "30m"), (5400, "1h30m"), (90_061, "1d1h1m1s")] {
             #expect(DurationText.text(seconds: Int64(seconds)) == text)
