@@ -159,9 +159,16 @@ extension DecisionEngine {
         let mergedBytes = Set(merged.map { ContentDigest.sha256(of: $0.bytes) })
         let pending = branch.filter { !mergedBytes.contains(ContentDigest.sha256(of: $0.evidence.bytes)) }
         guard !pending.isEmpty else { return nil }
+        // Merged now, a record would land now at the earliest: a tier's
+        // `wait` (SPEC §4.6) counts from then, never from when the record
+        // was committed on the branch.
+        let landing = pending.map {
+            ApprovalEvidence(
+                path: $0.evidence.path, bytes: $0.evidence.bytes, signature: $0.evidence.signature,
+                commit: $0.evidence.commit, committedAt: max($0.evidence.committedAt ?? now, now))
+        }
         let projected = decide(
-            governance: governance, intent: evidence, approvals: merged + pending.map(\.evidence), events: events,
-            now: now)
+            governance: governance, intent: evidence, approvals: merged + landing, events: events, now: now)
         guard projected.intent != nil, projected.tier != nil else { return nil }
         // Each record's verdict is read off the projected decision (its
         // counted and discarded lists), so no signature is checked twice.

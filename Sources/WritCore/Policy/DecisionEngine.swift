@@ -62,12 +62,16 @@ package enum DecisionEngine {
         let counted = required == 0 && rule != nil ? [] : tally.counted
         let discarded = tally.discarded + replay.discarded
 
+        // SPEC §4.6: set once the wait's end is known (step 4w), and the
+        // freeze that blocks it (step 5f); every verdict after carries them.
+        var readyAt: Timestamp?
+        var freeze: FreezeWindow?
         func verdict(_ state: IntentState, _ reason: ReasonCode?, _ detail: String) -> Verdict {
             Verdict(
                 state: state, reason: reason, detail: detail, intent: intent, intentDigest: digest, tier: tier,
                 approvalsCounted: tally.tierCounted, approvalsRequired: required, counted: counted,
                 discarded: discarded,
-                events: replay.counting, groupTallies: tally.groups)
+                events: replay.counting, groupTallies: tally.groups, readyAt: readyAt, freeze: freeze)
         }
 
         // The ledger first: a settled intent is never judged ready again.
@@ -107,6 +111,7 @@ package enum DecisionEngine {
             return verdict(
                 .blocked, reason, "the policy has no [tiers.\(tier)] table: a \(tier) intent can never be approved")
         }
+        // [glass] A valid break_glass record makes steps 4, 4w and 5f pass (SPEC §4.7).
         let summary = "\(tally.tierCounted) of \(rule.approvals) approvals for tier \(tier)"
         if tally.tierCounted < rule.approvals {
             let first = tally.firstDiscardedApproval
@@ -122,12 +127,36 @@ package enum DecisionEngine {
             return verdict(.blocked, .notApproved, "\(summary); \(sentence)")
         }
 
+        // Step 4w (SPEC §4.6): `wait` after the governance commit that completed the quorum.
+        if let wait = rule.wait {
+            switch waitingPeriod(tally.valid, rule: rule, policy: policy, wait: wait) {
+            case .unknown(let detail):
+                return verdict(.blocked, .waitingPeriod, detail)
+            case .known(let end, let detail):
+                readyAt = end
+                // At the whole second a claim records, as the freeze below.
+                if Timestamp(now) < end {
+                    return verdict(.blocked, .waitingPeriod, detail)
+                }
+            }
+        }
+
         // Rule 5, the gate part.
         for gate in intent.requiredGates where replay.gates[gate] != .pass {
             let seen =
                 replay.gates[gate].map { "its latest result is \($0.rawValue)" }
                 ?? "no entitled PASS for the current digest"
             return verdict(.blocked, .gateMissing, "required gate \(quoted: gate): \(seen)")
+        }
+
+        // Step 5f (SPEC §4.6): the last check before ready. Judged at the
+        // whole second a claim records as its `at`, which is the instant
+        // `writ verify` re-decides the claim at: a window ending at a
+        // fraction of a second cannot let the dispatcher claim in a second
+        // that verify then finds frozen.
+        if let window = policy.activeFreeze(tier: tier, kind: intent.kind, at: Timestamp(now)) {
+            freeze = window
+            return verdict(.blocked, .frozen, "frozen by \(quoted: window.name) until \(window.end)")
         }
 
         let how =
@@ -170,6 +199,52 @@ package enum DecisionEngine {
                 + "\(withdrawal.path)" + (note.isEmpty ? "" : ": \(quoted: note)")
         }
         return "\(state.rawValue) per \(replay.lastPath ?? "the ledger")"
+    }
+
+    /// When a tier's `wait` ends, or why that cannot be known.
+    package enum WaitEnd: Equatable {
+        /// The wait ends at `end` (the first instant the intent may be ready); `detail` says from what.
+        case known(end: Timestamp, detail: String)
+        /// A counting approval's governance commit time is unknown: the
+        /// wait can never be shown to have passed.
+        case unknown(detail: String)
+    }
+
+    /// The end of `rule`'s `wait` (SPEC §4.6) for `valid` approvals that
+    /// meet the quorum: the approvals ordered by when their governance
+    /// commit landed (`ApprovalEvidence.committedAt`, then commit id, then
+    /// path), the shortest prefix that meets the quorum (``quorumMet``),
+    /// and `wait` after the last commit time in it — the commit that
+    /// completed the quorum. A record removed and merged again counts from
+    /// its new commit; a deny is not an approval and never starts a wait.
+    package static func waitingPeriod(
+        _ valid: [ApprovalCheck.Valid], rule: Policy.Rule, policy: Policy, wait: Int64
+    ) -> WaitEnd {
+        let wording = DurationText.text(seconds: wait)
+        if let unknown = valid.first(where: { $0.evidence.committedAt == nil }) {
+            return .unknown(
+                detail:
+                    "the time governance commit \(unknown.evidence.commit.hex.prefix(12)) landed is unknown "
+                    + "(\(unknown.evidence.path)), so the wait \(wording) cannot be shown to have passed")
+        }
+        let ordered = valid.sorted {
+            ($0.evidence.committedAt ?? .distantFuture, $0.evidence.commit.hex, $0.evidence.path)
+                < ($1.evidence.committedAt ?? .distantFuture, $1.evidence.commit.hex, $1.evidence.path)
+        }
+        var prefix: [ApprovalCheck.Valid] = []
+        for approval in ordered {
+            prefix.append(approval)
+            guard quorumMet(prefix, rule: rule, policy: policy), let landed = approval.evidence.committedAt else { continue }
+            let completed = Timestamp(secondsSinceEpochOf: landed)
+            let end = completed.adding(seconds: wait)
+            return .known(
+                end: end,
+                detail:
+                    "quorum completed by governance commit \(approval.evidence.commit.hex.prefix(12)) at "
+                    + "\(completed); wait \(wording) ends at \(end)")
+        }
+        // Unreachable when the caller checked the quorum first; fail closed.
+        return .unknown(detail: "the quorum is not met, so the wait \(wording) has not started")
     }
 
     /// Every approval and denial, checked, with the approvals counted.
@@ -235,7 +310,6 @@ package enum DecisionEngine {
         }
         tally.denials.sort { ($0.record.approver, $0.evidence.path) < ($1.record.approver, $1.evidence.path) }
         valid.sort { ($0.record.approver, $0.evidence.path) < ($1.record.approver, $1.evidence.path) }
-
         tally.valid = valid
 
         let rule = governance.policy.rule(for: tier)
@@ -320,8 +394,9 @@ package enum DecisionEngine {
 
     /// Whether `valid` (valid `approve` records, each record version once,
     /// in any order) meets `rule`: its own count and every `require` group.
-    /// The one question a caller asks of a subset of approvals, such as
-    /// "which governance commit completed the quorum" (SPEC §4.6 `wait`).
+    /// The one predicate rule 4 and the wait (step 4w) both ask, so that the
+    /// quorum a wait counts from ("which governance commit completed the
+    /// quorum") is the quorum that lets the intent run.
     package static func quorumMet(_ valid: [ApprovalCheck.Valid], rule: Policy.Rule, policy: Policy) -> Bool {
         countQuorum(valid, rule: rule, policy: policy, extras: false).met
     }

@@ -29,6 +29,13 @@ public struct Verdict: Sendable, Equatable {
     /// fill it; empty when the tier has no groups (or the intent is
     /// malformed or settled without a tier).
     package let groupTallies: [GroupTally]
+    // SPEC §4.6 wait: when the tier's wait ends (`wait` after the governance
+    // commit that completed the quorum), set whenever a wait applies and the
+    // quorum is met, passed or not; nil otherwise or when unknown.
+    package let readyAt: Timestamp?
+    // SPEC §4.6 freeze: the `[[freeze]]` window blocking the intent, when
+    // the verdict is `frozen`.
+    package let freeze: FreezeWindow?
 
     package init(
         state: IntentState, reason: ReasonCode?, detail: String, intent: Intent?, intentDigest: ContentDigest,
@@ -36,7 +43,9 @@ public struct Verdict: Sendable, Equatable {
         approvalsCounted: Int, approvalsRequired: Int, counted: [CountedApproval], discarded: [DiscardedRecord],
         events: [CountingEvent] = [],
         // SPEC §4.6 role groups.
-        groupTallies: [GroupTally] = []
+        groupTallies: [GroupTally] = [],
+        // SPEC §4.6 wait and freeze.
+        readyAt: Timestamp? = nil, freeze: FreezeWindow? = nil
     ) {
         self.state = state
         self.reason = reason
@@ -50,6 +59,8 @@ public struct Verdict: Sendable, Equatable {
         self.discarded = discarded
         self.events = events
         self.groupTallies = groupTallies
+        self.readyAt = readyAt
+        self.freeze = freeze
     }
 
     /// Whether every `require` group of the tier is met (true when it has none).

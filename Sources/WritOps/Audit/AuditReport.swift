@@ -145,6 +145,10 @@ package struct AuditReport: Sendable {
         /// For a remote write made in record mode: what was recorded, and
         /// that nothing is sent until live.
         package var recorded: String? = nil
+        /// When the tier's `wait` ends (SPEC §4.6), as the verdict has it.
+        package var readyAt: Timestamp? = nil
+        /// The `[[freeze]]` window blocking the intent (`frozen`).
+        package var freeze: FreezeWindow? = nil
 
         /// The principals the principal filter matches: the proposer and
         /// everyone who filed an approval or denial, counted or not.
@@ -229,6 +233,9 @@ package struct AuditReport: Sendable {
     package var signers: [SignerListing] = []
     /// The governance commit those signers are from.
     package var signersCommit: ObjectID? = nil
+    /// Every `[[freeze]]` window of the trusted policy (SPEC §4.6), in file
+    /// order; empty when it has none or governance is untrusted.
+    package var freezes: [FreezeWindow] = []
 
     /// Whether anything may run: governance trusted and the ledger append-only,
     /// as `OpsStatus.isHealthy`.
@@ -372,28 +379,30 @@ extension AuditReport {
                     return nil
                 }
             }.first
-            entries.append(
-                IntentEntry(
-                    id: line.id, kind: line.kind ?? intent?.kind, tier: line.tier ?? verdict?.tier, state: line.state,
-                    reason: line.reason, detail: line.detail, approvalsCounted: line.approvals,
-                    approvalsRequired: line.required, proposer: intent?.proposer, proposedAt: intent?.createdAt,
-                    summary: intent?.summary, target: intent?.target, params: intent?.params ?? [:],
-                    expiresAt: intent?.expiresAt, counted: counted, denials: denials,
-                    discarded: (verdict?.discarded ?? []).filter {
-                        !($0.kind == .approval && $0.principal.map(claimApprovers.contains) == true)
-                    },
-                    claim: claim, outcome: outcome, events: events, findings: byIntent[line.id] ?? [],
-                    timeToReady: timeToReady(
-                        state: line.state, required: line.required, counted: counted, proposedAt: intent?.createdAt),
-                    countedAtClaim: atClaim != nil,
-                    recorded: outcome == nil
-                        ? status.recordedProjection(line.id).map {
-                            "\(RecordedProjection.notice) (\($0.operation) on \($0.target), projection at \($0.at))"
-                        } : nil))
+            var entry = IntentEntry(
+                id: line.id, kind: line.kind ?? intent?.kind, tier: line.tier ?? verdict?.tier, state: line.state,
+                reason: line.reason, detail: line.detail, approvalsCounted: line.approvals,
+                approvalsRequired: line.required, proposer: intent?.proposer, proposedAt: intent?.createdAt,
+                summary: intent?.summary, target: intent?.target, params: intent?.params ?? [:],
+                expiresAt: intent?.expiresAt, counted: counted, denials: denials,
+                discarded: (verdict?.discarded ?? []).filter {
+                    !($0.kind == .approval && $0.principal.map(claimApprovers.contains) == true)
+                },
+                claim: claim, outcome: outcome, events: events, findings: byIntent[line.id] ?? [],
+                timeToReady: timeToReady(
+                    state: line.state, required: line.required, counted: counted, proposedAt: intent?.createdAt),
+                countedAtClaim: atClaim != nil,
+                recorded: outcome == nil
+                    ? status.recordedProjection(line.id).map {
+                        "\(RecordedProjection.notice) (\($0.operation) on \($0.target), projection at \($0.at))"
+                    } : nil)
+            entry.readyAt = verdict?.readyAt
+            entry.freeze = verdict?.freeze
+            entries.append(entry)
         }
 
         let signersState = timeline.map { $0.head.trusted }
-        return AuditReport(
+        var report = AuditReport(
             window: window,
             governance: GovernanceHead(
                 trusted: status.governance.trusted, reason: status.governance.reason,
@@ -405,6 +414,8 @@ extension AuditReport {
             verification: verification, repoFindings: repoFindings, summary: summarize(entries, status: status),
             signers: signersState.map { SignerListing.read(String(decoding: $0.signersBytes, as: UTF8.self)) } ?? [],
             signersCommit: signersState?.commit)
+        report.freezes = status.policy?.freezes ?? []
+        return report
     }
 
     /// An event as read, parsed the way `writ show` parses it.

@@ -61,6 +61,18 @@ extension HTMLReportRenderer {
         html.text("State \(entry.state.rawValue)" + (entry.reason.map { " (\($0.rawValue))" } ?? "") + ": ")
         html.text(entry.detail)
         html.raw("</p>\n")
+        // SPEC §4.6: what holds a quorate intent back, marked apart from the detail.
+        if let freeze = entry.freeze {
+            html.raw("<p class=\"verdict frozen\" data-freeze=\"\(escape(freeze.name))\">Frozen by ")
+            html.text("\(quoted: freeze.name) until \(freeze.end.rfc3339)")
+            html.raw("</p>\n")
+        }
+        if let readyAt = entry.readyAt {
+            let passed = entry.reason != .waitingPeriod
+            html.raw("<p class=\"verdict wait\(passed ? "" : " waiting")\" data-ready-at=\"\(readyAt.rfc3339)\">")
+            html.text((passed ? "Waiting period ended at " : "Waiting period until ") + readyAt.rfc3339)
+            html.raw("</p>\n")
+        }
         for finding in entry.findings {
             html.raw("<p class=\"finding\">")
             reasonBadge(finding.reason, &html)

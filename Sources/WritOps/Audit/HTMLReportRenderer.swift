@@ -24,6 +24,7 @@ package enum HTMLReportRenderer {
         html.raw("<title>writ audit report</title>\n<style>\(style)</style>\n</head>\n<body>\n")
         header(report, &html)
         health(report, &html)
+        freezes(report, &html)
         summary(report, &html)
         findings(report, &html)
         intents(report, &html)
@@ -134,6 +135,35 @@ package enum HTMLReportRenderer {
         html.raw(" <span class=\"detail\">")
         html.text(detail)
         html.raw("</span></div>\n")
+    }
+
+    /// The trusted policy's `[[freeze]]` windows (SPEC §4.6), each marked
+    /// active, upcoming or ended at the report's time; no section when
+    /// there are none. Names and kinds are policy text, escaped.
+    package static func freezes(_ report: AuditReport, _ html: inout Builder) {
+        guard !report.freezes.isEmpty else { return }
+        let now = report.window.generatedAt
+        html.raw("<section id=\"freezes\">\n<h2>Freeze windows</h2>\n")
+        html.raw("<table class=\"freezes\"><tr><th>name</th><th>from</th><th>until</th><th>covers</th>")
+        html.raw("<th>now</th></tr>\n")
+        for window in report.freezes {
+            let phase = window.isActive(at: now) ? "active" : now < window.start ? "upcoming" : "ended"
+            html.raw("<tr class=\"freeze \(phase)\" data-freeze=\"\(escape(window.name))\"><td>")
+            html.text(window.name)
+            html.raw("</td><td>")
+            html.text(window.start.rfc3339)
+            html.raw("</td><td>")
+            html.text(window.end.rfc3339)
+            html.raw("</td><td>")
+            let covers =
+                (window.tiers.isEmpty ? [] : ["tiers " + window.tiers.map(\.rawValue).joined(separator: ", ")])
+                + (window.kinds.isEmpty ? [] : ["kinds " + window.kinds.joined(separator: ", ")])
+            html.text(covers.joined(separator: "; "))
+            html.raw("</td><td>")
+            html.raw(phase == "active" ? "<strong>active</strong>" : phase)
+            html.raw("</td></tr>\n")
+        }
+        html.raw("</table>\n</section>\n")
     }
 
     package static func summary(_ report: AuditReport, _ html: inout Builder) {

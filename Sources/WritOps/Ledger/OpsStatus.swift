@@ -56,6 +56,9 @@ public struct OpsStatus: Sendable, Encodable {
     /// The `[limits]` count at the ledger head under the trusted policy's
     /// limits (docs/limits.md); nil when it has none or nothing is trusted.
     package var quota: ProposerQuota? = nil
+    /// The trusted policy's `[[freeze]]` windows active at the status's
+    /// clock (SPEC §4.6), in file order; empty when none is, or nothing is trusted.
+    package var freezes: [FreezeWindow] = []
 
     /// How many intents the status lists: `intents` and `stored`.
     public var intentCount: Int { intents.count + stored.count }
@@ -203,9 +206,11 @@ extension OpsStatus {
 extension OpsStatus {
     /// The same status with only `lines` listed.
     public func keeping(_ lines: [IntentStatus]) -> OpsStatus {
-        OpsStatus(
+        var kept = OpsStatus(
             governance: governance, ledger: ledger, intents: lines, verdicts: verdicts, events: events, policy: policy,
             claims: claims)
+        kept.freezes = freezes
+        return kept
     }
 }
 

@@ -90,9 +90,11 @@ package struct StatusEvaluator {
             }
         } catch let error as WritError {
             let ledger = OpsStatus.Ledger(ok: false, reason: error.reason, detail: error.detail, commit: walkedHead)
-            return OpsStatus(
+            var status = OpsStatus(
                 governance: governance, ledger: ledger, intents: [], verdicts: [:], events: [:], policy: trusted?.policy
             )
+            status.freezes = Self.activeFreezes(trusted?.policy, at: now)
+            return status
         }
         let violation = read.violation
         let ledger = OpsStatus.Ledger(
@@ -171,7 +173,14 @@ package struct StatusEvaluator {
             governance: governance, ledger: ledger, intents: intents, verdicts: verdicts, events: keptEvents,
             policy: trusted?.policy, stored: keepEverything ? .empty : stored, claims: claims)
         status.quota = read.quota
+        status.freezes = Self.activeFreezes(trusted?.policy, at: now)
         return status
+    }
+
+    /// The `[[freeze]]` windows of `policy` active at `now`, judged at the
+    /// whole second as the decision judges them (`DecisionEngine.decide`, step 5f).
+    static func activeFreezes(_ policy: Policy?, at now: Date) -> [FreezeWindow] {
+        (policy?.freezes ?? []).filter { $0.isActive(at: Timestamp(now)) }
     }
 
     /// Intents decided together: the most whose bytes are held at once.

@@ -177,6 +177,11 @@ struct ShownIntent: Encodable {
     let dispatchBlocked: DispatchBlockJSON?
     /// A remote write made in record mode: its projection, nothing sent.
     let recorded: RecordedJSON?
+    /// When the tier's `wait` ends (SPEC §4.6), passed or not, once the
+    /// quorum is met; nil (left out) when no wait applies.
+    let readyAt: String?
+    /// The `[[freeze]]` window blocking the intent; nil (left out) unless frozen.
+    let freeze: FreezeView?
     /// The command to run next, or a sentence when no command helps.
     let next: String?
 
@@ -193,6 +198,8 @@ struct ShownIntent: Encodable {
         case approverRoles = "approver_roles"
         case mayApprove = "may_approve"
         case approvalBranch = "approval_branch"
+        case readyAt = "ready_at"
+        case freeze
     }
 
     /// `signerFlags` is what a suggested writer command adds for the signer
@@ -274,7 +281,17 @@ struct ShownIntent: Encodable {
         claimApprovals = status.claims[line.id].map(ClaimApprovalsJSON.init)
         dispatchBlocked = status.dispatchBlock(line.id).map(DispatchBlockJSON.init)
         recorded = outcome == nil ? status.recordedProjection(line.id).map(RecordedJSON.init) : nil
-        if let block = dispatchBlocked {
+        readyAt = verdict?.readyAt?.rfc3339
+        freeze = verdict?.freeze.map(FreezeView.init)
+        if line.reason == .waitingPeriod, let readyAt {
+            next =
+                "nothing to sign: a dispatcher claims it on its first poll at or after \(readyAt), unless a deny "
+                + "is merged first"
+        } else if line.reason == .frozen, let freeze {
+            next =
+                "nothing to sign: a dispatcher claims it on its first poll at or after \(freeze.end), when the "
+                + "freeze ends"
+        } else if let block = dispatchBlocked {
             next = "\(block.reason) is for the dispatcher's host to fix (docs/dispatch.md); it tries again every poll"
         } else if let branch = line.approvalBranch, branch.holdsQuorum, line.reason == .notApproved, let mergeCommand {
             // The branch holds the quorum: merging it is what is left to do.

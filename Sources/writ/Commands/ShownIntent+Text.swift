@@ -13,6 +13,9 @@ extension ShownIntent {
         }
         if !ledgerOK { lines.append("  the ledger is violated: see writ status") }
         lines.append("  state:    \(state)" + (reason.map { " (\($0))" } ?? "") + " — \(detail)")
+        // SPEC §4.6: when the wait ends, and the freeze holding it back.
+        if let readyAt { lines.append("  wait:     ends at \(readyAt)") }
+        if let freeze { lines.append("  frozen:   by " + freeze.sentence) }
         lines.append("  kind:     \(kind ?? "?"), tier \(tier ?? "?")")
         lines.append("  proposer: \(proposer ?? "?") at \(createdAt ?? "?")")
         if let target {

@@ -188,13 +188,18 @@ enum StatusLines {
         let governance: OpsStatus.Governance
         let ledger: OpsStatus.Ledger
         let intents: Int
+        /// The `[[freeze]]` windows active now (SPEC §4.6); the key is
+        /// left out while none is, so the header keeps its shape.
+        let freezes: [FreezeView]?
     }
 
     static func print(_ status: OpsStatus) throws {
         var output = BufferedOutput()
         output.write(
             try Output.jsonLine(
-                Header(governance: status.governance, ledger: status.ledger, intents: status.intentCount),
+                Header(
+                    governance: status.governance, ledger: status.ledger, intents: status.intentCount,
+                    freezes: status.freezes.isEmpty ? nil : status.freezes.map(FreezeView.init)),
                 type: "status"))
         try status.forEachIntentBatch { output.write(pieces: $0) }
         output.flush()
@@ -215,6 +220,10 @@ enum StatusTable {
         Swift.print(
             "ledger:     " + (ledger.ok ? "ok" : "VIOLATED (\(ledger.reason?.rawValue ?? "?"))")
                 + " at \(ledger.commit?.hex.prefix(12) ?? "-") — \(ledger.detail)")
+        // Every freeze active now (SPEC §4.6): nothing it covers is dispatched until its end.
+        for window in status.freezes {
+            Swift.print("freeze:     " + FreezeView(window).sentence)
+        }
         let rows = try status.allIntents().map { intent in
             [
                 intent.id.rawValue, intent.kind ?? "?", intent.tier?.rawValue ?? "?", intent.state.rawValue,
