@@ -35,20 +35,6 @@ package enum DurationText {
         return total
     }
 
-    /// `seconds` written the way ``seconds(_:)`` reads it, largest unit
-    /// first and zero units left out: 1800 is `30m`, 5400 is `1h30m`,
-    /// 0 is `0s`.
-    package static func text(seconds: Int64) -> String {
-        guard seconds > 0 else { return "0s" }
-        var left = seconds
-        var text = ""
-        for (unit, size) in [("d", Int64(86_400)), ("h", 3_600), ("m", 60), ("s", 1)] where left >= size {
-            text += "\(left / size)\(unit)"
-            left %= size
-        }
-        return text
-    }
-
     /// An absolute RFC 3339 time, or a duration from `now`.
     package static func deadline(_ text: String, from now: Timestamp) -> Timestamp? {
         if let absolute = Timestamp(rfc3339: text) { return absolute }
