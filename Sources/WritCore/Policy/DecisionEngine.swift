@@ -60,14 +60,35 @@ package enum DecisionEngine {
             approvals, intent: intent, intentDigest: digest, tier: tier, governance: governance, now: now,
             cache: cache)
         let counted = required == 0 && rule != nil ? [] : tally.counted
-        let discarded = tally.discarded + replay.discarded
+
+        // SPEC §4.7: the break-glass run, open or settled. A settled intent
+        // ran by break-glass only when a `break_glass` event counts; its
+        // record is judged at that event's clock, the dispatcher's at the
+        // claim, so a record expiring after the run still names the run.
+        // The review is judged at `now`.
+        var breakGlassRecord: ApprovalCheck.Valid?
+        if replay.state == nil {
+            breakGlassRecord = BreakGlassReview.counting(tally.breakGlass)
+        } else if let event = replay.breakGlass {
+            let atRun = tallyApprovals(
+                approvals, intent: intent, intentDigest: digest, tier: tier, governance: governance,
+                now: event.event.at.date, cache: cache)
+            breakGlassRecord = BreakGlassReview.counting(atRun.breakGlass)
+        }
+        let breakGlass = breakGlassRecord.map {
+            BreakGlassReview.run(
+                $0, reviews: tally.reviews, event: replay.breakGlass, rule: policy.breakGlass, now: now)
+        }
+        let discarded =
+            tally.discarded + replay.discarded
+            + (breakGlass?.discarded ?? tally.reviews.map(unreviewable)) + tally.reviewDiscarded
 
         func verdict(_ state: IntentState, _ reason: ReasonCode?, _ detail: String) -> Verdict {
             Verdict(
                 state: state, reason: reason, detail: detail, intent: intent, intentDigest: digest, tier: tier,
                 approvalsCounted: tally.counted.count, approvalsRequired: required, counted: counted,
                 discarded: discarded,
-                events: replay.counting)
+                events: replay.counting, breakGlass: breakGlass?.run)
         }
 
         // The ledger first: a settled intent is never judged ready again.
@@ -101,19 +122,24 @@ package enum DecisionEngine {
                 .blocked, .denied, "\(quoted: deny.record.approver.rawValue) denied it (\(deny.evidence.path))")
         }
 
-        // Rule 4.
-        guard let rule else {
-            let reason = tally.firstDiscardedApproval?.reason ?? .notApproved
-            return verdict(
-                .blocked, reason, "the policy has no [tiers.\(tier)] table: a \(tier) intent can never be approved")
-        }
-        if tally.counted.count < rule.approvals {
-            let first = tally.firstDiscardedApproval
-            let summary = "\(tally.counted.count) of \(rule.approvals) approvals for tier \(tier)"
-            if let first {
-                return verdict(.blocked, first.reason, "\(summary); \(first.path): \(first.detail)")
+        // Rule 4, unless a valid break-glass record makes the intent ready
+        // now (SPEC §4.7): then the quorum, `wait` and freeze steps pass,
+        // and the gates are still required.
+        if breakGlass == nil {
+            guard let rule else {
+                let reason = tally.firstDiscardedApproval?.reason ?? .notApproved
+                return verdict(
+                    .blocked, reason,
+                    "the policy has no [tiers.\(tier)] table: a \(tier) intent can never be approved")
             }
-            return verdict(.blocked, .notApproved, summary)
+            if tally.counted.count < rule.approvals {
+                let first = tally.firstDiscardedApproval
+                let summary = "\(tally.counted.count) of \(rule.approvals) approvals for tier \(tier)"
+                if let first {
+                    return verdict(.blocked, first.reason, "\(summary); \(first.path): \(first.detail)")
+                }
+                return verdict(.blocked, .notApproved, summary)
+            }
         }
 
         // Rule 5, the gate part.
@@ -124,11 +150,24 @@ package enum DecisionEngine {
             return verdict(.blocked, .gateMissing, "required gate \(quoted: gate): \(seen)")
         }
 
+        if let run = breakGlass?.run {
+            // The reason is untrusted text: quoted here, escaped again by every view.
+            return verdict(.ready, nil, "break-glass by \(quoted: run.approver.rawValue): \(quoted: run.reason)")
+        }
         let how =
-            rule.approvals == 0
+            required == 0
             ? "tier \(tier) needs no approval"
-            : "\(tally.counted.count) of \(rule.approvals) approvals for tier \(tier)"
+            : "\(tally.counted.count) of \(required) approvals for tier \(tier)"
         return verdict(.ready, nil, how)
+    }
+
+    /// A valid review record of an intent with no break-glass run: it
+    /// reviews nothing (a valid record that adds nothing, as a second key's is).
+    private static func unreviewable(_ review: ApprovalCheck.Valid) -> DiscardedRecord {
+        DiscardedRecord(
+            kind: .approval, path: review.evidence.path, commit: review.evidence.commit,
+            principal: review.record.approver, reason: .notApproved,
+            detail: "a \(review.record.decision) record reviews a break-glass run, and this intent has none")
     }
 
     /// Why the intent's `.sig` is not the proposer's, or nil when it is.
@@ -171,6 +210,13 @@ package enum DecisionEngine {
         package var counted: [CountedApproval] = []
         package var denials: [ApprovalCheck.Valid] = []
         package var discarded: [DiscardedRecord] = []
+        /// Valid `break_glass` records (SPEC §4.7); they never count toward a quorum.
+        package var breakGlass: [ApprovalCheck.Valid] = []
+        /// Valid `ratify` and `reject` records: the review of a break-glass run.
+        package var reviews: [ApprovalCheck.Valid] = []
+        /// Review records that do not count and why. Kept apart from
+        /// `discarded`: a review never names why an intent is blocked.
+        package var reviewDiscarded: [DiscardedRecord] = []
 
         /// The first discarded approval or deny record in principal order
         /// (then path, then commit), which names the reason when too few count.
@@ -197,14 +243,22 @@ package enum DecisionEngine {
                 cache: cache)
             {
             case .discarded(let discarded):
-                tally.discarded.append(discarded)
+                // Only discarded records are parsed again, to tell a review apart.
+                if let record = try? ApprovalRecord.parse(evidence.bytes, expectedPath: evidence.path),
+                    record.decision.isReview
+                {
+                    tally.reviewDiscarded.append(discarded)
+                } else {
+                    tally.discarded.append(discarded)
+                }
             case .valid(let record):
                 switch record.record.decision {
                 case .deny:
                     tally.denials.append(record)
-                case .breakGlass, .ratify, .reject:
-                    // Break-glass and its review (SPEC §4.7) never count toward a quorum.
-                    continue
+                case .breakGlass:
+                    tally.breakGlass.append(record)
+                case .ratify, .reject:
+                    tally.reviews.append(record)
                 case .approve:
                     let identity = record.key.blob + Array(record.recordDigest.hex.utf8)
                     guard seen.insert(identity).inserted else { continue }

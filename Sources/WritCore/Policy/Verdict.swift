@@ -24,12 +24,17 @@ public struct Verdict: Sendable, Equatable {
     /// The intent's events that count, in sequence order
     /// (`EventAuthority.counting`); whatever acts on events reads these.
     package let events: [CountingEvent]
+    // SPEC §4.7: the break-glass run and its review.
+    /// The intent's break-glass run, open or settled; nil when it has none.
+    public let breakGlass: BreakGlassRun?
 
     package init(
         state: IntentState, reason: ReasonCode?, detail: String, intent: Intent?, intentDigest: ContentDigest,
         tier: Tier?,
         approvalsCounted: Int, approvalsRequired: Int, counted: [CountedApproval], discarded: [DiscardedRecord],
-        events: [CountingEvent] = []
+        events: [CountingEvent] = [],
+        // SPEC §4.7
+        breakGlass: BreakGlassRun? = nil
     ) {
         self.state = state
         self.reason = reason
@@ -42,5 +47,6 @@ public struct Verdict: Sendable, Equatable {
         self.counted = counted
         self.discarded = discarded
         self.events = events
+        self.breakGlass = breakGlass
     }
 }

@@ -145,6 +145,8 @@ package struct AuditReport: Sendable {
         /// For a remote write made in record mode: what was recorded, and
         /// that nothing is sent until live.
         package var recorded: String? = nil
+        /// The intent's break-glass run and its review (SPEC §4.7).
+        package var breakGlass: BreakGlassStatus? = nil
 
         /// The principals the principal filter matches: the proposer and
         /// everyone who filed an approval or denial, counted or not.
@@ -389,7 +391,7 @@ extension AuditReport {
                     recorded: outcome == nil
                         ? status.recordedProjection(line.id).map {
                             "\(RecordedProjection.notice) (\($0.operation) on \($0.target), projection at \($0.at))"
-                        } : nil))
+                        } : nil, breakGlass: line.breakGlass))
         }
 
         let signersState = timeline.map { $0.head.trusted }

@@ -175,6 +175,8 @@ struct ShownIntent: Encodable {
     let recorded: RecordedJSON?
     /// The command to run next, or a sentence when no command helps.
     let next: String?
+    /// The intent's break-glass run and its review (SPEC §4.7), when it has one.
+    let breakGlass: BreakGlassStatus?
 
     enum CodingKeys: String, CodingKey {
         case id, summary, kind, tier, proposer, target, params, state, reason, detail, governance, gates
@@ -188,6 +190,7 @@ struct ShownIntent: Encodable {
         case ledgerOK = "ledger_ok"
         case approverRoles = "approver_roles"
         case mayApprove = "may_approve"
+        case breakGlass = "break_glass"
         case approvalBranch = "approval_branch"
     }
 
@@ -262,6 +265,7 @@ struct ShownIntent: Encodable {
                     by: event.event.actor.rawValue, at: event.event.at.rfc3339, commit: event.commit.hex,
                     note: event.event.payload.withdrawnNote ?? "")
             } : nil
+        breakGlass = line.breakGlass ?? verdict?.breakGlass.map(BreakGlassStatus.init)
         claimApprovals = status.claims[line.id].map(ClaimApprovalsJSON.init)
         dispatchBlocked = status.dispatchBlock(line.id).map(DispatchBlockJSON.init)
         recorded = outcome == nil ? status.recordedProjection(line.id).map(RecordedJSON.init) : nil
