@@ -24,11 +24,14 @@ import Testing
         let trustRoot: String
         let keys: [String: String]
 
-        init(_ name: String = #function, policy: String = OpsSandbox.demoPolicy) throws {
+        /// `extra`: principals given keys and allowed_signers lines besides the four.
+        init(_ name: String = #function, policy: String = OpsSandbox.demoPolicy, extra: [String] = []) throws {
             root = try GitTestSupport.scratch(name)
             var keys: [String: String] = [:]
             var signers = ""
-            for principal in [TeamFlowTests.agent, TeamFlowTests.alice, TeamFlowTests.carol, TeamFlowTests.dispatcher] {
+            for principal in [TeamFlowTests.agent, TeamFlowTests.alice, TeamFlowTests.carol, TeamFlowTests.dispatcher]
+                + extra
+            {
                 let key = try CLI.makeKey(in: root, name: principal)
                 keys[principal] = key
                 signers += "\(principal) \(try CLI.publicKey(key))\n"

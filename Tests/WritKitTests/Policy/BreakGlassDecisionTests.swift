@@ -278,6 +278,21 @@ struct BreakGlassDecisionTests {
         #expect(verdict.discarded.first?.detail.contains("this intent has none") == true)
     }
 
+    @Test func aBreakGlassRecordOnTheApprovalBranchIsProjected() throws {
+        let release = try world.intent(id: "release-1", kind: "release")
+        let glass = try record(release, .breakGlass, by: W.alice, note: "db is down")
+        let id = try #require(IntentID("release-1"))
+        let projection = DecisionEngine.projectMerge(
+            id, governance: try world.governance(), intent: release, merged: [],
+            branch: [(glass, "refs/heads/approval/release-1")], events: [], now: W.now)
+        let projected = try #require(projection)
+        #expect(projected.readyIfMerged)
+        let entry = try #require(projected.records.first)
+        #expect(entry.decision == .breakGlass)
+        #expect(entry.reason == nil)
+        #expect(entry.detail.contains("merging runs the intent now"), "\(entry.detail)")
+    }
+
     @Test func theEventRoundTripsAndRefusesBadReasons() throws {
         let id = try #require(IntentID("release-1"))
         let digest = ContentDigest.sha256(of: [UInt8]())
