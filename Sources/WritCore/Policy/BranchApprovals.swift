@@ -158,7 +158,11 @@ extension DecisionEngine {
                         who, false, nil,
                         "break-glass by \(quoted: who.rawValue): merging runs the intent now, past its quorum; "
                             + "the review is due after the merge")
-                    : record(who, false, .notApproved, "an earlier break-glass record already counts")
+                    : projected.breakGlass == nil
+                        ? record(
+                            who, false, projected.reason ?? .notApproved,
+                            "merging it does not run the intent: \(projected.detail)")
+                        : record(who, false, .notApproved, "an earlier break-glass record already counts")
             }
             if parsed.decision.isReview, projected.breakGlass?.reviewers.contains(where: { $0.approver == who }) == true
             {

@@ -83,12 +83,17 @@ package enum DecisionEngine {
             tally.discarded + replay.discarded
             + (breakGlass?.discarded ?? tally.reviews.map(unreviewable)) + tally.reviewDiscarded
 
+        // The run is named only where break-glass decides the verdict: a
+        // settled run, or an open intent it makes ready (or that waits only
+        // on its gates). An intent stopped before that step (expired, its
+        // signature, quota, a deny) has no run, so no review falls due.
+        var named = replay.state != nil
         func verdict(_ state: IntentState, _ reason: ReasonCode?, _ detail: String) -> Verdict {
             Verdict(
                 state: state, reason: reason, detail: detail, intent: intent, intentDigest: digest, tier: tier,
                 approvalsCounted: tally.counted.count, approvalsRequired: required, counted: counted,
                 discarded: discarded,
-                events: replay.counting, breakGlass: breakGlass?.run)
+                events: replay.counting, breakGlass: named ? breakGlass?.run : nil)
         }
 
         // The ledger first: a settled intent is never judged ready again.
@@ -122,6 +127,7 @@ package enum DecisionEngine {
                 .blocked, .denied, "\(quoted: deny.record.approver.rawValue) denied it (\(deny.evidence.path))")
         }
 
+        named = true
         // Rule 4, unless a valid break-glass record makes the intent ready
         // now (SPEC §4.7): then the quorum, `wait` and freeze steps pass,
         // and the gates are still required.

@@ -167,4 +167,74 @@ import Testing
         }
         #expect(try sandbox.ops.repository.referenceTarget("refs/heads/approval/release-bad") == before)
     }
+
+    /// Rows where break-glass must not run: the dispatcher leaves the
+    /// intent, status says why, and a claim forged for it (by the
+    /// dispatcher's own key, as a dispatcher without the check would write
+    /// it) is a finding of verify with the same reason.
+    @Test func neverPastADenyOrWithoutABreakGlassRole() throws {
+        struct Row {
+            let id: String
+            /// (principal, decision, note) records merged before the poll.
+            let records: [(String, Decision, String?)]
+            let reason: ReasonCode
+        }
+        let rows = [
+            Row(
+                id: "denied-1",
+                records: [("alice@example.com", .breakGlass, "prod is down"), ("carol@example.com", .deny, nil)],
+                reason: .denied),
+            Row(id: "operator-1", records: [("bob@example.com", .breakGlass, "me")], reason: .signerNotAuthorized),
+        ]
+        let fixture = try DispatchFixture("break-glass-refusals", policy: Self.policy)
+        defer { fixture.remove() }
+        let sandbox = fixture.sandbox
+        let start = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
+        var proposals: [String: Proposer.Proposal] = [:]
+        for row in rows {
+            let proposal = try sandbox.propose(
+                try fixture.request("release", row.id), as: "agent-1@example.com", at: start)
+            proposals[row.id] = proposal
+            for (who, decision, note) in row.records {
+                try Self.record(sandbox, proposal, decision, by: who, note: note, at: start.addingTimeInterval(1))
+            }
+        }
+        let now = start.addingTimeInterval(2)
+        _ = try fixture.dispatcher(clock: { now }).poll()
+        #expect(fixture.runs().isEmpty, "\(fixture.runs())")
+        let status = try sandbox.status(at: now)
+        for row in rows {
+            let line = try #require(status.intents.first { $0.id.rawValue == row.id })
+            #expect(line.state == .blocked, "\(row.id)")
+            #expect(line.reason == row.reason, "\(row.id): \(String(describing: line.reason))")
+            #expect(line.breakGlass == nil, "\(row.id)")
+        }
+        #expect(try LedgerVerifier(ops: sandbox.ops).verify(trustRoot: sandbox.trustRoot, now: now).isClean)
+
+        for row in rows {
+            let proposal = try #require(proposals[row.id])
+            let last =
+                (status.events[proposal.intent.id] ?? []).compactMap { evidence -> Int? in
+                    guard case .auditEvent(_, let sequence, _)? = LedgerPath(evidence.path) else { return nil }
+                    return sequence
+                }.max() ?? 0
+            let dispatcher = try #require(Principal("dispatch-1@example.com"))
+            let announce = try AuditEvent(
+                intent: proposal.intent.id, intentDigest: proposal.digest, at: Timestamp(now), actor: dispatcher,
+                payload: .breakGlass(reason: "forged", reviewBy: Timestamp(now).adding(seconds: 3600)))
+            let claim = try AuditEvent(
+                intent: proposal.intent.id, intentDigest: proposal.digest, at: Timestamp(now), actor: dispatcher,
+                payload: .claimed(.init(tier: .high, runID: "forged", idempotencyKey: row.id, approvals: [])))
+            try sandbox.appendToLedger(
+                [
+                    announce.path(sequence: last + 1).path: Data(announce.canonicalJSON()),
+                    claim.path(sequence: last + 2).path: Data(claim.canonicalJSON()),
+                ], as: "dispatch-1@example.com", message: "writ: claim \(row.id)\n", at: now)
+        }
+        let forged = try LedgerVerifier(ops: sandbox.ops).verify(trustRoot: sandbox.trustRoot, now: now)
+        for row in rows {
+            let reasons = forged.findings.filter { ($0.path ?? "").contains("/\(row.id)/") }.map(\.reason)
+            #expect(reasons == [row.reason], "\(row.id): \(forged.findings)")
+        }
+    }
 }

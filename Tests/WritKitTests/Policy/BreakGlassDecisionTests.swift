@@ -147,10 +147,13 @@ struct BreakGlassDecisionTests {
         let denied = try world.decide(release, [glass, try record(release, .deny, by: W.carol, commit: 101)])
         #expect(denied.state == .blocked)
         #expect(denied.reason == .denied)
+        // A run that never happens has no review to fall due.
+        #expect(denied.breakGlass == nil)
         // An expired intent stays expired.
         let expiring = try world.intent(id: "release-2", kind: "release", expiresAt: Timestamp.offset(-1))
         let expired = try world.decide(expiring, [try record(expiring, .breakGlass, by: W.alice)])
         #expect(expired.reason == .intentExpired)
+        #expect(expired.breakGlass == nil)
         // An expired break-glass record does not count.
         let stale = try world.decide(
             release, [try record(release, .breakGlass, by: W.alice, expiresAt: Timestamp.offset(-1))])
