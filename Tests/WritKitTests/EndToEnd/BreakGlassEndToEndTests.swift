@@ -153,5 +153,10 @@ import Testing
         #expect(Set(after?["ratified_by"] as? [String] ?? []) == [TeamFlowTests.carol, Self.bob])
         let text = try CLI.run("status", in: agent)
         #expect(text.stdout.contains("review ratified"), "\(text.stdout)")
+        let shownText = try CLI.run("show", "hotfix-1", in: agent).stdout
+        #expect(shownText.contains("break-glass: by alice@example.com"), "\(shownText)")
+        #expect(shownText.contains("reason:    \(reason)"), "\(shownText)")
+        #expect(shownText.contains("review:    ratified"), "\(shownText)")
+        #expect(shownText.contains("✓ ratified by carol@example.com"), "\(shownText)")
     }
 }
