@@ -276,7 +276,7 @@ _writ_propose() {
 
 _writ_approve() {
     repeating_flags=()
-    non_repeating_flags=(--push --force --deny --merge --json --version -h --help)
+    non_repeating_flags=(--push --force --deny --break-glass --ratify --reject --merge --json --version -h --help)
     repeating_options=()
     non_repeating_options=(--repo --governance-ref --ledger-ref --remote --config --as --key --trust --expires --note --branch)
     __writ_offer_flags_options 1

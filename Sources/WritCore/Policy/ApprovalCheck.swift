@@ -20,7 +20,8 @@ package enum ApprovalCheck {
     /// filed under its approver and this intent (`approval_malformed`); its
     /// signature verifies under `writ-approval` for a trusted key at `now`
     /// (`approval_signature_invalid`, `signer_unknown`); the approver holds
-    /// a role the tier accepts (`signer_not_authorized`); the approver is
+    /// a role the tier accepts, for `break_glass` a `[break_glass]` role,
+    /// for `ratify`/`reject` a review role (`signer_not_authorized`); the approver is
     /// not the proposer (`self_approval`); it names the intent's current
     /// digest (`digest_mismatch`) and tier (`tier_mismatch`); it has not
     /// expired (`approval_expired`).
@@ -66,13 +67,8 @@ package enum ApprovalCheck {
         } catch {
             return discard(error.reasonCode(namespace: ApprovalRecord.signatureNamespace), error.description, who)
         }
-        guard governance.policy.acceptsForTier(who, tier) else {
-            if governance.policy.rule(for: tier) == nil {
-                return discard(
-                    .signerNotAuthorized,
-                    "the policy has no [tiers.\(tier)] table: nobody can approve a \(tier) intent", who)
-            }
-            return discard(.signerNotAuthorized, "\(quoted: who.rawValue) holds no role that tier \(tier) accepts", who)
+        if let refusal = roleRefusal(record.decision, who, tier: tier, policy: governance.policy) {
+            return discard(.signerNotAuthorized, refusal, who)
         }
         guard who != intent.proposer else {
             return discard(.selfApproval, "\(quoted: who.rawValue) proposed this intent", who)
@@ -91,6 +87,33 @@ package enum ApprovalCheck {
             Valid(
                 evidence: evidence, record: record, key: verified.key,
                 recordDigest: ContentDigest.sha256(of: evidence.bytes)))
+    }
+}
+
+extension ApprovalCheck {
+    /// Why `who` may not write a record of `decision` for a `tier` intent,
+    /// or nil when they may: approvals and denials take a role the tier
+    /// accepts; a break-glass record a `[break_glass]` role; its review a
+    /// `review_roles` role (SPEC §4.7).
+    package static func roleRefusal(_ decision: Decision, _ who: Principal, tier: Tier, policy: Policy) -> String? {
+        switch decision {
+        case .approve, .deny:
+            guard !policy.acceptsForTier(who, tier) else { return nil }
+            if policy.rule(for: tier) == nil {
+                return "the policy has no [tiers.\(tier)] table: nobody can approve a \(tier) intent"
+            }
+            return "\(quoted: who.rawValue) holds no role that tier \(tier) accepts"
+        case .breakGlass:
+            guard !policy.mayBreakGlass(who) else { return nil }
+            if policy.breakGlass == nil { return "the policy has no [break_glass] table: nobody may break glass" }
+            return "\(quoted: who.rawValue) holds no [break_glass] role"
+        case .ratify, .reject:
+            guard !policy.mayReviewBreakGlass(who) else { return nil }
+            if policy.breakGlass == nil {
+                return "the policy has no [break_glass] table: there is no break-glass review"
+            }
+            return "\(quoted: who.rawValue) holds no [break_glass] review role"
+        }
     }
 }
 

@@ -196,6 +196,23 @@ extension DecisionEngine {
             if parsed.decision == .deny {
                 return record(who, false, .denied, "\(quoted: who.rawValue) denies it: merging blocks it")
             }
+            // SPEC §4.7: break-glass never counts toward the quorum; say what merging it does.
+            if parsed.decision == .breakGlass {
+                return projected.breakGlass?.approver == who
+                    ? record(
+                        who, false, nil,
+                        "break-glass by \(quoted: who.rawValue): merging runs the intent now, past its quorum; "
+                            + "the review is due after the merge")
+                    : projected.breakGlass == nil
+                        ? record(
+                            who, false, projected.reason ?? .notApproved,
+                            "merging it does not run the intent: \(projected.detail)")
+                        : record(who, false, .notApproved, "an earlier break-glass record already counts")
+            }
+            if parsed.decision.isReview, projected.breakGlass?.reviewers.contains(where: { $0.approver == who }) == true
+            {
+                return record(who, false, nil, "a \(parsed.decision) review of the break-glass run; counts once merged")
+            }
             if countedPrincipals.contains(who) {
                 return record(who, true, nil, "signature verified; counts once merged")
             }

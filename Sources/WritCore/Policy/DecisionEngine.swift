@@ -60,18 +60,45 @@ package enum DecisionEngine {
             approvals, intent: intent, intentDigest: digest, tier: tier, governance: governance, now: now,
             cache: cache)
         let counted = required == 0 && rule != nil ? [] : tally.counted
-        let discarded = tally.discarded + replay.discarded
 
         // SPEC §4.6: set once the wait's end is known (step 4w), and the
         // freeze that blocks it (step 5f); every verdict after carries them.
         var readyAt: Timestamp?
         var freeze: FreezeWindow?
+        // SPEC §4.7: the break-glass run, open or settled. A settled intent
+        // ran by break-glass only when a `break_glass` event counts; its
+        // record is judged at that event's clock, the dispatcher's at the
+        // claim, so a record expiring after the run still names the run.
+        // The review is judged at `now`.
+        var breakGlassRecord: ApprovalCheck.Valid?
+        if replay.state == nil {
+            breakGlassRecord = BreakGlassReview.counting(tally.breakGlass)
+        } else if let event = replay.breakGlass {
+            let atRun = tallyApprovals(
+                approvals, intent: intent, intentDigest: digest, tier: tier, governance: governance,
+                now: event.event.at.date, cache: cache)
+            breakGlassRecord = BreakGlassReview.counting(atRun.breakGlass)
+        }
+        let breakGlass = breakGlassRecord.map {
+            BreakGlassReview.run(
+                $0, reviews: tally.reviews, event: replay.breakGlass, rule: policy.breakGlass, now: now)
+        }
+        let discarded =
+            tally.discarded + replay.discarded
+            + (breakGlass?.discarded ?? tally.reviews.map(unreviewable)) + tally.reviewDiscarded
+
+        // The run is named only where break-glass decides the verdict: a
+        // settled run, or an open intent it makes ready (or that waits only
+        // on its gates). An intent stopped before that step (expired, its
+        // signature, quota, a deny) has no run, so no review falls due.
+        var named = replay.state != nil
         func verdict(_ state: IntentState, _ reason: ReasonCode?, _ detail: String) -> Verdict {
             Verdict(
                 state: state, reason: reason, detail: detail, intent: intent, intentDigest: digest, tier: tier,
                 approvalsCounted: tally.tierCounted, approvalsRequired: required, counted: counted,
                 discarded: discarded,
-                events: replay.counting, groupTallies: tally.groups, readyAt: readyAt, freeze: freeze)
+                events: replay.counting, groupTallies: tally.groups, readyAt: readyAt, freeze: freeze,
+                breakGlass: named ? breakGlass?.run : nil)
         }
 
         // The ledger first: a settled intent is never judged ready again.
@@ -105,38 +132,49 @@ package enum DecisionEngine {
                 .blocked, .denied, "\(quoted: deny.record.approver.rawValue) denied it (\(deny.evidence.path))")
         }
 
-        // Rule 4.
-        guard let rule else {
-            let reason = tally.firstDiscardedApproval?.reason ?? .notApproved
-            return verdict(
-                .blocked, reason, "the policy has no [tiers.\(tier)] table: a \(tier) intent can never be approved")
-        }
-        // [glass] A valid break_glass record makes steps 4, 4w and 5f pass (SPEC §4.7).
-        let summary = "\(tally.tierCounted) of \(rule.approvals) approvals for tier \(tier)"
-        if tally.tierCounted < rule.approvals {
-            let first = tally.firstDiscardedApproval
-            if let first {
-                return verdict(.blocked, first.reason, "\(summary); \(first.path): \(first.detail)")
+        named = true
+        // Rule 4, unless a valid break-glass record makes the intent ready
+        // now (SPEC §4.7): then the quorum (with its groups), `wait` and
+        // freeze steps pass, and the gates are still required.
+        var summary = "tier \(tier) needs no approval"
+        if breakGlass == nil {
+            guard let rule else {
+                let reason = tally.firstDiscardedApproval?.reason ?? .notApproved
+                return verdict(
+                    .blocked, reason,
+                    "the policy has no [tiers.\(tier)] table: a \(tier) intent can never be approved")
             }
-            return verdict(.blocked, .notApproved, summary)
-        }
-        // SPEC §4.6: then every `require` group, assigned as a whole; the
-        // first group that cannot be met with those before it is named.
-        if let unmet = tally.firstUnmetGroup {
-            let sentence = tally.groups[unmet].unmetSentence(index: unmet, of: tally.groups.count)
-            return verdict(.blocked, .notApproved, "\(summary); \(sentence)")
-        }
+            if rule.approvals > 0 || !tally.groups.isEmpty {
+                summary = "\(tally.tierCounted) of \(rule.approvals) approvals for tier \(tier)"
+            }
+            if tally.tierCounted < rule.approvals {
+                let first = tally.firstDiscardedApproval
+                if let first {
+                    return verdict(.blocked, first.reason, "\(summary); \(first.path): \(first.detail)")
+                }
+                return verdict(.blocked, .notApproved, summary)
+            }
+            // SPEC §4.6: then every `require` group, assigned as a whole; the
+            // first group that cannot be met with those before it is named.
+            if let unmet = tally.firstUnmetGroup {
+                let sentence = tally.groups[unmet].unmetSentence(index: unmet, of: tally.groups.count)
+                return verdict(.blocked, .notApproved, "\(summary); \(sentence)")
+            }
+            if !tally.groups.isEmpty {
+                summary += ", and its \(tally.groups.count) require group(s) met"
+            }
 
-        // Step 4w (SPEC §4.6): `wait` after the governance commit that completed the quorum.
-        if let wait = rule.wait {
-            switch waitingPeriod(tally.valid, rule: rule, policy: policy, wait: wait) {
-            case .unknown(let detail):
-                return verdict(.blocked, .waitingPeriod, detail)
-            case .known(let end, let detail):
-                readyAt = end
-                // At the whole second a claim records, as the freeze below.
-                if Timestamp(now) < end {
+            // Step 4w (SPEC §4.6): `wait` after the governance commit that completed the quorum.
+            if let wait = rule.wait {
+                switch waitingPeriod(tally.valid, rule: rule, policy: policy, wait: wait) {
+                case .unknown(let detail):
                     return verdict(.blocked, .waitingPeriod, detail)
+                case .known(let end, let detail):
+                    readyAt = end
+                    // At the whole second a claim records, as the freeze below.
+                    if Timestamp(now) < end {
+                        return verdict(.blocked, .waitingPeriod, detail)
+                    }
                 }
             }
         }
@@ -149,6 +187,12 @@ package enum DecisionEngine {
             return verdict(.blocked, .gateMissing, "required gate \(quoted: gate): \(seen)")
         }
 
+        if let run = breakGlass?.run {
+            // Past any freeze (SPEC §4.7). The reason is untrusted text:
+            // quoted here, escaped again by every view.
+            return verdict(.ready, nil, "break-glass by \(quoted: run.approver.rawValue): \(quoted: run.reason)")
+        }
+
         // Step 5f (SPEC §4.6): the last check before ready. Judged at the
         // whole second a claim records as its `at`, which is the instant
         // `writ verify` re-decides the claim at: a window ending at a
@@ -159,11 +203,16 @@ package enum DecisionEngine {
             return verdict(.blocked, .frozen, "frozen by \(quoted: window.name) until \(window.end)")
         }
 
-        let how =
-            rule.approvals == 0
-            ? "tier \(tier) needs no approval"
-            : summary + (tally.groups.isEmpty ? "" : ", and its \(tally.groups.count) require group(s) met")
-        return verdict(.ready, nil, how)
+        return verdict(.ready, nil, summary)
+    }
+
+    /// A valid review record of an intent with no break-glass run: it
+    /// reviews nothing (a valid record that adds nothing, as a second key's is).
+    private static func unreviewable(_ review: ApprovalCheck.Valid) -> DiscardedRecord {
+        DiscardedRecord(
+            kind: .approval, path: review.evidence.path, commit: review.evidence.commit,
+            principal: review.record.approver, reason: .notApproved,
+            detail: "a \(review.record.decision) record reviews a break-glass run, and this intent has none")
     }
 
     /// Why the intent's `.sig` is not the proposer's, or nil when it is.
@@ -267,6 +316,13 @@ package enum DecisionEngine {
         package var valid: [ApprovalCheck.Valid] = []
         package var denials: [ApprovalCheck.Valid] = []
         package var discarded: [DiscardedRecord] = []
+        /// Valid `break_glass` records (SPEC §4.7); they never count toward a quorum.
+        package var breakGlass: [ApprovalCheck.Valid] = []
+        /// Valid `ratify` and `reject` records: the review of a break-glass run.
+        package var reviews: [ApprovalCheck.Valid] = []
+        /// Review records that do not count and why. Kept apart from
+        /// `discarded`: a review never names why an intent is blocked.
+        package var reviewDiscarded: [DiscardedRecord] = []
 
         /// The first discarded approval or deny record in principal order
         /// (then path, then commit), which names the reason when too few count.
@@ -293,14 +349,22 @@ package enum DecisionEngine {
                 cache: cache)
             {
             case .discarded(let discarded):
-                tally.discarded.append(discarded)
+                // Only discarded records are parsed again, to tell a review apart.
+                if let record = try? ApprovalRecord.parse(evidence.bytes, expectedPath: evidence.path),
+                    record.decision.isReview
+                {
+                    tally.reviewDiscarded.append(discarded)
+                } else {
+                    tally.discarded.append(discarded)
+                }
             case .valid(let record):
                 switch record.record.decision {
                 case .deny:
                     tally.denials.append(record)
-                case .breakGlass, .ratify, .reject:
-                    // Break-glass and its review (SPEC §4.7) never count toward a quorum.
-                    continue
+                case .breakGlass:
+                    tally.breakGlass.append(record)
+                case .ratify, .reject:
+                    tally.reviews.append(record)
                 case .approve:
                     let identity = record.key.blob + Array(record.recordDigest.hex.utf8)
                     guard seen.insert(identity).inserted else { continue }

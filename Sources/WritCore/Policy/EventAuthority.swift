@@ -21,6 +21,11 @@ package enum EventAuthority {
                 tier.map { policy.acceptsForTier(principal, $0) } ?? false
             case .withdrawn:
                 principal == proposer || (tier.map { policy.acceptsForTier(principal, $0) } ?? false)
+            case .breakGlass:
+                // SPEC §3 names a `[break_glass]` role; §4.7 has the
+                // dispatcher write it just before its claim, in the claim's
+                // own commit. Either signer counts (docs/decisions.md).
+                policy.principals(inRole: dispatcherRole).contains(principal) || policy.mayBreakGlass(principal)
             }
         }
     }
@@ -42,6 +47,9 @@ package enum EventAuthority {
         package var discarded: [DiscardedRecord] = []
         /// The `withdrawn` event that settled the intent, when one did.
         package var withdrawal: CountingEvent?
+        /// The first counting `break_glass` event for the current digest:
+        /// the run it announces, with its reason and review deadline.
+        package var breakGlass: CountingEvent?
     }
 
     /// The events of intent `id` that count, in sequence order (ties by
@@ -148,6 +156,14 @@ package enum EventAuthority {
             switch event.payload {
             case .autoApproved, .blocked, .projection:
                 continue
+            case .breakGlass:
+                guard event.intentDigest == intentDigest else {
+                    discard(
+                        evidence, event.actor, .digestMismatch,
+                        "break_glass names \(event.intentDigest), the intent is \(intentDigest)")
+                    continue
+                }
+                if replay.breakGlass == nil { replay.breakGlass = evidence }
             case .gate(let name, let status):
                 guard event.intentDigest == intentDigest else {
                     discard(

@@ -60,7 +60,7 @@ package struct ProposerQuota: Sendable, Equatable, Codable {
     package static func freesSlot(_ kind: AuditEventKind) -> Bool {
         switch kind {
         case .claimed, .succeeded, .failed, .inDoubt, .withdrawn: true
-        case .autoApproved, .blocked, .resolved, .projection, .gate: false
+        case .autoApproved, .blocked, .resolved, .projection, .gate, .breakGlass: false
         }
     }
 

@@ -36,6 +36,9 @@ public struct Verdict: Sendable, Equatable {
     // SPEC §4.6 freeze: the `[[freeze]]` window blocking the intent, when
     // the verdict is `frozen`.
     package let freeze: FreezeWindow?
+    // SPEC §4.7: the break-glass run and its review.
+    /// The intent's break-glass run, open or settled; nil when it has none.
+    public let breakGlass: BreakGlassRun?
 
     package init(
         state: IntentState, reason: ReasonCode?, detail: String, intent: Intent?, intentDigest: ContentDigest,
@@ -45,7 +48,9 @@ public struct Verdict: Sendable, Equatable {
         // SPEC §4.6 role groups.
         groupTallies: [GroupTally] = [],
         // SPEC §4.6 wait and freeze.
-        readyAt: Timestamp? = nil, freeze: FreezeWindow? = nil
+        readyAt: Timestamp? = nil, freeze: FreezeWindow? = nil,
+        // SPEC §4.7
+        breakGlass: BreakGlassRun? = nil
     ) {
         self.state = state
         self.reason = reason
@@ -61,6 +66,7 @@ public struct Verdict: Sendable, Equatable {
         self.groupTallies = groupTallies
         self.readyAt = readyAt
         self.freeze = freeze
+        self.breakGlass = breakGlass
     }
 
     /// Whether every `require` group of the tier is met (true when it has none).

@@ -55,9 +55,28 @@ package enum WriteCheck {
         guard let intent = verdict.intent, let tier = verdict.tier else {
             return WritError(.intentMalformed, "intent \(record.intent) is malformed: \(verdict.detail)")
         }
-        if let problem = roleForTier(who, tier, governance.policy) { return problem }
+        if record.decision == .approve || record.decision == .deny {
+            if let problem = roleForTier(who, tier, governance.policy) { return problem }
+        } else if let refusal = ApprovalCheck.roleRefusal(record.decision, who, tier: tier, policy: governance.policy) {
+            return WritError(.signerNotAuthorized, "\(refusal) in the trusted policy")
+        }
         guard who != intent.proposer else {
             return WritError(.selfApproval, "\(quoted: who.rawValue) proposed \(intent.id) and cannot decide on it")
+        }
+        if record.decision.isReview {
+            // SPEC §4.7: a review reviews a break-glass run, never one's own.
+            guard let run = verdict.breakGlass else {
+                return WritError(
+                    .notApproved,
+                    "\(intent.id) has no break-glass run to review: a \(record.decision) record would count for nothing"
+                )
+            }
+            guard run.approver != who else {
+                return WritError(
+                    .selfApproval,
+                    "\(quoted: who.rawValue) broke glass on \(intent.id): the break-glass approver cannot review their own run"
+                )
+            }
         }
         guard record.intentDigest == verdict.intentDigest else {
             return WritError(
@@ -66,12 +85,15 @@ package enum WriteCheck {
         guard record.tier == tier else {
             return WritError(.tierMismatch, "the record names tier \(record.tier), the trusted policy makes it \(tier)")
         }
-        guard !verdict.state.isSettled else {
-            return WritError(
-                .alreadyExecuted, "intent \(intent.id) is already \(verdict.state.rawValue): \(verdict.detail)")
-        }
-        if let expiresAt = intent.expiresAt, hasPassed(expiresAt, now) {
-            return WritError(.intentExpired, "intent \(intent.id) expired at \(expiresAt)")
+        // A review comes after the run: a settled or expired intent is what it reviews.
+        if !record.decision.isReview {
+            guard !verdict.state.isSettled else {
+                return WritError(
+                    .alreadyExecuted, "intent \(intent.id) is already \(verdict.state.rawValue): \(verdict.detail)")
+            }
+            if let expiresAt = intent.expiresAt, hasPassed(expiresAt, now) {
+                return WritError(.intentExpired, "intent \(intent.id) expired at \(expiresAt)")
+            }
         }
         if let expiresAt = record.expiresAt, hasPassed(expiresAt, now) {
             return WritError(.approvalExpired, "the expiry \(expiresAt) is not in the future")

@@ -119,6 +119,10 @@ public struct AuditEvent: Sendable, Equatable {
         /// The proposer, or a role of the intent's tier, takes the intent
         /// back before it is claimed; `note` is record text (SPEC §3).
         case withdrawn(note: String)
+        /// A break-glass record made the intent ready now (SPEC §4.7):
+        /// `reason` is the record's note (record text), `reviewBy` the
+        /// record's merge time plus `review_within`.
+        case breakGlass(reason: String, reviewBy: Timestamp)
 
         /// The payload with every free-text field as `storableText` makes it.
         var storable: Payload {
@@ -143,13 +147,18 @@ public struct AuditEvent: Sendable, Equatable {
             case .resolved(let resolution, let note): return .resolved(resolution: resolution, note: text(note))
             case .projection(let operation, let target, let key):
                 return .projection(operation: text(operation), target: text(target), key: text(key))
-            case .gate, .withdrawn: return self
+            case .gate, .withdrawn, .breakGlass: return self
             }
         }
 
         /// The note of a `withdrawn` event; nil for every other event.
         package var withdrawnNote: String? {
             if case .withdrawn(let note) = self { note } else { nil }
+        }
+
+        /// The reason and review deadline of a `break_glass` event; nil for every other event.
+        package var breakGlassReview: (reason: String, reviewBy: Timestamp)? {
+            if case .breakGlass(let reason, let reviewBy) = self { (reason, reviewBy) } else { nil }
         }
 
         package var kind: AuditEventKind {
@@ -164,6 +173,7 @@ public struct AuditEvent: Sendable, Equatable {
             case .projection: .projection
             case .gate: .gate
             case .withdrawn: .withdrawn
+            case .breakGlass: .breakGlass
             }
         }
     }
@@ -192,6 +202,16 @@ public struct AuditEvent: Sendable, Equatable {
             // Typed by a person and shown to approvers: record text, held to
             // the rule of the intent's own strings, not to an output tail's.
             throw WritError(.ledgerViolation, "audit event: field 'note' of withdrawn \(problem)")
+        }
+        if case .breakGlass(let reason, _) = payload {
+            // The break-glass record's note, shown in every view: record
+            // text, and never empty, as the record's own note never is.
+            if let problem = RecordText.problem(in: reason) {
+                throw WritError(.ledgerViolation, "audit event: field 'reason' of break_glass \(problem)")
+            }
+            guard !reason.isEmpty else {
+                throw WritError(.ledgerViolation, "audit event: field 'reason' of break_glass must not be empty")
+            }
         }
         self.schema = 1
         self.intent = intent
@@ -348,6 +368,7 @@ extension AuditEvent: Codable {
         case claimedAt = "claimed_at"
         case remoteID = "remote_id"
         case remoteURL = "remote_url"
+        case reviewBy = "review_by"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -400,6 +421,9 @@ extension AuditEvent: Codable {
             payload = .gate(name: try string(.name), status: try c.decode(GateStatus.self, forKey: .status))
         case .withdrawn:
             payload = .withdrawn(note: try string(.note))
+        case .breakGlass:
+            payload = .breakGlass(
+                reason: try string(.reason), reviewBy: try c.decode(Timestamp.self, forKey: .reviewBy))
         }
         try self.init(
             intent: try c.decode(IntentID.self, forKey: .intent),
@@ -457,6 +481,9 @@ extension AuditEvent: Codable {
             try c.encode(status, forKey: .status)
         case .withdrawn(let note):
             try c.encode(note, forKey: .note)
+        case .breakGlass(let reason, let reviewBy):
+            try c.encode(reason, forKey: .reason)
+            try c.encode(reviewBy, forKey: .reviewBy)
         }
     }
 }

@@ -13,6 +13,8 @@ public enum AuditEventKind: String, Sendable, Hashable, CaseIterable, Codable, C
     case projection
     case gate
     case withdrawn
+    /// A `[break_glass]` record made the intent run now (SPEC §4.7).
+    case breakGlass = "break_glass"
 
     public var description: String { rawValue }
 }

@@ -26,7 +26,7 @@ struct AuditEventScanner {
     private static let keys: [Key] = [
         .schema, .event, .intent, .intentDigest, .at, .actor, .tier, .note, .approvals, .reason, .detail,
         .resolution, .operation, .target, .key, .name, .status, .runID, .idempotencyKey, .exitCode, .durationMs,
-        .stdoutSHA256, .stderrSHA256, .stdoutTail, .stderrTail, .claimedAt, .remoteID, .remoteURL,
+        .stdoutSHA256, .stderrSHA256, .stdoutTail, .stderrTail, .claimedAt, .remoteID, .remoteURL, .reviewBy,
     ]
     /// Each key's UTF-8 bytes, by slot: keys are matched without making a string.
     private static let names: [[UInt8]] = keys.map { Array($0.stringValue.utf8) }
@@ -328,6 +328,10 @@ struct AuditEventScanner {
         case .withdrawn:
             guard let note = string(.note) else { return nil }
             return .withdrawn(note: note)
+        case .breakGlass:
+            guard let reason = string(.reason), let reviewBy = string(.reviewBy).flatMap(Timestamp.init(rfc3339:))
+            else { return nil }
+            return .breakGlass(reason: reason, reviewBy: reviewBy)
         }
     }
 

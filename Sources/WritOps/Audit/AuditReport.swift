@@ -149,6 +149,8 @@ package struct AuditReport: Sendable {
         package var readyAt: Timestamp? = nil
         /// The `[[freeze]]` window blocking the intent (`frozen`).
         package var freeze: FreezeWindow? = nil
+        /// The intent's break-glass run and its review (SPEC §4.7).
+        package var breakGlass: BreakGlassStatus? = nil
 
         /// The principals the principal filter matches: the proposer and
         /// everyone who filed an approval or denial, counted or not.
@@ -398,6 +400,7 @@ extension AuditReport {
                     } : nil)
             entry.readyAt = verdict?.readyAt
             entry.freeze = verdict?.freeze
+            entry.breakGlass = line.breakGlass
             entries.append(entry)
         }
 

@@ -100,6 +100,8 @@ package struct AuditedEvent: Sendable, Encodable {
             fields = "\(name) \(status.rawValue)"
         case .withdrawn(let note):
             fields = note.isEmpty ? "taken back before a claim" : note
+        case .breakGlass(let reason, let reviewBy):
+            fields = "review due by \(reviewBy); reason \(quoted: reason)"
         }
         return oneLine("\(event.kind) \(event.intent) by \(event.actor): \(fields)")
     }

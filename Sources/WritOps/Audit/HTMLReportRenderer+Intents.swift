@@ -55,6 +55,13 @@ extension HTMLReportRenderer {
         html.element("span", "\(entry.approvalsCounted)/\(entry.approvalsRequired)", class: "approvals")
         if let reason = entry.reason { reasonBadge(reason, &html) }
         if flagged { html.raw("<span class=\"flag\">\(entry.findings.count) finding(s)</span>") }
+        if let run = entry.breakGlass {
+            // A rejected or overdue review is what an auditor must not miss.
+            let alarming = run.review == .rejected || run.review == .overdue
+            html.raw("<span class=\"breakglass review-\(run.review.rawValue)\(alarming ? " flag" : "")\">")
+            html.text("break-glass: review " + (run.review == .rejected ? "REJECTED" : run.review.rawValue))
+            html.raw("</span>")
+        }
         html.raw("</summary>\n<div class=\"body\">\n")
 
         html.raw("<p class=\"verdict\">")
@@ -86,10 +93,41 @@ extension HTMLReportRenderer {
         html.raw("<ol class=\"timeline\">\n")
         proposed(entry, &html)
         approvals(entry, &html)
+        breakGlass(entry, &html)
         claimAndOutcome(entry, &html)
         html.raw("</ol>\n")
         events(entry, &html)
         html.raw("</div>\n</details>\n")
+    }
+
+    /// The break-glass step: who broke glass and why (untrusted, escaped),
+    /// when the review is due, and where it stands; `review_overdue` and a
+    /// rejected review are marked.
+    static func breakGlass(_ entry: AuditReport.IntentEntry, _ html: inout Builder) {
+        guard let run = entry.breakGlass else { return }
+        let alarming = run.review == .rejected || run.review == .overdue
+        html.raw("<li class=\"step breakglass\(alarming ? " bad" : "")\"><h4>Break-glass</h4><dl>")
+        term("by", run.approver.rawValue, &html)
+        term("reason", run.reason, &html)
+        term("merged", run.mergedAt?.rfc3339 ?? "unknown", &html)
+        term("review due by", run.reviewBy?.rfc3339 ?? "unknown (treated as due)", &html)
+        html.element("dt", "review")
+        html.raw("<dd><strong>")
+        html.text(run.review == .rejected ? "REJECTED" : run.review.rawValue)
+        html.raw("</strong>")
+        if let code = run.code {
+            html.raw(" ")
+            reasonBadge(code, &html)
+        }
+        html.text(" — \(run.ratifiedBy.count) of \(run.reviewApprovals) ratified")
+        html.raw("</dd>")
+        if !run.ratifiedBy.isEmpty {
+            term("ratified by", run.ratifiedBy.map(\.rawValue).joined(separator: ", "), &html)
+        }
+        if !run.rejectedBy.isEmpty {
+            term("rejected by", run.rejectedBy.map(\.rawValue).joined(separator: ", "), &html)
+        }
+        html.raw("</dl></li>\n")
     }
 
     static func proposed(_ entry: AuditReport.IntentEntry, _ html: inout Builder) {

@@ -68,6 +68,7 @@ package struct LedgerVerifier {
             try replay.take(step)
         }
         try replay.finish()
+        try replay.reviewBreakGlass(head: approvals)
         var report = VerifyReport(
             ledgerHead: head, governanceHead: governance.chain.last ?? trustRoot, commits: commits,
             governanceCommits: approvals.chain.count, events: events, claims: replay.claims,
@@ -139,6 +140,10 @@ private struct ClaimReplay {
         package var events: [EventReference] = []
         /// The ledger commit of the `withdrawn` event that settled it.
         package var withdrawal: ObjectID?
+        /// The first counting `break_glass` event, and the counting claim
+        /// after it: the break-glass run whose review verify judges at `now`.
+        var breakGlass: EventReference?
+        var breakGlassClaim: EventReference?
         package var settled: Bool { state == .succeeded || state == .failed || state == .withdrawn }
     }
 
@@ -217,6 +222,58 @@ private struct ClaimReplay {
     /// Re-decides the claims still waiting.
     mutating func finish() throws { try decidePending() }
 
+    /// Judges the review of every break-glass run that was claimed (SPEC
+    /// §4.7) at `now`, under the governance head's trust and approvals, by
+    /// the engine every other view uses: overdue is a finding
+    /// (`review_overdue`); pending, ratified and rejected are notes.
+    mutating func reviewBreakGlass(head approvals: ApprovalIndex) throws {
+        let point = governance.head
+        guard point.headTrusted else { return }
+        for (id, track) in tracks.sorted(by: { $0.key < $1.key }) {
+            guard let announced = track.breakGlass, let claim = track.breakGlassClaim, let file = track.intent else {
+                continue
+            }
+            let intent = IntentEvidence(
+                path: LedgerPath.intent(id).path, bytes: try repository.blob(file.blob, limit: RecordBytes.maximumSize),
+                signature: try track.signature.map { try repository.blob($0.blob, limit: RecordBytes.maximumSize) })
+            let events = try [announced, claim].map {
+                EventEvidence(
+                    path: $0.path, bytes: try repository.blob($0.blob, limit: RecordBytes.maximumSize),
+                    commit: $0.commit, signers: $0.signers, counts: $0.counts)
+            }
+            let verdict = DecisionEngine.decide(
+                governance: point.trusted, intent: intent, approvals: try approvals.approvals(for: id), events: events,
+                now: now, cache: ops.verificationCache)
+            guard let run = verdict.breakGlass else { continue }
+            let reviewers = run.reviewers.map { "\($0.approver.rawValue) (\($0.decision.rawValue))" }
+            let who = reviewers.isEmpty ? "no reviewer yet" : "reviewed by " + reviewers.joined(separator: ", ")
+            let due = run.reviewBy.map { "\($0)" } ?? "an unknown time (treated as due)"
+            let about =
+                "break-glass run of \(id) by \(quoted: run.approver.rawValue) (reason \(quoted: run.reason)), "
+                + "review due by \(due), \(run.ratifiedBy.count) of \(run.reviewsRequired) ratified, \(who)"
+            switch run.review {
+            case .overdue:
+                findings.append(
+                    OrderedFinding(
+                        finding: AuditFinding(
+                            reason: .reviewOverdue, commit: announced.commit, path: announced.path,
+                            detail: "\(about): the review is overdue"),
+                        commitIndex: announced.commitIndex, intent: id, order: order + 1))
+            case .pending, .ratified, .rejected:
+                let state =
+                    switch run.review {
+                    case .pending: "the review is pending"
+                    case .ratified: "the review ratified it"
+                    default: "REJECTED by its review"
+                    }
+                notes.append(
+                    AuditNote(
+                        kind: .breakGlass, commit: announced.commit, path: announced.path, anchor: run.recordCommit,
+                        detail: "\(about): \(state)", review: run.review))
+            }
+        }
+    }
+
     private mutating func take(_ audited: AuditedEvent) throws {
         let id = audited.intent
         var track = tracks[id] ?? Track()
@@ -228,6 +285,9 @@ private struct ClaimReplay {
                     kind: audited.kind, signers: audited.verifiedSigners, counts: audited.counts))
         }
         guard audited.counts, let event = audited.event else { return }
+        let reference = EventReference(
+            path: audited.path, blob: audited.blob, commit: audited.commit, commitIndex: audited.commitIndex,
+            kind: audited.kind, signers: audited.verifiedSigners, counts: audited.counts)
         func note(_ reason: ReasonCode, _ detail: String) {
             findings.append(
                 OrderedFinding(
@@ -274,6 +334,9 @@ private struct ClaimReplay {
             }
             track.state = .claimed
             track.lastClaim = audited.commit
+            if track.breakGlass != nil && track.breakGlassClaim == nil { track.breakGlassClaim = reference }
+        case .breakGlass:
+            if track.breakGlass == nil { track.breakGlass = reference }
         case .succeeded, .failed:
             guard track.state == .claimed || track.state == .inDoubt else {
                 note(.ledgerViolation, "\(event.kind) for \(id) with no open claim (the intent is \(current))")

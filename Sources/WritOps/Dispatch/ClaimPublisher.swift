@@ -113,8 +113,9 @@ struct ClaimPublisher {
     }
 
     /// The events of a claim: `auto_approved` first for a low intent that
-    /// has none yet, then `claimed` naming the run, the idempotency key and
-    /// the approvals that count.
+    /// has none yet, `break_glass` for a break-glass run that has none yet,
+    /// then `claimed` naming the run, the idempotency key and the approvals
+    /// that count.
     func claimEvents(
         _ id: IntentID, verdict: Verdict, intent: Intent, tier: Tier, runID: String, clock: () -> Date
     ) throws -> [AuditEvent] {
@@ -124,6 +125,14 @@ struct ClaimPublisher {
                 try AuditEvent(
                     intent: id, intentDigest: verdict.intentDigest, at: Timestamp(clock()), actor: identity,
                     payload: .autoApproved(tier: .low, note: AuditEvent.autoApprovedNote)))
+        }
+        // SPEC §4.7: a break-glass run is announced before its claim, once
+        // (a retry after in_doubt keeps the first announcement).
+        if let run = verdict.breakGlass, !verdict.events.contains(where: { $0.event.kind == .breakGlass }) {
+            events.append(
+                try AuditEvent(
+                    intent: id, intentDigest: verdict.intentDigest, at: Timestamp(clock()), actor: identity,
+                    payload: .breakGlass(reason: run.reason, reviewBy: run.reviewBy ?? Timestamp(clock()))))
         }
         let approvals = try verdict.counted.map {
             try AuditEvent.ClaimedApproval(approver: $0.approver, commit: $0.commit.hex, recordDigest: $0.recordDigest)

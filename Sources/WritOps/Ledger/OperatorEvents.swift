@@ -108,7 +108,7 @@ package struct OperatorEvents {
             guard case .auditEvent(_, _, let kind)? = LedgerPath(path) else { continue }
             switch kind {
             case .claimed, .succeeded, .failed, .inDoubt, .withdrawn: paths.insert(path)
-            case .autoApproved, .blocked, .resolved, .projection, .gate: continue
+            case .autoApproved, .blocked, .resolved, .projection, .gate, .breakGlass: continue
             }
         }
         return paths

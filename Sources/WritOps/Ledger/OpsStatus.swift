@@ -31,6 +31,9 @@ public struct OpsStatus: Sendable, Encodable {
         /// yet, judged as if merged (they never count until merged); nil
         /// when the branch holds nothing new or the intent is settled.
         package var approvalBranch: BranchApprovals? = nil
+        /// The intent's break-glass run and its review (SPEC §4.7); nil
+        /// when it has none, and then absent from the JSON.
+        package var breakGlass: BreakGlassStatus? = nil
     }
 
     public let governance: Governance
@@ -119,6 +122,7 @@ extension OpsStatus.IntentStatus {
     private enum Keys: String, CodingKey {
         case id, kind, tier, state, reason, detail, approvals, required
         case approvalBranch = "approval_branch"
+        case breakGlass = "break_glass"
     }
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: Keys.self)
@@ -131,6 +135,7 @@ extension OpsStatus.IntentStatus {
         try container.encode(approvals, forKey: .approvals)
         try container.encode(required, forKey: .required)
         try container.encode(approvalBranch, forKey: .approvalBranch)
+        try container.encodeIfPresent(breakGlass, forKey: .breakGlass)
     }
 
     public init(from decoder: any Decoder) throws {
@@ -144,6 +149,7 @@ extension OpsStatus.IntentStatus {
         approvals = try container.decode(Int.self, forKey: .approvals)
         required = try container.decode(Int.self, forKey: .required)
         approvalBranch = try container.decodeIfPresent(BranchApprovals.self, forKey: .approvalBranch)
+        breakGlass = try container.decodeIfPresent(BreakGlassStatus.self, forKey: .breakGlass)
     }
 }
 

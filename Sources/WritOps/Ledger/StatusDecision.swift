@@ -67,9 +67,10 @@ struct DecisionInputs: Sendable {
             // What ran is shown with the approvals its claim counted.
             let atClaim = try ClaimApprovals.counts(
                 settled, repository: repository, governance: { anchored[$0] }, fallback: lastTrusted)
-            let row = OpsStatus.IntentStatus(
+            var row = OpsStatus.IntentStatus(
                 id: id, kind: intent?.kind, tier: settled.tier, state: settled.state, reason: settled.reason,
                 detail: settled.detail, approvals: atClaim?.counted ?? 0, required: atClaim?.required ?? 0)
+            row.breakGlass = settled.breakGlass.map(BreakGlassStatus.init)
             return Decision(row: row, verdict: settled, events: kept, stableLine: nil)
         }
         let intentApprovals = try index.approvals(for: id)
@@ -89,6 +90,7 @@ struct DecisionInputs: Sendable {
             detail: DispatchBlock.of(verdict)?.sentence ?? verdict.detail,
             approvals: atClaim?.counted ?? verdict.approvalsCounted,
             required: atClaim?.required ?? verdict.approvalsRequired)
+        row.breakGlass = verdict.breakGlass.map(BreakGlassStatus.init)
         // Only an open intent reads its branch: a settled row never shows
         // one, so a warm status reads a few references, not one per intent.
         if verdict.state == .blocked {

@@ -192,7 +192,10 @@ struct ApprovalNotifier {
             lines += ["", "Signed on \(code(branch.branch)), not merged yet (nothing counts until merged):"]
             for record in branch.records {
                 let who = code(record.principal?.rawValue ?? record.path)
-                if record.counts {
+                if record.decision == .breakGlass && record.reason == nil {
+                    // SPEC §4.7: the one record that runs the intent without its quorum.
+                    lines.append("- ⚠ \(who): **break-glass**: \(text(record.detail))")
+                } else if record.counts {
                     lines.append("- ✓ \(who): signature verified, counts once merged")
                 } else {
                     let reason = record.reason.map { code($0.rawValue) } ?? "adds nothing"
@@ -203,7 +206,13 @@ struct ApprovalNotifier {
         lines += groupLines(waiting)
         let signed = waiting.branch?.approvalsIfMerged ?? waiting.tierCounted ?? waiting.counted.count
         lines.append("")
-        if let branch = waiting.branch, branch.holdsQuorum {
+        if let branch = waiting.branch, branch.readyIfMerged,
+            branch.records.contains(where: { $0.decision == .breakGlass && $0.reason == nil })
+        {
+            lines.append(
+                "**Break-glass record signed**: merging this pull request runs the intent now, past its quorum; "
+                    + "its review (ratify or reject records) is then due.")
+        } else if let branch = waiting.branch, branch.holdsQuorum {
             lines.append(
                 branch.readyIfMerged
                     ? "**\(signed) of \(waiting.required) signed, ready to merge**: merging this pull request makes "

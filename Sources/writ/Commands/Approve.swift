@@ -8,6 +8,8 @@ struct Approve: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Sign an approval (or, with --deny, a denial) of an intent onto its approval branch.",
         discussion: """
+            --break-glass (with --note) signs a break-glass record: once merged the intent runs now, and its \
+            review is due; --ratify or --reject signs that review. \
             With --merge, for set-ups with no forge, your record, its .sig and the intent's request.toml are \
             carried from the approval branch into the governance branch as one signed commit; anything else on \
             the branch (another principal's record, a policy.toml change) is listed and left there for its own \
@@ -28,10 +30,23 @@ struct Approve: ParsableCommand {
     @Flag(help: "Record a denial instead of an approval.")
     var deny = false
 
+    @Flag(
+        help: """
+            Break glass: run the intent now, past its quorum, wait and freezes (never past a deny), for a \
+            [break_glass] role; --note states the reason, and the run's review is due review_within after the merge.
+            """)
+    var breakGlass = false
+
+    @Flag(help: "Review a break-glass run of the intent: ratify it (a [break_glass] review role, not who broke glass).")
+    var ratify = false
+
+    @Flag(help: "Review a break-glass run of the intent: reject it (a [break_glass] review role, not who broke glass).")
+    var reject = false
+
     @Option(help: "Expiry: an RFC 3339 time or a duration such as 24h or 7d.")
     var expires: String?
 
-    @Option(help: "A note for humans (decides nothing).")
+    @Option(help: "A note for humans (decides nothing); with --break-glass, the required reason.")
     var note: String?
 
     @Option(help: "The branch to commit to (default approval/<id>).")
@@ -43,11 +58,31 @@ struct Approve: ParsableCommand {
     @Flag(help: "Print JSON.")
     var json = false
 
+    func validate() throws {
+        let chosen = [("--deny", deny), ("--break-glass", breakGlass), ("--ratify", ratify), ("--reject", reject)]
+            .filter(\.1).map(\.0)
+        guard chosen.count <= 1 else {
+            throw ValidationError("\(chosen.joined(separator: ", ")) exclude each other: give at most one")
+        }
+        if breakGlass, note?.allSatisfy(\.isWhitespace) ?? true {
+            throw ValidationError("--break-glass needs --note \"reason\": the reason every view shows for the run")
+        }
+    }
+
+    /// The decision the flags ask for.
+    var decision: Decision {
+        if deny { return .deny }
+        if breakGlass { return .breakGlass }
+        if ratify { return .ratify }
+        if reject { return .reject }
+        return .approve
+    }
+
     func run() throws {
         let now = Date()
         guard let intentID = IntentID(id) else { throw ValidationError("not an intent id: \(id)") }
         var options = Approver.Options()
-        options.decision = deny ? .deny : .approve
+        options.decision = decision
         if let expires {
             guard let deadline = DurationText.deadline(expires, from: Timestamp(now)) else {
                 throw ValidationError("--expires takes an RFC 3339 time or a duration such as 24h")

@@ -104,14 +104,15 @@ struct Verify: ParsableCommand {
             try Output.printJSON(VerifySummary(report), type: "summary")
         } else if report.isClean {
             print(report.summaryLine)
-            for line in report.noteLines { print(line) }
+            for line in report.noteLines { print(TerminalText.escape(line)) }
         } else {
             for finding in report.findings {
+                // Details quote record text (a break-glass reason): escaped.
                 print(
-                    "\(finding.reason.rawValue)  \(finding.commit?.hex ?? "-")  \(finding.path ?? "-")  \(finding.detail)"
-                )
+                    "\(finding.reason.rawValue)  \(finding.commit?.hex ?? "-")  "
+                        + TerminalText.escape("\(finding.path ?? "-")  \(finding.detail)"))
             }
-            for line in report.noteLines { print(line) }
+            for line in report.noteLines { print(TerminalText.escape(line)) }
             print(
                 "\(report.findings.count) finding(s) in \(report.commits) commits, \(report.events) events, \(report.claims) claims"
             )

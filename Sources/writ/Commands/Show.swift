@@ -184,6 +184,8 @@ struct ShownIntent: Encodable {
     let freeze: FreezeView?
     /// The command to run next, or a sentence when no command helps.
     let next: String?
+    /// The intent's break-glass run and its review (SPEC §4.7), when it has one.
+    let breakGlass: BreakGlassStatus?
 
     enum CodingKeys: String, CodingKey {
         case id, summary, kind, tier, proposer, target, params, state, reason, detail, governance, gates
@@ -197,6 +199,7 @@ struct ShownIntent: Encodable {
         case ledgerOK = "ledger_ok"
         case approverRoles = "approver_roles"
         case mayApprove = "may_approve"
+        case breakGlass = "break_glass"
         case approvalBranch = "approval_branch"
         case readyAt = "ready_at"
         case freeze
@@ -278,6 +281,7 @@ struct ShownIntent: Encodable {
                     by: event.event.actor.rawValue, at: event.event.at.rfc3339, commit: event.commit.hex,
                     note: event.event.payload.withdrawnNote ?? "")
             } : nil
+        breakGlass = line.breakGlass ?? verdict?.breakGlass.map(BreakGlassStatus.init)
         claimApprovals = status.claims[line.id].map(ClaimApprovalsJSON.init)
         dispatchBlocked = status.dispatchBlock(line.id).map(DispatchBlockJSON.init)
         recorded = outcome == nil ? status.recordedProjection(line.id).map(RecordedJSON.init) : nil

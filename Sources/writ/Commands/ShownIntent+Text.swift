@@ -12,7 +12,7 @@ extension ShownIntent {
             lines.append("  governance is untrusted: \(governance.reason ?? "?") — \(governance.detail)")
         }
         if !ledgerOK { lines.append("  the ledger is violated: see writ status") }
-        lines.append("  state:    \(state)" + (reason.map { " (\($0))" } ?? "") + " — \(detail)")
+        lines.append("  state:    \(state)" + (reason.map { " (\($0))" } ?? "") + " — \(TerminalText.escape(detail))")
         // SPEC §4.6: when the wait ends, and the freeze holding it back.
         if let readyAt { lines.append("  wait:     ends at \(readyAt)") }
         if let freeze { lines.append("  frozen:   by " + freeze.sentence) }
@@ -41,6 +41,7 @@ extension ShownIntent {
             }
         }
         lines.append(contentsOf: approvalLines)
+        lines.append(contentsOf: breakGlassLines)
         lines.append("  events:   \(events.count)")
         for event in events {
             let name = event.event.map { "\($0.kind.rawValue) by \($0.actor)" } ?? "unreadable"
@@ -53,6 +54,23 @@ extension ShownIntent {
         lines.append(contentsOf: outcomeLines)
         if let next { lines.append("  next:     \(next)") }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The break-glass run and its review (SPEC §4.7); the reason is untrusted.
+    private var breakGlassLines: [String] {
+        guard let run = breakGlass else { return [] }
+        let state = run.code.map { "\(run.review.rawValue) (\($0.rawValue))" } ?? run.review.rawValue
+        var lines = [
+            "  break-glass: by \(TerminalText.escape(run.approver.rawValue)) (record merged in "
+                + "\(run.recordCommit.hex.prefix(12))\(run.mergedAt.map { " at \($0)" } ?? ""))",
+            "    reason:    \(TerminalText.escape(run.reason))",
+            "    review:    \(run.review == .rejected ? "REJECTED" : state), due by "
+                + "\(run.reviewBy.map { "\($0)" } ?? "unknown (treated as due)"), "
+                + "\(run.ratifiedBy.count) of \(run.reviewApprovals) ratified",
+        ]
+        for who in run.ratifiedBy { lines.append("    ✓ ratified by \(TerminalText.escape(who.rawValue))") }
+        for who in run.rejectedBy { lines.append("    ✗ REJECTED by \(TerminalText.escape(who.rawValue))") }
+        return lines
     }
 
     private var approvalLines: [String] {

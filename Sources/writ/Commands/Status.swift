@@ -242,6 +242,11 @@ enum StatusTable {
         for intent in status.intents where intent.state == .ready {
             if let block = status.dispatchBlock(intent.id) { Swift.print("\(intent.id): \(block.sentence)") }
         }
+        // Break-glass runs and their review (SPEC §4.7); the reason is
+        // untrusted text, escaped like everything read from records.
+        for intent in status.intents {
+            if let run = intent.breakGlass { Swift.print(TerminalText.escape("\(intent.id): \(run.summary)")) }
+        }
         // Signatures waiting on approval branches: shown, never counted.
         for intent in status.intents {
             if let branch = intent.approvalBranch { Swift.print("\(intent.id): \(branch.summary)") }

@@ -15,7 +15,7 @@ import Testing
 struct EventCountingAgreementTests {
     static let successor = "dispatch-2@example.com"
     static let kinds: [AuditEventKind] = [
-        .claimed, .succeeded, .failed, .inDoubt, .blocked, .autoApproved, .resolved, .gate, .withdrawn,
+        .claimed, .succeeded, .failed, .inDoubt, .blocked, .autoApproved, .resolved, .gate, .withdrawn, .breakGlass,
     ]
 
     /// An event of `kind` for `id` with plausible fields.
@@ -40,6 +40,7 @@ struct EventCountingAgreementTests {
         case .gate: payload = .gate(name: "verification", status: .pass)
         case .projection: payload = .projection(operation: "comment", target: "github.com/example/app", key: "k")
         case .withdrawn: payload = .withdrawn(note: "by hand")
+        case .breakGlass: payload = .breakGlass(reason: "by hand", reviewBy: Timestamp(date.addingTimeInterval(3600)))
         }
         return try AuditEvent(
             intent: id, intentDigest: digest, at: Timestamp(date), actor: try #require(Principal(actor)),

@@ -24,16 +24,18 @@ import Testing
         let trustRoot: String
         let keys: [String: String]
 
+        /// `principals` get keys and allowed_signers lines; `extra` are given them besides.
         init(
             _ name: String = #function, policy: String = OpsSandbox.demoPolicy,
             principals: [String] = [
                 TeamFlowTests.agent, TeamFlowTests.alice, TeamFlowTests.carol, TeamFlowTests.dispatcher,
-            ]
+            ],
+            extra: [String] = []
         ) throws {
             root = try GitTestSupport.scratch(name)
             var keys: [String: String] = [:]
             var signers = ""
-            for principal in principals {
+            for principal in principals + extra {
                 let key = try CLI.makeKey(in: root, name: principal)
                 keys[principal] = key
                 signers += "\(principal) \(try CLI.publicKey(key))\n"

@@ -206,6 +206,7 @@ import Testing
             .inDoubt(claimedAt: when, detail: "d"), .resolved(resolution: .retry, note: "n"),
             .projection(operation: "forge.comment", target: "github.com/org/app", key: "k"),
             .gate(name: "verification", status: .fail), .withdrawn(note: "taken back"),
+            .breakGlass(reason: "prod is down, \"rolling back\" é", reviewBy: when.adding(seconds: 3600)),
         ]
         return try payloads.map {
             try AuditEvent(intent: id, intentDigest: digest, at: when, actor: dispatcher, payload: $0)

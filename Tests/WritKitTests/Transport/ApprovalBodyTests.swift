@@ -166,6 +166,27 @@ import Testing
         #expect(body.contains("**met**; counted: <code>sam&#64;example&#46;com</code>"), "\(body)")
     }
 
+    /// SPEC §4.7: a break-glass record on the branch is named as what it
+    /// is, its reason escaped, and merging is said to run the intent now.
+    @Test func aBreakGlassRecordOnTheBranchIsAnnounced() throws {
+        var waiting = try Self.hostileWaiting()
+        let commit = try #require(ObjectID(hex: String(repeating: "ab", count: 20)))
+        waiting.branch = BranchApprovals(
+            branch: "approval/release-1",
+            records: [
+                .init(
+                    principal: Principal("alice@example.com"), decision: .breakGlass,
+                    path: "approvals/xx/release-1/alice@example.com.toml", ref: "refs/heads/approval/release-1",
+                    commit: commit, counts: false, reason: nil,
+                    detail: "break-glass by \"alice@example.com\": merging runs the intent now <b>x</b>")
+            ], approvalsIfMerged: 0, required: 2, readyIfMerged: true, reasonIfMerged: nil)
+        let body = ApprovalNotifier.body(waiting, governanceRef: "main")
+        #expect(body.contains("**break-glass**"), "\(body)")
+        #expect(body.contains("**Break-glass record signed**: merging this pull request runs the intent now"))
+        #expect(!body.contains("more approvals are needed"))
+        #expect(!body.contains("<b>"))
+    }
+
     @Test func theFinalCommentNamesTheRunThatExecuted() throws {
         let comment = ApprovalNotifier.comment(
             .init(
