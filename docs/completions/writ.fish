@@ -253,7 +253,7 @@ complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "wri
 complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ verify" remote' -l 'remote' -d 'The remote to read and push branches through (default: remote in the operator config, else origin).' -rfka ''
 complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ verify" config' -l 'config' -d 'The operator config (default: writ.toml in the ops repo\'s git directory).' -rfka ''
 complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ verify" trust' -l 'trust' -d 'The pinned governance commit (trust_root) to evaluate trust from: a commit id, or 7 or more of its leading hex digits (default: trust_root in the config).' -rfka ''
-complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ verify" json' -l 'json' -d 'Print JSON Lines: one object per finding, then a summary (docs/json.md).'
+complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ verify" json' -l 'json' -d 'Print JSON Lines: one object per finding and note, then a summary (docs/json.md).'
 complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ verify" version' -l 'version' -d 'Show the version.'
 complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ verify" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'writ' -n '__writ_should_offer_completions_for_flags_or_options "writ report" html' -l 'html' -d 'The file to write the report to (replaced atomically).' -rfka ''

@@ -69,11 +69,13 @@ package struct LedgerVerifier {
         }
         try replay.finish()
         try replay.reviewBreakGlass(head: approvals)
+        let intents = try replay.intentStates(head: approvals)
         var report = VerifyReport(
             ledgerHead: head, governanceHead: governance.chain.last ?? trustRoot, commits: commits,
             governanceCommits: approvals.chain.count, events: events, claims: replay.claims,
             findings: OrderedFinding.sorted(audit: auditFindings, replay: replay.findings))
         report.notes = replay.notes
+        report.intents = intents
         return report
     }
 }
@@ -272,6 +274,38 @@ private struct ClaimReplay {
                         detail: "\(about): \(state)", review: run.review))
             }
         }
+    }
+
+    /// Where every intent stands after the replay (SPEC §8: `writ verify
+    /// --json` gives the same state as status, show and a dispatcher): the
+    /// state the replay's own counting events settled it in, or, for an
+    /// intent still open, the engine's verdict at `now` under the governance
+    /// head's trust and approvals, with the events the replay counted.
+    func intentStates(head approvals: ApprovalIndex) throws -> [VerifyReport.IntentLine] {
+        let point = governance.head
+        guard point.headTrusted else { return [] }
+        var lines: [VerifyReport.IntentLine] = []
+        for (id, track) in tracks.sorted(by: { $0.key < $1.key }) {
+            guard let file = track.intent else { continue }
+            if let state = track.state, state != .ready, state != .blocked {
+                lines.append(.init(id: id, state: state, reason: state == .withdrawn ? .withdrawn : nil))
+                continue
+            }
+            let intent = IntentEvidence(
+                path: LedgerPath.intent(id).path, bytes: try repository.blob(file.blob, limit: RecordBytes.maximumSize),
+                signature: try track.signature.map { try repository.blob($0.blob, limit: RecordBytes.maximumSize) })
+            let events = try track.events.map {
+                EventEvidence(
+                    path: $0.path, bytes: try repository.blob($0.blob, limit: RecordBytes.maximumSize),
+                    commit: $0.commit, signers: $0.signers, counts: $0.counts)
+            }
+            let verdict = DecisionEngine.decide(
+                governance: point.trusted, intent: intent, approvals: try approvals.approvals(for: id), events: events,
+                now: now, cache: ops.verificationCache,
+                quota: point.trusted.policy.limits.flatMap { quotas[$0]?.finding(for: id) })
+            lines.append(.init(id: id, state: verdict.state, reason: verdict.reason))
+        }
+        return lines
     }
 
     private mutating func take(_ audited: AuditedEvent) throws {

@@ -17,6 +17,33 @@ package struct VerifyReport: Sendable, Encodable {
     /// Information about an honest history (`anchor_off_chain`), in ledger
     /// order; notes never make the history unclean.
     package var notes: [AuditNote] = []
+    /// Where each intent on the ledger stands after the replay, by id.
+    package var intents: [IntentLine] = []
+
+    /// One intent's state as `writ verify` replays it: an entry
+    /// `{"id","state","reason"}` of `intent_states` in `--json`'s summary.
+    package struct IntentLine: Sendable, Equatable, Encodable {
+        package let id: IntentID
+        package let state: IntentState
+        /// The one reason code of a blocked or withdrawn intent; nil otherwise.
+        package let reason: ReasonCode?
+
+        package init(id: IntentID, state: IntentState, reason: ReasonCode?) {
+            self.id = id
+            self.state = state
+            self.reason = reason
+        }
+
+        private enum CodingKeys: String, CodingKey { case id, state, reason }
+
+        package func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(id, forKey: .id)
+            try container.encode(state, forKey: .state)
+            // Present and null when there is none, as in `writ status --json`.
+            try container.encode(reason, forKey: .reason)
+        }
+    }
 
     package var isClean: Bool { findings.isEmpty }
 

@@ -91,7 +91,7 @@ struct Verify: ParsableCommand {
     @OptionGroup var repoOptions: RepoOptions
     @OptionGroup var trustOptions: TrustOptions
 
-    @Flag(help: "Print JSON Lines: one object per finding, then a summary (docs/json.md).")
+    @Flag(help: "Print JSON Lines: one object per finding and note, then a summary (docs/json.md).")
     var json = false
 
     func run() throws {
@@ -133,6 +133,8 @@ private struct VerifySummary: Encodable {
     let claims: Int
     let findings: Int
     let notes: Int
+    /// Where each intent stands after the replay, by id.
+    let intentStates: [VerifyReport.IntentLine]
 
     init(_ report: VerifyReport) {
         ok = report.isClean
@@ -144,6 +146,7 @@ private struct VerifySummary: Encodable {
         claims = report.claims
         findings = report.findings.count
         notes = report.notes.count
+        intentStates = report.intents
     }
 
     enum CodingKeys: String, CodingKey {
@@ -151,5 +154,6 @@ private struct VerifySummary: Encodable {
         case ledgerHead = "ledger_head"
         case governanceHead = "governance_head"
         case governanceCommits = "governance_commits"
+        case intentStates = "intent_states"
     }
 }

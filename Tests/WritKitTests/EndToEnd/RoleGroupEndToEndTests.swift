@@ -9,7 +9,8 @@ import Testing
 
 /// SPEC §4.6 through the `writ` binary and stock git: a release that needs
 /// an admin and a security approver runs only once both records are merged,
-/// and every reader (dispatcher, status, show, verify) says the same.
+/// and every reader (dispatcher, status, show, verify --json) gives the
+/// same state and reason at every step.
 @Suite struct RoleGroupEndToEndTests {
     static let sam = "sam@example.com"
     static let principals = [
@@ -29,7 +30,8 @@ import Testing
     /// The intent's state and reason as `status --json`, `show --json` and
     /// the dispatcher's report give them; all three must agree.
     static func replays(
-        _ id: String, in clone: URL, dispatch: GitTestSupport.Output, sourceLocation: SourceLocation = #_sourceLocation
+        _ id: String, in clone: URL, dispatch: GitTestSupport.Output, config: URL,
+        sourceLocation: SourceLocation = #_sourceLocation
     ) throws -> (state: String, reason: String?, detail: String) {
         try GitTestSupport.git(clone, "fetch", "-q", "origin")
         let status = try CLI.run("status", "--json", in: clone)
@@ -53,6 +55,13 @@ import Testing
         } else {
             #expect(entry?["result"] as? String == state, "\(dispatch.stdout)", sourceLocation: sourceLocation)
         }
+        // `writ verify --json` replays the same intent to the same state.
+        let verified = try CLI.run("verify", "--config", config.path, "--json")
+        let summary = try verified.jsonLines().last { $0["type"] as? String == "summary" }
+        let states = summary?["intent_states"] as? [[String: Any]] ?? []
+        let line = states.first { $0["id"] as? String == id }
+        #expect(line?["state"] as? String == state, "verify: \(verified.stdout)", sourceLocation: sourceLocation)
+        #expect(line?["reason"] as? String == row["reason"] as? String, sourceLocation: sourceLocation)
         return (state, row["reason"] as? String, row["detail"] as? String ?? "")
     }
 
@@ -108,7 +117,7 @@ import Testing
         // The admin alone: the tier's own count is met, the security group is not.
         try approveAndMerge(in: alice)
         let first = try CLI.run("dispatch", "--config", config.path, "--once", "--json")
-        let blocked = try Self.replays("release-1", in: agent, dispatch: first)
+        let blocked = try Self.replays("release-1", in: agent, dispatch: first, config: config)
         #expect(blocked.state == "blocked")
         #expect(blocked.reason == "not_approved")
         #expect(blocked.detail.contains("security"), "\(blocked.detail)")
@@ -118,7 +127,7 @@ import Testing
         try approveAndMerge(in: sam)
         let second = try CLI.run("dispatch", "--config", config.path, "--once", "--json")
         #expect(second.status == 0, "dispatch: \(second.stdout) \(second.stderr)")
-        let done = try Self.replays("release-1", in: agent, dispatch: second)
+        let done = try Self.replays("release-1", in: agent, dispatch: second, config: config)
         #expect(done.state == "succeeded")
         #expect(ran() == ["release-1"])
         let shown = try CLI.run("show", "release-1", "--json", in: agent).jsonObject()
