@@ -83,6 +83,10 @@ import Testing
         for (name, now, expected) in rows {
             let (report, status) = try judge(at: now)
             #expect(status?.review == expected, "\(name): status \(String(describing: status?.review))")
+            // The run happened: verify's replay and status give the intent the same settled state.
+            let row = try sandbox.status(at: now).intents.first { $0.id == id }
+            #expect(report.intents.first { $0.id == id }?.state == row?.state, "\(name)")
+            #expect(row?.state == .succeeded, "\(name)")
             if expected == .overdue {
                 #expect(!report.isClean, "\(name)")
                 #expect(report.findings.map(\.reason) == [.reviewOverdue], "\(name): \(report.findings)")

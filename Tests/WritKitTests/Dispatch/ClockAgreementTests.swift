@@ -193,14 +193,19 @@ import Testing
             let intent = try #require(
                 lines.first { $0["type"] as? String == "intent" && $0["id"] as? String == "release-1" })
             let shown = try CLI.run("show", "release-1", "--repo", repo, "--trust", trust, "--json").jsonObject()
+            // writ verify --json replays the intent to the same state and reason.
+            let replayed = try CLI.run("verify", "--repo", repo, "--trust", trust, "--json").jsonLines()
+            let states = replayed.last { $0["type"] as? String == "summary" }?["intent_states"] as? [[String: Any]]
+            let verifiedState = try #require(states?.first { $0["id"] as? String == "release-1" })
             let header = try #require(lines.first { $0["type"] as? String == "status" })
             let active = (header["freezes"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
             switch last {
             case .runs:
                 #expect(intent["state"] as? String == "succeeded")
                 #expect(shown["state"] as? String == "succeeded")
+                #expect(verifiedState["state"] as? String == "succeeded")
             case .blocked(let reason):
-                for object in [intent, shown] {
+                for object in [intent, shown, verifiedState] {
                     #expect(object["state"] as? String == "blocked" && object["reason"] as? String == reason.rawValue)
                 }
                 if reason == .frozen {
