@@ -70,28 +70,7 @@ import Testing
         try Self.merge("hotfix-1", in: alice)
 
         // The dispatcher host runs it at once.
-        let targets = team.root.appendingPathComponent("targets")
-        try FileManager.default.createDirectory(
-            at: targets.appendingPathComponent("example"), withIntermediateDirectories: true)
-        try GitTestSupport.git(targets.appendingPathComponent("example"), "init", "-q", "app")
-        let state = team.root.appendingPathComponent("state")
-        try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true)
-        let config = team.root.appendingPathComponent("dispatcher.toml")
-        try GitTestSupport.write(
-            """
-            ops_repo = "\(host.path)"
-            remote = "origin"
-            identity = "\(TeamFlowTests.dispatcher)"
-            signing_key = "\(try #require(team.keys[TeamFlowTests.dispatcher]))"
-            state_dir = "\(state.path)"
-            trust_root = "\(team.trustRoot)"
-            clone_root = "\(targets.path)"
-
-            [executors.release]
-            command = ["/bin/true"]
-            timeout = "1m"
-
-            """, to: config)
+        let config = try team.dispatcherConfig(host: host)
         let dispatched = try CLI.run("dispatch", "--config", config.path, "--once")
         #expect(dispatched.status == 0, "dispatch: \(dispatched.stdout) \(dispatched.stderr)")
 

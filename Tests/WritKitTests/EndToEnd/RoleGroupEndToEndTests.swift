@@ -73,30 +73,16 @@ import Testing
         let sam = try team.clone("sam", as: Self.sam)
         let host = try team.clone("dispatch", as: TeamFlowTests.dispatcher)
 
-        let targets = team.root.appendingPathComponent("targets")
-        try FileManager.default.createDirectory(
-            at: targets.appendingPathComponent("example"), withIntermediateDirectories: true)
-        try GitTestSupport.git(targets.appendingPathComponent("example"), "init", "-q", "app")
-        let state = team.root.appendingPathComponent("state")
-        try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true)
         let runs = team.root.appendingPathComponent("runs.txt")
-        let config = team.root.appendingPathComponent("dispatcher.toml")
-        try GitTestSupport.write(
-            """
-            ops_repo = "\(host.path)"
-            remote = "origin"
-            identity = "\(TeamFlowTests.dispatcher)"
-            signing_key = "\(try #require(team.keys[TeamFlowTests.dispatcher]))"
-            state_dir = "\(state.path)"
-            trust_root = "\(team.trustRoot)"
-            clone_root = "\(targets.path)"
+        let config = try team.dispatcherConfig(
+            host: host,
+            executors: """
+                [executors.release]
+                command = ["/bin/sh", "-c", "echo \\"$WRIT_INTENT_ID\\" >> \(runs.path)"]
+                timeout = "1m"
+                env_allowlist = ["PATH"]
 
-            [executors.release]
-            command = ["/bin/sh", "-c", "echo \\"$WRIT_INTENT_ID\\" >> \(runs.path)"]
-            timeout = "1m"
-            env_allowlist = ["PATH"]
-
-            """, to: config)
+                """)
         func ran() -> [String] {
             ((try? String(contentsOf: runs, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
         }

@@ -73,6 +73,34 @@ import Testing
             clone.appendingPathComponent(".git").appendingPathComponent(OperatorConfigLocation.gitDirectoryFileName)
         }
 
+        /// A dispatcher.toml for `host`, a clone the dispatcher works in: a
+        /// target clone `example/app` under `targets/`, a state dir, and
+        /// `executors` (TOML) appended; its path.
+        func dispatcherConfig(
+            host: URL, executors: String = "[executors.release]\ncommand = [\"/bin/true\"]\ntimeout = \"1m\"\n"
+        ) throws -> URL {
+            let targets = root.appendingPathComponent("targets")
+            try FileManager.default.createDirectory(
+                at: targets.appendingPathComponent("example"), withIntermediateDirectories: true)
+            try GitTestSupport.git(targets.appendingPathComponent("example"), "init", "-q", "app")
+            let state = root.appendingPathComponent("state")
+            try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true)
+            let config = root.appendingPathComponent("dispatcher.toml")
+            try GitTestSupport.write(
+                """
+                ops_repo = "\(host.path)"
+                remote = "origin"
+                identity = "\(TeamFlowTests.dispatcher)"
+                signing_key = "\(try #require(keys[TeamFlowTests.dispatcher]))"
+                state_dir = "\(state.path)"
+                trust_root = "\(trustRoot)"
+                clone_root = "\(targets.path)"
+
+                \(executors)
+                """, to: config)
+            return config
+        }
+
         func remove() { GitTestSupport.remove(root) }
     }
 
@@ -137,28 +165,7 @@ import Testing
         try GitTestSupport.git(alice, "push", "-q", "origin", "main")
 
         // The dispatcher host runs it from its own clone.
-        let targets = team.root.appendingPathComponent("targets")
-        try FileManager.default.createDirectory(
-            at: targets.appendingPathComponent("example"), withIntermediateDirectories: true)
-        try GitTestSupport.git(targets.appendingPathComponent("example"), "init", "-q", "app")
-        let state = team.root.appendingPathComponent("state")
-        try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true)
-        let config = team.root.appendingPathComponent("dispatcher.toml")
-        try GitTestSupport.write(
-            """
-            ops_repo = "\(host.path)"
-            remote = "origin"
-            identity = "\(Self.dispatcher)"
-            signing_key = "\(try #require(team.keys[Self.dispatcher]))"
-            state_dir = "\(state.path)"
-            trust_root = "\(team.trustRoot)"
-            clone_root = "\(targets.path)"
-
-            [executors.release]
-            command = ["/bin/true"]
-            timeout = "1m"
-
-            """, to: config)
+        let config = try team.dispatcherConfig(host: host)
         let dispatched = try CLI.run("dispatch", "--config", config.path, "--once")
         #expect(dispatched.status == 0, "dispatch: \(dispatched.stdout) \(dispatched.stderr)")
 
