@@ -283,7 +283,9 @@ package enum DecisionEngine {
         var prefix: [ApprovalCheck.Valid] = []
         for approval in ordered {
             prefix.append(approval)
-            guard quorumMet(prefix, rule: rule, policy: policy), let landed = approval.evidence.committedAt else { continue }
+            guard quorumMet(prefix, rule: rule, policy: policy), let landed = approval.evidence.committedAt else {
+                continue
+            }
             let completed = Timestamp(secondsSinceEpochOf: landed)
             let end = completed.adding(seconds: wait)
             return .known(
