@@ -16,23 +16,12 @@ struct BreakGlassDecisionTests {
 
     /// Admins break glass; admins and operators review; two ratify records
     /// complete a review, due an hour after the record's merge.
-    static let policy = PolicyFixture(
-        kinds: [.init("triage", "low"), .init("dev", "medium"), .init("release", "high")],
-        tiers: [
-            .init("low", approvals: 0, roles: ["operator"]),
-            .init("medium", approvals: 1, roles: ["operator", "admin"]),
-            .init("high", approvals: 2, roles: ["admin"]),
-        ],
-        roles: [
-            .init("admin", ["alice@example.com", "carol@example.com"]),
-            .init("operator", ["bob@example.com", "dave@example.com"]), .init("agent", ["agent-1@example.com"]),
-            .init("dispatcher", ["dispatch-1@example.com"]), .init("gatekeeper", ["gate-1@example.com"]),
-        ],
-        gates: ["gatekeeper"],
-        governanceVersion: nil,
-        members: nil,
-        breakGlass: .init(roles: ["admin"], reviewWithin: "1h", reviewApprovals: 2, reviewRoles: ["admin", "operator"])
-    ).text
+    static let policy = {
+        var fixture = W.defaultFixture
+        fixture.breakGlass = .init(
+            roles: ["admin"], reviewWithin: "1h", reviewApprovals: 2, reviewRoles: ["admin", "operator"])
+        return fixture.text
+    }()
 
     /// When the break-glass record merged, in the tests' clock.
     static let merged = W.now.addingTimeInterval(-600)

@@ -31,7 +31,10 @@ struct PolicyWorld {
 
     /// The decision tests' policy: two operators, only operators decide low
     /// intents, gates are a gatekeeper's, no `[members]` and no governance version.
-    static let defaultPolicy = PolicyFixture(
+    static let defaultPolicy = defaultFixture.text
+
+    /// `defaultPolicy`'s parts, for a test that adds to them.
+    static let defaultFixture = PolicyFixture(
         kinds: [.init("triage", "low"), .init("dev", "medium"), .init("release", "high")],
         tiers: [
             .init("low", approvals: 0, roles: ["operator"]),
@@ -46,7 +49,7 @@ struct PolicyWorld {
         gates: ["gatekeeper"],
         governanceVersion: nil,
         members: nil
-    ).text
+    )
 
     var keys: [Principal: SSHEd25519PrivateKey]
     var policyText: String
