@@ -14,8 +14,8 @@ package struct BreakGlassStatus: Sendable, Codable, Equatable {
     package let reviewBy: Timestamp?
     /// `pending`, `overdue`, `ratified` or `rejected`.
     package let review: BreakGlassRun.Review
-    /// `review_overdue` when the review is overdue, else nil.
-    package let code: ReasonCode?
+    /// `review_overdue` when the review is overdue, else nil: derived from `review`.
+    package var code: ReasonCode? { review == .overdue ? .reviewOverdue : nil }
     package let reviewApprovals: Int
     package let ratifiedBy: [Principal]
     package let rejectedBy: [Principal]
@@ -27,7 +27,6 @@ package struct BreakGlassStatus: Sendable, Codable, Equatable {
         mergedAt = run.mergedAt
         reviewBy = run.reviewBy
         review = run.review
-        code = run.review == .overdue ? .reviewOverdue : nil
         reviewApprovals = run.reviewsRequired
         ratifiedBy = run.ratifiedBy
         rejectedBy = run.rejectedBy
@@ -66,7 +65,6 @@ package struct BreakGlassStatus: Sendable, Codable, Equatable {
         mergedAt = try container.decodeIfPresent(Timestamp.self, forKey: .mergedAt)
         reviewBy = try container.decodeIfPresent(Timestamp.self, forKey: .reviewBy)
         review = try container.decode(BreakGlassRun.Review.self, forKey: .review)
-        code = try container.decodeIfPresent(ReasonCode.self, forKey: .code)
         reviewApprovals = try container.decode(Int.self, forKey: .reviewApprovals)
         ratifiedBy = try container.decode([Principal].self, forKey: .ratifiedBy)
         rejectedBy = try container.decode([Principal].self, forKey: .rejectedBy)
